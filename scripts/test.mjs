@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs every test file under test/ and src/ with node:test, TypeScript through tsx.
+// Node 20's --test does not expand globs, so the file list is built here.
+// Usage: node scripts/test.mjs [filter-substring ...]
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir, out) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
+    else if (entry.name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = [...walk('src', []), ...walk('test', [])]
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  { stdio: 'inherit', env: { ...process.env, KLOOP_VALIDATE: process.env.KLOOP_VALIDATE ?? '1' } },
+);
+process.exit(result.status ?? 1);
