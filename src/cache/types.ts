@@ -42,3 +42,39 @@ export interface InformerReader<T extends KubeObject = KubeObject> {
   hasSynced(): boolean;
   readonly lastSyncResourceVersion: string | undefined;
 }
+
+/** Maps an object to the index values it is filed under (none: not indexed). */
+export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => readonly string[] | undefined;
+
+/** Options of `factory.informer(type, options)`. Equal options give the same shared informer. */
+export interface InformerOptions<T extends KubeObject = KubeObject> {
+  /** Watch one namespace; default all namespaces. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /**
+   * Applied to each object before it is stored (after managedFields stripping). Must return a
+   * new object or the same one, never mutate shared state. Informers share by function identity.
+   */
+  transform?: (obj: T) => T;
+  /** Ask for `PartialObjectMetadata`: only apiVersion, kind and metadata are kept. */
+  metadataOnly?: boolean;
+  /** Keep `metadata.managedFields` (stripped by default: they are often half an object's size). */
+  keepManagedFields?: boolean;
+}
+
+/** A shared informer: the read side plus its lifecycle and indexes (client-go's `SharedIndexInformer`). */
+export interface Informer<T extends KubeObject = KubeObject> extends InformerReader<T> {
+  /** Starts list/watch (idempotent). Reads and `synced` start it too. */
+  start(): void;
+  /** Stops list/watch, closes the stream and clears every timer. The store keeps its contents. */
+  stop(): Promise<void>;
+  /** Adds an index (idempotent for the same name and function); existing objects are indexed. */
+  addIndex(name: string, fn: IndexFunc<T>): void;
+  /** Keys of objects filed under `value` in index `name`. */
+  indexKeys(name: string, value: string): string[];
+  /** Number of objects in the store. */
+  readonly size: number;
+  /** True once `stop()` was called. */
+  readonly stopped: boolean;
+}

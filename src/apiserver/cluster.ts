@@ -1,0 +1,227 @@
+/**
+ * The emulated cluster's state and write path: storage, served types, watch hub and faults,
+ * and the create / update / delete operations every handler funnels into. Each operation runs
+ * from reading the current object to committing the new one without an `await`, so concurrent
+ * requests can never interleave inside it (optimistic concurrency needs no locks here).
+ *
+ * Reactions to committed changes live in their own files: namespace lifecycle
+ * (`namespaces.ts`) and CRD registration (`crds.ts`).
+ */
+import { makeStatus } from '../core/errors.js';
+import type { KubeObject } from '../core/types.js';
+import { checkPrecondition, prepareCreate, prepareUpdate, readyToRemove, startDeletion } from './admission.js';
+import { deepEqual } from '../core/equal.js';
+import { afterCrdCommit, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
+import { alreadyExists, conflict, notFound } from './errors.js';
+import type { FaultSet } from './faults.js';
+import { afterNamespacedCommit, checkNamespaceWritable } from './namespaces.js';
+import type { ServedType, ServedTypes } from './resources.js';
+import { type ResourceStore, type Storage, type StoredEvent, type StoredObject, objectKey } from './storage.js';
+import { refOf } from './validation.js';
+import type { Verb } from './types.js';
+import type { WatchHub } from './watch-hub.js';
+
+/** What a write answers: an HTTP code and a stored object, a plain object, or a Status. */
+export interface WriteResult {
+  code: number;
+  body: StoredObject | KubeObject | Record<string, unknown>;
+}
+
+/** Options shared by write operations. */
+export interface WriteOptions {
+  dryRun?: boolean;
+  verb?: Verb;
+}
+
+/** Preconditions of DELETE (`DeleteOptions.preconditions`). */
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** `plural` and `plural.group`: the names faults scope by. */
+export function resourceNames(served: ServedType): string[] {
+  const { plural, group } = served.type;
+  return group === '' ? [plural] : [plural, `${plural}.${group}`];
+}
+
+/** Whether `x` is a StoredObject (as opposed to a plain body). */
+export function isStored(x: WriteResult['body']): x is StoredObject {
+  return typeof (x as StoredObject).json === 'string' && typeof (x as StoredObject).rv === 'number';
+}
+
+/** The emulated cluster. */
+export class Cluster {
+  /** Deferred reactions (namespace and CRD cleanup) that must not run inside a write. */
+  private readonly pending = new Map<string, () => void>();
+  private pendingScheduled = false;
+  private stopped = false;
+
+  constructor(
+    readonly storage: Storage,
+    readonly types: ServedTypes,
+    readonly hub: WatchHub,
+    readonly faults: FaultSet,
+    readonly random: () => number,
+  ) {}
+
+  /** The store of a served type. */
+  store(served: ServedType): ResourceStore {
+    return this.storage.resource(served.storeId);
+  }
+
+  /** The served type of a storage id (any version), for cleanup across resources. */
+  servedByStoreId(storeId: string): ServedType | undefined {
+    for (const served of this.types.all()) if (served.storeId === storeId) return served;
+    return undefined;
+  }
+
+  /** Creates `obj` (owned by the caller) in `namespace`. */
+  create(served: ServedType, obj: KubeObject, options: WriteOptions = {}): WriteResult {
+    prepareCreate(obj, served, this.random);
+    if (isCrdType(served)) prepareCrdCreate(obj, served);
+    const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
+    if (ns !== undefined) checkNamespaceWritable(this, served, String(obj.metadata.name), ns);
+    const key = objectKey(ns, String(obj.metadata.name));
+    const store = this.store(served);
+    if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
+    if (options.dryRun) return { code: 201, body: obj };
+    const event = store.put(key, obj);
+    this.afterCommit(served, event);
+    return { code: 201, body: event.object };
+  }
+
+  /** Gets the stored object or throws 404. */
+  getOrThrow(served: ServedType, namespace: string | undefined, name: string): StoredObject {
+    const stored = this.store(served).get(objectKey(served.type.namespaced ? namespace : undefined, name));
+    if (!stored) throw notFound(refOf(served), name);
+    return stored;
+  }
+
+  /**
+   * Updates from a full object (PUT, and PATCH after the patch was applied to a copy of
+   * `current`). Stale resourceVersion: 409; identical result: no write, same resourceVersion.
+   */
+  update(
+    served: ServedType,
+    current: StoredObject,
+    incoming: KubeObject,
+    subresource: string | undefined,
+    options: WriteOptions = {},
+  ): WriteResult {
+    const name = String(current.object.metadata.name);
+    if (this.faults.conflictFor(options.verb ?? 'update', resourceNames(served))) {
+      throw conflict(refOf(served), name);
+    }
+    checkPrecondition(incoming, current.object, served);
+    const next = prepareUpdate(incoming, current.object, served, subresource);
+    if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
+    return this.commitUpdate(served, current, next, options);
+  }
+
+  /** Stores `next` in place of `current` unless nothing changed; removes it when it finished deleting. */
+  commitUpdate(served: ServedType, current: StoredObject, next: KubeObject, options: WriteOptions = {}): WriteResult {
+    if (deepEqual(next, current.object)) return { code: 200, body: current };
+    if (options.dryRun) return { code: 200, body: next };
+    const store = this.store(served);
+    if (readyToRemove(next)) {
+      // The last finalizer is gone: the object goes away now (watchers see DELETED).
+      const event = store.put(current.key, next);
+      this.afterCommit(served, event);
+      const removed = store.remove(current.key);
+      if (removed) this.afterCommit(served, removed);
+      return { code: 200, body: event.object };
+    }
+    const event = store.put(current.key, next);
+    this.afterCommit(served, event);
+    return { code: 200, body: event.object };
+  }
+
+  /**
+   * Deletes an object: with finalizers it starts deletion (200 with the object, idempotent),
+   * without it is removed (the object for custom resources, a Success Status for built-ins).
+   */
+  delete(
+    served: ServedType,
+    current: StoredObject,
+    preconditions: DeletePreconditions = {},
+    options: WriteOptions = {},
+  ): WriteResult {
+    const obj = current.object;
+    const name = String(obj.metadata.name);
+    if (preconditions.uid !== undefined && preconditions.uid !== obj.metadata.uid) {
+      throw conflict(
+        refOf(served),
+        name,
+        `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(obj.metadata.uid)}`,
+      );
+    }
+    if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== obj.metadata.resourceVersion) {
+      throw conflict(
+        refOf(served),
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${String(obj.metadata.resourceVersion)}`,
+      );
+    }
+    if ((obj.metadata.finalizers ?? []).length > 0 || (isNamespace(served) && obj.metadata.deletionTimestamp === undefined)) {
+      if (obj.metadata.deletionTimestamp !== undefined) return { code: 200, body: current };
+      const next = startDeletion(obj);
+      if (options.dryRun) return { code: 200, body: next };
+      const event = this.store(served).put(current.key, next);
+      this.afterCommit(served, event);
+      return { code: 200, body: event.object };
+    }
+    if (options.dryRun) return { code: 200, body: this.deletedBody(served, current.object) };
+    const event = this.store(served).remove(current.key);
+    if (!event) throw notFound(refOf(served), name);
+    this.afterCommit(served, event);
+    return { code: 200, body: served.returnsDeletedObject ? event.object : this.deletedBody(served, obj) };
+  }
+
+  /** Removes an object regardless of finalizers (namespace and CRD cleanup). */
+  removeNow(served: ServedType, key: string): void {
+    const event = this.store(served).remove(key);
+    if (event) this.afterCommit(served, event);
+  }
+
+  /** Runs `fn` soon, once per `id`, outside any write in progress. */
+  defer(id: string, fn: () => void): void {
+    if (this.stopped) return;
+    this.pending.set(id, fn);
+    if (this.pendingScheduled) return;
+    this.pendingScheduled = true;
+    setImmediate(() => {
+      this.pendingScheduled = false;
+      const jobs = [...this.pending.values()];
+      this.pending.clear();
+      if (this.stopped) return;
+      for (const job of jobs) job();
+    });
+  }
+
+  /** Stops deferred reactions (server shutdown). */
+  stop(): void {
+    this.stopped = true;
+    this.pending.clear();
+  }
+
+  private deletedBody(served: ServedType, obj: KubeObject): Record<string, unknown> {
+    const details: Record<string, unknown> = { name: obj.metadata.name };
+    if (served.type.group !== '') details.group = served.type.group;
+    details.kind = served.type.plural;
+    details.uid = obj.metadata.uid;
+    const status = makeStatus(200, '', '', details);
+    delete status.message;
+    delete status.reason;
+    return status as unknown as Record<string, unknown>;
+  }
+
+  private afterCommit(served: ServedType, event: StoredEvent): void {
+    if (isCrdType(served)) afterCrdCommit(this, event);
+    afterNamespacedCommit(this, served, event);
+  }
+}
+
+function isNamespace(served: ServedType): boolean {
+  return served.type.group === '' && served.type.plural === 'namespaces';
+}

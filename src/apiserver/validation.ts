@@ -1,0 +1,116 @@
+/**
+ * Checks on incoming objects before any rule runs: the body is an object, its apiVersion and
+ * kind fit the endpoint, its namespace fits the URL, its name is valid. Each failure is the
+ * Status the real server answers (400 for a body that does not fit the request, 422 for an
+ * invalid object).
+ */
+import type { KubeObject, StatusCause } from '../core/types.js';
+import { badRequest, invalid } from './errors.js';
+import type { ServedType } from './resources.js';
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_MSG =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+/** Parses a request body as a JSON object, 400 otherwise. */
+export function parseObjectBody(body: Buffer | string): KubeObject {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw badRequest('the body of the request must be a JSON object');
+  }
+  const obj = parsed as KubeObject;
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  else if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
+    throw badRequest('metadata must be a JSON object');
+  }
+  return obj;
+}
+
+/**
+ * Fills a missing apiVersion/kind from the endpoint (the real decoder defaults them) and
+ * rejects ones that differ (400).
+ */
+export function checkTypeMeta(obj: KubeObject, served: ServedType): void {
+  const apiVersion = served.type.apiVersion;
+  const kind = served.type.kind;
+  if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = apiVersion;
+  if (obj.kind === undefined || obj.kind === '') obj.kind = kind;
+  if (obj.apiVersion !== apiVersion) {
+    throw badRequest(
+      `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
+    );
+  }
+  if (obj.kind !== kind) {
+    throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${kind})`);
+  }
+}
+
+/** Sets the namespace from the URL; a different one in the body is a 400. Cluster-scoped: none. */
+export function checkNamespace(obj: KubeObject, served: ServedType, urlNamespace: string | undefined): void {
+  if (!served.type.namespaced) {
+    delete obj.metadata.namespace;
+    return;
+  }
+  const ns = obj.metadata.namespace;
+  if (ns !== undefined && ns !== '' && urlNamespace !== undefined && ns !== urlNamespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (urlNamespace === undefined) {
+    throw badRequest('the server could not find the requested resource: a namespaced resource needs a namespace');
+  }
+  obj.metadata.namespace = urlNamespace;
+}
+
+/** Validates `metadata.name` (present, a DNS subdomain; a DNS label for namespaces). */
+export function validateName(obj: KubeObject, served: ServedType): void {
+  const name = obj.metadata.name;
+  const causes: StatusCause[] = [];
+  if (typeof name !== 'string' || name === '') {
+    causes.push({
+      type: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+      field: 'metadata.name',
+    });
+  } else {
+    const label = served.type.plural === 'namespaces';
+    const ok = label ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
+    if (!ok) {
+      causes.push({
+        type: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": ${label ? LABEL_MSG : SUBDOMAIN_MSG}`,
+        field: 'metadata.name',
+      });
+    }
+  }
+  const labels = obj.metadata.labels;
+  if (labels !== undefined && labels !== null) {
+    if (typeof labels !== 'object' || Array.isArray(labels)) {
+      causes.push({ type: 'FieldValueInvalid', message: 'Invalid value: must be a map', field: 'metadata.labels' });
+    } else {
+      for (const [k, v] of Object.entries(labels)) {
+        if (typeof v !== 'string') {
+          causes.push({
+            type: 'FieldValueInvalid',
+            message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
+            field: `metadata.labels.${k}`,
+          });
+        }
+      }
+    }
+  }
+  if (causes.length > 0) throw invalid(refOf(served), typeof name === 'string' ? name : '', causes);
+}
+
+/** The ResourceRef of a served type, for error messages. */
+export function refOf(served: ServedType): { group: string; plural: string; kind: string } {
+  return { group: served.type.group, plural: served.type.plural, kind: served.type.kind };
+}

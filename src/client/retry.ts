@@ -1,0 +1,100 @@
+/**
+ * Retry policy of the client: which failures are retried, how long to wait, and the real
+ * clock. Kept apart from the verbs so the rules read in one place.
+ */
+import type { Clock } from './types.js';
+
+/** The real clock: `Date.now` and the global timers. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Waits `ms` on `clock`; rejects with the signal's reason when it aborts first.
+ * The timer is cleared on abort so nothing is left behind.
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(handle);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Reads `Retry-After` (seconds, or an HTTP date) into milliseconds, capped at `maxSeconds`.
+ * Missing or unreadable: 1 s, as client-go does for a 429 without it.
+ */
+export function retryAfterMs(header: string | string[] | undefined, maxSeconds: number, now: number): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  let seconds = 1;
+  if (value !== undefined && value.trim() !== '') {
+    const n = Number(value);
+    if (Number.isFinite(n)) seconds = n;
+    else {
+      const date = Date.parse(value);
+      if (!Number.isNaN(date)) seconds = (date - now) / 1000;
+    }
+  }
+  return Math.max(0, Math.min(seconds, maxSeconds)) * 1000;
+}
+
+/**
+ * Exponential backoff with full jitter between `initialMs` and `maxMs`, reset after a healthy
+ * period. Used by retries here and by the reflector (0.8 s .. 30 s, as client-go's reflector and
+ * kube-runtime's watcher).
+ *
+ * @example
+ * ```ts
+ * const backoff = new Backoff({ initialMs: 800, maxMs: 30_000 });
+ * const wait = backoff.next(); // 800 ms .. 1.6 s with jitter; doubles each call up to 30 s
+ * backoff.reset();              // after a healthy period
+ * ```
+ */
+export class Backoff {
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  readonly #jitter: number;
+  readonly #random: () => number;
+  #attempt = 0;
+
+  constructor(options: { initialMs: number; maxMs: number; jitter?: number; random?: () => number }) {
+    this.#initialMs = options.initialMs;
+    this.#maxMs = options.maxMs;
+    this.#jitter = options.jitter ?? 1;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The next wait in ms: `min(max, initial * 2^attempt) * (1 + jitter * random)`, capped at max. */
+  next(): number {
+    const base = Math.min(this.#maxMs, this.#initialMs * 2 ** this.#attempt);
+    this.#attempt = Math.min(this.#attempt + 1, 30);
+    return Math.min(this.#maxMs, base * (1 + this.#jitter * this.#random()));
+  }
+
+  /** Failures since the last reset. */
+  get attempts(): number {
+    return this.#attempt;
+  }
+
+  reset(): void {
+    this.#attempt = 0;
+  }
+}
+
+/** Status codes worth retrying for an idempotent read: server errors that may pass. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 500 || status === 502 || status === 503 || status === 504;
+}

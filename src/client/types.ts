@@ -1,0 +1,149 @@
+/**
+ * The shapes of the client module: options of each verb, the transport contract and the
+ * kubeconfig forms `KubeClient.fromKubeconfig` accepts.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
+
+/** A kubeconfig path, a plain kubeconfig object (as kubectl reads it) or a client-node `KubeConfig`. */
+export type KubeconfigSource = string | Record<string, unknown> | KubeConfig;
+
+/** Where a resource type may be given: a `{ apiVersion, kind }` or a full `ResourceType`. */
+export type TypeLike = TypeRef | ResourceType;
+
+/** TLS material and headers for one request, as the kubeconfig's user yields them. */
+export interface AuthMaterial {
+  headers: Record<string, string>;
+  ca?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer | Array<string | Buffer>;
+  key?: string | Buffer | Array<string | Buffer>;
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+/** The timer functions kloop uses, injectable so backoff is tested in virtual time. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options of `new KubeClient(...)` and `KubeClient.fromKubeconfig(...)`. */
+export interface KubeClientOptions {
+  /** pino logger; default: a quiet one at level `warn`. */
+  logger?: Logger;
+  /** prom-client registry for request metrics; default the module-level `kloopRegistry`. */
+  registry?: Registry;
+  /** Timers (retries, Retry-After); default the real clock. */
+  clock?: Clock;
+  /** Bounded retries of idempotent reads on 5xx and connection errors (default 5). */
+  maxRetries?: number;
+  /** Bounded waits on 429 (default 10). */
+  maxThrottleRetries?: number;
+  /** Largest Retry-After honoured, seconds (default 60). */
+  maxRetryAfterSeconds?: number;
+  /** Per-request timeout in ms for non-watch requests (default 60 000). */
+  requestTimeoutMs?: number;
+  /** Sockets kept open per host (default 64). */
+  maxSockets?: number;
+  /** Default `fieldManager` for writes (default `kloop`). */
+  fieldManager?: string;
+  /** `User-Agent` header (default `kloop/<version>`). */
+  userAgent?: string;
+}
+
+/** Options every verb accepts. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of `get`. */
+export interface GetOptions extends RequestOptions {
+  /** `status`, `scale`, ... */
+  subresource?: string;
+  resourceVersion?: string;
+}
+
+/** Options of `list` and `listPages`. */
+export interface ListOptions extends RequestOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Page size; default 500 (as kubectl and client-go's pager). 0 asks for everything at once. */
+  limit?: number;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+  /** Continue token of a page to start from. */
+  continue?: string;
+  /** Ask for `PartialObjectMetadataList` (metadata only). */
+  metadataOnly?: boolean;
+}
+
+/** Options of `watch`. */
+export interface WatchOptions extends RequestOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+  allowWatchBookmarks?: boolean;
+  /** Streaming list: synthetic ADDED events for the current state, then a bookmark. */
+  sendInitialEvents?: boolean;
+  timeoutSeconds?: number;
+  metadataOnly?: boolean;
+}
+
+/** Options shared by writes. */
+export interface WriteOptions extends RequestOptions {
+  /** `dryRun=All`: the server validates and answers but stores nothing. */
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** `fieldValidation=Strict|Warn|Ignore`. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Write a subresource: `status`, `scale`. */
+  subresource?: string;
+}
+
+/** JSON patch (RFC 6902), merge patch (RFC 7386), strategic merge patch, server-side apply. */
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+/** Options of `patch`. */
+export interface PatchOptions extends WriteOptions {
+  /** Default `merge`. */
+  type?: PatchType;
+  /** Server-side apply: take ownership of conflicting fields. */
+  force?: boolean;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions extends RequestOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+  dryRun?: boolean;
+}
+
+/** What the streaming `watch` hands to its callback; return nothing. */
+export type WatchHandler<T extends KubeObject = KubeObject> = (event: WatchEvent<T>) => void;
+
+/** One HTTP request as the transport sends it. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path with query string, e.g. `/api/v1/namespaces/default/configmaps?limit=500`. */
+  path: string;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+  /** ms; 0 = none (watches). */
+  timeoutMs?: number;
+}
+
+/** A buffered HTTP response. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}

@@ -1,0 +1,153 @@
+/**
+ * The reverse index of one collection: which outputs of which derived collections fetched
+ * something a change of this collection can touch. Every filter field except `where` has a
+ * bucket keyed by what the change carries (its key, label pairs, selector anchor, index
+ * values, namespace), so a change finds its dependents by lookup and then checks each
+ * candidate's full filter against the old and the new item. An unrelated change calls no
+ * transform; krt instead scans every input for unindexed filters (istio #54074).
+ */
+import { type NormalizedFilter, matchesFilter } from './filter.js';
+import { ANY_NAMESPACE, type Meta, anchorOf, labelSlot, selectsNothing } from './meta.js';
+import type { Store } from './store.js';
+
+/** What a dependency points back to: an output of a derived collection. */
+export interface DependencyConsumer {
+  readonly name: string;
+  markDirty(unit: string): void;
+}
+
+/** One recorded fetch of one transform run. */
+export interface Dependency {
+  readonly consumer: DependencyConsumer;
+  readonly unit: string;
+  readonly filter: NormalizedFilter<unknown>;
+  /** Where it was registered, for removal. */
+  slots: Array<{ map: Map<string, Set<Dependency>>; slot: string }>;
+}
+
+function add(map: Map<string, Set<Dependency>>, slot: string, dep: Dependency): void {
+  let set = map.get(slot);
+  if (set === undefined) map.set(slot, (set = new Set()));
+  set.add(dep);
+  dep.slots.push({ map, slot });
+}
+
+/** The dependents of one collection's items. */
+export class DependentIndex<T> {
+  private readonly byKey = new Map<string, Set<Dependency>>();
+  private readonly byIndex = new Map<string, Set<Dependency>>();
+  /** labelSelector fetches, under their anchor label pair. */
+  private readonly byLabel = new Map<string, Set<Dependency>>();
+  /** labelSelector fetches without anchor, by namespace scope. */
+  private readonly labelLoose = new Map<string, Set<Dependency>>();
+  /** selects fetches, under each label pair they carry. */
+  private readonly bySelects = new Map<string, Set<Dependency>>();
+  /** Every selects fetch, by scope: a changed selector without anchor may match any of them. */
+  private readonly selectsAll = new Map<string, Set<Dependency>>();
+  private readonly byNamespace = new Map<string, Set<Dependency>>();
+  /** Fetches of everything (possibly with `where`). */
+  private readonly all = new Map<string, Set<Dependency>>();
+  private count = 0;
+
+  constructor(
+    private readonly meta: Meta<T>,
+    private readonly store: Store<T>,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Registers `dep` in the narrowest bucket its filter allows. */
+  add(dep: Dependency): void {
+    const f = dep.filter as NormalizedFilter<T>;
+    if (f.empty) return; // matches nothing whatever changes: nothing to watch
+    this.count++;
+    const scope = f.namespace ?? ANY_NAMESPACE;
+    if (f.key !== undefined) add(this.byKey, f.key, dep);
+    else if (f.keys !== undefined) for (const k of f.keys) add(this.byKey, k, dep);
+    else if (f.index !== undefined) add(this.byIndex, `${f.index.name}\u0000${f.index.value}`, dep);
+    else if (f.selector !== undefined) {
+      const anchor = anchorOf(f.selector, (k, vs) => this.store.labelBucketSize(scope, k, vs));
+      if (anchor === undefined) add(this.labelLoose, scope, dep);
+      else for (const v of anchor.values) add(this.byLabel, labelSlot(scope, anchor.key, v), dep);
+    } else if (f.selects !== undefined) {
+      add(this.selectsAll, scope, dep);
+      for (const [k, v] of Object.entries(f.selects)) add(this.bySelects, labelSlot(scope, k, v), dep);
+    } else if (f.namespace !== undefined) add(this.byNamespace, f.namespace, dep);
+    else add(this.all, '', dep);
+  }
+
+  remove(dep: Dependency): void {
+    if (dep.slots.length === 0) return;
+    this.count--;
+    for (const { map, slot } of dep.slots) {
+      const set = map.get(slot);
+      if (set === undefined) continue;
+      set.delete(dep);
+      if (set.size === 0) map.delete(slot);
+    }
+    dep.slots = [];
+  }
+
+  clear(): void {
+    for (const m of [this.byKey, this.byIndex, this.byLabel, this.labelLoose, this.bySelects, this.selectsAll, this.byNamespace, this.all]) {
+      m.clear();
+    }
+    this.count = 0;
+  }
+
+  /**
+   * An item changed from `prev` to `next` (either may be absent): marks dirty every output
+   * whose fetch matched the old or the new version. If neither matched, the fetch result is
+   * unchanged, so nothing is marked.
+   */
+  notify(key: string, prev: T | undefined, next: T | undefined): void {
+    if (this.count === 0) return;
+    const candidates = new Set<Dependency>();
+    const collect = (set: Set<Dependency> | undefined) => {
+      if (set !== undefined) for (const d of set) candidates.add(d);
+    };
+    collect(this.byKey.get(key));
+    collect(this.all.get(''));
+    for (const item of [prev, next]) {
+      if (item === undefined) continue;
+      const scopes = [this.meta.namespaceOf(item) ?? '', ANY_NAMESPACE];
+      collect(this.byNamespace.get(scopes[0]));
+      if (this.byIndex.size > 0) {
+        for (const name of this.store.named.keys()) {
+          for (const v of this.store.indexValues(name, item)) collect(this.byIndex.get(`${name}\u0000${v}`));
+        }
+      }
+      if (this.byLabel.size > 0 || this.labelLoose.size > 0) {
+        const labels = this.meta.labelsOf(item);
+        for (const scope of scopes) {
+          collect(this.labelLoose.get(scope));
+          if (labels !== undefined) for (const [k, v] of Object.entries(labels)) collect(this.byLabel.get(labelSlot(scope, k, v)));
+        }
+      }
+      if (this.selectsAll.size > 0) this.collectSelects(item, scopes, collect);
+    }
+    for (const dep of candidates) {
+      const f = dep.filter as NormalizedFilter<T>;
+      const hit =
+        (prev !== undefined && matchesFilter(this.meta, f, key, prev, this.store.indexValues)) ||
+        (next !== undefined && matchesFilter(this.meta, f, key, next, this.store.indexValues));
+      if (hit) dep.consumer.markDirty(dep.unit);
+    }
+  }
+
+  private collectSelects(item: T, scopes: string[], collect: (set: Set<Dependency> | undefined) => void): void {
+    const sel = this.meta.selectorOf(item);
+    if (selectsNothing(sel)) return;
+    const anchor = anchorOf(sel);
+    for (const scope of scopes) {
+      if (anchor === undefined) {
+        // `exists`/`!=`-only or empty selectors can match any label set.
+        collect(this.selectsAll.get(scope));
+        continue;
+      }
+      for (const v of anchor.values) collect(this.bySelects.get(labelSlot(scope, anchor.key, v)));
+    }
+  }
+}

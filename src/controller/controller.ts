@@ -1,0 +1,428 @@
+/**
+ * A controller: sources feed a work queue, `concurrency` workers take keys from it and run the
+ * reconciler, results decide what happens next (controller-runtime's
+ * `pkg/internal/controller`, kube-runtime's `Controller`).
+ *
+ * Outcomes of one reconcile:
+ * - returns nothing: done, backoff forgotten;
+ * - returns `{ requeueAfter }`: done, the key comes back after that delay (trigger `requeue`);
+ * - throws a `TerminalError`: recorded, not retried until the next event;
+ * - throws a 409 Conflict: requeued with backoff without an error log, counted as `conflict`;
+ * - throws anything else, or passes the timeout: retried with backoff (trigger `retry`).
+ */
+import { randomUUID } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { InformerEvent } from '../cache/types.js';
+import { ApiError, KloopError, TerminalError } from '../core/errors.js';
+import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { HotLoopDetector } from './hot-loop.js';
+import { type ControllerMetrics, controllerMetrics } from './metrics.js';
+import { type QueueItem, WorkQueue } from './queue.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { defaultRateLimiter } from './rate-limiter.js';
+import { type SourceSpec, sourceHandler } from './sources.js';
+import { keyId } from './triggers.js';
+import type {
+  CachedClientApi,
+  ControllerDescription,
+  InformerProvider,
+  Predicate,
+  ReconcileReturn,
+  Reconciler,
+  Request,
+  ScopableClient,
+  Trigger,
+  WriteReport,
+} from './types.js';
+
+/** What a controller needs from its manager. */
+export interface ControllerDeps {
+  informers: InformerProvider;
+  /** The cached client; `ctx.client` is a view of it attributed to each reconcile. */
+  client?: ScopableClient;
+  logger?: Logger;
+  registry?: Registry;
+  clock?: Clock;
+}
+
+/** Tunables of one controller. */
+export interface ControllerOptions {
+  /** Workers. Default 1. */
+  concurrency?: number;
+  /** Abort `ctx.signal` and count a failure when a reconcile runs longer. Default: none. */
+  timeoutMs?: number;
+  /** Triggers kept in full per request. Default 16. */
+  maxTriggers?: number;
+  rateLimiter?: RateLimiter;
+  /** Consecutive self-triggered identical writes that make a hot loop. Default 5. */
+  hotLoopThreshold?: number;
+}
+
+/** Raised when a controller is misconfigured (no `for`, started twice). */
+export class ControllerConfigError extends KloopError {
+  constructor(message: string) {
+    super('KLOOP_CONTROLLER_CONFIG', message);
+  }
+}
+
+/** Raised into `ctx.signal` when a reconcile passes its timeout. */
+export class ReconcileTimeoutError extends KloopError {
+  constructor(ms: number) {
+    super('KLOOP_RECONCILE_TIMEOUT', `reconcile did not finish within ${ms} ms`);
+  }
+}
+
+/** Raised into `ctx.signal` when the controller stops. */
+export class ControllerStoppedError extends KloopError {
+  constructor() {
+    super('KLOOP_CONTROLLER_STOPPED', 'controller stopped');
+  }
+}
+
+/** Result label for metrics and logs. */
+type Outcome = 'success' | 'requeue_after' | 'error' | 'conflict' | 'terminal_error' | 'timeout';
+
+const noClient = new Proxy({} as ScopableClient, {
+  get(_target, prop) {
+    if (prop === 'scoped') return () => noClient;
+    throw new ControllerConfigError(`ctx.client.${String(prop)}: this controller was built without a client`);
+  },
+});
+
+/**
+ * A running (or runnable) controller. Build it with `mgr.controller(name)...reconcile(fn)`.
+ *
+ * @remarks Recovery: a failing key is retried with max(exponential 5 ms..1000 s, 10 qps
+ * bucket) backoff and never blocks other keys; a hung reconcile is released after `timeoutMs`
+ * (its key stays in flight until the promise settles, so it is never run twice at once).
+ */
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly #sources: readonly SourceSpec[];
+  readonly #eventFilters: readonly Predicate[];
+  readonly #reconciler: Reconciler;
+  readonly #deps: ControllerDeps;
+  readonly #options: ControllerOptions;
+  readonly #log: Logger;
+  readonly #metrics: ControllerMetrics;
+  readonly #clock: Clock;
+  readonly #hotLoops: HotLoopDetector;
+  readonly #stopController = new AbortController();
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #running = new Set<Promise<void>>();
+  readonly #recent: RecentReconcile[] = [];
+  #workers: Promise<void>[] = [];
+  #started = false;
+  #untrack: (() => void) | undefined;
+
+  constructor(
+    name: string,
+    sources: readonly SourceSpec[],
+    eventFilters: readonly Predicate[],
+    reconciler: Reconciler,
+    deps: ControllerDeps,
+    options: ControllerOptions = {},
+  ) {
+    if (!sources.some((s) => s.kind === 'for')) {
+      throw new ControllerConfigError(`controller ${name}: call .for(type) before .reconcile()`);
+    }
+    this.name = name;
+    this.#sources = sources;
+    this.#eventFilters = eventFilters;
+    this.#reconciler = reconciler;
+    this.#deps = deps;
+    this.#options = options;
+    this.#clock = deps.clock ?? systemClock;
+    this.#log = (deps.logger ?? pino({ level: 'silent' })).child({ controller: name });
+    this.#metrics = controllerMetrics(deps.registry ?? new Registry());
+    this.#hotLoops = new HotLoopDetector(options.hotLoopThreshold ?? 5);
+    const labels = { controller: name };
+    this.queue = new WorkQueue({
+      clock: this.#clock,
+      rateLimiter: options.rateLimiter ?? defaultRateLimiter(this.#clock),
+      maxTriggers: options.maxTriggers,
+      observer: {
+        added: () => this.#metrics.queueAdds.inc(labels),
+        retried: () => this.#metrics.queueRetries.inc(labels),
+        queued: (s) => this.#metrics.queueDuration.observe(labels, s),
+        worked: (s) => this.#metrics.workDuration.observe(labels, s),
+      },
+    });
+  }
+
+  /** The `for` type: the kind whose keys this controller reconciles. */
+  get forType(): TypeRef {
+    return this.#sources.find((s) => s.kind === 'for')!.type!;
+  }
+
+  /** Which predicates guard which source. */
+  describe(): ControllerDescription {
+    const description: ControllerDescription = {
+      name: this.name,
+      concurrency: this.#concurrency(),
+      sources: this.#sources.map((s) => ({ source: s.label, kind: s.kind, predicates: s.predicates.map((p) => p.name) })),
+      eventFilters: this.#eventFilters.map((p) => p.name),
+    };
+    if (this.#options.timeoutMs !== undefined) description.timeoutMs = this.#options.timeoutMs;
+    return description;
+  }
+
+  /** The last reconciles (newest last) with their triggers and writes, for debug output. */
+  recentReconciles(): readonly RecentReconcile[] {
+    return [...this.#recent];
+  }
+
+  /**
+   * Subscribes to every source, waits for them to sync, then starts the workers. Resolves when
+   * the workers run.
+   */
+  async start(): Promise<void> {
+    if (this.#started) throw new ControllerConfigError(`controller ${this.name} started twice`);
+    this.#started = true;
+    this.#untrack = this.#metrics.trackQueue(this.name, {
+      depth: () => this.queue.depth,
+      longestRunningSeconds: () => this.queue.longestRunningMs() / 1000,
+    });
+    const synced: Promise<void>[] = [];
+    const forType = this.forType;
+    const forInformer = this.#deps.informers.informer(forType, this.#sources.find((s) => s.kind === 'for')!.informer);
+    const ownerScope = (ref: OwnerReference, object: KubeObject): ObjectKey => {
+      const namespace = object.metadata.namespace;
+      // The owner of a namespaced object is in its namespace unless the owner kind is
+      // cluster-scoped; the cache tells which when it holds the owner.
+      if (namespace && forInformer.get({ namespace, name: ref.name }) === undefined && forInformer.get({ name: ref.name })) {
+        return { name: ref.name };
+      }
+      return namespace ? { namespace, name: ref.name } : { name: ref.name };
+    };
+    for (const spec of this.#sources) {
+      const source = spec.source ?? this.#deps.informers.informer(spec.type!, spec.informer);
+      const handler = sourceHandler(
+        spec,
+        this.#eventFilters,
+        forType,
+        ownerScope,
+        (key, trigger, low) => this.queue.add(key, trigger, { priority: low ? 'low' : 'normal' }),
+        () => {},
+        (err, event: InformerEvent) =>
+          this.#log.error({ err, source: spec.label, object: event.object.metadata.name }, 'event handler failed'),
+      );
+      this.#unsubscribe.push(source.subscribe(handler, { replay: true }));
+      if (source.synced) synced.push(source.synced);
+    }
+    await Promise.all(synced);
+    if (this.#stopController.signal.aborted) return;
+    this.#workers = Array.from({ length: this.#concurrency() }, () => this.#work());
+    this.#log.info({ sources: this.describe().sources }, 'controller started');
+  }
+
+  /** Queues a key by hand (trigger `manual`), e.g. from a CLI or a test. */
+  enqueue(key: ObjectKey, trigger: Trigger = { source: 'manual', event: 'manual' }): void {
+    this.queue.add(key, trigger);
+  }
+
+  /**
+   * Stops taking work, lets in-flight reconciles finish for up to `drainTimeoutMs` (default
+   * 30 s), then aborts their `ctx.signal` and returns.
+   *
+   * @remarks Keys still pending are dropped: the next process relists and reconciles every
+   * object anyway (level-triggered).
+   */
+  async stop(drainTimeoutMs = 30_000): Promise<void> {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    const drained = this.queue.shutdown();
+    let cancel: (() => void) | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      cancel = this.#clock.setTimer(resolve, drainTimeoutMs);
+    });
+    await Promise.race([drained, deadline]);
+    cancel?.();
+    this.#stopController.abort(new ControllerStoppedError());
+    await Promise.all(this.#workers);
+    this.#untrack?.();
+  }
+
+  #concurrency(): number {
+    return Math.max(1, this.#options.concurrency ?? 1);
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const item = await this.queue.get();
+      if (item === undefined) return;
+      const run = this.#process(item).finally(() => {
+        this.#running.delete(run);
+        this.queue.done(item);
+      });
+      this.#running.add(run);
+      await this.#waitOrRelease(run);
+    }
+  }
+
+  /**
+   * Waits for a reconcile, or for its timeout: a hung reconcile frees its worker (the key stays
+   * in flight until it settles) so other keys keep moving.
+   */
+  async #waitOrRelease(run: Promise<void>): Promise<void> {
+    const timeoutMs = this.#options.timeoutMs;
+    if (timeoutMs === undefined) return run;
+    let cancel: (() => void) | undefined;
+    // A little later than the reconcile's own timeout, so its outcome is recorded first.
+    const released = new Promise<void>((resolve) => {
+      cancel = this.#clock.setTimer(resolve, timeoutMs + 1);
+    });
+    await Promise.race([run, released]);
+    cancel?.();
+  }
+
+  async #process(item: QueueItem): Promise<void> {
+    const labels = { controller: this.name };
+    const request: Request = {
+      key: item.key,
+      triggers: item.triggers,
+      triggerCounts: item.triggerCounts,
+      totalTriggers: item.totalTriggers,
+      retries: this.queue.retries(item.key),
+    };
+    for (const c of item.triggerCounts) {
+      this.#metrics.reconcileTriggers.inc({ controller: this.name, source: c.source, event: c.event }, c.count);
+    }
+    const reconcileId = randomUUID();
+    const log = this.#log.child({ key: item.id, reconcileID: reconcileId });
+    const writes: WriteReport[] = [];
+    const abort = new AbortController();
+    const onStop = () => abort.abort(this.#stopController.signal.reason);
+    this.#stopController.signal.addEventListener('abort', onStop, { once: true });
+    const client: CachedClientApi = (this.#deps.client ?? noClient).scoped({
+      controller: this.name,
+      key: item.key,
+      reconcileId,
+      triggers: item.triggers,
+      onWrite: (w) => writes.push(w),
+    });
+    const started = this.#clock.now();
+    this.#metrics.activeWorkers.inc(labels);
+    let outcome: Outcome;
+    let result: ReconcileReturn;
+    let error: unknown;
+    const raw = Promise.resolve().then(() =>
+      this.#reconciler(request, { client, signal: abort.signal, log, controller: this.name, request }),
+    );
+    try {
+      result = await this.#withTimeout(raw, abort);
+      outcome = result?.requeueAfter !== undefined && result.requeueAfter > 0 ? 'requeue_after' : 'success';
+    } catch (err) {
+      error = err;
+      outcome =
+        err instanceof ReconcileTimeoutError
+          ? 'timeout'
+          : err instanceof TerminalError
+            ? 'terminal_error'
+            : ApiError.isConflict(err)
+              ? 'conflict'
+              : 'error';
+    } finally {
+      this.#metrics.activeWorkers.dec(labels);
+      this.#stopController.signal.removeEventListener('abort', onStop);
+    }
+    const seconds = (this.#clock.now() - started) / 1000;
+    this.#metrics.reconcileDuration.observe(labels, seconds);
+    this.#metrics.reconcileTotal.inc({ controller: this.name, result: outcome });
+    this.#settle(item, outcome, result, error, log);
+    this.#remember(item, outcome, writes, seconds, error);
+    const hot = this.#hotLoops.observe(item.id, item.key, item.triggers, writes);
+    if (hot) {
+      this.#metrics.hotLoops.inc(labels);
+      log.warn(
+        { objects: hot.objects, fields: hot.fields, laps: hot.laps },
+        'hot loop: each reconcile writes the same fields and is triggered again by its own write',
+      );
+    }
+    // After a timeout the key stays in flight until the reconcile really ends: never two at once.
+    await raw.then(
+      () => {},
+      () => {},
+    );
+  }
+
+  #settle(item: QueueItem, outcome: Outcome, result: ReconcileReturn, error: unknown, log: Logger): void {
+    if (this.queue.shuttingDown) return;
+    switch (outcome) {
+      case 'success':
+        this.queue.forget(item.key);
+        return;
+      case 'requeue_after':
+        this.queue.forget(item.key);
+        this.queue.addAfter(item.key, result!.requeueAfter!, { source: 'requeue', event: 'requeue' });
+        return;
+      case 'terminal_error':
+        this.queue.forget(item.key);
+        this.#metrics.reconcileErrors.inc({ controller: this.name });
+        log.error({ err: error }, 'reconcile failed with a terminal error; not retrying');
+        return;
+      case 'conflict': {
+        // Someone else wrote first: level-triggered, so the next pass reads fresh state.
+        const delay = this.queue.addRateLimited(item.key, { source: 'retry', event: 'conflict' });
+        log.debug({ delayMs: delay }, 'conflict; requeued');
+        return;
+      }
+      default: {
+        this.#metrics.reconcileErrors.inc({ controller: this.name });
+        const message = error instanceof Error ? error.message : String(error);
+        const delay = this.queue.addRateLimited(item.key, { source: 'retry', event: 'retry', error: message });
+        log.error({ err: error, delayMs: delay, retries: this.queue.retries(item.key) }, 'reconcile failed; retrying');
+      }
+    }
+  }
+
+  async #withTimeout<T>(run: Promise<T>, abort: AbortController): Promise<T> {
+    const timeoutMs = this.#options.timeoutMs;
+    if (timeoutMs === undefined) return run;
+    let cancel: (() => void) | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      cancel = this.#clock.setTimer(() => {
+        const err = new ReconcileTimeoutError(timeoutMs);
+        abort.abort(err);
+        reject(err);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([run, timeout]);
+    } finally {
+      cancel?.();
+      // The reconcile may still reject after the timeout won; that rejection is expected.
+      run.catch(() => {});
+    }
+  }
+
+  #remember(item: QueueItem, outcome: Outcome, writes: WriteReport[], seconds: number, error: unknown): void {
+    const entry: RecentReconcile = {
+      key: item.id,
+      outcome,
+      durationMs: Math.round(seconds * 1000),
+      triggers: item.triggers,
+      totalTriggers: item.totalTriggers,
+      writes: writes.map((w) => ({ type: w.type, key: w.key, kind: w.kind, fields: w.fields })),
+    };
+    if (error !== undefined) entry.error = error instanceof Error ? error.message : String(error);
+    this.#recent.push(entry);
+    if (this.#recent.length > 50) this.#recent.shift();
+  }
+}
+
+/** One finished reconcile as debug output shows it. */
+export interface RecentReconcile {
+  key: string;
+  outcome: string;
+  durationMs: number;
+  triggers: readonly Trigger[];
+  totalTriggers: number;
+  writes: Array<{ type: string; key: ObjectKey; kind: string; fields: string[] }>;
+  error?: string;
+}
+
+export { keyId };

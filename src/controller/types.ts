@@ -1,0 +1,278 @@
+/**
+ * The interfaces of the controller module: requests and their triggers (provenance), reconcilers
+ * and their context, predicates, sources, and the narrow client and informer contracts the
+ * controller and the cached client are built on.
+ */
+import type { Logger } from 'pino';
+import type { InformerEvent, InformerListOptions, InformerReader } from '../cache/types.js';
+import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+
+/**
+ * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds
+ * `requeue` (a `requeueAfter` came due), `retry` (after a failure), `resync`, and `conflict`
+ * (a 409 requeued quietly).
+ */
+export type TriggerEvent = 'added' | 'updated' | 'deleted' | 'requeue' | 'retry' | 'resync' | 'conflict' | 'manual';
+
+/** Names an object without carrying its content. */
+export interface ObjectRef {
+  apiVersion?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+/**
+ * One event folded into a reconcile: where it came from, what it was, which object, at which
+ * resourceVersion, and which top-level fields changed.
+ *
+ * @example
+ * ```ts
+ * { source: 'for:v1/ConfigMap', event: 'updated', object: { apiVersion: 'v1', kind: 'ConfigMap',
+ *   namespace: 'default', name: 'cfg' }, resourceVersion: '42', changed: ['data'] }
+ * ```
+ */
+export interface Trigger {
+  /** `'for:v1/ConfigMap'`, `'owns:v1/Secret'`, `'watches:v1/Namespace'`, `'requeue'`, `'retry'`, `'resync'`. */
+  source: string;
+  event: TriggerEvent;
+  object?: ObjectRef;
+  resourceVersion?: string;
+  /** For updates: top-level field paths that differ, e.g. `['spec', 'metadata.labels']`. */
+  changed?: string[];
+  /** For retries: the error that caused it. */
+  error?: string;
+}
+
+/** How many triggers of one source and event were folded into a request. */
+export interface TriggerCount {
+  source: string;
+  event: TriggerEvent;
+  count: number;
+}
+
+/**
+ * One reconcile request: the key and every event folded into it since the previous reconcile.
+ * `triggers` keeps the first few in full; `triggerCounts` counts all of them.
+ */
+export interface Request {
+  key: ObjectKey;
+  triggers: readonly Trigger[];
+  triggerCounts: readonly TriggerCount[];
+  totalTriggers: number;
+  /** Failures of this key since its last success (0 on a first try). */
+  retries: number;
+}
+
+/** What a reconciler may return. Nothing, or `{}`, means done until the next event. */
+export interface ReconcileResult {
+  /** Reconcile this key again after this many milliseconds (earliest pending time wins). */
+  requeueAfter?: number;
+}
+
+/** What a reconciler returns: a result, or nothing (an `async` function with no `return`). */
+// biome-ignore lint/suspicious/noConfusingVoidType: async functions that return nothing are Promise<void>.
+export type ReconcileReturn = ReconcileResult | undefined | void;
+
+/**
+ * The reconcile function. Throw to retry with backoff; throw a `TerminalError` to stop retrying
+ * until the next event.
+ */
+export type Reconciler = (request: Request, ctx: ReconcileContext) => Promise<ReconcileReturn> | ReconcileReturn;
+
+/** What a reconciler gets besides its request. */
+export interface ReconcileContext {
+  /** Reads from the shared informers; writes attributed to this reconcile. */
+  client: CachedClientApi;
+  /** Aborted on shutdown and when the per-reconcile timeout passes. */
+  signal: AbortSignal;
+  /** A pino child logger bound to the controller, key and reconcile id. */
+  log: Logger;
+  /** The controller's name. */
+  controller: string;
+  request: Request;
+}
+
+/**
+ * Decides whether an informer event may enqueue. `name` shows in the controller description, so
+ * it is plain which predicate guards which source.
+ */
+export interface Predicate<T extends KubeObject = KubeObject> {
+  readonly name: string;
+  test(event: InformerEvent<T>): boolean;
+}
+
+/**
+ * Anything that emits informer-shaped events: an informer, or (later) a collection. Used by
+ * `.watches(source, mapper)`.
+ */
+export interface EventSource<T extends KubeObject = KubeObject> {
+  subscribe(handler: (event: InformerEvent<T>) => void, options?: { replay?: boolean }): () => void;
+  readonly synced?: Promise<void>;
+  /** Shown in trigger sources (`watches:<name>`) and in the description. */
+  readonly name?: string;
+  readonly type?: TypeRef;
+}
+
+/** Maps an event of a watched object to the keys to reconcile. */
+export type Mapper<T extends KubeObject = KubeObject> = (
+  object: T,
+  event: InformerEvent<T>,
+) => ObjectKey | readonly ObjectKey[] | undefined | null;
+
+/** Options of `.for`, `.owns`, `.watches`. */
+export interface SourceOptions<T extends KubeObject = KubeObject> {
+  /** Guard this source only. `eventFilter` guards every source. */
+  predicates?: readonly Predicate<T>[];
+  /** Informer options (namespace, label selector) for type sources. */
+  informer?: InformerOptions;
+}
+
+/** Options for the shared informer a source or the client reads from. */
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** Hands out shared informers. The manager implements it over `InformerFactory`. */
+export interface InformerProvider {
+  informer<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerOptions): InformerReader<T>;
+}
+
+/** One entry of a controller's description: a source and the predicates that guard it. */
+export interface SourceDescription {
+  source: string;
+  kind: 'for' | 'owns' | 'watches';
+  predicates: string[];
+}
+
+/** What `controller.describe()` returns: debug output and docs show it. */
+export interface ControllerDescription {
+  name: string;
+  concurrency: number;
+  sources: SourceDescription[];
+  /** Predicates from `eventFilter`, guarding every source. */
+  eventFilters: string[];
+  timeoutMs?: number;
+}
+
+/** Patch flavours the API server accepts. */
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+/** Options of a patch sent to the server. */
+export interface PatchOptions {
+  subresource?: string;
+  fieldManager?: string;
+  force?: boolean;
+}
+
+/**
+ * The verbs the cached client sends. `KubeClient` provides them; tests use a fake. Every method
+ * returns the object the server returned.
+ */
+export interface WriteTransport {
+  get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T>;
+  create<T extends KubeObject = KubeObject>(type: TypeRef, object: T, options?: { fieldManager?: string }): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    type: TypeRef,
+    key: ObjectKey,
+    patchType: PatchType,
+    body: unknown,
+    options?: PatchOptions,
+  ): Promise<T>;
+  delete(
+    type: TypeRef,
+    key: ObjectKey,
+    options?: { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string },
+  ): Promise<unknown>;
+}
+
+/** Options of `client.patch`. */
+export interface ClientPatchOptions {
+  /** Send a JSON patch that starts with a `test` of `metadata.resourceVersion` (409 on a race). */
+  optimisticLock?: boolean;
+  /** Patch the status subresource instead of the main resource. */
+  subresource?: 'status';
+}
+
+/** Options of `client.apply` (server-side apply). */
+export interface ApplyOptions {
+  fieldManager: string;
+  force?: boolean;
+  subresource?: 'status';
+}
+
+/** Options of `client.mutate` and `client.mutateStatus`. */
+export interface MutateOptions {
+  /** Attempts on 409 before giving up. Default 5. */
+  maxAttempts?: number;
+}
+
+/** A change to an object, made in place on a copy. Returning an object replaces the draft. */
+// biome-ignore lint/suspicious/noConfusingVoidType: mutators usually change the draft and return nothing.
+export type Mutator<T extends KubeObject> = (draft: T) => T | undefined | void;
+
+/** The outcome of a write call: the object after it and whether a request was sent. */
+export interface WriteOutcome<T extends KubeObject = KubeObject> {
+  object: T | undefined;
+  /** False when nothing changed and no request left the process. */
+  sent: boolean;
+}
+
+/** The cached client as reconcilers see it (`ctx.client`, `mgr.client`). */
+export interface CachedClientApi {
+  get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined>;
+  list<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerListOptions): Promise<T[]>;
+  create<T extends KubeObject>(type: TypeRef, object: T): Promise<T>;
+  patch<T extends KubeObject>(current: T, desired: T, options?: ClientPatchOptions): Promise<WriteOutcome<T>>;
+  mutate<T extends KubeObject>(type: TypeRef, key: ObjectKey, fn: Mutator<T>, options?: MutateOptions): Promise<WriteOutcome<T>>;
+  mutateStatus<T extends KubeObject>(
+    type: TypeRef,
+    key: ObjectKey,
+    fn: Mutator<T>,
+    options?: MutateOptions,
+  ): Promise<WriteOutcome<T>>;
+  apply<T extends KubeObject>(desired: T, options: ApplyOptions): Promise<WriteOutcome<T>>;
+  delete(type: TypeRef, key: ObjectKey): Promise<boolean>;
+  ensureFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>>;
+  removeFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>>;
+  readonly events: EventRecorderApi;
+}
+
+/** Records Kubernetes Events about an object; repeats are aggregated into one Event's count. */
+export interface EventRecorderApi {
+  record(
+    object: KubeObject,
+    event: { type?: 'Normal' | 'Warning'; reason: string; message: string; action?: string },
+  ): Promise<void>;
+}
+
+/** Who a write belongs to: the controller, the reconcile and the triggers behind it. */
+export interface WriteAttribution {
+  controller: string;
+  key?: ObjectKey;
+  reconcileId?: string;
+  triggers?: readonly Trigger[];
+  /** Told about every write sent (for hot-loop detection and debug output). */
+  onWrite?: (write: WriteReport) => void;
+}
+
+/** A write the client sent on behalf of a reconcile. */
+export interface WriteReport {
+  /** `apiVersion/kind`. */
+  type: string;
+  key: ObjectKey;
+  /** create, patch, status, apply, delete, event. */
+  kind: string;
+  /** Top-level field paths the write changed. */
+  fields: string[];
+  resourceVersion?: string;
+  bytes: number;
+}
+
+/** A cached client that can hand out views whose writes are attributed to a reconcile. */
+export interface ScopableClient extends CachedClientApi {
+  scoped(attribution: WriteAttribution): CachedClientApi;
+}

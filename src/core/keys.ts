@@ -1,0 +1,55 @@
+/**
+ * Object keys: `{ namespace?, name }` and their string form `ns/name` (or `name` for
+ * cluster-scoped objects), as client-go's `MetaNamespaceKeyFunc` writes them.
+ */
+import { KloopError } from './errors.js';
+import type { KubeObject, ObjectKey } from './types.js';
+
+/**
+ * The key of an object: its namespace (omitted when empty) and name.
+ *
+ * @throws KloopError (`KLOOP_INVALID_KEY`) when the object has no name.
+ * @example
+ * ```ts
+ * keyOf({ metadata: { namespace: 'ns', name: 'a' } }); // { namespace: 'ns', name: 'a' }
+ * ```
+ */
+export function keyOf(obj: Pick<KubeObject, 'metadata'>): ObjectKey {
+  const name = obj.metadata?.name;
+  if (typeof name !== 'string' || name === '') throw new KloopError('KLOOP_INVALID_KEY', 'object has no metadata.name');
+  const ns = obj.metadata.namespace;
+  return ns ? { namespace: ns, name } : { name };
+}
+
+/**
+ * `ns/name`, or `name` for a cluster-scoped key.
+ *
+ * @example
+ * ```ts
+ * keyString({ namespace: 'ns', name: 'a' }); // 'ns/a'
+ * ```
+ */
+export function keyString(key: ObjectKey): string {
+  return key.namespace ? `${key.namespace}/${key.name}` : key.name;
+}
+
+/**
+ * Parses `ns/name` or `name` back into a key.
+ *
+ * @throws KloopError (`KLOOP_INVALID_KEY`) for an empty name or more than one `/`.
+ * @example
+ * ```ts
+ * parseKeyString('ns/a'); // { namespace: 'ns', name: 'a' }
+ * ```
+ */
+export function parseKeyString(s: string): ObjectKey {
+  const parts = s.split('/');
+  if (parts.length === 1 && parts[0] !== '') return { name: parts[0] };
+  if (parts.length === 2 && parts[1] !== '') return parts[0] === '' ? { name: parts[1] } : { namespace: parts[0], name: parts[1] };
+  throw new KloopError('KLOOP_INVALID_KEY', `invalid object key ${JSON.stringify(s)}: want "namespace/name" or "name"`);
+}
+
+/** True when two keys name the same object. */
+export function keysEqual(a: ObjectKey, b: ObjectKey): boolean {
+  return a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+}

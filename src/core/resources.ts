@@ -1,0 +1,233 @@
+/**
+ * Resource types: typed constants for the built-in kinds, the static table of their REST
+ * facts (group, version, plural, scope, subresources, short names), and a registry mapping
+ * `{ apiVersion, kind }` to resources and back (Go: the RESTMapper).
+ */
+import { KloopError } from './errors.js';
+import type { ResourceType, TypeRef } from './types.js';
+
+/** Thrown by the `require...` lookups of {@link ResourceTypeRegistry} for an unknown type. */
+export class UnknownTypeError extends KloopError {
+  constructor(message: string) {
+    super('KLOOP_UNKNOWN_TYPE', message);
+  }
+}
+
+/**
+ * Splits an apiVersion into group and version: `'apps/v1'` -> `{ group: 'apps', version: 'v1' }`,
+ * `'v1'` -> `{ group: '', version: 'v1' }` (the core group).
+ *
+ * @example
+ * ```ts
+ * parseApiVersion('events.k8s.io/v1'); // { group: 'events.k8s.io', version: 'v1' }
+ * ```
+ */
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return { group: '', version: apiVersion };
+  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** Joins a group and a version into an apiVersion (`''` + `v1` -> `v1`). */
+export function formatApiVersion(group: string, version: string): string {
+  return group === '' ? version : `${group}/${version}`;
+}
+
+/** core/v1 Namespace. */
+export const Namespace = { apiVersion: 'v1', kind: 'Namespace' } as const;
+/** core/v1 ConfigMap. */
+export const ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+/** core/v1 Secret. */
+export const Secret = { apiVersion: 'v1', kind: 'Secret' } as const;
+/** core/v1 Pod. */
+export const Pod = { apiVersion: 'v1', kind: 'Pod' } as const;
+/** core/v1 Service. */
+export const Service = { apiVersion: 'v1', kind: 'Service' } as const;
+/** core/v1 ServiceAccount. */
+export const ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount' } as const;
+/** core/v1 Event (the same store as {@link EventsV1Event}, seen through the core API). */
+export const Event = { apiVersion: 'v1', kind: 'Event' } as const;
+/** events.k8s.io/v1 Event. */
+export const EventsV1Event = { apiVersion: 'events.k8s.io/v1', kind: 'Event' } as const;
+/** core/v1 Node. */
+export const Node = { apiVersion: 'v1', kind: 'Node' } as const;
+/** core/v1 Endpoints. */
+export const Endpoints = { apiVersion: 'v1', kind: 'Endpoints' } as const;
+/** core/v1 PersistentVolumeClaim. */
+export const PersistentVolumeClaim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+/** apps/v1 Deployment. */
+export const Deployment = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
+/** apps/v1 ReplicaSet. */
+export const ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet' } as const;
+/** apps/v1 StatefulSet. */
+export const StatefulSet = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
+/** apps/v1 DaemonSet. */
+export const DaemonSet = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
+/** batch/v1 Job. */
+export const Job = { apiVersion: 'batch/v1', kind: 'Job' } as const;
+/** batch/v1 CronJob. */
+export const CronJob = { apiVersion: 'batch/v1', kind: 'CronJob' } as const;
+/** coordination.k8s.io/v1 Lease (leader election). */
+export const Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
+/** apiextensions.k8s.io/v1 CustomResourceDefinition. */
+export const CustomResourceDefinition = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' } as const;
+/** rbac.authorization.k8s.io/v1 Role. */
+export const Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' } as const;
+/** rbac.authorization.k8s.io/v1 RoleBinding. */
+export const RoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' } as const;
+/** rbac.authorization.k8s.io/v1 ClusterRole. */
+export const ClusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' } as const;
+/** rbac.authorization.k8s.io/v1 ClusterRoleBinding. */
+export const ClusterRoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' } as const;
+
+interface Row {
+  ref: TypeRef;
+  plural: string;
+  namespaced: boolean;
+  subresources?: readonly string[];
+  shortNames?: readonly string[];
+  all?: boolean;
+}
+
+function rt(row: Row): ResourceType {
+  const { group, version } = parseApiVersion(row.ref.apiVersion);
+  const type: ResourceType = {
+    apiVersion: row.ref.apiVersion,
+    kind: row.ref.kind,
+    group,
+    version,
+    plural: row.plural,
+    singular: row.ref.kind.toLowerCase(),
+    namespaced: row.namespaced,
+    subresources: Object.freeze([...(row.subresources ?? [])]),
+    listKind: `${row.ref.kind}List`,
+  };
+  if (row.shortNames !== undefined) type.shortNames = Object.freeze([...row.shortNames]);
+  // kubectl's `all` category (`kubectl get all`), as the real API server declares it.
+  if (row.all === true) type.categories = Object.freeze(['all']);
+  return Object.freeze(type);
+}
+
+const STATUS = ['status'] as const;
+const STATUS_SCALE = ['status', 'scale'] as const;
+
+/**
+ * The built-in resource types kloop knows statically, as the API server's discovery describes
+ * them. Custom resources come from CustomResourceDefinitions (the emulator) or discovery.
+ */
+export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
+  rt({ ref: Namespace, plural: 'namespaces', namespaced: false, subresources: STATUS, shortNames: ['ns'] }),
+  rt({ ref: ConfigMap, plural: 'configmaps', namespaced: true, shortNames: ['cm'] }),
+  rt({ ref: Secret, plural: 'secrets', namespaced: true }),
+  rt({ ref: Pod, plural: 'pods', namespaced: true, subresources: STATUS, shortNames: ['po'], all: true }),
+  rt({ ref: Service, plural: 'services', namespaced: true, subresources: STATUS, shortNames: ['svc'], all: true }),
+  rt({ ref: ServiceAccount, plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'] }),
+  rt({ ref: Event, plural: 'events', namespaced: true, shortNames: ['ev'] }),
+  rt({ ref: EventsV1Event, plural: 'events', namespaced: true, shortNames: ['ev'] }),
+  rt({ ref: Node, plural: 'nodes', namespaced: false, subresources: STATUS, shortNames: ['no'] }),
+  rt({ ref: Endpoints, plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
+  rt({ ref: PersistentVolumeClaim, plural: 'persistentvolumeclaims', namespaced: true, subresources: STATUS, shortNames: ['pvc'] }),
+  rt({ ref: Deployment, plural: 'deployments', namespaced: true, subresources: STATUS_SCALE, shortNames: ['deploy'], all: true }),
+  rt({ ref: ReplicaSet, plural: 'replicasets', namespaced: true, subresources: STATUS_SCALE, shortNames: ['rs'], all: true }),
+  rt({ ref: StatefulSet, plural: 'statefulsets', namespaced: true, subresources: STATUS_SCALE, shortNames: ['sts'], all: true }),
+  rt({ ref: DaemonSet, plural: 'daemonsets', namespaced: true, subresources: STATUS, shortNames: ['ds'], all: true }),
+  rt({ ref: Job, plural: 'jobs', namespaced: true, subresources: STATUS, all: true }),
+  rt({ ref: CronJob, plural: 'cronjobs', namespaced: true, subresources: STATUS, shortNames: ['cj'], all: true }),
+  rt({ ref: Lease, plural: 'leases', namespaced: true }),
+  rt({ ref: CustomResourceDefinition, plural: 'customresourcedefinitions', namespaced: false, subresources: STATUS, shortNames: ['crd', 'crds'] }),
+  rt({ ref: Role, plural: 'roles', namespaced: true }),
+  rt({ ref: RoleBinding, plural: 'rolebindings', namespaced: true }),
+  rt({ ref: ClusterRole, plural: 'clusterroles', namespaced: false }),
+  rt({ ref: ClusterRoleBinding, plural: 'clusterrolebindings', namespaced: false }),
+]);
+
+function refKey(ref: TypeRef): string {
+  return `${ref.apiVersion}\u0000${ref.kind}`;
+}
+
+function resKey(group: string, version: string, plural: string): string {
+  return `${group}\u0000${version}\u0000${plural}`;
+}
+
+/**
+ * Maps `{ apiVersion, kind }` to resource types and `(group, version, plural)` back (Go: a
+ * `RESTMapper`). Starts with {@link BUILTIN_RESOURCE_TYPES} unless told otherwise; CRDs and
+ * discovery add more.
+ *
+ * @example
+ * ```ts
+ * const reg = new ResourceTypeRegistry();
+ * reg.requireByTypeRef(Deployment).plural; // 'deployments'
+ * reg.byResource('apps', 'v1', 'deployments')?.kind; // 'Deployment'
+ * ```
+ */
+export class ResourceTypeRegistry {
+  private readonly byRef = new Map<string, ResourceType>();
+  private readonly byRes = new Map<string, ResourceType>();
+
+  constructor(initial: readonly ResourceType[] = BUILTIN_RESOURCE_TYPES) {
+    for (const t of initial) this.add(t);
+  }
+
+  /** Adds (or replaces) a type under both its type ref and its resource path. */
+  add(type: ResourceType): void {
+    this.remove(type);
+    this.byRef.set(refKey(type), type);
+    this.byRes.set(resKey(type.group, type.version, type.plural), type);
+  }
+
+  /** Removes the type with this type ref or resource path; true when something was removed. */
+  remove(type: TypeRef | ResourceType): boolean {
+    let removed = false;
+    const old = this.byRef.get(refKey(type));
+    if (old !== undefined) {
+      this.byRef.delete(refKey(old));
+      this.byRes.delete(resKey(old.group, old.version, old.plural));
+      removed = true;
+    }
+    if ('plural' in type) {
+      const other = this.byRes.get(resKey(type.group, type.version, type.plural));
+      if (other !== undefined) {
+        this.byRef.delete(refKey(other));
+        this.byRes.delete(resKey(other.group, other.version, other.plural));
+        removed = true;
+      }
+    }
+    return removed;
+  }
+
+  /** The type for `{ apiVersion, kind }`, or undefined. */
+  byTypeRef(ref: TypeRef): ResourceType | undefined {
+    return this.byRef.get(refKey(ref));
+  }
+
+  /** The type served at `/apis/<group>/<version>/<plural>` (group `''` for `/api/v1`), or undefined. */
+  byResource(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.byRes.get(resKey(group, version, plural));
+  }
+
+  /**
+   * Like {@link byTypeRef}, but throws.
+   * @throws UnknownTypeError (`KLOOP_UNKNOWN_TYPE`)
+   */
+  requireByTypeRef(ref: TypeRef): ResourceType {
+    const t = this.byTypeRef(ref);
+    if (t === undefined) throw new UnknownTypeError(`no resource type known for kind ${JSON.stringify(ref.kind)} in version ${JSON.stringify(ref.apiVersion)}`);
+    return t;
+  }
+
+  /**
+   * Like {@link byResource}, but throws.
+   * @throws UnknownTypeError (`KLOOP_UNKNOWN_TYPE`)
+   */
+  requireByResource(group: string, version: string, plural: string): ResourceType {
+    const t = this.byResource(group, version, plural);
+    if (t === undefined) throw new UnknownTypeError(`the server could not find the requested resource ${plural}.${version}.${group}`);
+    return t;
+  }
+
+  /** Every registered type, in registration order. */
+  all(): ResourceType[] {
+    return [...this.byRef.values()];
+  }
+}

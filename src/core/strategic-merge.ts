@@ -1,0 +1,245 @@
+/**
+ * Strategic merge patch for built-in kinds (Go: apimachinery `strategicpatch`), and the
+ * list-type table it shares with server-side apply: which lists merge by key, which are sets,
+ * and which are atomic (replaced whole).
+ *
+ * Kubernetes reads this from the Go struct tags (`patchStrategy`, `patchMergeKey`,
+ * `listType`, `listMapKeys`); kloop keeps the subset controllers and kubectl actually touch.
+ */
+import { isPlainObject } from './equal.js';
+import { PatchError } from './errors.js';
+import { BUILTIN_RESOURCE_TYPES } from './resources.js';
+import type { TypeRef } from './types.js';
+
+/**
+ * How a list merges: by key fields (`map`, Go `listType=map` / `patchStrategy=merge` with a
+ * merge key), as a set of scalars (`set`), or replaced whole (`atomic`).
+ */
+export type ListType = { readonly type: 'map'; readonly keys: readonly string[] } | { readonly type: 'set' } | { readonly type: 'atomic' };
+
+const ATOMIC: ListType = Object.freeze({ type: 'atomic' });
+const SET: ListType = Object.freeze({ type: 'set' });
+const byKey = (...keys: string[]): ListType => Object.freeze({ type: 'map', keys: Object.freeze(keys) });
+
+/** Where the PodSpec sits inside each workload kind. */
+const POD_SPEC_AT: Record<string, readonly string[]> = {
+  'v1/Pod': ['spec'],
+  'v1/PodTemplate': ['template', 'spec'],
+  'v1/ReplicationController': ['spec', 'template', 'spec'],
+  'apps/v1/Deployment': ['spec', 'template', 'spec'],
+  'apps/v1/ReplicaSet': ['spec', 'template', 'spec'],
+  'apps/v1/StatefulSet': ['spec', 'template', 'spec'],
+  'apps/v1/DaemonSet': ['spec', 'template', 'spec'],
+  'batch/v1/Job': ['spec', 'template', 'spec'],
+  'batch/v1/CronJob': ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+/** Lists inside a PodSpec, by their path relative to it. */
+const POD_SPEC_LISTS: Record<string, ListType> = {
+  volumes: byKey('name'),
+  imagePullSecrets: byKey('name'),
+  hostAliases: byKey('ip'),
+  topologySpreadConstraints: byKey('topologyKey'),
+  resourceClaims: byKey('name'),
+  schedulingGates: byKey('name'),
+};
+for (const c of ['containers', 'initContainers', 'ephemeralContainers']) {
+  POD_SPEC_LISTS[c] = byKey('name');
+  POD_SPEC_LISTS[`${c}.env`] = byKey('name');
+  POD_SPEC_LISTS[`${c}.ports`] = byKey('containerPort');
+  POD_SPEC_LISTS[`${c}.volumeMounts`] = byKey('mountPath');
+  POD_SPEC_LISTS[`${c}.volumeDevices`] = byKey('devicePath');
+}
+
+/** Other keyed lists, per type, by their full path. */
+const TYPE_LISTS: Record<string, Record<string, ListType>> = {
+  'v1/Service': { 'spec.ports': byKey('port') },
+  'v1/Node': { 'status.addresses': byKey('type') },
+  'v1/Pod': { 'status.podIPs': byKey('ip') },
+};
+
+const BUILTIN_KINDS = new Set([...BUILTIN_RESOURCE_TYPES.map((t) => `${t.apiVersion}/${t.kind}`), ...Object.keys(POD_SPEC_AT)]);
+
+function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
+  if (path.length <= prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (path[i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * How the list at `path` (field names from the object's root, no indices: containers' env is
+ * `['spec', 'containers', 'env']`) merges in a built-in type. ObjectMeta's lists
+ * (`finalizers` a set, `ownerReferences` keyed by `uid`) apply to every type, custom resources
+ * included; any list the table does not name is atomic.
+ *
+ * @example
+ * ```ts
+ * strategicListType(Deployment, ['spec', 'template', 'spec', 'containers']); // { type: 'map', keys: ['name'] }
+ * ```
+ */
+export function strategicListType(type: TypeRef, path: readonly string[]): ListType {
+  const n = path.length;
+  if (n >= 2 && path[n - 2] === 'metadata') {
+    if (path[n - 1] === 'finalizers') return SET;
+    if (path[n - 1] === 'ownerReferences') return byKey('uid');
+  }
+  const kind = `${type.apiVersion}/${type.kind}`;
+  if (!BUILTIN_KINDS.has(kind)) return ATOMIC;
+  const joined = path.join('.');
+  if (joined === 'status.conditions') return byKey('type');
+  const specific = TYPE_LISTS[kind]?.[joined];
+  if (specific !== undefined) return specific;
+  const podSpec = POD_SPEC_AT[kind];
+  if (podSpec !== undefined && startsWith(path, podSpec)) {
+    const rel = POD_SPEC_LISTS[path.slice(podSpec.length).join('.')];
+    if (rel !== undefined) return rel;
+  }
+  return ATOMIC;
+}
+
+/**
+ * The merge key of the list at `path` in a built-in type (`name` for containers, `uid` for
+ * ownerReferences, ...), or undefined for sets and atomic lists. Server-side apply reuses it.
+ *
+ * @example
+ * ```ts
+ * strategicMergeKey(Pod, ['spec', 'containers', 'ports']); // 'containerPort'
+ * ```
+ */
+export function strategicMergeKey(type: TypeRef, path: readonly string[]): string | undefined {
+  const lt = strategicListType(type, path);
+  return lt.type === 'map' ? lt.keys[0] : undefined;
+}
+
+const DELETE = Symbol('delete');
+const SET_ORDER = '$setElementOrder/';
+const DELETE_FROM = '$deleteFromPrimitiveList/';
+
+function bad(message: string): PatchError {
+  return new PatchError('KLOOP_INVALID_PATCH', message);
+}
+
+/**
+ * Applies a strategic merge patch (`application/strategic-merge-patch+json`) to a built-in
+ * object and returns the new object; the input is not mutated and untouched subtrees are
+ * shared. Maps merge, `null` deletes, lists merge per {@link strategicListType} (keyed lists
+ * by key, sets by value, others replaced). Directives: `$patch: merge|replace|delete` on maps
+ * and list elements, `{ $patch: replace }` as a list element, `$setElementOrder/<list>`,
+ * `$retainKeys`, `$deleteFromPrimitiveList/<list>`.
+ *
+ * @remarks `$setElementOrder` puts the listed elements first, in the given order, followed by
+ * elements it does not name in their previous order (Kubernetes interleaves the latter).
+ * @throws PatchError (`KLOOP_INVALID_PATCH`) for an unknown directive or a keyed-list element
+ * without its merge key.
+ * @example
+ * ```ts
+ * applyStrategicMergePatch(pod, { spec: { containers: [{ name: 'app', image: 'v2' }] } }, Pod);
+ * ```
+ */
+export function applyStrategicMergePatch<T>(doc: T, patch: unknown, type: TypeRef): T {
+  if (!isPlainObject(patch)) throw bad('a strategic merge patch must be a JSON object');
+  const out = mergeMap(doc, patch, [], type);
+  if (out === DELETE) throw bad('$patch: delete on the whole object is not allowed');
+  return out as T;
+}
+
+function mergeMap(orig: unknown, patch: Record<string, unknown>, path: string[], type: TypeRef): Record<string, unknown> | typeof DELETE {
+  const directive = patch.$patch;
+  if (directive === 'delete') return DELETE;
+  if (directive === 'replace') {
+    const { $patch: _, ...rest } = patch;
+    return mergeMap(undefined, rest, path, type);
+  }
+  if (directive !== undefined && directive !== 'merge') throw bad(`unknown patch directive $patch: ${JSON.stringify(directive)}`);
+  const out: Record<string, unknown> = isPlainObject(orig) ? { ...orig } : {};
+  const later: [string, unknown][] = [];
+  for (const key of Object.keys(patch)) {
+    const v = patch[key];
+    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER) || key.startsWith(DELETE_FROM)) {
+      if (key !== '$patch') later.push([key, v]);
+      continue;
+    }
+    if (v === null) {
+      delete out[key];
+    } else if (Array.isArray(v)) {
+      out[key] = mergeList(out[key], v, [...path, key], type);
+    } else if (isPlainObject(v)) {
+      const r = mergeMap(out[key], v, [...path, key], type);
+      if (r === DELETE) delete out[key];
+      else out[key] = r;
+    } else if (v !== undefined) {
+      out[key] = v;
+    }
+  }
+  for (const [key, v] of later) {
+    if (key === '$retainKeys') {
+      if (!Array.isArray(v)) throw bad('$retainKeys must be a list of field names');
+      const keep = new Set(v);
+      for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
+    } else if (key.startsWith(DELETE_FROM)) {
+      const field = key.slice(DELETE_FROM.length);
+      if (!Array.isArray(v)) throw bad(`${key} must be a list`);
+      const current = out[field];
+      if (Array.isArray(current)) out[field] = current.filter((x) => !v.includes(x));
+    } else {
+      const field = key.slice(SET_ORDER.length);
+      if (!Array.isArray(v)) throw bad(`${key} must be a list`);
+      const current = out[field];
+      if (Array.isArray(current)) out[field] = reorder(current, v, strategicListType(type, [...path, field]));
+    }
+  }
+  return out;
+}
+
+function keyMatches(a: unknown, b: Record<string, unknown>, keys: readonly string[]): boolean {
+  if (!isPlainObject(a)) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRef): unknown[] {
+  const replaceAt = patch.findIndex((el) => isPlainObject(el) && el.$patch === 'replace' && Object.keys(el).length === 1);
+  const lt = strategicListType(type, path);
+  if (replaceAt >= 0) {
+    const rest = patch.filter((_, i) => i !== replaceAt);
+    return rest.map((el) => (isPlainObject(el) ? mergeMap(undefined, el, path, type) : el)).filter((el) => el !== DELETE);
+  }
+  if (lt.type === 'atomic') return patch;
+  const out = Array.isArray(orig) ? orig.slice() : [];
+  if (lt.type === 'set') {
+    for (const el of patch) if (!out.includes(el)) out.push(el);
+    return out;
+  }
+  for (const el of patch) {
+    if (!isPlainObject(el)) throw bad(`${path.join('.')}: list elements must be objects with merge key ${lt.keys.join(',')}`);
+    for (const k of lt.keys) {
+      if (el[k] === undefined) throw bad(`map: ${JSON.stringify(el)} does not contain declared merge key: ${k}`);
+    }
+    const at = out.findIndex((o) => keyMatches(o, el, lt.keys));
+    if (el.$patch === 'delete') {
+      if (at >= 0) {
+        for (let i = out.length - 1; i >= 0; i--) if (keyMatches(out[i], el, lt.keys)) out.splice(i, 1);
+      }
+      continue;
+    }
+    const merged = mergeMap(at >= 0 ? out[at] : undefined, el, path, type);
+    if (merged === DELETE) continue;
+    if (at >= 0) out[at] = merged;
+    else out.push(merged);
+  }
+  return out;
+}
+
+function reorder(list: unknown[], order: unknown[], lt: ListType): unknown[] {
+  const rank = (el: unknown): number => {
+    if (lt.type === 'map') return order.findIndex((o) => isPlainObject(o) && keyMatches(el, o, lt.keys));
+    return order.indexOf(el);
+  };
+  const ranked = list.map((el, i) => ({ el, i, r: rank(el) }));
+  ranked.sort((a, b) => {
+    const ra = a.r < 0 ? Number.MAX_SAFE_INTEGER : a.r;
+    const rb = b.r < 0 ? Number.MAX_SAFE_INTEGER : b.r;
+    return ra - rb || a.i - b.i;
+  });
+  return ranked.map((x) => x.el);
+}

@@ -1,0 +1,339 @@
+/**
+ * A persistent (structurally shared) B+tree over string keys: the ordered index under every
+ * StateDB table.
+ *
+ * Why a B+tree: every index key is encoded to a string (see `keys.ts`), so one comparator serves
+ * primary, secondary, revision and graveyard indexes. Wide nodes (32 entries) keep the tree at
+ * 3-4 levels for a million objects, so a write copies only a few small arrays and a snapshot is
+ * a root pointer (cilium/statedb gets the same from its persistent radix tree, `part/`). The
+ * benchmark (`bench/statedb.ts`) measured this against a radix-like copy-on-write sorted array
+ * and a hash trie; see `docs/statedb.md`.
+ *
+ * Nodes carry an `owner` token. A write transaction creates one token; nodes it has already
+ * copied carry that token and are mutated in place instead of being copied again (Clojure's
+ * transients, statedb's txn node cache), so a batch of 100 inserts copies each path once. When
+ * the transaction commits its token is dropped and every node becomes immutable.
+ */
+
+/** Maximum entries per node. 32 measured best between 16 and 64 for string keys. */
+const MAX = 32;
+/** Below this a node is merged with a neighbour when they fit together. */
+const MIN = MAX >> 2;
+
+/** A leaf holds keys and values; an inner node holds children and the separators between them. */
+interface Leaf<V> {
+  leaf: true;
+  owner: object | null;
+  keys: string[];
+  vals: V[];
+}
+
+interface Inner<V> {
+  leaf: false;
+  owner: object | null;
+  /** keys[i] is the smallest key of children[i + 1]; length is children.length - 1. */
+  keys: string[];
+  children: Node<V>[];
+  /** Entries below this node, so `size` and sampling stay O(1) per node. */
+  count: number;
+}
+
+type Node<V> = Leaf<V> | Inner<V>;
+
+/** An immutable tree: share it freely; every change returns a new one. */
+export interface Tree<V> {
+  readonly root: Node<V>;
+  readonly size: number;
+}
+
+const EMPTY_LEAF: Leaf<never> = { leaf: true, owner: null, keys: [], vals: [] };
+
+/** The empty tree. */
+export function emptyTree<V>(): Tree<V> {
+  return { root: EMPTY_LEAF as Leaf<V>, size: 0 };
+}
+
+/** First index i with keys[i] >= key (binary search). */
+function lowerIndex(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The child of an inner node that may hold `key`: first separator greater than key. */
+function childIndex(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Looks a key up. O(log n). */
+export function treeGet<V>(tree: Tree<V>, key: string): V | undefined {
+  let node = tree.root;
+  while (!node.leaf) node = node.children[childIndex(node.keys, key)];
+  const i = lowerIndex(node.keys, key);
+  return i < node.keys.length && node.keys[i] === key ? node.vals[i] : undefined;
+}
+
+/**
+ * Visits entries with key >= `from` in key order until `visit` returns false.
+ * Recursion depth is the tree height (3-5), so no explicit stack is needed.
+ */
+export function treeScan<V>(tree: Tree<V>, from: string, visit: (key: string, val: V) => boolean): void {
+  scanNode(tree.root, from, visit);
+}
+
+function scanNode<V>(node: Node<V>, from: string, visit: (key: string, val: V) => boolean): boolean {
+  if (node.leaf) {
+    for (let i = lowerIndex(node.keys, from); i < node.keys.length; i++) {
+      if (!visit(node.keys[i], node.vals[i])) return false;
+    }
+    return true;
+  }
+  for (let i = childIndex(node.keys, from); i < node.children.length; i++) {
+    if (!scanNode(node.children[i], from, visit)) return false;
+  }
+  return true;
+}
+
+/** Entries whose key starts with `prefix`, in key order. */
+export function treePrefix<V>(tree: Tree<V>, prefix: string, out: V[]): V[] {
+  treeScan(tree, prefix, (k, v) => {
+    if (!k.startsWith(prefix)) return false;
+    out.push(v);
+    return true;
+  });
+  return out;
+}
+
+/** The smallest key in the tree, or undefined. */
+export function treeFirst<V>(tree: Tree<V>): [string, V] | undefined {
+  let node = tree.root;
+  while (!node.leaf) node = node.children[0];
+  return node.keys.length === 0 ? undefined : [node.keys[0], node.vals[0]];
+}
+
+/**
+ * A tree being changed by one write transaction. Mutates nodes it owns, copies the rest.
+ * `freeze()` hands back an immutable {@link Tree}; the builder must not be used afterwards.
+ */
+export class TreeBuilder<V> {
+  root: Node<V>;
+  size: number;
+  private readonly owner: object;
+
+  constructor(tree: Tree<V>, owner: object) {
+    this.root = tree.root;
+    this.size = tree.size;
+    this.owner = owner;
+  }
+
+  get(key: string): V | undefined {
+    return treeGet(this, key);
+  }
+
+  freeze(): Tree<V> {
+    return { root: this.root, size: this.size };
+  }
+
+  private own<N extends Node<V>>(node: N): N {
+    if (node.owner === this.owner) return node;
+    if (node.leaf) {
+      return { leaf: true, owner: this.owner, keys: node.keys.slice(), vals: node.vals.slice() } as N;
+    }
+    return {
+      leaf: false,
+      owner: this.owner,
+      keys: node.keys.slice(),
+      children: node.children.slice(),
+      count: node.count,
+    } as N;
+  }
+
+  /** Sets key to val; returns the previous value. */
+  set(key: string, val: V): V | undefined {
+    const root = this.own(this.root);
+    const res = this.insertInto(root, key, val);
+    if (res.split) {
+      const left = root;
+      const right = res.split;
+      this.root = {
+        leaf: false,
+        owner: this.owner,
+        keys: [res.sep],
+        children: [left, right],
+        count: countOf(left) + countOf(right),
+      };
+    } else {
+      this.root = root;
+    }
+    if (res.old === undefined && !res.replaced) this.size++;
+    return res.old;
+  }
+
+  private insertInto(node: Node<V>, key: string, val: V): InsertResult<V> {
+    if (node.leaf) {
+      const i = lowerIndex(node.keys, key);
+      if (i < node.keys.length && node.keys[i] === key) {
+        const old = node.vals[i];
+        node.vals[i] = val;
+        return { old, replaced: true, split: undefined, sep: '' };
+      }
+      node.keys.splice(i, 0, key);
+      node.vals.splice(i, 0, val);
+      if (node.keys.length <= MAX) return { old: undefined, replaced: false, split: undefined, sep: '' };
+      const half = node.keys.length >> 1;
+      const right: Leaf<V> = {
+        leaf: true,
+        owner: this.owner,
+        keys: node.keys.splice(half),
+        vals: node.vals.splice(half),
+      };
+      return { old: undefined, replaced: false, split: right, sep: right.keys[0] };
+    }
+    const ci = childIndex(node.keys, key);
+    const child = this.own(node.children[ci]);
+    node.children[ci] = child;
+    const res = this.insertInto(child, key, val);
+    if (!res.replaced) node.count++;
+    if (!res.split) return res;
+    node.keys.splice(ci, 0, res.sep);
+    node.children.splice(ci + 1, 0, res.split);
+    if (node.children.length <= MAX) return { old: res.old, replaced: res.replaced, split: undefined, sep: '' };
+    const half = node.children.length >> 1;
+    const rightChildren = node.children.splice(half);
+    const sep = node.keys[half - 1];
+    const rightKeys = node.keys.splice(half - 1).slice(1);
+    const right: Inner<V> = {
+      leaf: false,
+      owner: this.owner,
+      keys: rightKeys,
+      children: rightChildren,
+      count: sumCounts(rightChildren),
+    };
+    node.count -= right.count;
+    return { old: res.old, replaced: res.replaced, split: right, sep };
+  }
+
+  /** Removes key; returns the removed value or undefined when absent. */
+  delete(key: string): V | undefined {
+    if (treeGet(this, key) === undefined) return undefined;
+    const root = this.own(this.root);
+    const old = this.deleteFrom(root, key);
+    // Collapse a root left with a single child so the height shrinks with the data.
+    let r: Node<V> = root;
+    while (!r.leaf && r.children.length === 1) r = r.children[0];
+    this.root = !r.leaf && r.children.length === 0 ? (EMPTY_LEAF as Leaf<V>) : r;
+    this.size--;
+    return old;
+  }
+
+  private deleteFrom(node: Node<V>, key: string): V | undefined {
+    if (node.leaf) {
+      const i = lowerIndex(node.keys, key);
+      const old = node.vals[i];
+      node.keys.splice(i, 1);
+      node.vals.splice(i, 1);
+      return old;
+    }
+    const ci = childIndex(node.keys, key);
+    const child = this.own(node.children[ci]);
+    node.children[ci] = child;
+    const old = this.deleteFrom(child, key);
+    node.count--;
+    const n = child.leaf ? child.keys.length : child.children.length;
+    if (n < MIN) this.rebalance(node, ci);
+    return old;
+  }
+
+  /** Merges an under-full child with a neighbour when both fit in one node. */
+  private rebalance(parent: Inner<V>, ci: number): void {
+    const child = parent.children[ci];
+    if ((child.leaf ? child.keys.length : child.children.length) === 0) {
+      parent.children.splice(ci, 1);
+      parent.keys.splice(ci === 0 ? 0 : ci - 1, 1);
+      return;
+    }
+    const li = ci > 0 ? ci - 1 : ci;
+    if (li + 1 >= parent.children.length) return;
+    const a = parent.children[li];
+    const b = parent.children[li + 1];
+    const width = (x: Node<V>) => (x.leaf ? x.keys.length : x.children.length);
+    if (width(a) + width(b) > MAX) return;
+    const left = this.own(a);
+    if (left.leaf && b.leaf) {
+      left.keys.push(...b.keys);
+      left.vals.push(...b.vals);
+    } else if (!left.leaf && !b.leaf) {
+      left.keys.push(parent.keys[li], ...b.keys);
+      left.children.push(...b.children);
+      left.count += b.count;
+    }
+    parent.children[li] = left;
+    parent.children.splice(li + 1, 1);
+    parent.keys.splice(li, 1);
+  }
+}
+
+interface InsertResult<V> {
+  old: V | undefined;
+  replaced: boolean;
+  split: Node<V> | undefined;
+  sep: string;
+}
+
+function countOf<V>(node: Node<V>): number {
+  return node.leaf ? node.keys.length : node.count;
+}
+
+function sumCounts<V>(children: readonly Node<V>[]): number {
+  let n = 0;
+  for (const c of children) n += countOf(c);
+  return n;
+}
+
+/**
+ * Checks the tree's invariants (sorted keys, separators bound their children, counts, equal
+ * leaf depth); throws on the first violation. Run under `KLOOP_VALIDATE=1`.
+ */
+export function validateTree<V>(tree: Tree<V>): void {
+  let leafDepth = -1;
+  const check = (node: Node<V>, lo: string | undefined, hi: string | undefined, depth: number): number => {
+    for (let i = 1; i < node.keys.length; i++) {
+      if (!(node.keys[i - 1] < node.keys[i])) throw new Error(`btree: keys out of order at depth ${depth}`);
+    }
+    if (node.leaf) {
+      if (node.keys.length !== node.vals.length) throw new Error('btree: keys/vals length mismatch');
+      if (leafDepth === -1) leafDepth = depth;
+      else if (leafDepth !== depth) throw new Error('btree: leaves at different depths');
+      for (const k of node.keys) {
+        if ((lo !== undefined && k < lo) || (hi !== undefined && k >= hi)) throw new Error('btree: key outside bounds');
+      }
+      return node.keys.length;
+    }
+    if (node.keys.length !== node.children.length - 1) throw new Error('btree: separator count mismatch');
+    let total = 0;
+    for (let i = 0; i < node.children.length; i++) {
+      total += check(
+        node.children[i],
+        i === 0 ? lo : node.keys[i - 1],
+        i === node.keys.length ? hi : node.keys[i],
+        depth + 1,
+      );
+    }
+    if (total !== node.count) throw new Error(`btree: count ${node.count} != ${total}`);
+    return total;
+  };
+  const n = check(tree.root, undefined, undefined, 0);
+  if (n !== tree.size) throw new Error(`btree: size ${tree.size} != ${n}`);
+}

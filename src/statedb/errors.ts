@@ -1,0 +1,63 @@
+/**
+ * The errors StateDB throws. Each has a stable `code`; none of them is worth retrying as is,
+ * because each names a programming error or a lost race the caller must resolve.
+ */
+import { KloopError } from '../core/errors.js';
+
+/** Every code a {@link StateDBError} can carry. */
+export type StateDBErrorCode =
+  /** A table or index name does not match `^[a-z][a-z0-9_-]{0,62}$`, or is taken. */
+  | 'KLOOP_STATEDB_INVALID_NAME'
+  /** A key function returned something that is not a string, number or array of them. */
+  | 'KLOOP_STATEDB_INVALID_KEY'
+  /** Two objects claim the same key of a unique index. Aborts the transaction. */
+  | 'KLOOP_STATEDB_UNIQUE_VIOLATION'
+  /** A transaction was used after commit or abort. */
+  | 'KLOOP_STATEDB_TXN_CLOSED'
+  /** A write transaction stayed open across an `await` (or its callback returned a Promise). */
+  | 'KLOOP_STATEDB_TXN_ASYNC'
+  /** A table is written that the transaction did not lock, or is locked by another transaction. */
+  | 'KLOOP_STATEDB_TABLE_LOCKED'
+  /** A table handle from another StateDB, or a name not registered in this one. */
+  | 'KLOOP_STATEDB_UNKNOWN_TABLE'
+  /** An index name the table does not have. */
+  | 'KLOOP_STATEDB_UNKNOWN_INDEX'
+  /** A query that cannot be answered (a prefix of a number key). */
+  | 'KLOOP_STATEDB_BAD_QUERY'
+  /** An initializer's done function was called twice, or registered after initialisation. */
+  | 'KLOOP_STATEDB_INITIALIZER';
+
+/**
+ * A StateDB failure.
+ *
+ * @remarks Not retryable: fix the call. A transaction that throws (for this or any other reason)
+ * is aborted with nothing applied, so the database stays as it was.
+ *
+ * @example
+ * ```ts
+ * try { db.write([t], (txn) => txn.insert(t, dup)); } catch (err) {
+ *   if (err instanceof StateDBError && err.code === 'KLOOP_STATEDB_UNIQUE_VIOLATION') { ... }
+ * }
+ * ```
+ */
+export class StateDBError extends KloopError {
+  declare readonly code: StateDBErrorCode;
+
+  constructor(code: StateDBErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Every {@link StateDBErrorCode}, for docs and the error-list test. */
+export const STATEDB_ERROR_CODES: readonly StateDBErrorCode[] = [
+  'KLOOP_STATEDB_INVALID_NAME',
+  'KLOOP_STATEDB_INVALID_KEY',
+  'KLOOP_STATEDB_UNIQUE_VIOLATION',
+  'KLOOP_STATEDB_TXN_CLOSED',
+  'KLOOP_STATEDB_TXN_ASYNC',
+  'KLOOP_STATEDB_TABLE_LOCKED',
+  'KLOOP_STATEDB_UNKNOWN_TABLE',
+  'KLOOP_STATEDB_UNKNOWN_INDEX',
+  'KLOOP_STATEDB_BAD_QUERY',
+  'KLOOP_STATEDB_INITIALIZER',
+];

@@ -1,0 +1,281 @@
+/**
+ * Write transactions. A transaction locks its tables, changes private copies of their trees
+ * (copy-on-write, in place once copied), and publishes them all with one pointer swap on commit,
+ * so a commit over several tables is atomic and readers never see half of it.
+ *
+ * JavaScript runs a synchronous callback to the end, so a transaction cannot interleave with
+ * another write to the same tables unless it stays open across an `await`. That is refused: a
+ * microtask queued at `begin` finds such a transaction still open, aborts it and poisons it
+ * (`KLOOP_STATEDB_TXN_ASYNC`), because the tables would stay locked for an unknown time.
+ */
+import { TreeBuilder, treeScan } from './btree.js';
+import { StateDBError } from './errors.js';
+import { encodeKey, encodeRevision, type IndexKey } from './keys.js';
+import { ReadView, type Root, Snapshot, type SnapshotHost } from './snapshot.js';
+import type { Entry, TableImpl, TableState } from './table.js';
+import type { CompareResult, ReadTxn, Table, WriteTxn } from './types.js';
+
+/** What a write transaction needs from its database. */
+export interface TxnHost extends SnapshotHost {
+  readonly locks: Map<number, WriteTxnImpl>;
+  nextRevision(): number;
+  /** Swaps in the new table states (one atomic root change) and fires the watches. */
+  publish(tables: readonly TableState<unknown>[], changed: readonly TxnTable<unknown>[]): void;
+}
+
+/** One table's private state inside a write transaction. Shaped like {@link TableState}. */
+export class TxnTable<T> {
+  readonly t: TableImpl<T>;
+  readonly trees: TreeBuilder<Entry<T>>[];
+  readonly revs: TreeBuilder<Entry<T>>;
+  readonly grave: TreeBuilder<Entry<T>>;
+  readonly graveRevs: TreeBuilder<Entry<T>>;
+  revision: number;
+  /** (old, new) entry pairs in write order, for firing watches after commit. */
+  readonly log: Array<Entry<T> | undefined> = [];
+  graveyardChanged = false;
+
+  constructor(t: TableImpl<T>, s: TableState<T>, owner: object) {
+    this.t = t;
+    this.trees = s.trees.map((tree) => new TreeBuilder(tree, owner));
+    this.revs = new TreeBuilder(s.revs, owner);
+    this.grave = new TreeBuilder(s.grave, owner);
+    this.graveRevs = new TreeBuilder(s.graveRevs, owner);
+    this.revision = s.revision;
+  }
+
+  freeze(): TableState<T> {
+    return {
+      trees: this.trees.map((b) => b.freeze()),
+      revs: this.revs.freeze(),
+      grave: this.grave.freeze(),
+      graveRevs: this.graveRevs.freeze(),
+      revision: this.revision,
+    };
+  }
+
+  /** Drops graveyard entries every delete tracker has seen (all of them when none is left). */
+  collectGarbage(): void {
+    if (this.grave.size === 0) return;
+    const min = this.t.minTracked();
+    const drop: Entry<T>[] = [];
+    treeScan(this.graveRevs, '', (_k, e) => {
+      if (e.r > min) return false;
+      drop.push(e);
+      return true;
+    });
+    for (const e of drop) {
+      this.graveRevs.delete(encodeRevision(e.r));
+      if (this.grave.get(e.k) === e) this.grave.delete(e.k);
+    }
+    if (drop.length > 0) this.graveyardChanged = true;
+  }
+}
+
+/** The implementation of {@link WriteTxn}. */
+export class WriteTxnImpl extends ReadView implements WriteTxn {
+  private readonly db: TxnHost;
+  private readonly locked: ReadonlySet<number>;
+  private readonly touched = new Map<number, TxnTable<unknown>>();
+  private readonly owner = {};
+  private readonly base: Root;
+  private closed = false;
+  private poisoned = false;
+
+  constructor(db: TxnHost, tables: readonly Table<unknown>[]) {
+    super(db);
+    this.db = db;
+    const ids = new Set<number>();
+    for (const table of tables) ids.add(db.resolve(table).id);
+    for (const id of ids) {
+      if (db.locks.has(id)) {
+        const name = db.resolve(tables.find((t) => db.resolve(t).id === id)!).name;
+        throw new StateDBError('KLOOP_STATEDB_TABLE_LOCKED', `table ${name} is locked by another write transaction`);
+      }
+    }
+    for (const id of ids) db.locks.set(id, this);
+    this.locked = ids;
+    this.base = db.root;
+    queueMicrotask(() => {
+      if (!this.closed) {
+        this.poisoned = true;
+        this.abort();
+      }
+    });
+  }
+
+  get revision(): number {
+    return this.base.revision;
+  }
+
+  protected stateOf<T>(table: TableImpl<T>): TableState<T> {
+    const tt = this.touched.get(table.id);
+    if (tt !== undefined) return tt as unknown as TableState<T>;
+    return (this.db.root.tables[table.id] as TableState<T> | undefined) ?? table.emptyState();
+  }
+
+  private check(): void {
+    if (this.poisoned) {
+      throw new StateDBError(
+        'KLOOP_STATEDB_TXN_ASYNC',
+        'write transaction was still open across an await; it has been aborted',
+      );
+    }
+    if (this.closed) throw new StateDBError('KLOOP_STATEDB_TXN_CLOSED', 'write transaction already committed or aborted');
+  }
+
+  private writable<T>(table: Table<T>): TxnTable<T> {
+    this.check();
+    const t = this.db.resolve(table);
+    let tt = this.touched.get(t.id) as TxnTable<T> | undefined;
+    if (tt !== undefined) return tt;
+    if (!this.locked.has(t.id)) {
+      throw new StateDBError('KLOOP_STATEDB_TABLE_LOCKED', `table ${t.name} was not locked by this write transaction`);
+    }
+    tt = new TxnTable(t, this.stateOf(t), this.owner);
+    this.touched.set(t.id, tt as TxnTable<unknown>);
+    return tt;
+  }
+
+  insert<T>(table: Table<T>, obj: T): T | undefined {
+    const tt = this.writable(table);
+    const t = tt.t;
+    const pk = t.treeKey(0, obj, '') as string;
+    const old = tt.trees[0].get(pk);
+    if (old !== undefined && t.equals !== undefined && t.equals(old.o, obj)) return old.o;
+    // Compute every key and check unique indexes before touching a tree, so a violation
+    // leaves this transaction as it was (the caller may catch and go on).
+    const n = t.indexes.length;
+    const newKeys: Array<string | undefined> = new Array(n);
+    const oldKeys: Array<string | undefined> = new Array(n);
+    for (let i = 1; i < n; i++) {
+      const nk = t.treeKey(i, obj, pk);
+      newKeys[i] = nk;
+      oldKeys[i] = old === undefined ? undefined : t.treeKey(i, old.o, pk);
+      if (nk !== undefined && t.indexes[i].unique) {
+        const holder = tt.trees[i].get(nk);
+        if (holder !== undefined && holder.k !== pk) {
+          throw new StateDBError(
+            'KLOOP_STATEDB_UNIQUE_VIOLATION',
+            `table ${t.name}: index ${t.indexes[i].name} already holds this key for another object`,
+          );
+        }
+      }
+    }
+    const rev = this.db.nextRevision();
+    const entry: Entry<T> = { o: obj, r: rev, k: pk };
+    for (let i = 1; i < n; i++) {
+      const ok = oldKeys[i];
+      const nk = newKeys[i];
+      if (ok !== undefined && ok !== nk) tt.trees[i].delete(ok);
+      if (nk !== undefined) tt.trees[i].set(nk, entry);
+    }
+    tt.trees[0].set(pk, entry);
+    if (old !== undefined) tt.revs.delete(encodeRevision(old.r));
+    tt.revs.set(encodeRevision(rev), entry);
+    tt.revision = rev;
+    tt.log.push(old, entry);
+    return old?.o;
+  }
+
+  modify<T>(table: Table<T>, obj: T, merge: (old: T, obj: T) => T): T | undefined {
+    const tt = this.writable(table);
+    const old = tt.trees[0].get(tt.t.treeKey(0, obj, '') as string);
+    return this.insert(table, old === undefined ? obj : merge(old.o, obj));
+  }
+
+  delete<T>(table: Table<T>, key: IndexKey): T | undefined {
+    const tt = this.writable(table);
+    return this.deleteEncoded(tt, encodeKey(key));
+  }
+
+  private deleteEncoded<T>(tt: TxnTable<T>, pk: string): T | undefined {
+    const t = tt.t;
+    const old = tt.trees[0].get(pk);
+    if (old === undefined) return undefined;
+    for (let i = 1; i < t.indexes.length; i++) {
+      const k = t.treeKey(i, old.o, pk);
+      if (k !== undefined) tt.trees[i].delete(k);
+    }
+    tt.trees[0].delete(pk);
+    tt.revs.delete(encodeRevision(old.r));
+    const rev = this.db.nextRevision();
+    if (t.trackers.size > 0) {
+      // Keep the object for the change iterators that have not seen its deletion yet.
+      const prev = tt.grave.get(pk);
+      if (prev !== undefined) tt.graveRevs.delete(encodeRevision(prev.r));
+      const dead: Entry<T> = { o: old.o, r: rev, k: pk };
+      tt.grave.set(pk, dead);
+      tt.graveRevs.set(encodeRevision(rev), dead);
+      tt.graveyardChanged = true;
+    }
+    tt.revision = rev;
+    tt.log.push(old, undefined);
+    return old.o;
+  }
+
+  deleteAll<T>(table: Table<T>): number {
+    const tt = this.writable(table);
+    const keys: string[] = [];
+    treeScan(tt.trees[0], '', (k) => {
+      keys.push(k);
+      return true;
+    });
+    for (const k of keys) this.deleteEncoded(tt, k);
+    return keys.length;
+  }
+
+  compareAndSwap<T>(table: Table<T>, revision: number, obj: T): CompareResult<T> {
+    const tt = this.writable(table);
+    const cur = tt.trees[0].get(tt.t.treeKey(0, obj, '') as string);
+    if (cur === undefined) return { ok: false, reason: 'not-found', current: undefined };
+    if (cur.r !== revision) return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
+    return { ok: true, old: this.insert(table, obj) };
+  }
+
+  compareAndDelete<T>(table: Table<T>, revision: number, key: IndexKey): CompareResult<T> {
+    const tt = this.writable(table);
+    const pk = encodeKey(key);
+    const cur = tt.trees[0].get(pk);
+    if (cur === undefined) return { ok: false, reason: 'not-found', current: undefined };
+    if (cur.r !== revision) return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
+    return { ok: true, old: this.deleteEncoded(tt, pk) };
+  }
+
+  commit(): ReadTxn {
+    this.check();
+    const changed: TxnTable<unknown>[] = [];
+    let tables: TableState<unknown>[] | undefined;
+    for (const tt of this.touched.values()) {
+      tt.collectGarbage();
+      if (tt.log.length === 0 && !tt.graveyardChanged) continue;
+      tables ??= this.db.root.tables.slice();
+      tables[tt.t.id] = tt.freeze();
+      changed.push(tt);
+    }
+    this.release();
+    if (tables !== undefined) this.db.publish(tables, changed);
+    return new Snapshot(this.db, this.db.root);
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    this.release();
+  }
+
+  /** True once committed or aborted. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Marks the transaction as misused across an await (see the module comment). */
+  poison(): void {
+    this.poisoned = true;
+    this.abort();
+  }
+
+  private release(): void {
+    this.closed = true;
+    for (const id of this.locked) if (this.db.locks.get(id) === this) this.db.locks.delete(id);
+  }
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SelectorError, labelSelectorFromSpec, parseFieldSelector, parseLabelSelector } from '../../src/core/selectors.js';
+
+const L = { app: 'web', tier: 'front', n: '5' };
+
+// [selector, labels, matches]
+const MATCH: [string, Record<string, string> | undefined, boolean][] = [
+  ['', L, true],
+  ['', undefined, true],
+  ['app=web', L, true],
+  ['app==web', L, true],
+  ['app=db', L, false],
+  ['app!=db', L, true],
+  ['app!=web', L, false],
+  ['missing!=x', L, true],
+  ['missing=x', L, false],
+  ['tier in (front,back)', L, true],
+  ['tier in (back)', L, false],
+  ['tier notin (back)', L, true],
+  ['tier notin (front)', L, false],
+  ['missing notin (a)', L, true],
+  ['missing in (a)', L, false],
+  ['app', L, true],
+  ['missing', L, false],
+  ['!missing', L, true],
+  ['!app', L, false],
+  ['n>4', L, true],
+  ['n>5', L, false],
+  ['n<6', L, true],
+  ['app>1', L, false],
+  ['missing<1', L, false],
+  ['app=web,tier=front', L, true],
+  ['app=web,tier=back', L, false],
+  ['  app = web , tier in ( front ) ', L, true],
+  ['app=', { app: '' }, true],
+  ['app=', L, false],
+  ['example.com/role=x', { 'example.com/role': 'x' }, true],
+  ['app in (web,)', { app: '' }, true],
+];
+
+describe('parseLabelSelector: matching', () => {
+  for (const [text, labels, want] of MATCH) {
+    it(`${JSON.stringify(text)} on ${JSON.stringify(labels)} -> ${want}`, () => {
+      assert.equal(parseLabelSelector(text).matches(labels), want);
+    });
+  }
+});
+
+const ERRORS: string[] = [
+  'app in',
+  'app in (a',
+  'app in ()',
+  'app notin a',
+  '!',
+  '!app=x',
+  'app=(x)',
+  ',app',
+  'app,',
+  'app=web,',
+  'in=x',
+  'a b',
+  'n>x',
+  'n<',
+  '-bad=x',
+  'app=-bad',
+  'app=' + 'x'.repeat(64),
+  'Example.com/a=b',
+  '/a=b',
+  'a/b/c=d',
+  'app=a b',
+];
+
+describe('parseLabelSelector: errors', () => {
+  for (const text of ERRORS) {
+    it(`rejects ${JSON.stringify(text)}`, () => {
+      assert.throws(() => parseLabelSelector(text), (err: unknown) => err instanceof SelectorError && err.code === 'KLOOP_INVALID_SELECTOR');
+    });
+  }
+  it('words its errors like the API server', () => {
+    assert.throws(() => parseLabelSelector('-bad=x'), /^SelectorError: unable to parse requirement: <nil>: Invalid value: "-bad": name part must consist of/);
+    assert.throws(() => parseLabelSelector('a in ()'), /values set can't be empty/);
+  });
+});
+
+describe('parseLabelSelector: canonical form', () => {
+  it('sorts requirements by key and values, keeps operators', () => {
+    const sel = parseLabelSelector('z in (b,a),a!=1,!m,k,n>3,n<9,x==y');
+    assert.equal(sel.toString(), 'a!=1,k,!m,n>3,n<9,x==y,z in (a,b)');
+    assert.equal(parseLabelSelector(sel.toString()).toString(), sel.toString());
+    assert.deepEqual(sel.requirements[0], { key: 'a', operator: '!=', values: ['1'] });
+  });
+  it('isEmpty only for the empty selector', () => {
+    assert.equal(parseLabelSelector('').isEmpty(), true);
+    assert.equal(parseLabelSelector('a').isEmpty(), false);
+  });
+});
+
+describe('labelSelectorFromSpec', () => {
+  it('null and undefined select nothing; {} selects everything', () => {
+    assert.equal(labelSelectorFromSpec(null).matches({}), false);
+    assert.equal(labelSelectorFromSpec(undefined).matches({ a: 'b' }), false);
+    assert.equal(labelSelectorFromSpec({}).matches({ a: 'b' }), true);
+    assert.equal(labelSelectorFromSpec({}).isEmpty(), true);
+  });
+  it('combines matchLabels and matchExpressions', () => {
+    const sel = labelSelectorFromSpec({
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['front', 'back'] },
+        { key: 'legacy', operator: 'DoesNotExist' },
+        { key: 'env', operator: 'NotIn', values: ['prod'] },
+        { key: 'team', operator: 'Exists' },
+      ],
+    });
+    assert.equal(sel.matches({ app: 'web', tier: 'back', team: 'x' }), true);
+    assert.equal(sel.matches({ app: 'web', tier: 'back', team: 'x', legacy: '1' }), false);
+    assert.equal(sel.matches({ app: 'web', tier: 'back' }), false);
+    assert.equal(sel.toString(), 'app=web,env notin (prod),!legacy,team,tier in (back,front)');
+  });
+  it('rejects bad operators and empty In values', () => {
+    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }), { code: 'KLOOP_INVALID_SELECTOR' });
+    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }), { code: 'KLOOP_INVALID_SELECTOR' });
+    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }), { code: 'KLOOP_INVALID_SELECTOR' });
+  });
+});
+
+describe('parseFieldSelector', () => {
+  const fields: Record<string, string> = { 'metadata.name': 'a', 'status.phase': 'Running', 'spec.x': 'a,b=c' };
+  const get = (f: string) => fields[f];
+  const cases: [string, boolean][] = [
+    ['', true],
+    ['metadata.name=a', true],
+    ['metadata.name==a', true],
+    ['metadata.name!=a', false],
+    ['metadata.name=a,status.phase!=Pending', true],
+    ['metadata.name=a,status.phase=Pending', false],
+    ['spec.x=a\\,b\\=c', true],
+    ['spec.missing=', true],
+    ['spec.missing!=', false],
+  ];
+  for (const [text, want] of cases) {
+    it(`${JSON.stringify(text)} -> ${want}`, () => assert.equal(parseFieldSelector(text).matches(get), want));
+  }
+  it('parses requirements and prints them escaped', () => {
+    const sel = parseFieldSelector('a==x,b!=y\\,z');
+    assert.deepEqual(sel.requirements, [
+      { field: 'a', operator: '=', value: 'x' },
+      { field: 'b', operator: '!=', value: 'y,z' },
+    ]);
+    assert.equal(sel.toString(), 'a=x,b!=y\\,z');
+  });
+  it('rejects terms without an operator and bad escapes', () => {
+    assert.throws(() => parseFieldSelector('metadata.name'), { code: 'KLOOP_INVALID_SELECTOR' });
+    assert.throws(() => parseFieldSelector('a=b\\q'), { code: 'KLOOP_INVALID_SELECTOR' });
+    assert.throws(() => parseFieldSelector('a=b=c'), { code: 'KLOOP_INVALID_SELECTOR' });
+  });
+});

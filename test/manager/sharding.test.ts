@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManualClock } from '../../src/controller/clock.js';
+import { ApiError, makeStatus } from '../../src/core/errors.js';
+import type { Lease } from '../../src/manager/leader-election.js';
+import { assignShards, type ShardLeaseClient, Sharder, shardOf } from '../../src/manager/sharding.js';
+
+/** Leases in memory with optimistic concurrency, shared by every replica. */
+class LeaseStore {
+  leases = new Map<string, Lease>();
+  rv = 0;
+  put(lease: Lease): Lease {
+    const stored = structuredClone({ ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } });
+    this.leases.set(lease.metadata.name!, stored);
+    return structuredClone(stored);
+  }
+}
+
+/** One replica's connection to the store; `dead` makes it hang up like a killed process. */
+class ReplicaClient implements ShardLeaseClient {
+  dead = false;
+  constructor(readonly store: LeaseStore) {}
+  #check() {
+    if (this.dead) throw new Error('process is gone');
+  }
+  async get(_ns: string, name: string) {
+    this.#check();
+    const l = this.store.leases.get(name);
+    return l && structuredClone(l);
+  }
+  async list(_ns: string, selector: string) {
+    this.#check();
+    const [k, v] = selector.split('=');
+    return [...this.store.leases.values()].filter((l) => l.metadata.labels?.[k!] === v).map((l) => structuredClone(l));
+  }
+  async create(lease: Lease) {
+    this.#check();
+    if (this.store.leases.has(lease.metadata.name!)) throw new ApiError(makeStatus(409, 'AlreadyExists', 'exists'));
+    return this.store.put(lease);
+  }
+  async update(lease: Lease) {
+    this.#check();
+    if (this.store.leases.get(lease.metadata.name!)?.metadata.resourceVersion !== lease.metadata.resourceVersion) {
+      throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
+    }
+    return this.store.put(lease);
+  }
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+async function advance(clock: ManualClock, ms: number, onStep?: () => void): Promise<void> {
+  for (let t = 0; t < ms; t += 100) {
+    clock.advance(100);
+    for (let i = 0; i < 6; i++) await flush();
+    onStep?.();
+  }
+}
+
+test('rendezvous assignment is stable and moves only the shards of the member that changed', () => {
+  const before = assignShards(['a', 'b', 'c'], 64);
+  const after = assignShards(['a', 'b', 'c', 'd'], 64);
+  for (const [shard, owner] of after) if (owner !== 'd') assert.equal(before.get(shard), owner);
+  const counts = new Map<string, number>();
+  for (const owner of after.values()) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  assert.equal(counts.size, 4, 'every member gets shards');
+  assert.equal(shardOf({ namespace: 'a', name: 'b' }, 16), shardOf({ namespace: 'a', name: 'b' }, 16));
+});
+
+test('3 replicas and 1000 keys: every key owned by exactly one replica, through a join and a kill', async () => {
+  const clock = new ManualClock();
+  const store = new LeaseStore();
+  const keys = Array.from({ length: 1000 }, (_, i) => ({ namespace: `ns${i % 7}`, name: `obj-${i}` }));
+  const inFlight = new Map<string, Set<number>>(); // replica -> shards with a reconcile running
+  const replicas: Array<{ id: string; client: ReplicaClient; sharder: Sharder; stop: AbortController; run: Promise<void> }> = [];
+  const start = (id: string) => {
+    const client = new ReplicaClient(store);
+    const busy = new Set<number>();
+    inFlight.set(id, busy);
+    const sharder = new Sharder(client, {
+      name: 'op',
+      namespace: 'kloop',
+      identity: id,
+      shards: 16,
+      clock,
+      // A reconcile of the shard's keys is "running" until drain is asked for: drain finishes it.
+      onShardGained: (s) => busy.add(s),
+      drain: async (s) => {
+        busy.delete(s);
+      },
+      onShardLost: (s) => busy.delete(s),
+      onError: () => {},
+    });
+    const stop = new AbortController();
+    replicas.push({ id, client, sharder, stop, run: sharder.run(stop.signal) });
+  };
+  const check = () => {
+    for (const key of keys) {
+      const owners = replicas.filter((r) => r.sharder.owns(key)); // a paused replica counts until fenced
+      assert.ok(owners.length <= 1, `key ${key.namespace}/${key.name} owned by ${owners.map((o) => o.id)}`);
+    }
+    // No shard is worked on by two live replicas at once.
+    for (let s = 0; s < 16; s++) {
+      const working = replicas.filter((r) => inFlight.get(r.id)!.has(s) && r.sharder.heldShards().includes(s));
+      assert.ok(working.length <= 1, `shard ${s} worked on by ${working.map((w) => w.id)}`);
+    }
+  };
+  const everyKeyOwned = () => keys.every((key) => replicas.some((r) => !r.client.dead && r.sharder.owns(key)));
+
+  start('r1');
+  start('r2');
+  start('r3');
+  await advance(clock, 40_000, check);
+  assert.ok(everyKeyOwned(), 'all keys owned after start');
+  const held = replicas.map((r) => r.sharder.heldShards().length);
+  assert.ok(held.every((n) => n > 0), `each replica holds shards: ${held}`);
+
+  start('r4'); // a replica joins
+  await advance(clock, 40_000, check);
+  assert.ok(everyKeyOwned(), 'all keys owned after a join');
+  assert.ok(replicas[3]!.sharder.heldShards().length > 0, 'the new replica took shards');
+
+  replicas[0]!.client.dead = true; // r1 is killed: no renewals, no release
+  await advance(clock, 60_000, check);
+  assert.ok(everyKeyOwned(), 'all keys owned after a kill');
+  assert.ok(!replicas.slice(1).some((r) => r.sharder.members.includes('r1')), 'r1 left the membership');
+
+  for (const r of replicas) r.stop.abort();
+  await advance(clock, 1_000);
+  await Promise.all(replicas.map((r) => r.run));
+});
