@@ -25,7 +25,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  ['--conditions=kloop-source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
   { stdio: 'inherit', env: { ...process.env, KLOOP_VALIDATE: process.env.KLOOP_VALIDATE ?? '1' } },
 );
 process.exit(result.status ?? 1);

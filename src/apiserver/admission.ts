@@ -5,8 +5,8 @@
  * finalizers starts. Pure functions over plain objects; storage is the caller's business.
  */
 import { randomUUID } from 'node:crypto';
-import { deepEqual } from '../core/equal.js';
-import type { KubeObject, StatusCause } from '../core/types.js';
+import { deepEqual } from '../core/index.js';
+import type { KubeObject, StatusCause } from '../core/index.js';
 import { conflict, internalError, invalid } from './errors.js';
 import type { ServedType } from './resources.js';
 import { refOf } from './validation.js';
@@ -48,6 +48,9 @@ export function prepareCreate(obj: KubeObject, served: ServedType, random: () =>
   if (served.hasStatus) {
     if (served.custom || served.type.kind !== 'Pod') delete obj.status;
     if (served.type.kind === 'Pod') obj.status = { phase: 'Pending', ...(isObject(obj.status) ? obj.status : {}) };
+  }
+  if (served.type.kind === 'Secret' && served.type.group === '' && (obj.type === undefined || obj.type === '')) {
+    obj.type = 'Opaque';
   }
   if (served.type.kind === 'Namespace' && served.type.group === '') {
     meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': String(meta.name) };

@@ -7,18 +7,27 @@
  * Reactions to committed changes live in their own files: namespace lifecycle
  * (`namespaces.ts`) and CRD registration (`crds.ts`).
  */
-import { makeStatus } from '../core/errors.js';
-import type { KubeObject } from '../core/types.js';
-import { checkPrecondition, prepareCreate, prepareUpdate, readyToRemove, startDeletion } from './admission.js';
-import { deepEqual } from '../core/equal.js';
-import { afterCrdCommit, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
+import { type KubeObject, type ManagedFieldsEntry, makeStatus, strategicListType } from '../core/index.js';
+import {
+  checkPrecondition,
+  generateName,
+  prepareCreate, prepareUpdate, readyToRemove, startDeletion } from './admission.js';
+import { deepEqual } from '../core/index.js';
+import {
+  afterCrdCommit,
+  afterCustomResourceRemoved,
+  isCrdType,
+  prepareCrdCreate,
+  prepareCrdUpdate,
+} from './crds.js';
 import { alreadyExists, conflict, notFound } from './errors.js';
 import type { FaultSet } from './faults.js';
 import { afterNamespacedCommit, checkNamespaceWritable } from './namespaces.js';
 import type { ServedType, ServedTypes } from './resources.js';
 import { type ResourceStore, type Storage, type StoredEvent, type StoredObject, objectKey } from './storage.js';
-import { refOf } from './validation.js';
+import { refOf, validateName } from './validation.js';
 import type { Verb } from './types.js';
+import { type ListKeysFn, type ListSchema, listKeysFromSchema, recordUpdate } from './ssa/index.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** What a write answers: an HTTP code and a stored object, a plain object, or a Status. */
@@ -31,6 +40,11 @@ export interface WriteResult {
 export interface WriteOptions {
   dryRun?: boolean;
   verb?: Verb;
+  /**
+   * The field manager of a non-apply write: its `Update` entry is recorded in managedFields.
+   * Undefined for server-side apply (the SSA engine already wrote managedFields) and internal writes.
+   */
+  manager?: string;
 }
 
 /** Preconditions of DELETE (`DeleteOptions.preconditions`). */
@@ -48,6 +62,44 @@ export function resourceNames(served: ServedType): string[] {
 /** Whether `x` is a StoredObject (as opposed to a plain body). */
 export function isStored(x: WriteResult['body']): x is StoredObject {
   return typeof (x as StoredObject).json === 'string' && typeof (x as StoredObject).rv === 'number';
+}
+
+/**
+ * The managedFields after a non-apply write by `manager` (an `Update` entry, server-side apply's
+ * bookkeeping). Stored managedFields the engine cannot read are dropped rather than failing the write.
+ */
+export function recordManagedFields(
+  served: ServedType,
+  live: KubeObject | undefined,
+  next: KubeObject,
+  manager: string,
+  subresource: string | undefined,
+): ManagedFieldsEntry[] | undefined {
+  const options = {
+    apiVersion: served.type.apiVersion,
+    listKeys: listKeysOf(served),
+    ...(subresource !== undefined ? { subresource } : {}),
+  };
+  try {
+    return recordUpdate(live, next, manager, options);
+  } catch {
+    try {
+      return recordUpdate(undefined, next, manager, options);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** How lists of a type merge for server-side apply: built-in table, or the CRD schema. */
+export function listKeysOf(served: ServedType): ListKeysFn {
+  if (served.custom) {
+    const schema = served.crdVersion?.schema;
+    const open = schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>).openAPIV3Schema : undefined;
+    return listKeysFromSchema(open !== null && typeof open === 'object' ? (open as ListSchema) : undefined);
+  }
+  const type = { apiVersion: served.type.apiVersion, kind: served.type.kind };
+  return (path) => strategicListType(type, path);
 }
 
 /** The emulated cluster. */
@@ -78,8 +130,16 @@ export class Cluster {
 
   /** Creates `obj` (owned by the caller) in `namespace`. */
   create(served: ServedType, obj: KubeObject, options: WriteOptions = {}): WriteResult {
+    const meta = obj.metadata;
+    if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName) {
+      meta.name = generateName(meta.generateName, this.random);
+    }
+    validateName(obj, served);
     prepareCreate(obj, served, this.random);
     if (isCrdType(served)) prepareCrdCreate(obj, served);
+    if (options.manager !== undefined) {
+      obj.metadata.managedFields = recordManagedFields(served, undefined, obj, options.manager, undefined);
+    }
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
     if (ns !== undefined) checkNamespaceWritable(this, served, String(obj.metadata.name), ns);
     const key = objectKey(ns, String(obj.metadata.name));
@@ -114,8 +174,15 @@ export class Cluster {
       throw conflict(refOf(served), name);
     }
     checkPrecondition(incoming, current.object, served);
+    // A write that sets managedFields itself (e.g. to reset them) keeps what it sent.
+    const ownFields =
+      incoming.metadata.managedFields !== undefined &&
+      !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
     const next = prepareUpdate(incoming, current.object, served, subresource);
     if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
+    if (options.manager !== undefined && !ownFields) {
+      next.metadata.managedFields = recordManagedFields(served, current.object, next, options.manager, subresource);
+    }
     return this.commitUpdate(served, current, next, options);
   }
 
@@ -218,6 +285,7 @@ export class Cluster {
 
   private afterCommit(served: ServedType, event: StoredEvent): void {
     if (isCrdType(served)) afterCrdCommit(this, event);
+    else if (served.custom && event.type === 'DELETED') afterCustomResourceRemoved(this, served);
     afterNamespacedCommit(this, served, event);
   }
 }

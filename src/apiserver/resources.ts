@@ -3,8 +3,8 @@
  * registered by CRDs, each with the server-side rules the handlers need (status subresource,
  * what bumps `metadata.generation`, which patch types are accepted, what DELETE returns).
  */
-import { BUILTIN_RESOURCE_TYPES } from '../core/resources.js';
-import type { ResourceType } from '../core/types.js';
+import { BUILTIN_RESOURCE_TYPES } from '../core/index.js';
+import type { ResourceType } from '../core/index.js';
 
 /** Which changes bump `metadata.generation` (APISERVER-SPEC.md section 3). */
 export type GenerationRule = 'none' | 'spec' | 'spec-and-annotations' | 'all-but-metadata';

@@ -11,7 +11,7 @@
  * - Lists at an older revision (continue pages) are rebuilt from the current state plus the events
  *   since that revision, so a page costs O(page + events since the first page), never O(store).
  */
-import type { KubeObject } from '../core/types.js';
+import type { KubeObject } from '../core/index.js';
 import { expired } from './errors.js';
 import { SortedKeys } from './sorted-keys.js';
 
@@ -170,7 +170,9 @@ export class ResourceStore {
   put(key: string, object: KubeObject): StoredEvent {
     const rv = this.storage.nextRevision();
     object.metadata.resourceVersion = String(rv);
-    const stored = seal(key, object, rv);
+    // apiVersion and kind first, always: list bodies cut them off built-in items by slicing.
+    const { apiVersion, kind, metadata, ...rest } = object;
+    const stored = seal(key, { apiVersion, kind, metadata, ...rest }, rv);
     const prev = this.objects.get(key);
     this.objects.set(key, stored);
     if (!prev) this.keys.add(key);
@@ -277,14 +279,11 @@ export class ResourceStore {
   }
 
   private countFrom(from: string, prefix: string, overlay: Map<string, StoredObject | null>): number {
-    let n: number;
-    if (prefix === '') n = this.keys.countFrom(from);
-    else {
-      n = 0;
-      for (const key of this.keys.from(from)) {
-        if (!key.startsWith(prefix)) break;
-        n++;
-      }
+    let n = this.keys.countFrom(from);
+    if (prefix !== '') {
+      // Keys of the namespace are exactly those in [prefix, prefixEnd): '/' + 1 is '0'.
+      const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+      n -= this.keys.countFrom(end);
     }
     for (const [key, then] of overlay) {
       if (key < from || !key.startsWith(prefix)) continue;

@@ -4,8 +4,9 @@
  * Status the real server answers (400 for a body that does not fit the request, 422 for an
  * invalid object).
  */
-import type { KubeObject, StatusCause } from '../core/types.js';
-import { badRequest, invalid } from './errors.js';
+import type { KubeObject, StatusCause } from '../core/index.js';
+import { badRequest, invalid, unsupportedMediaType } from './errors.js';
+import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import type { ServedType } from './resources.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -15,14 +16,22 @@ const SUBDOMAIN_MSG =
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-/** Parses a request body as a JSON object, 400 otherwise. */
+/** Parses a request body (JSON, or protobuf for the kinds kubectl sends so) as an object, 400 otherwise. */
 export function parseObjectBody(body: Buffer | string): KubeObject {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  if (typeof body !== 'string' && isProtobuf(body)) {
+    try {
+      parsed = decodeProtobufObject(body);
+    } catch {
+      throw unsupportedMediaType(['application/json', 'application/yaml']);
+    }
+  } else {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw badRequest('the body of the request must be a JSON object');

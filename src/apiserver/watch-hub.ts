@@ -7,7 +7,7 @@
  * ADDED, one that stops matching as DELETED carrying its previous content with the new
  * resourceVersion.
  */
-import type { KubeObject } from '../core/types.js';
+import type { KubeObject } from '../core/index.js';
 import type { ResourceStore, StoredEvent } from './storage.js';
 
 /** Where a watcher's lines go (a chunked HTTP response in the server). */
@@ -143,7 +143,8 @@ export class WatchHub {
     w.sinceRule++;
     for (const rule of this.dropRules) {
       if (w.sinceRule >= rule.n && matchesResource(w, rule.resource)) {
-        this.close(store, w, true);
+        // End (not reset) so the n-th event still reaches the client before the stream goes.
+        this.close(store, w, false);
         return;
       }
     }

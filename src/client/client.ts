@@ -183,29 +183,35 @@ export class KubeClient {
    * a store never holds the whole list twice.
    */
   async *listPages<T extends KubeObject = KubeObject>(type: TypeLike, options: ListOptions = {}): AsyncGenerator<KubeList<T>> {
-    const rt = await this.resolve(type, options.signal);
-    const limit = options.limit ?? 500;
     let token = options.continue;
     do {
-      const query = new URLSearchParams();
-      if (options.labelSelector) query.set('labelSelector', options.labelSelector);
-      if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
-      if (limit > 0) query.set('limit', String(limit));
-      if (token) query.set('continue', token);
-      else if (options.resourceVersion !== undefined) {
-        query.set('resourceVersion', options.resourceVersion);
-        if (options.resourceVersionMatch) query.set('resourceVersionMatch', options.resourceVersionMatch);
-      }
-      const path = this.pathFor(rt, options.namespace, undefined) + qs(query);
-      const page = await this.#json<KubeList<T>>(
-        { method: 'GET', path, signal: options.signal, accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined },
-        { verb: 'list', resource: rt.plural, idempotent: true },
-      );
-      if (!Array.isArray(page.items)) page.items = [];
-      page.metadata ??= {};
+      const page = await this.listPage<T>(type, { ...options, continue: token });
       token = page.metadata.continue || undefined;
       yield page;
     } while (token);
+  }
+
+  /** Lists one page (`limit` 500 by default); `metadata.continue` names the next one. */
+  async listPage<T extends KubeObject = KubeObject>(type: TypeLike, options: ListOptions = {}): Promise<KubeList<T>> {
+    const rt = await this.resolve(type, options.signal);
+    const limit = options.limit ?? 500;
+    const query = new URLSearchParams();
+    if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+    if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
+    if (limit > 0) query.set('limit', String(limit));
+    if (options.continue) query.set('continue', options.continue);
+    else if (options.resourceVersion !== undefined) {
+      query.set('resourceVersion', options.resourceVersion);
+      if (options.resourceVersionMatch) query.set('resourceVersionMatch', options.resourceVersionMatch);
+    }
+    const path = this.pathFor(rt, options.namespace, undefined) + qs(query);
+    const page = await this.#json<KubeList<T>>(
+      { method: 'GET', path, signal: options.signal, accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined },
+      { verb: 'list', resource: rt.plural, idempotent: true },
+    );
+    if (!Array.isArray(page.items)) page.items = [];
+    page.metadata ??= {};
+    return page;
   }
 
   /**

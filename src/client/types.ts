@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
 
 /** A kubeconfig path, a plain kubeconfig object (as kubectl reads it) or a client-node `KubeConfig`. */
-export type KubeconfigSource = string | Record<string, unknown> | KubeConfig;
+export type KubeconfigSource = string | KubeConfig | object;
 
 /** Where a resource type may be given: a `{ apiVersion, kind }` or a full `ResourceType`. */
 export type TypeLike = TypeRef | ResourceType;

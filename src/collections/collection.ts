@@ -3,12 +3,12 @@
  * dependents and subscribers, the synced promise, disposal and the description. Kinds differ
  * only in how they fill the store (`process`) and when they count as synced (`canSync`).
  */
-import { deepEqual } from '../core/equal.js';
+import { deepEqual, deepFreeze } from '../core/equal.js';
 import type { ObjectKey } from '../core/types.js';
 import { DependentIndex } from './dependents.js';
 import { CollectionError } from './errors.js';
-import { describeFilter, normalizeFilter } from './filter.js';
-import { type Meta, keyString, makeMeta } from './meta.js';
+import { normalizeFilter } from './filter.js';
+import { type Meta, toKeyString, makeMeta } from './meta.js';
 import { type CollectionRegistry, type RegistryNode, defaultRegistry } from './registry.js';
 import { Store } from './store.js';
 import type {
@@ -90,7 +90,7 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
   }
 
   get(key: string | ObjectKey): T | undefined {
-    return this.store.get(keyString(key));
+    return this.store.get(toKeyString(key));
   }
 
   list(filter?: Filter<T>): T[] {
@@ -154,6 +154,7 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
         this.stats.unchanged++;
         return false;
       }
+      if (this.registry.validate) deepFreeze(next);
       this.store.set(key, next);
     }
     this.stats.events++;
@@ -243,5 +244,3 @@ export function groupDependencies(
   }
   return [...counts.values()];
 }
-
-export { describeFilter };

@@ -16,11 +16,19 @@ export interface DependencyConsumer {
   markDirty(unit: string): void;
 }
 
+/** The collection a dependency was fetched from. */
+export interface DependencySource {
+  readonly name: string;
+  readonly dependents: { add(dep: Dependency): void; remove(dep: Dependency): void };
+}
+
 /** One recorded fetch of one transform run. */
 export interface Dependency {
   readonly consumer: DependencyConsumer;
   readonly unit: string;
   readonly filter: NormalizedFilter<unknown>;
+  /** The collection fetched from. */
+  readonly source: DependencySource;
   /** Where it was registered, for removal. */
   slots: Array<{ map: Map<string, Set<Dependency>>; slot: string }>;
 }

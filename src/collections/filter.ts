@@ -4,7 +4,7 @@
  * never disagree about what a fetch selected.
  */
 import type { LabelSelector } from '../core/selectors.js';
-import { type Labels, type Meta, keyString, selectsNothing, toSelector } from './meta.js';
+import { type Labels, type Meta, toKeyString, selectsNothing, toSelector } from './meta.js';
 import type { Filter } from './types.js';
 
 /** A {@link Filter} checked and parsed. */
@@ -21,7 +21,7 @@ export interface NormalizedFilter<T> {
   empty: boolean;
 }
 
-const NO_FILTER: NormalizedFilter<never> = Object.freeze({ empty: false });
+const NO_FILTER: NormalizedFilter<unknown> = Object.freeze({ empty: false });
 
 /**
  * Checks and parses a filter.
@@ -30,9 +30,9 @@ const NO_FILTER: NormalizedFilter<never> = Object.freeze({ empty: false });
 export function normalizeFilter<T>(filter: Filter<T> | undefined): NormalizedFilter<T> {
   if (filter === undefined) return NO_FILTER;
   const out: NormalizedFilter<T> = { empty: false };
-  if (filter.key !== undefined) out.key = keyString(filter.key);
+  if (filter.key !== undefined) out.key = toKeyString(filter.key);
   if (filter.keys !== undefined) {
-    out.keys = new Set(filter.keys.map(keyString));
+    out.keys = new Set(filter.keys.map(toKeyString));
     if (out.keys.size === 0) out.empty = true;
   }
   if (filter.namespace !== undefined) out.namespace = filter.namespace;

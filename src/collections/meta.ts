@@ -10,6 +10,7 @@ import {
   NOTHING_SELECTOR,
   parseLabelSelector,
 } from '../core/selectors.js';
+import { keyString } from '../core/keys.js';
 import type { ObjectKey } from '../core/types.js';
 import { CollectionError } from './errors.js';
 import type { ItemMeta, SelectorInput } from './types.js';
@@ -26,10 +27,9 @@ export interface Meta<T> {
   selectorOf(item: T): LabelSelector;
 }
 
-/** `namespace/name`, or `name` for cluster-scoped keys (client-go's `MetaNamespaceKeyFunc`). */
-export function keyString(key: string | ObjectKey): string {
-  if (typeof key === 'string') return key;
-  return key.namespace ? `${key.namespace}/${key.name}` : key.name;
+/** A key as its string form (core's `keyString`); strings pass through. */
+export function toKeyString(key: string | ObjectKey): string {
+  return typeof key === 'string' ? key : keyString(key);
 }
 
 function record(item: unknown): Record<string, unknown> | undefined {
@@ -163,11 +163,16 @@ export function makeMeta<T>(name: string, key: ((item: T) => string) | undefined
     labelsOf: meta?.labels ?? (defaultLabels as (item: T) => Labels | undefined),
     selectorOf(item: T): LabelSelector {
       const obj = record(item);
-      if (obj === undefined) return toSelector(selectorInputOf(item));
-      let sel = cache.get(obj);
+      let sel = obj === undefined ? undefined : cache.get(obj);
       if (sel === undefined) {
-        sel = toSelector(selectorInputOf(item));
-        cache.set(obj, sel);
+        try {
+          sel = toSelector(selectorInputOf(item));
+        } catch {
+          // An item's own selector that Kubernetes would reject selects nothing, rather than
+          // breaking every index and fetch the item takes part in.
+          sel = NOTHING_SELECTOR;
+        }
+        if (obj !== undefined) cache.set(obj, sel);
       }
       return sel;
     },

@@ -9,7 +9,7 @@
  * burst of changes to one key folds into a single recompute (krt #60366). Subscribers get
  * their batches only after the whole graph is quiet.
  */
-import { CollectionError } from './errors.js';
+import type { CollectionError } from './errors.js';
 import type { CollectionDescription, CollectionKind, CollectionMetricsSink, RegistryDescription } from './types.js';
 
 /** What the registry needs of a collection. */
@@ -44,6 +44,11 @@ export interface CollectionRegistryOptions {
   onError?: (error: CollectionError) => void;
   /** Counts transform calls, errors, events and tick durations (see `registerCollectionMetrics`). */
   metrics?: CollectionMetricsSink;
+  /**
+   * Deep-freeze every item a collection stores, so a transform that mutates its input or a
+   * fetched item throws instead of corrupting shared state. Default: `KLOOP_VALIDATE=1`.
+   */
+  validate?: boolean;
 }
 
 /** Collection processings allowed in one tick before the rest waits for the next one. */
@@ -76,6 +81,8 @@ export class CollectionRegistry {
   private readonly onError: ((error: CollectionError) => void) | undefined;
   private readonly recentErrors: Array<{ code: string; collection?: string; key?: string; message: string }> = [];
   private idleWaiters: Array<() => void> = [];
+  /** Whether stored items are deep-frozen (see {@link CollectionRegistryOptions.validate}). */
+  readonly validate: boolean;
   /** Where counts go; settable after construction by `registerCollectionMetrics`. */
   metrics: CollectionMetricsSink | undefined;
 
@@ -83,6 +90,7 @@ export class CollectionRegistry {
     this.scheduling = options.scheduling ?? 'immediate';
     this.onError = options.onError;
     this.metrics = options.metrics;
+    this.validate = options.validate ?? process.env.KLOOP_VALIDATE === '1';
   }
 
   /** @internal Adds a collection; returns its rank. */
@@ -112,7 +120,6 @@ export class CollectionRegistry {
 
   /** @internal Reports an error: metric, the recent-errors list, `onError`. */
   reportError(error: CollectionError): void {
-    if (error.code === 'KLOOP_COLLECTION_TRANSFORM' && error.collection) this.metrics?.transformError(error.collection);
     this.recentErrors.push({ code: error.code, collection: error.collection, key: error.key, message: error.message });
     if (this.recentErrors.length > RECENT_ERRORS) this.recentErrors.shift();
     try {
@@ -262,12 +269,3 @@ export function toMermaid(collections: readonly CollectionDescription[]): string
 
 /** The registry collections use unless given another. */
 export const defaultRegistry: CollectionRegistry = new CollectionRegistry();
-
-/** @internal */
-export function assertSameRegistry(a: CollectionRegistry, b: CollectionRegistry, name: string): void {
-  if (a !== b) {
-    throw new CollectionError('KLOOP_COLLECTION_CONTEXT', `collection ${name} belongs to another registry`, {
-      collection: name,
-    });
-  }
-}

@@ -52,10 +52,16 @@ export class Store<T> {
   }
 
   set(key: string, item: T): void {
+    // Run the user's functions (index, namespace, labels) before changing anything: if one
+    // throws, the store and its indexes stay as they were.
+    const values: Array<[NamedIndex<T>, readonly string[]]> = [];
+    for (const idx of this.named.values()) values.push([idx, indexValuesOf(idx.fn(item))]);
+    this.meta.namespaceOf(item);
+    if (this.labels !== undefined) this.meta.labelsOf(item);
     const prev = this.items.get(key);
     if (prev !== undefined) this.unindex(key, prev);
     this.items.set(key, item);
-    this.index(key, item);
+    this.index(key, item, values);
   }
 
   delete(key: string): void {
@@ -186,11 +192,11 @@ export class Store<T> {
     }
   }
 
-  private index(key: string, item: T): void {
+  private index(key: string, item: T, values: Array<[NamedIndex<T>, readonly string[]]>): void {
     addSlot(this.byNamespace, this.meta.namespaceOf(item) ?? '', key);
     if (this.labels !== undefined) this.indexLabels(key, item, true);
     if (this.selectorAnchors !== undefined) this.indexSelector(key, item, true);
-    for (const idx of this.named.values()) for (const v of indexValuesOf(idx.fn(item))) addSlot(idx.byValue, v, key);
+    for (const [idx, vs] of values) for (const v of vs) addSlot(idx.byValue, v, key);
   }
 
   private unindex(key: string, item: T): void {

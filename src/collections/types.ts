@@ -104,6 +104,12 @@ export interface CollectionOptions<T> {
   equals?: (a: T, b: T) => boolean;
   /** Metadata extraction for filters. */
   meta?: ItemMeta<T>;
+  /**
+   * Derived kinds: collections whose sync gates this one's, besides the primary inputs and
+   * whatever the transforms fetched. Use it when a transform may not fetch on every run (with
+   * no input items, a derive fetches nothing, and so cannot know what it would wait for).
+   */
+  dependsOn?: readonly Collection<unknown>[];
 }
 
 /** One dependency group in {@link CollectionDescription.dependencies}. */

@@ -5,7 +5,7 @@
  * few triggers in full plus a count per (source, event) of all of them, so a burst of a thousand
  * updates still accounts for every event without holding a thousand objects.
  */
-import { deepEqual } from '../core/equal.js';
+import { changedTopLevelPaths } from '../core/diff.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 import type { ObjectRef, Trigger, TriggerCount, TriggerEvent } from './types.js';
 
@@ -83,30 +83,12 @@ export function objectRef(object: KubeObject, type?: TypeRef): ObjectRef {
 }
 
 /**
- * The top-level field paths that differ between two versions of an object: `metadata.<field>`
- * for metadata (so a label change reads `metadata.labels`), the field name elsewhere (`spec`,
- * `status`, `data`). `metadata.resourceVersion` and `metadata.managedFields` are left out: they
- * change on every write and say nothing about why.
+ * The top-level field paths that differ between two versions of an object (`spec`, `status`,
+ * `data`, `metadata.labels`...), as core's `changedTopLevelPaths` reports them; empty without an
+ * old version. resourceVersion and managedFields never count: they change on every write.
  */
 export function changedPaths(oldObject: KubeObject | undefined, object: KubeObject): string[] {
-  if (oldObject === undefined) return [];
-  const changed: string[] = [];
-  const skip = new Set(['resourceVersion', 'managedFields']);
-  const oldMeta = oldObject.metadata ?? {};
-  const newMeta = object.metadata ?? {};
-  for (const field of unionKeys(oldMeta, newMeta)) {
-    if (skip.has(field)) continue;
-    if (!deepEqual(oldMeta[field], newMeta[field])) changed.push(`metadata.${field}`);
-  }
-  for (const field of unionKeys(oldObject, object)) {
-    if (field === 'metadata') continue;
-    if (!deepEqual(oldObject[field], object[field])) changed.push(field);
-  }
-  return changed;
-}
-
-function unionKeys(a: object, b: object): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return oldObject === undefined ? [] : changedTopLevelPaths(oldObject, object);
 }
 
 /** Builds a trigger for an informer event seen by a source. */

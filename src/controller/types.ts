@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { InformerEvent, InformerListOptions, InformerReader } from '../cache/types.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
 
 /**
  * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds
@@ -161,32 +161,38 @@ export interface ControllerDescription {
 /** Patch flavours the API server accepts. */
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
-/** Options of a patch sent to the server. */
-export interface PatchOptions {
+/** Options of a patch sent to the server (a subset of `KubeClient.patch`'s). */
+export interface TransportPatchOptions {
+  type?: PatchType;
   subresource?: string;
   fieldManager?: string;
   force?: boolean;
+  signal?: AbortSignal;
 }
 
 /**
- * The verbs the cached client sends. `KubeClient` provides them; tests use a fake. Every method
- * returns the object the server returned.
+ * The verbs the cached client sends: the subset of `KubeClient` it needs, so a `KubeClient` is
+ * one, and tests can pass a fake. Every method resolves with what the server returned.
  */
 export interface WriteTransport {
-  get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T>;
-  create<T extends KubeObject = KubeObject>(type: TypeRef, object: T, options?: { fieldManager?: string }): Promise<T>;
+  get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, options?: { signal?: AbortSignal }): Promise<T>;
+  create<T extends KubeObject>(object: T, options?: { fieldManager?: string; signal?: AbortSignal }): Promise<T>;
   patch<T extends KubeObject = KubeObject>(
-    type: TypeRef,
-    key: ObjectKey,
-    patchType: PatchType,
-    body: unknown,
-    options?: PatchOptions,
+    target: { type: TypeRef; key: ObjectKey },
+    patch: unknown,
+    options?: TransportPatchOptions,
   ): Promise<T>;
   delete(
     type: TypeRef,
     key: ObjectKey,
-    options?: { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string },
+    options?: {
+      preconditions?: { uid?: string; resourceVersion?: string };
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      signal?: AbortSignal;
+    },
   ): Promise<unknown>;
+  /** Resource type lookup (plural for metric labels, status subresource). Optional. */
+  resolve?(type: TypeRef): Promise<ResourceType>;
 }
 
 /** Options of `client.patch`. */

@@ -231,7 +231,7 @@ function tokenize(text: string): Token[] {
 }
 
 function describe(tok: Token): string {
-  return tok.t === 'eos' ? 'EOS' : tok.v;
+  return tok.v;
 }
 
 /**

@@ -127,8 +127,8 @@ function bad(message: string): PatchError {
  * and list elements, `{ $patch: replace }` as a list element, `$setElementOrder/<list>`,
  * `$retainKeys`, `$deleteFromPrimitiveList/<list>`.
  *
- * @remarks `$setElementOrder` puts the listed elements first, in the given order, followed by
- * elements it does not name in their previous order (Kubernetes interleaves the latter).
+ * @remarks `$setElementOrder` sorts the elements it names in its order and interleaves the
+ * others by their position in the original list, as Kubernetes' `normalizeElementOrder` does.
  * @throws PatchError (`KLOOP_INVALID_PATCH`) for an unknown directive or a keyed-list element
  * without its merge key.
  * @example
@@ -185,7 +185,10 @@ function mergeMap(orig: unknown, patch: Record<string, unknown>, path: string[],
       const field = key.slice(SET_ORDER.length);
       if (!Array.isArray(v)) throw bad(`${key} must be a list`);
       const current = out[field];
-      if (Array.isArray(current)) out[field] = reorder(current, v, strategicListType(type, [...path, field]));
+      if (Array.isArray(current)) {
+        const before = isPlainObject(orig) ? orig[field] : undefined;
+        out[field] = reorder(current, v, before, strategicListType(type, [...path, field]));
+      }
     }
   }
   return out;
@@ -230,16 +233,26 @@ function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRe
   return out;
 }
 
-function reorder(list: unknown[], order: unknown[], lt: ListType): unknown[] {
-  const rank = (el: unknown): number => {
-    if (lt.type === 'map') return order.findIndex((o) => isPlainObject(o) && keyMatches(el, o, lt.keys));
-    return order.indexOf(el);
-  };
-  const ranked = list.map((el, i) => ({ el, i, r: rank(el) }));
-  ranked.sort((a, b) => {
-    const ra = a.r < 0 ? Number.MAX_SAFE_INTEGER : a.r;
-    const rb = b.r < 0 ? Number.MAX_SAFE_INTEGER : b.r;
-    return ra - rb || a.i - b.i;
-  });
-  return ranked.map((x) => x.el);
+function reorder(list: unknown[], order: unknown[], original: unknown, lt: ListType): unknown[] {
+  const indexIn = (items: readonly unknown[], el: unknown): number =>
+    lt.type === 'map' ? items.findIndex((o) => isPlainObject(o) && keyMatches(el, o, lt.keys)) : items.indexOf(el);
+  // As Kubernetes' normalizeElementOrder: the listed elements sorted by the order given, the
+  // others kept in their relative order, the two interleaved by position in the original list.
+  const listed = list.filter((el) => indexIn(order, el) >= 0).sort((a, b) => indexIn(order, a) - indexIn(order, b));
+  const others = list.filter((el) => indexIn(order, el) < 0);
+  const before = Array.isArray(original) ? original : [];
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < others.length || j < listed.length) {
+    if (j >= listed.length) out.push(others[i++]);
+    else if (i >= others.length) out.push(listed[j++]);
+    else {
+      const li = indexIn(before, others[i]);
+      const ri = indexIn(before, listed[j]);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(others[i++]);
+      else out.push(listed[j++]);
+    }
+  }
+  return out;
 }

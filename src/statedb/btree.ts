@@ -15,15 +15,27 @@
  * the transaction commits its token is dropped and every node becomes immutable.
  */
 
-/** Maximum entries per node. 32 measured best between 16 and 64 for string keys. */
-const MAX = 32;
+/** Maximum entries per node. 32 measured best among 16, 32 and 64 (see `bench/statedb.ts`). */
+let MAX = 32;
 /** Below this a node is merged with a neighbour when they fit together. */
-const MIN = MAX >> 2;
+let MIN = MAX >> 2;
+
+/**
+ * Sets the node size of trees built from now on. For the benchmark that chose the default;
+ * never change it while trees exist.
+ */
+export function setNodeSize(max: number): void {
+  if (!Number.isInteger(max) || max < 4) throw new RangeError('node size must be an integer >= 4');
+  MAX = max;
+  MIN = max >> 2;
+}
 
 /** A leaf holds keys and values; an inner node holds children and the separators between them. */
 interface Leaf<V> {
   leaf: true;
   owner: object | null;
+  /** True when `keys` may also belong to another version: copy before changing it. */
+  shared: boolean;
   keys: string[];
   vals: V[];
 }
@@ -31,6 +43,8 @@ interface Leaf<V> {
 interface Inner<V> {
   leaf: false;
   owner: object | null;
+  /** True when `keys` may also belong to another version: copy before changing it. */
+  shared: boolean;
   /** keys[i] is the smallest key of children[i + 1]; length is children.length - 1. */
   keys: string[];
   children: Node<V>[];
@@ -46,7 +60,65 @@ export interface Tree<V> {
   readonly size: number;
 }
 
-const EMPTY_LEAF: Leaf<never> = { leaf: true, owner: null, keys: [], vals: [] };
+const EMPTY_LEAF: Leaf<never> = { leaf: true, owner: null, shared: false, keys: [], vals: [] };
+
+/** Inserts in place without `splice` (which allocates its result array). */
+function arrInsert<T>(a: T[], i: number, x: T): void {
+  let j = a.length;
+  a.push(x);
+  while (j > i) {
+    a[j] = a[j - 1];
+    j--;
+  }
+  a[i] = x;
+}
+
+function arrRemove<T>(a: T[], i: number): void {
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j];
+  a.pop();
+}
+
+/** A copy of `a` with `x` inserted at `i`: one pass instead of slice + splice. */
+function copyInsert<T>(a: readonly T[], i: number, x: T): T[] {
+  const out = a.slice(0, i);
+  out.push(x);
+  for (let j = i; j < a.length; j++) out.push(a[j]);
+  return out;
+}
+
+function copyRemove<T>(a: readonly T[], i: number): T[] {
+  const out = a.slice(0, i);
+  for (let j = i + 1; j < a.length; j++) out.push(a[j]);
+  return out;
+}
+
+/** Inserts into a node's keys, copying them first if another version shares them. */
+function keysInsert<V>(node: Node<V>, i: number, key: string): void {
+  if (node.shared) {
+    node.keys = copyInsert(node.keys, i, key);
+    node.shared = false;
+  } else {
+    arrInsert(node.keys, i, key);
+  }
+}
+
+function keysRemove<V>(node: Node<V>, i: number): void {
+  if (node.shared) {
+    node.keys = copyRemove(node.keys, i);
+    node.shared = false;
+  } else {
+    arrRemove(node.keys, i);
+  }
+}
+
+/** A node's keys, made private to it so they can be changed. */
+function ownKeys<V>(node: Node<V>): string[] {
+  if (node.shared) {
+    node.keys = node.keys.slice();
+    node.shared = false;
+  }
+  return node.keys;
+}
 
 /** The empty tree. */
 export function emptyTree<V>(): Tree<V> {
@@ -146,15 +218,21 @@ export class TreeBuilder<V> {
     return { root: this.root, size: this.size };
   }
 
+  /**
+   * A copy of the node this transaction may change. Values and children are copied; keys are
+   * shared with the old version until a change needs them (most writes change no key array:
+   * an update replaces a value, a descent replaces one child).
+   */
   private own<N extends Node<V>>(node: N): N {
     if (node.owner === this.owner) return node;
     if (node.leaf) {
-      return { leaf: true, owner: this.owner, keys: node.keys.slice(), vals: node.vals.slice() } as N;
+      return { leaf: true, owner: this.owner, shared: true, keys: node.keys, vals: node.vals.slice() } as N;
     }
     return {
       leaf: false,
       owner: this.owner,
-      keys: node.keys.slice(),
+      shared: true,
+      keys: node.keys,
       children: node.children.slice(),
       count: node.count,
     } as N;
@@ -170,6 +248,7 @@ export class TreeBuilder<V> {
       this.root = {
         leaf: false,
         owner: this.owner,
+        shared: false,
         keys: [res.sep],
         children: [left, right],
         count: countOf(left) + countOf(right),
@@ -189,13 +268,14 @@ export class TreeBuilder<V> {
         node.vals[i] = val;
         return { old, replaced: true, split: undefined, sep: '' };
       }
-      node.keys.splice(i, 0, key);
-      node.vals.splice(i, 0, val);
+      keysInsert(node, i, key);
+      arrInsert(node.vals, i, val);
       if (node.keys.length <= MAX) return { old: undefined, replaced: false, split: undefined, sep: '' };
       const half = node.keys.length >> 1;
       const right: Leaf<V> = {
         leaf: true,
         owner: this.owner,
+        shared: false,
         keys: node.keys.splice(half),
         vals: node.vals.splice(half),
       };
@@ -207,8 +287,8 @@ export class TreeBuilder<V> {
     const res = this.insertInto(child, key, val);
     if (!res.replaced) node.count++;
     if (!res.split) return res;
-    node.keys.splice(ci, 0, res.sep);
-    node.children.splice(ci + 1, 0, res.split);
+    keysInsert(node, ci, res.sep);
+    arrInsert(node.children, ci + 1, res.split);
     if (node.children.length <= MAX) return { old: res.old, replaced: res.replaced, split: undefined, sep: '' };
     const half = node.children.length >> 1;
     const rightChildren = node.children.splice(half);
@@ -217,6 +297,7 @@ export class TreeBuilder<V> {
     const right: Inner<V> = {
       leaf: false,
       owner: this.owner,
+      shared: false,
       keys: rightKeys,
       children: rightChildren,
       count: sumCounts(rightChildren),
@@ -242,8 +323,8 @@ export class TreeBuilder<V> {
     if (node.leaf) {
       const i = lowerIndex(node.keys, key);
       const old = node.vals[i];
-      node.keys.splice(i, 1);
-      node.vals.splice(i, 1);
+      keysRemove(node, i);
+      arrRemove(node.vals, i);
       return old;
     }
     const ci = childIndex(node.keys, key);
@@ -260,8 +341,8 @@ export class TreeBuilder<V> {
   private rebalance(parent: Inner<V>, ci: number): void {
     const child = parent.children[ci];
     if ((child.leaf ? child.keys.length : child.children.length) === 0) {
-      parent.children.splice(ci, 1);
-      parent.keys.splice(ci === 0 ? 0 : ci - 1, 1);
+      arrRemove(parent.children, ci);
+      keysRemove(parent, ci === 0 ? 0 : ci - 1);
       return;
     }
     const li = ci > 0 ? ci - 1 : ci;
@@ -272,16 +353,16 @@ export class TreeBuilder<V> {
     if (width(a) + width(b) > MAX) return;
     const left = this.own(a);
     if (left.leaf && b.leaf) {
-      left.keys.push(...b.keys);
+      ownKeys(left).push(...b.keys);
       left.vals.push(...b.vals);
     } else if (!left.leaf && !b.leaf) {
-      left.keys.push(parent.keys[li], ...b.keys);
+      ownKeys(left).push(parent.keys[li], ...b.keys);
       left.children.push(...b.children);
       left.count += b.count;
     }
     parent.children[li] = left;
-    parent.children.splice(li + 1, 1);
-    parent.keys.splice(li, 1);
+    arrRemove(parent.children, li + 1);
+    keysRemove(parent, li);
   }
 }
 

@@ -84,7 +84,7 @@ export class ChangeIteratorImpl<T> implements ChangeIterator<T> {
       if (e.r > since) live.push(e);
       return true;
     });
-    const deadSince = since > this.tracker.from ? since : this.tracker.from;
+    const deadSince = Math.max(since, this.tracker.from);
     const dead: Entry<T>[] = [];
     if (state.graveRevs.size > 0) {
       treeScan(state.graveRevs, encodeRevision(deadSince), (_k, e) => {

@@ -77,7 +77,7 @@ export function decodeNumber(s: string): number {
 }
 
 /** Escapes NUL so a terminator (NUL NUL) sorts below every continuation. */
-function escape(s: string): string {
+function escapeNul(s: string): string {
   return s.indexOf('\0') < 0 ? s : s.replace(/\0/g, '\0\x01');
 }
 
@@ -97,7 +97,7 @@ export function encodeKey(k: IndexKey): string {
     throw new StateDBError('KLOOP_STATEDB_INVALID_KEY', `index key must be a string, number or non-empty array`);
   }
   let out = '';
-  for (const p of k as readonly KeyPart[]) out += escape(encodePart(p)) + TERM;
+  for (const p of k as readonly KeyPart[]) out += escapeNul(encodePart(p)) + TERM;
   return out;
 }
 
@@ -106,7 +106,7 @@ export function encodeKey(k: IndexKey): string {
  * its terminator. The tree key of an entry is this plus the encoded primary key.
  */
 export function encodeGroup(k: IndexKey): string {
-  return escape(encodeKey(k)) + TERM;
+  return escapeNul(encodeKey(k)) + TERM;
 }
 
 /**
@@ -124,17 +124,17 @@ export function encodePrefix(p: IndexKey, unique: boolean): string {
       throw new StateDBError('KLOOP_STATEDB_INVALID_KEY', 'a composite prefix needs at least one part');
     }
     enc = '';
-    for (let i = 0; i < p.length - 1; i++) enc += escape(encodePart(p[i])) + TERM;
-    enc += escape(encodePart(p[p.length - 1]));
-    return unique ? enc : escape(enc);
+    for (let i = 0; i < p.length - 1; i++) enc += escapeNul(encodePart(p[i])) + TERM;
+    enc += escapeNul(encodePart(p[p.length - 1]));
+    return unique ? enc : escapeNul(enc);
   }
-  return unique ? enc : escape(enc);
+  return unique ? enc : escapeNul(enc);
 }
 
 /** Encodes a lower bound: every key >= `k` in index order. */
 export function encodeLowerBound(k: IndexKey, unique: boolean): string {
   const enc = encodeKey(k);
-  return unique ? enc : escape(enc);
+  return unique ? enc : escapeNul(enc);
 }
 
 /** Encodes an object revision for the revision and graveyard indexes. */

@@ -183,7 +183,7 @@ export class TableImpl<T> implements Table<T> {
   minTracked(): number {
     let min = Number.POSITIVE_INFINITY;
     for (const t of this.trackers) {
-      const r = t.rev > t.from ? t.rev : t.from;
+      const r = Math.max(t.rev, t.from);
       if (r < min) min = r;
     }
     return min;

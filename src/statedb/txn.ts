@@ -82,7 +82,11 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
   private closed = false;
   private poisoned = false;
 
-  constructor(db: TxnHost, tables: readonly Table<unknown>[]) {
+  /**
+   * @param guard queue the microtask that catches a transaction left open across an await.
+   * `db.write` passes false: it always closes the transaction before returning.
+   */
+  constructor(db: TxnHost, tables: readonly Table<unknown>[], guard = true) {
     super(db);
     this.db = db;
     const ids = new Set<number>();
@@ -96,12 +100,14 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     for (const id of ids) db.locks.set(id, this);
     this.locked = ids;
     this.base = db.root;
-    queueMicrotask(() => {
-      if (!this.closed) {
-        this.poisoned = true;
-        this.abort();
-      }
-    });
+    if (guard) {
+      queueMicrotask(() => {
+        if (!this.closed) {
+          this.poisoned = true;
+          this.abort();
+        }
+      });
+    }
   }
 
   get revision(): number {
@@ -142,7 +148,7 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     const t = tt.t;
     const pk = t.treeKey(0, obj, '') as string;
     const old = tt.trees[0].get(pk);
-    if (old !== undefined && t.equals !== undefined && t.equals(old.o, obj)) return old.o;
+    if (old !== undefined && t.equals?.(old.o, obj)) return old.o;
     // Compute every key and check unique indexes before touching a tree, so a violation
     // leaves this transaction as it was (the caller may catch and go on).
     const n = t.indexes.length;
@@ -172,6 +178,16 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     }
     tt.trees[0].set(pk, entry);
     if (old !== undefined) tt.revs.delete(encodeRevision(old.r));
+    else if (tt.grave.size > 0) {
+      // Re-created after a delete: iterators will see it as a change of the live object, so
+      // each key shows at most once per batch (cilium/statedb does the same).
+      const dead = tt.grave.get(pk);
+      if (dead !== undefined) {
+        tt.grave.delete(pk);
+        tt.graveRevs.delete(encodeRevision(dead.r));
+        tt.graveyardChanged = true;
+      }
+    }
     tt.revs.set(encodeRevision(rev), entry);
     tt.revision = rev;
     tt.log.push(old, entry);
@@ -276,6 +292,9 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
 
   private release(): void {
     this.closed = true;
+    // Drop the private trees now: a closed transaction may stay referenced (by its caller or
+    // its guard microtask) and must not pin a whole version of the tables.
+    this.touched.clear();
     for (const id of this.locked) if (this.db.locks.get(id) === this) this.db.locks.delete(id);
   }
 }

@@ -82,6 +82,8 @@ export interface ChangesOptions {
 
 /** An async iterator of change batches that also releases its delete tracker on `close()`. */
 export interface ChangeIterator<T> extends AsyncIterableIterator<readonly Change<T>[]> {
+  /** The next batch; waits for a commit when there is nothing new. Done once closed. */
+  next(): Promise<IteratorResult<readonly Change<T>[], undefined>>;
   /** Stops the iterator; pending deletes are no longer kept for it. */
   close(): void;
 }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { deepClone, deepEqual, deepFreeze } from '../../src/core/equal.js';
 
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), tie('arr'), tie('obj')),
+  value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('arr'), tie('obj')),
   arr: fc.array(tie('value'), { maxLength: 4 }),
   obj: fc.dictionary(fc.string({ maxLength: 3 }), tie('value'), { maxKeys: 4 }),
 }));

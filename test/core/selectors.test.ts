@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { SelectorError, labelSelectorFromSpec, parseFieldSelector, parseLabelSelector } from '../../src/core/selectors.js';
 
 const L = { app: 'web', tier: 'front', n: '5' };
@@ -154,5 +155,30 @@ describe('parseFieldSelector', () => {
     assert.throws(() => parseFieldSelector('metadata.name'), { code: 'KLOOP_INVALID_SELECTOR' });
     assert.throws(() => parseFieldSelector('a=b\\q'), { code: 'KLOOP_INVALID_SELECTOR' });
     assert.throws(() => parseFieldSelector('a=b=c'), { code: 'KLOOP_INVALID_SELECTOR' });
+  });
+});
+
+describe('parseLabelSelector: property', () => {
+  const key = fc.constantFrom('a', 'b', 'app.kubernetes.io/name', 'x-y_z.w');
+  const value = fc.constantFrom('', 'v', 'v1', 'a.b-c_d');
+  const num = fc.integer({ min: -5, max: 5 }).map(String);
+  const req = fc.oneof(
+    fc.tuple(key, fc.constantFrom('=', '==', '!='), value).map(([k, op, v]) => `${k}${op}${v}`),
+    fc.tuple(key, fc.constantFrom('in', 'notin'), fc.array(fc.constantFrom('v', 'v1', 'a.b-c_d'), { minLength: 1, maxLength: 3 })).map(([k, op, vs]) => `${k} ${op} (${vs.join(',')})`),
+    key,
+    key.map((k) => `!${k}`),
+    fc.tuple(key, fc.constantFrom('>', '<'), num).map(([k, op, n]) => `${k}${op}${n}`),
+  );
+  const labels = fc.dictionary(key, fc.oneof(value, num), { maxKeys: 4 });
+  it('toString round-trips and matches like the original', () => {
+    fc.assert(
+      fc.property(fc.array(req, { maxLength: 4 }), labels, (reqs, ls) => {
+        const sel = parseLabelSelector(reqs.join(','));
+        const again = parseLabelSelector(sel.toString());
+        assert.equal(again.toString(), sel.toString());
+        assert.equal(again.matches(ls), sel.matches(ls));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

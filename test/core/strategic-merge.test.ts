@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { deepFreeze } from '../../src/core/equal.js';
+import { applyMergePatch } from '../../src/core/merge-patch.js';
 import { ConfigMap, Deployment, Pod, Service } from '../../src/core/resources.js';
 import { applyStrategicMergePatch, strategicListType, strategicMergeKey } from '../../src/core/strategic-merge.js';
 
@@ -180,8 +182,19 @@ describe('applyStrategicMergePatch', () => {
       },
       Pod,
     );
-    assert.deepEqual(out.spec.containers, [{ name: 'c', image: '2' }, { name: 'a' }, { name: 'b' }]);
+    // b is not named: it keeps its place before c, as in the original list.
+    assert.deepEqual(out.spec.containers, [{ name: 'b' }, { name: 'c', image: '2' }, { name: 'a' }]);
     assert.deepEqual(out.metadata.finalizers, ['y', 'x']);
+  });
+
+  it('$setElementOrder appends new elements where the order puts them', () => {
+    const doc = pod({ containers: [{ name: 'a' }, { name: 'b' }] });
+    const out = applyStrategicMergePatch(
+      doc,
+      { spec: { '$setElementOrder/containers': [{ name: 'n' }, { name: 'a' }, { name: 'b' }], containers: [{ name: 'n' }] } },
+      Pod,
+    );
+    assert.deepEqual(out.spec.containers, [{ name: 'n' }, { name: 'a' }, { name: 'b' }]);
   });
 
   it('$retainKeys drops the keys it does not list', () => {
@@ -203,5 +216,22 @@ describe('applyStrategicMergePatch', () => {
       message: /does not contain declared merge key: name/,
     });
     assert.throws(() => applyStrategicMergePatch(doc, [1], Pod), { code: 'KLOOP_INVALID_PATCH' });
+  });
+});
+
+describe('applyStrategicMergePatch: property', () => {
+  const fcJson = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.boolean(), tie('arr'), tie('obj')),
+    arr: fc.array(tie('value'), { maxLength: 3 }),
+    obj: fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(tie('value'), fc.constant(null)), { maxKeys: 3 }),
+  }));
+  it('without keyed lists or directives it is a merge patch', () => {
+    fc.assert(
+      fc.property(fcJson.obj, fcJson.obj, (doc, patch) => {
+        const frozen = deepFreeze(structuredClone(doc));
+        assert.deepEqual(applyStrategicMergePatch(frozen, patch, CR), applyMergePatch(frozen, patch));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,0 +1,156 @@
+/**
+ * One measured peer of `bench/informer.ts`, run in its own process (`--expose-gc`):
+ * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES`, PEER one of
+ * `kloop`, `client-node`, `parse`. Prints one JSON line: time to synced, heap after GC, peak
+ * RSS, and watch events/s for UPDATES events (the parent's replay front sends them when asked).
+ */
+import { performance } from 'node:perf_hooks';
+
+interface ChildResult {
+  peer: string;
+  objects: number;
+  syncMs: number;
+  heapMB: number;
+  peakRssMB: number;
+  eventsPerSec: number;
+}
+
+const [peer, url, updatesText] = process.argv.slice(2);
+const updates = Number(updatesText);
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapAfterGc(): number {
+  for (let i = 0; i < 3; i++) gc?.();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Asks the replay front to start sending the watch events to this process's open watch. */
+async function go(): Promise<void> {
+  await fetch(`${url}/bench/go`, { method: 'POST' });
+}
+
+/** Counts events until `updates` arrived; resolves with events/s from the first to the last. */
+function eventCounter(): { hit(): void; done: Promise<number> } {
+  let n = 0;
+  let first = 0;
+  let resolve!: (v: number) => void;
+  const done = new Promise<number>((r) => {
+    resolve = r;
+  });
+  return {
+    hit() {
+      if (n === 0) first = performance.now();
+      n++;
+      if (n === updates) resolve((updates - 1) / ((performance.now() - first) / 1000));
+    },
+    done,
+  };
+}
+
+const kubeconfig = {
+  apiVersion: 'v1',
+  kind: 'Config',
+  // client-node refuses http:// servers unless TLS verification is off (there is no TLS).
+  clusters: [{ name: 'bench', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+  users: [{ name: 'u', user: { token: 'bench' } }],
+  contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'u' } }],
+  'current-context': 'bench',
+};
+
+async function kloop(): Promise<ChildResult> {
+  const { pino } = await import('pino');
+  const { Registry } = await import('prom-client');
+  const { KubeClient } = await import('../src/client/index.js');
+  const { InformerFactory } = await import('../src/cache/index.js');
+  const client = KubeClient.fromKubeconfig(kubeconfig, { logger: pino({ level: 'warn' }), registry: new Registry() });
+  const factory = new InformerFactory(client, { validate: false });
+  const start = performance.now();
+  const informer = factory.informer({ apiVersion: 'v1', kind: 'ConfigMap' });
+  const counter = eventCounter();
+  informer.subscribe((ev) => {
+    if (ev.type === 'updated') counter.hit();
+  });
+  await informer.synced;
+  const syncMs = performance.now() - start;
+  const objects = informer.size;
+  const heapMB = heapAfterGc();
+  await go();
+  const eventsPerSec = await counter.done;
+  const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
+  await factory.stop();
+  client.close();
+  return result;
+}
+
+async function clientNode(): Promise<ChildResult> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(JSON.stringify(kubeconfig));
+  const api = kc.makeApiClient(k8s.CoreV1Api);
+  const start = performance.now();
+  const informer = k8s.makeInformer(kc, '/api/v1/configmaps', () => api.listConfigMapForAllNamespaces());
+  const counter = eventCounter();
+  informer.on('update', () => counter.hit());
+  informer.on('error', (err: unknown) => console.error('client-node informer error', err));
+  await informer.start();
+  const syncMs = performance.now() - start;
+  const objects = informer.list().length;
+  const heapMB = heapAfterGc();
+  await go();
+  const eventsPerSec = await counter.done;
+  const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
+  await informer.stop();
+  return result;
+}
+
+/** The physical limit: one GET of the whole list and `JSON.parse`; events split and parsed. */
+async function parse(): Promise<ChildResult> {
+  const start = performance.now();
+  const res = await fetch(`${url}/api/v1/configmaps`, { headers: { Accept: 'application/json' } });
+  const list = JSON.parse(await res.text()) as { items: unknown[]; metadata: { resourceVersion: string } };
+  const syncMs = performance.now() - start;
+  const objects = list.items.length;
+  const heapMB = heapAfterGc();
+  const ac = new AbortController();
+  const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { signal: ac.signal });
+  const counter = eventCounter();
+  const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let tail = '';
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const text = tail + decoder.decode(value, { stream: true });
+      let start = 0;
+      let nl = text.indexOf('\n');
+      while (nl !== -1) {
+        JSON.parse(text.slice(start, nl));
+        counter.hit();
+        start = nl + 1;
+        nl = text.indexOf('\n', start);
+      }
+      tail = text.slice(start);
+    }
+  })().catch(() => {});
+  await go();
+  const eventsPerSec = await counter.done;
+  const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
+  ac.abort();
+  await pump;
+  return { ...result, objects: list.items.length };
+}
+
+const runners: Record<string, () => Promise<ChildResult>> = { kloop, 'client-node': clientNode, parse };
+const runner = runners[peer];
+if (!runner) {
+  console.error(`unknown peer ${peer}`);
+  process.exit(2);
+}
+const result = await runner();
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);

@@ -1,0 +1,99 @@
+/**
+ * Legacy discovery (`/api`, `/apis`, `/apis/{group}`, `/api/v1`, `/apis/{group}/{version}`) and
+ * `/version`. kubectl asks for aggregated discovery first but accepts these JSON documents on
+ * every version from 1.27 on; client-node only reads the legacy ones.
+ */
+import type { ServedType, ServedTypes } from './resources.js';
+
+/** The version this emulator reports (`kubectl version` shows it). */
+export const EMULATED_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-kloop' } as const;
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const SUB_VERBS = ['get', 'patch', 'update'];
+
+/** `/version`. */
+export function versionInfo(): Record<string, string> {
+  return {
+    ...EMULATED_VERSION,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'kloop',
+    platform: `${process.platform}/${process.arch}`,
+  };
+}
+
+/** `/api`. */
+export function apiVersions(serverAddress: string): Record<string, unknown> {
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+function groupEntry(group: string, versions: string[]): Record<string, unknown> {
+  const list = versions.map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  return { name: group, versions: list, preferredVersion: list[0] };
+}
+
+/** `/apis`. */
+export function apiGroupList(types: ServedTypes): Record<string, unknown> {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: types
+      .groups()
+      .filter((g) => g.group !== '')
+      .map((g) => groupEntry(g.group, g.versions)),
+  };
+}
+
+/** `/apis/{group}`, or undefined when the group is not served. */
+export function apiGroup(types: ServedTypes, group: string): Record<string, unknown> | undefined {
+  const g = types.groups().find((x) => x.group === group && group !== '');
+  if (!g) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g.group, g.versions) };
+}
+
+function resourceEntry(served: ServedType): Record<string, unknown> {
+  const t = served.type;
+  const entry: Record<string, unknown> = {
+    name: t.plural,
+    singularName: t.singular,
+    namespaced: t.namespaced,
+    kind: t.kind,
+    verbs: VERBS,
+  };
+  if (t.shortNames && t.shortNames.length > 0) entry.shortNames = t.shortNames;
+  if (t.categories && t.categories.length > 0) entry.categories = t.categories;
+  return entry;
+}
+
+/** `/api/v1` or `/apis/{group}/{version}`, or undefined when not served. */
+export function apiResourceList(types: ServedTypes, group: string, version: string): Record<string, unknown> | undefined {
+  const served = types.inGroupVersion(group, version);
+  if (served.length === 0) return undefined;
+  const resources: Record<string, unknown>[] = [];
+  for (const s of served) {
+    resources.push(resourceEntry(s));
+    // Only the status subresource is served so far; scale comes with issue 3.
+    if (s.hasStatus) {
+      resources.push({
+        name: `${s.type.plural}/status`,
+        singularName: '',
+        namespaced: s.type.namespaced,
+        kind: s.type.kind,
+        verbs: SUB_VERBS,
+      });
+    }
+  }
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group === '' ? version : `${group}/${version}`,
+    resources,
+  };
+}
+

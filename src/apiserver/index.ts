@@ -1,0 +1,31 @@
+/**
+ * `kloop/apiserver`: a Kubernetes API server emulator in TypeScript that real kubectl and client
+ * libraries drive over plain HTTP. In-memory MVCC storage with one global revision and a bounded
+ * history (older resumes get 410), list/watch with selectors, pagination and bookmarks, the write
+ * rules of the real server (optimistic concurrency, no-op writes, generation, status subresource,
+ * finalizers, namespaces, CRDs), four patch types, and fault injection for resilience tests.
+ * See `docs/apiserver.md` for what is and is not emulated.
+ *
+ * @example
+ * ```ts
+ * import { startApiServer } from 'kloop/apiserver';
+ * const server = await startApiServer();           // free port on 127.0.0.1
+ * await server.writeKubeconfig('./kubeconfig');    // kubectl --kubeconfig ./kubeconfig get ns
+ * server.faults.errors({ rate: 0.1, code: 429 });  // now and then, come back later
+ * await server.stop();
+ * ```
+ */
+export { startApiServer } from './start.js';
+export { StatusError } from './errors.js';
+export { makeKubeconfig } from './kubeconfig.js';
+export type {
+  ApiServer,
+  ApiServerOptions,
+  ConflictFaultOptions,
+  ErrorFaultOptions,
+  FaultHandle,
+  FaultScope,
+  Faults,
+  Kubeconfig,
+  Verb,
+} from './types.js';

@@ -1,0 +1,120 @@
+/**
+ * GET of one object and LIST of a collection. Lists are built by concatenating the stored JSON
+ * of each item (never serializing an object again), paginated with continue tokens that keep
+ * the first page's revision, and ordered by namespace/name like etcd keys.
+ */
+import { makeStatus } from '../core/index.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { StatusError, badRequest } from './errors.js';
+import { type ListOptions, parseListOptions } from './list-options.js';
+import type { HandlerResult, ResourceRequest } from './request.js';
+import type { ServedType } from './resources.js';
+import type { StoredObject } from './storage.js';
+
+/** GET /.../{plural}/{name}[/status]. */
+export function handleGet(r: ResourceRequest): HandlerResult {
+  const name = r.target.name ?? '';
+  const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
+  return { code: 200, body: stored };
+}
+
+/**
+ * The JSON of a list item. Built-in list items carry no apiVersion/kind on the real server;
+ * stored JSON starts with exactly those two fields, so they are cut off without re-serializing.
+ */
+export function itemJson(served: ServedType, stored: StoredObject, prefix: string): string {
+  if (served.custom || !stored.json.startsWith(prefix)) return stored.json;
+  return `{${stored.json.slice(prefix.length)}`;
+}
+
+/** The `{"apiVersion":..,"kind":..,` prefix of a type's stored JSON. */
+export function typePrefix(served: ServedType): string {
+  return `{"apiVersion":${JSON.stringify(served.type.apiVersion)},"kind":${JSON.stringify(served.type.kind)},`;
+}
+
+/** Builds a list's JSON from stored items. */
+export function listJson(
+  served: ServedType,
+  items: readonly StoredObject[],
+  meta: { resourceVersion: string; continue?: string; remainingItemCount?: number },
+): string {
+  const prefix = typePrefix(served);
+  const parts: string[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) parts[i] = itemJson(served, items[i], prefix);
+  const kind = served.type.listKind;
+  return `{"kind":${JSON.stringify(kind)},"apiVersion":${JSON.stringify(served.type.apiVersion)},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
+}
+
+/** LIST /.../{plural}. */
+export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult {
+  const opts = options ?? parseListOptions(r.query, r.served);
+  checkResourceVersionMatch(opts);
+  const store = r.cluster.store(r.served);
+  const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
+  let revision = store.revision;
+  let startKey: string | undefined;
+  const prefix = namespace ? `${namespace}/` : '';
+  if (opts.continueToken) {
+    const token = decodeContinue(opts.continueToken);
+    revision = token.revision;
+    startKey = prefix + token.start;
+    if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
+  } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
+    const asked = Number(opts.resourceVersion);
+    if (asked > store.revision) {
+      throw new StatusError(
+        makeStatus(504, 'Timeout', `Too large resource version: ${asked}, current: ${store.revision}`, {
+          causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        }),
+      );
+    }
+    if (opts.resourceVersionMatch === 'Exact') revision = asked;
+  }
+  const page = store.list({
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(startKey !== undefined ? { startKey } : {}),
+    ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+    atRevision: revision,
+    ...(opts.filter ? { filter: opts.filter } : {}),
+    countRemaining: opts.filter === undefined,
+  });
+  const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+    resourceVersion: String(revision),
+  };
+  if (page.nextKey !== undefined) {
+    meta.continue = encodeContinue({ revision, start: page.nextKey.slice(prefix.length) });
+    if (page.remaining !== undefined) meta.remainingItemCount = page.remaining;
+  }
+  return { code: 200, json: listJson(r.served, page.items, meta) };
+}
+
+/** The 422s of `resourceVersionMatch` (APISERVER-SPEC.md section 2). */
+function checkResourceVersionMatch(opts: ListOptions): void {
+  const match = opts.resourceVersionMatch;
+  if (match === undefined) return;
+  const invalid = (message: string) => badRequestInvalidListOptions(message);
+  if (match !== 'NotOlderThan' && match !== 'Exact') {
+    throw invalid(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""`);
+  }
+  if (opts.resourceVersion === undefined) {
+    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  }
+  if (opts.continueToken !== undefined) {
+    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
+  }
+  if (match === 'Exact' && opts.resourceVersion === '0') {
+    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  }
+}
+
+function badRequestInvalidListOptions(message: string): StatusError {
+  const field = message.split(':')[0];
+  return new StatusError(
+    makeStatus(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
+      group: 'meta.k8s.io',
+      kind: 'ListOptions',
+      causes: [{ type: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
+    }),
+  );
+}

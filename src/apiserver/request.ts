@@ -1,0 +1,47 @@
+/**
+ * What a resource handler receives: the parsed target, the served type, the query, the raw
+ * request and response, and the cluster. Handlers return a {@link HandlerResult} for the server
+ * to send, except watch, which owns its streaming response.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Cluster, WriteResult } from './cluster.js';
+import type { ServedType } from './resources.js';
+import type { ResourceTarget } from './routes.js';
+
+/** Server-wide settings handlers need. */
+export interface ServerSettings {
+  bookmarkIntervalMs: number;
+  maxBodyBytes: number;
+}
+
+/** One request to a resource URL. */
+export interface ResourceRequest {
+  readonly cluster: Cluster;
+  readonly served: ServedType;
+  readonly target: ResourceTarget;
+  readonly query: URLSearchParams;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly settings: ServerSettings;
+  /** The request body (read once, bounded by `maxBodyBytes`). */
+  body(): Promise<Buffer>;
+}
+
+/** A finished response: code and body (a stored object, a plain object, or prebuilt JSON text). */
+export type HandlerResult = WriteResult | { code: number; json: string };
+
+/** True for `dryRun=All`; other values are a 422 on the real server. */
+export function isDryRun(query: URLSearchParams): boolean {
+  return query.getAll('dryRun').includes('All');
+}
+
+/**
+ * The field manager of a write: `fieldManager`, else the User-Agent up to its first `/`
+ * (the real server's default, e.g. `kubectl` for `kubectl/v1.33.1 (linux/amd64)`).
+ */
+export function managerOf(query: URLSearchParams, userAgent: string | undefined): string {
+  const explicit = query.get('fieldManager');
+  if (explicit) return explicit;
+  const prefix = (userAgent ?? '').split('/')[0].trim();
+  return prefix === '' ? 'unknown' : prefix.slice(0, 128);
+}

@@ -1,0 +1,247 @@
+/**
+ * The HTTP server: routes each request to discovery, the fixed endpoints or a resource handler,
+ * applies injected faults first, and turns every failure into a Status response. Nothing a
+ * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Cluster, isStored } from './cluster.js';
+import { handleDelete, handleDeleteCollection } from './delete.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { StatusError, methodNotAllowed, notAcceptable, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
+import { mediaType, readBody, sendJsonText, sendStatus, sendText } from './http.js';
+import { handlePatch } from './patch.js';
+import { handleGet, handleList } from './read.js';
+import type { HandlerResult, ResourceRequest, ServerSettings } from './request.js';
+import type { ServedType } from './resources.js';
+import { type ResourceTarget, parsePath } from './routes.js';
+import type { Verb } from './types.js';
+import { handleWatch } from './watch.js';
+import { handleCreate, handleUpdate } from './write.js';
+import { resourceNames } from './cluster.js';
+
+/** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
+export async function listen(
+  cluster: Cluster,
+  settings: ServerSettings,
+  host: string,
+  port: number,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    serve(cluster, settings, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendStatus(res, toStatus(err));
+      else res.destroy();
+    });
+  });
+  // Watches are long-lived: no server-side request or idle timeout may cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Body types create and update read: JSON, and the protobuf kubectl 1.32+ sends for a few kinds. */
+function isReadableBody(contentType: string | undefined): boolean {
+  const type = mediaType(contentType);
+  return (
+    type === '' ||
+    type === 'application/json' ||
+    type === 'application/yaml' ||
+    type === 'application/vnd.kubernetes.protobuf' ||
+    type === '*/*'
+  );
+}
+
+function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept.split(',').some((part) => {
+    const type = part.split(';')[0].trim().toLowerCase();
+    return type === 'application/json' || type === '*/*' || type === 'application/*' || type === '';
+  });
+}
+
+async function serve(cluster: Cluster, settings: ServerSettings, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = parsePath(url.pathname);
+  const method = req.method ?? 'GET';
+  switch (target.kind) {
+    case 'fixed':
+      serveFixed(target.name, method, res);
+      return;
+    case 'discovery':
+      serveDiscovery(cluster, target, method, req, res);
+      return;
+    case 'unknown':
+      req.resume();
+      sendStatus(res, unknownPath().status);
+      return;
+    case 'resource':
+      await serveResource(cluster, settings, target, url.searchParams, req, res);
+      return;
+  }
+}
+
+function serveFixed(name: string, method: string, res: ServerResponse): void {
+  if (method !== 'GET' && method !== 'HEAD') {
+    sendStatus(res, methodNotAllowed().status);
+    return;
+  }
+  switch (name) {
+    case 'version':
+      sendJsonText(res, 200, JSON.stringify(versionInfo()));
+      return;
+    case 'openapi-v2':
+      // An empty protobuf document: kubectl's client-side validation accepts it and moves on.
+      res.writeHead(200, {
+        'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+        'Content-Length': '0',
+      });
+      res.end();
+      return;
+    case 'openapi-v3':
+      sendStatus(res, unknownPath().status);
+      return;
+    default:
+      sendText(res, 200, 'ok');
+  }
+}
+
+function serveDiscovery(
+  cluster: Cluster,
+  target: Extract<ReturnType<typeof parsePath>, { kind: 'discovery' }>,
+  method: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  if (method !== 'GET') {
+    sendStatus(res, methodNotAllowed().status);
+    return;
+  }
+  let doc: Record<string, unknown> | undefined;
+  switch (target.level) {
+    case 'api':
+      doc = apiVersions(req.headers.host ?? '127.0.0.1');
+      break;
+    case 'apis':
+      doc = apiGroupList(cluster.types);
+      break;
+    case 'group':
+      doc = apiGroup(cluster.types, target.group ?? '');
+      break;
+    case 'groupVersion':
+      if (target.group === '' && target.version !== 'v1') doc = undefined;
+      else doc = apiResourceList(cluster.types, target.group ?? '', target.version ?? '');
+      break;
+  }
+  if (!doc) {
+    sendStatus(res, unknownPath().status);
+    return;
+  }
+  sendJsonText(res, 200, JSON.stringify(doc));
+}
+
+/** The verb of a resource request, or undefined for a method the URL does not allow. */
+export function verbOf(method: string, target: ResourceTarget, query: URLSearchParams): Verb | undefined {
+  const named = target.name !== undefined;
+  const watch = target.watchPrefix === true || query.get('watch') === 'true' || query.get('watch') === '1';
+  switch (method) {
+    case 'GET':
+      if (watch) return 'watch';
+      return named ? 'get' : 'list';
+    case 'POST':
+      return named ? undefined : 'create';
+    case 'PUT':
+      return named ? 'update' : undefined;
+    case 'PATCH':
+      return named ? 'patch' : undefined;
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return undefined;
+  }
+}
+
+async function serveResource(
+  cluster: Cluster,
+  settings: ServerSettings,
+  target: ResourceTarget,
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  let bodyPromise: Promise<Buffer> | undefined;
+  const body = () => {
+    bodyPromise ??= readBody(req, settings.maxBodyBytes);
+    return bodyPromise;
+  };
+  try {
+    const served = cluster.types.byResource(target.group, target.version, target.plural);
+    if (!served) throw unknownPath();
+    if (target.namespace !== undefined && !served.type.namespaced) throw unknownPath();
+    if (target.subresource !== undefined && !(target.subresource === 'status' && served.hasStatus)) {
+      throw unknownPath();
+    }
+    const verb = verbOf(req.method ?? 'GET', target, query);
+    if (!verb) throw methodNotAllowed();
+    if (target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
+      throw methodNotAllowed();
+    }
+    if (!acceptsJson(req.headers.accept)) throw notAcceptable();
+    if ((verb === 'create' || verb === 'update') && !isReadableBody(req.headers['content-type'])) {
+      throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+    }
+    const names = resourceNames(served);
+    const delay = cluster.faults.delayFor(verb, names);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const injected = cluster.faults.errorFor(verb, names);
+    if (injected) throw injected;
+    const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body };
+    if (verb === 'watch') {
+      handleWatch(r);
+      return;
+    }
+    const result = await dispatch(verb, r);
+    sendResult(res, result, served);
+  } catch (err) {
+    // Drain an unread body so the keep-alive connection stays usable.
+    if (!bodyPromise) req.resume();
+    if (err instanceof StatusError) sendStatus(res, err.status);
+    else sendStatus(res, toStatus(err));
+  }
+}
+
+function dispatch(verb: Verb, r: ResourceRequest): Promise<HandlerResult> | HandlerResult {
+  switch (verb) {
+    case 'get':
+      return handleGet(r);
+    case 'list':
+      return handleList(r);
+    case 'create':
+      return handleCreate(r);
+    case 'update':
+      return handleUpdate(r);
+    case 'patch':
+      return handlePatch(r);
+    case 'delete':
+      return handleDelete(r);
+    case 'deletecollection':
+      return handleDeleteCollection(r);
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+function sendResult(res: ServerResponse, result: HandlerResult, _served: ServedType): void {
+  if ('json' in result) {
+    sendJsonText(res, result.code, result.json);
+    return;
+  }
+  const json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
+  sendJsonText(res, result.code, json);
+}

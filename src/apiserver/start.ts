@@ -1,0 +1,76 @@
+/**
+ * `startApiServer`: assembles storage, served types, watch hub, faults and the cluster, creates
+ * the bootstrap namespaces, and listens.
+ */
+import { Cluster } from './cluster.js';
+import { FaultSet } from './faults.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http.js';
+import { makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
+import { bootstrapNamespaces } from './namespaces.js';
+import { ServedTypes } from './resources.js';
+import { listen } from './server.js';
+import { Storage } from './storage.js';
+import type { ApiServer, ApiServerOptions } from './types.js';
+import { WatchHub } from './watch-hub.js';
+
+/** Events kept per resource by default. */
+export const DEFAULT_HISTORY_LIMIT = 10_000;
+
+/**
+ * Starts an emulated Kubernetes API server.
+ *
+ * @example
+ * ```ts
+ * const server = await startApiServer({ port: 0 });
+ * const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps`, {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } }),
+ * });
+ * console.log(res.status); // 201
+ * await server.stop();
+ * ```
+ *
+ * @remarks State lives in memory and is gone after `stop()`. A watch resume or continue token
+ * older than the retained history (`historyLimit` events per resource, or anything before a
+ * `faults.compact()`) gets 410 Expired, which clients recover from by listing again.
+ */
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  const host = options.host ?? '127.0.0.1';
+  const random = options.random ?? Math.random;
+  const storage = new Storage(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+  const hub = new WatchHub();
+  const faults = new FaultSet(hub, storage, random);
+  const cluster = new Cluster(storage, new ServedTypes(), hub, faults, random);
+  bootstrapNamespaces(cluster);
+  const { server, port } = await listen(
+    cluster,
+    {
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    },
+    host,
+    options.port ?? 0,
+  );
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  const kubeconfig = makeKubeconfig(url);
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    kubeconfig,
+    faults,
+    writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig),
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        faults.clear();
+        cluster.stop();
+        hub.closeAll();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}

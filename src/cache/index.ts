@@ -1,0 +1,23 @@
+/**
+ * The cache: shared informers and their stores.
+ *
+ * `new InformerFactory(client).informer(type, options)` gives the one informer for those
+ * arguments: a reflector (streaming or paginated list, atomic replace, watch with bookmarks,
+ * relist on 410, backoff, watchdog) filling a store with a namespace index and user indexes,
+ * and handlers told of each change synchronously. Consumers read through `InformerReader`.
+ */
+export { InformerFactory, clientListerWatcher, type InformerFactoryOptions } from './factory.js';
+export { SharedInformer, type SharedInformerOptions } from './informer.js';
+export { informerMetrics, type InformerMetrics } from './metrics.js';
+export {
+  Reflector,
+  WatchErrorEvent,
+  type ListPageRequest,
+  type ListerWatcher,
+  type ReflectorOptions,
+  type ReflectorSink,
+  type WatchRequest,
+} from './reflector.js';
+export { Store, byOwnerUid, storeKey } from './store.js';
+export { StringInterner, makePipeline, type PipelineOptions } from './transform.js';
+export type * from './types.js';

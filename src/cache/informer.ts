@@ -1,0 +1,287 @@
+/**
+ * The shared informer: a reflector filling a store, and handlers told of every change
+ * (client-go's `sharedIndexInformer`). One instance per type and options, shared by every
+ * controller, collection and table of a process.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../client/index.js';
+import { KloopError } from '../core/index.js';
+import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
+import { type InformerMetrics, informerMetrics } from './metrics.js';
+import { type ListerWatcher, Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
+import { Store, storeKey } from './store.js';
+import { makePipeline } from './transform.js';
+import type { IndexFunc, Informer, InformerEvent, InformerListOptions, InformerOptions, SubscribeOptions } from './types.js';
+
+type Handler<T extends KubeObject> = (event: InformerEvent<T>) => void;
+
+/** Everything a `SharedInformer` is built from; `InformerFactory` fills it in. */
+export interface SharedInformerOptions<T extends KubeObject = KubeObject> extends InformerOptions<T> {
+  type: TypeRef;
+  /** Resource name for logs and metrics (`configmaps`). */
+  resource: string;
+  listerWatcher: ListerWatcher<T>;
+  logger: Logger;
+  registry: Registry;
+  clock: Clock;
+  /** Deep-freeze stored objects (default: `KLOOP_VALIDATE=1`). */
+  validate?: boolean;
+  /** Intern repeated strings (default true). */
+  intern?: boolean;
+  /** Reflector tuning (backoff, watchdog, page size, streaming list). */
+  reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'clock' | 'logger' | 'metrics'>>;
+}
+
+/**
+ * A shared informer over any `ListerWatcher`. Most code gets one from
+ * `InformerFactory.informer()` rather than building it.
+ *
+ * @remarks
+ * It never stops on its own: every failure is recovered by the reflector (see `Reflector`).
+ * A handler that throws is logged and skipped; the store and the other handlers go on.
+ *
+ * @example
+ * ```ts
+ * const cms = factory.informer(ConfigMap, { namespace: 'default' });
+ * const off = cms.subscribe((ev) => console.log(ev.type, ev.object.metadata.name));
+ * await cms.synced;
+ * cms.list({ labelSelector: 'app=web' });
+ * off();
+ * ```
+ */
+export class SharedInformer<T extends KubeObject = KubeObject> implements Informer<T> {
+  readonly type: TypeRef;
+  readonly resource: string;
+  readonly options: Readonly<InformerOptions<T>>;
+  readonly #store = new Store<T>();
+  readonly #reflector: Reflector<T>;
+  readonly #logger: Logger;
+  readonly #metrics: InformerMetrics;
+  readonly #counters: { added: { inc(): void }; updated: { inc(): void }; deleted: { inc(): void } };
+  #handlers: Handler<T>[] = [];
+  #synced = false;
+  #started = false;
+  #stopped = false;
+  #lastRv: string | undefined;
+  readonly #syncedPromise: Promise<void>;
+  #resolveSynced!: () => void;
+  #rejectSynced!: (err: unknown) => void;
+
+  constructor(options: SharedInformerOptions<T>) {
+    this.type = { apiVersion: options.type.apiVersion, kind: options.type.kind };
+    this.resource = options.resource;
+    this.options = {
+      namespace: options.namespace,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      transform: options.transform,
+      metadataOnly: options.metadataOnly,
+      keepManagedFields: options.keepManagedFields,
+    };
+    this.#logger = options.logger.child({ informer: options.resource });
+    this.#metrics = informerMetrics(options.registry);
+    this.#counters = {
+      added: this.#metrics.events.labels(options.resource, 'added'),
+      updated: this.#metrics.events.labels(options.resource, 'updated'),
+      deleted: this.#metrics.events.labels(options.resource, 'deleted'),
+    };
+    this.#syncedPromise = new Promise<void>((resolve, reject) => {
+      this.#resolveSynced = resolve;
+      this.#rejectSynced = reject;
+    });
+    // Nobody may be waiting when stop() rejects it: keep that from being an unhandled rejection.
+    this.#syncedPromise.catch(() => {});
+    const prepare = makePipeline<T>({
+      type: this.type,
+      metadataOnly: options.metadataOnly,
+      keepManagedFields: options.keepManagedFields,
+      transform: options.transform,
+      intern: options.intern,
+      freeze: options.validate ?? process.env.KLOOP_VALIDATE === '1',
+    });
+    const sink: ReflectorSink<T> = {
+      prepare,
+      replace: (items, rv) => this.#replace(items, rv),
+      apply: (type, obj) => this.#apply(type, prepare(obj)),
+      bookmark: (rv) => {
+        this.#lastRv = rv;
+      },
+    };
+    this.#reflector = new Reflector<T>(options.listerWatcher, sink, {
+      ...options.reflector,
+      resource: options.resource,
+      clock: options.clock,
+      logger: this.#logger,
+      metrics: this.#metrics,
+    });
+  }
+
+  /** Resolves once the first list is in the store; starts the informer. Rejects if stopped first. */
+  get synced(): Promise<void> {
+    this.start();
+    return this.#syncedPromise;
+  }
+
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  get lastSyncResourceVersion(): string | undefined {
+    return this.#lastRv;
+  }
+
+  get size(): number {
+    return this.#store.size;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The reflector, for tests and the debug endpoint. */
+  get reflector(): Reflector<T> {
+    return this.#reflector;
+  }
+
+  /** Reads one object; starts the informer (the result is `undefined` until synced). */
+  get(key: ObjectKey | string): T | undefined {
+    this.start();
+    return this.#store.get(key);
+  }
+
+  /** Lists objects by namespace, label selector and/or index; starts the informer. */
+  list(options?: InformerListOptions): T[] {
+    this.start();
+    return this.#store.list(options);
+  }
+
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.#store.addIndex(name, fn);
+  }
+
+  indexKeys(name: string, value: string): string[] {
+    return this.#store.indexKeys(name, value);
+  }
+
+  /**
+   * Calls `handler` synchronously for each change. With `replay` (default), the objects already
+   * in the store are delivered first as `added` with `initial: true`.
+   */
+  subscribe(handler: Handler<T>, options: SubscribeOptions = {}): () => void {
+    this.start();
+    if (options.replay !== false) {
+      for (const obj of this.#store.values()) this.#call(handler, { type: 'added', object: obj, initial: true });
+    }
+    this.#handlers = [...this.#handlers, handler];
+    return () => {
+      this.#handlers = this.#handlers.filter((h) => h !== handler);
+    };
+  }
+
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    this.#reflector.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (!this.#synced) this.#rejectSynced(new KloopError('KLOOP_INFORMER_STOPPED', `informer for ${this.resource} stopped before it synced`));
+    await this.#reflector.stop();
+  }
+
+  /** Atomic replace: the store changes first, then handlers hear of each difference. */
+  #replace(items: T[], rv: string): void {
+    const initial = !this.#synced;
+    const store = this.#store;
+    const notify = this.#handlers.length > 0;
+    const events: InformerEvent<T>[] = [];
+    let added = 0;
+    let updated = 0;
+    let deleted = 0;
+    if (store.size === 0) {
+      for (const obj of items) {
+        if (store.upsert(obj) === undefined) added++;
+        if (notify) events.push({ type: 'added', object: obj, initial });
+      }
+    } else {
+      const seen = new Set<string>();
+      for (const obj of items) {
+        const key = storeKey(obj);
+        seen.add(key);
+        const old = store.get(key);
+        if (old === undefined) {
+          store.upsert(obj);
+          added++;
+          if (notify) events.push({ type: 'added', object: obj, initial });
+        } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+          store.upsert(obj);
+          updated++;
+          if (notify) events.push({ type: 'updated', object: obj, oldObject: old, initial: false });
+        }
+        // Same resourceVersion: keep the stored instance, so consumers comparing by reference
+        // see no change.
+      }
+      const gone: string[] = [];
+      for (const key of store.keys()) if (!seen.has(key)) gone.push(key);
+      for (const key of gone) {
+        const old = store.remove(key) as T;
+        deleted++;
+        if (notify) events.push({ type: 'deleted', object: old, oldObject: old, initial: false });
+      }
+    }
+    this.#lastRv = rv;
+    this.#count(added, updated, deleted);
+    this.#metrics.objects.labels(this.resource).set(store.size);
+    for (const ev of events) this.#dispatch(ev);
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#resolveSynced();
+    }
+  }
+
+  #apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
+    const key = storeKey(obj);
+    const rv = obj.metadata.resourceVersion;
+    if (rv) this.#lastRv = rv;
+    if (type === 'DELETED') {
+      const old = this.#store.remove(key);
+      if (old === undefined) return;
+      this.#counters.deleted.inc();
+      this.#metrics.objects.labels(this.resource).set(this.#store.size);
+      this.#dispatch({ type: 'deleted', object: obj, oldObject: old, initial: false });
+      return;
+    }
+    const old = this.#store.get(key);
+    if (old !== undefined && old.metadata.resourceVersion === rv) return;
+    this.#store.upsert(obj);
+    if (old === undefined) {
+      this.#counters.added.inc();
+      this.#dispatch({ type: 'added', object: obj, initial: false });
+    } else {
+      this.#counters.updated.inc();
+      this.#dispatch({ type: 'updated', object: obj, oldObject: old, initial: false });
+    }
+  }
+
+  #count(added: number, updated: number, deleted: number): void {
+    if (added) this.#metrics.events.labels(this.resource, 'added').inc(added);
+    if (updated) this.#metrics.events.labels(this.resource, 'updated').inc(updated);
+    if (deleted) this.#metrics.events.labels(this.resource, 'deleted').inc(deleted);
+  }
+
+  #dispatch(event: InformerEvent<T>): void {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) this.#call(handlers[i], event);
+  }
+
+  #call(handler: Handler<T>, event: InformerEvent<T>): void {
+    try {
+      handler(event);
+    } catch (err) {
+      this.#logger.error({ err, event: event.type, key: storeKey(event.object) }, 'kloop: informer handler threw; skipped');
+    }
+  }
+}

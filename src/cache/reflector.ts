@@ -1,0 +1,347 @@
+/**
+ * The reflector: keeps a store equal to the server's collection, forever. List (streamed or
+ * paginated), replace the store atomically, watch from the list's resourceVersion, and recover
+ * from every failure (client-go's `tools/cache/reflector.go`, kube-runtime's `watcher`).
+ */
+import type { Logger } from 'pino';
+import { type Clock, Backoff, sleep } from '../client/index.js';
+import { ApiError, KloopError } from '../core/index.js';
+import type { KubeList, KubeObject, Status, WatchEvent } from '../core/index.js';
+import type { InformerMetrics } from './metrics.js';
+
+/** One page request of a paginated list. */
+export interface ListPageRequest {
+  limit: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan';
+  signal: AbortSignal;
+}
+
+/** One watch request. */
+export interface WatchRequest {
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan';
+  sendInitialEvents?: boolean;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds: number;
+  signal: AbortSignal;
+}
+
+/**
+ * What the reflector needs from the server: pages of a list and a watch that calls `onEvent`
+ * synchronously and resolves when the stream ends. `KubeClient` provides it; tests fake it.
+ * A throw from `onEvent` must end the watch with that error.
+ */
+export interface ListerWatcher<T extends KubeObject = KubeObject> {
+  listPage(request: ListPageRequest): Promise<KubeList<T>>;
+  watch(request: WatchRequest, onEvent: (event: WatchEvent<T>) => void): Promise<void>;
+}
+
+/** Where the reflector puts what it learns; the informer implements it. */
+export interface ReflectorSink<T extends KubeObject = KubeObject> {
+  /** Turns a wire object into the stored one (called once per object, as pages arrive). */
+  prepare(obj: T): T;
+  /** Replaces the whole store with `items` (prepared), atomically, at `resourceVersion`. */
+  replace(items: T[], resourceVersion: string): void;
+  /** Applies one watch event; the object is not prepared yet. */
+  apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void;
+  /** The collection reached `resourceVersion` with no change to report. */
+  bookmark(resourceVersion: string): void;
+}
+
+/** Options of a `Reflector`. */
+export interface ReflectorOptions {
+  /** Resource name for logs and metrics (`configmaps`). */
+  resource: string;
+  clock: Clock;
+  logger: Logger;
+  metrics?: InformerMetrics;
+  random?: () => number;
+  /** Page size of paginated lists (500). */
+  pageSize?: number;
+  /** Use `sendInitialEvents` streaming lists: `auto` tries and falls back (default). */
+  streamingList?: 'auto' | boolean;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A connection that stayed up this long resets the backoff (default 60 s). */
+  healthyMs?: number;
+  /** A watch silent this long (no event, no bookmark) is reconnected (default 150 s). */
+  watchdogMs?: number;
+  /** Server-side watch timeout range in seconds (default 300..600, randomised per watch). */
+  minTimeoutSeconds?: number;
+  maxTimeoutSeconds?: number;
+}
+
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+class WatchdogFired extends Error {}
+class StreamingUnsupported extends Error {}
+
+/**
+ * Runs list/watch until `stop()`.
+ *
+ * @remarks
+ * Recovery, in the order client-go applies it:
+ * - 410 Gone/Expired (on a watch, or as an ERROR event, or on a list page): relist at once.
+ * - Any other ERROR event, or a malformed watch line: reported, then relist after backoff.
+ * - Connection errors, 5xx, exhausted 429s: reconnect the watch (or redo the list) after a
+ *   backoff of 0.8 s doubling to 30 s with jitter, reset once a connection stayed healthy for
+ *   `healthyMs`.
+ * - A stream silent for `watchdogMs` is closed and reopened from the last resourceVersion.
+ * - A stream the server ends (its `timeoutSeconds`, randomised 5-10 min) is reopened at once.
+ * - Streaming lists that the server refuses (400/422) or ignores fall back to paginated lists.
+ */
+export class Reflector<T extends KubeObject = KubeObject> {
+  readonly #lw: ListerWatcher<T>;
+  readonly #sink: ReflectorSink<T>;
+  readonly #o: Required<Omit<ReflectorOptions, 'metrics'>> & { metrics?: InformerMetrics };
+  readonly #backoff: Backoff;
+  readonly #stop = new AbortController();
+  #streaming: boolean | 'auto';
+  #running: Promise<void> | undefined;
+  #rv: string | undefined;
+  #watches = 0;
+  /** Set when a streaming list delivered its initial state during the current attempt. */
+  #listedInAttempt = false;
+
+  constructor(lw: ListerWatcher<T>, sink: ReflectorSink<T>, options: ReflectorOptions) {
+    this.#lw = lw;
+    this.#sink = sink;
+    this.#o = {
+      random: Math.random,
+      pageSize: 500,
+      streamingList: 'auto',
+      initialBackoffMs: 800,
+      maxBackoffMs: 30_000,
+      healthyMs: 60_000,
+      watchdogMs: 150_000,
+      minTimeoutSeconds: 300,
+      maxTimeoutSeconds: 600,
+      ...options,
+    };
+    this.#streaming = this.#o.streamingList;
+    this.#backoff = new Backoff({
+      initialMs: this.#o.initialBackoffMs,
+      maxMs: this.#o.maxBackoffMs,
+      random: this.#o.random,
+    });
+  }
+
+  /** The resourceVersion the store is at (last list, event or bookmark). */
+  get resourceVersion(): string | undefined {
+    return this.#rv;
+  }
+
+  /** Watch streams opened so far (for tests and debug). */
+  get watchCount(): number {
+    return this.#watches;
+  }
+
+  /** Whether streaming lists are in use (`auto` until the server answered). */
+  get streamingList(): boolean | 'auto' {
+    return this.#streaming;
+  }
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    if (this.#running || this.#stop.signal.aborted) return;
+    this.#running = this.#run();
+  }
+
+  /** Stops the loop, aborts the request in flight and clears every timer; resolves when done. */
+  async stop(): Promise<void> {
+    this.#stop.abort(new KloopError('KLOOP_INFORMER_STOPPED', 'informer stopped'));
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    let needList = true;
+    let reason = 'initial';
+    const stop = this.#stop.signal;
+    while (!stop.aborted) {
+      const attempt = new AbortController();
+      const onStop = (): void => attempt.abort(stop.reason);
+      stop.addEventListener('abort', onStop, { once: true });
+      const connectedAt = this.#o.clock.now();
+      let wait = 0;
+      this.#listedInAttempt = false;
+      try {
+        if (needList) {
+          this.#o.metrics?.relists.inc({ resource: this.#o.resource, reason });
+          if (this.#streaming !== false) {
+            try {
+              await this.#watchOnce(attempt, true);
+              needList = false;
+              this.#restarted('timeout');
+              continue;
+            } catch (err) {
+              if (!(err instanceof StreamingUnsupported) && !isRefusal(err)) throw err;
+              this.#o.logger.info({ resource: this.#o.resource }, 'kloop: streaming list not supported, using paginated lists');
+              this.#streaming = false;
+            }
+          }
+          await this.#list(attempt.signal);
+          needList = false;
+        }
+        const events = await this.#watchOnce(attempt, false);
+        // A server that ends watches at once would make this loop spin: back off when a watch
+        // brought nothing and lasted under a second.
+        if (events === 0 && this.#o.clock.now() - connectedAt < 1000) wait = this.#backoff.next();
+        this.#restarted('timeout');
+      } catch (err) {
+        if (stop.aborted) break;
+        if (this.#listedInAttempt) needList = false;
+        if (this.#o.clock.now() - connectedAt >= this.#o.healthyMs) this.#backoff.reset();
+        if (err instanceof WatchdogFired) {
+          this.#o.logger.warn({ resource: this.#o.resource }, 'kloop: watch silent too long, reconnecting');
+          this.#restarted('watchdog');
+        } else if (ApiError.isGone(err)) {
+          needList = true;
+          reason = 'expired';
+          this.#o.logger.debug({ resource: this.#o.resource }, 'kloop: resourceVersion expired, relisting');
+        } else if (err instanceof KloopError && err.code === 'KLOOP_WATCH_MALFORMED') {
+          needList = true;
+          reason = 'malformed';
+          this.#o.logger.error({ resource: this.#o.resource, err }, 'kloop: malformed watch line, relisting');
+          wait = this.#backoff.next();
+        } else if (err instanceof WatchErrorEvent) {
+          needList = true;
+          reason = 'error';
+          this.#o.logger.warn({ resource: this.#o.resource, status: err.status }, 'kloop: watch ERROR event, relisting');
+          wait = this.#backoff.next();
+        } else {
+          this.#o.logger.warn({ resource: this.#o.resource, err }, needList ? 'kloop: list failed, retrying' : 'kloop: watch failed, reconnecting');
+          if (!needList) this.#restarted('error');
+          else reason = 'error';
+          wait = this.#backoff.next();
+        }
+      } finally {
+        stop.removeEventListener('abort', onStop);
+        attempt.abort();
+      }
+      if (wait > 0) {
+        try {
+          await sleep(this.#o.clock, wait, stop);
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+
+  #restarted(reason: string): void {
+    this.#o.metrics?.watchRestarts.inc({ resource: this.#o.resource, reason });
+  }
+
+  /** Paginated list into a fresh array of prepared objects, then one atomic replace. */
+  async #list(signal: AbortSignal): Promise<void> {
+    const items: T[] = [];
+    let token: string | undefined;
+    let listRv: string | undefined;
+    do {
+      const page = await this.#lw.listPage({ limit: this.#o.pageSize, continue: token, signal });
+      listRv ??= page.metadata?.resourceVersion;
+      for (const item of page.items) items.push(this.#sink.prepare(item));
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    const rv = listRv ?? '';
+    this.#sink.replace(items, rv);
+    this.#rv = rv;
+  }
+
+  /**
+   * One watch stream. With `initial`, it is a streaming list: events up to the
+   * `initial-events-end` bookmark fill a fresh store that replaces the old one at once.
+   * Resolves with the number of events when the server ends the stream.
+   */
+  async #watchOnce(attempt: AbortController, initial: boolean): Promise<number> {
+    const o = this.#o;
+    const span = Math.max(0, o.maxTimeoutSeconds - o.minTimeoutSeconds);
+    const timeoutSeconds = Math.floor(o.minTimeoutSeconds + o.random() * span);
+    let collecting: Map<string, T> | undefined = initial ? new Map() : undefined;
+    let events = 0;
+    let fired = false;
+    let timer: unknown;
+    const arm = (): void => {
+      if (timer !== undefined) o.clock.clearTimeout(timer);
+      timer = o.clock.setTimeout(() => {
+        fired = true;
+        attempt.abort(new WatchdogFired('watchdog'));
+      }, o.watchdogMs);
+    };
+    arm();
+    this.#watches++;
+    const request: WatchRequest = initial
+      ? {
+          sendInitialEvents: true,
+          resourceVersionMatch: 'NotOlderThan',
+          resourceVersion: '',
+          allowWatchBookmarks: true,
+          timeoutSeconds,
+          signal: attempt.signal,
+        }
+      : { resourceVersion: this.#rv, allowWatchBookmarks: true, timeoutSeconds, signal: attempt.signal };
+    try {
+      await this.#lw.watch(request, (ev) => {
+        events++;
+        arm();
+        const obj = ev.object;
+        if (ev.type === 'ERROR') throw new WatchErrorEvent(obj as unknown as Status);
+        const rv = obj.metadata?.resourceVersion;
+        if (collecting) {
+          if (ev.type === 'BOOKMARK') {
+            if (obj.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
+              throw new StreamingUnsupported('bookmark without initial-events-end during a streaming list');
+            }
+            const items = [...collecting.values()];
+            collecting = undefined;
+            this.#sink.replace(items, rv ?? '');
+            this.#rv = rv;
+            this.#listedInAttempt = true;
+            return;
+          }
+          const key = obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : (obj.metadata.name as string);
+          if (ev.type === 'DELETED') collecting.delete(key);
+          else collecting.set(key, this.#sink.prepare(obj));
+          return;
+        }
+        if (ev.type === 'BOOKMARK') {
+          if (rv) {
+            this.#rv = rv;
+            this.#sink.bookmark(rv);
+          }
+          return;
+        }
+        this.#sink.apply(ev.type, obj);
+        if (rv) this.#rv = rv;
+      });
+    } catch (err) {
+      if (fired) throw new WatchdogFired('watchdog');
+      if (err instanceof WatchErrorEvent && err.status?.code === 410) {
+        throw new ApiError(err.status);
+      }
+      throw err;
+    } finally {
+      if (timer !== undefined) o.clock.clearTimeout(timer);
+    }
+    if (fired) throw new WatchdogFired('watchdog');
+    if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');
+    return events;
+  }
+}
+
+/** A watch ERROR event that is not 410: the server's Status is kept. */
+export class WatchErrorEvent extends KloopError {
+  readonly status: Status;
+  constructor(status: Status) {
+    super('KLOOP_WATCH_ERROR_EVENT', `watch ERROR event: ${status?.code} ${status?.reason ?? ''} ${status?.message ?? ''}`.trim());
+    this.name = 'WatchErrorEvent';
+    this.status = status;
+  }
+}
+
+/** The server refused a streaming list: 400/422 (or 415/406 from older proxies). */
+function isRefusal(err: unknown): boolean {
+  return err instanceof ApiError && [400, 403, 406, 415, 422].includes(err.statusCode);
+}

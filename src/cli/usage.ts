@@ -1,0 +1,18 @@
+/**
+ * Command-line usage errors: a bad subcommand or flag. The CLI prints the message and exits 2
+ * (the convention of POSIX tools for usage errors).
+ */
+import { KloopError } from '../core/index.js';
+
+/** A command-line usage error (code `KLOOP_CLI_USAGE`); the CLI exits 2. */
+export class UsageError extends KloopError {
+  constructor(message: string) {
+    super('KLOOP_CLI_USAGE', message);
+  }
+}
+
+/** Top-level help. */
+export const USAGE = `Usage: kloop <command> [options]
+
+Commands:
+  apiserver   run the Kubernetes API server emulator (kloop apiserver --help)`;

@@ -1,0 +1,137 @@
+/**
+ * Read-your-writes over the shared informers. An informer lags the server by a watch event;
+ * without this, a reconcile right after its own write reads the old object and may undo or
+ * repeat the write (controller-runtime added an opt-in fix only in v0.25, issue #3320).
+ *
+ * After a successful write, the object the server returned is kept here and reads of that key
+ * return it until the informer has caught up: its copy has a resourceVersion at least the written
+ * one (integers compared as such, which Kubernetes 1.34+ allows), or, when versions do not parse,
+ * a different one from what the cache held at write time (a newer event for the key arrived).
+ */
+import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import { keyId } from './triggers.js';
+
+interface Written {
+  /** The object the server returned; undefined for a delete. */
+  object: KubeObject | undefined;
+  resourceVersion: string | undefined;
+  /** resourceVersion the cache held when the write happened. */
+  cachedAtWrite: string | undefined;
+  uid: string | undefined;
+}
+
+/** True when `a` is at least `b`: integer comparison where both parse, equality otherwise. */
+export function rvAtLeast(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a === b) return true;
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    return a.length !== b.length ? a.length > b.length : a > b;
+  }
+  return false;
+}
+
+function typeId(type: TypeRef): string {
+  return `${type.apiVersion}/${type.kind}`;
+}
+
+/** The written objects of every type, by key. */
+export class ReadYourWrites {
+  readonly #byType = new Map<string, Map<string, Written>>();
+
+  /** Records a write's result. `cached` is what the informer held at the time. */
+  recordWrite(type: TypeRef, object: KubeObject, cached: KubeObject | undefined): void {
+    const key: ObjectKey = { namespace: object.metadata.namespace, name: object.metadata.name ?? '' };
+    this.#map(type).set(keyId(key), {
+      object,
+      resourceVersion: object.metadata.resourceVersion,
+      cachedAtWrite: cached?.metadata.resourceVersion,
+      uid: object.metadata.uid,
+    });
+  }
+
+  /** Records a delete that removed the object. */
+  recordDelete(type: TypeRef, key: ObjectKey, cached: KubeObject | undefined): void {
+    this.#map(type).set(keyId(key), {
+      object: undefined,
+      resourceVersion: undefined,
+      cachedAtWrite: cached?.metadata.resourceVersion,
+      uid: cached?.metadata.uid,
+    });
+  }
+
+  /**
+   * What a read of `key` should see given the informer's copy: the written object while the
+   * cache is behind, the cached one once it caught up (the record is then dropped).
+   */
+  resolve<T extends KubeObject>(type: TypeRef, key: ObjectKey, cached: T | undefined): T | undefined {
+    const map = this.#byType.get(typeId(type));
+    if (map === undefined) return cached;
+    const id = keyId(key);
+    const written = map.get(id);
+    if (written === undefined) return cached;
+    if (this.#caughtUp(written, cached)) {
+      map.delete(id);
+      return cached;
+    }
+    return written.object as T | undefined;
+  }
+
+  /** Applies the records of `type` to a list read from the informer. */
+  overlayList<T extends KubeObject>(type: TypeRef, items: T[], matches: (object: KubeObject) => boolean): T[] {
+    const map = this.#byType.get(typeId(type));
+    if (map === undefined || map.size === 0) return items;
+    const seen = new Set<string>();
+    const out: T[] = [];
+    for (const item of items) {
+      const id = keyId({ namespace: item.metadata.namespace, name: item.metadata.name ?? '' });
+      seen.add(id);
+      const resolved = this.resolve(type, { namespace: item.metadata.namespace, name: item.metadata.name ?? '' }, item);
+      if (resolved !== undefined && matches(resolved)) out.push(resolved);
+    }
+    for (const [id, written] of map) {
+      if (seen.has(id) || written.object === undefined) continue;
+      if (matches(written.object)) out.push(written.object as T);
+    }
+    return out;
+  }
+
+  /** Drops the record of a key when an informer event shows the cache caught up. */
+  observe(type: TypeRef, object: KubeObject, deleted: boolean): void {
+    const map = this.#byType.get(typeId(type));
+    if (map === undefined) return;
+    const id = keyId({ namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
+    const written = map.get(id);
+    if (written === undefined) return;
+    if (this.#caughtUp(written, deleted ? undefined : object)) map.delete(id);
+  }
+
+  /** Records held now (tests and debug). */
+  get size(): number {
+    let n = 0;
+    for (const map of this.#byType.values()) n += map.size;
+    return n;
+  }
+
+  #caughtUp(written: Written, cached: KubeObject | undefined): boolean {
+    if (written.object === undefined) {
+      // A delete: caught up once the cache no longer has it, or holds a new object of that name.
+      return cached === undefined || (written.uid !== undefined && cached.metadata.uid !== written.uid);
+    }
+    if (cached === undefined) return false;
+    const rv = cached.metadata.resourceVersion;
+    if (rvAtLeast(rv, written.resourceVersion)) return true;
+    // Versions that do not compare: any change from what the cache held means a newer event.
+    const comparable = /^\d+$/.test(rv ?? '') && /^\d+$/.test(written.resourceVersion ?? '');
+    return !comparable && rv !== written.cachedAtWrite;
+  }
+
+  #map(type: TypeRef): Map<string, Written> {
+    const id = typeId(type);
+    let map = this.#byType.get(id);
+    if (map === undefined) {
+      map = new Map();
+      this.#byType.set(id, map);
+    }
+    return map;
+  }
+}

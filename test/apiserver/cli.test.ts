@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseApiserverArgs } from '../../src/cli/apiserver-command.js';
+import { main } from '../../src/cli/main.js';
+
+describe('kloop CLI', () => {
+  it('parses apiserver flags and rejects bad ones', () => {
+    assert.deepEqual(parseApiserverArgs([]), { port: 6443, host: '127.0.0.1' });
+    assert.deepEqual(parseApiserverArgs(['--port', '0', '--kubeconfig', 'k', '--host', '0.0.0.0', '--history-limit', '5']), {
+      port: 0,
+      host: '0.0.0.0',
+      kubeconfig: 'k',
+      historyLimit: 5,
+    });
+    assert.throws(() => parseApiserverArgs(['--port', 'x']), /invalid --port/);
+    assert.throws(() => parseApiserverArgs(['--nope']), /Unknown option/);
+  });
+
+  it('exits 2 on an unknown subcommand or flag, with a clear message', async () => {
+    const errs: string[] = [];
+    assert.equal(await main(['frobnicate'], (l) => errs.push(l)), 2);
+    assert.match(errs.join('\n'), /unknown command "frobnicate"/);
+    assert.equal(await main(['apiserver', '--bogus'], (l) => errs.push(l)), 2);
+    assert.match(errs.join('\n'), /Unknown option '--bogus'/);
+    assert.equal(await main([], (l) => errs.push(l)), 2);
+    const out: string[] = [];
+    assert.equal(await main(['apiserver', '--help'], undefined, (l) => out.push(l)), 0);
+    assert.match(out.join('\n'), /Usage: kloop apiserver/);
+  });
+
+  it('runs `kloop apiserver`: one line on stdout, a kubeconfig, exit 0 on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kloop-cli-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'apiserver', '--port', '0', '--kubeconfig', kubeconfig], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      const line = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no listening line within 20 s')), 20_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const nl = stdout.indexOf('\n');
+          if (nl >= 0) {
+            clearTimeout(timer);
+            resolve(stdout.slice(0, nl));
+          }
+        });
+        child.once('exit', () => reject(new Error('exited early')));
+      });
+      assert.match(line, /^kloop apiserver listening on http:\/\/127\.0\.0\.1:\d+$/);
+      const url = line.slice('kloop apiserver listening on '.length);
+      const config = JSON.parse(await readFile(kubeconfig, 'utf8'));
+      assert.equal(config.clusters[0].cluster.server, url);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exit, 0);
+      assert.equal(stdout.trim().split('\n').length, 1, 'exactly one line on stdout');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parsePath } from '../../src/apiserver/routes.js';
+
+describe('parsePath', () => {
+  const cases: [string, unknown][] = [
+    ['/api', { kind: 'discovery', level: 'api' }],
+    ['/api/v1', { kind: 'discovery', level: 'groupVersion', group: '', version: 'v1' }],
+    ['/apis', { kind: 'discovery', level: 'apis' }],
+    ['/apis/apps', { kind: 'discovery', level: 'group', group: 'apps' }],
+    ['/apis/apps/v1', { kind: 'discovery', level: 'groupVersion', group: 'apps', version: 'v1' }],
+    ['/api/v1/pods', { kind: 'resource', group: '', version: 'v1', plural: 'pods' }],
+    ['/api/v1/namespaces', { kind: 'resource', group: '', version: 'v1', plural: 'namespaces' }],
+    ['/api/v1/namespaces/ns1', { kind: 'resource', group: '', version: 'v1', plural: 'namespaces', name: 'ns1' }],
+    [
+      '/api/v1/namespaces/ns1/status',
+      { kind: 'resource', group: '', version: 'v1', plural: 'namespaces', name: 'ns1', subresource: 'status' },
+    ],
+    [
+      '/api/v1/namespaces/ns1/configmaps',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'ns1', plural: 'configmaps' },
+    ],
+    [
+      '/apis/apps/v1/namespaces/ns1/deployments/web/status',
+      {
+        kind: 'resource',
+        group: 'apps',
+        version: 'v1',
+        namespace: 'ns1',
+        plural: 'deployments',
+        name: 'web',
+        subresource: 'status',
+      },
+    ],
+    [
+      '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/a%20b',
+      { kind: 'resource', group: 'coordination.k8s.io', version: 'v1', namespace: 'kube-system', plural: 'leases', name: 'a b' },
+    ],
+    [
+      '/api/v1/watch/namespaces/x/pods',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'x', plural: 'pods', watchPrefix: true },
+    ],
+    ['/version', { kind: 'fixed', name: 'version' }],
+    ['/healthz', { kind: 'fixed', name: 'healthz' }],
+    ['/readyz/ping', { kind: 'fixed', name: 'readyz' }],
+    ['/livez', { kind: 'fixed', name: 'livez' }],
+    ['/openapi/v2', { kind: 'fixed', name: 'openapi-v2' }],
+    ['/openapi/v3', { kind: 'fixed', name: 'openapi-v3' }],
+    ['/', { kind: 'unknown' }],
+    ['/foo', { kind: 'unknown' }],
+    ['/api/v1/a/b/c/d', { kind: 'unknown' }],
+    ['/api/v1/namespaces/x/a/b/c/d', { kind: 'unknown' }],
+    ['/api/v1/%E0%A4%A', { kind: 'unknown' }],
+  ];
+  for (const [path, expected] of cases) {
+    it(path, () => assert.deepEqual(parsePath(path), expected));
+  }
+});

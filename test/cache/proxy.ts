@@ -1,0 +1,54 @@
+// A counting HTTP proxy, so tests can see what reaches the server (e.g. how many watches).
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface CountingProxy {
+  url: string;
+  /** Request URLs in arrival order. */
+  readonly requests: string[];
+  watches(): number;
+  close(): Promise<void>;
+}
+
+export async function startProxy(target: string): Promise<CountingProxy> {
+  const up = new URL(target);
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const out = http.request(
+      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    res.on('close', () => out.destroy());
+    req.pipe(out);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    watches: () => requests.filter((u) => /[?&]watch=(true|1)/.test(u)).length,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Polls `cond` every 10 ms until it holds or `ms` pass. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

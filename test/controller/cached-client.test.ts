@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { CachedClient } from '../../src/controller/cached-client.js';
+import { ManualClock } from '../../src/controller/clock.js';
+import { rvAtLeast } from '../../src/controller/read-your-writes.js';
+import type { TransportPatchOptions, WriteReport, WriteTransport } from '../../src/controller/types.js';
+import { deepClone } from '../../src/core/equal.js';
+import { ApiError, makeStatus } from '../../src/core/errors.js';
+import { applyJsonPatch } from '../../src/core/json-patch.js';
+import { applyMergePatch } from '../../src/core/merge-patch.js';
+import type { KubeObject, ObjectKey, TypeRef } from '../../src/core/types.js';
+import { FakeInformers } from './fakes.js';
+
+const ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap' };
+const Deployment = { apiVersion: 'apps/v1', kind: 'Deployment' };
+
+interface Sent {
+  verb: string;
+  key?: ObjectKey;
+  body: unknown;
+  options?: TransportPatchOptions;
+}
+
+/** A server in a Map: applies patches, bumps resourceVersions, records every request. */
+class FakeServer implements WriteTransport {
+  readonly objects = new Map<string, KubeObject>();
+  readonly sent: Sent[] = [];
+  rv = 100;
+  conflictsLeft = 0;
+  readonly #id = (t: TypeRef, k: ObjectKey) => `${t.kind}/${k.namespace ?? ''}/${k.name}`;
+
+  put(type: TypeRef, o: KubeObject): KubeObject {
+    const stored = { ...deepClone(o), metadata: { ...deepClone(o.metadata), resourceVersion: String(++this.rv) } };
+    this.objects.set(this.#id(type, { namespace: o.metadata.namespace, name: o.metadata.name! }), stored);
+    return deepClone(stored);
+  }
+
+  async get<T extends KubeObject>(type: TypeRef, key: ObjectKey): Promise<T> {
+    const o = this.objects.get(this.#id(type, key));
+    if (!o) throw new ApiError(makeStatus(404, 'NotFound', 'not found'));
+    return deepClone(o) as T;
+  }
+
+  async create<T extends KubeObject>(object: T): Promise<T> {
+    this.sent.push({ verb: 'create', body: object });
+    return this.put({ apiVersion: object.apiVersion!, kind: object.kind! }, object) as T;
+  }
+
+  async patch<T extends KubeObject>(target: { type: TypeRef; key: ObjectKey }, patch: unknown, options?: TransportPatchOptions): Promise<T> {
+    this.sent.push({ verb: 'patch', key: target.key, body: patch, options });
+    const current = this.objects.get(this.#id(target.type, target.key));
+    if (options?.type === 'apply') {
+      return this.put(target.type, applyMergePatch(current ?? {}, patch) as KubeObject) as T;
+    }
+    if (!current) throw new ApiError(makeStatus(404, 'NotFound', 'not found'));
+    if (this.conflictsLeft > 0) {
+      this.conflictsLeft--;
+      throw new ApiError(makeStatus(409, 'Conflict', 'the object has been modified'));
+    }
+    if (options?.type === 'json') {
+      try {
+        return this.put(target.type, applyJsonPatch(current, patch as never)) as T;
+      } catch (err) {
+        throw new ApiError(makeStatus(422, 'Invalid', `the server rejected our request: test failed (${String(err)})`));
+      }
+    }
+    const rv = (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (rv !== undefined && rv !== current.metadata.resourceVersion) {
+      throw new ApiError(makeStatus(409, 'Conflict', 'the object has been modified'));
+    }
+    return this.put(target.type, applyMergePatch(current, patch) as KubeObject) as T;
+  }
+
+  async delete(type: TypeRef, key: ObjectKey): Promise<unknown> {
+    this.sent.push({ verb: 'delete', key, body: undefined });
+    this.objects.delete(this.#id(type, key));
+    return { kind: 'Status', status: 'Success' };
+  }
+}
+
+function setup() {
+  const server = new FakeServer();
+  const informers = new FakeInformers();
+  const registry = new Registry();
+  const writes: WriteReport[] = [];
+  const base = new CachedClient({ transport: server, informers, registry, clock: new ManualClock() });
+  const client = base.scoped({ controller: 'ctl', onWrite: (w) => writes.push(w) });
+  /** Puts an object on the server and in the informer (a synced cache). */
+  const seed = (type: TypeRef, o: KubeObject) => {
+    const stored = server.put(type, o);
+    informers.of(type).upsert(stored);
+    return stored;
+  };
+  return { server, informers, registry, base, client, writes, seed };
+}
+
+const cm = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace: 'ns', name, uid: `u-${name}` },
+  data,
+});
+
+describe('CachedClient', () => {
+  it('sends nothing when a patch or mutate changes nothing, and counts the skip', async () => {
+    const { server, client, registry, seed } = setup();
+    const current = seed(ConfigMap, cm('a', { x: '1' }));
+    const out = await client.patch(current, deepClone(current));
+    assert.equal(out.sent, false);
+    const m = await client.mutate(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
+      d.data = { x: '1' };
+    });
+    assert.equal(m.sent, false);
+    assert.equal(server.sent.length, 0);
+    const skipped = (await registry.getSingleMetric('kloop_client_writes_skipped_total')!.get()).values;
+    assert.equal(skipped.reduce((n, v) => n + v.value, 0), 2);
+  });
+
+  it('sends the smallest merge patch holding just the changed field', async () => {
+    const { server, client, seed, writes } = setup();
+    const current = seed(ConfigMap, { ...cm('a', { x: '1', y: '2' }), metadata: { namespace: 'ns', name: 'a', labels: { l: '1' } } });
+    const desired = deepClone(current);
+    desired.data = { x: '1', y: '3' };
+    const out = await client.patch(current, desired);
+    assert.equal(out.sent, true);
+    assert.deepEqual(server.sent[0].body, { data: { y: '3' } });
+    assert.equal(server.sent[0].options?.type, 'merge');
+    assert.deepEqual(writes[0].fields, ['data']);
+    assert.equal(writes[0].kind, 'patch');
+  });
+
+  it('locks optimistically with a JSON patch that tests the resourceVersion', async () => {
+    const { server, client, seed } = setup();
+    const current = seed(ConfigMap, cm('a', { x: '1' }));
+    const desired = deepClone(current);
+    desired.data = { x: '2' };
+    await client.patch(current, desired, { optimisticLock: true });
+    assert.deepEqual(server.sent[0].body, [
+      { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
+      { op: 'replace', path: '/data/x', value: '2' },
+    ]);
+    // Stale now: the failed test surfaces as a 409 Conflict.
+    await assert.rejects(client.patch(current, { ...desired, data: { x: '3' } }, { optimisticLock: true }), (err) =>
+      ApiError.isConflict(err),
+    );
+  });
+
+  it('sends spec and status changes to their own endpoints', async () => {
+    const { server, client, seed } = setup();
+    const current = seed(Deployment, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'ns', name: 'd' },
+      spec: { replicas: 1 },
+      status: { ready: 0 },
+    });
+    await client.mutateStatus(Deployment, { namespace: 'ns', name: 'd' }, (d) => {
+      (d.status as { ready: number }).ready = 1;
+    });
+    assert.equal(server.sent.length, 1);
+    assert.equal(server.sent[0].options?.subresource, 'status');
+    assert.deepEqual(server.sent[0].body, { status: { ready: 1 }, metadata: { resourceVersion: current.metadata.resourceVersion } });
+    const desired = deepClone(current);
+    desired.spec = { replicas: 2 };
+    desired.status = { ready: 5 };
+    server.sent.length = 0;
+    await client.patch(current, desired);
+    assert.deepEqual(
+      server.sent.map((s) => [s.options?.subresource, s.body]),
+      [
+        [undefined, { spec: { replicas: 2 } }],
+        ['status', { status: { ready: 5 } }],
+      ],
+    );
+  });
+
+  it('retries a conflicting mutate from a fresh read, bounded', async () => {
+    const { server, client, seed } = setup();
+    seed(ConfigMap, cm('a', { n: '1' }));
+    server.conflictsLeft = 2;
+    const out = await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
+      d.data = { n: '2' };
+    });
+    assert.equal(out.sent, true);
+    assert.equal(server.sent.length, 3);
+    server.conflictsLeft = 10;
+    await assert.rejects(
+      client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
+        d.data = { n: '3' };
+      }, { maxAttempts: 3 }),
+      (err) => ApiError.isConflict(err),
+    );
+  });
+
+  it('reads its own writes until the informer catches up', async () => {
+    const { server, client, seed, informers, base } = setup();
+    seed(ConfigMap, cm('a', { v: 'old' }));
+    await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
+      d.data = { v: 'new' };
+    });
+    // The informer still holds the old object: reads return the write.
+    assert.deepEqual((await client.get(ConfigMap, { namespace: 'ns', name: 'a' }))?.data, { v: 'new' });
+    assert.deepEqual((await client.list(ConfigMap, { namespace: 'ns' }))[0].data, { v: 'new' });
+    assert.equal(base.pendingWrites, 1);
+    // The watch event arrives: the record is dropped and the cache is read again.
+    informers.of(ConfigMap).upsert(await server.get(ConfigMap, { namespace: 'ns', name: 'a' }));
+    assert.equal(base.pendingWrites, 0);
+    // Created objects show in reads before the informer sees them; deleted ones vanish.
+    await client.create(ConfigMap, cm('b', { k: 'v' }));
+    assert.ok(await client.get(ConfigMap, { namespace: 'ns', name: 'b' }));
+    assert.equal((await client.list(ConfigMap)).length, 2);
+    assert.equal(await client.delete(ConfigMap, { namespace: 'ns', name: 'a' }), true);
+    assert.equal(await client.get(ConfigMap, { namespace: 'ns', name: 'a' }), undefined);
+  });
+
+  it('skips an apply when the cache holds every applied field and nothing owned is dropped', async () => {
+    const { server, client, informers } = setup();
+    const desired = cm('a', { x: '1' });
+    const first = await client.apply(desired, { fieldManager: 'mgr' });
+    assert.equal(first.sent, true);
+    informers.of(ConfigMap).upsert(await server.get(ConfigMap, { namespace: 'ns', name: 'a' }));
+    const again = await client.apply(cm('a', { x: '1' }), { fieldManager: 'mgr' });
+    assert.equal(again.sent, false);
+    // Dropping a field this manager applied must be sent (the server removes it).
+    const smaller = await client.apply({ ...cm('a', {}), data: undefined }, { fieldManager: 'mgr' });
+    assert.equal(smaller.sent, true);
+    assert.equal(server.sent.length, 2);
+    assert.equal(server.sent[0].options?.fieldManager, 'mgr');
+  });
+
+  it('adds and removes finalizers only when needed and skips deleting what is gone', async () => {
+    const { server, client, seed, informers } = setup();
+    const obj = seed(ConfigMap, cm('a', {}));
+    await client.ensureFinalizer(obj, 'kloop.dev/cleanup');
+    informers.of(ConfigMap).upsert(await server.get(ConfigMap, { namespace: 'ns', name: 'a' }));
+    await client.ensureFinalizer(obj, 'kloop.dev/cleanup');
+    assert.equal(server.sent.length, 1);
+    assert.deepEqual((server.sent[0].body as KubeObject).metadata.finalizers, ['kloop.dev/cleanup']);
+    await client.removeFinalizer(obj, 'kloop.dev/cleanup');
+    assert.equal(server.sent.length, 2);
+    assert.equal(await client.delete(ConfigMap, { namespace: 'ns', name: 'missing' }), false);
+    assert.equal(server.sent.length, 2);
+  });
+
+  it('aggregates repeated Events into one create and a count', async () => {
+    const { server, client } = setup();
+    const obj = cm('a', {});
+    for (let i = 0; i < 5; i++) await client.events.record(obj, { reason: 'Synced', message: 'ok' });
+    const creates = server.sent.filter((s) => s.verb === 'create');
+    assert.equal(creates.length, 1);
+    assert.equal((creates[0].body as KubeObject).kind, 'Event');
+    assert.ok(server.sent.length <= 2);
+  });
+
+  it('compares resourceVersions as integers', () => {
+    assert.equal(rvAtLeast('10', '9'), true);
+    assert.equal(rvAtLeast('9', '10'), false);
+    assert.equal(rvAtLeast('abc', 'abd'), false);
+    assert.equal(rvAtLeast('abc', 'abc'), true);
+  });
+});

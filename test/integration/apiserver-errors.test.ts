@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ApiServer } from '../../src/apiserver/index.js';
+import type { Status } from '../../src/core/index.js';
+import { type Api, configMap, startTestServer } from '../apiserver/helpers.js';
+
+const CM = '/api/v1/namespaces/default/configmaps';
+
+function assertStatus(body: Status, code: number, reason: string, message?: RegExp): void {
+  assert.equal(body.kind, 'Status');
+  assert.equal(body.apiVersion, 'v1');
+  assert.equal(body.status, 'Failure');
+  assert.equal(body.code, code);
+  assert.equal(body.reason, reason);
+  if (message) assert.match(String(body.message), message);
+}
+
+describe('apiserver error cases: every one a Status, none a crash', () => {
+  let server: ApiServer;
+  let api: Api;
+  before(async () => {
+    ({ server, api } = await startTestServer({ maxBodyBytes: 64 * 1024 }));
+  });
+  after(() => server.stop());
+
+  it('malformed JSON is a 400', async () => {
+    const res = await api.request<Status>('POST', CM, '{"metadata": {', 'application/json');
+    assert.equal(res.status, 400);
+    assertStatus(res.body, 400, 'BadRequest', /json parse error/);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+  });
+
+  it('a non-object body is a 400', async () => {
+    const res = await api.request<Status>('POST', CM, '[1,2]', 'application/json');
+    assertStatus(res.body, 400, 'BadRequest');
+  });
+
+  it('an unknown patch type is a 415 listing the accepted ones', async () => {
+    await api.post(CM, configMap('p415'));
+    const res = await api.patch<Status>(`${CM}/p415`, { data: {} }, 'application/x-nope');
+    assertStatus(res.body, 415, 'UnsupportedMediaType', /accepted media types include: application\/json-patch\+json/);
+  });
+
+  it('a wrong apiVersion or kind is a 400', async () => {
+    const av = await api.post<Status>(CM, { ...configMap('x'), apiVersion: 'apps/v1' });
+    assertStatus(av.body, 400, 'BadRequest', /does not match the expected API version \(v1\)/);
+    const kind = await api.post<Status>(CM, { ...configMap('x'), kind: 'Secret' });
+    assertStatus(kind.body, 400, 'BadRequest', /kind/);
+  });
+
+  it('a missing name is a 422 with a cause', async () => {
+    const res = await api.post<Status>(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} });
+    assertStatus(res.body, 422, 'Invalid', /metadata.name: Required value/);
+    assert.equal(res.body.details?.causes?.[0]?.field, 'metadata.name');
+    const bad = await api.post<Status>(CM, configMap('Not_Valid'));
+    assertStatus(bad.body, 422, 'Invalid', /RFC 1123/);
+  });
+
+  it('a namespace in the body that differs from the URL is a 400', async () => {
+    const res = await api.post<Status>(CM, { ...configMap('x'), metadata: { name: 'x', namespace: 'kube-system' } });
+    assertStatus(res.body, 400, 'BadRequest', /does not match the namespace sent on the request/);
+  });
+
+  it('a name in the body that differs from the URL is a 400', async () => {
+    await api.post(CM, configMap('named'));
+    const res = await api.put<Status>(`${CM}/named`, configMap('other'));
+    assertStatus(res.body, 400, 'BadRequest', /does not match the name on the URL/);
+  });
+
+  it('a body with a resourceVersion on create is a 500, as the real server', async () => {
+    const res = await api.post<Status>(CM, { ...configMap('x'), metadata: { name: 'x', resourceVersion: '5' } });
+    assertStatus(res.body, 500, 'InternalError', /resourceVersion should not be set/);
+  });
+
+  it('a body over the limit is a 413', async () => {
+    const res = await api.post<Status>(CM, configMap('huge', { a: 'x'.repeat(100 * 1024) }));
+    assertStatus(res.body, 413, 'RequestEntityTooLarge', /limit is 65536/);
+    // The connection and the server survive.
+    assert.equal((await api.get('/healthz')).status, 200);
+  });
+
+  it('a broken label or field selector is a 400', async () => {
+    const label = await api.get<Status>(`${CM}?labelSelector=${encodeURIComponent('a in (')}`);
+    assertStatus(label.body, 400, 'BadRequest');
+    const field = await api.get<Status>(`${CM}?fieldSelector=${encodeURIComponent('spec.foo=1')}`);
+    assertStatus(field.body, 400, 'BadRequest', /field label not supported: spec.foo/);
+  });
+
+  it('a malformed continue token is a 400', async () => {
+    const res = await api.get<Status>(`${CM}?limit=1&continue=not-a-token!`);
+    assertStatus(res.body, 400, 'BadRequest', /invalid continue token/);
+    const json = Buffer.from('{"v":"meta.k8s.io/v1","rv":"x","start":"a"}').toString('base64url');
+    const res2 = await api.get<Status>(`${CM}?limit=1&continue=${json}`);
+    assertStatus(res2.body, 400, 'BadRequest', /invalid continue token/);
+  });
+
+  it('an unknown resource or path is a 404', async () => {
+    const res = await api.get<Status>('/api/v1/namespaces/default/nothings');
+    assertStatus(res.body, 404, 'NotFound', /could not find the requested resource/);
+    assertStatus((await api.get<Status>('/apis/nope.io/v1/things')).body, 404, 'NotFound');
+    assertStatus((await api.get<Status>('/nowhere')).body, 404, 'NotFound');
+    assertStatus((await api.get<Status>(`${CM}/x/scale`)).body, 404, 'NotFound');
+  });
+
+  it('an unsupported verb is a 405', async () => {
+    const post = await api.post<Status>(`${CM}/x`, configMap('x'));
+    assertStatus(post.body, 405, 'MethodNotAllowed');
+    const put = await api.put<Status>(CM, configMap('x'));
+    assertStatus(put.body, 405, 'MethodNotAllowed');
+  });
+
+  it('an Accept the emulator cannot serve is a 406', async () => {
+    const res = await api.request<Status>('GET', CM, undefined, 'application/json', {
+      accept: 'application/vnd.kubernetes.protobuf',
+    });
+    assertStatus(res.body, 406, 'NotAcceptable');
+  });
+
+  it('resourceVersionMatch without resourceVersion is a 422', async () => {
+    const res = await api.get<Status>(`${CM}?resourceVersionMatch=NotOlderThan`);
+    assertStatus(res.body, 422, 'Invalid', /resourceVersionMatch/);
+  });
+
+  it('a too large resourceVersion on a list is a 504', async () => {
+    const res = await api.get<Status>(`${CM}?resourceVersion=999999999`);
+    assertStatus(res.body, 504, 'Timeout', /Too large resource version/);
+  });
+
+  it('an update without resourceVersion of a custom resource is a 422, of a built-in unconditional', async () => {
+    await api.post(CM, configMap('uncond', { a: '1' }));
+    const res = await api.put(`${CM}/uncond`, configMap('uncond', { a: '2' }));
+    assert.equal(res.status, 200);
+  });
+});

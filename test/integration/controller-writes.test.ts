@@ -1,0 +1,315 @@
+/**
+ * Controllers and the cached client against the emulator over HTTP, with a recording proxy
+ * counting what reaches the server (issue 5's list of tests).
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { Registry } from 'prom-client';
+import { FINALIZER, MIRROR_OF, mirrorController } from '../../examples/configmap-mirror.js';
+import { Website, type WebsiteObject, installWebsiteCrd, websiteController } from '../../examples/website.js';
+import type { Request } from '../../src/controller/index.js';
+import { labelSelector } from '../../src/controller/index.js';
+import { ConfigMap, Deployment, type KubeObject, Secret } from '../../src/core/index.js';
+import { Manager } from '../../src/manager/index.js';
+import { type RecordingCluster, eventually, settle, startRecordingCluster } from './controller-helpers.js';
+
+async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  return (await m.get()).values
+    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+    .reduce((n, v) => n + v.value, 0);
+}
+
+const ns = 'default';
+const cmKey = (name: string) => ({ namespace: ns, name });
+
+describe('controllers over HTTP', () => {
+  let cluster: RecordingCluster;
+  let mgr: Manager;
+
+  beforeEach(async () => {
+    cluster = await startRecordingCluster();
+    mgr = new Manager({ kubeconfig: cluster.kubeconfig, drainTimeoutMs: 2000, logger: pino({ level: 'silent' }) });
+  });
+
+  afterEach(async () => {
+    await mgr.stop();
+    await cluster.stop();
+  });
+
+  /** Waits until every controller is idle: nothing ready, waiting (but requeues) or running. */
+  const idle = () =>
+    eventually(() => mgr.controllers().every((c) => c.queue.depth === 0 && c.queue.inFlightCount === 0), 10_000, 'idle');
+
+  it('mirror: steady state sends zero writes; one changed field sends one patch holding just it', async () => {
+    for (const name of ['team-a', 'team-b']) await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'cfg', labels: { mirror: 'true' }, annotations: { 'kloop.dev/mirror-to': 'team-a,team-b' } },
+      data: { color: 'blue', size: 'L' },
+    });
+    const controller = mirrorController(mgr);
+    await mgr.start();
+    await eventually(async () => (await mgr.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 3);
+    await idle();
+    await settle();
+    await idle();
+    const before = cluster.writes().length;
+    // Repeated reconciles and resyncs, a dropped watch and a forced relist (410): no writes.
+    for (let i = 0; i < 20; i++) controller.enqueue(cmKey('cfg'), { source: 'resync', event: 'resync' });
+    cluster.server.faults.compact();
+    cluster.server.faults.dropWatches();
+    await settle(300);
+    await idle();
+    for (let i = 0; i < 5; i++) controller.enqueue(cmKey('cfg'), { source: 'resync', event: 'resync' });
+    await idle();
+    assert.deepEqual(cluster.writes().slice(before), [], 'steady state writes nothing');
+
+    const start = cluster.writes().length;
+    await mgr.kube.patch({ type: ConfigMap, key: cmKey('cfg') }, { data: { color: 'red', size: 'L' } });
+    const red = Buffer.from('red').toString('base64');
+    await eventually(() => cluster.writes('/secrets/').filter((w) => w.body.includes(red)).length >= 3, 10_000, 'three patches');
+    await settle();
+    await idle();
+    const patches = cluster.writes().slice(start + 1);
+    assert.equal(patches.length, 3, JSON.stringify(cluster.writes().slice(start)));
+    for (const p of patches) {
+      assert.equal(p.method, 'PATCH');
+      assert.equal(p.contentType, 'application/merge-patch+json');
+      assert.deepEqual(JSON.parse(p.body), { data: { color: red } });
+    }
+    assert.ok((await metric(mgr.registry, 'kloop_client_writes_skipped_total')) > 0);
+    assert.ok((await metric(mgr.registry, 'kloop_client_write_bytes_total')) > 0);
+  });
+
+  it('mirror: the finalizer removes the cross-namespace copies before the ConfigMap goes', async () => {
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'cfg', labels: { mirror: 'true' }, annotations: { 'kloop.dev/mirror-to': 'team-a' } },
+      data: { a: '1' },
+    });
+    mirrorController(mgr);
+    await mgr.start();
+    await eventually(async () => (await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length === 1);
+    const cm = await mgr.kube.get(ConfigMap, cmKey('cfg'));
+    assert.deepEqual(cm.metadata.finalizers, [FINALIZER]);
+    await mgr.kube.delete(ConfigMap, cmKey('cfg'));
+    await eventually(async () => {
+      try {
+        await mgr.kube.get(ConfigMap, cmKey('cfg'));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.equal((await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length, 0);
+  });
+
+  it('website: owner mapping, status-only changes to /status, applies of what is there send nothing', async () => {
+    await installWebsiteCrd(mgr);
+    const controller = websiteController(mgr);
+    await mgr.start();
+    await mgr.kube.create({ ...Website, metadata: { namespace: ns, name: 'blog' }, spec: { image: 'nginx', replicas: 2, port: 80 } });
+    await eventually(async () => {
+      const site = await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'));
+      return site.status?.conditions?.[0]?.reason === 'Progressing';
+    });
+    await idle();
+    await settle();
+    await idle();
+    const before = cluster.writes().length;
+    for (let i = 0; i < 10; i++) controller.enqueue(cmKey('blog'), { source: 'resync', event: 'resync' });
+    await idle();
+    assert.deepEqual(cluster.writes().slice(before), [], 'applies of what is there and unchanged status send nothing');
+
+    // The test plays the deployment controller: readiness changes the Website's status only.
+    await mgr.kube.patch({ type: Deployment, key: cmKey('blog') }, { status: { readyReplicas: 2 } }, { subresource: 'status' });
+    const mark = cluster.writes().length;
+    await eventually(async () => (await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'))).status?.readyReplicas === 2);
+    await idle();
+    const writes = cluster.writes().slice(mark);
+    assert.equal(writes.length, 1, JSON.stringify(writes));
+    assert.match(writes[0].path, /\/websites\/blog\/status/);
+    const body = JSON.parse(writes[0].body) as { status: Record<string, unknown>; spec?: unknown };
+    assert.equal(body.spec, undefined);
+    assert.equal(body.status.readyReplicas, 2);
+    const recent = controller.recentReconciles().at(-1)!;
+    assert.ok(recent.triggers.some((t) => t.source === 'owns:apps/v1/Deployment' && t.object?.name === 'blog'), JSON.stringify(recent));
+  });
+
+  it('website: a missing image is a terminal error, not retried', async () => {
+    await installWebsiteCrd(mgr);
+    websiteController(mgr);
+    await mgr.start();
+    await mgr.kube.create({ ...Website, metadata: { namespace: ns, name: 'bad' }, spec: {} });
+    await eventually(async () => (await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' })) === 1);
+    await settle(200);
+    assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' }), 1);
+    assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'error' }), 0);
+    const site = await mgr.kube.get<WebsiteObject>(Website, cmKey('bad'));
+    assert.equal(site.status?.conditions?.[0].reason, 'InvalidSpec');
+  });
+
+  it('folds a burst of 1000 updates during a slow reconcile into at most 2 reconciles', async () => {
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'burst' }, data: { i: '0' } });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const seen: Request[] = [];
+    mgr
+      .controller('burst')
+      .for(ConfigMap)
+      .reconcile(async (req) => {
+        seen.push(req);
+        if (seen.length === 1) await gate;
+      });
+    await mgr.start();
+    await eventually(() => seen.length === 1);
+    for (let i = 1; i <= 1000; i++) await mgr.kube.patch({ type: ConfigMap, key: cmKey('burst') }, { data: { i: String(i) } });
+    await eventually(() => mgr.informer(ConfigMap).get(cmKey('burst'))?.data !== undefined && (mgr.informer(ConfigMap).get(cmKey('burst'))?.data as Record<string, string>).i === '1000');
+    release();
+    await idle();
+    assert.ok(seen.length <= 2, `${seen.length} reconciles`);
+    const updates = seen.flatMap((r) => r.triggerCounts).filter((c) => c.event === 'updated').reduce((n, c) => n + c.count, 0);
+    assert.equal(updates, 1000);
+  });
+
+  it('never runs one key in two of 8 workers at once (random delays)', async () => {
+    const active = new Set<string>();
+    let violations = 0;
+    let runs = 0;
+    mgr
+      .controller('conc')
+      .for(ConfigMap, { predicates: [labelSelector('conc=yes')] })
+      .concurrency(8)
+      .reconcile(async (req) => {
+        const id = req.key.name;
+        if (active.has(id)) violations++;
+        active.add(id);
+        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        active.delete(id);
+        runs++;
+      });
+    await mgr.start();
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      writes.push(mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: `c${i}`, labels: { conc: 'yes' } } }));
+    }
+    await Promise.all(writes);
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => mgr.kube.patch({ type: ConfigMap, key: cmKey(`c${i}`) }, { data: { round: String(round) } })),
+      );
+    }
+    await settle(50);
+    await idle();
+    assert.equal(violations, 0);
+    assert.ok(runs >= 10);
+  });
+
+  it('reads its own writes while the watch is stalled', async () => {
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'ryw' } });
+    const seen: Array<string | undefined> = [];
+    mgr
+      .controller('ryw')
+      .for(ConfigMap)
+      .reconcile(async (req, ctx) => {
+        const cm = await ctx.client.get(ConfigMap, req.key);
+        const count = cm?.metadata.annotations?.count;
+        seen.push(count);
+        if (Number(count ?? 0) >= 3) return;
+        await ctx.client.mutate(ConfigMap, req.key, (d) => {
+          d.metadata.annotations = { ...d.metadata.annotations, count: String(Number(count ?? 0) + 1) };
+        });
+        return { requeueAfter: 1 };
+      });
+    const informer = mgr.informer(ConfigMap);
+    await mgr.start();
+    await eventually(() => informer.get(cmKey('ryw')) !== undefined);
+    // From here the informer hears nothing: each pass must read the previous pass's write.
+    const stall = cluster.server.faults.stallWatches({ resource: 'configmaps' });
+    await eventually(() => seen.includes('3'), 10_000, 'four passes');
+    assert.deepEqual(seen.slice(-4), [undefined, '1', '2', '3'].slice(-4));
+    assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'conflict' }), 0);
+    assert.equal(informer.get(cmKey('ryw'))?.metadata.annotations?.count, undefined, 'the informer is still behind');
+    stall.clear();
+  });
+
+  it('retries injected conflicts from a fresh read, and requeues a conflicting reconcile quietly', async () => {
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'c' }, data: { v: '0' } });
+    await mgr.start();
+    cluster.server.faults.conflicts({ count: 2, resource: 'configmaps' });
+    const out = await mgr.client.mutate<KubeObject>(ConfigMap, cmKey('c'), (d) => {
+      d.data = { v: '1' };
+    });
+    assert.equal(out.sent, true);
+    assert.equal(cluster.writes('/configmaps/c').length, 3);
+    assert.deepEqual((await mgr.kube.get(ConfigMap, cmKey('c'))).data, { v: '1' });
+
+    let calls = 0;
+    mgr
+      .controller('conflicting')
+      .for(ConfigMap, { predicates: [labelSelector('conflict=yes')] })
+      .reconcile(async (req, ctx) => {
+        calls++;
+        const cm = (await ctx.client.get(ConfigMap, req.key))!;
+        await ctx.client.patch(cm, { ...cm, data: { done: 'yes' } }, { optimisticLock: true });
+      });
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'd', labels: { conflict: 'yes' } } });
+    cluster.server.faults.conflicts({ count: 1, resource: 'configmaps' });
+    await eventually(async () => (await mgr.kube.get(ConfigMap, cmKey('d'))).data !== undefined);
+    await idle();
+    assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { controller: 'conflicting', result: 'conflict' }), 1);
+    assert.ok(calls >= 2);
+  });
+
+  it('detects a hot loop: a reconcile that stamps its own object on every pass', async () => {
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'hot', labels: { hot: 'yes' } } });
+    let passes = 0;
+    mgr
+      .controller('hot')
+      .for(ConfigMap, { predicates: [labelSelector('hot=yes')] })
+      .reconcile(async (req, ctx) => {
+        passes++;
+        if (passes > 12) return; // stop the loop once detection had its chance
+        await ctx.client.mutate(ConfigMap, req.key, (d) => {
+          d.metadata.annotations = { ...d.metadata.annotations, stamp: `${Date.now()}-${passes}` };
+        });
+      });
+    await mgr.start();
+    await eventually(() => passes > 12, 10_000, 'a dozen self-triggered passes');
+    assert.equal(await metric(mgr.registry, 'kloop_hot_loops_total', { controller: 'hot' }), 1);
+  });
+
+  it('scopes predicates: for-source selector does not guard owned objects', async () => {
+    const seen: string[] = [];
+    mgr
+      .controller('scoped')
+      .for(ConfigMap, { predicates: [labelSelector('pick=me')] })
+      .owns(Secret)
+      .reconcile((req) => {
+        seen.push(req.key.name);
+      });
+    await mgr.start();
+    const owner = await mgr.kube.create<KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'ignored' } });
+    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'picked', labels: { pick: 'me' } } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        namespace: ns,
+        name: 'child',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ignored', uid: owner.metadata.uid!, controller: true }],
+      },
+    });
+    await eventually(() => seen.includes('picked') && seen.includes('ignored'));
+    await idle();
+    assert.equal(seen.filter((n) => n === 'ignored').length, 1, 'only through the owned Secret');
+  });
+});

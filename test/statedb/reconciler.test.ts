@@ -1,0 +1,228 @@
+// The table reconciler converges an external system to the table under injected failures,
+// prunes only once the table is initialised, and reports its health.
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  pendingStatus,
+  type ReconcileStatus,
+  type Reconciler,
+  StateDB,
+  startReconciler,
+  type Table,
+} from '../../src/statedb/index.js';
+import { FakeClock } from './clock.js';
+
+interface Route {
+  prefix: string;
+  via: string;
+  status: ReconcileStatus;
+}
+
+function setup() {
+  const db = new StateDB({ validate: true });
+  const routes = db.table<Route>('routes', { primary: (r) => r.prefix });
+  return { db, routes };
+}
+
+const statusAccess = {
+  getStatus: (r: Route) => r.status,
+  setStatus: (r: Route, status: ReconcileStatus) => ({ ...r, status }),
+};
+
+async function until(cond: () => boolean, clock: FakeClock, stepMs = 50, rounds = 4000): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    if (cond()) return;
+    await tick();
+    if (i % 4 === 3) clock.advance(stepMs);
+  }
+  assert.fail('condition not reached');
+}
+
+function converged(db: StateDB, routes: Table<Route>, external: Map<string, string>, r: Reconciler): boolean {
+  const all = db.read().all(routes);
+  if (all.length !== external.size) return false;
+  for (const o of all) if (external.get(o.prefix) !== o.via || o.status.kind !== 'done') return false;
+  return r.health().pending === 0;
+}
+
+test('the reconciler converges under injected failures', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.option(fc.constantFrom('x', 'y', 'z'))), {
+        maxLength: 25,
+      }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer(),
+      async (writes, failPercent, seed) => {
+        const { db, routes } = setup();
+        const clock = new FakeClock();
+        const external = new Map<string, string>();
+        let s = seed;
+        const flaky = () => {
+          s = (s * 1103515245 + 12345) & 0x7fffffff;
+          if (s % 100 < failPercent) throw new Error('injected');
+        };
+        const r = startReconciler({
+          db,
+          table: routes,
+          clock,
+          retry: { minMs: 10, maxMs: 200 },
+          pruneIntervalMs: 0,
+          ...statusAccess,
+          ops: {
+            update: async (o) => {
+              await tick();
+              flaky();
+              external.set(o.prefix, o.via);
+            },
+            delete: async (o) => {
+              flaky();
+              external.delete(o.prefix);
+            },
+          },
+        });
+        for (const [prefix, via] of writes) {
+          db.write([routes], (txn) => {
+            if (via === null) txn.delete(routes, prefix);
+            else txn.insert(routes, { prefix, via, status: pendingStatus(clock.now()) });
+          });
+          await tick();
+        }
+        await until(() => converged(db, routes, external, r), clock);
+        assert.equal(r.health().level, 'ok');
+        await r.stop();
+        assert.equal(r.health().level, 'stopped');
+        assert.equal(clock.pending(), 0, 'no timer left behind');
+        assert.equal(db.describe().tables[0].deleteTrackers, 0);
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test('failures are marked on the object and retried with backoff', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  let fail = true;
+  const calls: number[] = [];
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    retry: { minMs: 100, maxMs: 1000 },
+    pruneIntervalMs: 0,
+    ...statusAccess,
+    ops: {
+      update: () => {
+        calls.push(clock.now());
+        if (fail) throw new Error('target down');
+      },
+      delete: () => {},
+    },
+  });
+  db.write([routes], (txn) => txn.insert(routes, { prefix: 'p', via: 'v', status: pendingStatus() }));
+  await until(() => calls.length >= 1 && db.read().get(routes, 'p')?.status.kind === 'error', clock, 1);
+  assert.equal(db.read().get(routes, 'p')?.status.error, 'target down');
+  assert.equal(r.health().level, 'degraded');
+  assert.equal(r.health().failing, 1);
+  assert.match(r.health().lastError ?? '', /target down/);
+  await until(() => calls.length >= 4, clock, 10);
+  // Backoff doubles: 100, 200, 400 ms between attempts.
+  assert.deepEqual(
+    calls.slice(1, 4).map((t, i) => t - calls[i]),
+    [100, 200, 400],
+  );
+  fail = false;
+  await until(() => db.read().get(routes, 'p')?.status.kind === 'done', clock, 50);
+  assert.equal(r.health().level, 'ok');
+  assert.ok(r.health().counts.retries >= 3);
+  await r.stop();
+});
+
+test('prune waits for initialisation, then runs periodically and on demand', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  const done = routes.registerInitializer('test');
+  const external = new Map<string, string>([['junk', 'j']]);
+  const prunes: number[] = [];
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    pruneIntervalMs: 1000,
+    ...statusAccess,
+    ops: {
+      update: (o) => {
+        external.set(o.prefix, o.via);
+      },
+      delete: (o) => {
+        external.delete(o.prefix);
+      },
+      prune: (desired) => {
+        prunes.push(clock.now());
+        const keep = new Set(desired.map((d) => d.prefix));
+        for (const k of [...external.keys()]) if (!keep.has(k)) external.delete(k);
+      },
+    },
+  });
+  db.write([routes], (txn) => txn.insert(routes, { prefix: 'a', via: 'x', status: pendingStatus() }));
+  await until(() => external.has('a'), clock);
+  clock.advance(5000);
+  await tick();
+  assert.equal(prunes.length, 0, 'no prune before the table is initialised');
+  assert.ok(external.has('junk'));
+  done();
+  await until(() => prunes.length === 1, clock, 1);
+  assert.deepEqual([...external.keys()], ['a']);
+  await until(() => prunes.length === 2, clock, 100);
+  assert.ok(prunes[1] - prunes[0] >= 1000);
+  r.prune();
+  await until(() => prunes.length === 3, clock, 0);
+  assert.equal(r.health().counts.prunes, 3);
+  await r.stop();
+});
+
+test('batch operations report failures by position', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  const external = new Map<string, string>();
+  let failB = true;
+  const batches: number[] = [];
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    retry: { minMs: 10 },
+    pruneIntervalMs: 0,
+    ...statusAccess,
+    ops: {
+      update: () => assert.fail('the batch form is preferred'),
+      delete: () => assert.fail('the batch form is preferred'),
+      updateBatch: async (objs) => {
+        batches.push(objs.length);
+        const failures = new Map<number, unknown>();
+        objs.forEach((o, i) => {
+          if (o.prefix === 'b' && failB) failures.set(i, new Error('b refused'));
+          else external.set(o.prefix, o.via);
+        });
+        failB = false;
+        return failures;
+      },
+      deleteBatch: async (objs) => {
+        for (const o of objs) external.delete(o.prefix);
+        return undefined;
+      },
+    },
+  });
+  db.write([routes], (txn) => {
+    for (const p of ['a', 'b', 'c']) txn.insert(routes, { prefix: p, via: 'v', status: pendingStatus() });
+  });
+  await until(() => converged(db, routes, external, r), clock);
+  assert.equal(batches[0], 3);
+  assert.equal(r.health().counts.updateErrors, 1);
+  db.write([routes], (txn) => txn.deleteAll(routes));
+  await until(() => external.size === 0 && r.health().pending === 0, clock);
+  await r.stop();
+});
