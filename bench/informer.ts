@@ -181,7 +181,13 @@ function runChild(peer: string, url: string, updates: number): Promise<PeerResul
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', join(here, 'informer-child.ts'), peer, url, String(updates)],
+      [
+        '--expose-gc',
+        '--max-old-space-size=4096',
+        // e.g. KLOOP_BENCH_NODE_FLAGS=--cpu-prof to profile the peers
+        ...(process.env.KLOOP_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+        '--import',
+        'tsx', join(here, 'informer-child.ts'), peer, url, String(updates)],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KLOOP_VALIDATE: '0' } },
     );
     let out = '';
@@ -212,6 +218,8 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
   const objects = option(args, 'objects', 100_000);
   const updates = option(args, 'updates', Math.min(50_000, Math.max(1000, Math.floor(objects / 2))));
   const rounds = option(args, 'rounds', 1);
+  const peersIndex = args.indexOf('--peers');
+  const peers = peersIndex >= 0 ? args[peersIndex + 1].split(',') : [...PEERS];
   const jsonIndex = args.indexOf('--json');
   const jsonFile = jsonIndex >= 0 ? args[jsonIndex + 1] : undefined;
   const server = await startApiServer({ port: 0 });
@@ -223,7 +231,7 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
     const all: Record<string, PeerResult[]> = {};
     try {
       for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? [...PEERS] : [...PEERS].reverse();
+        const order = round % 2 === 0 ? [...peers] : [...peers].reverse();
         for (const peer of order) {
           progress(`round ${round + 1}/${rounds}: ${peer}`);
           const r = await runChild(peer, front.url, updates);
@@ -237,7 +245,7 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
     }
     process.stderr.write('\n');
     const med: Record<string, PeerResult> = {};
-    for (const peer of PEERS) {
+    for (const peer of peers) {
       const rs = all[peer];
       med[peer] = {
         peer,
@@ -262,11 +270,11 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
 }
 
 function printTable(med: Record<string, PeerResult>): void {
-  const base = med['client-node'];
+  const base = med['client-node'] ?? Object.values(med)[0];
   const ratio = (v: number, b: number) => `${(v / b).toFixed(2)}x`;
   const rows = [
     ['peer', 'synced (s)', 'heap after GC (MB)', 'peak RSS (MB)', 'watch events/s'],
-    ...PEERS.map((p) => {
+    ...Object.keys(med).map((p) => {
       const r = med[p];
       return [
         p,

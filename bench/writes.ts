@@ -73,7 +73,7 @@ interface Counter {
 }
 
 /** A proxy that counts write requests, their bytes, and those the server found to be no-ops. */
-async function recordingProxy(target: URL): Promise<{ url: string; counter: Counter; stop(): Promise<void> }> {
+export async function recordingProxy(target: URL): Promise<{ url: string; counter: Counter; stop(): Promise<void> }> {
   const counter: Counter = { writes: 0, noop: 0, bytes: 0, lastWriteAt: Date.now() };
   const sockets = new Set<import('node:net').Socket>();
   const proxy = http.createServer((req, res) => {
@@ -86,16 +86,18 @@ async function recordingProxy(target: URL): Promise<{ url: string; counter: Coun
         counter.writes++;
         counter.bytes += body.length;
         counter.lastWriteAt = Date.now();
+        if (process.env.KLOOP_BENCH_DEBUG === '2') console.error(`[writes] ${req.method} ${req.url} ${body.toString().slice(0, 160)}`);
       }
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          // Watches answer headers long before their first event: pass them on at once.
+          res.flushHeaders();
           if (!write) {
             up.pipe(res);
-            up.on('close', () => {
-              if (!res.writableEnded) res.destroy();
-            });
+            // A watch the server drops mid-stream must drop here too, or the client hangs silent.
+            up.on('aborted', () => res.destroy());
             return;
           }
           const answer: Buffer[] = [];

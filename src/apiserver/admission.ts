@@ -103,6 +103,8 @@ export function prepareUpdate(
   if (subresource === 'status') {
     // `/status` writes only `.status`; everything else stays as stored.
     next = { ...current, metadata: { ...current.metadata } };
+    // Server-side apply on /status hands in the managedFields it computed.
+    if (incoming.metadata.managedFields !== undefined) next.metadata.managedFields = incoming.metadata.managedFields;
     if (incoming.status === undefined) delete next.status;
     else next.status = incoming.status;
   } else {
@@ -110,7 +112,11 @@ export function prepareUpdate(
     const causes: StatusCause[] = [];
     for (const field of ['uid', 'creationTimestamp'] as const) {
       const v = incoming.metadata[field];
-      if (v !== undefined && v !== '' && v !== current.metadata[field]) {
+      const was = current.metadata[field];
+      // Times compare as instants: clients re-serialize them with milliseconds (client-node does).
+      const same =
+        v === was || (field === 'creationTimestamp' && typeof v === 'string' && typeof was === 'string' && Date.parse(v) === Date.parse(was));
+      if (v !== undefined && v !== '' && v !== null && !same) {
         causes.push({
           type: 'FieldValueInvalid',
           message: `Invalid value: ${JSON.stringify(v)}: field is immutable`,

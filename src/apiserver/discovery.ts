@@ -97,3 +97,38 @@ export function apiResourceList(types: ServedTypes, group: string, version: stri
   };
 }
 
+
+function responseKind(served: ServedType): Record<string, string> {
+  return { group: served.type.group, version: served.type.version, kind: served.type.kind };
+}
+
+/**
+ * Aggregated discovery (`APIGroupDiscoveryList`, apidiscovery.k8s.io v2 or v2beta1) for `/api`
+ * (`core` true: the core group) or `/apis` (every other group), as kubectl 1.27+ asks first.
+ */
+export function aggregatedDiscovery(types: ServedTypes, core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {
+  const items = types
+    .groups()
+    .filter((g) => (g.group === '') === core)
+    .map((g) => ({
+      metadata: core ? { creationTimestamp: null } : { name: g.group, creationTimestamp: null },
+      versions: g.versions.map((v) => ({
+        version: v,
+        resources: types.inGroupVersion(g.group, v).map((s) => {
+          const entry: Record<string, unknown> = {
+            resource: s.type.plural,
+            responseKind: responseKind(s),
+            scope: s.type.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: s.type.singular,
+            verbs: VERBS,
+          };
+          if (s.type.shortNames && s.type.shortNames.length > 0) entry.shortNames = s.type.shortNames;
+          if (s.type.categories && s.type.categories.length > 0) entry.categories = s.type.categories;
+          if (s.hasStatus) entry.subresources = [{ subresource: 'status', responseKind: responseKind(s), verbs: SUB_VERBS }];
+          return entry;
+        }),
+        freshness: 'Current',
+      })),
+    }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+}

@@ -21,11 +21,14 @@ export { makeKubeconfig } from './kubeconfig.js';
 export type {
   ApiServer,
   ApiServerOptions,
+  ApiServerStats,
   ConflictFaultOptions,
   ErrorFaultOptions,
   FaultHandle,
   FaultScope,
   Faults,
   Kubeconfig,
+  RequestCount,
+  RequestCountFilter,
   Verb,
 } from './types.js';

@@ -1,6 +1,7 @@
 /**
  * The kubeconfig that points kubectl and client libraries at the emulator: one cluster with a
- * plain-HTTP server URL, one user with no credentials (kubectl requires the entry), one context
+ * plain-HTTP server URL (and `insecure-skip-tls-verify`, which @kubernetes/client-node requires
+ * for http URLs), one user with no credentials (kubectl requires the entry), one context
  * with namespace `default`.
  */
 import { writeFile } from 'node:fs/promises';
@@ -11,7 +12,8 @@ export function makeKubeconfig(url: string, name = 'kloop'): Kubeconfig {
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: url } }],
+    // client-node refuses plain HTTP unless TLS verification is off; kubectl ignores it for http.
+    clusters: [{ name, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
     users: [{ name, user: {} }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
     'current-context': name,

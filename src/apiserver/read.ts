@@ -10,11 +10,21 @@ import { type ListOptions, parseListOptions } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
 import type { ServedType } from './resources.js';
 import type { StoredObject } from './storage.js';
+import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
 
 /** GET /.../{plural}/{name}[/status]. */
 export function handleGet(r: ResourceRequest): HandlerResult {
   const name = r.target.name ?? '';
   const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
+  const rep = r.representation;
+  if (rep.kind === 'table') {
+    const json = tableJson(r.served, [stored], { resourceVersion: String(stored.rv) }, {
+      version: rep.version,
+      include: includeObjectOf(r.query),
+    });
+    return { code: 200, json };
+  }
+  if (rep.kind === 'metadata') return { code: 200, json: JSON.stringify(partialMetadata(stored.object, rep.version)) };
   return { code: 200, body: stored };
 }
 
@@ -86,11 +96,28 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
     meta.continue = encodeContinue({ revision, start: page.nextKey.slice(prefix.length) });
     if (page.remaining !== undefined) meta.remainingItemCount = page.remaining;
   }
+  const rep = r.representation;
+  if (rep.kind === 'table') {
+    return {
+      code: 200,
+      json: tableJson(r.served, page.items, meta, { version: rep.version, include: includeObjectOf(r.query) }),
+    };
+  }
+  if (rep.kind === 'metadata') {
+    const items = page.items.map((s) => JSON.stringify(partialMetadata(s.object, rep.version)));
+    return {
+      code: 200,
+      json: `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${rep.version}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`,
+    };
+  }
   return { code: 200, json: listJson(r.served, page.items, meta) };
 }
 
 /** The 422s of `resourceVersionMatch` (APISERVER-SPEC.md section 2). */
 function checkResourceVersionMatch(opts: ListOptions): void {
+  if (opts.sendInitialEvents !== undefined) {
+    throw badRequestInvalidListOptions('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
+  }
   const match = opts.resourceVersionMatch;
   if (match === undefined) return;
   const invalid = (message: string) => badRequestInvalidListOptions(message);

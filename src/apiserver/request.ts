@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster, WriteResult } from './cluster.js';
+import type { Representation } from './negotiation.js';
 import type { ServedType } from './resources.js';
 import type { ResourceTarget } from './routes.js';
 
@@ -23,6 +24,8 @@ export interface ResourceRequest {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly settings: ServerSettings;
+  /** How objects are rendered in the response (from `Accept`). */
+  readonly representation: Representation;
   /** The request body (read once, bounded by `maxBodyBytes`). */
   body(): Promise<Buffer>;
 }

@@ -7,7 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { type Cluster, isStored } from './cluster.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { StatusError, methodNotAllowed, notAcceptable, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
 import { mediaType, readBody, sendJsonText, sendStatus, sendText } from './http.js';
 import { handlePatch } from './patch.js';
@@ -15,8 +15,10 @@ import { handleGet, handleList } from './read.js';
 import type { HandlerResult, ResourceRequest, ServerSettings } from './request.js';
 import type { ServedType } from './resources.js';
 import { type ResourceTarget, parsePath } from './routes.js';
+import type { RequestInfo, RequestStats } from './stats.js';
 import type { Verb } from './types.js';
 import { handleWatch } from './watch.js';
+import { aggregatedDiscoveryVersion, negotiate } from './negotiation.js';
 import { handleCreate, handleUpdate } from './write.js';
 import { resourceNames } from './cluster.js';
 
@@ -26,9 +28,19 @@ export async function listen(
   settings: ServerSettings,
   host: string,
   port: number,
+  stats: RequestStats,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer({ keepAlive: true }, (req, res) => {
-    serve(cluster, settings, req, res).catch((err: unknown) => {
+    const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
+    const socket = req.socket;
+    const writtenAtStart = socket.bytesWritten;
+    res.once('close', () => {
+      // The request was parsed before this handler ran: count its head and the body read.
+      let head = (req.method ?? '').length + (req.url ?? '').length + 12;
+      for (const h of req.rawHeaders) head += h.length + 2;
+      stats.record(info, res.statusCode, head + (info.bodyBytes ?? 0), socket.bytesWritten - writtenAtStart);
+    });
+    serve(cluster, settings, req, res, info).catch((err: unknown) => {
       if (!res.headersSent) sendStatus(res, toStatus(err));
       else res.destroy();
     });
@@ -58,18 +70,18 @@ function isReadableBody(contentType: string | undefined): boolean {
   );
 }
 
-function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === '') return true;
-  return accept.split(',').some((part) => {
-    const type = part.split(';')[0].trim().toLowerCase();
-    return type === 'application/json' || type === '*/*' || type === 'application/*' || type === '';
-  });
-}
-
-async function serve(cluster: Cluster, settings: ServerSettings, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  cluster: Cluster,
+  settings: ServerSettings,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parsePath(url.pathname);
   const method = req.method ?? 'GET';
+  if (target.kind === 'fixed') info.path = target.name;
+  else if (target.kind === 'discovery') info.path = 'discovery';
   switch (target.kind) {
     case 'fixed':
       serveFixed(target.name, method, res);
@@ -82,7 +94,7 @@ async function serve(cluster: Cluster, settings: ServerSettings, req: IncomingMe
       sendStatus(res, unknownPath().status);
       return;
     case 'resource':
-      await serveResource(cluster, settings, target, url.searchParams, req, res);
+      await serveResource(cluster, settings, target, url.searchParams, req, res, info);
       return;
   }
 }
@@ -124,6 +136,14 @@ function serveDiscovery(
     return;
   }
   let doc: Record<string, unknown> | undefined;
+  const aggregated = aggregatedDiscoveryVersion(req.headers.accept);
+  if (aggregated && (target.level === 'api' || target.level === 'apis')) {
+    const body = JSON.stringify(aggregatedDiscovery(cluster.types, target.level === 'api', aggregated));
+    sendJsonText(res, 200, body, {
+      'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`,
+    });
+    return;
+  }
   switch (target.level) {
     case 'api':
       doc = apiVersions(req.headers.host ?? '127.0.0.1');
@@ -174,10 +194,18 @@ async function serveResource(
   query: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
+  info: RequestInfo,
 ): Promise<void> {
+  delete info.path;
+  info.resource = target.plural;
+  info.group = target.group;
+  if (target.subresource !== undefined) info.subresource = target.subresource;
   let bodyPromise: Promise<Buffer> | undefined;
   const body = () => {
-    bodyPromise ??= readBody(req, settings.maxBodyBytes);
+    bodyPromise ??= readBody(req, settings.maxBodyBytes).then((buf) => {
+      info.bodyBytes = buf.length;
+      return buf;
+    });
     return bodyPromise;
   };
   try {
@@ -189,10 +217,12 @@ async function serveResource(
     }
     const verb = verbOf(req.method ?? 'GET', target, query);
     if (!verb) throw methodNotAllowed();
+    info.verb = verb;
     if (target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
       throw methodNotAllowed();
     }
-    if (!acceptsJson(req.headers.accept)) throw notAcceptable();
+    const representation = negotiate(req.headers.accept);
+    if (!representation) throw notAcceptable();
     if ((verb === 'create' || verb === 'update') && !isReadableBody(req.headers['content-type'])) {
       throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
     }
@@ -201,7 +231,7 @@ async function serveResource(
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;
-    const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body };
+    const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body, representation };
     if (verb === 'watch') {
       handleWatch(r);
       return;

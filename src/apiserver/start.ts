@@ -9,6 +9,7 @@ import { makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
 import { bootstrapNamespaces } from './namespaces.js';
 import { ServedTypes } from './resources.js';
 import { listen } from './server.js';
+import { RequestStats } from './stats.js';
 import { Storage } from './storage.js';
 import type { ApiServer, ApiServerOptions } from './types.js';
 import { WatchHub } from './watch-hub.js';
@@ -43,6 +44,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const faults = new FaultSet(hub, storage, random);
   const cluster = new Cluster(storage, new ServedTypes(), hub, faults, random);
   bootstrapNamespaces(cluster);
+  const stats = new RequestStats();
   const { server, port } = await listen(
     cluster,
     {
@@ -51,6 +53,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     host,
     options.port ?? 0,
+    stats,
   );
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
@@ -62,6 +65,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     kubeconfig,
     faults,
     writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig),
+    stats: () => stats.snapshot(hub.size),
+    resetStats: () => stats.reset(),
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         faults.clear();

@@ -26,7 +26,7 @@ export interface ApiServerOptions {
 export interface Kubeconfig {
   apiVersion: 'v1';
   kind: 'Config';
-  clusters: { name: string; cluster: { server: string } }[];
+  clusters: { name: string; cluster: { server: string; 'insecure-skip-tls-verify'?: boolean } }[];
   users: { name: string; user: Record<string, never> }[];
   contexts: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
   'current-context': string;
@@ -45,8 +45,60 @@ export interface ApiServer {
   writeKubeconfig(path: string): Promise<void>;
   /** Fault injection, settable while running. */
   readonly faults: Faults;
+  /** Request counters since start (or the last {@link ApiServer.resetStats}). */
+  stats(): ApiServerStats;
+  /** Zeroes the request counters. */
+  resetStats(): void;
   /** Closes every watch and connection and stops listening. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Requests counted by verb, resource, subresource and code (see {@link ApiServer.stats}). */
+export interface RequestCount {
+  /** `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`; the HTTP method (`GET`) for non-resource paths. */
+  verb: string;
+  /** Plural (`configmaps`), '' for non-resource paths. */
+  resource: string;
+  /** API group, '' for the core group. */
+  group: string;
+  subresource?: string;
+  /** Non-resource path kind: `discovery`, `version`, `healthz`, `readyz`, `livez`, `openapi-v2`, `openapi-v3`, `unknown`. */
+  path?: string;
+  /** HTTP status code of the response. */
+  code: number;
+  count: number;
+  /** Request bytes: request line, headers and body. */
+  bytesIn: number;
+  /** Bytes written, headers included (for watches: the whole stream). */
+  bytesOut: number;
+}
+
+/** Which counts to add up; every field optional. `resource` is `plural` or `plural.group`. */
+export interface RequestCountFilter {
+  verb?: string | readonly string[];
+  resource?: string;
+  subresource?: string;
+  code?: number;
+}
+
+/**
+ * A snapshot of the request counters.
+ *
+ * @example
+ * ```ts
+ * server.resetStats();
+ * await reconcileEverything();
+ * assert.equal(server.stats().count({ verb: ['create', 'update', 'patch'], resource: 'configmaps' }), 0);
+ * ```
+ */
+export interface ApiServerStats {
+  requests: RequestCount[];
+  /** Watches open at the time of the snapshot. */
+  openWatches: number;
+  /** Number of requests matching `filter`. */
+  count(filter?: RequestCountFilter): number;
+  bytesIn(filter?: RequestCountFilter): number;
+  bytesOut(filter?: RequestCountFilter): number;
 }
 
 /** The verbs of Kubernetes authorization and audit, as faults scope them. */
@@ -107,9 +159,9 @@ export interface Faults {
   latency(options: { ms: number } & FaultScope): FaultHandle;
   /** Fails a fraction of matching requests with 429 (with Retry-After), 500 or 503. */
   errors(options: ErrorFaultOptions): FaultHandle;
-  /** Closes every open watch (of `resource`) now; the handle reports how many. */
+  /** Cuts every open watch (of `resource`) now (connection reset); the handle reports how many. */
   dropWatches(options?: { resource?: string }): FaultHandle & { readonly dropped: number };
-  /** Closes each watch (open now or later) of `resource` after it has sent `n` more events. */
+  /** Ends each watch (open now or later) of `resource` cleanly after it has sent `n` more events. */
   dropWatchesAfter(n: number, options?: { resource?: string }): FaultHandle;
   /** Makes open and new watches of `resource` silent: no events, no bookmarks, never closed. */
   stallWatches(options?: { resource?: string }): FaultHandle;

@@ -36,6 +36,8 @@ export interface Watcher {
   closed: boolean;
   /** Called once when the hub closes or forgets the watcher. */
   onClose?: () => void;
+  /** Renders an event line itself (Table or metadata-only watches); plain watchers share lines. */
+  render?: (type: string, object: KubeObject, json: string) => string;
 }
 
 interface DropRule {
@@ -170,48 +172,50 @@ export class WatchHub {
   }
 
   private dispatch(store: ResourceStore, watchers: Set<Watcher>, event: StoredEvent): void {
-    // Lines are built lazily and shared by every watcher of this event.
-    let direct: string | undefined;
-    let added: string | undefined;
-    let crossedOut: string | undefined;
+    // Lines are built lazily and shared by every watcher of this event that takes plain objects.
+    const lines = new Map<string, string>();
+    let crossedOut: { object: KubeObject; json: string } | undefined;
     const current = event.object.object;
     const prev = event.prev?.object;
     for (const w of watchers) {
       if (w.closed || w.stalled || !inNamespace(w, current)) continue;
       const filter = w.filter;
-      if (event.type === 'ADDED') {
+      let type: string;
+      let object = event.object.object;
+      let json = event.object.json;
+      if (event.type !== 'MODIFIED' || !filter) {
         if (filter && !filter(current)) continue;
-        direct ??= eventLine('ADDED', event.object.json);
-        this.send(store, w, direct);
-      } else if (event.type === 'DELETED') {
-        if (filter && !filter(current)) continue;
-        direct ??= eventLine('DELETED', event.object.json);
-        this.send(store, w, direct);
-      } else if (!filter) {
-        direct ??= eventLine('MODIFIED', event.object.json);
-        this.send(store, w, direct);
+        type = event.type;
       } else {
         const now = filter(current);
         const before = prev !== undefined && filter(prev);
-        if (now && before) {
-          direct ??= eventLine('MODIFIED', event.object.json);
-          this.send(store, w, direct);
-        } else if (now) {
-          added ??= eventLine('ADDED', event.object.json);
-          this.send(store, w, added);
-        } else if (before && prev) {
-          crossedOut ??= eventLine('DELETED', withRevision(prev, event.rv));
-          this.send(store, w, crossedOut);
-        }
+        if (now) type = before ? 'MODIFIED' : 'ADDED';
+        else if (before && prev) {
+          crossedOut ??= withRevision(prev, event.rv);
+          type = 'DELETED';
+          object = crossedOut.object;
+          json = crossedOut.json;
+        } else continue;
       }
+      if (w.render) {
+        this.send(store, w, w.render(type, object, json));
+        continue;
+      }
+      const cacheKey = object === current ? type : `crossed-${type}`;
+      let line = lines.get(cacheKey);
+      if (line === undefined) {
+        line = eventLine(type, json);
+        lines.set(cacheKey, line);
+      }
+      this.send(store, w, line);
     }
   }
-
 }
 
 /** The previous content of an object with a newer resourceVersion (selector crossing out). */
-function withRevision(object: KubeObject, rv: number): string {
-  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } });
+export function withRevision(object: KubeObject, rv: number): { object: KubeObject; json: string } {
+  const copy = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
+  return { object: copy, json: JSON.stringify(copy) };
 }
 
 function matchesResource(w: Watcher, resource: string | undefined): boolean {

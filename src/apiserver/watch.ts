@@ -3,15 +3,18 @@
  * the current state as ADDED; N replays history after N (410 as an ERROR event when compacted).
  * The replay and the registration with the hub happen in one tick, so no event can fall in
  * between. Bookmarks (with `allowWatchBookmarks`) come every `bookmarkIntervalMs` and just before
- * `timeoutSeconds` ends the stream cleanly.
+ * `timeoutSeconds` ends the stream cleanly. Streaming lists (`sendInitialEvents=true` with
+ * `resourceVersionMatch=NotOlderThan`) send the current state as ADDED in key order, then a
+ * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes.
  */
-import { makeStatus } from '../core/index.js';
+import { type KubeObject, makeStatus } from '../core/index.js';
 import { expired, StatusError, toStatus } from './errors.js';
 import { resourceNames } from './cluster.js';
 import { parseListOptions } from './list-options.js';
 import type { ResourceRequest } from './request.js';
 import type { StoredEvent } from './storage.js';
-import { type Watcher, type WatchSink, eventLine } from './watch-hub.js';
+import { type WatchSink, type Watcher, eventLine, withRevision } from './watch-hub.js';
+import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
 
 /** Default server-side watch timeout when the client gives none (the real default is 30-60 min). */
 const DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -19,16 +22,8 @@ const DEFAULT_TIMEOUT_SECONDS = 1800;
 /** Starts a watch stream on `r.res`. Errors before the stream starts are thrown as Statuses. */
 export function handleWatch(r: ResourceRequest): void {
   const opts = parseListOptions(r.query, r.served, r.target.watchPrefix === true);
-  if (opts.sendInitialEvents === true) {
-    // Streaming lists are not served yet: the 422 makes client-go and friends fall back to list+watch.
-    throw new StatusError(
-      makeStatus(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is not supported by this server', {
-        group: 'meta.k8s.io',
-        kind: 'ListOptions',
-        causes: [{ type: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is not supported by this server', field: 'sendInitialEvents' }],
-      }),
-    );
-  }
+  checkWatchOptions(opts);
+  const streaming = opts.sendInitialEvents === true;
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let name: string | undefined;
@@ -47,12 +42,46 @@ export function handleWatch(r: ResourceRequest): void {
   });
   res.flushHeaders();
 
+  // Table and metadata-only watches render each event themselves; plain ones share lines.
+  const rep = r.representation;
+  const include = includeObjectOf(r.query);
+  let render: ((type: string, object: KubeObject, json: string) => string) | undefined;
+  if (rep.kind === 'table') {
+    let first = true;
+    render = (type, object, json) => {
+      const table = tableJson(r.served, [{ object, json }], { resourceVersion: String(object.metadata.resourceVersion ?? '') }, {
+        version: rep.version,
+        include,
+        headers: first,
+      });
+      first = false;
+      return eventLine(type, table);
+    };
+  } else if (rep.kind === 'metadata') {
+    render = (type, object) => eventLine(type, JSON.stringify(partialMetadata(object, rep.version)));
+  }
+  const line = (type: string, stored: { object: KubeObject; json: string }) =>
+    render ? render(type, stored.object, stored.json) : eventLine(type, stored.json);
+
   // Initial events: current state, or the history since the given revision.
   const lines: string[] = [];
   const rv = opts.resourceVersion;
-  if (rv === undefined || rv === '0') {
+  if (opts.sendInitialEvents === false) {
+    // NotOlderThan without initial events: changes after rv (or after now).
+    if (rv !== undefined && rv !== '0') {
+      try {
+        for (const e of store.eventsSince(Number(rv))) {
+          const replayed = replay(e, namespace, fullFilter);
+          if (replayed) lines.push(line(replayed.type, replayed));
+        }
+      } catch (err) {
+        res.end(eventLine('ERROR', JSON.stringify(toStatus(err))));
+        return;
+      }
+    }
+  } else if (rv === undefined || rv === '0' || streaming) {
     for (const stored of store.all(namespace)) {
-      if (!fullFilter || fullFilter(stored.object)) lines.push(eventLine('ADDED', stored.json));
+      if (!fullFilter || fullFilter(stored.object)) lines.push(line('ADDED', stored));
     }
   } else {
     let events: StoredEvent[];
@@ -64,9 +93,13 @@ export function handleWatch(r: ResourceRequest): void {
       return;
     }
     for (const e of events) {
-      const line = replayLine(e, namespace, fullFilter);
-      if (line) lines.push(line);
+      const replayed = replay(e, namespace, fullFilter);
+      if (replayed) lines.push(line(replayed.type, replayed));
     }
+  }
+  if (streaming) {
+    // The end of the initial state: a bookmark at the current revision (KEP-3157 streaming lists).
+    lines.push(eventLine('BOOKMARK', JSON.stringify(initialEventsEnd(r, String(store.revision)))));
   }
   writeBatched(res, lines);
 
@@ -84,6 +117,7 @@ export function handleWatch(r: ResourceRequest): void {
     ...(namespace !== undefined ? { namespace } : {}),
     ...(fullFilter ? { filter: fullFilter } : {}),
     sink,
+    ...(render ? { render } : {}),
     sinceRule: 0,
     stalled: false,
     closed: false,
@@ -124,27 +158,64 @@ export function handleWatch(r: ResourceRequest): void {
   });
 }
 
-/** The line a replayed history event becomes for this watcher, with selector crossing. */
-function replayLine(
+/** The 422s of watch options (APISERVER-SPEC.md section 2, streaming lists). */
+function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
+  const fail = (field: string, message: string) =>
+    new StatusError(
+      makeStatus(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+        group: 'meta.k8s.io',
+        kind: 'ListOptions',
+        causes: [{ type: 'FieldValueForbidden', message, field }],
+      }),
+    );
+  if (opts.sendInitialEvents !== undefined) {
+    if (opts.resourceVersionMatch !== 'NotOlderThan') {
+      throw fail('resourceVersionMatch', 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    }
+    if (opts.sendInitialEvents && !opts.allowWatchBookmarks) {
+      throw fail('allowWatchBookmarks', 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true');
+    }
+  } else if (opts.resourceVersionMatch !== undefined) {
+    throw fail('resourceVersionMatch', 'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+  }
+}
+
+/** The bookmark that ends the initial events of a streaming list. */
+function initialEventsEnd(r: ResourceRequest, resourceVersion: string): Record<string, unknown> {
+  const blueprint = JSON.stringify({
+    kind: r.served.type.listKind,
+    apiVersion: r.served.type.apiVersion,
+    metadata: { resourceVersion: '' },
+    items: null,
+  });
+  return {
+    kind: r.served.type.kind,
+    apiVersion: r.served.type.apiVersion,
+    metadata: {
+      resourceVersion,
+      annotations: {
+        'k8s.io/initial-events-end': 'true',
+        'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64'),
+      },
+    },
+  };
+}
+
+/** What a replayed history event becomes for this watcher, with selector crossing. */
+function replay(
   e: StoredEvent,
   namespace: string | undefined,
-  filter: ((o: StoredEvent['object']['object']) => boolean) | undefined,
-): string | undefined {
+  filter: ((o: KubeObject) => boolean) | undefined,
+): { type: string; object: KubeObject; json: string } | undefined {
   const obj = e.object.object;
   if (namespace !== undefined && obj.metadata.namespace !== namespace) return undefined;
-  if (!filter) return eventLine(e.type, e.object.json);
+  const same = (type: string) => ({ type, object: obj, json: e.object.json });
+  if (!filter) return same(e.type);
   const now = filter(obj);
-  if (e.type === 'ADDED' || e.type === 'DELETED') return now ? eventLine(e.type, e.object.json) : undefined;
+  if (e.type === 'ADDED' || e.type === 'DELETED') return now ? same(e.type) : undefined;
   const before = e.prev !== undefined && filter(e.prev.object);
-  if (now && before) return eventLine('MODIFIED', e.object.json);
-  if (now) return eventLine('ADDED', e.object.json);
-  if (before && e.prev) {
-    const prev = e.prev.object;
-    return eventLine(
-      'DELETED',
-      JSON.stringify({ ...prev, metadata: { ...prev.metadata, resourceVersion: String(e.rv) } }),
-    );
-  }
+  if (now) return same(before ? 'MODIFIED' : 'ADDED');
+  if (before && e.prev) return { type: 'DELETED', ...withRevision(e.prev.object, e.rv) };
   return undefined;
 }
 

@@ -21,8 +21,6 @@ export interface InformerFactoryOptions {
   clock?: Clock;
   /** Deep-freeze stored objects (default: `KLOOP_VALIDATE=1`). */
   validate?: boolean;
-  /** Intern repeated strings in stored objects (default true). */
-  intern?: boolean;
   /** Reflector tuning for every informer (backoff, watchdog, page size, streaming list). */
   reflector?: SharedInformerOptions['reflector'];
 }
@@ -73,7 +71,6 @@ export class InformerFactory {
         registry: this.#options.registry ?? client.registry,
         clock: this.#options.clock ?? client.clock,
         validate: this.#options.validate,
-        intern: this.#options.intern,
         reflector: this.#options.reflector,
       });
       if (this.#stopped) void informer.stop();

@@ -19,5 +19,5 @@ export {
   type WatchRequest,
 } from './reflector.js';
 export { Store, byOwnerUid, storeKey } from './store.js';
-export { StringInterner, makePipeline, type PipelineOptions } from './transform.js';
+export { makePipeline, type PipelineOptions } from './transform.js';
 export type * from './types.js';

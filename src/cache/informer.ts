@@ -27,8 +27,6 @@ export interface SharedInformerOptions<T extends KubeObject = KubeObject> extend
   clock: Clock;
   /** Deep-freeze stored objects (default: `KLOOP_VALIDATE=1`). */
   validate?: boolean;
-  /** Intern repeated strings (default true). */
-  intern?: boolean;
   /** Reflector tuning (backoff, watchdog, page size, streaming list). */
   reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'clock' | 'logger' | 'metrics'>>;
 }
@@ -97,7 +95,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       metadataOnly: options.metadataOnly,
       keepManagedFields: options.keepManagedFields,
       transform: options.transform,
-      intern: options.intern,
       freeze: options.validate ?? process.env.KLOOP_VALIDATE === '1',
     });
     const sink: ReflectorSink<T> = {

@@ -170,17 +170,32 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
     // Fold with an earlier event of this tick: the batch shows the tick's net change.
     const before = earlier === undefined ? prev : earlier.type === 'added' ? undefined : earlier.oldObject;
     if (before === undefined && next === undefined) this.outbox.delete(key);
-    else if (before === undefined) this.outbox.set(key, { type: 'added', object: next! });
+    else if (earlier !== undefined && before !== undefined && next !== undefined && this.equalsSafely(before, next)) {
+      // Deleted and put back equal within the tick (an output moving between units): no net change.
+      this.outbox.delete(key);
+    } else if (before === undefined) this.outbox.set(key, { type: 'added', object: next! });
     else if (next === undefined) this.outbox.set(key, { type: 'deleted', object: prev!, oldObject: before });
     else this.outbox.set(key, { type: 'updated', object: next, oldObject: before });
     this.registry.enqueueDelivery(this);
+  }
+
+  /** `equals`, with a throw counting as "changed": the event is kept rather than lost. */
+  private equalsSafely(a: T, b: T): boolean {
+    try {
+      return this.equals(a, b);
+    } catch {
+      return false;
+    }
   }
 
   deliver(): void {
     if (this.outbox.size === 0) return;
     const batch = [...this.outbox.values()];
     this.outbox = new Map();
-    for (const handler of [...this.subscribers]) this.call(handler, batch);
+    for (const handler of [...this.subscribers]) {
+      // A handler unsubscribed by an earlier one during this delivery gets nothing more.
+      if (this.subscribers.has(handler)) this.call(handler, batch);
+    }
   }
 
   private call(handler: BatchHandler<T>, batch: readonly CollectionEvent<T>[]): void {

@@ -40,6 +40,10 @@ function add(map: Map<string, Set<Dependency>>, slot: string, dep: Dependency): 
   dep.slots.push({ map, slot });
 }
 
+function addAll(out: Set<Dependency>, set: Set<Dependency> | undefined): void {
+  if (set !== undefined) for (const d of set) out.add(d);
+}
+
 /** The dependents of one collection's items. */
 export class DependentIndex<T> {
   private readonly byKey = new Map<string, Set<Dependency>>();
@@ -56,6 +60,8 @@ export class DependentIndex<T> {
   /** Fetches of everything (possibly with `where`). */
   private readonly all = new Map<string, Set<Dependency>>();
   private count = 0;
+  /** Reused by notify(), which never runs re-entrantly (markDirty only schedules). */
+  private readonly scratch = new Set<Dependency>();
 
   constructor(
     private readonly meta: Meta<T>,
@@ -99,9 +105,7 @@ export class DependentIndex<T> {
   }
 
   clear(): void {
-    for (const m of [this.byKey, this.byIndex, this.byLabel, this.labelLoose, this.bySelects, this.selectsAll, this.byNamespace, this.all]) {
-      m.clear();
-    }
+    for (const m of this.maps()) m.clear();
     this.count = 0;
   }
 
@@ -109,40 +113,76 @@ export class DependentIndex<T> {
    * An item changed from `prev` to `next` (either may be absent): marks dirty every output
    * whose fetch matched the old or the new version. If neither matched, the fetch result is
    * unchanged, so nothing is marked.
+   *
+   * User code runs here (`where`, custom metadata and index functions). One that throws
+   * counts as a match, for its dependency alone: the recompute then meets the same error
+   * inside the transform, where it is reported, and the other dependents are still found.
    */
   notify(key: string, prev: T | undefined, next: T | undefined): void {
     if (this.count === 0) return;
-    const candidates = new Set<Dependency>();
-    const collect = (set: Set<Dependency> | undefined) => {
-      if (set !== undefined) for (const d of set) candidates.add(d);
-    };
-    collect(this.byKey.get(key));
-    collect(this.all.get(''));
-    for (const item of [prev, next]) {
-      if (item === undefined) continue;
-      const scopes = [this.meta.namespaceOf(item) ?? '', ANY_NAMESPACE];
-      collect(this.byNamespace.get(scopes[0]));
-      if (this.byIndex.size > 0) {
-        for (const name of this.store.named.keys()) {
-          for (const v of this.store.indexValues(name, item)) collect(this.byIndex.get(`${name}\u0000${v}`));
-        }
-      }
-      if (this.byLabel.size > 0 || this.labelLoose.size > 0) {
-        const labels = this.meta.labelsOf(item);
-        for (const scope of scopes) {
-          collect(this.labelLoose.get(scope));
-          if (labels !== undefined) for (const [k, v] of Object.entries(labels)) collect(this.byLabel.get(labelSlot(scope, k, v)));
-        }
-      }
-      if (this.selectsAll.size > 0) this.collectSelects(item, scopes, collect);
+    const candidates = this.scratch;
+    try {
+      addAll(candidates, this.byKey.get(key));
+      addAll(candidates, this.all.get(''));
+      if (prev !== undefined) this.collect(candidates, prev);
+      if (next !== undefined) this.collect(candidates, next);
+    } catch {
+      // The metadata needed to narrow the lookup is unreadable: every dependent may be hit.
+      for (const m of this.maps()) for (const set of m.values()) addAll(candidates, set);
     }
-    for (const dep of candidates) {
-      const f = dep.filter as NormalizedFilter<T>;
-      const hit =
+    try {
+      for (const dep of candidates) if (this.hits(dep, key, prev, next)) dep.consumer.markDirty(dep.unit);
+    } finally {
+      candidates.clear();
+    }
+  }
+
+  /**
+   * An index of the collection was removed: the outputs that fetched through it are marked
+   * dirty, so they fail loudly on their next run (`KLOOP_COLLECTION_INDEX`) instead of keeping
+   * an output that no change could ever update again.
+   */
+  indexRemoved(name: string): void {
+    const prefix = `${name}\u0000`;
+    for (const [slot, set] of this.byIndex) {
+      if (slot.startsWith(prefix)) for (const d of set) d.consumer.markDirty(d.unit);
+    }
+  }
+
+  private hits(dep: Dependency, key: string, prev: T | undefined, next: T | undefined): boolean {
+    const f = dep.filter as NormalizedFilter<T>;
+    try {
+      return (
         (prev !== undefined && matchesFilter(this.meta, f, key, prev, this.store.indexValues)) ||
-        (next !== undefined && matchesFilter(this.meta, f, key, next, this.store.indexValues));
-      if (hit) dep.consumer.markDirty(dep.unit);
+        (next !== undefined && matchesFilter(this.meta, f, key, next, this.store.indexValues))
+      );
+    } catch {
+      return true;
     }
+  }
+
+  /** Adds the dependencies whose namespace, index, label or selects bucket `item` falls in. */
+  private collect(out: Set<Dependency>, item: T): void {
+    const add = (set: Set<Dependency> | undefined) => addAll(out, set);
+    const ns = this.meta.namespaceOf(item) ?? '';
+    add(this.byNamespace.get(ns));
+    if (this.byIndex.size > 0) {
+      for (const name of this.store.named.keys()) {
+        for (const v of this.store.indexValues(name, item)) add(this.byIndex.get(`${name}\u0000${v}`));
+      }
+    }
+    if (this.byLabel.size > 0 || this.labelLoose.size > 0) {
+      const labels = this.meta.labelsOf(item);
+      for (const scope of [ns, ANY_NAMESPACE]) {
+        add(this.labelLoose.get(scope));
+        if (labels !== undefined) for (const [k, v] of Object.entries(labels)) add(this.byLabel.get(labelSlot(scope, k, v)));
+      }
+    }
+    if (this.selectsAll.size > 0) this.collectSelects(item, [ns, ANY_NAMESPACE], add);
+  }
+
+  private maps(): Array<Map<string, Set<Dependency>>> {
+    return [this.byKey, this.byIndex, this.byLabel, this.labelLoose, this.bySelects, this.selectsAll, this.byNamespace, this.all];
   }
 
   private collectSelects(item: T, scopes: string[], collect: (set: Set<Dependency> | undefined) => void): void {

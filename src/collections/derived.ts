@@ -14,10 +14,21 @@ import type { Collection, CollectionKind, CollectionOptions, DependencyDescripti
 /** How a derived collection turns a unit key into outputs. */
 export type UnitCompute<O> = (ctx: TrackingContext, unitKey: string) => readonly O[] | undefined;
 
+/** Shared by every unit with no failed run and no contended key (nearly all of them). */
+const NONE: readonly never[] = Object.freeze([]);
+
 interface Unit {
   /** Output keys this unit holds. */
   outputs: string[];
+  /** The fetches of the last run that returned. */
   deps: Dependency[];
+  /**
+   * The fetches of the last run that threw, watched besides `deps` until a run returns: a
+   * change to what either read retries the unit. Replaced, never appended to, on each failure.
+   */
+  failedDeps: readonly Dependency[];
+  /** Output keys this unit produced that another unit holds: it is woken when they are released. */
+  waiting: readonly string[];
   error?: string;
 }
 
@@ -139,21 +150,9 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
   process(): void {
     const keys = this.dirty;
     this.dirty = new Set();
-    for (const key of keys) {
-      try {
-        this.recompute(key);
-      } catch (cause) {
-        // Only user code outside the transform gets here (a custom `equals`, an index
-        // function): report it and go on with the tick.
-        this.registry.reportError(
-          new CollectionError('KLOOP_COLLECTION_TRANSFORM', `${this.name}: applying the output of ${key} threw: ${String(cause)}`, {
-            cause,
-            collection: this.name,
-            key,
-          }),
-        );
-      }
-    }
+    // recompute() catches every piece of user code it runs (transform, key, equals, index
+    // functions), so one bad key never stops the tick.
+    for (const key of keys) this.recompute(key);
   }
 
   canSync(): boolean {
@@ -185,29 +184,65 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
       ctx.close();
     }
     this.countRun(ctx);
-    // Swap dependencies: the new run's fetches replace the old run's.
-    if (unit !== undefined) for (const d of unit.deps) d.source.dependents.remove(d);
+    // Swap dependencies: the new run's fetches replace the old run's (and a failed run's).
+    if (unit !== undefined) this.unwatch(unit);
     const deps = ctx.deps;
     for (const d of deps) d.source.dependents.add(d);
+    for (const key of unit?.waiting ?? NONE) if (!next.has(key)) this.stopWaiting(key, unitKey);
 
+    let error: string | undefined;
     const held: string[] = [];
-    for (const key of unit?.outputs ?? []) if (!next.has(key)) this.releaseKey(key, unitKey);
+    let waiting: string[] | undefined;
+    for (const key of unit?.outputs ?? []) {
+      if (!next.has(key)) error = this.releaseKey(key, unitKey) ?? error;
+    }
     for (const [key, o] of next) {
       const owner = this.owners.get(key);
       if (owner !== undefined && owner !== unitKey) {
         this.duplicate(key, unitKey, `also by ${owner}`);
-        let waiting = this.contenders.get(key);
-        if (waiting === undefined) this.contenders.set(key, (waiting = new Set()));
-        waiting.add(unitKey);
+        let contenders = this.contenders.get(key);
+        if (contenders === undefined) this.contenders.set(key, (contenders = new Set()));
+        contenders.add(unitKey);
+        (waiting ??= []).push(key);
         continue;
       }
       this.owners.set(key, unitKey);
-      this.write(key, o);
-      held.push(key);
+      error = this.apply(key, o) ?? error;
+      // A write that failed before storing anything leaves nothing to hold.
+      if (this.store.get(key) !== undefined) held.push(key);
+      else this.owners.delete(key);
     }
     // `undefined` from compute means the primary key is gone: the unit goes with it.
     if (outputs === undefined) this.units.delete(unitKey);
-    else this.units.set(unitKey, { outputs: held, deps });
+    else this.units.set(unitKey, { outputs: held, deps, failedDeps: NONE, waiting: waiting ?? NONE, error });
+  }
+
+  /**
+   * Writes one output (undefined: deletes it). User code runs inside (`equals`, index and
+   * metadata functions): a failure is reported and returned, and the rest of the unit's
+   * outputs are still applied, so its bookkeeping never goes out of step with the store.
+   */
+  private apply(key: string, o: O | undefined): string | undefined {
+    try {
+      this.write(key, o);
+      return undefined;
+    } catch (cause) {
+      const message = `${this.name}: applying the output ${key} threw: ${String(cause)}`;
+      this.registry.reportError(new CollectionError('KLOOP_COLLECTION_TRANSFORM', message, { cause, collection: this.name, key }));
+      return message;
+    }
+  }
+
+  private unwatch(unit: Unit): void {
+    for (const d of unit.deps) d.source.dependents.remove(d);
+    for (const d of unit.failedDeps) d.source.dependents.remove(d);
+  }
+
+  private stopWaiting(key: string, unitKey: string): void {
+    const contenders = this.contenders.get(key);
+    if (contenders === undefined) return;
+    contenders.delete(unitKey);
+    if (contenders.size === 0) this.contenders.delete(key);
   }
 
   private countRun(ctx: TrackingContext): void {
@@ -216,16 +251,17 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
     this.registry.metrics?.transformCall(this.name);
   }
 
-  /** Drops output `key` held by `unitKey` and wakes units that wanted it. */
-  private releaseKey(key: string, unitKey: string): void {
-    if (this.owners.get(key) !== unitKey) return;
+  /** Drops output `key` held by `unitKey` and wakes units that wanted it. Returns a write error. */
+  private releaseKey(key: string, unitKey: string): string | undefined {
+    if (this.owners.get(key) !== unitKey) return undefined;
     this.owners.delete(key);
-    this.write(key, undefined);
+    const error = this.apply(key, undefined);
     const waiting = this.contenders.get(key);
     if (waiting !== undefined) {
       this.contenders.delete(key);
       for (const u of waiting) this.markDirty(u);
     }
+    return error;
   }
 
   private duplicate(key: string, unitKey: string, how: string): void {
@@ -237,13 +273,24 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
     );
   }
 
-  /** A transform threw: keep the last good outputs, watch old and new fetches, report. */
+  /**
+   * A transform threw: keep the last good outputs, watch the last good run's fetches and this
+   * run's (replacing an earlier failed run's, so a unit that keeps failing does not pile up
+   * dependencies), report.
+   */
   private fail(unitKey: string, unit: Unit | undefined, partial: Dependency[], cause: unknown): void {
     this.stats.transformErrors++;
     this.registry.metrics?.transformError(this.name);
+    for (const d of unit?.failedDeps ?? NONE) d.source.dependents.remove(d);
     for (const d of partial) d.source.dependents.add(d);
     const message = cause instanceof Error ? cause.message : String(cause);
-    this.units.set(unitKey, { outputs: unit?.outputs ?? [], deps: [...(unit?.deps ?? []), ...partial], error: message });
+    this.units.set(unitKey, {
+      outputs: unit?.outputs ?? [],
+      deps: unit?.deps ?? [],
+      failedDeps: partial,
+      waiting: unit?.waiting ?? NONE,
+      error: message,
+    });
     this.registry.reportError(
       cause instanceof CollectionError && cause.code !== 'KLOOP_COLLECTION_TRANSFORM'
         ? cause
@@ -266,6 +313,7 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
     const fetches: Array<{ collection: string; filter: string }> = [];
     for (const unit of this.units.values()) {
       for (const d of unit.deps) fetches.push({ collection: d.source.name, filter: describeFilter(d.filter) });
+      for (const d of unit.failedDeps) fetches.push({ collection: d.source.name, filter: describeFilter(d.filter) });
     }
     return [...primary, ...groupDependencies(fetches)];
   }
@@ -282,7 +330,7 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
 
   protected release(): void {
     for (const input of this.inputs) input.primaryConsumers.delete(this.primaryConsumer);
-    for (const unit of this.units.values()) for (const d of unit.deps) d.source.dependents.remove(d);
+    for (const unit of this.units.values()) this.unwatch(unit);
     this.units.clear();
     this.owners.clear();
     this.contenders.clear();

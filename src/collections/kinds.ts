@@ -175,6 +175,10 @@ export function join<T>(name: string, inputs: readonly Collection<T>[], options:
  * `idx.fetch(ctx, value)`; both are reverse-indexed, so a change recomputes only the outputs
  * that fetched one of the item's old or new values.
  *
+ * @remarks `dispose()` removes the index and recomputes the outputs that fetched through it;
+ * their transforms then fail with `KLOOP_COLLECTION_INDEX` (keeping their last output) until
+ * they stop fetching through it.
+ *
  * @throws CollectionError `KLOOP_COLLECTION_INDEX` when the collection has an index of that name.
  *
  * @example
@@ -194,12 +198,16 @@ export function index<T>(collection: Collection<T>, name: string, fn: IndexFn<T>
       collection: c.name,
     });
   }
+  const dispose = () => {
+    // Only this index: after a dispose, the name may have been taken again.
+    if (c.store.removeIndex(name, fn)) c.dependents.indexRemoved(name);
+  };
   return {
     name,
     collection,
     get: (value) => collection.list({ index: { name, value } }),
     fetch: (ctx, value) => ctx.fetch(collection, { index: { name, value } }),
-    dispose: () => c.store.removeIndex(name),
-    [Symbol.dispose]: () => c.store.removeIndex(name),
+    dispose,
+    [Symbol.dispose]: dispose,
   };
 }

@@ -55,7 +55,7 @@ export function registerCollectionMetrics(
     registers: [promRegistry],
     collect() {
       this.reset();
-      for (const c of registry.collections()) this.set({ collection: c.name }, c.describe().size);
+      for (const c of registry.collections()) this.set({ collection: c.name }, c.size);
     },
   });
   const sink: CollectionMetricsSink = {

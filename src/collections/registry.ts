@@ -9,7 +9,7 @@
  * burst of changes to one key folds into a single recompute (krt #60366). Subscribers get
  * their batches only after the whole graph is quiet.
  */
-import type { CollectionError } from './errors.js';
+import { CollectionError } from './errors.js';
 import type { CollectionDescription, CollectionKind, CollectionMetricsSink, RegistryDescription } from './types.js';
 
 /** What the registry needs of a collection. */
@@ -17,6 +17,7 @@ export interface RegistryNode {
   readonly rank: number;
   readonly name: string;
   readonly kind: CollectionKind;
+  readonly size: number;
   /** Applies pending changes / recomputes dirty keys. */
   process(): void;
   /** True when inputs are synced and nothing is pending. */
@@ -170,7 +171,7 @@ export class CollectionRegistry {
         let next: RegistryNode | undefined;
         for (const n of this.pending) if (next === undefined || n.rank < next.rank) next = n;
         this.pending.delete(next!);
-        next!.process();
+        this.process(next!);
       }
       this.updateSynced();
     } finally {
@@ -186,12 +187,28 @@ export class CollectionRegistry {
     else this.wakeIdle();
   }
 
-  private updateSynced(): void {
-    const ranks = [...this.nodes.keys()].sort((a, b) => a - b);
-    for (const r of ranks) {
-      const n = this.nodes.get(r)!;
-      if (!n.hasSynced() && n.canSync()) n.markSynced();
+  /**
+   * Every kind catches the user code it runs; this is the last line, so that a failure nobody
+   * foresaw still ends the tick normally (deliveries, idle waiters, the next schedule) instead
+   * of escaping from a `setImmediate` and taking the process down.
+   */
+  private process(node: RegistryNode): void {
+    try {
+      node.process();
+    } catch (cause) {
+      this.reportError(
+        new CollectionError('KLOOP_COLLECTION_TRANSFORM', `${node.name}: processing threw: ${String(cause)}`, {
+          cause,
+          collection: node.name,
+        }),
+      );
     }
+  }
+
+  private updateSynced(): void {
+    // `nodes` iterates in insertion order, which is rank order: inputs are marked before the
+    // collections that wait for them, within the same tick.
+    for (const n of this.nodes.values()) if (!n.hasSynced() && n.canSync()) n.markSynced();
   }
 
   private wakeIdle(): void {
@@ -215,9 +232,9 @@ export class CollectionRegistry {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** The collections, in rank order. */
+  /** The collections, in rank order (the insertion order of `nodes`). */
   collections(): RegistryNode[] {
-    return [...this.nodes.values()].sort((a, b) => a.rank - b.rank);
+    return [...this.nodes.values()];
   }
 
   /** Disposes every collection and cancels a scheduled tick. */

@@ -75,7 +75,22 @@ class InformerCollection<T extends KubeObject> extends SourceCollection<T> {
     this.unsubscribe = informer.subscribe(
       (event) => {
         if (this.isDisposed) return;
-        const key = this.meta.keyOf(event.object);
+        let key: string;
+        try {
+          key = this.meta.keyOf(event.object);
+        } catch (cause) {
+          // A `key` option that throws must not break the informer's delivery to its other
+          // handlers: the object is left out and reported.
+          this.registry.reportError(
+            cause instanceof CollectionError
+              ? cause
+              : new CollectionError('KLOOP_COLLECTION_NO_KEY', `${this.name}: key of an informer object threw: ${String(cause)}`, {
+                  cause,
+                  collection: this.name,
+                }),
+          );
+          return;
+        }
         this.stage(key, event.type === 'deleted' ? undefined : event.object);
       },
       { replay: true },

@@ -89,8 +89,11 @@ export class Store<T> {
     return true;
   }
 
-  removeIndex(name: string): void {
+  /** Removes the named index if it is the one made with `fn`; returns whether it was. */
+  removeIndex(name: string, fn: IndexFn<T>): boolean {
+    if (this.named.get(name)?.fn !== fn) return false;
     this.named.delete(name);
+    return true;
   }
 
   /** The values `item` has in the named index (empty when there is no such index). */
@@ -99,9 +102,18 @@ export class Store<T> {
     return idx === undefined ? [] : indexValuesOf(idx.fn(item));
   };
 
-  /** How many items hold label `key` with one of `values` (0 before the label index exists). */
+  /**
+   * How many items hold label `key` with one of `values`: a hint for picking the rarest
+   * requirement. Never throws: when the labels cannot be read (a `meta.labels` that throws),
+   * every requirement looks alike and the caller still gets a correct, if wider, choice.
+   */
   labelBucketSize(scope: string, key: string, values: readonly string[]): number {
-    const labels = this.labelIndex();
+    let labels: SlotMap;
+    try {
+      labels = this.labelIndex();
+    } catch {
+      return values.length;
+    }
     let n = 0;
     for (const v of values) n += labels.get(labelSlot(scope, key, v))?.size ?? 0;
     return n;
@@ -151,19 +163,26 @@ export class Store<T> {
     return union(sets);
   }
 
+  // The lazy indexes are built aside and installed only once complete: a `meta` function that
+  // throws half-way leaves no index (the next use tries again), never a half-filled one that
+  // would silently miss items from then on.
+
   private labelIndex(): SlotMap {
     if (this.labels === undefined) {
-      this.labels = new Map();
-      for (const [key, item] of this.items) this.indexLabels(key, item, true);
+      const labels: SlotMap = new Map();
+      for (const [key, item] of this.items) this.indexLabels(labels, key, item, true);
+      this.labels = labels;
     }
     return this.labels;
   }
 
   private selectorIndex(): void {
     if (this.selectorAnchors === undefined) {
-      this.selectorAnchors = new Map();
-      this.selectorLoose = new Map();
-      for (const [key, item] of this.items) this.indexSelector(key, item, true);
+      const anchors: SlotMap = new Map();
+      const loose: SlotMap = new Map();
+      for (const [key, item] of this.items) this.indexSelector(anchors, loose, key, item, true);
+      this.selectorAnchors = anchors;
+      this.selectorLoose = loose;
     }
   }
 
@@ -171,38 +190,38 @@ export class Store<T> {
     return [this.meta.namespaceOf(item) ?? '', ANY_NAMESPACE];
   }
 
-  private indexLabels(key: string, item: T, add: boolean): void {
+  private indexLabels(map: SlotMap, key: string, item: T, add: boolean): void {
     const labels = this.meta.labelsOf(item);
     if (labels === undefined) return;
     const op = add ? addSlot : removeSlot;
     for (const scope of this.scopes(item)) {
-      for (const [k, v] of Object.entries(labels)) op(this.labels!, labelSlot(scope, k, v), key);
+      for (const [k, v] of Object.entries(labels)) op(map, labelSlot(scope, k, v), key);
     }
   }
 
-  private indexSelector(key: string, item: T, add: boolean): void {
+  private indexSelector(anchors: SlotMap, loose: SlotMap, key: string, item: T, add: boolean): void {
     const sel = this.meta.selectorOf(item);
     if (selectsNothing(sel)) return;
     const op = add ? addSlot : removeSlot;
     // No bucket-size hint here: the anchor must come out the same when the item is removed.
     const anchor = anchorOf(sel);
     for (const scope of this.scopes(item)) {
-      if (anchor === undefined) op(this.selectorLoose!, scope, key);
-      else for (const v of anchor.values) op(this.selectorAnchors!, labelSlot(scope, anchor.key, v), key);
+      if (anchor === undefined) op(loose, scope, key);
+      else for (const v of anchor.values) op(anchors, labelSlot(scope, anchor.key, v), key);
     }
   }
 
   private index(key: string, item: T, values: Array<[NamedIndex<T>, readonly string[]]>): void {
     addSlot(this.byNamespace, this.meta.namespaceOf(item) ?? '', key);
-    if (this.labels !== undefined) this.indexLabels(key, item, true);
-    if (this.selectorAnchors !== undefined) this.indexSelector(key, item, true);
+    if (this.labels !== undefined) this.indexLabels(this.labels, key, item, true);
+    if (this.selectorAnchors !== undefined) this.indexSelector(this.selectorAnchors, this.selectorLoose!, key, item, true);
     for (const [idx, vs] of values) for (const v of vs) addSlot(idx.byValue, v, key);
   }
 
   private unindex(key: string, item: T): void {
     removeSlot(this.byNamespace, this.meta.namespaceOf(item) ?? '', key);
-    if (this.labels !== undefined) this.indexLabels(key, item, false);
-    if (this.selectorAnchors !== undefined) this.indexSelector(key, item, false);
+    if (this.labels !== undefined) this.indexLabels(this.labels, key, item, false);
+    if (this.selectorAnchors !== undefined) this.indexSelector(this.selectorAnchors, this.selectorLoose!, key, item, false);
     for (const idx of this.named.values()) for (const v of indexValuesOf(idx.fn(item))) removeSlot(idx.byValue, v, key);
   }
 }

@@ -343,9 +343,11 @@ export class CachedClient implements ScopableClient {
         this.#skip(type, 'unchanged');
         return { object: current, sent: false };
       }
-      // A resourceVersion in a merge patch is a precondition: the server answers 409 when stale.
-      const meta = (patch.metadata ?? {}) as Record<string, unknown>;
-      patch.metadata = { ...meta, resourceVersion: current.metadata.resourceVersion };
+      if (options.optimisticLock ?? !status) {
+        // A resourceVersion in a merge patch is a precondition: the server answers 409 when stale.
+        const meta = (patch.metadata ?? {}) as Record<string, unknown>;
+        patch.metadata = { ...meta, resourceVersion: current.metadata.resourceVersion };
+      }
       try {
         const object = await this.#send<T>(
           type,

@@ -214,6 +214,13 @@ export interface ApplyOptions {
 export interface MutateOptions {
   /** Attempts on 409 before giving up. Default 5. */
   maxAttempts?: number;
+  /**
+   * Send `metadata.resourceVersion` with the patch so a concurrent change answers 409 and the
+   * change is redone on a fresh read. Default true for `mutate`, false for `mutateStatus`: a
+   * controller is the only writer of its status, and spec or metadata churn by others would
+   * otherwise turn every status write into a conflict.
+   */
+  optimisticLock?: boolean;
 }
 
 /** A change to an object, made in place on a copy. Returning an object replaces the draft. */

@@ -3,6 +3,7 @@
  * These run on every informer event and every write decision, so they are written for JSON
  * only: plain objects, arrays, strings, numbers, booleans, null.
  */
+import { setOwn } from './own.js';
 
 /** A JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -95,7 +96,7 @@ export function deepClone<T>(v: T): T {
   const src = v as Record<string, unknown>;
   for (const k in src) {
     const item = src[k];
-    if (item !== undefined) out[k] = typeof item === 'object' && item !== null ? deepClone(item) : item;
+    if (item !== undefined) setOwn(out, k, typeof item === 'object' && item !== null ? deepClone(item) : item);
   }
   return out as T;
 }

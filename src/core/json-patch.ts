@@ -4,6 +4,7 @@
  */
 import { deepClone, deepEqual, isPlainObject } from './equal.js';
 import { PatchError } from './errors.js';
+import { setOwn } from './own.js';
 
 /** One RFC 6902 operation. */
 export type JsonPatchOperation =
@@ -114,7 +115,7 @@ class Patcher {
       else if (INDEX_RE.test(last) && Number(last) <= parent.length) parent.splice(Number(last), 0, value);
       else throw new PatchError('KLOOP_INVALID_PATCH', `add operation: index out of range at ${pointer}`);
     } else {
-      parent[last] = value;
+      setOwn(parent, last, value);
     }
   }
 
@@ -196,7 +197,11 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
         break;
       case 'move': {
         const from = field(op, 'from', i);
-        if (path === from) break;
+        if (path === from) {
+          // A no-op, but RFC 6902 4.4 still requires the from location to exist.
+          if (!p.get(tokens).found) throw missing(from);
+          break;
+        }
         if (path.startsWith(`${from}/`)) throw new PatchError('KLOOP_INVALID_PATCH', `move operation: cannot move ${from} into its own child ${path}`);
         const value = p.remove(parseJsonPointer(from), from);
         p.add(tokens, path, value);

@@ -4,6 +4,7 @@
  * send).
  */
 import { deepEqual, isPlainObject } from './equal.js';
+import { getOwn, setOwn } from './own.js';
 
 /**
  * Applies an RFC 7386 merge patch and returns the new document. Objects merge member by
@@ -25,7 +26,7 @@ function merge(target: unknown, patch: unknown): unknown {
   for (const k of Object.keys(patch)) {
     const v = patch[k];
     if (v === null) delete out[k];
-    else if (v !== undefined) out[k] = merge(out[k], v);
+    else if (v !== undefined) setOwn(out, k, merge(getOwn(out, k), v));
   }
   return out;
 }
@@ -51,7 +52,7 @@ export function createMergePatch(
   for (const k of Object.keys(from)) {
     if (from[k] !== undefined && (!Object.hasOwn(to, k) || to[k] === undefined)) {
       if (patch === undefined) patch = {};
-      patch[k] = null;
+      setOwn(patch, k, null);
     }
   }
   for (const k of Object.keys(to)) {
@@ -69,7 +70,7 @@ export function createMergePatch(
       v = t;
     }
     if (patch === undefined) patch = {};
-    patch[k] = v;
+    setOwn(patch, k, v);
   }
   return patch;
 }

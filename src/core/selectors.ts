@@ -78,6 +78,15 @@ function invalid(field: string, value: string, detail: string): SelectorError {
 }
 
 const INTEGER_RE = /^[+-]?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** True when `s` parses as Go's `strconv.ParseInt(s, 10, 64)` would: decimal, within 64 bits. */
+function isInt64(s: string): boolean {
+  if (!INTEGER_RE.test(s)) return false;
+  const n = BigInt(s);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
 
 /**
  * Builds one requirement, validating it as Kubernetes' `NewRequirement` does.
@@ -102,10 +111,11 @@ export function makeLabelRequirement(key: string, operator: LabelOperator, value
       break;
     case 'gt':
     case 'lt':
-      if (values.length !== 1 || !INTEGER_RE.test(values[0])) {
+      if (values.length !== 1 || !isInt64(values[0])) {
         throw new SelectorError("for 'Gt', 'Lt' operators, exactly one value is required and it must be an integer");
       }
-      return { key, operator, values: [values[0]] };
+      // Then validated as a label value like any other, as NewRequirement does: so no sign.
+      break;
   }
   for (const v of values) {
     const err = validateLabelValue(v);
@@ -132,9 +142,10 @@ export function requirementMatches(r: LabelRequirement, labels: Readonly<Record<
       return !has;
     case 'gt':
     case 'lt': {
-      if (!has || !INTEGER_RE.test(value as string)) return false;
-      const have = Number(value);
-      const want = Number(r.values[0]);
+      // Exact 64-bit comparison (Go's ParseInt); a value that does not parse never matches.
+      if (!has || !isInt64(value as string)) return false;
+      const have = BigInt(value as string);
+      const want = BigInt(r.values[0]);
       return r.operator === 'gt' ? have > want : have < want;
     }
   }
@@ -230,6 +241,14 @@ function tokenize(text: string): Token[] {
   return out;
 }
 
+/**
+ * A word in a value position. apimachinery's parser reads `in` and `notin` as identifiers
+ * there (its `Values` context), so `env=in` and `env in (in,notin)` are valid selectors.
+ */
+function isValueWord(tok: Token): boolean {
+  return tok.t === 'id' || tok.t === 'in' || tok.t === 'notin';
+}
+
 function describe(tok: Token): string {
   return tok.v;
 }
@@ -276,7 +295,7 @@ export function parseLabelSelector(text: string): LabelSelector {
         // Kubernetes accepts empty members (`in (a,)` means a or ""), validated as values.
         for (;;) {
           const v = toks[pos];
-          if (v.t === 'id') {
+          if (isValueWord(v)) {
             values.push(v.v);
             pos++;
           } else if (v.t === ',' || v.t === ')') {
@@ -301,7 +320,7 @@ export function parseLabelSelector(text: string): LabelSelector {
         pos++;
         const v = toks[pos];
         let value = '';
-        if (v.t === 'id') {
+        if (isValueWord(v)) {
           value = v.v;
           pos++;
         } else if (v.t !== 'eos' && v.t !== ',') {

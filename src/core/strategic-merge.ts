@@ -8,6 +8,7 @@
  */
 import { isPlainObject } from './equal.js';
 import { PatchError } from './errors.js';
+import { getOwn, setOwn } from './own.js';
 import { BUILTIN_RESOURCE_TYPES } from './resources.js';
 import type { TypeRef } from './types.js';
 
@@ -162,13 +163,13 @@ function mergeMap(orig: unknown, patch: Record<string, unknown>, path: string[],
     if (v === null) {
       delete out[key];
     } else if (Array.isArray(v)) {
-      out[key] = mergeList(out[key], v, [...path, key], type);
+      setOwn(out, key, mergeList(getOwn(out, key), v, [...path, key], type));
     } else if (isPlainObject(v)) {
-      const r = mergeMap(out[key], v, [...path, key], type);
+      const r = mergeMap(getOwn(out, key), v, [...path, key], type);
       if (r === DELETE) delete out[key];
-      else out[key] = r;
+      else setOwn(out, key, r);
     } else if (v !== undefined) {
-      out[key] = v;
+      setOwn(out, key, v);
     }
   }
   for (const [key, v] of later) {

@@ -6,8 +6,11 @@
  * primary, secondary, revision and graveyard indexes. Wide nodes (32 entries) keep the tree at
  * 3-4 levels for a million objects, so a write copies only a few small arrays and a snapshot is
  * a root pointer (cilium/statedb gets the same from its persistent radix tree, `part/`). The
- * benchmark (`bench/statedb.ts`) measured this against a radix-like copy-on-write sorted array
- * and a hash trie; see `docs/statedb.md`.
+ * benchmark (`bench/statedb.ts`) measured it at 16, 32 and 64 entries per node against a
+ * copy-on-write sorted array and a hash trie; see `docs/statedb.md`.
+ *
+ * Copies share the keys array of the node they copy (`shared`) until a change needs it: an
+ * update replaces a value and a descent replaces a child, neither touches the keys.
  *
  * Nodes carry an `owner` token. A write transaction creates one token; nodes it has already
  * copied carry that token and are mutated in place instead of being copied again (Clojure's
@@ -178,14 +181,54 @@ function scanNode<V>(node: Node<V>, from: string, visit: (key: string, val: V) =
   return true;
 }
 
-/** Entries whose key starts with `prefix`, in key order. */
+/** Entries whose key starts with `prefix`, in key order, appended to `out`. */
 export function treePrefix<V>(tree: Tree<V>, prefix: string, out: V[]): V[] {
-  treeScan(tree, prefix, (k, v) => {
-    if (!k.startsWith(prefix)) return false;
-    out.push(v);
-    return true;
-  });
+  prefixNode(tree.root, prefix, out, true);
   return out;
+}
+
+// Specialised loops rather than treeScan + callback: queries are the hot read path, and a
+// callback shared by many call sites is not inlined. Only the first node on each level needs a
+// binary search (`seek`); every later one starts at its beginning.
+function prefixNode<V>(node: Node<V>, prefix: string, out: V[], seek: boolean): boolean {
+  if (node.leaf) {
+    const { keys, vals } = node;
+    const n = keys.length;
+    let i = seek ? lowerIndex(keys, prefix) : 0;
+    // Keys with the prefix are contiguous: when the leaf's last key has it, all from i do.
+    if (i < n && keys[n - 1].startsWith(prefix)) {
+      for (; i < n; i++) out.push(vals[i]);
+      return true;
+    }
+    for (; i < n; i++) {
+      if (!keys[i].startsWith(prefix)) return false;
+      out.push(vals[i]);
+    }
+    return true;
+  }
+  const children = node.children;
+  const start = seek ? childIndex(node.keys, prefix) : 0;
+  for (let i = start; i < children.length; i++) {
+    if (!prefixNode(children[i], prefix, out, seek && i === start)) return false;
+  }
+  return true;
+}
+
+/** Every entry with key >= `from`, in key order, appended to `out`. */
+export function treeFrom<V>(tree: Tree<V>, from: string, out: V[]): V[] {
+  fromNode(tree.root, from, out, true);
+  return out;
+}
+
+function fromNode<V>(node: Node<V>, from: string, out: V[], seek: boolean): void {
+  if (node.leaf) {
+    const vals = node.vals;
+    for (let i = seek ? lowerIndex(node.keys, from) : 0; i < vals.length; i++) out.push(vals[i]);
+    return;
+  }
+  const children = node.children;
+  const start = seek ? childIndex(node.keys, from) : 0;
+  for (let i = start; i < children.length; i++) fromNode(children[i], from, out, seek && i === start);
 }
 
 /** The smallest key in the tree, or undefined. */

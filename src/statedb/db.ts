@@ -5,9 +5,10 @@
  * locked tables and swaps the root once on commit. Revisions come from one counter, so every
  * change has a unique revision and a table's changes are ordered by it.
  */
-import { treeScan, validateTree } from './btree.js';
+import { TreeBuilder, treeScan, validateTree } from './btree.js';
 import { ChangeIteratorImpl } from './changes.js';
 import { StateDBError } from './errors.js';
+import { encodeRevision } from './keys.js';
 import { Snapshot, type Root } from './snapshot.js';
 import { type Entry, TableImpl, type TableState } from './table.js';
 import { type TxnHost, type TxnTable, WriteTxnImpl } from './txn.js';
@@ -32,6 +33,11 @@ export interface StateDBOptions {
   onError?: (err: unknown) => void;
   /** Check tree and index invariants after every commit. Default: `KLOOP_VALIDATE=1`. */
   validate?: boolean;
+  /**
+   * Deep-freeze every inserted object, so code that mutates a stored object throws instead of
+   * silently corrupting snapshots and indexes. Default: the same as `validate` (tests on).
+   */
+  freeze?: boolean;
 }
 
 /**
@@ -77,6 +83,7 @@ export class StateDB {
       locks: this.locks,
       resolve: (t) => this.resolve(t),
       reportError: (err) => this.onError(err),
+      freeze: options.freeze ?? this.validate,
       nextRevision: () => ++this.counter,
       publish: (tables, changed) => this.publish(tables, changed),
     };
@@ -162,7 +169,7 @@ export class StateDB {
    * Opens a write transaction to commit or abort by hand (Go: `db.WriteTxn(tables...)`).
    * It must close before the current task yields (no `await` in between).
    */
-  begin(tables: readonly Table<unknown>[] | Table<unknown>): WriteTxnImpl {
+  begin(tables: readonly Table<unknown>[] | Table<unknown>): WriteTxn {
     const list = Array.isArray(tables) ? (tables as readonly Table<unknown>[]) : [tables as Table<unknown>];
     return new WriteTxnImpl(this.host, list);
   }
@@ -210,6 +217,19 @@ export class StateDB {
   }
 
   private changesOf<T>(table: TableImpl<T>, options: ChangesOptions | undefined): ChangeIterator<T> {
+    if (!table.trackRevisions) {
+      // First iterator of this table: build the revision index once, then keep it up to date.
+      table.trackRevisions = true;
+      const state = this.rootRef.tables[table.id] as TableState<T>;
+      const revs = new TreeBuilder(state.revs, {});
+      treeScan(state.trees[0], '', (_k, e) => {
+        revs.set(encodeRevision(e.r), e);
+        return true;
+      });
+      const tables = this.rootRef.tables.slice();
+      tables[table.id] = { ...state, revs: revs.freeze() } as TableState<unknown>;
+      this.rootRef = { revision: this.rootRef.revision, tables };
+    }
     return new ChangeIteratorImpl(this.host, table, options);
   }
 
@@ -253,7 +273,7 @@ function validateTable<T>(t: TableImpl<T>, s: TableState<T>): void {
   validateTree(s.grave);
   validateTree(s.graveRevs);
   const primary = s.trees[0];
-  if (s.revs.size !== primary.size) throw new Error(`statedb ${t.name}: revision index size mismatch`);
+  if (t.trackRevisions && s.revs.size !== primary.size) throw new Error(`statedb ${t.name}: revision index size mismatch`);
   if (s.grave.size !== s.graveRevs.size) throw new Error(`statedb ${t.name}: graveyard index size mismatch`);
   const check = (i: number) => (k: string, e: Entry<T>) => {
     const want = t.treeKey(i, e.o, e.k);

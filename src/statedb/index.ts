@@ -45,3 +45,4 @@ export {
   systemClock,
 } from './reconciler.js';
 export { type ReflectorOptions, type ReflectorStats, startReflector, type TableReflector } from './reflector.js';
+export { type Describable, type ReconcilerMetrics, reconcilerMetrics, registerStateDBMetrics } from './metrics.js';

@@ -8,8 +8,9 @@
  * `done` or `error` back with a compare-and-swap on the revision it acted on, so an object changed
  * meanwhile is never marked with a stale outcome: its new revision is reconciled next.
  */
-import { StateDBError } from './errors.js';
+import type { Registry } from 'prom-client';
 import { encodeKey } from './keys.js';
+import { type ReconcilerMetrics, reconcilerMetrics } from './metrics.js';
 import type { Change, Clock, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Where an object stands with the external system. */
@@ -70,8 +71,10 @@ export interface ReconcilerOptions<T> {
   /** Largest batch handed to `updateBatch`/`deleteBatch`. Default 500. */
   batchSize?: number;
   clock?: Clock;
-  /** Stops the reconciler when aborted. */
+  /** Stops the reconciler when aborted. Operations get a signal that aborts with it. */
   signal?: AbortSignal;
+  /** Exports `kloop_statedb_reconcile_*` metrics on this prom-client registry. */
+  registry?: Registry;
 }
 
 /** Counters and health of a running reconciler, for `/debug/kloop` and metrics. */
@@ -172,10 +175,12 @@ class ReconcilerImpl<T> implements Reconciler {
   private wake: (() => void) | undefined;
   private timer: unknown;
   private stopped = false;
+  private readonly metrics: ReconcilerMetrics | undefined;
 
   constructor(options: ReconcilerOptions<T>) {
     this.o = options;
     this.name = options.name ?? options.table.name;
+    this.metrics = options.registry === undefined ? undefined : reconcilerMetrics(options.registry);
     this.clock = options.clock ?? systemClock;
     if (options.signal?.aborted) this.stopper.abort();
     options.signal?.addEventListener('abort', () => this.stopper.abort(), { once: true });
@@ -223,7 +228,8 @@ class ReconcilerImpl<T> implements Reconciler {
   private async run(): Promise<void> {
     const signal = this.stopper.signal;
     const it = this.o.table.changes({ signal });
-    const pruneEvery = this.o.pruneIntervalMs ?? 300_000;
+    // Periodic pruning needs a prune operation; without one no prune timer is ever set.
+    const pruneEvery = this.o.ops.prune === undefined ? 0 : (this.o.pruneIntervalMs ?? 300_000);
     let initialized = this.o.table.isInitialized();
     if (!initialized) {
       void this.o.table.initialized.then(() => {
@@ -259,6 +265,11 @@ class ReconcilerImpl<T> implements Reconciler {
             if (pruneEvery > 0) this.pruneDue = this.clock.now() + pruneEvery;
           }
         }
+        if (this.metrics !== undefined) {
+          const h = this.health();
+          this.metrics.pending.set({ reconciler: this.name }, h.pending);
+          this.metrics.failing.set({ reconciler: this.name }, h.failing);
+        }
         if (batchReady || signal.aborted) continue;
         if (this.hasDueWork()) continue;
         await this.sleep(pruneEvery > 0 && initialized ? this.pruneDue : undefined);
@@ -278,6 +289,19 @@ class ReconcilerImpl<T> implements Reconciler {
         this.work.set(key, { obj: c.object, rev: c.revision, deleted: true, attempt: 0, due: 0 });
       } else if (this.o.getStatus(c.object).kind === 'pending') {
         this.work.set(key, { obj: c.object, rev: c.revision, deleted: false, attempt: 0, due: 0 });
+      } else if (this.o.getStatus(c.object).kind === 'error') {
+        // Our own error write is already scheduled for a retry (same revision). An error we did
+        // not write (an earlier run of the reconciler, another writer) is retried after backoff.
+        const w = this.work.get(key);
+        if (w === undefined || w.rev !== c.revision) {
+          this.work.set(key, {
+            obj: c.object,
+            rev: c.revision,
+            deleted: false,
+            attempt: 1,
+            due: this.clock.now() + this.backoff(1),
+          });
+        }
       } else {
         // Our own status write (or a writer's done/error): nothing to push. A pending delete of
         // an earlier incarnation is moot now that the key exists again.
@@ -396,6 +420,11 @@ class ReconcilerImpl<T> implements Reconciler {
       this.counts.updates++;
       if (failed) this.counts.updateErrors++;
     }
+    this.metrics?.operations.inc({
+      reconciler: this.name,
+      op: w.deleted ? 'delete' : 'update',
+      result: failed ? 'error' : 'ok',
+    });
     const current = this.work.get(key);
     const superseded = current !== w;
     if (failed) {
@@ -420,10 +449,15 @@ class ReconcilerImpl<T> implements Reconciler {
         txn.compareAndSwap(table, w.rev, this.o.setStatus(cur.object, status));
       });
     } catch (err) {
-      // The table is locked by a writer in the same task (cannot happen across awaits) or the
-      // status setter threw: keep the work item so the next round tries again.
-      if (!(err instanceof StateDBError)) throw err;
-      if (!failed) this.work.set(key, w);
+      // The status setter threw (or the table is locked, which cannot happen across awaits):
+      // keep the work item and retry it with backoff like a failed operation.
+      this.lastError = `status of ${key}: ${err instanceof Error ? err.message : String(err)}`;
+      if (!failed) {
+        w.attempt++;
+        w.due = this.clock.now() + this.backoff(w.attempt);
+        this.work.set(key, w);
+      }
+      return;
     }
     // Our status write bumped the revision; follow it so a retry acts on the current object.
     if (failed) {
@@ -443,7 +477,9 @@ class ReconcilerImpl<T> implements Reconciler {
     try {
       await prune.call(this.o.ops, desired, signal);
       this.pruneFailing = false;
+      this.metrics?.operations.inc({ reconciler: this.name, op: 'prune', result: 'ok' });
     } catch (err) {
+      this.metrics?.operations.inc({ reconciler: this.name, op: 'prune', result: 'error' });
       this.counts.pruneErrors++;
       this.pruneFailing = true;
       this.lastError = `prune: ${err instanceof Error ? err.message : String(err)}`;

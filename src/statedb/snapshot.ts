@@ -3,7 +3,7 @@
  * cover them. A snapshot is the database root at one instant, so taking one is O(1) and it
  * never sees a later write (the trees it points to are never mutated).
  */
-import { type Tree, treeGet, treePrefix, treeScan } from './btree.js';
+import { type Tree, treeFrom, treeGet, treePrefix, treeScan } from './btree.js';
 import { StateDBError } from './errors.js';
 import { encodeGroup, encodeKey, encodeLowerBound, encodePrefix, type IndexKey } from './keys.js';
 import type { Entry, TableImpl, TableState } from './table.js';
@@ -58,11 +58,7 @@ export function runQuery<T>(trees: readonly Tree<Entry<T>>[], q: ResolvedQuery, 
       return treePrefix(tree, q.key, out);
     case 'lower':
     case 'all':
-      treeScan(tree, q.key, (_k, v) => {
-        out.push(v);
-        return true;
-      });
-      return out;
+      return treeFrom(tree, q.key, out);
   }
 }
 

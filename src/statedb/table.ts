@@ -23,7 +23,10 @@ export interface Entry<T> {
 export interface TableState<T> {
   /** trees[0] is the primary index, then the secondary indexes in declaration order. */
   readonly trees: readonly Tree<Entry<T>>[];
-  /** Live objects by revision, for change iterators. */
+  /**
+   * Live objects by revision, for change iterators. Maintained only once the table has had a
+   * change iterator (`TableImpl.trackRevisions`): it costs a third of a write otherwise.
+   */
   readonly revs: Tree<Entry<T>>;
   /** Deleted objects by primary key, kept while a delete tracker has not seen them. */
   readonly grave: Tree<Entry<T>>;
@@ -64,6 +67,8 @@ export class TableImpl<T> implements Table<T> {
   readonly equals: ((a: T, b: T) => boolean) | undefined;
   readonly watches: TableWatches;
   readonly trackers = new Set<DeleteTracker>();
+  /** Set by the first `changes()`: from then on every state keeps the revision index. */
+  trackRevisions = false;
   readonly host: TableHost;
   /** @internal identity of the owning database, checked on every use. */
   readonly owner: object;

@@ -8,6 +8,7 @@
  * microtask queued at `begin` finds such a transaction still open, aborts it and poisons it
  * (`KLOOP_STATEDB_TXN_ASYNC`), because the tables would stay locked for an unknown time.
  */
+import { deepFreeze } from '../core/equal.js';
 import { TreeBuilder, treeScan } from './btree.js';
 import { StateDBError } from './errors.js';
 import { encodeKey, encodeRevision, type IndexKey } from './keys.js';
@@ -18,6 +19,8 @@ import type { CompareResult, ReadTxn, Table, WriteTxn } from './types.js';
 /** What a write transaction needs from its database. */
 export interface TxnHost extends SnapshotHost {
   readonly locks: Map<number, WriteTxnImpl>;
+  /** Deep-freeze inserted objects (a debug aid, see `StateDBOptions.freeze`). */
+  readonly freeze: boolean;
   nextRevision(): number;
   /** Swaps in the new table states (one atomic root change) and fires the watches. */
   publish(tables: readonly TableState<unknown>[], changed: readonly TxnTable<unknown>[]): void;
@@ -31,6 +34,8 @@ export class TxnTable<T> {
   readonly grave: TreeBuilder<Entry<T>>;
   readonly graveRevs: TreeBuilder<Entry<T>>;
   revision: number;
+  /** Whether this transaction maintains the revision index (see `TableImpl.trackRevisions`). */
+  readonly revsOn: boolean;
   /** (old, new) entry pairs in write order, for firing watches after commit. */
   readonly log: Array<Entry<T> | undefined> = [];
   graveyardChanged = false;
@@ -42,9 +47,17 @@ export class TxnTable<T> {
     this.grave = new TreeBuilder(s.grave, owner);
     this.graveRevs = new TreeBuilder(s.graveRevs, owner);
     this.revision = s.revision;
+    this.revsOn = t.trackRevisions;
   }
 
   freeze(): TableState<T> {
+    if (!this.revsOn && this.t.trackRevisions) {
+      // A change iterator appeared while this transaction was open: build the index it needs.
+      treeScan(this.trees[0], '', (_k, e) => {
+        this.revs.set(encodeRevision(e.r), e);
+        return true;
+      });
+    }
     return {
       trees: this.trees.map((b) => b.freeze()),
       revs: this.revs.freeze(),
@@ -169,6 +182,7 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
       }
     }
     const rev = this.db.nextRevision();
+    if (this.db.freeze) deepFreeze(obj);
     const entry: Entry<T> = { o: obj, r: rev, k: pk };
     for (let i = 1; i < n; i++) {
       const ok = oldKeys[i];
@@ -177,8 +191,9 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
       if (nk !== undefined) tt.trees[i].set(nk, entry);
     }
     tt.trees[0].set(pk, entry);
-    if (old !== undefined) tt.revs.delete(encodeRevision(old.r));
-    else if (tt.grave.size > 0) {
+    if (old !== undefined) {
+      if (tt.revsOn) tt.revs.delete(encodeRevision(old.r));
+    } else if (tt.grave.size > 0) {
       // Re-created after a delete: iterators will see it as a change of the live object, so
       // each key shows at most once per batch (cilium/statedb does the same).
       const dead = tt.grave.get(pk);
@@ -188,7 +203,7 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
         tt.graveyardChanged = true;
       }
     }
-    tt.revs.set(encodeRevision(rev), entry);
+    if (tt.revsOn) tt.revs.set(encodeRevision(rev), entry);
     tt.revision = rev;
     tt.log.push(old, entry);
     return old?.o;
@@ -214,7 +229,7 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
       if (k !== undefined) tt.trees[i].delete(k);
     }
     tt.trees[0].delete(pk);
-    tt.revs.delete(encodeRevision(old.r));
+    if (tt.revsOn) tt.revs.delete(encodeRevision(old.r));
     const rev = this.db.nextRevision();
     if (t.trackers.size > 0) {
       // Keep the object for the change iterators that have not seen its deletion yet.

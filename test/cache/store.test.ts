@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Store, StringInterner, byOwnerUid } from '../../src/cache/index.js';
+import { Store, byOwnerUid } from '../../src/cache/index.js';
 import type { KubeObject } from '../../src/core/index.js';
 
 function obj(ns: string | undefined, name: string, labels: Record<string, string> = {}, owners: string[] = [], rv = '1'): KubeObject {
@@ -84,15 +84,5 @@ describe('Store', () => {
         assert.deepEqual(sorted(s.list({ labelSelector: 'app=web' })), sorted([...model.values()].filter((v) => v.metadata.labels?.app === 'web')));
       }),
     );
-  });
-});
-
-describe('StringInterner', () => {
-  it('returns one instance per value and stays bounded', () => {
-    const i = new StringInterner(3);
-    const a = i.intern(['de', 'fault'].join(''));
-    assert.equal(i.intern('default'), a);
-    for (const s of ['x', 'y', 'z', 'w']) i.intern(s);
-    assert.ok(i.size <= 3);
   });
 });

@@ -114,5 +114,47 @@ test('a service selector change recomputes only the pods it selects before or af
   // every derive over services whose input changed.
   assert.equal(calls.get('bySelects'), 10);
   assert.equal(calls.get('byLabel'), 1);
+  // And nothing else: each derive over services runs once, for the changed service alone.
+  assert.deepEqual(Object.fromEntries(calls), {
+    byKey: 1,
+    byKeys: 1,
+    byNamespace: 1,
+    byLabel: 1,
+    byLabelText: 1,
+    byIndex: 1,
+    bySelects: 10,
+  });
+  registry.close();
+});
+
+test('an index value change recomputes only the outputs that fetched the old or the new value', () => {
+  const { registry, pods, calls } = build();
+  calls.clear();
+  // ns2/s3-p4 moves onto the node ns0/s0's byIndex fetch watches, then onto ns1/s1's. Every
+  // change also reaches the fetches that hold the pod anyway: ns2/s3's selector and ns2/s0's
+  // namespace+where (an output may read any field of what it fetched).
+  const holders = { byLabel: 1, byNamespace: 1 };
+  pods.set(pod('ns2', 's3-p4', { app: 's3', rev: '4' }, 'node-of-ns0-s0'));
+  registry.flush();
+  assert.deepEqual(Object.fromEntries(calls), { ...holders, bySelects: 1, byIndex: 1 });
+  calls.clear();
+  pods.set(pod('ns2', 's3-p4', { app: 's3', rev: '4' }, 'node-of-ns1-s1'));
+  registry.flush();
+  assert.deepEqual(Object.fromEntries(calls), { ...holders, bySelects: 1, byIndex: 2 }, 'the old value (ns0/s0) and the new (ns1/s1)');
+  calls.clear();
+  pods.delete('ns2/s3-p4');
+  registry.flush();
+  // Gone: ns1/s1's index fetch and the holders; the pod's own bySelects output just goes.
+  assert.deepEqual(Object.fromEntries(calls), { ...holders, byIndex: 1 });
+  registry.close();
+});
+
+test('a change matched only through keys recomputes only the outputs that listed the key', () => {
+  const { registry, pods, calls } = build();
+  calls.clear();
+  pods.set(pod('ns9', 's9-p2', { app: 's9', rev: '2', extra: 'z' }, 'node2'));
+  registry.flush();
+  // ns9/s9's keys list it; ns9/s9's selector and ns9/s0's namespace+where hold it.
+  assert.deepEqual(Object.fromEntries(calls), { byKeys: 1, byLabel: 1, byNamespace: 1, bySelects: 1 });
   registry.close();
 });

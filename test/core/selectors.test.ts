@@ -167,7 +167,8 @@ describe('parseLabelSelector: property', () => {
     fc.tuple(key, fc.constantFrom('in', 'notin'), fc.array(fc.constantFrom('v', 'v1', 'a.b-c_d'), { minLength: 1, maxLength: 3 })).map(([k, op, vs]) => `${k} ${op} (${vs.join(',')})`),
     key,
     key.map((k) => `!${k}`),
-    fc.tuple(key, fc.constantFrom('>', '<'), num).map(([k, op, n]) => `${k}${op}${n}`),
+    // Gt/Lt values are label values too, so Kubernetes takes no sign (`a>-1` is rejected).
+    fc.tuple(key, fc.constantFrom('>', '<'), fc.integer({ min: 0, max: 5 }).map(String)).map(([k, op, n]) => `${k}${op}${n}`),
   );
   const labels = fc.dictionary(key, fc.oneof(value, num), { maxKeys: 4 });
   it('toString round-trips and matches like the original', () => {
@@ -180,5 +181,26 @@ describe('parseLabelSelector: property', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+// Differences from apimachinery's labels.Parse found in review, each named after what broke.
+describe('parseLabelSelector: as apimachinery parses values', () => {
+  it("'in' and 'notin' are plain values after an operator and inside a set", () => {
+    assert.equal(parseLabelSelector('env=in').matches({ env: 'in' }), true);
+    assert.equal(parseLabelSelector('env!=notin').matches({ env: 'notin' }), false);
+    assert.equal(parseLabelSelector('env in (in,notin)').matches({ env: 'notin' }), true);
+    assert.equal(parseLabelSelector('env in (in,notin)').toString(), 'env in (in,notin)');
+  });
+  it('Gt and Lt values must be valid label values too: no sign', () => {
+    for (const text of ['n>+5', 'n>-5', 'n<-1', 'n>99999999999999999999']) {
+      assert.throws(() => parseLabelSelector(text), { code: 'KLOOP_INVALID_SELECTOR' }, text);
+    }
+  });
+  it('Gt and Lt compare 64-bit integers exactly and ignore values that do not parse as one', () => {
+    assert.equal(parseLabelSelector('n>9007199254740992').matches({ n: '9007199254740993' }), true);
+    assert.equal(parseLabelSelector('n<9007199254740993').matches({ n: '9007199254740992' }), true);
+    assert.equal(parseLabelSelector('n>1').matches({ n: '99999999999999999999' }), false);
+    assert.equal(parseLabelSelector('n>1').matches({ n: '007' }), true);
   });
 });

@@ -165,6 +165,27 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         assert.deepEqual(got.data, { s: '1' });
       });
 
+      it('apply --server-side with two field managers: conflict, then --force-conflicts wins', async () => {
+        await k.ok(['create', 'namespace', 'e2e-ssa']);
+        const file = join(dir, 'ssa-conflict.json');
+        const write = (value: string) =>
+          writeFile(
+            file,
+            JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned', namespace: 'e2e-ssa' }, data: { k: value } }),
+          );
+        await write('first');
+        await k.ok(['apply', '--server-side', '--field-manager', 'team-a', '-f', file]);
+        await write('second');
+        const conflict = await k.run(['apply', '--server-side', '--field-manager', 'team-b', '-f', file]);
+        assert.notEqual(conflict.code, 0);
+        assert.match(conflict.stderr, /conflict/i);
+        assert.match(conflict.stderr, /team-a/);
+        await k.ok(['apply', '--server-side', '--field-manager', 'team-b', '--force-conflicts', '-f', file]);
+        const got = JSON.parse(await k.ok(['-n', 'e2e-ssa', 'get', 'cm', 'owned', '-o', 'json', '--show-managed-fields']));
+        assert.equal(got.data.k, 'second');
+        assert.ok(got.metadata.managedFields.some((m: { manager: string }) => m.manager === 'team-b'));
+      });
+
       it('patch with each --type, label, annotate, replace', async () => {
         await k.ok(['create', 'namespace', 'e2e-patch']);
         await k.ok(['-n', 'e2e-patch', 'create', 'configmap', 'p', '--from-literal=a=1']);

@@ -175,10 +175,82 @@ describe('apiserver list and watch over HTTP', () => {
     assert.deepEqual(await plain.take(0), [], 'no bookmarks unless asked');
   });
 
-  it('refuses sendInitialEvents with a 422 so clients fall back to list+watch', async () => {
-    const res = await api.get<Status>(
-      '/api/v1/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true',
+  it('streams a list (sendInitialEvents) then watches, with no gap and no duplicate under concurrent writes', async () => {
+    await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stream' } });
+    const base = '/api/v1/namespaces/stream/configmaps';
+    for (let i = 0; i < 40; i++) await api.post(base, configMap(`s-${String(i).padStart(2, '0')}`, { v: '0' }));
+    let writing = true;
+    const writer = (async () => {
+      let i = 0;
+      while (writing) {
+        const n = `s-${String(i % 40).padStart(2, '0')}`;
+        if (i % 7 === 3) await api.delete(`${base}/${n}`);
+        else if (i % 7 === 5) await api.post(base, configMap(n, { v: String(i) }));
+        else await api.patch(`${base}/${n}`, { data: { v: String(i) } });
+        i++;
+      }
+    })();
+    const w = await WatchStream.open(
+      server,
+      `${base}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
     );
-    assert.equal(res.status, 422);
+    const model = new Map<string, string>();
+    let ended = false;
+    let lastRv = 0;
+    const deadline = Date.now() + 10_000;
+    let afterEnd = 0;
+    while (Date.now() < deadline && afterEnd < 30) {
+      for (const e of await w.take(1, 2000)) {
+        const name = e.object.metadata.name ?? '';
+        const rv = Number(e.object.metadata.resourceVersion);
+        if (e.type === 'BOOKMARK') {
+          if (e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true') {
+            assert.ok(e.object.metadata.annotations['kubernetes.io/initial-events-list-blueprint']);
+            ended = true;
+            lastRv = rv;
+          }
+          continue;
+        }
+        if (!ended) {
+          assert.equal(e.type, 'ADDED');
+          assert.ok(!model.has(name), `duplicate initial event for ${name}`);
+        } else {
+          assert.ok(rv > lastRv, 'events after the initial state are newer, in order');
+          lastRv = rv;
+          afterEnd++;
+        }
+        if (e.type === 'DELETED') model.delete(name);
+        else model.set(name, String(e.object.metadata.resourceVersion));
+      }
+    }
+    writing = false;
+    await writer;
+    assert.ok(ended, 'the initial-events-end bookmark arrived');
+    // Drain what the last writes produced, then compare with the server's state.
+    const final = await api.get<KubeList>(base);
+    const want = new Map(final.body.items.map((i) => [i.metadata.name ?? '', String(i.metadata.resourceVersion)]));
+    const drainUntil = Date.now() + 5000;
+    while (Date.now() < drainUntil && lastRv < Number(final.body.metadata.resourceVersion)) {
+      const events = await w.take(1, 500);
+      if (events.length === 0 && lastRv >= Number(final.body.metadata.resourceVersion)) break;
+      for (const e of events) {
+        if (e.type === 'BOOKMARK') continue;
+        lastRv = Number(e.object.metadata.resourceVersion);
+        if (e.type === 'DELETED') model.delete(e.object.metadata.name ?? '');
+        else model.set(e.object.metadata.name ?? '', String(e.object.metadata.resourceVersion));
+      }
+    }
+    w.close();
+    assert.deepEqual(new Map([...model].sort()), new Map([...want].sort()));
+  });
+
+  it('checks streaming list options: 422 on a list, without NotOlderThan, without bookmarks', async () => {
+    const list = await api.get<Status>('/api/v1/configmaps?sendInitialEvents=true&resourceVersionMatch=NotOlderThan');
+    assert.equal(list.status, 422);
+    const noMatch = await api.get<Status>('/api/v1/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true');
+    assert.equal(noMatch.status, 422);
+    const noBookmarks = await api.get<Status>('/api/v1/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan');
+    assert.equal(noBookmarks.status, 422);
+    assert.match(String(noBookmarks.body.message), /allowWatchBookmarks/);
   });
 });

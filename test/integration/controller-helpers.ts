@@ -41,6 +41,8 @@ export async function startRecordingCluster(): Promise<RecordingCluster> {
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          // Watches answer headers long before their first event: pass them on at once.
+          res.flushHeaders();
           up.pipe(res);
           // A watch the server drops mid-stream must drop here too, or the client hangs silent.
           up.on('close', () => {

@@ -189,3 +189,17 @@ test('no graveyard is kept when no iterator is open', () => {
   db.write([t], (txn) => txn.insert(t, { id: 'b', v: 1 }));
   assert.equal(db.describe().tables[0].graveyard, 0);
 });
+
+test('an iterator created while a write transaction is open sees that transaction', async () => {
+  const { db, t } = rows();
+  db.write([t], (txn) => txn.insert(t, { id: 'before', v: 0 }));
+  let it: ReturnType<typeof t.changes> | undefined;
+  db.write([t], (txn) => {
+    txn.insert(t, { id: 'during', v: 1 });
+    it = t.changes(); // the revision index is built now, and again for this transaction's commit
+    txn.insert(t, { id: 'after', v: 2 });
+  });
+  const first = await it!.next();
+  assert.deepEqual(first.value?.map((c) => c.object.id).sort(), ['after', 'before', 'during']);
+  it!.close();
+});

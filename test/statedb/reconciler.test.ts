@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { Registry } from 'prom-client';
 import {
   pendingStatus,
   type ReconcileStatus,
+  registerStateDBMetrics,
   type Reconciler,
   StateDB,
   startReconciler,
@@ -105,12 +107,15 @@ test('the reconciler converges under injected failures', async () => {
 test('failures are marked on the object and retried with backoff', async () => {
   const { db, routes } = setup();
   const clock = new FakeClock();
+  const registry = new Registry();
+  registerStateDBMetrics(db, registry);
   let fail = true;
   const calls: number[] = [];
   const r = startReconciler({
     db,
     table: routes,
     clock,
+    registry,
     retry: { minMs: 100, maxMs: 1000 },
     pruneIntervalMs: 0,
     ...statusAccess,
@@ -138,6 +143,10 @@ test('failures are marked on the object and retried with backoff', async () => {
   await until(() => db.read().get(routes, 'p')?.status.kind === 'done', clock, 50);
   assert.equal(r.health().level, 'ok');
   assert.ok(r.health().counts.retries >= 3);
+  const text = await registry.metrics();
+  assert.match(text, /kloop_statedb_reconcile_operations_total\{reconciler="routes",op="update",result="error"\} [3-9]/);
+  assert.match(text, /kloop_statedb_reconcile_operations_total\{reconciler="routes",op="update",result="ok"\} 1/);
+  assert.match(text, /kloop_statedb_table_objects\{table="routes"\} 1/);
   await r.stop();
 });
 
@@ -224,5 +233,65 @@ test('batch operations report failures by position', async () => {
   assert.equal(r.health().counts.updateErrors, 1);
   db.write([routes], (txn) => txn.deleteAll(routes));
   await until(() => external.size === 0 && r.health().pending === 0, clock);
+  await r.stop();
+});
+
+test('without a prune operation no timer is armed and the loop sleeps', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  let armed = 0;
+  const counting = {
+    now: () => clock.now(),
+    setTimeout: (fn: () => void, ms: number) => {
+      armed++;
+      return clock.setTimeout(fn, ms);
+    },
+    clearTimeout: (h: unknown) => clock.clearTimeout(h),
+  };
+  let statusCalls = 0;
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock: counting,
+    getStatus: (o) => o.status,
+    setStatus: (o, status) => {
+      // The first status write fails: it is retried with backoff like a failed operation.
+      if (statusCalls++ === 0) throw new Error('setter failed');
+      return { ...o, status };
+    },
+    ops: { update: () => {}, delete: () => {} },
+  });
+  db.write([routes], (txn) => txn.insert(routes, { prefix: 'a', via: 'x', status: pendingStatus() }));
+  await until(() => db.read().get(routes, 'a')?.status.kind === 'done', clock, 100);
+  const before = armed;
+  for (let i = 0; i < 50; i++) await tick();
+  assert.equal(armed, before, 'idle: no timer re-armed');
+  assert.equal(clock.pending(), 0);
+  await r.stop();
+});
+
+test('objects left in error by an earlier run are retried', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  const external = new Map<string, string>();
+  db.write([routes], (txn) =>
+    txn.insert(routes, { prefix: 'old', via: 'x', status: { kind: 'error', error: 'earlier run', updatedAt: 0 } }),
+  );
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    retry: { minMs: 50 },
+    ...statusAccess,
+    ops: {
+      update: (o) => {
+        external.set(o.prefix, o.via);
+      },
+      delete: () => {},
+    },
+  });
+  await until(() => db.read().get(routes, 'old')?.status.kind === 'done', clock, 25);
+  assert.equal(external.get('old'), 'x');
+  assert.ok(clock.now() >= 50, 'after the backoff');
   await r.stop();
 });

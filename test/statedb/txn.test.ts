@@ -2,6 +2,8 @@
 // initializers and the inspection views.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import fc from 'fast-check';
 import { StateDB, StateDBError } from '../../src/statedb/index.js';
 
 interface Svc {
@@ -195,4 +197,53 @@ test('modify merges with the old object; compare-and-swap checks the revision', 
     assert.equal(missing.ok, false);
   });
   assert.equal(db.read().get(svcs, 'web')?.port, 90);
+});
+
+test('with validation on, stored objects are frozen so mutation throws', () => {
+  const db = new StateDB({ validate: true });
+  const t = db.table<{ id: string; tags: string[] }>('frozen', { primary: (o) => o.id });
+  db.write([t], (txn) => txn.insert(t, { id: 'a', tags: ['x'] }));
+  const got = db.read().get(t, 'a')!;
+  assert.throws(() => {
+    got.tags.push('y');
+  }, TypeError);
+  const loose = new StateDB({ validate: false });
+  const u = loose.table<{ id: string }>('loose', { primary: (o) => o.id });
+  const obj = { id: 'a' };
+  loose.write([u], (txn) => txn.insert(u, obj));
+  assert.equal(Object.isFrozen(obj), false, 'production mode does not pay for freezing');
+});
+
+test('every snapshot sees both tables of a multi-table commit or neither, across interleavings', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.nat(3), { minLength: 1, maxLength: 20 }), fc.nat(3), async (waits, readerPace) => {
+      const { db, svcs, backends } = setup();
+      let stop = false;
+      const reader = (async () => {
+        let snapshots = 0;
+        while (!stop) {
+          const snap = db.read();
+          const s = snap.get(svcs, 'web');
+          const b = snap.get(backends, 'b');
+          assert.equal(s?.port, b === undefined ? undefined : Number(b.svc), 'torn read across tables');
+          snapshots++;
+          for (let i = 0; i < readerPace; i++) await tick();
+          if (readerPace === 0) await tick();
+        }
+        return snapshots;
+      })();
+      let n = 0;
+      for (const w of waits) {
+        n++;
+        db.write([svcs, backends], (txn) => {
+          txn.insert(svcs, { name: 'web', port: n });
+          txn.insert(backends, { id: 'b', svc: String(n) });
+        });
+        for (let i = 0; i < w; i++) await tick();
+      }
+      stop = true;
+      assert.ok((await reader) > 0);
+    }),
+    { numRuns: 40 },
+  );
 });
