@@ -95,7 +95,10 @@ async function clientNode(): Promise<ChildResult> {
   const informer = k8s.makeInformer(kc, '/api/v1/configmaps', () => api.listConfigMapForAllNamespaces());
   const counter = eventCounter();
   informer.on('update', () => counter.hit());
-  informer.on('error', (err: unknown) => console.error('client-node informer error', err));
+  let stopping = false;
+  informer.on('error', (err: unknown) => {
+    if (!stopping) console.error('client-node informer error', err);
+  });
   await informer.start();
   const syncMs = performance.now() - start;
   const objects = informer.list().length;
@@ -103,7 +106,8 @@ async function clientNode(): Promise<ChildResult> {
   await go();
   const eventsPerSec = await counter.done;
   const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
-  await informer.stop();
+  stopping = true;
+  await informer.stop().catch(() => {});
   return result;
 }
 

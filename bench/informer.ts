@@ -142,13 +142,47 @@ async function startFront(target: string, events: Buffer) {
       res.end('ok');
       return;
     }
-    if (/[?&]watch=(true|1)/.test(url) && !url.includes('sendInitialEvents')) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      res.flushHeaders();
+    const hold = () => {
       res.on('error', () => {});
       if (armed) feed(res);
       else held.add(res);
       res.on('close', () => held.delete(res));
+    };
+    if (/[?&]watch=(true|1)/.test(url) && !url.includes('sendInitialEvents')) {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      res.flushHeaders();
+      hold();
+      return;
+    }
+    if (url.includes('sendInitialEvents')) {
+      // A streaming list: pass the emulator's initial events through up to the
+      // initial-events-end bookmark, then cut the emulator off and feed the replay events.
+      const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        if (r.statusCode !== 200) {
+          r.pipe(res);
+          return;
+        }
+        let tail = '';
+        r.setEncoding('utf8');
+        r.on('data', (text: string) => {
+          const all = tail + text;
+          const end = all.indexOf('k8s.io/initial-events-end');
+          if (end === -1) {
+            const cut = all.lastIndexOf('\n') + 1;
+            if (cut > 0) res.write(all.slice(0, cut));
+            tail = all.slice(cut);
+            return;
+          }
+          const nl = all.indexOf('\n', end);
+          res.write(all.slice(0, nl + 1));
+          r.destroy();
+          hold();
+        });
+      });
+      out.on('error', () => {});
+      res.on('close', () => out.destroy());
+      req.pipe(out);
       return;
     }
     const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers }, (r) => {

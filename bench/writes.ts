@@ -173,7 +173,8 @@ async function startKloop(url: string, scenario: 'mirror' | 'website'): Promise<
   return { stop: () => mgr.stop() };
 }
 
-const debug = process.env.KLOOP_BENCH_DEBUG ? (msg: string) => console.error(`[writes] ${msg}`) : () => {};
+const t0 = Date.now();
+const debug = process.env.KLOOP_BENCH_DEBUG ? (msg: string) => console.error(`[writes +${Date.now() - t0} ms] ${msg}`) : () => {};
 
 async function scenarioRun(scenario: 'mirror' | 'website', controller: 'kloop' | 'client-node', o: Options): Promise<WritesResult> {
   debug(`${scenario} ${controller}: setup`);
@@ -260,10 +261,13 @@ async function scenarioRun(scenario: 'mirror' | 'website', controller: 'kloop' |
       seconds,
     };
   } finally {
+    debug(`${scenario} ${controller}: stopping`);
     await contender?.stop();
+    debug(`${scenario} ${controller}: contender stopped`);
     driver.close();
     await proxy.stop();
     await server.stop();
+    debug(`${scenario} ${controller}: stopped`);
   }
 }
 

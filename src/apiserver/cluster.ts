@@ -20,7 +20,15 @@ import {
   prepareCrdCreate,
   prepareCrdUpdate,
 } from './crds.js';
-import { alreadyExists, conflict, notFound } from './errors.js';
+import { pruneAndDefault } from './cr-schema.js';
+import { alreadyExists, badRequest, conflict, notFound } from './errors.js';
+import {
+  FOREGROUND_FINALIZER,
+  GarbageCollector,
+  ORPHAN_FINALIZER,
+  type PropagationPolicy,
+  validateOwnerReferences,
+} from './gc.js';
 import type { FaultSet } from './faults.js';
 import { afterNamespacedCommit, checkNamespaceWritable } from './namespaces.js';
 import type { ServedType, ServedTypes } from './resources.js';
@@ -34,7 +42,12 @@ import type { WatchHub } from './watch-hub.js';
 export interface WriteResult {
   code: number;
   body: StoredObject | KubeObject | Record<string, unknown>;
+  /** `Warning` header texts (fieldValidation=Warn). */
+  warnings?: string[];
 }
+
+/** `fieldValidation` of a write: what to do about fields the schema does not know. */
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 /** Options shared by write operations. */
 export interface WriteOptions {
@@ -45,6 +58,20 @@ export interface WriteOptions {
    * Undefined for server-side apply (the SSA engine already wrote managedFields) and internal writes.
    */
   manager?: string;
+  /** Unknown fields of custom resources: refuse (Strict), warn (Warn, default) or drop silently. */
+  fieldValidation?: FieldValidation;
+}
+
+/** Prunes and defaults a custom resource; applies the fieldValidation directive to what was pruned. */
+function validateFields(served: ServedType, obj: KubeObject, options: WriteOptions): string[] | undefined {
+  if (!served.custom) return undefined;
+  const unknown = pruneAndDefault(obj, served);
+  if (unknown.length === 0) return undefined;
+  const texts = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+  if (options.fieldValidation === 'Strict') {
+    throw badRequest(`strict decoding error: ${texts.join(', ')}`);
+  }
+  return options.fieldValidation === 'Ignore' ? undefined : texts;
 }
 
 /** Preconditions of DELETE (`DeleteOptions.preconditions`). */
@@ -108,6 +135,8 @@ export class Cluster {
   private readonly pending = new Map<string, () => void>();
   private pendingScheduled = false;
   private stopped = false;
+  /** The garbage collector (owner references). */
+  readonly gc: GarbageCollector;
 
   constructor(
     readonly storage: Storage,
@@ -115,7 +144,9 @@ export class Cluster {
     readonly hub: WatchHub,
     readonly faults: FaultSet,
     readonly random: () => number,
-  ) {}
+  ) {
+    this.gc = new GarbageCollector(this);
+  }
 
   /** The store of a served type. */
   store(served: ServedType): ResourceStore {
@@ -135,6 +166,8 @@ export class Cluster {
       meta.name = generateName(meta.generateName, this.random);
     }
     validateName(obj, served);
+    validateOwnerReferences(obj, served);
+    const warnings = validateFields(served, obj, options);
     prepareCreate(obj, served, this.random);
     if (isCrdType(served)) prepareCrdCreate(obj, served);
     if (options.manager !== undefined) {
@@ -145,10 +178,11 @@ export class Cluster {
     const key = objectKey(ns, String(obj.metadata.name));
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
-    if (options.dryRun) return { code: 201, body: obj };
+    const extra = warnings ? { warnings } : {};
+    if (options.dryRun) return { code: 201, body: obj, ...extra };
     const event = store.put(key, obj);
     this.afterCommit(served, event);
-    return { code: 201, body: event.object };
+    return { code: 201, body: event.object, ...extra };
   }
 
   /** Gets the stored object or throws 404. */
@@ -174,16 +208,19 @@ export class Cluster {
       throw conflict(refOf(served), name);
     }
     checkPrecondition(incoming, current.object, served);
+    const warnings = validateFields(served, incoming, options);
     // A write that sets managedFields itself (e.g. to reset them) keeps what it sent.
     const ownFields =
       incoming.metadata.managedFields !== undefined &&
       !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
     const next = prepareUpdate(incoming, current.object, served, subresource);
+    validateOwnerReferences(next, served);
     if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
     if (options.manager !== undefined && !ownFields) {
       next.metadata.managedFields = recordManagedFields(served, current.object, next, options.manager, subresource);
     }
-    return this.commitUpdate(served, current, next, options);
+    const result = this.commitUpdate(served, current, next, options);
+    return warnings ? { ...result, warnings } : result;
   }
 
   /** Stores `next` in place of `current` unless nothing changed; removes it when it finished deleting. */
@@ -207,12 +244,14 @@ export class Cluster {
   /**
    * Deletes an object: with finalizers it starts deletion (200 with the object, idempotent),
    * without it is removed (the object for custom resources, a Success Status for built-ins).
+   * `Foreground` and `Orphan` add their finalizer first; the garbage collector finishes them.
    */
   delete(
     served: ServedType,
     current: StoredObject,
     preconditions: DeletePreconditions = {},
     options: WriteOptions = {},
+    policy: PropagationPolicy = 'Background',
   ): WriteResult {
     const obj = current.object;
     const name = String(obj.metadata.name);
@@ -230,9 +269,18 @@ export class Cluster {
         `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${String(obj.metadata.resourceVersion)}`,
       );
     }
-    if ((obj.metadata.finalizers ?? []).length > 0 || (isNamespace(served) && obj.metadata.deletionTimestamp === undefined)) {
+    const policyFinalizer =
+      policy === 'Foreground' ? FOREGROUND_FINALIZER : policy === 'Orphan' ? ORPHAN_FINALIZER : undefined;
+    if (
+      (obj.metadata.finalizers ?? []).length > 0 ||
+      policyFinalizer !== undefined ||
+      (isNamespace(served) && obj.metadata.deletionTimestamp === undefined)
+    ) {
       if (obj.metadata.deletionTimestamp !== undefined) return { code: 200, body: current };
       const next = startDeletion(obj);
+      if (policyFinalizer !== undefined && !(next.metadata.finalizers ?? []).includes(policyFinalizer)) {
+        next.metadata.finalizers = [...(next.metadata.finalizers ?? []), policyFinalizer];
+      }
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -284,6 +332,7 @@ export class Cluster {
   }
 
   private afterCommit(served: ServedType, event: StoredEvent): void {
+    this.gc.observe(served, event);
     if (isCrdType(served)) afterCrdCommit(this, event);
     else if (served.custom && event.type === 'DELETED') afterCustomResourceRemoved(this, served);
     afterNamespacedCommit(this, served, event);

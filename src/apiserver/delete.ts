@@ -9,6 +9,7 @@ import type { KubeObject } from '../core/index.js';
 import { isObject } from './admission.js';
 import { type DeletePreconditions, isStored } from './cluster.js';
 import { StatusError, badRequest } from './errors.js';
+import type { PropagationPolicy } from './gc.js';
 import { parseListOptions } from './list-options.js';
 import { UNDELETABLE_NAMESPACES } from './namespaces.js';
 import { listJson } from './read.js';
@@ -18,7 +19,9 @@ import { checkDryRun } from './write.js';
 
 const POLICIES = new Set(['Background', 'Foreground', 'Orphan']);
 
-async function deleteOptions(r: ResourceRequest): Promise<{ preconditions: DeletePreconditions; dryRun: boolean }> {
+async function deleteOptions(
+  r: ResourceRequest,
+): Promise<{ preconditions: DeletePreconditions; dryRun: boolean; policy: PropagationPolicy }> {
   checkDryRun(r.query);
   const raw = await r.body();
   let body: Record<string, unknown> = {};
@@ -46,12 +49,13 @@ async function deleteOptions(r: ResourceRequest): Promise<{ preconditions: Delet
   if (typeof pre.uid === 'string') preconditions.uid = pre.uid;
   if (typeof pre.resourceVersion === 'string') preconditions.resourceVersion = pre.resourceVersion;
   const dryRun = isDryRun(r.query) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
-  return { preconditions, dryRun };
+  const chosen = policy === undefined || policy === null ? 'Background' : (String(policy) as PropagationPolicy);
+  return { preconditions, dryRun, policy: chosen };
 }
 
 /** DELETE /.../{plural}/{name}. */
 export async function handleDelete(r: ResourceRequest): Promise<HandlerResult> {
-  const { preconditions, dryRun } = await deleteOptions(r);
+  const { preconditions, dryRun, policy } = await deleteOptions(r);
   const name = r.target.name ?? '';
   if (r.served.storeId === '/namespaces' && UNDELETABLE_NAMESPACES.has(name)) {
     throw new StatusError(
@@ -62,19 +66,19 @@ export async function handleDelete(r: ResourceRequest): Promise<HandlerResult> {
     );
   }
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  return r.cluster.delete(r.served, current, preconditions, { dryRun, verb: 'delete' });
+  return r.cluster.delete(r.served, current, preconditions, { dryRun, verb: 'delete' }, policy);
 }
 
 /** DELETE /.../{plural}: deletes every object the selectors match; answers the list of them. */
 export async function handleDeleteCollection(r: ResourceRequest): Promise<HandlerResult> {
   const options = parseListOptions(r.query, r.served);
-  const { dryRun } = await deleteOptions(r);
+  const { dryRun, policy } = await deleteOptions(r);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   const store = r.cluster.store(r.served);
   const deleted: KubeObject[] = [];
   for (const stored of [...store.all(namespace)]) {
     if (options.filter && !options.filter(stored.object)) continue;
-    const result = r.cluster.delete(r.served, stored, {}, { dryRun, verb: 'deletecollection' });
+    const result = r.cluster.delete(r.served, stored, {}, { dryRun, verb: 'deletecollection' }, policy);
     deleted.push(isStored(result.body) ? result.body.object : stored.object);
   }
   const items = deleted.map((object) => ({ object, json: JSON.stringify(object), rv: 0, key: '' }));

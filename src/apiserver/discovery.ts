@@ -78,7 +78,17 @@ export function apiResourceList(types: ServedTypes, group: string, version: stri
   const resources: Record<string, unknown>[] = [];
   for (const s of served) {
     resources.push(resourceEntry(s));
-    // Only the status subresource is served so far; scale comes with issue 3.
+    if (s.type.subresources.includes('scale')) {
+      resources.push({
+        name: `${s.type.plural}/scale`,
+        singularName: '',
+        namespaced: s.type.namespaced,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: SUB_VERBS,
+      });
+    }
     if (s.hasStatus) {
       resources.push({
         name: `${s.type.plural}/status`,
@@ -124,7 +134,16 @@ export function aggregatedDiscovery(types: ServedTypes, core: boolean, version: 
           };
           if (s.type.shortNames && s.type.shortNames.length > 0) entry.shortNames = s.type.shortNames;
           if (s.type.categories && s.type.categories.length > 0) entry.categories = s.type.categories;
-          if (s.hasStatus) entry.subresources = [{ subresource: 'status', responseKind: responseKind(s), verbs: SUB_VERBS }];
+          const subresources: Record<string, unknown>[] = [];
+          if (s.hasStatus) subresources.push({ subresource: 'status', responseKind: responseKind(s), verbs: SUB_VERBS });
+          if (s.type.subresources.includes('scale')) {
+            subresources.push({
+              subresource: 'scale',
+              responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+              verbs: SUB_VERBS,
+            });
+          }
+          if (subresources.length > 0) entry.subresources = subresources;
           return entry;
         }),
         freshness: 'Current',

@@ -21,11 +21,11 @@ import { isObject } from './admission.js';
 import { StatusError, badRequest, invalid, notFound, unsupportedMediaType } from './errors.js';
 import { mediaType } from './http.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
-import { isDryRun, managerOf } from './request.js';
+import { fieldValidationOf, isDryRun, managerOf } from './request.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE } from './resources.js';
 import { objectKey } from './storage.js';
 import { checkNamespace, checkTypeMeta, refOf } from './validation.js';
-import { checkDryRun } from './write.js';
+import { checkDryRun, fromStorage, toStorage } from './write.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
   try {
@@ -62,7 +62,7 @@ export async function handlePatch(r: ResourceRequest): Promise<HandlerResult> {
   const dryRun = isDryRun(r.query);
   if (type === PATCH_APPLY_YAML) return apply(r, raw, name, dryRun);
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  const doc = JSON.parse(current.json) as KubeObject;
+  const doc = fromStorage(r, JSON.parse(current.json) as KubeObject);
   let patched: unknown;
   if (type === PATCH_JSON) {
     const ops = parseJson(raw, 'patch');
@@ -102,9 +102,10 @@ function updateFromPatched(
     throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
   }
   checkNamespace(obj, r.served, r.target.namespace);
-  return r.cluster.update(r.served, current, obj, r.target.subresource, {
+  return r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
     dryRun,
     verb: 'patch',
+    fieldValidation: fieldValidationOf(r.query),
     ...(manager !== undefined ? { manager } : {}),
   });
 }
@@ -154,7 +155,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   let result: ReturnType<typeof applyServerSide>;
   try {
     result = applyServerSide({
-      live: current?.object,
+      live: current ? fromStorage(r, current.object) : undefined,
       applied: obj,
       manager,
       force: force === 'true',
@@ -175,6 +176,6 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
     throw new StatusError(applyConflictStatus(result.conflicts, details));
   }
   const object = JSON.parse(JSON.stringify(result.object)) as KubeObject;
-  if (!current) return r.cluster.create(r.served, object, { dryRun, verb: 'patch' });
+  if (!current) return r.cluster.create(r.served, toStorage(r, object), { dryRun, verb: 'patch', fieldValidation: fieldValidationOf(r.query) });
   return updateFromPatched(r, current, object, name, dryRun, undefined);
 }

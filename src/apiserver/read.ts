@@ -25,6 +25,8 @@ export function handleGet(r: ResourceRequest): HandlerResult {
     return { code: 200, json };
   }
   if (rep.kind === 'metadata') return { code: 200, json: JSON.stringify(partialMetadata(stored.object, rep.version)) };
+  const conversion = r.served.conversion;
+  if (conversion) return { code: 200, json: JSON.stringify(conversion.fromStorage(stored.object)) };
   return { code: 200, body: stored };
 }
 
@@ -50,7 +52,13 @@ export function listJson(
 ): string {
   const prefix = typePrefix(served);
   const parts: string[] = new Array(items.length);
-  for (let i = 0; i < items.length; i++) parts[i] = itemJson(served, items[i], prefix);
+  const conversion = served.conversion;
+  for (let i = 0; i < items.length; i++) {
+    if (conversion) {
+      const { apiVersion: _a, kind: _k, ...rest } = conversion.fromStorage(items[i].object);
+      parts[i] = JSON.stringify(rest);
+    } else parts[i] = itemJson(served, items[i], prefix);
+  }
   const kind = served.type.listKind;
   return `{"kind":${JSON.stringify(kind)},"apiVersion":${JSON.stringify(served.type.apiVersion)},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
 }

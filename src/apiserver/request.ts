@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster, WriteResult } from './cluster.js';
+import { badRequest } from './errors.js';
 import type { Representation } from './negotiation.js';
 import type { ServedType } from './resources.js';
 import type { ResourceTarget } from './routes.js';
@@ -47,4 +48,12 @@ export function managerOf(query: URLSearchParams, userAgent: string | undefined)
   if (explicit) return explicit;
   const prefix = (userAgent ?? '').split('/')[0].trim();
   return prefix === '' ? 'unknown' : prefix.slice(0, 128);
+}
+
+/** `fieldValidation` (default Warn); other values are a 400 on the real server. */
+export function fieldValidationOf(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw badRequest(`fieldValidation must be one of "Ignore", "Warn" or "Strict", got ${JSON.stringify(v)}`);
 }

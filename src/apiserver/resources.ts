@@ -5,6 +5,7 @@
  */
 import { BUILTIN_RESOURCE_TYPES } from '../core/index.js';
 import type { ResourceType } from '../core/index.js';
+import { type Conversion, EVENTS_V1_CONVERSION } from './events.js';
 
 /** Which changes bump `metadata.generation` (APISERVER-SPEC.md section 3). */
 export type GenerationRule = 'none' | 'spec' | 'spec-and-annotations' | 'all-but-metadata';
@@ -27,6 +28,8 @@ export interface ServedType {
   readonly fieldLabels?: Readonly<Record<string, readonly string[]>>;
   /** For custom resources, the CRD's version entry (schema, printer columns, subresources). */
   readonly crdVersion?: Readonly<Record<string, unknown>>;
+  /** Set when objects are stored in another form (events.k8s.io Events live in the core store). */
+  readonly conversion?: Conversion;
 }
 
 /** Media types of PATCH. */
@@ -80,6 +83,10 @@ const FIELD_LABELS: Record<string, Record<string, readonly string[]>> = {
 
 /** The served rules of a built-in type. */
 export function builtinServedType(type: ResourceType): ServedType {
+  if (type.group === 'events.k8s.io' && type.plural === 'events') {
+    // One store for both Event APIs; this one converts (see events.ts).
+    return { ...builtinServedType({ ...type, group: '' }), type, conversion: EVENTS_V1_CONVERSION };
+  }
   const storeId = `${type.group}/${type.plural}`;
   const served: ServedType = {
     type,
@@ -162,6 +169,14 @@ export class ServedTypes {
   /** The type at `/apis/{group}/{version}/{plural}` (or `/api/v1/...` for group ''). */
   byResource(group: string, version: string, plural: string): ServedType | undefined {
     return this.byUrl.get(`${group}/${version}/${plural}`);
+  }
+
+  /** The type of `{ apiVersion, kind }`, if served. */
+  byTypeRef(apiVersion: string, kind: string): ServedType | undefined {
+    for (const served of this.byUrl.values()) {
+      if (served.type.apiVersion === apiVersion && served.type.kind === kind) return served;
+    }
+    return undefined;
   }
 
   /** Every served type. */

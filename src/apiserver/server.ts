@@ -5,6 +5,8 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KubeObject } from '../core/index.js';
+import { isObject } from './admission.js';
 import { type Cluster, isStored } from './cluster.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
@@ -12,6 +14,7 @@ import { StatusError, methodNotAllowed, notAcceptable, toStatus, unknownPath, un
 import { mediaType, readBody, sendJsonText, sendStatus, sendText } from './http.js';
 import { handlePatch } from './patch.js';
 import { handleGet, handleList } from './read.js';
+import { handleScale } from './scale.js';
 import type { HandlerResult, ResourceRequest, ServerSettings } from './request.js';
 import type { ServedType } from './resources.js';
 import { type ResourceTarget, parsePath } from './routes.js';
@@ -212,7 +215,8 @@ async function serveResource(
     const served = cluster.types.byResource(target.group, target.version, target.plural);
     if (!served) throw unknownPath();
     if (target.namespace !== undefined && !served.type.namespaced) throw unknownPath();
-    if (target.subresource !== undefined && !(target.subresource === 'status' && served.hasStatus)) {
+    const sub = target.subresource;
+    if (sub !== undefined && !((sub === 'status' && served.hasStatus) || (sub === 'scale' && served.type.subresources.includes('scale')))) {
       throw unknownPath();
     }
     const verb = verbOf(req.method ?? 'GET', target, query);
@@ -236,7 +240,8 @@ async function serveResource(
       handleWatch(r);
       return;
     }
-    const result = await dispatch(verb, r);
+    const result =
+      target.subresource === 'scale' ? await handleScale(r, verb as 'get' | 'update' | 'patch') : await dispatch(verb, r);
     sendResult(res, result, served);
   } catch (err) {
     // Drain an unread body so the keep-alive connection stays usable.
@@ -267,11 +272,22 @@ function dispatch(verb: Verb, r: ResourceRequest): Promise<HandlerResult> | Hand
   }
 }
 
-function sendResult(res: ServerResponse, result: HandlerResult, _served: ServedType): void {
+function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType): void {
   if ('json' in result) {
     sendJsonText(res, result.code, result.json);
     return;
   }
-  const json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
+  let json: string;
+  const object = isStored(result.body) ? result.body.object : result.body;
+  if (served.conversion && object.kind !== 'Status' && isObject(object.metadata)) {
+    json = JSON.stringify(served.conversion.fromStorage(object as KubeObject));
+  } else json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
+  if (result.warnings && result.warnings.length > 0) {
+    // RFC 7234 warn-code 299 with agent "-", as the real server formats them.
+    res.setHeader(
+      'Warning',
+      result.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
+  }
   sendJsonText(res, result.code, json);
 }

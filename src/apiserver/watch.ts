@@ -59,6 +59,9 @@ export function handleWatch(r: ResourceRequest): void {
     };
   } else if (rep.kind === 'metadata') {
     render = (type, object) => eventLine(type, JSON.stringify(partialMetadata(object, rep.version)));
+  } else if (r.served.conversion) {
+    const conversion = r.served.conversion;
+    render = (type, object) => eventLine(type, JSON.stringify(conversion.fromStorage(object)));
   }
   const line = (type: string, stored: { object: KubeObject; json: string }) =>
     render ? render(type, stored.object, stored.json) : eventLine(type, stored.json);

@@ -3,10 +3,10 @@
  * fit it to the endpoint (apiVersion, kind, namespace, name) and hand it to the cluster's write
  * path, which applies the lifecycle rules and commits.
  */
-import { makeStatus } from '../core/index.js';
+import { type KubeObject, makeStatus } from '../core/index.js';
 import { badRequest, StatusError } from './errors.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
-import { isDryRun, managerOf } from './request.js';
+import { fieldValidationOf, isDryRun, managerOf } from './request.js';
 import { checkNamespace, checkTypeMeta, parseObjectBody } from './validation.js';
 
 /** Rejects `dryRun` values other than `All` (422, as the real server). */
@@ -24,16 +24,27 @@ export function checkDryRun(query: URLSearchParams): void {
   }
 }
 
+/** The stored form of a request object (only events.k8s.io Events differ). */
+export function toStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
+  return r.served.conversion ? r.served.conversion.toStorage(obj) : obj;
+}
+
+/** The request form of a stored object. */
+export function fromStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
+  return r.served.conversion ? r.served.conversion.fromStorage(obj) : obj;
+}
+
 /** POST /.../{plural}. */
 export async function handleCreate(r: ResourceRequest): Promise<HandlerResult> {
   checkDryRun(r.query);
   const obj = parseObjectBody(await r.body());
   checkTypeMeta(obj, r.served);
   checkNamespace(obj, r.served, r.target.namespace);
-  return r.cluster.create(r.served, obj, {
+  return r.cluster.create(r.served, toStorage(r, obj), {
     dryRun: isDryRun(r.query),
     verb: 'create',
     manager: managerOf(r.query, r.req.headers['user-agent']),
+    fieldValidation: fieldValidationOf(r.query),
   });
 }
 
@@ -49,9 +60,10 @@ export async function handleUpdate(r: ResourceRequest): Promise<HandlerResult> {
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  return r.cluster.update(r.served, current, obj, r.target.subresource, {
+  return r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
     dryRun: isDryRun(r.query),
     verb: 'update',
     manager: managerOf(r.query, r.req.headers['user-agent']),
+    fieldValidation: fieldValidationOf(r.query),
   });
 }

@@ -1,12 +1,16 @@
 /**
- * Kubeconfig loading the way kubectl does it, through `@kubernetes/client-node`'s `KubeConfig`,
- * so exec plugins, OIDC, tokens, token files and client certificates keep working; kloop only
- * turns its output into one TLS configuration and a header source for its own transport.
+ * Kubeconfig loading the way kubectl does it. Parsing and validation use client-node's own
+ * kubeconfig readers (`config_types`), and users that need an authenticator (exec plugins,
+ * OIDC and other auth providers) go through client-node's `KubeConfig`, loaded on first use:
+ * the full client-node package costs ~35 MB of heap, which a token or certificate user does
+ * not need to pay.
  */
-import { accessSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type Cluster, type Context, type User, newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
+import yaml from 'js-yaml';
 import { KloopError } from '../core/index.js';
 import type { AuthMaterial, KubeconfigSource } from './types.js';
 
@@ -32,26 +36,36 @@ export class KubeconfigError extends KloopError {
 
 /** The cluster connection a kubeconfig resolves to. */
 export interface ResolvedKubeconfig {
-  /** The client-node object, for callers that need more (auth providers, contexts). */
-  readonly kubeConfig: KubeConfig;
   /** Where it came from, for error messages. */
   readonly file: string;
-  /** API server base URL, without a trailing slash. */
+  /** The current context's name. */
+  readonly context: string;
+  /** API server base URL. */
   readonly server: URL;
   /** The context's namespace, `default` when unset. */
   readonly namespace: string;
-  /** True when the user's credentials can change over time (exec plugins, auth providers). */
+  /** True when the credentials can change over time (exec plugins, auth providers, token files). */
   readonly dynamicAuth: boolean;
-  /** Reads the current TLS material and headers (cheap for static users). */
+  /** Reads the current TLS material and headers. */
   auth(): Promise<AuthMaterial>;
 }
 
-const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+interface Parsed {
+  file: string;
+  clusters: Cluster[];
+  users: User[];
+  contexts: Context[];
+  currentContext?: string;
+  /** A caller's own KubeConfig: used as is for authentication. */
+  kubeConfig?: KubeConfig;
+}
+
+const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
- * Loads a kubeconfig like kubectl: an explicit path or object first, else `$KUBECONFIG` (files
- * joined by the path delimiter, merged, first wins), else `~/.kube/config`, else the in-cluster
- * service account.
+ * Loads a kubeconfig like kubectl: an explicit path, object or client-node `KubeConfig` first,
+ * else `$KUBECONFIG` (files joined by the path delimiter, merged, first wins), else
+ * `~/.kube/config`, else the in-cluster service account.
  *
  * @throws KubeconfigError when nothing is found or a field is missing or invalid.
  *
@@ -62,88 +76,114 @@ const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
  * ```
  */
 export function loadKubeconfig(source?: KubeconfigSource): ResolvedKubeconfig {
-  const kc = new KubeConfig();
-  let file: string;
-  if (source instanceof KubeConfig) {
-    file = '<KubeConfig>';
-    copyInto(kc, source);
-  } else if (typeof source === 'string') {
-    file = source;
-    loadFile(kc, source);
-  } else if (source !== undefined) {
-    file = '<object>';
-    try {
-      kc.loadFromString(JSON.stringify(source));
-    } catch (err) {
-      throw fromClientNodeError(file, err);
-    }
-  } else if (process.env.KUBECONFIG) {
-    const files = process.env.KUBECONFIG.split(delimiter).filter((f) => f.length > 0);
-    file = files.join(delimiter);
-    for (const f of files) {
-      if (!existsSync(f)) throw new KubeconfigError(f, 'file', 'no such file (from $KUBECONFIG)');
-    }
-    try {
-      kc.loadFromDefault();
-    } catch (err) {
-      throw fromClientNodeError(file, err);
-    }
-  } else if (existsSync(join(homedir(), '.kube', 'config'))) {
-    file = join(homedir(), '.kube', 'config');
-    loadFile(kc, file);
-  } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(IN_CLUSTER_TOKEN)) {
-    file = '<in-cluster>';
-    kc.loadFromCluster();
-  } else {
-    throw new KubeconfigError(
-      '~/.kube/config',
-      'file',
-      'no kubeconfig found: set $KUBECONFIG, create ~/.kube/config, or run in a cluster',
-    );
+  return resolve(parse(source));
+}
+
+function parse(source: KubeconfigSource | undefined): Parsed {
+  if (isKubeConfig(source)) {
+    return {
+      file: '<KubeConfig>',
+      clusters: source.getClusters(),
+      users: source.getUsers(),
+      contexts: source.getContexts(),
+      currentContext: source.getCurrentContext(),
+      kubeConfig: source,
+    };
   }
-  return resolve(kc, file);
+  if (typeof source === 'string') return fromDocs([readDoc(source)]);
+  if (source !== undefined) return fromDocs([{ file: '<object>', doc: source as Record<string, unknown> }]);
+  if (process.env.KUBECONFIG) {
+    const files = process.env.KUBECONFIG.split(delimiter).filter((f) => f.length > 0);
+    const docs = files.filter((f) => existsSync(f)).map(readDoc);
+    if (docs.length === 0) throw new KubeconfigError(files.join(delimiter), 'file', 'no such file (from $KUBECONFIG)');
+    return fromDocs(docs);
+  }
+  const home = join(homedir(), '.kube', 'config');
+  if (existsSync(home)) return fromDocs([readDoc(home)]);
+  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SA}/token`)) return inCluster();
+  throw new KubeconfigError('~/.kube/config', 'file', 'no kubeconfig found: set $KUBECONFIG, create ~/.kube/config, or run in a cluster');
 }
 
-function copyInto(target: KubeConfig, source: KubeConfig): void {
-  target.loadFromOptions({
-    clusters: source.getClusters(),
-    contexts: source.getContexts(),
-    users: source.getUsers(),
-    currentContext: source.getCurrentContext(),
-  });
+function isKubeConfig(source: KubeconfigSource | undefined): source is KubeConfig {
+  const kc = source as Partial<KubeConfig> | undefined;
+  return typeof kc?.getCurrentContext === 'function' && typeof kc.getClusters === 'function';
 }
 
-function loadFile(kc: KubeConfig, file: string): void {
+function readDoc(file: string): { file: string; doc: Record<string, unknown> } {
+  let text: string;
   try {
-    accessSync(file);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new KubeconfigError(file, 'file', 'cannot be read', { cause: err });
   }
+  let doc: unknown;
   try {
-    kc.loadFromFile(file);
+    doc = yaml.load(text);
   } catch (err) {
-    throw fromClientNodeError(file, err);
+    throw new KubeconfigError(file, 'yaml', `cannot be parsed: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new KubeconfigError(file, 'yaml', 'is not a kubeconfig mapping');
+  return { file, doc: doc as Record<string, unknown> };
 }
 
-/** client-node reports `clusters[0].cluster.server is missing`; keep its field path. */
-function fromClientNodeError(file: string, err: unknown): KubeconfigError {
-  const message = err instanceof Error ? err.message : String(err);
-  const m = /^((?:clusters|users|contexts)\[\d+\][\w.-]*) is missing/.exec(message);
-  if (m) return new KubeconfigError(file, m[1], 'is missing', { cause: err });
-  return new KubeconfigError(file, 'yaml', `cannot be parsed: ${message}`, { cause: err });
+/** Merges documents as kubectl does: the first to define a name wins, and its current-context. */
+function fromDocs(docs: Array<{ file: string; doc: Record<string, unknown> }>): Parsed {
+  const out: Parsed = { file: docs.map((d) => d.file).join(delimiter), clusters: [], users: [], contexts: [] };
+  for (const { file, doc } of docs) {
+    let clusters: Cluster[];
+    let users: User[];
+    let contexts: Context[];
+    try {
+      clusters = newClusters(doc.clusters);
+      users = newUsers(doc.users);
+      contexts = newContexts(doc.contexts);
+    } catch (err) {
+      // client-node names the field: `clusters[0].cluster.server is missing`.
+      const message = (err as Error).message;
+      const m = /^((?:clusters|users|contexts)\[\d+\][\w.-]*) is missing/.exec(message);
+      if (m) throw new KubeconfigError(file, m[1], 'is missing', { cause: err });
+      throw new KubeconfigError(file, 'yaml', message, { cause: err });
+    }
+    const base = file.startsWith('<') ? undefined : dirname(file);
+    const abs = (p: string | undefined) => (p && base && !isAbsolute(p) ? join(base, p) : p);
+    for (const c of clusters) if (!out.clusters.some((x) => x.name === c.name)) out.clusters.push({ ...c, caFile: abs(c.caFile) });
+    for (const u of users) {
+      if (!out.users.some((x) => x.name === u.name)) out.users.push({ ...u, certFile: abs(u.certFile), keyFile: abs(u.keyFile) });
+    }
+    for (const c of contexts) if (!out.contexts.some((x) => x.name === c.name)) out.contexts.push(c);
+    if (out.currentContext === undefined && typeof doc['current-context'] === 'string' && doc['current-context']) {
+      out.currentContext = doc['current-context'];
+    }
+  }
+  return out;
 }
 
-function resolve(kc: KubeConfig, file: string): ResolvedKubeconfig {
-  const current = kc.getCurrentContext();
+function inCluster(): Parsed {
+  const host = process.env.KUBERNETES_SERVICE_HOST as string;
+  const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
+  const h = host.includes(':') ? `[${host}]` : host;
+  const nsFile = `${SA}/namespace`;
+  const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined;
+  return {
+    file: '<in-cluster>',
+    clusters: [{ name: 'in-cluster', server: `https://${h}:${port}`, caFile: `${SA}/ca.crt`, skipTLSVerify: false }],
+    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: `${SA}/token` } } }],
+    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace }],
+    currentContext: 'in-cluster',
+  };
+}
+
+function resolve(p: Parsed): ResolvedKubeconfig {
+  const { file } = p;
+  const current = p.currentContext;
   if (!current) throw new KubeconfigError(file, 'current-context', 'is not set');
-  const ctx = kc.getContextObject(current);
+  const ctx = p.contexts.find((c) => c.name === current);
   if (!ctx) throw new KubeconfigError(file, 'current-context', `names context "${current}", which is not defined`);
-  const cluster = kc.getCluster(ctx.cluster);
+  const cluster = p.clusters.find((c) => c.name === ctx.cluster);
   if (!cluster) {
     throw new KubeconfigError(file, `contexts[${current}].context.cluster`, `names cluster "${ctx.cluster}", which is not defined`);
   }
-  const user = ctx.user ? kc.getUser(ctx.user) : null;
+  const user = ctx.user ? p.users.find((u) => u.name === ctx.user) : undefined;
   if (ctx.user && !user) {
     throw new KubeconfigError(file, `contexts[${current}].context.user`, `names user "${ctx.user}", which is not defined`);
   }
@@ -151,9 +191,7 @@ function resolve(kc: KubeConfig, file: string): ResolvedKubeconfig {
   try {
     server = new URL(cluster.server);
   } catch (err) {
-    throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `is not a URL: "${cluster.server}"`, {
-      cause: err,
-    });
+    throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `is not a URL: "${cluster.server}"`, { cause: err });
   }
   if (server.protocol !== 'http:' && server.protocol !== 'https:') {
     throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `must be http or https: "${cluster.server}"`);
@@ -165,33 +203,57 @@ function resolve(kc: KubeConfig, file: string): ResolvedKubeconfig {
   ] as const) {
     if (path && !existsSync(path)) throw new KubeconfigError(file, field, `names a missing file: ${path}`);
   }
-  const dynamicAuth = Boolean(user && (user.exec || user.authProvider));
-  const basic = user?.username ? `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` : undefined;
-  const auth = async (): Promise<AuthMaterial> => {
-    const opts: ClientNodeOptions = {};
-    try {
-      await applyOptions(kc, opts);
-    } catch (err) {
-      throw new KubeconfigError(file, `users[${user?.name}].user`, `credentials could not be obtained: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-    }
-    if (basic && !headers.Authorization) headers.Authorization = basic;
-    return {
-      headers,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      // TLS is verified unless the kubeconfig says `insecure-skip-tls-verify: true`.
-      rejectUnauthorized: !cluster.skipTLSVerify,
-      servername: cluster.tlsServerName,
-    };
+  const tokenFile = user?.authProvider?.name === 'tokenFile' ? (user.authProvider.config?.tokenFile as string | undefined) : undefined;
+  const needsAuthenticator = Boolean(user && (user.exec || (user.authProvider && !tokenFile)));
+  const fail = (err: unknown): never => {
+    throw new KubeconfigError(file, `users[${user?.name}].user`, `credentials could not be obtained: ${(err as Error).message}`, {
+      cause: err,
+    });
   };
-  return { kubeConfig: kc, file, server, namespace: ctx.namespace ?? 'default', dynamicAuth, auth };
+  const tls = {
+    rejectUnauthorized: !cluster.skipTLSVerify,
+    servername: cluster.tlsServerName,
+  };
+  let kubeConfig: Promise<KubeConfig> | undefined;
+  const auth = async (): Promise<AuthMaterial> => {
+    if (needsAuthenticator || p.kubeConfig) {
+      kubeConfig ??= p.kubeConfig ? Promise.resolve(p.kubeConfig) : loadClientNode(p);
+      try {
+        return { ...(await viaClientNode(await kubeConfig)), ...tls };
+      } catch (err) {
+        return fail(err);
+      }
+    }
+    try {
+      return { ...staticMaterial(cluster, user, tokenFile), ...tls };
+    } catch (err) {
+      return fail(err);
+    }
+  };
+  return { file, context: current, server, namespace: ctx.namespace ?? 'default', dynamicAuth: needsAuthenticator || Boolean(tokenFile), auth };
+}
+
+/** Token, basic auth, client certificates, impersonation: what client-node's `applyHTTPSOptions` does. */
+function staticMaterial(cluster: Cluster, user: User | undefined, tokenFile: string | undefined): Omit<AuthMaterial, 'rejectUnauthorized'> {
+  const headers: Record<string, string> = {};
+  const fileOrData = (f: string | undefined, d: string | undefined) => (f ? readFileSync(f) : d ? Buffer.from(d, 'base64') : undefined);
+  if (tokenFile) headers.Authorization = `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`;
+  else if (user?.token) headers.Authorization = `Bearer ${user.token}`;
+  else if (user?.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+  if (user?.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
+  return {
+    headers,
+    ca: fileOrData(cluster.caFile, cluster.caData),
+    cert: fileOrData(user?.certFile, user?.certData),
+    key: fileOrData(user?.keyFile, user?.keyData),
+  };
+}
+
+async function loadClientNode(p: Parsed): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: p.clusters, users: p.users, contexts: p.contexts, currentContext: p.currentContext });
+  return kc;
 }
 
 interface ClientNodeOptions {
@@ -199,20 +261,26 @@ interface ClientNodeOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   cert?: string | Buffer | Array<string | Buffer>;
   key?: string | Buffer | Array<string | Buffer>;
-  rejectUnauthorized?: boolean;
-  servername?: string;
+  auth?: string;
 }
 
 /**
- * client-node's public `applyToHTTPSOptions` builds a new Agent on every call and refuses plain
- * `http://` servers (the emulator); its internal `applyOptions` (1.x) fills the same TLS material
- * and headers without that, so it is preferred when present.
+ * Runs client-node's authenticators. Its public `applyToHTTPSOptions` builds a new Agent on
+ * every call and refuses plain `http://` servers; its internal `applyOptions` (1.x) fills the
+ * same TLS material and headers without that, so it is preferred when present.
  */
-async function applyOptions(kc: KubeConfig, opts: ClientNodeOptions): Promise<void> {
+async function viaClientNode(kc: KubeConfig): Promise<Omit<AuthMaterial, 'rejectUnauthorized'>> {
+  const opts: ClientNodeOptions = {};
   const internal = kc as unknown as { applyOptions?: (o: ClientNodeOptions) => Promise<void> };
-  if (typeof internal.applyOptions === 'function') {
-    await internal.applyOptions.call(kc, opts);
-    return;
+  if (typeof internal.applyOptions === 'function') await internal.applyOptions.call(kc, opts);
+  else await kc.applyToHTTPSOptions(opts);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
   }
-  await kc.applyToHTTPSOptions(opts);
+  const user = kc.getCurrentUser();
+  if (user?.username && !headers.Authorization) {
+    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+  }
+  return { headers, ca: opts.ca, cert: opts.cert, key: opts.key };
 }

@@ -93,8 +93,18 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
     return this.store.get(toKeyString(key));
   }
 
+  /** @throws CollectionError `KLOOP_COLLECTION_INDEX` when the filter names a missing index. */
   list(filter?: Filter<T>): T[] {
-    return this.store.query(normalizeFilter(filter));
+    const f = normalizeFilter(filter);
+    if (f.index !== undefined) this.assertIndex(f.index.name);
+    return this.store.query(f);
+  }
+
+  /** @throws CollectionError `KLOOP_COLLECTION_INDEX` unless this collection has index `name`. */
+  assertIndex(name: string): void {
+    if (!this.store.named.has(name)) {
+      throw new CollectionError('KLOOP_COLLECTION_INDEX', `collection ${this.name} has no index ${name}`, { collection: this.name });
+    }
   }
 
   get size(): number {

@@ -7,7 +7,7 @@
  * transform; krt instead scans every input for unindexed filters (istio #54074).
  */
 import { type NormalizedFilter, matchesFilter } from './filter.js';
-import { ANY_NAMESPACE, type Meta, anchorOf, labelSlot, selectsNothing } from './meta.js';
+import { ANY_NAMESPACE, type Labels, type Meta, anchorOf, labelSlot, selectsNothing } from './meta.js';
 import type { Store } from './store.js';
 
 /** What a dependency points back to: an output of a derived collection. */
@@ -163,39 +163,40 @@ export class DependentIndex<T> {
 
   /** Adds the dependencies whose namespace, index, label or selects bucket `item` falls in. */
   private collect(out: Set<Dependency>, item: T): void {
-    const add = (set: Set<Dependency> | undefined) => addAll(out, set);
     const ns = this.meta.namespaceOf(item) ?? '';
-    add(this.byNamespace.get(ns));
+    addAll(out, this.byNamespace.get(ns));
     if (this.byIndex.size > 0) {
       for (const name of this.store.named.keys()) {
-        for (const v of this.store.indexValues(name, item)) add(this.byIndex.get(`${name}\u0000${v}`));
+        for (const v of this.store.indexValues(name, item)) addAll(out, this.byIndex.get(`${name}\u0000${v}`));
       }
     }
     if (this.byLabel.size > 0 || this.labelLoose.size > 0) {
       const labels = this.meta.labelsOf(item);
-      for (const scope of [ns, ANY_NAMESPACE]) {
-        add(this.labelLoose.get(scope));
-        if (labels !== undefined) for (const [k, v] of Object.entries(labels)) add(this.byLabel.get(labelSlot(scope, k, v)));
+      this.collectLabels(out, ns, labels);
+      this.collectLabels(out, ANY_NAMESPACE, labels);
+    }
+    if (this.selectsAll.size > 0) {
+      const sel = this.meta.selectorOf(item);
+      if (!selectsNothing(sel)) {
+        const anchor = anchorOf(sel);
+        this.collectSelects(out, ns, anchor);
+        this.collectSelects(out, ANY_NAMESPACE, anchor);
       }
     }
-    if (this.selectsAll.size > 0) this.collectSelects(item, [ns, ANY_NAMESPACE], add);
+  }
+
+  private collectLabels(out: Set<Dependency>, scope: string, labels: Labels | undefined): void {
+    addAll(out, this.labelLoose.get(scope));
+    if (labels !== undefined) for (const k in labels) addAll(out, this.byLabel.get(labelSlot(scope, k, labels[k])));
+  }
+
+  private collectSelects(out: Set<Dependency>, scope: string, anchor: { key: string; values: readonly string[] } | undefined): void {
+    // A selector without `=`/`in` requirement (`exists`, `!=`, ... or empty) can match any labels.
+    if (anchor === undefined) addAll(out, this.selectsAll.get(scope));
+    else for (const v of anchor.values) addAll(out, this.bySelects.get(labelSlot(scope, anchor.key, v)));
   }
 
   private maps(): Array<Map<string, Set<Dependency>>> {
     return [this.byKey, this.byIndex, this.byLabel, this.labelLoose, this.bySelects, this.selectsAll, this.byNamespace, this.all];
-  }
-
-  private collectSelects(item: T, scopes: string[], collect: (set: Set<Dependency> | undefined) => void): void {
-    const sel = this.meta.selectorOf(item);
-    if (selectsNothing(sel)) return;
-    const anchor = anchorOf(sel);
-    for (const scope of scopes) {
-      if (anchor === undefined) {
-        // `exists`/`!=`-only or empty selectors can match any label set.
-        collect(this.selectsAll.get(scope));
-        continue;
-      }
-      for (const v of anchor.values) collect(this.bySelects.get(labelSlot(scope, anchor.key, v)));
-    }
   }
 }

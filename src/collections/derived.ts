@@ -72,11 +72,7 @@ export class TrackingContext implements FetchContext {
       );
     }
     const f = normalizeFilter(filter);
-    if (f.index !== undefined && !source.store.named.has(f.index.name)) {
-      throw new CollectionError('KLOOP_COLLECTION_INDEX', `collection ${source.name} has no index ${f.index.name}`, {
-        collection: source.name,
-      });
-    }
+    if (f.index !== undefined) source.assertIndex(f.index.name);
     this.deps.push({ consumer: this.consumer, unit: this.unit, filter: f as NormalizedFilter<unknown>, slots: [], source });
     this.consumer.noteFetched(source as unknown as BaseCollection<unknown>);
     return source.store.query(f);
@@ -336,10 +332,5 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
     this.contenders.clear();
     this.dirty.clear();
     this.fetched.clear();
-  }
-
-  /** Units whose last run threw (for tests and debug). */
-  get unitCount(): number {
-    return this.units.size;
   }
 }

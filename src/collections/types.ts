@@ -170,11 +170,15 @@ export interface Collection<T> extends Disposable {
   keyOf(item: T): string;
   /** The item under `key`, untracked (use `ctx.fetchOne` inside transforms). */
   get(key: string | ObjectKey): T | undefined;
-  /** Items matching `filter`, in key order, untracked. */
+  /**
+   * Items matching `filter`, in key order, untracked.
+   * @throws CollectionError `KLOOP_COLLECTION_INDEX` when the filter names a missing index.
+   */
   list(filter?: Filter<T>): T[];
   readonly size: number;
   /**
-   * Calls `handler` with each tick's changes. Returns a function that unsubscribes.
+   * Calls `handler` with each tick's changes. Returns a function that unsubscribes, at once:
+   * even a batch being delivered to other handlers is not handed to it any more.
    * A throwing handler is reported, never fatal.
    */
   subscribe(handler: BatchHandler<T>, options?: CollectionSubscribeOptions): () => void;

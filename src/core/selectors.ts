@@ -464,13 +464,11 @@ export function parseFieldSelector(text: string): FieldSelector {
   const reqs: FieldRequirement[] = [];
   for (const term of splitUnescaped(text, ',')) {
     if (term.length === 0) continue;
-    // The first operator wins, checked as Kubernetes' splitTerm does: `!=`, then `==`, then `=`.
+    // The first operator wins, checked as Kubernetes' splitTerm does: `!=`, then `==`, then `=`
+    // at each position in turn. Like splitTerm, escapes are not skipped here: a backslash
+    // belongs in values, where unescapeFieldValue reads it.
     let found: FieldRequirement | undefined;
     for (let i = 0; i < term.length && found === undefined; i++) {
-      if (term[i] === '\\') {
-        i++;
-        continue;
-      }
       for (const op of ['!=', '==', '='] as const) {
         if (term.startsWith(op, i)) {
           const field = term.slice(0, i);

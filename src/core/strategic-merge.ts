@@ -201,12 +201,18 @@ function keyMatches(a: unknown, b: Record<string, unknown>, keys: readonly strin
   return true;
 }
 
+function isReplaceElement(el: unknown): boolean {
+  return isPlainObject(el) && el.$patch === 'replace';
+}
+
 function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRef): unknown[] {
-  const replaceAt = patch.findIndex((el) => isPlainObject(el) && el.$patch === 'replace' && Object.keys(el).length === 1);
   const lt = strategicListType(type, path);
-  if (replaceAt >= 0) {
-    const rest = patch.filter((_, i) => i !== replaceAt);
-    return rest.map((el) => (isPlainObject(el) ? mergeMap(undefined, el, path, type) : el)).filter((el) => el !== DELETE);
+  if (patch.some(isReplaceElement)) {
+    // apimachinery's mergeSliceWithSpecialElements: any element with `$patch: replace` (with or
+    // without other fields) replaces the list with the elements that carry no directive.
+    if (lt.type === 'map') for (const el of patch) checkListDirective(el);
+    const plain = patch.filter((el) => !(isPlainObject(el) && el.$patch !== undefined));
+    return plain.map((el) => (isPlainObject(el) ? mergeMap(undefined, el, path, type) : el));
   }
   if (lt.type === 'atomic') return patch;
   const out = Array.isArray(orig) ? orig.slice() : [];
@@ -219,6 +225,7 @@ function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRe
     for (const k of lt.keys) {
       if (el[k] === undefined) throw bad(`map: ${JSON.stringify(el)} does not contain declared merge key: ${k}`);
     }
+    checkListDirective(el);
     const at = out.findIndex((o) => keyMatches(o, el, lt.keys));
     if (el.$patch === 'delete') {
       if (at >= 0) {
@@ -232,6 +239,13 @@ function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRe
     else out.push(merged);
   }
   return out;
+}
+
+/** The directives a keyed-list element may carry: `delete` and `replace`, as in apimachinery. */
+function checkListDirective(el: unknown): void {
+  if (!isPlainObject(el) || el.$patch === undefined || el.$patch === 'delete' || el.$patch === 'replace') return;
+  if (el.$patch === 'merge') throw bad('merging lists cannot yet be specified in the patch');
+  throw bad(`unknown patch directive $patch: ${JSON.stringify(el.$patch)} in a list element`);
 }
 
 function reorder(list: unknown[], order: unknown[], original: unknown, lt: ListType): unknown[] {

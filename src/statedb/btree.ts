@@ -246,18 +246,22 @@ export class TreeBuilder<V> {
   root: Node<V>;
   size: number;
   private readonly owner: object;
+  private readonly base: Tree<V>;
 
   constructor(tree: Tree<V>, owner: object) {
     this.root = tree.root;
     this.size = tree.size;
     this.owner = owner;
+    this.base = tree;
   }
 
   get(key: string): V | undefined {
     return treeGet(this, key);
   }
 
+  /** The tree as changed; the one it started from when nothing changed (no allocation). */
   freeze(): Tree<V> {
+    if (this.root === this.base.root && this.size === this.base.size) return this.base;
     return { root: this.root, size: this.size };
   }
 

@@ -5,9 +5,12 @@
  *
  * Deletes come from the graveyard: while an iterator is open, every deleted object is kept
  * there until each open iterator has been handed a batch past its deletion (its delete tracker),
- * then the next write transaction on the table drops it.
+ * then the next write transaction on the table drops it. Closing an iterator drops at once what
+ * only it was holding. An iterator dropped without `close()` is closed when it is garbage
+ * collected (Go's statedb uses a finalizer the same way), so a forgotten one cannot make the
+ * graveyard grow for ever.
  */
-import { treeScan } from './btree.js';
+import { type TreeBuilder, treeScan } from './btree.js';
 import { encodeRevision } from './keys.js';
 import type { Root } from './snapshot.js';
 import type { DeleteTracker, Entry, TableImpl, TableState } from './table.js';
@@ -18,6 +21,41 @@ import { WatchImpl } from './watch.js';
 export interface ChangesHost {
   readonly root: Root;
   reportError(err: unknown): void;
+  /** Unregisters a delete tracker and drops the graveyard entries no tracker needs any more. */
+  releaseTracker(table: TableImpl<unknown>, tracker: DeleteTracker): void;
+}
+
+/** What the finalizer of an abandoned iterator needs; it must not reach the iterator itself. */
+interface Held {
+  host: ChangesHost;
+  table: TableImpl<unknown>;
+  tracker: DeleteTracker;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+const abandoned = new FinalizationRegistry<Held>((h) => {
+  h.signal?.removeEventListener('abort', h.onAbort);
+  h.host.releaseTracker(h.table, h.tracker);
+});
+
+/**
+ * Drops from a graveyard (being changed by `grave`/`graveRevs`) every delete at or below `min`,
+ * the lowest revision a delete tracker still needs deletes after. Returns whether any was dropped.
+ */
+export function dropSeenDeletes<T>(grave: TreeBuilder<Entry<T>>, graveRevs: TreeBuilder<Entry<T>>, min: number): boolean {
+  if (grave.size === 0) return false;
+  const drop: Entry<T>[] = [];
+  treeScan(graveRevs, '', (_k, e) => {
+    if (e.r > min) return false;
+    drop.push(e);
+    return true;
+  });
+  for (const e of drop) {
+    graveRevs.delete(encodeRevision(e.r));
+    if (grave.get(e.k) === e) grave.delete(e.k);
+  }
+  return drop.length > 0;
 }
 
 /** The implementation of {@link ChangeIterator}. */
@@ -26,7 +64,8 @@ export class ChangeIteratorImpl<T> implements ChangeIterator<T> {
   private readonly table: TableImpl<T>;
   private readonly tracker: DeleteTracker;
   private readonly stop = new AbortController();
-  private readonly onAbort = () => this.close();
+  /** Holds the iterator weakly: a long-lived signal must not keep an abandoned one alive. */
+  private readonly onAbort: () => void;
   private readonly userSignal: AbortSignal | undefined;
   private closed = false;
 
@@ -36,9 +75,22 @@ export class ChangeIteratorImpl<T> implements ChangeIterator<T> {
     const state = host.root.tables[table.id] as TableState<T> | undefined;
     this.tracker = { rev: 0, from: state?.revision ?? 0 };
     table.trackers.add(this.tracker);
+    const self = new WeakRef(this);
+    this.onAbort = () => self.deref()?.close();
     this.userSignal = options?.signal;
-    if (this.userSignal?.aborted) this.close();
-    else this.userSignal?.addEventListener('abort', this.onAbort, { once: true });
+    if (this.userSignal?.aborted) {
+      this.close();
+      return;
+    }
+    this.userSignal?.addEventListener('abort', this.onAbort, { once: true });
+    const held: Held = {
+      host,
+      table: table as TableImpl<unknown>,
+      tracker: this.tracker,
+      signal: this.userSignal,
+      onAbort: this.onAbort,
+    };
+    abandoned.register(this, held, this.tracker);
   }
 
   [Symbol.asyncIterator](): this {
@@ -71,9 +123,10 @@ export class ChangeIteratorImpl<T> implements ChangeIterator<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.table.trackers.delete(this.tracker);
+    abandoned.unregister(this.tracker);
     this.userSignal?.removeEventListener('abort', this.onAbort);
     this.stop.abort();
+    this.host.releaseTracker(this.table as TableImpl<unknown>, this.tracker);
   }
 
   /** Live objects and graveyard entries newer than the tracker, merged by revision. */

@@ -6,11 +6,11 @@
  * change has a unique revision and a table's changes are ordered by it.
  */
 import { TreeBuilder, treeScan, validateTree } from './btree.js';
-import { ChangeIteratorImpl } from './changes.js';
+import { ChangeIteratorImpl, dropSeenDeletes } from './changes.js';
 import { StateDBError } from './errors.js';
 import { encodeRevision } from './keys.js';
 import { Snapshot, type Root } from './snapshot.js';
-import { type Entry, TableImpl, type TableState } from './table.js';
+import { type DeleteTracker, type Entry, TableImpl, type TableState } from './table.js';
 import { type TxnHost, type TxnTable, WriteTxnImpl } from './txn.js';
 import type {
   ChangeIterator,
@@ -86,6 +86,7 @@ export class StateDB {
       freeze: options.freeze ?? this.validate,
       nextRevision: () => ++this.counter,
       publish: (tables, changed) => this.publish(tables, changed),
+      releaseTracker: (table, tracker) => this.releaseTracker(table, tracker),
     };
   }
 
@@ -161,7 +162,7 @@ export class StateDB {
         'a write transaction callback must be synchronous; it returned a Promise and was aborted',
       );
     }
-    if (!txn.isClosed()) txn.commit();
+    if (!txn.isClosed()) txn.finish();
     return result;
   }
 
@@ -231,6 +232,25 @@ export class StateDB {
       this.rootRef = { revision: this.rootRef.revision, tables };
     }
     return new ChangeIteratorImpl(this.host, table, options);
+  }
+
+  /**
+   * Unregisters a closed (or garbage-collected) iterator's delete tracker and drops the deletes
+   * no remaining tracker needs, without waiting for the next write. A table locked by an open
+   * transaction is left alone: that transaction's commit collects the graveyard.
+   */
+  private releaseTracker(table: TableImpl<unknown>, tracker: DeleteTracker): void {
+    if (!table.trackers.delete(tracker) || this.locks.has(table.id)) return;
+    const state = this.rootRef.tables[table.id];
+    if (state === undefined || state.grave.size === 0) return;
+    const owner = {};
+    const grave = new TreeBuilder(state.grave, owner);
+    const graveRevs = new TreeBuilder(state.graveRevs, owner);
+    if (!dropSeenDeletes(grave, graveRevs, table.minTracked())) return;
+    const tables = this.rootRef.tables.slice();
+    // Not a change of any object: same revision, no watch fires.
+    tables[table.id] = { ...state, grave: grave.freeze(), graveRevs: graveRevs.freeze() };
+    this.rootRef = { revision: this.rootRef.revision, tables };
   }
 
   private publish(tables: readonly TableState<unknown>[], changed: readonly TxnTable<unknown>[]): void {

@@ -271,6 +271,8 @@ class ReconcilerImpl<T> implements Reconciler {
           this.metrics.failing.set({ reconciler: this.name }, h.failing);
         }
         if (batchReady || signal.aborted) continue;
+        // A prune asked for while one ran poked nobody (no one was asleep): run it now.
+        if (this.pruneAsked && initialized && this.o.ops.prune !== undefined) continue;
         if (this.hasDueWork()) continue;
         await this.sleep(pruneEvery > 0 && initialized ? this.pruneDue : undefined);
       }

@@ -10,6 +10,7 @@
  */
 import type { InformerEvent, InformerReader } from '../cache/types.js';
 import type { KubeObject } from '../core/types.js';
+import { StateDBError } from './errors.js';
 import { encodeKey } from './keys.js';
 import { systemClock } from './reconciler.js';
 import type { Clock, ReadTxn, Table, WriteTxn } from './types.js';
@@ -103,13 +104,7 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
     const done = options.table.registerInitializer(options.name ?? `reflector:${options.informer.type.kind}`);
     this.unsubscribe = options.informer.subscribe((ev) => this.enqueue(ev), { replay: true });
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.initialized = options.informer.synced.then(() => {
-      if (this.stopped) return;
-      this.flush();
-      this.replaceMissing();
-      this.synced = true;
-      done();
-    });
+    this.initialized = options.informer.synced.then(() => new Promise<void>((resolve, reject) => this.finishSync(done, resolve, reject)));
     // A stopped reflector's sync promise is never awaited by anyone else: keep it quiet.
     this.initialized.catch(() => {});
     if (options.signal?.aborted) this.stop();
@@ -155,11 +150,44 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
     const size = this.o.batchSize ?? 1000;
     for (let i = 0; i < events.length; i += size) {
       const chunk = events.slice(i, i + size);
-      this.o.db.write([this.o.table as Table<unknown>], (txn) => {
-        for (const ev of chunk) this.apply(txn, ev);
-      });
+      try {
+        this.o.db.write([this.o.table as Table<unknown>], (txn) => {
+          for (const ev of chunk) this.apply(txn, ev);
+        });
+      } catch (err) {
+        if (err instanceof StateDBError && err.code === 'KLOOP_STATEDB_TABLE_LOCKED') {
+          // A transaction opened with `db.begin` in the same task holds the table. Its guard
+          // microtask was queued before this retry, so the lock is gone when the retry runs.
+          this.buffer = events.slice(i).concat(this.buffer);
+          if (!this.scheduled) {
+            this.scheduled = true;
+            queueMicrotask(() => this.flush());
+          }
+          return;
+        }
+        // Anything else is a bug in a key function or the database; drop the chunk, loudly,
+        // rather than retry it forever. The next relist repairs the table.
+        this.counters.errors++;
+        this.report(err, chunk[0]);
+        continue;
+      }
       this.counters.transactions++;
       this.counters.lastBatchSize = chunk.length;
+    }
+  }
+
+  private report(err: unknown, ev: InformerEvent<K>): void {
+    if (this.o.onError !== undefined) this.o.onError(err, ev);
+    else process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'StateDBReflectorError');
+  }
+
+  /** The row an event's old object made, or undefined (its transform failure was reported then). */
+  private oldRow(ev: InformerEvent<K>): T | undefined {
+    if (ev.oldObject === undefined) return undefined;
+    try {
+      return this.transform(ev.oldObject);
+    } catch {
+      return undefined;
     }
   }
 
@@ -172,26 +200,43 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
         return;
       }
       const row = this.transform(ev.object);
+      // A changed key (the transform reads a field that changed) leaves the old row behind.
+      const old = this.oldRow(ev);
       if (row !== undefined) {
-        // A changed key (the transform reads a field that changed) leaves the old row behind.
-        if (ev.oldObject !== undefined) {
-          const old = this.transform(ev.oldObject);
-          if (old !== undefined) {
-            const oldKey = table.primaryKey(old);
-            if (encodeKey(oldKey) !== encodeKey(table.primaryKey(row))) txn.delete(table, oldKey);
-          }
+        if (old !== undefined) {
+          const oldKey = table.primaryKey(old);
+          if (encodeKey(oldKey) !== encodeKey(table.primaryKey(row))) txn.delete(table, oldKey);
         }
         txn.insert(table, row);
-      } else if (ev.oldObject !== undefined) {
-        const old = this.transform(ev.oldObject);
-        if (old !== undefined) txn.delete(table, table.primaryKey(old));
+      } else if (old !== undefined) {
+        txn.delete(table, table.primaryKey(old));
       }
     } catch (err) {
       // One bad object must not hold back the batch: count it, report it, go on.
       this.counters.errors++;
-      if (this.o.onError !== undefined) this.o.onError(err, ev);
-      else process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'StateDBReflectorError');
+      this.report(err, ev);
     }
+  }
+
+  /**
+   * Writes what the informer listed, drops what it does not hold, then marks the table
+   * initialised. Retried in a microtask while a `db.begin` transaction of this task holds the
+   * table (its guard releases it first); a stopped reflector never initialises the table.
+   */
+  private finishSync(done: () => void, resolve: () => void, reject: (err: unknown) => void): void {
+    if (this.stopped) return resolve();
+    try {
+      this.flush();
+      if (this.buffer.length === 0) {
+        this.replaceMissing();
+        this.synced = true;
+        done();
+        return resolve();
+      }
+    } catch (err) {
+      if (!(err instanceof StateDBError && err.code === 'KLOOP_STATEDB_TABLE_LOCKED')) return reject(err);
+    }
+    queueMicrotask(() => this.finishSync(done, resolve, reject));
   }
 
   /** After the first sync: deletes rows whose object the informer does not hold. */

@@ -10,6 +10,7 @@
  */
 import { deepFreeze } from '../core/equal.js';
 import { TreeBuilder, treeScan } from './btree.js';
+import { type ChangesHost, dropSeenDeletes } from './changes.js';
 import { StateDBError } from './errors.js';
 import { encodeKey, encodeRevision, type IndexKey } from './keys.js';
 import { ReadView, type Root, Snapshot, type SnapshotHost } from './snapshot.js';
@@ -17,7 +18,7 @@ import type { Entry, TableImpl, TableState } from './table.js';
 import type { CompareResult, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** What a write transaction needs from its database. */
-export interface TxnHost extends SnapshotHost {
+export interface TxnHost extends SnapshotHost, ChangesHost {
   readonly locks: Map<number, WriteTxnImpl>;
   /** Deep-freeze inserted objects (a debug aid, see `StateDBOptions.freeze`). */
   readonly freeze: boolean;
@@ -69,19 +70,7 @@ export class TxnTable<T> {
 
   /** Drops graveyard entries every delete tracker has seen (all of them when none is left). */
   collectGarbage(): void {
-    if (this.grave.size === 0) return;
-    const min = this.t.minTracked();
-    const drop: Entry<T>[] = [];
-    treeScan(this.graveRevs, '', (_k, e) => {
-      if (e.r > min) return false;
-      drop.push(e);
-      return true;
-    });
-    for (const e of drop) {
-      this.graveRevs.delete(encodeRevision(e.r));
-      if (this.grave.get(e.k) === e) this.grave.delete(e.k);
-    }
-    if (drop.length > 0) this.graveyardChanged = true;
+    if (dropSeenDeletes(this.grave, this.graveRevs, this.t.minTracked())) this.graveyardChanged = true;
   }
 }
 
@@ -130,7 +119,11 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
   protected stateOf<T>(table: TableImpl<T>): TableState<T> {
     const tt = this.touched.get(table.id);
     if (tt !== undefined) return tt as unknown as TableState<T>;
-    return (this.db.root.tables[table.id] as TableState<T> | undefined) ?? table.emptyState();
+    // A locked table cannot have changed since `begin` (the live root may only carry a revision
+    // index or a smaller graveyard); any other one is read as of `begin`, like a snapshot, so
+    // a commit elsewhere never shows through this transaction.
+    const root = this.locked.has(table.id) ? this.db.root : this.base;
+    return (root.tables[table.id] as TableState<T> | undefined) ?? table.emptyState();
   }
 
   private check(): void {
@@ -274,6 +267,12 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
   }
 
   commit(): ReadTxn {
+    this.finish();
+    return new Snapshot(this.db, this.db.root);
+  }
+
+  /** Commits without building the snapshot `commit()` returns (`db.write` discards it). */
+  finish(): void {
     this.check();
     const changed: TxnTable<unknown>[] = [];
     let tables: TableState<unknown>[] | undefined;
@@ -286,7 +285,6 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     }
     this.release();
     if (tables !== undefined) this.db.publish(tables, changed);
-    return new Snapshot(this.db, this.db.root);
   }
 
   abort(): void {

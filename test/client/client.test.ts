@@ -79,6 +79,44 @@ describe('kubeconfig loading', () => {
     }
   });
 
+  it('runs exec credential plugins through client-node', async () => {
+    const { loadKubeconfig } = await import('../../src/client/index.js');
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } };
+    const kc = loadKubeconfig({
+      'current-context': 'x',
+      clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:1' } }],
+      users: [
+        {
+          name: 'u',
+          user: {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1',
+              command: process.execPath,
+              args: ['-e', `console.log(${JSON.stringify(JSON.stringify(credential))})`],
+              interactiveMode: 'Never',
+            },
+          },
+        },
+      ],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    });
+    assert.equal(kc.dynamicAuth, true);
+    assert.equal((await kc.auth()).headers.Authorization, 'Bearer from-exec');
+  });
+
+  it('reads client certificates and the CA from data fields', async () => {
+    const { loadKubeconfig } = await import('../../src/client/index.js');
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const m = await loadKubeconfig({
+      'current-context': 'x',
+      clusters: [{ name: 'c', cluster: { server: 'https://h:1', 'certificate-authority-data': b64('CA') } }],
+      users: [{ name: 'u', user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY'), as: 'alice' } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    }).auth();
+    assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA', 'CERT', 'KEY']);
+    assert.equal(m.headers['Impersonate-User'], 'alice');
+  });
+
   it('verifies TLS unless the kubeconfig says insecure-skip-tls-verify', async () => {
     const { loadKubeconfig } = await import('../../src/client/index.js');
     const base = (skip: boolean) => ({

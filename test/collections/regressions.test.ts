@@ -3,6 +3,8 @@
 // recomputes through outputs, spurious events through batches.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import type { BaseCollection } from '../../src/collections/collection.js';
 import {
   type Collection,
@@ -343,4 +345,109 @@ test('a collection whose processing throws unexpectedly does not take the tick d
   );
   registry.unregister(broken);
   registry.close();
+});
+
+test('list() through an index the collection lacks is refused, as a fetch is', () => {
+  const { registry, src } = setup();
+  src.set({ key: 'a', v: 1 });
+  registry.flush();
+  assert.throws(() => src.list({ index: { name: 'nope', value: 'x' } }), { code: 'KLOOP_COLLECTION_INDEX' });
+  const idx = index(src, 'v', (x) => String(x.v));
+  assert.deepEqual(idx.get('1'), [{ key: 'a', v: 1 }]);
+  idx.dispose();
+  assert.throws(() => idx.get('1'), { code: 'KLOOP_COLLECTION_INDEX' });
+  registry.close();
+});
+
+test('a transform that stops fetching a collection leaves nothing in its reverse index', () => {
+  const { registry, src, other } = setup();
+  other.set({ key: 'a', v: 1 });
+  const filters = [
+    (x: Item) => ({ key: x.key }),
+    (x: Item) => ({ keys: [x.key, 'zz'] }),
+    () => ({ namespace: 'ns' }),
+    () => ({ labelSelector: 'app=web' }),
+    () => ({ labelSelector: 'app!=web' }),
+    () => ({ selects: { app: 'web' } }),
+    () => ({ where: (o: Item) => o.v > 0 }),
+  ];
+  const outs = filters.map((f, i) =>
+    derive(`d${i}`, src, (ctx, x) => ({ key: x.key, n: x.v > 0 ? ctx.fetch(other, f(x)).length : -1 }), { registry }),
+  );
+  src.set({ key: 'a', v: 1 });
+  registry.flush();
+  assert.equal(internals(other).dependents.size, filters.length);
+  src.set({ key: 'a', v: 0 }); // every transform stops fetching
+  registry.flush();
+  assert.equal(internals(other).dependents.size, 0);
+  assert.deepEqual(
+    outs.map((o) => o.get('a')),
+    filters.map(() => ({ key: 'a', n: -1 })),
+  );
+  registry.close();
+});
+
+test('batches are delivered in rank order, whatever the order of subscription', () => {
+  const { registry, src } = setup();
+  const doubled = derive('doubled', src, (_ctx, x) => ({ key: x.key, v: x.v * 2 }), { registry });
+  const order: string[] = [];
+  doubled.subscribe(() => order.push('doubled'), { replay: false });
+  src.subscribe(() => order.push('src'), { replay: false });
+  src.set({ key: 'a', v: 1 });
+  registry.flush();
+  assert.deepEqual(order, ['src', 'doubled']);
+  registry.close();
+});
+
+test('property: a subscriber replaying batches always holds what the collection holds, with no empty updates', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.record({
+            op: fc.constant('set' as const),
+            key: fc.constantFrom('a', 'b', 'c'),
+            out: fc.constantFrom('K', 'L', 'M'),
+            v: fc.integer({ min: 0, max: 2 }),
+          }),
+          fc.record({ op: fc.constant('del' as const), key: fc.constantFrom('a', 'b', 'c') }),
+          fc.constant({ op: 'flush' as const }),
+        ),
+        { maxLength: 30 },
+      ),
+      (ops) => {
+        const { registry, src } = setup();
+        // Several inputs compete for few output keys: outputs move between units within ticks.
+        const out = deriveMany('out', src, (_ctx, x) => [{ key: x.out ?? x.key, v: x.v }], { registry });
+        const mirror = new Map<string, { key: string; v: number }>();
+        const problems: string[] = [];
+        out.subscribe((batch) => {
+          for (const e of batch) {
+            const held = mirror.get(e.object.key);
+            if (e.type === 'added') {
+              if (held !== undefined) problems.push(`added over ${e.object.key}`);
+              mirror.set(e.object.key, e.object);
+            } else if (e.type === 'updated') {
+              if (held === undefined || !isDeepStrictEqual(held, e.oldObject)) problems.push(`stale oldObject for ${e.object.key}`);
+              if (isDeepStrictEqual(e.object, e.oldObject)) problems.push(`empty update of ${e.object.key}`);
+              mirror.set(e.object.key, e.object);
+            } else {
+              if (held === undefined) problems.push(`deleted missing ${e.object.key}`);
+              mirror.delete(e.object.key);
+            }
+          }
+        });
+        for (const o of ops) {
+          if (o.op === 'set') src.set({ key: o.key, v: o.v, out: o.out });
+          else if (o.op === 'del') src.delete(o.key);
+          else registry.flush();
+        }
+        registry.flush();
+        assert.deepEqual(problems, []);
+        assert.deepEqual([...mirror.values()].sort((x, y) => x.key.localeCompare(y.key)), out.list());
+        registry.close();
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { deepClone, deepEqual } from '../../src/core/equal.js';
 import { applyJsonPatch, createJsonPatch } from '../../src/core/json-patch.js';
 import { applyMergePatch, createMergePatch } from '../../src/core/merge-patch.js';
-import { ConfigMap } from '../../src/core/resources.js';
+import { ConfigMap, Pod } from '../../src/core/resources.js';
 import { applyStrategicMergePatch } from '../../src/core/strategic-merge.js';
 
 type Data = { data: Record<string, unknown> };
@@ -82,5 +82,33 @@ describe('applyJsonPatch: move', () => {
     );
     assert.throws(() => applyJsonPatch(doc, [{ op: 'test', path: '/o', value: { x: [1, { y: 2 }] } }]), { code: 'KLOOP_PATCH_TEST_FAILED' });
     assert.throws(() => applyJsonPatch(doc, [{ op: 'test', path: '/n', value: '1' }]), { code: 'KLOOP_PATCH_TEST_FAILED' });
+  });
+});
+
+describe('applyStrategicMergePatch: directives inside keyed lists, as apimachinery reads them', () => {
+  const pod = () => ({ spec: { containers: [{ name: 'a', image: '1' }, { name: 'b', image: '1' }] } });
+  it('an element carrying $patch: replace besides its key replaces the whole list with the plain elements', () => {
+    const out = applyStrategicMergePatch(
+      pod(),
+      { spec: { containers: [{ name: 'b', $patch: 'replace' }, { name: 'c', image: '2' }, { name: 'a', $patch: 'delete' }] } },
+      Pod,
+    );
+    assert.deepEqual(out.spec.containers, [{ name: 'c', image: '2' }]);
+  });
+  it('$patch: merge on a list element is refused ("merging lists cannot yet be specified")', () => {
+    assert.throws(() => applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'a', $patch: 'merge', image: '2' }] } }, Pod), {
+      code: 'KLOOP_INVALID_PATCH',
+      message: /merging lists cannot yet be specified/,
+    });
+    assert.throws(() => applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'a', $patch: 'frob' }] } }, Pod), {
+      code: 'KLOOP_INVALID_PATCH',
+    });
+  });
+  it('$patch: delete in a keyed list removes every element with that key and ignores a missing one', () => {
+    const doc = { spec: { containers: [{ name: 'a' }, { name: 'b' }, { name: 'a', image: 'dup' }] } };
+    assert.deepEqual(applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }, Pod).spec.containers, [
+      { name: 'b' },
+    ]);
+    assert.deepEqual(applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'zz', $patch: 'delete' }] } }, Pod), doc);
   });
 });

@@ -204,3 +204,11 @@ describe('parseLabelSelector: as apimachinery parses values', () => {
     assert.equal(parseLabelSelector('n>1').matches({ n: '007' }), true);
   });
 });
+
+describe('parseFieldSelector: as apimachinery splits terms', () => {
+  it('finds the operator at the first position where one starts, escapes in the field name or not', () => {
+    // fields.splitTerm does not skip escapes: `a\=b=c` is field `a\`, value `b=c` (unescaped '=').
+    assert.throws(() => parseFieldSelector('a\\=b=c'), { code: 'KLOOP_INVALID_SELECTOR' });
+    assert.deepEqual(parseFieldSelector('a!=b\\=c').requirements, [{ field: 'a', operator: '!=', value: 'b=c' }]);
+  });
+});

@@ -276,6 +276,55 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         }
       });
 
+      it('get shows table columns; diff; scale; delete -l --wait; delete namespace with contents', async () => {
+        await k.ok(['create', 'namespace', 'e2e-more']);
+        const ns = ['-n', 'e2e-more'];
+        await k.ok([...ns, 'create', 'configmap', 'cols', '--from-literal=a=1', '--from-literal=b=2']);
+        const table = await k.ok([...ns, 'get', 'configmaps']);
+        assert.match(table, /^NAME\s+DATA\s+AGE/m);
+        assert.match(table, /^cols\s+2\s+\d+s/m);
+        const file = join(dir, 'diff.json');
+        const cm = (value: string) =>
+          JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cols', namespace: 'e2e-more' }, data: { a: value, b: '2' } });
+        await writeFile(file, cm('1'));
+        await k.ok(['apply', '-f', file]);
+        assert.equal((await k.run(['diff', '-f', file])).code, 0, 'no difference');
+        await writeFile(file, cm('changed'));
+        const diff = await k.run(['diff', '-f', file]);
+        assert.equal(diff.code, 1, `a difference: ${diff.stderr}`);
+        assert.match(diff.stdout, /changed/);
+        const unchanged = JSON.parse(await k.ok([...ns, 'get', 'configmap', 'cols', '-o', 'json']));
+        assert.equal(unchanged.data.a, '1', 'diff does not persist');
+        const deployment = join(dir, 'deploy.json');
+        await writeFile(
+          deployment,
+          JSON.stringify({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'web', namespace: 'e2e-more' },
+            spec: {
+              replicas: 1,
+              selector: { matchLabels: { app: 'web' } },
+              template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+            },
+          }),
+        );
+        await k.ok(['apply', '-f', deployment]);
+        assert.match(await k.ok([...ns, 'scale', 'deployment', 'web', '--replicas=3']), /scaled/);
+        assert.equal((await k.ok([...ns, 'get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}'])).trim(), '3');
+        assert.match(await k.ok([...ns, 'get', 'deployments']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/m);
+        await k.ok([...ns, 'create', 'configmap', 'l1', '--from-literal=a=1']);
+        await k.ok([...ns, 'create', 'configmap', 'l2', '--from-literal=a=1']);
+        await k.ok([...ns, 'label', 'configmap', 'l1', 'l2', 'group=del']);
+        assert.match(await k.ok([...ns, 'delete', 'configmap', '-l', 'group=del', '--wait']), /deleted/);
+        assert.equal((await k.ok([...ns, 'get', 'configmaps', '-l', 'group=del', '-o', 'name'])).trim(), '');
+        assert.match(await k.ok(['delete', 'namespace', 'e2e-more', '--wait']), /deleted/);
+        const left = await k.run(['get', 'namespace', 'e2e-more']);
+        assert.notEqual(left.code, 0, 'the namespace and its contents are gone');
+        const leftovers = await k.ok(['get', 'configmaps', '-A', '-o', 'name']);
+        assert.ok(!leftovers.includes('cols'));
+      });
+
       it('--dry-run=server does not persist', async () => {
         await k.ok(['create', 'namespace', 'e2e-dry']);
         const ns = ['-n', 'e2e-dry'];

@@ -139,3 +139,137 @@ describe('apiserver CRD lifecycle over HTTP', () => {
     assert.equal((await api.get('/apis/example.org/v1/namespaces/default/clusterthings')).status, 404);
   });
 });
+
+describe('apiserver scale subresource', () => {
+  let server: ApiServer;
+  let api: Api;
+  before(async () => {
+    ({ server, api } = await startTestServer());
+  });
+  after(() => server.stop());
+
+  it('reads and writes replicas of a Deployment through /scale', async () => {
+    const base = '/apis/apps/v1/namespaces/default/deployments';
+    await api.post(base, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'sc' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'sc' } }, template: { metadata: { labels: { app: 'sc' } } } },
+    });
+    const scale = await api.get<KubeObject & { spec: { replicas: number }; status: { selector: string } }>(`${base}/sc/scale`);
+    assert.equal(scale.body.kind, 'Scale');
+    assert.equal(scale.body.apiVersion, 'autoscaling/v1');
+    assert.equal(scale.body.spec.replicas, 2);
+    assert.equal(scale.body.status.selector, 'app=sc');
+    const patched = await api.patch<KubeObject & { spec: { replicas: number } }>(`${base}/sc/scale`, { spec: { replicas: 5 } });
+    assert.equal(patched.body.spec.replicas, 5);
+    const dep = await api.get<KubeObject & { spec: { replicas: number } }>(`${base}/sc`);
+    assert.equal(dep.body.spec.replicas, 5);
+    assert.equal(dep.body.metadata.generation, 2);
+    const stale = await api.put<Status>(`${base}/sc/scale`, { ...scale.body, spec: { replicas: 1 } });
+    assert.equal(stale.status, 409, "the Scale's resourceVersion is a precondition");
+    const resources = await api.get<{ resources: { name: string; kind: string }[] }>('/apis/apps/v1');
+    assert.ok(resources.body.resources.some((r) => r.name === 'deployments/scale' && r.kind === 'Scale'));
+  });
+
+  it('scales a custom resource through the CRD paths', async () => {
+    const c = crd();
+    c.metadata.name = 'scalers.example.net';
+    c.spec = {
+      group: 'example.net',
+      scope: 'Namespaced',
+      names: { plural: 'scalers', kind: 'Scaler' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: {
+            status: {},
+            scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size', labelSelectorPath: '.status.selector' },
+          },
+        },
+      ],
+    };
+    await api.post(CRDS, c);
+    const base = '/apis/example.net/v1/namespaces/default/scalers';
+    await api.post(base, { apiVersion: 'example.net/v1', kind: 'Scaler', metadata: { name: 's' }, spec: { size: 1 } });
+    await api.patch(`${base}/s/status`, { status: { size: 1, selector: 'app=s' } });
+    const res = await api.patch<KubeObject & { spec: { replicas: number }; status: { replicas: number; selector: string } }>(
+      `${base}/s/scale`,
+      { spec: { replicas: 4 } },
+    );
+    assert.equal(res.body.spec.replicas, 4);
+    assert.equal(res.body.status.replicas, 1);
+    assert.equal(res.body.status.selector, 'app=s');
+    const obj = await api.get<KubeObject & { spec: { size: number } }>(`${base}/s`);
+    assert.equal(obj.body.spec.size, 4);
+  });
+});
+
+describe('apiserver custom resource schemas: pruning, defaulting, fieldValidation', () => {
+  let server: ApiServer;
+  let api: Api;
+  const base = '/apis/schema.dev/v1/namespaces/default/pruned';
+  before(async () => {
+    ({ server, api } = await startTestServer());
+    await api.post(CRDS, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'pruned.schema.dev' },
+      spec: {
+        group: 'schema.dev',
+        scope: 'Namespaced',
+        names: { plural: 'pruned', kind: 'Pruned' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    properties: {
+                      size: { type: 'integer', default: 3 },
+                      free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                      items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+  after(() => server.stop());
+
+  const body = (spec: unknown) => ({ apiVersion: 'schema.dev/v1', kind: 'Pruned', metadata: { name: 'p' }, spec });
+
+  it('prunes unknown fields with a Warning by default and fills defaults', async () => {
+    const res = await api.post<KubeObject & { spec: Record<string, unknown> }>(
+      base,
+      body({ foo: 1, free: { anything: true }, items: [{ name: 'a', extra: 1 }] }),
+    );
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.body.spec, { free: { anything: true }, items: [{ name: 'a' }], size: 3 });
+    const warning = res.headers.get('warning') ?? '';
+    assert.match(warning, /^299 - "unknown field \\"spec.foo\\""/);
+    assert.match(warning, /spec.items\[0\].extra/);
+  });
+
+  it('refuses unknown fields with fieldValidation=Strict and drops them silently with Ignore', async () => {
+    const strict = await api.post<Status>(`${base}?fieldValidation=Strict`, { ...body({ bar: 1 }), metadata: { name: 'q' } });
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body.message, 'strict decoding error: unknown field "spec.bar"');
+    const ignore = await api.post(`${base}?fieldValidation=Ignore`, { ...body({ bar: 1 }), metadata: { name: 'q' } });
+    assert.equal(ignore.status, 201);
+    assert.equal(ignore.headers.get('warning'), null);
+    const bad = await api.post<Status>(`${base}?fieldValidation=Loud`, { ...body({}), metadata: { name: 'r' } });
+    assert.equal(bad.status, 400);
+  });
+});

@@ -108,10 +108,16 @@ describe('apiserver server-side apply over HTTP', () => {
               openAPIV3Schema: {
                 type: 'object',
                 properties: {
+                  status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
                   spec: {
                     type: 'object',
                     properties: {
-                      ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port'], items: { type: 'object' } },
+                      ports: {
+                        type: 'array',
+                        'x-kubernetes-list-type': 'map',
+                        'x-kubernetes-list-map-keys': ['port'],
+                        items: { type: 'object', properties: { port: { type: 'integer' } } },
+                      },
                     },
                   },
                 },

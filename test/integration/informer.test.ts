@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
-import { InformerFactory } from '../../src/cache/index.js';
+import { InformerFactory, type SharedInformer } from '../../src/cache/index.js';
 import type { InformerEvent } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { ApiError, ConfigMap } from '../../src/core/index.js';
@@ -249,11 +249,17 @@ describe('informers against the emulator', () => {
       await one.synced;
       await e.client.create(cm(e.namespace, 'shared'));
       await waitFor(() => a.length === 1 && b.length === 1, 5000, 'both consumers');
-      // One watch for both; the emulator refuses the streaming-list probe (one more, answered 422).
+      // One list and one watch for both: either a streaming list (one watch that lists), or a
+      // refused streaming probe (422), then one paginated list and one watch.
       const watches = proxy.requests.filter((u) => /[?&]watch=true/.test(u));
-      assert.equal(watches.filter((u) => !u.includes('sendInitialEvents')).length, 1);
-      assert.ok(watches.filter((u) => u.includes('sendInitialEvents')).length <= 1);
-      assert.equal(proxy.requests.filter((u) => u.includes('/configmaps?') && !u.includes('watch=')).length, 1, 'one list');
+      const lists = proxy.requests.filter((u) => u.includes('/configmaps?') && !u.includes('watch='));
+      if ((one as SharedInformer).reflector.streamingList === true) {
+        assert.deepEqual([watches.length, lists.length], [1, 0]);
+        assert.ok(watches[0].includes('sendInitialEvents=true'));
+      } else {
+        assert.equal(watches.filter((u) => !u.includes('sendInitialEvents')).length, 1);
+        assert.equal(lists.length, 1);
+      }
       assert.notEqual(e.factory.informer(ConfigMap, { namespace: e.namespace, labelSelector: 'x=y' }), one);
     } finally {
       for (const e of envs.splice(0)) {

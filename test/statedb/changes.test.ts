@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { type Change, StateDB, type Table } from '../../src/statedb/index.js';
 
@@ -202,4 +204,54 @@ test('an iterator created while a write transaction is open sees that transactio
   const first = await it!.next();
   assert.deepEqual(first.value?.map((c) => c.object.id).sort(), ['after', 'before', 'during']);
   it!.close();
+});
+
+test('closing the last iterator empties the graveyard without waiting for a write', () => {
+  const { db, t } = rows();
+  db.write([t], (txn) => txn.insert(t, { id: 'a', v: 1 }));
+  const it = t.changes();
+  db.write([t], (txn) => txn.delete(t, 'a'));
+  assert.equal(db.describe().tables[0].graveyard, 1);
+  const rev = db.revision;
+  it.close();
+  assert.equal(db.describe().tables[0].graveyard, 0);
+  assert.equal(db.revision, rev, 'dropping the graveyard is not a change');
+});
+
+test('closing one iterator drops the deletes only it was holding', async () => {
+  const { db, t } = rows();
+  db.write([t], (txn) => txn.insert(t, { id: 'a', v: 1 }));
+  const seen = t.changes();
+  const lagging = t.changes();
+  await seen.next();
+  db.write([t], (txn) => txn.delete(t, 'a'));
+  const batch = await seen.next();
+  assert.deepEqual(
+    batch.value?.map((c) => [c.object.id, c.deleted]),
+    [['a', true]],
+  );
+  assert.equal(db.describe().tables[0].graveyard, 1, 'the lagging iterator still needs it');
+  lagging.close();
+  assert.equal(db.describe().tables[0].graveyard, 0);
+  seen.close();
+});
+
+test('an abandoned iterator is released when garbage-collected, so the graveyard stops growing', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const { db, t } = rows();
+  (() => {
+    t.changes(); // dropped without close()
+  })();
+  assert.equal(db.describe().tables[0].deleteTrackers, 1);
+  db.write([t], (txn) => txn.insert(t, { id: 'a', v: 1 }));
+  db.write([t], (txn) => txn.delete(t, 'a'));
+  assert.equal(db.describe().tables[0].graveyard, 1);
+  const deadline = Date.now() + 10_000;
+  while (db.describe().tables[0].deleteTrackers > 0 && Date.now() < deadline) {
+    gc();
+    await tick();
+  }
+  assert.equal(db.describe().tables[0].deleteTrackers, 0);
+  assert.equal(db.describe().tables[0].graveyard, 0);
 });

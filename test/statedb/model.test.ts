@@ -205,3 +205,70 @@ test('a large table keeps its invariants through random inserts and deletes', ()
   );
   for (let b = 0; b < 10; b++) assert.equal(snap.list(t, 'v', b).length, [...model.values()].filter((v) => v % 10 === b).length);
 });
+
+/** A composite key as the model sees it: [string, number, string?]. */
+type Ck = readonly [string, number] | readonly [string, number, string];
+
+/** Part-wise order: strings by UTF-16 code units, numbers numerically, a shorter key first. */
+function cmpCk(a: Ck, b: Ck): number {
+  const c0 = cmpStr(a[0], b[0]);
+  if (c0 !== 0) return c0;
+  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
+  if (a.length !== b.length) return a.length - b.length;
+  return a.length === 3 && b.length === 3 ? cmpStr(a[2], b[2]) : 0;
+}
+
+test('composite keys with NUL, empty and number parts: order, exact, prefix and lowerBound match a model', () => {
+  const str = fc.constantFrom('', 'a', 'ab', 'a\0', 'a\0b', '\0', 'b', '\x01');
+  const ckArb: fc.Arbitrary<Ck> = fc.oneof(
+    fc.tuple(str, fc.constantFrom(-1, 0, 0.5, 2)),
+    fc.tuple(str, fc.constantFrom(-1, 0, 0.5, 2), str),
+  );
+  fc.assert(
+    fc.property(fc.uniqueArray(ckArb, { selector: (k) => JSON.stringify(k), maxLength: 30 }), str, (keys, p) => {
+      interface Row {
+        id: number;
+        key: Ck;
+      }
+      const db = new StateDB({ validate: true });
+      const t = db.table<Row>('rows', {
+        primary: (r) => r.id,
+        indexes: { u: { key: (r) => r.key, unique: true }, n: { key: (r) => r.key, unique: false } },
+      });
+      const rows = keys.map((key, id) => ({ id, key }));
+      db.write([t], (txn) => {
+        for (const r of rows) txn.insert(t, r);
+      });
+      const snap = db.read();
+      const sorted = [...rows].sort((a, b) => cmpCk(a.key, b.key) || a.id - b.id);
+      for (const index of ['u', 'n']) {
+        assert.deepEqual(snap.lowerBound(t, index, ['']), sorted, `${index}: every key in order`);
+        for (const r of rows) assert.deepEqual(snap.list(t, index, r.key), [r], `${index}: exact ${JSON.stringify(r.key)}`);
+        // A one-part prefix matches keys whose first part starts with it...
+        assert.deepEqual(
+          snap.prefix(t, index, [p]),
+          sorted.filter((r) => r.key[0].startsWith(p)),
+          `${index}: prefix [${JSON.stringify(p)}]`,
+        );
+        // ...and a closed first part (then '' or a number) matches that first part exactly.
+        assert.deepEqual(
+          snap.prefix(t, index, [p, '']),
+          sorted.filter((r) => r.key[0] === p),
+          `${index}: prefix [${JSON.stringify(p)}, '']`,
+        );
+        assert.deepEqual(
+          snap.prefix(t, index, [p, 0.5]),
+          sorted.filter((r) => r.key[0] === p && r.key[1] === 0.5),
+          `${index}: prefix [${JSON.stringify(p)}, 0.5]`,
+        );
+        const from: Ck = [p, 0];
+        assert.deepEqual(
+          snap.lowerBound(t, index, from),
+          sorted.filter((r) => cmpCk(r.key, from) >= 0),
+          `${index}: lowerBound ${JSON.stringify(from)}`,
+        );
+      }
+    }),
+    { numRuns: 200 },
+  );
+});

@@ -295,3 +295,72 @@ test('objects left in error by an earlier run are retried', async () => {
   assert.ok(clock.now() >= 50, 'after the backoff');
   await r.stop();
 });
+
+test('a prune asked for while a prune runs is not lost', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  let release: () => void = () => {};
+  let prunes = 0;
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    pruneIntervalMs: 0,
+    ...statusAccess,
+    ops: {
+      update: () => {},
+      delete: () => {},
+      prune: () => {
+        prunes++;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    },
+  });
+  r.prune();
+  await until(() => prunes === 1, clock);
+  r.prune(); // asked while the first prune is still running
+  release();
+  await until(() => prunes === 2, clock);
+  release();
+  await r.stop();
+});
+
+test('an object rewritten while its update is in flight is pushed again with the new content', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  const pushed: string[] = [];
+  let release: () => void = () => {};
+  let calls = 0;
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    pruneIntervalMs: 0,
+    ...statusAccess,
+    ops: {
+      update: (o) =>
+        new Promise<void>((resolve) => {
+          calls++;
+          release = () => {
+            pushed.push(o.via);
+            resolve();
+          };
+        }),
+      delete: () => {},
+    },
+  });
+  db.write([routes], (txn) => txn.insert(routes, { prefix: 'p', via: 'old', status: pendingStatus() }));
+  await until(() => calls === 1, clock);
+  db.write([routes], (txn) => txn.insert(routes, { prefix: 'p', via: 'new', status: pendingStatus() }));
+  release();
+  await until(() => pushed.length === 1, clock);
+  // The stale outcome must not mark the new object done.
+  assert.equal(db.read().get(routes, 'p')?.status.kind, 'pending');
+  await until(() => calls === 2, clock);
+  release();
+  assert.deepEqual(pushed, ['old', 'new']);
+  await until(() => db.read().get(routes, 'p')?.status.kind === 'done' && r.health().pending === 0, clock);
+  await r.stop();
+});

@@ -244,3 +244,60 @@ test('stop through the signal unsubscribes', async () => {
   await tick();
   assert.equal(rows.isInitialized(), false, 'a stopped reflector never initialises the table');
 });
+
+test('an update whose old object failed to transform still writes the new row', async () => {
+  const { db, rows, informer } = setup();
+  informer.markSynced();
+  const errors: unknown[] = [];
+  const r = startReflector({
+    db,
+    table: rows,
+    informer,
+    transform: (o) => {
+      if (o.data?.value === 'broken') throw new Error('cannot transform');
+      return transform(o);
+    },
+    onError: (err) => errors.push(err),
+  });
+  await r.initialized;
+  informer.upsert(cm('a', 'broken'));
+  await tick();
+  assert.equal(errors.length, 1);
+  // The object is fixed: its old version still fails to transform, which must not drop the new one.
+  informer.upsert(cm('a', 'fixed'));
+  await tick();
+  assert.deepEqual(db.read().all(rows), [{ key: 'default/a', value: 'fixed' }]);
+  assert.equal(errors.length, 1, 'the old version was already reported once');
+  r.stop();
+});
+
+test('a batch that meets a table locked by an open transaction is retried, not thrown', async () => {
+  const { db, rows, informer } = setup();
+  informer.markSynced();
+  const r = startReflector({ db, table: rows, informer, transform });
+  await r.initialized;
+  // The event's flush microtask is queued before the transaction's guard: it finds the table
+  // locked. It must neither throw out of the microtask nor lose the event.
+  informer.upsert(cm('a', '1'));
+  const txn = db.begin([rows]);
+  await tick();
+  assert.throws(() => txn.insert(rows, { key: 'x', value: 'y' }), { code: 'KLOOP_STATEDB_TXN_ASYNC' });
+  assert.deepEqual(db.read().all(rows), [{ key: 'default/a', value: '1' }]);
+  r.stop();
+});
+
+test('the first sync waits out a table locked by an open transaction, then initialises it', async () => {
+  const { db, rows, informer } = setup();
+  db.write([rows], (txn) => txn.insert(rows, { key: 'default/stale', value: 'x' }));
+  informer.upsert(cm('a', '1'), true);
+  const r = startReflector({ db, table: rows, informer, transform });
+  await tick();
+  informer.markSynced();
+  // The sync callback runs in a microtask after this one: the table is locked then.
+  const txn = db.begin([rows]);
+  await r.initialized;
+  assert.throws(() => txn.insert(rows, { key: 'x', value: 'y' }), { code: 'KLOOP_STATEDB_TXN_ASYNC' });
+  assert.equal(rows.isInitialized(), true);
+  assert.deepEqual(db.read().all(rows), [{ key: 'default/a', value: '1' }]);
+  r.stop();
+});

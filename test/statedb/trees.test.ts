@@ -3,7 +3,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { emptyTree, type Tree, TreeBuilder, treeGet, treePrefix, treeScan, validateTree } from '../../src/statedb/btree.js';
+import {
+  emptyTree,
+  setNodeSize,
+  type Tree,
+  TreeBuilder,
+  treeFrom,
+  treeGet,
+  treePrefix,
+  treeScan,
+  validateTree,
+} from '../../src/statedb/btree.js';
 
 const keyArb = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '\0', 'é'), maxLength: 4 });
 const opsArb = fc.array(fc.array(fc.tuple(fc.boolean(), keyArb, fc.nat(100)), { maxLength: 40 }), { maxLength: 30 });
@@ -72,4 +82,63 @@ test('the B+tree stays valid through thousands of keys (splits and merges)', () 
   validateTree(empty);
   assert.equal(empty.size, 0);
   assert.equal(tree.size, model.size);
+});
+
+// At 32 entries per node the property above rarely builds more than two levels. Tiny nodes make
+// every batch split and merge inner nodes several levels deep, which is where a copy-on-write
+// slip (a node or keys array shared with an older version and then changed) would show.
+test('with tiny nodes, deep splits and merges never change an older version', () => {
+  for (const size of [4, 5, 7]) {
+    setNodeSize(size);
+    try {
+      fc.assert(
+        fc.property(
+          // `size: 'max'`: fast-check's default bias keeps arrays near 10 entries, too few to
+          // grow a tree three levels deep.
+          fc.array(
+            fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 }), fc.nat(100)), {
+              maxLength: 150,
+              size: 'max',
+            }),
+            { minLength: 2, maxLength: 8, size: 'max' },
+          ),
+          (batches) => {
+            let tree: Tree<number> = emptyTree();
+            const model = new Map<string, number>();
+            const versions: Array<[Tree<number>, Map<string, number>]> = [];
+            for (const batch of batches) {
+              const b = new TreeBuilder(tree, {});
+              for (const [del, n, v] of batch) {
+                const k = String(n).padStart(3, '0');
+                assert.equal(del ? b.delete(k) : b.set(k, v), model.get(k));
+                if (del) model.delete(k);
+                else model.set(k, v);
+              }
+              tree = b.freeze();
+              versions.push([tree, new Map(model)]);
+            }
+            for (const [t, m] of versions) {
+              validateTree(t);
+              const sorted = [...m.keys()].sort();
+              for (const p of ['', '0', '1', '12', '05', '2']) {
+                assert.deepEqual(
+                  treePrefix(t, p, []),
+                  sorted.filter((k) => k.startsWith(p)).map((k) => m.get(k)),
+                );
+              }
+              for (const from of ['000', '150', '299', '3']) {
+                assert.deepEqual(
+                  treeFrom(t, from, []),
+                  sorted.filter((k) => k >= from).map((k) => m.get(k)),
+                );
+              }
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      setNodeSize(32);
+    }
+  }
 });

@@ -247,3 +247,18 @@ test('every snapshot sees both tables of a multi-table commit or neither, across
     { numRuns: 40 },
   );
 });
+
+test('a write transaction reads the tables it did not lock as of its start', () => {
+  const db = new StateDB({ validate: true });
+  const a = db.table<{ id: string }>('a', { primary: (o) => o.id });
+  const b = db.table<{ id: string }>('b', { primary: (o) => o.id });
+  const txn = db.begin([a]);
+  assert.equal(txn.count(b), 0);
+  db.write([b], (w) => w.insert(b, { id: 'x' }));
+  assert.equal(txn.count(b), 0, 'another commit must not show through an open transaction');
+  assert.equal(txn.get(b, 'x'), undefined);
+  txn.insert(a, { id: 'y' });
+  txn.commit();
+  assert.equal(db.read().count(a), 1);
+  assert.equal(db.read().count(b), 1);
+});

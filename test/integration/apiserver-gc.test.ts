@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ApiServer } from '../../src/apiserver/index.js';
+import type { KubeObject, OwnerReference, Status } from '../../src/core/index.js';
+import { type Api, configMap, startTestServer } from '../apiserver/helpers.js';
+
+const CM = '/api/v1/namespaces/default/configmaps';
+
+function ref(owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference {
+  return { apiVersion: 'v1', kind: 'ConfigMap', name: String(owner.metadata.name), uid: String(owner.metadata.uid), ...extra };
+}
+
+describe('apiserver garbage collection', () => {
+  let server: ApiServer;
+  let api: Api;
+  const make = async (name: string, owners: OwnerReference[] = []) =>
+    (await api.post(CM, { ...configMap(name), metadata: { name, ...(owners.length ? { ownerReferences: owners } : {}) } })).body;
+  const exists = async (name: string) => (await api.get(`${CM}/${name}`)).status === 200;
+  const eventually = async (check: () => Promise<boolean>, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return check();
+  };
+  before(async () => {
+    ({ server, api } = await startTestServer());
+  });
+  after(() => server.stop());
+
+  it('Background: the owner goes at once, then its dependents, down a chain', async () => {
+    const owner = await make('bg-owner');
+    const child = await make('bg-child', [ref(owner, { controller: true })]);
+    await make('bg-grandchild', [ref(child)]);
+    const res = await api.delete(`${CM}/bg-owner`, { propagationPolicy: 'Background' });
+    assert.equal(res.status, 200);
+    assert.equal(await exists('bg-owner'), false);
+    assert.ok(await eventually(async () => !(await exists('bg-child')) && !(await exists('bg-grandchild'))));
+  });
+
+  it('a dependent with another live owner only loses the dangling reference', async () => {
+    const a = await make('two-a');
+    const b = await make('two-b');
+    await make('two-dep', [ref(a), ref(b)]);
+    await api.delete(`${CM}/two-a`);
+    const dep = await eventually(async () => {
+      const got = (await api.get<KubeObject>(`${CM}/two-dep`)).body;
+      return got.metadata.ownerReferences?.length === 1;
+    });
+    assert.ok(dep);
+    const got = (await api.get<KubeObject>(`${CM}/two-dep`)).body;
+    assert.equal(got.metadata.ownerReferences?.[0].name, 'two-b');
+  });
+
+  it('Foreground: the owner waits with foregroundDeletion until blocking dependents are gone', async () => {
+    const owner = await make('fg-owner');
+    await make('fg-blocker', [ref(owner, { blockOwnerDeletion: true })]);
+    // A finalizer on the dependent holds the whole chain.
+    await api.patch(`${CM}/fg-blocker`, { metadata: { finalizers: ['test/hold'] } });
+    const res = await api.delete<KubeObject>(`${CM}/fg-owner`, { propagationPolicy: 'Foreground' });
+    assert.equal(res.status, 200);
+    assert.ok(res.body.metadata.finalizers?.includes('foregroundDeletion'));
+    assert.ok(await eventually(async () => Boolean((await api.get<KubeObject>(`${CM}/fg-blocker`)).body.metadata.deletionTimestamp)));
+    assert.equal(await exists('fg-owner'), true, 'the owner waits for its blocking dependent');
+    await api.patch(`${CM}/fg-blocker`, { metadata: { finalizers: null } });
+    assert.ok(await eventually(async () => !(await exists('fg-blocker')) && !(await exists('fg-owner'))));
+  });
+
+  it('Orphan: dependents lose the reference and stay', async () => {
+    const owner = await make('or-owner');
+    await make('or-dep', [ref(owner)]);
+    const res = await api.delete<KubeObject>(`${CM}/or-owner?propagationPolicy=Orphan`);
+    assert.equal(res.status, 200);
+    assert.ok(await eventually(async () => !(await exists('or-owner'))));
+    const dep = (await api.get<KubeObject>(`${CM}/or-dep`)).body;
+    assert.equal(dep.metadata.ownerReferences, undefined);
+  });
+
+  it('validates owner references: one controller at most, required fields', async () => {
+    const a = await make('val-a');
+    const b = await make('val-b');
+    const two = await api.post<Status>(CM, {
+      ...configMap('val-dep'),
+      metadata: { name: 'val-dep', ownerReferences: [ref(a, { controller: true }), ref(b, { controller: true })] },
+    });
+    assert.equal(two.status, 422);
+    assert.match(String(two.body.message), /Only one reference can have Controller set to true/);
+    const missing = await api.post<Status>(CM, {
+      ...configMap('val-dep'),
+      metadata: { name: 'val-dep', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }] },
+    });
+    assert.equal(missing.status, 422);
+  });
+
+  it('DeleteCollection deletes what the selector matches', async () => {
+    await api.post(CM, configMap('dc-1', {}, { batch: 'x' }));
+    await api.post(CM, configMap('dc-2', {}, { batch: 'x' }));
+    await api.post(CM, configMap('dc-3', {}, { batch: 'y' }));
+    const res = await api.delete<{ items: KubeObject[] }>(`${CM}?labelSelector=batch%3Dx`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.items.length, 2);
+    assert.equal(await exists('dc-1'), false);
+    assert.equal(await exists('dc-3'), true);
+  });
+});
