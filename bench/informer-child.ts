@@ -1,7 +1,7 @@
 /**
  * One measured peer of `bench/informer.ts`, run in its own process (`--expose-gc`):
  * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES`, PEER one of
- * `kloop`, `client-node`, `parse`. Prints one JSON line: time to synced, heap after GC, peak
+ * `kloop`, `kloop-paged` (streaming lists off), `client-node`, `parse`. Prints one JSON line: time to synced, heap after GC, peak
  * RSS, and watch events/s for UPDATES events (the parent's replay front sends them when asked).
  */
 import { performance } from 'node:perf_hooks';
@@ -67,7 +67,8 @@ async function kloop(): Promise<ChildResult> {
   const { KubeClient } = await import('../src/client/index.js');
   const { InformerFactory } = await import('../src/cache/index.js');
   const client = KubeClient.fromKubeconfig(kubeconfig, { logger: pino({ level: 'warn' }), registry: new Registry() });
-  const factory = new InformerFactory(client, { validate: false });
+  // `kloop-paged`: the same informer with streaming lists off (paginated lists, 500 a page).
+  const factory = new InformerFactory(client, { validate: false, reflector: peer === 'kloop-paged' ? { streamingList: false } : {} });
   const start = performance.now();
   const informer = factory.informer({ apiVersion: 'v1', kind: 'ConfigMap' });
   const counter = eventCounter();
@@ -149,7 +150,7 @@ async function parse(): Promise<ChildResult> {
   return { ...result, objects: list.items.length };
 }
 
-const runners: Record<string, () => Promise<ChildResult>> = { kloop, 'client-node': clientNode, parse };
+const runners: Record<string, () => Promise<ChildResult>> = { kloop, 'kloop-paged': kloop, 'client-node': clientNode, parse };
 const runner = runners[peer];
 if (!runner) {
   console.error(`unknown peer ${peer}`);

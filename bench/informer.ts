@@ -163,19 +163,23 @@ async function startFront(target: string, events: Buffer) {
           r.pipe(res);
           return;
         }
-        let tail = '';
-        r.setEncoding('utf8');
-        r.on('data', (text: string) => {
-          const all = tail + text;
-          const end = all.indexOf('k8s.io/initial-events-end');
-          if (end === -1) {
-            const cut = all.lastIndexOf('\n') + 1;
-            if (cut > 0) res.write(all.slice(0, cut));
-            tail = all.slice(cut);
+        // Pass bytes through untouched; look for the marker in each chunk and across the seam
+        // with the previous one.
+        const marker = Buffer.from('k8s.io/initial-events-end');
+        let carry = Buffer.alloc(0);
+        r.on('data', (chunk: Buffer) => {
+          let at = chunk.indexOf(marker);
+          if (at === -1 && carry.length > 0) {
+            const seam = Buffer.concat([carry, chunk.subarray(0, marker.length)]).indexOf(marker);
+            if (seam !== -1) at = Math.max(0, seam - carry.length);
+          }
+          if (at === -1) {
+            res.write(chunk);
+            carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - marker.length)));
             return;
           }
-          const nl = all.indexOf('\n', end);
-          res.write(all.slice(0, nl + 1));
+          const nl = chunk.indexOf(10, at);
+          res.write(chunk.subarray(0, nl + 1));
           r.destroy();
           hold();
         });

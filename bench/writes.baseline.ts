@@ -81,9 +81,18 @@ export async function startMirrorBaseline(server: string): Promise<Baseline> {
   };
   informer.on('add', handle);
   informer.on('update', handle);
-  informer.on('error', () => setTimeout(() => informer.start().catch(() => {}), 500));
+  let stopped = false;
+  // client-node's informer stops for good on errors; the usual workaround restarts it on a timer.
+  informer.on('error', () => {
+    if (!stopped) setTimeout(() => !stopped && informer.start().catch(() => {}), 500).unref();
+  });
   await informer.start();
-  return { stop: () => informer.stop() };
+  return {
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
 }
 
 interface Website extends KubeObject {
@@ -174,7 +183,16 @@ export async function startWebsiteBaseline(server: string): Promise<Baseline> {
   };
   informer.on('add', handle);
   informer.on('update', handle);
-  informer.on('error', () => setTimeout(() => informer.start().catch(() => {}), 500));
+  let stopped = false;
+  // client-node's informer stops for good on errors; the usual workaround restarts it on a timer.
+  informer.on('error', () => {
+    if (!stopped) setTimeout(() => !stopped && informer.start().catch(() => {}), 500).unref();
+  });
   await informer.start();
-  return { stop: () => informer.stop() };
+  return {
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
 }

@@ -5,8 +5,7 @@
  * finalizers starts. Pure functions over plain objects; storage is the caller's business.
  */
 import { randomUUID } from 'node:crypto';
-import { deepEqual } from '../core/index.js';
-import type { KubeObject, StatusCause } from '../core/index.js';
+import { deepEqual, type KubeObject, type StatusCause } from '../core/index.js';
 import { conflict, internalError, invalid } from './errors.js';
 import type { ServedType } from './resources.js';
 import { refOf } from './validation.js';

@@ -5,14 +5,18 @@
  * requests can never interleave inside it (optimistic concurrency needs no locks here).
  *
  * Reactions to committed changes live in their own files: namespace lifecycle
- * (`namespaces.ts`) and CRD registration (`crds.ts`).
+ * (`namespaces.ts`), CRD registration (`crds.ts`) and garbage collection (`gc.ts`); they run
+ * deferred (`defer`), after the write that caused them has answered.
  */
-import { type KubeObject, type ManagedFieldsEntry, makeStatus, strategicListType } from '../core/index.js';
+import { type KubeObject, type ManagedFieldsEntry, deepEqual, makeStatus, strategicListType } from '../core/index.js';
 import {
   checkPrecondition,
   generateName,
-  prepareCreate, prepareUpdate, readyToRemove, startDeletion } from './admission.js';
-import { deepEqual } from '../core/index.js';
+  prepareCreate,
+  prepareUpdate,
+  readyToRemove,
+  startDeletion,
+} from './admission.js';
 import {
   afterCrdCommit,
   afterCustomResourceRemoved,

@@ -9,6 +9,7 @@ import type { KubeObject, ResourceType, StatusCause } from '../core/index.js';
 import { isObject, nowTimestamp } from './admission.js';
 import type { Cluster } from './cluster.js';
 import { invalid } from './errors.js';
+import type { Conversion } from './events.js';
 import { type ServedType, customServedType } from './resources.js';
 import type { StoredEvent } from './storage.js';
 import { refOf } from './validation.js';
@@ -149,6 +150,7 @@ export function typesOfCrd(obj: KubeObject): ServedType[] {
   const group = String(s.group);
   const names = namesOf(obj);
   const out: ServedType[] = [];
+  const storage = versionsOf(obj).find((v) => v.storage === true)?.name;
   for (const v of versionsOf(obj)) {
     if (v.served === false) continue;
     const sub = isObject(v.subresources) ? v.subresources : isObject(s.subresources) ? s.subresources : {};
@@ -174,9 +176,21 @@ export function typesOfCrd(obj: KubeObject): ServedType[] {
       const path = f.jsonPath.replace(/^\./, '').split('.');
       labels[path.join('.')] = path;
     }
-    out.push(customServedType(type, v, labels));
+    // Conversion strategy None: versions differ only in apiVersion; objects are stored at the
+    // storage version and relabelled on the way out.
+    const conversion =
+      storage !== undefined && storage !== v.name ? apiVersionConversion(`${group}/${storage}`, type.apiVersion) : undefined;
+    out.push(customServedType(type, v, labels, conversion));
   }
   return out;
+}
+
+/** The `None` conversion strategy: only apiVersion changes between versions. */
+function apiVersionConversion(storageApiVersion: string, servedApiVersion: string): Conversion {
+  return {
+    toStorage: (obj) => ({ ...obj, apiVersion: storageApiVersion }),
+    fromStorage: (obj) => ({ ...obj, apiVersion: servedApiVersion }),
+  };
 }
 
 /** Reacts to a committed CRD change: (re)registers, starts cleanup, or unregisters. */

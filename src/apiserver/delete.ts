@@ -4,8 +4,7 @@
  * deleted. `DeleteOptions` come in the body (kubectl sends `{"propagationPolicy":"Background"}`)
  * or the query.
  */
-import { makeStatus } from '../core/index.js';
-import type { KubeObject } from '../core/index.js';
+import { makeStatus, type KubeObject } from '../core/index.js';
 import { isObject } from './admission.js';
 import { type DeletePreconditions, isStored } from './cluster.js';
 import { StatusError, badRequest } from './errors.js';
@@ -13,8 +12,7 @@ import type { PropagationPolicy } from './gc.js';
 import { parseListOptions } from './list-options.js';
 import { UNDELETABLE_NAMESPACES } from './namespaces.js';
 import { listJson } from './read.js';
-import type { HandlerResult, ResourceRequest } from './request.js';
-import { isDryRun } from './request.js';
+import { type HandlerResult, type ResourceRequest, isDryRun } from './request.js';
 import { checkDryRun } from './write.js';
 
 const POLICIES = new Set(['Background', 'Foreground', 'Orphan']);

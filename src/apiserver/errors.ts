@@ -3,8 +3,7 @@
  * the real API server uses (APISERVER-SPEC.md section 6), thrown as a {@link StatusError} and
  * written to the client by the HTTP layer.
  */
-import { KloopError, makeStatus } from '../core/index.js';
-import type { Status, StatusCause, StatusDetails } from '../core/index.js';
+import { KloopError, makeStatus, type Status, type StatusCause, type StatusDetails } from '../core/index.js';
 
 /** What a failure names: the resource (plural) and its group, for `details` and messages. */
 export interface ResourceRef {

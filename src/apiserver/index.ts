@@ -1,9 +1,11 @@
 /**
  * `kloop/apiserver`: a Kubernetes API server emulator in TypeScript that real kubectl and client
  * libraries drive over plain HTTP. In-memory MVCC storage with one global revision and a bounded
- * history (older resumes get 410), list/watch with selectors, pagination and bookmarks, the write
- * rules of the real server (optimistic concurrency, no-op writes, generation, status subresource,
- * finalizers, namespaces, CRDs), four patch types, and fault injection for resilience tests.
+ * history (older resumes get 410); list/watch with selectors, pagination, bookmarks and streaming
+ * lists; the write rules of the real server (optimistic concurrency, no-op writes, generation,
+ * status and scale subresources, finalizers, garbage collection, namespaces, CRDs with pruning);
+ * four patch types including server-side apply with field ownership; Tables, metadata-only and
+ * aggregated discovery responses; request counters; and fault injection for resilience tests.
  * See `docs/apiserver.md` for what is and is not emulated.
  *
  * @example

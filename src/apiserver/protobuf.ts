@@ -8,6 +8,8 @@
  * Empty strings, zero numbers and zero timestamps are omitted, as the JSON encoding's
  * `omitempty` would, so the decoded object reads like the JSON kubectl would have sent.
  */
+import { makeStatus } from '../core/index.js';
+import { StatusError } from './errors.js';
 
 /** The four-byte prefix of a Kubernetes protobuf body. */
 export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -75,8 +77,21 @@ const SCHEMAS: Record<string, Schema> = {
   },
 };
 
-/** Thrown for bodies this decoder cannot read (the server answers 415). */
-export class ProtobufUnsupported extends Error {}
+/**
+ * Thrown for bodies this decoder cannot read: a 415 Status (code `KLOOP_APISERVER_STATUS`), so a
+ * client that can fall back to JSON does.
+ */
+export class ProtobufUnsupported extends StatusError {
+  constructor(why: string) {
+    super(
+      makeStatus(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf: ${why})`,
+      ),
+    );
+  }
+}
 
 class Reader {
   pos = 0;

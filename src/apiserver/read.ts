@@ -55,8 +55,12 @@ export function listJson(
   const conversion = served.conversion;
   for (let i = 0; i < items.length; i++) {
     if (conversion) {
-      const { apiVersion: _a, kind: _k, ...rest } = conversion.fromStorage(items[i].object);
-      parts[i] = JSON.stringify(rest);
+      const converted = conversion.fromStorage(items[i].object);
+      if (served.custom) parts[i] = JSON.stringify(converted);
+      else {
+        const { apiVersion: _a, kind: _k, ...rest } = converted;
+        parts[i] = JSON.stringify(rest);
+      }
     } else parts[i] = itemJson(served, items[i], prefix);
   }
   const kind = served.type.listKind;

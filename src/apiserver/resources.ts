@@ -3,8 +3,7 @@
  * registered by CRDs, each with the server-side rules the handlers need (status subresource,
  * what bumps `metadata.generation`, which patch types are accepted, what DELETE returns).
  */
-import { BUILTIN_RESOURCE_TYPES } from '../core/index.js';
-import type { ResourceType } from '../core/index.js';
+import { BUILTIN_RESOURCE_TYPES, type ResourceType } from '../core/index.js';
 import { type Conversion, EVENTS_V1_CONVERSION } from './events.js';
 
 /** Which changes bump `metadata.generation` (APISERVER-SPEC.md section 3). */
@@ -32,12 +31,14 @@ export interface ServedType {
   readonly conversion?: Conversion;
 }
 
-/** Media types of PATCH. */
+/** PATCH media type: JSON patch (RFC 6902). */
 export const PATCH_JSON = 'application/json-patch+json';
+/** PATCH media type: merge patch (RFC 7386). */
 export const PATCH_MERGE = 'application/merge-patch+json';
+/** PATCH media type: strategic merge patch (built-ins only). */
 export const PATCH_STRATEGIC = 'application/strategic-merge-patch+json';
+/** PATCH media type: server-side apply. */
 export const PATCH_APPLY_YAML = 'application/apply-patch+yaml';
-export const PATCH_APPLY_CBOR = 'application/apply-patch+cbor';
 
 const BUILTIN_PATCH_TYPES = [PATCH_JSON, PATCH_MERGE, PATCH_APPLY_YAML, PATCH_STRATEGIC];
 const CUSTOM_PATCH_TYPES = [PATCH_JSON, PATCH_MERGE, PATCH_APPLY_YAML];
@@ -106,8 +107,10 @@ export function customServedType(
   type: ResourceType,
   crdVersion: Readonly<Record<string, unknown>>,
   fieldLabels?: Record<string, readonly string[]>,
+  conversion?: Conversion,
 ): ServedType {
   return {
+    ...(conversion ? { conversion } : {}),
     type,
     storeId: `${type.group}/${type.plural}`,
     custom: true,

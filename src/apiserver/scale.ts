@@ -16,8 +16,7 @@ import {
 import { isObject } from './admission.js';
 import { badRequest, unsupportedMediaType } from './errors.js';
 import { mediaType } from './http.js';
-import type { HandlerResult, ResourceRequest } from './request.js';
-import { isDryRun, managerOf } from './request.js';
+import { type HandlerResult, type ResourceRequest, isDryRun, managerOf } from './request.js';
 import { PATCH_JSON, PATCH_MERGE, type ServedType } from './resources.js';
 import type { StoredObject } from './storage.js';
 import { parseObjectBody } from './validation.js';
@@ -93,11 +92,14 @@ export function scaleOf(served: ServedType, stored: StoredObject): KubeObject {
 /** GET, PUT or PATCH of `/scale`. */
 export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | 'patch'): Promise<HandlerResult> {
   const name = r.target.name ?? '';
+  if (verb === 'get') {
+    return { code: 200, json: JSON.stringify(scaleOf(r.served, r.cluster.getOrThrow(r.served, r.target.namespace, name))) };
+  }
+  checkDryRun(r.query);
+  // Body first: from reading the object to committing the change there must be no await.
+  const raw = await r.body();
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const scale = scaleOf(r.served, current);
-  if (verb === 'get') return { code: 200, json: JSON.stringify(scale) };
-  checkDryRun(r.query);
-  const raw = await r.body();
   let next: unknown;
   if (verb === 'update') next = parseObjectBody(raw);
   else {

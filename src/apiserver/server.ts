@@ -7,7 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import type { KubeObject } from '../core/index.js';
 import { isObject } from './admission.js';
-import { type Cluster, isStored } from './cluster.js';
+import { type Cluster, isStored, resourceNames } from './cluster.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { StatusError, methodNotAllowed, notAcceptable, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
@@ -23,7 +23,6 @@ import type { Verb } from './types.js';
 import { handleWatch } from './watch.js';
 import { aggregatedDiscoveryVersion, negotiate } from './negotiation.js';
 import { handleCreate, handleUpdate } from './write.js';
-import { resourceNames } from './cluster.js';
 
 /** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
 export async function listen(

@@ -5,7 +5,7 @@
  * invalid object).
  */
 import type { KubeObject, StatusCause } from '../core/index.js';
-import { badRequest, invalid, unsupportedMediaType } from './errors.js';
+import { badRequest, invalid } from './errors.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import type { ServedType } from './resources.js';
 
@@ -20,11 +20,8 @@ const LABEL_MSG =
 export function parseObjectBody(body: Buffer | string): KubeObject {
   let parsed: unknown;
   if (typeof body !== 'string' && isProtobuf(body)) {
-    try {
-      parsed = decodeProtobufObject(body);
-    } catch {
-      throw unsupportedMediaType(['application/json', 'application/yaml']);
-    }
+    // Throws a 415 Status for anything it cannot read.
+    parsed = decodeProtobufObject(body);
   } else {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     try {

@@ -5,8 +5,7 @@
  */
 import { type KubeObject, makeStatus } from '../core/index.js';
 import { badRequest, StatusError } from './errors.js';
-import type { HandlerResult, ResourceRequest } from './request.js';
-import { fieldValidationOf, isDryRun, managerOf } from './request.js';
+import { type HandlerResult, type ResourceRequest, fieldValidationOf, isDryRun, managerOf } from './request.js';
 import { checkNamespace, checkTypeMeta, parseObjectBody } from './validation.js';
 
 /** Rejects `dryRun` values other than `All` (422, as the real server). */

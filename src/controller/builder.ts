@@ -6,6 +6,7 @@
  * Scope of predicates, shown by `describe()`: `{ predicates }` given to `.for`, `.owns` or
  * `.watches` guard that source only; `.eventFilter(p)` guards every source.
  */
+import type { InformerOptions } from '../cache/types.js';
 import type { KubeObject, TypeRef } from '../core/types.js';
 import { Controller, ControllerConfigError, type ControllerDeps, type ControllerOptions } from './controller.js';
 import type { SourceSpec } from './sources.js';
@@ -62,7 +63,7 @@ export class ControllerBuilder {
       kind: 'for',
       label: sourceLabel('for', type),
       type: { apiVersion: type.apiVersion, kind: type.kind },
-      informer: options.informer,
+      informer: options.informer as InformerOptions | undefined,
       predicates: (options.predicates ?? []) as readonly Predicate[],
     });
     return this;
@@ -77,7 +78,7 @@ export class ControllerBuilder {
       kind: 'owns',
       label: sourceLabel('owns', type),
       type: { apiVersion: type.apiVersion, kind: type.kind },
-      informer: options.informer,
+      informer: options.informer as InformerOptions | undefined,
       predicates: (options.predicates ?? []) as readonly Predicate[],
     });
     return this;
@@ -94,7 +95,7 @@ export class ControllerBuilder {
   ): this {
     const common = {
       kind: 'watches' as const,
-      informer: options.informer,
+      informer: options.informer as InformerOptions | undefined,
       predicates: (options.predicates ?? []) as readonly Predicate[],
       mapper: mapper as Mapper,
     };

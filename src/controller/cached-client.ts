@@ -26,7 +26,7 @@ import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types
 import { appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { EventRecorder, EventType } from './events.js';
+import { type EventSink, EventRecorder, EventType } from './events.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { ReadYourWrites } from './read-your-writes.js';
 import { changedPaths, keyId } from './triggers.js';
@@ -57,6 +57,18 @@ export interface CachedClientOptions {
   /** Events' `source.component`. Default `kloop`. */
   component?: string;
   clock?: Clock;
+  /**
+   * Fencing: asked before every write; when it returns false the write is refused with a
+   * {@link WriteFencedError} and nothing is sent (leader election plugs `canWrite()` in here).
+   */
+  fence?: () => boolean;
+}
+
+/** A write refused because this process may not write now (lost leadership or shard). */
+export class WriteFencedError extends KloopError {
+  constructor() {
+    super('KLOOP_WRITE_FENCED', 'write refused: this process does not hold the lease that allows writing');
+  }
 }
 
 /** A write that lacks what it needs (type, name). */
@@ -89,6 +101,7 @@ interface Shared {
   resources: Map<string, Promise<ResourceType | undefined>>;
   /** Paths each (manager, object) applied last, to know an apply removes nothing. */
   lastApplied: Map<string, Set<string>>;
+  events?: EventRecorder;
 }
 
 function typeOf(object: KubeObject): TypeRef {
@@ -149,13 +162,14 @@ export class CachedClient implements ScopableClient {
       lastApplied: new Map(),
     };
     this.#attribution = attribution;
-    this.events = new EventRecorder(
-      {
-        createEvent: (event) => this.create(EventType, event),
-        patchEvent: async (key, patch) => this.#send(EventType, key, 'event', ['count', 'lastTimestamp'], patch, 'merge'),
-      },
-      { component: options.component, clock: this.#shared.clock },
-    );
+    const sink: EventSink = {
+      createEvent: (event) => this.create(EventType, event),
+      patchEvent: async (key, patch) => this.#send(EventType, key, 'event', ['count', 'lastTimestamp'], patch, 'merge'),
+    };
+    this.#shared.events ??= new EventRecorder(sink, { component: options.component, clock: this.#shared.clock });
+    const recorder = this.#shared.events;
+    // One series table for every view, so repeats across reconciles aggregate; writes go through this view.
+    this.events = { record: (object, event) => recorder.record(object, event, sink) };
   }
 
   /** A view whose writes are attributed to a reconcile. */
@@ -189,6 +203,7 @@ export class CachedClient implements ScopableClient {
     const body = { ...object, apiVersion: type.apiVersion, kind: type.kind } as T;
     const key = keyOfObject(body);
     const json = JSON.stringify(body);
+    this.#checkFence();
     const created = await this.#shared.options.transport.create<T>(body, { fieldManager: this.#fieldManager() });
     await this.#recordWrite(type, key, 'create', Object.keys(body).filter((k) => k !== 'apiVersion' && k !== 'kind'), json, created);
     return created;
@@ -285,6 +300,7 @@ export class CachedClient implements ScopableClient {
       return true;
     }
     const resource = await this.#resource(type);
+    this.#checkFence();
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
@@ -385,6 +401,7 @@ export class CachedClient implements ScopableClient {
     extra: { fieldManager?: string; force?: boolean } = {},
   ): Promise<T> {
     const json = JSON.stringify(body);
+    this.#checkFence();
     let object: T;
     try {
       object = await this.#shared.options.transport.patch<T>({ type, key }, body, {
@@ -443,6 +460,11 @@ export class CachedClient implements ScopableClient {
   #skip(type: TypeRef, reason: string): void {
     const resource = this.#shared.registry.byTypeRef(type)?.plural ?? type.kind.toLowerCase();
     this.#shared.metrics.clientWritesSkipped.inc({ controller: this.#attribution.controller, resource, reason });
+  }
+
+  #checkFence(): void {
+    const fence = this.#shared.options.fence;
+    if (fence !== undefined && !fence()) throw new WriteFencedError();
   }
 
   #fieldManager(): string {

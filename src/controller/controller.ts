@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { InformerEvent } from '../cache/types.js';
+import { byOwnerUid } from '../cache/index.js';
+import type { InformerEvent, InformerReader } from '../cache/types.js';
 import { ApiError, KloopError, TerminalError } from '../core/errors.js';
 import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
 import type { Clock } from './clock.js';
@@ -24,7 +25,6 @@ import { type QueueItem, WorkQueue } from './queue.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultRateLimiter } from './rate-limiter.js';
 import { type SourceSpec, sourceHandler } from './sources.js';
-import { keyId } from './triggers.js';
 import type {
   CachedClientApi,
   ControllerDescription,
@@ -59,7 +59,16 @@ export interface ControllerOptions {
   rateLimiter?: RateLimiter;
   /** Consecutive self-triggered identical writes that make a hot loop. Default 5. */
   hotLoopThreshold?: number;
+  /**
+   * Every this many milliseconds, queue every object of the `for` informer at low priority
+   * (trigger `resync`), for controllers that must notice drift outside the cluster. Default: off
+   * (informers already relist on 410 and reconnect; level-triggered reconciles need no timer).
+   */
+  resyncMs?: number;
 }
+
+/** The index `owns()` adds to owned informers: `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`. */
+export const OWNER_INDEX = 'byOwnerUid';
 
 /** Raised when a controller is misconfigured (no `for`, started twice). */
 export class ControllerConfigError extends KloopError {
@@ -80,6 +89,12 @@ export class ControllerStoppedError extends KloopError {
   constructor() {
     super('KLOOP_CONTROLLER_STOPPED', 'controller stopped');
   }
+}
+
+/** Adds the owner-UID index to an informer that supports indexes (shared informers do). */
+function addOwnerIndex(source: unknown): void {
+  const indexed = source as { addIndex?: (name: string, fn: typeof byOwnerUid) => void };
+  if (typeof indexed.addIndex === 'function') indexed.addIndex(OWNER_INDEX, byOwnerUid);
 }
 
 /** Result label for metrics and logs. */
@@ -118,6 +133,7 @@ export class Controller {
   #workers: Promise<void>[] = [];
   #started = false;
   #untrack: (() => void) | undefined;
+  #cancelResync: (() => void) | undefined;
 
   constructor(
     name: string,
@@ -211,13 +227,29 @@ export class Controller {
         (err, event: InformerEvent) =>
           this.#log.error({ err, source: spec.label, object: event.object.metadata.name }, 'event handler failed'),
       );
+      if (spec.kind === 'owns' && !spec.source) addOwnerIndex(source);
       this.#unsubscribe.push(source.subscribe(handler, { replay: true }));
       if (source.synced) synced.push(source.synced);
     }
     await Promise.all(synced);
     if (this.#stopController.signal.aborted) return;
     this.#workers = Array.from({ length: this.#concurrency() }, () => this.#work());
+    if (this.#options.resyncMs !== undefined && this.#options.resyncMs > 0) this.#scheduleResync(forInformer, this.#options.resyncMs);
     this.#log.info({ sources: this.describe().sources }, 'controller started');
+  }
+
+  #scheduleResync(informer: InformerReader, every: number): void {
+    const tick = () => {
+      if (this.#stopController.signal.aborted) return;
+      for (const object of informer.list()) {
+        const name = object.metadata.name;
+        if (name === undefined) continue;
+        const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
+        this.queue.add(key, { source: 'resync', event: 'resync' }, { priority: 'low' });
+      }
+      this.#cancelResync = this.#clock.setTimer(tick, every);
+    };
+    this.#cancelResync = this.#clock.setTimer(tick, every);
   }
 
   /** Queues a key by hand (trigger `manual`), e.g. from a CLI or a test. */
@@ -233,6 +265,7 @@ export class Controller {
    * object anyway (level-triggered).
    */
   async stop(drainTimeoutMs = 30_000): Promise<void> {
+    this.#cancelResync?.();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     const drained = this.queue.shutdown();
     let cancel: (() => void) | undefined;
@@ -425,4 +458,3 @@ export interface RecentReconcile {
   error?: string;
 }
 
-export { keyId };

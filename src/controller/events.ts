@@ -70,9 +70,14 @@ export class EventRecorder implements EventRecorderApi {
     return this.#series.size;
   }
 
+  /**
+   * Records one occurrence. `sink` overrides the recorder's own for this call, so views of one
+   * client (one per reconcile) share the series while each write is attributed to its reconcile.
+   */
   async record(
     object: KubeObject,
     event: { type?: 'Normal' | 'Warning'; reason: string; message: string; action?: string },
+    sink: EventSink = this.#sink,
   ): Promise<void> {
     const type = event.type ?? 'Normal';
     const id = [object.metadata.uid ?? object.metadata.name, type, event.reason, event.message].join('\u0000');
@@ -84,7 +89,7 @@ export class EventRecorder implements EventRecorderApi {
       this.#series.set(id, series);
       series.count++;
       if (series.pending || now - series.lastSentAt < this.#windowMs) return;
-      series.pending = this.#flush(series, now).finally(() => {
+      series.pending = this.#flush(series, now, sink).finally(() => {
         series.pending = undefined;
       });
       return series.pending;
@@ -119,18 +124,18 @@ export class EventRecorder implements EventRecorderApi {
       reportingInstance: this.#component,
     };
     try {
-      await this.#sink.createEvent(body);
+      await sink.createEvent(body);
       created.sent = 1;
     } catch {
       this.#series.delete(id);
     }
   }
 
-  async #flush(series: Series, now: number): Promise<void> {
+  async #flush(series: Series, now: number, sink: EventSink): Promise<void> {
     if (series.count === series.sent) return;
     const count = series.count;
     try {
-      await this.#sink.patchEvent(series.key, {
+      await sink.patchEvent(series.key, {
         count,
         lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       });

@@ -15,6 +15,7 @@ export { ControllerBuilder } from './builder.js';
 export {
   CachedClient,
   ClientUsageError,
+  WriteFencedError,
   type CachedClientOptions,
 } from './cached-client.js';
 export { ManualClock, systemClock, type CancelTimer, type Clock } from './clock.js';
@@ -22,6 +23,7 @@ export {
   Controller,
   ControllerConfigError,
   ControllerStoppedError,
+  OWNER_INDEX,
   ReconcileTimeoutError,
   type ControllerDeps,
   type ControllerOptions,

@@ -14,7 +14,8 @@
 import type { InformerEvent } from '../cache/types.js';
 import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
 import { eventTrigger } from './triggers.js';
-import type { EventSource, InformerOptions, Mapper, Predicate, Trigger } from './types.js';
+import type { InformerOptions } from '../cache/types.js';
+import type { EventSource, Mapper, Predicate, Trigger } from './types.js';
 
 /** A source as the builder records it. */
 export interface SourceSpec {

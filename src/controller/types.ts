@@ -4,7 +4,8 @@
  * controller and the cached client are built on.
  */
 import type { Logger } from 'pino';
-import type { InformerEvent, InformerListOptions, InformerReader } from '../cache/types.js';
+import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/types.js';
+import type { PatchType } from '../client/types.js';
 import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
 
 /**
@@ -125,20 +126,13 @@ export type Mapper<T extends KubeObject = KubeObject> = (
 export interface SourceOptions<T extends KubeObject = KubeObject> {
   /** Guard this source only. `eventFilter` guards every source. */
   predicates?: readonly Predicate<T>[];
-  /** Informer options (namespace, label selector) for type sources. */
-  informer?: InformerOptions;
-}
-
-/** Options for the shared informer a source or the client reads from. */
-export interface InformerOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
+  /** Options of the shared informer for type sources (namespace, selectors, transform...). */
+  informer?: InformerOptions<T>;
 }
 
 /** Hands out shared informers. The manager implements it over `InformerFactory`. */
 export interface InformerProvider {
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerOptions): InformerReader<T>;
+  informer<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerOptions<T>): InformerReader<T>;
 }
 
 /** One entry of a controller's description: a source and the predicates that guard it. */
@@ -157,9 +151,6 @@ export interface ControllerDescription {
   eventFilters: string[];
   timeoutMs?: number;
 }
-
-/** Patch flavours the API server accepts. */
-export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
 /** Options of a patch sent to the server (a subset of `KubeClient.patch`'s). */
 export interface TransportPatchOptions {

@@ -231,13 +231,6 @@ function fromNode<V>(node: Node<V>, from: string, out: V[], seek: boolean): void
   for (let i = start; i < children.length; i++) fromNode(children[i], from, out, seek && i === start);
 }
 
-/** The smallest key in the tree, or undefined. */
-export function treeFirst<V>(tree: Tree<V>): [string, V] | undefined {
-  let node = tree.root;
-  while (!node.leaf) node = node.children[0];
-  return node.keys.length === 0 ? undefined : [node.keys[0], node.vals[0]];
-}
-
 /**
  * A tree being changed by one write transaction. Mutates nodes it owns, copies the rest.
  * `freeze()` hands back an immutable {@link Tree}; the builder must not be used afterwards.

@@ -18,13 +18,13 @@ export type StateDBErrorCode =
   | 'KLOOP_STATEDB_TXN_ASYNC'
   /** A table is written that the transaction did not lock, or is locked by another transaction. */
   | 'KLOOP_STATEDB_TABLE_LOCKED'
-  /** A table handle from another StateDB, or a name not registered in this one. */
+  /** A table handle from another StateDB (`tableByName` returns `undefined` for an unknown name). */
   | 'KLOOP_STATEDB_UNKNOWN_TABLE'
   /** An index name the table does not have. */
   | 'KLOOP_STATEDB_UNKNOWN_INDEX'
   /** A query that cannot be answered (a prefix of a number key). */
   | 'KLOOP_STATEDB_BAD_QUERY'
-  /** An initializer's done function was called twice, or registered after initialisation. */
+  /** An initializer's done function was called twice, or one was registered without a name. */
   | 'KLOOP_STATEDB_INITIALIZER';
 
 /**

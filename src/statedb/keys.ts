@@ -55,27 +55,6 @@ export function encodeNumber(n: number): string {
   return String.fromCharCode(a, b, c, d);
 }
 
-/** Inverse of {@link encodeNumber}. */
-export function decodeNumber(s: string): number {
-  let a = s.charCodeAt(0);
-  let b = s.charCodeAt(1);
-  let c = s.charCodeAt(2);
-  let d = s.charCodeAt(3);
-  if (a & 0x8000) {
-    a &= 0x7fff;
-  } else {
-    a = ~a & 0xffff;
-    b = ~b & 0xffff;
-    c = ~c & 0xffff;
-    d = ~d & 0xffff;
-  }
-  buf.setUint16(0, a);
-  buf.setUint16(2, b);
-  buf.setUint16(4, c);
-  buf.setUint16(6, d);
-  return buf.getFloat64(0);
-}
-
 /** Escapes NUL so a terminator (NUL NUL) sorts below every continuation. */
 function escapeNul(s: string): string {
   return s.indexOf('\0') < 0 ? s : s.replace(/\0/g, '\0\x01');

@@ -230,13 +230,20 @@ class ReconcilerImpl<T> implements Reconciler {
     const it = this.o.table.changes({ signal });
     // Periodic pruning needs a prune operation; without one no prune timer is ever set.
     const pruneEvery = this.o.ops.prune === undefined ? 0 : (this.o.pruneIntervalMs ?? 300_000);
-    let initialized = this.o.table.isInitialized();
-    if (!initialized) {
-      void this.o.table.initialized.then(() => {
-        initialized = true;
-        this.poke();
-      });
-    }
+    // Read live every round, never cached from the start: an initializer registered just after
+    // this reconciler (a reflector started next) must still hold back a prune of an empty table.
+    let awaitingInit = false;
+    const isInitialized = (): boolean => {
+      if (this.o.table.isInitialized()) return true;
+      if (!awaitingInit) {
+        awaitingInit = true;
+        void this.o.table.initialized.then(() => {
+          awaitingInit = false;
+          this.poke();
+        });
+      }
+      return false;
+    };
     let batchReady = false;
     let next: Promise<IteratorResult<readonly Change<T>[], undefined>> = Promise.resolve({ done: true, value: undefined });
     const arm = () => {
@@ -257,6 +264,7 @@ class ReconcilerImpl<T> implements Reconciler {
           arm();
         }
         await this.processDue(signal);
+        const initialized = isInitialized();
         if (initialized && pruneEvery > 0 && this.pruneDue === undefined) this.pruneDue = this.clock.now();
         if (initialized && this.o.ops.prune !== undefined) {
           if (this.pruneAsked || (this.pruneDue !== undefined && this.clock.now() >= this.pruneDue)) {

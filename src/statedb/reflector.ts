@@ -165,8 +165,9 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
           }
           return;
         }
-        // Anything else is a bug in a key function or the database; drop the chunk, loudly,
-        // rather than retry it forever. The next relist repairs the table.
+        // Anything else (per-event failures are caught in `apply`) is a bug in the database or
+        // a watch callback: report it with the chunk's first event and go on rather than retry
+        // the same failure for ever. The chunk's events are lost to the table.
         this.counters.errors++;
         this.report(err, chunk[0]);
         continue;
@@ -224,17 +225,24 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
    * table (its guard releases it first); a stopped reflector never initialises the table.
    */
   private finishSync(done: () => void, resolve: () => void, reject: (err: unknown) => void): void {
-    if (this.stopped) return resolve();
+    if (this.stopped) {
+      resolve();
+      return;
+    }
     try {
       this.flush();
       if (this.buffer.length === 0) {
         this.replaceMissing();
         this.synced = true;
         done();
-        return resolve();
+        resolve();
+        return;
       }
     } catch (err) {
-      if (!(err instanceof StateDBError && err.code === 'KLOOP_STATEDB_TABLE_LOCKED')) return reject(err);
+      if (!(err instanceof StateDBError && err.code === 'KLOOP_STATEDB_TABLE_LOCKED')) {
+        reject(err);
+        return;
+      }
     }
     queueMicrotask(() => this.finishSync(done, resolve, reject));
   }

@@ -98,6 +98,10 @@ export interface Table<T> {
   /**
    * Change batches in revision order, including deletes, starting with every object present.
    * Deleted objects are kept (the graveyard) until every open iterator has seen them.
+   *
+   * @remarks Close the iterator when done (`close()`, the `signal`, or leaving `for await`):
+   * that frees what only it kept in the graveyard. One dropped unclosed is closed when it is
+   * garbage-collected, late.
    */
   changes(options?: ChangesOptions): ChangeIterator<T>;
   /**
@@ -145,8 +149,9 @@ export type CompareResult<T> =
   | { readonly ok: false; readonly reason: 'not-found' | 'revision-mismatch'; readonly current: Revisioned<T> | undefined };
 
 /**
- * A write transaction over the tables it locked. Reads see its own writes. Nothing is visible
- * to others until it commits; a throw inside `db.write` aborts it with nothing applied.
+ * A write transaction over the tables it locked. Reads see its own writes; tables it did not
+ * lock are read as they were when it began. Nothing is visible to others until it commits; a
+ * throw inside `db.write` aborts it with nothing applied.
  */
 export interface WriteTxn extends ReadTxn {
   /** Inserts or replaces; returns the previous object. Equal objects are skipped (see `equals`). */

@@ -102,16 +102,9 @@ export class WatchImpl implements Watch {
   }
 }
 
-/** What a commit changed in one index: the keys (query-level encoding) before and after. */
-export interface IndexChange {
-  index: number;
-  /** The unique key, or the group key of a non-unique index. */
-  key: string;
-}
-
 /**
  * The watches of one index: exact keys, prefixes and lower bounds. Lower bounds are few in
- * practice (paging), so they are a plain set checked against the largest changed key.
+ * practice (paging), so they are a plain map, each bound checked against every changed key.
  */
 export class IndexWatches {
   readonly exact = new Map<string, Set<WatchImpl>>();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { CachedClient } from '../../src/controller/cached-client.js';
+import { CachedClient, WriteFencedError } from '../../src/controller/cached-client.js';
 import { ManualClock } from '../../src/controller/clock.js';
 import { rvAtLeast } from '../../src/controller/read-your-writes.js';
 import type { TransportPatchOptions, WriteReport, WriteTransport } from '../../src/controller/types.js';
@@ -84,7 +84,8 @@ function setup() {
   const informers = new FakeInformers();
   const registry = new Registry();
   const writes: WriteReport[] = [];
-  const base = new CachedClient({ transport: server, informers, registry, clock: new ManualClock() });
+  const clock = new ManualClock();
+  const base = new CachedClient({ transport: server, informers, registry, clock });
   const client = base.scoped({ controller: 'ctl', onWrite: (w) => writes.push(w) });
   /** Puts an object on the server and in the informer (a synced cache). */
   const seed = (type: TypeRef, o: KubeObject) => {
@@ -92,7 +93,7 @@ function setup() {
     informers.of(type).upsert(stored);
     return stored;
   };
-  return { server, informers, registry, base, client, writes, seed };
+  return { server, informers, registry, base, client, writes, seed, clock };
 }
 
 const cm = (name: string, data: Record<string, string>): KubeObject => ({
@@ -244,13 +245,29 @@ describe('CachedClient', () => {
   });
 
   it('aggregates repeated Events into one create and a count', async () => {
-    const { server, client } = setup();
+    const { server, base, clock } = setup();
     const obj = cm('a', {});
-    for (let i = 0; i < 5; i++) await client.events.record(obj, { reason: 'Synced', message: 'ok' });
+    // Each reconcile has its own view of the client; the series is shared between them.
+    for (let i = 0; i < 5; i++) await base.scoped({ controller: `r${i}` }).events.record(obj, { reason: 'Synced', message: 'ok' });
     const creates = server.sent.filter((s) => s.verb === 'create');
     assert.equal(creates.length, 1);
     assert.equal((creates[0].body as KubeObject).kind, 'Event');
-    assert.ok(server.sent.length <= 2);
+    assert.equal(server.sent.length, 1, 'repeats within the window send nothing');
+    clock.advance(10_000);
+    await base.events.record(obj, { reason: 'Synced', message: 'ok' });
+    assert.equal(server.sent.length, 2);
+    assert.deepEqual((server.sent[1].body as { count: number }).count, 6);
+  });
+
+  it('refuses every write while fenced, sending nothing', async () => {
+    const server = new FakeServer();
+    let allowed = false;
+    const client = new CachedClient({ transport: server, informers: new FakeInformers(), fence: () => allowed });
+    await assert.rejects(client.create(ConfigMap, cm('a', {})), (err) => err instanceof WriteFencedError);
+    assert.equal(server.sent.length, 0);
+    allowed = true;
+    await client.create(ConfigMap, cm('a', {}));
+    assert.equal(server.sent.length, 1);
   });
 
   it('compares resourceVersions as integers', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { ControllerBuilder } from '../../src/controller/builder.js';
 import { ManualClock } from '../../src/controller/clock.js';
-import type { Controller } from '../../src/controller/controller.js';
+import { type Controller, ControllerConfigError } from '../../src/controller/controller.js';
 import { generationChanged, labelSelector } from '../../src/controller/predicates.js';
 import type {
   CachedClientApi,
@@ -181,6 +181,36 @@ describe('Controller', () => {
     assert.deepEqual(byName['from-ns'].key, { namespace: 'team', name: 'from-ns' });
     assert.equal(byName['from-ns'].triggers[0].source, 'watches:v1/Namespace');
     await controller.stop();
+  });
+
+  it('watches any subscribe-able source through a mapper, and rejects a controller without for()', async () => {
+    const handlers = new Set<(e: import('../../src/cache/types.js').InformerEvent) => void>();
+    const source = {
+      name: 'endpoints',
+      synced: Promise.resolve(),
+      subscribe(h: (e: import('../../src/cache/types.js').InformerEvent) => void) {
+        handlers.add(h);
+        return () => handlers.delete(h);
+      },
+    };
+    const seen: Request[] = [];
+    const { controller } = build(
+      (req) => {
+        seen.push(req);
+      },
+      (b) => b.for(ConfigMap).watches(source, (o) => ({ namespace: o.metadata.namespace, name: `${o.metadata.name}-cfg` })),
+    );
+    await controller.start();
+    for (const h of handlers) h({ type: 'added', object: cm('svc'), initial: false });
+    await waitFor(() => seen.length === 1);
+    assert.equal(seen[0].key.name, 'svc-cfg');
+    assert.equal(seen[0].triggers[0].source, 'watches:endpoints');
+    await controller.stop();
+    assert.equal(handlers.size, 0, 'unsubscribed on stop');
+    assert.throws(
+      () => new ControllerBuilder('x', { informers: new FakeInformers() }).reconcile(() => {}),
+      (err: unknown) => err instanceof ControllerConfigError && err.code === 'KLOOP_CONTROLLER_CONFIG',
+    );
   });
 
   it('gives initial-list events low priority', async () => {
@@ -372,6 +402,33 @@ describe('Controller', () => {
     assert.equal(attribution?.controller, 'hot');
     assert.deepEqual(attribution?.key, { namespace: 'ns', name: 'loop' });
     await controller.stop();
+  });
+
+  it('resyncs every object of the for informer at low priority when asked', async () => {
+    const clock = new ManualClock();
+    const seen: Request[] = [];
+    const { informers, controller } = build(
+      (req) => {
+        seen.push(req);
+      },
+      (b) => b.for(ConfigMap).options({ resyncMs: 60_000 }),
+      { clock },
+    );
+    informers.of(ConfigMap).upsert(cm('a'));
+    informers.of(ConfigMap).upsert(cm('b'));
+    await controller.start();
+    await waitFor(() => seen.length === 2 && controller.queue.inFlightCount === 0);
+    clock.advance(60_000);
+    await waitFor(() => seen.length === 4);
+    assert.deepEqual(
+      seen.slice(2).map((r) => [r.key.name, r.triggers[0].source]),
+      [
+        ['a', 'resync'],
+        ['b', 'resync'],
+      ],
+    );
+    await controller.stop();
+    assert.equal(clock.pendingTimers(), 0);
   });
 
   it('drains in-flight reconciles on stop and aborts them after the deadline', async () => {

@@ -5,7 +5,8 @@
 import type { InformerEvent, InformerListOptions, InformerReader } from '../../src/cache/types.js';
 import { deepFreeze } from '../../src/core/equal.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../../src/core/types.js';
-import type { InformerOptions, InformerProvider } from '../../src/controller/types.js';
+import type { InformerOptions } from '../../src/cache/types.js';
+import type { InformerProvider } from '../../src/controller/types.js';
 
 const id = (k: ObjectKey) => (k.namespace ? `${k.namespace}/${k.name}` : k.name);
 
@@ -82,7 +83,7 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
 export class FakeInformers implements InformerProvider {
   readonly informers = new Map<string, FakeInformer>();
 
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, _options?: InformerOptions): InformerReader<T> {
+  informer<T extends KubeObject = KubeObject>(type: TypeRef, _options?: InformerOptions<T>): InformerReader<T> {
     return this.of(type) as unknown as InformerReader<T>;
   }
 

@@ -111,6 +111,22 @@ describe('apiserver CRD lifecycle over HTTP', () => {
     assert.equal((await api.get('/apis/example.com/v1')).status, 404, 'its discovery is gone');
   });
 
+  it('serves every version of one store, relabelling apiVersion (conversion strategy None)', async () => {
+    await api.post(CRDS, { ...crd(), metadata: { name: 'gadgets.example.com' } });
+    const v1 = '/apis/example.com/v1/namespaces/default/gadgets';
+    const beta = '/apis/example.com/v1beta1/namespaces/default/gadgets';
+    const created = await api.post(beta, { apiVersion: 'example.com/v1beta1', kind: 'Gadget', metadata: { name: 'multi' } });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.apiVersion, 'example.com/v1beta1');
+    assert.equal((await api.get<KubeObject>(`${v1}/multi`)).body.apiVersion, 'example.com/v1', 'stored at the storage version');
+    assert.equal((await api.get<KubeObject>(`${beta}/multi`)).body.apiVersion, 'example.com/v1beta1');
+    const list = await api.get<KubeList>(beta);
+    assert.equal(list.body.apiVersion, 'example.com/v1beta1');
+    assert.equal(list.body.items[0].apiVersion, 'example.com/v1beta1');
+    await api.delete(`${v1}/multi`);
+    await api.delete(`${CRDS}/gadgets.example.com`);
+  });
+
   it('validates a CRD: name must be plural.group, one storage version', async () => {
     const bad = crd();
     bad.metadata.name = 'wrong.example.com';

@@ -108,6 +108,23 @@ describe('informers against the emulator', () => {
     await assertSameAsServer(e, informer);
   });
 
+  it('syncs from paginated lists (500 a page) when streaming lists are off', async () => {
+    const e = await env();
+    await Promise.all(Array.from({ length: 620 }, (_, i) => e.client.create(cm(e.namespace, `p${i}`))));
+    const factory = new InformerFactory(e.client, { reflector: { ...fast, streamingList: false } });
+    try {
+      const informer = factory.informer(ConfigMap, { namespace: e.namespace });
+      await informer.synced;
+      assert.equal(informer.size, 620);
+      assert.ok((await metric(e.registry, 'kloop_client_requests_total', { verb: 'list', code: '200' })) >= 2, 'two pages at least');
+      await e.client.delete(ConfigMap, { namespace: e.namespace, name: 'p0' });
+      await waitFor(() => informer.size === 619, 5000, 'delete');
+      await assertSameAsServer(e, informer);
+    } finally {
+      await factory.stop();
+    }
+  });
+
   it('relists after a forced compaction and emits the right synthetic deletes', async () => {
     const e = await env();
     for (const n of ['keep', 'gone']) await e.client.create(cm(e.namespace, n));

@@ -255,3 +255,27 @@ test('an abandoned iterator is released when garbage-collected, so the graveyard
   assert.equal(db.describe().tables[0].deleteTrackers, 0);
   assert.equal(db.describe().tables[0].graveyard, 0);
 });
+
+test('concurrent next() calls are handed successive batches, never the same one twice', async () => {
+  const { db, t } = rows();
+  const it = t.changes();
+  const first = it.next();
+  const second = it.next();
+  const third = it.next();
+  db.write([t], (txn) => txn.insert(t, { id: 'a', v: 1 }));
+  assert.deepEqual((await first).value?.map((c) => c.object.id), ['a']);
+  let settled = false;
+  void second.then(() => {
+    settled = true;
+  });
+  await tick();
+  assert.equal(settled, false, 'the second call waits for a later commit');
+  db.write([t], (txn) => txn.insert(t, { id: 'b', v: 1 }));
+  assert.deepEqual((await second).value?.map((c) => c.object.id), ['b']);
+  db.write([t], (txn) => txn.delete(t, 'a'));
+  assert.deepEqual(
+    (await third).value?.map((c) => [c.object.id, c.deleted]),
+    [['a', true]],
+  );
+  it.close();
+});

@@ -364,3 +364,38 @@ test('an object rewritten while its update is in flight is pushed again with the
   await until(() => db.read().get(routes, 'p')?.status.kind === 'done' && r.health().pending === 0, clock);
   await r.stop();
 });
+
+test('an initializer registered right after the reconciler starts still holds back the first prune', async () => {
+  const { db, routes } = setup();
+  const clock = new FakeClock();
+  const external = new Map<string, string>([['kept', 'k']]);
+  let prunes = 0;
+  const r = startReconciler({
+    db,
+    table: routes,
+    clock,
+    pruneIntervalMs: 1000,
+    ...statusAccess,
+    ops: {
+      update: (o) => {
+        external.set(o.prefix, o.via);
+      },
+      delete: () => {},
+      prune: (desired) => {
+        prunes++;
+        const keep = new Set(desired.map((d) => d.prefix));
+        for (const k of [...external.keys()]) if (!keep.has(k)) external.delete(k);
+      },
+    },
+  });
+  // Typical start-up order: the reconciler first, then the reflector that fills the table.
+  const done = routes.registerInitializer('reflector');
+  for (let i = 0; i < 20; i++) await tick();
+  assert.equal(prunes, 0, 'an empty, uninitialised table must not prune the target');
+  assert.ok(external.has('kept'));
+  db.write([routes], (txn) => txn.insert(routes, { prefix: 'kept', via: 'k', status: pendingStatus() }));
+  done();
+  await until(() => prunes === 1, clock);
+  assert.deepEqual([...external.keys()], ['kept']);
+  await r.stop();
+});
