@@ -8,6 +8,7 @@
  * one (integers compared as such, which Kubernetes 1.34+ allows), or, when versions do not parse,
  * a different one from what the cache held at write time (a newer event for the key arrived).
  */
+import { deepClone, deepFreeze } from '../core/equal.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 import { keyId } from './triggers.js';
 
@@ -37,12 +38,22 @@ function typeId(type: TypeRef): string {
 /** The written objects of every type, by key. */
 export class ReadYourWrites {
   readonly #byType = new Map<string, Map<string, Written>>();
+  readonly #validate: boolean;
+
+  /** @param validate deep-freeze recorded objects (default: `KLOOP_VALIDATE=1`). */
+  constructor(validate = process.env.KLOOP_VALIDATE === '1') {
+    this.#validate = validate;
+  }
 
   /** Records a write's result. `cached` is what the informer held at the time. */
   recordWrite(type: TypeRef, object: KubeObject, cached: KubeObject | undefined): void {
     const key: ObjectKey = { namespace: object.metadata.namespace, name: object.metadata.name ?? '' };
+    // Reads hand this out like a cached object: a private copy, frozen when validating, so the
+    // caller's later changes to what the write returned cannot leak into other reads.
+    const stored = deepClone(object);
+    if (this.#validate) deepFreeze(stored);
     this.#map(type).set(keyId(key), {
-      object,
+      object: stored,
       resourceVersion: object.metadata.resourceVersion,
       cachedAtWrite: cached?.metadata.resourceVersion,
       uid: object.metadata.uid,
