@@ -197,5 +197,8 @@ export function startDeletion(current: KubeObject): KubeObject {
 
 /** True when a deleting object has no finalizers left, so storage should drop it. */
 export function readyToRemove(obj: KubeObject): boolean {
+  // A pod in its grace period stays until the grace ends (graceful.ts), finalizers or not.
+  const grace = obj.metadata.deletionGracePeriodSeconds;
+  if (typeof grace === 'number' && grace > 0) return false;
   return obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).length === 0;
 }

@@ -34,6 +34,7 @@ import {
   validateOwnerReferences,
 } from './gc.js';
 import type { FaultSet } from './faults.js';
+import { pendingGrace, podGracePeriod, startGracefulDeletion } from './graceful.js';
 import { afterNamespacedCommit, checkNamespaceWritable } from './namespaces.js';
 import type { ServedType, ServedTypes } from './resources.js';
 import { type ResourceStore, type Storage, type StoredEvent, type StoredObject, objectKey } from './storage.js';
@@ -64,6 +65,14 @@ export interface WriteOptions {
   manager?: string;
   /** Unknown fields of custom resources: refuse (Strict), warn (Warn, default) or drop silently. */
   fieldValidation?: FieldValidation;
+  /** DELETE only: `DeleteOptions.gracePeriodSeconds` (pods honour it; see `graceful.ts`). */
+  gracePeriodSeconds?: number;
+}
+
+/** Settings of the cluster's own reactions. */
+export interface ClusterSettings {
+  /** How long the garbage collector waits before collecting a dependent of absent owners. */
+  absentOwnerGraceMs?: number;
 }
 
 /** Prunes and defaults a custom resource; applies the fieldValidation directive to what was pruned. */
@@ -139,6 +148,8 @@ export class Cluster {
   private readonly pending = new Map<string, () => void>();
   private pendingScheduled = false;
   private stopped = false;
+  /** Timed reactions (`later`): end of grace periods, absent-owner checks. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   /** The garbage collector (owner references). */
   readonly gc: GarbageCollector;
 
@@ -148,6 +159,7 @@ export class Cluster {
     readonly hub: WatchHub,
     readonly faults: FaultSet,
     readonly random: () => number,
+    readonly settings: ClusterSettings = {},
   ) {
     this.gc = new GarbageCollector(this);
   }
@@ -275,6 +287,23 @@ export class Cluster {
     }
     const policyFinalizer =
       policy === 'Foreground' ? FOREGROUND_FINALIZER : policy === 'Orphan' ? ORPHAN_FINALIZER : undefined;
+    const grace = podGracePeriod(served, obj, options.gracePeriodSeconds);
+    const pending = pendingGrace(obj);
+    if (pending > 0) {
+      // Repeated DELETE of a pod in its grace period: only a shorter grace changes anything.
+      return grace < pending ? this.shortenGrace(served, current, grace, options) : { code: 200, body: current };
+    }
+    if (grace > 0 && obj.metadata.deletionTimestamp === undefined) {
+      const next = startGracefulDeletion(obj, grace);
+      if (policyFinalizer !== undefined && !(next.metadata.finalizers ?? []).includes(policyFinalizer)) {
+        next.metadata.finalizers = [...(next.metadata.finalizers ?? []), policyFinalizer];
+      }
+      if (options.dryRun) return { code: 200, body: next };
+      const event = this.store(served).put(current.key, next);
+      this.afterCommit(served, event);
+      this.armGrace(served, event.object, grace);
+      return { code: 200, body: event.object };
+    }
     if (
       (obj.metadata.finalizers ?? []).length > 0 ||
       policyFinalizer !== undefined ||
@@ -295,6 +324,33 @@ export class Cluster {
     if (!event) throw notFound(refOf(served), name);
     this.afterCommit(served, event);
     return { code: 200, body: served.returnsDeletedObject ? event.object : this.deletedBody(served, obj) };
+  }
+
+  /**
+   * A DELETE with a shorter grace than the pending one: the deletion moves closer (grace 0 is
+   * the kubelet's final deletion, which removes the object unless finalizers hold it).
+   */
+  private shortenGrace(served: ServedType, current: StoredObject, grace: number, options: WriteOptions): WriteResult {
+    const next = grace > 0 ? startGracefulDeletion(current.object, grace) : (JSON.parse(current.json) as KubeObject);
+    if (grace === 0) next.metadata.deletionGracePeriodSeconds = 0;
+    const result = this.commitUpdate(served, current, next, options);
+    if (!options.dryRun && grace > 0 && isStored(result.body)) this.armGrace(served, result.body, grace);
+    return result;
+  }
+
+  /**
+   * Ends the grace period of `stored` after `grace` full seconds (the timestamp is truncated to
+   * seconds; the kubelet waits the whole grace), in place of the kubelet the emulator lacks.
+   */
+  private armGrace(served: ServedType, stored: StoredObject, grace: number): void {
+    const uid = stored.object.metadata.uid;
+    this.later(`grace/${served.storeId}/${stored.key}`, grace * 1000, () => {
+      const now = this.store(served).get(stored.key);
+      if (!now || now.object.metadata.uid !== uid || pendingGrace(now.object) === 0) return;
+      const next = JSON.parse(now.json) as KubeObject;
+      next.metadata.deletionGracePeriodSeconds = 0;
+      this.commitUpdate(served, now, next);
+    });
   }
 
   /** Removes an object regardless of finalizers (namespace and CRD cleanup). */
@@ -318,10 +374,23 @@ export class Cluster {
     });
   }
 
-  /** Stops deferred reactions (server shutdown). */
+  /** Runs `fn` after `ms`, once per `id` (a new call replaces the old), until the cluster stops. */
+  later(id: string, ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(id));
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      if (!this.stopped) fn();
+    }, ms);
+    this.timers.set(id, timer);
+  }
+
+  /** Stops deferred and timed reactions (server shutdown). */
   stop(): void {
     this.stopped = true;
     this.pending.clear();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 
   private deletedBody(served: ServedType, obj: KubeObject): Record<string, unknown> {

@@ -19,7 +19,7 @@ const POLICIES = new Set(['Background', 'Foreground', 'Orphan']);
 
 async function deleteOptions(
   r: ResourceRequest,
-): Promise<{ preconditions: DeletePreconditions; dryRun: boolean; policy: PropagationPolicy }> {
+): Promise<{ preconditions: DeletePreconditions; dryRun: boolean; policy: PropagationPolicy; grace?: number }> {
   checkDryRun(r.query);
   const raw = await r.body();
   let body: Record<string, unknown> = {};
@@ -48,12 +48,23 @@ async function deleteOptions(
   if (typeof pre.resourceVersion === 'string') preconditions.resourceVersion = pre.resourceVersion;
   const dryRun = isDryRun(r.query) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
   const chosen = policy === undefined || policy === null ? 'Background' : (String(policy) as PropagationPolicy);
-  return { preconditions, dryRun, policy: chosen };
+  const grace = gracePeriodOf(body.gracePeriodSeconds ?? r.query.get('gracePeriodSeconds') ?? undefined);
+  return { preconditions, dryRun, policy: chosen, ...(grace !== undefined ? { grace } : {}) };
+}
+
+/** `gracePeriodSeconds` of DeleteOptions (body number or query string); 400 when not an integer. */
+function gracePeriodOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw badRequest(`invalid value for gracePeriodSeconds: ${JSON.stringify(value)}: must be an integer`);
+  }
+  return n;
 }
 
 /** DELETE /.../{plural}/{name}. */
 export async function handleDelete(r: ResourceRequest): Promise<HandlerResult> {
-  const { preconditions, dryRun, policy } = await deleteOptions(r);
+  const { preconditions, dryRun, policy, grace } = await deleteOptions(r);
   const name = r.target.name ?? '';
   if (r.served.storeId === '/namespaces' && UNDELETABLE_NAMESPACES.has(name)) {
     throw new StatusError(
@@ -64,19 +75,19 @@ export async function handleDelete(r: ResourceRequest): Promise<HandlerResult> {
     );
   }
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  return r.cluster.delete(r.served, current, preconditions, { dryRun, verb: 'delete' }, policy);
+  return r.cluster.delete(r.served, current, preconditions, { dryRun, verb: 'delete', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) }, policy);
 }
 
 /** DELETE /.../{plural}: deletes every object the selectors match; answers the list of them. */
 export async function handleDeleteCollection(r: ResourceRequest): Promise<HandlerResult> {
   const options = parseListOptions(r.query, r.served);
-  const { dryRun, policy } = await deleteOptions(r);
+  const { dryRun, policy, grace } = await deleteOptions(r);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   const store = r.cluster.store(r.served);
   const deleted: KubeObject[] = [];
   for (const stored of [...store.all(namespace)]) {
     if (options.filter && !options.filter(stored.object)) continue;
-    const result = r.cluster.delete(r.served, stored, {}, { dryRun, verb: 'deletecollection' }, policy);
+    const result = r.cluster.delete(r.served, stored, {}, { dryRun, verb: 'deletecollection', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) }, policy);
     deleted.push(isStored(result.body) ? result.body.object : stored.object);
   }
   const items = deleted.map((object) => ({ object, json: JSON.stringify(object), rv: 0, key: '' }));

@@ -11,9 +11,13 @@
  *   the finalizer goes.
  *
  * Dependents are found through an index from owner uid to dependents, kept up to date on every
- * committed change, so a deletion costs O(its dependents), never a scan of the store. An object
- * created with references to owners that never existed is left alone (the real collector would
- * delete it after a while; tests that fake owner references rely on it staying).
+ * committed change, so a deletion costs O(its dependents), never a scan of the store.
+ *
+ * Absent owners: an object written with references to owners that do not exist (never did, or
+ * were deleted before the write) is looked at again after `absentOwnerGraceMs`. If none of its
+ * owners exists then, it is deleted; if some do, the dangling references are removed, as the
+ * real collector does after its live lookup of the owner. A reference to a kind the server does
+ * not serve counts as alive (the real collector cannot resolve it and keeps retrying).
  */
 import type { KubeObject, OwnerReference, StatusCause } from '../core/index.js';
 import type { Cluster } from './cluster.js';
@@ -86,11 +90,47 @@ export class GarbageCollector {
       for (const ref of refsOf(obj)) this.cluster.defer(`gc-fg/${ref.uid}`, () => this.foreground(ref, obj));
       return;
     }
-    if (obj.metadata.deletionTimestamp === undefined) return;
+    if (obj.metadata.deletionTimestamp === undefined) {
+      if (this.refsChanged(event) && this.dangling(obj).length > 0) {
+        const key = event.object.key;
+        const delay = this.cluster.settings.absentOwnerGraceMs ?? 1000;
+        this.cluster.later(`gc-absent/${served.storeId}${SEP}${key}`, delay, () => this.collectAbsent(served, key));
+      }
+      return;
+    }
     const finalizers = obj.metadata.finalizers ?? [];
     if (finalizers.includes(ORPHAN_FINALIZER)) this.cluster.defer(`gc-orphan/${uid}`, () => this.orphan(served, event.object.key));
     if (finalizers.includes(FOREGROUND_FINALIZER)) {
       this.cluster.defer(`gc-fg-start/${uid}`, () => this.startForeground(served, event.object.key));
+    }
+  }
+
+  private refsChanged(event: StoredEvent): boolean {
+    const after = refsOf(event.object.object);
+    if (after.length === 0) return false;
+    if (event.type === 'ADDED' || !event.prev) return true;
+    const before = refsOf(event.prev.object);
+    return before.length !== after.length || before.some((r, i) => r.uid !== after[i].uid);
+  }
+
+  /** References of `obj` whose owner is a served kind with no live object of that uid. */
+  private dangling(obj: KubeObject): OwnerReference[] {
+    return refsOf(obj).filter(
+      (r) => this.cluster.types.byTypeRef(r.apiVersion, r.kind) !== undefined && this.ownerOf(r, obj) === undefined,
+    );
+  }
+
+  /** The grace after a write with absent owners ended: delete the object, or drop the dangling refs. */
+  private collectAbsent(served: ServedType, key: string): void {
+    const stored = this.cluster.store(served).get(key);
+    if (!stored || stored.object.metadata.deletionTimestamp !== undefined) return;
+    const dangling = new Set(this.dangling(stored.object).map((r) => r.uid));
+    if (dangling.size === 0) return;
+    try {
+      if (refsOf(stored.object).every((r) => dangling.has(r.uid))) this.cluster.delete(served, stored, {}, {}, 'Background');
+      else this.detach(served, stored, (r) => dangling.has(r.uid));
+    } catch {
+      // A racing write wins; its own event schedules a new check if references still dangle.
     }
   }
 

@@ -24,6 +24,7 @@ import { type HandlerResult, type ResourceRequest, fieldValidationOf, isDryRun, 
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE } from './resources.js';
 import { objectKey } from './storage.js';
 import { checkNamespace, checkTypeMeta, refOf } from './validation.js';
+import { parseJsonOrYaml } from './yaml.js';
 import { checkDryRun, fromStorage, toStorage } from './write.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
@@ -124,13 +125,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   if (force !== null && force !== 'true' && force !== 'false') {
     throw badRequest(`invalid value for force: ${JSON.stringify(force)}`);
   }
-  let applied: unknown;
-  try {
-    applied = JSON.parse(raw.toString('utf8'));
-  } catch {
-    // JSON is YAML; the emulator takes the JSON subset kubectl and client libraries send.
-    throw badRequest('error decoding YAML: the emulator accepts the JSON form of apply-patch+yaml bodies');
-  }
+  const applied = parseJsonOrYaml(raw.toString('utf8'), 'error decoding YAML: ');
   if (!isObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
   const obj = applied as KubeObject;
   if (!isObject(obj.metadata)) obj.metadata = {};

@@ -42,7 +42,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const storage = new Storage(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
   const hub = new WatchHub();
   const faults = new FaultSet(hub, storage, random);
-  const cluster = new Cluster(storage, new ServedTypes(), hub, faults, random);
+  const cluster = new Cluster(storage, new ServedTypes(), hub, faults, random, {
+    absentOwnerGraceMs: options.absentOwnerGraceMs ?? 1000,
+  });
   bootstrapNamespaces(cluster);
   const stats = new RequestStats();
   const { server, port } = await listen(

@@ -20,6 +20,13 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Random source for fault rates and generated names (default `Math.random`). */
   random?: () => number;
+  /**
+   * How long the garbage collector waits before deleting an object whose owner references all
+   * point at owners that do not exist (default 1000 ms). The real collector checks the owner
+   * with a live read before deleting; the wait gives a test that fakes owner references time to
+   * see the object before it goes.
+   */
+  absentOwnerGraceMs?: number;
 }
 
 /** The `users`/`clusters`/`contexts` document kubectl and client libraries read. */

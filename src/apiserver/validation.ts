@@ -8,6 +8,7 @@ import type { KubeObject, StatusCause } from '../core/index.js';
 import { badRequest, invalid } from './errors.js';
 import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import type { ServedType } from './resources.js';
+import { parseJsonOrYaml } from './yaml.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -16,7 +17,7 @@ const SUBDOMAIN_MSG =
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-/** Parses a request body (JSON, or protobuf for the kinds kubectl sends so) as an object, 400 otherwise. */
+/** Parses a request body (JSON, YAML, or protobuf for the kinds kubectl sends so) as an object, 400 otherwise. */
 export function parseObjectBody(body: Buffer | string): KubeObject {
   let parsed: unknown;
   if (typeof body !== 'string' && isProtobuf(body)) {
@@ -24,11 +25,7 @@ export function parseObjectBody(body: Buffer | string): KubeObject {
     parsed = decodeProtobufObject(body);
   } else {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
-    }
+    parsed = parseJsonOrYaml(text, "couldn't get version/kind; json parse error: ");
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw badRequest('the body of the request must be a JSON object');

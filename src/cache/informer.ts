@@ -56,7 +56,9 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   readonly #reflector: Reflector<T>;
   readonly #logger: Logger;
   readonly #metrics: InformerMetrics;
-  readonly #counters: { added: { inc(): void }; updated: { inc(): void }; deleted: { inc(): void } };
+  /** Watch event counts not yet handed to the prom-client counter (see `InformerMetrics.flushers`). */
+  readonly #pending = { added: 0, updated: 0, deleted: 0 };
+  readonly #flush: () => void;
   #handlers: Handler<T>[] = [];
   #synced = false;
   #started = false;
@@ -79,11 +81,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     };
     this.#logger = options.logger.child({ informer: options.resource });
     this.#metrics = informerMetrics(options.registry);
-    this.#counters = {
-      added: this.#metrics.events.labels(options.resource, 'added'),
-      updated: this.#metrics.events.labels(options.resource, 'updated'),
-      deleted: this.#metrics.events.labels(options.resource, 'deleted'),
+    this.#flush = () => {
+      const p = this.#pending;
+      this.#count(p.added, p.updated, p.deleted);
+      p.added = p.updated = p.deleted = 0;
+      this.#metrics.objects.labels(this.resource).set(this.#store.size);
     };
+    this.#metrics.flushers.add(this.#flush);
     this.#syncedPromise = new Promise<void>((resolve, reject) => {
       this.#resolveSynced = resolve;
       this.#rejectSynced = reject;
@@ -185,6 +189,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#flush();
+    this.#metrics.flushers.delete(this.#flush);
     if (!this.#synced) this.#rejectSynced(new KloopError('KLOOP_INFORMER_STOPPED', `informer for ${this.resource} stopped before it synced`));
     await this.#reflector.stop();
   }
@@ -246,8 +252,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     if (type === 'DELETED') {
       const old = this.#store.remove(key);
       if (old === undefined) return;
-      this.#counters.deleted.inc();
-      this.#metrics.objects.labels(this.resource).set(this.#store.size);
+      this.#pending.deleted++;
       this.#dispatch({ type: 'deleted', object: obj, oldObject: old, initial: false });
       return;
     }
@@ -255,10 +260,10 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     if (old !== undefined && old.metadata.resourceVersion === rv) return;
     this.#store.upsert(obj);
     if (old === undefined) {
-      this.#counters.added.inc();
+      this.#pending.added++;
       this.#dispatch({ type: 'added', object: obj, initial: false });
     } else {
-      this.#counters.updated.inc();
+      this.#pending.updated++;
       this.#dispatch({ type: 'updated', object: obj, oldObject: old, initial: false });
     }
   }

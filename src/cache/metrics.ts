@@ -6,6 +6,12 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 /** The informer metrics on one registry. */
 export interface InformerMetrics {
   events: Counter<'resource' | 'event'>;
+  /**
+   * Flushers of counts kept in plain numbers: a prom-client `inc()` costs ~0.4 us, a tenth of an
+   * event's whole budget at 100k events/s, so informers count locally and the counter pulls the
+   * counts when it is collected (scraped or read).
+   */
+  flushers: Set<() => void>;
   relists: Counter<'resource' | 'reason'>;
   watchRestarts: Counter<'resource' | 'reason'>;
   objects: Gauge<'resource'>;
@@ -21,12 +27,17 @@ const byRegistry = new WeakMap<Registry, InformerMetrics>();
 export function informerMetrics(registry: Registry): InformerMetrics {
   let m = byRegistry.get(registry);
   if (!m) {
+    const flushers = new Set<() => void>();
     m = {
+      flushers,
       events: new Counter({
         name: 'kloop_informer_events_total',
         help: 'Changes applied to informer stores, by event (added, updated, deleted)',
         labelNames: ['resource', 'event'],
         registers: [registry],
+        collect() {
+          for (const flush of flushers) flush();
+        },
       }),
       relists: new Counter({
         name: 'kloop_informer_relists_total',

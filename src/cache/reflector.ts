@@ -66,7 +66,7 @@ export interface ReflectorOptions {
   maxBackoffMs?: number;
   /** A connection that stayed up this long resets the backoff (default 60 s). */
   healthyMs?: number;
-  /** A watch silent this long (no event, no bookmark) is reconnected (default 150 s). */
+  /** A watch silent this long (no event, no bookmark) is reconnected, within twice that (default 150 s). */
   watchdogMs?: number;
   /** Server-side watch timeout range in seconds (default 300..600, randomised per watch). */
   minTimeoutSeconds?: number;
@@ -264,18 +264,19 @@ export class Reflector<T extends KubeObject = KubeObject> {
     let events = 0;
     let fired = false;
     let timer: unknown;
-    // Re-arming a timer per event costs more than parsing it at 100k events/s: note the time of
-    // the last event and let one timer check, re-arming itself for the remaining silence.
-    let lastEventAt = o.clock.now();
+    // Re-arming a timer (or even reading the clock) per event costs more than a tenth of parsing
+    // it at 100k events/s: one timer checks every watchdogMs whether any event arrived since its
+    // last look, so a silent stream is closed after watchdogMs to twice that.
+    let seen = 0;
     const check = (): void => {
-      const silent = o.clock.now() - lastEventAt;
-      if (silent >= o.watchdogMs) {
+      if (events === seen) {
         timer = undefined;
         fired = true;
         attempt.abort(new WatchdogFired('watchdog'));
         return;
       }
-      timer = o.clock.setTimeout(check, o.watchdogMs - silent);
+      seen = events;
+      timer = o.clock.setTimeout(check, o.watchdogMs);
     };
     timer = o.clock.setTimeout(check, o.watchdogMs);
     this.#watches++;
@@ -292,7 +293,6 @@ export class Reflector<T extends KubeObject = KubeObject> {
     try {
       await this.#lw.watch(request, (ev) => {
         events++;
-        lastEventAt = o.clock.now();
         const obj = ev.object;
         if (ev.type === 'ERROR') throw new WatchErrorEvent(obj as unknown as Status);
         const rv = obj.metadata?.resourceVersion;

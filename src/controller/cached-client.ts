@@ -222,6 +222,8 @@ export class CachedClient implements ScopableClient {
       options.subresource === 'status' ? ['status'] : hasStatus ? ['main', 'status'] : ['all'];
     let object: T | undefined;
     let sent = false;
+    // The lock of a second request (status after spec) is the version the first one produced.
+    let resourceVersion = current.metadata.resourceVersion;
     for (const part of parts) {
       const from = normalize(current, part);
       const to = normalize(desired, part);
@@ -230,8 +232,9 @@ export class CachedClient implements ScopableClient {
       if (options.optimisticLock) {
         const ops = createJsonPatch(from, to);
         if (ops.length === 0) continue;
-        const test: JsonPatchOperation = { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion };
+        const test: JsonPatchOperation = { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion };
         object = await this.#send<T>(type, key, kind, changedPaths(current, desired), [test, ...ops], 'json', subresource);
+        resourceVersion = object.metadata.resourceVersion;
       } else {
         const patch = createMergePatch(from, to);
         if (patch === undefined) continue;

@@ -275,7 +275,14 @@ export class Controller {
     await Promise.race([drained, deadline]);
     cancel?.();
     this.#stopController.abort(new ControllerStoppedError());
-    await Promise.all(this.#workers);
+    // A reconcile that ignores its aborted signal gets a short grace, then is left behind:
+    // stop() must return so the process can exit.
+    let cancelGrace: (() => void) | undefined;
+    const grace = new Promise<void>((resolve) => {
+      cancelGrace = this.#clock.setTimer(resolve, Math.min(1000, drainTimeoutMs));
+    });
+    await Promise.race([Promise.all(this.#workers), grace]);
+    cancelGrace?.();
     this.#untrack?.();
   }
 

@@ -1,10 +1,25 @@
 /**
  * The manager: the process around controllers. It owns the cluster connection (`mgr.kube`), the
  * shared informers (`mgr.informer(type)`), the cached client (`mgr.client`), the metrics registry
- * and the controllers (`mgr.controller(name)`), and starts and stops them together.
- *
- * Leader election, sharding, the HTTP endpoints (`/metrics`, `/healthz`, `/readyz`,
- * `/debug/kloop`) and signal handling arrive with issue 6; `mgr.describe()` already returns what
- * `/debug/kloop` will show.
+ * and the controllers (`mgr.controller(name)`), and starts and stops them together. It runs them
+ * as an operator replica should: only while leading (`leaderElection`) or only for the keys of
+ * the shards it holds (`sharding`), with writes fenced by the Lease; it serves `/metrics`,
+ * `/healthz`, `/readyz` and `/debug/kloop` (`http`); and `exitOnSignal` turns SIGTERM into a
+ * drain, a Lease release and exit 0. See docs/manager.md and docs/sharding.md.
  */
-export { Manager, ManagerError, type ManagerDescription, type ManagerOptions } from './manager.js';
+export { fencedClient } from './fencing.js';
+export { type EndpointProviders, type HttpEndpoints, type HttpEndpointsOptions, type ReadinessReport, startHttpEndpoints } from './http.js';
+export { type Lease, type LeaseClient, type LeaderElectionOptions, type LeaseSpec, LeaderElector, microTime } from './leader-election.js';
+export { type LeaseTransport, LeaseType, leaseClientFor } from './lease-client.js';
+export {
+  Manager,
+  type ManagerDescription,
+  ManagerError,
+  type ManagerLeaderElectionOptions,
+  type ManagerOptions,
+  type ManagerShardingOptions,
+  type StopReason,
+} from './manager.js';
+export { REDACTED, redactSecrets } from './redact.js';
+export { assignShards, type ShardLeaseClient, Sharder, type ShardingOptions, shardOf, stableHash } from './sharding.js';
+export { exitOnSignal, type ShutdownOptions } from './signals.js';

@@ -161,12 +161,14 @@ describe('SharedInformer over a scripted lister-watcher', () => {
     await informer.synced;
     const w1 = await lw.watchNumber(1);
     w1.emit('MODIFIED', cm('a', '11'));
-    await clock.advance(999);
-    assert.equal(lw.watches.length, 1);
+    await clock.advance(1000);
+    w1.emit('MODIFIED', cm('a', '12'));
+    await clock.advance(1999);
+    assert.equal(lw.watches.length, 1, 'events keep the stream alive');
     await clock.advance(1);
     const w2 = await lw.watchNumber(2, clock);
     assert.equal(w1.closed, true);
-    assert.equal(w2.request.resourceVersion, '11');
+    assert.equal(w2.request.resourceVersion, '12');
     assert.equal(await metric(registry, 'kloop_informer_watch_restarts_total', { reason: 'watchdog' }), 1);
   });
 

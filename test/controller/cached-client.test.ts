@@ -176,6 +176,22 @@ describe('CachedClient', () => {
     );
   });
 
+  it('locks a spec and status patch pair on the version each step produced', async () => {
+    const { server, client, seed } = setup();
+    const current = seed(Deployment, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'ns', name: 'd' },
+      spec: { replicas: 1 },
+      status: { ready: 0 },
+    });
+    const desired = { ...deepClone(current), spec: { replicas: 3 }, status: { ready: 3 } };
+    const out = await client.patch(current, desired, { optimisticLock: true });
+    assert.equal(out.sent, true);
+    assert.equal(server.sent.length, 2);
+    assert.deepEqual((await server.get(Deployment, { namespace: 'ns', name: 'd' })).status, { ready: 3 });
+  });
+
   it('retries a conflicting mutate from a fresh read, bounded', async () => {
     const { server, client, seed } = setup();
     seed(ConfigMap, cm('a', { n: '1' }));

@@ -431,6 +431,20 @@ describe('Controller', () => {
     assert.equal(clock.pendingTimers(), 0);
   });
 
+  it('returns from stop even when a reconcile ignores its aborted signal', async () => {
+    let started = false;
+    const { informers, controller } = build(async () => {
+      started = true;
+      await new Promise<void>(() => {});
+    });
+    await controller.start();
+    informers.of(ConfigMap).upsert(cm('stuck'));
+    await waitFor(() => started);
+    const t0 = Date.now();
+    await controller.stop(10);
+    assert.ok(Date.now() - t0 < 2000);
+  });
+
   it('drains in-flight reconciles on stop and aborts them after the deadline', async () => {
     let signal: AbortSignal | undefined;
     const { informers, controller } = build(async (_req, ctx) => {

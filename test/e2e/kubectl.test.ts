@@ -276,6 +276,49 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         }
       });
 
+      it('get -w prints table rows: the header once, then a row per change', async () => {
+        await k.ok(['create', 'namespace', 'e2e-wtable']);
+        const ns = ['-n', 'e2e-wtable'];
+        await k.ok([...ns, 'create', 'configmap', 'tab', '--from-literal=a=1']);
+        const child = k.spawn([...ns, 'get', 'configmaps', '-w']);
+        let out = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        try {
+          const rows = () => out.split('\n').filter((l) => /^tab\s+\d+\s+\S+/.test(l));
+          await eventually(async () => rows().length, (n) => n >= 1, 15_000);
+          assert.match(out, /^NAME\s+DATA\s+AGE/m, out);
+          assert.match(rows()[0] ?? '', /^tab\s+1\s+/, out);
+          await k.ok([...ns, 'create', 'configmap', 'tab', '--from-literal=a=1', '--from-literal=b=2', '--dry-run=client', '-o', 'json'])
+            .then((json) => k.ok([...ns, 'replace', '-f', '-'], json));
+          await eventually(async () => rows().length, (n) => n >= 2, 15_000);
+          assert.match(rows()[1] ?? '', /^tab\s+2\s+/, out);
+          assert.equal(out.match(/^NAME\s+DATA/gm)?.length, 1, 'one header');
+        } finally {
+          child.kill('SIGTERM');
+        }
+      });
+
+      it('delete pod: an unscheduled pod goes at once, a scheduled one after its grace period', async () => {
+        await k.ok(['create', 'namespace', 'e2e-pods']);
+        const ns = ['-n', 'e2e-pods'];
+        const pod = (name: string, nodeName?: string) =>
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name, namespace: 'e2e-pods' },
+            spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'busybox' }] },
+          });
+        await k.ok(['create', '-f', '-'], pod('loose'));
+        await k.ok(['create', '-f', '-'], pod('placed', 'node-1'));
+        assert.match(await k.ok([...ns, 'delete', 'pod', 'loose']), /deleted/);
+        const started = Date.now();
+        assert.match(await k.ok([...ns, 'delete', 'pod', 'placed', '--grace-period=1']), /deleted/);
+        assert.ok(Date.now() - started >= 900, 'kubectl waited for the grace period');
+        assert.equal((await k.ok([...ns, 'get', 'pods', '-o', 'name'])).trim(), '');
+      });
+
       it('get shows table columns; diff; scale; delete -l --wait; delete namespace with contents', async () => {
         await k.ok(['create', 'namespace', 'e2e-more']);
         const ns = ['-n', 'e2e-more'];

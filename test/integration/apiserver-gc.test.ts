@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject, OwnerReference, Status } from '../../src/core/index.js';
-import { type Api, configMap, startTestServer } from '../apiserver/helpers.js';
+import { type Api, WatchStream, configMap, startTestServer } from '../apiserver/helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -22,7 +22,7 @@ describe('apiserver garbage collection', () => {
     return check();
   };
   before(async () => {
-    ({ server, api } = await startTestServer());
+    ({ server, api } = await startTestServer({ absentOwnerGraceMs: 20 }));
   });
   after(() => server.stop());
 
@@ -88,6 +88,62 @@ describe('apiserver garbage collection', () => {
       metadata: { name: 'val-dep', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }] },
     });
     assert.equal(missing.status, 422);
+  });
+
+  it('chains in Foreground: the grandchild goes first, then the child, then the owner', async () => {
+    const owner = await make('fgc-owner');
+    const child = await make('fgc-child', [ref(owner, { blockOwnerDeletion: true })]);
+    await make('fgc-grandchild', [ref(child, { blockOwnerDeletion: true })]);
+    const watch = await WatchStream.open(server, `${CM}?watch=1&resourceVersion=${String(child.metadata.resourceVersion)}`);
+    try {
+      await api.delete(`${CM}/fgc-owner`, { propagationPolicy: 'Foreground' });
+      assert.ok(await eventually(async () => !(await exists('fgc-owner'))));
+      const deleted: string[] = [];
+      const deadline = Date.now() + 5000;
+      while (deleted.length < 3 && Date.now() < deadline) {
+        for (const e of await watch.take(1)) if (e.type === 'DELETED') deleted.push(String(e.object.metadata.name));
+      }
+      assert.deepEqual(deleted, ['fgc-grandchild', 'fgc-child', 'fgc-owner']);
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('a dependent whose owner never existed is collected after the grace', async () => {
+    const ghost = { apiVersion: 'v1', kind: 'ConfigMap', name: 'never-was', uid: '4f2c0d5e-0000-4000-8000-000000000000' };
+    await make('absent-dep', [ghost]);
+    assert.equal(await exists('absent-dep'), true, 'still there right after the write');
+    assert.ok(await eventually(async () => !(await exists('absent-dep'))));
+  });
+
+  it('a dependent created after its owner was deleted (a stale uid) is collected', async () => {
+    const owner = await make('stale-owner');
+    await api.delete(`${CM}/stale-owner`);
+    await make('stale-owner', []); // same name, new uid: still not the owner referenced
+    await make('stale-dep', [ref(owner)]);
+    assert.ok(await eventually(async () => !(await exists('stale-dep'))));
+    assert.equal(await exists('stale-owner'), true);
+  });
+
+  it('a dependent with one live and one absent owner loses only the dangling reference', async () => {
+    const live = await make('half-live');
+    const ghost = { apiVersion: 'v1', kind: 'ConfigMap', name: 'half-ghost', uid: '4f2c0d5e-0000-4000-8000-000000000001' };
+    await make('half-dep', [ref(live), ghost]);
+    assert.ok(
+      await eventually(async () => (await api.get<KubeObject>(`${CM}/half-dep`)).body.metadata.ownerReferences?.length === 1),
+    );
+    const dep = (await api.get<KubeObject>(`${CM}/half-dep`)).body;
+    assert.equal(dep.metadata.ownerReferences?.[0].name, 'half-live');
+  });
+
+  it('a reference to a kind the server does not serve is left alone', async () => {
+    const unknown = { apiVersion: 'example.com/v1', kind: 'Gadget', name: 'g', uid: '4f2c0d5e-0000-4000-8000-000000000002' };
+    await make('unknown-kind-dep', [unknown]);
+    // Wait past the grace (20 ms here) on a condition: an object written later is processed later.
+    const probe = { apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '4f2c0d5e-0000-4000-8000-000000000003' };
+    await make('unknown-kind-probe', [probe]);
+    assert.ok(await eventually(async () => !(await exists('unknown-kind-probe'))));
+    assert.equal(await exists('unknown-kind-dep'), true);
   });
 
   it('DeleteCollection deletes what the selector matches', async () => {

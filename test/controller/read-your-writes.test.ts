@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ReadYourWrites } from '../../src/controller/read-your-writes.js';
+import type { KubeObject } from '../../src/core/types.js';
+
+const type = { apiVersion: 'v1', kind: 'ConfigMap' };
+const key = { namespace: 'ns', name: 'a' };
+const at = (rv: number, by: string): KubeObject => ({ metadata: { namespace: 'ns', name: 'a', resourceVersion: String(rv) }, by });
+
+describe('ReadYourWrites', () => {
+  it('matches a model: reads see our last write until the informer reaches its version', () => {
+    type Op = { op: 'ours' } | { op: 'theirs' } | { op: 'catchUp'; steps: number } | { op: 'read' };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      fc.constant({ op: 'ours' as const }),
+      fc.constant({ op: 'theirs' as const }),
+      fc.record({ op: fc.constant('catchUp' as const), steps: fc.integer({ min: 1, max: 3 }) }),
+      fc.constant({ op: 'read' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), fc.boolean(), (ops, viaEvents) => {
+        const ryw = new ReadYourWrites(true);
+        const history: KubeObject[] = [at(1, 'init')];
+        let informerIndex = 0;
+        let lastOurs: KubeObject | undefined;
+        for (const o of ops) {
+          if (o.op === 'ours' || o.op === 'theirs') {
+            const next = at(history.length + 1, o.op);
+            history.push(next);
+            if (o.op === 'ours') {
+              ryw.recordWrite(type, next, history[informerIndex]);
+              lastOurs = next;
+            }
+          } else if (o.op === 'catchUp') {
+            for (let i = 0; i < o.steps && informerIndex < history.length - 1; i++) {
+              informerIndex++;
+              if (viaEvents) ryw.observe(type, history[informerIndex], false);
+            }
+          } else {
+            const cached = history[informerIndex];
+            const got = ryw.resolve(type, key, cached);
+            const ourRv = Number(lastOurs?.metadata.resourceVersion ?? 0);
+            const expected = ourRv > Number(cached.metadata.resourceVersion) ? lastOurs : cached;
+            assert.deepEqual(got, expected);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hides deleted objects until the informer drops them, and shows a re-created one', () => {
+    const ryw = new ReadYourWrites(true);
+    const cached = { ...at(5, 'x'), metadata: { ...at(5, 'x').metadata, uid: 'u1' } };
+    ryw.recordDelete(type, key, cached);
+    assert.equal(ryw.resolve(type, key, cached), undefined);
+    const recreated = { ...at(9, 'y'), metadata: { ...at(9, 'y').metadata, uid: 'u2' } };
+    assert.deepEqual(ryw.resolve(type, key, recreated), recreated);
+    assert.equal(ryw.size, 0);
+  });
+});
