@@ -131,6 +131,12 @@ export function recordManagedFields(
   }
 }
 
+/** Sets managedFields; none (or an empty list, which the real server never shows) removes the field. */
+function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[] | undefined): void {
+  if (entries !== undefined && entries.length > 0) obj.metadata.managedFields = entries;
+  else delete obj.metadata.managedFields;
+}
+
 /** How lists of a type merge for server-side apply: built-in table, or the CRD schema. */
 export function listKeysOf(served: ServedType): ListKeysFn {
   if (served.custom) {
@@ -187,7 +193,7 @@ export class Cluster {
     prepareCreate(obj, served, this.random);
     if (isCrdType(served)) prepareCrdCreate(obj, served);
     if (options.manager !== undefined) {
-      obj.metadata.managedFields = recordManagedFields(served, undefined, obj, options.manager, undefined);
+      setManagedFields(obj, recordManagedFields(served, undefined, obj, options.manager, undefined));
     }
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
     if (ns !== undefined) checkNamespaceWritable(this, served, String(obj.metadata.name), ns);
@@ -233,7 +239,7 @@ export class Cluster {
     validateOwnerReferences(next, served);
     if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
     if (options.manager !== undefined && !ownFields) {
-      next.metadata.managedFields = recordManagedFields(served, current.object, next, options.manager, subresource);
+      setManagedFields(next, recordManagedFields(served, current.object, next, options.manager, subresource));
     }
     const result = this.commitUpdate(served, current, next, options);
     return warnings ? { ...result, warnings } : result;
@@ -294,10 +300,7 @@ export class Cluster {
       return grace < pending ? this.shortenGrace(served, current, grace, options) : { code: 200, body: current };
     }
     if (grace > 0 && obj.metadata.deletionTimestamp === undefined) {
-      const next = startGracefulDeletion(obj, grace);
-      if (policyFinalizer !== undefined && !(next.metadata.finalizers ?? []).includes(policyFinalizer)) {
-        next.metadata.finalizers = [...(next.metadata.finalizers ?? []), policyFinalizer];
-      }
+      const next = withFinalizer(startGracefulDeletion(obj, grace), policyFinalizer);
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -310,10 +313,7 @@ export class Cluster {
       (isNamespace(served) && obj.metadata.deletionTimestamp === undefined)
     ) {
       if (obj.metadata.deletionTimestamp !== undefined) return { code: 200, body: current };
-      const next = startDeletion(obj);
-      if (policyFinalizer !== undefined && !(next.metadata.finalizers ?? []).includes(policyFinalizer)) {
-        next.metadata.finalizers = [...(next.metadata.finalizers ?? []), policyFinalizer];
-      }
+      const next = withFinalizer(startDeletion(obj), policyFinalizer);
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -410,6 +410,14 @@ export class Cluster {
     else if (served.custom && event.type === 'DELETED') afterCustomResourceRemoved(this, served);
     afterNamespacedCommit(this, served, event);
   }
+}
+
+/** `obj` with `finalizer` added (once); unchanged when there is none. */
+function withFinalizer(obj: KubeObject, finalizer: string | undefined): KubeObject {
+  if (finalizer !== undefined && !(obj.metadata.finalizers ?? []).includes(finalizer)) {
+    obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), finalizer];
+  }
+  return obj;
 }
 
 function isNamespace(served: ServedType): boolean {

@@ -15,6 +15,11 @@ import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
 /** GET /.../{plural}/{name}[/status]. */
 export function handleGet(r: ResourceRequest): HandlerResult {
   const name = r.target.name ?? '';
+  // A get at resourceVersion N is served by the watch cache once it reached N; beyond the
+  // current revision the real server gives up with a 504 (it would wait a few seconds first).
+  const asked = Number(r.query.get('resourceVersion') ?? '');
+  const revision = r.cluster.store(r.served).revision;
+  if (Number.isInteger(asked) && asked > revision) throw tooLargeResourceVersion(asked, revision);
   const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const rep = r.representation;
   if (rep.kind === 'table') {
@@ -28,6 +33,16 @@ export function handleGet(r: ResourceRequest): HandlerResult {
   const conversion = r.served.conversion;
   if (conversion) return { code: 200, json: JSON.stringify(conversion.fromStorage(stored.object)) };
   return { code: 200, body: stored };
+}
+
+/** The 504 for a resourceVersion beyond the current revision (a client asked for the future). */
+function tooLargeResourceVersion(asked: number, current: number): StatusError {
+  return new StatusError(
+    makeStatus(504, 'Timeout', `Too large resource version: ${asked}, current: ${current}`, {
+      causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    }),
+  );
 }
 
 /**
@@ -83,14 +98,7 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
     if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
   } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
     const asked = Number(opts.resourceVersion);
-    if (asked > store.revision) {
-      throw new StatusError(
-        makeStatus(504, 'Timeout', `Too large resource version: ${asked}, current: ${store.revision}`, {
-          causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-          retryAfterSeconds: 1,
-        }),
-      );
-    }
+    if (asked > store.revision) throw tooLargeResourceVersion(asked, store.revision);
     if (opts.resourceVersionMatch === 'Exact') revision = asked;
   }
   const page = store.list({

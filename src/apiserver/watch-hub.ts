@@ -28,6 +28,8 @@ export interface Watcher {
   readonly resourceNames: readonly string[];
   readonly namespace?: string;
   readonly filter?: (object: KubeObject) => boolean;
+  /** Live events at or before this revision are skipped (a watch from a revision not reached yet). */
+  readonly afterRevision?: number;
   readonly sink: WatchSink;
   /** Events written since the last drop-after rule applied to it. */
   sinceRule: number;
@@ -179,6 +181,7 @@ export class WatchHub {
     const prev = event.prev?.object;
     for (const w of watchers) {
       if (w.closed || w.stalled || !inNamespace(w, current)) continue;
+      if (w.afterRevision !== undefined && event.rv <= w.afterRevision) continue;
       const filter = w.filter;
       let type: string;
       let object = event.object.object;

@@ -119,6 +119,8 @@ export function handleWatch(r: ResourceRequest): void {
     resourceNames: resourceNames(r.served),
     ...(namespace !== undefined ? { namespace } : {}),
     ...(fullFilter ? { filter: fullFilter } : {}),
+    // From a revision not reached yet: the real server sends only events after it.
+    ...(!streaming && rv !== undefined && Number(rv) > store.revision ? { afterRevision: Number(rv) } : {}),
     sink,
     ...(render ? { render } : {}),
     sinceRule: 0,

@@ -10,9 +10,7 @@ import type { ApiServer } from '../apiserver/index.js';
 import type { KubeClient } from '../client/index.js';
 import { ApiError } from '../core/errors.js';
 import { ConfigMap, Deployment, type KubeObject, Namespace, Pod, Secret, Service } from '../core/index.js';
-import { MIRROR_LABEL, MIRROR_OF, MIRROR_TO } from '../../examples/configmap-mirror.js';
-import { ENDPOINTS_OF } from '../../examples/endpoints-collection.js';
-import { Website, type WebsiteObject } from '../../examples/website.js';
+import type { DemoExamples, WebsiteLike } from './demo-examples.js';
 
 /** The demo's namespaces: the sources live in the first, mirrors go to the other two. */
 export const DEMO_NAMESPACES = ['kloop-demo', 'kloop-demo-a', 'kloop-demo-b'] as const;
@@ -26,8 +24,10 @@ export interface WorkloadContext {
   progress: (line: string) => void;
   /** Per-step convergence deadline, ms. */
   timeoutMs: number;
-  /** Objects per kind (default 8 ConfigMaps, 3 Websites, 2 Services). */
+  /** Multiplies the objects per kind (default 1: 8 ConfigMaps, 3 Websites, 2 Services). */
   scale?: number;
+  /** The examples' constants (labels, the Website type). */
+  examples: DemoExamples;
 }
 
 type Data = KubeObject & { data?: Record<string, string> };
@@ -55,9 +55,9 @@ async function ignoreExists(p: Promise<unknown>): Promise<void> {
   }
 }
 
-async function secretsMirroring(kube: KubeClient, name: string): Promise<Data[]> {
-  const all = (await kube.list<Data>(Secret, { labelSelector: MIRROR_OF })).items;
-  return all.filter((s) => s.metadata.labels?.[MIRROR_OF] === `${NS}.${name}`);
+async function secretsMirroring(kube: KubeClient, mirrorOf: string, name: string): Promise<Data[]> {
+  const all = (await kube.list<Data>(Secret, { labelSelector: mirrorOf })).items;
+  return all.filter((s) => s.metadata.labels?.[mirrorOf] === `${NS}.${name}`);
 }
 
 function b64(text: string): string {
@@ -67,6 +67,9 @@ function b64(text: string): string {
 /** Runs every step; throws when the cluster does not converge in time. */
 export async function runWorkload(ctx: WorkloadContext): Promise<void> {
   const { kube, progress } = ctx;
+  const { MIRROR_LABEL, MIRROR_OF, MIRROR_TO } = ctx.examples.mirror;
+  const { ENDPOINTS_OF } = ctx.examples.endpoints;
+  const { Website } = ctx.examples.website;
   const n = Math.max(1, ctx.scale ?? 1);
   const configMaps = Array.from({ length: 8 * n }, (_, i) => `settings-${i}`);
   const sites = Array.from({ length: 3 * n }, (_, i) => `site-${i}`);
@@ -115,7 +118,7 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
   }
   await kube.patch({ type: Website, key: { namespace: NS, name: sites[0]! } }, { spec: { replicas: 3 } }, { type: 'merge' });
   await until(ctx, 'the mirrors to carry the new data', async () => {
-    const copies = await secretsMirroring(kube, configMaps[0]!);
+    const copies = await secretsMirroring(kube, MIRROR_OF, configMaps[0]!);
     return copies.length === 3 && copies.every((s) => s.data?.color === b64('green'));
   });
   await until(ctx, `${sites[0]} to scale to 3`, async () => {
@@ -138,7 +141,7 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     progress(`  ${dropped.dropped} watches dropped`);
     await kube.patch({ type: ConfigMap, key: { namespace: NS, name: configMaps[1]! } }, { data: { color: 'red' } }, { type: 'merge' });
     await until(ctx, 'the change made across the drop to be mirrored', async () => {
-      const copies = await secretsMirroring(kube, configMaps[1]!);
+      const copies = await secretsMirroring(kube, MIRROR_OF, configMaps[1]!);
       return copies.length === 3 && copies.every((s) => s.data?.color === b64('red'));
     });
     progress('forcing a 410: history compacted, watches cut; resumes get 410 Gone and informers relist');
@@ -147,7 +150,7 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     ctx.server.faults.dropWatches();
     await kube.patch({ type: ConfigMap, key: { namespace: NS, name: configMaps[2]! } }, { data: { color: 'orange' } }, { type: 'merge' });
     await until(ctx, 'the change made across the 410 to be mirrored', async () => {
-      const copies = await secretsMirroring(kube, configMaps[2]!);
+      const copies = await secretsMirroring(kube, MIRROR_OF, configMaps[2]!);
       return copies.length === 3 && copies.every((s) => s.data?.color === b64('orange'));
     });
   } else {
@@ -157,9 +160,9 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
   progress('a pod turns ready: its Service endpoints follow through the collection');
   const svc = services[0]!;
   await kube.patch(
-    { type: Pod, key: { namespace: NS, name: `${svc}-pod-1` }, subresource: 'status' },
+    { type: Pod, key: { namespace: NS, name: `${svc}-pod-1` } },
     { status: { podIP: '10.1.0.2', conditions: [{ type: 'Ready', status: 'True' }] } },
-    { type: 'merge' },
+    { type: 'merge', subresource: 'status' },
   );
   await until(ctx, `${svc}-endpoints to list both pods`, async () => {
     const cm = await kube.get<Data>(ConfigMap, { namespace: NS, name: `${svc}-endpoints` });
@@ -170,11 +173,11 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
   for (const name of configMaps.slice(-2)) await kube.delete(ConfigMap, { namespace: NS, name });
   await kube.delete(Website, { namespace: NS, name: sites[sites.length - 1]! });
   await until(ctx, 'the deleted ConfigMaps to lose their mirrors', async () => {
-    for (const name of configMaps.slice(-2)) if ((await secretsMirroring(kube, name)).length > 0) return false;
+    for (const name of configMaps.slice(-2)) if ((await secretsMirroring(kube, MIRROR_OF, name)).length > 0) return false;
     return true;
   });
   await until(ctx, 'the deleted Website to be gone', async () => {
-    const left = (await kube.list<WebsiteObject>(Website, { namespace: NS })).items.map((s) => s.metadata.name);
+    const left = (await kube.list<WebsiteLike>(Website, { namespace: NS })).items.map((s) => s.metadata.name);
     return !left.includes(sites[sites.length - 1]);
   });
   progress('converged after deletes');

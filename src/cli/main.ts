@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { APISERVER_USAGE, runApiserver } from './apiserver-command.js';
+import { DEMO_USAGE, demoCommand } from './demo.js';
 import { USAGE, UsageError } from './usage.js';
 
 /** A subcommand: runs with the arguments after its name and resolves with the exit code. */
@@ -14,6 +15,7 @@ export type Command = (args: readonly string[]) => Promise<number>;
 /** The subcommands by name, each with its help text. */
 export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   apiserver: { run: (args) => runApiserver(args), usage: APISERVER_USAGE },
+  demo: { run: (args) => demoCommand(args), usage: DEMO_USAGE },
 };
 
 /**

@@ -16,7 +16,9 @@ const IDENTITY_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'm
 
 /**
  * True when every field of `applied` is in `live` with an equal value. Objects compare member
- * by member (extra live members are fine: others own them); arrays and scalars compare whole.
+ * by member (extra live members are fine: others own them, or the server defaulted them); lists
+ * of objects item by item with the same rule (same length and order); scalars and lists of
+ * scalars compare whole.
  */
 export function holdsApplied(live: KubeObject, applied: KubeObject): boolean {
   for (const [k, v] of Object.entries(applied)) {
@@ -34,6 +36,27 @@ export function holdsApplied(live: KubeObject, applied: KubeObject): boolean {
   return true;
 }
 
+/**
+ * The top-level paths (`spec`, `metadata.labels`...) where `applied` sets a value that `live`
+ * does not hold: what an apply changes, for write attribution. Fields the apply leaves out are
+ * not counted (others own them). Sorted. Without a live object, every applied field.
+ */
+export function appliedChanges(live: KubeObject | undefined, applied: KubeObject): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(applied)) {
+    if (IDENTITY.has(k) || v === undefined) continue;
+    if (k === 'metadata' && isPlainObject(v)) {
+      for (const [mk, mv] of Object.entries(v)) {
+        if (IDENTITY_META.has(mk) || mv === undefined) continue;
+        if (live === undefined || !subset(live.metadata[mk], mv)) out.push(`metadata.${mk}`);
+      }
+      continue;
+    }
+    if (live === undefined || !subset(live[k], v)) out.push(k);
+  }
+  return out.sort();
+}
+
 function subset(live: unknown, applied: unknown): boolean {
   if (isPlainObject(applied)) {
     if (!isPlainObject(live)) return false;
@@ -42,6 +65,13 @@ function subset(live: unknown, applied: unknown): boolean {
       if (!subset(live[k], v)) return false;
     }
     return true;
+  }
+  if (Array.isArray(applied) && applied.some(isPlainObject)) {
+    // Lists of objects compare item by item, in order and of equal length: the server defaults
+    // members inside items (a container's imagePullPolicy, a port's protocol), which an apply
+    // of the same items leaves alone. An added, removed or reordered item is a change.
+    if (!Array.isArray(live) || live.length !== applied.length) return false;
+    return applied.every((item, i) => subset(live[i], item));
   }
   return deepEqual(live, applied);
 }

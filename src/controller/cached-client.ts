@@ -15,18 +15,20 @@
  */
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { InformerListOptions, InformerReader } from '../cache/types.js';
-import { deepClone } from '../core/equal.js';
+import { byOwnerUid } from '../cache/index.js';
+import type { IndexFunc, InformerListOptions, InformerReader } from '../cache/types.js';
+import { deepClone, isPlainObject } from '../core/equal.js';
 import { ApiError, KloopError, makeStatus } from '../core/errors.js';
 import { createJsonPatch, type JsonPatchOperation } from '../core/json-patch.js';
 import { createMergePatch } from '../core/merge-patch.js';
 import { ResourceTypeRegistry } from '../core/resources.js';
 import { parseLabelSelector } from '../core/selectors.js';
 import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
-import { appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
+import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { type EventSink, EventRecorder, EventType } from './events.js';
+import { OWNER_INDEX } from './controller.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { ReadYourWrites } from './read-your-writes.js';
 import { changedPaths, keyId } from './triggers.js';
@@ -78,6 +80,12 @@ export class ClientUsageError extends KloopError {
   }
 }
 
+/**
+ * Index functions the client can evaluate on written objects, so a list by index holds exactly
+ * the written objects filed under the value (the owner index `owns()` adds).
+ */
+const KNOWN_INDEXES = new Map<string, IndexFunc>([[OWNER_INDEX, byOwnerUid]]);
+
 /** Metadata the server owns: never part of a computed patch. */
 const SERVER_META = [
   'resourceVersion',
@@ -117,14 +125,47 @@ function keyOfObject(object: KubeObject): ObjectKey {
   return object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
 }
 
-/** A copy without server-owned metadata, and with or without `status`. */
+/**
+ * A copy without server-owned metadata, with or without `status`, and without null members.
+ *
+ * Nulls go because a merge patch reads null as "remove": a null the server returned
+ * (`spec.template.metadata.creationTimestamp: null` on every Deployment) and a key the desired
+ * object leaves out are the same state, and diffing them must not produce a patch. Removing a
+ * field by setting it to null in a draft still works: it is absent from the copy, so the diff
+ * removes it.
+ */
 function normalize(object: KubeObject, part: 'all' | 'main' | 'status'): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...object, metadata: { ...object.metadata } };
   const meta = copy.metadata as Record<string, unknown>;
   for (const field of SERVER_META) delete meta[field];
   if (part === 'main') delete copy.status;
-  if (part === 'status') return { status: copy.status };
-  return copy;
+  const kept = part === 'status' ? { status: copy.status } : copy;
+  return withoutNulls(kept) as Record<string, unknown>;
+}
+
+/** `value` with null object members removed at every depth; shares subtrees that hold none. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = withoutNulls(value[i]);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
+  if (!isPlainObject(value)) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const v = value[k];
+    if (v === null) {
+      out ??= { ...value };
+      delete out[k];
+      continue;
+    }
+    const stripped = withoutNulls(v);
+    if (stripped !== v) (out ??= { ...value })[k] = stripped;
+  }
+  return out ?? value;
 }
 
 /**
@@ -192,9 +233,13 @@ export class CachedClient implements ScopableClient {
   async list<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerListOptions = {}): Promise<T[]> {
     const informer = await this.#informer<T>(type);
     const selector = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
-    const matches = (o: KubeObject) =>
+    const index = options.index;
+    const indexFn = index === undefined ? undefined : KNOWN_INDEXES.get(index.name);
+    const matches = (o: KubeObject, listed: boolean) =>
       (!options.namespace || o.metadata.namespace === options.namespace) &&
-      (selector === undefined || selector.matches(o.metadata.labels));
+      (selector === undefined || selector.matches(o.metadata.labels)) &&
+      // An index this client cannot evaluate: trust the informer's list, add no written object.
+      (index === undefined || (indexFn === undefined ? listed : (indexFn(o) ?? []).includes(index.value)));
     return this.#shared.ryw.overlayList(type, informer.list(options), matches);
   }
 
@@ -233,12 +278,12 @@ export class CachedClient implements ScopableClient {
         const ops = createJsonPatch(from, to);
         if (ops.length === 0) continue;
         const test: JsonPatchOperation = { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion };
-        object = await this.#send<T>(type, key, kind, changedPaths(current, desired), [test, ...ops], 'json', subresource);
+        object = await this.#send<T>(type, key, kind, partPaths(from, to), [test, ...ops], 'json', subresource);
         resourceVersion = object.metadata.resourceVersion;
       } else {
         const patch = createMergePatch(from, to);
         if (patch === undefined) continue;
-        object = await this.#send<T>(type, key, kind, changedPaths(current, desired), patch, 'merge', subresource);
+        object = await this.#send<T>(type, key, kind, partPaths(from, to), patch, 'merge', subresource);
       }
       sent = true;
     }
@@ -279,7 +324,7 @@ export class CachedClient implements ScopableClient {
         return { object: cached, sent: false };
       }
     }
-    const fields = cached === undefined ? [...new Set([...paths].map(topLevel))] : changedPaths(cached, desired);
+    const fields = appliedChanges(cached, desired);
     const object = await this.#send<T>(type, key, 'apply', fields, desired, 'apply', options.subresource, {
       fieldManager: manager,
       force: options.force,
@@ -357,7 +402,9 @@ export class CachedClient implements ScopableClient {
       if (current === undefined) return { object: undefined, sent: false };
       const draft = deepClone(current);
       const desired = (fn(draft) ?? draft) as T;
-      const patch = createMergePatch(normalize(current, part), normalize(desired, part));
+      const from = normalize(current, part);
+      const to = normalize(desired, part);
+      const patch = createMergePatch(from, to);
       if (patch === undefined) {
         this.#skip(type, 'unchanged');
         return { object: current, sent: false };
@@ -372,7 +419,7 @@ export class CachedClient implements ScopableClient {
           type,
           key,
           subresource ? 'status' : 'patch',
-          changedPaths(current, desired),
+          partPaths(from, to),
           patch,
           'merge',
           subresource,
@@ -513,7 +560,7 @@ export class CachedClient implements ScopableClient {
   }
 }
 
-function topLevel(path: string): string {
-  if (path.startsWith('metadata.')) return path.split('.').slice(0, 2).join('.');
-  return path.split('.')[0];
+/** The top-level paths one request changes: those of its part of the object only. */
+function partPaths(from: Record<string, unknown>, to: Record<string, unknown>): string[] {
+  return changedPaths(from as KubeObject, to as KubeObject);
 }

@@ -215,7 +215,7 @@ export class Controller {
       }
       return namespace ? { namespace, name: ref.name } : { name: ref.name };
     };
-    for (const spec of this.#sources) {
+    const subscribe = (spec: SourceSpec) => {
       const source = spec.source ?? this.#deps.informers.informer(spec.type!, spec.informer);
       const handler = sourceHandler(
         spec,
@@ -230,6 +230,15 @@ export class Controller {
       if (spec.kind === 'owns' && !spec.source) addOwnerIndex(source);
       this.#unsubscribe.push(source.subscribe(handler, { replay: true }));
       if (source.synced) synced.push(source.synced);
+    };
+    for (const spec of this.#sources) if (spec.kind !== 'owns') subscribe(spec);
+    const owned = this.#sources.filter((s) => s.kind === 'owns');
+    if (owned.length > 0) {
+      // ownerScope reads the `for` cache to tell a cluster-scoped owner: owned objects replayed
+      // before that cache has its first list would map to a namespaced key that does not exist.
+      if (!forInformer.hasSynced()) await forInformer.synced;
+      if (this.queue.shuttingDown) return;
+      for (const spec of owned) subscribe(spec);
     }
     await Promise.all(synced);
     if (this.#stopController.signal.aborted) return;
@@ -374,7 +383,7 @@ export class Controller {
     this.#metrics.reconcileTotal.inc({ controller: this.name, result: outcome });
     this.#settle(item, outcome, result, error, log);
     this.#remember(item, outcome, writes, seconds, error);
-    const hot = this.#hotLoops.observe(item.id, item.key, item.triggers, writes);
+    const hot = this.#hotLoops.observe(item.id, item.key, item.triggers, writes, item.totalTriggers);
     if (hot) {
       this.#metrics.hotLoops.inc(labels);
       log.warn(

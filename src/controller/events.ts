@@ -80,7 +80,10 @@ export class EventRecorder implements EventRecorderApi {
     sink: EventSink = this.#sink,
   ): Promise<void> {
     const type = event.type ?? 'Normal';
-    const id = [object.metadata.uid ?? object.metadata.name, type, event.reason, event.message].join('\u0000');
+    // The uid names one object; without it (an object not created yet) kind and namespace must
+    // tell apart objects that share a name.
+    const subject = object.metadata.uid ?? `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const id = [subject, type, event.reason, event.message].join('\u0000');
     const now = this.#clock.now();
     const series = this.#series.get(id);
     if (series) {

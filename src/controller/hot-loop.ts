@@ -20,6 +20,8 @@ export interface HotLoopReport {
 interface KeyState {
   signature: string;
   written: Set<string>;
+  /** `object@resourceVersion` of each write the server answered with a version. */
+  versions: Set<string>;
   laps: number;
   reported: boolean;
 }
@@ -44,8 +46,23 @@ export class HotLoopDetector {
   /**
    * Records one finished reconcile of `id`. Returns a report the first time the key crosses
    * the threshold, undefined otherwise.
+   *
+   * A lap is a reconcile whose every trigger is the update event of an object the previous pass
+   * of this key wrote (at the version that write produced, when known) and that writes the same
+   * fields again. A reconcile that also folds in anything else (another object's change, a
+   * requeue, triggers counted but not kept) is not a lap: a controller that writes status once
+   * per outside change (a Deployment rolling out replica by replica) must not be flagged.
+   *
+   * @param totalTriggers every trigger folded into the request; more than `triggers.length`
+   * means some are unknown, so the pass cannot be shown to be self-triggered.
    */
-  observe(id: string, key: ObjectKey, triggers: readonly Trigger[], writes: readonly WriteReport[]): HotLoopReport | undefined {
+  observe(
+    id: string,
+    key: ObjectKey,
+    triggers: readonly Trigger[],
+    writes: readonly WriteReport[],
+    totalTriggers = triggers.length,
+  ): HotLoopReport | undefined {
     const previous = this.#keys.get(id);
     const patches = writes.filter((w) => w.kind !== 'create' && w.kind !== 'delete' && w.kind !== 'event');
     if (patches.length === 0) {
@@ -54,20 +71,15 @@ export class HotLoopDetector {
       return undefined;
     }
     const written = new Set(patches.map((w) => objectId(w.type, w.key.namespace, w.key.name)));
+    const versions = new Set(
+      patches.flatMap((w) => (w.resourceVersion === undefined ? [] : [`${objectId(w.type, w.key.namespace, w.key.name)}@${w.resourceVersion}`])),
+    );
     const fields = [...new Set(patches.flatMap((w) => w.fields.map((f) => `${w.type}:${f}`)))].sort();
     const signature = fields.join('|');
     const selfTriggered =
-      previous !== undefined &&
-      triggers.some(
-        (t) =>
-          t.object !== undefined &&
-          t.event === 'updated' &&
-          previous.written.has(
-            objectId(t.object.apiVersion && t.object.kind ? `${t.object.apiVersion}/${t.object.kind}` : undefined, t.object.namespace, t.object.name),
-          ),
-      );
+      previous !== undefined && triggers.length > 0 && totalTriggers <= triggers.length && triggers.every((t) => ownEvent(t, previous));
     const laps = selfTriggered && previous.signature === signature ? previous.laps + 1 : 0;
-    const state: KeyState = { signature, written, laps, reported: previous?.reported === true && laps > 0 };
+    const state: KeyState = { signature, written, versions, laps, reported: previous?.reported === true && laps > 0 };
     this.#keys.set(id, state);
     if (laps >= this.#threshold && !state.reported) {
       state.reported = true;
@@ -85,4 +97,16 @@ export class HotLoopDetector {
   forget(id: string): void {
     this.#keys.delete(id);
   }
+}
+
+/** Whether `trigger` is the watch event of a write the previous pass made. */
+function ownEvent(trigger: Trigger, previous: KeyState): boolean {
+  const ref = trigger.object;
+  if (ref === undefined || trigger.event !== 'updated') return false;
+  const object = objectId(ref.apiVersion && ref.kind ? `${ref.apiVersion}/${ref.kind}` : undefined, ref.namespace, ref.name);
+  if (!previous.written.has(object)) return false;
+  // Without versions on both sides (a fake client, a source without resourceVersions) the
+  // object alone must do.
+  if (trigger.resourceVersion === undefined || previous.versions.size === 0) return true;
+  return previous.versions.has(`${object}@${trigger.resourceVersion}`);
 }

@@ -7,7 +7,8 @@
  * - an add while the key is in flight is deferred until `done` (client-go's `dirty` set);
  * - adds of a pending key fold into one entry whose trigger log accumulates (bounded);
  * - a delayed add moves a key's ready time only earlier: the earliest wins (kube-rs' scheduler);
- * - low-priority adds (initial list, resync) are handed out after every normal one;
+ * - low-priority adds (initial list, resync) are handed out after normal ones, but never starve:
+ *   after `lowPriorityEvery` normal hand-outs in a row while a low key is ready, one low key goes;
  * - `shutdown()` stops hand-outs at once and resolves when the in-flight keys are done.
  */
 import type { ObjectKey } from '../core/types.js';
@@ -18,7 +19,7 @@ import { defaultRateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_TRIGGERS, keyId, TriggerLog } from './triggers.js';
 import type { Trigger, TriggerCount } from './types.js';
 
-/** Hand-out order: every `normal` key goes before any `low` one. */
+/** Hand-out order: `normal` keys go before `low` ones (bounded, see `lowPriorityEvery`). */
 export type Priority = 'normal' | 'low';
 
 /** Options of one add. */
@@ -38,6 +39,12 @@ export interface WorkQueueOptions {
   maxTriggers?: number;
   /** Told about adds, retries and latencies; the controller turns these into metrics. */
   observer?: QueueObserver;
+  /**
+   * At most this many normal keys in a row are handed out while a low-priority key is ready;
+   * then one low key goes. Keeps a saturated controller from never reaching its initial list or
+   * resync (controller-runtime's priority queue lets low items wait forever). Default 10.
+   */
+  lowPriorityEvery?: number;
 }
 
 /** Hooks for metrics. All optional; called synchronously. */
@@ -101,6 +108,9 @@ export class WorkQueue {
   readonly #rateLimiter: RateLimiter;
   readonly #maxTriggers: number;
   readonly #observer: QueueObserver;
+  readonly #lowPriorityEvery: number;
+  /** Normal hand-outs in a row while a low key was ready. */
+  #normalStreak = 0;
   /** Keys not in flight, waiting or ready, and the deferred entries of in-flight keys. */
   readonly #pending = new Map<string, Entry>();
   readonly #inFlight = new Map<string, QueueItem>();
@@ -120,6 +130,7 @@ export class WorkQueue {
     this.#rateLimiter = options.rateLimiter ?? defaultRateLimiter(this.#clock);
     this.#maxTriggers = options.maxTriggers ?? DEFAULT_MAX_TRIGGERS;
     this.#observer = options.observer ?? {};
+    this.#lowPriorityEvery = Math.max(1, options.lowPriorityEvery ?? 10);
   }
 
   /** Keys ready to hand out now (client-go's `Len`). */
@@ -301,20 +312,16 @@ export class WorkQueue {
   }
 
   #take(): QueueItem | undefined {
+    const lowWaits = this.#readyLow.size > 0;
+    const lowTurn = lowWaits && (this.#readyNormal.size === 0 || this.#normalStreak >= this.#lowPriorityEvery);
+    const from = lowTurn ? this.#readyLow : this.#readyNormal;
     let id: string | undefined;
-    let from = this.#readyNormal;
-    for (const first of this.#readyNormal) {
+    for (const first of from) {
       id = first;
       break;
     }
-    if (id === undefined) {
-      from = this.#readyLow;
-      for (const first of this.#readyLow) {
-        id = first;
-        break;
-      }
-    }
     if (id === undefined) return undefined;
+    this.#normalStreak = lowTurn || !lowWaits ? 0 : this.#normalStreak + 1;
     from.delete(id);
     const entry = this.#pending.get(id)!;
     this.#pending.delete(id);

@@ -9,6 +9,7 @@
  * a different one from what the cache held at write time (a newer event for the key arrived).
  */
 import { deepClone, deepFreeze } from '../core/equal.js';
+import { compareResourceVersions } from '../core/resource-version.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 import { keyId } from './triggers.js';
 
@@ -24,11 +25,8 @@ interface Written {
 /** True when `a` is at least `b`: integer comparison where both parse, equality otherwise. */
 export function rvAtLeast(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  if (a === b) return true;
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
-    return a.length !== b.length ? a.length > b.length : a > b;
-  }
-  return false;
+  const c = compareResourceVersions(a, b);
+  return c !== undefined && c >= 0;
 }
 
 function typeId(type: TypeRef): string {
@@ -87,8 +85,12 @@ export class ReadYourWrites {
     return written.object as T | undefined;
   }
 
-  /** Applies the records of `type` to a list read from the informer. */
-  overlayList<T extends KubeObject>(type: TypeRef, items: T[], matches: (object: KubeObject) => boolean): T[] {
+  /**
+   * Applies the records of `type` to a list read from the informer. `matches` tells whether an
+   * object belongs in the list; `listed` is true for the written version of an object the
+   * informer listed, false for a written object the list lacks.
+   */
+  overlayList<T extends KubeObject>(type: TypeRef, items: T[], matches: (object: KubeObject, listed: boolean) => boolean): T[] {
     const map = this.#byType.get(typeId(type));
     if (map === undefined || map.size === 0) return items;
     const seen = new Set<string>();
@@ -97,11 +99,11 @@ export class ReadYourWrites {
       const id = keyId({ namespace: item.metadata.namespace, name: item.metadata.name ?? '' });
       seen.add(id);
       const resolved = this.resolve(type, { namespace: item.metadata.namespace, name: item.metadata.name ?? '' }, item);
-      if (resolved !== undefined && matches(resolved)) out.push(resolved);
+      if (resolved !== undefined && (resolved === item || matches(resolved, true))) out.push(resolved);
     }
     for (const [id, written] of map) {
       if (seen.has(id) || written.object === undefined) continue;
-      if (matches(written.object)) out.push(written.object as T);
+      if (matches(written.object, false)) out.push(written.object as T);
     }
     return out;
   }
@@ -113,7 +115,17 @@ export class ReadYourWrites {
     const id = keyId({ namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
     const written = map.get(id);
     if (written === undefined) return;
-    if (this.#caughtUp(written, deleted ? undefined : object)) map.delete(id);
+    if (deleted) {
+      // The object we wrote is gone: drop our copy, or reads would return it forever (no later
+      // event for the key will come). A delete of an older object of that name (another uid,
+      // an older version) leaves a record of our later create alone.
+      const sameObject = written.uid !== undefined && object.metadata.uid === written.uid;
+      if (written.object === undefined || sameObject || rvAtLeast(object.metadata.resourceVersion, written.resourceVersion)) {
+        map.delete(id);
+      }
+      return;
+    }
+    if (this.#caughtUp(written, object)) map.delete(id);
   }
 
   /** Records held now (tests and debug). */

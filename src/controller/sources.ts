@@ -12,6 +12,7 @@
  * Handlers run synchronously inside the informer and only enqueue.
  */
 import type { InformerEvent } from '../cache/types.js';
+import { parseApiVersion } from '../core/resources.js';
 import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
 import { eventTrigger } from './triggers.js';
 import type { InformerOptions } from '../cache/types.js';
@@ -33,20 +34,14 @@ export interface SourceSpec {
 /** Where the wired handlers put keys. */
 export type Enqueue = (key: ObjectKey, trigger: Trigger, low: boolean) => void;
 
-/** The group of an apiVersion: `apps/v1` -> `apps`, `v1` -> ``. */
-export function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
-
 /**
  * The controlling owner reference of `object` whose group and kind are `ownerType`'s, if any.
  * The version is not compared: owner references keep the version they were written with.
  */
 export function controllerOwner(object: KubeObject, ownerType: TypeRef): OwnerReference | undefined {
-  const group = groupOf(ownerType.apiVersion);
+  const group = parseApiVersion(ownerType.apiVersion).group;
   return object.metadata.ownerReferences?.find(
-    (ref) => ref.controller === true && ref.kind === ownerType.kind && groupOf(ref.apiVersion) === group,
+    (ref) => ref.controller === true && ref.kind === ownerType.kind && parseApiVersion(ref.apiVersion).group === group,
   );
 }
 

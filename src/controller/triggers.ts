@@ -6,6 +6,7 @@
  * updates still accounts for every event without holding a thousand objects.
  */
 import { changedTopLevelPaths } from '../core/diff.js';
+import { keyString } from '../core/keys.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 import type { ObjectRef, Trigger, TriggerCount, TriggerEvent } from './types.js';
 
@@ -106,7 +107,5 @@ export function eventTrigger(
   return trigger;
 }
 
-/** The queue identity of a key: `namespace/name`, or `name` when cluster-scoped. */
-export function keyId(key: ObjectKey): string {
-  return key.namespace ? `${key.namespace}/${key.name}` : key.name;
-}
+/** The queue identity of a key: `namespace/name`, or `name` when cluster-scoped (core's `keyString`). */
+export const keyId: (key: ObjectKey) => string = keyString;

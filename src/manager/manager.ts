@@ -243,7 +243,10 @@ export class Manager {
       fence: () => this.canWrite(),
     });
     if (options.collections) registerCollectionMetrics(this.registry, options.collections);
-    if (options.http) collectDefaultMetrics({ register: this.registry });
+    // Once per registry: a registry shared by several managers has them already.
+    if (options.http && this.registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
+      collectDefaultMetrics({ register: this.registry });
+    }
   }
 
   /** The shared informer of `type` (started with the manager, or on first read). */
@@ -297,7 +300,7 @@ export class Manager {
     if (this.#started) return;
     if (this.#stopping) throw new ManagerError('manager stopped; make a new one');
     this.#started = true;
-    this.informers.start();
+    // The endpoints first: a port already taken fails start() before anything else runs.
     if (this.#options.http) {
       this.#http = await startHttpEndpoints(
         { registry: this.registry, readiness: () => this.readiness(), debug: () => this.describe() },
@@ -305,6 +308,7 @@ export class Manager {
       );
       this.logger.info({ url: this.#http.url }, 'endpoints listening');
     }
+    this.informers.start();
     if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
     if (this.elector) {
       this.#leaseRuns.push(this.elector.run(this.#leases.signal));
@@ -417,6 +421,9 @@ export class Manager {
     // controller-runtime exits here: the controllers' state (queues, caches of what was done)
     // belongs to a leader, and a fresh process starts clean. Writes are already fenced.
     this.logger.error({ identity: this.elector?.identity }, 'leadership lost: stopping the manager');
+    // Stop campaigning at once: this process will not lead again, and must not hold the Lease
+    // (without controllers) while it drains.
+    this.#leases.abort();
     this.#stopping = this.#shutdown('leadership-lost');
   }
 

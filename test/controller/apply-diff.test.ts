@@ -42,6 +42,33 @@ describe('apply skipping', () => {
     assert.equal(holdsApplied(live, { ...applied, metadata: { ...applied.metadata, labels: { app: 'e' } } }), false);
   });
 
+  it('holds an applied list of objects whose live items carry server defaults', () => {
+    // A real API server defaults container fields (imagePullPolicy, terminationMessagePath...):
+    // the applied containers are then a member-wise subset of the live ones, and the apply
+    // would change nothing.
+    const defaulted = structuredClone(live);
+    (defaulted.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers = [
+      { name: 'web', image: 'nginx', imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', resources: {} },
+    ];
+    assert.equal(holdsApplied(defaulted, applied), true);
+    const changed = structuredClone(applied);
+    (changed.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image = 'httpd';
+    assert.equal(holdsApplied(defaulted, changed), false, 'a changed member of an item');
+    const more = structuredClone(applied);
+    (more.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers.push({ name: 'side', image: 'x' });
+    assert.equal(holdsApplied(defaulted, more), false, 'an added item');
+    const reordered = structuredClone(defaulted);
+    const two = [
+      { name: 'a', image: 'x' },
+      { name: 'b', image: 'y' },
+    ];
+    (reordered.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers = [...two].reverse();
+    const appliedTwo = structuredClone(applied);
+    (appliedTwo.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers = two;
+    assert.equal(holdsApplied(reordered, appliedTwo), false, 'another order');
+    assert.equal(holdsApplied({ ...live, spec: { args: ['a', 'b'] } }, { ...applied, spec: { args: ['a'] } }), false, 'scalar lists whole');
+  });
+
   it('reads the manager-owned paths from managedFields, cutting at list items', () => {
     assert.deepEqual([...ownedPaths(live, 'me')!].sort(), ['metadata.labels.app', 'spec.replicas', 'spec.template.spec.containers']);
     assert.deepEqual([...ownedPaths(live, 'nobody')!], []);

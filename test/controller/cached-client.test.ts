@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { byOwnerUid } from '../../src/cache/index.js';
 import { CachedClient, WriteFencedError } from '../../src/controller/cached-client.js';
+import { OWNER_INDEX } from '../../src/controller/controller.js';
 import { ManualClock } from '../../src/controller/clock.js';
 import { rvAtLeast } from '../../src/controller/read-your-writes.js';
 import type { TransportPatchOptions, WriteReport, WriteTransport } from '../../src/controller/types.js';
@@ -231,6 +234,34 @@ describe('CachedClient', () => {
     assert.equal(await client.get(ConfigMap, { namespace: 'ns', name: 'a' }), undefined);
   });
 
+  it('lists by the owner index without the just-written objects of other owners', async () => {
+    const { client, informers, seed } = setup();
+    informers.of(ConfigMap).addIndex(OWNER_INDEX, byOwnerUid);
+    const owned = (name: string, owner: string): KubeObject => ({
+      ...cm(name, {}),
+      metadata: { namespace: 'ns', name, ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: owner, uid: owner, controller: true }] },
+    });
+    assert.deepEqual(await client.list(ConfigMap, { index: { name: OWNER_INDEX, value: 'a' } }), []);
+    await client.create(ConfigMap, owned('of-a', 'a'));
+    await client.create(ConfigMap, owned('of-b', 'b'));
+    // The informer has seen neither create yet: the overlay answers, filtered by the index.
+    const listed = await client.list(ConfigMap, { index: { name: OWNER_INDEX, value: 'a' } });
+    assert.deepEqual(
+      listed.map((o) => o.metadata.name),
+      ['of-a'],
+    );
+    // A written version that left the index is not listed under it either.
+    seed(ConfigMap, owned('moved', 'a'));
+    await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'moved' }, (d) => {
+      d.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Secret', name: 'b', uid: 'b', controller: true }];
+    }, { optimisticLock: false });
+    const again = await client.list(ConfigMap, { index: { name: OWNER_INDEX, value: 'a' } });
+    assert.deepEqual(
+      again.map((o) => o.metadata.name).sort(),
+      ['of-a'],
+    );
+  });
+
   it('skips an apply when the cache holds every applied field and nothing owned is dropped', async () => {
     const { server, client, informers } = setup();
     const desired = cm('a', { x: '1' });
@@ -275,6 +306,19 @@ describe('CachedClient', () => {
     assert.deepEqual((server.sent[1].body as { count: number }).count, 6);
   });
 
+  it('keeps apart the Events of objects without a uid that share a name (other namespace or kind)', async () => {
+    const { server, base } = setup();
+    const a = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'a', name: 'x' } };
+    const b = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'b', name: 'x' } };
+    const c = { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'a', name: 'x' } };
+    for (const o of [a, b, c]) await base.events.record(o, { reason: 'Synced', message: 'ok' });
+    const creates = server.sent.filter((s) => s.verb === 'create').map((s) => (s.body as { involvedObject: { kind: string; namespace: string } }).involvedObject);
+    assert.deepEqual(
+      creates.map((o) => `${o.kind} ${o.namespace}`),
+      ['ConfigMap a', 'ConfigMap b', 'Secret a'],
+    );
+  });
+
   it('refuses every write while fenced, sending nothing', async () => {
     const server = new FakeServer();
     let allowed = false;
@@ -284,6 +328,90 @@ describe('CachedClient', () => {
     allowed = true;
     await client.create(ConfigMap, cm('a', {}));
     assert.equal(server.sent.length, 1);
+  });
+
+  it('sends no patch for a null the server returned that the desired object leaves out', async () => {
+    // API servers return Deployments with `spec.template.metadata.creationTimestamp: null`; a
+    // desired template built in code has no such key. Null and absent mean the same to a merge
+    // patch, so there is nothing to send, in either direction.
+    const { server, client, seed } = setup();
+    const current = seed(Deployment, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'ns', name: 'd' },
+      spec: { replicas: 1, template: { metadata: { creationTimestamp: null, labels: { app: 'd' } } } },
+    });
+    const built = { metadata: { labels: { app: 'd' } } };
+    const m = await client.mutate<KubeObject>(Deployment, { namespace: 'ns', name: 'd' }, (d) => {
+      (d.spec as Record<string, unknown>).template = built;
+    });
+    assert.equal(m.sent, false);
+    const p = await client.patch(current, { ...deepClone(current), spec: { replicas: 1, template: built } });
+    assert.equal(p.sent, false);
+    const locked = await client.patch(current, { ...deepClone(current), spec: { replicas: 1, template: built } }, { optimisticLock: true });
+    assert.equal(locked.sent, false);
+    const back = await client.patch({ ...deepClone(current), spec: { replicas: 1, template: built } }, current);
+    assert.equal(back.sent, false);
+    assert.equal(server.sent.length, 0);
+    // A real change next to the null still goes, without the null.
+    const changed = await client.patch(current, { ...deepClone(current), spec: { replicas: 2, template: built } });
+    assert.equal(changed.sent, true);
+    assert.deepEqual(server.sent[0].body, { spec: { replicas: 2 } });
+  });
+
+  it('attributes to each of a spec and status request only the fields it carries', async () => {
+    const { client, seed, writes } = setup();
+    const current = seed(Deployment, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'ns', name: 'd' },
+      spec: { replicas: 1 },
+      status: { ready: 0 },
+    });
+    await client.patch(current, { ...deepClone(current), metadata: { ...current.metadata, labels: { a: 'b' } }, spec: { replicas: 2 }, status: { ready: 2 } });
+    assert.deepEqual(
+      writes.map((w) => [w.kind, w.fields]),
+      [
+        ['patch', ['metadata.labels', 'spec']],
+        ['status', ['status']],
+      ],
+    );
+  });
+
+  it('attributes to an apply only the applied fields whose values change, not what it leaves out', async () => {
+    const { client, seed, writes } = setup();
+    seed(Deployment, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'ns', name: 'd', labels: { app: 'd' }, finalizers: ['x'] },
+      spec: { replicas: 1, paused: false },
+      status: { ready: 1 },
+    });
+    const out = await client.apply(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'ns', name: 'd', labels: { app: 'd' } }, spec: { replicas: 2 } },
+      { fieldManager: 'mgr' },
+    );
+    assert.equal(out.sent, true);
+    assert.deepEqual(writes.map((w) => [w.kind, w.fields]), [['apply', ['spec']]]);
+  });
+
+  it('never logs the data of a Secret it writes, even at debug level', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, { write: (line: string) => lines.push(line) });
+    const server = new FakeServer();
+    const informers = new FakeInformers();
+    const client = new CachedClient({ transport: server, informers, logger }).scoped({ controller: 'ctl' });
+    const Secret = { apiVersion: 'v1', kind: 'Secret' };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'ns', name: 's' }, data: { password: 'aHVudGVyMg==' } };
+    await client.list(Secret);
+    const created = await client.create(Secret, secret);
+    informers.of(Secret).upsert(created);
+    await client.patch(created, { ...created, data: { password: 'c3dvcmRmaXNo' } });
+    await client.apply({ ...secret, stringData: { token: 'plain-text-token' } }, { fieldManager: 'mgr' });
+    assert.ok(lines.length >= 3, 'each write is logged');
+    for (const line of lines) {
+      assert.doesNotMatch(line, /aHVudGVyMg==|c3dvcmRmaXNo|plain-text-token/);
+    }
   });
 
   it('compares resourceVersions as integers', () => {

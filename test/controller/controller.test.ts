@@ -15,7 +15,7 @@ import type {
 } from '../../src/controller/types.js';
 import { ApiError, TerminalError, makeStatus } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/types.js';
-import { FakeInformers, waitFor } from './fakes.js';
+import { FakeInformer, FakeInformers, waitFor } from './fakes.js';
 
 const ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap' };
 const Secret = { apiVersion: 'v1', kind: 'Secret' };
@@ -183,6 +183,36 @@ describe('Controller', () => {
     await controller.stop();
   });
 
+  it('maps owned objects to a cluster-scoped owner even when the owned informer replays before the owner informer syncs', async () => {
+    const Tenant = { apiVersion: 'example.com/v1', kind: 'Tenant' };
+    const seen: Request[] = [];
+    const informers = new FakeInformers();
+    const tenants = new FakeInformer(Tenant, false);
+    informers.informers.set('example.com/v1/Tenant', tenants);
+    informers.of(ConfigMap).upsert(
+      cm('settings', {}, { ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Tenant', name: 'acme', uid: 't1', controller: true }] }),
+    );
+    const controller = new ControllerBuilder('tenants', { informers, registry: new Registry() })
+      .owns(ConfigMap)
+      .for(Tenant)
+      .reconcile((req) => {
+        seen.push(req);
+      });
+    const started = controller.start();
+    await new Promise((r) => setTimeout(r, 5));
+    // The owner informer's first list lands after the owned informer replayed its store.
+    tenants.upsert({ apiVersion: 'example.com/v1', kind: 'Tenant', metadata: { name: 'acme', uid: 't1' } }, true);
+    tenants.markSynced();
+    await started;
+    await waitFor(() => seen.length >= 1);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      seen.map((r) => r.key),
+      [{ name: 'acme' }],
+    );
+    await controller.stop();
+  });
+
   it('watches any subscribe-able source through a mapper, and rejects a controller without for()', async () => {
     const handlers = new Set<(e: import('../../src/cache/types.js').InformerEvent) => void>();
     const source = {
@@ -295,6 +325,32 @@ describe('Controller', () => {
       calls[1].triggers.map((t) => t.source),
       ['requeue'],
     );
+    await controller.stop();
+  });
+
+  it('runs a new event at once despite a pending requeueAfter: the sooner wins, once', async () => {
+    const clock = new ManualClock();
+    const calls: Request[] = [];
+    const { informers, controller } = build(
+      (req) => {
+        calls.push(req);
+        return calls.length === 1 ? { requeueAfter: 30_000 } : undefined;
+      },
+      undefined,
+      { clock },
+    );
+    await controller.start();
+    const inf = informers.of(ConfigMap);
+    inf.upsert(cm('a'));
+    await waitFor(() => calls.length === 1 && controller.queue.inFlightCount === 0);
+    clock.advance(1000);
+    inf.upsert(cm('a', { data: { k: 'v' } }));
+    await waitFor(() => calls.length === 2, 5000, 'the event does not wait for the requeue');
+    assert.deepEqual(calls[1].triggers.map((t) => `${t.source} ${t.event}`).sort(), ['for:v1/ConfigMap updated', 'requeue requeue']);
+    await waitFor(() => controller.queue.inFlightCount === 0);
+    clock.advance(60_000);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(calls.length, 2, 'the requeue folded into the earlier run');
     await controller.stop();
   });
 

@@ -2,7 +2,7 @@
  * Test doubles for the controller tests: an in-memory informer and a provider of them, and a
  * recording write transport.
  */
-import type { InformerEvent, InformerListOptions, InformerReader } from '../../src/cache/types.js';
+import type { IndexFunc, InformerEvent, InformerListOptions, InformerReader } from '../../src/cache/types.js';
 import { deepFreeze } from '../../src/core/equal.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../../src/core/types.js';
 import type { InformerOptions } from '../../src/cache/types.js';
@@ -19,6 +19,7 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
   readonly synced: Promise<void>;
   lastSyncResourceVersion: string | undefined;
   #rv = 1;
+  readonly #indexes = new Map<string, IndexFunc>();
 
   constructor(type: TypeRef, synced = true) {
     this.type = type;
@@ -42,7 +43,17 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
   }
 
   list(options: InformerListOptions = {}): T[] {
-    return [...this.#store.values()].filter((o) => !options.namespace || o.metadata.namespace === options.namespace);
+    const index = options.index;
+    return [...this.#store.values()].filter(
+      (o) =>
+        (!options.namespace || o.metadata.namespace === options.namespace) &&
+        (index === undefined || (this.#indexes.get(index.name)?.(o) ?? []).includes(index.value)),
+    );
+  }
+
+  /** Indexes as shared informers keep them, evaluated on each list. */
+  addIndex(name: string, fn: IndexFunc): void {
+    this.#indexes.set(name, fn);
   }
 
   subscribe(handler: (e: InformerEvent<T>) => void, options: { replay?: boolean } = {}): () => void {

@@ -53,6 +53,24 @@ describe('WorkQueue', () => {
     );
   });
 
+  it('does not starve a low-priority key under a steady stream of normal keys', () => {
+    const q = new WorkQueue({ clock: new ManualClock() });
+    q.add(k('initial'), t(), { priority: 'low' });
+    const order: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      // Every hand-out is followed by a new normal key: normal work never runs out.
+      q.add(k(`n${i}`), t());
+      q.add(k(`m${i}`), t());
+      const item = q.tryGet()!;
+      order.push(item.key.name);
+      q.done(item);
+    }
+    const at = order.indexOf('initial');
+    assert.ok(at >= 0, 'the low-priority key was never handed out');
+    assert.ok(at >= 10, `normal keys still go first for a while (low handed out at ${at})`);
+    assert.ok(at <= 10, `the low key waits for at most 10 normal hand-outs (waited ${at})`);
+  });
+
   it('delays adds and lets the earliest time win', () => {
     const clock = new ManualClock();
     const q = new WorkQueue({ clock });
@@ -67,6 +85,25 @@ describe('WorkQueue', () => {
     q.done(item);
     clock.advance(10_000);
     assert.equal(q.tryGet(), undefined, 'the later times were folded, not kept');
+  });
+
+  it('does not hold an immediate add back behind a pending delayed add, in flight or not', () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock });
+    q.addAfter(k('a'), 60_000, t('requeue'));
+    q.add(k('a'), t());
+    const first = q.tryGet();
+    assert.equal(first?.key.name, 'a', 'ready at once');
+    // In flight: a requeue then an event are deferred; at done the key is ready at once.
+    q.addAfter(k('a'), 60_000, t('requeue'));
+    q.add(k('a'), t());
+    q.done(first!);
+    const second = q.tryGet();
+    assert.equal(second?.totalTriggers, 2);
+    q.done(second!);
+    clock.advance(60_000);
+    assert.equal(q.tryGet(), undefined, 'the delayed adds were folded into the earlier runs');
+    assert.equal(clock.pendingTimers(), 0);
   });
 
   it('wakes a waiting get when a delayed key comes due', async () => {
@@ -148,6 +185,9 @@ describe('WorkQueue', () => {
         const pending = new Map<string, ModelEntry>();
         const inFlight = new Map<string, ReturnType<WorkQueue['tryGet']>>();
         let now = 0;
+        // The queue's anti-starvation rule: after 10 normal hand-outs in a row while a low key
+        // is ready, a low key goes.
+        let normalStreak = 0;
         const readyIds = (low: boolean) =>
           [...pending].filter(([id, e]) => !inFlight.has(id) && e.readyAt <= now && e.low === low).map(([id]) => id);
         for (const o of ops) {
@@ -172,7 +212,9 @@ describe('WorkQueue', () => {
               continue;
             }
             assert.ok(item, 'a ready key exists');
-            assert.ok((normal.length > 0 ? normal : low).includes(item.id), `${item.id} must be a ready key`);
+            const lowTurn = low.length > 0 && (normal.length === 0 || normalStreak >= 10);
+            normalStreak = lowTurn || low.length === 0 ? 0 : normalStreak + 1;
+            assert.ok((lowTurn ? low : normal).includes(item.id), `${item.id} must be a ready key`);
             assert.ok(!inFlight.has(item.id), 'never two workers on one key');
             assert.equal(item.totalTriggers, pending.get(item.id)!.adds);
             pending.delete(item.id);

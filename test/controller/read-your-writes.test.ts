@@ -58,4 +58,25 @@ describe('ReadYourWrites', () => {
     assert.deepEqual(ryw.resolve(type, key, recreated), recreated);
     assert.equal(ryw.size, 0);
   });
+
+  it('drops our write when the informer reports the object deleted (a read must not resurrect it)', () => {
+    const ryw = new ReadYourWrites(true);
+    const before = { ...at(5, 'x'), metadata: { ...at(5, 'x').metadata, uid: 'u1' } };
+    const ours = { ...at(6, 'ours'), metadata: { ...at(6, 'ours').metadata, uid: 'u1' } };
+    ryw.recordWrite(type, ours, before);
+    // Someone else deletes it; the watch delivers the delete with the final version.
+    const gone = { ...at(7, 'ours'), metadata: { ...at(7, 'ours').metadata, uid: 'u1' } };
+    ryw.observe(type, gone, true);
+    assert.equal(ryw.resolve(type, key, undefined), undefined);
+    assert.equal(ryw.size, 0);
+  });
+
+  it('keeps our create when the informer reports the delete of an older object of that name', () => {
+    const ryw = new ReadYourWrites(true);
+    const old = { ...at(5, 'old'), metadata: { ...at(5, 'old').metadata, uid: 'u1' } };
+    const created = { ...at(8, 'new'), metadata: { ...at(8, 'new').metadata, uid: 'u2' } };
+    ryw.recordWrite(type, created, old);
+    ryw.observe(type, { ...old, metadata: { ...old.metadata, resourceVersion: '6' } }, true);
+    assert.deepEqual(ryw.resolve(type, key, undefined), created);
+  });
 });

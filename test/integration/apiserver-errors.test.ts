@@ -126,6 +126,25 @@ describe('apiserver error cases: every one a Status, none a crash', () => {
     assertStatus(res.body, 504, 'Timeout', /Too large resource version/);
   });
 
+  it('a too large resourceVersion on a get is a 504 too (the watch cache cannot serve it)', async () => {
+    await api.post(CM, configMap('future-get'));
+    const res = await api.get<Status>(`${CM}/future-get?resourceVersion=999999999`);
+    assertStatus(res.body, 504, 'Timeout', /Too large resource version/);
+    const latest = await api.get(`${CM}/future-get?resourceVersion=0`);
+    assert.equal(latest.status, 200);
+  });
+
+  it('the 422s of list options: continue with resourceVersionMatch, Exact with 0, unknown match', async () => {
+    const withContinue = await api.get<Status>(`${CM}?resourceVersion=1&resourceVersionMatch=Exact&continue=abc`);
+    assertStatus(withContinue.body, 422, 'Invalid', /forbidden when continue/);
+    const exactZero = await api.get<Status>(`${CM}?resourceVersion=0&resourceVersionMatch=Exact`);
+    assertStatus(exactZero.body, 422, 'Invalid', /resourceVersionMatch/);
+    const unknown = await api.get<Status>(`${CM}?resourceVersion=1&resourceVersionMatch=Bogus`);
+    assertStatus(unknown.body, 422, 'Invalid', /Unsupported value/);
+    const exactFuture = await api.get<Status>(`${CM}?resourceVersion=999999999&resourceVersionMatch=Exact`);
+    assertStatus(exactFuture.body, 504, 'Timeout');
+  });
+
   it('an update without resourceVersion of a custom resource is a 422, of a built-in unconditional', async () => {
     await api.post(CM, configMap('uncond', { a: '1' }));
     const res = await api.put(`${CM}/uncond`, configMap('uncond', { a: '2' }));

@@ -97,6 +97,19 @@ describe('apiserver graceful pod deletion', () => {
     assert.equal(await exists('held'), false);
   });
 
+  it('a terminating namespace waits for its pods to end their grace, then goes', async () => {
+    await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'grace-ns' } });
+    const nsPods = '/api/v1/namespaces/grace-ns/pods';
+    await api.post(nsPods, pod('inside', { nodeName: 'node-1', terminationGracePeriodSeconds: 1 }));
+    await api.delete('/api/v1/namespaces/grace-ns');
+    assert.ok(
+      await eventually(async () => Boolean((await api.get<KubeObject>(`${nsPods}/inside`)).body.metadata?.deletionTimestamp)),
+    );
+    assert.equal((await api.get<KubeObject>('/api/v1/namespaces/grace-ns')).status, 200, 'waits for the pod');
+    assert.ok(await eventually(async () => (await api.get('/api/v1/namespaces/grace-ns')).status === 404));
+    assert.equal((await api.get(`${nsPods}/inside`)).status, 404);
+  });
+
   it('dryRun keeps the pod as it was; a non-integer grace is a 400', async () => {
     await api.post(PODS, pod('dry', { nodeName: 'node-1' }));
     const dry = await api.delete<KubeObject>(`${PODS}/dry?dryRun=All`, { gracePeriodSeconds: 1 });

@@ -51,6 +51,24 @@ describe('apiserver server-side apply over HTTP', () => {
     assert.deepEqual(res.body.data, { a: '1', c: '1' }, 'b removed, c kept for "two"');
   });
 
+  it('a write that owns nothing leaves no managedFields (never an empty list)', async () => {
+    const res = await api.post<KubeObject>(`${CM}?fieldManager=bare`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bare' } });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.metadata.managedFields, undefined, JSON.stringify(res.body.metadata.managedFields));
+  });
+
+  it('refuses an applied body that carries managedFields (400) and a bad force value (400)', async () => {
+    const withFields = await apply(
+      'mf-body',
+      { ...configMap('mf-body'), metadata: { name: 'mf-body', managedFields: [{ manager: 'x', operation: 'Apply' }] } },
+      'mf',
+    );
+    assert.equal(withFields.status, 400);
+    assert.match(JSON.stringify(withFields.body), /managedFields must be nil/);
+    const badForce = await api.patch<Status>(`${CM}/mf-body?fieldManager=mf&force=maybe`, configMap('mf-body'), APPLY);
+    assert.equal(badForce.status, 400);
+  });
+
   it('keeps the resourceVersion for a repeated identical apply', async () => {
     const first = await apply('same', configMap('same', { a: '1' }), 'm');
     const again = await apply('same', configMap('same', { a: '1' }), 'm');

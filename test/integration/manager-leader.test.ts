@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { ConfigMap, type KubeObject } from '../../src/core/index.js';
@@ -28,6 +29,7 @@ async function replica(name: string, lease: string, namespace: string, log: Seen
   const proxy = await startReplicaProxy(server, name, log);
   const mgr = new Manager({
     kubeconfig: proxy.kubeconfig,
+    logger: pino({ level: 'silent' }),
     leaderElection: { name: lease, namespace: 'default', identity: name, ...FAST_LEASES },
     drainTimeoutMs: 2_000,
   });

@@ -1,0 +1,226 @@
+/**
+ * `kloop demo` (and `npm start`): everything kloop does, with nothing but Node installed. It
+ * starts the API server emulator in-process (or uses `--kubeconfig FILE`), runs the examples'
+ * controllers (ConfigMap mirror, Website, endpoints collection) under one manager with its HTTP
+ * endpoints, drives the scripted workload of `demo-workload.ts`, and prints a summary: events
+ * seen, reconciles and their triggers by source, writes sent, writes skipped as no-ops, and bytes
+ * saved against whole-object updates. `--watch` keeps it running afterwards with the endpoints up
+ * and a kubeconfig written for kubectl.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { Registry } from 'prom-client';
+import { type ApiServer, startApiServer } from '../apiserver/index.js';
+import { CollectionRegistry } from '../collections/index.js';
+import { exitOnSignal, Manager } from '../manager/index.js';
+import { loadExamples } from './demo-examples.js';
+import { DEMO_NAMESPACES, runWorkload } from './demo-workload.js';
+import { UsageError } from './usage.js';
+
+/** `kloop demo --help`. */
+export const DEMO_USAGE = `Usage: kloop demo [--watch] [--kubeconfig FILE] [--port N] [--scale N]
+
+Runs the examples' controllers (ConfigMap mirror, Website, endpoints collection) under a
+scripted workload - creates, updates that matter and that do not, a forced watch drop and a
+410, deletes - on an in-process API server emulator, and prints what kloop did.
+
+  --watch            keep running afterwards with the HTTP endpoints up; prints the kubeconfig
+  --kubeconfig FILE  run against this cluster instead of the emulator (uses namespaces
+                     ${DEMO_NAMESPACES.join(', ')})
+  --port N           port of /metrics, /healthz, /readyz, /debug/kloop (default: a free one)
+  --scale N          multiply the number of objects (default 1)`;
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  kubeconfig?: string;
+  watch?: boolean;
+  port?: number;
+  scale?: number;
+  /** Where progress and the summary go (default stdout). */
+  out?: (line: string) => void;
+  /** Per-step convergence deadline (default 20 s). */
+  timeoutMs?: number;
+  /** With `watch`: resolves when the demo should end (default: SIGINT/SIGTERM). */
+  until?: Promise<void>;
+}
+
+/** What the summary table shows, also returned for tests. */
+export interface DemoSummary {
+  eventsSeen: number;
+  reconciles: number;
+  triggersBySource: Array<{ controller: string; source: string; event: string; count: number }>;
+  writesSent: number;
+  writesSkipped: number;
+  bytesSent: number;
+  /** Whole-object updates of the same objects, one per write sent or skipped (an estimate). */
+  wholeObjectBytes: number;
+  watchRestarts: number;
+  relists: number;
+}
+
+interface Sample {
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+async function samples(registry: Registry, name: string): Promise<Sample[]> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return [];
+  return (await metric.get()).values as Sample[];
+}
+
+function sum(values: Sample[]): number {
+  return values.reduce((n, v) => n + v.value, 0);
+}
+
+/** Reads the summary from the manager's metrics and caches. */
+export async function summarize(mgr: Manager): Promise<DemoSummary> {
+  const r = mgr.registry;
+  const sent = await samples(r, 'kloop_client_writes_total');
+  const skipped = await samples(r, 'kloop_client_writes_skipped_total');
+  // A controller without kloop would PUT the whole object on each of these writes: the objects'
+  // current sizes in the caches stand in for what each would have sent.
+  const avgSize = new Map<string, number>();
+  for (const informer of mgr.informers.informers()) {
+    const objects = informer.list();
+    if (objects.length === 0) continue;
+    const bytes = objects.reduce((n, o) => n + Buffer.byteLength(JSON.stringify(o)), 0);
+    avgSize.set(informer.type.kind.toLowerCase(), bytes / objects.length);
+  }
+  const sizeOf = (resource: string) => avgSize.get(resource.replace(/s$/, '')) ?? avgSize.get(resource) ?? 0;
+  let wholeObjectBytes = 0;
+  for (const s of [...sent.filter((v) => v.labels.kind !== 'event' && v.labels.kind !== 'delete'), ...skipped]) {
+    wholeObjectBytes += s.value * sizeOf(String(s.labels.resource));
+  }
+  return {
+    eventsSeen: sum(await samples(r, 'kloop_informer_events_total')),
+    reconciles: sum(await samples(r, 'kloop_reconcile_total')),
+    triggersBySource: (await samples(r, 'kloop_reconcile_triggers_total'))
+      .map((s) => ({ controller: String(s.labels.controller), source: String(s.labels.source), event: String(s.labels.event), count: s.value }))
+      .sort((a, b) => a.controller.localeCompare(b.controller) || b.count - a.count),
+    writesSent: sum(sent),
+    writesSkipped: sum(skipped),
+    bytesSent: sum(await samples(r, 'kloop_client_write_bytes_total')),
+    wholeObjectBytes: Math.round(wholeObjectBytes),
+    watchRestarts: sum(await samples(r, 'kloop_informer_watch_restarts_total')),
+    relists: sum(await samples(r, 'kloop_informer_relists_total')),
+  };
+}
+
+/** The summary as a text table. */
+export function formatSummary(s: DemoSummary): string {
+  const rows: Array<[string, string]> = [
+    ['events seen (informers)', String(s.eventsSeen)],
+    ['watch restarts / relists', `${s.watchRestarts} / ${s.relists}`],
+    ['reconciles', String(s.reconciles)],
+    ['writes sent', String(s.writesSent)],
+    ['writes skipped as no-ops', String(s.writesSkipped)],
+    ['bytes sent', String(s.bytesSent)],
+    ['bytes as whole-object updates (est.)', String(s.wholeObjectBytes)],
+    ['bytes saved (est.)', `${Math.max(0, s.wholeObjectBytes - s.bytesSent)}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = ['', 'summary', '-------', ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(8)}`), '', 'triggers by source'];
+  const cw = Math.max(10, ...s.triggersBySource.map((t) => t.controller.length));
+  const sw = Math.max(6, ...s.triggersBySource.map((t) => t.source.length));
+  lines.push(`${'controller'.padEnd(cw)}  ${'source'.padEnd(sw)}  ${'event'.padEnd(8)}  count`);
+  for (const t of s.triggersBySource) lines.push(`${t.controller.padEnd(cw)}  ${t.source.padEnd(sw)}  ${t.event.padEnd(8)}  ${String(t.count).padStart(5)}`);
+  return lines.join('\n');
+}
+
+/** Runs the demo; resolves with the summary once done (after `until` with `watch`). */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const started = performance.now();
+  const examples = await loadExamples();
+  const server: ApiServer | undefined = options.kubeconfig ? undefined : await startApiServer();
+  const collections = new CollectionRegistry();
+  let kubeconfigDir: string | undefined;
+  const mgr = new Manager({
+    kubeconfig: options.kubeconfig ?? server!.kubeconfig,
+    logger: pino({ level: process.env.KLOOP_LOG_LEVEL ?? 'silent' }),
+    http: { port: options.port ?? 0 },
+    collections,
+    drainTimeoutMs: 5_000,
+  });
+  try {
+    out(server ? `emulator listening on ${server.url}` : `using the cluster of ${options.kubeconfig}`);
+    await examples.website.installWebsiteCrd(mgr);
+    examples.mirror.mirrorController(mgr);
+    examples.website.websiteController(mgr);
+    const { endpoints } = examples.endpoints.endpointsCollection(mgr, collections);
+    examples.endpoints.endpointsController(mgr, endpoints);
+    await mgr.start();
+    out(`manager started: ${mgr.controllers().map((c) => c.name).join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz, /debug/kloop`);
+    await runWorkload({ kube: mgr.kube, server, progress: (line) => out(`- ${line}`), timeoutMs: options.timeoutMs ?? 20_000, scale: options.scale, examples });
+    const summary = await summarize(mgr);
+    out(formatSummary(summary));
+    out(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (options.watch) {
+      if (server) {
+        kubeconfigDir = await mkdtemp(join(tmpdir(), 'kloop-demo-'));
+        const path = join(kubeconfigDir, 'kubeconfig');
+        await server.writeKubeconfig(path);
+        out(`\nstill running. Try:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.httpUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`);
+      } else {
+        out(`\nstill running; endpoints at ${mgr.httpUrl}. Ctrl-C stops.`);
+      }
+      await (options.until ??
+        new Promise<void>((resolve) => {
+          const remove = exitOnSignal(
+            async () => {
+              remove();
+              resolve();
+            },
+            { exit: () => {}, log: () => {} },
+          );
+        }));
+    }
+    if (!server && !options.watch) {
+      // On a real cluster, leave nothing behind (the Website CRD stays: others may use it).
+      for (const name of DEMO_NAMESPACES) await mgr.kube.delete({ apiVersion: 'v1', kind: 'Namespace' }, { name }).catch(() => undefined);
+      out(`deleted namespaces ${DEMO_NAMESPACES.join(', ')}`);
+    }
+    return summary;
+  } finally {
+    await mgr.stop();
+    collections.close();
+    await server?.stop();
+    if (kubeconfigDir) await rm(kubeconfigDir, { recursive: true, force: true });
+  }
+}
+
+function parseArgs(args: readonly string[]): DemoOptions {
+  const options: DemoOptions = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--watch') options.watch = true;
+    else if (arg === '--kubeconfig') options.kubeconfig = value();
+    else if (arg === '--port') options.port = Number.parseInt(value(), 10);
+    else if (arg === '--scale') options.scale = Number.parseInt(value(), 10);
+    else throw new UsageError(`unknown argument ${arg}`);
+  }
+  if (options.port !== undefined && !(options.port >= 0 && options.port < 65536)) throw new UsageError('--port must be 0..65535');
+  if (options.scale !== undefined && !(options.scale >= 1 && options.scale <= 100)) throw new UsageError('--scale must be 1..100');
+  return options;
+}
+
+/**
+ * The `kloop demo` command: resolves with the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await demoCommand(['--watch']);
+ * ```
+ */
+export async function demoCommand(args: readonly string[]): Promise<number> {
+  await runDemo(parseArgs(args));
+  return 0;
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { startApiServer } from '../../src/apiserver/index.js';
+import { WriteFencedError } from '../../src/controller/cached-client.js';
+import { ConfigMap, Secret } from '../../src/core/index.js';
+import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
+import { mirrorController, MIRROR_OF, MIRROR_TO } from '../../examples/configmap-mirror.js';
+import { FAST_LEASES, waitFor } from '../manager/support.js';
+
+test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced follower, no Secret data in logs or debug', async () => {
+  const server = await startApiServer();
+  let logs = '';
+  const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) });
+  const leader = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger,
+    leaderElection: { name: 'endpoints', identity: 'one', ...FAST_LEASES },
+    http: { port: 0 },
+    drainTimeoutMs: 2_000,
+  });
+  const follower = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    leaderElection: { name: 'endpoints', identity: 'two', ...FAST_LEASES },
+  });
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  try {
+    for (const name of ['src', 'dst']) await leader.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    mirrorController(leader);
+    leader
+      .controller('hold')
+      .for(ConfigMap, { informer: { namespace: 'dst' } })
+      .reconcile(async () => held);
+    await leader.start();
+    await leader.elected;
+    await follower.start();
+    await waitFor(() => follower.elector!.leader === 'one', 5_000, 'the follower to see the leader');
+
+    await leader.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'src', name: 'creds', labels: { mirror: 'true' }, annotations: { [MIRROR_TO]: 'dst' } },
+      data: { password: 'correct-horse-battery' },
+    });
+    await leader.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'dst', name: 'waiting' }, data: {} });
+    await waitFor(async () => (await leader.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 2, 10_000, 'the mirrors');
+
+    const base = leader.httpUrl!;
+    const debug = (await (await fetch(`${base}/debug/kloop`)).json()) as ManagerDescription;
+    assert.equal(debug.leaderElection?.leading, true);
+    assert.equal(debug.identity, 'one');
+    const hold = debug.controllers.find((c) => c.name === 'hold')!;
+    const inFlight = hold.queue.inFlight.find((i) => i.key === 'dst/waiting');
+    assert.ok(inFlight, JSON.stringify(hold.queue));
+    assert.deepEqual((inFlight.triggers[0] as { source: string; event: string }).event, 'added');
+    assert.match((inFlight.triggers[0] as { source: string }).source, /^for:v1\/ConfigMap/);
+    const readyz = await (await fetch(`${base}/readyz?verbose`)).text();
+    assert.match(readyz, /leader-election ok: leader/);
+    assert.equal(follower.readiness().checks.find((c) => c.name === 'leader-election')?.detail, 'follower (leader: one)');
+
+    // A follower may not write: its client refuses before sending anything.
+    await assert.rejects(
+      follower.client.create(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'src', name: 'nope' } }),
+      WriteFencedError,
+    );
+    assert.equal(follower.canWrite(), false);
+
+    const debugText = await (await fetch(`${base}/debug/kloop`)).text();
+    const secretValue = Buffer.from('correct-horse-battery').toString('base64');
+    assert.ok(logs.length > 0, 'logs were written');
+    assert.ok(!logs.includes(secretValue), 'no Secret data in the logs');
+    assert.ok(!debugText.includes(secretValue), 'no Secret data in /debug/kloop');
+
+    // The adapter: the Lease is there, held by the leader.
+    const lease = await leaseClientFor(leader.kube).get('default', 'endpoints');
+    assert.equal(lease?.spec?.holderIdentity, 'one');
+    assert.equal(await leaseClientFor(leader.kube).get('default', 'missing'), undefined);
+  } finally {
+    release();
+    await leader.stop();
+    await follower.stop();
+    await server.stop();
+  }
+  assert.equal(await leader.done, 'stopped');
+});

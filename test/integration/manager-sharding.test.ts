@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
+import { KubeClient } from '../../src/client/index.js';
+import { ConfigMap, type KubeObject } from '../../src/core/index.js';
+import { assignShards, Manager, shardOf } from '../../src/manager/index.js';
+import { FAST_LEASES, type ReplicaProxy, type SeenWrite, startReplicaProxy, waitFor } from '../manager/support.js';
+
+const NS = 'sharded';
+const KEYS = 1000;
+const SHARDS = 16;
+let server: ApiServer;
+let admin: KubeClient;
+
+before(async () => {
+  server = await startApiServer();
+  admin = KubeClient.fromKubeconfig(server.kubeconfig);
+  await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  for (let i = 0; i < KEYS; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: NS, name: `k-${i + j}` }, data: {} })),
+    );
+  }
+});
+after(async () => {
+  admin.close();
+  await server.stop();
+});
+
+type Data = KubeObject & { data?: Record<string, string> };
+
+test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled by its shard holder, never by two at once', async () => {
+  const log: SeenWrite[] = [];
+  const running = new Map<string, string>();
+  const reconciled = new Set<string>();
+  const overlaps: string[] = [];
+  const replicas: Array<{ name: string; mgr: Manager; proxy: ReplicaProxy }> = [];
+
+  async function start(name: string): Promise<void> {
+    const proxy = await startReplicaProxy(server, name, log);
+    const mgr = new Manager({
+      kubeconfig: proxy.kubeconfig,
+      logger: pino({ level: 'silent' }),
+      sharding: { name: 'stamp', namespace: 'default', shards: SHARDS, identity: name, ...FAST_LEASES },
+      drainTimeoutMs: 1_000,
+    });
+    mgr
+      .controller('stamp')
+      .for(ConfigMap, { informer: { namespace: NS } })
+      .concurrency(4)
+      .reconcile(async (req, ctx) => {
+        const key = `${req.key.namespace}/${req.key.name}`;
+        const other = running.get(key);
+        if (other !== undefined) overlaps.push(`${key}: ${other} and ${name}`);
+        running.set(key, name);
+        try {
+          reconciled.add(key);
+          await ctx.client.mutate<Data>(ConfigMap, req.key, (cm) => {
+            cm.data = { ...cm.data, owner: name };
+          });
+        } finally {
+          if (running.get(key) === name) running.delete(key);
+        }
+      });
+    await mgr.start();
+    replicas.push({ name, mgr, proxy });
+  }
+
+  async function converged(members: string[]): Promise<boolean> {
+    const assignment = assignShards(members, SHARDS);
+    const items = (await admin.list<Data>(ConfigMap, { namespace: NS })).items;
+    return (
+      items.length === KEYS &&
+      items.every((cm) => cm.data?.owner === assignment.get(shardOf({ namespace: NS, name: cm.metadata.name! }, SHARDS)))
+    );
+  }
+
+  try {
+    await start('shard-a');
+    await start('shard-b');
+    await waitFor(() => converged(['shard-a', 'shard-b']), 20_000, 'two replicas to split the keys');
+    assert.equal(reconciled.size, KEYS, 'every key reconciled');
+
+    await start('shard-c');
+    await waitFor(() => converged(['shard-a', 'shard-b', 'shard-c']), 20_000, 'the joining replica to take its shards');
+    const c = replicas.find((r) => r.name === 'shard-c')!;
+    assert.ok(c.mgr.describe().sharding!.held.length > 0);
+
+    const b = replicas.find((r) => r.name === 'shard-b')!;
+    b.proxy.cut(); // dead, as far as the cluster can tell
+    await waitFor(() => converged(['shard-a', 'shard-c']), 20_000, "the dead replica's shards to move");
+    assert.deepEqual(overlaps, [], 'no key reconciled by two replicas at once');
+    assert.ok(!b.mgr.describe().sharding!.held.length, 'the dead replica fenced itself');
+    const held = replicas.filter((r) => r !== b).flatMap((r) => r.mgr.describe().sharding!.held);
+    assert.equal(new Set(held).size, held.length, 'no shard held twice');
+  } finally {
+    await Promise.all(replicas.map((r) => r.mgr.stop()));
+    await Promise.all(replicas.map((r) => r.proxy.close()));
+  }
+});
