@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `kloop` command. Runs the compiled CLI (built by `npm ci` through `prepare`).
-import('../dist/cli/main.js').catch((err) => {
-  console.error(`kloop: cannot load the CLI (${err.message}); run \`npm run build\` first`);
-  process.exit(1);
-});
+// The `kloop` command. It runs the TypeScript sources through tsx (a runtime dependency), so
+// `kloop demo` can load the runnable examples shipped beside them.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/cli/main.ts');

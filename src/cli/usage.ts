@@ -15,4 +15,5 @@ export class UsageError extends KloopError {
 export const USAGE = `Usage: kloop <command> [options]
 
 Commands:
-  apiserver   run the Kubernetes API server emulator (kloop apiserver --help)`;
+  apiserver   run the Kubernetes API server emulator (kloop apiserver --help)
+  demo        run the examples under a scripted workload (kloop demo --help)`;

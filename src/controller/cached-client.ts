@@ -287,7 +287,7 @@ export class CachedClient implements ScopableClient {
       }
       sent = true;
     }
-    if (!sent) this.#skip(type, 'unchanged');
+    if (!sent) await this.#skip(type, 'unchanged');
     return { object: object ?? current, sent };
   }
 
@@ -320,7 +320,7 @@ export class CachedClient implements ScopableClient {
     if (cached !== undefined && holdsApplied(cached, desired)) {
       const owned = ownedPaths(cached, manager, options.subresource) ?? this.#shared.lastApplied.get(id);
       if (owned !== undefined && coversOwned(paths, owned)) {
-        this.#skip(type, 'unchanged');
+        await this.#skip(type, 'unchanged');
         return { object: cached, sent: false };
       }
     }
@@ -340,11 +340,11 @@ export class CachedClient implements ScopableClient {
   async delete(type: TypeRef, key: ObjectKey): Promise<boolean> {
     const cached = await this.get(type, key);
     if (cached === undefined) {
-      this.#skip(type, 'absent');
+      await this.#skip(type, 'absent');
       return false;
     }
     if (cached.metadata.deletionTimestamp) {
-      this.#skip(type, 'deleting');
+      await this.#skip(type, 'deleting');
       return true;
     }
     const resource = await this.#resource(type);
@@ -406,7 +406,7 @@ export class CachedClient implements ScopableClient {
       const to = normalize(desired, part);
       const patch = createMergePatch(from, to);
       if (patch === undefined) {
-        this.#skip(type, 'unchanged');
+        await this.#skip(type, 'unchanged');
         return { object: current, sent: false };
       }
       if (options.optimisticLock ?? !status) {
@@ -507,8 +507,9 @@ export class CachedClient implements ScopableClient {
     );
   }
 
-  #skip(type: TypeRef, reason: string): void {
-    const resource = this.#shared.registry.byTypeRef(type)?.plural ?? type.kind.toLowerCase();
+  /** Counts a write not sent, labelled with the same resource name as sent writes. */
+  async #skip(type: TypeRef, reason: string): Promise<void> {
+    const resource = await this.#resource(type);
     this.#shared.metrics.clientWritesSkipped.inc({ controller: this.#attribution.controller, resource, reason });
   }
 

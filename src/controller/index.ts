@@ -20,6 +20,14 @@ export {
 } from './cached-client.js';
 export { ManualClock, systemClock, type CancelTimer, type Clock } from './clock.js';
 export {
+  findCondition,
+  isConditionTrue,
+  removeCondition,
+  setCondition,
+  type Condition,
+  type ConditionUpdate,
+} from './conditions.js';
+export {
   Controller,
   ControllerConfigError,
   ControllerStoppedError,

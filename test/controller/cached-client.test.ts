@@ -395,6 +395,25 @@ describe('CachedClient', () => {
     assert.deepEqual(writes.map((w) => [w.kind, w.fields]), [['apply', ['spec']]]);
   });
 
+  it('labels sent and skipped writes of a custom resource with the same resource (its plural)', async () => {
+    const Website = { apiVersion: 'example.com/v1', kind: 'Website' };
+    const server = new FakeServer();
+    const transport: WriteTransport = Object.assign(server, {
+      resolve: async () => ({ apiVersion: 'example.com/v1', kind: 'Website', group: 'example.com', version: 'v1', plural: 'websites', singular: 'website', namespaced: true, subresources: ['status'], listKind: 'WebsiteList' }),
+    });
+    const informers = new FakeInformers();
+    const registry = new Registry();
+    const client = new CachedClient({ transport, informers, registry }).scoped({ controller: 'ctl' });
+    const site = server.put(Website, { apiVersion: 'example.com/v1', kind: 'Website', metadata: { namespace: 'ns', name: 'w' }, spec: { a: 1 } });
+    informers.of(Website).upsert(site);
+    await client.patch(site, { ...site, spec: { a: 2 } });
+    await client.patch(site, deepClone(site));
+    const labels = async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values.map((v) => v.labels.resource);
+    assert.deepEqual(await labels('kloop_client_writes_total'), ['websites']);
+    assert.deepEqual(await labels('kloop_client_writes_skipped_total'), ['websites']);
+  });
+
   it('never logs the data of a Secret it writes, even at debug level', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'trace' }, { write: (line: string) => lines.push(line) });

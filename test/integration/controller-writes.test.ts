@@ -108,6 +108,10 @@ describe('controllers over HTTP', () => {
       }
     });
     assert.equal((await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length, 0);
+    // The write that removed the finalizer must not outlive the object in read-your-writes:
+    // once the informer saw the delete, reads return nothing and no record is left.
+    await eventually(async () => (await mgr.client.get(ConfigMap, cmKey('cfg'))) === undefined, 10_000, 'deleted ConfigMap unread');
+    assert.equal((mgr.client as unknown as { pendingWrites: number }).pendingWrites, 0);
   });
 
   it('website: owner mapping, status-only changes to /status, applies of what is there send nothing', async () => {
