@@ -248,7 +248,8 @@ function runChild(peer: string, url: string, updates: number): Promise<PeerResul
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Runs the benchmark; returns the median figures per peer. */

@@ -108,7 +108,11 @@ interface Shared {
   observed: Set<string>;
   resources: Map<string, Promise<ResourceType | undefined>>;
   /** Paths each (manager, object) applied last, to know an apply removes nothing. */
-  lastApplied: Map<string, Set<string>>;
+  /**
+   * Paths each manager applied last to each object, by object (`type\0key`) and then by
+   * `manager\0subresource`; tied to the object's uid, dropped when the informer shows it deleted.
+   */
+  lastApplied: Map<string, { uid: string | undefined; byManager: Map<string, Set<string>> }>;
   events?: EventRecorder;
 }
 
@@ -193,7 +197,7 @@ export class CachedClient implements ScopableClient {
   constructor(options: CachedClientOptions, attribution: WriteAttribution = { controller: '' }, shared?: unknown) {
     this.#shared = (shared as Shared | undefined) ?? {
       options,
-      ryw: new ReadYourWrites(),
+      ryw: new ReadYourWrites(undefined, { clock: options.clock }),
       metrics: controllerMetrics(options.registry ?? new Registry()),
       logger: options.logger ?? pino({ level: 'silent' }),
       clock: options.clock ?? systemClock,
@@ -262,6 +266,10 @@ export class CachedClient implements ScopableClient {
   async patch<T extends KubeObject>(current: T, desired: T, options: ClientPatchOptions = {}): Promise<WriteOutcome<T>> {
     const type = typeOf(current);
     const key = keyOfObject(current);
+    if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
+      // A `test` without a value is malformed, and there is no version to lock on anyway.
+      throw new ClientUsageError(`patch of ${keyId(key)} with optimisticLock: current has no metadata.resourceVersion`);
+    }
     const hasStatus = await this.#hasStatus(type);
     const parts: Array<'all' | 'main' | 'status'> =
       options.subresource === 'status' ? ['status'] : hasStatus ? ['main', 'status'] : ['all'];
@@ -314,11 +322,15 @@ export class CachedClient implements ScopableClient {
     const type = typeOf(desired);
     const key = keyOfObject(desired);
     const manager = options.fieldManager;
-    const id = `${manager}\u0000${type.apiVersion}/${type.kind}\u0000${keyId(key)}\u0000${options.subresource ?? ''}`;
+    const objectId = appliedId(type, key);
+    const managerId = `${manager}\u0000${options.subresource ?? ''}`;
     const cached = await this.get<T>(type, key);
     const paths = appliedPaths(desired);
     if (cached !== undefined && holdsApplied(cached, desired)) {
-      const owned = ownedPaths(cached, manager, options.subresource) ?? this.#shared.lastApplied.get(id);
+      // What we applied to an earlier object of this name says nothing about this one.
+      const remembered = this.#shared.lastApplied.get(objectId);
+      const last = remembered?.uid === cached.metadata.uid ? remembered?.byManager.get(managerId) : undefined;
+      const owned = ownedPaths(cached, manager, options.subresource) ?? last;
       if (owned !== undefined && coversOwned(paths, owned)) {
         await this.#skip(type, 'unchanged');
         return { object: cached, sent: false };
@@ -329,7 +341,13 @@ export class CachedClient implements ScopableClient {
       fieldManager: manager,
       force: options.force,
     });
-    this.#shared.lastApplied.set(id, paths);
+    const uid = object.metadata?.uid;
+    let remembered = this.#shared.lastApplied.get(objectId);
+    if (remembered === undefined || remembered.uid !== uid) {
+      remembered = { uid, byManager: new Map() };
+      this.#shared.lastApplied.set(objectId, remembered);
+    }
+    remembered.byManager.set(managerId, paths);
     return { object, sent: true };
   }
 
@@ -461,8 +479,11 @@ export class CachedClient implements ScopableClient {
         force: extra.force,
       });
     } catch (err) {
-      // A failed `test` of the resourceVersion is the JSON-patch form of a stale write.
-      if (patchType === 'json' && err instanceof ApiError && err.statusCode === 422 && /test/i.test(err.message)) {
+      // A failed `test` of the resourceVersion is the JSON-patch form of a stale write: a 422
+      // naming the tested JSON pointer. Validation errors are 422 too, but name fields with dots
+      // and name the object, so matching the word "test" would turn a "test-app" validation
+      // error into a conflict retried forever.
+      if (patchType === 'json' && err instanceof ApiError && err.statusCode === 422 && err.message.includes('/metadata/resourceVersion')) {
         throw new ApiError(makeStatus(409, 'Conflict', `stale resourceVersion: ${err.message}`), { cause: err });
       }
       throw err;
@@ -528,10 +549,27 @@ export class CachedClient implements ScopableClient {
     if (!this.#shared.observed.has(id)) {
       this.#shared.observed.add(id);
       // Drop read-your-writes records as soon as the informer shows the write, keeping it small.
-      informer.subscribe((e) => this.#shared.ryw.observe(type, e.object, e.type === 'deleted'), { replay: false });
+      informer.subscribe(
+        (e) => {
+          this.#shared.ryw.observe(type, e.object, e.type === 'deleted');
+          if (e.type === 'deleted') this.#forgetApplied(type, e.object);
+        },
+        { replay: false },
+      );
     }
     if (!informer.hasSynced()) await informer.synced;
     return informer;
+  }
+
+  /** Drops what was applied to a deleted object (keeps a record of a newer object of that name). */
+  #forgetApplied(type: TypeRef, object: KubeObject): void {
+    const name = object.metadata.name;
+    if (name === undefined) return;
+    const id = appliedId(type, object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name });
+    const remembered = this.#shared.lastApplied.get(id);
+    if (remembered !== undefined && (remembered.uid === undefined || remembered.uid === object.metadata.uid)) {
+      this.#shared.lastApplied.delete(id);
+    }
   }
 
   #resourceType(type: TypeRef): Promise<ResourceType | undefined> {
@@ -559,6 +597,11 @@ export class CachedClient implements ScopableClient {
     // Unknown types are assumed to have one: custom resources with status almost always do.
     return rt === undefined ? true : rt.subresources.includes('status');
   }
+}
+
+/** The identity of an object in `lastApplied`. */
+function appliedId(type: TypeRef, key: ObjectKey): string {
+  return `${type.apiVersion}/${type.kind}\u0000${keyId(key)}`;
 }
 
 /** The top-level paths one request changes: those of its part of the object only. */

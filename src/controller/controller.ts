@@ -223,7 +223,6 @@ export class Controller {
         forType,
         ownerScope,
         (key, trigger, low) => this.queue.add(key, trigger, { priority: low ? 'low' : 'normal' }),
-        () => {},
         (err, event: InformerEvent) =>
           this.#log.error({ err, source: spec.label, object: event.object.metadata.name }, 'event handler failed'),
       );

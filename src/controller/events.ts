@@ -5,6 +5,7 @@
  * kube-rs' recorder series do the same so a failing loop cannot flood the API server).
  */
 import { randomBytes } from 'node:crypto';
+import { ApiError } from '../core/errors.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 import type { Clock } from './clock.js';
 import type { EventRecorderApi } from './types.js';
@@ -92,7 +93,7 @@ export class EventRecorder implements EventRecorderApi {
       this.#series.set(id, series);
       series.count++;
       if (series.pending || now - series.lastSentAt < this.#windowMs) return;
-      series.pending = this.#flush(series, now, sink).finally(() => {
+      series.pending = this.#flush(id, series, now, sink).finally(() => {
         series.pending = undefined;
       });
       return series.pending;
@@ -134,7 +135,7 @@ export class EventRecorder implements EventRecorderApi {
     }
   }
 
-  async #flush(series: Series, now: number, sink: EventSink): Promise<void> {
+  async #flush(id: string, series: Series, now: number, sink: EventSink): Promise<void> {
     if (series.count === series.sent) return;
     const count = series.count;
     try {
@@ -144,8 +145,11 @@ export class EventRecorder implements EventRecorderApi {
       });
       series.sent = count;
       series.lastSentAt = now;
-    } catch {
-      // Best effort: the next repeat after the window tries again.
+    } catch (err) {
+      // The API server deletes Events after their TTL (1 h by default): start a new series so
+      // the next repeat creates one, instead of patching a missing Event forever.
+      if (ApiError.isNotFound(err)) this.#series.delete(id);
+      // Otherwise best effort: the next repeat after the window tries again.
       series.lastSentAt = now;
     }
   }

@@ -11,9 +11,12 @@
 import { deepClone, deepFreeze } from '../core/equal.js';
 import { compareResourceVersions } from '../core/resource-version.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import { type Clock, systemClock } from './clock.js';
 import { keyId } from './triggers.js';
 
 interface Written {
+  /** Clock time of the write. */
+  at: number;
   /** The object the server returned; undefined for a delete. */
   object: KubeObject | undefined;
   resourceVersion: string | undefined;
@@ -33,14 +36,30 @@ function typeId(type: TypeRef): string {
   return `${type.apiVersion}/${type.kind}`;
 }
 
+/** Options of {@link ReadYourWrites}. */
+export interface ReadYourWritesOptions {
+  clock?: Clock;
+  /**
+   * A record the informer has not caught up with after this many milliseconds is dropped and
+   * reads see the cache again. A backstop for writes no event will ever confirm (an object
+   * created and deleted by others between two relists); the watch normally confirms a write
+   * within milliseconds. Default 60 000.
+   */
+  maxAgeMs?: number;
+}
+
 /** The written objects of every type, by key. */
 export class ReadYourWrites {
   readonly #byType = new Map<string, Map<string, Written>>();
   readonly #validate: boolean;
+  readonly #clock: Clock;
+  readonly #maxAgeMs: number;
 
   /** @param validate deep-freeze recorded objects (default: `KLOOP_VALIDATE=1`). */
-  constructor(validate = process.env.KLOOP_VALIDATE === '1') {
+  constructor(validate = process.env.KLOOP_VALIDATE === '1', options: ReadYourWritesOptions = {}) {
     this.#validate = validate;
+    this.#clock = options.clock ?? systemClock;
+    this.#maxAgeMs = options.maxAgeMs ?? 60_000;
   }
 
   /** Records a write's result. `cached` is what the informer held at the time. */
@@ -51,6 +70,7 @@ export class ReadYourWrites {
     const stored = deepClone(object);
     if (this.#validate) deepFreeze(stored);
     this.#map(type).set(keyId(key), {
+      at: this.#clock.now(),
       object: stored,
       resourceVersion: object.metadata.resourceVersion,
       cachedAtWrite: cached?.metadata.resourceVersion,
@@ -61,6 +81,7 @@ export class ReadYourWrites {
   /** Records a delete that removed the object. */
   recordDelete(type: TypeRef, key: ObjectKey, cached: KubeObject | undefined): void {
     this.#map(type).set(keyId(key), {
+      at: this.#clock.now(),
       object: undefined,
       resourceVersion: undefined,
       cachedAtWrite: cached?.metadata.resourceVersion,
@@ -101,8 +122,13 @@ export class ReadYourWrites {
       const resolved = this.resolve(type, { namespace: item.metadata.namespace, name: item.metadata.name ?? '' }, item);
       if (resolved !== undefined && (resolved === item || matches(resolved, true))) out.push(resolved);
     }
+    const now = this.#clock.now();
     for (const [id, written] of map) {
       if (seen.has(id) || written.object === undefined) continue;
+      if (now - written.at >= this.#maxAgeMs) {
+        map.delete(id);
+        continue;
+      }
       if (matches(written.object, false)) out.push(written.object as T);
     }
     return out;
@@ -136,6 +162,7 @@ export class ReadYourWrites {
   }
 
   #caughtUp(written: Written, cached: KubeObject | undefined): boolean {
+    if (this.#clock.now() - written.at >= this.#maxAgeMs) return true;
     if (written.object === undefined) {
       // A delete: caught up once the cache no longer has it, or holds a new object of that name.
       return cached === undefined || (written.uid !== undefined && cached.metadata.uid !== written.uid);

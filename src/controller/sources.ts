@@ -46,8 +46,8 @@ export function controllerOwner(object: KubeObject, ownerType: TypeRef): OwnerRe
 }
 
 /**
- * The handler of one source: predicates, then keys, then the queue. Returns undefined for events
- * that the predicates drop.
+ * The handler of one source: its predicates, then the event filters, then keys, then the queue.
+ * An event any predicate rejects enqueues nothing.
  */
 export function sourceHandler(
   spec: SourceSpec,
@@ -55,16 +55,15 @@ export function sourceHandler(
   forType: TypeRef | undefined,
   ownerScope: (ref: OwnerReference, object: KubeObject) => ObjectKey,
   enqueue: Enqueue,
-  onDropped: () => void,
   onError: (err: unknown, event: InformerEvent) => void,
 ): (event: InformerEvent) => void {
   return (event) => {
     try {
       for (const p of spec.predicates) {
-        if (!p.test(event)) return onDropped();
+        if (!p.test(event)) return;
       }
       for (const p of eventFilters) {
-        if (!p.test(event)) return onDropped();
+        if (!p.test(event)) return;
       }
       const keys = keysFor(spec, event, forType, ownerScope);
       if (keys.length === 0) return;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { byOwnerUid } from '../../src/cache/index.js';
-import { CachedClient, WriteFencedError } from '../../src/controller/cached-client.js';
+import { CachedClient, ClientUsageError, WriteFencedError } from '../../src/controller/cached-client.js';
 import { OWNER_INDEX } from '../../src/controller/controller.js';
 import { ManualClock } from '../../src/controller/clock.js';
 import { rvAtLeast } from '../../src/controller/read-your-writes.js';
@@ -150,6 +150,28 @@ describe('CachedClient', () => {
     );
   });
 
+  it('refuses an optimistic lock on an object without a resourceVersion, sending nothing', async () => {
+    const { server, client } = setup();
+    const fresh = cm('a', { x: '1' });
+    await assert.rejects(
+      client.patch(fresh, { ...fresh, data: { x: '2' } }, { optimisticLock: true }),
+      (err) => err instanceof ClientUsageError,
+    );
+    assert.equal(server.sent.length, 0);
+  });
+
+  it('keeps a validation error of an object named test-* a 422, not a conflict', async () => {
+    const { server, client, seed } = setup();
+    const current = seed(ConfigMap, cm('test-app', { x: '1' }));
+    server.patch = async () => {
+      throw new ApiError(makeStatus(422, 'Invalid', 'ConfigMap "test-app" is invalid: data[bad key]: Invalid value: "bad key"'));
+    };
+    await assert.rejects(
+      client.patch(current, { ...deepClone(current), data: { 'bad key': '1' } }, { optimisticLock: true }),
+      (err) => err instanceof ApiError && err.statusCode === 422 && !ApiError.isConflict(err),
+    );
+  });
+
   it('sends spec and status changes to their own endpoints', async () => {
     const { server, client, seed } = setup();
     const current = seed(Deployment, {
@@ -277,6 +299,20 @@ describe('CachedClient', () => {
     assert.equal(server.sent[0].options?.fieldManager, 'mgr');
   });
 
+  it('does not skip an apply to a re-created object on the strength of what it applied to the old one', async () => {
+    const { server, client, informers } = setup();
+    const first = await client.apply(cm('a', { x: '1' }), { fieldManager: 'mgr' });
+    assert.equal(first.sent, true);
+    const inf = informers.of(ConfigMap);
+    inf.upsert({ ...(await server.get(ConfigMap, { namespace: 'ns', name: 'a' })), metadata: { ...first.object!.metadata, uid: 'u1' } });
+    // Deleted and created again by someone else with the same data: we own nothing in it.
+    inf.remove({ namespace: 'ns', name: 'a' });
+    inf.upsert({ ...cm('a', { x: '1' }), metadata: { namespace: 'ns', name: 'a', uid: 'u2' } });
+    const again = await client.apply(cm('a', { x: '1' }), { fieldManager: 'mgr' });
+    assert.equal(again.sent, true, 'the apply takes ownership of the new object');
+    assert.equal(server.sent.length, 2);
+  });
+
   it('adds and removes finalizers only when needed and skips deleting what is gone', async () => {
     const { server, client, seed, informers } = setup();
     const obj = seed(ConfigMap, cm('a', {}));
@@ -304,6 +340,22 @@ describe('CachedClient', () => {
     await base.events.record(obj, { reason: 'Synced', message: 'ok' });
     assert.equal(server.sent.length, 2);
     assert.deepEqual((server.sent[1].body as { count: number }).count, 6);
+  });
+
+  it('creates the Event again when the server no longer has it (Events expire after an hour)', async () => {
+    const { server, base, clock } = setup();
+    const obj = cm('a', {});
+    await base.events.record(obj, { reason: 'Synced', message: 'ok' });
+    const event = server.sent[0].body as KubeObject;
+    // The API server's event TTL removed it.
+    server.objects.clear();
+    clock.advance(10_000);
+    await base.events.record(obj, { reason: 'Synced', message: 'ok' });
+    clock.advance(10_000);
+    await base.events.record(obj, { reason: 'Synced', message: 'ok' });
+    const creates = server.sent.filter((s) => s.verb === 'create');
+    assert.equal(creates.length, 2, 'a 404 on the count patch starts a new series');
+    assert.notEqual((creates[1].body as KubeObject).metadata.name, event.metadata.name);
   });
 
   it('keeps apart the Events of objects without a uid that share a name (other namespace or kind)', async () => {
@@ -357,6 +409,16 @@ describe('CachedClient', () => {
     const changed = await client.patch(current, { ...deepClone(current), spec: { replicas: 2, template: built } });
     assert.equal(changed.sent, true);
     assert.deepEqual(server.sent[0].body, { spec: { replicas: 2 } });
+  });
+
+  it('removes a field deleted from the draft or set to null with a null in the merge patch', async () => {
+    const { server, client, seed } = setup();
+    seed(ConfigMap, { ...cm('a', { x: '1', y: '2' }), metadata: { namespace: 'ns', name: 'a', labels: { keep: '1', drop: '1' } } });
+    await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
+      delete d.metadata.labels!.drop;
+      (d.data as Record<string, string | null>).y = null;
+    }, { optimisticLock: false });
+    assert.deepEqual(server.sent[0].body, { metadata: { labels: { drop: null } }, data: { y: null } });
   });
 
   it('attributes to each of a spec and status request only the fields it carries', async () => {

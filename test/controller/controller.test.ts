@@ -501,6 +501,28 @@ describe('Controller', () => {
     assert.ok(Date.now() - t0 < 2000);
   });
 
+  it('lets an in-flight reconcile finish on stop without aborting it, and runs nothing pending', async () => {
+    let release!: () => void;
+    const finished: Array<{ name: string; aborted: boolean }> = [];
+    const { informers, controller } = build(async (req, ctx) => {
+      if (req.key.name === 'slow') await new Promise<void>((r) => { release = r; });
+      finished.push({ name: req.key.name, aborted: ctx.signal.aborted });
+    });
+    await controller.start();
+    informers.of(ConfigMap).upsert(cm('slow'));
+    await waitFor(() => release !== undefined);
+    informers.of(ConfigMap).upsert(cm('pending'));
+    let stopped = false;
+    const stopping = controller.stop(5000).then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(stopped, false, 'stop waits for the in-flight reconcile');
+    release();
+    await stopping;
+    assert.deepEqual(finished, [{ name: 'slow', aborted: false }], 'drained, not aborted; the pending key was dropped');
+  });
+
   it('drains in-flight reconciles on stop and aborts them after the deadline', async () => {
     let signal: AbortSignal | undefined;
     const { informers, controller } = build(async (_req, ctx) => {

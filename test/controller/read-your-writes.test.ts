@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { ManualClock } from '../../src/controller/clock.js';
 import { ReadYourWrites } from '../../src/controller/read-your-writes.js';
 import type { KubeObject } from '../../src/core/types.js';
 
@@ -78,5 +79,22 @@ describe('ReadYourWrites', () => {
     ryw.recordWrite(type, created, old);
     ryw.observe(type, { ...old, metadata: { ...old.metadata, resourceVersion: '6' } }, true);
     assert.deepEqual(ryw.resolve(type, key, undefined), created);
+  });
+
+  it('forgets a write the informer never reports after maxAgeMs (created and deleted between relists)', () => {
+    const clock = new ManualClock();
+    const ryw = new ReadYourWrites(true, { clock, maxAgeMs: 60_000 });
+    const created = { ...at(8, 'ghost'), metadata: { ...at(8, 'ghost').metadata, uid: 'u9' } };
+    ryw.recordWrite(type, created, undefined);
+    clock.advance(59_999);
+    assert.deepEqual(ryw.resolve(type, key, undefined), created, 'young: still our write');
+    assert.equal(ryw.overlayList(type, [], () => true).length, 1);
+    clock.advance(1);
+    assert.equal(ryw.resolve(type, key, undefined), undefined, 'old: the cache answers again');
+    assert.equal(ryw.size, 0);
+    ryw.recordDelete(type, key, created);
+    clock.advance(60_000);
+    assert.deepEqual(ryw.overlayList(type, [created], () => true), [created]);
+    assert.equal(ryw.size, 0);
   });
 });

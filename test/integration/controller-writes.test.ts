@@ -294,6 +294,36 @@ describe('controllers over HTTP', () => {
     assert.equal(await metric(mgr.registry, 'kloop_hot_loops_total', { controller: 'hot' }), 1);
   });
 
+  it('does not flag a controller that writes once per outside change as a hot loop', async () => {
+    // `copy` follows `source`: every pass writes `copy` once because `source` changed. Changes
+    // arrive while a pass runs, so each next pass folds the event of its own write with the
+    // outside change: not a loop, however many times it repeats.
+    for (const name of ['source', 'copy']) await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name }, data: { n: '0' } });
+    let passes = 0;
+    mgr
+      .controller('follower')
+      .for(ConfigMap, { predicates: [{ name: 'copy', test: (e) => e.object.metadata.name === 'copy' }] })
+      .watches(ConfigMap, (o) => (o.metadata.name === 'source' ? { namespace: ns, name: 'copy' } : undefined))
+      .reconcile(async (req, ctx) => {
+        passes++;
+        const source = await ctx.client.get(ConfigMap, { namespace: ns, name: 'source' });
+        await new Promise((r) => setTimeout(r, 60));
+        await ctx.client.mutate(ConfigMap, req.key, (d) => {
+          d.data = { n: (source?.data as { n: string } | undefined)?.n ?? '0' };
+        });
+      });
+    await mgr.start();
+    await idle();
+    for (let n = 1; n <= 24; n++) {
+      await mgr.kube.patch({ type: ConfigMap, key: cmKey('source') }, { data: { n: String(n) } });
+      await settle(20);
+    }
+    await eventually(async () => (await mgr.kube.get(ConfigMap, cmKey('copy'))).data?.n === '24', 10_000, 'copy follows');
+    await idle();
+    assert.ok(passes >= 6, `passes ${passes}`);
+    assert.equal(await metric(mgr.registry, 'kloop_hot_loops_total', { controller: 'follower' }), 0);
+  });
+
   it('scopes predicates: for-source selector does not guard owned objects', async () => {
     const seen: string[] = [];
     mgr
