@@ -2,7 +2,7 @@
  * kloop: Kubernetes controllers in TypeScript that are correct and cheap by default.
  *
  * The package root re-exports the entry points: the core shapes and helpers, `KubeClient`,
- * and the shared informers. Controllers and the manager are added here by their modules;
+ * the shared informers, controllers (with the cached client) and the manager;
  * `kloop/collections`, `kloop/statedb` and `kloop/apiserver` are separate entry points.
  */
 export * from './core/index.js';
@@ -38,3 +38,5 @@ export {
   type InformerReader,
   type SubscribeOptions,
 } from './cache/index.js';
+export * from './controller/index.js';
+export * from './manager/index.js';

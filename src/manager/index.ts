@@ -9,8 +9,8 @@
  */
 export { fencedClient } from './fencing.js';
 export { type EndpointProviders, type HttpEndpoints, type HttpEndpointsOptions, type ReadinessReport, startHttpEndpoints } from './http.js';
-export { type Lease, type LeaseClient, type LeaderElectionOptions, type LeaseSpec, LeaderElector, microTime } from './leader-election.js';
-export { type LeaseTransport, LeaseType, leaseClientFor } from './lease-client.js';
+export { type LeaseObject, type LeaseClient, type LeaderElectionOptions, type LeaseSpec, LeaderElector, microTime } from './leader-election.js';
+export { type LeaseTransport, leaseClientFor } from './lease-client.js';
 export {
   Manager,
   type ManagerDescription,

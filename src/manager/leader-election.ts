@@ -19,18 +19,18 @@ export interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-export interface Lease extends KubeObject {
+export interface LeaseObject extends KubeObject {
   spec?: LeaseSpec;
 }
 
 /** The three calls leader election makes; `leaseClientFor(client)` adapts a `KubeClient`. */
 export interface LeaseClient {
   /** The Lease, or undefined when it does not exist. */
-  get(namespace: string, name: string): Promise<Lease | undefined>;
+  get(namespace: string, name: string): Promise<LeaseObject | undefined>;
   /** Fails with an `ApiError` 409 AlreadyExists when someone created it first. */
-  create(lease: Lease): Promise<Lease>;
+  create(lease: LeaseObject): Promise<LeaseObject>;
   /** A PUT with the Lease's resourceVersion: fails with an `ApiError` 409 Conflict on a race. */
-  update(lease: Lease): Promise<Lease>;
+  update(lease: LeaseObject): Promise<LeaseObject>;
 }
 
 export interface LeaderElectionOptions {
@@ -84,7 +84,7 @@ export class LeaderElector {
   readonly #opts: Required<Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError' | 'identity'>> &
     LeaderElectionOptions;
   readonly #clock: Clock;
-  #observed: Lease | undefined;
+  #observed: LeaseObject | undefined;
   #observedAt = 0;
   #lastRenewSentAt = Number.NEGATIVE_INFINITY;
   #leading = false;
@@ -236,7 +236,7 @@ export class LeaderElector {
   }
 
   /** Records the lease; the observation time moves only when the record itself changed. */
-  #observe(lease: Lease, at: number): void {
+  #observe(lease: LeaseObject, at: number): void {
     const before = this.#observed?.spec;
     const after = lease.spec ?? {};
     const changed =

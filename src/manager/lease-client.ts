@@ -6,12 +6,9 @@
  */
 import type { KubeClient } from '../client/index.js';
 import { ApiError } from '../core/errors.js';
-import type { TypeRef } from '../core/types.js';
-import type { Lease, LeaseClient } from './leader-election.js';
+import { Lease } from '../core/resources.js';
+import type { LeaseObject, LeaseClient } from './leader-election.js';
 import type { ShardLeaseClient } from './sharding.js';
-
-/** `coordination.k8s.io/v1` `Lease`. */
-export const LeaseType: TypeRef = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' };
 
 /** The subset of `KubeClient` the adapter calls (lets tests wrap or fault it). */
 export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'list'>;
@@ -29,22 +26,22 @@ export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'lis
  */
 export function leaseClientFor(kube: LeaseTransport): ShardLeaseClient & LeaseClient {
   return {
-    async get(namespace: string, name: string): Promise<Lease | undefined> {
+    async get(namespace: string, name: string): Promise<LeaseObject | undefined> {
       try {
-        return await kube.get<Lease>(LeaseType, { namespace, name });
+        return await kube.get<LeaseObject>(Lease, { namespace, name });
       } catch (err) {
         if (ApiError.isNotFound(err)) return undefined;
         throw err;
       }
     },
-    create(lease: Lease): Promise<Lease> {
-      return kube.create<Lease>({ ...lease, apiVersion: LeaseType.apiVersion, kind: LeaseType.kind });
+    create(lease: LeaseObject): Promise<LeaseObject> {
+      return kube.create<LeaseObject>({ ...lease, apiVersion: Lease.apiVersion, kind: Lease.kind });
     },
-    update(lease: Lease): Promise<Lease> {
-      return kube.update<Lease>({ ...lease, apiVersion: LeaseType.apiVersion, kind: LeaseType.kind });
+    update(lease: LeaseObject): Promise<LeaseObject> {
+      return kube.update<LeaseObject>({ ...lease, apiVersion: Lease.apiVersion, kind: Lease.kind });
     },
-    async list(namespace: string, labelSelector: string): Promise<Lease[]> {
-      const list = await kube.list<Lease>(LeaseType, { namespace, labelSelector });
+    async list(namespace: string, labelSelector: string): Promise<LeaseObject[]> {
+      const list = await kube.list<LeaseObject>(Lease, { namespace, labelSelector });
       return list.items;
     },
   };

@@ -14,12 +14,12 @@ import type { Clock } from '../controller/clock.js';
 import { systemClock } from '../controller/clock.js';
 import { KloopError } from '../core/errors.js';
 import type { ObjectKey } from '../core/types.js';
-import { type Lease, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
+import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
 import { sleep } from './sleep.js';
 
 /** What sharding needs beyond leader election: listing membership Leases by label. */
 export interface ShardLeaseClient extends LeaseClient {
-  list(namespace: string, labelSelector: string): Promise<Lease[]>;
+  list(namespace: string, labelSelector: string): Promise<LeaseObject[]>;
 }
 
 export interface ShardingOptions {

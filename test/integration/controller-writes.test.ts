@@ -318,7 +318,11 @@ describe('controllers over HTTP', () => {
       await mgr.kube.patch({ type: ConfigMap, key: cmKey('source') }, { data: { n: String(n) } });
       await settle(20);
     }
-    await eventually(async () => (await mgr.kube.get(ConfigMap, cmKey('copy'))).data?.n === '24', 10_000, 'copy follows');
+    await eventually(
+      async () => ((await mgr.kube.get(ConfigMap, cmKey('copy'))).data as { n?: string } | undefined)?.n === '24',
+      10_000,
+      'copy follows',
+    );
     await idle();
     assert.ok(passes >= 6, `passes ${passes}`);
     assert.equal(await metric(mgr.registry, 'kloop_hot_loops_total', { controller: 'follower' }), 0);

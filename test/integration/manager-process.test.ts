@@ -7,9 +7,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ConfigMap, type KubeObject } from '../../src/core/index.js';
-import type { Lease } from '../../src/manager/index.js';
-import { LeaseType } from '../../src/manager/index.js';
+import { ConfigMap, type KubeObject, Lease } from '../../src/core/index.js';
+import type { LeaseObject } from '../../src/manager/index.js';
 import { FAST_LEASES, waitFor } from '../manager/support.js';
 
 const fixture = fileURLToPath(new URL('../manager/fixtures/replica.ts', import.meta.url));
@@ -89,7 +88,7 @@ test('SIGKILL the leader: another replica leads within the lease duration (plus 
     t.diagnostic(`takeover after SIGKILL: ${took.toFixed(0)} ms`);
     const bound = FAST_LEASES.leaseDuration + 2.4 * FAST_LEASES.retryPeriod + 300;
     assert.ok(took < bound, `took over after ${took.toFixed(0)} ms, bound ${bound} ms`);
-    const lease = await admin.get<Lease>(LeaseType, { namespace: 'default', name: 'kill-test' });
+    const lease = await admin.get<LeaseObject>(Lease, { namespace: 'default', name: 'kill-test' });
     assert.equal(lease.spec?.holderIdentity, other === a ? 'kill-a' : 'kill-b');
   } finally {
     await stopChild(a);
@@ -109,7 +108,7 @@ test('SIGTERM mid-reconcile: the reconcile completes, the lease is released, exi
     assert.ok(child.lines.includes('reconcile-done proc/slow'), 'the in-flight reconcile finished');
     const cm = await admin.get<KubeObject & { data?: Record<string, string> }>(ConfigMap, { namespace: 'proc', name: 'slow' });
     assert.equal(cm.data?.by, 'term-a');
-    const lease = await admin.get<Lease>(LeaseType, { namespace: 'default', name: 'term-test' });
+    const lease = await admin.get<LeaseObject>(Lease, { namespace: 'default', name: 'term-test' });
     assert.equal(lease.spec?.holderIdentity, '', 'released on shutdown');
   } finally {
     await stopChild(child);

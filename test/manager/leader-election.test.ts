@@ -2,24 +2,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/controller/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
-import { type Lease, type LeaseClient, LeaderElector, microTime } from '../../src/manager/leader-election.js';
+import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from '../../src/manager/leader-election.js';
 
 /** An in-memory Lease endpoint with the API server's optimistic concurrency. */
 class FakeLeases implements LeaseClient {
-  lease: Lease | undefined;
+  lease: LeaseObject | undefined;
   rv = 0;
   failing = new Set<string>();
   writes: Array<{ holder: string | undefined; at: number }> = [];
   constructor(readonly clock: ManualClock) {}
 
-  async get(): Promise<Lease | undefined> {
+  async get(): Promise<LeaseObject | undefined> {
     return this.lease === undefined ? undefined : structuredClone(this.lease);
   }
-  async create(lease: Lease): Promise<Lease> {
+  async create(lease: LeaseObject): Promise<LeaseObject> {
     if (this.lease !== undefined) throw new ApiError(makeStatus(409, 'AlreadyExists', 'leases "l" already exists'));
     return this.#store(lease);
   }
-  async update(lease: Lease): Promise<Lease> {
+  async update(lease: LeaseObject): Promise<LeaseObject> {
     const holder = lease.spec?.holderIdentity;
     if (holder !== undefined && this.failing.has(holder)) throw new Error('connection reset');
     if (lease.metadata.resourceVersion !== this.lease?.metadata.resourceVersion) {
@@ -27,7 +27,7 @@ class FakeLeases implements LeaseClient {
     }
     return this.#store(lease);
   }
-  #store(lease: Lease): Lease {
+  #store(lease: LeaseObject): LeaseObject {
     this.lease = structuredClone({ ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } });
     this.writes.push({ holder: lease.spec?.holderIdentity, at: this.clock.now() });
     return structuredClone(this.lease);

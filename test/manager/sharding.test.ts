@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/controller/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
-import type { Lease } from '../../src/manager/leader-election.js';
+import type { LeaseObject } from '../../src/manager/leader-election.js';
 import { assignShards, type ShardLeaseClient, Sharder, shardOf } from '../../src/manager/sharding.js';
 
 /** Leases in memory with optimistic concurrency, shared by every replica. */
 class LeaseStore {
-  leases = new Map<string, Lease>();
+  leases = new Map<string, LeaseObject>();
   rv = 0;
-  put(lease: Lease): Lease {
+  put(lease: LeaseObject): LeaseObject {
     const stored = structuredClone({ ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } });
     this.leases.set(lease.metadata.name!, stored);
     return structuredClone(stored);
@@ -33,12 +33,12 @@ class ReplicaClient implements ShardLeaseClient {
     const [k, v] = selector.split('=');
     return [...this.store.leases.values()].filter((l) => l.metadata.labels?.[k!] === v).map((l) => structuredClone(l));
   }
-  async create(lease: Lease) {
+  async create(lease: LeaseObject) {
     this.#check();
     if (this.store.leases.has(lease.metadata.name!)) throw new ApiError(makeStatus(409, 'AlreadyExists', 'exists'));
     return this.store.put(lease);
   }
-  async update(lease: Lease) {
+  async update(lease: LeaseObject) {
     this.#check();
     if (this.store.leases.get(lease.metadata.name!)?.metadata.resourceVersion !== lease.metadata.resourceVersion) {
       throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
