@@ -1,0 +1,157 @@
+/**
+ * The emulator of `bench/informer.ts`, in its own process so that the measured peers compete
+ * only with the server, never with the bench's bookkeeping:
+ * `node --import tsx bench/informer-server.ts OBJECTS UPDATES`.
+ *
+ * It assembles the emulator as `startApiServer` does (so it can reach the cluster), seeds
+ * OBJECTS ConfigMaps of ~1 KB (with managedFields) straight through the cluster's create path,
+ * then prints one JSON line `{"url":..,"control":..}` on stdout. A `POST {control}/go` waits until
+ * a ConfigMap watch is open, then commits UPDATES updates through the emulator's write path, as
+ * fast as it can, so every event reaches the watcher the way a real API server writes it: one
+ * serialized line per event, shared by all watchers. Exits when stdin closes.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Cluster } from '../src/apiserver/cluster.js';
+import { FaultSet } from '../src/apiserver/faults.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../src/apiserver/http.js';
+import { bootstrapNamespaces } from '../src/apiserver/namespaces.js';
+import { ServedTypes } from '../src/apiserver/resources.js';
+import { listen } from '../src/apiserver/server.js';
+import { RequestStats } from '../src/apiserver/stats.js';
+import { Storage } from '../src/apiserver/storage.js';
+import { WatchHub } from '../src/apiserver/watch-hub.js';
+import type { KubeObject } from '../src/core/index.js';
+
+const [objectsText, updatesText] = process.argv.slice(2);
+const objects = Number(objectsText);
+const updates = Number(updatesText);
+
+function progress(text: string): void {
+  process.stderr.write(`\r${text}`.padEnd(60));
+}
+
+/** A ConfigMap of about 1 KB on the wire once the server has added uid, timestamps and RV. */
+function configMap(i: number): KubeObject {
+  const name = `cm-${String(i).padStart(6, '0')}`;
+  const filler = (k: number) => `${name}-value-${k}-`.padEnd(80, 'abcdefghij');
+  const data: Record<string, string> = {};
+  for (let k = 0; k < 5; k++) data[`key-${k}`] = filler(k);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: 'bench',
+      labels: { app: 'bench', tier: 'backend', shard: `s${i % 10}` },
+      managedFields: [
+        {
+          manager: 'kubectl-client-side-apply',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: '2025-01-01T00:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:data': Object.fromEntries(Object.keys(data).map((k) => [`f:${k}`, {}])),
+            'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:tier': {}, 'f:shard': {} } },
+          },
+        },
+      ],
+    },
+    data,
+  } as KubeObject;
+}
+
+const storage = new Storage(Math.max(10_000, updates + 1000));
+const hub = new WatchHub();
+const faults = new FaultSet(hub, storage, Math.random);
+const types = new ServedTypes();
+const cluster = new Cluster(storage, types, hub, faults, Math.random, { absentOwnerGraceMs: 1000 });
+bootstrapNamespaces(cluster);
+const namespaces = types.byResource('', 'v1', 'namespaces');
+const configMaps = types.byResource('', 'v1', 'configmaps');
+if (!namespaces || !configMaps) throw new Error('the emulator serves no v1 namespaces/configmaps');
+cluster.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } } as KubeObject);
+
+const started = Date.now();
+for (let i = 0; i < objects; i++) {
+  cluster.create(configMaps, configMap(i));
+  if ((i + 1) % 5000 === 0 || i + 1 === objects) {
+    progress(`seeding ${i + 1}/${objects} ConfigMaps (${Math.round((i + 1) / ((Date.now() - started) / 1000 || 1))}/s)`);
+    // Let the event loop breathe (nothing listens yet, but keep stderr flowing).
+    await new Promise((r) => setImmediate(r));
+  }
+}
+process.stderr.write('\n');
+
+const { server } = await listen(
+  cluster,
+  { bookmarkIntervalMs: 60_000, maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+  '127.0.0.1',
+  0,
+  new RequestStats(),
+);
+const store = cluster.store(configMaps);
+let round = 0;
+
+/** Waits (up to 30 s) until a watch on ConfigMaps is open, so no update lands before it. */
+async function watcherOpen(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (hub.size === 0) {
+    if (Date.now() > deadline) throw new Error('no watch opened within 30 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Commits `updates` MODIFIED events (new `key-0` for the first objects in key order). The next
+ * objects are built before the first commit, so the loop is the emulator's write path alone:
+ * store, serialize once, fan out. Batches yield to the event loop so the socket drains.
+ */
+async function feed(): Promise<void> {
+  round++;
+  const keys = [...store.all()].slice(0, Math.min(updates, store.size)).map((s) => s.key);
+  const batch = 2000;
+  for (let i = 0; i < updates; i += batch) {
+    const end = Math.min(updates, i + batch);
+    for (let j = i; j < end; j++) {
+      const current = store.get(keys[j % keys.length]);
+      if (!current) continue;
+      const data = { ...(current.object.data as Record<string, string>), 'key-0': `updated-${round}-${j}` };
+      const next = { ...current.object, metadata: { ...current.object.metadata }, data } as KubeObject;
+      cluster.commitUpdate(configMaps, current, next);
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const control = http.createServer((req, res) => {
+  if (req.url === '/go') {
+    res.on('error', () => {});
+    watcherOpen()
+      .then(() => {
+        res.end('ok');
+        return feed();
+      })
+      .catch((err: unknown) => {
+        process.stderr.write(`feed failed: ${(err as Error).message}\n`);
+        if (!res.headersSent) res.writeHead(500).end(String(err));
+      });
+    return;
+  }
+  res.writeHead(404).end();
+});
+await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
+
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+process.stdout.write(`${JSON.stringify({ url, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` })}\n`);
+
+process.stdin.resume();
+process.stdin.on('end', () => {
+  hub.closeAll();
+  cluster.stop();
+  server.closeAllConnections();
+  server.close();
+  control.close();
+  process.exit(0);
+});
