@@ -16,9 +16,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
-import { labelSelector, type Reconciler } from '../src/controller/index.js';
-import { ConfigMap, type KubeObject, Namespace, type ObjectKey, Secret } from '../src/core/index.js';
-import { Manager } from '../src/manager/index.js';
+import { ConfigMap, type KubeObject, Manager, Namespace, type ObjectKey, type Reconciler, Secret, labelSelector } from '../src/index.js';
 
 /** The label that opts a ConfigMap in. */
 export const MIRROR_LABEL = 'mirror';

@@ -15,8 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
 import { asEventSource, type Collection, CollectionRegistry, derive, fromInformer } from '../src/collections/index.js';
-import { ConfigMap, type KubeObject, Pod, Service } from '../src/core/index.js';
-import { Manager } from '../src/manager/index.js';
+import { ConfigMap, type KubeObject, Manager, Pod, Service } from '../src/index.js';
 
 /** Label on each ConfigMap written: the Service it describes. */
 export const ENDPOINTS_OF = 'kloop.dev/endpoints-of';

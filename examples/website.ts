@@ -19,9 +19,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
-import { generationChanged, type Reconciler } from '../src/controller/index.js';
-import { Deployment, type KubeObject, Service, TerminalError, deepEqual } from '../src/core/index.js';
-import { Manager } from '../src/manager/index.js';
+import { Deployment, Manager, type KubeObject, type Reconciler, Service, TerminalError, deepEqual, generationChanged } from '../src/index.js';
 
 /** The Website type. */
 export const Website = { apiVersion: 'kloop.dev/v1', kind: 'Website' } as const;

@@ -107,7 +107,6 @@ interface Shared {
   registry: ResourceTypeRegistry;
   observed: Set<string>;
   resources: Map<string, Promise<ResourceType | undefined>>;
-  /** Paths each (manager, object) applied last, to know an apply removes nothing. */
   /**
    * Paths each manager applied last to each object, by object (`type\0key`) and then by
    * `manager\0subresource`; tied to the object's uid, dropped when the informer shows it deleted.
