@@ -1,8 +1,9 @@
 /**
  * One measured peer of `bench/informer.ts`, run in its own process (`--expose-gc`):
- * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES`, PEER one of
- * `kloop`, `kloop-paged` (streaming lists off), `client-node`, `parse`. Prints one JSON line: time to synced, heap after GC, peak
- * RSS, and watch events/s for UPDATES events (the parent's replay front sends them when asked).
+ * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES CONTROL`, PEER one of
+ * `kloop`, `kloop-paged` (streaming lists off), `client-node`, `parse`. Prints one JSON line:
+ * time to synced, heap after GC, peak RSS, and watch events/s for UPDATES events (the server
+ * process commits them when asked at CONTROL).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -15,7 +16,7 @@ interface ChildResult {
   eventsPerSec: number;
 }
 
-const [peer, url, updatesText] = process.argv.slice(2);
+const [peer, url, updatesText, control] = process.argv.slice(2);
 const updates = Number(updatesText);
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -28,9 +29,10 @@ function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** Asks the replay front to start sending the watch events to this process's open watch. */
+/** Asks the server process to commit the updates once this process's watch is open. */
 async function go(): Promise<void> {
-  await fetch(`${url}/bench/go`, { method: 'POST' });
+  const res = await fetch(`${control}/go`, { method: 'POST' });
+  if (!res.ok) throw new Error(`go: HTTP ${res.status} ${await res.text()}`);
 }
 
 /** Counts events until `updates` arrived; resolves with events/s from the first to the last. */

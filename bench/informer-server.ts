@@ -16,7 +16,7 @@ import { Cluster } from '../src/apiserver/cluster.js';
 import { FaultSet } from '../src/apiserver/faults.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../src/apiserver/http.js';
 import { bootstrapNamespaces } from '../src/apiserver/namespaces.js';
-import { ServedTypes } from '../src/apiserver/resources.js';
+import { type ServedType, ServedTypes } from '../src/apiserver/resources.js';
 import { listen } from '../src/apiserver/server.js';
 import { RequestStats } from '../src/apiserver/stats.js';
 import { Storage } from '../src/apiserver/storage.js';
@@ -71,6 +71,7 @@ bootstrapNamespaces(cluster);
 const namespaces = types.byResource('', 'v1', 'namespaces');
 const configMaps = types.byResource('', 'v1', 'configmaps');
 if (!namespaces || !configMaps) throw new Error('the emulator serves no v1 namespaces/configmaps');
+const configMapType: ServedType = configMaps;
 cluster.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } } as KubeObject);
 
 const started = Date.now();
@@ -104,22 +105,34 @@ async function watcherOpen(): Promise<void> {
 }
 
 /**
- * Commits `updates` MODIFIED events (new `key-0` for the first objects in key order). The next
- * objects are built before the first commit, so the loop is the emulator's write path alone:
- * store, serialize once, fan out. Batches yield to the event loop so the socket drains.
+ * The next states of the `updates` objects to update (new `key-0` for the first objects in key
+ * order), built before the watcher asks, so that the feed is the emulator's write path alone.
  */
-async function feed(): Promise<void> {
+function nextStates(): Array<{ key: string; next: KubeObject }> {
   round++;
   const keys = [...store.all()].slice(0, Math.min(updates, store.size)).map((s) => s.key);
+  const out: Array<{ key: string; next: KubeObject }> = [];
+  for (let j = 0; j < updates; j++) {
+    const key = keys[j % keys.length];
+    const current = store.get(key);
+    if (!current) continue;
+    const data = { ...(current.object.data as Record<string, string>), 'key-0': `updated-${round}-${j}` };
+    out.push({ key, next: { ...current.object, metadata: { ...current.object.metadata }, data } as KubeObject });
+  }
+  return out;
+}
+
+/**
+ * Commits the prepared updates as fast as the emulator can: store, serialize once, fan out (one
+ * line per event, shared by all watchers). Batches yield to the event loop so the socket drains.
+ */
+async function feed(states: Array<{ key: string; next: KubeObject }>): Promise<void> {
   const batch = 2000;
-  for (let i = 0; i < updates; i += batch) {
-    const end = Math.min(updates, i + batch);
+  for (let i = 0; i < states.length; i += batch) {
+    const end = Math.min(states.length, i + batch);
     for (let j = i; j < end; j++) {
-      const current = store.get(keys[j % keys.length]);
-      if (!current) continue;
-      const data = { ...(current.object.data as Record<string, string>), 'key-0': `updated-${round}-${j}` };
-      const next = { ...current.object, metadata: { ...current.object.metadata }, data } as KubeObject;
-      cluster.commitUpdate(configMaps, current, next);
+      const current = store.get(states[j].key);
+      if (current) cluster.commitUpdate(configMapType, current, states[j].next);
     }
     await new Promise((r) => setImmediate(r));
   }
@@ -128,10 +141,11 @@ async function feed(): Promise<void> {
 const control = http.createServer((req, res) => {
   if (req.url === '/go') {
     res.on('error', () => {});
+    const states = nextStates();
     watcherOpen()
       .then(() => {
         res.end('ok');
-        return feed();
+        return feed(states);
       })
       .catch((err: unknown) => {
         process.stderr.write(`feed failed: ${(err as Error).message}\n`);

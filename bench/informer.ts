@@ -1,25 +1,23 @@
 /**
- * `npm run bench -- informer [--objects N] [--updates M] [--rounds R] [--json FILE]`
+ * `npm run bench -- informer [--objects N] [--updates M] [--rounds R] [--peers a,b] [--json FILE]`
  * (or `node --import tsx bench/informer.ts ...`)
  *
- * Seeds the emulator with N ConfigMaps of ~1 KB (with managedFields, as a real cluster returns
- * them), then runs, each in its own process and alternating between rounds: kloop's informer,
- * client-node 1.4's `makeInformer`, and the physical limit (GET the whole list and `JSON.parse`
- * it). Reports time to synced, heap after GC, peak RSS, and watch events/s for M updates.
+ * Starts the emulator in its own process (`bench/informer-server.ts`), which seeds N ConfigMaps
+ * of ~1 KB (with managedFields, as a real cluster returns them). Then runs, each in its own
+ * process and alternating between rounds: kloop's informer, client-node 1.4's `makeInformer`, and
+ * the physical limit (GET the whole list and `JSON.parse` it). Reports time to synced, heap after
+ * GC, peak RSS, and watch events/s for M updates.
  *
- * Watch events come from a replay front in this process: it forwards every request to the
- * emulator except watches, which it holds and then feeds M pre-serialized MODIFIED events (with
- * resourceVersions after the list's) as fast as the reader takes them. So events/s measures the
- * client, not the emulator's write path.
+ * Watch events are real updates: once the measured peer is synced and watching, it asks the
+ * server process, which commits M updates through the emulator's write path as fast as it can;
+ * each event is serialized once and written to the stream, as a real API server does. The bench
+ * process itself only spawns and collects, so the peers compete with nothing but the server.
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ApiServer, startApiServer } from '../src/apiserver/index.js';
-
 interface PeerResult {
   peer: string;
   objects: number;
@@ -41,181 +39,62 @@ function progress(text: string): void {
   process.stderr.write(`\r${text}`.padEnd(60));
 }
 
-/** A ConfigMap of about 1 KB on the wire once the server has added uid, timestamps and RV. */
-function configMap(i: number): Record<string, unknown> {
-  const name = `cm-${String(i).padStart(6, '0')}`;
-  const filler = (k: number) => `${name}-value-${k}-`.padEnd(80, 'abcdefghij');
-  const data: Record<string, string> = {};
-  for (let k = 0; k < 5; k++) data[`key-${k}`] = filler(k);
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name,
-      namespace: 'bench',
-      labels: { app: 'bench', tier: 'backend', shard: `s${i % 10}` },
-      managedFields: [
-        {
-          manager: 'kubectl-client-side-apply',
-          operation: 'Update',
-          apiVersion: 'v1',
-          time: '2025-01-01T00:00:00Z',
-          fieldsType: 'FieldsV1',
-          fieldsV1: {
-            'f:data': Object.fromEntries(Object.keys(data).map((k) => [`f:${k}`, {}])),
-            'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:tier': {}, 'f:shard': {} } },
-          },
-        },
+interface ServerProcess {
+  url: string;
+  control: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `informer-server.ts` (it seeds, showing progress on our stderr) and waits for its URLs. */
+function startServer(objects: number, updates: number): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        '--max-old-space-size=8192',
+        ...(process.env.KLOOP_BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+        '--import',
+        'tsx',
+        join(here, 'informer-server.ts'),
+        String(objects),
+        String(updates),
       ],
-    },
-    data,
-  };
-}
-
-async function seed(server: ApiServer, n: number): Promise<void> {
-  const post = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
-  let next = 0;
-  let done = 0;
-  const started = Date.now();
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const res = await post('/api/v1/namespaces/bench/configmaps', configMap(i));
-      if (res.status !== 201) throw new Error(`seeding ${i}: HTTP ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-      if (++done % 2000 === 0 || done === n) progress(`seeding ${done}/${n} ConfigMaps (${Math.round(done / ((Date.now() - started) / 1000))}/s)`);
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
-  process.stderr.write('\n');
-}
-
-/** Builds M watch lines: MODIFIED events for the first M objects, RVs after the list's. */
-async function buildEvents(server: ApiServer, m: number): Promise<{ events: Buffer; listBytes: number }> {
-  const res = await fetch(`${server.url}/api/v1/configmaps`);
-  const text = await res.text();
-  const list = JSON.parse(text) as { metadata: { resourceVersion: string }; items: Array<Record<string, unknown> & { metadata: Record<string, unknown> }> };
-  const base = Number(list.metadata.resourceVersion);
-  const lines: string[] = [];
-  for (let i = 0; i < m; i++) {
-    const obj = list.items[i % list.items.length];
-    const next = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      ...obj,
-      metadata: { ...obj.metadata, resourceVersion: String(base + 1 + i) },
-      data: { ...(obj.data as Record<string, string>), 'key-0': `updated-${i}` },
-    };
-    lines.push(`${JSON.stringify({ type: 'MODIFIED', object: next })}\n`);
-  }
-  return { events: Buffer.from(lines.join('')), listBytes: Buffer.byteLength(text) };
-}
-
-/** The replay front: proxies to the emulator, holds watches and feeds them `events` on /bench/go. */
-async function startFront(target: string, events: Buffer) {
-  const up = new URL(target);
-  let armed = false;
-  const held = new Set<http.ServerResponse>();
-  const sockets = new Set<Socket>();
-  const feed = (res: http.ServerResponse) => {
-    let off = 0;
-    const step = () => {
-      while (off < events.length) {
-        const chunk = events.subarray(off, off + 65536);
-        off += chunk.length;
-        if (!res.write(chunk)) {
-          res.once('drain', step);
-          return;
-        }
-      }
-    };
-    step();
-  };
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    if (url === '/bench/go') {
-      armed = true;
-      for (const w of held) feed(w);
-      held.clear();
-      res.end('ok');
-      return;
-    }
-    const hold = () => {
-      res.on('error', () => {});
-      if (armed) feed(res);
-      else held.add(res);
-      res.on('close', () => held.delete(res));
-    };
-    if (/[?&]watch=(true|1)/.test(url) && !url.includes('sendInitialEvents')) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      res.flushHeaders();
-      hold();
-      return;
-    }
-    if (url.includes('sendInitialEvents')) {
-      // A streaming list: pass the emulator's initial events through up to the
-      // initial-events-end bookmark, then cut the emulator off and feed the replay events.
-      const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        if (r.statusCode !== 200) {
-          r.pipe(res);
-          return;
-        }
-        // Pass bytes through untouched; look for the marker in each chunk and across the seam
-        // with the previous one.
-        const marker = Buffer.from('k8s.io/initial-events-end');
-        let carry = Buffer.alloc(0);
-        r.on('data', (chunk: Buffer) => {
-          let at = chunk.indexOf(marker);
-          if (at === -1 && carry.length > 0) {
-            const seam = Buffer.concat([carry, chunk.subarray(0, marker.length)]).indexOf(marker);
-            if (seam !== -1) at = Math.max(0, seam - carry.length);
-          }
-          if (at === -1) {
-            res.write(chunk);
-            carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - marker.length)));
-            return;
-          }
-          const nl = chunk.indexOf(10, at);
-          res.write(chunk.subarray(0, nl + 1));
-          r.destroy();
-          hold();
-        });
+      { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KLOOP_VALIDATE: '0' } },
+    );
+    let out = '';
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl === -1) return;
+      child.stdout?.off('data', onData);
+      const { url, control } = JSON.parse(out.slice(0, nl)) as { url: string; control: string };
+      resolve({
+        url,
+        control,
+        stop: async () => {
+          // Closing its stdin tells the server to exit; SIGKILL if it does not within 5 s.
+          child.stdin?.end();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(timer);
+        },
       });
-      out.on('error', () => {});
-      res.on('close', () => out.destroy());
-      req.pipe(out);
-      return;
-    }
-    const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before listening: ${out.slice(-500)}`)));
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    disarm() {
-      armed = false;
-      for (const s of sockets) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
-function runChild(peer: string, url: string, updates: number): Promise<PeerResult> {
+/** GETs the whole list once (warms the server up) and reports its size and serving time. */
+async function fetchList(url: string): Promise<{ bytes: number; ms: number }> {
+  const start = performance.now();
+  const res = await fetch(`${url}/api/v1/configmaps`);
+  const body = await res.arrayBuffer();
+  return { bytes: body.byteLength, ms: performance.now() - start };
+}
+
+function runChild(peer: string, server: ServerProcess, updates: number): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -225,7 +104,13 @@ function runChild(peer: string, url: string, updates: number): Promise<PeerResul
         // e.g. KLOOP_BENCH_NODE_FLAGS=--cpu-prof to profile the peers
         ...(process.env.KLOOP_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
         '--import',
-        'tsx', join(here, 'informer-child.ts'), peer, url, String(updates)],
+        'tsx',
+        join(here, 'informer-child.ts'),
+        peer,
+        server.url,
+        String(updates),
+        server.control,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KLOOP_VALIDATE: '0' } },
     );
     let out = '';
@@ -246,6 +131,15 @@ function runChild(peer: string, url: string, updates: number): Promise<PeerResul
   });
 }
 
+/** The 1/5/15-minute load averages: the machine is shared, figures need them beside. */
+function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -261,26 +155,22 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
   const peers = peersIndex >= 0 ? args[peersIndex + 1].split(',') : [...PEERS];
   const jsonIndex = args.indexOf('--json');
   const jsonFile = jsonIndex >= 0 ? args[jsonIndex + 1] : undefined;
-  const server = await startApiServer({ port: 0 });
+  const server = await startServer(objects, updates);
   try {
-    await seed(server, objects);
-    const { events, listBytes } = await buildEvents(server, updates);
-    console.log(`${objects} ConfigMaps, list ${(listBytes / 1e6).toFixed(1)} MB; ${updates} watch events (${(events.length / 1e6).toFixed(1)} MB)`);
-    const front = await startFront(server.url, events);
+    let list = await fetchList(server.url);
+    list = await fetchList(server.url);
+    console.log(
+      `${objects} ConfigMaps, list ${(list.bytes / 1e6).toFixed(1)} MB (served and read in ${(list.ms / 1000).toFixed(2)} s); ${updates} watch events a run`,
+    );
     const all: Record<string, PeerResult[]> = {};
-    try {
-      for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? [...peers] : [...peers].reverse();
-        for (const peer of order) {
-          progress(`round ${round + 1}/${rounds}: ${peer}`);
-          const r = await runChild(peer, front.url, updates);
-          front.disarm();
-          if (r.objects !== objects) throw new Error(`${peer} saw ${r.objects} objects, want ${objects}`);
-          (all[peer] ??= []).push(r);
-        }
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? [...peers] : [...peers].reverse();
+      for (const peer of order) {
+        progress(`round ${round + 1}/${rounds}: ${peer}`);
+        const r = await runChild(peer, server, updates);
+        if (r.objects !== objects) throw new Error(`${peer} saw ${r.objects} objects, want ${objects}`);
+        (all[peer] ??= []).push(r);
       }
-    } finally {
-      await front.close();
     }
     process.stderr.write('\n');
     const med: Record<string, PeerResult> = {};
@@ -299,7 +189,7 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
     if (jsonFile) {
       writeFileSync(
         jsonFile,
-        `${JSON.stringify({ benchmark: 'informer', date: new Date().toISOString(), node: process.version, objects, updates, rounds, listBytes, results: med, runs: all }, null, 2)}\n`,
+        `${JSON.stringify({ benchmark: 'informer', date: new Date().toISOString(), node: process.version, objects, updates, rounds, listBytes: list.bytes, listMs: list.ms, loadavg: loadavg(), results: med, runs: all }, null, 2)}\n`,
       );
     }
     return med;
@@ -329,6 +219,7 @@ function printTable(med: Record<string, PeerResult>): void {
     console.log(`| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
     if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   }
+  console.log(`load average ${loadavg()}`);
   console.log('Ratios are to client-node in the same run. Goals: synced <= 0.4x, heap <= 0.6x, peak RSS <= 0.5x, events/s >= 1.7x.');
 }
 

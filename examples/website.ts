@@ -19,22 +19,22 @@
  */
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
-import { Deployment, Manager, type KubeObject, type Reconciler, Service, TerminalError, deepEqual, generationChanged } from '../src/index.js';
+import {
+  type Condition,
+  Deployment,
+  type KubeObject,
+  Manager,
+  type Reconciler,
+  Service,
+  TerminalError,
+  generationChanged,
+  setCondition,
+} from '../src/index.js';
 
 /** The Website type. */
 export const Website = { apiVersion: 'kloop.dev/v1', kind: 'Website' } as const;
 /** Field manager of this controller's applies. */
 export const FIELD_MANAGER = 'website-controller';
-
-/** A status condition (metav1.Condition). */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
 
 /** The Website custom resource. */
 export interface WebsiteObject extends KubeObject {
@@ -95,20 +95,6 @@ export function desiredService(site: WebsiteObject): KubeObject {
     metadata: { namespace: site.metadata.namespace, name: site.metadata.name, ownerReferences: owner(site) },
     spec: { selector: { app: site.metadata.name! }, ports: [{ port: site.spec.port ?? 80, targetPort: site.spec.port ?? 80 }] },
   };
-}
-
-/** Sets a condition, keeping `lastTransitionTime` unless the status flips. */
-export function setCondition(conditions: Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>): Condition[] {
-  const list = [...(conditions ?? [])];
-  const i = list.findIndex((c) => c.type === next.type);
-  const previous = i >= 0 ? list[i] : undefined;
-  const lastTransitionTime =
-    previous && previous.status === next.status ? previous.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const condition: Condition = { ...next, lastTransitionTime };
-  if (previous && deepEqual(previous, condition)) return list;
-  if (i >= 0) list[i] = condition;
-  else list.push(condition);
-  return list;
 }
 
 /** The reconcile function of the Website controller. */

@@ -46,14 +46,42 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** Sends a JSON text with a status code. */
 export function sendJsonText(res: ServerResponse, code: number, json: string, headers?: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
-  const body = Buffer.from(json, 'utf8');
+  // The socket encodes the string as it writes it: no extra copy into a Buffer here.
   res.writeHead(code, {
     'Content-Type': 'application/json',
-    'Content-Length': String(body.length),
+    'Content-Length': String(Buffer.byteLength(json, 'utf8')),
     'Cache-Control': 'no-cache, private',
     ...headers,
   });
-  res.end(body);
+  res.end(json, 'utf8');
+}
+
+/**
+ * Sends JSON text given in chunks (a big list), chunked transfer encoding as the real server
+ * uses for big bodies. The next chunk is built only once the socket took the previous one, so
+ * memory stays at a few chunks whatever the list size.
+ *
+ * @remarks A client that goes away mid-body stops the writing; nothing is retried.
+ */
+export function sendJsonChunks(res: ServerResponse, code: number, chunks: Iterable<string>): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  const it = chunks[Symbol.iterator]();
+  const pump = (): void => {
+    for (;;) {
+      if (res.destroyed) return;
+      const next = it.next();
+      if (next.done) {
+        res.end();
+        return;
+      }
+      if (!res.write(next.value, 'utf8')) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
 }
 
 /** Sends a Status, with `Retry-After` when it says so. */

@@ -31,8 +31,11 @@ export interface ResourceRequest {
   body(): Promise<Buffer>;
 }
 
-/** A finished response: code and body (a stored object, a plain object, or prebuilt JSON text). */
-export type HandlerResult = WriteResult | { code: number; json: string };
+/**
+ * A finished response: code and body (a stored object, a plain object, prebuilt JSON text, or
+ * JSON text in chunks for big lists, which the server writes as the socket drains).
+ */
+export type HandlerResult = WriteResult | { code: number; json: string } | { code: number; chunks: Iterable<string> };
 
 /** True for `dryRun=All`; other values are a 422 on the real server. */
 export function isDryRun(query: URLSearchParams): boolean {

@@ -11,7 +11,7 @@ import { type Cluster, isStored, resourceNames } from './cluster.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { StatusError, methodNotAllowed, notAcceptable, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
-import { mediaType, readBody, sendJsonText, sendStatus, sendText } from './http.js';
+import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus, sendText } from './http.js';
 import { handlePatch } from './patch.js';
 import { handleGet, handleList } from './read.js';
 import { handleScale } from './scale.js';
@@ -274,6 +274,10 @@ function dispatch(verb: Verb, r: ResourceRequest): Promise<HandlerResult> | Hand
 function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType): void {
   if ('json' in result) {
     sendJsonText(res, result.code, result.json);
+    return;
+  }
+  if ('chunks' in result) {
+    sendJsonChunks(res, result.code, result.chunks);
     return;
   }
   let json: string;

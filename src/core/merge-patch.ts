@@ -50,7 +50,8 @@ export function createMergePatch(
 ): Record<string, unknown> | undefined {
   let patch: Record<string, unknown> | undefined;
   for (const k of Object.keys(from)) {
-    if (from[k] !== undefined && (!Object.hasOwn(to, k) || to[k] === undefined)) {
+    // null and absent mean the same to a merge patch: removing a null member changes nothing.
+    if (from[k] != null && (!Object.hasOwn(to, k) || to[k] === undefined)) {
       if (patch === undefined) patch = {};
       setOwn(patch, k, null);
     }
@@ -59,7 +60,7 @@ export function createMergePatch(
     const t = to[k];
     if (t === undefined) continue;
     const f = Object.hasOwn(from, k) ? from[k] : undefined;
-    if (f === t) continue;
+    if (f === t || (t === null && f == null)) continue;
     let v: unknown;
     if (isPlainObject(f) && isPlainObject(t)) {
       v = createMergePatch(f, t);

@@ -64,3 +64,10 @@ describe('createMergePatch', () => {
     );
   });
 });
+
+it('createMergePatch sends nothing for a member null on one side and absent on the other', () => {
+  assert.equal(createMergePatch({ a: null, b: 1 }, { b: 1 }), undefined);
+  assert.equal(createMergePatch({ b: 1 }, { a: null, b: 1 }), undefined);
+  assert.equal(createMergePatch({ t: { creationTimestamp: null } }, { t: {} }), undefined);
+  assert.deepEqual(createMergePatch({ a: 1 }, { a: null }), { a: null });
+});
