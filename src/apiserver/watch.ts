@@ -12,7 +12,7 @@ import { expired, StatusError, toStatus } from './errors.js';
 import { resourceNames } from './cluster.js';
 import { parseListOptions } from './list-options.js';
 import type { ResourceRequest } from './request.js';
-import type { StoredEvent } from './storage.js';
+import type { StoredEvent, StoredObject } from './storage.js';
 import { type WatchSink, type Watcher, eventLine, withRevision } from './watch-hub.js';
 import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
 
@@ -68,6 +68,7 @@ export function handleWatch(r: ResourceRequest): void {
 
   // Initial events: current state, or the history since the given revision.
   const lines: string[] = [];
+  const initial: StoredObject[] = [];
   const rv = opts.resourceVersion;
   if (opts.sendInitialEvents === false) {
     // NotOlderThan without initial events: changes after rv (or after now).
@@ -83,8 +84,10 @@ export function handleWatch(r: ResourceRequest): void {
       }
     }
   } else if (rv === undefined || rv === '0' || streaming) {
+    // A snapshot of the current state now (same tick as the registration below); its lines are
+    // rendered as the socket takes them.
     for (const stored of store.all(namespace)) {
-      if (!fullFilter || fullFilter(stored.object)) lines.push(line('ADDED', stored));
+      if (!fullFilter || fullFilter(stored.object)) initial.push(stored);
     }
   } else {
     let events: StoredEvent[];
@@ -104,15 +107,32 @@ export function handleWatch(r: ResourceRequest): void {
     // The end of the initial state: a bookmark at the current revision (KEP-3157 streaming lists).
     lines.push(eventLine('BOOKMARK', JSON.stringify(initialEventsEnd(r, String(store.revision)))));
   }
-  writeBatched(res, lines);
+  // Live events that come while a big initial state is still being written wait here, in order.
+  let backlog: string[] | undefined;
+  let endAfterBacklog = false;
+  if (initial.length > PUMP_INITIAL_ITEMS) {
+    backlog = [];
+    pumpInitial(res, initial, (stored) => line('ADDED', stored), lines, () => {
+      const pending = backlog ?? [];
+      backlog = undefined;
+      if (pending.length > 0) res.write(pending.join(''));
+      if (endAfterBacklog) res.end();
+    });
+  } else {
+    writeBatched(res, initial.length > 0 ? [...initial.map((stored) => line('ADDED', stored)), ...lines] : lines);
+  }
 
   const sink: WatchSink = {
     write: (chunk) => {
-      res.write(chunk);
+      if (backlog) backlog.push(chunk);
+      else res.write(chunk);
     },
     cork: () => res.cork(),
     uncork: () => res.uncork(),
-    end: () => res.end(),
+    end: () => {
+      if (backlog) endAfterBacklog = true;
+      else res.end();
+    },
     destroy: () => res.destroy(),
   };
   const watcher: Watcher = {
@@ -222,6 +242,47 @@ function replay(
   if (now) return same(before ? 'MODIFIED' : 'ADDED');
   if (before && e.prev) return { type: 'DELETED', ...withRevision(e.prev.object, e.rv) };
   return undefined;
+}
+
+/** Initial states bigger than this are written as the socket drains instead of in one tick. */
+const PUMP_INITIAL_ITEMS = 1000;
+
+/** Objects per chunk of a pumped initial state: about 1 MB for ~1 KB objects. */
+const PUMP_CHUNK_ITEMS = 1000;
+
+/**
+ * Writes the initial state as ADDED lines, a chunk at a time, rendering the next chunk only when
+ * the socket took the previous one: the first bytes leave at once (a streaming-list client
+ * parses while the server still writes) and memory stays at a chunk or two, not the whole state.
+ * Then writes `after` (the initial-events-end bookmark) and calls `done`.
+ *
+ * @remarks A client that goes away stops the pump; `done` is not called then.
+ */
+function pumpInitial(
+  res: ResourceRequest['res'],
+  items: readonly StoredObject[],
+  render: (stored: StoredObject) => string,
+  after: readonly string[],
+  done: () => void,
+): void {
+  let i = 0;
+  const parts: string[] = [];
+  const step = (): void => {
+    while (i < items.length) {
+      if (res.destroyed) return;
+      const end = Math.min(items.length, i + PUMP_CHUNK_ITEMS);
+      parts.length = 0;
+      for (; i < end; i++) parts.push(render(items[i]));
+      if (!res.write(parts.join(''))) {
+        res.once('drain', step);
+        return;
+      }
+    }
+    if (res.destroyed) return;
+    if (after.length > 0) res.write(after.join(''));
+    done();
+  };
+  step();
 }
 
 /** Writes many lines in chunks of about 64 KiB (one initial ADDED per object can be 100k lines). */

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../core/errors.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EventRecorderApi } from './types.js';
 
 /** The core/v1 Event type. */

@@ -18,7 +18,6 @@ export {
   WriteFencedError,
   type CachedClientOptions,
 } from './cached-client.js';
-export { ManualClock, systemClock, type CancelTimer, type Clock } from './clock.js';
 export {
   findCondition,
   isConditionTrue,

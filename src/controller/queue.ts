@@ -12,8 +12,8 @@
  * - `shutdown()` stops hand-outs at once and resolves when the in-flight keys are done.
  */
 import type { ObjectKey } from '../core/types.js';
-import type { Clock, CancelTimer } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock, CancelTimer } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultRateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_TRIGGERS, keyId, TriggerLog } from './triggers.js';

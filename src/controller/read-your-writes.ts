@@ -11,7 +11,7 @@
 import { deepClone, deepFreeze } from '../core/equal.js';
 import { compareResourceVersions } from '../core/resource-version.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { keyId } from './triggers.js';
 
 interface Written {

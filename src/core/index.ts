@@ -21,3 +21,4 @@ export * from './resources.js';
 export * from './keys.js';
 export * from './resource-version.js';
 export * from './diff.js';
+export * from './clock.js';

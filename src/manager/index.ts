@@ -21,5 +21,5 @@ export {
   type StopReason,
 } from './manager.js';
 export { REDACTED, redactSecrets } from './redact.js';
-export { assignShards, type ShardLeaseClient, Sharder, type ShardingOptions, shardOf, stableHash } from './sharding.js';
+export { assignShards, ShardCountMismatchError, type ShardLeaseClient, Sharder, type ShardingOptions, shardOf, stableHash } from './sharding.js';
 export { exitOnSignal, type ShutdownOptions } from './signals.js';

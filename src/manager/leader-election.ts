@@ -4,8 +4,8 @@
  * younger than the renew deadline, so a paused or partitioned leader stops writing before any
  * other candidate may take over (others wait a whole lease duration after the record last changed).
  */
-import type { Clock } from '../controller/clock.js';
-import { systemClock } from '../controller/clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { ApiError, KloopError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
 import { sleep } from './sleep.js';
@@ -211,7 +211,10 @@ export class LeaderElector {
       const spec = current.spec ?? {};
       const holder = spec.holderIdentity ?? '';
       const heldByOther = holder !== '' && holder !== this.identity;
-      if (heldByOther && this.#clock.now() - this.#observedAt < leaseDuration) return false;
+      // Expiry is judged by the holder's own leaseDurationSeconds, as client-go does: its fence
+      // (renewDeadline) is safe only against that duration, which may differ from ours.
+      const holderDuration = (spec.leaseDurationSeconds ?? 0) > 0 ? (spec.leaseDurationSeconds ?? 0) * 1000 : leaseDuration;
+      if (heldByOther && this.#clock.now() - this.#observedAt < holderDuration) return false;
       const transitions = spec.leaseTransitions ?? 0;
       const updated = await this.#client.update({
         ...current,

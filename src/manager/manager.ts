@@ -18,8 +18,8 @@ import type { CollectionRegistry } from '../collections/index.js';
 import { registerCollectionMetrics } from '../collections/index.js';
 import type { ControllerBuilder } from '../controller/builder.js';
 import { CachedClient } from '../controller/cached-client.js';
-import type { Clock } from '../controller/clock.js';
-import { systemClock } from '../controller/clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import type { Controller, RecentReconcile } from '../controller/controller.js';
 import type { ControllerDescription, InformerProvider, Reconciler } from '../controller/types.js';
 import { KloopError } from '../core/errors.js';
@@ -111,7 +111,7 @@ export interface ManagerDescription {
   started: boolean;
   identity?: string;
   leaderElection?: { lease: string; leading: boolean; canWrite: boolean; leader: string | undefined };
-  sharding?: { shards: number; members: readonly string[]; held: number[]; skippedNotOwned: number };
+  sharding?: { shards: number; members: readonly string[]; held: number[]; skippedNotOwned: number; mismatchedMembers: readonly string[] };
   controllers: Array<
     ControllerDescription & {
       running: boolean;
@@ -335,7 +335,15 @@ export class Manager {
       const leading = this.elector.isLeader();
       checks.push({ name: 'leader-election', ok: true, detail: leading ? 'leader' : `follower (leader: ${this.elector.leader ?? 'none'})` });
     }
-    if (this.sharder) checks.push({ name: 'sharding', ok: true, detail: `holds shards [${this.sharder.heldShards().join(',')}]` });
+    if (this.sharder) {
+      const mismatched = this.sharder.mismatchedMembers;
+      const detail =
+        mismatched.length > 0
+          ? `holds no shards: members disagree on the shard count (${mismatched.join(', ')})`
+          : `holds shards [${this.sharder.heldShards().join(',')}]`;
+      // Still ok: a rolling update that changes the count must be able to finish (see docs/sharding.md).
+      checks.push({ name: 'sharding', ok: true, detail });
+    }
     return { ready: checks.every((c) => c.ok), checks };
   }
 
@@ -380,6 +388,7 @@ export class Manager {
         members: this.sharder.members,
         held: this.sharder.heldShards(),
         skippedNotOwned: this.#skippedNotOwned,
+        mismatchedMembers: this.sharder.mismatchedMembers,
       };
     }
     if (this.#options.collections) description.collections = this.#options.collections.describe();

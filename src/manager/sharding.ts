@@ -10,8 +10,8 @@
  * A replica that dies simply stops renewing: its shards become free after the lease duration.
  * See docs/sharding.md.
  */
-import type { Clock } from '../controller/clock.js';
-import { systemClock } from '../controller/clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { KloopError } from '../core/errors.js';
 import type { ObjectKey } from '../core/types.js';
 import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
@@ -43,6 +43,19 @@ export interface ShardingOptions {
 }
 
 const MEMBER_LABEL = 'kloop.dev/sharding-member-of';
+/** On membership Leases: the replica's shard count, so replicas that disagree can tell. */
+const SHARDS_ANNOTATION = 'kloop.dev/shards';
+
+/**
+ * Live replicas declare different shard counts. Shard `i` of 16 and shard `i` of 8 cover different
+ * keys under the same Lease name, so such replicas could reconcile one key at once: every replica
+ * that sees the mismatch gives its shards back and takes none until it is gone.
+ */
+export class ShardCountMismatchError extends KloopError {
+  constructor(message: string) {
+    super('KLOOP_SHARD_COUNT_MISMATCH', message);
+  }
+}
 
 /**
  * FNV-1a, 32 bits, then murmur3's finaliser so that strings differing in their last character
@@ -120,6 +133,8 @@ export class Sharder {
   /** membership lease name -> [renewTime last seen, local time it last changed] */
   readonly #memberSeen = new Map<string, { renewTime: string | undefined; at: number }>();
   #members: string[] = [];
+  /** Live members whose declared shard count differs from ours (sorted `identity=count`). */
+  #mismatched: string[] = [];
 
   constructor(client: ShardLeaseClient, options: ShardingOptions) {
     this.shards = options.shards ?? 16;
@@ -140,6 +155,11 @@ export class Sharder {
   /** Live members as last computed, sorted. */
   get members(): readonly string[] {
     return this.#members;
+  }
+
+  /** Live members declaring a shard count other than ours (`identity=count`); non-empty means no shard is held. */
+  get mismatchedMembers(): readonly string[] {
+    return this.#mismatched;
   }
 
   /** Shards this replica holds and may write for right now. */
@@ -177,20 +197,23 @@ export class Sharder {
     const leaseName = this.#memberLeaseName();
     const now = microTime(new Date());
     const spec = { holderIdentity: this.identity, leaseDurationSeconds: Math.ceil(this.#opts.leaseDuration / 1000), renewTime: now };
+    const annotations = { [SHARDS_ANNOTATION]: String(this.shards) };
     const current = await this.#client.get(namespace, leaseName);
     if (current === undefined) {
       await this.#client.create({
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: leaseName, namespace, labels: { [MEMBER_LABEL]: name } },
+        metadata: { name: leaseName, namespace, labels: { [MEMBER_LABEL]: name }, annotations },
         spec: { ...spec, acquireTime: now },
       });
     } else {
-      await this.#client.update({ ...current, spec: { ...current.spec, ...spec } });
+      const metadata = { ...current.metadata, annotations: { ...current.metadata.annotations, ...annotations } };
+      await this.#client.update({ ...current, metadata, spec: { ...current.spec, ...spec } });
     }
     const all = await this.#client.list(namespace, `${MEMBER_LABEL}=${name}`);
     const at = this.#clock.now();
     const live: string[] = [];
+    const mismatched: string[] = [];
     for (const lease of all) {
       const leaseKey = lease.metadata.name ?? '';
       const holder = lease.spec?.holderIdentity;
@@ -200,12 +223,30 @@ export class Sharder {
         this.#memberSeen.set(leaseKey, { renewTime: lease.spec?.renewTime, at });
       }
       const lastChange = this.#memberSeen.get(leaseKey)!.at;
-      if (holder === this.identity || at - lastChange < this.#opts.leaseDuration) live.push(holder);
+      if (holder === this.identity || at - lastChange < this.#opts.leaseDuration) {
+        live.push(holder);
+        // A member without the annotation predates it: nothing to compare.
+        const declared = lease.metadata.annotations?.[SHARDS_ANNOTATION];
+        if (declared !== undefined && declared !== String(this.shards)) mismatched.push(`${holder}=${declared}`);
+      }
     }
     this.#members = [...new Set(live)].sort();
+    mismatched.sort();
+    if (mismatched.join(',') !== this.#mismatched.join(',') && mismatched.length > 0) {
+      this.#opts.onError?.(
+        new ShardCountMismatchError(
+          `sharding ${name}: this replica has ${this.shards} shards but live members declare otherwise (${mismatched.join(', ')}); holding no shards until they agree`,
+        ),
+      );
+    }
+    this.#mismatched = mismatched;
   }
 
   async #rebalance(): Promise<void> {
+    if (this.#mismatched.length > 0) {
+      await Promise.all([...this.#held.keys()].map((shard) => this.#release(shard)));
+      return;
+    }
     const assignment = assignShards(this.#members, this.shards);
     const tasks: Promise<void>[] = [];
     for (let shard = 0; shard < this.shards; shard++) {

@@ -1,4 +1,4 @@
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../core/clock.js';
 
 /** Resolves after `ms` on `clock`, or at once when `signal` aborts (never rejects). */
 export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {

@@ -42,7 +42,7 @@ export {
   type ReconcilerOps,
   type ReconcilerOptions,
   startReconciler,
-  systemClock,
 } from './reconciler.js';
+export { ManualClock, systemClock } from '../core/clock.js';
 export { type ReflectorOptions, type ReflectorStats, startReflector, type TableReflector } from './reflector.js';
 export { type Describable, type ReconcilerMetrics, reconcilerMetrics, registerStateDBMetrics } from './metrics.js';

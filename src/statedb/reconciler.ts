@@ -11,6 +11,7 @@
 import type { Registry } from 'prom-client';
 import { encodeKey } from './keys.js';
 import { type ReconcilerMetrics, reconcilerMetrics } from './metrics.js';
+import { type CancelTimer, systemClock } from '../core/clock.js';
 import type { Change, Clock, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Where an object stands with the external system. */
@@ -110,12 +111,6 @@ export interface Reconciler {
   readonly done: Promise<void>;
 }
 
-/** The system clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 interface Work<T> {
   obj: T;
@@ -173,7 +168,7 @@ class ReconcilerImpl<T> implements Reconciler {
   private pruneDue: number | undefined;
   private pruneAsked = false;
   private wake: (() => void) | undefined;
-  private timer: unknown;
+  private cancelTimer: CancelTimer | undefined;
   private stopped = false;
   private readonly metrics: ReconcilerMetrics | undefined;
 
@@ -286,7 +281,7 @@ class ReconcilerImpl<T> implements Reconciler {
       }
     } finally {
       it.close();
-      if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+      this.cancelTimer?.();
       this.stopped = true;
     }
   }
@@ -335,15 +330,15 @@ class ReconcilerImpl<T> implements Reconciler {
       this.wake = resolve;
       if (due !== Number.POSITIVE_INFINITY) {
         const ms = Math.max(0, due - this.clock.now());
-        this.timer = this.clock.setTimeout(() => {
-          this.timer = undefined;
+        this.cancelTimer = this.clock.setTimer(() => {
+          this.cancelTimer = undefined;
           this.poke();
         }, ms);
       }
     }).finally(() => {
-      if (this.timer !== undefined) {
-        this.clock.clearTimeout(this.timer);
-        this.timer = undefined;
+      if (this.cancelTimer !== undefined) {
+        this.cancelTimer();
+        this.cancelTimer = undefined;
       }
     });
   }

@@ -12,7 +12,7 @@ import type { InformerEvent, InformerReader } from '../cache/types.js';
 import type { KubeObject } from '../core/types.js';
 import { StateDBError } from './errors.js';
 import { encodeKey } from './keys.js';
-import { systemClock } from './reconciler.js';
+import { type CancelTimer, systemClock } from '../core/clock.js';
 import type { Clock, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Options of {@link startReflector}. */
@@ -90,7 +90,7 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
   private readonly clock: Clock;
   private buffer: InformerEvent<K>[] = [];
   private scheduled = false;
-  private timer: unknown;
+  private cancelTimer: CancelTimer | undefined;
   private stopped = false;
   private synced = false;
   private readonly counters = { events: 0, transactions: 0, lastBatchSize: 0, errors: 0 };
@@ -119,8 +119,8 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
     this.stopped = true;
     this.unsubscribe();
     this.o.signal?.removeEventListener('abort', this.onAbort);
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.buffer = [];
   }
 
@@ -132,8 +132,8 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
     this.scheduled = true;
     const delay = this.o.batchDelayMs ?? 0;
     if (delay > 0) {
-      this.timer = this.clock.setTimeout(() => {
-        this.timer = undefined;
+      this.cancelTimer = this.clock.setTimer(() => {
+        this.cancelTimer = undefined;
         this.flush();
       }, delay);
     } else {

@@ -199,9 +199,5 @@ export interface StateDBDescription {
   tables: TableDescription[];
 }
 
-/** The clock the reconciler and reflector schedule with; inject a fake one in tests. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The clock the reconciler and reflector schedule with (core's); inject a `ManualClock` in tests. */
+export type { Clock } from '../core/clock.js';

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { byOwnerUid } from '../../src/cache/index.js';
 import { CachedClient, ClientUsageError, WriteFencedError } from '../../src/controller/cached-client.js';
 import { OWNER_INDEX } from '../../src/controller/controller.js';
-import { ManualClock } from '../../src/controller/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { rvAtLeast } from '../../src/controller/read-your-writes.js';
 import type { TransportPatchOptions, WriteReport, WriteTransport } from '../../src/controller/types.js';
 import { deepClone } from '../../src/core/equal.js';

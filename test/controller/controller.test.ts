@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { ControllerBuilder } from '../../src/controller/builder.js';
-import { ManualClock } from '../../src/controller/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { type Controller, ControllerConfigError } from '../../src/controller/controller.js';
 import { generationChanged, labelSelector } from '../../src/controller/predicates.js';
 import type {

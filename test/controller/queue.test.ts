@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ManualClock, systemClock } from '../../src/controller/clock.js';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { WorkQueue } from '../../src/controller/queue.js';
 import {
   ExponentialRateLimiter,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ManualClock } from '../../src/controller/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { ReadYourWrites } from '../../src/controller/read-your-writes.js';
 import type { KubeObject } from '../../src/core/types.js';
 

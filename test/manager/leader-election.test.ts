@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/controller/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from '../../src/manager/leader-election.js';
 
@@ -148,4 +148,34 @@ test('options are validated and MicroTime has six fractional digits', () => {
     { code: 'KLOOP_INVALID_OPTIONS' },
   );
   assert.equal(microTime(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03:04:05.678000Z');
+});
+
+test("a candidate with a shorter leaseDuration waits out the holder's leaseDurationSeconds (no two writers)", async () => {
+  // client-go judges expiry by the record's leaseDurationSeconds, not its own setting: replicas
+  // of two versions may be configured differently, and the holder's fence (its renewDeadline) is
+  // only safe against the holder's own lease duration.
+  const clock = new ManualClock();
+  const leases = new FakeLeases(clock);
+  const a = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'a', clock, leaseDuration: 60_000, renewDeadline: 40_000, onError: () => {} });
+  const b = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'b', clock, onError: () => {} });
+  const stopA = new AbortController();
+  const stopB = new AbortController();
+  const runA = a.run(stopA.signal);
+  await advance(clock, 300);
+  assert.ok(a.isLeader());
+  assert.equal(leases.lease?.spec?.leaseDurationSeconds, 60);
+  const runB = b.run(stopB.signal);
+  await advance(clock, 3_000);
+  leases.failing.add('a');
+  const start = clock.now();
+  while (clock.now() - start < 80_000 && !b.isLeader()) {
+    await advance(clock, 100);
+    assert.ok(!(a.canWrite() && b.canWrite()), `two writers at once at +${clock.now() - start} ms`);
+  }
+  assert.ok(b.isLeader(), "b took over after the holder's lease expired");
+  assert.ok(!a.canWrite());
+  stopA.abort();
+  stopB.abort();
+  await advance(clock, 200);
+  await Promise.all([runA, runB]);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/controller/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import type { LeaseObject } from '../../src/manager/leader-election.js';
 import { assignShards, type ShardLeaseClient, Sharder, shardOf } from '../../src/manager/sharding.js';
@@ -127,4 +127,35 @@ test('3 replicas and 1000 keys: every key owned by exactly one replica, through 
   for (const r of replicas) r.stop.abort();
   await advance(clock, 1_000);
   await Promise.all(replicas.map((r) => r.run));
+});
+
+test('replicas configured with different shard counts refuse to reconcile rather than share keys', async () => {
+  // Shard i of 16 and shard i of 8 hold different keys under the same Lease name: two replicas
+  // that disagree on the count would each own keys the other owns too.
+  const clock = new ManualClock();
+  const store = new LeaseStore();
+  const keys = Array.from({ length: 200 }, (_, i) => ({ namespace: 'ns', name: `obj-${i}` }));
+  const errors: unknown[] = [];
+  const make = (identity: string, shards: number) => {
+    const sharder = new Sharder(new ReplicaClient(store), { name: 'op', namespace: 'kloop', identity, shards, clock, onError: (err) => errors.push(err) });
+    const stop = new AbortController();
+    return { sharder, stop, run: sharder.run(stop.signal) };
+  };
+  const a = make('a', 16);
+  await advance(clock, 20_000);
+  assert.ok(keys.every((k) => a.sharder.owns(k)), 'alone, a owns every key');
+  const b = make('b', 8);
+  await advance(clock, 40_000, () => {
+    for (const key of keys) assert.ok(!(a.sharder.owns(key) && b.sharder.owns(key)), `${key.name} owned by both replicas`);
+  });
+  assert.ok(errors.some((e) => (e as { code?: string }).code === 'KLOOP_SHARD_COUNT_MISMATCH'), 'the mismatch is reported');
+  // Once the odd replica is gone, the other resumes alone.
+  b.stop.abort();
+  await advance(clock, 1_000);
+  await b.run;
+  await advance(clock, 20_000);
+  assert.ok(keys.every((k) => a.sharder.owns(k)), 'a owns every key again after b left');
+  a.stop.abort();
+  await advance(clock, 1_000);
+  await a.run;
 });

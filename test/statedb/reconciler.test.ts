@@ -242,11 +242,10 @@ test('without a prune operation no timer is armed and the loop sleeps', async ()
   let armed = 0;
   const counting = {
     now: () => clock.now(),
-    setTimeout: (fn: () => void, ms: number) => {
+    setTimer: (fn: () => void, ms: number) => {
       armed++;
-      return clock.setTimeout(fn, ms);
+      return clock.setTimer(fn, ms);
     },
-    clearTimeout: (h: unknown) => clock.clearTimeout(h),
   };
   let statusCalls = 0;
   const r = startReconciler({

@@ -1,5 +1,5 @@
 /**
- * Time as the work queue, rate limiters and the reconcile loop see it. Everything that waits goes
+ * Time as kloop sees it: queues, rate limiters, reconcilers, leases and StateDB timers all wait
  * through a {@link Clock}, so tests drive backoff and delayed requeues in virtual time (kube-rs
  * tests its scheduler with paused time; undici uses fake timers) instead of sleeping.
  */
