@@ -2,16 +2,18 @@
  * `npm run bench -- informer [--objects N] [--updates M] [--rounds R] [--peers a,b] [--json FILE]`
  * (or `node --import tsx bench/informer.ts ...`)
  *
- * Starts the emulator in its own process (`bench/informer-server.ts`), which seeds N ConfigMaps
- * of ~1 KB (with managedFields, as a real cluster returns them). Then runs, each in its own
- * process and alternating between rounds: kloop's informer, client-node 1.4's `makeInformer`, and
- * the physical limit (GET the whole list and `JSON.parse` it). Reports time to synced, heap after
- * GC, peak RSS, and watch events/s for M updates.
+ * Starts the emulator in its own process (`bench/informer-emulator-child.ts`), which seeds N
+ * ConfigMaps of ~1 KB (with managedFields, as a real cluster returns them). Then runs, each in its
+ * own process and alternating between rounds: kloop's informer, client-node 1.4's `makeInformer`,
+ * and the physical limit (GET the whole list and `JSON.parse` it). Reports time to synced, heap
+ * after GC, peak RSS, and watch events/s for M updates.
  *
  * Watch events are real updates: once the measured peer is synced and watching, it asks the
- * server process, which commits M updates through the emulator's write path as fast as it can;
- * each event is serialized once and written to the stream, as a real API server does. The bench
- * process itself only spawns and collects, so the peers compete with nothing but the server.
+ * server process, which commits M updates through the emulator's write path in one go; each
+ * event is serialized once and written to the stream, as a real API server does, and the lines
+ * flow as fast as the peer reads them. The bench process itself only spawns and collects, so the
+ * peers compete with nothing but the server. Profiling: `KLOOP_BENCH_NODE_FLAGS=--cpu-prof` (the
+ * peers), `KLOOP_BENCH_SERVER_FLAGS=--cpu-prof` (the emulator).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,7 +47,7 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `informer-server.ts` (it seeds, showing progress on our stderr) and waits for its URLs. */
+/** Starts `informer-emulator-child.ts` (it seeds, showing progress on our stderr) and waits for its URLs. */
 function startServer(objects: number, updates: number): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(
@@ -55,7 +57,7 @@ function startServer(objects: number, updates: number): Promise<ServerProcess> {
         ...(process.env.KLOOP_BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
         '--import',
         'tsx',
-        join(here, 'informer-server.ts'),
+        join(here, 'informer-emulator-child.ts'),
         String(objects),
         String(updates),
       ],

@@ -44,6 +44,8 @@ export interface DemoOptions {
   timeoutMs?: number;
   /** With `watch`: resolves when the demo should end (default: SIGINT/SIGTERM). */
   until?: Promise<void>;
+  /** Called with the in-process emulator once it listens (tests compare its counts with the summary). */
+  onEmulator?: (server: ApiServer) => void;
 }
 
 /** What the summary table shows, also returned for tests. */
@@ -52,6 +54,8 @@ export interface DemoSummary {
   reconciles: number;
   triggersBySource: Array<{ controller: string; source: string; event: string; count: number }>;
   writesSent: number;
+  /** `writesSent` by resource plural (e.g. `secrets`), as the API server counts them. */
+  writesSentByResource: Record<string, number>;
   writesSkipped: number;
   bytesSent: number;
   /** Whole-object updates of the same objects, one per write sent or skipped (an estimate). */
@@ -101,6 +105,11 @@ export async function summarize(mgr: Manager): Promise<DemoSummary> {
       .map((s) => ({ controller: String(s.labels.controller), source: String(s.labels.source), event: String(s.labels.event), count: s.value }))
       .sort((a, b) => a.controller.localeCompare(b.controller) || b.count - a.count),
     writesSent: sum(sent),
+    writesSentByResource: sent.reduce<Record<string, number>>((by, s) => {
+      const resource = String(s.labels.resource);
+      by[resource] = (by[resource] ?? 0) + s.value;
+      return by;
+    }, {}),
     writesSkipped: sum(skipped),
     bytesSent: sum(await samples(r, 'kloop_client_write_bytes_total')),
     wholeObjectBytes: Math.round(wholeObjectBytes),
@@ -136,6 +145,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const started = performance.now();
   const examples = await loadExamples();
   const server: ApiServer | undefined = options.kubeconfig ? undefined : await startApiServer();
+  if (server) options.onEmulator?.(server);
   const collections = new CollectionRegistry();
   let kubeconfigDir: string | undefined;
   const mgr = new Manager({

@@ -10,7 +10,8 @@
 import { ControllerBuilder } from '../controller/builder.js';
 import { WriteFencedError } from '../controller/cached-client.js';
 import type { Controller, ControllerDeps } from '../controller/controller.js';
-import type { CachedClientApi, Reconciler } from '../controller/types.js';
+import type { CachedClientApi, Reconciler, WriteTransport } from '../controller/types.js';
+import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 
 /** The methods of `CachedClientApi` that send something. */
 const WRITES = new Set(['create', 'patch', 'mutate', 'mutateStatus', 'apply', 'delete', 'ensureFinalizer', 'removeFinalizer']);
@@ -46,6 +47,62 @@ export function fencedClient(client: CachedClientApi, mayWrite: () => boolean): 
       return method.bind(target);
     },
   });
+}
+
+/** Which write a fence is asked about: the object's type and key. */
+export interface FenceTarget {
+  type: TypeRef;
+  key: ObjectKey;
+}
+
+function withSignal(own: AbortSignal | undefined, fence: AbortSignal | undefined): AbortSignal | undefined {
+  if (fence === undefined) return own;
+  return own === undefined ? fence : AbortSignal.any([own, fence]);
+}
+
+/**
+ * A view of `transport` whose writes carry `fence(target)`'s AbortSignal (merged with the
+ * caller's). The client checks its fence before a write's first attempt only; the signal also
+ * stops what happens after: a 429's `Retry-After` wait and the retry it leads to, and the request
+ * still in the air when the renew deadline passes. A fence already aborted fails the write with
+ * its reason (`KLOOP_WRITE_FENCED`) before anything is sent. Reads pass through.
+ *
+ * @example
+ * ```ts
+ * const transport = fencedTransport(kube, () => elector.fenceSignal());
+ * const client = new CachedClient({ transport, informers, fence: () => elector.canWrite() });
+ * ```
+ *
+ * @remarks A request whose bytes already reached the server before the abort may still be
+ * applied; the margin against that is `leaseDuration - renewDeadline` (docs/sharding.md).
+ */
+export function fencedTransport(transport: WriteTransport, fence: (target: FenceTarget) => AbortSignal | undefined): WriteTransport {
+  const check = (signal: AbortSignal | undefined): void => {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new WriteFencedError();
+  };
+  const wrapped: WriteTransport = {
+    get: (type, key, options) => transport.get(type, key, options),
+    async create<T extends KubeObject>(object: T, options: { fieldManager?: string; signal?: AbortSignal } = {}): Promise<T> {
+      const type = { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '' };
+      const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name: object.metadata.name ?? '' } : { name: object.metadata.name ?? '' };
+      const signal = fence({ type, key });
+      check(signal);
+      return transport.create(object, { ...options, signal: withSignal(options.signal, signal) });
+    },
+    async patch(target, patch, options = {}) {
+      const signal = fence(target);
+      check(signal);
+      return transport.patch(target, patch, { ...options, signal: withSignal(options.signal, signal) });
+    },
+    async delete(type, key, options = {}) {
+      const signal = fence({ type, key });
+      check(signal);
+      return transport.delete(type, key, { ...options, signal: withSignal(options.signal, signal) });
+    },
+  };
+  const resolve = transport.resolve;
+  if (resolve !== undefined) wrapped.resolve = (type) => resolve.call(transport, type);
+  return wrapped;
 }
 
 /** A `ControllerBuilder` whose `.reconcile(fn)` registers `wrap(fn)`. */

@@ -7,11 +7,12 @@
  * `/healthz`, `/readyz` and `/debug/kloop` (`http`); and `exitOnSignal` turns SIGTERM into a
  * drain, a Lease release and exit 0. See docs/manager.md and docs/sharding.md.
  */
-export { fencedClient } from './fencing.js';
+export { type FenceTarget, fencedClient, fencedTransport } from './fencing.js';
 export { type EndpointProviders, type HttpEndpoints, type HttpEndpointsOptions, type ReadinessReport, startHttpEndpoints } from './http.js';
 export { type LeaseObject, type LeaseClient, type LeaderElectionOptions, type LeaseSpec, LeaderElector, microTime } from './leader-election.js';
 export { type LeaseTransport, leaseClientFor } from './lease-client.js';
 export {
+  DEFAULT_DRAIN_TIMEOUT_MS,
   Manager,
   type ManagerDescription,
   ManagerError,
@@ -22,4 +23,4 @@ export {
 } from './manager.js';
 export { REDACTED, redactSecrets } from './redact.js';
 export { assignShards, ShardCountMismatchError, type ShardLeaseClient, Sharder, type ShardingOptions, shardOf, stableHash } from './sharding.js';
-export { exitOnSignal, type ShutdownOptions } from './signals.js';
+export { DEFAULT_SHUTDOWN_DEADLINE_MS, exitOnSignal, type ShutdownOptions } from './signals.js';

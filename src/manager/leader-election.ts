@@ -4,8 +4,9 @@
  * younger than the renew deadline, so a paused or partitioned leader stops writing before any
  * other candidate may take over (others wait a whole lease duration after the record last changed).
  */
-import type { Clock } from '../core/clock.js';
+import type { CancelTimer, Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { WriteFencedError } from '../controller/cached-client.js';
 import { ApiError, KloopError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
 import { sleep } from './sleep.js';
@@ -90,6 +91,9 @@ export class LeaderElector {
   #leading = false;
   #leader: string | undefined;
   #leadingWaiters: Array<() => void> = [];
+  /** Aborted when the current right to write ends (see `fenceSignal`). */
+  #term: AbortController | undefined;
+  #termTimer: CancelTimer | undefined;
 
   constructor(client: LeaseClient, options: LeaderElectionOptions) {
     const leaseDuration = options.leaseDuration ?? 15_000;
@@ -125,6 +129,17 @@ export class LeaderElector {
     return this.#leading && this.#clock.now() - this.#lastRenewSentAt < this.#opts.renewDeadline;
   }
 
+  /**
+   * An AbortSignal that aborts the moment `canWrite()` turns false (renew deadline passed, or
+   * stepped down); already aborted when it is false now. Pass it to a write so that retries of
+   * that write (a 429's `Retry-After` wait, a slow connection) stop at the deadline too: checking
+   * `canWrite()` only before the first attempt would let a retry leave the process later.
+   */
+  fenceSignal(): AbortSignal {
+    if (!this.canWrite() || this.#term === undefined || this.#term.signal.aborted) return AbortSignal.abort(new WriteFencedError());
+    return this.#term.signal;
+  }
+
   /** Resolves when this candidate next becomes (or already is) the leader. */
   get leading(): Promise<void> {
     if (this.#leading) return Promise.resolve();
@@ -142,9 +157,12 @@ export class LeaderElector {
       await this.#renewUntilLost(signal);
     }
     if (this.#leading) {
+      // Fence first: nothing of ours may be in the air once the holder is emptied.
+      this.#endFence();
       await this.#release();
       this.#stepDown();
     }
+    this.#endFence();
   }
 
   async #acquire(signal: AbortSignal): Promise<void> {
@@ -176,7 +194,23 @@ export class LeaderElector {
     }
   }
 
+  /** After a successful acquire or renewal: the right to write lasts until sentAt + renewDeadline. */
+  #armFence(sentAt: number): void {
+    this.#termTimer?.();
+    if (this.#term === undefined || this.#term.signal.aborted) this.#term = new AbortController();
+    const term = this.#term;
+    this.#termTimer = this.#clock.setTimer(() => term.abort(new WriteFencedError()), sentAt + this.#opts.renewDeadline - this.#clock.now());
+  }
+
+  #endFence(): void {
+    this.#termTimer?.();
+    this.#termTimer = undefined;
+    this.#term?.abort(new WriteFencedError());
+    this.#term = undefined;
+  }
+
   #stepDown(): void {
+    this.#endFence();
     if (!this.#leading) return;
     this.#leading = false;
     this.#lastRenewSentAt = Number.NEGATIVE_INFINITY;
@@ -205,6 +239,7 @@ export class LeaderElector {
         });
         this.#observe(created, sentAt);
         this.#lastRenewSentAt = sentAt;
+        this.#armFence(sentAt);
         return true;
       }
       this.#observe(current, this.#clock.now());
@@ -229,6 +264,7 @@ export class LeaderElector {
       });
       this.#observe(updated, sentAt);
       this.#lastRenewSentAt = sentAt;
+      this.#armFence(sentAt);
       return true;
     } catch (err) {
       if (!(err instanceof ApiError && (ApiError.isConflict(err) || ApiError.isAlreadyExists(err)))) {

@@ -8,6 +8,7 @@
  * with sharding every reconcile of a key first asks `sharder.owns(key)`, and its client asks again
  * before each write. A process that may not write sends nothing (`KLOOP_WRITE_FENCED`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { InformerFactory, type InformerFactoryOptions } from '../cache/index.js';
@@ -24,7 +25,7 @@ import type { Controller, RecentReconcile } from '../controller/controller.js';
 import type { ControllerDescription, InformerProvider, Reconciler } from '../controller/types.js';
 import { KloopError } from '../core/errors.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import { fencedClient, WrappingControllerBuilder } from './fencing.js';
+import { type FenceTarget, fencedClient, fencedTransport, WrappingControllerBuilder } from './fencing.js';
 import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
 import { LeaderElector } from './leader-election.js';
 import { leaseClientFor } from './lease-client.js';
@@ -82,7 +83,7 @@ export interface ManagerOptions {
   fieldManager?: string;
   /** Events' `source.component`. Default `kloop`. */
   component?: string;
-  /** How long `stop()` waits for in-flight reconciles before aborting them. Default 30 s. */
+  /** How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s (`DEFAULT_DRAIN_TIMEOUT_MS`). */
   drainTimeoutMs?: number;
   /** Timers of queues and controllers (tests use a manual clock). */
   clock?: Clock;
@@ -95,6 +96,12 @@ export interface ManagerOptions {
   /** Collections to show in `/debug/kloop` and count in `/metrics`. */
   collections?: CollectionRegistry;
 }
+
+/**
+ * Default of `drainTimeoutMs`: leaves 5 s of `exitOnSignal`'s default deadline (25 s) to release
+ * the Leases and close, so a hanging reconcile does not cost the next replica a lease duration.
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 
 /** Raised for lifecycle misuse (adding a controller after stop) and conflicting options. */
 export class ManagerError extends KloopError {
@@ -177,6 +184,8 @@ export class Manager {
   readonly #debugSections = new Map<string, () => unknown>();
   readonly #inFlightByShard = new Map<number, number>();
   readonly #drainWaiters = new Map<number, Array<() => void>>();
+  /** With sharding: the key of the reconcile a write is made from, to find its shard's fence. */
+  readonly #reconcileKey = new AsyncLocalStorage<ObjectKey>();
   #leaseRuns: Promise<void>[] = [];
   #http: HttpEndpoints | undefined;
   #started = false;
@@ -233,7 +242,9 @@ export class Manager {
         })
       : undefined;
     this.client = new CachedClient({
-      transport: this.kube,
+      // The fence is checked before a write's first attempt (`fence`) and its signal stops the
+      // retries and the request in the air once the right to write ends (`fencedTransport`).
+      transport: fencedTransport(this.kube, (target) => this.#fenceSignal(target)),
       informers: this.#provider(),
       registry: this.registry,
       logger: this.logger,
@@ -437,7 +448,7 @@ export class Manager {
   }
 
   async #shutdown(reason: StopReason): Promise<void> {
-    const drain = this.#options.drainTimeoutMs ?? 30_000;
+    const drain = this.#options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     await Promise.all(this.#controllers.map((c) => c.stop(drain)));
     this.#running.clear();
     // Release only after the drain: in-flight reconciles may still write until here.
@@ -461,7 +472,9 @@ export class Manager {
       const shard = shardOf(req.key, sharder.shards);
       this.#inFlightByShard.set(shard, (this.#inFlightByShard.get(shard) ?? 0) + 1);
       try {
-        return await fn(req, { ...ctx, client: fencedClient(ctx.client, () => sharder.owns(req.key)) });
+        // mayWrite, not owns: a reconcile that runs while its shard drains must finish its writes.
+        const client = fencedClient(ctx.client, () => sharder.mayWrite(req.key));
+        return await this.#reconcileKey.run(req.key, () => fn(req, { ...ctx, client }));
       } finally {
         const left = (this.#inFlightByShard.get(shard) ?? 1) - 1;
         if (left > 0) this.#inFlightByShard.set(shard, left);
@@ -471,6 +484,17 @@ export class Manager {
         }
       }
     };
+  }
+
+  /**
+   * The signal a write carries: the leader's fence, or with sharding the fence of the shard of
+   * the reconcile making it (Events and owned objects included, whatever their own key). Writes
+   * made outside a reconcile (e.g. `mgr.client` from user code) get none under sharding.
+   */
+  #fenceSignal(_target: FenceTarget): AbortSignal | undefined {
+    if (this.elector) return this.elector.fenceSignal();
+    const key = this.#reconcileKey.getStore();
+    return this.sharder && key ? this.sharder.fenceSignal(key) : undefined;
   }
 
   /** Resolves once no reconcile of the shard's keys runs (new ones are refused by `owns`). */

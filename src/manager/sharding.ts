@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { WriteFencedError } from '../controller/cached-client.js';
 import { KloopError } from '../core/errors.js';
 import type { ObjectKey } from '../core/types.js';
 import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
@@ -165,6 +166,20 @@ export class Sharder {
   /** Shards this replica holds and may write for right now. */
   heldShards(): number[] {
     return [...this.#held.entries()].filter(([, h]) => !h.releasing && h.elector.canWrite()).map(([s]) => s);
+  }
+
+  /**
+   * True while a reconcile of `key` that already runs may write: this replica holds the key's
+   * shard and is within its renew deadline, draining included (unlike `owns`, which turns false
+   * as soon as the shard starts moving away so that no new reconcile starts).
+   */
+  mayWrite(key: ObjectKey): boolean {
+    return this.#held.get(shardOf(key, this.shards))?.elector.canWrite() ?? false;
+  }
+
+  /** The key's shard's fence (`LeaderElector.fenceSignal`); aborted when the shard is not held. */
+  fenceSignal(key: ObjectKey): AbortSignal {
+    return this.#held.get(shardOf(key, this.shards))?.elector.fenceSignal() ?? AbortSignal.abort(new WriteFencedError());
   }
 
   /** True when this replica may reconcile `key` now: it holds the key's shard, fenced. */

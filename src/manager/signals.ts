@@ -5,8 +5,14 @@
  * SIGKILL would after the grace period anyway.
  */
 
+/**
+ * Default of `deadlineMs`: under kubelet's default 30 s grace period (so the process exits on its
+ * own), and 5 s over the manager's default drain (so the Leases are released after a full drain).
+ */
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = 25_000;
+
 export interface ShutdownOptions {
-  /** How long the graceful stop may take before the process exits anyway, ms (default 30 000). */
+  /** How long the graceful stop may take before the process exits anyway, ms (default 25 000). */
   deadlineMs?: number;
   /** Default `['SIGTERM', 'SIGINT']`. */
   signals?: NodeJS.Signals[];
@@ -31,7 +37,7 @@ export function exitOnSignal(stop: () => Promise<void>, options: ShutdownOptions
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const log = options.log ?? ((line: string) => console.error(line));
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const deadlineMs = options.deadlineMs ?? 30_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as mirror from '../../examples/configmap-mirror.js';
 import * as endpoints from '../../examples/endpoints-collection.js';
 import * as website from '../../examples/website.js';
+import type { ApiServer } from '../../src/apiserver/index.js';
 import { runDemo } from '../../src/cli/demo.js';
 import { type DemoExamples, loadExamples } from '../../src/cli/demo-examples.js';
 import type { ManagerDescription } from '../../src/manager/index.js';
@@ -47,9 +48,14 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
   });
   const lines: string[] = [];
   let checked: Promise<void> | undefined;
+  let emulator: ApiServer | undefined;
+  let secretWritesSeen = -1;
   const demo = runDemo({
     watch: true,
     until,
+    onEmulator: (server) => {
+      emulator = server;
+    },
     out: (line) => {
       lines.push(line);
       if (line.includes('still running')) checked = check().finally(release);
@@ -58,6 +64,10 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
   let debug: ManagerDescription | undefined;
   let debugText = '';
   async function check(): Promise<void> {
+    // Secrets are written by the mirror controller only (the workload never writes one): the
+    // emulator's count of successful Secret writes must be the summary's.
+    secretWritesSeen = emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 200 }) +
+      emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 201 });
     const base = lines.find((l) => l.startsWith('manager started'))!.match(/(http:\/\/[0-9.:]+)/)![1]!;
     const metrics = await fetch(`${base}/metrics`);
     assert.equal(metrics.status, 200);
@@ -77,6 +87,12 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
   const summary = await demo;
   await checked;
   assert.ok(summary.writesSkipped > 0 && summary.writesSent > 0);
+  assert.ok((summary.writesSentByResource.secrets ?? 0) > 0, JSON.stringify(summary.writesSentByResource));
+  assert.equal(summary.writesSentByResource.secrets, secretWritesSeen, 'the summary counts the Secret writes the API server saw');
+  assert.equal(
+    Object.values(summary.writesSentByResource).reduce((a, b) => a + b, 0),
+    summary.writesSent,
+  );
   assert.ok(lines.some((l) => l.includes('kubectl --kubeconfig')));
   assert.ok(debug, 'debug fetched');
   const mirror = debug.controllers.find((c) => c.name === 'configmap-mirror')!;

@@ -8,7 +8,21 @@ import { leaseClientFor, Manager, type ManagerDescription } from '../../src/mana
 import { mirrorController, MIRROR_OF, MIRROR_TO } from '../../examples/configmap-mirror.js';
 import { FAST_LEASES, waitFor } from '../manager/support.js';
 
+/** Sockets, servers and timers alive now, by kind (what a stopped manager must not leave behind). */
+function liveHandles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout') counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function noMoreThan(now: Record<string, number>, baseline: Record<string, number>): boolean {
+  return Object.entries(now).every(([kind, n]) => n <= (baseline[kind] ?? 0));
+}
+
 test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced follower, no Secret data in logs or debug', async () => {
+  const baseline = liveHandles();
   const server = await startApiServer();
   let logs = '';
   const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) });
@@ -86,4 +100,6 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     await server.stop();
   }
   assert.equal(await leader.done, 'stopped');
+  // Stopped managers and server leave no socket, listener or timer behind (closing is async).
+  await waitFor(() => noMoreThan(liveHandles(), baseline), 5_000, `handles to close: ${JSON.stringify(liveHandles())} vs ${JSON.stringify(baseline)}`);
 });

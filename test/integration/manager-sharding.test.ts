@@ -30,7 +30,7 @@ after(async () => {
 
 type Data = KubeObject & { data?: Record<string, string> };
 
-test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled by its shard holder, never by two at once', async () => {
+test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled by its shard holder, never by two at once', async (t) => {
   const log: SeenWrite[] = [];
   const running = new Map<string, string>();
   const reconciled = new Set<string>();
@@ -67,29 +67,38 @@ test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled b
     replicas.push({ name, mgr, proxy });
   }
 
+  let progress = '';
   async function converged(members: string[]): Promise<boolean> {
     const assignment = assignShards(members, SHARDS);
     const items = (await admin.list<Data>(ConfigMap, { namespace: NS })).items;
-    return (
-      items.length === KEYS &&
-      items.every((cm) => cm.data?.owner === assignment.get(shardOf({ namespace: NS, name: cm.metadata.name! }, SHARDS)))
-    );
+    const right = items.filter((cm) => cm.data?.owner === assignment.get(shardOf({ namespace: NS, name: cm.metadata.name! }, SHARDS))).length;
+    const held = replicas.map((r) => `${r.name} holds ${r.mgr.sharder!.heldShards().length} sees [${r.mgr.sharder!.members.join(',')}]`);
+    progress = `${right}/${items.length} keys stamped by their shard's holder; ${held.join('; ')}`;
+    return items.length === KEYS && right === KEYS;
+  }
+  /** Waits for convergence; reports how long it took, and where it stood on a timeout. */
+  async function convergence(members: string[], what: string): Promise<void> {
+    const started = performance.now();
+    await waitFor(() => converged(members), 60_000, what).catch((err: Error) => {
+      throw new Error(`${err.message}: ${progress}`);
+    });
+    t.diagnostic(`${what}: ${(performance.now() - started).toFixed(0)} ms`);
   }
 
   try {
     await start('shard-a');
     await start('shard-b');
-    await waitFor(() => converged(['shard-a', 'shard-b']), 20_000, 'two replicas to split the keys');
+    await convergence(['shard-a', 'shard-b'], 'two replicas to split the keys');
     assert.equal(reconciled.size, KEYS, 'every key reconciled');
 
     await start('shard-c');
-    await waitFor(() => converged(['shard-a', 'shard-b', 'shard-c']), 20_000, 'the joining replica to take its shards');
+    await convergence(['shard-a', 'shard-b', 'shard-c'], 'the joining replica to take its shards');
     const c = replicas.find((r) => r.name === 'shard-c')!;
     assert.ok(c.mgr.describe().sharding!.held.length > 0);
 
     const b = replicas.find((r) => r.name === 'shard-b')!;
     b.proxy.cut(); // dead, as far as the cluster can tell
-    await waitFor(() => converged(['shard-a', 'shard-c']), 20_000, "the dead replica's shards to move");
+    await convergence(['shard-a', 'shard-c'], "the dead replica's shards to move");
     assert.deepEqual(overlaps, [], 'no key reconciled by two replicas at once');
     assert.ok(!b.mgr.describe().sharding!.held.length, 'the dead replica fenced itself');
     const held = replicas.filter((r) => r !== b).flatMap((r) => r.mgr.describe().sharding!.held);

@@ -150,6 +150,14 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
     );
     assert.ok(desired.size > 0);
     assert.deepEqual(overlaps, []);
+    // The faults did hit: a soak that converged without them would prove nothing.
+    const stats = server.stats();
+    for (const code of [500, 429, 409]) assert.ok(stats.count({ code }) > 0, `the server answered ${code} at least once`);
+    const total = async (name: string, reason?: string) =>
+      ((await mgr.registry.getSingleMetric(name)?.get())?.values ?? []).filter((v) => reason === undefined || v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
+    assert.ok((await total('kloop_informer_watch_restarts_total')) > 0, 'watches were dropped and restarted');
+    // A 410 comes as an ERROR event inside a 200 watch stream: the informers' relists show it.
+    assert.ok((await total('kloop_informer_relists_total', 'expired')) > 0, 'a 410 forced a relist');
   } finally {
     for (const t of timers) clearInterval(t);
     await mgr.stop();

@@ -159,3 +159,37 @@ test('replicas configured with different shard counts refuse to reconcile rather
   await advance(clock, 1_000);
   await a.run;
 });
+
+test('a draining shard stops handing out keys but lets its in-flight reconciles write until released', async () => {
+  // drain() exists so that running reconciles finish: fencing their writes during the drain would
+  // make every hand-over fail them (and their work be redone by the next holder).
+  const clock = new ManualClock();
+  const store = new LeaseStore();
+  const key = { namespace: 'ns', name: 'obj' };
+  const seenDuringDrain: Array<{ owns: boolean; mayWrite: boolean; fenceOpen: boolean }> = [];
+  let a: Sharder | undefined;
+  a = new Sharder(new ReplicaClient(store), {
+    name: 'op',
+    namespace: 'kloop',
+    identity: 'a',
+    shards: 4,
+    clock,
+    onError: () => {},
+    drain: async () => {
+      if (a) seenDuringDrain.push({ owns: a.owns(key), mayWrite: a.mayWrite(key), fenceOpen: !a.fenceSignal(key).aborted });
+    },
+  });
+  const stopA = new AbortController();
+  const runA = a.run(stopA.signal);
+  await advance(clock, 10_000);
+  assert.ok(a.owns(key) && a.mayWrite(key));
+  const signal = a.fenceSignal(key);
+  assert.ok(!signal.aborted);
+  stopA.abort(); // a stops: drains every shard, then releases
+  await advance(clock, 1_000);
+  await runA;
+  assert.ok(seenDuringDrain.length > 0, 'drain ran');
+  for (const seen of seenDuringDrain) assert.deepEqual(seen, { owns: false, mayWrite: true, fenceOpen: true });
+  assert.ok(signal.aborted, 'released: the fence is closed');
+  assert.ok(!a.mayWrite(key));
+});

@@ -1,14 +1,14 @@
 /**
- * The emulator of `bench/informer.ts`, in its own process so that the measured peers compete
- * only with the server, never with the bench's bookkeeping:
- * `node --import tsx bench/informer-server.ts OBJECTS UPDATES`.
+ * The emulator of `bench/informer.ts` (named `-child` so `bench/run.ts` does not take it for a
+ * benchmark), in its own process so that the measured peers compete only with the server, never
+ * with the bench's bookkeeping: `node --import tsx bench/informer-emulator-child.ts OBJECTS UPDATES`.
  *
  * It assembles the emulator as `startApiServer` does (so it can reach the cluster), seeds
  * OBJECTS ConfigMaps of ~1 KB (with managedFields) straight through the cluster's create path,
  * then prints one JSON line `{"url":..,"control":..}` on stdout. A `POST {control}/go` waits until
- * a ConfigMap watch is open, then commits UPDATES updates through the emulator's write path, as
- * fast as it can, so every event reaches the watcher the way a real API server writes it: one
- * serialized line per event, shared by all watchers. Exits when stdin closes.
+ * a ConfigMap watch is open, then commits UPDATES updates through the emulator's write path in
+ * one go, so every event reaches the watcher the way a real API server writes it: one serialized
+ * line per event, shared by all watchers. Exits when stdin closes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
