@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock, KubeClient } from '../client/index.js';
+import type { KubeClient } from '../client/index.js';
+import type { Clock } from '../core/clock.js';
 import type { KubeObject, TypeRef } from '../core/index.js';
 import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import type { ListerWatcher } from './reflector.js';

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../client/index.js';
+import type { Clock } from '../core/clock.js';
 import { KloopError } from '../core/index.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
 import { type InformerMetrics, informerMetrics } from './metrics.js';

@@ -4,7 +4,8 @@
  * from every failure (client-go's `tools/cache/reflector.go`, kube-runtime's `watcher`).
  */
 import type { Logger } from 'pino';
-import { type Clock, Backoff, sleep } from '../client/index.js';
+import { Backoff } from '../client/index.js';
+import { type CancelTimer, type Clock, sleep } from '../core/clock.js';
 import { ApiError, KloopError } from '../core/index.js';
 import type { KubeList, KubeObject, Status, WatchEvent } from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
@@ -263,22 +264,22 @@ export class Reflector<T extends KubeObject = KubeObject> {
     let collecting: Map<string, T> | undefined = initial ? new Map() : undefined;
     let events = 0;
     let fired = false;
-    let timer: unknown;
+    let cancelTimer: CancelTimer | undefined;
     // Re-arming a timer (or even reading the clock) per event costs more than a tenth of parsing
     // it at 100k events/s: one timer checks every watchdogMs whether any event arrived since its
     // last look, so a silent stream is closed after watchdogMs to twice that.
     let seen = 0;
     const check = (): void => {
       if (events === seen) {
-        timer = undefined;
+        cancelTimer = undefined;
         fired = true;
         attempt.abort(new WatchdogFired('watchdog'));
         return;
       }
       seen = events;
-      timer = o.clock.setTimeout(check, o.watchdogMs);
+      cancelTimer = o.clock.setTimer(check, o.watchdogMs);
     };
-    timer = o.clock.setTimeout(check, o.watchdogMs);
+    cancelTimer = o.clock.setTimer(check, o.watchdogMs);
     this.#watches++;
     const request: WatchRequest = initial
       ? {
@@ -331,7 +332,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
       }
       throw err;
     } finally {
-      if (timer !== undefined) o.clock.clearTimeout(timer);
+      cancelTimer?.();
     }
     if (fired) throw new WatchdogFired('watchdog');
     if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');

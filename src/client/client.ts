@@ -13,11 +13,11 @@ import { type ResolvedKubeconfig, loadKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
 import { defaultLogger } from './logger.js';
 import { type ClientMetrics, clientMetrics, kloopRegistry } from './metrics.js';
-import { Backoff, isRetryableStatus, realClock, retryAfterMs, sleep } from './retry.js';
+import { type Clock, sleep, systemClock } from '../core/clock.js';
+import { Backoff, isRetryableStatus, retryAfterMs } from './retry.js';
 import { HttpTransport, TransportError } from './transport.js';
 import type {
   AuthMaterial,
-  Clock,
   DeleteOptions,
   GetOptions,
   HttpRequest,
@@ -115,7 +115,7 @@ export class KubeClient {
     this.namespace = config.namespace;
     this.logger = options.logger ?? defaultLogger();
     this.registry = options.registry ?? kloopRegistry;
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock ?? systemClock;
     this.fieldManager = options.fieldManager ?? 'kloop';
     this.#metrics = clientMetrics(this.registry);
     this.#maxRetries = options.maxRetries ?? 5;

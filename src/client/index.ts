@@ -14,6 +14,6 @@ export { KubeconfigError, loadKubeconfig, type ResolvedKubeconfig } from './kube
 export { LineSplitter } from './lines.js';
 export { defaultLogger } from './logger.js';
 export { clientMetrics, kloopRegistry, type ClientMetrics } from './metrics.js';
-export { Backoff, realClock, retryAfterMs, sleep } from './retry.js';
+export { Backoff, retryAfterMs } from './retry.js';
 export { HttpTransport, TransportError, type HttpTransportOptions } from './transport.js';
 export type * from './types.js';

@@ -1,37 +1,7 @@
 /**
- * Retry policy of the client: which failures are retried, how long to wait, and the real
- * clock. Kept apart from the verbs so the rules read in one place.
+ * Retry policy of the client: which failures are retried and how long to wait. Kept apart from
+ * the verbs so the rules read in one place.
  */
-import type { Clock } from './types.js';
-
-/** The real clock: `Date.now` and the global timers. */
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/**
- * Waits `ms` on `clock`; rejects with the signal's reason when it aborts first.
- * The timer is cleared on abort so nothing is left behind.
- */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
-      return;
-    }
-    const onAbort = (): void => {
-      clock.clearTimeout(handle);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Reads `Retry-After` (seconds, or an HTTP date) into milliseconds, capped at `maxSeconds`.

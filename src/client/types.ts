@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
 import type { KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
 
 /** A kubeconfig path, a plain kubeconfig object (as kubectl reads it) or a client-node `KubeConfig`. */
@@ -23,12 +24,6 @@ export interface AuthMaterial {
   servername?: string;
 }
 
-/** The timer functions kloop uses, injectable so backoff is tested in virtual time. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** Options of `new KubeClient(...)` and `KubeClient.fromKubeconfig(...)`. */
 export interface KubeClientOptions {

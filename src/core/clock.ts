@@ -104,3 +104,30 @@ export class ManualClock implements Clock {
     this.#now = target;
   }
 }
+
+/**
+ * Waits `ms` on `clock`. Rejects with the signal's reason when `signal` aborts first, and clears
+ * the timer then, so nothing is left behind.
+ *
+ * @example
+ * ```ts
+ * await sleep(systemClock, 800, signal).catch(() => {}); // a backoff step that ends early on stop
+ * ```
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const onAbort = (): void => {
+      cancel();
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    const cancel = clock.setTimer(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

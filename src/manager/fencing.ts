@@ -107,22 +107,20 @@ export function fencedTransport(transport: WriteTransport, fence: (target: Fence
 
 /** A `ControllerBuilder` whose `.reconcile(fn)` registers `wrap(fn)`. */
 export class WrappingControllerBuilder extends ControllerBuilder {
-  readonly #wrap: (fn: Reconciler, controller: string) => Reconciler;
-  readonly #controllerName: string;
+  readonly #wrap: (fn: Reconciler) => Reconciler;
 
   constructor(
     name: string,
     deps: ControllerDeps,
     register: (controller: Controller) => void,
-    wrap: (fn: Reconciler, controller: string) => Reconciler,
+    wrap: (fn: Reconciler) => Reconciler,
   ) {
     super(name, deps, register);
     this.#wrap = wrap;
-    this.#controllerName = name;
   }
 
   /** Ends the chain: builds and registers the controller around the wrapped reconciler. */
   override reconcile(fn: Reconciler): Controller {
-    return super.reconcile(this.#wrap(fn, this.#controllerName));
+    return super.reconcile(this.#wrap(fn));
   }
 }

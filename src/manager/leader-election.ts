@@ -9,7 +9,7 @@ import { systemClock } from '../core/clock.js';
 import { WriteFencedError } from '../controller/cached-client.js';
 import { ApiError, KloopError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../core/clock.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease. */
 export interface LeaseSpec {
@@ -173,13 +173,13 @@ export class LeaderElector {
         for (const resolve of this.#leadingWaiters.splice(0)) resolve();
         return;
       }
-      await sleep(this.#clock, this.#jittered(this.#opts.retryPeriod), signal);
+      await sleep(this.#clock, this.#jittered(this.#opts.retryPeriod), signal).catch(() => {}); // an abort ends the wait early
     }
   }
 
   async #renewUntilLost(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      await sleep(this.#clock, this.#opts.retryPeriod, signal);
+      await sleep(this.#clock, this.#opts.retryPeriod, signal).catch(() => {}); // an abort ends the wait early
       if (signal.aborted) return;
       const renewed = await this.#tryAcquireOrRenew();
       if (!renewed && this.#clock.now() - this.#lastRenewSentAt >= this.#opts.renewDeadline) {

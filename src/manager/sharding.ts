@@ -16,7 +16,7 @@ import { WriteFencedError } from '../controller/cached-client.js';
 import { KloopError } from '../core/errors.js';
 import type { ObjectKey } from '../core/types.js';
 import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../core/clock.js';
 
 /** What sharding needs beyond leader election: listing membership Leases by label. */
 export interface ShardLeaseClient extends LeaseClient {
@@ -197,7 +197,7 @@ export class Sharder {
       } catch (err) {
         this.#opts.onError?.(err);
       }
-      await sleep(this.#clock, this.#opts.retryPeriod, signal);
+      await sleep(this.#clock, this.#opts.retryPeriod, signal).catch(() => {}); // an abort ends the wait early
     }
     await Promise.all([...this.#held.keys()].map((shard) => this.#release(shard)));
     await this.#leave();

@@ -1,5 +1,5 @@
 // Test doubles for the cache: a virtual clock and a scripted ListerWatcher.
-import type { Clock } from '../../src/client/index.js';
+import type { CancelTimer, Clock } from '../../src/core/clock.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/core/index.js';
 import type { ListPageRequest, ListerWatcher, WatchRequest } from '../../src/cache/index.js';
 
@@ -19,14 +19,12 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimer(fn: () => void, ms: number): CancelTimer {
     const t = { id: this.#next++, at: this.#now + Math.max(0, ms), fn };
     this.#timers.push(t);
-    return t.id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers = this.#timers.filter((t) => t.id !== handle);
+    return () => {
+      this.#timers = this.#timers.filter((each) => each !== t);
+    };
   }
 
   /** Pending timers. */

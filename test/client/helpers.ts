@@ -1,7 +1,7 @@
 // A tiny scripted HTTP server and a clock that records waits, for client tests.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../src/client/index.js';
+import type { CancelTimer, Clock } from '../../src/core/clock.js';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -63,11 +63,9 @@ export class InstantClock implements Clock {
   now(): number {
     return Date.now();
   }
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimer(fn: () => void, ms: number): CancelTimer {
     this.waits.push(ms);
-    return setImmediate(fn);
-  }
-  clearTimeout(handle: unknown): void {
-    clearImmediate(handle as NodeJS.Immediate);
+    const handle = setImmediate(fn);
+    return () => clearImmediate(handle);
   }
 }
