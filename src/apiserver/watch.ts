@@ -15,6 +15,7 @@ import type { ResourceRequest } from './request.js';
 import type { StoredEvent, StoredObject } from './storage.js';
 import { type WatchSink, type Watcher, eventLine, withRevision } from './watch-hub.js';
 import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
+import { WatchWriter } from './watch-writer.js';
 
 /** Default server-side watch timeout when the client gives none (the real default is 30-60 min). */
 const DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -35,6 +36,7 @@ export function handleWatch(r: ResourceRequest): void {
     name === undefined ? filter : filter ? (o: Parameters<NonNullable<typeof filter>>[0]) => matches(o) && filter(o) : matches;
 
   const res = r.res;
+  const hub = r.cluster.hub;
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Cache-Control': 'no-cache, private',
@@ -107,6 +109,9 @@ export function handleWatch(r: ResourceRequest): void {
     // The end of the initial state: a bookmark at the current revision (KEP-3157 streaming lists).
     lines.push(eventLine('BOOKMARK', JSON.stringify(initialEventsEnd(r, String(store.revision)))));
   }
+  // Live lines go through a coalescing writer: one chunk per tick, held while the socket drains.
+  // A watcher that falls too far behind is ended as the real server ends unresponsive watchers.
+  const writer = new WatchWriter(res, () => hub.close(store, watcher, false));
   // Live events that come while a big initial state is still being written wait here, in order.
   let backlog: string[] | undefined;
   let endAfterBacklog = false;
@@ -115,8 +120,8 @@ export function handleWatch(r: ResourceRequest): void {
     pumpInitial(res, initial, (stored) => line('ADDED', stored), lines, () => {
       const pending = backlog ?? [];
       backlog = undefined;
-      if (pending.length > 0) res.write(pending.join(''));
-      if (endAfterBacklog) res.end();
+      if (pending.length > 0) writer.write(pending.join(''));
+      if (endAfterBacklog) writer.end();
     });
   } else {
     writeBatched(res, initial.length > 0 ? [...initial.map((stored) => line('ADDED', stored)), ...lines] : lines);
@@ -125,15 +130,13 @@ export function handleWatch(r: ResourceRequest): void {
   const sink: WatchSink = {
     write: (chunk) => {
       if (backlog) backlog.push(chunk);
-      else res.write(chunk);
+      else writer.write(chunk);
     },
-    cork: () => res.cork(),
-    uncork: () => res.uncork(),
     end: () => {
       if (backlog) endAfterBacklog = true;
-      else res.end();
+      else writer.end();
     },
-    destroy: () => res.destroy(),
+    destroy: () => writer.destroy(),
   };
   const watcher: Watcher = {
     resourceNames: resourceNames(r.served),
@@ -147,7 +150,6 @@ export function handleWatch(r: ResourceRequest): void {
     stalled: false,
     closed: false,
   };
-  const hub = r.cluster.hub;
   const timers: NodeJS.Timeout[] = [];
   const bookmark = () => {
     if (watcher.closed || watcher.stalled) return;

@@ -76,10 +76,15 @@ test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled b
     progress = `${right}/${items.length} keys stamped by their shard's holder; ${held.join('; ')}`;
     return items.length === KEYS && right === KEYS;
   }
-  /** Waits for convergence; reports how long it took, and where it stood on a timeout. */
+  /**
+   * Waits for convergence; reports how long it took, and where it stood on a timeout. The deadline
+   * is the machine's, not the algorithm's: reconciling ~1000 keys through the proxies took 2-8 s
+   * on a loaded shared 2-core machine and once overran the former 20 s; three 35 s phases still
+   * end before the runner's 120 s file timeout, so a real stall reports its progress line.
+   */
   async function convergence(members: string[], what: string): Promise<void> {
     const started = performance.now();
-    await waitFor(() => converged(members), 60_000, what).catch((err: Error) => {
+    await waitFor(() => converged(members), 35_000, what).catch((err: Error) => {
       throw new Error(`${err.message}: ${progress}`);
     });
     t.diagnostic(`${what}: ${(performance.now() - started).toFixed(0)} ms`);
