@@ -123,27 +123,34 @@ async function parse(): Promise<ChildResult> {
   const objects = list.items.length;
   const heapMB = heapAfterGc();
   const ac = new AbortController();
-  const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { signal: ac.signal });
   const counter = eventCounter();
-  const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let tail = '';
+  let resourceVersion = list.metadata.resourceVersion;
+  // Watches again from the last resourceVersion seen when the server ends the stream, as the
+  // informers do (the history feed ends the watch before committing).
   const pump = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const text = tail + decoder.decode(value, { stream: true });
-      let start = 0;
-      let nl = text.indexOf('\n');
-      while (nl !== -1) {
-        JSON.parse(text.slice(start, nl));
-        counter.hit();
-        start = nl + 1;
-        nl = text.indexOf('\n', start);
+    while (!ac.signal.aborted) {
+      const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${resourceVersion}`, { signal: ac.signal });
+      const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let tail = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const text = tail + decoder.decode(value, { stream: true });
+        let start = 0;
+        let nl = text.indexOf('\n');
+        while (nl !== -1) {
+          const event = JSON.parse(text.slice(start, nl)) as { object: { metadata: { resourceVersion: string } } };
+          resourceVersion = event.object.metadata.resourceVersion;
+          counter.hit();
+          start = nl + 1;
+          nl = text.indexOf('\n', start);
+        }
+        tail = text.slice(start);
       }
-      tail = text.slice(start);
     }
   })().catch(() => {});
+  // The watch is open once the server counts it (the go request waits for that).
   await go();
   const eventsPerSec = await counter.done;
   const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };

@@ -45,9 +45,10 @@ export const MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
  * writer.write(eventLine('ADDED', json));
  * ```
  *
- * @remarks Recovery: when more than `maxBuffered` bytes wait for the socket, `onOverflow` is
- * called once (the watch is then ended cleanly by its owner, as the real server does to a slow
- * watcher); the client re-watches from its last resourceVersion.
+ * @remarks Recovery: when more than `maxBuffered` bytes wait for the socket, the queued lines
+ * are dropped and `onOverflow` is called once (its owner then ends the watch cleanly, as the
+ * real server does to a slow watcher); the client watches again from the last resourceVersion
+ * it received and gets the dropped events from the history, or a 410 and relists.
  */
 export class WatchWriter {
   private queue: string[] = [];
@@ -72,12 +73,17 @@ export class WatchWriter {
 
   /** Queues a line (or several joined); flushes at once when a chunk's worth is queued. */
   write(chunk: string): void {
-    if (this.ending || this.res.destroyed) return;
+    if (this.ending || this.overflowed || this.res.destroyed) return;
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
     if (this.blocked) {
       if (this.queuedBytes > this.maxBuffered && !this.overflowed) {
+        // The queued lines are dropped, not sent: the client watches again from the last
+        // resourceVersion it received and gets them from the history (or a 410 and relists).
         this.overflowed = true;
+        this.queue = [];
+        this.head = 0;
+        this.queuedBytes = 0;
         this.onOverflow();
       }
       return;
