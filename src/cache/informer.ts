@@ -238,8 +238,15 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.#lastRv = rv;
     this.#count(added, updated, deleted);
     this.#metrics.objects.labels(this.resource).set(store.size);
-    for (const ev of events) this.#dispatch(ev);
-    if (!this.#synced) {
+    // The handlers of the moment the store changed: one that subscribes from a handler here got
+    // the whole new store in its replay, so the rest of these events would reach it twice.
+    const handlers = this.#handlers;
+    for (const ev of events) {
+      // A handler may stop the informer mid-relist: nothing is delivered after stop().
+      if (this.#stopped) return;
+      for (let i = 0; i < handlers.length; i++) this.#call(handlers[i], ev);
+    }
+    if (!this.#synced && !this.#stopped) {
       this.#synced = true;
       this.#resolveSynced();
     }

@@ -9,6 +9,7 @@ import { type CancelTimer, type Clock, sleep } from '../core/clock.js';
 import { ApiError, KloopError } from '../core/index.js';
 import type { KubeList, KubeObject, Status, WatchEvent } from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
+import { storeKey } from './store.js';
 
 /** One page request of a paginated list. */
 export interface ListPageRequest {
@@ -175,6 +176,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
               await this.#watchOnce(attempt, true);
               this.#streaming = true;
               needList = false;
+              this.#resetIfHealthy(connectedAt);
               this.#restarted('timeout');
               continue;
             } catch (err) {
@@ -187,6 +189,9 @@ export class Reflector<T extends KubeObject = KubeObject> {
           needList = false;
         }
         const events = await this.#watchOnce(attempt, false);
+        // A stream the server ended on its timeout after a healthy while resets the backoff too,
+        // or waits stay long after an old burst of errors (client-go resets on quiet time).
+        this.#resetIfHealthy(connectedAt);
         // A server that ends watches at once would make this loop spin: back off when a watch
         // brought nothing and lasted under a second.
         if (events === 0 && this.#o.clock.now() - connectedAt < 1000) wait = this.#backoff.next();
@@ -194,7 +199,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
       } catch (err) {
         if (stop.aborted) break;
         if (this.#listedInAttempt) needList = false;
-        if (this.#o.clock.now() - connectedAt >= this.#o.healthyMs) this.#backoff.reset();
+        this.#resetIfHealthy(connectedAt);
         if (err instanceof WatchdogFired) {
           this.#o.logger.warn({ resource: this.#o.resource }, 'kloop: watch silent too long, reconnecting');
           this.#restarted('watchdog');
@@ -232,6 +237,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
     }
   }
 
+  /** A connection that stayed up `healthyMs` ends the current run of failures. */
+  #resetIfHealthy(connectedAt: number): void {
+    if (this.#o.clock.now() - connectedAt >= this.#o.healthyMs) this.#backoff.reset();
+  }
+
   #restarted(reason: string): void {
     this.#o.metrics?.watchRestarts.inc({ resource: this.#o.resource, reason });
   }
@@ -243,6 +253,8 @@ export class Reflector<T extends KubeObject = KubeObject> {
     let listRv: string | undefined;
     do {
       const page = await this.#lw.listPage({ limit: this.#o.pageSize, continue: token, signal });
+      // A page already in hand when stop() aborted must not reach the store or the handlers.
+      if (signal.aborted) throw signal.reason;
       listRv ??= page.metadata?.resourceVersion;
       for (const item of page.items) items.push(this.#sink.prepare(item));
       token = page.metadata?.continue || undefined;
@@ -258,6 +270,8 @@ export class Reflector<T extends KubeObject = KubeObject> {
    * Resolves with the number of events when the server ends the stream.
    */
   async #watchOnce(attempt: AbortController, initial: boolean): Promise<number> {
+    // stop() may have come from a handler during the list that just ended: open nothing more.
+    if (attempt.signal.aborted) throw attempt.signal.reason;
     const o = this.#o;
     const span = Math.max(0, o.maxTimeoutSeconds - o.minTimeoutSeconds);
     const timeoutSeconds = Math.floor(o.minTimeoutSeconds + o.random() * span);
@@ -291,8 +305,16 @@ export class Reflector<T extends KubeObject = KubeObject> {
           signal: attempt.signal,
         }
       : { resourceVersion: this.#rv, allowWatchBookmarks: true, timeoutSeconds, signal: attempt.signal };
+    // A handler may stop the informer in the middle of a chunk: the chunk's other lines must be
+    // dropped. A flag set once by the abort is cheaper per event than the signal's getter.
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+    };
+    attempt.signal.addEventListener('abort', onAbort, { once: true });
     try {
       await this.#lw.watch(request, (ev) => {
+        if (aborted) return;
         events++;
         const obj = ev.object;
         if (ev.type === 'ERROR') throw new WatchErrorEvent(obj as unknown as Status);
@@ -310,7 +332,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.#streaming = true;
             return;
           }
-          const key = obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : (obj.metadata.name as string);
+          const key = storeKey(obj);
           if (ev.type === 'DELETED') collecting.delete(key);
           else collecting.set(key, this.#sink.prepare(obj));
           return;
@@ -333,6 +355,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
       throw err;
     } finally {
       cancelTimer?.();
+      attempt.signal.removeEventListener('abort', onAbort);
     }
     if (fired) throw new WatchdogFired('watchdog');
     if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');

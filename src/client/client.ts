@@ -97,6 +97,7 @@ export class KubeClient {
   readonly #maxThrottleRetries: number;
   readonly #maxRetryAfterSeconds: number;
   readonly #requestTimeoutMs: number;
+  readonly #maxWatchLineBytes: number | undefined;
   #auth: { material: AuthMaterial; at: number } | undefined;
   #authPending: Promise<AuthMaterial> | undefined;
 
@@ -122,6 +123,7 @@ export class KubeClient {
     this.#maxThrottleRetries = options.maxThrottleRetries ?? 10;
     this.#maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 60;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.#maxWatchLineBytes = options.maxWatchLineBytes;
     this.transport = new HttpTransport({
       server: config.server,
       auth: () => this.#authMaterial(),
@@ -229,7 +231,7 @@ export class KubeClient {
   async *watch<T extends KubeObject = KubeObject>(type: TypeLike, options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
     const res = await this.#openWatch(type, options);
     const queue: WatchEvent<T>[] = [];
-    const splitter = new LineSplitter((line) => queue.push(parseWatchLine<T>(line)));
+    const splitter = new LineSplitter((line) => queue.push(parseWatchLine<T>(line)), this.#maxWatchLineBytes);
     try {
       for await (const chunk of res) {
         splitter.push(chunk as Buffer);
@@ -266,7 +268,7 @@ export class KubeClient {
         if (options.signal?.aborted) resolve();
         else reject(toStreamError(err));
       };
-      const splitter = new LineSplitter((line) => onEvent(parseWatchLine<T>(line)));
+      const splitter = new LineSplitter((line) => onEvent(parseWatchLine<T>(line)), this.#maxWatchLineBytes);
       res.on('data', (chunk: Buffer) => {
         if (failed) return;
         try {
@@ -582,6 +584,9 @@ function reasonFor(code: number): string {
 
 function toStreamError(err: unknown): Error {
   if (err instanceof KloopError) return err;
+  // LineSplitter's limit: the same line would come back on a rewatch from the same
+  // resourceVersion, so it must read as malformed (relist), not as a dropped connection.
+  if (err instanceof RangeError) return new WatchParseError(err.message, { cause: err });
   return new TransportError(`watch stream: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
 

@@ -236,7 +236,9 @@ function resolve(p: Parsed): ResolvedKubeconfig {
 /** Token, basic auth, client certificates, impersonation: what client-node's `applyHTTPSOptions` does. */
 function staticMaterial(cluster: Cluster, user: User | undefined, tokenFile: string | undefined): Omit<AuthMaterial, 'rejectUnauthorized'> {
   const headers: Record<string, string> = {};
-  const fileOrData = (f: string | undefined, d: string | undefined) => (f ? readFileSync(f) : d ? Buffer.from(d, 'base64') : undefined);
+  // With both set, the `-data` field wins, as in kubectl (client-go: "certificate-authority-data
+  // will override"); client-node reads the file first, which would surprise kubectl users.
+  const fileOrData = (f: string | undefined, d: string | undefined) => (d ? Buffer.from(d, 'base64') : f ? readFileSync(f) : undefined);
   if (tokenFile) headers.Authorization = `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`;
   else if (user?.token) headers.Authorization = `Bearer ${user.token}`;
   else if (user?.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;

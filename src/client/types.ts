@@ -47,6 +47,12 @@ export interface KubeClientOptions {
   fieldManager?: string;
   /** `User-Agent` header (default `kloop/<version>`). */
   userAgent?: string;
+  /**
+   * Longest watch line accepted, bytes (default 64 MiB, far above the server's 3 MiB object
+   * limit). A longer line fails the watch as malformed, so an informer relists instead of
+   * growing a buffer without bound or reconnecting to the same line forever.
+   */
+  maxWatchLineBytes?: number;
 }
 
 /** Options every verb accepts. */

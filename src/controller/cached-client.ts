@@ -21,12 +21,12 @@ import { deepClone, isPlainObject } from '../core/equal.js';
 import { ApiError, KloopError, makeStatus } from '../core/errors.js';
 import { createJsonPatch, type JsonPatchOperation } from '../core/json-patch.js';
 import { createMergePatch } from '../core/merge-patch.js';
+import { keyOf } from '../core/keys.js';
 import { ResourceTypeRegistry } from '../core/resources.js';
 import { parseLabelSelector } from '../core/selectors.js';
 import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
 import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { type EventSink, EventRecorder, EventType } from './events.js';
 import { OWNER_INDEX } from './controller.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
@@ -120,12 +120,6 @@ function typeOf(object: KubeObject): TypeRef {
     throw new ClientUsageError(`object ${object.metadata?.name ?? '?'} has no apiVersion/kind; set them before writing`);
   }
   return { apiVersion: object.apiVersion, kind: object.kind };
-}
-
-function keyOfObject(object: KubeObject): ObjectKey {
-  const name = object.metadata?.name;
-  if (!name) throw new ClientUsageError('object has no metadata.name');
-  return object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
 }
 
 /**
@@ -249,7 +243,7 @@ export class CachedClient implements ScopableClient {
   /** Creates an object (always sent). */
   async create<T extends KubeObject>(type: TypeRef, object: T): Promise<T> {
     const body = { ...object, apiVersion: type.apiVersion, kind: type.kind } as T;
-    const key = keyOfObject(body);
+    const key = keyOf(body);
     const json = JSON.stringify(body);
     this.#checkFence();
     const created = await this.#shared.options.transport.create<T>(body, { fieldManager: this.#fieldManager() });
@@ -264,7 +258,7 @@ export class CachedClient implements ScopableClient {
    */
   async patch<T extends KubeObject>(current: T, desired: T, options: ClientPatchOptions = {}): Promise<WriteOutcome<T>> {
     const type = typeOf(current);
-    const key = keyOfObject(current);
+    const key = keyOf(current);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
       // A `test` without a value is malformed, and there is no version to lock on anyway.
       throw new ClientUsageError(`patch of ${keyId(key)} with optimisticLock: current has no metadata.resourceVersion`);
@@ -319,7 +313,7 @@ export class CachedClient implements ScopableClient {
    */
   async apply<T extends KubeObject>(desired: T, options: ApplyOptions): Promise<WriteOutcome<T>> {
     const type = typeOf(desired);
-    const key = keyOfObject(desired);
+    const key = keyOf(desired);
     const manager = options.fieldManager;
     const objectId = appliedId(type, key);
     const managerId = `${manager}\u0000${options.subresource ?? ''}`;
@@ -389,7 +383,7 @@ export class CachedClient implements ScopableClient {
 
   /** Adds a finalizer unless present (a patch of `metadata.finalizers` guarded by resourceVersion). */
   async ensureFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>> {
-    return this.mutate<T>(typeOf(object), keyOfObject(object), (d) => {
+    return this.mutate<T>(typeOf(object), keyOf(object), (d) => {
       const list = d.metadata.finalizers ?? [];
       if (!list.includes(finalizer)) d.metadata.finalizers = [...list, finalizer];
     });
@@ -397,7 +391,7 @@ export class CachedClient implements ScopableClient {
 
   /** Removes a finalizer if present. */
   async removeFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>> {
-    return this.mutate<T>(typeOf(object), keyOfObject(object), (d) => {
+    return this.mutate<T>(typeOf(object), keyOf(object), (d) => {
       const list = d.metadata.finalizers ?? [];
       if (list.includes(finalizer)) d.metadata.finalizers = list.filter((f) => f !== finalizer);
     });

@@ -8,6 +8,8 @@ export type Route = (req: http.IncomingMessage, res: http.ServerResponse, body: 
 export interface TestServer {
   url: string;
   requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }>;
+  /** TCP connections accepted so far (keep-alive checks). */
+  readonly connections: number;
   kubeconfig(user?: Record<string, unknown>, cluster?: Record<string, unknown>): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -16,6 +18,7 @@ export interface TestServer {
 export async function startServer(route: Route): Promise<TestServer> {
   const requests: TestServer['requests'] = [];
   const sockets = new Set<import('node:net').Socket>();
+  let connections = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -26,6 +29,7 @@ export async function startServer(route: Route): Promise<TestServer> {
     });
   });
   server.on('connection', (s) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -34,6 +38,9 @@ export async function startServer(route: Route): Promise<TestServer> {
   return {
     url,
     requests,
+    get connections() {
+      return connections;
+    },
     kubeconfig: (user = {}, cluster = {}) => ({
       apiVersion: 'v1',
       kind: 'Config',

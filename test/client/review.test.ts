@@ -1,0 +1,149 @@
+// Regression tests from the second review of the client: each test is named after what it pins.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { KubeClient, WatchParseError, loadKubeconfig } from '../../src/client/index.js';
+import { ConfigMap } from '../../src/core/index.js';
+import { InstantClock, json, startServer } from './helpers.js';
+
+const silent = pino({ level: 'silent' });
+
+describe('kubeconfig edge cases', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kloop-kc-review-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('relative certificate paths are resolved against the kubeconfig folder, not the cwd', async () => {
+    const folder = join(dir, 'nested');
+    mkdirSync(join(folder, 'pki'), { recursive: true });
+    writeFileSync(join(folder, 'pki', 'ca.pem'), 'CA-FILE');
+    writeFileSync(join(folder, 'pki', 'client.pem'), 'CERT-FILE');
+    writeFileSync(join(folder, 'pki', 'client.key'), 'KEY-FILE');
+    const file = join(folder, 'config');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'current-context: x',
+        'clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority: pki/ca.pem, tls-server-name: api.internal}}]',
+        'users: [{name: u, user: {client-certificate: pki/client.pem, client-key: pki/client.key}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        '',
+      ].join('\n'),
+    );
+    const kc = loadKubeconfig(file);
+    const m = await kc.auth();
+    assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA-FILE', 'CERT-FILE', 'KEY-FILE']);
+    assert.equal(m.servername, 'api.internal', 'tls-server-name is the SNI and the name verified');
+    assert.equal(m.rejectUnauthorized, true);
+    assert.equal(kc.namespace, 'default', 'a context without a namespace means default');
+  });
+
+  it('certificate data fields win over file fields, as kubectl does', async () => {
+    writeFileSync(join(dir, 'ca.pem'), 'CA-FILE');
+    writeFileSync(join(dir, 'client.pem'), 'CERT-FILE');
+    writeFileSync(join(dir, 'client.key'), 'KEY-FILE');
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const m = await loadKubeconfig({
+      'current-context': 'x',
+      clusters: [
+        { name: 'c', cluster: { server: 'https://h:1', 'certificate-authority': join(dir, 'ca.pem'), 'certificate-authority-data': b64('CA-DATA') } },
+      ],
+      users: [
+        {
+          name: 'u',
+          user: {
+            'client-certificate': join(dir, 'client.pem'),
+            'client-certificate-data': b64('CERT-DATA'),
+            'client-key': join(dir, 'client.key'),
+            'client-key-data': b64('KEY-DATA'),
+          },
+        },
+      ],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    }).auth();
+    assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA-DATA', 'CERT-DATA', 'KEY-DATA']);
+  });
+});
+
+describe('connection pool', () => {
+  it('keep-alive reuses one socket for sequential requests; a watch aborted mid-stream does not poison the pool', async () => {
+    const server = await startServer((req, res) => {
+      if (req.url?.includes('watch=true')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(`${JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', resourceVersion: '2' } } })}\n`);
+        return; // held open until the client aborts
+      }
+      json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'team', resourceVersion: '1' } });
+    });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
+    try {
+      // Sequential reads: each waits for the previous response, so one pooled socket serves all.
+      for (let i = 0; i < 5; i++) await client.get(ConfigMap, { namespace: 'team', name: 'a' });
+      assert.equal(server.requests.length, 5);
+      assert.equal(server.connections, 1, 'five sequential reads share one keep-alive socket');
+      const ac = new AbortController();
+      const seen: string[] = [];
+      await client.watchStream(ConfigMap, { namespace: 'team', signal: ac.signal }, (ev) => {
+        seen.push(ev.object.metadata.name as string);
+        ac.abort();
+      });
+      assert.deepEqual(seen, ['w']);
+      // The watch had the pooled socket; aborting it destroys that socket rather than returning a
+      // half-read stream to the pool, so the next read opens exactly one new connection.
+      const cm = await client.get(ConfigMap, { namespace: 'team', name: 'a' });
+      assert.equal(cm.metadata.name, 'a');
+      assert.equal(server.connections, 2);
+      await client.get(ConfigMap, { namespace: 'team', name: 'a' });
+      assert.equal(server.connections, 2, 'and that new socket is reused');
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('watch streams', () => {
+  it('an oversized watch line is a malformed line (relist), not a connection error (endless rewatch)', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // The start of a line that never ends within the limit: the client must give up on it.
+      res.write(`{"type":"ADDED","object":{"metadata":{"name":"${'x'.repeat(4096)}`);
+    });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), {
+      logger: silent,
+      registry: new Registry(),
+      clock: new InstantClock(),
+      maxWatchLineBytes: 1024,
+    });
+    try {
+      await assert.rejects(
+        client.watchStream(ConfigMap, { namespace: 'team' }, () => {}),
+        (err: unknown) => err instanceof WatchParseError && err.code === 'KLOOP_WATCH_MALFORMED' && /1024 bytes/.test(err.message),
+      );
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it('an HTML error page on a watch with status 200 is a malformed line', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<html>\n<body>502 Bad Gateway</body>\n</html>\n');
+    });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
+    try {
+      await assert.rejects(client.watchStream(ConfigMap, { namespace: 'team' }, () => {}), { code: 'KLOOP_WATCH_MALFORMED' });
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
