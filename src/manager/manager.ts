@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { InformerFactory, type InformerFactoryOptions } from '../cache/index.js';
 import type { Informer, InformerOptions } from '../cache/types.js';
 import { KubeClient, defaultLogger } from '../client/index.js';
@@ -218,13 +218,21 @@ export class Manager {
     const leases: ShardLeaseClient = leaseClientFor(this.kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
     const le = options.leaderElection;
+    const leader = le ? this.#leaderGauge() : undefined;
+    leader?.set({ lease: le!.name }, 0);
     this.elector = le
       ? new LeaderElector(leases, {
           ...le,
           namespace: namespace(le.namespace),
           clock: this.#clock,
-          onStartedLeading: () => this.#onStartedLeading(),
-          onStoppedLeading: () => this.#onStoppedLeading(),
+          onStartedLeading: () => {
+            leader?.set({ lease: le.name }, 1);
+            this.#onStartedLeading();
+          },
+          onStoppedLeading: () => {
+            leader?.set({ lease: le.name }, 0);
+            this.#onStoppedLeading();
+          },
           onNewLeader: (identity) => this.logger.info({ leader: identity, lease: le.name }, 'new leader'),
           onError: (err) => this.logger.warn({ err, lease: le.name }, 'leader election request failed'),
         })
@@ -526,6 +534,18 @@ export class Manager {
       }
       for (const key of keys.values()) controller.enqueue(key, { source: `shard ${shard}`, event: 'resync' });
     }
+  }
+
+  /** `kloop_leader{lease}`: 1 while this process leads the Lease (one gauge per registry). */
+  #leaderGauge(): Gauge<'lease'> {
+    const existing = this.registry.getSingleMetric('kloop_leader');
+    if (existing) return existing as Gauge<'lease'>;
+    return new Gauge({
+      name: 'kloop_leader',
+      help: 'Whether this process holds the leader election Lease (1) or not (0).',
+      labelNames: ['lease'],
+      registers: [this.registry],
+    });
   }
 
   #provider(): InformerProvider {

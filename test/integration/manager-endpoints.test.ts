@@ -72,6 +72,11 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     assert.ok(inFlight, JSON.stringify(hold.queue));
     assert.deepEqual((inFlight.triggers[0] as { source: string; event: string }).event, 'added');
     assert.match((inFlight.triggers[0] as { source: string }).source, /^for:v1\/ConfigMap/);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^kloop_leader\{lease="endpoints"\} 1$/m);
+    assert.match(metrics, /^kloop_reconcile_total\{/m);
+    assert.match(metrics, /^process_cpu_user_seconds_total /m);
+    assert.equal((await follower.registry.getSingleMetricAsString('kloop_leader')).includes('lease="endpoints"} 0'), true);
     const readyz = await (await fetch(`${base}/readyz?verbose`)).text();
     assert.match(readyz, /leader-election ok: leader/);
     assert.equal(follower.readiness().checks.find((c) => c.name === 'leader-election')?.detail, 'follower (leader: one)');
