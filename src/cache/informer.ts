@@ -216,11 +216,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
         seen.add(key);
         const old = store.get(key);
         if (old === undefined) {
-          store.upsert(obj);
+          store.upsert(obj, key);
           added++;
           if (notify) events.push({ type: 'added', object: obj, initial });
         } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-          store.upsert(obj);
+          store.upsert(obj, key);
           updated++;
           if (notify) events.push({ type: 'updated', object: obj, oldObject: old, initial: false });
         }
@@ -240,10 +240,16 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.#metrics.objects.labels(this.resource).set(store.size);
     // The handlers of the moment the store changed: one that subscribes from a handler here got
     // the whole new store in its replay, so the rest of these events would reach it twice.
-    const handlers = this.#handlers;
+    // One that unsubscribes from a handler here hears nothing more of it either.
+    let handlers = this.#handlers;
+    let current = handlers;
     for (const ev of events) {
       // A handler may stop the informer mid-relist: nothing is delivered after stop().
       if (this.#stopped) return;
+      if (this.#handlers !== current) {
+        current = this.#handlers;
+        handlers = handlers.filter((h) => current.includes(h));
+      }
       for (let i = 0; i < handlers.length; i++) this.#call(handlers[i], ev);
     }
     if (!this.#synced && !this.#stopped) {
@@ -265,7 +271,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     }
     const old = this.#store.get(key);
     if (old !== undefined && old.metadata.resourceVersion === rv) return;
-    this.#store.upsert(obj);
+    this.#store.upsert(obj, key);
     if (old === undefined) {
       this.#pending.added++;
       this.#dispatch({ type: 'added', object: obj, initial: false });

@@ -139,9 +139,11 @@ export class Store<T extends KubeObject = KubeObject> {
     for (const [key, obj] of this.#items) this.#fileIn(idx, key, obj);
   }
 
-  /** Stores `obj` under its key; returns the object it replaced. */
-  upsert(obj: T): T | undefined {
-    const key = storeKey(obj);
+  /**
+   * Stores `obj` under its key; returns the object it replaced. `key` may be passed when the
+   * caller already computed it (the informer's event path does, to look the old object up).
+   */
+  upsert(obj: T, key: string = storeKey(obj)): T | undefined {
     const old = this.#items.get(key);
     this.#items.set(key, obj);
     const ns = obj.metadata.namespace ?? '';

@@ -168,12 +168,21 @@ export class KubeClient {
   /**
    * Lists every object, following `continue` page by page (`limit` 500 by default), and returns
    * one list with the first page's resourceVersion.
+   *
+   * @remarks A continue token that expires mid-way (410, the server compacted past the list's
+   * snapshot) restarts the list as one unpaged request, as client-go's pager does: paging again
+   * could expire again on a busy server. Not when the caller passed its own `continue`.
    */
   async list<T extends KubeObject = KubeObject>(type: TypeLike, options: ListOptions = {}): Promise<KubeList<T>> {
     let result: KubeList<T> | undefined;
-    for await (const page of this.listPages<T>(type, options)) {
-      if (!result) result = page;
-      else for (const item of page.items) result.items.push(item);
+    try {
+      for await (const page of this.listPages<T>(type, options)) {
+        if (!result) result = page;
+        else for (const item of page.items) result.items.push(item);
+      }
+    } catch (err) {
+      if (!result || options.continue || !ApiError.isGone(err)) throw err;
+      result = await this.listPage<T>(type, { ...options, limit: 0 });
     }
     if (!result) throw new KloopError('KLOOP_CONNECTION_ERROR', 'list returned no page');
     result.metadata = { ...result.metadata, continue: undefined, remainingItemCount: undefined };

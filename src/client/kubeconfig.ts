@@ -133,9 +133,12 @@ function fromDocs(docs: Array<{ file: string; doc: Record<string, unknown> }>): 
     let clusters: Cluster[];
     let users: User[];
     let contexts: Context[];
+    const base = file.startsWith('<') ? undefined : dirname(file);
+    const abs = (p: string | undefined) => (p && base && !isAbsolute(p) ? join(base, p) : p);
+    const { users: userDocs, tokenFiles } = takeTokenFiles(doc.users);
     try {
       clusters = newClusters(doc.clusters);
-      users = newUsers(doc.users);
+      users = newUsers(userDocs);
       contexts = newContexts(doc.contexts);
     } catch (err) {
       // client-node names the field: `clusters[0].cluster.server is missing`.
@@ -144,11 +147,12 @@ function fromDocs(docs: Array<{ file: string; doc: Record<string, unknown> }>): 
       if (m) throw new KubeconfigError(file, m[1], 'is missing', { cause: err });
       throw new KubeconfigError(file, 'yaml', message, { cause: err });
     }
-    const base = file.startsWith('<') ? undefined : dirname(file);
-    const abs = (p: string | undefined) => (p && base && !isAbsolute(p) ? join(base, p) : p);
     for (const c of clusters) if (!out.clusters.some((x) => x.name === c.name)) out.clusters.push({ ...c, caFile: abs(c.caFile) });
     for (const u of users) {
-      if (!out.users.some((x) => x.name === u.name)) out.users.push({ ...u, certFile: abs(u.certFile), keyFile: abs(u.keyFile) });
+      if (out.users.some((x) => x.name === u.name)) continue;
+      const tokenFile = tokenFiles.get(u.name);
+      const authProvider = tokenFile ? { name: 'tokenFile', config: { tokenFile: abs(tokenFile) } } : u.authProvider;
+      out.users.push({ ...u, authProvider, certFile: abs(u.certFile), keyFile: abs(u.keyFile) });
     }
     for (const c of contexts) if (!out.contexts.some((x) => x.name === c.name)) out.contexts.push(c);
     if (out.currentContext === undefined && typeof doc['current-context'] === 'string' && doc['current-context']) {
@@ -156,6 +160,26 @@ function fromDocs(docs: Array<{ file: string; doc: Record<string, unknown> }>): 
     }
   }
   return out;
+}
+
+/**
+ * Takes `token-file` out of user entries before client-node sees them: it would read the file
+ * once, relative to the process's cwd, untrimmed (a trailing newline makes an invalid header).
+ * kubectl reads it relative to the kubeconfig and again as it rotates; the `tokenFile` provider
+ * (shared with in-cluster config) does that.
+ */
+function takeTokenFiles(users: unknown): { users: unknown; tokenFiles: Map<string, string> } {
+  const tokenFiles = new Map<string, string>();
+  if (!Array.isArray(users)) return { users, tokenFiles };
+  const out = users.map((entry: unknown) => {
+    const e = entry as { name?: unknown; user?: Record<string, unknown> } | null;
+    const tokenFile = e?.user?.['token-file'];
+    if (typeof tokenFile !== 'string' || !tokenFile || e?.user?.token || typeof e?.name !== 'string') return entry;
+    tokenFiles.set(e.name, tokenFile);
+    const { 'token-file': _dropped, ...user } = e.user as Record<string, unknown>;
+    return { ...e, user };
+  });
+  return { users: out, tokenFiles };
 }
 
 function inCluster(): Parsed {
@@ -196,14 +220,15 @@ function resolve(p: Parsed): ResolvedKubeconfig {
   if (server.protocol !== 'http:' && server.protocol !== 'https:') {
     throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `must be http or https: "${cluster.server}"`);
   }
+  const tokenFile = user?.authProvider?.name === 'tokenFile' ? (user.authProvider.config?.tokenFile as string | undefined) : undefined;
   for (const [field, path] of [
     [`clusters[${cluster.name}].cluster.certificate-authority`, cluster.caFile],
     [`users[${user?.name}].user.client-certificate`, user?.certFile],
     [`users[${user?.name}].user.client-key`, user?.keyFile],
+    [`users[${user?.name}].user.token-file`, tokenFile],
   ] as const) {
     if (path && !existsSync(path)) throw new KubeconfigError(file, field, `names a missing file: ${path}`);
   }
-  const tokenFile = user?.authProvider?.name === 'tokenFile' ? (user.authProvider.config?.tokenFile as string | undefined) : undefined;
   const needsAuthenticator = Boolean(user && (user.exec || (user.authProvider && !tokenFile)));
   const fail = (err: unknown): never => {
     throw new KubeconfigError(file, `users[${user?.name}].user`, `credentials could not be obtained: ${(err as Error).message}`, {

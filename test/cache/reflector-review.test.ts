@@ -204,4 +204,19 @@ describe('reflector and informer review regressions', () => {
     assert.equal(lw.watches.length, 0, 'no watch opened after stop');
     assert.equal(clock.pending, 0);
   });
+
+  it('a handler unsubscribed by another during a relist hears nothing more of that relist', async () => {
+    const lw = new FakeListerWatcher();
+    const clock = new FakeClock();
+    lw.lists.push(page([cm('a', '5'), cm('b', '6'), cm('c', '7')], '10'));
+    const informer = make(lw, clock);
+    const heard: string[] = [];
+    let offB: (() => void) | undefined;
+    informer.subscribe(() => offB?.(), { replay: false });
+    offB = informer.subscribe((e) => heard.push(e.object.metadata.name as string), { replay: false });
+    await informer.synced;
+    // The event being dispatched when A unsubscribed B still reaches B (as on the watch path and
+    // in client-go); none of the relist's later events do.
+    assert.deepEqual(heard, ['a']);
+  });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { KubeClient, WatchParseError, loadKubeconfig } from '../../src/client/index.js';
+import { KubeClient, KubeconfigError, WatchParseError, loadKubeconfig } from '../../src/client/index.js';
 import { ConfigMap } from '../../src/core/index.js';
 import { InstantClock, json, startServer } from './helpers.js';
 
@@ -43,6 +43,41 @@ describe('kubeconfig edge cases', () => {
     assert.equal(m.servername, 'api.internal', 'tls-server-name is the SNI and the name verified');
     assert.equal(m.rejectUnauthorized, true);
     assert.equal(kc.namespace, 'default', 'a context without a namespace means default');
+  });
+
+  it('token-file is relative to the kubeconfig, trimmed, and read again when it rotates', async () => {
+    const folder = join(dir, 'tokens');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'token'), 'first-token\n');
+    const file = join(folder, 'config');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'current-context: x',
+        'clusters: [{name: c, cluster: {server: "https://h:1"}}]',
+        'users: [{name: u, user: {token-file: token}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        '',
+      ].join('\n'),
+    );
+    const kc = loadKubeconfig(file);
+    assert.equal((await kc.auth()).headers.Authorization, 'Bearer first-token');
+    assert.equal(kc.dynamicAuth, true, 'bound service-account tokens rotate: the file is read again');
+    writeFileSync(join(folder, 'token'), 'second-token\n');
+    assert.equal((await kc.auth()).headers.Authorization, 'Bearer second-token');
+  });
+
+  it('a token-file that does not exist is a load error naming the field', () => {
+    const file = join(dir, 'missing-token.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\ncurrent-context: x\nclusters: [{name: c, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {token-file: nope}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
+    );
+    assert.throws(
+      () => loadKubeconfig(file),
+      (err: unknown) => err instanceof KubeconfigError && err.field === 'users[u].user.token-file' && err.message.includes(join(dir, 'nope')),
+    );
   });
 
   it('certificate data fields win over file fields, as kubectl does', async () => {
@@ -141,6 +176,39 @@ describe('watch streams', () => {
     const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
     try {
       await assert.rejects(client.watchStream(ConfigMap, { namespace: 'team' }, () => {}), { code: 'KLOOP_WATCH_MALFORMED' });
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('paged lists', () => {
+  it('list() falls back to one full list when a continue token expires (410), as client-go pager does', async () => {
+    const server = await startServer((req, res) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      if (url.searchParams.get('continue')) {
+        json(res, 410, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'continue too old' });
+        return;
+      }
+      if (url.searchParams.get('limit')) {
+        json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: 'next' }, items: [{ metadata: { name: 'a' } }] });
+        return;
+      }
+      json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }] });
+    });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
+    try {
+      const list = await client.list(ConfigMap, { namespace: 'team' });
+      assert.deepEqual(list.items.map((i) => i.metadata.name), ['a', 'b'], 'no item twice, none lost');
+      assert.equal(list.metadata.resourceVersion, '9', 'the full list gives the resourceVersion');
+      assert.deepEqual(server.requests.map((r) => r.url), [
+        '/api/v1/namespaces/team/configmaps?limit=500',
+        '/api/v1/namespaces/team/configmaps?limit=500&continue=next',
+        '/api/v1/namespaces/team/configmaps',
+      ]);
+      // A caller that passed its own continue token owns it: the 410 is theirs to handle.
+      await assert.rejects(client.list(ConfigMap, { namespace: 'team', continue: 'next' }), { code: 'KLOOP_API_ERROR' });
     } finally {
       client.close();
       await server.close();
