@@ -3,7 +3,7 @@
  * `singleton`, `join` and `index`. Each is a thin shape over the one engine in `derived.ts`.
  */
 import { BaseCollection } from './collection.js';
-import { DerivedCollection } from './derived.js';
+import { DerivedCollection, type TrackingContext, type UnitCompute } from './derived.js';
 import { CollectionError } from './errors.js';
 import type { IndexFn } from './store.js';
 import type {
@@ -13,6 +13,16 @@ import type {
   FetchContext,
   SingletonCollection,
 } from './types.js';
+
+/** One unit per input item: the unit's key is the item's; a gone item yields nothing. */
+function perInputItem<I, O>(input: Collection<I>, compute: (ctx: TrackingContext, item: I) => readonly O[]): UnitCompute<O> {
+  return (ctx, key) => {
+    const item = input.get(key);
+    if (item === undefined) return undefined;
+    ctx.ran = true;
+    return compute(ctx, item);
+  };
+}
 
 /**
  * A 1:1 derived collection: `transform` runs once per item of `input` and returns its output,
@@ -47,13 +57,10 @@ export function derive<I, O>(
     'derive',
     name,
     [input as Collection<unknown>],
-    (ctx, key) => {
-      const item = input.get(key);
-      if (item === undefined) return undefined;
-      ctx.ran = true;
+    perInputItem(input, (ctx, item) => {
       const out = transform(ctx, item);
       return out === undefined || out === null ? [] : [out];
-    },
+    }),
     options,
   );
 }
@@ -81,12 +88,7 @@ export function deriveMany<I, O>(
     'deriveMany',
     name,
     [input as Collection<unknown>],
-    (ctx, key) => {
-      const item = input.get(key);
-      if (item === undefined) return undefined;
-      ctx.ran = true;
-      return transform(ctx, item) ?? [];
-    },
+    perInputItem(input, (ctx, item) => transform(ctx, item) ?? []),
     options,
   );
 }
