@@ -11,7 +11,7 @@ import type { LeaseObject, LeaseClient } from './leader-election.js';
 import type { ShardLeaseClient } from './sharding.js';
 
 /** The subset of `KubeClient` the adapter calls (lets tests wrap or fault it). */
-export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'list'>;
+export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'list' | 'delete'>;
 
 /**
  * Adapts a `KubeClient` to the `LeaseClient`/`ShardLeaseClient` interfaces.
@@ -43,6 +43,13 @@ export function leaseClientFor(kube: LeaseTransport): ShardLeaseClient & LeaseCl
     async list(namespace: string, labelSelector: string): Promise<LeaseObject[]> {
       const list = await kube.list<LeaseObject>(Lease, { namespace, labelSelector });
       return list.items;
+    },
+    async delete(namespace: string, name: string, resourceVersion: string): Promise<void> {
+      try {
+        await kube.delete(Lease, { namespace, name }, { preconditions: { resourceVersion } });
+      } catch (err) {
+        if (!ApiError.isNotFound(err)) throw err;
+      }
     },
   };
 }

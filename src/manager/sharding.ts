@@ -10,18 +10,25 @@
  * A replica that dies simply stops renewing: its shards become free after the lease duration.
  * See docs/sharding.md.
  */
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
+import { type Clock, sleep, systemClock } from '../core/clock.js';
 import { WriteFencedError } from '../controller/cached-client.js';
-import { KloopError } from '../core/errors.js';
+import { ApiError, KloopError } from '../core/errors.js';
 import type { ObjectKey } from '../core/types.js';
 import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
-import { sleep } from '../core/clock.js';
 
-/** What sharding needs beyond leader election: listing membership Leases by label. */
+/** What sharding needs beyond leader election: listing and removing membership Leases. */
 export interface ShardLeaseClient extends LeaseClient {
   list(namespace: string, labelSelector: string): Promise<LeaseObject[]>;
+  /**
+   * Deletes the Lease only if it still has `resourceVersion` (a precondition: a member that just
+   * renewed is never removed). Resolves when it is gone or was already gone; a lost race rejects
+   * with the API server's 409.
+   */
+  delete(namespace: string, name: string, resourceVersion: string): Promise<void>;
 }
+
+/** A membership Lease unchanged for this many lease durations belongs to a dead replica. */
+const REAP_AFTER_LEASE_DURATIONS = 4;
 
 export interface ShardingOptions {
   /** Base name: shard Leases are `<name>-shard-<i>`, membership Leases `<name>-member-<identity>`. */
@@ -132,7 +139,7 @@ export class Sharder {
   readonly #clock: Clock;
   readonly #held = new Map<number, HeldShard>();
   /** membership lease name -> [renewTime last seen, local time it last changed] */
-  readonly #memberSeen = new Map<string, { renewTime: string | undefined; at: number }>();
+  readonly #memberSeen = new Map<string, { renewTime: string | undefined; holder: string | undefined; at: number }>();
   #members: string[] = [];
   /** Live members whose declared shard count differs from ours (sorted `identity=count`). */
   #mismatched: string[] = [];
@@ -229,15 +236,23 @@ export class Sharder {
     const at = this.#clock.now();
     const live: string[] = [];
     const mismatched: string[] = [];
+    const listed = new Set<string>();
     for (const lease of all) {
       const leaseKey = lease.metadata.name ?? '';
+      listed.add(leaseKey);
       const holder = lease.spec?.holderIdentity;
-      if (!holder) continue;
       const seen = this.#memberSeen.get(leaseKey);
-      if (seen === undefined || seen.renewTime !== lease.spec?.renewTime) {
-        this.#memberSeen.set(leaseKey, { renewTime: lease.spec?.renewTime, at });
+      if (seen === undefined || seen.renewTime !== lease.spec?.renewTime || seen.holder !== holder) {
+        this.#memberSeen.set(leaseKey, { renewTime: lease.spec?.renewTime, holder, at });
       }
       const lastChange = this.#memberSeen.get(leaseKey)!.at;
+      if (holder !== this.identity && at - lastChange >= REAP_AFTER_LEASE_DURATIONS * this.#opts.leaseDuration) {
+        // A replica that died (or left before deletes existed) leaves its Lease behind: remove it,
+        // guarded by its resourceVersion so a replica that came back and renewed keeps it.
+        this.#reap(lease);
+        continue;
+      }
+      if (!holder) continue;
       if (holder === this.identity || at - lastChange < this.#opts.leaseDuration) {
         live.push(holder);
         // A member without the annotation predates it: nothing to compare.
@@ -245,6 +260,7 @@ export class Sharder {
         if (declared !== undefined && declared !== String(this.shards)) mismatched.push(`${holder}=${declared}`);
       }
     }
+    for (const leaseKey of this.#memberSeen.keys()) if (!listed.has(leaseKey)) this.#memberSeen.delete(leaseKey);
     this.#members = [...new Set(live)].sort();
     mismatched.sort();
     if (mismatched.join(',') !== this.#mismatched.join(',') && mismatched.length > 0) {
@@ -308,15 +324,27 @@ export class Sharder {
     this.#held.delete(shard);
   }
 
+  /** Deletes this replica's membership Lease, so leaving replicas leave nothing behind. */
   async #leave(): Promise<void> {
     try {
       const current = await this.#client.get(this.#opts.namespace, this.#memberLeaseName());
-      if (current !== undefined) {
-        await this.#client.update({ ...current, spec: { ...current.spec, holderIdentity: '' } });
+      if (current?.metadata.resourceVersion !== undefined) {
+        await this.#client.delete(this.#opts.namespace, current.metadata.name!, current.metadata.resourceVersion);
       }
     } catch (err) {
       this.#opts.onError?.(err);
     }
+  }
+
+  #reap(lease: LeaseObject): void {
+    const { name, resourceVersion } = lease.metadata;
+    if (name === undefined || resourceVersion === undefined) return;
+    this.#client.delete(this.#opts.namespace, name, resourceVersion).then(
+      () => this.#memberSeen.delete(name),
+      (err: unknown) => {
+        if (!ApiError.isConflict(err)) this.#opts.onError?.(err);
+      },
+    );
   }
 
 }

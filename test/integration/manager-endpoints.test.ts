@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { WriteFencedError } from '../../src/controller/cached-client.js';
-import { ConfigMap, Secret } from '../../src/core/index.js';
+import { ApiError, ConfigMap, Secret } from '../../src/core/index.js';
 import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
 import { mirrorController, MIRROR_OF, MIRROR_TO } from '../../examples/configmap-mirror.js';
 import { FAST_LEASES, waitFor } from '../manager/support.js';
@@ -98,6 +98,12 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     const lease = await leaseClientFor(leader.kube).get('default', 'endpoints');
     assert.equal(lease?.spec?.holderIdentity, 'one');
     assert.equal(await leaseClientFor(leader.kube).get('default', 'missing'), undefined);
+    // delete: guarded by the resourceVersion, and a Lease already gone is fine.
+    const scratch = await leaseClientFor(leader.kube).create({ metadata: { namespace: 'default', name: 'scratch' }, spec: {} });
+    await assert.rejects(leaseClientFor(leader.kube).delete('default', 'scratch', '1'), (err: unknown) => ApiError.isConflict(err));
+    await leaseClientFor(leader.kube).delete('default', 'scratch', scratch.metadata.resourceVersion!);
+    assert.equal(await leaseClientFor(leader.kube).get('default', 'scratch'), undefined);
+    await leaseClientFor(leader.kube).delete('default', 'scratch', scratch.metadata.resourceVersion!);
   } finally {
     release();
     await leader.stop();

@@ -38,6 +38,13 @@ class ReplicaClient implements ShardLeaseClient {
     if (this.store.leases.has(lease.metadata.name!)) throw new ApiError(makeStatus(409, 'AlreadyExists', 'exists'));
     return this.store.put(lease);
   }
+  async delete(_ns: string, name: string, resourceVersion: string) {
+    this.#check();
+    const current = this.store.leases.get(name);
+    if (current === undefined) return;
+    if (current.metadata.resourceVersion !== resourceVersion) throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
+    this.store.leases.delete(name);
+  }
   async update(lease: LeaseObject) {
     this.#check();
     if (this.store.leases.get(lease.metadata.name!)?.metadata.resourceVersion !== lease.metadata.resourceVersion) {
@@ -192,4 +199,39 @@ test('a draining shard stops handing out keys but lets its in-flight reconciles 
   for (const seen of seenDuringDrain) assert.deepEqual(seen, { owns: false, mayWrite: true, fenceOpen: true });
   assert.ok(signal.aborted, 'released: the fence is closed');
   assert.ok(!a.mayWrite(key));
+});
+
+test('a leaving replica deletes its membership Lease; a dead one is reaped after 4 lease durations', async () => {
+  const clock = new ManualClock();
+  const store = new LeaseStore();
+  const run = (id: string) => {
+    const client = new ReplicaClient(store);
+    const sharder = new Sharder(client, { name: 'gc', namespace: 'kloop', identity: id, shards: 4, clock, onError: () => {} });
+    const stop = new AbortController();
+    return { client, sharder, stop, done: sharder.run(stop.signal) };
+  };
+  const members = () => [...store.leases.keys()].filter((n) => n.startsWith('gc-member-')).sort();
+  const a = run('a');
+  const b = run('b');
+  const c = run('c');
+  await advance(clock, 3_000);
+  assert.deepEqual(members(), ['gc-member-a', 'gc-member-b', 'gc-member-c']);
+
+  a.stop.abort(); // a clean stop: its Lease goes at once
+  await advance(clock, 500);
+  await a.done;
+  assert.deepEqual(members(), ['gc-member-b', 'gc-member-c']);
+
+  c.client.dead = true; // c dies: its Lease stays until it has been unchanged for 4 lease durations
+  await advance(clock, 3 * 15_000);
+  assert.deepEqual(members(), ['gc-member-b', 'gc-member-c'], 'not reaped before 4 lease durations');
+  await advance(clock, 2 * 15_000);
+  assert.deepEqual(members(), ['gc-member-b'], 'the dead member was reaped');
+  assert.deepEqual(b.sharder.members, ['b']);
+
+  b.stop.abort();
+  c.stop.abort();
+  await advance(clock, 1_000);
+  await Promise.all([b.done, c.done]);
+  assert.deepEqual(members(), []);
 });
