@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { CollectionRegistry, derive, staticCollection } from '../src/collections/index.js';
 import { labelSelectorFromSpec } from '../src/core/selectors.js';
 import type { KubeObject } from '../src/core/types.js';
+import { benchArgs } from './_options.js';
 
 interface Pod extends KubeObject {
   metadata: { name: string; namespace: string; labels: Record<string, string> };
@@ -31,18 +32,8 @@ interface Endpoints {
 const NAMESPACES = 10;
 
 function options(args: string[]) {
-  const get = (name: string, dflt: number) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : dflt;
-  };
-  const j = args.indexOf('--json');
-  return {
-    pods: get('pods', 10_000),
-    services: get('services', 1_000),
-    changes: get('changes', 200),
-    naiveChanges: get('naive-changes', 5),
-    json: j >= 0 ? args[j + 1] : undefined,
-  };
+  const o = benchArgs(args, { pods: 10_000, services: 1_000, changes: 200, 'naive-changes': 5 }, ['json']);
+  return { pods: o.pods, services: o.services, changes: o.changes, naiveChanges: o['naive-changes'], json: o.json };
 }
 
 function fixtures(podCount: number, serviceCount: number) {

@@ -23,6 +23,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchArgs } from './_options.js';
 interface PeerResult {
   peer: string;
   objects: number;
@@ -34,11 +35,6 @@ interface PeerResult {
 
 const PEERS = ['kloop', 'client-node', 'parse'] as const;
 const here = dirname(fileURLToPath(import.meta.url));
-
-function option(args: string[], name: string, dflt: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-}
 
 function progress(text: string): void {
   process.stderr.write(`\r${text}`.padEnd(60));
@@ -154,15 +150,13 @@ function median(xs: number[]): number {
 
 /** Runs the benchmark; returns the median figures per peer. */
 export async function run(args: string[]): Promise<Record<string, PeerResult>> {
-  const objects = option(args, 'objects', 100_000);
-  const updates = option(args, 'updates', Math.min(50_000, Math.max(1000, Math.floor(objects / 2))));
-  const rounds = option(args, 'rounds', 1);
-  const peersIndex = args.indexOf('--peers');
-  const peers = peersIndex >= 0 ? args[peersIndex + 1].split(',') : [...PEERS];
-  const jsonIndex = args.indexOf('--json');
-  const jsonFile = jsonIndex >= 0 ? args[jsonIndex + 1] : undefined;
-  const feedIndex = args.indexOf('--feed');
-  const feed = feedIndex >= 0 ? args[feedIndex + 1] : 'history';
+  // --updates 0 (the default) means half the objects, between 1000 and 50000.
+  const o = benchArgs(args, { objects: 100_000, updates: 0, rounds: 1 }, ['peers', 'json', 'feed']);
+  const { objects, rounds } = o;
+  const updates = o.updates || Math.min(50_000, Math.max(1000, Math.floor(objects / 2)));
+  const peers = o.peers?.split(',') ?? [...PEERS];
+  const jsonFile = o.json;
+  const feed = o.feed ?? 'history';
   if (feed !== 'history' && feed !== 'live') throw new Error(`--feed must be history or live, not ${feed}`);
   const server = await startServer(objects, updates, feed);
   try {

@@ -15,6 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { emptyTree, setNodeSize, TreeBuilder, treeGet } from '../src/statedb/btree.js';
 import { StateDB, type Table } from '../src/statedb/index.js';
+import { benchArgs } from './_options.js';
 
 interface Obj {
   id: string;
@@ -26,17 +27,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 function options(args: string[]) {
-  const get = (name: string, dflt: number) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : dflt;
-  };
-  const j = args.indexOf('--json');
-  return {
-    n: get('n', 100_000),
-    groups: get('groups', 1_000),
-    rounds: get('rounds', 3),
-    json: j >= 0 ? args[j + 1] : undefined,
-  };
+  return benchArgs(args, { n: 100_000, groups: 1_000, rounds: 3 }, ['json']);
 }
 
 const pad = (i: number) => `obj-${String(i).padStart(7, '0')}`;

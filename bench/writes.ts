@@ -23,6 +23,7 @@ import { KubeClient } from '../src/client/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../src/core/index.js';
 import { Manager } from '../src/manager/index.js';
 import { type Baseline, startMirrorBaseline, startWebsiteBaseline } from './writes.baseline.js';
+import { benchArgs } from './_options.js';
 
 /** One row of the result table. */
 export interface WritesResult {
@@ -45,12 +46,8 @@ interface Options {
   seed: number;
 }
 
-function parse(args: string[]): Options {
-  const get = (name: string, fallback: number) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
-  };
-  return { configmaps: get('configmaps', 40), sites: get('sites', 20), churn: get('churn', 400), needed: get('needed', 0.1), seed: get('seed', 42) };
+function parse(args: string[]): Options & { only?: string } {
+  return benchArgs(args, { configmaps: 40, sites: 20, churn: 400, needed: 0.1, seed: 42 }, ['only']);
 }
 
 /** mulberry32: a small seeded PRNG so both contenders see the same workload. */
@@ -297,7 +294,7 @@ function table(results: WritesResult[]): string {
 export async function run(args: string[] = []): Promise<WritesResult[]> {
   const o = parse(args);
   const results: WritesResult[] = [];
-  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const only = o.only;
   for (const scenario of ['mirror', 'website'] as const) {
     for (const controller of ['kloop', 'client-node'] as const) {
       if (only === undefined || only === scenario || only === controller) results.push(await scenarioRun(scenario, controller, o));
