@@ -40,13 +40,20 @@ function fixtures(podCount: number, serviceCount: number) {
   const services: Service[] = [];
   for (let s = 0; s < serviceCount; s++) {
     const ns = `ns${s % NAMESPACES}`;
-    services.push({ metadata: { name: `svc${s}`, namespace: ns }, spec: { selector: { app: `app${s}`, tier: 'web' } } });
+    services.push({
+      metadata: { name: `svc${s}`, namespace: ns },
+      spec: { selector: { app: `app${s}`, tier: 'web' } },
+    });
   }
   const pods: Pod[] = [];
   for (let p = 0; p < podCount; p++) {
     const s = p % serviceCount;
     pods.push({
-      metadata: { name: `pod${p}`, namespace: `ns${s % NAMESPACES}`, labels: { app: `app${s}`, tier: 'web', hash: `h${p % 7}` } },
+      metadata: {
+        name: `pod${p}`,
+        namespace: `ns${s % NAMESPACES}`,
+        labels: { app: `app${s}`, tier: 'web', hash: `h${p % 7}` },
+      },
       status: { podIP: `10.${(p >> 16) & 255}.${(p >> 8) & 255}.${p & 255}` },
     });
   }
@@ -79,7 +86,9 @@ function kloop(pods: Pod[], services: Service[], changes: number) {
     svcC,
     (ctx, svc): Endpoints => ({
       key: { namespace: svc.metadata.namespace, name: svc.metadata.name },
-      ips: ctx.fetch(podC, { namespace: svc.metadata.namespace, labelSelector: svc.spec.selector }).map((p) => p.status.podIP),
+      ips: ctx
+        .fetch(podC, { namespace: svc.metadata.namespace, labelSelector: svc.spec.selector })
+        .map((p) => p.status.podIP),
     }),
     { registry },
   );
@@ -103,10 +112,22 @@ function kloop(pods: Pod[], services: Service[], changes: number) {
   }
   // An unrelated pod (labels no service selects) must call no transform.
   const before = endpoints.describe().stats.transformCalls;
-  podC.set({ metadata: { name: 'stray', namespace: 'ns0', labels: { app: 'nobody' } }, status: { podIP: '10.255.255.255' } });
+  podC.set({
+    metadata: { name: 'stray', namespace: 'ns0', labels: { app: 'nobody' } },
+    status: { podIP: '10.255.255.255' },
+  });
   registry.flush();
   const unrelatedCalls = endpoints.describe().stats.transformCalls - before;
-  const result = { buildMs, heapMB, size: endpoints.size, maxCalls: Math.max(...calls), changeMedianMs: median(times), unrelatedCalls, endpoints, finalPods: podC.list() };
+  const result = {
+    buildMs,
+    heapMB,
+    size: endpoints.size,
+    maxCalls: Math.max(...calls),
+    changeMedianMs: median(times),
+    unrelatedCalls,
+    endpoints,
+    finalPods: podC.list(),
+  };
   return { result, close: () => registry.close() };
 }
 
@@ -117,7 +138,8 @@ function recomputeAll(services: Service[], all: Map<string, Pod>): Map<string, E
     const sel = labelSelectorFromSpec({ matchLabels: svc.spec.selector });
     const ips: Array<[string, string]> = [];
     for (const [key, p] of all) {
-      if (p.metadata.namespace === svc.metadata.namespace && sel.matches(p.metadata.labels)) ips.push([key, p.status.podIP]);
+      if (p.metadata.namespace === svc.metadata.namespace && sel.matches(p.metadata.labels))
+        ips.push([key, p.status.podIP]);
     }
     ips.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     out.set(`${svc.metadata.namespace}/${svc.metadata.name}`, {
@@ -158,16 +180,33 @@ export async function run(args: string[] = []): Promise<unknown> {
   const k = kloop(pods, services, o.changes);
   const n = naive(pods, services, o.naiveChanges);
   // Sanity check: kloop's endpoints after all its changes equal a full recompute of its pods.
-  const final = recomputeAll(services, new Map(k.result.finalPods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p])));
+  const final = recomputeAll(
+    services,
+    new Map(k.result.finalPods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p])),
+  );
   const agree = [...final].every(([key, ep]) => JSON.stringify(k.result.endpoints.get(key)) === JSON.stringify(ep));
   const rows = [
     ['build (initial recompute)', fmt(k.result.buildMs), fmt(n.buildMs), (n.buildMs / k.result.buildMs).toFixed(1)],
-    ['transform calls per pod label change (max)', String(k.result.maxCalls), String(n.calls), (n.calls / k.result.maxCalls).toFixed(0)],
-    ['time per pod label change (median)', fmt(k.result.changeMedianMs), fmt(n.changeMedianMs), (n.changeMedianMs / k.result.changeMedianMs).toFixed(0)],
+    [
+      'transform calls per pod label change (max)',
+      String(k.result.maxCalls),
+      String(n.calls),
+      (n.calls / k.result.maxCalls).toFixed(0),
+    ],
+    [
+      'time per pod label change (median)',
+      fmt(k.result.changeMedianMs),
+      fmt(n.changeMedianMs),
+      (n.changeMedianMs / k.result.changeMedianMs).toFixed(0),
+    ],
     ['transform calls for an unrelated pod', String(k.result.unrelatedCalls), String(n.calls), '-'],
   ];
-  console.log(`${o.pods} pods, ${o.services} services (${NAMESPACES} namespaces), ${o.changes} changes (naive: ${o.naiveChanges}); node ${process.version}`);
-  console.log(`kloop heap for pods+services+endpoints: ${k.result.heapMB.toFixed(1)} MB; endpoints ${k.result.size}; equal to a full recompute: ${agree}`);
+  console.log(
+    `${o.pods} pods, ${o.services} services (${NAMESPACES} namespaces), ${o.changes} changes (naive: ${o.naiveChanges}); node ${process.version}`,
+  );
+  console.log(
+    `kloop heap for pods+services+endpoints: ${k.result.heapMB.toFixed(1)} MB; endpoints ${k.result.size}; equal to a full recompute: ${agree}`,
+  );
   console.log('');
   console.log('| measure | kloop | naive recompute-everything | ratio |');
   console.log('|---|---|---|---|');
@@ -175,7 +214,13 @@ export async function run(args: string[] = []): Promise<unknown> {
   const figures = {
     pods: o.pods,
     services: o.services,
-    kloop: { buildMs: k.result.buildMs, heapMB: k.result.heapMB, maxCallsPerChange: k.result.maxCalls, changeMedianMs: k.result.changeMedianMs, unrelatedCalls: k.result.unrelatedCalls },
+    kloop: {
+      buildMs: k.result.buildMs,
+      heapMB: k.result.heapMB,
+      maxCallsPerChange: k.result.maxCalls,
+      changeMedianMs: k.result.changeMedianMs,
+      unrelatedCalls: k.result.unrelatedCalls,
+    },
     naive: { buildMs: n.buildMs, callsPerChange: n.calls, changeMedianMs: n.changeMedianMs },
     date: new Date().toISOString(),
     node: process.version,

@@ -70,7 +70,10 @@ async function kloop(): Promise<ChildResult> {
   const { InformerFactory } = await import('../src/cache/index.js');
   const client = KubeClient.fromKubeconfig(kubeconfig, { logger: pino({ level: 'warn' }), registry: new Registry() });
   // `kloop-paged`: the same informer with streaming lists off (paginated lists, 500 a page).
-  const factory = new InformerFactory(client, { validate: false, reflector: peer === 'kloop-paged' ? { streamingList: false } : {} });
+  const factory = new InformerFactory(client, {
+    validate: false,
+    reflector: peer === 'kloop-paged' ? { streamingList: false } : {},
+  });
   const start = performance.now();
   const informer = factory.informer({ apiVersion: 'v1', kind: 'ConfigMap' });
   const counter = eventCounter();
@@ -129,7 +132,9 @@ async function parse(): Promise<ChildResult> {
   // informers do (the history feed ends the watch before committing).
   const pump = (async () => {
     while (!ac.signal.aborted) {
-      const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${resourceVersion}`, { signal: ac.signal });
+      const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${resourceVersion}`, {
+        signal: ac.signal,
+      });
       const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
       let tail = '';
@@ -159,7 +164,12 @@ async function parse(): Promise<ChildResult> {
   return { ...result, objects: list.items.length };
 }
 
-const runners: Record<string, () => Promise<ChildResult>> = { kloop, 'kloop-paged': kloop, 'client-node': clientNode, parse };
+const runners: Record<string, () => Promise<ChildResult>> = {
+  kloop,
+  'kloop-paged': kloop,
+  'client-node': clientNode,
+  parse,
+};
 const runner = runners[peer];
 if (!runner) {
   console.error(`unknown peer ${peer}`);

@@ -81,7 +81,9 @@ const started = Date.now();
 for (let i = 0; i < objects; i++) {
   cluster.create(configMaps, configMap(i));
   if ((i + 1) % 5000 === 0 || i + 1 === objects) {
-    progress(`seeding ${i + 1}/${objects} ConfigMaps (${Math.round((i + 1) / ((Date.now() - started) / 1000 || 1))}/s)`);
+    progress(
+      `seeding ${i + 1}/${objects} ConfigMaps (${Math.round((i + 1) / ((Date.now() - started) / 1000 || 1))}/s)`,
+    );
     // Let the event loop breathe (nothing listens yet, but keep stderr flowing).
     await new Promise((r) => setImmediate(r));
   }
@@ -167,7 +169,9 @@ const control = http.createServer((req, res) => {
 await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
 
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-process.stdout.write(`${JSON.stringify({ url, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` })}\n`,
+);
 
 process.stdin.resume();
 process.stdin.on('end', () => {

@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchArgs } from './_options.js';
+
 interface PeerResult {
   peer: string;
   objects: number;
@@ -84,7 +85,9 @@ function startServer(objects: number, updates: number, feed: string): Promise<Se
       });
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before listening: ${out.slice(-500)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the bench server exited (${code}) before listening: ${out.slice(-500)}`)),
+    );
   });
 }
 
@@ -223,7 +226,9 @@ function printTable(med: Record<string, PeerResult>): void {
     if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   }
   console.log(`load average ${loadavg()}`);
-  console.log('Ratios are to client-node in the same run. Goals: synced <= 0.4x, heap <= 0.6x, peak RSS <= 0.5x, events/s >= 1.7x.');
+  console.log(
+    'Ratios are to client-node in the same run. Goals: synced <= 0.4x, heap <= 0.6x, peak RSS <= 0.5x, events/s >= 1.7x.',
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -354,7 +354,12 @@ function structures(n: number) {
   const c1 = cow(1);
   const c100 = cow(100);
   const reads = rate(1000, (i) => c100.arr[find(c100.arr, keys[(i * 31) % m])]);
-  rows.push({ name: `COW sorted array (${m} keys)`, singlePerSec: c1.perSec, batchPerSec: c100.perSec, readsPerSec: reads });
+  rows.push({
+    name: `COW sorted array (${m} keys)`,
+    singlePerSec: c1.perSec,
+    batchPerSec: c100.perSec,
+    readsPerSec: reads,
+  });
   return rows;
 }
 
@@ -369,7 +374,13 @@ export async function run(args: string[] = []): Promise<unknown> {
   // Interleaved rounds, best of each: the machine is shared, and a burst of load elsewhere
   // should not decide a ratio.
   const contenders = [stateDb(), plainMap(), hamt()];
-  const best = contenders.map(() => ({ single: 0, batched: 0, reads: 0, queries: 0, snapNs: Number.POSITIVE_INFINITY }));
+  const best = contenders.map(() => ({
+    single: 0,
+    batched: 0,
+    reads: 0,
+    queries: 0,
+    snapNs: Number.POSITIVE_INFINITY,
+  }));
   for (let round = 0; round < o.rounds; round++) {
     contenders.forEach((c, i) => {
       const r = measure(c, objs, o.groups);
@@ -394,8 +405,18 @@ export async function run(args: string[] = []): Promise<unknown> {
     ['point reads/s', fmt(k.reads), fmt(m.reads), fmt(h.reads)],
     [`index queries/s (${o.n / o.groups} objects each)`, fmt(k.queries), fmt(m.queries), fmt(h.queries)],
     ['snapshot cost', `${k.snapNs} ns`, `${(m.snapNs / 1e6).toFixed(1)} ms (copy)`, `${h.snapNs} ns`],
-    ['memory per object (index overhead)', `${mem.kloop.toFixed(0)} B`, `${mem.map.toFixed(0)} B`, `${mem.hamt.toFixed(0)} B`],
-    ['watch latency, median', `${w.callbackUs.toFixed(1)} us callback, ${w.promiseUs.toFixed(1)} us Promise`, `${w.emitterUs.toFixed(1)} us listener`, 'n/a'],
+    [
+      'memory per object (index overhead)',
+      `${mem.kloop.toFixed(0)} B`,
+      `${mem.map.toFixed(0)} B`,
+      `${mem.hamt.toFixed(0)} B`,
+    ],
+    [
+      'watch latency, median',
+      `${w.callbackUs.toFixed(1)} us callback, ${w.promiseUs.toFixed(1)} us Promise`,
+      `${w.emitterUs.toFixed(1)} us listener`,
+      'n/a',
+    ],
   ];
   console.log('');
   console.log('| measure | kloop StateDB | Map (limit) | persistent HAMT | StateDB / Map | StateDB / HAMT |');
@@ -427,7 +448,8 @@ export async function run(args: string[] = []): Promise<unknown> {
       s[i].readsPerSec = Math.max(s[i].readsPerSec, r.readsPerSec);
     });
   }
-  for (const r of s) console.log(`| ${r.name} | ${fmt(r.singlePerSec)} | ${fmt(r.batchPerSec)} | ${fmt(r.readsPerSec)} |`);
+  for (const r of s)
+    console.log(`| ${r.name} | ${fmt(r.singlePerSec)} | ${fmt(r.batchPerSec)} | ${fmt(r.readsPerSec)} |`);
   const figures = {
     n: o.n,
     groups: o.groups,

@@ -62,7 +62,15 @@ export async function startMirrorBaseline(server: string): Promise<Baseline> {
             name,
             labels: { 'kloop.dev/mirror-of': `${cm.metadata!.namespace}.${cm.metadata!.name}` },
             ownerReferences: local
-              ? [{ apiVersion: 'v1', kind: 'ConfigMap', name: cm.metadata!.name!, uid: cm.metadata!.uid!, controller: true }]
+              ? [
+                  {
+                    apiVersion: 'v1',
+                    kind: 'ConfigMap',
+                    name: cm.metadata!.name!,
+                    uid: cm.metadata!.uid!,
+                    controller: true,
+                  },
+                ]
               : undefined,
           },
           type: 'Opaque',
@@ -113,7 +121,10 @@ export async function startWebsiteBaseline(server: string): Promise<Baseline> {
   const informer = k8s.makeInformer<k8s.KubernetesObject>(
     kc,
     '/apis/kloop.dev/v1/websites',
-    () => custom.listClusterCustomObject({ group, version, plural }) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>,
+    () =>
+      custom.listClusterCustomObject({ group, version, plural }) as Promise<
+        k8s.KubernetesListObject<k8s.KubernetesObject>
+      >,
   );
   const handle = (obj: k8s.KubernetesObject) => {
     const site = obj as unknown as Website;
@@ -121,7 +132,9 @@ export async function startWebsiteBaseline(server: string): Promise<Baseline> {
     const name = site.metadata.name!;
     run(`${namespace}/${name}`, async () => {
       const labels = { app: name };
-      const ownerReferences = [{ apiVersion: 'kloop.dev/v1', kind: 'Website', name, uid: site.metadata.uid!, controller: true }];
+      const ownerReferences = [
+        { apiVersion: 'kloop.dev/v1', kind: 'Website', name, uid: site.metadata.uid!, controller: true },
+      ];
       const deployment: k8s.V1Deployment = {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -131,7 +144,9 @@ export async function startWebsiteBaseline(server: string): Promise<Baseline> {
           selector: { matchLabels: labels },
           template: {
             metadata: { labels },
-            spec: { containers: [{ name: 'web', image: site.spec.image, ports: [{ containerPort: site.spec.port ?? 80 }] }] },
+            spec: {
+              containers: [{ name: 'web', image: site.spec.image, ports: [{ containerPort: site.spec.port ?? 80 }] }],
+            },
           },
         },
       };
@@ -139,7 +154,8 @@ export async function startWebsiteBaseline(server: string): Promise<Baseline> {
       try {
         const current = await apps.readNamespacedDeployment({ name, namespace });
         deployment.metadata!.resourceVersion = current.metadata?.resourceVersion;
-        ready = (await apps.replaceNamespacedDeployment({ name, namespace, body: deployment })).status?.readyReplicas ?? 0;
+        ready =
+          (await apps.replaceNamespacedDeployment({ name, namespace, body: deployment })).status?.readyReplicas ?? 0;
       } catch (err) {
         if (!is404(err)) throw err;
         await apps.createNamespacedDeployment({ namespace, body: deployment });
@@ -174,7 +190,9 @@ export async function startWebsiteBaseline(server: string): Promise<Baseline> {
             message: `${ready}/${wanted} replicas ready`,
             observedGeneration: fresh.metadata.generation,
             lastTransitionTime:
-              previous?.status === status ? previous.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+              previous?.status === status
+                ? previous.lastTransitionTime
+                : new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
           },
         ],
       };

@@ -17,13 +17,13 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { mirrorController } from '../examples/configmap-mirror.js';
-import { Website, type WebsiteObject, installWebsiteCrd, websiteController } from '../examples/website.js';
+import { installWebsiteCrd, Website, type WebsiteObject, websiteController } from '../examples/website.js';
 import { startApiServer } from '../src/apiserver/index.js';
 import { KubeClient } from '../src/client/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../src/core/index.js';
 import { Manager } from '../src/manager/index.js';
-import { type Baseline, startMirrorBaseline, startWebsiteBaseline } from './writes.baseline.js';
 import { benchArgs } from './_options.js';
+import { type Baseline, startMirrorBaseline, startWebsiteBaseline } from './writes.baseline.js';
 
 /** One row of the result table. */
 export interface WritesResult {
@@ -83,10 +83,17 @@ export async function recordingProxy(target: URL): Promise<{ url: string; counte
         counter.writes++;
         counter.bytes += body.length;
         counter.lastWriteAt = Date.now();
-        if (process.env.KLOOP_BENCH_DEBUG === '2') console.error(`[writes] ${req.method} ${req.url} ${body.toString().slice(0, 160)}`);
+        if (process.env.KLOOP_BENCH_DEBUG === '2')
+          console.error(`[writes] ${req.method} ${req.url} ${body.toString().slice(0, 160)}`);
       }
       const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           // Watches answer headers long before their first event: pass them on at once.
@@ -171,13 +178,21 @@ async function startKloop(url: string, scenario: 'mirror' | 'website'): Promise<
 }
 
 const t0 = Date.now();
-const debug = process.env.KLOOP_BENCH_DEBUG ? (msg: string) => console.error(`[writes +${Date.now() - t0} ms] ${msg}`) : () => {};
+const debug = process.env.KLOOP_BENCH_DEBUG
+  ? (msg: string) => console.error(`[writes +${Date.now() - t0} ms] ${msg}`)
+  : () => {};
 
-async function scenarioRun(scenario: 'mirror' | 'website', controller: 'kloop' | 'client-node', o: Options): Promise<WritesResult> {
+async function scenarioRun(
+  scenario: 'mirror' | 'website',
+  controller: 'kloop' | 'client-node',
+  o: Options,
+): Promise<WritesResult> {
   debug(`${scenario} ${controller}: setup`);
   const server = await startApiServer();
   const proxy = await recordingProxy(new URL(server.url));
-  const driver = KubeClient.fromKubeconfig(server.kubeconfig as unknown as Record<string, unknown>, { logger: pino({ level: 'silent' }) });
+  const driver = KubeClient.fromKubeconfig(server.kubeconfig as unknown as Record<string, unknown>, {
+    logger: pino({ level: 'silent' }),
+  });
   const random = prng(o.seed);
   const n = scenario === 'mirror' ? o.configmaps : o.sites;
   const names = Array.from({ length: n }, (_, i) => `obj-${i}`);
@@ -189,7 +204,12 @@ async function scenarioRun(scenario: 'mirror' | 'website', controller: 'kloop' |
         await driver.create({
           apiVersion: 'v1',
           kind: 'ConfigMap',
-          metadata: { namespace: 'default', name, labels: { mirror: 'true' }, annotations: { 'kloop.dev/mirror-to': 'team-a' } },
+          metadata: {
+            namespace: 'default',
+            name,
+            labels: { mirror: 'true' },
+            annotations: { 'kloop.dev/mirror-to': 'team-a' },
+          },
           data: { value: '0' },
         });
       }
@@ -197,10 +217,15 @@ async function scenarioRun(scenario: 'mirror' | 'website', controller: 'kloop' |
       const setup = new Manager({ kubeClient: driver });
       await installWebsiteCrd(setup);
       for (const name of names) {
-        await driver.create({ ...Website, metadata: { namespace: 'default', name }, spec: { image: 'nginx', replicas: 1, port: 80 } });
+        await driver.create({
+          ...Website,
+          metadata: { namespace: 'default', name },
+          spec: { image: 'nginx', replicas: 1, port: 80 },
+        });
       }
     }
-    contender = controller === 'kloop' ? await startKloop(proxy.url, scenario) : await startMirrorOrWebsite(proxy.url, scenario);
+    contender =
+      controller === 'kloop' ? await startKloop(proxy.url, scenario) : await startMirrorOrWebsite(proxy.url, scenario);
     debug(`${scenario} ${controller}: started`);
     // Initial convergence, then quiet: the churn phase is measured from a settled cluster.
     await until(async () => {
@@ -229,7 +254,10 @@ async function scenarioRun(scenario: 'mirror' | 'website', controller: 'kloop' |
         const patch = scenario === 'mirror' ? { data: { value: String(next) } } : { spec: { replicas: next } };
         await driver.patch({ type, key: { namespace: 'default', name } }, patch);
       } else {
-        await driver.patch({ type, key: { namespace: 'default', name } }, { metadata: { annotations: { churn: String(i) } } });
+        await driver.patch(
+          { type, key: { namespace: 'default', name } },
+          { metadata: { annotations: { churn: String(i) } } },
+        );
       }
     }
     await quiet(proxy.counter, 800);
@@ -273,7 +301,18 @@ function startMirrorOrWebsite(url: string, scenario: 'mirror' | 'website'): Prom
 }
 
 function table(results: WritesResult[]): string {
-  const header = ['scenario', 'controller', 'events', 'needed writes', 'writes', 'writes/needed', 'no-op writes', 'bytes sent', 'bytes/needed', 'converged'];
+  const header = [
+    'scenario',
+    'controller',
+    'events',
+    'needed writes',
+    'writes',
+    'writes/needed',
+    'no-op writes',
+    'bytes sent',
+    'bytes/needed',
+    'converged',
+  ];
   const rows = results.map((r) => [
     r.scenario,
     r.controller,
@@ -297,13 +336,17 @@ export async function run(args: string[] = []): Promise<WritesResult[]> {
   const only = o.only;
   for (const scenario of ['mirror', 'website'] as const) {
     for (const controller of ['kloop', 'client-node'] as const) {
-      if (only === undefined || only === scenario || only === controller) results.push(await scenarioRun(scenario, controller, o));
+      if (only === undefined || only === scenario || only === controller)
+        results.push(await scenarioRun(scenario, controller, o));
     }
   }
   console.log(table(results));
   for (const scenario of ['mirror', 'website'] as const) {
     if (results.filter((r) => r.scenario === scenario).length < 2) continue;
-    const [k, b] = [results.find((r) => r.scenario === scenario && r.controller === 'kloop')!, results.find((r) => r.scenario === scenario && r.controller === 'client-node')!];
+    const [k, b] = [
+      results.find((r) => r.scenario === scenario && r.controller === 'kloop')!,
+      results.find((r) => r.scenario === scenario && r.controller === 'client-node')!,
+    ];
     console.log(
       `${scenario}: client-node sends ${(b.writes / Math.max(1, k.writes)).toFixed(1)}x the writes and ${(b.bytes / Math.max(1, k.bytes)).toFixed(1)}x the bytes of kloop`,
     );

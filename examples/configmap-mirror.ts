@@ -16,7 +16,16 @@
  */
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
-import { ConfigMap, type KubeObject, Manager, Namespace, type ObjectKey, type Reconciler, Secret, labelSelector } from '../src/index.js';
+import {
+  ConfigMap,
+  type KubeObject,
+  labelSelector,
+  Manager,
+  Namespace,
+  type ObjectKey,
+  type Reconciler,
+  Secret,
+} from '../src/index.js';
 
 /** The label that opts a ConfigMap in. */
 export const MIRROR_LABEL = 'mirror';
@@ -87,7 +96,8 @@ export const reconcileMirror: Reconciler = async (req, ctx) => {
   const active = cm !== undefined && !cm.metadata.deletionTimestamp && cm.metadata.labels?.[MIRROR_LABEL] === 'true';
   if (!active) {
     // Deleting, or no longer opted in: remove the remote copies, then let the ConfigMap go.
-    for (const s of copies) await ctx.client.delete(Secret, { namespace: s.metadata.namespace, name: s.metadata.name! });
+    for (const s of copies)
+      await ctx.client.delete(Secret, { namespace: s.metadata.namespace, name: s.metadata.name! });
     if (cm?.metadata.finalizers?.includes(FINALIZER)) await ctx.client.removeFinalizer(cm, FINALIZER);
     return;
   }
@@ -160,11 +170,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   await mgr.start();
   try {
     if (server) {
-      for (const name of ['team-a', 'team-b']) await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      for (const name of ['team-a', 'team-b'])
+        await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       await mgr.kube.create({
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { namespace: 'default', name: 'settings', labels: { mirror: 'true' }, annotations: { [MIRROR_TO]: 'team-a,team-b' } },
+        metadata: {
+          namespace: 'default',
+          name: 'settings',
+          labels: { mirror: 'true' },
+          annotations: { [MIRROR_TO]: 'team-a,team-b' },
+        },
         data: { color: 'blue' },
       });
       const deadline = Date.now() + 10_000;

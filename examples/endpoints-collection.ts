@@ -46,7 +46,12 @@ function ready(pod: PodObject): boolean {
 export function endpointsCollection(
   mgr: Manager,
   registry: CollectionRegistry = new CollectionRegistry(),
-): { pods: Collection<PodObject>; services: Collection<ServiceObject>; endpoints: Collection<ServiceEndpoints>; registry: CollectionRegistry } {
+): {
+  pods: Collection<PodObject>;
+  services: Collection<ServiceObject>;
+  endpoints: Collection<ServiceEndpoints>;
+  registry: CollectionRegistry;
+} {
   const pods = fromInformer(mgr.informer<PodObject>(Pod), { registry });
   const services = fromInformer(mgr.informer<ServiceObject>(Service), { registry });
   const endpoints = derive(
@@ -68,34 +73,38 @@ export function endpointsCollection(
 
 /** Registers the controller writing `<service>-endpoints` ConfigMaps. */
 export function endpointsController(mgr: Manager, endpoints: Collection<ServiceEndpoints>) {
-  return mgr
-    .controller('endpoints-configmaps')
-    // Requests are Service keys; a Service change reaches us through the collection anyway.
-    .for(Service)
-    .watches(asEventSource(endpoints), (ep) => ({ namespace: ep.metadata.namespace, name: ep.metadata.name }))
-    .watches(ConfigMap, (cm) => {
-      const of = cm.metadata.labels?.[ENDPOINTS_OF];
-      return of ? { namespace: cm.metadata.namespace, name: of } : undefined;
-    })
-    .reconcile(async (req, ctx) => {
-      const ep = endpoints.get(req.key);
-      const key = { namespace: req.key.namespace, name: `${req.key.name}-endpoints` };
-      const current = await ctx.client.get(ConfigMap, key);
-      if (ep === undefined) {
-        if (current?.metadata.labels?.[ENDPOINTS_OF] === req.key.name) await ctx.client.delete(ConfigMap, key);
-        return;
-      }
-      const metadata: KubeObject['metadata'] = {
-        ...(current?.metadata ?? key),
-        labels: { ...current?.metadata.labels, [ENDPOINTS_OF]: req.key.name },
-      };
-      if (ep.metadata.uid) {
-        metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Service', name: req.key.name, uid: ep.metadata.uid, controller: true }];
-      }
-      const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { ips: ep.ips.join(',') } };
-      if (current === undefined) await ctx.client.create(ConfigMap, desired);
-      else await ctx.client.patch(current, { ...current, ...desired });
-    });
+  return (
+    mgr
+      .controller('endpoints-configmaps')
+      // Requests are Service keys; a Service change reaches us through the collection anyway.
+      .for(Service)
+      .watches(asEventSource(endpoints), (ep) => ({ namespace: ep.metadata.namespace, name: ep.metadata.name }))
+      .watches(ConfigMap, (cm) => {
+        const of = cm.metadata.labels?.[ENDPOINTS_OF];
+        return of ? { namespace: cm.metadata.namespace, name: of } : undefined;
+      })
+      .reconcile(async (req, ctx) => {
+        const ep = endpoints.get(req.key);
+        const key = { namespace: req.key.namespace, name: `${req.key.name}-endpoints` };
+        const current = await ctx.client.get(ConfigMap, key);
+        if (ep === undefined) {
+          if (current?.metadata.labels?.[ENDPOINTS_OF] === req.key.name) await ctx.client.delete(ConfigMap, key);
+          return;
+        }
+        const metadata: KubeObject['metadata'] = {
+          ...(current?.metadata ?? key),
+          labels: { ...current?.metadata.labels, [ENDPOINTS_OF]: req.key.name },
+        };
+        if (ep.metadata.uid) {
+          metadata.ownerReferences = [
+            { apiVersion: 'v1', kind: 'Service', name: req.key.name, uid: ep.metadata.uid, controller: true },
+          ];
+        }
+        const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { ips: ep.ips.join(',') } };
+        if (current === undefined) await ctx.client.create(ConfigMap, desired);
+        else await ctx.client.patch(current, { ...current, ...desired });
+      })
+  );
 }
 
 /** Runs the example: against `--kubeconfig FILE`, or an in-process emulator with sample data. */
@@ -108,7 +117,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     endpointsController(mgr, endpoints);
     await mgr.start();
     if (server) {
-      await mgr.kube.create({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { selector: { app: 'web' } } });
+      await mgr.kube.create({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace: 'default', name: 'web' },
+        spec: { selector: { app: 'web' } },
+      });
       for (const [i, ip] of ['10.0.0.1', '10.0.0.2'].entries()) {
         await mgr.kube.create({
           apiVersion: 'v1',
@@ -122,7 +136,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       let ips = '';
       while (Date.now() < deadline && ips !== '10.0.0.1,10.0.0.2') {
         await new Promise((r) => setTimeout(r, 20));
-        ips = ((await mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).catch(() => undefined)) as { data?: { ips?: string } } | undefined)?.data?.ips ?? '';
+        ips =
+          (
+            (await mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).catch(() => undefined)) as
+              | { data?: { ips?: string } }
+              | undefined
+          )?.data?.ips ?? '';
       }
       console.log(`default/web-endpoints: ${ips}`);
     } else {

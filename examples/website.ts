@@ -22,13 +22,13 @@ import { startApiServer } from '../src/apiserver/index.js';
 import {
   type Condition,
   Deployment,
+  generationChanged,
   type KubeObject,
   Manager,
   type Reconciler,
   Service,
-  TerminalError,
-  generationChanged,
   setCondition,
+  TerminalError,
 } from '../src/index.js';
 
 /** The Website type. */
@@ -65,7 +65,14 @@ export const websiteCrd: KubeObject = {
 
 function owner(site: WebsiteObject) {
   return [
-    { apiVersion: Website.apiVersion, kind: Website.kind, name: site.metadata.name!, uid: site.metadata.uid!, controller: true, blockOwnerDeletion: true },
+    {
+      apiVersion: Website.apiVersion,
+      kind: Website.kind,
+      name: site.metadata.name!,
+      uid: site.metadata.uid!,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
   ];
 }
 
@@ -81,7 +88,9 @@ export function desiredDeployment(site: WebsiteObject): KubeObject {
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: 'web', image: site.spec.image, ports: [{ containerPort: site.spec.port ?? 80 }] }] },
+        spec: {
+          containers: [{ name: 'web', image: site.spec.image, ports: [{ containerPort: site.spec.port ?? 80 }] }],
+        },
       },
     },
   };
@@ -93,7 +102,10 @@ export function desiredService(site: WebsiteObject): KubeObject {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { namespace: site.metadata.namespace, name: site.metadata.name, ownerReferences: owner(site) },
-    spec: { selector: { app: site.metadata.name! }, ports: [{ port: site.spec.port ?? 80, targetPort: site.spec.port ?? 80 }] },
+    spec: {
+      selector: { app: site.metadata.name! },
+      ports: [{ port: site.spec.port ?? 80, targetPort: site.spec.port ?? 80 }],
+    },
   };
 }
 
@@ -117,7 +129,10 @@ export const reconcileWebsite: Reconciler = async (req, ctx) => {
     });
     throw new TerminalError(new Error('spec.image is required'));
   }
-  const { object: deployment } = await ctx.client.apply(desiredDeployment(site), { fieldManager: FIELD_MANAGER, force: true });
+  const { object: deployment } = await ctx.client.apply(desiredDeployment(site), {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+  });
   await ctx.client.apply(desiredService(site), { fieldManager: FIELD_MANAGER, force: true });
   const wanted = site.spec.replicas ?? 1;
   const ready = (deployment?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
@@ -130,8 +145,20 @@ export const reconcileWebsite: Reconciler = async (req, ctx) => {
       conditions: setCondition(
         d.status?.conditions,
         ready >= wanted
-          ? { type: 'Ready', status: 'True', reason: 'Available', message: `${ready}/${wanted} replicas ready`, observedGeneration: site.metadata.generation }
-          : { type: 'Ready', status: 'False', reason: 'Progressing', message: `${ready}/${wanted} replicas ready`, observedGeneration: site.metadata.generation },
+          ? {
+              type: 'Ready',
+              status: 'True',
+              reason: 'Available',
+              message: `${ready}/${wanted} replicas ready`,
+              observedGeneration: site.metadata.generation,
+            }
+          : {
+              type: 'Ready',
+              status: 'False',
+              reason: 'Progressing',
+              message: `${ready}/${wanted} replicas ready`,
+              observedGeneration: site.metadata.generation,
+            },
       ),
     };
   });
@@ -180,7 +207,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   await mgr.start();
   try {
     if (server) {
-      await mgr.kube.create({ ...Website, metadata: { namespace: 'default', name: 'blog' }, spec: { image: 'nginx:1.27', replicas: 2, port: 80 } });
+      await mgr.kube.create({
+        ...Website,
+        metadata: { namespace: 'default', name: 'blog' },
+        spec: { image: 'nginx:1.27', replicas: 2, port: 80 },
+      });
       const deadline = Date.now() + 10_000;
       let site: WebsiteObject | undefined;
       while (Date.now() < deadline) {

@@ -5,38 +5,39 @@
  * the shared informers, controllers (with the cached client) and the manager;
  * `kloop/collections`, `kloop/statedb` and `kloop/apiserver` are separate entry points.
  */
-export * from './core/index.js';
+
 export {
-  KubeClient,
-  KubeconfigError,
-  TransportError,
-  WatchParseError,
-  kloopRegistry,
-  type ClientMetrics,
-  type DeleteOptions,
-  type GetOptions,
-  type KubeClientOptions,
-  type KubeconfigSource,
-  type ListOptions,
-  type PatchOptions,
-  type PatchType,
-  type WatchOptions,
-  type WriteOptions,
-} from './client/index.js';
-export {
-  InformerFactory,
-  SharedInformer,
-  Store,
   byOwnerUid,
   type IndexFunc,
   type Informer,
   type InformerEvent,
   type InformerEventType,
+  InformerFactory,
   type InformerFactoryOptions,
   type InformerListOptions,
   type InformerOptions,
   type InformerReader,
+  SharedInformer,
+  Store,
   type SubscribeOptions,
 } from './cache/index.js';
+export {
+  type ClientMetrics,
+  type DeleteOptions,
+  type GetOptions,
+  KubeClient,
+  type KubeClientOptions,
+  KubeconfigError,
+  type KubeconfigSource,
+  kloopRegistry,
+  type ListOptions,
+  type PatchOptions,
+  type PatchType,
+  TransportError,
+  type WatchOptions,
+  WatchParseError,
+  type WriteOptions,
+} from './client/index.js';
 export * from './controller/index.js';
+export * from './core/index.js';
 export * from './manager/index.js';

@@ -35,7 +35,11 @@ export function prepareCreate(obj: KubeObject, served: ServedType, random: () =>
     throw internalError('resourceVersion should not be set on objects to be created');
   }
   delete meta.resourceVersion;
-  if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
+  if (
+    (meta.name === undefined || meta.name === '') &&
+    typeof meta.generateName === 'string' &&
+    meta.generateName !== ''
+  ) {
     meta.name = generateName(meta.generateName, random);
   }
   meta.uid = randomUUID();
@@ -114,7 +118,11 @@ export function prepareUpdate(
       const was = current.metadata[field];
       // Times compare as instants: clients re-serialize them with milliseconds (client-node does).
       const same =
-        v === was || (field === 'creationTimestamp' && typeof v === 'string' && typeof was === 'string' && Date.parse(v) === Date.parse(was));
+        v === was ||
+        (field === 'creationTimestamp' &&
+          typeof v === 'string' &&
+          typeof was === 'string' &&
+          Date.parse(v) === Date.parse(was));
       if (v !== undefined && v !== '' && v !== null && !same) {
         causes.push({
           type: 'FieldValueInvalid',

@@ -8,7 +8,7 @@
  * (`namespaces.ts`), CRD registration (`crds.ts`) and garbage collection (`gc.ts`); they run
  * deferred (`defer`), after the write that caused them has answered.
  */
-import { type KubeObject, type ManagedFieldsEntry, deepEqual, makeStatus, strategicListType } from '../core/index.js';
+import { deepEqual, type KubeObject, type ManagedFieldsEntry, makeStatus, strategicListType } from '../core/index.js';
 import {
   checkPrecondition,
   generateName,
@@ -17,15 +17,10 @@ import {
   readyToRemove,
   startDeletion,
 } from './admission.js';
-import {
-  afterCrdCommit,
-  afterCustomResourceRemoved,
-  isCrdType,
-  prepareCrdCreate,
-  prepareCrdUpdate,
-} from './crds.js';
 import { pruneAndDefault } from './cr-schema.js';
+import { afterCrdCommit, afterCustomResourceRemoved, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
 import { alreadyExists, badRequest, conflict, notFound } from './errors.js';
+import type { FaultSet } from './faults.js';
 import {
   FOREGROUND_FINALIZER,
   GarbageCollector,
@@ -33,14 +28,13 @@ import {
   type PropagationPolicy,
   validateOwnerReferences,
 } from './gc.js';
-import type { FaultSet } from './faults.js';
 import { pendingGrace, podGracePeriod, startGracefulDeletion } from './graceful.js';
 import { afterNamespacedCommit, checkNamespaceWritable } from './namespaces.js';
 import type { ServedType, ServedTypes } from './resources.js';
-import { type ResourceStore, type Storage, type StoredEvent, type StoredObject, objectKey } from './storage.js';
-import { refOf, validateName } from './validation.js';
-import type { Verb } from './types.js';
 import { type ListKeysFn, type ListSchema, listKeysFromSchema, recordUpdate } from './ssa/index.js';
+import { objectKey, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from './storage.js';
+import type { Verb } from './types.js';
+import { refOf, validateName } from './validation.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** What a write answers: an HTTP code and a stored object, a plain object, or a Status. */
@@ -141,7 +135,8 @@ function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[] | undef
 export function listKeysOf(served: ServedType): ListKeysFn {
   if (served.custom) {
     const schema = served.crdVersion?.schema;
-    const open = schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>).openAPIV3Schema : undefined;
+    const open =
+      schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>).openAPIV3Schema : undefined;
     return listKeysFromSchema(open !== null && typeof open === 'object' ? (open as ListSchema) : undefined);
   }
   const type = { apiVersion: served.type.apiVersion, kind: served.type.kind };

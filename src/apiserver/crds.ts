@@ -10,7 +10,7 @@ import { isObject, nowTimestamp } from './admission.js';
 import type { Cluster } from './cluster.js';
 import { invalid } from './errors.js';
 import type { Conversion } from './events.js';
-import { type ServedType, customServedType } from './resources.js';
+import { customServedType, type ServedType } from './resources.js';
 import type { StoredEvent } from './storage.js';
 import { refOf } from './validation.js';
 
@@ -179,7 +179,9 @@ export function typesOfCrd(obj: KubeObject): ServedType[] {
     // Conversion strategy None: versions differ only in apiVersion; objects are stored at the
     // storage version and relabelled on the way out.
     const conversion =
-      storage !== undefined && storage !== v.name ? apiVersionConversion(`${group}/${storage}`, type.apiVersion) : undefined;
+      storage !== undefined && storage !== v.name
+        ? apiVersionConversion(`${group}/${storage}`, type.apiVersion)
+        : undefined;
     out.push(customServedType(type, v, labels, conversion));
   }
   return out;
@@ -217,7 +219,8 @@ export function afterCustomResourceRemoved(cluster: Cluster, served: ServedType)
   if (!crdServed) return;
   const name = `${served.type.plural}.${served.type.group}`;
   const crd = cluster.store(crdServed).get(name);
-  if (crd?.object.metadata.deletionTimestamp !== undefined) cluster.defer(`crd/${name}`, () => cleanupCrd(cluster, name));
+  if (crd?.object.metadata.deletionTimestamp !== undefined)
+    cluster.defer(`crd/${name}`, () => cleanupCrd(cluster, name));
 }
 
 function cleanupCrd(cluster: Cluster, name: string): void {

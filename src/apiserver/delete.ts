@@ -4,15 +4,15 @@
  * deleted. `DeleteOptions` come in the body (kubectl sends `{"propagationPolicy":"Background"}`)
  * or the query.
  */
-import { makeStatus, type KubeObject } from '../core/index.js';
+import { type KubeObject, makeStatus } from '../core/index.js';
 import { isObject } from './admission.js';
 import { type DeletePreconditions, isStored } from './cluster.js';
-import { StatusError, badRequest } from './errors.js';
+import { badRequest, StatusError } from './errors.js';
 import type { PropagationPolicy } from './gc.js';
 import { parseListOptions } from './list-options.js';
 import { UNDELETABLE_NAMESPACES } from './namespaces.js';
 import { listJson } from './read.js';
-import { type HandlerResult, type ResourceRequest, isDryRun } from './request.js';
+import { type HandlerResult, isDryRun, type ResourceRequest } from './request.js';
 import { checkDryRun } from './write.js';
 
 const POLICIES = new Set(['Background', 'Foreground', 'Orphan']);
@@ -35,11 +35,16 @@ async function deleteOptions(
   const policy = body.propagationPolicy ?? r.query.get('propagationPolicy') ?? undefined;
   if (policy !== undefined && policy !== null && !POLICIES.has(String(policy))) {
     throw new StatusError(
-      makeStatus(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`, {
-        group: 'meta.k8s.io',
-        kind: 'DeleteOptions',
-        causes: [{ type: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
-      }),
+      makeStatus(
+        422,
+        'Invalid',
+        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+        {
+          group: 'meta.k8s.io',
+          kind: 'DeleteOptions',
+          causes: [{ type: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
+        },
+      ),
     );
   }
   const pre = isObject(body.preconditions) ? body.preconditions : {};
@@ -75,7 +80,13 @@ export async function handleDelete(r: ResourceRequest): Promise<HandlerResult> {
     );
   }
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  return r.cluster.delete(r.served, current, preconditions, { dryRun, verb: 'delete', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) }, policy);
+  return r.cluster.delete(
+    r.served,
+    current,
+    preconditions,
+    { dryRun, verb: 'delete', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) },
+    policy,
+  );
 }
 
 /** DELETE /.../{plural}: deletes every object the selectors match; answers the list of them. */
@@ -87,7 +98,13 @@ export async function handleDeleteCollection(r: ResourceRequest): Promise<Handle
   const deleted: KubeObject[] = [];
   for (const stored of [...store.all(namespace)]) {
     if (options.filter && !options.filter(stored.object)) continue;
-    const result = r.cluster.delete(r.served, stored, {}, { dryRun, verb: 'deletecollection', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) }, policy);
+    const result = r.cluster.delete(
+      r.served,
+      stored,
+      {},
+      { dryRun, verb: 'deletecollection', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) },
+      policy,
+    );
     deleted.push(isStored(result.body) ? result.body.object : stored.object);
   }
   const items = deleted.map((object) => ({ object, json: JSON.stringify(object), rv: 0, key: '' }));

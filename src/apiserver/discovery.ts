@@ -72,7 +72,11 @@ function resourceEntry(served: ServedType): Record<string, unknown> {
 }
 
 /** `/api/v1` or `/apis/{group}/{version}`, or undefined when not served. */
-export function apiResourceList(types: ServedTypes, group: string, version: string): Record<string, unknown> | undefined {
+export function apiResourceList(
+  types: ServedTypes,
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const served = types.inGroupVersion(group, version);
   if (served.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
@@ -107,7 +111,6 @@ export function apiResourceList(types: ServedTypes, group: string, version: stri
   };
 }
 
-
 function responseKind(served: ServedType): Record<string, string> {
   return { group: served.type.group, version: served.type.version, kind: served.type.kind };
 }
@@ -116,7 +119,11 @@ function responseKind(served: ServedType): Record<string, string> {
  * Aggregated discovery (`APIGroupDiscoveryList`, apidiscovery.k8s.io v2 or v2beta1) for `/api`
  * (`core` true: the core group) or `/apis` (every other group), as kubectl 1.27+ asks first.
  */
-export function aggregatedDiscovery(types: ServedTypes, core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {
+export function aggregatedDiscovery(
+  types: ServedTypes,
+  core: boolean,
+  version: 'v2' | 'v2beta1',
+): Record<string, unknown> {
   const items = types
     .groups()
     .filter((g) => (g.group === '') === core)
@@ -135,7 +142,8 @@ export function aggregatedDiscovery(types: ServedTypes, core: boolean, version: 
           if (s.type.shortNames && s.type.shortNames.length > 0) entry.shortNames = s.type.shortNames;
           if (s.type.categories && s.type.categories.length > 0) entry.categories = s.type.categories;
           const subresources: Record<string, unknown>[] = [];
-          if (s.hasStatus) subresources.push({ subresource: 'status', responseKind: responseKind(s), verbs: SUB_VERBS });
+          if (s.hasStatus)
+            subresources.push({ subresource: 'status', responseKind: responseKind(s), verbs: SUB_VERBS });
           if (s.type.subresources.includes('scale')) {
             subresources.push({
               subresource: 'scale',

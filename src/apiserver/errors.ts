@@ -56,8 +56,7 @@ export function alreadyExists(ref: ResourceRef, name: string): StatusError {
 
 /** 409 Conflict for a stale resourceVersion (the text client-go users grep for). */
 export function conflict(ref: ResourceRef, name: string, why?: string): StatusError {
-  const reason =
-    why ?? 'the object has been modified; please apply your changes to the latest version and try again';
+  const reason = why ?? 'the object has been modified; please apply your changes to the latest version and try again';
   return fail(
     409,
     'Conflict',
@@ -140,12 +139,7 @@ export function internalError(message: string): StatusError {
 
 /** 503 ServiceUnavailable. */
 export function serviceUnavailable(message: string, retryAfterSeconds?: number): StatusError {
-  return fail(
-    503,
-    'ServiceUnavailable',
-    message,
-    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
-  );
+  return fail(503, 'ServiceUnavailable', message, retryAfterSeconds === undefined ? undefined : { retryAfterSeconds });
 }
 
 /** 404 for a URL that names no resource (`the server could not find the requested resource`). */

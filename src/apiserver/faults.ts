@@ -3,16 +3,9 @@
  * conflicting, forgetful (compaction) or rude to watchers. The server asks {@link FaultSet}
  * before serving each request; watch faults act through the {@link WatchHub}.
  */
-import { serviceUnavailable, internalError, tooManyRequests, type StatusError } from './errors.js';
+import { internalError, type StatusError, serviceUnavailable, tooManyRequests } from './errors.js';
 import type { Storage } from './storage.js';
-import type {
-  ConflictFaultOptions,
-  ErrorFaultOptions,
-  FaultHandle,
-  FaultScope,
-  Faults,
-  Verb,
-} from './types.js';
+import type { ConflictFaultOptions, ErrorFaultOptions, FaultHandle, FaultScope, Faults, Verb } from './types.js';
 import type { WatchHub } from './watch-hub.js';
 
 interface Rule {

@@ -23,7 +23,7 @@ import type { KubeObject, OwnerReference, StatusCause } from '../core/index.js';
 import type { Cluster } from './cluster.js';
 import { invalid } from './errors.js';
 import type { ServedType } from './resources.js';
-import { type StoredEvent, type StoredObject, objectKey } from './storage.js';
+import { objectKey, type StoredEvent, type StoredObject } from './storage.js';
 import { refOf } from './validation.js';
 
 /** Finalizer of a foreground deletion. */
@@ -47,7 +47,11 @@ export function validateOwnerReferences(obj: KubeObject, served: ServedType): vo
   if (refs === undefined || refs === null) return;
   const causes: StatusCause[] = [];
   if (!Array.isArray(refs)) {
-    causes.push({ type: 'FieldValueInvalid', message: 'Invalid value: must be a list', field: 'metadata.ownerReferences' });
+    causes.push({
+      type: 'FieldValueInvalid',
+      message: 'Invalid value: must be a list',
+      field: 'metadata.ownerReferences',
+    });
   } else {
     refs.forEach((ref, i) => {
       for (const field of ['apiVersion', 'kind', 'name', 'uid'] as const) {
@@ -99,7 +103,8 @@ export class GarbageCollector {
       return;
     }
     const finalizers = obj.metadata.finalizers ?? [];
-    if (finalizers.includes(ORPHAN_FINALIZER)) this.cluster.defer(`gc-orphan/${uid}`, () => this.orphan(served, event.object.key));
+    if (finalizers.includes(ORPHAN_FINALIZER))
+      this.cluster.defer(`gc-orphan/${uid}`, () => this.orphan(served, event.object.key));
     if (finalizers.includes(FOREGROUND_FINALIZER)) {
       this.cluster.defer(`gc-fg-start/${uid}`, () => this.startForeground(served, event.object.key));
     }
@@ -127,7 +132,8 @@ export class GarbageCollector {
     const dangling = new Set(this.dangling(stored.object).map((r) => r.uid));
     if (dangling.size === 0) return;
     try {
-      if (refsOf(stored.object).every((r) => dangling.has(r.uid))) this.cluster.delete(served, stored, {}, {}, 'Background');
+      if (refsOf(stored.object).every((r) => dangling.has(r.uid)))
+        this.cluster.delete(served, stored, {}, {}, 'Background');
       else this.detach(served, stored, (r) => dangling.has(r.uid));
     } catch {
       // A racing write wins; its own event schedules a new check if references still dangle.

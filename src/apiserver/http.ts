@@ -87,11 +87,21 @@ export function sendJsonChunks(res: ServerResponse, code: number, chunks: Iterab
 /** Sends a Status, with `Retry-After` when it says so. */
 export function sendStatus(res: ServerResponse, status: Status): void {
   const retry = status.details?.retryAfterSeconds;
-  sendJsonText(res, status.code, JSON.stringify(status), retry !== undefined ? { 'Retry-After': String(retry) } : undefined);
+  sendJsonText(
+    res,
+    status.code,
+    JSON.stringify(status),
+    retry !== undefined ? { 'Retry-After': String(retry) } : undefined,
+  );
 }
 
 /** Sends a plain text body (health endpoints). */
-export function sendText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)) });
   res.end(text);

@@ -17,9 +17,10 @@
  * await server.stop();
  * ```
  */
-export { startApiServer } from './start.js';
+
 export { StatusError } from './errors.js';
 export { makeKubeconfig } from './kubeconfig.js';
+export { startApiServer } from './start.js';
 export type {
   ApiServer,
   ApiServerOptions,

@@ -4,7 +4,14 @@
  * `metadata.namespace` everywhere plus the type's own labels; any other field is a 400, as on the
  * real server.
  */
-import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldSelector, type LabelSelector, type KubeObject } from '../core/index.js';
+import {
+  type FieldSelector,
+  type KubeObject,
+  type LabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+} from '../core/index.js';
 import { badRequest } from './errors.js';
 import type { ServedType } from './resources.js';
 

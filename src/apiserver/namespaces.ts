@@ -5,9 +5,9 @@
  * namespace goes away once it is empty. The real server runs this in the namespace controller;
  * the emulator runs it right after the write, outside the request.
  */
-import { makeStatus, type KubeObject } from '../core/index.js';
+import { type KubeObject, makeStatus } from '../core/index.js';
 import type { Cluster } from './cluster.js';
-import { StatusError, notFound, qualifiedResource } from './errors.js';
+import { notFound, qualifiedResource, StatusError } from './errors.js';
 import type { ServedType } from './resources.js';
 import type { StoredEvent } from './storage.js';
 

@@ -6,26 +6,26 @@
  * update path as a PUT, so preconditions, no-op detection and lifecycle rules are shared.
  */
 import {
-  type JsonPatchOperation,
-  type KubeObject,
-  PatchError,
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
+  type JsonPatchOperation,
   KloopError,
+  type KubeObject,
   makeStatus,
+  PatchError,
 } from '../core/index.js';
-import { listKeysOf } from './cluster.js';
-import { applyConflictStatus, applyServerSide } from './ssa/index.js';
 import { isObject } from './admission.js';
-import { StatusError, badRequest, invalid, notFound, unsupportedMediaType } from './errors.js';
+import { listKeysOf } from './cluster.js';
+import { badRequest, invalid, notFound, StatusError, unsupportedMediaType } from './errors.js';
 import { mediaType } from './http.js';
-import { type HandlerResult, type ResourceRequest, fieldValidationOf, isDryRun, managerOf } from './request.js';
+import { fieldValidationOf, type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE } from './resources.js';
+import { applyConflictStatus, applyServerSide } from './ssa/index.js';
 import { objectKey } from './storage.js';
 import { checkNamespace, checkTypeMeta, refOf } from './validation.js';
-import { parseJsonOrYaml } from './yaml.js';
 import { checkDryRun, fromStorage, toStorage } from './write.js';
+import { parseJsonOrYaml } from './yaml.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
   try {
@@ -99,7 +99,9 @@ function updateFromPatched(
   const obj = patched as KubeObject;
   checkTypeMeta(obj, r.served);
   if (obj.metadata.name !== name) {
-    throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
+    throw badRequest(
+      `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`,
+    );
   }
   checkNamespace(obj, r.served, r.target.namespace);
   return r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
@@ -135,7 +137,9 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   }
   checkTypeMeta(obj, r.served);
   if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-    throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
+    throw badRequest(
+      `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`,
+    );
   }
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);
@@ -170,6 +174,11 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
     throw new StatusError(applyConflictStatus(result.conflicts, details));
   }
   const object = JSON.parse(JSON.stringify(result.object)) as KubeObject;
-  if (!current) return r.cluster.create(r.served, toStorage(r, object), { dryRun, verb: 'patch', fieldValidation: fieldValidationOf(r.query) });
+  if (!current)
+    return r.cluster.create(r.served, toStorage(r, object), {
+      dryRun,
+      verb: 'patch',
+      fieldValidation: fieldValidationOf(r.query),
+    });
   return updateFromPatched(r, current, object, name, dryRun, undefined);
 }

@@ -215,14 +215,18 @@ export function isProtobuf(body: Buffer): boolean {
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   if (!isProtobuf(body)) throw new ProtobufUnsupported('missing the k8s protobuf prefix');
   const unknown = decodeMessage(body.subarray(4), {
-    1: { name: 'typeMeta', message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } } },
+    1: {
+      name: 'typeMeta',
+      message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } },
+    },
     2: { name: 'raw', kind: 'bytes' },
     3: { name: 'contentEncoding', kind: 'string' },
   });
   const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
   if (unknown.contentEncoding) throw new ProtobufUnsupported('content encodings are not supported');
   const schema = SCHEMAS[`${typeMeta.apiVersion}/${typeMeta.kind}`];
-  if (!schema) throw new ProtobufUnsupported(`protobuf bodies of ${typeMeta.apiVersion}/${typeMeta.kind} are not supported`);
+  if (!schema)
+    throw new ProtobufUnsupported(`protobuf bodies of ${typeMeta.apiVersion}/${typeMeta.kind} are not supported`);
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');
   const obj = decodeMessage(raw, schema);
   return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, metadata: {}, ...obj };

@@ -5,7 +5,7 @@
  */
 import { makeStatus } from '../core/index.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { StatusError, badRequest } from './errors.js';
+import { badRequest, StatusError } from './errors.js';
 import { type ListOptions, parseListOptions } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
 import type { ServedType } from './resources.js';
@@ -23,10 +23,15 @@ export function handleGet(r: ResourceRequest): HandlerResult {
   const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const rep = r.representation;
   if (rep.kind === 'table') {
-    const json = tableJson(r.served, [stored], { resourceVersion: String(stored.rv) }, {
-      version: rep.version,
-      include: includeObjectOf(r.query),
-    });
+    const json = tableJson(
+      r.served,
+      [stored],
+      { resourceVersion: String(stored.rv) },
+      {
+        version: rep.version,
+        include: includeObjectOf(r.query),
+      },
+    );
     return { code: 200, json };
   }
   if (rep.kind === 'metadata') return { code: 200, json: JSON.stringify(partialMetadata(stored.object, rep.version)) };
@@ -180,7 +185,9 @@ function checkResourceVersionMatch(opts: ListOptions): void {
     throw invalid(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""`);
   }
   if (opts.resourceVersion === undefined) {
-    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    throw invalid(
+      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    );
   }
   if (opts.continueToken !== undefined) {
     throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');

@@ -6,17 +6,17 @@
  * ordinary update path (optimistic concurrency, generation, watch events).
  */
 import {
+  applyJsonPatch,
+  applyMergePatch,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
-  applyJsonPatch,
-  applyMergePatch,
   labelSelectorFromSpec,
 } from '../core/index.js';
 import { isObject } from './admission.js';
 import { badRequest, unsupportedMediaType } from './errors.js';
 import { mediaType } from './http.js';
-import { type HandlerResult, type ResourceRequest, isDryRun, managerOf } from './request.js';
+import { type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
 import { PATCH_JSON, PATCH_MERGE, type ServedType } from './resources.js';
 import type { StoredObject } from './storage.js';
 import { parseObjectBody } from './validation.js';
@@ -36,7 +36,8 @@ function path(jsonPath: unknown): string[] | undefined {
 /** Where a type keeps its replicas and selector. */
 export function scalePaths(served: ServedType): ScalePaths | undefined {
   if (!served.type.subresources.includes('scale')) return undefined;
-  if (!served.custom) return { spec: ['spec', 'replicas'], status: ['status', 'replicas'], selector: ['spec', 'selector'] };
+  if (!served.custom)
+    return { spec: ['spec', 'replicas'], status: ['status', 'replicas'], selector: ['spec', 'selector'] };
   const sub = served.crdVersion?.subresources;
   const scale = isObject(sub) && isObject(sub.scale) ? sub.scale : {};
   const spec = path(scale.specReplicasPath) ?? ['spec', 'replicas'];
@@ -93,7 +94,10 @@ export function scaleOf(served: ServedType, stored: StoredObject): KubeObject {
 export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | 'patch'): Promise<HandlerResult> {
   const name = r.target.name ?? '';
   if (verb === 'get') {
-    return { code: 200, json: JSON.stringify(scaleOf(r.served, r.cluster.getOrThrow(r.served, r.target.namespace, name))) };
+    return {
+      code: 200,
+      json: JSON.stringify(scaleOf(r.served, r.cluster.getOrThrow(r.served, r.target.namespace, name))),
+    };
   }
   checkDryRun(r.query);
   // Body first: from reading the object to committing the change there must be no await.
@@ -112,7 +116,8 @@ export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | '
     }
     try {
       if (type === PATCH_JSON) next = applyJsonPatch(scale, patch as JsonPatchOperation[]);
-      else if (type === PATCH_MERGE || type === 'application/strategic-merge-patch+json') next = applyMergePatch(scale, patch);
+      else if (type === PATCH_MERGE || type === 'application/strategic-merge-patch+json')
+        next = applyMergePatch(scale, patch);
       else throw unsupportedMediaType([PATCH_JSON, PATCH_MERGE, 'application/strategic-merge-patch+json']);
     } catch (err) {
       if (err instanceof KloopError && err.code !== 'KLOOP_APISERVER_STATUS') throw badRequest(err.message);

@@ -3,25 +3,25 @@
  * applies injected faults first, and turns every failure into a Status response. Nothing a
  * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeObject } from '../core/index.js';
 import { isObject } from './admission.js';
 import { type Cluster, isStored, resourceNames } from './cluster.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { StatusError, methodNotAllowed, notAcceptable, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
+import { methodNotAllowed, notAcceptable, StatusError, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
 import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus, sendText } from './http.js';
+import { aggregatedDiscoveryVersion, negotiate } from './negotiation.js';
 import { handlePatch } from './patch.js';
 import { handleGet, handleList } from './read.js';
-import { handleScale } from './scale.js';
 import type { HandlerResult, ResourceRequest, ServerSettings } from './request.js';
 import type { ServedType } from './resources.js';
-import { type ResourceTarget, parsePath } from './routes.js';
+import { parsePath, type ResourceTarget } from './routes.js';
+import { handleScale } from './scale.js';
 import type { RequestInfo, RequestStats } from './stats.js';
 import type { Verb } from './types.js';
 import { handleWatch } from './watch.js';
-import { aggregatedDiscoveryVersion, negotiate } from './negotiation.js';
 import { handleCreate, handleUpdate } from './write.js';
 
 /** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
@@ -215,7 +215,10 @@ async function serveResource(
     if (!served) throw unknownPath();
     if (target.namespace !== undefined && !served.type.namespaced) throw unknownPath();
     const sub = target.subresource;
-    if (sub !== undefined && !((sub === 'status' && served.hasStatus) || (sub === 'scale' && served.type.subresources.includes('scale')))) {
+    if (
+      sub !== undefined &&
+      !((sub === 'status' && served.hasStatus) || (sub === 'scale' && served.type.subresources.includes('scale')))
+    ) {
       throw unknownPath();
     }
     const verb = verbOf(req.method ?? 'GET', target, query);
@@ -240,7 +243,9 @@ async function serveResource(
       return;
     }
     const result =
-      target.subresource === 'scale' ? await handleScale(r, verb as 'get' | 'update' | 'patch') : await dispatch(verb, r);
+      target.subresource === 'scale'
+        ? await handleScale(r, verb as 'get' | 'update' | 'patch')
+        : await dispatch(verb, r);
     sendResult(res, result, served);
   } catch (err) {
     // Drain an unread body so the keep-alive connection stays usable.

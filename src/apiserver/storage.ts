@@ -315,4 +315,3 @@ function seal(key: string, object: KubeObject, rv: number): StoredObject {
   if (validate) deepFreeze(object);
   return { object, json, rv, key };
 }
-

@@ -32,8 +32,18 @@ const col = (name: string, type: TableColumn['type'] = 'string', format = '', de
 });
 
 const NAME = col('Name', 'string', 'name', 'Name must be unique within a namespace.');
-const AGE = col('Age', 'string', '', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
-const CREATED = col('Created At', 'date', '', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+const AGE = col(
+  'Age',
+  'string',
+  '',
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
+const CREATED = col(
+  'Created At',
+  'date',
+  '',
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
 
 /** kubectl's `duration.HumanDuration`. */
 export function humanDuration(ms: number): string {
@@ -112,7 +122,13 @@ const PRINTERS: Record<string, Printer> = {
       const restarts = list.reduce((n, s) => n + num(s.restartCount), 0);
       const total = Array.isArray(containers) ? containers.length : 0;
       const phase = String(get(o, ['status', 'reason']) ?? get(o, ['status', 'phase']) ?? 'Unknown');
-      return [String(o.metadata.name), `${ready}/${total}`, o.metadata.deletionTimestamp ? 'Terminating' : phase, restarts, age(o, now)];
+      return [
+        String(o.metadata.name),
+        `${ready}/${total}`,
+        o.metadata.deletionTimestamp ? 'Terminating' : phase,
+        restarts,
+        age(o, now),
+      ];
     },
   },
   'apps/deployments': {
@@ -136,7 +152,10 @@ const PRINTERS: Record<string, Printer> = {
       const text = Array.isArray(ports)
         ? ports
             .filter(isObject)
-            .map((p) => `${String(p.port)}${p.nodePort !== undefined ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`)
+            .map(
+              (p) =>
+                `${String(p.port)}${p.nodePort !== undefined ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`,
+            )
             .join(',')
         : '';
       const external = get(o, ['spec', 'externalIPs']);

@@ -85,7 +85,9 @@ export function validateName(obj: KubeObject, served: ServedType): void {
     });
   } else {
     const label = served.type.plural === 'namespaces';
-    const ok = label ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
+    const ok = label
+      ? DNS1123_LABEL.test(name) && name.length <= 63
+      : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
     if (!ok) {
       causes.push({
         type: 'FieldValueInvalid',

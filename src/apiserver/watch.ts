@@ -8,13 +8,13 @@
  * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes.
  */
 import { type KubeObject, makeStatus } from '../core/index.js';
-import { expired, StatusError, toStatus } from './errors.js';
 import { resourceNames } from './cluster.js';
+import { expired, StatusError, toStatus } from './errors.js';
 import { parseListOptions } from './list-options.js';
 import type { ResourceRequest } from './request.js';
 import type { StoredEvent, StoredObject } from './storage.js';
-import { type WatchSink, type Watcher, eventLine, withRevision } from './watch-hub.js';
 import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
+import { eventLine, type Watcher, type WatchSink, withRevision } from './watch-hub.js';
 import { WatchWriter } from './watch-writer.js';
 
 /** Default server-side watch timeout when the client gives none (the real default is 30-60 min). */
@@ -33,7 +33,11 @@ export function handleWatch(r: ResourceRequest): void {
   const matches = (o: { metadata: { name?: string; namespace?: string } }) =>
     name === undefined || o.metadata.name === name;
   const fullFilter =
-    name === undefined ? filter : filter ? (o: Parameters<NonNullable<typeof filter>>[0]) => matches(o) && filter(o) : matches;
+    name === undefined
+      ? filter
+      : filter
+        ? (o: Parameters<NonNullable<typeof filter>>[0]) => matches(o) && filter(o)
+        : matches;
 
   const res = r.res;
   const hub = r.cluster.hub;
@@ -51,11 +55,16 @@ export function handleWatch(r: ResourceRequest): void {
   if (rep.kind === 'table') {
     let first = true;
     render = (type, object, json) => {
-      const table = tableJson(r.served, [{ object, json }], { resourceVersion: String(object.metadata.resourceVersion ?? '') }, {
-        version: rep.version,
-        include,
-        headers: first,
-      });
+      const table = tableJson(
+        r.served,
+        [{ object, json }],
+        { resourceVersion: String(object.metadata.resourceVersion ?? '') },
+        {
+          version: rep.version,
+          include,
+          headers: first,
+        },
+      );
       first = false;
       return eventLine(type, table);
     };
@@ -117,12 +126,18 @@ export function handleWatch(r: ResourceRequest): void {
   let endAfterBacklog = false;
   if (initial.length > PUMP_INITIAL_ITEMS) {
     backlog = [];
-    pumpInitial(res, initial, (stored) => line('ADDED', stored), lines, () => {
-      const pending = backlog ?? [];
-      backlog = undefined;
-      if (pending.length > 0) writer.write(pending.join(''));
-      if (endAfterBacklog) writer.end();
-    });
+    pumpInitial(
+      res,
+      initial,
+      (stored) => line('ADDED', stored),
+      lines,
+      () => {
+        const pending = backlog ?? [];
+        backlog = undefined;
+        if (pending.length > 0) writer.write(pending.join(''));
+        if (endAfterBacklog) writer.end();
+      },
+    );
   } else {
     writeBatched(res, initial.length > 0 ? [...initial.map((stored) => line('ADDED', stored)), ...lines] : lines);
   }
@@ -197,13 +212,19 @@ function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
     );
   if (opts.sendInitialEvents !== undefined) {
     if (opts.resourceVersionMatch !== 'NotOlderThan') {
-      throw fail('resourceVersionMatch', 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+      throw fail(
+        'resourceVersionMatch',
+        'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      );
     }
     if (opts.sendInitialEvents && !opts.allowWatchBookmarks) {
       throw fail('allowWatchBookmarks', 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true');
     }
   } else if (opts.resourceVersionMatch !== undefined) {
-    throw fail('resourceVersionMatch', 'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    throw fail(
+      'resourceVersionMatch',
+      'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+    );
   }
 }
 

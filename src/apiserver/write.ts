@@ -5,7 +5,7 @@
  */
 import { type KubeObject, makeStatus } from '../core/index.js';
 import { badRequest, StatusError } from './errors.js';
-import { type HandlerResult, type ResourceRequest, fieldValidationOf, isDryRun, managerOf } from './request.js';
+import { fieldValidationOf, type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
 import { checkNamespace, checkTypeMeta, parseObjectBody } from './validation.js';
 
 /** Rejects `dryRun` values other than `All` (422, as the real server). */
@@ -15,7 +15,11 @@ export function checkDryRun(query: URLSearchParams): void {
       throw new StatusError(
         makeStatus(422, 'Invalid', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`, {
           causes: [
-            { type: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"`, field: 'dryRun' },
+            {
+              type: 'FieldValueNotSupported',
+              message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"`,
+              field: 'dryRun',
+            },
           ],
         }),
       );
@@ -54,7 +58,9 @@ export async function handleUpdate(r: ResourceRequest): Promise<HandlerResult> {
   checkTypeMeta(obj, r.served);
   const name = r.target.name ?? '';
   if (obj.metadata.name !== undefined && obj.metadata.name !== '' && obj.metadata.name !== name) {
-    throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
+    throw badRequest(
+      `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`,
+    );
   }
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);

@@ -6,18 +6,18 @@
  * relist on 410, backoff, watchdog) filling a store with a namespace index and user indexes,
  * and handlers told of each change synchronously. Consumers read through `InformerReader`.
  */
-export { InformerFactory, clientListerWatcher, type InformerFactoryOptions } from './factory.js';
+export { clientListerWatcher, InformerFactory, type InformerFactoryOptions } from './factory.js';
 export { SharedInformer, type SharedInformerOptions } from './informer.js';
-export { informerMetrics, type InformerMetrics } from './metrics.js';
+export { type InformerMetrics, informerMetrics } from './metrics.js';
 export {
-  Reflector,
-  WatchErrorEvent,
-  type ListPageRequest,
   type ListerWatcher,
+  type ListPageRequest,
+  Reflector,
   type ReflectorOptions,
   type ReflectorSink,
+  WatchErrorEvent,
   type WatchRequest,
 } from './reflector.js';
-export { Store, byOwnerUid, storeKey } from './store.js';
+export { byOwnerUid, Store, storeKey } from './store.js';
 export { makePipeline, type PipelineOptions } from './transform.js';
 export type * from './types.js';

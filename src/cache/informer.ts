@@ -6,13 +6,20 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
-import { KloopError } from '../core/index.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
+import { KloopError } from '../core/index.js';
 import { type InformerMetrics, informerMetrics } from './metrics.js';
 import { type ListerWatcher, Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
 import { Store, storeKey } from './store.js';
 import { makePipeline } from './transform.js';
-import type { IndexFunc, Informer, InformerEvent, InformerListOptions, InformerOptions, SubscribeOptions } from './types.js';
+import type {
+  IndexFunc,
+  Informer,
+  InformerEvent,
+  InformerListOptions,
+  InformerOptions,
+  SubscribeOptions,
+} from './types.js';
 
 type Handler<T extends KubeObject> = (event: InformerEvent<T>) => void;
 
@@ -191,7 +198,10 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.#stopped = true;
     this.#flush();
     this.#metrics.flushers.delete(this.#flush);
-    if (!this.#synced) this.#rejectSynced(new KloopError('KLOOP_INFORMER_STOPPED', `informer for ${this.resource} stopped before it synced`));
+    if (!this.#synced)
+      this.#rejectSynced(
+        new KloopError('KLOOP_INFORMER_STOPPED', `informer for ${this.resource} stopped before it synced`),
+      );
     await this.#reflector.stop();
   }
 
@@ -296,7 +306,10 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     try {
       handler(event);
     } catch (err) {
-      this.#logger.error({ err, event: event.type, key: storeKey(event.object) }, 'kloop: informer handler threw; skipped');
+      this.#logger.error(
+        { err, event: event.type, key: storeKey(event.object) },
+        'kloop: informer handler threw; skipped',
+      );
     }
   }
 }

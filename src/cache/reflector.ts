@@ -6,8 +6,8 @@
 import type { Logger } from 'pino';
 import { Backoff } from '../client/index.js';
 import { type CancelTimer, type Clock, sleep } from '../core/clock.js';
-import { ApiError, KloopError } from '../core/index.js';
 import type { KubeList, KubeObject, Status, WatchEvent } from '../core/index.js';
+import { ApiError, KloopError } from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
 import { storeKey } from './store.js';
 
@@ -181,7 +181,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
               continue;
             } catch (err) {
               if (!(err instanceof StreamingUnsupported) && !isRefusal(err)) throw err;
-              this.#o.logger.info({ resource: this.#o.resource }, 'kloop: streaming list not supported, using paginated lists');
+              this.#o.logger.info(
+                { resource: this.#o.resource },
+                'kloop: streaming list not supported, using paginated lists',
+              );
               this.#streaming = false;
             }
           }
@@ -215,10 +218,16 @@ export class Reflector<T extends KubeObject = KubeObject> {
         } else if (err instanceof WatchErrorEvent) {
           needList = true;
           reason = 'error';
-          this.#o.logger.warn({ resource: this.#o.resource, status: err.status }, 'kloop: watch ERROR event, relisting');
+          this.#o.logger.warn(
+            { resource: this.#o.resource, status: err.status },
+            'kloop: watch ERROR event, relisting',
+          );
           wait = this.#backoff.next();
         } else {
-          this.#o.logger.warn({ resource: this.#o.resource, err }, needList ? 'kloop: list failed, retrying' : 'kloop: watch failed, reconnecting');
+          this.#o.logger.warn(
+            { resource: this.#o.resource, err },
+            needList ? 'kloop: list failed, retrying' : 'kloop: watch failed, reconnecting',
+          );
           if (!needList) this.#restarted('error');
           else reason = 'error';
           wait = this.#backoff.next();
@@ -367,7 +376,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
 export class WatchErrorEvent extends KloopError {
   readonly status: Status;
   constructor(status: Status) {
-    super('KLOOP_WATCH_ERROR_EVENT', `watch ERROR event: ${status?.code} ${status?.reason ?? ''} ${status?.message ?? ''}`.trim());
+    super(
+      'KLOOP_WATCH_ERROR_EVENT',
+      `watch ERROR event: ${status?.code} ${status?.reason ?? ''} ${status?.message ?? ''}`.trim(),
+    );
     this.name = 'WatchErrorEvent';
     this.status = status;
   }

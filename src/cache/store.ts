@@ -3,10 +3,9 @@
  * `cache.Indexer`, kube-runtime's `Store`). Writes come only from the informer; everyone else
  * reads.
  */
-import { KloopError } from '../core/index.js';
-import { keyString } from '../core/index.js';
-import { type LabelSelector, parseLabelSelector } from '../core/index.js';
+
 import type { KubeObject, ObjectKey } from '../core/index.js';
+import { KloopError, keyString, type LabelSelector, parseLabelSelector } from '../core/index.js';
 import type { IndexFunc, InformerListOptions } from './types.js';
 
 interface Index<T extends KubeObject> {
@@ -98,7 +97,8 @@ export class Store<T extends KubeObject = KubeObject> {
     }
     const result: T[] = [];
     for (const obj of candidates) {
-      if (options.index && options.namespace !== undefined && (obj.metadata.namespace ?? '') !== options.namespace) continue;
+      if (options.index && options.namespace !== undefined && (obj.metadata.namespace ?? '') !== options.namespace)
+        continue;
       if (selector && !selector.matches(obj.metadata.labels)) continue;
       result.push(obj);
     }

@@ -8,8 +8,9 @@
  * apiVersion and kind bought nothing (1313 B with, 1314 B without): V8's `JSON.parse` already
  * internalizes short strings, so kloop does not intern.
  */
-import { deepFreeze } from '../core/index.js';
+
 import type { KubeObject, ObjectMeta, TypeRef } from '../core/index.js';
+import { deepFreeze } from '../core/index.js';
 
 /** How an informer prepares objects for its store. */
 export interface PipelineOptions<T extends KubeObject> {

@@ -81,16 +81,33 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     await ignoreExists(
       kube.create({
         ...ConfigMap,
-        metadata: { namespace: NS, name, labels: { [MIRROR_LABEL]: 'true' }, annotations: { [MIRROR_TO]: DEMO_NAMESPACES.slice(1).join(',') } },
+        metadata: {
+          namespace: NS,
+          name,
+          labels: { [MIRROR_LABEL]: 'true' },
+          annotations: { [MIRROR_TO]: DEMO_NAMESPACES.slice(1).join(',') },
+        },
         data: { color: 'blue', size: 'm' },
       }),
     );
   }
   for (const name of sites) {
-    await ignoreExists(kube.create({ ...Website, metadata: { namespace: NS, name }, spec: { image: 'nginx:1.27', replicas: 2, port: 80 } }));
+    await ignoreExists(
+      kube.create({
+        ...Website,
+        metadata: { namespace: NS, name },
+        spec: { image: 'nginx:1.27', replicas: 2, port: 80 },
+      }),
+    );
   }
   for (const [i, name] of services.entries()) {
-    await ignoreExists(kube.create({ ...Service, metadata: { namespace: NS, name }, spec: { selector: { app: name }, ports: [{ port: 80 }] } }));
+    await ignoreExists(
+      kube.create({
+        ...Service,
+        metadata: { namespace: NS, name },
+        spec: { selector: { app: name }, ports: [{ port: 80 }] },
+      }),
+    );
     for (const p of [0, 1]) {
       await ignoreExists(
         kube.create({
@@ -114,24 +131,43 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
 
   progress('updates that matter: ConfigMap data, Website replicas');
   for (const name of configMaps.slice(0, Math.ceil(configMaps.length / 2))) {
-    await kube.patch({ type: ConfigMap, key: { namespace: NS, name } }, { data: { color: 'green' } }, { type: 'merge' });
+    await kube.patch(
+      { type: ConfigMap, key: { namespace: NS, name } },
+      { data: { color: 'green' } },
+      { type: 'merge' },
+    );
   }
-  await kube.patch({ type: Website, key: { namespace: NS, name: sites[0]! } }, { spec: { replicas: 3 } }, { type: 'merge' });
+  await kube.patch(
+    { type: Website, key: { namespace: NS, name: sites[0]! } },
+    { spec: { replicas: 3 } },
+    { type: 'merge' },
+  );
   await until(ctx, 'the mirrors to carry the new data', async () => {
     const copies = await secretsMirroring(kube, MIRROR_OF, configMaps[0]!);
     return copies.length === 3 && copies.every((s) => s.data?.color === b64('green'));
   });
   await until(ctx, `${sites[0]} to scale to 3`, async () => {
-    const d = await kube.get<KubeObject & { spec?: { replicas?: number } }>(Deployment, { namespace: NS, name: sites[0]! });
+    const d = await kube.get<KubeObject & { spec?: { replicas?: number } }>(Deployment, {
+      namespace: NS,
+      name: sites[0]!,
+    });
     return d.spec?.replicas === 3;
   });
 
   progress('updates that do not matter: an unrelated annotation, a Website label (filtered by generationChanged)');
   for (const name of configMaps) {
-    await kube.patch({ type: ConfigMap, key: { namespace: NS, name } }, { metadata: { annotations: { 'demo/touched': 'yes' } } }, { type: 'merge' });
+    await kube.patch(
+      { type: ConfigMap, key: { namespace: NS, name } },
+      { metadata: { annotations: { 'demo/touched': 'yes' } } },
+      { type: 'merge' },
+    );
   }
   for (const name of sites) {
-    await kube.patch({ type: Website, key: { namespace: NS, name } }, { metadata: { labels: { tier: 'frontend' } } }, { type: 'merge' });
+    await kube.patch(
+      { type: Website, key: { namespace: NS, name } },
+      { metadata: { labels: { tier: 'frontend' } } },
+      { type: 'merge' },
+    );
   }
   await new Promise((r) => setTimeout(r, 200));
 
@@ -139,16 +175,28 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     progress('forcing a watch drop: every open watch is cut, informers resume from their resourceVersion');
     const dropped = ctx.server.faults.dropWatches();
     progress(`  ${dropped.dropped} watches dropped`);
-    await kube.patch({ type: ConfigMap, key: { namespace: NS, name: configMaps[1]! } }, { data: { color: 'red' } }, { type: 'merge' });
+    await kube.patch(
+      { type: ConfigMap, key: { namespace: NS, name: configMaps[1]! } },
+      { data: { color: 'red' } },
+      { type: 'merge' },
+    );
     await until(ctx, 'the change made across the drop to be mirrored', async () => {
       const copies = await secretsMirroring(kube, MIRROR_OF, configMaps[1]!);
       return copies.length === 3 && copies.every((s) => s.data?.color === b64('red'));
     });
     progress('forcing a 410: history compacted, watches cut; resumes get 410 Gone and informers relist');
-    await kube.patch({ type: ConfigMap, key: { namespace: NS, name: configMaps[2]! } }, { data: { color: 'purple' } }, { type: 'merge' });
+    await kube.patch(
+      { type: ConfigMap, key: { namespace: NS, name: configMaps[2]! } },
+      { data: { color: 'purple' } },
+      { type: 'merge' },
+    );
     ctx.server.faults.compact();
     ctx.server.faults.dropWatches();
-    await kube.patch({ type: ConfigMap, key: { namespace: NS, name: configMaps[2]! } }, { data: { color: 'orange' } }, { type: 'merge' });
+    await kube.patch(
+      { type: ConfigMap, key: { namespace: NS, name: configMaps[2]! } },
+      { data: { color: 'orange' } },
+      { type: 'merge' },
+    );
     await until(ctx, 'the change made across the 410 to be mirrored', async () => {
       const copies = await secretsMirroring(kube, MIRROR_OF, configMaps[2]!);
       return copies.length === 3 && copies.every((s) => s.data?.color === b64('orange'));
@@ -173,7 +221,8 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
   for (const name of configMaps.slice(-2)) await kube.delete(ConfigMap, { namespace: NS, name });
   await kube.delete(Website, { namespace: NS, name: sites[sites.length - 1]! });
   await until(ctx, 'the deleted ConfigMaps to lose their mirrors', async () => {
-    for (const name of configMaps.slice(-2)) if ((await secretsMirroring(kube, MIRROR_OF, name)).length > 0) return false;
+    for (const name of configMaps.slice(-2))
+      if ((await secretsMirroring(kube, MIRROR_OF, name)).length > 0) return false;
     return true;
   });
   await until(ctx, 'the deleted Website to be gone', async () => {

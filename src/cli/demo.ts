@@ -102,7 +102,12 @@ export async function summarize(mgr: Manager): Promise<DemoSummary> {
     eventsSeen: sum(await samples(r, 'kloop_informer_events_total')),
     reconciles: sum(await samples(r, 'kloop_reconcile_total')),
     triggersBySource: (await samples(r, 'kloop_reconcile_triggers_total'))
-      .map((s) => ({ controller: String(s.labels.controller), source: String(s.labels.source), event: String(s.labels.event), count: s.value }))
+      .map((s) => ({
+        controller: String(s.labels.controller),
+        source: String(s.labels.source),
+        event: String(s.labels.event),
+        count: s.value,
+      }))
       .sort((a, b) => a.controller.localeCompare(b.controller) || b.count - a.count),
     writesSent: sum(sent),
     writesSentByResource: sent.reduce<Record<string, number>>((by, s) => {
@@ -131,11 +136,21 @@ export function formatSummary(s: DemoSummary): string {
     ['bytes saved (est.)', `${Math.max(0, s.wholeObjectBytes - s.bytesSent)}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = ['', 'summary', '-------', ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(8)}`), '', 'triggers by source'];
+  const lines = [
+    '',
+    'summary',
+    '-------',
+    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(8)}`),
+    '',
+    'triggers by source',
+  ];
   const cw = Math.max(10, ...s.triggersBySource.map((t) => t.controller.length));
   const sw = Math.max(6, ...s.triggersBySource.map((t) => t.source.length));
   lines.push(`${'controller'.padEnd(cw)}  ${'source'.padEnd(sw)}  ${'event'.padEnd(8)}  count`);
-  for (const t of s.triggersBySource) lines.push(`${t.controller.padEnd(cw)}  ${t.source.padEnd(sw)}  ${t.event.padEnd(8)}  ${String(t.count).padStart(5)}`);
+  for (const t of s.triggersBySource)
+    lines.push(
+      `${t.controller.padEnd(cw)}  ${t.source.padEnd(sw)}  ${t.event.padEnd(8)}  ${String(t.count).padStart(5)}`,
+    );
   return lines.join('\n');
 }
 
@@ -163,8 +178,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const { endpoints } = examples.endpoints.endpointsCollection(mgr, collections);
     examples.endpoints.endpointsController(mgr, endpoints);
     await mgr.start();
-    out(`manager started: ${mgr.controllers().map((c) => c.name).join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz, /debug/kloop`);
-    await runWorkload({ kube: mgr.kube, server, progress: (line) => out(`- ${line}`), timeoutMs: options.timeoutMs ?? 20_000, scale: options.scale, examples });
+    out(
+      `manager started: ${mgr
+        .controllers()
+        .map((c) => c.name)
+        .join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz, /debug/kloop`,
+    );
+    await runWorkload({
+      kube: mgr.kube,
+      server,
+      progress: (line) => out(`- ${line}`),
+      timeoutMs: options.timeoutMs ?? 20_000,
+      scale: options.scale,
+      examples,
+    });
     const summary = await summarize(mgr);
     out(formatSummary(summary));
     out(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -173,7 +200,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         kubeconfigDir = await mkdtemp(join(tmpdir(), 'kloop-demo-'));
         const path = join(kubeconfigDir, 'kubeconfig');
         await server.writeKubeconfig(path);
-        out(`\nstill running. Try:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.httpUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`);
+        out(
+          `\nstill running. Try:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.httpUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`,
+        );
       } else {
         out(`\nstill running; endpoints at ${mgr.httpUrl}. Ctrl-C stops.`);
       }
@@ -190,7 +219,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
     if (!server && !options.watch) {
       // On a real cluster, leave nothing behind (the Website CRD stays: others may use it).
-      for (const name of DEMO_NAMESPACES) await mgr.kube.delete({ apiVersion: 'v1', kind: 'Namespace' }, { name }).catch(() => undefined);
+      for (const name of DEMO_NAMESPACES)
+        await mgr.kube.delete({ apiVersion: 'v1', kind: 'Namespace' }, { name }).catch(() => undefined);
       out(`deleted namespaces ${DEMO_NAMESPACES.join(', ')}`);
     }
     return summary;
@@ -217,8 +247,10 @@ function parseArgs(args: readonly string[]): DemoOptions {
     else if (arg === '--scale') options.scale = Number.parseInt(value(), 10);
     else throw new UsageError(`unknown argument ${arg}`);
   }
-  if (options.port !== undefined && !(options.port >= 0 && options.port < 65536)) throw new UsageError('--port must be 0..65535');
-  if (options.scale !== undefined && !(options.scale >= 1 && options.scale <= 100)) throw new UsageError('--scale must be 1..100');
+  if (options.port !== undefined && !(options.port >= 0 && options.port < 65536))
+    throw new UsageError('--port must be 0..65535');
+  if (options.scale !== undefined && !(options.scale >= 1 && options.scale <= 100))
+    throw new UsageError('--scale must be 1..100');
   return options;
 }
 

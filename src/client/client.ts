@@ -6,14 +6,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { ApiError, KloopError, makeStatus } from '../core/index.js';
+import { type Clock, sleep, systemClock } from '../core/clock.js';
 import type { KubeList, KubeObject, ObjectKey, ResourceType, Status, WatchEvent } from '../core/index.js';
+import { ApiError, KloopError, makeStatus } from '../core/index.js';
 import { Discovery } from './discovery.js';
-import { type ResolvedKubeconfig, loadKubeconfig } from './kubeconfig.js';
+import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
 import { defaultLogger } from './logger.js';
 import { type ClientMetrics, clientMetrics, kloopRegistry } from './metrics.js';
-import { type Clock, sleep, systemClock } from '../core/clock.js';
 import { Backoff, isRetryableStatus, retryAfterMs } from './retry.js';
 import { HttpTransport, TransportError } from './transport.js';
 import type {
@@ -130,7 +130,9 @@ export class KubeClient {
       maxSockets: options.maxSockets,
       userAgent: options.userAgent ?? 'kloop/0.1',
     });
-    this.discovery = new Discovery((path, signal) => this.#discoveryFetch(path, signal), { now: () => this.clock.now() });
+    this.discovery = new Discovery((path, signal) => this.#discoveryFetch(path, signal), {
+      now: () => this.clock.now(),
+    });
   }
 
   /** The API server URL. */
@@ -162,7 +164,10 @@ export class KubeClient {
     const query = new URLSearchParams();
     if (options.resourceVersion !== undefined) query.set('resourceVersion', options.resourceVersion);
     const path = this.pathFor(rt, this.#ns(rt, key.namespace), key.name, options.subresource) + qs(query);
-    return this.#json<T>({ method: 'GET', path, signal: options.signal }, { verb: 'get', resource: rt.plural, idempotent: true });
+    return this.#json<T>(
+      { method: 'GET', path, signal: options.signal },
+      { verb: 'get', resource: rt.plural, idempotent: true },
+    );
   }
 
   /**
@@ -193,7 +198,10 @@ export class KubeClient {
    * Lists page by page: each page is yielded as it arrives, so a caller that folds pages into
    * a store never holds the whole list twice.
    */
-  async *listPages<T extends KubeObject = KubeObject>(type: TypeLike, options: ListOptions = {}): AsyncGenerator<KubeList<T>> {
+  async *listPages<T extends KubeObject = KubeObject>(
+    type: TypeLike,
+    options: ListOptions = {},
+  ): AsyncGenerator<KubeList<T>> {
     let token = options.continue;
     do {
       const page = await this.listPage<T>(type, { ...options, continue: token });
@@ -237,7 +245,10 @@ export class KubeClient {
    * }
    * ```
    */
-  async *watch<T extends KubeObject = KubeObject>(type: TypeLike, options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+  async *watch<T extends KubeObject = KubeObject>(
+    type: TypeLike,
+    options: WatchOptions = {},
+  ): AsyncGenerator<WatchEvent<T>> {
     const res = await this.#openWatch(type, options);
     const queue: WatchEvent<T>[] = [];
     const splitter = new LineSplitter((line) => queue.push(parseWatchLine<T>(line)), this.#maxWatchLineBytes);
@@ -307,16 +318,24 @@ export class KubeClient {
   /** Creates an object; its type and namespace come from the object. */
   async create<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
     const rt = await this.resolve(typeOf(obj), options.signal);
-    const path = this.pathFor(rt, this.#ns(rt, obj.metadata?.namespace), undefined, options.subresource) + writeQuery(options);
-    return this.#json<T>({ method: 'POST', path, body: JSON.stringify(obj), signal: options.signal }, this.#write('create', rt));
+    const path =
+      this.pathFor(rt, this.#ns(rt, obj.metadata?.namespace), undefined, options.subresource) + writeQuery(options);
+    return this.#json<T>(
+      { method: 'POST', path, body: JSON.stringify(obj), signal: options.signal },
+      this.#write('create', rt),
+    );
   }
 
   /** Replaces an object (PUT); `metadata.resourceVersion` makes it conditional (409 when stale). */
   async update<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
     const rt = await this.resolve(typeOf(obj), options.signal);
     const name = requireName(obj);
-    const path = this.pathFor(rt, this.#ns(rt, obj.metadata.namespace), name, options.subresource) + writeQuery(options);
-    return this.#json<T>({ method: 'PUT', path, body: JSON.stringify(obj), signal: options.signal }, this.#write('update', rt));
+    const path =
+      this.pathFor(rt, this.#ns(rt, obj.metadata.namespace), name, options.subresource) + writeQuery(options);
+    return this.#json<T>(
+      { method: 'PUT', path, body: JSON.stringify(obj), signal: options.signal },
+      this.#write('update', rt),
+    );
   }
 
   /** Replaces the status subresource (`PUT .../status`). */
@@ -334,7 +353,10 @@ export class KubeClient {
     patch: unknown,
     options: PatchOptions = {},
   ): Promise<T> {
-    const { type, key } = 'type' in target && 'key' in target ? (target as { type: TypeLike; key: ObjectKey }) : refOf(target as KubeObject);
+    const { type, key } =
+      'type' in target && 'key' in target
+        ? (target as { type: TypeLike; key: ObjectKey })
+        : refOf(target as KubeObject);
     const rt = await this.resolve(type, options.signal);
     const patchType = options.type ?? 'merge';
     const query = writeQueryParams(options);
@@ -410,9 +432,16 @@ export class KubeClient {
       accept: options.metadataOnly ? METADATA_WATCH_ACCEPT : undefined,
     };
     const attempt: Attempt = { verb: 'watch', resource: rt.plural, idempotent: true };
-    const res = await this.#retrying(req, attempt, (r) => this.transport.stream(r), (r) => r.statusCode ?? 0, (r) => r.headers, async (r) => {
-      r.resume();
-    });
+    const res = await this.#retrying(
+      req,
+      attempt,
+      (r) => this.transport.stream(r),
+      (r) => r.statusCode ?? 0,
+      (r) => r.headers,
+      async (r) => {
+        r.resume();
+      },
+    );
     const status = res.statusCode ?? 0;
     if (status >= 400) {
       const body = await readAll(res);
@@ -434,7 +463,13 @@ export class KubeClient {
 
   #send(req: HttpRequest, attempt: Attempt): Promise<HttpResponse> {
     const withTimeout = { ...req, timeoutMs: req.timeoutMs ?? this.#requestTimeoutMs };
-    return this.#retrying(withTimeout, attempt, (r) => this.transport.request(r), (r) => r.status, (r) => r.headers);
+    return this.#retrying(
+      withTimeout,
+      attempt,
+      (r) => this.transport.request(r),
+      (r) => r.status,
+      (r) => r.headers,
+    );
   }
 
   /** The retry loop shared by buffered requests and watch establishment. */
@@ -504,7 +539,10 @@ export class KubeClient {
 
   #observe(attempt: Attempt, code: number, start: number): void {
     this.#metrics.requests.inc({ verb: attempt.verb, resource: attempt.resource, code: String(code) });
-    this.#metrics.duration.observe({ verb: attempt.verb, resource: attempt.resource }, (this.clock.now() - start) / 1000);
+    this.#metrics.duration.observe(
+      { verb: attempt.verb, resource: attempt.resource },
+      (this.clock.now() - start) / 1000,
+    );
   }
 
   #authMaterial(): Promise<AuthMaterial> {
@@ -525,7 +563,10 @@ export class KubeClient {
   }
 
   async #discoveryFetch(path: string, signal?: AbortSignal): Promise<unknown> {
-    const res = await this.#send({ method: 'GET', path, signal }, { verb: 'get', resource: 'discovery', idempotent: true });
+    const res = await this.#send(
+      { method: 'GET', path, signal },
+      { verb: 'get', resource: 'discovery', idempotent: true },
+    );
     if (res.status === 404) return undefined;
     if (res.status >= 400) throw toApiError(res.status, res.body);
     return JSON.parse(res.body.toString('utf8'));
@@ -540,7 +581,13 @@ export function parseWatchLine<T extends KubeObject = KubeObject>(line: string):
   } catch (err) {
     throw new WatchParseError(`malformed watch line: ${line.slice(0, 120)}`, { cause: err });
   }
-  if (ev === null || typeof ev !== 'object' || !EVENT_TYPES.has(ev.type) || typeof ev.object !== 'object' || ev.object === null) {
+  if (
+    ev === null ||
+    typeof ev !== 'object' ||
+    !EVENT_TYPES.has(ev.type) ||
+    typeof ev.object !== 'object' ||
+    ev.object === null
+  ) {
     throw new WatchParseError(`not a watch event: ${line.slice(0, 120)}`);
   }
   return ev;

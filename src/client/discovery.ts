@@ -3,8 +3,9 @@
  * aggregated APIs) is learnt from legacy discovery (`/api/v1`, `/apis/<group>/<version>`),
  * cached per group-version, and fetched again when a lookup misses.
  */
-import { ResourceTypeRegistry, UnknownTypeError } from '../core/index.js';
+
 import type { ResourceType } from '../core/index.js';
+import { ResourceTypeRegistry, UnknownTypeError } from '../core/index.js';
 import type { TypeLike } from './types.js';
 
 interface APIResource {

@@ -8,12 +8,12 @@
  * per cluster; watch lines are parsed straight from the byte stream; 429 honours Retry-After;
  * reads retry on 5xx and connection errors; failures are `ApiError`s with the server's Status.
  */
-export { KubeClient, WatchParseError, parseWatchLine, toApiError } from './client.js';
-export { Discovery, isResourceType, type DiscoveryFetch } from './discovery.js';
+export { KubeClient, parseWatchLine, toApiError, WatchParseError } from './client.js';
+export { Discovery, type DiscoveryFetch, isResourceType } from './discovery.js';
 export { KubeconfigError, loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 export { LineSplitter } from './lines.js';
 export { defaultLogger } from './logger.js';
-export { clientMetrics, kloopRegistry, type ClientMetrics } from './metrics.js';
+export { type ClientMetrics, clientMetrics, kloopRegistry } from './metrics.js';
 export { Backoff, retryAfterMs } from './retry.js';
-export { HttpTransport, TransportError, type HttpTransportOptions } from './transport.js';
+export { HttpTransport, type HttpTransportOptions, TransportError } from './transport.js';
 export type * from './types.js';

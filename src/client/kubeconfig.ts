@@ -9,7 +9,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type Cluster, type Context, type User, newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
+import {
+  type Cluster,
+  type Context,
+  newClusters,
+  newContexts,
+  newUsers,
+  type User,
+} from '@kubernetes/client-node/dist/config_types.js';
 import yaml from 'js-yaml';
 import { KloopError } from '../core/index.js';
 import type { AuthMaterial, KubeconfigSource } from './types.js';
@@ -101,7 +108,11 @@ function parse(source: KubeconfigSource | undefined): Parsed {
   const home = join(homedir(), '.kube', 'config');
   if (existsSync(home)) return fromDocs([readDoc(home)]);
   if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SA}/token`)) return inCluster();
-  throw new KubeconfigError('~/.kube/config', 'file', 'no kubeconfig found: set $KUBECONFIG, create ~/.kube/config, or run in a cluster');
+  throw new KubeconfigError(
+    '~/.kube/config',
+    'file',
+    'no kubeconfig found: set $KUBECONFIG, create ~/.kube/config, or run in a cluster',
+  );
 }
 
 function isKubeConfig(source: KubeconfigSource | undefined): source is KubeConfig {
@@ -120,9 +131,12 @@ function readDoc(file: string): { file: string; doc: Record<string, unknown> } {
   try {
     doc = yaml.load(text);
   } catch (err) {
-    throw new KubeconfigError(file, 'yaml', `cannot be parsed: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new KubeconfigError(file, 'yaml', `cannot be parsed: ${(err as Error).message.split('\n')[0]}`, {
+      cause: err,
+    });
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new KubeconfigError(file, 'yaml', 'is not a kubeconfig mapping');
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new KubeconfigError(file, 'yaml', 'is not a kubeconfig mapping');
   return { file, doc: doc as Record<string, unknown> };
 }
 
@@ -147,7 +161,8 @@ function fromDocs(docs: Array<{ file: string; doc: Record<string, unknown> }>): 
       if (m) throw new KubeconfigError(file, m[1], 'is missing', { cause: err });
       throw new KubeconfigError(file, 'yaml', message, { cause: err });
     }
-    for (const c of clusters) if (!out.clusters.some((x) => x.name === c.name)) out.clusters.push({ ...c, caFile: abs(c.caFile) });
+    for (const c of clusters)
+      if (!out.clusters.some((x) => x.name === c.name)) out.clusters.push({ ...c, caFile: abs(c.caFile) });
     for (const u of users) {
       if (out.users.some((x) => x.name === u.name)) continue;
       const tokenFile = tokenFiles.get(u.name);
@@ -205,22 +220,37 @@ function resolve(p: Parsed): ResolvedKubeconfig {
   if (!ctx) throw new KubeconfigError(file, 'current-context', `names context "${current}", which is not defined`);
   const cluster = p.clusters.find((c) => c.name === ctx.cluster);
   if (!cluster) {
-    throw new KubeconfigError(file, `contexts[${current}].context.cluster`, `names cluster "${ctx.cluster}", which is not defined`);
+    throw new KubeconfigError(
+      file,
+      `contexts[${current}].context.cluster`,
+      `names cluster "${ctx.cluster}", which is not defined`,
+    );
   }
   const user = ctx.user ? p.users.find((u) => u.name === ctx.user) : undefined;
   if (ctx.user && !user) {
-    throw new KubeconfigError(file, `contexts[${current}].context.user`, `names user "${ctx.user}", which is not defined`);
+    throw new KubeconfigError(
+      file,
+      `contexts[${current}].context.user`,
+      `names user "${ctx.user}", which is not defined`,
+    );
   }
   let server: URL;
   try {
     server = new URL(cluster.server);
   } catch (err) {
-    throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `is not a URL: "${cluster.server}"`, { cause: err });
+    throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `is not a URL: "${cluster.server}"`, {
+      cause: err,
+    });
   }
   if (server.protocol !== 'http:' && server.protocol !== 'https:') {
-    throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `must be http or https: "${cluster.server}"`);
+    throw new KubeconfigError(
+      file,
+      `clusters[${cluster.name}].cluster.server`,
+      `must be http or https: "${cluster.server}"`,
+    );
   }
-  const tokenFile = user?.authProvider?.name === 'tokenFile' ? (user.authProvider.config?.tokenFile as string | undefined) : undefined;
+  const tokenFile =
+    user?.authProvider?.name === 'tokenFile' ? (user.authProvider.config?.tokenFile as string | undefined) : undefined;
   for (const [field, path] of [
     [`clusters[${cluster.name}].cluster.certificate-authority`, cluster.caFile],
     [`users[${user?.name}].user.client-certificate`, user?.certFile],
@@ -231,9 +261,14 @@ function resolve(p: Parsed): ResolvedKubeconfig {
   }
   const needsAuthenticator = Boolean(user && (user.exec || (user.authProvider && !tokenFile)));
   const fail = (err: unknown): never => {
-    throw new KubeconfigError(file, `users[${user?.name}].user`, `credentials could not be obtained: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new KubeconfigError(
+      file,
+      `users[${user?.name}].user`,
+      `credentials could not be obtained: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   };
   const tls = {
     rejectUnauthorized: !cluster.skipTLSVerify,
@@ -255,18 +290,31 @@ function resolve(p: Parsed): ResolvedKubeconfig {
       return fail(err);
     }
   };
-  return { file, context: current, server, namespace: ctx.namespace ?? 'default', dynamicAuth: needsAuthenticator || Boolean(tokenFile), auth };
+  return {
+    file,
+    context: current,
+    server,
+    namespace: ctx.namespace ?? 'default',
+    dynamicAuth: needsAuthenticator || Boolean(tokenFile),
+    auth,
+  };
 }
 
 /** Token, basic auth, client certificates, impersonation: what client-node's `applyHTTPSOptions` does. */
-function staticMaterial(cluster: Cluster, user: User | undefined, tokenFile: string | undefined): Omit<AuthMaterial, 'rejectUnauthorized'> {
+function staticMaterial(
+  cluster: Cluster,
+  user: User | undefined,
+  tokenFile: string | undefined,
+): Omit<AuthMaterial, 'rejectUnauthorized'> {
   const headers: Record<string, string> = {};
   // With both set, the `-data` field wins, as in kubectl (client-go: "certificate-authority-data
   // will override"); client-node reads the file first, which would surprise kubectl users.
-  const fileOrData = (f: string | undefined, d: string | undefined) => (d ? Buffer.from(d, 'base64') : f ? readFileSync(f) : undefined);
+  const fileOrData = (f: string | undefined, d: string | undefined) =>
+    d ? Buffer.from(d, 'base64') : f ? readFileSync(f) : undefined;
   if (tokenFile) headers.Authorization = `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`;
   else if (user?.token) headers.Authorization = `Bearer ${user.token}`;
-  else if (user?.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
+  else if (user?.username)
+    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
   if (user?.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
   return {
     headers,

@@ -72,7 +72,11 @@ export class HttpTransport {
         aborted: req.signal?.aborted,
       });
     }
-    return { status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) };
+    return {
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
+    };
   }
 
   /**
@@ -109,7 +113,10 @@ export class HttpTransport {
         reject(
           err instanceof TransportError
             ? err
-            : new TransportError(`${req.method} ${req.path}: ${(err as Error)?.message ?? String(err)}`, { cause: err, aborted }),
+            : new TransportError(`${req.method} ${req.path}: ${(err as Error)?.message ?? String(err)}`, {
+                cause: err,
+                aborted,
+              }),
         );
       };
       const onAbort = (): void => {

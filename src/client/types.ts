@@ -24,7 +24,6 @@ export interface AuthMaterial {
   servername?: string;
 }
 
-
 /** Options of `new KubeClient(...)` and `KubeClient.fromKubeconfig(...)`. */
 export interface KubeClientOptions {
   /** pino logger; default: a quiet one at level `warn`. */

@@ -8,8 +8,8 @@ import type { ObjectKey } from '../core/types.js';
 import { DependentIndex } from './dependents.js';
 import { CollectionError } from './errors.js';
 import { normalizeFilter } from './filter.js';
-import { type Meta, toKeyString, makeMeta } from './meta.js';
-import { type CollectionRegistry, type RegistryNode, defaultRegistry } from './registry.js';
+import { type Meta, makeMeta, toKeyString } from './meta.js';
+import { type CollectionRegistry, defaultRegistry, type RegistryNode } from './registry.js';
 import { Store } from './store.js';
 import type {
   BatchHandler,
@@ -103,7 +103,9 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
   /** @throws CollectionError `KLOOP_COLLECTION_INDEX` unless this collection has index `name`. */
   assertIndex(name: string): void {
     if (!this.store.named.has(name)) {
-      throw new CollectionError('KLOOP_COLLECTION_INDEX', `collection ${this.name} has no index ${name}`, { collection: this.name });
+      throw new CollectionError('KLOOP_COLLECTION_INDEX', `collection ${this.name} has no index ${name}`, {
+        collection: this.name,
+      });
     }
   }
 
@@ -145,7 +147,9 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
   /** @throws CollectionError `KLOOP_COLLECTION_DISPOSED` */
   assertLive(): void {
     if (this.disposed) {
-      throw new CollectionError('KLOOP_COLLECTION_DISPOSED', `collection ${this.name} is disposed`, { collection: this.name });
+      throw new CollectionError('KLOOP_COLLECTION_DISPOSED', `collection ${this.name} is disposed`, {
+        collection: this.name,
+      });
     }
   }
 
@@ -257,9 +261,7 @@ export abstract class BaseCollection<T> implements Collection<T>, RegistryNode {
 }
 
 /** Groups `{ collection, filter }` pairs into counted {@link DependencyDescription}s. */
-export function groupDependencies(
-  deps: Iterable<{ collection: string; filter: string }>,
-): DependencyDescription[] {
+export function groupDependencies(deps: Iterable<{ collection: string; filter: string }>): DependencyDescription[] {
   const counts = new Map<string, DependencyDescription>();
   for (const d of deps) {
     const id = `${d.collection}\u0000${d.filter}`;

@@ -6,8 +6,8 @@
  * candidate's full filter against the old and the new item. An unrelated change calls no
  * transform; krt instead scans every input for unindexed filters (istio #54074).
  */
-import { type NormalizedFilter, matchesFilter } from './filter.js';
-import { ANY_NAMESPACE, type Labels, type Meta, anchorOf, labelSlot, selectsNothing } from './meta.js';
+import { matchesFilter, type NormalizedFilter } from './filter.js';
+import { ANY_NAMESPACE, anchorOf, type Labels, labelSlot, type Meta, selectsNothing } from './meta.js';
 import type { Store } from './store.js';
 
 /** What a dependency points back to: an output of a derived collection. */
@@ -190,13 +190,26 @@ export class DependentIndex<T> {
     if (labels !== undefined) for (const k in labels) addAll(out, this.byLabel.get(labelSlot(scope, k, labels[k])));
   }
 
-  private collectSelects(out: Set<Dependency>, scope: string, anchor: { key: string; values: readonly string[] } | undefined): void {
+  private collectSelects(
+    out: Set<Dependency>,
+    scope: string,
+    anchor: { key: string; values: readonly string[] } | undefined,
+  ): void {
     // A selector without `=`/`in` requirement (`exists`, `!=`, ... or empty) can match any labels.
     if (anchor === undefined) addAll(out, this.selectsAll.get(scope));
     else for (const v of anchor.values) addAll(out, this.bySelects.get(labelSlot(scope, anchor.key, v)));
   }
 
   private maps(): Array<Map<string, Set<Dependency>>> {
-    return [this.byKey, this.byIndex, this.byLabel, this.labelLoose, this.bySelects, this.selectsAll, this.byNamespace, this.all];
+    return [
+      this.byKey,
+      this.byIndex,
+      this.byLabel,
+      this.labelLoose,
+      this.bySelects,
+      this.selectsAll,
+      this.byNamespace,
+      this.all,
+    ];
   }
 }

@@ -7,9 +7,16 @@
 import { BaseCollection, groupDependencies } from './collection.js';
 import type { Dependency, DependencyConsumer } from './dependents.js';
 import { CollectionError } from './errors.js';
+import { describeFilter, type NormalizedFilter, normalizeFilter } from './filter.js';
 import { defaultRegistry } from './registry.js';
-import { type NormalizedFilter, describeFilter, normalizeFilter } from './filter.js';
-import type { Collection, CollectionKind, CollectionOptions, DependencyDescription, FetchContext, Filter } from './types.js';
+import type {
+  Collection,
+  CollectionKind,
+  CollectionOptions,
+  DependencyDescription,
+  FetchContext,
+  Filter,
+} from './types.js';
 
 /** How a derived collection turns a unit key into outputs. */
 export type UnitCompute<O> = (ctx: TrackingContext, unitKey: string) => readonly O[] | undefined;
@@ -73,7 +80,13 @@ export class TrackingContext implements FetchContext {
     }
     const f = normalizeFilter(filter);
     if (f.index !== undefined) source.assertIndex(f.index.name);
-    this.deps.push({ consumer: this.consumer, unit: this.unit, filter: f as NormalizedFilter<unknown>, slots: [], source });
+    this.deps.push({
+      consumer: this.consumer,
+      unit: this.unit,
+      filter: f as NormalizedFilter<unknown>,
+      slots: [],
+      source,
+    });
     this.consumer.noteFetched(source as unknown as BaseCollection<unknown>);
     return source.store.query(f);
   }
@@ -224,7 +237,9 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
       return undefined;
     } catch (cause) {
       const message = `${this.name}: applying the output ${key} threw: ${String(cause)}`;
-      this.registry.reportError(new CollectionError('KLOOP_COLLECTION_TRANSFORM', message, { cause, collection: this.name, key }));
+      this.registry.reportError(
+        new CollectionError('KLOOP_COLLECTION_TRANSFORM', message, { cause, collection: this.name, key }),
+      );
       return message;
     }
   }
@@ -262,10 +277,14 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
 
   private duplicate(key: string, unitKey: string, how: string): void {
     this.registry.reportError(
-      new CollectionError('KLOOP_COLLECTION_DUPLICATE_KEY', `${this.name}: output ${key} produced by ${unitKey} ${how}`, {
-        collection: this.name,
-        key,
-      }),
+      new CollectionError(
+        'KLOOP_COLLECTION_DUPLICATE_KEY',
+        `${this.name}: output ${key} produced by ${unitKey} ${how}`,
+        {
+          collection: this.name,
+          key,
+        },
+      ),
     );
   }
 
@@ -290,11 +309,15 @@ export class DerivedCollection<O> extends BaseCollection<O> implements Dependenc
     this.registry.reportError(
       cause instanceof CollectionError && cause.code !== 'KLOOP_COLLECTION_TRANSFORM'
         ? cause
-        : new CollectionError('KLOOP_COLLECTION_TRANSFORM', `${this.name}: transform for ${unitKey || '(singleton)'} threw: ${message}`, {
-            cause,
-            collection: this.name,
-            key: unitKey,
-          }),
+        : new CollectionError(
+            'KLOOP_COLLECTION_TRANSFORM',
+            `${this.name}: transform for ${unitKey || '(singleton)'} threw: ${message}`,
+            {
+              cause,
+              collection: this.name,
+              key: unitKey,
+            },
+          ),
     );
   }
 

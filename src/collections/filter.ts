@@ -4,7 +4,7 @@
  * never disagree about what a fetch selected.
  */
 import type { LabelSelector } from '../core/selectors.js';
-import { type Labels, type Meta, toKeyString, selectsNothing, toSelector } from './meta.js';
+import { type Labels, type Meta, selectsNothing, toKeyString, toSelector } from './meta.js';
 import type { Filter } from './types.js';
 
 /** A {@link Filter} checked and parsed. */
@@ -48,7 +48,13 @@ export function normalizeFilter<T>(filter: Filter<T> | undefined): NormalizedFil
 }
 
 /** True when `item` (stored under `key`) passes every field of `f`. */
-export function matchesFilter<T>(meta: Meta<T>, f: NormalizedFilter<T>, key: string, item: T, indexValues?: (name: string, item: T) => readonly string[]): boolean {
+export function matchesFilter<T>(
+  meta: Meta<T>,
+  f: NormalizedFilter<T>,
+  key: string,
+  item: T,
+  indexValues?: (name: string, item: T) => readonly string[],
+): boolean {
   if (f.empty) return false;
   if (f.key !== undefined && f.key !== key) return false;
   if (f.keys !== undefined && !f.keys.has(key)) return false;

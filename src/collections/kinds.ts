@@ -6,16 +6,13 @@ import { BaseCollection } from './collection.js';
 import { DerivedCollection, type TrackingContext, type UnitCompute } from './derived.js';
 import { CollectionError } from './errors.js';
 import type { IndexFn } from './store.js';
-import type {
-  Collection,
-  CollectionIndex,
-  CollectionOptions,
-  FetchContext,
-  SingletonCollection,
-} from './types.js';
+import type { Collection, CollectionIndex, CollectionOptions, FetchContext, SingletonCollection } from './types.js';
 
 /** One unit per input item: the unit's key is the item's; a gone item yields nothing. */
-function perInputItem<I, O>(input: Collection<I>, compute: (ctx: TrackingContext, item: I) => readonly O[]): UnitCompute<O> {
+function perInputItem<I, O>(
+  input: Collection<I>,
+  compute: (ctx: TrackingContext, item: I) => readonly O[],
+): UnitCompute<O> {
   return (ctx, key) => {
     const item = input.get(key);
     if (item === undefined) return undefined;

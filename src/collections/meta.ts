@@ -3,6 +3,8 @@
  * the one requirement an index can look up. Items are immutable, so what is derived from an
  * item is cached by identity.
  */
+
+import { keyString } from '../core/keys.js';
 import {
   type LabelSelector,
   type LabelSelectorSpec,
@@ -10,7 +12,6 @@ import {
   NOTHING_SELECTOR,
   parseLabelSelector,
 } from '../core/selectors.js';
-import { keyString } from '../core/keys.js';
 import type { ObjectKey } from '../core/types.js';
 import { CollectionError } from './errors.js';
 import type { ItemMeta, SelectorInput } from './types.js';
@@ -154,7 +155,11 @@ export function labelSlot(scope: string, key: string, value: string): string {
 export const ANY_NAMESPACE = '*';
 
 /** Builds the {@link Meta} of a collection from its options. */
-export function makeMeta<T>(name: string, key: ((item: T) => string) | undefined, meta: ItemMeta<T> | undefined): Meta<T> {
+export function makeMeta<T>(
+  name: string,
+  key: ((item: T) => string) | undefined,
+  meta: ItemMeta<T> | undefined,
+): Meta<T> {
   const selectorInputOf = meta?.selector ?? (defaultSelector as (item: T) => SelectorInput | undefined);
   const cache = new WeakMap<object, LabelSelector>();
   return {

@@ -8,7 +8,13 @@ import type { KubeObject, ObjectKey } from '../core/types.js';
 import { BaseCollection } from './collection.js';
 import { CollectionError } from './errors.js';
 import { toKeyString } from './meta.js';
-import type { Collection, CollectionKind, CollectionOptions, DependencyDescription, StaticCollection } from './types.js';
+import type {
+  Collection,
+  CollectionKind,
+  CollectionOptions,
+  DependencyDescription,
+  StaticCollection,
+} from './types.js';
 
 /** Pending changes of a source: the latest state per key, undefined for deleted. */
 abstract class SourceCollection<T> extends BaseCollection<T> {
@@ -84,10 +90,14 @@ class InformerCollection<T extends KubeObject> extends SourceCollection<T> {
           this.registry.reportError(
             cause instanceof CollectionError
               ? cause
-              : new CollectionError('KLOOP_COLLECTION_NO_KEY', `${this.name}: key of an informer object threw: ${String(cause)}`, {
-                  cause,
-                  collection: this.name,
-                }),
+              : new CollectionError(
+                  'KLOOP_COLLECTION_NO_KEY',
+                  `${this.name}: key of an informer object threw: ${String(cause)}`,
+                  {
+                    cause,
+                    collection: this.name,
+                  },
+                ),
           );
           return;
         }
@@ -193,6 +203,10 @@ class StaticCollectionImpl<T> extends SourceCollection<T> implements StaticColle
  * flags.set({ key: 'beta', on: false });
  * ```
  */
-export function staticCollection<T>(name: string, items: readonly T[] = [], options: CollectionOptions<T> = {}): StaticCollection<T> {
+export function staticCollection<T>(
+  name: string,
+  items: readonly T[] = [],
+  options: CollectionOptions<T> = {},
+): StaticCollection<T> {
   return new StaticCollectionImpl(name, items, options);
 }

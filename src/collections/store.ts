@@ -4,8 +4,9 @@
  * A query starts from the narrowest index its filter allows and checks the rest item by item,
  * so no fetch copies or scans a whole collection unless it asked for all of it (krt #61382).
  */
-import { ANY_NAMESPACE, type Labels, type Meta, anchorOf, labelSlot, selectsNothing } from './meta.js';
-import { type NormalizedFilter, indexValuesOf, matchesFilter } from './filter.js';
+
+import { indexValuesOf, matchesFilter, type NormalizedFilter } from './filter.js';
+import { ANY_NAMESPACE, anchorOf, type Labels, labelSlot, type Meta, selectsNothing } from './meta.js';
 
 /** A named index function: the values an item is found under. */
 export type IndexFn<T> = (item: T) => string | readonly string[] | undefined | null;
@@ -214,14 +215,16 @@ export class Store<T> {
   private index(key: string, item: T, values: Array<[NamedIndex<T>, readonly string[]]>): void {
     addSlot(this.byNamespace, this.meta.namespaceOf(item) ?? '', key);
     if (this.labels !== undefined) this.indexLabels(this.labels, key, item, true);
-    if (this.selectorAnchors !== undefined) this.indexSelector(this.selectorAnchors, this.selectorLoose!, key, item, true);
+    if (this.selectorAnchors !== undefined)
+      this.indexSelector(this.selectorAnchors, this.selectorLoose!, key, item, true);
     for (const [idx, vs] of values) for (const v of vs) addSlot(idx.byValue, v, key);
   }
 
   private unindex(key: string, item: T): void {
     removeSlot(this.byNamespace, this.meta.namespaceOf(item) ?? '', key);
     if (this.labels !== undefined) this.indexLabels(this.labels, key, item, false);
-    if (this.selectorAnchors !== undefined) this.indexSelector(this.selectorAnchors, this.selectorLoose!, key, item, false);
+    if (this.selectorAnchors !== undefined)
+      this.indexSelector(this.selectorAnchors, this.selectorLoose!, key, item, false);
     for (const idx of this.named.values()) for (const v of indexValuesOf(idx.fn(item))) removeSlot(idx.byValue, v, key);
   }
 }

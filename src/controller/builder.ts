@@ -11,14 +11,7 @@ import type { KubeObject, TypeRef } from '../core/types.js';
 import { Controller, ControllerConfigError, type ControllerDeps, type ControllerOptions } from './controller.js';
 import type { SourceSpec } from './sources.js';
 import { sourceLabel } from './triggers.js';
-import type {
-  ControllerDescription,
-  EventSource,
-  Mapper,
-  Predicate,
-  Reconciler,
-  SourceOptions,
-} from './types.js';
+import type { ControllerDescription, EventSource, Mapper, Predicate, Reconciler, SourceOptions } from './types.js';
 
 function isTypeRef(value: TypeRef | EventSource): value is TypeRef {
   return typeof (value as EventSource).subscribe !== 'function' && 'kind' in value && 'apiVersion' in value;
@@ -125,7 +118,8 @@ export class ControllerBuilder {
 
   /** Workers running reconciles in parallel (never two on one key). Default 1. */
   concurrency(n: number): this {
-    if (!Number.isInteger(n) || n < 1) throw new ControllerConfigError(`concurrency must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ControllerConfigError(`concurrency must be a positive integer, got ${n}`);
     this.#options.concurrency = n;
     return this;
   }
@@ -147,7 +141,11 @@ export class ControllerBuilder {
     const description: ControllerDescription = {
       name: this.#name,
       concurrency: this.#options.concurrency ?? 1,
-      sources: this.#sources.map((s) => ({ source: s.label, kind: s.kind, predicates: s.predicates.map((p) => p.name) })),
+      sources: this.#sources.map((s) => ({
+        source: s.label,
+        kind: s.kind,
+        predicates: s.predicates.map((p) => p.name),
+      })),
       eventFilters: this.#eventFilters.map((p) => p.name),
     };
     if (this.#options.timeoutMs !== undefined) description.timeoutMs = this.#options.timeoutMs;

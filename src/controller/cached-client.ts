@@ -17,18 +17,18 @@ import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { byOwnerUid } from '../cache/index.js';
 import type { IndexFunc, InformerListOptions, InformerReader } from '../cache/types.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { deepClone, isPlainObject } from '../core/equal.js';
 import { ApiError, KloopError, makeStatus } from '../core/errors.js';
 import { createJsonPatch, type JsonPatchOperation } from '../core/json-patch.js';
-import { createMergePatch } from '../core/merge-patch.js';
 import { keyOf } from '../core/keys.js';
+import { createMergePatch } from '../core/merge-patch.js';
 import { ResourceTypeRegistry } from '../core/resources.js';
 import { parseLabelSelector } from '../core/selectors.js';
 import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
 import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
-import { type Clock, systemClock } from '../core/clock.js';
-import { type EventSink, EventRecorder, EventType } from './events.js';
 import { OWNER_INDEX } from './controller.js';
+import { EventRecorder, type EventSink, EventType } from './events.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { ReadYourWrites } from './read-your-writes.js';
 import { changedPaths, keyId } from './triggers.js';
@@ -117,7 +117,9 @@ interface Shared {
 
 function typeOf(object: KubeObject): TypeRef {
   if (!object.apiVersion || !object.kind) {
-    throw new ClientUsageError(`object ${object.metadata?.name ?? '?'} has no apiVersion/kind; set them before writing`);
+    throw new ClientUsageError(
+      `object ${object.metadata?.name ?? '?'} has no apiVersion/kind; set them before writing`,
+    );
   }
   return { apiVersion: object.apiVersion, kind: object.kind };
 }
@@ -247,7 +249,14 @@ export class CachedClient implements ScopableClient {
     const json = JSON.stringify(body);
     this.#checkFence();
     const created = await this.#shared.options.transport.create<T>(body, { fieldManager: this.#fieldManager() });
-    await this.#recordWrite(type, key, 'create', Object.keys(body).filter((k) => k !== 'apiVersion' && k !== 'kind'), json, created);
+    await this.#recordWrite(
+      type,
+      key,
+      'create',
+      Object.keys(body).filter((k) => k !== 'apiVersion' && k !== 'kind'),
+      json,
+      created,
+    );
     return created;
   }
 
@@ -256,7 +265,11 @@ export class CachedClient implements ScopableClient {
    * patch starting with a `test` of `metadata.resourceVersion`. Status changes go to `/status`
    * when the type has that subresource. Nothing is sent when nothing changed.
    */
-  async patch<T extends KubeObject>(current: T, desired: T, options: ClientPatchOptions = {}): Promise<WriteOutcome<T>> {
+  async patch<T extends KubeObject>(
+    current: T,
+    desired: T,
+    options: ClientPatchOptions = {},
+  ): Promise<WriteOutcome<T>> {
     const type = typeOf(current);
     const key = keyOf(current);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
@@ -293,7 +306,12 @@ export class CachedClient implements ScopableClient {
   }
 
   /** Changes spec and metadata through `fn` on a copy of the cached object; see the class remarks. */
-  mutate<T extends KubeObject>(type: TypeRef, key: ObjectKey, fn: Mutator<T>, options: MutateOptions = {}): Promise<WriteOutcome<T>> {
+  mutate<T extends KubeObject>(
+    type: TypeRef,
+    key: ObjectKey,
+    fn: Mutator<T>,
+    options: MutateOptions = {},
+  ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, false);
   }
 
@@ -476,7 +494,12 @@ export class CachedClient implements ScopableClient {
       // naming the tested JSON pointer. Validation errors are 422 too, but name fields with dots
       // and name the object, so matching the word "test" would turn a "test-app" validation
       // error into a conflict retried forever.
-      if (patchType === 'json' && err instanceof ApiError && err.statusCode === 422 && err.message.includes('/metadata/resourceVersion')) {
+      if (
+        patchType === 'json' &&
+        err instanceof ApiError &&
+        err.statusCode === 422 &&
+        err.message.includes('/metadata/resourceVersion')
+      ) {
         throw new ApiError(makeStatus(409, 'Conflict', `stale resourceVersion: ${err.message}`), { cause: err });
       }
       throw err;
@@ -485,7 +508,14 @@ export class CachedClient implements ScopableClient {
     return object;
   }
 
-  async #recordWrite(type: TypeRef, key: ObjectKey, kind: string, fields: string[], json: string, object: KubeObject): Promise<void> {
+  async #recordWrite(
+    type: TypeRef,
+    key: ObjectKey,
+    kind: string,
+    fields: string[],
+    json: string,
+    object: KubeObject,
+  ): Promise<void> {
     // Only types read through this client need the overlay; its records are dropped by informer events.
     if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
       const informer = await this.#informer(type);

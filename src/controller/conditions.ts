@@ -42,12 +42,18 @@ function nowRfc3339(): string {
  * }); // sends nothing when Ready was already True with that reason and message
  * ```
  */
-export function setCondition(conditions: readonly Condition[] | undefined, next: ConditionUpdate, now: () => string = nowRfc3339): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  next: ConditionUpdate,
+  now: () => string = nowRfc3339,
+): Condition[] {
   const list = conditions ?? [];
   const i = list.findIndex((c) => c.type === next.type);
   const previous = i >= 0 ? list[i] : undefined;
   const lastTransitionTime =
-    previous !== undefined && previous.status === next.status ? previous.lastTransitionTime : (next.lastTransitionTime ?? now());
+    previous !== undefined && previous.status === next.status
+      ? previous.lastTransitionTime
+      : (next.lastTransitionTime ?? now());
   const condition: Condition = {
     type: next.type,
     status: next.status,

@@ -15,10 +15,10 @@ import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { byOwnerUid } from '../cache/index.js';
 import type { InformerEvent, InformerReader } from '../cache/types.js';
-import { ApiError, KloopError, TerminalError } from '../core/errors.js';
-import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import { ApiError, KloopError, TerminalError } from '../core/errors.js';
+import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
 import { HotLoopDetector } from './hot-loop.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { type QueueItem, WorkQueue } from './queue.js';
@@ -180,7 +180,11 @@ export class Controller {
     const description: ControllerDescription = {
       name: this.name,
       concurrency: this.#concurrency(),
-      sources: this.#sources.map((s) => ({ source: s.label, kind: s.kind, predicates: s.predicates.map((p) => p.name) })),
+      sources: this.#sources.map((s) => ({
+        source: s.label,
+        kind: s.kind,
+        predicates: s.predicates.map((p) => p.name),
+      })),
       eventFilters: this.#eventFilters.map((p) => p.name),
     };
     if (this.#options.timeoutMs !== undefined) description.timeoutMs = this.#options.timeoutMs;
@@ -210,7 +214,11 @@ export class Controller {
       const namespace = object.metadata.namespace;
       // The owner of a namespaced object is in its namespace unless the owner kind is
       // cluster-scoped; the cache tells which when it holds the owner.
-      if (namespace && forInformer.get({ namespace, name: ref.name }) === undefined && forInformer.get({ name: ref.name })) {
+      if (
+        namespace &&
+        forInformer.get({ namespace, name: ref.name }) === undefined &&
+        forInformer.get({ name: ref.name })
+      ) {
         return { name: ref.name };
       }
       return namespace ? { namespace, name: ref.name } : { name: ref.name };
@@ -242,7 +250,8 @@ export class Controller {
     await Promise.all(synced);
     if (this.#stopController.signal.aborted) return;
     this.#workers = Array.from({ length: this.#concurrency() }, () => this.#work());
-    if (this.#options.resyncMs !== undefined && this.#options.resyncMs > 0) this.#scheduleResync(forInformer, this.#options.resyncMs);
+    if (this.#options.resyncMs !== undefined && this.#options.resyncMs > 0)
+      this.#scheduleResync(forInformer, this.#options.resyncMs);
     this.#log.info({ sources: this.describe().sources }, 'controller started');
   }
 
@@ -472,4 +481,3 @@ export interface RecentReconcile {
   writes: Array<{ type: string; key: ObjectKey; kind: string; fields: string[] }>;
   error?: string;
 }
-

@@ -5,9 +5,9 @@
  * kube-rs' recorder series do the same so a failing loop cannot flood the API server).
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
 import { ApiError } from '../core/errors.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import type { Clock } from '../core/clock.js';
 import type { EventRecorderApi } from './types.js';
 
 /** The core/v1 Event type. */
@@ -83,7 +83,9 @@ export class EventRecorder implements EventRecorderApi {
     const type = event.type ?? 'Normal';
     // The uid names one object; without it (an object not created yet) kind and namespace must
     // tell apart objects that share a name.
-    const subject = object.metadata.uid ?? `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const subject =
+      object.metadata.uid ??
+      `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
     const id = [subject, type, event.reason, event.message].join('\u0000');
     const now = this.#clock.now();
     const series = this.#series.get(id);

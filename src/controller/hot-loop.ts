@@ -72,12 +72,19 @@ export class HotLoopDetector {
     }
     const written = new Set(patches.map((w) => objectId(w.type, w.key.namespace, w.key.name)));
     const versions = new Set(
-      patches.flatMap((w) => (w.resourceVersion === undefined ? [] : [`${objectId(w.type, w.key.namespace, w.key.name)}@${w.resourceVersion}`])),
+      patches.flatMap((w) =>
+        w.resourceVersion === undefined
+          ? []
+          : [`${objectId(w.type, w.key.namespace, w.key.name)}@${w.resourceVersion}`],
+      ),
     );
     const fields = [...new Set(patches.flatMap((w) => w.fields.map((f) => `${w.type}:${f}`)))].sort();
     const signature = fields.join('|');
     const selfTriggered =
-      previous !== undefined && triggers.length > 0 && totalTriggers <= triggers.length && triggers.every((t) => ownEvent(t, previous));
+      previous !== undefined &&
+      triggers.length > 0 &&
+      totalTriggers <= triggers.length &&
+      triggers.every((t) => ownEvent(t, previous));
     const laps = selfTriggered && previous.signature === signature ? previous.laps + 1 : 0;
     const state: KeyState = { signature, written, versions, laps, reported: previous?.reported === true && laps > 0 };
     this.#keys.set(id, state);
@@ -103,7 +110,11 @@ export class HotLoopDetector {
 function ownEvent(trigger: Trigger, previous: KeyState): boolean {
   const ref = trigger.object;
   if (ref === undefined || trigger.event !== 'updated') return false;
-  const object = objectId(ref.apiVersion && ref.kind ? `${ref.apiVersion}/${ref.kind}` : undefined, ref.namespace, ref.name);
+  const object = objectId(
+    ref.apiVersion && ref.kind ? `${ref.apiVersion}/${ref.kind}` : undefined,
+    ref.namespace,
+    ref.name,
+  );
   if (!previous.written.has(object)) return false;
   // Without versions on both sides (a fake client, a source without resourceVersions) the
   // object alone must do.

@@ -14,31 +14,31 @@
 export { ControllerBuilder } from './builder.js';
 export {
   CachedClient,
+  type CachedClientOptions,
   ClientUsageError,
   WriteFencedError,
-  type CachedClientOptions,
 } from './cached-client.js';
 export {
+  type Condition,
+  type ConditionUpdate,
   findCondition,
   isConditionTrue,
   removeCondition,
   setCondition,
-  type Condition,
-  type ConditionUpdate,
 } from './conditions.js';
 export {
   Controller,
   ControllerConfigError,
-  ControllerStoppedError,
-  OWNER_INDEX,
-  ReconcileTimeoutError,
   type ControllerDeps,
   type ControllerOptions,
+  ControllerStoppedError,
+  OWNER_INDEX,
   type RecentReconcile,
+  ReconcileTimeoutError,
 } from './controller.js';
 export { EventRecorder, type EventRecorderOptions } from './events.js';
 export { HotLoopDetector, type HotLoopReport } from './hot-loop.js';
-export { controllerMetrics, type ControllerMetrics } from './metrics.js';
+export { type ControllerMetrics, controllerMetrics } from './metrics.js';
 export {
   and,
   annotationsChanged,
@@ -53,19 +53,19 @@ export {
   resourceVersionChanged,
 } from './predicates.js';
 export {
-  WorkQueue,
   type AddOptions,
   type Priority,
   type QueueItem,
   type QueueObserver,
+  WorkQueue,
   type WorkQueueOptions,
 } from './queue.js';
 export {
+  defaultRateLimiter,
   ExponentialRateLimiter,
   MaxOfRateLimiter,
-  TokenBucketRateLimiter,
-  defaultRateLimiter,
   type RateLimiter,
+  TokenBucketRateLimiter,
 } from './rate-limiter.js';
 export { rvAtLeast } from './read-your-writes.js';
 export { controllerOwner, mapFromAnnotation, mapToRequests } from './sources.js';

@@ -106,7 +106,9 @@ export function labelSelector(selector: string | LabelSelectorSpec | LabelSelect
     name: `labelSelector(${parsed.toString()})`,
     test(event) {
       if (parsed.matches(event.object.metadata.labels)) return true;
-      return event.type === 'updated' && event.oldObject !== undefined && parsed.matches(event.oldObject.metadata.labels);
+      return (
+        event.type === 'updated' && event.oldObject !== undefined && parsed.matches(event.oldObject.metadata.labels)
+      );
     },
   };
 }

@@ -11,9 +11,10 @@
  *   after `lowPriorityEvery` normal hand-outs in a row while a low key is ready, one low key goes;
  * - `shutdown()` stops hand-outs at once and resolves when the in-flight keys are done.
  */
-import type { ObjectKey } from '../core/types.js';
-import type { Clock, CancelTimer } from '../core/clock.js';
+
+import type { CancelTimer, Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
+import type { ObjectKey } from '../core/types.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultRateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_TRIGGERS, keyId, TriggerLog } from './triggers.js';

@@ -8,10 +8,11 @@
  * one (integers compared as such, which Kubernetes 1.34+ allows), or, when versions do not parse,
  * a different one from what the cache held at write time (a newer event for the key arrived).
  */
+
+import { type Clock, systemClock } from '../core/clock.js';
 import { deepClone, deepFreeze } from '../core/equal.js';
 import { compareResourceVersions } from '../core/resource-version.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import { type Clock, systemClock } from '../core/clock.js';
 import { keyId } from './triggers.js';
 
 interface Written {
@@ -111,7 +112,11 @@ export class ReadYourWrites {
    * object belongs in the list; `listed` is true for the written version of an object the
    * informer listed, false for a written object the list lacks.
    */
-  overlayList<T extends KubeObject>(type: TypeRef, items: T[], matches: (object: KubeObject, listed: boolean) => boolean): T[] {
+  overlayList<T extends KubeObject>(
+    type: TypeRef,
+    items: T[],
+    matches: (object: KubeObject, listed: boolean) => boolean,
+  ): T[] {
     const map = this.#byType.get(typeId(type));
     if (map === undefined || map.size === 0) return items;
     const seen = new Set<string>();
@@ -146,7 +151,11 @@ export class ReadYourWrites {
       // event for the key will come). A delete of an older object of that name (another uid,
       // an older version) leaves a record of our later create alone.
       const sameObject = written.uid !== undefined && object.metadata.uid === written.uid;
-      if (written.object === undefined || sameObject || rvAtLeast(object.metadata.resourceVersion, written.resourceVersion)) {
+      if (
+        written.object === undefined ||
+        sameObject ||
+        rvAtLeast(object.metadata.resourceVersion, written.resourceVersion)
+      ) {
         map.delete(id);
       }
       return;

@@ -11,11 +11,10 @@
  * Each source's predicates guard that source only; the controller's event filters guard all.
  * Handlers run synchronously inside the informer and only enqueue.
  */
-import type { InformerEvent } from '../cache/types.js';
+import type { InformerEvent, InformerOptions } from '../cache/types.js';
 import { parseApiVersion } from '../core/resources.js';
 import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
 import { eventTrigger } from './triggers.js';
-import type { InformerOptions } from '../cache/types.js';
 import type { EventSource, Mapper, Predicate, Trigger } from './types.js';
 
 /** A source as the builder records it. */

@@ -231,7 +231,12 @@ export interface CachedClientApi {
   list<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerListOptions): Promise<T[]>;
   create<T extends KubeObject>(type: TypeRef, object: T): Promise<T>;
   patch<T extends KubeObject>(current: T, desired: T, options?: ClientPatchOptions): Promise<WriteOutcome<T>>;
-  mutate<T extends KubeObject>(type: TypeRef, key: ObjectKey, fn: Mutator<T>, options?: MutateOptions): Promise<WriteOutcome<T>>;
+  mutate<T extends KubeObject>(
+    type: TypeRef,
+    key: ObjectKey,
+    fn: Mutator<T>,
+    options?: MutateOptions,
+  ): Promise<WriteOutcome<T>>;
   mutateStatus<T extends KubeObject>(
     type: TypeRef,
     key: ObjectKey,

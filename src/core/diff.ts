@@ -5,7 +5,14 @@
 import { deepEqual } from './equal.js';
 
 /** metadata fields reported on their own; everything else under metadata is ignored. */
-const METADATA_FIELDS = ['labels', 'annotations', 'finalizers', 'ownerReferences', 'deletionTimestamp', 'generation'] as const;
+const METADATA_FIELDS = [
+  'labels',
+  'annotations',
+  'finalizers',
+  'ownerReferences',
+  'deletionTimestamp',
+  'generation',
+] as const;
 
 /**
  * The paths that differ between two versions of an object: the metadata fields that matter to

@@ -77,7 +77,9 @@ export class ApiError extends KloopError {
 
   /** True for a 404 NotFound. */
   static isNotFound(err: unknown): err is ApiError {
-    return err instanceof ApiError && (err.reason === 'NotFound' || (err.reason === undefined && err.statusCode === 404));
+    return (
+      err instanceof ApiError && (err.reason === 'NotFound' || (err.reason === undefined && err.statusCode === 404))
+    );
   }
 
   /** True for a 409 Conflict (stale resourceVersion or apply conflict), not AlreadyExists. */

@@ -10,15 +10,16 @@
  *   list-type table server-side apply shares.
  * - Equality, freezing, cloning, and the changed-field diff that reconcile provenance reports.
  */
-export * from './types.js';
-export * from './errors.js';
-export * from './selectors.js';
-export * from './json-patch.js';
-export * from './merge-patch.js';
-export * from './strategic-merge.js';
-export * from './equal.js';
-export * from './resources.js';
-export * from './keys.js';
-export * from './resource-version.js';
-export * from './diff.js';
+
 export * from './clock.js';
+export * from './diff.js';
+export * from './equal.js';
+export * from './errors.js';
+export * from './json-patch.js';
+export * from './keys.js';
+export * from './merge-patch.js';
+export * from './resource-version.js';
+export * from './resources.js';
+export * from './selectors.js';
+export * from './strategic-merge.js';
+export * from './types.js';

@@ -21,12 +21,14 @@ export type JsonPatchOperation =
  */
 export function parseJsonPointer(pointer: string): string[] {
   if (pointer === '') return [];
-  if (pointer[0] !== '/') throw new PatchError('KLOOP_INVALID_PATCH', `invalid JSON pointer ${JSON.stringify(pointer)}: must start with '/'`);
+  if (pointer[0] !== '/')
+    throw new PatchError('KLOOP_INVALID_PATCH', `invalid JSON pointer ${JSON.stringify(pointer)}: must start with '/'`);
   return pointer
     .slice(1)
     .split('/')
     .map((t) => {
-      if (/~[^01]|~$/.test(t)) throw new PatchError('KLOOP_INVALID_PATCH', `invalid JSON pointer ${JSON.stringify(pointer)}: bad '~' escape`);
+      if (/~[^01]|~$/.test(t))
+        throw new PatchError('KLOOP_INVALID_PATCH', `invalid JSON pointer ${JSON.stringify(pointer)}: bad '~' escape`);
       return t.replace(/~1/g, '/').replace(/~0/g, '~');
     });
 }
@@ -120,7 +122,8 @@ class Patcher {
   }
 
   remove(tokens: readonly string[], pointer: string): unknown {
-    if (tokens.length === 0) throw new PatchError('KLOOP_INVALID_PATCH', 'remove operation: cannot remove the whole document');
+    if (tokens.length === 0)
+      throw new PatchError('KLOOP_INVALID_PATCH', 'remove operation: cannot remove the whole document');
     const parent = this.parent(tokens, pointer);
     const last = tokens[tokens.length - 1];
     if (Array.isArray(parent)) {
@@ -156,12 +159,14 @@ function missing(pointer: string): PatchError {
 
 function field(op: Record<string, unknown>, name: string, index: number): string {
   const v = op[name];
-  if (typeof v !== 'string') throw new PatchError('KLOOP_INVALID_PATCH', `operation ${index}: "${name}" must be a string`);
+  if (typeof v !== 'string')
+    throw new PatchError('KLOOP_INVALID_PATCH', `operation ${index}: "${name}" must be a string`);
   return v;
 }
 
 function opValue(op: Record<string, unknown>, index: number): unknown {
-  if (!Object.hasOwn(op, 'value')) throw new PatchError('KLOOP_INVALID_PATCH', `operation ${index}: "value" is missing`);
+  if (!Object.hasOwn(op, 'value'))
+    throw new PatchError('KLOOP_INVALID_PATCH', `operation ${index}: "value" is missing`);
   return op.value;
 }
 
@@ -202,7 +207,8 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
           if (!p.get(tokens).found) throw missing(from);
           break;
         }
-        if (path.startsWith(`${from}/`)) throw new PatchError('KLOOP_INVALID_PATCH', `move operation: cannot move ${from} into its own child ${path}`);
+        if (path.startsWith(`${from}/`))
+          throw new PatchError('KLOOP_INVALID_PATCH', `move operation: cannot move ${from} into its own child ${path}`);
         const value = p.remove(parseJsonPointer(from), from);
         p.add(tokens, path, value);
         break;
@@ -219,7 +225,10 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
         const want = opValue(op, i);
         const got = p.get(tokens);
         if (!got.found || !deepEqual(got.value, want)) {
-          throw new PatchError('KLOOP_PATCH_TEST_FAILED', `test operation failed at ${JSON.stringify(path)}: value differs`);
+          throw new PatchError(
+            'KLOOP_PATCH_TEST_FAILED',
+            `test operation failed at ${JSON.stringify(path)}: value differs`,
+          );
         }
         break;
       }

@@ -45,7 +45,8 @@ export function keyString(key: ObjectKey): string {
 export function parseKeyString(s: string): ObjectKey {
   const parts = s.split('/');
   if (parts.length === 1 && parts[0] !== '') return { name: parts[0] };
-  if (parts.length === 2 && parts[1] !== '') return parts[0] === '' ? { name: parts[1] } : { namespace: parts[0], name: parts[1] };
+  if (parts.length === 2 && parts[1] !== '')
+    return parts[0] === '' ? { name: parts[1] } : { namespace: parts[0], name: parts[1] };
   throw new KloopError('KLOOP_INVALID_KEY', `invalid object key ${JSON.stringify(s)}: want "namespace/name" or "name"`);
 }
 

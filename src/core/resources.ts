@@ -70,7 +70,10 @@ export const CronJob = { apiVersion: 'batch/v1', kind: 'CronJob' } as const;
 /** coordination.k8s.io/v1 Lease (leader election). */
 export const Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
 /** apiextensions.k8s.io/v1 CustomResourceDefinition. */
-export const CustomResourceDefinition = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' } as const;
+export const CustomResourceDefinition = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+} as const;
 /** rbac.authorization.k8s.io/v1 Role. */
 export const Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' } as const;
 /** rbac.authorization.k8s.io/v1 RoleBinding. */
@@ -126,15 +129,48 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
   rt({ ref: EventsV1Event, plural: 'events', namespaced: true, shortNames: ['ev'] }),
   rt({ ref: Node, plural: 'nodes', namespaced: false, subresources: STATUS, shortNames: ['no'] }),
   rt({ ref: Endpoints, plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
-  rt({ ref: PersistentVolumeClaim, plural: 'persistentvolumeclaims', namespaced: true, subresources: STATUS, shortNames: ['pvc'] }),
-  rt({ ref: Deployment, plural: 'deployments', namespaced: true, subresources: STATUS_SCALE, shortNames: ['deploy'], all: true }),
-  rt({ ref: ReplicaSet, plural: 'replicasets', namespaced: true, subresources: STATUS_SCALE, shortNames: ['rs'], all: true }),
-  rt({ ref: StatefulSet, plural: 'statefulsets', namespaced: true, subresources: STATUS_SCALE, shortNames: ['sts'], all: true }),
+  rt({
+    ref: PersistentVolumeClaim,
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+    subresources: STATUS,
+    shortNames: ['pvc'],
+  }),
+  rt({
+    ref: Deployment,
+    plural: 'deployments',
+    namespaced: true,
+    subresources: STATUS_SCALE,
+    shortNames: ['deploy'],
+    all: true,
+  }),
+  rt({
+    ref: ReplicaSet,
+    plural: 'replicasets',
+    namespaced: true,
+    subresources: STATUS_SCALE,
+    shortNames: ['rs'],
+    all: true,
+  }),
+  rt({
+    ref: StatefulSet,
+    plural: 'statefulsets',
+    namespaced: true,
+    subresources: STATUS_SCALE,
+    shortNames: ['sts'],
+    all: true,
+  }),
   rt({ ref: DaemonSet, plural: 'daemonsets', namespaced: true, subresources: STATUS, shortNames: ['ds'], all: true }),
   rt({ ref: Job, plural: 'jobs', namespaced: true, subresources: STATUS, all: true }),
   rt({ ref: CronJob, plural: 'cronjobs', namespaced: true, subresources: STATUS, shortNames: ['cj'], all: true }),
   rt({ ref: Lease, plural: 'leases', namespaced: true }),
-  rt({ ref: CustomResourceDefinition, plural: 'customresourcedefinitions', namespaced: false, subresources: STATUS, shortNames: ['crd', 'crds'] }),
+  rt({
+    ref: CustomResourceDefinition,
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+    subresources: STATUS,
+    shortNames: ['crd', 'crds'],
+  }),
   rt({ ref: Role, plural: 'roles', namespaced: true }),
   rt({ ref: RoleBinding, plural: 'rolebindings', namespaced: true }),
   rt({ ref: ClusterRole, plural: 'clusterroles', namespaced: false }),
@@ -212,7 +248,10 @@ export class ResourceTypeRegistry {
    */
   requireByTypeRef(ref: TypeRef): ResourceType {
     const t = this.byTypeRef(ref);
-    if (t === undefined) throw new UnknownTypeError(`no resource type known for kind ${JSON.stringify(ref.kind)} in version ${JSON.stringify(ref.apiVersion)}`);
+    if (t === undefined)
+      throw new UnknownTypeError(
+        `no resource type known for kind ${JSON.stringify(ref.kind)} in version ${JSON.stringify(ref.apiVersion)}`,
+      );
     return t;
   }
 
@@ -222,7 +261,8 @@ export class ResourceTypeRegistry {
    */
   requireByResource(group: string, version: string, plural: string): ResourceType {
     const t = this.byResource(group, version, plural);
-    if (t === undefined) throw new UnknownTypeError(`the server could not find the requested resource ${plural}.${version}.${group}`);
+    if (t === undefined)
+      throw new UnknownTypeError(`the server could not find the requested resource ${plural}.${version}.${group}`);
     return t;
   }
 

@@ -92,7 +92,11 @@ function isInt64(s: string): boolean {
  * Builds one requirement, validating it as Kubernetes' `NewRequirement` does.
  * @throws SelectorError (`KLOOP_INVALID_SELECTOR`)
  */
-export function makeLabelRequirement(key: string, operator: LabelOperator, values: readonly string[]): LabelRequirement {
+export function makeLabelRequirement(
+  key: string,
+  operator: LabelOperator,
+  values: readonly string[],
+): LabelRequirement {
   const keyErr = validateLabelKey(key);
   if (keyErr !== undefined) throw invalid('<nil>', key, keyErr);
   switch (operator) {
@@ -103,11 +107,11 @@ export function makeLabelRequirement(key: string, operator: LabelOperator, value
     case '=':
     case '==':
     case '!=':
-      if (values.length !== 1) throw new SelectorError("exact-match compatibility requires one single value");
+      if (values.length !== 1) throw new SelectorError('exact-match compatibility requires one single value');
       break;
     case 'exists':
     case '!':
-      if (values.length !== 0) throw new SelectorError("values set must be empty for exists and does not exist");
+      if (values.length !== 0) throw new SelectorError('values set must be empty for exists and does not exist');
       break;
     case 'gt':
     case 'lt':
@@ -278,7 +282,7 @@ export function parseLabelSelector(text: string): LabelSelector {
     if (tok.t === 'op' && tok.v === '!') {
       pos++;
       tok = toks[pos];
-      if (tok.t !== 'id') expect('identifier after \'!\'');
+      if (tok.t !== 'id') expect("identifier after '!'");
       pos++;
       reqs.push(makeLabelRequirement(tok.v, '!', []));
     } else if (tok.t === 'id') {
@@ -421,7 +425,8 @@ function unescapeFieldValue(v: string): string {
     const c = v[i];
     if (c === '\\') {
       const n = v[i + 1];
-      if (n !== '\\' && n !== ',' && n !== '=') throw new SelectorError(`invalid field selector: invalid escape sequence: ${v}`);
+      if (n !== '\\' && n !== ',' && n !== '=')
+        throw new SelectorError(`invalid field selector: invalid escape sequence: ${v}`);
       out += n;
       i++;
     } else if (c === ',' || c === '=') {

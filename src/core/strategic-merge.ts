@@ -16,7 +16,10 @@ import type { TypeRef } from './types.js';
  * How a list merges: by key fields (`map`, Go `listType=map` / `patchStrategy=merge` with a
  * merge key), as a set of scalars (`set`), or replaced whole (`atomic`).
  */
-export type ListType = { readonly type: 'map'; readonly keys: readonly string[] } | { readonly type: 'set' } | { readonly type: 'atomic' };
+export type ListType =
+  | { readonly type: 'map'; readonly keys: readonly string[] }
+  | { readonly type: 'set' }
+  | { readonly type: 'atomic' };
 
 const ATOMIC: ListType = Object.freeze({ type: 'atomic' });
 const SET: ListType = Object.freeze({ type: 'set' });
@@ -59,7 +62,10 @@ const TYPE_LISTS: Record<string, Record<string, ListType>> = {
   'v1/Pod': { 'status.podIPs': byKey('ip') },
 };
 
-const BUILTIN_KINDS = new Set([...BUILTIN_RESOURCE_TYPES.map((t) => `${t.apiVersion}/${t.kind}`), ...Object.keys(POD_SPEC_AT)]);
+const BUILTIN_KINDS = new Set([
+  ...BUILTIN_RESOURCE_TYPES.map((t) => `${t.apiVersion}/${t.kind}`),
+  ...Object.keys(POD_SPEC_AT),
+]);
 
 function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
   if (path.length <= prefix.length) return false;
@@ -144,14 +150,20 @@ export function applyStrategicMergePatch<T>(doc: T, patch: unknown, type: TypeRe
   return out as T;
 }
 
-function mergeMap(orig: unknown, patch: Record<string, unknown>, path: string[], type: TypeRef): Record<string, unknown> | typeof DELETE {
+function mergeMap(
+  orig: unknown,
+  patch: Record<string, unknown>,
+  path: string[],
+  type: TypeRef,
+): Record<string, unknown> | typeof DELETE {
   const directive = patch.$patch;
   if (directive === 'delete') return DELETE;
   if (directive === 'replace') {
     const { $patch: _, ...rest } = patch;
     return mergeMap(undefined, rest, path, type);
   }
-  if (directive !== undefined && directive !== 'merge') throw bad(`unknown patch directive $patch: ${JSON.stringify(directive)}`);
+  if (directive !== undefined && directive !== 'merge')
+    throw bad(`unknown patch directive $patch: ${JSON.stringify(directive)}`);
   const out: Record<string, unknown> = isPlainObject(orig) ? { ...orig } : {};
   const later: [string, unknown][] = [];
   for (const key of Object.keys(patch)) {
@@ -221,7 +233,8 @@ function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRe
     return out;
   }
   for (const el of patch) {
-    if (!isPlainObject(el)) throw bad(`${path.join('.')}: list elements must be objects with merge key ${lt.keys.join(',')}`);
+    if (!isPlainObject(el))
+      throw bad(`${path.join('.')}: list elements must be objects with merge key ${lt.keys.join(',')}`);
     for (const k of lt.keys) {
       if (el[k] === undefined) throw bad(`map: ${JSON.stringify(el)} does not contain declared merge key: ${k}`);
     }

@@ -14,7 +14,16 @@ import type { CachedClientApi, Reconciler, WriteTransport } from '../controller/
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 
 /** The methods of `CachedClientApi` that send something. */
-const WRITES = new Set(['create', 'patch', 'mutate', 'mutateStatus', 'apply', 'delete', 'ensureFinalizer', 'removeFinalizer']);
+const WRITES = new Set([
+  'create',
+  'patch',
+  'mutate',
+  'mutateStatus',
+  'apply',
+  'delete',
+  'ensureFinalizer',
+  'removeFinalizer',
+]);
 
 /**
  * A view of `client` whose writes first ask `mayWrite()`; reads pass through.
@@ -76,15 +85,23 @@ function withSignal(own: AbortSignal | undefined, fence: AbortSignal | undefined
  * @remarks A request whose bytes already reached the server before the abort may still be
  * applied; the margin against that is `leaseDuration - renewDeadline` (docs/sharding.md).
  */
-export function fencedTransport(transport: WriteTransport, fence: (target: FenceTarget) => AbortSignal | undefined): WriteTransport {
+export function fencedTransport(
+  transport: WriteTransport,
+  fence: (target: FenceTarget) => AbortSignal | undefined,
+): WriteTransport {
   const check = (signal: AbortSignal | undefined): void => {
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new WriteFencedError();
   };
   const wrapped: WriteTransport = {
     get: (type, key, options) => transport.get(type, key, options),
-    async create<T extends KubeObject>(object: T, options: { fieldManager?: string; signal?: AbortSignal } = {}): Promise<T> {
+    async create<T extends KubeObject>(
+      object: T,
+      options: { fieldManager?: string; signal?: AbortSignal } = {},
+    ): Promise<T> {
       const type = { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '' };
-      const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name: object.metadata.name ?? '' } : { name: object.metadata.name ?? '' };
+      const key = object.metadata.namespace
+        ? { namespace: object.metadata.namespace, name: object.metadata.name ?? '' }
+        : { name: object.metadata.name ?? '' };
       const signal = fence({ type, key });
       check(signal);
       return transport.create(object, { ...options, signal: withSignal(options.signal, signal) });

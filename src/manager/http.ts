@@ -47,7 +47,9 @@ function sendCheck(res: ServerResponse, report: ReadinessReport, verbose: boolea
     return;
   }
   // The same `?verbose` form as the API server's health endpoints.
-  const lines = report.checks.map((c) => `[${c.ok ? '+' : '-'}]${c.name} ${c.ok ? 'ok' : 'failed'}${c.detail ? `: ${c.detail}` : ''}`);
+  const lines = report.checks.map(
+    (c) => `[${c.ok ? '+' : '-'}]${c.name} ${c.ok ? 'ok' : 'failed'}${c.detail ? `: ${c.detail}` : ''}`,
+  );
   lines.push(report.ready ? 'check passed' : 'check failed');
   send(res, report.ready ? 200 : 503, 'text/plain; charset=utf-8', `${lines.join('\n')}\n`);
 }
@@ -90,10 +92,14 @@ async function handle(providers: EndpointProviders, req: IncomingMessage, res: S
  * await http.close();
  * ```
  */
-export async function startHttpEndpoints(providers: EndpointProviders, options: HttpEndpointsOptions = {}): Promise<HttpEndpoints> {
+export async function startHttpEndpoints(
+  providers: EndpointProviders,
+  options: HttpEndpointsOptions = {},
+): Promise<HttpEndpoints> {
   const server: Server = createServer((req, res) => {
     handle(providers, req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error)?.message ?? String(err)}`);
+      if (!res.headersSent)
+        send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error)?.message ?? String(err)}`);
       else res.destroy();
     });
   });

@@ -8,8 +8,21 @@
  * drain, a Lease release and exit 0. See docs/manager.md and docs/sharding.md.
  */
 export { type FenceTarget, fencedClient, fencedTransport } from './fencing.js';
-export { type EndpointProviders, type HttpEndpoints, type HttpEndpointsOptions, type ReadinessReport, startHttpEndpoints } from './http.js';
-export { type LeaseObject, type LeaseClient, type LeaderElectionOptions, type LeaseSpec, LeaderElector, microTime } from './leader-election.js';
+export {
+  type EndpointProviders,
+  type HttpEndpoints,
+  type HttpEndpointsOptions,
+  type ReadinessReport,
+  startHttpEndpoints,
+} from './http.js';
+export {
+  type LeaderElectionOptions,
+  LeaderElector,
+  type LeaseClient,
+  type LeaseObject,
+  type LeaseSpec,
+  microTime,
+} from './leader-election.js';
 export { type LeaseTransport, leaseClientFor } from './lease-client.js';
 export {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -22,5 +35,13 @@ export {
   type StopReason,
 } from './manager.js';
 export { REDACTED, redactSecrets } from './redact.js';
-export { assignShards, ShardCountMismatchError, type ShardLeaseClient, Sharder, type ShardingOptions, shardOf, stableHash } from './sharding.js';
+export {
+  assignShards,
+  ShardCountMismatchError,
+  Sharder,
+  type ShardingOptions,
+  type ShardLeaseClient,
+  shardOf,
+  stableHash,
+} from './sharding.js';
 export { DEFAULT_SHUTDOWN_DEADLINE_MS, exitOnSignal, type ShutdownOptions } from './signals.js';

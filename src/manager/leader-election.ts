@@ -4,12 +4,12 @@
  * younger than the renew deadline, so a paused or partitioned leader stops writing before any
  * other candidate may take over (others wait a whole lease duration after the record last changed).
  */
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
+
 import { WriteFencedError } from '../controller/cached-client.js';
+import type { CancelTimer, Clock } from '../core/clock.js';
+import { sleep, systemClock } from '../core/clock.js';
 import { ApiError, KloopError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
-import { sleep } from '../core/clock.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease. */
 export interface LeaseSpec {
@@ -82,7 +82,9 @@ export function microTime(date: Date): string {
 export class LeaderElector {
   readonly identity: string;
   readonly #client: LeaseClient;
-  readonly #opts: Required<Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError' | 'identity'>> &
+  readonly #opts: Required<
+    Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError' | 'identity'>
+  > &
     LeaderElectionOptions;
   readonly #clock: Clock;
   #observed: LeaseObject | undefined;
@@ -108,7 +110,14 @@ export class LeaderElector {
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
     this.identity = options.identity ?? `${process.env.HOSTNAME ?? 'kloop'}_${Math.random().toString(36).slice(2, 10)}`;
-    this.#opts = { ...options, leaseDuration, renewDeadline, retryPeriod, clock: this.#clock, wallClock: options.wallClock ?? (() => new Date()) };
+    this.#opts = {
+      ...options,
+      leaseDuration,
+      renewDeadline,
+      retryPeriod,
+      clock: this.#clock,
+      wallClock: options.wallClock ?? (() => new Date()),
+    };
   }
 
   /** The identity of the current holder as last observed. */
@@ -136,7 +145,8 @@ export class LeaderElector {
    * `canWrite()` only before the first attempt would let a retry leave the process later.
    */
   fenceSignal(): AbortSignal {
-    if (!this.canWrite() || this.#term === undefined || this.#term.signal.aborted) return AbortSignal.abort(new WriteFencedError());
+    if (!this.canWrite() || this.#term === undefined || this.#term.signal.aborted)
+      return AbortSignal.abort(new WriteFencedError());
     return this.#term.signal;
   }
 
@@ -199,7 +209,10 @@ export class LeaderElector {
     this.#termTimer?.();
     if (this.#term === undefined || this.#term.signal.aborted) this.#term = new AbortController();
     const term = this.#term;
-    this.#termTimer = this.#clock.setTimer(() => term.abort(new WriteFencedError()), sentAt + this.#opts.renewDeadline - this.#clock.now());
+    this.#termTimer = this.#clock.setTimer(
+      () => term.abort(new WriteFencedError()),
+      sentAt + this.#opts.renewDeadline - this.#clock.now(),
+    );
   }
 
   #endFence(): void {
@@ -248,7 +261,8 @@ export class LeaderElector {
       const heldByOther = holder !== '' && holder !== this.identity;
       // Expiry is judged by the holder's own leaseDurationSeconds, as client-go does: its fence
       // (renewDeadline) is safe only against that duration, which may differ from ours.
-      const holderDuration = (spec.leaseDurationSeconds ?? 0) > 0 ? (spec.leaseDurationSeconds ?? 0) * 1000 : leaseDuration;
+      const holderDuration =
+        (spec.leaseDurationSeconds ?? 0) > 0 ? (spec.leaseDurationSeconds ?? 0) * 1000 : leaseDuration;
       if (heldByOther && this.#clock.now() - this.#observedAt < holderDuration) return false;
       const transitions = spec.leaseTransitions ?? 0;
       const updated = await this.#client.update({

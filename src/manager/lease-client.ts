@@ -7,7 +7,7 @@
 import type { KubeClient } from '../client/index.js';
 import { ApiError } from '../core/errors.js';
 import { Lease } from '../core/resources.js';
-import type { LeaseObject, LeaseClient } from './leader-election.js';
+import type { LeaseClient, LeaseObject } from './leader-election.js';
 import type { ShardLeaseClient } from './sharding.js';
 
 /** The subset of `KubeClient` the adapter calls (lets tests wrap or fault it). */

@@ -13,16 +13,16 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { InformerFactory, type InformerFactoryOptions } from '../cache/index.js';
 import type { Informer, InformerOptions } from '../cache/types.js';
-import { KubeClient, defaultLogger } from '../client/index.js';
+import { defaultLogger, KubeClient } from '../client/index.js';
 import type { KubeClientOptions, KubeconfigSource } from '../client/types.js';
 import type { CollectionRegistry } from '../collections/index.js';
 import { registerCollectionMetrics } from '../collections/index.js';
 import type { ControllerBuilder } from '../controller/builder.js';
 import { CachedClient } from '../controller/cached-client.js';
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
 import type { Controller, RecentReconcile } from '../controller/controller.js';
 import type { ControllerDescription, InformerProvider, Reconciler } from '../controller/types.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { KloopError } from '../core/errors.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
 import { type FenceTarget, fencedClient, fencedTransport, WrappingControllerBuilder } from './fencing.js';
@@ -118,11 +118,21 @@ export interface ManagerDescription {
   started: boolean;
   identity?: string;
   leaderElection?: { lease: string; leading: boolean; canWrite: boolean; leader: string | undefined };
-  sharding?: { shards: number; members: readonly string[]; held: number[]; skippedNotOwned: number; mismatchedMembers: readonly string[] };
+  sharding?: {
+    shards: number;
+    members: readonly string[];
+    held: number[];
+    skippedNotOwned: number;
+    mismatchedMembers: readonly string[];
+  };
   controllers: Array<
     ControllerDescription & {
       running: boolean;
-      queue: { depth: number; waiting: number; inFlight: Array<{ key: string; triggers: unknown[]; totalTriggers: number }> };
+      queue: {
+        depth: number;
+        waiting: number;
+        inFlight: Array<{ key: string; triggers: unknown[]; totalTriggers: number }>;
+      };
       recent: readonly RecentReconcile[];
     }
   >;
@@ -199,7 +209,9 @@ export class Manager {
 
   constructor(options: ManagerOptions = {}) {
     if (options.leaderElection && options.sharding) {
-      throw new ManagerError('leaderElection and sharding are exclusive: sharding already gives every shard one holder');
+      throw new ManagerError(
+        'leaderElection and sharding are exclusive: sharding already gives every shard one holder',
+      );
     }
     this.#options = options;
     this.registry = options.registry ?? new Registry();
@@ -213,8 +225,16 @@ export class Manager {
     });
     this.kube =
       options.kubeClient ??
-      KubeClient.fromKubeconfig(options.kubeconfig as KubeconfigSource | undefined, { logger: this.logger, registry: this.registry, ...options.clientOptions });
-    this.informers = new InformerFactory(this.kube, { logger: this.logger, registry: this.registry, ...options.informerOptions });
+      KubeClient.fromKubeconfig(options.kubeconfig as KubeconfigSource | undefined, {
+        logger: this.logger,
+        registry: this.registry,
+        ...options.clientOptions,
+      });
+    this.informers = new InformerFactory(this.kube, {
+      logger: this.logger,
+      registry: this.registry,
+      ...options.informerOptions,
+    });
     const leases: ShardLeaseClient = leaseClientFor(this.kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
     const le = options.leaderElection;
@@ -281,7 +301,13 @@ export class Manager {
     if (this.#controllers.some((c) => c.name === name)) throw new ManagerError(`controller ${name} already exists`);
     return new WrappingControllerBuilder(
       name,
-      { informers: this.#provider(), client: this.client, logger: this.logger, registry: this.registry, clock: this.#clock },
+      {
+        informers: this.#provider(),
+        client: this.client,
+        logger: this.logger,
+        registry: this.registry,
+        clock: this.#clock,
+      },
       (controller) => {
         if (this.#stopping) throw new ManagerError('manager stopped');
         this.#controllers.push(controller);
@@ -349,10 +375,18 @@ export class Manager {
       ok: i.hasSynced(),
       detail: i.hasSynced() ? `synced, ${i.size} objects` : 'not synced',
     }));
-    checks.unshift({ name: 'manager', ok: this.#started && this.#stopping === undefined, detail: this.#stopping ? 'stopping' : undefined });
+    checks.unshift({
+      name: 'manager',
+      ok: this.#started && this.#stopping === undefined,
+      detail: this.#stopping ? 'stopping' : undefined,
+    });
     if (this.elector) {
       const leading = this.elector.isLeader();
-      checks.push({ name: 'leader-election', ok: true, detail: leading ? 'leader' : `follower (leader: ${this.elector.leader ?? 'none'})` });
+      checks.push({
+        name: 'leader-election',
+        ok: true,
+        detail: leading ? 'leader' : `follower (leader: ${this.elector.leader ?? 'none'})`,
+      });
     }
     if (this.sharder) {
       const mismatched = this.sharder.mismatchedMembers;
@@ -380,7 +414,9 @@ export class Manager {
         queue: {
           depth: c.queue.depth,
           waiting: c.queue.waiting,
-          inFlight: c.queue.inFlight().map((i) => ({ key: i.id, triggers: [...i.triggers], totalTriggers: i.totalTriggers })),
+          inFlight: c.queue
+            .inFlight()
+            .map((i) => ({ key: i.id, triggers: [...i.triggers], totalTriggers: i.totalTriggers })),
         },
         recent: c.recentReconciles(),
       })),

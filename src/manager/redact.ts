@@ -17,7 +17,9 @@ function looksLikeSecret(value: Record<string, unknown>): boolean {
   if (value.kind === 'Secret') return true;
   // A Secret without apiVersion/kind (as informers of a known type may hand it out) still
   // has `type` like `Opaque` or `kubernetes.io/...` beside `data`.
-  return typeof value.type === 'string' && (isRecord(value.data) || isRecord(value.stringData)) && isRecord(value.metadata);
+  return (
+    typeof value.type === 'string' && (isRecord(value.data) || isRecord(value.stringData)) && isRecord(value.metadata)
+  );
 }
 
 function redactMap(map: unknown): unknown {

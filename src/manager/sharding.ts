@@ -10,11 +10,12 @@
  * A replica that dies simply stops renewing: its shards become free after the lease duration.
  * See docs/sharding.md.
  */
-import { type Clock, sleep, systemClock } from '../core/clock.js';
+
 import { WriteFencedError } from '../controller/cached-client.js';
+import { type Clock, sleep, systemClock } from '../core/clock.js';
 import { ApiError, KloopError } from '../core/errors.js';
 import type { ObjectKey } from '../core/types.js';
-import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from './leader-election.js';
+import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from './leader-election.js';
 
 /** What sharding needs beyond leader election: listing and removing membership Leases. */
 export interface ShardLeaseClient extends LeaseClient {
@@ -147,7 +148,10 @@ export class Sharder {
   constructor(client: ShardLeaseClient, options: ShardingOptions) {
     this.shards = options.shards ?? 16;
     if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 4096) {
-      throw new KloopError('KLOOP_INVALID_OPTIONS', `sharding: shards must be an integer in 1..4096, got ${options.shards}`);
+      throw new KloopError(
+        'KLOOP_INVALID_OPTIONS',
+        `sharding: shards must be an integer in 1..4096, got ${options.shards}`,
+      );
     }
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
@@ -186,7 +190,9 @@ export class Sharder {
 
   /** The key's shard's fence (`LeaderElector.fenceSignal`); aborted when the shard is not held. */
   fenceSignal(key: ObjectKey): AbortSignal {
-    return this.#held.get(shardOf(key, this.shards))?.elector.fenceSignal() ?? AbortSignal.abort(new WriteFencedError());
+    return (
+      this.#held.get(shardOf(key, this.shards))?.elector.fenceSignal() ?? AbortSignal.abort(new WriteFencedError())
+    );
   }
 
   /** True when this replica may reconcile `key` now: it holds the key's shard, fenced. */
@@ -211,14 +217,21 @@ export class Sharder {
   }
 
   #memberLeaseName(): string {
-    return `${this.#opts.name}-member-${this.identity}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
+    return `${this.#opts.name}-member-${this.identity}`
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]/g, '-')
+      .slice(0, 253);
   }
 
   async #heartbeat(): Promise<void> {
     const { namespace, name } = this.#opts;
     const leaseName = this.#memberLeaseName();
     const now = microTime(new Date());
-    const spec = { holderIdentity: this.identity, leaseDurationSeconds: Math.ceil(this.#opts.leaseDuration / 1000), renewTime: now };
+    const spec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: Math.ceil(this.#opts.leaseDuration / 1000),
+      renewTime: now,
+    };
     const annotations = { [SHARDS_ANNOTATION]: String(this.shards) };
     const current = await this.#client.get(namespace, leaseName);
     if (current === undefined) {
@@ -346,5 +359,4 @@ export class Sharder {
       },
     );
   }
-
 }

@@ -43,7 +43,11 @@ const abandoned = new FinalizationRegistry<Held>((h) => {
  * Drops from a graveyard (being changed by `grave`/`graveRevs`) every delete at or below `min`,
  * the lowest revision a delete tracker still needs deletes after. Returns whether any was dropped.
  */
-export function dropSeenDeletes<T>(grave: TreeBuilder<Entry<T>>, graveRevs: TreeBuilder<Entry<T>>, min: number): boolean {
+export function dropSeenDeletes<T>(
+  grave: TreeBuilder<Entry<T>>,
+  graveRevs: TreeBuilder<Entry<T>>,
+  min: number,
+): boolean {
   if (grave.size === 0) return false;
   const drop: Entry<T>[] = [];
   treeScan(graveRevs, '', (_k, e) => {

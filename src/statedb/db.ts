@@ -9,7 +9,7 @@ import { TreeBuilder, treeScan, validateTree } from './btree.js';
 import { ChangeIteratorImpl, dropSeenDeletes } from './changes.js';
 import { StateDBError } from './errors.js';
 import { encodeRevision } from './keys.js';
-import { Snapshot, type Root } from './snapshot.js';
+import { type Root, Snapshot } from './snapshot.js';
 import { type DeleteTracker, type Entry, TableImpl, type TableState } from './table.js';
 import { type TxnHost, type TxnTable, WriteTxnImpl } from './txn.js';
 import type {
@@ -293,7 +293,8 @@ function validateTable<T>(t: TableImpl<T>, s: TableState<T>): void {
   validateTree(s.grave);
   validateTree(s.graveRevs);
   const primary = s.trees[0];
-  if (t.trackRevisions && s.revs.size !== primary.size) throw new Error(`statedb ${t.name}: revision index size mismatch`);
+  if (t.trackRevisions && s.revs.size !== primary.size)
+    throw new Error(`statedb ${t.name}: revision index size mismatch`);
   if (s.grave.size !== s.graveRevs.size) throw new Error(`statedb ${t.name}: graveyard index size mismatch`);
   const check = (i: number) => (k: string, e: Entry<T>) => {
     const want = t.treeKey(i, e.o, e.k);

@@ -11,9 +11,23 @@
  *
  * Objects stored are shared, never copied: treat them as immutable.
  */
+
+export { ManualClock, systemClock } from '../core/clock.js';
 export { StateDB, type StateDBOptions } from './db.js';
 export { STATEDB_ERROR_CODES, StateDBError, type StateDBErrorCode } from './errors.js';
 export type { IndexKey, KeyPart } from './keys.js';
+export { type Describable, type ReconcilerMetrics, reconcilerMetrics, registerStateDBMetrics } from './metrics.js';
+export {
+  pendingStatus,
+  type Reconciler,
+  type ReconcilerDB,
+  type ReconcilerHealth,
+  type ReconcilerOps,
+  type ReconcilerOptions,
+  type ReconcileStatus,
+  startReconciler,
+} from './reconciler.js';
+export { type ReflectorOptions, type ReflectorStats, startReflector, type TableReflector } from './reflector.js';
 export type {
   Change,
   ChangeIterator,
@@ -33,16 +47,3 @@ export type {
   Watch,
   WriteTxn,
 } from './types.js';
-export {
-  pendingStatus,
-  type ReconcileStatus,
-  type Reconciler,
-  type ReconcilerDB,
-  type ReconcilerHealth,
-  type ReconcilerOps,
-  type ReconcilerOptions,
-  startReconciler,
-} from './reconciler.js';
-export { ManualClock, systemClock } from '../core/clock.js';
-export { type ReflectorOptions, type ReflectorStats, startReflector, type TableReflector } from './reflector.js';
-export { type Describable, type ReconcilerMetrics, reconcilerMetrics, registerStateDBMetrics } from './metrics.js';

@@ -81,5 +81,7 @@ export function registerStateDBMetrics(db: Describable, registry: Registry): voi
   gauge('kloop_statedb_table_revision', 'Revision of the last change to a StateDB table', (t) => t.revision);
   gauge('kloop_statedb_table_graveyard', 'Deleted objects kept for change iterators', (t) => t.graveyard);
   gauge('kloop_statedb_table_watches', 'Registered query watches', (t) => t.watches);
-  gauge('kloop_statedb_table_initialized', '1 once every initializer of the table is done', (t) => (t.initialized ? 1 : 0));
+  gauge('kloop_statedb_table_initialized', '1 once every initializer of the table is done', (t) =>
+    t.initialized ? 1 : 0,
+  );
 }

@@ -9,9 +9,9 @@
  * meanwhile is never marked with a stale outcome: its new revision is reconciled next.
  */
 import type { Registry } from 'prom-client';
+import { type CancelTimer, systemClock } from '../core/clock.js';
 import { encodeKey } from './keys.js';
 import { type ReconcilerMetrics, reconcilerMetrics } from './metrics.js';
-import { type CancelTimer, systemClock } from '../core/clock.js';
 import type { Change, Clock, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Where an object stands with the external system. */
@@ -110,7 +110,6 @@ export interface Reconciler {
   /** Resolves when the reconciler has stopped; rejects only on an internal bug. */
   readonly done: Promise<void>;
 }
-
 
 interface Work<T> {
   obj: T;
@@ -240,7 +239,10 @@ class ReconcilerImpl<T> implements Reconciler {
       return false;
     };
     let batchReady = false;
-    let next: Promise<IteratorResult<readonly Change<T>[], undefined>> = Promise.resolve({ done: true, value: undefined });
+    let next: Promise<IteratorResult<readonly Change<T>[], undefined>> = Promise.resolve({
+      done: true,
+      value: undefined,
+    });
     const arm = () => {
       next = it.next();
       void next.then(() => {

@@ -9,10 +9,10 @@
  * reflector converges too.
  */
 import type { InformerEvent, InformerReader } from '../cache/types.js';
+import { type CancelTimer, systemClock } from '../core/clock.js';
 import type { KubeObject } from '../core/types.js';
 import { StateDBError } from './errors.js';
 import { encodeKey } from './keys.js';
-import { type CancelTimer, systemClock } from '../core/clock.js';
 import type { Clock, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Options of {@link startReflector}. */
@@ -104,7 +104,9 @@ class ReflectorImpl<K extends KubeObject, T> implements TableReflector {
     const done = options.table.registerInitializer(options.name ?? `reflector:${options.informer.type.kind}`);
     this.unsubscribe = options.informer.subscribe((ev) => this.enqueue(ev), { replay: true });
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.initialized = options.informer.synced.then(() => new Promise<void>((resolve, reject) => this.finishSync(done, resolve, reject)));
+    this.initialized = options.informer.synced.then(
+      () => new Promise<void>((resolve, reject) => this.finishSync(done, resolve, reject)),
+    );
     // A stopped reflector's sync promise is never awaited by anyone else: keep it quiet.
     this.initialized.catch(() => {});
     if (options.signal?.aborted) this.stop();

@@ -133,7 +133,8 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
         'write transaction was still open across an await; it has been aborted',
       );
     }
-    if (this.closed) throw new StateDBError('KLOOP_STATEDB_TXN_CLOSED', 'write transaction already committed or aborted');
+    if (this.closed)
+      throw new StateDBError('KLOOP_STATEDB_TXN_CLOSED', 'write transaction already committed or aborted');
   }
 
   private writable<T>(table: Table<T>): TxnTable<T> {
@@ -253,7 +254,8 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     const tt = this.writable(table);
     const cur = tt.trees[0].get(tt.t.treeKey(0, obj, '') as string);
     if (cur === undefined) return { ok: false, reason: 'not-found', current: undefined };
-    if (cur.r !== revision) return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
+    if (cur.r !== revision)
+      return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
     return { ok: true, old: this.insert(table, obj) };
   }
 
@@ -262,7 +264,8 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     const pk = encodeKey(key);
     const cur = tt.trees[0].get(pk);
     if (cur === undefined) return { ok: false, reason: 'not-found', current: undefined };
-    if (cur.r !== revision) return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
+    if (cur.r !== revision)
+      return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
     return { ok: true, old: this.deleteEncoded(tt, pk) };
   }
 

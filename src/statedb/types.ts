@@ -146,7 +146,11 @@ export interface ReadTxn {
 /** Result of a compare-and-swap or compare-and-delete. */
 export type CompareResult<T> =
   | { readonly ok: true; readonly old: T | undefined }
-  | { readonly ok: false; readonly reason: 'not-found' | 'revision-mismatch'; readonly current: Revisioned<T> | undefined };
+  | {
+      readonly ok: false;
+      readonly reason: 'not-found' | 'revision-mismatch';
+      readonly current: Revisioned<T> | undefined;
+    };
 
 /**
  * A write transaction over the tables it locked. Reads see its own writes; tables it did not

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FieldSet, applyServerSide, recordUpdate } from '../../src/apiserver/ssa/index.js';
+import { applyServerSide, FieldSet, recordUpdate } from '../../src/apiserver/ssa/index.js';
 import { deepFreeze } from '../../src/core/equal.js';
 import type { KubeObject } from '../../src/core/types.js';
 
@@ -15,8 +15,18 @@ const KEYS = ['a', 'b', 'c', 'd'];
 const VALUES = ['1', '2'];
 const dataArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 3 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('apply' as const), manager: fc.constantFrom('m1', 'm2', 'm3'), data: dataArb, force: fc.boolean() }),
-  fc.record({ kind: fc.constant('update' as const), manager: fc.constantFrom('u1', 'u2'), set: dataArb, remove: fc.subarray(KEYS, { maxLength: 2 }) }),
+  fc.record({
+    kind: fc.constant('apply' as const),
+    manager: fc.constantFrom('m1', 'm2', 'm3'),
+    data: dataArb,
+    force: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('update' as const),
+    manager: fc.constantFrom('u1', 'u2'),
+    set: dataArb,
+    remove: fc.subarray(KEYS, { maxLength: 2 }),
+  }),
 );
 
 interface Field {
@@ -44,14 +54,21 @@ function run(ops: Op[]): void {
   for (const op of ops) {
     if (op.kind === 'apply') {
       const body: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: op.data };
-      const r = applyServerSide({ live, applied: deepFreeze(body), manager: op.manager, force: op.force, now: '2024-01-01T00:00:00Z' });
+      const r = applyServerSide({
+        live,
+        applied: deepFreeze(body),
+        manager: op.manager,
+        force: op.force,
+        now: '2024-01-01T00:00:00Z',
+      });
       const conflicting = Object.entries(op.data).filter(([k, v]) => {
         const f = model.get(k);
         return f !== undefined && f.value !== v && [...f.owners].some((o) => o !== op.manager);
       });
       if (conflicting.length > 0 && !op.force) {
         assert.equal(r.ok, false, 'expected a conflict');
-        if (!r.ok) assert.deepEqual(new Set(r.conflicts.map((c) => c.field)), new Set(conflicting.map(([k]) => `.data.${k}`)));
+        if (!r.ok)
+          assert.deepEqual(new Set(r.conflicts.map((c) => c.field)), new Set(conflicting.map(([k]) => `.data.${k}`)));
         continue;
       }
       assert.equal(r.ok, true, r.ok ? '' : r.message);
@@ -73,7 +90,12 @@ function run(ops: Op[]): void {
     } else {
       const data: Record<string, string> = { ...((live?.data as Record<string, string>) ?? {}), ...op.set };
       for (const k of op.remove) delete data[k];
-      const updated: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...(live?.metadata ?? { name: 'x' }) }, data };
+      const updated: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { ...(live?.metadata ?? { name: 'x' }) },
+        data,
+      };
       updated.metadata.managedFields = recordUpdate(live, updated, op.manager, { now: '2024-01-01T00:00:00Z' });
       for (const [k, v] of Object.entries(op.set)) {
         if (op.remove.includes(k)) continue;
@@ -82,7 +104,8 @@ function run(ops: Op[]): void {
       }
       for (const k of op.remove) model.delete(k);
       // An updater's fields are no longer "applied" by anyone it took them from.
-      for (const [m, keys] of applied) for (const k of keys) if (!model.get(k)?.owners.has(m)) applied.get(m)?.delete(k);
+      for (const [m, keys] of applied)
+        for (const k of keys) if (!model.get(k)?.owners.has(m)) applied.get(m)?.delete(k);
       live = deepFreeze(updated);
     }
     const want = Object.fromEntries([...model].map(([k, f]) => [k, f.value]));

@@ -16,7 +16,12 @@ const NOW = '2024-01-01T00:00:00Z';
 const LATER = '2024-01-01T00:05:00Z';
 
 function cm(data: Record<string, string> | undefined, extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns', ...extra }, ...(data ? { data } : {}) };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'a', namespace: 'ns', ...extra },
+    ...(data ? { data } : {}),
+  };
 }
 
 function ok(r: ApplyResult): KubeObject {
@@ -24,7 +29,12 @@ function ok(r: ApplyResult): KubeObject {
   return deepFreeze(r.object);
 }
 
-function apply(live: KubeObject | undefined, applied: KubeObject, manager: string, extra: Partial<ApplyOptions> = {}): ApplyResult {
+function apply(
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  manager: string,
+  extra: Partial<ApplyOptions> = {},
+): ApplyResult {
   return applyServerSide({ live, applied, manager, now: NOW, ...extra });
 }
 
@@ -76,13 +86,19 @@ describe('applyServerSide: removal of omitted fields', () => {
     live = ok(apply(live, cm({ b: '2' }), 'm2'));
     live = ok(apply(live, cm({ a: '1' }), 'm1'));
     assert.deepEqual(live.data, { a: '1', b: '2' });
-    assert.deepEqual(owners(live), { 'm1/Apply': { 'f:data': { 'f:a': {} } }, 'm2/Apply': { 'f:data': { 'f:b': {} } } });
+    assert.deepEqual(owners(live), {
+      'm1/Apply': { 'f:data': { 'f:a': {} } },
+      'm2/Apply': { 'f:data': { 'f:b': {} } },
+    });
   });
 
   it('keeps fields set by plain writes (nobody applied them)', () => {
     let live = ok(apply(undefined, cm({ a: '1' }), 'm1'));
     const updated = { ...live, data: { a: '1', z: '9' } };
-    live = { ...updated, metadata: { ...updated.metadata, managedFields: recordUpdate(live, updated, 'editor', { now: NOW }) } };
+    live = {
+      ...updated,
+      metadata: { ...updated.metadata, managedFields: recordUpdate(live, updated, 'editor', { now: NOW }) },
+    };
     live = ok(apply(live, cm({}), 'm1'));
     assert.deepEqual(live.data, { z: '9' });
   });
@@ -100,7 +116,10 @@ describe('applyServerSide: conflicts', () => {
 
   it('an Update owner is named with its apiVersion, and the Status is the 409 Kubernetes sends', () => {
     const created = cm({ a: '1' });
-    const live = { ...created, metadata: { ...created.metadata, managedFields: recordUpdate(undefined, created, 'mgr', { now: NOW }) } };
+    const live = {
+      ...created,
+      metadata: { ...created.metadata, managedFields: recordUpdate(undefined, created, 'mgr', { now: NOW }) },
+    };
     const r = apply(live, cm({ a: '2' }), 'kubectl');
     assert.equal(r.ok, false);
     if (r.ok) return;
@@ -112,7 +131,11 @@ describe('applyServerSide: conflicts', () => {
       status: 'Failure',
       message: 'Apply failed with 1 conflict: conflict with "mgr" using v1: .data.a',
       reason: 'Conflict',
-      details: { name: 'a', kind: 'configmaps', causes: [{ type: 'FieldManagerConflict', message: 'conflict with "mgr" using v1', field: '.data.a' }] },
+      details: {
+        name: 'a',
+        kind: 'configmaps',
+        causes: [{ type: 'FieldManagerConflict', message: 'conflict with "mgr" using v1', field: '.data.a' }],
+      },
       code: 409,
     });
   });
@@ -123,26 +146,36 @@ describe('applyServerSide: conflicts', () => {
     const r = apply(live, cm({ a: '2', b: '2', c: '2' }), 'm3');
     assert.equal(r.ok, false);
     if (r.ok) return;
-    assert.equal(r.message, 'Apply failed with 3 conflicts: conflicts with "m1":\n- .data.a\n- .data.b\nconflicts with "m2":\n- .data.c');
+    assert.equal(
+      r.message,
+      'Apply failed with 3 conflicts: conflicts with "m1":\n- .data.a\n- .data.b\nconflicts with "m2":\n- .data.c',
+    );
   });
 
   it('force takes ownership of conflicting fields', () => {
     let live = ok(apply(undefined, cm({ a: '1', b: '1' }), 'm1'));
     live = ok(apply(live, cm({ a: '2' }), 'm2', { force: true }));
     assert.deepEqual(live.data, { a: '2', b: '1' });
-    assert.deepEqual(owners(live), { 'm1/Apply': { 'f:data': { 'f:b': {} } }, 'm2/Apply': { 'f:data': { 'f:a': {} } } });
+    assert.deepEqual(owners(live), {
+      'm1/Apply': { 'f:data': { 'f:b': {} } },
+      'm2/Apply': { 'f:data': { 'f:a': {} } },
+    });
   });
 
   it('equal values share ownership without conflict', () => {
     let live = ok(apply(undefined, cm({ a: '1' }), 'm1'));
     live = ok(apply(live, cm({ a: '1' }), 'm2'));
-    assert.deepEqual(owners(live), { 'm1/Apply': { 'f:data': { 'f:a': {} } }, 'm2/Apply': { 'f:data': { 'f:a': {} } } });
+    assert.deepEqual(owners(live), {
+      'm1/Apply': { 'f:data': { 'f:a': {} } },
+      'm2/Apply': { 'f:data': { 'f:a': {} } },
+    });
   });
 
   it('credits an object without managedFields to before-first-apply', () => {
     const r = apply(cm({ a: '1' }), cm({ a: '2' }), 'kubectl');
     assert.equal(r.ok, false);
-    if (!r.ok) assert.equal(r.message, 'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a');
+    if (!r.ok)
+      assert.equal(r.message, 'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a');
     const same = ok(apply(cm({ a: '1' }), cm({ a: '1', b: '2' }), 'kubectl'));
     assert.deepEqual(same.data, { a: '1', b: '2' });
   });
@@ -155,7 +188,8 @@ describe('applyServerSide: lists', () => {
     metadata: { name: 'd', namespace: 'ns' },
     spec: { template: { spec: { containers } } },
   });
-  const containersOf = (o: KubeObject) => (o.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers;
+  const containersOf = (o: KubeObject) =>
+    (o.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers;
 
   it('merges built-in keyed lists by key and reports conflicts inside elements', () => {
     let live = ok(apply(undefined, dep([{ name: 'a', image: 'a:1' }]), 'm1'));
@@ -165,7 +199,9 @@ describe('applyServerSide: lists', () => {
       { name: 'b', image: 'b:1' },
     ]);
     assert.deepEqual(owners(live)['m1/Apply'], {
-      'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"a"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } },
+      'f:spec': {
+        'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"a"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } },
+      },
     });
     const r = apply(live, dep([{ name: 'a', image: 'a:2' }]), 'm2');
     assert.equal(r.ok, false);
@@ -183,7 +219,12 @@ describe('applyServerSide: lists', () => {
     assert.deepEqual(live.metadata.finalizers, ['b']);
   });
 
-  const widget = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec });
+  const widget = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w' },
+    spec,
+  });
 
   it('custom resource lists are atomic by default', () => {
     const live = ok(apply(undefined, widget({ items: ['x'] }), 'm1'));
@@ -200,7 +241,12 @@ describe('applyServerSide: lists', () => {
         spec: {
           type: 'object',
           properties: {
-            ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port'], items: { type: 'object' } },
+            ports: {
+              type: 'array',
+              'x-kubernetes-list-type': 'map',
+              'x-kubernetes-list-map-keys': ['port'],
+              items: { type: 'object' },
+            },
             tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
           },
         },
@@ -251,27 +297,83 @@ describe('recordUpdate', () => {
   it('records creates with every field and subresource writes apart', () => {
     const created = cm({ a: '1' });
     const mf = recordUpdate(undefined, created, 'kubectl-create', { now: NOW });
-    assert.deepEqual(mf, [{ manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: NOW, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } }]);
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', managedFields: mf }, status: { phase: 'Pending' } };
-    const st = recordUpdate(pod, { ...pod, status: { phase: 'Running' } }, 'kubelet', { subresource: 'status', now: NOW });
-    assert.deepEqual(st[1], { manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: NOW, fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:phase': {} } }, subresource: 'status' });
+    assert.deepEqual(mf, [
+      {
+        manager: 'kubectl-create',
+        operation: 'Update',
+        apiVersion: 'v1',
+        time: NOW,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:data': { 'f:a': {} } },
+      },
+    ]);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', managedFields: mf },
+      status: { phase: 'Pending' },
+    };
+    const st = recordUpdate(pod, { ...pod, status: { phase: 'Running' } }, 'kubelet', {
+      subresource: 'status',
+      now: NOW,
+    });
+    assert.deepEqual(st[1], {
+      manager: 'kubelet',
+      operation: 'Update',
+      apiVersion: 'v1',
+      time: NOW,
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:status': { 'f:phase': {} } },
+      subresource: 'status',
+    });
   });
 });
 
 describe('fieldSetOfObject', () => {
   it('lists owned paths by the built-in table', () => {
-    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u' }] }, spec: { containers: [{ name: 'a', ports: [{ containerPort: 80 }] }] } };
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u' }] },
+      spec: { containers: [{ name: 'a', ports: [{ containerPort: 80 }] }] },
+    };
     assert.deepEqual(fieldSetOfObject(pod).toFieldsV1(), {
-      'f:metadata': { 'f:ownerReferences': { 'k:{"uid":"u"}': { '.': {}, 'f:apiVersion': {}, 'f:kind': {}, 'f:name': {}, 'f:uid': {} } } },
-      'f:spec': { 'f:containers': { 'k:{"name":"a"}': { '.': {}, 'f:name': {}, 'f:ports': { 'k:{"containerPort":80}': { '.': {}, 'f:containerPort': {} } } } } },
+      'f:metadata': {
+        'f:ownerReferences': {
+          'k:{"uid":"u"}': { '.': {}, 'f:apiVersion': {}, 'f:kind': {}, 'f:name': {}, 'f:uid': {} },
+        },
+      },
+      'f:spec': {
+        'f:containers': {
+          'k:{"name":"a"}': {
+            '.': {},
+            'f:name': {},
+            'f:ports': { 'k:{"containerPort":80}': { '.': {}, 'f:containerPort': {} } },
+          },
+        },
+      },
     });
   });
 });
 
 describe('applyServerSide: reset fields', () => {
   it('drops fields the endpoint resets: not merged, not owned', () => {
-    const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 2 }, status: { replicas: 5 } };
-    const main = ok(applyServerSide({ live: undefined, applied: deployment, manager: 'm', now: NOW, ignoreFields: (p) => p.length === 1 && p[0] === 'status' }));
+    const deployment: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: { replicas: 2 },
+      status: { replicas: 5 },
+    };
+    const main = ok(
+      applyServerSide({
+        live: undefined,
+        applied: deployment,
+        manager: 'm',
+        now: NOW,
+        ignoreFields: (p) => p.length === 1 && p[0] === 'status',
+      }),
+    );
     assert.equal(main.status, undefined);
     assert.deepEqual(owners(main), { 'm/Apply': { 'f:spec': { 'f:replicas': {} } } });
     const status = ok(

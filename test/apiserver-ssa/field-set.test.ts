@@ -47,7 +47,10 @@ describe('FieldSet', () => {
       formatFieldPath(['f:spec', 'f:containers', keyElement({ name: 'app', image: 'x' }, ['name']), 'f:image']),
       '.spec.containers[name="app"].image',
     );
-    assert.equal(formatFieldPath(['f:ports', keyElement({ protocol: 'TCP', containerPort: 80 }, ['protocol', 'containerPort'])]), '.ports[containerPort=80,protocol="TCP"]');
+    assert.equal(
+      formatFieldPath(['f:ports', keyElement({ protocol: 'TCP', containerPort: 80 }, ['protocol', 'containerPort'])]),
+      '.ports[containerPort=80,protocol="TCP"]',
+    );
     assert.equal(formatFieldPath(['f:metadata', 'f:finalizers', valueElement('x')]), '.metadata.finalizers[="x"]');
     assert.equal(formatFieldPath(['f:args', 'i:0']), '.args[0]');
   });

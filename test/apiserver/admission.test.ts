@@ -9,7 +9,7 @@ import {
   startDeletion,
 } from '../../src/apiserver/admission.js';
 import { StatusError } from '../../src/apiserver/errors.js';
-import { ServedTypes, compareKubeVersions, customServedType } from '../../src/apiserver/resources.js';
+import { compareKubeVersions, customServedType, ServedTypes } from '../../src/apiserver/resources.js';
 import type { KubeObject } from '../../src/core/index.js';
 
 const types = new ServedTypes();
@@ -43,11 +43,20 @@ describe('admission rules', () => {
   it('generateName uses the real alphabet', () => {
     let i = 0;
     const seq = [0, 0.5, 0.999, 0.2, 0.7];
-    assert.match(generateName('x-', () => seq[i++ % seq.length]), /^x-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.match(
+      generateName('x-', () => seq[i++ % seq.length]),
+      /^x-[bcdfghjklmnpqrstvwxz2456789]{5}$/,
+    );
   });
 
   it('prepareCreate sets uid, timestamp, generation per type, and clears status under a status subresource', () => {
-    const d: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {}, status: { x: 1 } };
+    const d: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: {},
+      status: { x: 1 },
+    };
     prepareCreate(d, deployments, Math.random);
     assert.equal(d.metadata.generation, 1);
     assert.equal(d.status, undefined);
@@ -72,24 +81,46 @@ describe('admission rules', () => {
 
   it('prepareUpdate keeps immutable metadata and refuses a changed uid', () => {
     const current = obj();
-    const next = prepareUpdate(obj({ metadata: { name: 'a', resourceVersion: '5' }, data: { a: 'b' } }), current, configMaps, undefined);
+    const next = prepareUpdate(
+      obj({ metadata: { name: 'a', resourceVersion: '5' }, data: { a: 'b' } }),
+      current,
+      configMaps,
+      undefined,
+    );
     assert.equal(next.metadata.uid, 'u1');
     assert.equal(next.metadata.creationTimestamp, '2026-01-01T00:00:00Z');
     assert.throws(
       () => prepareUpdate(obj({ metadata: { name: 'a', uid: 'other' } }), current, configMaps, undefined),
-      (e: unknown) => e instanceof StatusError && e.status.code === 422 && /field is immutable/.test(String(e.status.message)),
+      (e: unknown) =>
+        e instanceof StatusError && e.status.code === 422 && /field is immutable/.test(String(e.status.message)),
     );
   });
 
   it('generation: custom resources on anything but metadata and status; Deployment on spec and annotations', () => {
-    const cur: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', generation: 1 }, spec: { a: 1 } };
+    const cur: KubeObject = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', generation: 1 },
+      spec: { a: 1 },
+    };
     assert.equal(generationChanged({ ...cur, spec: { a: 2 } }, cur, widgets), true);
     assert.equal(generationChanged({ ...cur, other: 1 }, cur, widgets), true);
     assert.equal(generationChanged({ ...cur, status: { ok: true } }, cur, widgets), false);
     assert.equal(generationChanged({ ...cur, metadata: { ...cur.metadata, labels: { a: 'b' } } }, cur, widgets), false);
-    const dep: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', generation: 1 }, spec: {} };
-    assert.equal(generationChanged({ ...dep, metadata: { ...dep.metadata, annotations: { a: 'b' } } }, dep, deployments), true);
-    assert.equal(generationChanged({ ...dep, metadata: { ...dep.metadata, labels: { a: 'b' } } }, dep, deployments), false);
+    const dep: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', generation: 1 },
+      spec: {},
+    };
+    assert.equal(
+      generationChanged({ ...dep, metadata: { ...dep.metadata, annotations: { a: 'b' } } }, dep, deployments),
+      true,
+    );
+    assert.equal(
+      generationChanged({ ...dep, metadata: { ...dep.metadata, labels: { a: 'b' } } }, dep, deployments),
+      false,
+    );
   });
 
   it('startDeletion sets deletionTimestamp and grace 0 and bumps a tracked generation', () => {

@@ -110,7 +110,8 @@ describe('big bodies', () => {
   it('pumps a big initial state, then the end bookmark, then live events in order', async () => {
     const url = `${server.url}/api/v1/namespaces/big/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`;
     const isEnd = (e: WatchEvent) =>
-      e.type === 'BOOKMARK' && (e.object.metadata.annotations as Record<string, string> | undefined)?.['k8s.io/initial-events-end'] === 'true';
+      e.type === 'BOOKMARK' &&
+      (e.object.metadata.annotations as Record<string, string> | undefined)?.['k8s.io/initial-events-end'] === 'true';
     // Created while the initial state is still in flight (the reader paused after its first
     // chunk): it must come after the bookmark.
     const events = await watchLines(

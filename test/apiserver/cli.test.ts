@@ -10,12 +10,15 @@ import { main } from '../../src/cli/main.js';
 describe('kloop CLI', () => {
   it('parses apiserver flags and rejects bad ones', () => {
     assert.deepEqual(parseApiserverArgs([]), { port: 6443, host: '127.0.0.1' });
-    assert.deepEqual(parseApiserverArgs(['--port', '0', '--kubeconfig', 'k', '--host', '0.0.0.0', '--history-limit', '5']), {
-      port: 0,
-      host: '0.0.0.0',
-      kubeconfig: 'k',
-      historyLimit: 5,
-    });
+    assert.deepEqual(
+      parseApiserverArgs(['--port', '0', '--kubeconfig', 'k', '--host', '0.0.0.0', '--history-limit', '5']),
+      {
+        port: 0,
+        host: '0.0.0.0',
+        kubeconfig: 'k',
+        historyLimit: 5,
+      },
+    );
     assert.throws(() => parseApiserverArgs(['--port', 'x']), /invalid --port/);
     assert.throws(() => parseApiserverArgs(['--nope']), /Unknown option/);
   });
@@ -36,9 +39,13 @@ describe('kloop CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kloop-cli-'));
     try {
       const kubeconfig = join(dir, 'kubeconfig');
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'apiserver', '--port', '0', '--kubeconfig', kubeconfig], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'apiserver', '--port', '0', '--kubeconfig', kubeconfig],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       const line = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no listening line within 20 s')), 20_000);

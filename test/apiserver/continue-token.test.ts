@@ -4,7 +4,9 @@ import { decodeContinue, encodeContinue } from '../../src/apiserver/continue-tok
 import { StatusError } from '../../src/apiserver/errors.js';
 
 function isBadRequest(err: unknown): boolean {
-  return err instanceof StatusError && err.status.code === 400 && /^invalid continue token/.test(String(err.status.message));
+  return (
+    err instanceof StatusError && err.status.code === 400 && /^invalid continue token/.test(String(err.status.message))
+  );
 }
 
 describe('continue tokens', () => {

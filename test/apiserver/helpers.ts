@@ -2,8 +2,9 @@
  * Test helpers for the emulator: a started server per test file, JSON requests with `fetch`,
  * and a watch reader that yields events with a deadline (never a fixed sleep).
  */
-import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
+
 import type { ApiServerOptions } from '../../src/apiserver/index.js';
+import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject } from '../../src/core/index.js';
 
 export interface Reply<T = Record<string, unknown>> {
@@ -25,10 +26,11 @@ export class Api {
     headers: Record<string, string> = {},
   ): Promise<Reply<T>> {
     const init: RequestInit = { method, headers: { 'content-type': contentType, ...headers } };
-    if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
+    if (body !== undefined)
+      init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
     const res = await fetch(this.server.url + path, init);
     const text = await res.text();
-    let parsed: unknown ;
+    let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
@@ -65,7 +67,11 @@ export async function startTestServer(options: ApiServerOptions = {}): Promise<{
 }
 
 /** A ConfigMap body. */
-export function configMap(name: string, data: Record<string, string> = {}, labels?: Record<string, string>): KubeObject {
+export function configMap(
+  name: string,
+  data: Record<string, string> = {},
+  labels?: Record<string, string>,
+): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(labels ? { labels } : {}) }, data };
 }
 

@@ -9,7 +9,9 @@ describe('Accept negotiation', () => {
     assert.deepEqual(negotiate(undefined), { kind: 'object' });
     assert.deepEqual(negotiate('application/json, */*;q=0.8'), { kind: 'object' });
     assert.deepEqual(
-      negotiate('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'),
+      negotiate(
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      ),
       { kind: 'table', version: 'v1' },
     );
     assert.deepEqual(negotiate('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'), {
@@ -23,11 +25,15 @@ describe('Accept negotiation', () => {
 
   it('recognizes aggregated discovery requests', () => {
     assert.equal(
-      aggregatedDiscoveryVersion('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json'),
+      aggregatedDiscoveryVersion(
+        'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+      ),
       'v2',
     );
     assert.equal(
-      aggregatedDiscoveryVersion('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'),
+      aggregatedDiscoveryVersion(
+        'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json',
+      ),
       'v2beta1',
     );
     assert.equal(aggregatedDiscoveryVersion('application/json'), undefined);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ProtobufUnsupported, decodeProtobufObject, isProtobuf } from '../../src/apiserver/protobuf.js';
+import { decodeProtobufObject, isProtobuf, ProtobufUnsupported } from '../../src/apiserver/protobuf.js';
 
 // A tiny protobuf encoder, enough to build the bodies kubectl sends.
 function varint(n: number): Buffer {
@@ -25,7 +25,13 @@ function mapEntry(field: number, key: string, value: string | Buffer): Buffer {
 }
 function envelope(apiVersion: string, kind: string, raw: Buffer): Buffer {
   const typeMeta = Buffer.concat([bytesField(1, apiVersion), bytesField(2, kind)]);
-  return Buffer.concat([Buffer.from('k8s\u0000', 'latin1'), bytesField(1, typeMeta), bytesField(2, raw), bytesField(3, ''), bytesField(4, '')]);
+  return Buffer.concat([
+    Buffer.from('k8s\u0000', 'latin1'),
+    bytesField(1, typeMeta),
+    bytesField(2, raw),
+    bytesField(3, ''),
+    bytesField(4, ''),
+  ]);
 }
 
 describe('protobuf bodies (kubectl 1.32+ create)', () => {
@@ -37,7 +43,12 @@ describe('protobuf bodies (kubectl 1.32+ create)', () => {
       mapEntry(11, 'app', 'x'),
       bytesField(14, 'example.com/f'),
     ]);
-    const raw = Buffer.concat([bytesField(1, meta), mapEntry(2, 'a', 'b'), mapEntry(3, 'bin', Buffer.from([1, 2])), intField(4, 1)]);
+    const raw = Buffer.concat([
+      bytesField(1, meta),
+      mapEntry(2, 'a', 'b'),
+      mapEntry(3, 'bin', Buffer.from([1, 2])),
+      intField(4, 1),
+    ]);
     const body = envelope('v1', 'ConfigMap', raw);
     assert.ok(isProtobuf(body));
     assert.deepEqual(decodeProtobufObject(body), {
@@ -54,9 +65,19 @@ describe('protobuf bodies (kubectl 1.32+ create)', () => {
     const ns = decodeProtobufObject(envelope('v1', 'Namespace', bytesField(1, bytesField(1, 'n1'))));
     assert.deepEqual(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n1' } });
     const secret = decodeProtobufObject(
-      envelope('v1', 'Secret', Buffer.concat([bytesField(1, bytesField(1, 's')), mapEntry(2, 'p', 'q'), bytesField(3, 'Opaque')])),
+      envelope(
+        'v1',
+        'Secret',
+        Buffer.concat([bytesField(1, bytesField(1, 's')), mapEntry(2, 'p', 'q'), bytesField(3, 'Opaque')]),
+      ),
     );
-    assert.deepEqual(secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'cQ==' }, type: 'Opaque' });
+    assert.deepEqual(secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { p: 'cQ==' },
+      type: 'Opaque',
+    });
   });
 
   it('refuses kinds and bodies it does not know', () => {

@@ -34,7 +34,14 @@ describe('parsePath', () => {
     ],
     [
       '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/a%20b',
-      { kind: 'resource', group: 'coordination.k8s.io', version: 'v1', namespace: 'kube-system', plural: 'leases', name: 'a b' },
+      {
+        kind: 'resource',
+        group: 'coordination.k8s.io',
+        version: 'v1',
+        namespace: 'kube-system',
+        plural: 'leases',
+        name: 'a b',
+      },
     ],
     [
       '/api/v1/watch/namespaces/x/pods',

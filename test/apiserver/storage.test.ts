@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StatusError } from '../../src/apiserver/errors.js';
-import { Storage, objectKey } from '../../src/apiserver/storage.js';
+import { objectKey, Storage } from '../../src/apiserver/storage.js';
 import type { KubeObject } from '../../src/core/index.js';
 
 function cm(ns: string, name: string, v = '0'): KubeObject {
@@ -47,7 +47,10 @@ describe('Storage (MVCC)', () => {
     assert.deepEqual(store.eventsSince(2).length, 3);
     assert.throws(
       () => store.eventsSince(1),
-      (err: unknown) => err instanceof StatusError && err.status.code === 410 && err.status.message === 'too old resource version: 1 (2)',
+      (err: unknown) =>
+        err instanceof StatusError &&
+        err.status.code === 410 &&
+        err.status.message === 'too old resource version: 1 (2)',
     );
     storage.compact();
     assert.deepEqual(store.eventsSince(5), []);
@@ -84,9 +87,12 @@ describe('Storage (MVCC)', () => {
       fc.property(
         fc.integer({ min: 0, max: 40 }),
         fc.integer({ min: 1, max: 7 }),
-        fc.array(fc.record({ kind: fc.constantFrom<'put' | 'del'>('put', 'del'), name: fc.integer({ min: 0, max: 50 }) }), {
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.record({ kind: fc.constantFrom<'put' | 'del'>('put', 'del'), name: fc.integer({ min: 0, max: 50 }) }),
+          {
+            maxLength: 60,
+          },
+        ),
         (initial, limit, ops: Op[]) => {
           const storage = new Storage(1000);
           const store = storage.resource('/configmaps');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Storage, objectKey } from '../../src/apiserver/storage.js';
-import { WatchHub, type WatchSink, type Watcher } from '../../src/apiserver/watch-hub.js';
+import { objectKey, Storage } from '../../src/apiserver/storage.js';
+import { type Watcher, WatchHub, type WatchSink } from '../../src/apiserver/watch-hub.js';
 import type { KubeObject } from '../../src/core/index.js';
 
 function sink(lines: string[]): WatchSink {
@@ -67,8 +67,14 @@ describe('WatchHub', () => {
         for (const s of store.all()) truth.set(s.key, String(s.object.metadata.labels?.color));
         const only = (pred: (k: string, v: string) => boolean) => new Map([...truth].filter(([k, v]) => pred(k, v)));
         assert.deepEqual(replay(all), truth);
-        assert.deepEqual(replay(red), only((_, v) => v === 'red'));
-        assert.deepEqual(replay(nsA), only((k) => k.startsWith('a/')));
+        assert.deepEqual(
+          replay(red),
+          only((_, v) => v === 'red'),
+        );
+        assert.deepEqual(
+          replay(nsA),
+          only((k) => k.startsWith('a/')),
+        );
       }),
       { numRuns: 150 },
     );

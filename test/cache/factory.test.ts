@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { InformerFactory } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ConfigMap } from '../../src/core/index.js';
 import type { KubeObject } from '../../src/core/index.js';
+import { ConfigMap } from '../../src/core/index.js';
 
 function factory(): { f: InformerFactory; client: KubeClient } {
   const client = KubeClient.fromKubeconfig(
@@ -46,7 +46,10 @@ describe('InformerFactory sharing', () => {
       // Transforms count by function identity: the same function shares, a new closure does not.
       assert.equal(f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: strip }), variants[5]);
       assert.equal(f.informers().length, variants.length + 1);
-      assert.ok(f.informers().every((i) => !i.hasSynced()), 'nothing started: no request was sent');
+      assert.ok(
+        f.informers().every((i) => !i.hasSynced()),
+        'nothing started: no request was sent',
+      );
     } finally {
       await f.stop();
       client.close();

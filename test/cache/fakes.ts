@@ -1,7 +1,8 @@
 // Test doubles for the cache: a virtual clock and a scripted ListerWatcher.
+
+import type { ListerWatcher, ListPageRequest, WatchRequest } from '../../src/cache/index.js';
 import type { CancelTimer, Clock } from '../../src/core/clock.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/core/index.js';
-import type { ListPageRequest, ListerWatcher, WatchRequest } from '../../src/cache/index.js';
 
 interface Timer {
   id: number;
@@ -75,7 +76,9 @@ export class FakeWatch<T extends KubeObject = KubeObject> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    request.signal.addEventListener('abort', () => this.fail(request.signal.reason ?? new Error('aborted')), { once: true });
+    request.signal.addEventListener('abort', () => this.fail(request.signal.reason ?? new Error('aborted')), {
+      once: true,
+    });
   }
 
   /** Delivers an event; a throw from the handler ends the watch with it, like the client. */
@@ -143,8 +146,18 @@ export class FakeListerWatcher<T extends KubeObject = KubeObject> implements Lis
 }
 
 /** A ConfigMap-ish object. */
-export function cm(name: string, rv: string, extra: Partial<KubeObject['metadata']> = {}, data: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default', name, resourceVersion: rv, ...extra }, data };
+export function cm(
+  name: string,
+  rv: string,
+  extra: Partial<KubeObject['metadata']> = {},
+  data: Record<string, string> = {},
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { namespace: 'default', name, resourceVersion: rv, ...extra },
+    data,
+  };
 }
 
 /** A list page. */

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { SharedInformer, type SharedInformerOptions } from '../../src/cache/index.js';
 import type { InformerEvent } from '../../src/cache/index.js';
+import { SharedInformer, type SharedInformerOptions } from '../../src/cache/index.js';
 import { WatchParseError } from '../../src/client/index.js';
-import { makeStatus } from '../../src/core/index.js';
 import type { KubeObject } from '../../src/core/index.js';
-import { FakeClock, FakeListerWatcher, cm, flush, page } from './fakes.js';
+import { makeStatus } from '../../src/core/index.js';
+import { cm, FakeClock, FakeListerWatcher, flush, page } from './fakes.js';
 
 const silent = pino({ level: 'silent' });
 const running: SharedInformer[] = [];
@@ -48,8 +48,21 @@ describe('SharedInformer over a scripted lister-watcher', () => {
     informer.subscribe((e) => events.push(e));
     await informer.synced;
     assert.equal(informer.hasSynced(), true);
-    assert.deepEqual(lw.listRequests.map((r) => [r.limit, r.continue]), [[500, undefined], [500, 'p2'], [500, 'p3']]);
-    assert.deepEqual(informer.list().map((o) => o.metadata.name).sort(), ['a', 'b', 'c']);
+    assert.deepEqual(
+      lw.listRequests.map((r) => [r.limit, r.continue]),
+      [
+        [500, undefined],
+        [500, 'p2'],
+        [500, 'p3'],
+      ],
+    );
+    assert.deepEqual(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['a', 'b', 'c'],
+    );
     assert.equal(informer.lastSyncResourceVersion, '10');
     assert.ok(events.every((e) => e.type === 'added' && e.initial));
     const w = await lw.watchNumber(1);
@@ -219,11 +232,14 @@ describe('SharedInformer over a scripted lister-watcher', () => {
     assert.equal(informer.size, 2);
     assert.equal(informer.lastSyncResourceVersion, '9');
     w.emit('MODIFIED', cm('a', '10'));
-    assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name, e.initial]), [
-      ['added', 'a', true],
-      ['added', 'b', true],
-      ['updated', 'a', false],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name, e.initial]),
+      [
+        ['added', 'a', true],
+        ['added', 'b', true],
+        ['updated', 'a', false],
+      ],
+    );
     assert.equal(lw.listRequests.length, 0);
   });
 
@@ -293,7 +309,19 @@ describe('SharedInformer over a scripted lister-watcher', () => {
   it('metadata-only informers keep only apiVersion, kind and metadata', async () => {
     const lw = new FakeListerWatcher();
     const clock = new FakeClock();
-    lw.lists.push(page([{ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: { name: 'a', namespace: 'default', resourceVersion: '1' } }, cm('b', '2', {}, { big: 'x' })], '10'));
+    lw.lists.push(
+      page(
+        [
+          {
+            apiVersion: 'meta.k8s.io/v1',
+            kind: 'PartialObjectMetadata',
+            metadata: { name: 'a', namespace: 'default', resourceVersion: '1' },
+          },
+          cm('b', '2', {}, { big: 'x' }),
+        ],
+        '10',
+      ),
+    );
     const { informer } = make(lw, clock, { metadataOnly: true });
     await informer.synced;
     for (const o of informer.list()) {

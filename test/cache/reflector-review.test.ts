@@ -4,11 +4,17 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { type ListPageRequest, type ListerWatcher, SharedInformer, type SharedInformerOptions, type WatchRequest } from '../../src/cache/index.js';
 import type { InformerEvent } from '../../src/cache/index.js';
-import { ApiError, makeStatus } from '../../src/core/index.js';
+import {
+  type ListerWatcher,
+  type ListPageRequest,
+  SharedInformer,
+  type SharedInformerOptions,
+  type WatchRequest,
+} from '../../src/cache/index.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/core/index.js';
-import { FakeClock, FakeListerWatcher, cm, flush, page } from './fakes.js';
+import { ApiError, makeStatus } from '../../src/core/index.js';
+import { cm, FakeClock, FakeListerWatcher, flush, page } from './fakes.js';
 
 const silent = pino({ level: 'silent' });
 const running: SharedInformer[] = [];
@@ -159,7 +165,13 @@ describe('reflector and informer review regressions', () => {
       lw.listRequests.map((r) => r.continue),
       [undefined, 'p2', undefined, 'q2'],
     );
-    assert.deepEqual(informer.list().map((o) => o.metadata.name).sort(), ['a', 'b']);
+    assert.deepEqual(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['a', 'b'],
+    );
     assert.equal(informer.lastSyncResourceVersion, '30', 'the restarted list gives the resume point');
     assert.equal((await lw.watchNumber(1)).request.resourceVersion, '30');
   });

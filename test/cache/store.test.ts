@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Store, byOwnerUid } from '../../src/cache/index.js';
+import { byOwnerUid, Store } from '../../src/cache/index.js';
 import type { KubeObject } from '../../src/core/index.js';
 
-function obj(ns: string | undefined, name: string, labels: Record<string, string> = {}, owners: string[] = [], rv = '1'): KubeObject {
+function obj(
+  ns: string | undefined,
+  name: string,
+  labels: Record<string, string> = {},
+  owners: string[] = [],
+  rv = '1',
+): KubeObject {
   return {
     metadata: {
       namespace: ns,
@@ -53,7 +59,13 @@ describe('Store', () => {
     const nameArb = fc.constantFrom('p', 'q', 'r', 's');
     const ownerArb = fc.subarray(['u1', 'u2', 'u3']);
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('upsert' as const), ns: nsArb, name: nameArb, owners: ownerArb, app: fc.constantFrom('web', 'db') }),
+      fc.record({
+        kind: fc.constant('upsert' as const),
+        ns: nsArb,
+        name: nameArb,
+        owners: ownerArb,
+        app: fc.constantFrom('web', 'db'),
+      }),
       fc.record({ kind: fc.constant('remove' as const), ns: nsArb, name: nameArb }),
     );
     fc.assert(
@@ -75,13 +87,19 @@ describe('Store', () => {
         assert.equal(s.size, model.size);
         const sorted = (l: KubeObject[]) => [...l].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
         for (const ns of ['a', 'b', '']) {
-          assert.deepEqual(sorted(s.list({ namespace: ns })), sorted([...model.values()].filter((v) => (v.metadata.namespace ?? '') === ns)));
+          assert.deepEqual(
+            sorted(s.list({ namespace: ns })),
+            sorted([...model.values()].filter((v) => (v.metadata.namespace ?? '') === ns)),
+          );
         }
         for (const uid of ['u1', 'u2', 'u3']) {
           const want = [...model.values()].filter((v) => v.metadata.ownerReferences?.some((r) => r.uid === uid));
           assert.deepEqual(sorted(s.list({ index: { name: 'byOwnerUid', value: uid } })), sorted(want));
         }
-        assert.deepEqual(sorted(s.list({ labelSelector: 'app=web' })), sorted([...model.values()].filter((v) => v.metadata.labels?.app === 'web')));
+        assert.deepEqual(
+          sorted(s.list({ labelSelector: 'app=web' })),
+          sorted([...model.values()].filter((v) => v.metadata.labels?.app === 'web')),
+        );
       }),
     );
   });

@@ -6,13 +6,16 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { KubeClient, KubeconfigError, TransportError, WatchParseError } from '../../src/client/index.js';
-import { ApiError, ConfigMap, makeStatus } from '../../src/core/index.js';
 import type { KubeObject, WatchEvent } from '../../src/core/index.js';
-import { InstantClock, type Route, type TestServer, json, startServer } from './helpers.js';
+import { ApiError, ConfigMap, makeStatus } from '../../src/core/index.js';
+import { InstantClock, json, type Route, startServer, type TestServer } from './helpers.js';
 
 const silent = pino({ level: 'silent' });
 
-async function withServer(route: Route, fn: (s: TestServer, client: KubeClient, clock: InstantClock, registry: Registry) => Promise<void>) {
+async function withServer(
+  route: Route,
+  fn: (s: TestServer, client: KubeClient, clock: InstantClock, registry: Registry) => Promise<void>,
+) {
   const server = await startServer(route);
   const clock = new InstantClock();
   const registry = new Registry();
@@ -33,9 +36,21 @@ describe('kubeconfig loading', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const cases: Array<[string, string, string]> = [
-    ['no server', 'apiVersion: v1\nclusters:\n- name: c\n  cluster: {}\ncontexts: []\nusers: []\n', 'clusters[0].cluster.server'],
-    ['no current-context', 'apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: "http://x"}\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n', 'current-context'],
-    ['unknown context', 'apiVersion: v1\ncurrent-context: nope\nclusters: []\nusers: []\ncontexts: []\n', 'current-context'],
+    [
+      'no server',
+      'apiVersion: v1\nclusters:\n- name: c\n  cluster: {}\ncontexts: []\nusers: []\n',
+      'clusters[0].cluster.server',
+    ],
+    [
+      'no current-context',
+      'apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: "http://x"}\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
+      'current-context',
+    ],
+    [
+      'unknown context',
+      'apiVersion: v1\ncurrent-context: nope\nclusters: []\nusers: []\ncontexts: []\n',
+      'current-context',
+    ],
     [
       'unknown cluster',
       'apiVersion: v1\ncurrent-context: x\nclusters: []\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
@@ -54,7 +69,12 @@ describe('kubeconfig loading', () => {
       writeFileSync(file, text);
       assert.throws(
         () => KubeClient.fromKubeconfig(file),
-        (err: unknown) => err instanceof KubeconfigError && err.code === 'KLOOP_KUBECONFIG_INVALID' && err.file === file && err.field === field && err.message.includes(file),
+        (err: unknown) =>
+          err instanceof KubeconfigError &&
+          err.code === 'KLOOP_KUBECONFIG_INVALID' &&
+          err.file === file &&
+          err.field === field &&
+          err.message.includes(file),
       );
     });
   }
@@ -65,7 +85,10 @@ describe('kubeconfig loading', () => {
 
   it('reads $KUBECONFIG and the context namespace', async () => {
     const file = join(dir, 'ok.yaml');
-    writeFileSync(file, 'apiVersion: v1\ncurrent-context: x\nclusters: [{name: c, cluster: {server: "https://example.invalid:6443", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: abc}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: ns1}}]\n');
+    writeFileSync(
+      file,
+      'apiVersion: v1\ncurrent-context: x\nclusters: [{name: c, cluster: {server: "https://example.invalid:6443", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: abc}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: ns1}}]\n',
+    );
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = file;
     try {
@@ -81,7 +104,11 @@ describe('kubeconfig loading', () => {
 
   it('runs exec credential plugins through client-node', async () => {
     const { loadKubeconfig } = await import('../../src/client/index.js');
-    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-exec' } };
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 'from-exec' },
+    };
     const kc = loadKubeconfig({
       'current-context': 'x',
       clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:1' } }],
@@ -110,7 +137,9 @@ describe('kubeconfig loading', () => {
     const m = await loadKubeconfig({
       'current-context': 'x',
       clusters: [{ name: 'c', cluster: { server: 'https://h:1', 'certificate-authority-data': b64('CA') } }],
-      users: [{ name: 'u', user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY'), as: 'alice' } }],
+      users: [
+        { name: 'u', user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY'), as: 'alice' } },
+      ],
       contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
     }).auth();
     assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA', 'CERT', 'KEY']);
@@ -134,13 +163,18 @@ describe('kubeconfig loading', () => {
 describe('KubeClient verbs over HTTP', () => {
   it('sends the bearer token, builds URLs, and parses objects', async () => {
     await withServer(
-      (_req, res) => json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'team' } }),
+      (_req, res) =>
+        json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'team' } }),
       async (server, client) => {
         const got = await client.get(ConfigMap, { name: 'a' });
         assert.equal(got.metadata.name, 'a');
         assert.equal(server.requests[0].url, '/api/v1/namespaces/team/configmaps/a');
         assert.equal(server.requests[0].headers.authorization, 'Bearer T0K');
-        await client.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'x', name: 'd' }, { subresource: 'scale' });
+        await client.get(
+          { apiVersion: 'apps/v1', kind: 'Deployment' },
+          { namespace: 'x', name: 'd' },
+          { subresource: 'scale' },
+        );
         assert.equal(server.requests[1].url, '/apis/apps/v1/namespaces/x/deployments/d/scale');
       },
     );
@@ -158,7 +192,11 @@ describe('KubeClient verbs over HTTP', () => {
         await client.patch({ type: ConfigMap, key: { namespace: 'n', name: 'a' } }, { data: { a: '1' } });
         await client.patch(obj, { metadata: { labels: { a: 'b' } } }, { type: 'strategic' });
         await client.apply(obj, { force: true, fieldManager: 'ctl' });
-        await client.delete(ConfigMap, { namespace: 'n', name: 'a' }, { propagationPolicy: 'Foreground', preconditions: { uid: 'u1' } });
+        await client.delete(
+          ConfigMap,
+          { namespace: 'n', name: 'a' },
+          { propagationPolicy: 'Foreground', preconditions: { uid: 'u1' } },
+        );
         const seen = server.requests.map((r) => [r.method, r.url, r.headers['content-type']]);
         assert.deepEqual(seen, [
           ['POST', '/api/v1/namespaces/n/configmaps?dryRun=All&fieldManager=me', 'application/json'],
@@ -202,7 +240,10 @@ describe('KubeClient verbs over HTTP', () => {
         res.end('404 page not found');
       },
       async (_server, client) => {
-        await assert.rejects(client.get(ConfigMap, { name: 'a' }), (err: unknown) => ApiError.isNotFound(err) && err.status.message === '404 page not found');
+        await assert.rejects(
+          client.get(ConfigMap, { name: 'a' }),
+          (err: unknown) => ApiError.isNotFound(err) && err.status.message === '404 page not found',
+        );
       },
     );
   });
@@ -220,7 +261,9 @@ describe('KubeClient verbs over HTTP', () => {
         await client.get(ConfigMap, { name: 'a' });
         assert.equal(server.requests.length, 3);
         assert.equal(clock.waits.length, 2);
-        await assert.rejects(client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } }), { code: 'KLOOP_API_ERROR' });
+        await assert.rejects(client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } }), {
+          code: 'KLOOP_API_ERROR',
+        });
         assert.equal(server.requests.length, 4, 'a write is sent once');
         const m = await registry.getSingleMetric('kloop_client_requests_total')?.get();
         const codes = m?.values.map((v) => `${v.labels.verb}:${v.labels.code}:${v.value}`).sort();
@@ -233,7 +276,10 @@ describe('KubeClient verbs over HTTP', () => {
     await withServer(
       (_req, res) => json(res, 500, makeStatus(500, 'InternalError', 'down')),
       async (server, client) => {
-        await assert.rejects(client.get(ConfigMap, { name: 'a' }), (err: unknown) => err instanceof ApiError && err.statusCode === 500);
+        await assert.rejects(
+          client.get(ConfigMap, { name: 'a' }),
+          (err: unknown) => err instanceof ApiError && err.statusCode === 500,
+        );
         assert.equal(server.requests.length, 6);
       },
     );
@@ -244,7 +290,10 @@ describe('KubeClient verbs over HTTP', () => {
     await withServer(
       (_req, res) => {
         n++;
-        if (n === 1) return json(res, 429, makeStatus(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 3 }), { 'Retry-After': '3' });
+        if (n === 1)
+          return json(res, 429, makeStatus(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 3 }), {
+            'Retry-After': '3',
+          });
         json(res, 201, { metadata: { name: 'a' } });
       },
       async (server, client, clock) => {
@@ -279,16 +328,27 @@ describe('KubeClient verbs over HTTP', () => {
         const url = new URL(req.url ?? '', 'http://x');
         const cont = url.searchParams.get('continue');
         const items = cont ? [{ metadata: { name: 'b' } }] : [{ metadata: { name: 'a' } }];
-        json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: cont ? '' : 'next' }, items });
+        json(res, 200, {
+          kind: 'ConfigMapList',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: '7', continue: cont ? '' : 'next' },
+          items,
+        });
       },
       async (server, client) => {
         const list = await client.list(ConfigMap, { labelSelector: 'a=b' });
-        assert.deepEqual(list.items.map((i) => i.metadata.name), ['a', 'b']);
+        assert.deepEqual(
+          list.items.map((i) => i.metadata.name),
+          ['a', 'b'],
+        );
         assert.equal(list.metadata.resourceVersion, '7');
-        assert.deepEqual(server.requests.map((r) => r.url), [
-          '/api/v1/configmaps?labelSelector=a%3Db&limit=500',
-          '/api/v1/configmaps?labelSelector=a%3Db&limit=500&continue=next',
-        ]);
+        assert.deepEqual(
+          server.requests.map((r) => r.url),
+          [
+            '/api/v1/configmaps?labelSelector=a%3Db&limit=500',
+            '/api/v1/configmaps?labelSelector=a%3Db&limit=500&continue=next',
+          ],
+        );
       },
     );
   });
@@ -314,7 +374,9 @@ describe('KubeClient verbs over HTTP', () => {
         assert.deepEqual(rt.subresources, ['status']);
         await client.get({ apiVersion: 'example.com/v1', kind: 'Widget' }, { namespace: 'n', name: 'w' });
         assert.equal(server.requests.filter((r) => r.url === '/apis/example.com/v1').length, 1, 'cached');
-        await assert.rejects(client.resolve({ apiVersion: 'example.com/v1', kind: 'Gadget' }), { code: 'KLOOP_UNKNOWN_TYPE' });
+        await assert.rejects(client.resolve({ apiVersion: 'example.com/v1', kind: 'Gadget' }), {
+          code: 'KLOOP_UNKNOWN_TYPE',
+        });
       },
     );
   });
@@ -341,12 +403,20 @@ describe('KubeClient verbs over HTTP', () => {
       async (server, client) => {
         const ac = new AbortController();
         const got: WatchEvent[] = [];
-        for await (const ev of client.watch(ConfigMap, { namespace: 'n', resourceVersion: '0', allowWatchBookmarks: true, signal: ac.signal })) {
+        for await (const ev of client.watch(ConfigMap, {
+          namespace: 'n',
+          resourceVersion: '0',
+          allowWatchBookmarks: true,
+          signal: ac.signal,
+        })) {
           got.push(ev);
           if (got.length === 2) ac.abort();
         }
         assert.deepEqual(got, events);
-        assert.equal(server.requests[0].url, '/api/v1/namespaces/n/configmaps?watch=true&resourceVersion=0&allowWatchBookmarks=true');
+        assert.equal(
+          server.requests[0].url,
+          '/api/v1/namespaces/n/configmaps?watch=true&resourceVersion=0&allowWatchBookmarks=true',
+        );
       },
     );
   });
@@ -377,7 +447,10 @@ describe('KubeClient verbs over HTTP', () => {
         setImmediate(() => req.socket.destroy());
       },
       async (_server, client) => {
-        await assert.rejects(client.watchStream(ConfigMap, {}, () => {}), (err: unknown) => err instanceof TransportError);
+        await assert.rejects(
+          client.watchStream(ConfigMap, {}, () => {}),
+          (err: unknown) => err instanceof TransportError,
+        );
       },
     );
   });
@@ -385,7 +458,8 @@ describe('KubeClient verbs over HTTP', () => {
   it('asks for PartialObjectMetadata and falls back on 406', async () => {
     await withServer(
       (req, res) => {
-        if (String(req.headers.accept).includes('as=PartialObjectMetadataList')) return json(res, 406, makeStatus(406, 'NotAcceptable', 'no'));
+        if (String(req.headers.accept).includes('as=PartialObjectMetadataList'))
+          return json(res, 406, makeStatus(406, 'NotAcceptable', 'no'));
         json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] });
       },
       async (server, client) => {

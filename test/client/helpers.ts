@@ -58,7 +58,12 @@ export async function startServer(route: Route): Promise<TestServer> {
 }
 
 /** Sends JSON. */
-export function json(res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: http.ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { LineSplitter, WatchParseError, parseWatchLine } from '../../src/client/index.js';
+import { LineSplitter, parseWatchLine, WatchParseError } from '../../src/client/index.js';
 
 function split(chunks: Buffer[]): string[] {
   const lines: string[] = [];
@@ -70,9 +70,19 @@ describe('parseWatchLine', () => {
     assert.equal(ev.object.metadata.name, 'a');
   });
 
-  for (const garbage of ['{"type":"ADDED","obj', 'not json', '[]', '{"type":"NOPE","object":{}}', '{"type":"ADDED"}', 'null']) {
+  for (const garbage of [
+    '{"type":"ADDED","obj',
+    'not json',
+    '[]',
+    '{"type":"NOPE","object":{}}',
+    '{"type":"ADDED"}',
+    'null',
+  ]) {
     it(`rejects garbage: ${garbage}`, () => {
-      assert.throws(() => parseWatchLine(garbage), (err: unknown) => err instanceof WatchParseError && err.code === 'KLOOP_WATCH_MALFORMED');
+      assert.throws(
+        () => parseWatchLine(garbage),
+        (err: unknown) => err instanceof WatchParseError && err.code === 'KLOOP_WATCH_MALFORMED',
+      );
     });
   }
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { KubeClient, KubeconfigError, WatchParseError, loadKubeconfig } from '../../src/client/index.js';
+import { KubeClient, KubeconfigError, loadKubeconfig, WatchParseError } from '../../src/client/index.js';
 import { ConfigMap } from '../../src/core/index.js';
 import { InstantClock, json, startServer } from './helpers.js';
 
@@ -76,7 +76,10 @@ describe('kubeconfig edge cases', () => {
     );
     assert.throws(
       () => loadKubeconfig(file),
-      (err: unknown) => err instanceof KubeconfigError && err.field === 'users[u].user.token-file' && err.message.includes(join(dir, 'nope')),
+      (err: unknown) =>
+        err instanceof KubeconfigError &&
+        err.field === 'users[u].user.token-file' &&
+        err.message.includes(join(dir, 'nope')),
     );
   });
 
@@ -88,7 +91,14 @@ describe('kubeconfig edge cases', () => {
     const m = await loadKubeconfig({
       'current-context': 'x',
       clusters: [
-        { name: 'c', cluster: { server: 'https://h:1', 'certificate-authority': join(dir, 'ca.pem'), 'certificate-authority-data': b64('CA-DATA') } },
+        {
+          name: 'c',
+          cluster: {
+            server: 'https://h:1',
+            'certificate-authority': join(dir, 'ca.pem'),
+            'certificate-authority-data': b64('CA-DATA'),
+          },
+        },
       ],
       users: [
         {
@@ -112,12 +122,22 @@ describe('connection pool', () => {
     const server = await startServer((req, res) => {
       if (req.url?.includes('watch=true')) {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.write(`${JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', resourceVersion: '2' } } })}\n`);
+        res.write(
+          `${JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', resourceVersion: '2' } } })}\n`,
+        );
         return; // held open until the client aborts
       }
-      json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'team', resourceVersion: '1' } });
+      json(res, 200, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'a', namespace: 'team', resourceVersion: '1' },
+      });
     });
-    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), {
+      logger: silent,
+      registry: new Registry(),
+      clock: new InstantClock(),
+    });
     try {
       // Sequential reads: each waits for the previous response, so one pooled socket serves all.
       for (let i = 0; i < 5; i++) await client.get(ConfigMap, { namespace: 'team', name: 'a' });
@@ -160,7 +180,8 @@ describe('watch streams', () => {
     try {
       await assert.rejects(
         client.watchStream(ConfigMap, { namespace: 'team' }, () => {}),
-        (err: unknown) => err instanceof WatchParseError && err.code === 'KLOOP_WATCH_MALFORMED' && /1024 bytes/.test(err.message),
+        (err: unknown) =>
+          err instanceof WatchParseError && err.code === 'KLOOP_WATCH_MALFORMED' && /1024 bytes/.test(err.message),
       );
     } finally {
       client.close();
@@ -173,9 +194,16 @@ describe('watch streams', () => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<html>\n<body>502 Bad Gateway</body>\n</html>\n');
     });
-    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), {
+      logger: silent,
+      registry: new Registry(),
+      clock: new InstantClock(),
+    });
     try {
-      await assert.rejects(client.watchStream(ConfigMap, { namespace: 'team' }, () => {}), { code: 'KLOOP_WATCH_MALFORMED' });
+      await assert.rejects(
+        client.watchStream(ConfigMap, { namespace: 'team' }, () => {}),
+        { code: 'KLOOP_WATCH_MALFORMED' },
+      );
     } finally {
       client.close();
       await server.close();
@@ -188,27 +216,57 @@ describe('paged lists', () => {
     const server = await startServer((req, res) => {
       const url = new URL(req.url ?? '', 'http://x');
       if (url.searchParams.get('continue')) {
-        json(res, 410, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'continue too old' });
+        json(res, 410, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Expired',
+          code: 410,
+          message: 'continue too old',
+        });
         return;
       }
       if (url.searchParams.get('limit')) {
-        json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: 'next' }, items: [{ metadata: { name: 'a' } }] });
+        json(res, 200, {
+          kind: 'ConfigMapList',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: '7', continue: 'next' },
+          items: [{ metadata: { name: 'a' } }],
+        });
         return;
       }
-      json(res, 200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }] });
+      json(res, 200, {
+        kind: 'ConfigMapList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '9' },
+        items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }],
+      });
     });
-    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), { logger: silent, registry: new Registry(), clock: new InstantClock() });
+    const client = KubeClient.fromKubeconfig(server.kubeconfig({ token: 'T' }), {
+      logger: silent,
+      registry: new Registry(),
+      clock: new InstantClock(),
+    });
     try {
       const list = await client.list(ConfigMap, { namespace: 'team' });
-      assert.deepEqual(list.items.map((i) => i.metadata.name), ['a', 'b'], 'no item twice, none lost');
+      assert.deepEqual(
+        list.items.map((i) => i.metadata.name),
+        ['a', 'b'],
+        'no item twice, none lost',
+      );
       assert.equal(list.metadata.resourceVersion, '9', 'the full list gives the resourceVersion');
-      assert.deepEqual(server.requests.map((r) => r.url), [
-        '/api/v1/namespaces/team/configmaps?limit=500',
-        '/api/v1/namespaces/team/configmaps?limit=500&continue=next',
-        '/api/v1/namespaces/team/configmaps',
-      ]);
+      assert.deepEqual(
+        server.requests.map((r) => r.url),
+        [
+          '/api/v1/namespaces/team/configmaps?limit=500',
+          '/api/v1/namespaces/team/configmaps?limit=500&continue=next',
+          '/api/v1/namespaces/team/configmaps',
+        ],
+      );
       // A caller that passed its own continue token owns it: the 410 is theirs to handle.
-      await assert.rejects(client.list(ConfigMap, { namespace: 'team', continue: 'next' }), { code: 'KLOOP_API_ERROR' });
+      await assert.rejects(client.list(ConfigMap, { namespace: 'team', continue: 'next' }), {
+        code: 'KLOOP_API_ERROR',
+      });
     } finally {
       client.close();
       await server.close();

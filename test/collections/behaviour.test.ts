@@ -8,9 +8,9 @@ import {
   type CollectionError,
   type CollectionEvent,
   CollectionRegistry,
-  type FetchContext,
   derive,
   deriveMany,
+  type FetchContext,
   fromInformer,
   index,
   isCollection,
@@ -78,10 +78,15 @@ test('outputs equal to the previous ones emit nothing downstream', () => {
     { registry },
   );
   let downstream = 0;
-  const next = derive('next', out, (_ctx, x) => {
-    downstream++;
-    return x;
-  }, { registry });
+  const next = derive(
+    'next',
+    out,
+    (_ctx, x) => {
+      downstream++;
+      return x;
+    },
+    { registry },
+  );
   const events: CollectionEvent<Item>[] = [];
   out.subscribe((b) => events.push(...b), { replay: false });
   src.set({ key: 'a', v: 1 });
@@ -120,10 +125,15 @@ test('a custom equals decides what counts as a change', () => {
 test('a burst of changes folds into one recompute per key', () => {
   const { registry, src } = setup();
   let calls = 0;
-  const out = derive('out', src, (_ctx, x) => {
-    calls++;
-    return x;
-  }, { registry });
+  const out = derive(
+    'out',
+    src,
+    (_ctx, x) => {
+      calls++;
+      return x;
+    },
+    { registry },
+  );
   for (let i = 0; i < 100; i++) src.set({ key: 'a', v: i });
   registry.flush();
   assert.equal(calls, 1);
@@ -136,10 +146,15 @@ test('a throwing transform keeps its last good output, reports, and recovers', a
   const { registry, src } = setup((e) => errors.push(e));
   const prom = new Registry();
   registerCollectionMetrics(prom, registry);
-  const out = derive('out', src, (_ctx, x) => {
-    if (x.v < 0) throw new Error(`negative ${x.v}`);
-    return x;
-  }, { registry });
+  const out = derive(
+    'out',
+    src,
+    (_ctx, x) => {
+      if (x.v < 0) throw new Error(`negative ${x.v}`);
+      return x;
+    },
+    { registry },
+  );
   src.set({ key: 'a', v: 1 });
   registry.flush();
   src.set({ key: 'a', v: -1 });
@@ -200,7 +215,12 @@ test('fetching a collection created later is refused: creation order is the topo
   const errors: CollectionError[] = [];
   const { registry, src } = setup((e) => errors.push(e));
   const holder: { later?: ReturnType<typeof staticCollection<Item>> } = {};
-  const early = derive('early', src, (ctx, x) => ({ key: x.key, n: holder.later ? ctx.fetch(holder.later).length : 0 }), { registry });
+  const early = derive(
+    'early',
+    src,
+    (ctx, x) => ({ key: x.key, n: holder.later ? ctx.fetch(holder.later).length : 0 }),
+    { registry },
+  );
   holder.later = staticCollection<Item>('later', [{ key: 'z', v: 0 }], { registry });
   src.set({ key: 'a', v: 1 });
   registry.flush();
@@ -248,10 +268,15 @@ test('immediate scheduling folds a burst into one tick without an explicit flush
   const registry = new CollectionRegistry();
   const src = staticCollection<Item>('src', [], { registry });
   let calls = 0;
-  const out = derive('out', src, (_ctx, x) => {
-    calls++;
-    return x;
-  }, { registry });
+  const out = derive(
+    'out',
+    src,
+    (_ctx, x) => {
+      calls++;
+      return x;
+    },
+    { registry },
+  );
   for (let i = 0; i < 10; i++) src.set({ key: 'a', v: i });
   await registry.idle();
   assert.equal(calls, 1);
@@ -286,7 +311,9 @@ test('asEventSource hands a collection to event-at-a-time consumers (controllers
   registry.flush();
   const source = asEventSource(src);
   const events: Array<{ type: string; key: string; initial: boolean; old?: number }> = [];
-  const unsubscribe = source.subscribe((e) => events.push({ type: e.type, key: e.object.key, initial: e.initial, old: e.oldObject?.v }));
+  const unsubscribe = source.subscribe((e) =>
+    events.push({ type: e.type, key: e.object.key, initial: e.initial, old: e.oldObject?.v }),
+  );
   src.set({ key: 'a', v: 2 });
   registry.flush();
   unsubscribe();
@@ -307,7 +334,10 @@ test('dependsOn gates sync on a collection no transform has fetched yet', () => 
   const pods = fromInformer(informer, { registry });
   const svcs = staticCollection<Item>('svcs', [], { registry });
   const loose = derive('loose', svcs, (ctx, s) => ({ key: s.key, n: ctx.fetch(pods).length }), { registry });
-  const gated = derive('gated', svcs, (ctx, s) => ({ key: s.key, n: ctx.fetch(pods).length }), { registry, dependsOn: [pods] });
+  const gated = derive('gated', svcs, (ctx, s) => ({ key: s.key, n: ctx.fetch(pods).length }), {
+    registry,
+    dependsOn: [pods],
+  });
   registry.flush();
   assert.equal(loose.hasSynced(), true, 'no service, no fetch: nothing to wait for');
   assert.equal(gated.hasSynced(), false);
@@ -321,10 +351,15 @@ test('with validate, stored items are frozen so a mutating transform fails loudl
   const errors: CollectionError[] = [];
   const registry = new CollectionRegistry({ scheduling: 'manual', validate: true, onError: (e) => errors.push(e) });
   const src = staticCollection<Item>('src', [{ key: 'a', v: 1 }], { registry });
-  const out = derive('out', src, (_ctx, x) => {
-    x.v++; // not allowed: inputs are shared
-    return x;
-  }, { registry });
+  const out = derive(
+    'out',
+    src,
+    (_ctx, x) => {
+      x.v++; // not allowed: inputs are shared
+      return x;
+    },
+    { registry },
+  );
   registry.flush();
   assert.equal(out.size, 0);
   assert.equal(errors[0]?.code, 'KLOOP_COLLECTION_TRANSFORM');
@@ -338,10 +373,15 @@ test('misuse is reported with its code: context kept after return, foreign regis
   const foreign = new CollectionRegistry({ scheduling: 'manual' });
   const elsewhere = staticCollection<Item>('elsewhere', [], { registry: foreign });
   let kept: FetchContext | undefined;
-  derive('keeps-ctx', src, (ctx, x) => {
-    kept = ctx;
-    return x;
-  }, { registry });
+  derive(
+    'keeps-ctx',
+    src,
+    (ctx, x) => {
+      kept = ctx;
+      return x;
+    },
+    { registry },
+  );
   derive('foreign', src, (ctx, x) => ({ key: x.key, n: ctx.fetch(elsewhere).length }), { registry });
   derive('no-key', src, (_ctx, x) => ({ v: x.v }), { registry });
   src.set({ key: 'a', v: 1 });
@@ -365,7 +405,11 @@ test('bad user code outside transforms is reported and the tick goes on', () => 
     if (s.key === 'bad') throw new Error('index fn failed');
     return s.key;
   });
-  const chosen = singleton('chosen', (ctx) => ({ keys: ctx.fetch(svcs, { selects: { app: 'web' } }).map((s) => s.key) }), { registry });
+  const chosen = singleton(
+    'chosen',
+    (ctx) => ({ keys: ctx.fetch(svcs, { selects: { app: 'web' } }).map((s) => s.key) }),
+    { registry },
+  );
   svcs.set({ key: 'ok', selector: { app: 'web' } });
   svcs.set({ key: 'invalid', selector: { app: 'not a valid value!' } }); // selects nothing
   svcs.set({ key: 'bad', selector: { app: 'web' } });

@@ -36,7 +36,11 @@ test('a diamond never exposes an inconsistent D', () => {
     fc.property(
       fc.array(
         fc.oneof(
-          fc.record({ op: fc.constant('set' as const), key: fc.constantFrom('k1', 'k2', 'k3'), v: fc.integer({ min: 0, max: 9 }) }),
+          fc.record({
+            op: fc.constant('set' as const),
+            key: fc.constantFrom('k1', 'k2', 'k3'),
+            v: fc.integer({ min: 0, max: 9 }),
+          }),
           fc.record({ op: fc.constant('del' as const), key: fc.constantFrom('k1', 'k2', 'k3') }),
           fc.constant({ op: 'flush' as const }),
         ),

@@ -2,8 +2,15 @@
 // entries, subscribers and the registry's reference (krt #57269, #58791 leaked these).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Collection, CollectionRegistry, derive, fromInformer, singleton, staticCollection } from '../../src/collections/index.js';
 import type { BaseCollection } from '../../src/collections/collection.js';
+import {
+  type Collection,
+  CollectionRegistry,
+  derive,
+  fromInformer,
+  singleton,
+  staticCollection,
+} from '../../src/collections/index.js';
 import type { KubeObject } from '../../src/core/types.js';
 import { FakeInformer } from './fake-informer.js';
 
@@ -18,7 +25,9 @@ test('disposing a derived collection releases its links into its inputs', () => 
   const registry = new CollectionRegistry({ scheduling: 'manual' });
   const src = staticCollection<Item>('src', [{ key: 'a', v: 1 }], { registry });
   const other = staticCollection<Item>('other', [{ key: 'a', v: 2 }], { registry });
-  const out = derive('out', src, (ctx, x) => ({ key: x.key, v: x.v + (ctx.fetchOne(other, { key: x.key })?.v ?? 0) }), { registry });
+  const out = derive('out', src, (ctx, x) => ({ key: x.key, v: x.v + (ctx.fetchOne(other, { key: x.key })?.v ?? 0) }), {
+    registry,
+  });
   out.subscribe(() => {});
   registry.flush();
   assert.equal(internals(other).dependents.size, 1);
@@ -94,7 +103,12 @@ test('creating and dropping collections many times leaves nothing behind', () =>
   const src = staticCollection<Item>('src', [{ key: 'a', v: 1 }], { registry });
   const other = staticCollection<Item>('other', [{ key: 'a', v: 1 }], { registry });
   for (let i = 0; i < 500; i++) {
-    const d = derive(`d${i}`, src, (ctx, x) => ({ key: x.key, n: ctx.fetch(other, { namespace: 'x', labelSelector: 'a=b' }).length }), { registry });
+    const d = derive(
+      `d${i}`,
+      src,
+      (ctx, x) => ({ key: x.key, n: ctx.fetch(other, { namespace: 'x', labelSelector: 'a=b' }).length }),
+      { registry },
+    );
     const unsubscribe = d.subscribe(() => {});
     registry.flush();
     unsubscribe();

@@ -34,7 +34,8 @@ export class FakeInformer<T extends KubeObject> implements InformerReader<T> {
 
   subscribe(handler: (event: InformerEvent<T>) => void, options?: SubscribeOptions): () => void {
     this.handlers.add(handler);
-    if (options?.replay ?? true) for (const object of this.items.values()) handler({ type: 'added', object, initial: true });
+    if (options?.replay ?? true)
+      for (const object of this.items.values()) handler({ type: 'added', object, initial: true });
     return () => {
       this.handlers.delete(handler);
     };
@@ -55,7 +56,11 @@ export class FakeInformer<T extends KubeObject> implements InformerReader<T> {
     const key = keyOf(stamped);
     const oldObject = this.items.get(key);
     this.items.set(key, stamped);
-    this.emit(oldObject ? { type: 'updated', object: stamped, oldObject, initial: false } : { type: 'added', object: stamped, initial: !this.synced_ });
+    this.emit(
+      oldObject
+        ? { type: 'updated', object: stamped, oldObject, initial: false }
+        : { type: 'added', object: stamped, initial: !this.synced_ },
+    );
     return stamped;
   }
 

@@ -74,7 +74,11 @@ function graph(b: Builder, pods: Collection<Pod>, svcs: Collection<Svc>): Map<st
   add(
     b.derive('byKeys', svcs, (ctx, s) => ({
       key: skey(s),
-      pods: names(ctx.fetch(pods, { keys: [`${s.metadata.namespace}/p0`, { namespace: s.metadata.namespace, name: s.metadata.name }] })),
+      pods: names(
+        ctx.fetch(pods, {
+          keys: [`${s.metadata.namespace}/p0`, { namespace: s.metadata.namespace, name: s.metadata.name }],
+        }),
+      ),
     })),
   );
   // Returns nothing when the namespace is empty: derive may produce no output.
@@ -85,12 +89,27 @@ function graph(b: Builder, pods: Collection<Pod>, svcs: Collection<Svc>): Map<st
     }),
   );
   b.index(pods, 'node', (p) => p.node);
-  add(b.derive('byIndex', svcs, (ctx, s) => ({ key: skey(s), pods: names(ctx.fetch(pods, { index: { name: 'node', value: s.node ?? 'none' } })) })));
-  add(b.derive('byWhere', svcs, (ctx, s) => ({ key: skey(s), n: ctx.fetch(pods, { where: (p) => p.weight >= s.threshold }).length })));
-  add(b.derive('byText', svcs, (ctx, s) => ({ key: skey(s), pods: names(ctx.fetch(pods, { labelSelector: s.text })) })));
+  add(
+    b.derive('byIndex', svcs, (ctx, s) => ({
+      key: skey(s),
+      pods: names(ctx.fetch(pods, { index: { name: 'node', value: s.node ?? 'none' } })),
+    })),
+  );
+  add(
+    b.derive('byWhere', svcs, (ctx, s) => ({
+      key: skey(s),
+      n: ctx.fetch(pods, { where: (p) => p.weight >= s.threshold }).length,
+    })),
+  );
+  add(
+    b.derive('byText', svcs, (ctx, s) => ({ key: skey(s), pods: names(ctx.fetch(pods, { labelSelector: s.text })) })),
+  );
   add(
     b.deriveMany('labels', pods, (_ctx, p) =>
-      Object.entries(p.metadata.labels ?? {}).map(([k, v]) => ({ key: `${p.metadata.namespace}/${p.metadata.name}/${k}`, v })),
+      Object.entries(p.metadata.labels ?? {}).map(([k, v]) => ({
+        key: `${p.metadata.namespace}/${p.metadata.name}/${k}`,
+        v,
+      })),
     ),
   );
   add(
@@ -101,8 +120,13 @@ function graph(b: Builder, pods: Collection<Pod>, svcs: Collection<Svc>): Map<st
     }),
   );
   type Tagged = { key: Key; src: string[] };
-  const ja = b.derive<Svc, Tagged>('ja', svcs, (_ctx, s) => (s.threshold > 1 ? { key: skey(s), src: [`svc${s.threshold}`] } : undefined));
-  const jb = b.derive<Pod, Tagged>('jb', pods, (_ctx, p) => ({ key: { namespace: p.metadata.namespace, name: p.metadata.name }, src: [`pod${p.weight}`] }));
+  const ja = b.derive<Svc, Tagged>('ja', svcs, (_ctx, s) =>
+    s.threshold > 1 ? { key: skey(s), src: [`svc${s.threshold}`] } : undefined,
+  );
+  const jb = b.derive<Pod, Tagged>('jb', pods, (_ctx, p) => ({
+    key: { namespace: p.metadata.namespace, name: p.metadata.name },
+    src: [`pod${p.weight}`],
+  }));
   add(b.join('joinFirst', [ja, jb]));
   add(b.join('joinMerge', [ja, jb], (items) => ({ key: items[0].key, src: items.flatMap((i) => i.src) })));
   // Derived of derived, with a fetch into another derived collection.
@@ -124,7 +148,9 @@ function toSel(input: unknown) {
   if (input === undefined || input === null) return undefined;
   if (typeof input === 'string') return parseLabelSelector(input);
   const spec = input as LabelSelectorSpec;
-  return 'matchLabels' in spec || 'matchExpressions' in spec ? labelSelectorFromSpec(spec) : labelSelectorFromSpec({ matchLabels: input as Record<string, string> });
+  return 'matchLabels' in spec || 'matchExpressions' in spec
+    ? labelSelectorFromSpec(spec)
+    : labelSelectorFromSpec({ matchLabels: input as Record<string, string> });
 }
 
 /** Evaluates a graph definition from scratch, scanning everything, with no kloop machinery. */
@@ -135,7 +161,11 @@ function naiveBuilder(sources: Map<string, unknown[]>): Builder {
   for (const [name, items] of sources) data.set(name, sorted(items.map((i) => [keyOf(i), i])));
   const handle = <T>(name: string) => ({ name }) as unknown as Collection<T>;
   const matches = (cname: string, f: Filter<unknown>, key: string, item: unknown): boolean => {
-    const it = item as Record<string, never> & { metadata?: { namespace?: string; labels?: Record<string, string> }; key?: Key; spec?: { selector?: unknown } };
+    const it = item as Record<string, never> & {
+      metadata?: { namespace?: string; labels?: Record<string, string> };
+      key?: Key;
+      spec?: { selector?: unknown };
+    };
     if (f.key !== undefined && keyString(f.key) !== key) return false;
     if (f.keys !== undefined && !f.keys.map(keyString).includes(key)) return false;
     if (f.namespace !== undefined && (it.metadata?.namespace ?? it.key?.namespace) !== f.namespace) return false;
@@ -153,7 +183,9 @@ function naiveBuilder(sources: Map<string, unknown[]>): Builder {
   };
   const ctx: FetchContext = {
     fetch<U>(c: Collection<U>, f: Filter<U> = {}): U[] {
-      return (data.get(c.name) ?? []).filter(([k, i]) => matches(c.name, f as Filter<unknown>, k, i)).map(([, i]) => i as U);
+      return (data.get(c.name) ?? [])
+        .filter(([k, i]) => matches(c.name, f as Filter<unknown>, k, i))
+        .map(([, i]) => i as U);
     },
     fetchOne<U>(c: Collection<U>, f?: Filter<U>): U | undefined {
       return this.fetch(c, f)[0];
@@ -165,8 +197,18 @@ function naiveBuilder(sources: Map<string, unknown[]>): Builder {
     return handle<T>(name);
   };
   return {
-    derive: (name, input, fn) => put(name, items(input).map((i) => fn(ctx, i)).filter((o) => o !== undefined)),
-    deriveMany: (name, input, fn) => put(name, items(input).flatMap((i) => fn(ctx, i))),
+    derive: (name, input, fn) =>
+      put(
+        name,
+        items(input)
+          .map((i) => fn(ctx, i))
+          .filter((o) => o !== undefined),
+      ),
+    deriveMany: (name, input, fn) =>
+      put(
+        name,
+        items(input).flatMap((i) => fn(ctx, i)),
+      ),
     singleton: (name, fn) => {
       const v = fn(ctx);
       data.set(name, v === undefined ? [] : [[name, v]]);
@@ -174,7 +216,8 @@ function naiveBuilder(sources: Map<string, unknown[]>): Builder {
     },
     join: <T>(name: string, inputs: Collection<T>[], merge?: (items: readonly T[]) => T | undefined) => {
       const byKey = new Map<string, T[]>();
-      for (const c of inputs) for (const [k, i] of data.get(c.name) ?? []) byKey.set(k, [...(byKey.get(k) ?? []), i as T]);
+      for (const c of inputs)
+        for (const [k, i] of data.get(c.name) ?? []) byKey.set(k, [...(byKey.get(k) ?? []), i as T]);
       const outs: T[] = [];
       for (const group of byKey.values()) {
         const v = merge ? merge(group) : group[0];
@@ -202,7 +245,10 @@ function kloopBuilder(registry: CollectionRegistry): Builder {
 
 const NS = ['a', 'b'];
 const NAMES = ['p0', 'p1', 'p2', 'p3', 's0', 's1'];
-const labelsArb = fc.record({ app: fc.constantFrom('a', 'b', 'c'), tier: fc.constantFrom('x', 'y') }, { requiredKeys: [] });
+const labelsArb = fc.record(
+  { app: fc.constantFrom('a', 'b', 'c'), tier: fc.constantFrom('x', 'y') },
+  { requiredKeys: [] },
+);
 const podArb = fc.record({
   ns: fc.constantFrom(...NS),
   name: fc.constantFrom(...NAMES),
@@ -217,7 +263,11 @@ const selectorArb = fc.oneof(
     matchLabels: fc.option(labelsArb, { nil: undefined }),
     matchExpressions: fc.array(
       fc.oneof(
-        fc.record({ key: fc.constantFrom('app', 'tier'), operator: fc.constantFrom('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom('a', 'b', 'x'), { minLength: 1, maxLength: 2 }) }),
+        fc.record({
+          key: fc.constantFrom('app', 'tier'),
+          operator: fc.constantFrom('In', 'NotIn'),
+          values: fc.uniqueArray(fc.constantFrom('a', 'b', 'x'), { minLength: 1, maxLength: 2 }),
+        }),
         fc.record({ key: fc.constantFrom('app', 'tier'), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
       ),
       { maxLength: 2 },
@@ -234,9 +284,19 @@ const svcArb = fc.record({
 });
 const opArb = fc.oneof(
   { weight: 4, arbitrary: podArb.map((p) => ({ op: 'pod' as const, p })) },
-  { weight: 2, arbitrary: fc.record({ ns: fc.constantFrom(...NS), name: fc.constantFrom(...NAMES) }).map((k) => ({ op: 'delPod' as const, k })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ ns: fc.constantFrom(...NS), name: fc.constantFrom(...NAMES) })
+      .map((k) => ({ op: 'delPod' as const, k })),
+  },
   { weight: 3, arbitrary: svcArb.map((s) => ({ op: 'svc' as const, s })) },
-  { weight: 1, arbitrary: fc.record({ ns: fc.constantFrom(...NS), name: fc.constantFrom(...NAMES) }).map((k) => ({ op: 'delSvc' as const, k })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ ns: fc.constantFrom(...NS), name: fc.constantFrom(...NAMES) })
+      .map((k) => ({ op: 'delSvc' as const, k })),
+  },
   { weight: 2, arbitrary: fc.constant({ op: 'flush' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'sync' as const }) },
 );
@@ -251,7 +311,10 @@ function makePod(p: { ns: string; name: string; labels?: Record<string, string>;
 test('every kind and filter equals a from-scratch recompute after random changes', () => {
   fc.assert(
     fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
-      const registry = new CollectionRegistry({ scheduling: 'manual', onError: (e) => assert.fail(`${e.code}: ${e.message}`) });
+      const registry = new CollectionRegistry({
+        scheduling: 'manual',
+        onError: (e) => assert.fail(`${e.code}: ${e.message}`),
+      });
       const informer = new FakeInformer<Pod>();
       const pods = fromInformer(informer, { registry, name: 'pods' });
       const svcs = staticCollection<Svc>('svcs', [], { registry });
@@ -277,7 +340,12 @@ test('every kind and filter equals a from-scratch recompute after random changes
         if (o.op === 'pod') informer.upsert(makePod(o.p));
         else if (o.op === 'delPod') informer.remove(`${o.k.ns}/${o.k.name}`);
         else if (o.op === 'svc') {
-          const s: Svc = { metadata: { name: o.s.name, namespace: o.s.ns }, spec: {}, threshold: o.s.threshold, text: o.s.text };
+          const s: Svc = {
+            metadata: { name: o.s.name, namespace: o.s.ns },
+            spec: {},
+            threshold: o.s.threshold,
+            text: o.s.text,
+          };
           if (o.s.selector !== undefined) s.spec.selector = o.s.selector as Svc['spec']['selector'];
           if (o.s.node) s.node = o.s.node;
           svcModel.set(`${o.s.ns}/${o.s.name}`, s);
@@ -295,11 +363,20 @@ test('every kind and filter equals a from-scratch recompute after random changes
           ['svcs', [...svcModel.values()]],
         ]),
       );
-      const expected = graph(naive, { name: 'pods' } as unknown as Collection<Pod>, { name: 'svcs' } as unknown as Collection<Svc>);
-      for (const [name, c] of collections) assert.deepEqual(c.list(), expectedItems(expected.get(name)!, naive), `collection ${name}`);
+      const expected = graph(
+        naive,
+        { name: 'pods' } as unknown as Collection<Pod>,
+        { name: 'svcs' } as unknown as Collection<Svc>,
+      );
+      for (const [name, c] of collections)
+        assert.deepEqual(c.list(), expectedItems(expected.get(name)!, naive), `collection ${name}`);
       for (const c of [pods, svcs, ...collections.values()] as Collection<unknown>[]) {
         const mirror = mirrors.get(c.name)!;
-        assert.deepEqual([...mirror.keys()].sort(), c.list().map((i) => c.keyOf(i)), `events rebuild ${c.name}`);
+        assert.deepEqual(
+          [...mirror.keys()].sort(),
+          c.list().map((i) => c.keyOf(i)),
+          `events rebuild ${c.name}`,
+        );
         for (const item of c.list()) assert.equal(mirror.get(c.keyOf(item)), item, `events rebuild ${c.name}`);
       }
       assert.deepEqual(noops, []);

@@ -75,18 +75,13 @@ test('a transform that keeps throwing does not pile up dependencies', () => {
 test('a throwing equals neither leaks the new dependencies nor loses track of them', () => {
   const { registry, src, other, errors } = setup();
   other.set({ key: 'a', v: 10 });
-  const out = derive(
-    'out',
-    src,
-    (ctx, x) => ({ key: x.key, v: x.v + (ctx.fetchOne(other, { key: x.key })?.v ?? 0) }),
-    {
-      registry,
-      equals: (a, b) => {
-        if (b.v === 23) throw new Error('equals failed');
-        return a.v === b.v;
-      },
+  const out = derive('out', src, (ctx, x) => ({ key: x.key, v: x.v + (ctx.fetchOne(other, { key: x.key })?.v ?? 0) }), {
+    registry,
+    equals: (a, b) => {
+      if (b.v === 23) throw new Error('equals failed');
+      return a.v === b.v;
     },
-  );
+  });
   src.set({ key: 'a', v: 1 });
   registry.flush();
   assert.deepEqual(out.get('a'), { key: 'a', v: 11 });
@@ -308,7 +303,10 @@ test('user code failing outside any transform still completes the tick and its d
   src.set({ key: 'a', labels: { app: 'web', rev: '2' } });
   registry.flush();
   assert.deepEqual(web.value(), { n: 2 });
-  assert.deepEqual(src.list({ labelSelector: 'app=web' }).map((x) => x.key), ['a', 'b']);
+  assert.deepEqual(
+    src.list({ labelSelector: 'app=web' }).map((x) => x.key),
+    ['a', 'b'],
+  );
   registry.close();
 });
 
@@ -428,7 +426,8 @@ test('property: a subscriber replaying batches always holds what the collection 
               if (held !== undefined) problems.push(`added over ${e.object.key}`);
               mirror.set(e.object.key, e.object);
             } else if (e.type === 'updated') {
-              if (held === undefined || !isDeepStrictEqual(held, e.oldObject)) problems.push(`stale oldObject for ${e.object.key}`);
+              if (held === undefined || !isDeepStrictEqual(held, e.oldObject))
+                problems.push(`stale oldObject for ${e.object.key}`);
               if (isDeepStrictEqual(e.object, e.oldObject)) problems.push(`empty update of ${e.object.key}`);
               mirror.set(e.object.key, e.object);
             } else {
@@ -444,7 +443,10 @@ test('property: a subscriber replaying batches always holds what the collection 
         }
         registry.flush();
         assert.deepEqual(problems, []);
-        assert.deepEqual([...mirror.values()].sort((x, y) => x.key.localeCompare(y.key)), out.list());
+        assert.deepEqual(
+          [...mirror.values()].sort((x, y) => x.key.localeCompare(y.key)),
+          out.list(),
+        );
         registry.close();
       },
     ),

@@ -36,31 +36,60 @@ function build() {
   const initialSvcs: Svc[] = [];
   for (let n = 0; n < 20; n++) {
     for (let s = 0; s < 20; s++) {
-      initialSvcs.push({ metadata: { name: `s${s}`, namespace: `ns${n}`, labels: { svc: `s${s}` } }, spec: { selector: { app: `s${s}` } } });
-      for (let p = 0; p < 5; p++) initialPods.push(pod(`ns${n}`, `s${s}-p${p}`, { app: `s${s}`, rev: `${p}` }, `node${p}`));
+      initialSvcs.push({
+        metadata: { name: `s${s}`, namespace: `ns${n}`, labels: { svc: `s${s}` } },
+        spec: { selector: { app: `s${s}` } },
+      });
+      for (let p = 0; p < 5; p++)
+        initialPods.push(pod(`ns${n}`, `s${s}-p${p}`, { app: `s${s}`, rev: `${p}` }, `node${p}`));
     }
   }
   pods.replace(initialPods);
   svcs.replace(initialSvcs);
   const calls = new Map<string, number>();
-  const counted = <O>(name: string, input: Collection<Svc> | Collection<Pod>, fetch: (svc: Svc & Pod) => Filter<Pod> | Filter<Svc>, from: 'pods' | 'svcs') =>
+  const counted = <O>(
+    name: string,
+    input: Collection<Svc> | Collection<Pod>,
+    fetch: (svc: Svc & Pod) => Filter<Pod> | Filter<Svc>,
+    from: 'pods' | 'svcs',
+  ) =>
     derive(
       name,
       input as Collection<Svc & Pod>,
       (ctx, x) => {
         calls.set(name, (calls.get(name) ?? 0) + 1);
         const target = (from === 'pods' ? pods : svcs) as Collection<unknown>;
-        return { key: { namespace: x.metadata.namespace, name: x.metadata.name }, n: ctx.fetch(target, fetch(x) as Filter<unknown>).length } as O;
+        return {
+          key: { namespace: x.metadata.namespace, name: x.metadata.name },
+          n: ctx.fetch(target, fetch(x) as Filter<unknown>).length,
+        } as O;
       },
       { registry },
     );
   counted('byKey', svcs, (s) => ({ key: { namespace: s.metadata.namespace, name: `${s.metadata.name}-p0` } }), 'pods');
-  counted('byKeys', svcs, (s) => ({ keys: [`${s.metadata.namespace}/${s.metadata.name}-p1`, `${s.metadata.namespace}/${s.metadata.name}-p2`] }), 'pods');
-  counted('byNamespace', svcs, (s) => ({ namespace: s.metadata.namespace, where: () => s.metadata.name === 's0' }), 'pods');
+  counted(
+    'byKeys',
+    svcs,
+    (s) => ({
+      keys: [`${s.metadata.namespace}/${s.metadata.name}-p1`, `${s.metadata.namespace}/${s.metadata.name}-p2`],
+    }),
+    'pods',
+  );
+  counted(
+    'byNamespace',
+    svcs,
+    (s) => ({ namespace: s.metadata.namespace, where: () => s.metadata.name === 's0' }),
+    'pods',
+  );
   counted('byLabel', svcs, (s) => ({ namespace: s.metadata.namespace, labelSelector: s.spec.selector }), 'pods');
   counted('byLabelText', svcs, (s) => ({ labelSelector: `app=${s.metadata.name},rev in (0,1)` }), 'pods');
   counted('bySelects', pods, (p) => ({ namespace: p.metadata.namespace, selects: p.metadata.labels }), 'svcs');
-  counted('byIndex', svcs, (s) => ({ index: { name: 'node', value: `node-of-${s.metadata.namespace}-${s.metadata.name}` } }), 'pods');
+  counted(
+    'byIndex',
+    svcs,
+    (s) => ({ index: { name: 'node', value: `node-of-${s.metadata.namespace}-${s.metadata.name}` } }),
+    'pods',
+  );
   registry.flush();
   return { registry, pods, svcs, calls };
 }
@@ -76,7 +105,11 @@ test('an unrelated change calls no transform, for every filter kind', () => {
   registry.flush();
   pods.delete('elsewhere/x');
   registry.flush();
-  assert.deepEqual(Object.fromEntries(calls), { bySelects: 2 }, 'only the pod own derive (bySelects runs over pods) ran');
+  assert.deepEqual(
+    Object.fromEntries(calls),
+    { bySelects: 2 },
+    'only the pod own derive (bySelects runs over pods) ran',
+  );
   registry.close();
 });
 
@@ -140,7 +173,11 @@ test('an index value change recomputes only the outputs that fetched the old or 
   calls.clear();
   pods.set(pod('ns2', 's3-p4', { app: 's3', rev: '4' }, 'node-of-ns1-s1'));
   registry.flush();
-  assert.deepEqual(Object.fromEntries(calls), { ...holders, bySelects: 1, byIndex: 2 }, 'the old value (ns0/s0) and the new (ns1/s1)');
+  assert.deepEqual(
+    Object.fromEntries(calls),
+    { ...holders, bySelects: 1, byIndex: 2 },
+    'the old value (ns0/s0) and the new (ns1/s1)',
+  );
   calls.clear();
   pods.delete('ns2/s3-p4');
   registry.flush();

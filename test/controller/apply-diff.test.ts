@@ -19,13 +19,20 @@ const live: KubeObject = {
         fieldsType: 'FieldsV1',
         fieldsV1: {
           'f:metadata': { 'f:labels': { 'f:app': {} } },
-          'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {} } } } } },
+          'f:spec': {
+            'f:replicas': {},
+            'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {} } } } },
+          },
         },
       },
       { manager: 'other', operation: 'Update', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:team': {} } } } },
     ],
   },
-  spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } }, strategy: { type: 'RollingUpdate' } },
+  spec: {
+    replicas: 2,
+    template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+    strategy: { type: 'RollingUpdate' },
+  },
 };
 
 const applied: KubeObject = {
@@ -48,14 +55,25 @@ describe('apply skipping', () => {
     // would change nothing.
     const defaulted = structuredClone(live);
     (defaulted.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers = [
-      { name: 'web', image: 'nginx', imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', resources: {} },
+      {
+        name: 'web',
+        image: 'nginx',
+        imagePullPolicy: 'Always',
+        terminationMessagePath: '/dev/termination-log',
+        resources: {},
+      },
     ];
     assert.equal(holdsApplied(defaulted, applied), true);
     const changed = structuredClone(applied);
-    (changed.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image = 'httpd';
+    (
+      changed.spec as { template: { spec: { containers: Array<{ image: string }> } } }
+    ).template.spec.containers[0].image = 'httpd';
     assert.equal(holdsApplied(defaulted, changed), false, 'a changed member of an item');
     const more = structuredClone(applied);
-    (more.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers.push({ name: 'side', image: 'x' });
+    (more.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers.push({
+      name: 'side',
+      image: 'x',
+    });
     assert.equal(holdsApplied(defaulted, more), false, 'an added item');
     const reordered = structuredClone(defaulted);
     const two = [
@@ -66,11 +84,19 @@ describe('apply skipping', () => {
     const appliedTwo = structuredClone(applied);
     (appliedTwo.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers = two;
     assert.equal(holdsApplied(reordered, appliedTwo), false, 'another order');
-    assert.equal(holdsApplied({ ...live, spec: { args: ['a', 'b'] } }, { ...applied, spec: { args: ['a'] } }), false, 'scalar lists whole');
+    assert.equal(
+      holdsApplied({ ...live, spec: { args: ['a', 'b'] } }, { ...applied, spec: { args: ['a'] } }),
+      false,
+      'scalar lists whole',
+    );
   });
 
   it('reads the manager-owned paths from managedFields, cutting at list items', () => {
-    assert.deepEqual([...ownedPaths(live, 'me')!].sort(), ['metadata.labels.app', 'spec.replicas', 'spec.template.spec.containers']);
+    assert.deepEqual([...ownedPaths(live, 'me')!].sort(), [
+      'metadata.labels.app',
+      'spec.replicas',
+      'spec.template.spec.containers',
+    ]);
     assert.deepEqual([...ownedPaths(live, 'nobody')!], []);
     assert.equal(ownedPaths({ ...live, metadata: { name: 'd' } }, 'me'), undefined);
   });

@@ -5,9 +5,9 @@ import { Registry } from 'prom-client';
 import { byOwnerUid } from '../../src/cache/index.js';
 import { CachedClient, ClientUsageError, WriteFencedError } from '../../src/controller/cached-client.js';
 import { OWNER_INDEX } from '../../src/controller/controller.js';
-import { ManualClock } from '../../src/core/clock.js';
 import { rvAtLeast } from '../../src/controller/read-your-writes.js';
 import type { TransportPatchOptions, WriteReport, WriteTransport } from '../../src/controller/types.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { deepClone } from '../../src/core/equal.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import { applyJsonPatch } from '../../src/core/json-patch.js';
@@ -50,7 +50,11 @@ class FakeServer implements WriteTransport {
     return this.put({ apiVersion: object.apiVersion!, kind: object.kind! }, object) as T;
   }
 
-  async patch<T extends KubeObject>(target: { type: TypeRef; key: ObjectKey }, patch: unknown, options?: TransportPatchOptions): Promise<T> {
+  async patch<T extends KubeObject>(
+    target: { type: TypeRef; key: ObjectKey },
+    patch: unknown,
+    options?: TransportPatchOptions,
+  ): Promise<T> {
     this.sent.push({ verb: 'patch', key: target.key, body: patch, options });
     const current = this.objects.get(this.#id(target.type, target.key));
     if (options?.type === 'apply') {
@@ -118,12 +122,18 @@ describe('CachedClient', () => {
     assert.equal(m.sent, false);
     assert.equal(server.sent.length, 0);
     const skipped = (await registry.getSingleMetric('kloop_client_writes_skipped_total')!.get()).values;
-    assert.equal(skipped.reduce((n, v) => n + v.value, 0), 2);
+    assert.equal(
+      skipped.reduce((n, v) => n + v.value, 0),
+      2,
+    );
   });
 
   it('sends the smallest merge patch holding just the changed field', async () => {
     const { server, client, seed, writes } = setup();
-    const current = seed(ConfigMap, { ...cm('a', { x: '1', y: '2' }), metadata: { namespace: 'ns', name: 'a', labels: { l: '1' } } });
+    const current = seed(ConfigMap, {
+      ...cm('a', { x: '1', y: '2' }),
+      metadata: { namespace: 'ns', name: 'a', labels: { l: '1' } },
+    });
     const desired = deepClone(current);
     desired.data = { x: '1', y: '3' };
     const out = await client.patch(current, desired);
@@ -164,7 +174,9 @@ describe('CachedClient', () => {
     const { server, client, seed } = setup();
     const current = seed(ConfigMap, cm('test-app', { x: '1' }));
     server.patch = async () => {
-      throw new ApiError(makeStatus(422, 'Invalid', 'ConfigMap "test-app" is invalid: data[bad key]: Invalid value: "bad key"'));
+      throw new ApiError(
+        makeStatus(422, 'Invalid', 'ConfigMap "test-app" is invalid: data[bad key]: Invalid value: "bad key"'),
+      );
     };
     await assert.rejects(
       client.patch(current, { ...deepClone(current), data: { 'bad key': '1' } }, { optimisticLock: true }),
@@ -228,9 +240,14 @@ describe('CachedClient', () => {
     assert.equal(server.sent.length, 3);
     server.conflictsLeft = 10;
     await assert.rejects(
-      client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
-        d.data = { n: '3' };
-      }, { maxAttempts: 3 }),
+      client.mutate<KubeObject>(
+        ConfigMap,
+        { namespace: 'ns', name: 'a' },
+        (d) => {
+          d.data = { n: '3' };
+        },
+        { maxAttempts: 3 },
+      ),
       (err) => ApiError.isConflict(err),
     );
   });
@@ -261,7 +278,11 @@ describe('CachedClient', () => {
     informers.of(ConfigMap).addIndex(OWNER_INDEX, byOwnerUid);
     const owned = (name: string, owner: string): KubeObject => ({
       ...cm(name, {}),
-      metadata: { namespace: 'ns', name, ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: owner, uid: owner, controller: true }] },
+      metadata: {
+        namespace: 'ns',
+        name,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: owner, uid: owner, controller: true }],
+      },
     });
     assert.deepEqual(await client.list(ConfigMap, { index: { name: OWNER_INDEX, value: 'a' } }), []);
     await client.create(ConfigMap, owned('of-a', 'a'));
@@ -274,14 +295,16 @@ describe('CachedClient', () => {
     );
     // A written version that left the index is not listed under it either.
     seed(ConfigMap, owned('moved', 'a'));
-    await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'moved' }, (d) => {
-      d.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Secret', name: 'b', uid: 'b', controller: true }];
-    }, { optimisticLock: false });
-    const again = await client.list(ConfigMap, { index: { name: OWNER_INDEX, value: 'a' } });
-    assert.deepEqual(
-      again.map((o) => o.metadata.name).sort(),
-      ['of-a'],
+    await client.mutate<KubeObject>(
+      ConfigMap,
+      { namespace: 'ns', name: 'moved' },
+      (d) => {
+        d.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Secret', name: 'b', uid: 'b', controller: true }];
+      },
+      { optimisticLock: false },
     );
+    const again = await client.list(ConfigMap, { index: { name: OWNER_INDEX, value: 'a' } });
+    assert.deepEqual(again.map((o) => o.metadata.name).sort(), ['of-a']);
   });
 
   it('skips an apply when the cache holds every applied field and nothing owned is dropped', async () => {
@@ -304,7 +327,10 @@ describe('CachedClient', () => {
     const first = await client.apply(cm('a', { x: '1' }), { fieldManager: 'mgr' });
     assert.equal(first.sent, true);
     const inf = informers.of(ConfigMap);
-    inf.upsert({ ...(await server.get(ConfigMap, { namespace: 'ns', name: 'a' })), metadata: { ...first.object!.metadata, uid: 'u1' } });
+    inf.upsert({
+      ...(await server.get(ConfigMap, { namespace: 'ns', name: 'a' })),
+      metadata: { ...first.object!.metadata, uid: 'u1' },
+    });
     // Deleted and created again by someone else with the same data: we own nothing in it.
     inf.remove({ namespace: 'ns', name: 'a' });
     inf.upsert({ ...cm('a', { x: '1' }), metadata: { namespace: 'ns', name: 'a', uid: 'u2' } });
@@ -331,7 +357,8 @@ describe('CachedClient', () => {
     const { server, base, clock } = setup();
     const obj = cm('a', {});
     // Each reconcile has its own view of the client; the series is shared between them.
-    for (let i = 0; i < 5; i++) await base.scoped({ controller: `r${i}` }).events.record(obj, { reason: 'Synced', message: 'ok' });
+    for (let i = 0; i < 5; i++)
+      await base.scoped({ controller: `r${i}` }).events.record(obj, { reason: 'Synced', message: 'ok' });
     const creates = server.sent.filter((s) => s.verb === 'create');
     assert.equal(creates.length, 1);
     assert.equal((creates[0].body as KubeObject).kind, 'Event');
@@ -364,7 +391,9 @@ describe('CachedClient', () => {
     const b = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'b', name: 'x' } };
     const c = { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'a', name: 'x' } };
     for (const o of [a, b, c]) await base.events.record(o, { reason: 'Synced', message: 'ok' });
-    const creates = server.sent.filter((s) => s.verb === 'create').map((s) => (s.body as { involvedObject: { kind: string; namespace: string } }).involvedObject);
+    const creates = server.sent
+      .filter((s) => s.verb === 'create')
+      .map((s) => (s.body as { involvedObject: { kind: string; namespace: string } }).involvedObject);
     assert.deepEqual(
       creates.map((o) => `${o.kind} ${o.namespace}`),
       ['ConfigMap a', 'ConfigMap b', 'Secret a'],
@@ -400,7 +429,11 @@ describe('CachedClient', () => {
     assert.equal(m.sent, false);
     const p = await client.patch(current, { ...deepClone(current), spec: { replicas: 1, template: built } });
     assert.equal(p.sent, false);
-    const locked = await client.patch(current, { ...deepClone(current), spec: { replicas: 1, template: built } }, { optimisticLock: true });
+    const locked = await client.patch(
+      current,
+      { ...deepClone(current), spec: { replicas: 1, template: built } },
+      { optimisticLock: true },
+    );
     assert.equal(locked.sent, false);
     const back = await client.patch({ ...deepClone(current), spec: { replicas: 1, template: built } }, current);
     assert.equal(back.sent, false);
@@ -413,11 +446,19 @@ describe('CachedClient', () => {
 
   it('removes a field deleted from the draft or set to null with a null in the merge patch', async () => {
     const { server, client, seed } = setup();
-    seed(ConfigMap, { ...cm('a', { x: '1', y: '2' }), metadata: { namespace: 'ns', name: 'a', labels: { keep: '1', drop: '1' } } });
-    await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'a' }, (d) => {
-      delete d.metadata.labels!.drop;
-      (d.data as Record<string, string | null>).y = null;
-    }, { optimisticLock: false });
+    seed(ConfigMap, {
+      ...cm('a', { x: '1', y: '2' }),
+      metadata: { namespace: 'ns', name: 'a', labels: { keep: '1', drop: '1' } },
+    });
+    await client.mutate<KubeObject>(
+      ConfigMap,
+      { namespace: 'ns', name: 'a' },
+      (d) => {
+        delete d.metadata.labels!.drop;
+        (d.data as Record<string, string | null>).y = null;
+      },
+      { optimisticLock: false },
+    );
     assert.deepEqual(server.sent[0].body, { metadata: { labels: { drop: null } }, data: { y: null } });
   });
 
@@ -430,7 +471,12 @@ describe('CachedClient', () => {
       spec: { replicas: 1 },
       status: { ready: 0 },
     });
-    await client.patch(current, { ...deepClone(current), metadata: { ...current.metadata, labels: { a: 'b' } }, spec: { replicas: 2 }, status: { ready: 2 } });
+    await client.patch(current, {
+      ...deepClone(current),
+      metadata: { ...current.metadata, labels: { a: 'b' } },
+      spec: { replicas: 2 },
+      status: { ready: 2 },
+    });
     assert.deepEqual(
       writes.map((w) => [w.kind, w.fields]),
       [
@@ -450,23 +496,46 @@ describe('CachedClient', () => {
       status: { ready: 1 },
     });
     const out = await client.apply(
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'ns', name: 'd', labels: { app: 'd' } }, spec: { replicas: 2 } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { namespace: 'ns', name: 'd', labels: { app: 'd' } },
+        spec: { replicas: 2 },
+      },
       { fieldManager: 'mgr' },
     );
     assert.equal(out.sent, true);
-    assert.deepEqual(writes.map((w) => [w.kind, w.fields]), [['apply', ['spec']]]);
+    assert.deepEqual(
+      writes.map((w) => [w.kind, w.fields]),
+      [['apply', ['spec']]],
+    );
   });
 
   it('labels sent and skipped writes of a custom resource with the same resource (its plural)', async () => {
     const Website = { apiVersion: 'example.com/v1', kind: 'Website' };
     const server = new FakeServer();
     const transport: WriteTransport = Object.assign(server, {
-      resolve: async () => ({ apiVersion: 'example.com/v1', kind: 'Website', group: 'example.com', version: 'v1', plural: 'websites', singular: 'website', namespaced: true, subresources: ['status'], listKind: 'WebsiteList' }),
+      resolve: async () => ({
+        apiVersion: 'example.com/v1',
+        kind: 'Website',
+        group: 'example.com',
+        version: 'v1',
+        plural: 'websites',
+        singular: 'website',
+        namespaced: true,
+        subresources: ['status'],
+        listKind: 'WebsiteList',
+      }),
     });
     const informers = new FakeInformers();
     const registry = new Registry();
     const client = new CachedClient({ transport, informers, registry }).scoped({ controller: 'ctl' });
-    const site = server.put(Website, { apiVersion: 'example.com/v1', kind: 'Website', metadata: { namespace: 'ns', name: 'w' }, spec: { a: 1 } });
+    const site = server.put(Website, {
+      apiVersion: 'example.com/v1',
+      kind: 'Website',
+      metadata: { namespace: 'ns', name: 'w' },
+      spec: { a: 1 },
+    });
     informers.of(Website).upsert(site);
     await client.patch(site, { ...site, spec: { a: 2 } });
     await client.patch(site, deepClone(site));
@@ -483,7 +552,12 @@ describe('CachedClient', () => {
     const informers = new FakeInformers();
     const client = new CachedClient({ transport: server, informers, logger }).scoped({ controller: 'ctl' });
     const Secret = { apiVersion: 'v1', kind: 'Secret' };
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'ns', name: 's' }, data: { password: 'aHVudGVyMg==' } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { namespace: 'ns', name: 's' },
+      data: { password: 'aHVudGVyMg==' },
+    };
     await client.list(Secret);
     const created = await client.create(Secret, secret);
     informers.of(Secret).upsert(created);

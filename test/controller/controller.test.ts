@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { ControllerBuilder } from '../../src/controller/builder.js';
-import { ManualClock } from '../../src/core/clock.js';
 import { type Controller, ControllerConfigError } from '../../src/controller/controller.js';
 import { generationChanged, labelSelector } from '../../src/controller/predicates.js';
 import type {
@@ -13,7 +12,8 @@ import type {
   ScopableClient,
   WriteAttribution,
 } from '../../src/controller/types.js';
-import { ApiError, TerminalError, makeStatus } from '../../src/core/errors.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { ApiError, makeStatus, TerminalError } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/types.js';
 import { FakeInformer, FakeInformers, waitFor } from './fakes.js';
 
@@ -190,7 +190,15 @@ describe('Controller', () => {
     const tenants = new FakeInformer(Tenant, false);
     informers.informers.set('example.com/v1/Tenant', tenants);
     informers.of(ConfigMap).upsert(
-      cm('settings', {}, { ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Tenant', name: 'acme', uid: 't1', controller: true }] }),
+      cm(
+        'settings',
+        {},
+        {
+          ownerReferences: [
+            { apiVersion: 'example.com/v1', kind: 'Tenant', name: 'acme', uid: 't1', controller: true },
+          ],
+        },
+      ),
     );
     const controller = new ControllerBuilder('tenants', { informers, registry: new Registry() })
       .owns(ConfigMap)
@@ -228,7 +236,8 @@ describe('Controller', () => {
       (req) => {
         seen.push(req);
       },
-      (b) => b.for(ConfigMap).watches(source, (o) => ({ namespace: o.metadata.namespace, name: `${o.metadata.name}-cfg` })),
+      (b) =>
+        b.for(ConfigMap).watches(source, (o) => ({ namespace: o.metadata.namespace, name: `${o.metadata.name}-cfg` })),
     );
     await controller.start();
     for (const h of handlers) h({ type: 'added', object: cm('svc'), initial: false });
@@ -346,7 +355,10 @@ describe('Controller', () => {
     clock.advance(1000);
     inf.upsert(cm('a', { data: { k: 'v' } }));
     await waitFor(() => calls.length === 2, 5000, 'the event does not wait for the requeue');
-    assert.deepEqual(calls[1].triggers.map((t) => `${t.source} ${t.event}`).sort(), ['for:v1/ConfigMap updated', 'requeue requeue']);
+    assert.deepEqual(calls[1].triggers.map((t) => `${t.source} ${t.event}`).sort(), [
+      'for:v1/ConfigMap updated',
+      'requeue requeue',
+    ]);
     await waitFor(() => controller.queue.inFlightCount === 0);
     clock.advance(60_000);
     await new Promise((r) => setTimeout(r, 10));
@@ -405,7 +417,9 @@ describe('Controller', () => {
       inf.upsert(cm(`k${i % 12}`, { data: { i: String(i) } }));
       if (i % 25 === 0) await new Promise((r) => setTimeout(r, 1));
     }
-    await waitFor(() => controller.queue.depth === 0 && controller.queue.inFlightCount === 0 && controller.queue.waiting === 0);
+    await waitFor(
+      () => controller.queue.depth === 0 && controller.queue.inFlightCount === 0 && controller.queue.waiting === 0,
+    );
     assert.equal(violations, 0);
     assert.ok(runs >= 12);
     await controller.stop();
@@ -505,7 +519,10 @@ describe('Controller', () => {
     let release!: () => void;
     const finished: Array<{ name: string; aborted: boolean }> = [];
     const { informers, controller } = build(async (req, ctx) => {
-      if (req.key.name === 'slow') await new Promise<void>((r) => { release = r; });
+      if (req.key.name === 'slow')
+        await new Promise<void>((r) => {
+          release = r;
+        });
       finished.push({ name: req.key.name, aborted: ctx.signal.aborted });
     });
     await controller.start();

@@ -2,11 +2,16 @@
  * Test doubles for the controller tests: an in-memory informer and a provider of them, and a
  * recording write transport.
  */
-import type { IndexFunc, InformerEvent, InformerListOptions, InformerReader } from '../../src/cache/types.js';
+import type {
+  IndexFunc,
+  InformerEvent,
+  InformerListOptions,
+  InformerOptions,
+  InformerReader,
+} from '../../src/cache/types.js';
+import type { InformerProvider } from '../../src/controller/types.js';
 import { deepFreeze } from '../../src/core/equal.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../../src/core/types.js';
-import type { InformerOptions } from '../../src/cache/types.js';
-import type { InformerProvider } from '../../src/controller/types.js';
 
 const id = (k: ObjectKey) => (k.namespace ? `${k.namespace}/${k.name}` : k.name);
 
@@ -58,7 +63,8 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
 
   subscribe(handler: (e: InformerEvent<T>) => void, options: { replay?: boolean } = {}): () => void {
     this.#handlers.add(handler);
-    if (options.replay !== false) for (const o of this.#store.values()) handler({ type: 'added', object: o, initial: true });
+    if (options.replay !== false)
+      for (const o of this.#store.values()) handler({ type: 'added', object: o, initial: true });
     return () => this.#handlers.delete(handler);
   }
 
@@ -75,7 +81,11 @@ export class FakeInformer<T extends KubeObject = KubeObject> implements Informer
       metadata: { ...object.metadata, resourceVersion: object.metadata.resourceVersion ?? String(++this.#rv) },
     }) as T;
     this.#store.set(key, stored);
-    this.emit(old ? { type: 'updated', object: stored, oldObject: old, initial: false } : { type: 'added', object: stored, initial });
+    this.emit(
+      old
+        ? { type: 'updated', object: stored, oldObject: old, initial: false }
+        : { type: 'added', object: stored, initial },
+    );
     return stored;
   }
 

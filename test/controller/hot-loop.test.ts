@@ -33,7 +33,15 @@ describe('HotLoopDetector', () => {
     let rv = 100;
     let lastWrite = 0;
     for (let step = 0; step < 20; step++) {
-      const triggers: Trigger[] = [{ source: 'owns:apps/v1/Deployment', event: 'updated', object: deployment, resourceVersion: String(++rv), changed: ['status'] }];
+      const triggers: Trigger[] = [
+        {
+          source: 'owns:apps/v1/Deployment',
+          event: 'updated',
+          object: deployment,
+          resourceVersion: String(++rv),
+          changed: ['status'],
+        },
+      ];
       if (lastWrite > 0) triggers.unshift(ownEvent(lastWrite));
       lastWrite = ++rv;
       const report = detector.observe('ns/site', key, triggers, [statusWrite(lastWrite)], triggers.length);
@@ -45,7 +53,9 @@ describe('HotLoopDetector', () => {
     const detector = new HotLoopDetector(3);
     let rv = 10;
     let reports = 0;
-    let triggers: Trigger[] = [{ source: 'for:example.com/v1/Website', event: 'added', object: website, resourceVersion: '10' }];
+    let triggers: Trigger[] = [
+      { source: 'for:example.com/v1/Website', event: 'added', object: website, resourceVersion: '10' },
+    ];
     for (let lap = 0; lap < 10; lap++) {
       const written = ++rv;
       const report = detector.observe('ns/site', key, triggers, [statusWrite(written)], triggers.length);

@@ -22,7 +22,12 @@ const obj = (meta: Record<string, unknown> = {}, rest: Record<string, unknown> =
   metadata: { namespace: 'ns', name: 'a', resourceVersion: '1', ...meta },
   ...rest,
 });
-const update = (o: KubeObject, n: KubeObject): InformerEvent => ({ type: 'updated', object: n, oldObject: o, initial: false });
+const update = (o: KubeObject, n: KubeObject): InformerEvent => ({
+  type: 'updated',
+  object: n,
+  oldObject: o,
+  initial: false,
+});
 const added = (o: KubeObject): InformerEvent => ({ type: 'added', object: o, initial: false });
 
 describe('predicates', () => {
@@ -41,7 +46,10 @@ describe('predicates', () => {
       assert.equal(p.test(update(obj(before), obj(before))), false, `${p.name} drops no change`);
     }
     // A status-only change keeps the generation: dropped.
-    assert.equal(generationChanged().test(update(obj({ generation: 1 }), obj({ generation: 1 }, { status: { x: 1 } }))), false);
+    assert.equal(
+      generationChanged().test(update(obj({ generation: 1 }), obj({ generation: 1 }, { status: { x: 1 } }))),
+      false,
+    );
   });
 
   it('labelSelector matches the new or the old object, and has a readable name', () => {
@@ -49,7 +57,11 @@ describe('predicates', () => {
     assert.equal(p.name, 'labelSelector(mirror=true)');
     assert.equal(p.test(added(obj({ labels: { mirror: 'true' } }))), true);
     assert.equal(p.test(added(obj())), false);
-    assert.equal(p.test(update(obj({ labels: { mirror: 'true' } }), obj())), true, 'an object leaving the selector passes once');
+    assert.equal(
+      p.test(update(obj({ labels: { mirror: 'true' } }), obj())),
+      true,
+      'an object leaving the selector passes once',
+    );
     assert.equal(labelSelector({ matchLabels: { a: 'b' } }).test(added(obj({ labels: { a: 'b' } }))), true);
   });
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { WorkQueue } from '../../src/controller/queue.js';
 import {
+  defaultRateLimiter,
   ExponentialRateLimiter,
   MaxOfRateLimiter,
   TokenBucketRateLimiter,
-  defaultRateLimiter,
 } from '../../src/controller/rate-limiter.js';
 import type { Trigger } from '../../src/controller/types.js';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
 
 const t = (source = 'for:v1/ConfigMap'): Trigger => ({ source, event: 'updated' });
 const k = (name: string) => ({ namespace: 'ns', name });
@@ -47,10 +47,7 @@ describe('WorkQueue', () => {
     q.add(k('low2'), t(), { priority: 'low' });
     q.add(k('n1'), t());
     q.add(k('low2'), t());
-    assert.deepEqual(
-      [q.tryGet()!.key.name, q.tryGet()!.key.name, q.tryGet()!.key.name],
-      ['n1', 'low2', 'low1'],
-    );
+    assert.deepEqual([q.tryGet()!.key.name, q.tryGet()!.key.name, q.tryGet()!.key.name], ['n1', 'low2', 'low1']);
   });
 
   it('does not starve a low-priority key under a steady stream of normal keys', () => {

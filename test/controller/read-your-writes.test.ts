@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ManualClock } from '../../src/core/clock.js';
 import { ReadYourWrites } from '../../src/controller/read-your-writes.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { KubeObject } from '../../src/core/types.js';
 
 const type = { apiVersion: 'v1', kind: 'ConfigMap' };
 const key = { namespace: 'ns', name: 'a' };
-const at = (rv: number, by: string): KubeObject => ({ metadata: { namespace: 'ns', name: 'a', resourceVersion: String(rv) }, by });
+const at = (rv: number, by: string): KubeObject => ({
+  metadata: { namespace: 'ns', name: 'a', resourceVersion: String(rv) },
+  by,
+});
 
 describe('ReadYourWrites', () => {
   it('matches a model: reads see our last write until the informer reaches its version', () => {
@@ -94,7 +97,10 @@ describe('ReadYourWrites', () => {
     assert.equal(ryw.size, 0);
     ryw.recordDelete(type, key, created);
     clock.advance(60_000);
-    assert.deepEqual(ryw.overlayList(type, [created], () => true), [created]);
+    assert.deepEqual(
+      ryw.overlayList(type, [created], () => true),
+      [created],
+    );
     assert.equal(ryw.size, 0);
   });
 });

@@ -4,7 +4,16 @@ import fc from 'fast-check';
 import { deepClone, deepEqual, deepFreeze } from '../../src/core/equal.js';
 
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('arr'), tie('obj')),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.string(),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    tie('arr'),
+    tie('obj'),
+  ),
   arr: fc.array(tie('value'), { maxLength: 4 }),
   obj: fc.dictionary(fc.string({ maxLength: 3 }), tie('value'), { maxKeys: 4 }),
 }));
@@ -22,9 +31,21 @@ describe('deepEqual', () => {
   });
   it('property: agrees with comparing canonical JSON', () => {
     const canon = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(canon) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canon(x)])) : v;
+      Array.isArray(v)
+        ? v.map(canon)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([k, x]) => [k, canon(x)]),
+            )
+          : v;
     fc.assert(
-      fc.property(json.value, json.value, (a, b) => deepEqual(a, b) === (JSON.stringify(canon(a)) === JSON.stringify(canon(b)))),
+      fc.property(
+        json.value,
+        json.value,
+        (a, b) => deepEqual(a, b) === (JSON.stringify(canon(a)) === JSON.stringify(canon(b))),
+      ),
       { numRuns: 500 },
     );
   });

@@ -2,7 +2,7 @@
 // does for its codes): every quoted 'KLOOP_...' string in the source must have a row in the
 // table, and every row must name a code the source still uses.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -45,6 +45,7 @@ describe('error codes', () => {
     assert.deepEqual(stale, [], 'remove these rows from docs/reference/errors.md, or restore the code');
   });
   it('the core codes are present', () => {
-    for (const code of ['KLOOP_API_ERROR', 'KLOOP_TERMINAL', 'KLOOP_INVALID_SELECTOR', 'KLOOP_INVALID_PATCH']) assert.ok(source.has(code), code);
+    for (const code of ['KLOOP_API_ERROR', 'KLOOP_TERMINAL', 'KLOOP_INVALID_SELECTOR', 'KLOOP_INVALID_PATCH'])
+      assert.ok(source.has(code), code);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError, KloopError, TerminalError, makeStatus } from '../../src/core/errors.js';
+import { ApiError, KloopError, makeStatus, TerminalError } from '../../src/core/errors.js';
 
 describe('makeStatus', () => {
   it('builds the exact Kubernetes Status', () => {
@@ -22,7 +22,10 @@ describe('makeStatus', () => {
 
 describe('ApiError', () => {
   it('carries the Status untouched and exposes its parts', () => {
-    const status = makeStatus(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 3, causes: [{ type: 'x', message: 'm' }] });
+    const status = makeStatus(429, 'TooManyRequests', 'slow down', {
+      retryAfterSeconds: 3,
+      causes: [{ type: 'x', message: 'm' }],
+    });
     const err = new ApiError(status);
     assert.equal(err.status, status);
     assert.equal(err.code, 'KLOOP_API_ERROR');
@@ -39,7 +42,10 @@ describe('ApiError', () => {
     const cf = new ApiError(makeStatus(409, 'Conflict', 'x'));
     const ae = new ApiError(makeStatus(409, 'AlreadyExists', 'x'));
     const gone = new ApiError(makeStatus(410, 'Expired', 'x'));
-    assert.deepEqual([ApiError.isNotFound(nf), ApiError.isNotFound(cf), ApiError.isNotFound(new Error('x'))], [true, false, false]);
+    assert.deepEqual(
+      [ApiError.isNotFound(nf), ApiError.isNotFound(cf), ApiError.isNotFound(new Error('x'))],
+      [true, false, false],
+    );
     assert.deepEqual([ApiError.isConflict(cf), ApiError.isConflict(ae)], [true, false]);
     assert.deepEqual([ApiError.isAlreadyExists(ae), ApiError.isAlreadyExists(cf)], [true, false]);
     assert.deepEqual([ApiError.isGone(gone), ApiError.isGone(nf)], [true, false]);

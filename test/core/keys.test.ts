@@ -17,7 +17,8 @@ describe('keys', () => {
   });
   it('rejects nameless objects and malformed keys', () => {
     assert.throws(() => keyOf({ metadata: {} }), { code: 'KLOOP_INVALID_KEY' });
-    for (const bad of ['', 'a/', 'a/b/c', '/']) assert.throws(() => parseKeyString(bad), { code: 'KLOOP_INVALID_KEY' }, bad);
+    for (const bad of ['', 'a/', 'a/b/c', '/'])
+      assert.throws(() => parseKeyString(bad), { code: 'KLOOP_INVALID_KEY' }, bad);
   });
 });
 
@@ -39,12 +40,28 @@ describe('compareResourceVersions', () => {
 
 describe('changedTopLevelPaths', () => {
   it('reports metadata fields that matter and top-level fields, ignoring the rest', () => {
-    const a = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', resourceVersion: '1', labels: { x: '1' }, managedFields: [] }, spec: { a: 1 }, status: { p: 1 } };
-    const b = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', resourceVersion: '2', labels: { x: '2' }, finalizers: ['f'] }, spec: { a: 1 }, status: { p: 2 }, data: {} };
+    const a = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'a', resourceVersion: '1', labels: { x: '1' }, managedFields: [] },
+      spec: { a: 1 },
+      status: { p: 1 },
+    };
+    const b = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'a', resourceVersion: '2', labels: { x: '2' }, finalizers: ['f'] },
+      spec: { a: 1 },
+      status: { p: 2 },
+      data: {},
+    };
     assert.deepEqual(changedTopLevelPaths(a, b), ['data', 'metadata.finalizers', 'metadata.labels', 'status']);
     assert.deepEqual(changedTopLevelPaths(a, a), []);
     assert.deepEqual(
-      changedTopLevelPaths({ metadata: { generation: 1 } }, { metadata: { generation: 2, deletionTimestamp: 't', ownerReferences: [], annotations: {} } }),
+      changedTopLevelPaths(
+        { metadata: { generation: 1 } },
+        { metadata: { generation: 2, deletionTimestamp: 't', ownerReferences: [], annotations: {} } },
+      ),
       ['metadata.annotations', 'metadata.deletionTimestamp', 'metadata.generation', 'metadata.ownerReferences'],
     );
   });

@@ -14,7 +14,11 @@ const RFC7386: [unknown, unknown, unknown][] = [
   [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
   [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
   [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [['a', 'b'], ['c', 'd'], ['c', 'd']],
+  [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['c', 'd'],
+  ],
   [{ a: 'b' }, ['c'], ['c']],
   [{ a: 'foo' }, null, null],
   [{ a: 'foo' }, 'bar', 'bar'],
@@ -46,9 +50,12 @@ const noNull = fc.letrec((tie) => ({
 
 describe('createMergePatch', () => {
   it('gives the smallest patch, and undefined when equal', () => {
-    assert.deepEqual(createMergePatch({ metadata: { labels: { a: '1', b: '2' } } }, { metadata: { labels: { a: '1' } } }), {
-      metadata: { labels: { b: null } },
-    });
+    assert.deepEqual(
+      createMergePatch({ metadata: { labels: { a: '1', b: '2' } } }, { metadata: { labels: { a: '1' } } }),
+      {
+        metadata: { labels: { b: null } },
+      },
+    );
     assert.equal(createMergePatch({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }), undefined);
     assert.deepEqual(createMergePatch({ a: [1] }, { a: [1, 2] }), { a: [1, 2] });
   });

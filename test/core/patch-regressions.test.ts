@@ -42,7 +42,9 @@ describe('a __proto__ member is data in every engine', () => {
     assertOwnData(out, 'y');
     const removed = applyJsonPatch<Data>(withProto(), [{ op: 'remove', path: '/data/__proto__' }]);
     assert.deepEqual(removed, { data: { a: '1' } });
-    assert.throws(() => applyJsonPatch(doc(), [{ op: 'remove', path: '/data/__proto__' }]), { code: 'KLOOP_INVALID_PATCH' });
+    assert.throws(() => applyJsonPatch(doc(), [{ op: 'remove', path: '/data/__proto__' }]), {
+      code: 'KLOOP_INVALID_PATCH',
+    });
   });
   it('createJsonPatch round-trips it', () => {
     const out = applyJsonPatch<Data>(doc(), createJsonPatch(doc(), withProto()));
@@ -61,15 +63,23 @@ describe('a __proto__ member is data in every engine', () => {
 
 describe('applyJsonPatch: move', () => {
   it('a move onto itself still needs its from location to exist (RFC 6902 4.4)', () => {
-    assert.throws(() => applyJsonPatch({ a: 1 }, [{ op: 'move', from: '/x', path: '/x' }]), { code: 'KLOOP_INVALID_PATCH' });
+    assert.throws(() => applyJsonPatch({ a: 1 }, [{ op: 'move', from: '/x', path: '/x' }]), {
+      code: 'KLOOP_INVALID_PATCH',
+    });
     assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: 'move', from: '/a', path: '/a' }]), { a: 1 });
   });
   it("'-' appends on add and move, and names no element for remove, replace, test or from", () => {
     assert.deepEqual(applyJsonPatch({ a: [1], b: 2 }, [{ op: 'move', from: '/b', path: '/a/-' }]), { a: [1, 2] });
     assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'remove', path: '/a/-' }]), { code: 'KLOOP_INVALID_PATCH' });
-    assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'replace', path: '/a/-', value: 2 }]), { code: 'KLOOP_INVALID_PATCH' });
-    assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'test', path: '/a/-', value: 1 }]), { code: 'KLOOP_PATCH_TEST_FAILED' });
-    assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'copy', from: '/a/-', path: '/b' }]), { code: 'KLOOP_INVALID_PATCH' });
+    assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'replace', path: '/a/-', value: 2 }]), {
+      code: 'KLOOP_INVALID_PATCH',
+    });
+    assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'test', path: '/a/-', value: 1 }]), {
+      code: 'KLOOP_PATCH_TEST_FAILED',
+    });
+    assert.throws(() => applyJsonPatch({ a: [1] }, [{ op: 'copy', from: '/a/-', path: '/b' }]), {
+      code: 'KLOOP_INVALID_PATCH',
+    });
   });
   it('test compares numbers by value and containers deeply, whatever the key order', () => {
     const doc = JSON.parse('{"n":1.0,"o":{"x":[1,{"y":2}],"z":null}}');
@@ -80,35 +90,65 @@ describe('applyJsonPatch: move', () => {
       ]),
       doc,
     );
-    assert.throws(() => applyJsonPatch(doc, [{ op: 'test', path: '/o', value: { x: [1, { y: 2 }] } }]), { code: 'KLOOP_PATCH_TEST_FAILED' });
-    assert.throws(() => applyJsonPatch(doc, [{ op: 'test', path: '/n', value: '1' }]), { code: 'KLOOP_PATCH_TEST_FAILED' });
+    assert.throws(() => applyJsonPatch(doc, [{ op: 'test', path: '/o', value: { x: [1, { y: 2 }] } }]), {
+      code: 'KLOOP_PATCH_TEST_FAILED',
+    });
+    assert.throws(() => applyJsonPatch(doc, [{ op: 'test', path: '/n', value: '1' }]), {
+      code: 'KLOOP_PATCH_TEST_FAILED',
+    });
   });
 });
 
 describe('applyStrategicMergePatch: directives inside keyed lists, as apimachinery reads them', () => {
-  const pod = () => ({ spec: { containers: [{ name: 'a', image: '1' }, { name: 'b', image: '1' }] } });
+  const pod = () => ({
+    spec: {
+      containers: [
+        { name: 'a', image: '1' },
+        { name: 'b', image: '1' },
+      ],
+    },
+  });
   it('an element carrying $patch: replace besides its key replaces the whole list with the plain elements', () => {
     const out = applyStrategicMergePatch(
       pod(),
-      { spec: { containers: [{ name: 'b', $patch: 'replace' }, { name: 'c', image: '2' }, { name: 'a', $patch: 'delete' }] } },
+      {
+        spec: {
+          containers: [
+            { name: 'b', $patch: 'replace' },
+            { name: 'c', image: '2' },
+            { name: 'a', $patch: 'delete' },
+          ],
+        },
+      },
       Pod,
     );
     assert.deepEqual(out.spec.containers, [{ name: 'c', image: '2' }]);
   });
   it('$patch: merge on a list element is refused ("merging lists cannot yet be specified")', () => {
-    assert.throws(() => applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'a', $patch: 'merge', image: '2' }] } }, Pod), {
-      code: 'KLOOP_INVALID_PATCH',
-      message: /merging lists cannot yet be specified/,
-    });
-    assert.throws(() => applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'a', $patch: 'frob' }] } }, Pod), {
-      code: 'KLOOP_INVALID_PATCH',
-    });
+    assert.throws(
+      () =>
+        applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'a', $patch: 'merge', image: '2' }] } }, Pod),
+      {
+        code: 'KLOOP_INVALID_PATCH',
+        message: /merging lists cannot yet be specified/,
+      },
+    );
+    assert.throws(
+      () => applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'a', $patch: 'frob' }] } }, Pod),
+      {
+        code: 'KLOOP_INVALID_PATCH',
+      },
+    );
   });
   it('$patch: delete in a keyed list removes every element with that key and ignores a missing one', () => {
     const doc = { spec: { containers: [{ name: 'a' }, { name: 'b' }, { name: 'a', image: 'dup' }] } };
-    assert.deepEqual(applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }, Pod).spec.containers, [
-      { name: 'b' },
-    ]);
-    assert.deepEqual(applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'zz', $patch: 'delete' }] } }, Pod), doc);
+    assert.deepEqual(
+      applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }, Pod).spec.containers,
+      [{ name: 'b' }],
+    );
+    assert.deepEqual(
+      applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'zz', $patch: 'delete' }] } }, Pod),
+      doc,
+    );
   });
 });

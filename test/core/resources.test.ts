@@ -9,9 +9,9 @@ import {
   EventsV1Event,
   Namespace,
   Pod,
+  parseApiVersion,
   ResourceTypeRegistry,
   UnknownTypeError,
-  parseApiVersion,
 } from '../../src/core/resources.js';
 import type { ResourceType } from '../../src/core/types.js';
 
@@ -54,7 +54,25 @@ describe('BUILTIN_RESOURCE_TYPES', () => {
     assert.equal(refs.size, BUILTIN_RESOURCE_TYPES.length);
     assert.equal(paths.size, BUILTIN_RESOURCE_TYPES.length);
     const short = new Set(BUILTIN_RESOURCE_TYPES.flatMap((t) => t.shortNames ?? []));
-    for (const s of ['cm', 'ns', 'po', 'svc', 'sa', 'ev', 'deploy', 'rs', 'sts', 'ds', 'crd', 'crds', 'no', 'ep', 'pvc', 'cj']) assert.ok(short.has(s), s);
+    for (const s of [
+      'cm',
+      'ns',
+      'po',
+      'svc',
+      'sa',
+      'ev',
+      'deploy',
+      'rs',
+      'sts',
+      'ds',
+      'crd',
+      'crds',
+      'no',
+      'ep',
+      'pvc',
+      'cj',
+    ])
+      assert.ok(short.has(s), s);
   });
   it('knows both Event types as events in their groups', () => {
     assert.equal(reg.byResource('', 'v1', 'events')?.apiVersion, Event.apiVersion);
@@ -93,7 +111,10 @@ describe('ResourceTypeRegistry', () => {
   });
   it('require... throws KLOOP_UNKNOWN_TYPE', () => {
     const reg = new ResourceTypeRegistry();
-    assert.throws(() => reg.requireByTypeRef({ apiVersion: 'x/v1', kind: 'Nope' }), (e: unknown) => e instanceof UnknownTypeError && e.code === 'KLOOP_UNKNOWN_TYPE');
+    assert.throws(
+      () => reg.requireByTypeRef({ apiVersion: 'x/v1', kind: 'Nope' }),
+      (e: unknown) => e instanceof UnknownTypeError && e.code === 'KLOOP_UNKNOWN_TYPE',
+    );
     assert.throws(() => reg.requireByResource('x', 'v1', 'nopes'), { code: 'KLOOP_UNKNOWN_TYPE' });
   });
 });

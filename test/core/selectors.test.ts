@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SelectorError, labelSelectorFromSpec, parseFieldSelector, parseLabelSelector } from '../../src/core/selectors.js';
+import {
+  labelSelectorFromSpec,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+} from '../../src/core/selectors.js';
 
 const L = { app: 'web', tier: 'front', n: '5' };
 
@@ -75,11 +80,17 @@ const ERRORS: string[] = [
 describe('parseLabelSelector: errors', () => {
   for (const text of ERRORS) {
     it(`rejects ${JSON.stringify(text)}`, () => {
-      assert.throws(() => parseLabelSelector(text), (err: unknown) => err instanceof SelectorError && err.code === 'KLOOP_INVALID_SELECTOR');
+      assert.throws(
+        () => parseLabelSelector(text),
+        (err: unknown) => err instanceof SelectorError && err.code === 'KLOOP_INVALID_SELECTOR',
+      );
     });
   }
   it('words its errors like the API server', () => {
-    assert.throws(() => parseLabelSelector('-bad=x'), /^SelectorError: unable to parse requirement: <nil>: Invalid value: "-bad": name part must consist of/);
+    assert.throws(
+      () => parseLabelSelector('-bad=x'),
+      /^SelectorError: unable to parse requirement: <nil>: Invalid value: "-bad": name part must consist of/,
+    );
     assert.throws(() => parseLabelSelector('a in ()'), /values set can't be empty/);
   });
 });
@@ -120,9 +131,16 @@ describe('labelSelectorFromSpec', () => {
     assert.equal(sel.toString(), 'app=web,env notin (prod),!legacy,team,tier in (back,front)');
   });
   it('rejects bad operators and empty In values', () => {
-    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }), { code: 'KLOOP_INVALID_SELECTOR' });
-    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }), { code: 'KLOOP_INVALID_SELECTOR' });
-    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }), { code: 'KLOOP_INVALID_SELECTOR' });
+    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }), {
+      code: 'KLOOP_INVALID_SELECTOR',
+    });
+    assert.throws(() => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }), {
+      code: 'KLOOP_INVALID_SELECTOR',
+    });
+    assert.throws(
+      () => labelSelectorFromSpec({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }),
+      { code: 'KLOOP_INVALID_SELECTOR' },
+    );
   });
 });
 
@@ -164,11 +182,19 @@ describe('parseLabelSelector: property', () => {
   const num = fc.integer({ min: -5, max: 5 }).map(String);
   const req = fc.oneof(
     fc.tuple(key, fc.constantFrom('=', '==', '!='), value).map(([k, op, v]) => `${k}${op}${v}`),
-    fc.tuple(key, fc.constantFrom('in', 'notin'), fc.array(fc.constantFrom('v', 'v1', 'a.b-c_d'), { minLength: 1, maxLength: 3 })).map(([k, op, vs]) => `${k} ${op} (${vs.join(',')})`),
+    fc
+      .tuple(
+        key,
+        fc.constantFrom('in', 'notin'),
+        fc.array(fc.constantFrom('v', 'v1', 'a.b-c_d'), { minLength: 1, maxLength: 3 }),
+      )
+      .map(([k, op, vs]) => `${k} ${op} (${vs.join(',')})`),
     key,
     key.map((k) => `!${k}`),
     // Gt/Lt values are label values too, so Kubernetes takes no sign (`a>-1` is rejected).
-    fc.tuple(key, fc.constantFrom('>', '<'), fc.integer({ min: 0, max: 5 }).map(String)).map(([k, op, n]) => `${k}${op}${n}`),
+    fc
+      .tuple(key, fc.constantFrom('>', '<'), fc.integer({ min: 0, max: 5 }).map(String))
+      .map(([k, op, n]) => `${k}${op}${n}`),
   );
   const labels = fc.dictionary(key, fc.oneof(value, num), { maxKeys: 4 });
   it('toString round-trips and matches like the original', () => {

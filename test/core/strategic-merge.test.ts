@@ -55,8 +55,24 @@ describe('applyStrategicMergePatch', () => {
   });
 
   it('merges containers by name, keeping the others in order', () => {
-    const doc = pod({ containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] });
-    const out = applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'b', image: 'b:2' }, { name: 'c', image: 'c:1' }] } }, Pod);
+    const doc = pod({
+      containers: [
+        { name: 'a', image: 'a:1' },
+        { name: 'b', image: 'b:1' },
+      ],
+    });
+    const out = applyStrategicMergePatch(
+      doc,
+      {
+        spec: {
+          containers: [
+            { name: 'b', image: 'b:2' },
+            { name: 'c', image: 'c:1' },
+          ],
+        },
+      },
+      Pod,
+    );
     assert.deepEqual(out.spec.containers, [
       { name: 'a', image: 'a:1' },
       { name: 'b', image: 'b:2' },
@@ -104,21 +120,44 @@ describe('applyStrategicMergePatch', () => {
 
   it('merges volumes and imagePullSecrets by name, Deployment template containers by name', () => {
     const doc = pod({ volumes: [{ name: 'v', emptyDir: {} }], imagePullSecrets: [{ name: 'r1' }] });
-    const out = applyStrategicMergePatch(doc, { spec: { volumes: [{ name: 'w', emptyDir: {} }], imagePullSecrets: [{ name: 'r2' }] } }, Pod);
-    assert.deepEqual(out.spec.volumes.map((v: { name: string }) => v.name), ['v', 'w']);
+    const out = applyStrategicMergePatch(
+      doc,
+      { spec: { volumes: [{ name: 'w', emptyDir: {} }], imagePullSecrets: [{ name: 'r2' }] } },
+      Pod,
+    );
+    assert.deepEqual(
+      out.spec.volumes.map((v: { name: string }) => v.name),
+      ['v', 'w'],
+    );
     assert.deepEqual(out.spec.imagePullSecrets, [{ name: 'r1' }, { name: 'r2' }]);
     const dep = deepFreeze({ spec: { replicas: 1, template: { spec: { containers: [{ name: 'a', image: '1' }] } } } });
-    const d2 = applyStrategicMergePatch(dep, { spec: { template: { spec: { containers: [{ name: 'a', image: '2' }] } } } }, Deployment);
+    const d2 = applyStrategicMergePatch(
+      dep,
+      { spec: { template: { spec: { containers: [{ name: 'a', image: '2' }] } } } },
+      Deployment,
+    );
     assert.deepEqual(d2.spec.template.spec.containers, [{ name: 'a', image: '2' }]);
   });
 
   it('treats finalizers as a set and ownerReferences by uid', () => {
     const doc = deepFreeze({
-      metadata: { name: 'a', finalizers: ['f1'], ownerReferences: [{ uid: 'u1', name: 'o1', kind: 'X', apiVersion: 'v1' }] },
+      metadata: {
+        name: 'a',
+        finalizers: ['f1'],
+        ownerReferences: [{ uid: 'u1', name: 'o1', kind: 'X', apiVersion: 'v1' }],
+      },
     });
     const out = applyStrategicMergePatch(
       doc,
-      { metadata: { finalizers: ['f1', 'f2'], ownerReferences: [{ uid: 'u1', controller: true }, { uid: 'u2', name: 'o2' }] } },
+      {
+        metadata: {
+          finalizers: ['f1', 'f2'],
+          ownerReferences: [
+            { uid: 'u1', controller: true },
+            { uid: 'u2', name: 'o2' },
+          ],
+        },
+      },
       ConfigMap,
     );
     assert.deepEqual(out.metadata.finalizers, ['f1', 'f2']);
@@ -129,8 +168,19 @@ describe('applyStrategicMergePatch', () => {
   });
 
   it('merges status.conditions by type and Service ports by port', () => {
-    const dep = deepFreeze({ status: { conditions: [{ type: 'Available', status: 'False' }, { type: 'Progressing', status: 'True' }] } });
-    const out = applyStrategicMergePatch(dep, { status: { conditions: [{ type: 'Available', status: 'True' }] } }, Deployment);
+    const dep = deepFreeze({
+      status: {
+        conditions: [
+          { type: 'Available', status: 'False' },
+          { type: 'Progressing', status: 'True' },
+        ],
+      },
+    });
+    const out = applyStrategicMergePatch(
+      dep,
+      { status: { conditions: [{ type: 'Available', status: 'True' }] } },
+      Deployment,
+    );
     assert.deepEqual(out.status.conditions, [
       { type: 'Available', status: 'True' },
       { type: 'Progressing', status: 'True' },
@@ -142,24 +192,42 @@ describe('applyStrategicMergePatch', () => {
 
   it('replaces atomic lists and every list of a custom resource', () => {
     const doc = pod({ tolerations: [{ key: 'a' }], containers: [{ name: 'a', args: ['x', 'y'] }] });
-    const out = applyStrategicMergePatch(doc, { spec: { tolerations: [{ key: 'b' }], containers: [{ name: 'a', args: ['z'] }] } }, Pod);
+    const out = applyStrategicMergePatch(
+      doc,
+      { spec: { tolerations: [{ key: 'b' }], containers: [{ name: 'a', args: ['z'] }] } },
+      Pod,
+    );
     assert.deepEqual(out.spec.tolerations, [{ key: 'b' }]);
     assert.deepEqual(out.spec.containers[0].args, ['z']);
     const cr = deepFreeze({ spec: { items: [{ name: 'a' }] } });
-    assert.deepEqual(applyStrategicMergePatch(cr, { spec: { items: [{ name: 'b' }] } }, CR).spec.items, [{ name: 'b' }]);
+    assert.deepEqual(applyStrategicMergePatch(cr, { spec: { items: [{ name: 'b' }] } }, CR).spec.items, [
+      { name: 'b' },
+    ]);
   });
 
   it('$patch: delete removes a list element by key and a map', () => {
     const doc = pod({ containers: [{ name: 'a' }, { name: 'b' }], securityContext: { runAsUser: 1 } });
-    const out = applyStrategicMergePatch(doc, { spec: { containers: [{ name: 'a', $patch: 'delete' }], securityContext: { $patch: 'delete' } } }, Pod);
+    const out = applyStrategicMergePatch(
+      doc,
+      { spec: { containers: [{ name: 'a', $patch: 'delete' }], securityContext: { $patch: 'delete' } } },
+      Pod,
+    );
     assert.deepEqual(out.spec, { containers: [{ name: 'b' }] });
   });
 
   it('$patch: replace replaces a map and, as a list element, the whole list', () => {
-    const doc = pod({ containers: [{ name: 'a', image: '1' }, { name: 'b' }], securityContext: { runAsUser: 1, fsGroup: 2 } });
+    const doc = pod({
+      containers: [{ name: 'a', image: '1' }, { name: 'b' }],
+      securityContext: { runAsUser: 1, fsGroup: 2 },
+    });
     const out = applyStrategicMergePatch(
       doc,
-      { spec: { containers: [{ $patch: 'replace' }, { name: 'c' }], securityContext: { $patch: 'replace', runAsGroup: 3 } } },
+      {
+        spec: {
+          containers: [{ $patch: 'replace' }, { name: 'c' }],
+          securityContext: { $patch: 'replace', runAsGroup: 3 },
+        },
+      },
       Pod,
     );
     assert.deepEqual(out.spec, { containers: [{ name: 'c' }], securityContext: { runAsGroup: 3 } });
@@ -169,16 +237,24 @@ describe('applyStrategicMergePatch', () => {
     const doc = pod({ securityContext: { runAsUser: 1 } });
     const out = applyStrategicMergePatch(doc, { spec: { securityContext: { $patch: 'merge', fsGroup: 2 } } }, Pod);
     assert.deepEqual(out.spec.securityContext, { runAsUser: 1, fsGroup: 2 });
-    assert.throws(() => applyStrategicMergePatch(doc, { spec: { $patch: 'frob' } }, Pod), { code: 'KLOOP_INVALID_PATCH' });
+    assert.throws(() => applyStrategicMergePatch(doc, { spec: { $patch: 'frob' } }, Pod), {
+      code: 'KLOOP_INVALID_PATCH',
+    });
   });
 
   it('$setElementOrder orders a keyed list and a set', () => {
-    const doc = pod({ containers: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }, { metadata: { name: 'p', finalizers: ['x', 'y'] } });
+    const doc = pod(
+      { containers: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] },
+      { metadata: { name: 'p', finalizers: ['x', 'y'] } },
+    );
     const out = applyStrategicMergePatch(
       doc,
       {
         metadata: { '$setElementOrder/finalizers': ['y', 'x'] },
-        spec: { '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }], containers: [{ name: 'c', image: '2' }] },
+        spec: {
+          '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }],
+          containers: [{ name: 'c', image: '2' }],
+        },
       },
       Pod,
     );
@@ -191,7 +267,12 @@ describe('applyStrategicMergePatch', () => {
     const doc = pod({ containers: [{ name: 'a' }, { name: 'b' }] });
     const out = applyStrategicMergePatch(
       doc,
-      { spec: { '$setElementOrder/containers': [{ name: 'n' }, { name: 'a' }, { name: 'b' }], containers: [{ name: 'n' }] } },
+      {
+        spec: {
+          '$setElementOrder/containers': [{ name: 'n' }, { name: 'a' }, { name: 'b' }],
+          containers: [{ name: 'n' }],
+        },
+      },
       Pod,
     );
     assert.deepEqual(out.spec.containers, [{ name: 'n' }, { name: 'a' }, { name: 'b' }]);
@@ -199,13 +280,21 @@ describe('applyStrategicMergePatch', () => {
 
   it('$retainKeys drops the keys it does not list', () => {
     const dep = deepFreeze({ spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } } });
-    const out = applyStrategicMergePatch(dep, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, Deployment);
+    const out = applyStrategicMergePatch(
+      dep,
+      { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } },
+      Deployment,
+    );
     assert.deepEqual(out.spec.strategy, { type: 'Recreate' });
   });
 
   it('$deleteFromPrimitiveList removes values from a set', () => {
     const doc = deepFreeze({ metadata: { name: 'a', finalizers: ['f1', 'f2', 'f3'] } });
-    const out = applyStrategicMergePatch(doc, { metadata: { '$deleteFromPrimitiveList/finalizers': ['f2'] } }, ConfigMap);
+    const out = applyStrategicMergePatch(
+      doc,
+      { metadata: { '$deleteFromPrimitiveList/finalizers': ['f2'] } },
+      ConfigMap,
+    );
     assert.deepEqual(out.metadata.finalizers, ['f1', 'f3']);
   });
 

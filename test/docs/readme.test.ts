@@ -1,7 +1,7 @@
 // The README's controller, run against the emulator: the snippet there is this code.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigMap, type KubeObject, Manager, Secret, labelSelector } from 'kloop';
+import { ConfigMap, type KubeObject, labelSelector, Manager, Secret } from 'kloop';
 import { startApiServer } from 'kloop/apiserver';
 
 interface ConfigMapObject extends KubeObject {
@@ -13,7 +13,8 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
   const mgr = new Manager({ kubeconfig: server.kubeconfig });
   let reconciles = 0;
   try {
-    mgr.controller('mirror')
+    mgr
+      .controller('mirror')
       .for(ConfigMap, { predicates: [labelSelector('mirror=true')] })
       .owns(Secret)
       .reconcile(async (req, ctx) => {
@@ -23,16 +24,31 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
         ctx.log.info({ triggers: req.triggers.length }, 'reconciling');
         const data = Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, v]) => [k, btoa(v)]));
         await ctx.client.apply(
-          { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: req.key.namespace, name: `${req.key.name}-copy` }, data },
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { namespace: req.key.namespace, name: `${req.key.name}-copy` },
+            data,
+          },
           { fieldManager: 'mirror' },
         );
       });
     await mgr.start();
     const admin = mgr.kube;
-    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default', name: 'a', labels: { mirror: 'true' } }, data: { k: 'v' } });
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'default', name: 'a', labels: { mirror: 'true' } },
+      data: { k: 'v' },
+    });
     let secret: { data?: Record<string, string> } | undefined;
     for (let i = 0; i < 200 && !secret; i++) {
-      secret = await admin.get<{ metadata: Record<string, unknown>; data?: Record<string, string> }>(Secret, { namespace: 'default', name: 'a-copy' }).catch(() => undefined);
+      secret = await admin
+        .get<{ metadata: Record<string, unknown>; data?: Record<string, string> }>(Secret, {
+          namespace: 'default',
+          name: 'a-copy',
+        })
+        .catch(() => undefined);
       if (!secret) await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(secret?.data?.k, Buffer.from('v').toString('base64'));
@@ -41,7 +57,11 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
     const before = reconciles;
     const writes = () => server.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets' });
     const writesBefore = writes();
-    await admin.patch({ type: ConfigMap, key: { namespace: 'default', name: 'a' } }, { metadata: { annotations: { note: 'x' } } }, { type: 'merge' });
+    await admin.patch(
+      { type: ConfigMap, key: { namespace: 'default', name: 'a' } },
+      { metadata: { annotations: { note: 'x' } } },
+      { type: 'merge' },
+    );
     for (let i = 0; i < 200 && reconciles === before; i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(reconciles > before, 'reconciled again');

@@ -23,7 +23,9 @@ test('the demo loads the examples by URL', async () => {
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 test('kloop demo exits 0 with the summary', async () => {
-  const child = spawn(process.execPath, ['--conditions=kloop-source', '--import', 'tsx', main, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=kloop-source', '--import', 'tsx', main, 'demo'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -36,7 +38,15 @@ test('kloop demo exits 0 with the summary', async () => {
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearTimeout(timer);
   assert.equal(code, 0, `${stdout}\n${stderr}`);
-  for (const row of ['events seen', 'reconciles', 'writes sent', 'writes skipped as no-ops', 'bytes saved', 'triggers by source', 'forcing a 410']) {
+  for (const row of [
+    'events seen',
+    'reconciles',
+    'writes sent',
+    'writes skipped as no-ops',
+    'bytes saved',
+    'triggers by source',
+    'forcing a 410',
+  ]) {
     assert.ok(stdout.includes(row), `summary has "${row}"`);
   }
 });
@@ -66,7 +76,8 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
   async function check(): Promise<void> {
     // Secrets are written by the mirror controller only (the workload never writes one): the
     // emulator's count of successful Secret writes must be the summary's.
-    secretWritesSeen = emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 200 }) +
+    secretWritesSeen =
+      emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 200 }) +
       emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 201 });
     const base = lines.find((l) => l.startsWith('manager started'))!.match(/(http:\/\/[0-9.:]+)/)![1]!;
     const metrics = await fetch(`${base}/metrics`);
@@ -88,7 +99,11 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
   await checked;
   assert.ok(summary.writesSkipped > 0 && summary.writesSent > 0);
   assert.ok((summary.writesSentByResource.secrets ?? 0) > 0, JSON.stringify(summary.writesSentByResource));
-  assert.equal(summary.writesSentByResource.secrets, secretWritesSeen, 'the summary counts the Secret writes the API server saw');
+  assert.equal(
+    summary.writesSentByResource.secrets,
+    secretWritesSeen,
+    'the summary counts the Secret writes the API server saw',
+  );
   assert.equal(
     Object.values(summary.writesSentByResource).reduce((a, b) => a + b, 0),
     summary.writesSent,
@@ -102,8 +117,14 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
   );
   assert.ok(mirror.sources[0]!.predicates.length > 0, 'predicates shown');
   assert.ok(mirror.recent.length > 0);
-  assert.ok(mirror.recent.every((r) => r.triggers.length > 0 && typeof r.triggers[0]!.source === 'string'), 'recent reconciles carry their triggers');
-  assert.ok(mirror.recent.some((r) => r.writes.length > 0), 'and the writes they made');
+  assert.ok(
+    mirror.recent.every((r) => r.triggers.length > 0 && typeof r.triggers[0]!.source === 'string'),
+    'recent reconciles carry their triggers',
+  );
+  assert.ok(
+    mirror.recent.some((r) => r.writes.length > 0),
+    'and the writes they made',
+  );
   assert.ok(debug.informers.some((i) => i.type === 'v1/Secret' && i.size > 0 && i.resourceVersion !== undefined));
   assert.ok(debug.collections !== undefined);
   // The mirrored data (`color: green` and friends) never shows, in plain or base64.

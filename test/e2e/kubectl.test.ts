@@ -48,7 +48,11 @@ class Kubectl {
   run(args: string[], input?: string): Promise<Run> {
     return new Promise((resolve) => {
       const child = execFile(this.bin, this.args(args), { timeout: 30_000 }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         resolve({ code, stdout, stderr });
       });
       if (input !== undefined) child.stdin?.end(input);
@@ -157,7 +161,12 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         const ssaFile = join(dir, 'ssa.json');
         await writeFile(
           ssaFile,
-          JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'e2e-apply' }, data: { s: '1' } }),
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'ssa', namespace: 'e2e-apply' },
+            data: { s: '1' },
+          }),
         );
         assert.match(await k.ok(['apply', '--server-side', '-f', ssaFile]), /configmap\/ssa serverside-applied/);
         assert.match(await k.ok(['apply', '--server-side', '-f', ssaFile]), /serverside-applied/);
@@ -171,7 +180,12 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         const write = (value: string) =>
           writeFile(
             file,
-            JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned', namespace: 'e2e-ssa' }, data: { k: value } }),
+            JSON.stringify({
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              metadata: { name: 'owned', namespace: 'e2e-ssa' },
+              data: { k: value },
+            }),
           );
         await write('first');
         await k.ok(['apply', '--server-side', '--field-manager', 'team-a', '-f', file]);
@@ -181,7 +195,9 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         assert.match(conflict.stderr, /conflict/i);
         assert.match(conflict.stderr, /team-a/);
         await k.ok(['apply', '--server-side', '--field-manager', 'team-b', '--force-conflicts', '-f', file]);
-        const got = JSON.parse(await k.ok(['-n', 'e2e-ssa', 'get', 'cm', 'owned', '-o', 'json', '--show-managed-fields']));
+        const got = JSON.parse(
+          await k.ok(['-n', 'e2e-ssa', 'get', 'cm', 'owned', '-o', 'json', '--show-managed-fields']),
+        );
         assert.equal(got.data.k, 'second');
         assert.ok(got.metadata.managedFields.some((m: { manager: string }) => m.manager === 'team-b'));
       });
@@ -193,10 +209,22 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         assert.match(await k.ok([...ns, 'patch', 'cm', 'p', '-p', '{"data":{"s":"1"}}']), /patched/);
         assert.match(await k.ok([...ns, 'patch', 'cm', 'p', '--type', 'merge', '-p', '{"data":{"m":"1"}}']), /patched/);
         assert.match(
-          await k.ok([...ns, 'patch', 'cm', 'p', '--type', 'json', '-p', '[{"op":"add","path":"/data/j","value":"1"}]']),
+          await k.ok([
+            ...ns,
+            'patch',
+            'cm',
+            'p',
+            '--type',
+            'json',
+            '-p',
+            '[{"op":"add","path":"/data/j","value":"1"}]',
+          ]),
           /patched/,
         );
-        assert.match(await k.ok([...ns, 'patch', 'cm', 'p', '--type', 'merge', '-p', '{"data":{"m":"1"}}']), /no change/);
+        assert.match(
+          await k.ok([...ns, 'patch', 'cm', 'p', '--type', 'merge', '-p', '{"data":{"m":"1"}}']),
+          /no change/,
+        );
         assert.match(await k.ok([...ns, 'label', 'cm', 'p', 'team=a']), /labeled/);
         assert.match(await k.ok([...ns, 'annotate', 'cm', 'p', 'note=x']), /annotate/);
         const current = JSON.parse(await k.ok([...ns, 'get', 'cm', 'p', '-o', 'json']));
@@ -215,11 +243,29 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         await k.ok(['create', 'namespace', 'e2e-fin']);
         const ns = ['-n', 'e2e-fin'];
         await k.ok([...ns, 'create', 'configmap', 'held', '--from-literal=a=1']);
-        await k.ok([...ns, 'patch', 'cm', 'held', '--type', 'merge', '-p', '{"metadata":{"finalizers":["e2e.kloop.dev/hold"]}}']);
+        await k.ok([
+          ...ns,
+          'patch',
+          'cm',
+          'held',
+          '--type',
+          'merge',
+          '-p',
+          '{"metadata":{"finalizers":["e2e.kloop.dev/hold"]}}',
+        ]);
         await k.ok([...ns, 'delete', 'cm', 'held', '--wait=false']);
         const ts = await k.ok([...ns, 'get', 'cm', 'held', '-o', 'jsonpath={.metadata.deletionTimestamp}']);
         assert.match(ts, /^\d{4}-/);
-        await k.ok([...ns, 'patch', 'cm', 'held', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+        await k.ok([
+          ...ns,
+          'patch',
+          'cm',
+          'held',
+          '--type',
+          'json',
+          '-p',
+          '[{"op":"remove","path":"/metadata/finalizers"}]',
+        ]);
         const gone = await k.run([...ns, 'get', 'cm', 'held']);
         assert.notEqual(gone.code, 0);
         assert.match(gone.stderr, /NotFound|not found/);
@@ -234,7 +280,12 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         const crFile = join(dir, 'widget.json');
         await writeFile(
           crFile,
-          JSON.stringify({ apiVersion: 'e2e.kloop.dev/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'e2e-crd' }, spec: { size: 1 } }),
+          JSON.stringify({
+            apiVersion: 'e2e.kloop.dev/v1',
+            kind: 'Widget',
+            metadata: { name: 'w1', namespace: 'e2e-crd' },
+            spec: { size: 1 },
+          }),
         );
         assert.match(await k.ok(['apply', '-f', crFile]), /widget.e2e.kloop.dev\/w1 created/);
         assert.match(await k.ok([...ns, 'get', 'widgets']), /w1/);
@@ -266,10 +317,18 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         });
         try {
           const lines = () => out.split('\n').filter((l) => l.includes('watched')).length;
-          await eventually(async () => lines(), (n) => n >= 1, 15_000);
+          await eventually(
+            async () => lines(),
+            (n) => n >= 1,
+            15_000,
+          );
           assert.ok(lines() >= 1, `initial list not printed: ${out}`);
           await k.ok([...ns, 'label', 'configmap', 'watched', 'changed=yes']);
-          await eventually(async () => lines(), (n) => n >= 2, 15_000);
+          await eventually(
+            async () => lines(),
+            (n) => n >= 2,
+            15_000,
+          );
           assert.ok(lines() >= 2, `the change was not seen: ${out}`);
         } finally {
           child.kill('SIGTERM');
@@ -287,12 +346,31 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         });
         try {
           const rows = () => out.split('\n').filter((l) => /^tab\s+\d+\s+\S+/.test(l));
-          await eventually(async () => rows().length, (n) => n >= 1, 15_000);
+          await eventually(
+            async () => rows().length,
+            (n) => n >= 1,
+            15_000,
+          );
           assert.match(out, /^NAME\s+DATA\s+AGE/m, out);
           assert.match(rows()[0] ?? '', /^tab\s+1\s+/, out);
-          await k.ok([...ns, 'create', 'configmap', 'tab', '--from-literal=a=1', '--from-literal=b=2', '--dry-run=client', '-o', 'json'])
+          await k
+            .ok([
+              ...ns,
+              'create',
+              'configmap',
+              'tab',
+              '--from-literal=a=1',
+              '--from-literal=b=2',
+              '--dry-run=client',
+              '-o',
+              'json',
+            ])
             .then((json) => k.ok([...ns, 'replace', '-f', '-'], json));
-          await eventually(async () => rows().length, (n) => n >= 2, 15_000);
+          await eventually(
+            async () => rows().length,
+            (n) => n >= 2,
+            15_000,
+          );
           assert.match(rows()[1] ?? '', /^tab\s+2\s+/, out);
           assert.equal(out.match(/^NAME\s+DATA/gm)?.length, 1, 'one header');
         } finally {
@@ -328,7 +406,12 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         assert.match(table, /^cols\s+2\s+\d+s/m);
         const file = join(dir, 'diff.json');
         const cm = (value: string) =>
-          JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cols', namespace: 'e2e-more' }, data: { a: value, b: '2' } });
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'cols', namespace: 'e2e-more' },
+            data: { a: value, b: '2' },
+          });
         await writeFile(file, cm('1'));
         await k.ok(['apply', '-f', file]);
         assert.equal((await k.run(['diff', '-f', file])).code, 0, 'no difference');
@@ -348,7 +431,10 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
             spec: {
               replicas: 1,
               selector: { matchLabels: { app: 'web' } },
-              template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+              template: {
+                metadata: { labels: { app: 'web' } },
+                spec: { containers: [{ name: 'web', image: 'nginx' }] },
+              },
             },
           }),
         );
@@ -371,7 +457,10 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
       it('--dry-run=server does not persist', async () => {
         await k.ok(['create', 'namespace', 'e2e-dry']);
         const ns = ['-n', 'e2e-dry'];
-        assert.match(await k.ok([...ns, 'create', 'configmap', 'dry', '--from-literal=a=1', '--dry-run=server']), /server dry run/);
+        assert.match(
+          await k.ok([...ns, 'create', 'configmap', 'dry', '--from-literal=a=1', '--dry-run=server']),
+          /server dry run/,
+        );
         const get = await k.run([...ns, 'get', 'configmap', 'dry']);
         assert.notEqual(get.code, 0);
         await k.ok([...ns, 'create', 'configmap', 'real', '--from-literal=a=1']);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, KubeObject, Status } from '../../src/core/index.js';
-import { type Api, WatchStream, configMap, startTestServer } from '../apiserver/helpers.js';
+import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 type ConfigMapObject = KubeObject & { data?: Record<string, string> };
@@ -47,11 +47,15 @@ describe('apiserver spec audit', () => {
     const at = (await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=snap`)).body.metadata.resourceVersion;
     await api.post(CM, configMap('snap-b', {}, { snap: 'x' }));
     await api.delete(`${CM}/snap-a`);
-    const exact = await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=snap&resourceVersion=${at}&resourceVersionMatch=Exact`);
+    const exact = await api.get<KubeList<KubeObject>>(
+      `${CM}?labelSelector=snap&resourceVersion=${at}&resourceVersionMatch=Exact`,
+    );
     assert.equal(exact.status, 200);
     assert.deepEqual(names(exact.body), ['snap-a']);
     assert.equal(exact.body.metadata.resourceVersion, at);
-    const newer = await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=snap&resourceVersion=${at}&resourceVersionMatch=NotOlderThan`);
+    const newer = await api.get<KubeList<KubeObject>>(
+      `${CM}?labelSelector=snap&resourceVersion=${at}&resourceVersionMatch=NotOlderThan`,
+    );
     assert.deepEqual(names(newer.body), ['snap-b']);
     server.faults.compact();
     const gone = await api.get<Status>(`${CM}?labelSelector=snap&resourceVersion=${at}&resourceVersionMatch=Exact`);
@@ -126,7 +130,12 @@ describe('apiserver spec audit', () => {
     const base = '/apis/audit.example.com/v1/namespaces/default/crons';
     const deadline = Date.now() + 5000;
     while ((await api.get(base)).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    const cron = (name: string, color: string) => ({ apiVersion: 'audit.example.com/v1', kind: 'Cron', metadata: { name }, spec: { color } });
+    const cron = (name: string, color: string) => ({
+      apiVersion: 'audit.example.com/v1',
+      kind: 'Cron',
+      metadata: { name },
+      spec: { color },
+    });
     await api.post(base, cron('red-one', 'red'));
     await api.post(base, cron('blue-one', 'blue'));
     const red = await api.get<KubeList<KubeObject>>(`${base}?fieldSelector=spec.color%3Dred`);

@@ -8,11 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import {
   CoreV1Api,
   KubeConfig,
-  KubernetesObjectApi,
   type KubernetesObject,
+  KubernetesObjectApi,
+  makeInformer,
   PatchStrategy,
   type V1ConfigMap,
-  makeInformer,
 } from '@kubernetes/client-node';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import { type Api, startTestServer } from '../apiserver/helpers.js';
@@ -54,7 +54,10 @@ describe('@kubernetes/client-node against the emulator', () => {
       (err: { code?: number }) => err.code === 409,
     );
     await core.deleteNamespacedConfigMap({ name: 'typed', namespace: 'cn' });
-    await assert.rejects(core.readNamespacedConfigMap({ name: 'typed', namespace: 'cn' }), (err: { code?: number }) => err.code === 404);
+    await assert.rejects(
+      core.readNamespacedConfigMap({ name: 'typed', namespace: 'cn' }),
+      (err: { code?: number }) => err.code === 404,
+    );
   });
 
   it('KubernetesObjectApi: create, read, patch with each strategy, delete', async () => {
@@ -66,10 +69,19 @@ describe('@kubernetes/client-node against the emulator', () => {
       data: { a: '1' },
     };
     await objects.create(spec);
-    const read = (await objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'generic', namespace: 'cn' } })) as V1ConfigMap;
+    const read = (await objects.read({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'generic', namespace: 'cn' },
+    })) as V1ConfigMap;
     assert.deepEqual(read.data, { a: '1' });
     const merged = (await objects.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'generic', namespace: 'cn' }, data: { b: '2' } } as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'generic', namespace: 'cn' },
+        data: { b: '2' },
+      } as KubernetesObject,
       undefined,
       undefined,
       undefined,
@@ -78,7 +90,12 @@ describe('@kubernetes/client-node against the emulator', () => {
     )) as V1ConfigMap;
     assert.deepEqual(merged.data, { a: '1', b: '2' });
     const strategic = (await objects.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'generic', namespace: 'cn' }, data: { c: '3' } } as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'generic', namespace: 'cn' },
+        data: { c: '3' },
+      } as KubernetesObject,
       undefined,
       undefined,
       undefined,
@@ -89,7 +106,12 @@ describe('@kubernetes/client-node against the emulator', () => {
     // JSON patch: KubernetesObjectApi derives the URL from the body, which a JSON patch does
     // not carry; the typed API covers it below.
     const applied = (await objects.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'generic', namespace: 'cn' }, data: { d: '4' } } as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'generic', namespace: 'cn' },
+        data: { d: '4' },
+      } as KubernetesObject,
       undefined,
       undefined,
       'client-node-test',
@@ -104,9 +126,11 @@ describe('@kubernetes/client-node against the emulator', () => {
   it('JSON patch through CoreV1Api', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'jp' }, data: { a: '1' } } });
-    const patched = await core.patchNamespacedConfigMap(
-      { name: 'jp', namespace: 'cn', body: [{ op: 'add', path: '/data/b', value: '2' }] },
-    );
+    const patched = await core.patchNamespacedConfigMap({
+      name: 'jp',
+      namespace: 'cn',
+      body: [{ op: 'add', path: '/data/b', value: '2' }],
+    });
     assert.deepEqual(patched.data, { a: '1', b: '2' });
   });
 
@@ -131,9 +155,11 @@ describe('@kubernetes/client-node against the emulator', () => {
     try {
       await core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'inf' }, data: { v: '1' } } });
       assert.ok(await until(() => seen.includes('add inf')), seen.join('\n'));
-      await core.patchNamespacedConfigMap(
-        { name: 'inf', namespace: 'cn', body: [{ op: 'replace', path: '/data/v', value: '2' }] },
-      );
+      await core.patchNamespacedConfigMap({
+        name: 'inf',
+        namespace: 'cn',
+        body: [{ op: 'replace', path: '/data/v', value: '2' }],
+      });
       assert.ok(await until(() => seen.some((s) => s.startsWith('update inf') && s.includes('"2"'))), seen.join('\n'));
       // Force a 410 on the informer's next resume: compact, then cut its watch.
       server.faults.compact();

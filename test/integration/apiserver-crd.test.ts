@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, KubeObject, Status } from '../../src/core/index.js';
-import { type Api, WatchStream, startTestServer } from '../apiserver/helpers.js';
+import { type Api, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
@@ -41,7 +41,10 @@ describe('apiserver CRD lifecycle over HTTP', () => {
     const created = await api.post(CRDS, crd());
     assert.equal(created.status, 201);
     assert.deepEqual(created.body.metadata.finalizers, ['customresourcecleanup.apiextensions.k8s.io']);
-    const status = created.body.status as { conditions: { type: string; status: string }[]; acceptedNames: { listKind: string } };
+    const status = created.body.status as {
+      conditions: { type: string; status: string }[];
+      acceptedNames: { listKind: string };
+    };
     assert.ok(status.conditions.some((c) => c.type === 'Established' && c.status === 'True'));
     assert.equal(status.acceptedNames.listKind, 'GadgetList');
 
@@ -83,7 +86,11 @@ describe('apiserver CRD lifecycle over HTTP', () => {
     assert.equal(st.body.metadata.generation, 2, 'status does not bump the generation');
     const smp = await api.patch<Status>(`${base}/g1`, { spec: {} }, 'application/strategic-merge-patch+json');
     assert.equal(smp.status, 415, 'custom resources refuse strategic merge');
-    const noRv = await api.put<Status>(`${base}/g1`, { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g1' } });
+    const noRv = await api.put<Status>(`${base}/g1`, {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g1' },
+    });
     assert.equal(noRv.status, 422, 'custom resources need a resourceVersion on update');
     const list = await api.get<KubeList>(base);
     assert.equal(list.body.kind, 'GadgetList');
@@ -115,10 +122,18 @@ describe('apiserver CRD lifecycle over HTTP', () => {
     await api.post(CRDS, { ...crd(), metadata: { name: 'gadgets.example.com' } });
     const v1 = '/apis/example.com/v1/namespaces/default/gadgets';
     const beta = '/apis/example.com/v1beta1/namespaces/default/gadgets';
-    const created = await api.post(beta, { apiVersion: 'example.com/v1beta1', kind: 'Gadget', metadata: { name: 'multi' } });
+    const created = await api.post(beta, {
+      apiVersion: 'example.com/v1beta1',
+      kind: 'Gadget',
+      metadata: { name: 'multi' },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.apiVersion, 'example.com/v1beta1');
-    assert.equal((await api.get<KubeObject>(`${v1}/multi`)).body.apiVersion, 'example.com/v1', 'stored at the storage version');
+    assert.equal(
+      (await api.get<KubeObject>(`${v1}/multi`)).body.apiVersion,
+      'example.com/v1',
+      'stored at the storage version',
+    );
     assert.equal((await api.get<KubeObject>(`${beta}/multi`)).body.apiVersion, 'example.com/v1beta1');
     const list = await api.get<KubeList>(beta);
     assert.equal(list.body.apiVersion, 'example.com/v1beta1');
@@ -170,14 +185,22 @@ describe('apiserver scale subresource', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'sc' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'sc' } }, template: { metadata: { labels: { app: 'sc' } } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'sc' } },
+        template: { metadata: { labels: { app: 'sc' } } },
+      },
     });
-    const scale = await api.get<KubeObject & { spec: { replicas: number }; status: { selector: string } }>(`${base}/sc/scale`);
+    const scale = await api.get<KubeObject & { spec: { replicas: number }; status: { selector: string } }>(
+      `${base}/sc/scale`,
+    );
     assert.equal(scale.body.kind, 'Scale');
     assert.equal(scale.body.apiVersion, 'autoscaling/v1');
     assert.equal(scale.body.spec.replicas, 2);
     assert.equal(scale.body.status.selector, 'app=sc');
-    const patched = await api.patch<KubeObject & { spec: { replicas: number } }>(`${base}/sc/scale`, { spec: { replicas: 5 } });
+    const patched = await api.patch<KubeObject & { spec: { replicas: number } }>(`${base}/sc/scale`, {
+      spec: { replicas: 5 },
+    });
     assert.equal(patched.body.spec.replicas, 5);
     const dep = await api.get<KubeObject & { spec: { replicas: number } }>(`${base}/sc`);
     assert.equal(dep.body.spec.replicas, 5);
@@ -202,7 +225,11 @@ describe('apiserver scale subresource', () => {
           storage: true,
           subresources: {
             status: {},
-            scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size', labelSelectorPath: '.status.selector' },
+            scale: {
+              specReplicasPath: '.spec.size',
+              statusReplicasPath: '.status.size',
+              labelSelectorPath: '.status.selector',
+            },
           },
         },
       ],
@@ -211,10 +238,9 @@ describe('apiserver scale subresource', () => {
     const base = '/apis/example.net/v1/namespaces/default/scalers';
     await api.post(base, { apiVersion: 'example.net/v1', kind: 'Scaler', metadata: { name: 's' }, spec: { size: 1 } });
     await api.patch(`${base}/s/status`, { status: { size: 1, selector: 'app=s' } });
-    const res = await api.patch<KubeObject & { spec: { replicas: number }; status: { replicas: number; selector: string } }>(
-      `${base}/s/scale`,
-      { spec: { replicas: 4 } },
-    );
+    const res = await api.patch<
+      KubeObject & { spec: { replicas: number }; status: { replicas: number; selector: string } }
+    >(`${base}/s/scale`, { spec: { replicas: 4 } });
     assert.equal(res.body.spec.replicas, 4);
     assert.equal(res.body.status.replicas, 1);
     assert.equal(res.body.status.selector, 'app=s');
@@ -279,7 +305,10 @@ describe('apiserver custom resource schemas: pruning, defaulting, fieldValidatio
   });
 
   it('refuses unknown fields with fieldValidation=Strict and drops them silently with Ignore', async () => {
-    const strict = await api.post<Status>(`${base}?fieldValidation=Strict`, { ...body({ bar: 1 }), metadata: { name: 'q' } });
+    const strict = await api.post<Status>(`${base}?fieldValidation=Strict`, {
+      ...body({ bar: 1 }),
+      metadata: { name: 'q' },
+    });
     assert.equal(strict.status, 400);
     assert.equal(strict.body.message, 'strict decoding error: unknown field "spec.bar"');
     const ignore = await api.post(`${base}?fieldValidation=Ignore`, { ...body({ bar: 1 }), metadata: { name: 'q' } });

@@ -62,7 +62,9 @@ describe('apiserver CRUD over HTTP', () => {
     assert.equal(put.body.metadata.resourceVersion, rv);
     const patch = await api.patch(`${CM}/noop`, { data: { a: '1' } });
     assert.equal(patch.body.metadata.resourceVersion, rv);
-    const list = await api.get<{ metadata: { resourceVersion: string } }>(`${CM}?resourceVersion=${rv}&watch=1&timeoutSeconds=1`);
+    const list = await api.get<{ metadata: { resourceVersion: string } }>(
+      `${CM}?resourceVersion=${rv}&watch=1&timeoutSeconds=1`,
+    );
     // Nothing happened after rv to this object: the watch ends with no event for it.
     assert.ok(!list.text.includes('"name":"noop"'));
   });
@@ -75,7 +77,11 @@ describe('apiserver CRUD over HTTP', () => {
 
   it('applies JSON patch, merge patch and strategic merge patch, with a resourceVersion precondition', async () => {
     const base = await api.post(CM, configMap('patched', { a: '1' }));
-    const json = await api.patch(`${CM}/patched`, [{ op: 'add', path: '/data/b', value: '2' }], 'application/json-patch+json');
+    const json = await api.patch(
+      `${CM}/patched`,
+      [{ op: 'add', path: '/data/b', value: '2' }],
+      'application/json-patch+json',
+    );
     assert.equal(json.status, 200);
     assert.deepEqual(json.body.data, { a: '1', b: '2' });
     const merge = await api.patch(`${CM}/patched`, { data: { a: null } });
@@ -108,7 +114,12 @@ describe('apiserver CRUD over HTTP', () => {
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] },
+          spec: {
+            containers: [
+              { name: 'a', image: 'a:1' },
+              { name: 'b', image: 'b:1' },
+            ],
+          },
         },
       },
       status: { replicas: 5 },
@@ -163,7 +174,9 @@ describe('apiserver CRUD over HTTP', () => {
     const again = await api.delete<KubeObject>(`${CM}/fin`);
     assert.equal(again.status, 200, 'repeated DELETE is idempotent');
     assert.equal(again.body.metadata.resourceVersion, del.body.metadata.resourceVersion);
-    const addMore = await api.patch<Status>(`${CM}/fin`, { metadata: { finalizers: ['example.com/a', 'example.com/b'] } });
+    const addMore = await api.patch<Status>(`${CM}/fin`, {
+      metadata: { finalizers: ['example.com/a', 'example.com/b'] },
+    });
     assert.equal(addMore.status, 422);
     assert.match(String(addMore.body.message), /no new finalizers can be added/);
     const cleared = await api.patch(`${CM}/fin`, { metadata: { finalizers: null } });
@@ -207,7 +220,11 @@ describe('apiserver CRUD over HTTP', () => {
     const missing = await api.post<Status>('/api/v1/namespaces/nope/configmaps', configMap('x'));
     assert.equal(missing.status, 404);
     assert.equal(missing.body.message, 'namespaces "nope" not found');
-    const ns = await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone' } });
+    const ns = await api.post('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'gone' },
+    });
     assert.equal((ns.body.metadata.labels as Record<string, string>)['kubernetes.io/metadata.name'], 'gone');
     assert.deepEqual(ns.body.status, { phase: 'Active' });
     await api.post('/api/v1/namespaces/gone/configmaps', {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, KubeObject } from '../../src/core/index.js';
-import { type Api, WatchStream, startTestServer } from '../apiserver/helpers.js';
+import { type Api, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 const CORE = '/api/v1/namespaces/default/events';
 const NEW = '/apis/events.k8s.io/v1/namespaces/default/events';
@@ -40,7 +40,12 @@ describe('apiserver Events: core v1 and events.k8s.io/v1 are one store', () => {
     assert.equal(core.body.apiVersion, 'v1');
     assert.equal(core.body.message, 'all good');
     assert.equal(core.body.reportingComponent, 'kloop.dev/test');
-    assert.deepEqual(core.body.involvedObject, { kind: 'ConfigMap', name: 'cm', namespace: 'default', apiVersion: 'v1' });
+    assert.deepEqual(core.body.involvedObject, {
+      kind: 'ConfigMap',
+      name: 'cm',
+      namespace: 'default',
+      apiVersion: 'v1',
+    });
     const patched = await api.patch<Ev>(`${NEW}/e1`, { note: 'changed' });
     assert.equal(patched.body.note, 'changed');
     assert.equal((await api.get<Ev>(`${CORE}/e1`)).body.message, 'changed');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, Status } from '../../src/core/index.js';
-import { type Api, WatchStream, configMap, startTestServer } from '../apiserver/helpers.js';
+import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 

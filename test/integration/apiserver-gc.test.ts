@@ -2,19 +2,30 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject, OwnerReference, Status } from '../../src/core/index.js';
-import { type Api, WatchStream, configMap, startTestServer } from '../apiserver/helpers.js';
+import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
 function ref(owner: KubeObject, extra: Partial<OwnerReference> = {}): OwnerReference {
-  return { apiVersion: 'v1', kind: 'ConfigMap', name: String(owner.metadata.name), uid: String(owner.metadata.uid), ...extra };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name: String(owner.metadata.name),
+    uid: String(owner.metadata.uid),
+    ...extra,
+  };
 }
 
 describe('apiserver garbage collection', () => {
   let server: ApiServer;
   let api: Api;
   const make = async (name: string, owners: OwnerReference[] = []) =>
-    (await api.post(CM, { ...configMap(name), metadata: { name, ...(owners.length ? { ownerReferences: owners } : {}) } })).body;
+    (
+      await api.post(CM, {
+        ...configMap(name),
+        metadata: { name, ...(owners.length ? { ownerReferences: owners } : {}) },
+      })
+    ).body;
   const exists = async (name: string) => (await api.get(`${CM}/${name}`)).status === 200;
   const eventually = async (check: () => Promise<boolean>, timeoutMs = 5000) => {
     const deadline = Date.now() + timeoutMs;
@@ -58,7 +69,11 @@ describe('apiserver garbage collection', () => {
     const res = await api.delete<KubeObject>(`${CM}/fg-owner`, { propagationPolicy: 'Foreground' });
     assert.equal(res.status, 200);
     assert.ok(res.body.metadata.finalizers?.includes('foregroundDeletion'));
-    assert.ok(await eventually(async () => Boolean((await api.get<KubeObject>(`${CM}/fg-blocker`)).body.metadata.deletionTimestamp)));
+    assert.ok(
+      await eventually(async () =>
+        Boolean((await api.get<KubeObject>(`${CM}/fg-blocker`)).body.metadata.deletionTimestamp),
+      ),
+    );
     assert.equal(await exists('fg-owner'), true, 'the owner waits for its blocking dependent');
     await api.patch(`${CM}/fg-blocker`, { metadata: { finalizers: null } });
     assert.ok(await eventually(async () => !(await exists('fg-blocker')) && !(await exists('fg-owner'))));
@@ -94,7 +109,10 @@ describe('apiserver garbage collection', () => {
     const owner = await make('fgc-owner');
     const child = await make('fgc-child', [ref(owner, { blockOwnerDeletion: true })]);
     await make('fgc-grandchild', [ref(child, { blockOwnerDeletion: true })]);
-    const watch = await WatchStream.open(server, `${CM}?watch=1&resourceVersion=${String(child.metadata.resourceVersion)}`);
+    const watch = await WatchStream.open(
+      server,
+      `${CM}?watch=1&resourceVersion=${String(child.metadata.resourceVersion)}`,
+    );
     try {
       await api.delete(`${CM}/fgc-owner`, { propagationPolicy: 'Foreground' });
       assert.ok(await eventually(async () => !(await exists('fgc-owner'))));
@@ -110,7 +128,12 @@ describe('apiserver garbage collection', () => {
   });
 
   it('a dependent whose owner never existed is collected after the grace', async () => {
-    const ghost = { apiVersion: 'v1', kind: 'ConfigMap', name: 'never-was', uid: '4f2c0d5e-0000-4000-8000-000000000000' };
+    const ghost = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'never-was',
+      uid: '4f2c0d5e-0000-4000-8000-000000000000',
+    };
     await make('absent-dep', [ghost]);
     assert.equal(await exists('absent-dep'), true, 'still there right after the write');
     assert.ok(await eventually(async () => !(await exists('absent-dep'))));
@@ -127,17 +150,29 @@ describe('apiserver garbage collection', () => {
 
   it('a dependent with one live and one absent owner loses only the dangling reference', async () => {
     const live = await make('half-live');
-    const ghost = { apiVersion: 'v1', kind: 'ConfigMap', name: 'half-ghost', uid: '4f2c0d5e-0000-4000-8000-000000000001' };
+    const ghost = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'half-ghost',
+      uid: '4f2c0d5e-0000-4000-8000-000000000001',
+    };
     await make('half-dep', [ref(live), ghost]);
     assert.ok(
-      await eventually(async () => (await api.get<KubeObject>(`${CM}/half-dep`)).body.metadata.ownerReferences?.length === 1),
+      await eventually(
+        async () => (await api.get<KubeObject>(`${CM}/half-dep`)).body.metadata.ownerReferences?.length === 1,
+      ),
     );
     const dep = (await api.get<KubeObject>(`${CM}/half-dep`)).body;
     assert.equal(dep.metadata.ownerReferences?.[0].name, 'half-live');
   });
 
   it('a reference to a kind the server does not serve is left alone', async () => {
-    const unknown = { apiVersion: 'example.com/v1', kind: 'Gadget', name: 'g', uid: '4f2c0d5e-0000-4000-8000-000000000002' };
+    const unknown = {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      name: 'g',
+      uid: '4f2c0d5e-0000-4000-8000-000000000002',
+    };
     await make('unknown-kind-dep', [unknown]);
     // Wait past the grace (20 ms here) on a condition: an object written later is processed later.
     const probe = { apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '4f2c0d5e-0000-4000-8000-000000000003' };

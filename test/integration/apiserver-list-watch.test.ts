@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, KubeObject, Status } from '../../src/core/index.js';
-import { type Api, WatchStream, configMap, startTestServer } from '../apiserver/helpers.js';
+import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 describe('apiserver list and watch over HTTP', () => {
   let server: ApiServer;
@@ -63,7 +63,9 @@ describe('apiserver list and watch over HTTP', () => {
       byName.body.items.map((i) => i.metadata.name),
       ['sel-a'],
     );
-    const byNs = await api.get<KubeList>('/api/v1/configmaps?fieldSelector=metadata.namespace%3Dlw,metadata.name!%3Dnope');
+    const byNs = await api.get<KubeList>(
+      '/api/v1/configmaps?fieldSelector=metadata.namespace%3Dlw,metadata.name!%3Dnope',
+    );
     assert.ok(byNs.body.items.every((i) => i.metadata.namespace === 'lw'));
     assert.equal(byNs.body.metadata.remainingItemCount, undefined);
     const missingNs = await api.get<KubeList>('/api/v1/namespaces/missing/configmaps');
@@ -111,7 +113,10 @@ describe('apiserver list and watch over HTTP', () => {
     const rv = created.body.metadata.resourceVersion;
     await api.patch(`${base}/resume`, { data: { n: '1' } });
     await api.patch(`${base}/resume`, { data: { n: '2' } });
-    const w = await WatchStream.open(server, `${base}?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dresume`);
+    const w = await WatchStream.open(
+      server,
+      `${base}?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dresume`,
+    );
     const events = await w.take(2);
     await api.patch(`${base}/resume`, { data: { n: '3' } });
     const live = await w.take(1);
@@ -128,7 +133,10 @@ describe('apiserver list and watch over HTTP', () => {
     const page = await api.get<KubeList>(`${base}?limit=1`);
     await api.patch(`${base}/compacted`, { data: { a: 'b' } });
     server.faults.compact();
-    const w = await WatchStream.open(server, `${base}?watch=1&resourceVersion=${created.body.metadata.resourceVersion}`);
+    const w = await WatchStream.open(
+      server,
+      `${base}?watch=1&resourceVersion=${created.body.metadata.resourceVersion}`,
+    );
     assert.equal(w.status, 200);
     const events = await w.take(1);
     assert.ok(await w.waitEnd());
@@ -148,7 +156,10 @@ describe('apiserver list and watch over HTTP', () => {
       const base = '/api/v1/namespaces/default/configmaps';
       const first = await small.api.post(base, configMap('h'));
       for (let i = 0; i < 5; i++) await small.api.patch(`${base}/h`, { data: { i: String(i) } });
-      const w = await WatchStream.open(small.server, `${base}?watch=1&resourceVersion=${first.body.metadata.resourceVersion}`);
+      const w = await WatchStream.open(
+        small.server,
+        `${base}?watch=1&resourceVersion=${first.body.metadata.resourceVersion}`,
+      );
       const events = await w.take(1);
       assert.equal(events[0]?.type, 'ERROR');
       w.close();
@@ -170,7 +181,10 @@ describe('apiserver list and watch over HTTP', () => {
       assert.match(String(e.object.metadata.resourceVersion), /^\d+$/);
     }
     assert.ok(await w.waitEnd(3000), 'timeoutSeconds closes the stream');
-    const plain = await WatchStream.open(server, '/api/v1/namespaces/lw/configmaps?watch=1&timeoutSeconds=1&labelSelector=none%3Dnone');
+    const plain = await WatchStream.open(
+      server,
+      '/api/v1/namespaces/lw/configmaps?watch=1&timeoutSeconds=1&labelSelector=none%3Dnone',
+    );
     assert.ok(await plain.waitEnd(3000));
     assert.deepEqual(await plain.take(0), [], 'no bookmarks unless asked');
   });
@@ -249,7 +263,9 @@ describe('apiserver list and watch over HTTP', () => {
     assert.equal(list.status, 422);
     const noMatch = await api.get<Status>('/api/v1/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true');
     assert.equal(noMatch.status, 422);
-    const noBookmarks = await api.get<Status>('/api/v1/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan');
+    const noBookmarks = await api.get<Status>(
+      '/api/v1/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan',
+    );
     assert.equal(noBookmarks.status, 422);
     assert.match(String(noBookmarks.body.message), /allowWatchBookmarks/);
   });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject, Status } from '../../src/core/index.js';
-import { type Api, WatchStream, startTestServer } from '../apiserver/helpers.js';
+import { type Api, startTestServer, WatchStream } from '../apiserver/helpers.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -38,7 +38,10 @@ describe('apiserver graceful pod deletion', () => {
 
   it('a scheduled pod stays with deletionTimestamp for its grace period, then goes (DELETED)', async () => {
     const created = (await api.post(PODS, pod('graceful', { nodeName: 'node-1' }))).body;
-    const watch = await WatchStream.open(server, `${PODS}?watch=1&resourceVersion=${String(created.metadata.resourceVersion)}`);
+    const watch = await WatchStream.open(
+      server,
+      `${PODS}?watch=1&resourceVersion=${String(created.metadata.resourceVersion)}`,
+    );
     try {
       const started = Date.now();
       const res = await api.delete<KubeObject>(`${PODS}/graceful`, { gracePeriodSeconds: 1 });
@@ -58,7 +61,8 @@ describe('apiserver graceful pod deletion', () => {
       assert.ok(Date.now() - started >= 900, 'not before the grace period ended');
       const types: string[] = [];
       const deadline = Date.now() + 5000;
-      while (!types.includes('DELETED') && Date.now() < deadline) for (const e of await watch.take(1)) types.push(e.type);
+      while (!types.includes('DELETED') && Date.now() < deadline)
+        for (const e of await watch.take(1)) types.push(e.type);
       assert.deepEqual(types, ['MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED']);
     } finally {
       watch.close();
@@ -87,10 +91,15 @@ describe('apiserver graceful pod deletion', () => {
   });
 
   it('finalizers still hold a pod after its grace period', async () => {
-    await api.post(PODS, { ...pod('held', { nodeName: 'node-1' }), metadata: { name: 'held', finalizers: ['test/hold'] } });
+    await api.post(PODS, {
+      ...pod('held', { nodeName: 'node-1' }),
+      metadata: { name: 'held', finalizers: ['test/hold'] },
+    });
     await api.delete(`${PODS}/held?gracePeriodSeconds=1`);
     assert.ok(
-      await eventually(async () => (await api.get<KubeObject>(`${PODS}/held`)).body.metadata.deletionGracePeriodSeconds === 0),
+      await eventually(
+        async () => (await api.get<KubeObject>(`${PODS}/held`)).body.metadata.deletionGracePeriodSeconds === 0,
+      ),
     );
     assert.equal(await exists('held'), true);
     await api.patch(`${PODS}/held`, { metadata: { finalizers: null } });
@@ -103,7 +112,9 @@ describe('apiserver graceful pod deletion', () => {
     await api.post(nsPods, pod('inside', { nodeName: 'node-1', terminationGracePeriodSeconds: 1 }));
     await api.delete('/api/v1/namespaces/grace-ns');
     assert.ok(
-      await eventually(async () => Boolean((await api.get<KubeObject>(`${nsPods}/inside`)).body.metadata?.deletionTimestamp)),
+      await eventually(async () =>
+        Boolean((await api.get<KubeObject>(`${nsPods}/inside`)).body.metadata?.deletionTimestamp),
+      ),
     );
     assert.equal((await api.get<KubeObject>('/api/v1/namespaces/grace-ns')).status, 200, 'waits for the pod');
     assert.ok(await eventually(async () => (await api.get('/api/v1/namespaces/grace-ns')).status === 404));
@@ -131,7 +142,8 @@ describe('apiserver YAML request bodies', () => {
   after(() => server.stop());
 
   it('creates and updates from application/yaml', async () => {
-    const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  when: 2024-01-01T00:00:00Z\n  n: "1"\n';
+    const yaml =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  when: 2024-01-01T00:00:00Z\n  n: "1"\n';
     const created = await api.request<KubeObject>('POST', CM, yaml, 'application/yaml');
     assert.equal(created.status, 201, created.text);
     assert.deepEqual(created.body.data, { when: '2024-01-01T00:00:00Z', n: '1' });
@@ -143,7 +155,12 @@ describe('apiserver YAML request bodies', () => {
 
   it('applies a YAML apply-patch+yaml body', async () => {
     const body = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied-yaml\ndata:\n  a: x\n  list: "[1, 2]"\n';
-    const res = await api.request<KubeObject>('PATCH', `${CM}/applied-yaml?fieldManager=yaml-test`, body, 'application/apply-patch+yaml');
+    const res = await api.request<KubeObject>(
+      'PATCH',
+      `${CM}/applied-yaml?fieldManager=yaml-test`,
+      body,
+      'application/apply-patch+yaml',
+    );
     assert.equal(res.status, 201, res.text);
     assert.deepEqual(res.body.data, { a: 'x', list: '[1, 2]' });
     assert.equal(res.body.metadata.managedFields?.[0].manager, 'yaml-test');

@@ -5,7 +5,8 @@ import type { KubeObject } from '../../src/core/index.js';
 import { type Api, configMap, startTestServer } from '../apiserver/helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
-const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const TABLE =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 const META = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 const META_ONE = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
@@ -20,7 +21,8 @@ interface Table {
 describe('apiserver representations: Tables, PartialObjectMetadata, aggregated discovery', () => {
   let server: ApiServer;
   let api: Api;
-  const get = <T>(path: string, accept: string) => api.request<T>('GET', path, undefined, 'application/json', { accept });
+  const get = <T>(path: string, accept: string) =>
+    api.request<T>('GET', path, undefined, 'application/json', { accept });
   before(async () => {
     ({ server, api } = await startTestServer());
     await api.post(CM, configMap('t1', { a: '1', b: '2' }));
@@ -92,7 +94,10 @@ describe('apiserver representations: Tables, PartialObjectMetadata, aggregated d
     });
     // Headers arrive once the watch is registered: the patch cannot race it.
     await api.patch(`${CM}/t2`, { data: { x: '1' } });
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines[0].type, 'ADDED');
     assert.equal(lines[0].object.kind, 'Table');
     assert.equal(lines[0].object.columnDefinitions.length, 3);
@@ -113,18 +118,31 @@ describe('apiserver representations: Tables, PartialObjectMetadata, aggregated d
     const res = await fetch(`${server.url}${CM}?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dt1`, {
       headers: { accept: META_ONE },
     });
-    const [line] = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const [line] = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(line.object.kind, 'PartialObjectMetadata');
   });
 
   it('answers aggregated discovery v2 and v2beta1 by Accept, legacy otherwise', async () => {
     for (const v of ['v2', 'v2beta1']) {
       const accept = `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList,application/json`;
-      const apis = await get<{ kind: string; apiVersion: string; items: { metadata: { name?: string }; versions: { version: string; resources: { resource: string; responseKind: { kind: string }; scope: string }[] }[] }[] }>(
-        '/apis',
-        accept,
+      const apis = await get<{
+        kind: string;
+        apiVersion: string;
+        items: {
+          metadata: { name?: string };
+          versions: {
+            version: string;
+            resources: { resource: string; responseKind: { kind: string }; scope: string }[];
+          }[];
+        }[];
+      }>('/apis', accept);
+      assert.equal(
+        apis.headers.get('content-type'),
+        `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`,
       );
-      assert.equal(apis.headers.get('content-type'), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
       assert.equal(apis.body.kind, 'APIGroupDiscoveryList');
       assert.equal(apis.body.apiVersion, `apidiscovery.k8s.io/${v}`);
       const apps = apis.body.items.find((i) => i.metadata.name === 'apps');

@@ -52,7 +52,11 @@ describe('apiserver server-side apply over HTTP', () => {
   });
 
   it('a write that owns nothing leaves no managedFields (never an empty list)', async () => {
-    const res = await api.post<KubeObject>(`${CM}?fieldManager=bare`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bare' } });
+    const res = await api.post<KubeObject>(`${CM}?fieldManager=bare`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'bare' },
+    });
     assert.equal(res.status, 201);
     assert.equal(res.body.metadata.managedFields, undefined, JSON.stringify(res.body.metadata.managedFields));
   });
@@ -90,7 +94,8 @@ describe('apiserver server-side apply over HTTP', () => {
     await apply('keyed', dep([{ name: 'app', image: 'app:1' }]), 'app-team', false, base);
     const res = await apply('keyed', dep([{ name: 'sidecar', image: 'side:1' }]), 'mesh', false, base);
     assert.equal(res.status, 200);
-    const containers = (res.body.spec as { template: { spec: { containers: { name: string }[] } } }).template.spec.containers;
+    const containers = (res.body.spec as { template: { spec: { containers: { name: string }[] } } }).template.spec
+      .containers;
     assert.deepEqual(
       containers.map((c) => c.name),
       ['app', 'sidecar'],
@@ -157,7 +162,11 @@ describe('apiserver server-side apply over HTTP', () => {
     assert.equal(created.status, 201);
     assert.equal(created.body.status, undefined, 'the main endpoint ignores status');
     const merged = await apply('t', thing({ ports: [{ port: 443 }] }), 'b', false, base);
-    assert.deepEqual((merged.body.spec as { ports: unknown[] }).ports, [{ port: 80 }, { port: 443 }], 'map list merged by key');
+    assert.deepEqual(
+      (merged.body.spec as { ports: unknown[] }).ports,
+      [{ port: 80 }, { port: 443 }],
+      'map list merged by key',
+    );
     const st = await api.patch<KubeObject>(
       `${base}/t/status?fieldManager=c`,
       { apiVersion: 'ssa.dev/v1', kind: 'Thing', metadata: { name: 't' }, status: { ready: true } },

@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ApiError, ConfigMap, Deployment } from '../../src/core/index.js';
 import type { KubeObject } from '../../src/core/index.js';
+import { ApiError, ConfigMap, Deployment } from '../../src/core/index.js';
 
 const silent = pino({ level: 'silent' });
 let server: ApiServer;
@@ -47,17 +47,24 @@ describe('KubeClient against the emulator', () => {
     const ap = await client.apply(cm('a', { applied: 'yes' }), { fieldManager: 'tester', force: true });
     assert.equal((ap.data as Record<string, string>).applied, 'yes');
     await client.delete(ConfigMap, { namespace: 'cl', name: 'a' });
-    await assert.rejects(client.get(ConfigMap, { namespace: 'cl', name: 'a' }), (err: unknown) => ApiError.isNotFound(err));
+    await assert.rejects(client.get(ConfigMap, { namespace: 'cl', name: 'a' }), (err: unknown) =>
+      ApiError.isNotFound(err),
+    );
   });
 
   it('dryRun stores nothing', async () => {
     await client.create(cm('dry'), { dryRun: true });
-    await assert.rejects(client.get(ConfigMap, { namespace: 'cl', name: 'dry' }), (err: unknown) => ApiError.isNotFound(err));
+    await assert.rejects(client.get(ConfigMap, { namespace: 'cl', name: 'dry' }), (err: unknown) =>
+      ApiError.isNotFound(err),
+    );
   });
 
   it('AlreadyExists and Invalid arrive as ApiErrors with the server Status', async () => {
     await client.create(cm('dup'));
-    await assert.rejects(client.create(cm('dup')), (err: unknown) => ApiError.isAlreadyExists(err) && err.status.kind === 'Status');
+    await assert.rejects(
+      client.create(cm('dup')),
+      (err: unknown) => ApiError.isAlreadyExists(err) && err.status.kind === 'Status',
+    );
     await assert.rejects(
       client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'cl' } }),
       (err: unknown) => err instanceof ApiError && err.statusCode === 422,
@@ -67,10 +74,14 @@ describe('KubeClient against the emulator', () => {
   it('lists in pages of 500 and follows continue', async () => {
     await Promise.all(Array.from({ length: 520 }, (_, i) => client.create(cm(`p${String(i).padStart(4, '0')}`))));
     const pages: number[] = [];
-    for await (const page of client.listPages(ConfigMap, { namespace: 'cl', labelSelector: '' })) pages.push(page.items.length);
+    for await (const page of client.listPages(ConfigMap, { namespace: 'cl', labelSelector: '' }))
+      pages.push(page.items.length);
     assert.ok(pages.length >= 2, `pages: ${pages}`);
     const all = await client.list(ConfigMap, { namespace: 'cl' });
-    assert.equal(all.items.length, pages.reduce((a, b) => a + b, 0));
+    assert.equal(
+      all.items.length,
+      pages.reduce((a, b) => a + b, 0),
+    );
     assert.ok(all.items.length >= 520);
   });
 
@@ -97,7 +108,11 @@ describe('KubeClient against the emulator', () => {
       return;
     }
     assert.equal(scale.kind, 'Scale');
-    await client.patch({ type: Deployment, key: { namespace: 'cl', name: 'd' } }, { spec: { replicas: 3 } }, { subresource: 'scale' });
+    await client.patch(
+      { type: Deployment, key: { namespace: 'cl', name: 'd' } },
+      { spec: { replicas: 3 } },
+      { subresource: 'scale' },
+    );
     const after = await client.get(Deployment, { namespace: 'cl', name: 'd' });
     assert.equal((after.spec as Record<string, number>).replicas, 3);
   });
@@ -135,7 +150,9 @@ describe('KubeClient against the emulator', () => {
 
   it('counts requests by verb, resource and code on the given registry', async () => {
     const m = await registry.getSingleMetric('kloop_client_requests_total')?.get();
-    const created = m?.values.find((v) => v.labels.verb === 'create' && v.labels.resource === 'configmaps' && v.labels.code === '201');
+    const created = m?.values.find(
+      (v) => v.labels.verb === 'create' && v.labels.resource === 'configmaps' && v.labels.code === '201',
+    );
     assert.ok(created && created.value > 0);
   });
 });

@@ -17,7 +17,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-function pod(name: string, labels: Record<string, string>, ip: string, isReady = true, namespace = 'default'): KubeObject {
+function pod(
+  name: string,
+  labels: Record<string, string>,
+  ip: string,
+  isReady = true,
+  namespace = 'default',
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -36,12 +42,24 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
     await mgr.start();
     const ipsOf = (name: string, want: string) =>
       until(`${name} = ${want}`, async () => {
-        const cm = (await mgr.kube.get(ConfigMap, { namespace: 'default', name }).catch(() => undefined)) as { data?: { ips?: string } } | undefined;
+        const cm = (await mgr.kube.get(ConfigMap, { namespace: 'default', name }).catch(() => undefined)) as
+          | { data?: { ips?: string } }
+          | undefined;
         return cm?.data?.ips === want ? want : undefined;
       });
 
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { selector: { app: 'web' } } });
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'api' }, spec: { selector: { app: 'api' } } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { namespace: 'default', name: 'web' },
+      spec: { selector: { app: 'web' } },
+    });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { namespace: 'default', name: 'api' },
+      spec: { selector: { app: 'api' } },
+    });
     await mgr.kube.create(pod('web-0', { app: 'web' }, '10.0.0.1'));
     await mgr.kube.create(pod('web-1', { app: 'web' }, '10.0.0.2'));
     await mgr.kube.create(pod('web-2', { app: 'web' }, '10.0.0.3', false)); // not ready
@@ -60,17 +78,21 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
     // A pod no Service selects recomputes nothing.
     const before = endpoints.describe().stats.transformCalls;
     await mgr.kube.create(pod('other', { app: 'other' }, '10.0.9.9'));
-    await until('the informer to see the other pod', async () => (mgr.informer(Pod).get({ namespace: 'default', name: 'other' }) ? true : undefined));
+    await until('the informer to see the other pod', async () =>
+      mgr.informer(Pod).get({ namespace: 'default', name: 'other' }) ? true : undefined,
+    );
     await registry.idle();
     assert.equal(endpoints.describe().stats.transformCalls, before);
 
     // The Service goes: its endpoints output goes, and the controller deletes the ConfigMap.
     await mgr.kube.delete({ apiVersion: 'v1', kind: 'Service' }, { namespace: 'default', name: 'web' });
-    await until('web-endpoints deleted', async () =>
-      (await mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).then(
-        () => undefined,
-        () => true,
-      )),
+    await until(
+      'web-endpoints deleted',
+      async () =>
+        await mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).then(
+          () => undefined,
+          () => true,
+        ),
     );
     assert.equal(endpoints.get('default/web'), undefined);
   } finally {

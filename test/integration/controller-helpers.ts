@@ -4,8 +4,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startApiServer } from '../../src/apiserver/index.js';
 import type { ApiServer } from '../../src/apiserver/index.js';
+import { startApiServer } from '../../src/apiserver/index.js';
 
 /** One request seen by the proxy. */
 export interface Recorded {
@@ -36,9 +36,20 @@ export async function startRecordingCluster(): Promise<RecordingCluster> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      requests.push({ method: req.method ?? 'GET', path: req.url ?? '', contentType: req.headers['content-type'], body: body.toString() });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: req.url ?? '',
+        contentType: req.headers['content-type'],
+        body: body.toString(),
+      });
       const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           // Watches answer headers long before their first event: pass them on at once.
@@ -61,7 +72,9 @@ export async function startRecordingCluster(): Promise<RecordingCluster> {
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const port = (proxy.address() as AddressInfo).port;
-  const kubeconfig = JSON.parse(JSON.stringify(server.kubeconfig)) as { clusters: Array<{ cluster: { server: string } }> };
+  const kubeconfig = JSON.parse(JSON.stringify(server.kubeconfig)) as {
+    clusters: Array<{ cluster: { server: string } }>;
+  };
   kubeconfig.clusters[0].cluster.server = `http://127.0.0.1:${port}`;
   return {
     server,
@@ -78,7 +91,11 @@ export async function startRecordingCluster(): Promise<RecordingCluster> {
 }
 
 /** Waits for a condition with a deadline, polling every few milliseconds. */
-export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

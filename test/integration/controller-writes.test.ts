@@ -7,12 +7,12 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { FINALIZER, MIRROR_OF, mirrorController } from '../../examples/configmap-mirror.js';
-import { Website, type WebsiteObject, installWebsiteCrd, websiteController } from '../../examples/website.js';
+import { installWebsiteCrd, Website, type WebsiteObject, websiteController } from '../../examples/website.js';
 import type { Request } from '../../src/controller/index.js';
-import { OWNER_INDEX, labelSelector } from '../../src/controller/index.js';
+import { labelSelector, OWNER_INDEX } from '../../src/controller/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { type RecordingCluster, eventually, settle, startRecordingCluster } from './controller-helpers.js';
+import { eventually, type RecordingCluster, settle, startRecordingCluster } from './controller-helpers.js';
 
 async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = registry.getSingleMetric(name);
@@ -41,14 +41,24 @@ describe('controllers over HTTP', () => {
 
   /** Waits until every controller is idle: nothing ready, waiting (but requeues) or running. */
   const idle = () =>
-    eventually(() => mgr.controllers().every((c) => c.queue.depth === 0 && c.queue.inFlightCount === 0), 10_000, 'idle');
+    eventually(
+      () => mgr.controllers().every((c) => c.queue.depth === 0 && c.queue.inFlightCount === 0),
+      10_000,
+      'idle',
+    );
 
   it('mirror: steady state sends zero writes; one changed field sends one patch holding just it', async () => {
-    for (const name of ['team-a', 'team-b']) await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of ['team-a', 'team-b'])
+      await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     await mgr.kube.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { namespace: ns, name: 'cfg', labels: { mirror: 'true' }, annotations: { 'kloop.dev/mirror-to': 'team-a,team-b' } },
+      metadata: {
+        namespace: ns,
+        name: 'cfg',
+        labels: { mirror: 'true' },
+        annotations: { 'kloop.dev/mirror-to': 'team-a,team-b' },
+      },
       data: { color: 'blue', size: 'L' },
     });
     const controller = mirrorController(mgr);
@@ -71,7 +81,11 @@ describe('controllers over HTTP', () => {
     const start = cluster.writes().length;
     await mgr.kube.patch({ type: ConfigMap, key: cmKey('cfg') }, { data: { color: 'red', size: 'L' } });
     const red = Buffer.from('red').toString('base64');
-    await eventually(() => cluster.writes('/secrets/').filter((w) => w.body.includes(red)).length >= 3, 10_000, 'three patches');
+    await eventually(
+      () => cluster.writes('/secrets/').filter((w) => w.body.includes(red)).length >= 3,
+      10_000,
+      'three patches',
+    );
     await settle();
     await idle();
     const patches = cluster.writes().slice(start + 1);
@@ -90,7 +104,12 @@ describe('controllers over HTTP', () => {
     await mgr.kube.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { namespace: ns, name: 'cfg', labels: { mirror: 'true' }, annotations: { 'kloop.dev/mirror-to': 'team-a' } },
+      metadata: {
+        namespace: ns,
+        name: 'cfg',
+        labels: { mirror: 'true' },
+        annotations: { 'kloop.dev/mirror-to': 'team-a' },
+      },
       data: { a: '1' },
     });
     mirrorController(mgr);
@@ -110,7 +129,11 @@ describe('controllers over HTTP', () => {
     assert.equal((await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length, 0);
     // The write that removed the finalizer must not outlive the object in read-your-writes:
     // once the informer saw the delete, reads return nothing and no record is left.
-    await eventually(async () => (await mgr.client.get(ConfigMap, cmKey('cfg'))) === undefined, 10_000, 'deleted ConfigMap unread');
+    await eventually(
+      async () => (await mgr.client.get(ConfigMap, cmKey('cfg'))) === undefined,
+      10_000,
+      'deleted ConfigMap unread',
+    );
     assert.equal((mgr.client as unknown as { pendingWrites: number }).pendingWrites, 0);
   });
 
@@ -118,7 +141,11 @@ describe('controllers over HTTP', () => {
     await installWebsiteCrd(mgr);
     const controller = websiteController(mgr);
     await mgr.start();
-    await mgr.kube.create({ ...Website, metadata: { namespace: ns, name: 'blog' }, spec: { image: 'nginx', replicas: 2, port: 80 } });
+    await mgr.kube.create({
+      ...Website,
+      metadata: { namespace: ns, name: 'blog' },
+      spec: { image: 'nginx', replicas: 2, port: 80 },
+    });
     await eventually(async () => {
       const site = await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'));
       return site.status?.conditions?.[0]?.reason === 'Progressing';
@@ -132,9 +159,15 @@ describe('controllers over HTTP', () => {
     assert.deepEqual(cluster.writes().slice(before), [], 'applies of what is there and unchanged status send nothing');
 
     // The test plays the deployment controller: readiness changes the Website's status only.
-    await mgr.kube.patch({ type: Deployment, key: cmKey('blog') }, { status: { readyReplicas: 2 } }, { subresource: 'status' });
+    await mgr.kube.patch(
+      { type: Deployment, key: cmKey('blog') },
+      { status: { readyReplicas: 2 } },
+      { subresource: 'status' },
+    );
     const mark = cluster.writes().length;
-    await eventually(async () => (await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'))).status?.readyReplicas === 2);
+    await eventually(
+      async () => (await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'))).status?.readyReplicas === 2,
+    );
     await idle();
     const writes = cluster.writes().slice(mark);
     assert.equal(writes.length, 1, JSON.stringify(writes));
@@ -143,7 +176,10 @@ describe('controllers over HTTP', () => {
     assert.equal(body.spec, undefined);
     assert.equal(body.status.readyReplicas, 2);
     const recent = controller.recentReconciles().at(-1)!;
-    assert.ok(recent.triggers.some((t) => t.source === 'owns:apps/v1/Deployment' && t.object?.name === 'blog'), JSON.stringify(recent));
+    assert.ok(
+      recent.triggers.some((t) => t.source === 'owns:apps/v1/Deployment' && t.object?.name === 'blog'),
+      JSON.stringify(recent),
+    );
   });
 
   it('website: a missing image is a terminal error, not retried', async () => {
@@ -151,7 +187,9 @@ describe('controllers over HTTP', () => {
     websiteController(mgr);
     await mgr.start();
     await mgr.kube.create({ ...Website, metadata: { namespace: ns, name: 'bad' }, spec: {} });
-    await eventually(async () => (await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' })) === 1);
+    await eventually(
+      async () => (await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' })) === 1,
+    );
     await settle(200);
     assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' }), 1);
     assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'error' }), 0);
@@ -160,7 +198,12 @@ describe('controllers over HTTP', () => {
   });
 
   it('folds a burst of 1000 updates during a slow reconcile into at most 2 reconciles', async () => {
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'burst' }, data: { i: '0' } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'burst' },
+      data: { i: '0' },
+    });
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -175,13 +218,17 @@ describe('controllers over HTTP', () => {
       });
     await mgr.start();
     await eventually(() => seen.length === 1);
-    for (let i = 1; i <= 1000; i++) await mgr.kube.patch({ type: ConfigMap, key: cmKey('burst') }, { data: { i: String(i) } });
+    for (let i = 1; i <= 1000; i++)
+      await mgr.kube.patch({ type: ConfigMap, key: cmKey('burst') }, { data: { i: String(i) } });
     const informer = mgr.informer(ConfigMap);
     await eventually(() => (informer.get(cmKey('burst'))?.data as Record<string, string> | undefined)?.i === '1000');
     release();
     await idle();
     assert.ok(seen.length <= 2, `${seen.length} reconciles`);
-    const updates = seen.flatMap((r) => r.triggerCounts).filter((c) => c.event === 'updated').reduce((n, c) => n + c.count, 0);
+    const updates = seen
+      .flatMap((r) => r.triggerCounts)
+      .filter((c) => c.event === 'updated')
+      .reduce((n, c) => n + c.count, 0);
     assert.equal(updates, 1000);
   });
 
@@ -204,12 +251,20 @@ describe('controllers over HTTP', () => {
     await mgr.start();
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 10; i++) {
-      writes.push(mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: `c${i}`, labels: { conc: 'yes' } } }));
+      writes.push(
+        mgr.kube.create({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { namespace: ns, name: `c${i}`, labels: { conc: 'yes' } },
+        }),
+      );
     }
     await Promise.all(writes);
     for (let round = 0; round < 10; round++) {
       await Promise.all(
-        Array.from({ length: 10 }, (_, i) => mgr.kube.patch({ type: ConfigMap, key: cmKey(`c${i}`) }, { data: { round: String(round) } })),
+        Array.from({ length: 10 }, (_, i) =>
+          mgr.kube.patch({ type: ConfigMap, key: cmKey(`c${i}`) }, { data: { round: String(round) } }),
+        ),
       );
     }
     await settle(50);
@@ -249,7 +304,12 @@ describe('controllers over HTTP', () => {
   });
 
   it('retries injected conflicts from a fresh read, and requeues a conflicting reconcile quietly', async () => {
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'c' }, data: { v: '0' } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'c' },
+      data: { v: '0' },
+    });
     await mgr.start();
     cluster.server.faults.conflicts({ count: 2, resource: 'configmaps' });
     const out = await mgr.client.mutate<KubeObject>(ConfigMap, cmKey('c'), (d) => {
@@ -268,16 +328,27 @@ describe('controllers over HTTP', () => {
         const cm = (await ctx.client.get(ConfigMap, req.key))!;
         await ctx.client.patch(cm, { ...cm, data: { done: 'yes' } }, { optimisticLock: true });
       });
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'd', labels: { conflict: 'yes' } } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'd', labels: { conflict: 'yes' } },
+    });
     cluster.server.faults.conflicts({ count: 1, resource: 'configmaps' });
     await eventually(async () => (await mgr.kube.get(ConfigMap, cmKey('d'))).data !== undefined);
     await idle();
-    assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { controller: 'conflicting', result: 'conflict' }), 1);
+    assert.equal(
+      await metric(mgr.registry, 'kloop_reconcile_total', { controller: 'conflicting', result: 'conflict' }),
+      1,
+    );
     assert.ok(calls >= 2);
   });
 
   it('detects a hot loop: a reconcile that stamps its own object on every pass', async () => {
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'hot', labels: { hot: 'yes' } } });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'hot', labels: { hot: 'yes' } },
+    });
     let passes = 0;
     mgr
       .controller('hot')
@@ -298,7 +369,13 @@ describe('controllers over HTTP', () => {
     // `copy` follows `source`: every pass writes `copy` once because `source` changed. Changes
     // arrive while a pass runs, so each next pass folds the event of its own write with the
     // outside change: not a loop, however many times it repeats.
-    for (const name of ['source', 'copy']) await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name }, data: { n: '0' } });
+    for (const name of ['source', 'copy'])
+      await mgr.kube.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: ns, name },
+        data: { n: '0' },
+      });
     let passes = 0;
     mgr
       .controller('follower')
@@ -338,15 +415,25 @@ describe('controllers over HTTP', () => {
         seen.push(req.key.name);
       });
     await mgr.start();
-    const owner = await mgr.kube.create<KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'ignored' } });
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'picked', labels: { pick: 'me' } } });
+    const owner = await mgr.kube.create<KubeObject>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'ignored' },
+    });
+    await mgr.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns, name: 'picked', labels: { pick: 'me' } },
+    });
     await mgr.kube.create({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: {
         namespace: ns,
         name: 'child',
-        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ignored', uid: owner.metadata.uid!, controller: true }],
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'ignored', uid: owner.metadata.uid!, controller: true },
+        ],
       },
     });
     await eventually(() => seen.includes('picked') && seen.includes('ignored'));

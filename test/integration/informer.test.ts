@@ -5,11 +5,11 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
-import { InformerFactory, type SharedInformer } from '../../src/cache/index.js';
 import type { InformerEvent } from '../../src/cache/index.js';
+import { InformerFactory, type SharedInformer } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ApiError, ConfigMap } from '../../src/core/index.js';
 import type { KubeObject } from '../../src/core/index.js';
+import { ApiError, ConfigMap } from '../../src/core/index.js';
 import { type CountingProxy, startProxy, waitFor } from '../cache/proxy.js';
 
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -31,7 +31,10 @@ const envs: Env[] = [];
 
 async function env(url?: string): Promise<Env> {
   const registry = new Registry();
-  const kubeconfig = { ...server.kubeconfig, clusters: [{ name: server.kubeconfig.clusters[0].name, cluster: { server: url ?? server.url } }] };
+  const kubeconfig = {
+    ...server.kubeconfig,
+    clusters: [{ name: server.kubeconfig.clusters[0].name, cluster: { server: url ?? server.url } }],
+  };
   const client = KubeClient.fromKubeconfig(kubeconfig, { logger: silent, registry, maxRetries: 2 });
   const factory = new InformerFactory(client, { reflector: fast });
   const namespace = ns();
@@ -41,13 +44,20 @@ async function env(url?: string): Promise<Env> {
   return e;
 }
 
-function cm(namespace: string, name: string, data: Record<string, string> = {}, labels?: Record<string, string>): KubeObject {
+function cm(
+  namespace: string,
+  name: string,
+  data: Record<string, string> = {},
+  labels?: Record<string, string>,
+): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name, labels }, data };
 }
 
 async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
   const m = await registry.getSingleMetric(name)?.get();
-  return (m?.values ?? []).filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
+  return (m?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
 }
 
 /** The informer store equals the server's list, object by object. */
@@ -65,8 +75,17 @@ async function assertSameAsServer(e: Env, informer: ReturnType<InformerFactory['
 
 /** Writes a sentinel and waits until the informer has it: everything before it has arrived. */
 async function caughtUp(e: Env, informer: ReturnType<InformerFactory['informer']>): Promise<void> {
-  const s = await e.client.apply(cm(e.namespace, 'zz-sentinel', { at: String(Date.now()) + Math.random() }), { fieldManager: 'test', force: true });
-  await waitFor(() => informer.get({ namespace: e.namespace, name: 'zz-sentinel' })?.metadata.resourceVersion === s.metadata.resourceVersion, 15_000, 'sentinel');
+  const s = await e.client.apply(cm(e.namespace, 'zz-sentinel', { at: String(Date.now()) + Math.random() }), {
+    fieldManager: 'test',
+    force: true,
+  });
+  await waitFor(
+    () =>
+      informer.get({ namespace: e.namespace, name: 'zz-sentinel' })?.metadata.resourceVersion ===
+      s.metadata.resourceVersion,
+    15_000,
+    'sentinel',
+  );
 }
 
 before(async () => {
@@ -91,20 +110,33 @@ describe('informers against the emulator', () => {
     const events: InformerEvent[] = [];
     informer.subscribe((ev) => events.push(ev));
     await informer.synced;
-    assert.deepEqual(informer.list().map((o) => o.metadata.name).sort(), ['a', 'b']);
+    assert.deepEqual(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['a', 'b'],
+    );
     assert.ok(events.every((ev) => ev.type === 'added' && ev.initial));
     assert.equal(informer.get({ namespace: e.namespace, name: 'a' })?.kind, 'ConfigMap');
     await e.client.create(cm(e.namespace, 'c'));
     await e.client.patch(cm(e.namespace, 'a'), { data: { v: '2' } });
     await e.client.delete(ConfigMap, { namespace: e.namespace, name: 'b' });
     await waitFor(() => events.length >= 5, 5000, 'events');
-    assert.deepEqual(events.slice(2).map((ev) => [ev.type, ev.object.metadata.name, ev.initial]), [
-      ['added', 'c', false],
-      ['updated', 'a', false],
-      ['deleted', 'b', false],
-    ]);
+    assert.deepEqual(
+      events.slice(2).map((ev) => [ev.type, ev.object.metadata.name, ev.initial]),
+      [
+        ['added', 'c', false],
+        ['updated', 'a', false],
+        ['deleted', 'b', false],
+      ],
+    );
     assert.deepEqual(events[3].oldObject?.data, { v: '1' });
-    assert.equal(informer.get({ namespace: e.namespace, name: 'a' })?.metadata.managedFields, undefined, 'managedFields stripped');
+    assert.equal(
+      informer.get({ namespace: e.namespace, name: 'a' })?.metadata.managedFields,
+      undefined,
+      'managedFields stripped',
+    );
     await assertSameAsServer(e, informer);
   });
 
@@ -116,7 +148,10 @@ describe('informers against the emulator', () => {
       const informer = factory.informer(ConfigMap, { namespace: e.namespace });
       await informer.synced;
       assert.equal(informer.size, 620);
-      assert.ok((await metric(e.registry, 'kloop_client_requests_total', { verb: 'list', code: '200' })) >= 2, 'two pages at least');
+      assert.ok(
+        (await metric(e.registry, 'kloop_client_requests_total', { verb: 'list', code: '200' })) >= 2,
+        'two pages at least',
+      );
       await e.client.delete(ConfigMap, { namespace: e.namespace, name: 'p0' });
       await waitFor(() => informer.size === 619, 5000, 'delete');
       await assertSameAsServer(e, informer);
@@ -159,7 +194,13 @@ describe('informers against the emulator', () => {
       await e.client.create(cm(e.namespace, `drop-${round}`));
     }
     const burst500 = server.faults.errors({ rate: 0.7, code: 500, verb: ['watch', 'list'], resource: 'configmaps' });
-    const burst429 = server.faults.errors({ rate: 0.5, code: 429, retryAfterSeconds: 0, verb: ['watch', 'list'], resource: 'configmaps' });
+    const burst429 = server.faults.errors({
+      rate: 0.5,
+      code: 429,
+      retryAfterSeconds: 0,
+      verb: ['watch', 'list'],
+      resource: 'configmaps',
+    });
     server.faults.dropWatches({ resource: 'configmaps' });
     await e.client.create(cm(e.namespace, 'during-burst'));
     await new Promise((r) => setTimeout(r, 300));
@@ -194,7 +235,11 @@ describe('informers against the emulator', () => {
         const name = `o${(w * 7 + i++) % 40}`;
         const op = Math.random();
         try {
-          if (op < 0.45) await e.client.apply(cm(e.namespace, name, { w: String(w), i: String(i) }), { fieldManager: `w${w}`, force: true });
+          if (op < 0.45)
+            await e.client.apply(cm(e.namespace, name, { w: String(w), i: String(i) }), {
+              fieldManager: `w${w}`,
+              force: true,
+            });
           else if (op < 0.75) await e.client.patch(cm(e.namespace, name), { data: { p: String(i) } });
           else await e.client.delete(ConfigMap, { namespace: e.namespace, name });
         } catch (err) {
@@ -234,7 +279,10 @@ describe('informers against the emulator', () => {
     await waitFor(() => informer.size === 1, 5000, 'x enters');
     await e.client.patch(cm(e.namespace, 'x'), { metadata: { labels: { tier: 'db' } } });
     await waitFor(() => informer.size === 0, 5000, 'x leaves');
-    assert.deepEqual(events.map((ev) => ev.type), ['added', 'deleted']);
+    assert.deepEqual(
+      events.map((ev) => ev.type),
+      ['added', 'deleted'],
+    );
     assert.equal(informer.list({ labelSelector: 'tier=web' }).length, 0);
   });
 
@@ -247,7 +295,11 @@ describe('informers against the emulator', () => {
     assert.deepEqual(Object.keys(m).sort(), ['apiVersion', 'kind', 'metadata']);
     assert.equal(m.metadata.labels?.a, 'b');
     await e.client.patch(cm(e.namespace, 'm'), { data: { big: 'y' }, metadata: { labels: { a: 'c' } } });
-    await waitFor(() => informer.get({ namespace: e.namespace, name: 'm' })?.metadata.labels?.a === 'c', 5000, 'update');
+    await waitFor(
+      () => informer.get({ namespace: e.namespace, name: 'm' })?.metadata.labels?.a === 'c',
+      5000,
+      'update',
+    );
     assert.equal(informer.get({ namespace: e.namespace, name: 'm' })?.data, undefined);
   });
 
@@ -290,20 +342,30 @@ describe('informers against the emulator', () => {
   it('stop leaves no socket or timer behind', async () => {
     const count = () => {
       const r = process.getActiveResourcesInfo();
-      return { timers: r.filter((x) => x === 'Timeout').length, sockets: r.filter((x) => x === 'TCPSocketWrap').length };
+      return {
+        timers: r.filter((x) => x === 'Timeout').length,
+        sockets: r.filter((x) => x === 'TCPSocketWrap').length,
+      };
     };
     await new Promise((r) => setTimeout(r, 50));
     const before = count();
     const e = await env();
-    const informers = [e.factory.informer(ConfigMap, { namespace: e.namespace }), e.factory.informer({ apiVersion: 'v1', kind: 'Secret' })];
+    const informers = [
+      e.factory.informer(ConfigMap, { namespace: e.namespace }),
+      e.factory.informer({ apiVersion: 'v1', kind: 'Secret' }),
+    ];
     await Promise.all(informers.map((i) => i.synced));
     assert.ok(count().sockets > before.sockets, 'watches hold sockets while running');
     envs.splice(envs.indexOf(e), 1);
     await e.factory.stop();
     e.client.close();
-    await waitFor(() => {
-      const now = count();
-      return now.sockets <= before.sockets && now.timers <= before.timers;
-    }, 5000, `resources back to ${JSON.stringify(before)} (now ${JSON.stringify(count())})`);
+    await waitFor(
+      () => {
+        const now = count();
+        return now.sockets <= before.sockets && now.timers <= before.timers;
+      },
+      5000,
+      `resources back to ${JSON.stringify(before)} (now ${JSON.stringify(count())})`,
+    );
   });
 });

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
+import { MIRROR_OF, MIRROR_TO, mirrorController } from '../../examples/configmap-mirror.js';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { WriteFencedError } from '../../src/controller/cached-client.js';
 import { ApiError, ConfigMap, Secret } from '../../src/core/index.js';
 import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
-import { mirrorController, MIRROR_OF, MIRROR_TO } from '../../examples/configmap-mirror.js';
 import { FAST_LEASES, waitFor } from '../manager/support.js';
 
 /** Sockets, servers and timers alive now, by kind (what a stopped manager must not leave behind). */
 function liveHandles(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) {
-    if (kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout') counts[kind] = (counts[kind] ?? 0) + 1;
+    if (kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout')
+      counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;
 }
@@ -43,7 +44,8 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     release = resolve;
   });
   try {
-    for (const name of ['src', 'dst']) await leader.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of ['src', 'dst'])
+      await leader.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     mirrorController(leader);
     leader
       .controller('hold')
@@ -60,8 +62,17 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
       metadata: { namespace: 'src', name: 'creds', labels: { mirror: 'true' }, annotations: { [MIRROR_TO]: 'dst' } },
       data: { password: 'correct-horse-battery' },
     });
-    await leader.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'dst', name: 'waiting' }, data: {} });
-    await waitFor(async () => (await leader.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 2, 10_000, 'the mirrors');
+    await leader.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'dst', name: 'waiting' },
+      data: {},
+    });
+    await waitFor(
+      async () => (await leader.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 2,
+      10_000,
+      'the mirrors',
+    );
 
     const base = leader.httpUrl!;
     const debug = (await (await fetch(`${base}/debug/kloop`)).json()) as ManagerDescription;
@@ -76,14 +87,24 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     assert.match(metrics, /^kloop_leader\{lease="endpoints"\} 1$/m);
     assert.match(metrics, /^kloop_reconcile_total\{/m);
     assert.match(metrics, /^process_cpu_user_seconds_total /m);
-    assert.equal((await follower.registry.getSingleMetricAsString('kloop_leader')).includes('lease="endpoints"} 0'), true);
+    assert.equal(
+      (await follower.registry.getSingleMetricAsString('kloop_leader')).includes('lease="endpoints"} 0'),
+      true,
+    );
     const readyz = await (await fetch(`${base}/readyz?verbose`)).text();
     assert.match(readyz, /leader-election ok: leader/);
-    assert.equal(follower.readiness().checks.find((c) => c.name === 'leader-election')?.detail, 'follower (leader: one)');
+    assert.equal(
+      follower.readiness().checks.find((c) => c.name === 'leader-election')?.detail,
+      'follower (leader: one)',
+    );
 
     // A follower may not write: its client refuses before sending anything.
     await assert.rejects(
-      follower.client.create(ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'src', name: 'nope' } }),
+      follower.client.create(ConfigMap, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: 'src', name: 'nope' },
+      }),
       WriteFencedError,
     );
     assert.equal(follower.canWrite(), false);
@@ -99,8 +120,13 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     assert.equal(lease?.spec?.holderIdentity, 'one');
     assert.equal(await leaseClientFor(leader.kube).get('default', 'missing'), undefined);
     // delete: guarded by the resourceVersion, and a Lease already gone is fine.
-    const scratch = await leaseClientFor(leader.kube).create({ metadata: { namespace: 'default', name: 'scratch' }, spec: {} });
-    await assert.rejects(leaseClientFor(leader.kube).delete('default', 'scratch', '1'), (err: unknown) => ApiError.isConflict(err));
+    const scratch = await leaseClientFor(leader.kube).create({
+      metadata: { namespace: 'default', name: 'scratch' },
+      spec: {},
+    });
+    await assert.rejects(leaseClientFor(leader.kube).delete('default', 'scratch', '1'), (err: unknown) =>
+      ApiError.isConflict(err),
+    );
     await leaseClientFor(leader.kube).delete('default', 'scratch', scratch.metadata.resourceVersion!);
     assert.equal(await leaseClientFor(leader.kube).get('default', 'scratch'), undefined);
     await leaseClientFor(leader.kube).delete('default', 'scratch', scratch.metadata.resourceVersion!);
@@ -112,5 +138,9 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
   }
   assert.equal(await leader.done, 'stopped');
   // Stopped managers and server leave no socket, listener or timer behind (closing is async).
-  await waitFor(() => noMoreThan(liveHandles(), baseline), 5_000, `handles to close: ${JSON.stringify(liveHandles())} vs ${JSON.stringify(baseline)}`);
+  await waitFor(
+    () => noMoreThan(liveHandles(), baseline),
+    5_000,
+    `handles to close: ${JSON.stringify(liveHandles())} vs ${JSON.stringify(baseline)}`,
+  );
 });

@@ -67,16 +67,37 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
     }
     const [leader] = leaders(replicas);
     const follower = replicas.find((r) => r !== leader)!;
-    assert.equal(follower.mgr.readiness().checks.find((c) => c.name === 'leader-election')?.detail, `follower (leader: ${leader!.proxy.name})`);
+    assert.equal(
+      follower.mgr.readiness().checks.find((c) => c.name === 'leader-election')?.detail,
+      `follower (leader: ${leader!.proxy.name})`,
+    );
     const stoppedAt = performance.now();
     await leader!.mgr.stop();
     assert.equal(await leader!.mgr.done, 'stopped');
     await waitFor(() => follower.mgr.elector!.isLeader(), 3_000, 'the follower to lead');
     // Released, not expired: the follower need not wait a whole lease duration.
-    assert.ok(performance.now() - stoppedAt < FAST_LEASES.leaseDuration, 'took over before the lease would have expired');
+    assert.ok(
+      performance.now() - stoppedAt < FAST_LEASES.leaseDuration,
+      'took over before the lease would have expired',
+    );
     await follower.mgr.elected;
-    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'le-two', name: 'after' }, data: {} });
-    await waitFor(async () => (await admin.get<KubeObject & { data?: Record<string, string> }>(ConfigMap, { namespace: 'le-two', name: 'after' })).data?.by === follower.proxy.name, 5_000, 'the new leader to reconcile');
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'le-two', name: 'after' },
+      data: {},
+    });
+    await waitFor(
+      async () =>
+        (
+          await admin.get<KubeObject & { data?: Record<string, string> }>(ConfigMap, {
+            namespace: 'le-two',
+            name: 'after',
+          })
+        ).data?.by === follower.proxy.name,
+      5_000,
+      'the new leader to reconcile',
+    );
   } finally {
     await stopAll(replicas);
   }
@@ -85,13 +106,20 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
 test('three managers: exactly one leads; a paused leader stops writing before another starts', async () => {
   const log: SeenWrite[] = [];
   await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le-three' } });
-  const replicas = await Promise.all(['three-a', 'three-b', 'three-c'].map((n) => replica(n, 'le-three', 'le-three', log)));
+  const replicas = await Promise.all(
+    ['three-a', 'three-b', 'three-c'].map((n) => replica(n, 'le-three', 'le-three', log)),
+  );
   let n = 0;
   let creating = true;
   // A steady workload so that whoever leads keeps writing.
   const workload = (async () => {
     while (creating) {
-      await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'le-three', name: `cm-${n++}` }, data: {} });
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: 'le-three', name: `cm-${n++}` },
+        data: {},
+      });
       await new Promise((r) => setTimeout(r, 25));
     }
   })();
@@ -109,7 +137,10 @@ test('three managers: exactly one leads; a paused leader stops writing before an
     assert.ok(!old!.mgr.canWrite());
     const lastOld = Math.max(...log.filter((w) => w.replica === old!.proxy.name).map((w) => w.at));
     const firstNew = Math.min(...log.filter((w) => w.replica === next.proxy.name).map((w) => w.sentAt));
-    assert.ok(lastOld < firstNew, `old leader's last write answered at ${lastOld.toFixed(0)}, new leader's first sent at ${firstNew.toFixed(0)}`);
+    assert.ok(
+      lastOld < firstNew,
+      `old leader's last write answered at ${lastOld.toFixed(0)}, new leader's first sent at ${firstNew.toFixed(0)}`,
+    );
     // No other replica ever wrote in between either: writers never overlap.
     const writers = log.map((w) => w.replica);
     const switches = writers.filter((w, i) => i > 0 && w !== writers[i - 1]).length;

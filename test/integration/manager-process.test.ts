@@ -41,7 +41,13 @@ interface Child {
 
 function startReplica(identity: string, lease: string, reconcileMs = 0): Child {
   const child = spawn(process.execPath, ['--conditions=kloop-source', '--import', 'tsx', fixture], {
-    env: { ...process.env, KLOOP_TEST_KUBECONFIG: kubeconfigPath, KLOOP_TEST_IDENTITY: identity, KLOOP_TEST_LEASE: lease, KLOOP_TEST_RECONCILE_MS: String(reconcileMs) },
+    env: {
+      ...process.env,
+      KLOOP_TEST_KUBECONFIG: kubeconfigPath,
+      KLOOP_TEST_IDENTITY: identity,
+      KLOOP_TEST_LEASE: lease,
+      KLOOP_TEST_RECONCILE_MS: String(reconcileMs),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -103,13 +109,21 @@ test('SIGTERM mid-reconcile: the reconcile completes, the lease is released, exi
   const child = startReplica('term-a', 'term-test', 1_000);
   try {
     await waitFor(() => child.lines.includes('leading'), 20_000, 'the replica to lead');
-    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'proc', name: 'slow' }, data: {} });
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'proc', name: 'slow' },
+      data: {},
+    });
     await waitFor(() => child.lines.includes('reconcile-start proc/slow'), 10_000, 'the reconcile to start');
     child.process.kill('SIGTERM');
     const code = await child.exited;
     assert.equal(code, 0, child.lines.join('\n'));
     assert.ok(child.lines.includes('reconcile-done proc/slow'), 'the in-flight reconcile finished');
-    const cm = await admin.get<KubeObject & { data?: Record<string, string> }>(ConfigMap, { namespace: 'proc', name: 'slow' });
+    const cm = await admin.get<KubeObject & { data?: Record<string, string> }>(ConfigMap, {
+      namespace: 'proc',
+      name: 'slow',
+    });
     assert.equal(cm.data?.by, 'term-a');
     const lease = await admin.get<LeaseObject>(Lease, { namespace: 'default', name: 'term-test' });
     assert.equal(lease.spec?.holderIdentity, '', 'released on shutdown');

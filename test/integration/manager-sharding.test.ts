@@ -19,7 +19,14 @@ before(async () => {
   await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
   for (let i = 0; i < KEYS; i += 50) {
     await Promise.all(
-      Array.from({ length: 50 }, (_, j) => admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: NS, name: `k-${i + j}` }, data: {} })),
+      Array.from({ length: 50 }, (_, j) =>
+        admin.create({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { namespace: NS, name: `k-${i + j}` },
+          data: {},
+        }),
+      ),
     );
   }
 });
@@ -71,8 +78,12 @@ test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled b
   async function converged(members: string[]): Promise<boolean> {
     const assignment = assignShards(members, SHARDS);
     const items = (await admin.list<Data>(ConfigMap, { namespace: NS })).items;
-    const right = items.filter((cm) => cm.data?.owner === assignment.get(shardOf({ namespace: NS, name: cm.metadata.name! }, SHARDS))).length;
-    const held = replicas.map((r) => `${r.name} holds ${r.mgr.sharder!.heldShards().length} sees [${r.mgr.sharder!.members.join(',')}]`);
+    const right = items.filter(
+      (cm) => cm.data?.owner === assignment.get(shardOf({ namespace: NS, name: cm.metadata.name! }, SHARDS)),
+    ).length;
+    const held = replicas.map(
+      (r) => `${r.name} holds ${r.mgr.sharder!.heldShards().length} sees [${r.mgr.sharder!.members.join(',')}]`,
+    );
     progress = `${right}/${items.length} keys stamped by their shard's holder; ${held.join('; ')}`;
     return items.length === KEYS && right === KEYS;
   }

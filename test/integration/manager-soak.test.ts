@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
+import { MIRROR_LABEL, MIRROR_OF, MIRROR_TO, reconcileMirror } from '../../examples/configmap-mirror.js';
+import { installWebsiteCrd, Website, websiteController } from '../../examples/website.js';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { labelSelector, type Reconciler } from '../../src/controller/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { MIRROR_LABEL, MIRROR_OF, MIRROR_TO, reconcileMirror } from '../../examples/configmap-mirror.js';
-import { installWebsiteCrd, Website, websiteController } from '../../examples/website.js';
 import { waitFor } from '../manager/support.js';
 
 type Data = KubeObject & { data?: Record<string, string>; spec?: { replicas?: number } };
@@ -45,7 +45,8 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
   };
   const timers: NodeJS.Timeout[] = [];
   try {
-    for (const name of ['soak', 'soak-a', 'soak-b']) await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of ['soak', 'soak-a', 'soak-b'])
+      await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     await installWebsiteCrd(mgr);
     mgr
       .controller('configmap-mirror')
@@ -89,27 +90,54 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
           admin.create({
             apiVersion: 'v1',
             kind: 'ConfigMap',
-            metadata: { namespace: 'soak', name, labels: { [MIRROR_LABEL]: 'true' }, annotations: { [MIRROR_TO]: 'soak-a,soak-b' } },
+            metadata: {
+              namespace: 'soak',
+              name,
+              labels: { [MIRROR_LABEL]: 'true' },
+              annotations: { [MIRROR_TO]: 'soak-a,soak-b' },
+            },
             data: { color },
           }),
         );
-        if (created !== undefined || (await retrying(() => admin.get(ConfigMap, { namespace: 'soak', name }))) !== undefined) desired.set(name, color);
+        if (
+          created !== undefined ||
+          (await retrying(() => admin.get(ConfigMap, { namespace: 'soak', name }))) !== undefined
+        )
+          desired.set(name, color);
       } else if (i % 7 === 0) {
         await retrying(() => admin.delete(ConfigMap, { namespace: 'soak', name }));
         desired.delete(name);
         // Wait until it is really gone (the finalizer), so a re-create is a new object.
-        await waitFor(async () => (await retrying(() => admin.get(ConfigMap, { namespace: 'soak', name }))) === undefined, 20_000, `${name} gone`);
+        await waitFor(
+          async () => (await retrying(() => admin.get(ConfigMap, { namespace: 'soak', name }))) === undefined,
+          20_000,
+          `${name} gone`,
+        );
       } else {
-        await retrying(() => admin.patch({ type: ConfigMap, key: { namespace: 'soak', name } }, { data: { color } }, { type: 'merge' }));
+        await retrying(() =>
+          admin.patch({ type: ConfigMap, key: { namespace: 'soak', name } }, { data: { color } }, { type: 'merge' }),
+        );
         desired.set(name, color);
       }
       if (i % 10 === 0) {
         const site = `site-${(i / 10) % 4}`;
         const replicas = 1 + (i % 3);
         if (sites.has(site)) {
-          await retrying(() => admin.patch({ type: Website, key: { namespace: 'soak', name: site } }, { spec: { replicas } }, { type: 'merge' }));
+          await retrying(() =>
+            admin.patch(
+              { type: Website, key: { namespace: 'soak', name: site } },
+              { spec: { replicas } },
+              { type: 'merge' },
+            ),
+          );
         } else {
-          await retrying(() => admin.create({ ...Website, metadata: { namespace: 'soak', name: site }, spec: { image: 'nginx:1.27', replicas, port: 80 } }));
+          await retrying(() =>
+            admin.create({
+              ...Website,
+              metadata: { namespace: 'soak', name: site },
+              spec: { image: 'nginx:1.27', replicas, port: 80 },
+            }),
+          );
         }
         sites.set(site, replicas);
       }
@@ -127,7 +155,8 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
         for (const [name, color] of desired) {
           const copies = secrets.filter((s) => s.metadata.labels?.[MIRROR_OF] === `soak.${name}`);
           mismatch = `${name}: ${copies.length} copies, colors ${copies.map((s) => s.data?.color)} want ${color}`;
-          if (copies.length !== 3 || copies.some((s) => s.data?.color !== Buffer.from(color).toString('base64'))) return false;
+          if (copies.length !== 3 || copies.some((s) => s.data?.color !== Buffer.from(color).toString('base64')))
+            return false;
         }
         mismatch = 'stale copies';
         return secrets.every((s) => desired.has(s.metadata.labels![MIRROR_OF]!.slice('soak.'.length)));
@@ -152,9 +181,12 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
     assert.deepEqual(overlaps, []);
     // The faults did hit: a soak that converged without them would prove nothing.
     const stats = server.stats();
-    for (const code of [500, 429, 409]) assert.ok(stats.count({ code }) > 0, `the server answered ${code} at least once`);
+    for (const code of [500, 429, 409])
+      assert.ok(stats.count({ code }) > 0, `the server answered ${code} at least once`);
     const total = async (name: string, reason?: string) =>
-      ((await mgr.registry.getSingleMetric(name)?.get())?.values ?? []).filter((v) => reason === undefined || v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
+      ((await mgr.registry.getSingleMetric(name)?.get())?.values ?? [])
+        .filter((v) => reason === undefined || v.labels.reason === reason)
+        .reduce((n, v) => n + v.value, 0);
     assert.ok((await total('kloop_informer_watch_restarts_total')) > 0, 'watches were dropped and restarted');
     // A 410 comes as an ERROR event inside a 200 watch stream: the informers' relists show it.
     assert.ok((await total('kloop_informer_relists_total', 'expired')) > 0, 'a 410 forced a relist');

@@ -1,15 +1,15 @@
 // The StateDB reflector mirrors a real informer on the emulator into a table, through events
 // and through a relist after a forced compaction.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { InformerFactory } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ConfigMap } from '../../src/core/index.js';
 import type { KubeObject } from '../../src/core/index.js';
+import { ConfigMap } from '../../src/core/index.js';
 import { StateDB, startReflector } from '../../src/statedb/index.js';
 
 interface Row {
@@ -52,7 +52,9 @@ it('mirrors a ConfigMap informer into a table through events and relists', async
     registry: new Registry(),
     maxRetries: 2,
   });
-  const factory = new InformerFactory(client, { reflector: { initialBackoffMs: 20, maxBackoffMs: 200, watchdogMs: 5000 } });
+  const factory = new InformerFactory(client, {
+    reflector: { initialBackoffMs: 20, maxBackoffMs: 200, watchdogMs: 5000 },
+  });
   const namespace = `statedb-${process.pid}`;
   try {
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -74,7 +76,10 @@ it('mirrors a ConfigMap informer into a table through events and relists', async
     });
     await rows.initialized;
     assert.deepEqual(
-      db.read().all(rows).map((r) => r.name),
+      db
+        .read()
+        .all(rows)
+        .map((r) => r.name),
       ['a', 'b'],
     );
 
@@ -98,7 +103,10 @@ it('mirrors a ConfigMap informer into a table through events and relists', async
     await client.apply(cm(namespace, 'a', '2'), { fieldManager: 'test', force: true });
     await waitFor(await mirrors(), 10_000, 'events mirrored');
     assert.deepEqual(
-      db.read().list(rows, 'value', '2').map((r) => r.name),
+      db
+        .read()
+        .list(rows, 'value', '2')
+        .map((r) => r.name),
       ['a', 'c'],
     );
 

@@ -4,7 +4,7 @@ import type { WriteTransport } from '../../src/controller/types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/types.js';
-import { fencedTransport, type LeaseClient, type LeaseObject, LeaderElector } from '../../src/manager/index.js';
+import { fencedTransport, LeaderElector, type LeaseClient, type LeaseObject } from '../../src/manager/index.js';
 
 /** One Lease in memory; `failing` makes renewals fail (a partitioned leader). */
 class OneLease implements LeaseClient {
@@ -20,7 +20,8 @@ class OneLease implements LeaseClient {
   }
   async update(lease: LeaseObject) {
     if (this.failing) throw new Error('connection reset');
-    if (lease.metadata.resourceVersion !== this.lease?.metadata.resourceVersion) throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
+    if (lease.metadata.resourceVersion !== this.lease?.metadata.resourceVersion)
+      throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
     return this.#store(lease);
   }
   #store(lease: LeaseObject) {
@@ -71,7 +72,13 @@ function throttledTransport(clock: ManualClock, attempts: number[]): WriteTransp
 test('a write throttled with 429 stops retrying at the renew deadline (no attempt leaves after it)', async () => {
   const clock = new ManualClock();
   const leases = new OneLease();
-  const elector = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'a', clock, onError: () => {} });
+  const elector = new LeaderElector(leases, {
+    name: 'op',
+    namespace: 'default',
+    identity: 'a',
+    clock,
+    onError: () => {},
+  });
   const stop = new AbortController();
   const run = elector.run(stop.signal);
   await advance(clock, 300);
@@ -80,7 +87,11 @@ test('a write throttled with 429 stops retrying at the renew deadline (no attemp
   const attempts: number[] = [];
   const transport = fencedTransport(throttledTransport(clock, attempts), () => elector.fenceSignal());
   leases.failing = true; // renewals fail from now on
-  const write = transport.patch({ type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { namespace: 'd', name: 'x' } }, {}, {});
+  const write = transport.patch(
+    { type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { namespace: 'd', name: 'x' } },
+    {},
+    {},
+  );
   const outcome = write.then(
     () => 'sent',
     (err: { code?: string }) => err.code,
@@ -95,7 +106,9 @@ test('a write throttled with 429 stops retrying at the renew deadline (no attemp
   assert.equal(await outcome, 'KLOOP_WRITE_FENCED');
   // Once fenced, a new write fails before anything is sent.
   const before = attempts.length;
-  await assert.rejects(transport.patch({ type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { name: 'y' } }, {}, {}), { code: 'KLOOP_WRITE_FENCED' });
+  await assert.rejects(transport.patch({ type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { name: 'y' } }, {}, {}), {
+    code: 'KLOOP_WRITE_FENCED',
+  });
   assert.equal(attempts.length, before);
   stop.abort();
   await advance(clock, 200);
@@ -103,10 +116,16 @@ test('a write throttled with 429 stops retrying at the renew deadline (no attemp
   assert.equal(clock.pendingTimers(), 0, 'no timer left behind');
 });
 
-test("the fence signal follows renewals: it stays open while the leader renews and closes on release", async () => {
+test('the fence signal follows renewals: it stays open while the leader renews and closes on release', async () => {
   const clock = new ManualClock();
   const leases = new OneLease();
-  const elector = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'a', clock, onError: () => {} });
+  const elector = new LeaderElector(leases, {
+    name: 'op',
+    namespace: 'default',
+    identity: 'a',
+    clock,
+    onError: () => {},
+  });
   const stop = new AbortController();
   const run = elector.run(stop.signal);
   await advance(clock, 300);

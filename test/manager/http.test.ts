@@ -10,7 +10,10 @@ test('metrics, health, readiness and debug answer; readiness follows its checks'
   let synced = false;
   const http = await startHttpEndpoints({
     registry,
-    readiness: () => ({ ready: synced, checks: [{ name: 'informer v1/ConfigMap', ok: synced, detail: synced ? 'synced' : 'listing' }] }),
+    readiness: () => ({
+      ready: synced,
+      checks: [{ name: 'informer v1/ConfigMap', ok: synced, detail: synced ? 'synced' : 'listing' }],
+    }),
     debug: () => ({ controllers: [{ name: 'mirror', queueDepth: 0 }] }),
   });
   try {

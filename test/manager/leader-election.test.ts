@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
-import { type LeaseObject, type LeaseClient, LeaderElector, microTime } from '../../src/manager/leader-election.js';
+import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from '../../src/manager/leader-election.js';
 
 /** An in-memory Lease endpoint with the API server's optimistic concurrency. */
 class FakeLeases implements LeaseClient {
@@ -144,7 +144,13 @@ test('fencing: a leader whose renewals fail stops writing before anyone else may
 test('options are validated and MicroTime has six fractional digits', () => {
   const clock = new ManualClock();
   assert.throws(
-    () => new LeaderElector(new FakeLeases(clock), { name: 'x', namespace: 'y', leaseDuration: 5_000, renewDeadline: 10_000 }),
+    () =>
+      new LeaderElector(new FakeLeases(clock), {
+        name: 'x',
+        namespace: 'y',
+        leaseDuration: 5_000,
+        renewDeadline: 10_000,
+      }),
     { code: 'KLOOP_INVALID_OPTIONS' },
   );
   assert.equal(microTime(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03:04:05.678000Z');
@@ -156,7 +162,15 @@ test("a candidate with a shorter leaseDuration waits out the holder's leaseDurat
   // only safe against the holder's own lease duration.
   const clock = new ManualClock();
   const leases = new FakeLeases(clock);
-  const a = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'a', clock, leaseDuration: 60_000, renewDeadline: 40_000, onError: () => {} });
+  const a = new LeaderElector(leases, {
+    name: 'op',
+    namespace: 'default',
+    identity: 'a',
+    clock,
+    leaseDuration: 60_000,
+    renewDeadline: 40_000,
+    onError: () => {},
+  });
   const b = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'b', clock, onError: () => {} });
   const stopA = new AbortController();
   const stopB = new AbortController();

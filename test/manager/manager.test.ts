@@ -56,7 +56,10 @@ test('fencedClient passes reads and allowed writes through, refuses writes once 
   allowed = false;
   await client.list(cm);
   await assert.rejects(client.patch(cm, cm), WriteFencedError);
-  await assert.rejects(client.apply(cm, { fieldManager: 'x' }), (err: unknown) => (err as WriteFencedError).code === 'KLOOP_WRITE_FENCED');
+  await assert.rejects(
+    client.apply(cm, { fieldManager: 'x' }),
+    (err: unknown) => (err as WriteFencedError).code === 'KLOOP_WRITE_FENCED',
+  );
   await assert.rejects(client.delete(cm, { namespace: 'a', name: 'b' }), WriteFencedError);
   assert.throws(() => client.events.record(cm, { type: 'Normal', reason: 'R', message: 'm' }), WriteFencedError);
   assert.deepEqual(calls, ['get', 'patch', 'event', 'list']);

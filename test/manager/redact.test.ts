@@ -6,11 +6,17 @@ test('redactSecrets hides the values of Secrets, keeps their keys and everything
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"p":"aHVudGVyMg=="}}', keep: 'me' } },
+    metadata: {
+      name: 's',
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"p":"aHVudGVyMg=="}}', keep: 'me' },
+    },
     data: { password: 'aHVudGVyMg==' },
     stringData: { token: 'hunter2' },
   };
-  const doc = { nested: [{ object: secret }], configMap: { kind: 'ConfigMap', metadata: { name: 'c' }, data: { shown: 'yes' } } };
+  const doc = {
+    nested: [{ object: secret }],
+    configMap: { kind: 'ConfigMap', metadata: { name: 'c' }, data: { shown: 'yes' } },
+  };
   const out = redactSecrets(doc);
   const text = JSON.stringify(out);
   assert.ok(!text.includes('aHVudGVyMg'));
@@ -26,7 +32,10 @@ test('redactSecrets hides the values of Secrets, keeps their keys and everything
 test('redactSecrets spots a Secret without kind (type + data + metadata) and survives cycles', () => {
   const bare: Record<string, unknown> = { metadata: { name: 'x' }, type: 'Opaque', data: { k: 'dmFsdWU=' } };
   bare.self = bare;
-  const out = redactSecrets({ bare, shared: [bare.metadata, bare.metadata] }) as { bare: Record<string, unknown>; shared: unknown[] };
+  const out = redactSecrets({ bare, shared: [bare.metadata, bare.metadata] }) as {
+    bare: Record<string, unknown>;
+    shared: unknown[];
+  };
   assert.deepEqual(out.bare.data, { k: REDACTED });
   assert.equal(out.bare.self, '[circular]');
   assert.deepEqual(out.shared, [{ name: 'x' }, { name: 'x' }]);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import type { LeaseObject } from '../../src/manager/leader-election.js';
-import { assignShards, type ShardLeaseClient, Sharder, shardOf } from '../../src/manager/sharding.js';
+import { assignShards, Sharder, type ShardLeaseClient, shardOf } from '../../src/manager/sharding.js';
 
 /** Leases in memory with optimistic concurrency, shared by every replica. */
 class LeaseStore {
@@ -42,7 +42,8 @@ class ReplicaClient implements ShardLeaseClient {
     this.#check();
     const current = this.store.leases.get(name);
     if (current === undefined) return;
-    if (current.metadata.resourceVersion !== resourceVersion) throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
+    if (current.metadata.resourceVersion !== resourceVersion)
+      throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
     this.store.leases.delete(name);
   }
   async update(lease: LeaseObject) {
@@ -78,7 +79,13 @@ test('3 replicas and 1000 keys: every key owned by exactly one replica, through 
   const store = new LeaseStore();
   const keys = Array.from({ length: 1000 }, (_, i) => ({ namespace: `ns${i % 7}`, name: `obj-${i}` }));
   const inFlight = new Map<string, Set<number>>(); // replica -> shards with a reconcile running
-  const replicas: Array<{ id: string; client: ReplicaClient; sharder: Sharder; stop: AbortController; run: Promise<void> }> = [];
+  const replicas: Array<{
+    id: string;
+    client: ReplicaClient;
+    sharder: Sharder;
+    stop: AbortController;
+    run: Promise<void>;
+  }> = [];
   const start = (id: string) => {
     const client = new ReplicaClient(store);
     const busy = new Set<number>();
@@ -119,7 +126,10 @@ test('3 replicas and 1000 keys: every key owned by exactly one replica, through 
   await advance(clock, 40_000, check);
   assert.ok(everyKeyOwned(), 'all keys owned after start');
   const held = replicas.map((r) => r.sharder.heldShards().length);
-  assert.ok(held.every((n) => n > 0), `each replica holds shards: ${held}`);
+  assert.ok(
+    held.every((n) => n > 0),
+    `each replica holds shards: ${held}`,
+  );
 
   start('r4'); // a replica joins
   await advance(clock, 40_000, check);
@@ -144,24 +154,41 @@ test('replicas configured with different shard counts refuse to reconcile rather
   const keys = Array.from({ length: 200 }, (_, i) => ({ namespace: 'ns', name: `obj-${i}` }));
   const errors: unknown[] = [];
   const make = (identity: string, shards: number) => {
-    const sharder = new Sharder(new ReplicaClient(store), { name: 'op', namespace: 'kloop', identity, shards, clock, onError: (err) => errors.push(err) });
+    const sharder = new Sharder(new ReplicaClient(store), {
+      name: 'op',
+      namespace: 'kloop',
+      identity,
+      shards,
+      clock,
+      onError: (err) => errors.push(err),
+    });
     const stop = new AbortController();
     return { sharder, stop, run: sharder.run(stop.signal) };
   };
   const a = make('a', 16);
   await advance(clock, 20_000);
-  assert.ok(keys.every((k) => a.sharder.owns(k)), 'alone, a owns every key');
+  assert.ok(
+    keys.every((k) => a.sharder.owns(k)),
+    'alone, a owns every key',
+  );
   const b = make('b', 8);
   await advance(clock, 40_000, () => {
-    for (const key of keys) assert.ok(!(a.sharder.owns(key) && b.sharder.owns(key)), `${key.name} owned by both replicas`);
+    for (const key of keys)
+      assert.ok(!(a.sharder.owns(key) && b.sharder.owns(key)), `${key.name} owned by both replicas`);
   });
-  assert.ok(errors.some((e) => (e as { code?: string }).code === 'KLOOP_SHARD_COUNT_MISMATCH'), 'the mismatch is reported');
+  assert.ok(
+    errors.some((e) => (e as { code?: string }).code === 'KLOOP_SHARD_COUNT_MISMATCH'),
+    'the mismatch is reported',
+  );
   // Once the odd replica is gone, the other resumes alone.
   b.stop.abort();
   await advance(clock, 1_000);
   await b.run;
   await advance(clock, 20_000);
-  assert.ok(keys.every((k) => a.sharder.owns(k)), 'a owns every key again after b left');
+  assert.ok(
+    keys.every((k) => a.sharder.owns(k)),
+    'a owns every key again after b left',
+  );
   a.stop.abort();
   await advance(clock, 1_000);
   await a.run;
@@ -183,7 +210,8 @@ test('a draining shard stops handing out keys but lets its in-flight reconciles 
     clock,
     onError: () => {},
     drain: async () => {
-      if (a) seenDuringDrain.push({ owns: a.owns(key), mayWrite: a.mayWrite(key), fenceOpen: !a.fenceSignal(key).aborted });
+      if (a)
+        seenDuringDrain.push({ owns: a.owns(key), mayWrite: a.mayWrite(key), fenceOpen: !a.fenceSignal(key).aborted });
     },
   });
   const stopA = new AbortController();
@@ -206,7 +234,14 @@ test('a leaving replica deletes its membership Lease; a dead one is reaped after
   const store = new LeaseStore();
   const run = (id: string) => {
     const client = new ReplicaClient(store);
-    const sharder = new Sharder(client, { name: 'gc', namespace: 'kloop', identity: id, shards: 4, clock, onError: () => {} });
+    const sharder = new Sharder(client, {
+      name: 'gc',
+      namespace: 'kloop',
+      identity: id,
+      shards: 4,
+      clock,
+      onError: () => {},
+    });
     const stop = new AbortController();
     return { client, sharder, stop, done: sharder.run(stop.signal) };
   };

@@ -7,7 +7,11 @@ test('the first signal stops gracefully and exits 0; a second exits 1 at once', 
   const exits: number[] = [];
   let release!: () => void;
   const stopped = new Promise<void>((resolve) => (release = resolve));
-  const remove = exitOnSignal(() => stopped, { signals: ['SIGWINCH'], log: () => {}, exit: (code) => exits.push(code) });
+  const remove = exitOnSignal(() => stopped, {
+    signals: ['SIGWINCH'],
+    log: () => {},
+    exit: (code) => exits.push(code),
+  });
   try {
     process.emit('SIGWINCH', 'SIGWINCH');
     assert.deepEqual(exits, [], 'waits for the graceful stop');
@@ -24,14 +28,23 @@ test('the first signal stops gracefully and exits 0; a second exits 1 at once', 
 
 test('a stop that overruns its deadline exits 1; a failing stop exits 1', async () => {
   const exits: number[] = [];
-  const remove = exitOnSignal(() => new Promise<void>(() => {}), { signals: ['SIGWINCH'], deadlineMs: 20, log: () => {}, exit: (c) => exits.push(c) });
+  const remove = exitOnSignal(() => new Promise<void>(() => {}), {
+    signals: ['SIGWINCH'],
+    deadlineMs: 20,
+    log: () => {},
+    exit: (c) => exits.push(c),
+  });
   process.emit('SIGWINCH', 'SIGWINCH');
   await new Promise((r) => setTimeout(r, 60));
   remove();
   assert.deepEqual(exits, [1]);
 
   const exits2: number[] = [];
-  const remove2 = exitOnSignal(() => Promise.reject(new Error('boom')), { signals: ['SIGWINCH'], log: () => {}, exit: (c) => exits2.push(c) });
+  const remove2 = exitOnSignal(() => Promise.reject(new Error('boom')), {
+    signals: ['SIGWINCH'],
+    log: () => {},
+    exit: (c) => exits2.push(c),
+  });
   process.emit('SIGWINCH', 'SIGWINCH');
   await new Promise((r) => setImmediate(r));
   remove2();
@@ -42,6 +55,9 @@ test('the default drain ends well before the default signal deadline, which ends
   // With both at 30 s a hanging reconcile used the whole deadline draining: the process then
   // exited 1 before releasing its Lease, and the next replica waited a whole lease duration.
   const KUBELET_DEFAULT_GRACE_MS = 30_000;
-  assert.ok(DEFAULT_DRAIN_TIMEOUT_MS + 5_000 <= DEFAULT_SHUTDOWN_DEADLINE_MS, 'time left to release the Leases and close');
+  assert.ok(
+    DEFAULT_DRAIN_TIMEOUT_MS + 5_000 <= DEFAULT_SHUTDOWN_DEADLINE_MS,
+    'time left to release the Leases and close',
+  );
   assert.ok(DEFAULT_SHUTDOWN_DEADLINE_MS < KUBELET_DEFAULT_GRACE_MS, 'exits on its own before SIGKILL');
 });

@@ -48,14 +48,31 @@ export async function startReplicaProxy(server: ApiServer, name: string, log: Se
     if (isWrite && isLease && state.failLeaseWrites) {
       req.resume();
       res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, reason: 'InternalError', message: 'paused' }));
+      res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          code: 500,
+          reason: 'InternalError',
+          message: 'paused',
+        }),
+      );
       return;
     }
     const sentAt = performance.now();
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
-        if (isWrite && !isLease) log.push({ replica: name, method: req.method ?? '', path: req.url ?? '', sentAt, at: performance.now(), code: up.statusCode ?? 0 });
+        if (isWrite && !isLease)
+          log.push({
+            replica: name,
+            method: req.method ?? '',
+            path: req.url ?? '',
+            sentAt,
+            at: performance.now(),
+            code: up.statusCode ?? 0,
+          });
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
@@ -70,7 +87,9 @@ export async function startReplicaProxy(server: ApiServer, name: string, log: Se
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  const kubeconfig = JSON.parse(JSON.stringify(server.kubeconfig)) as { clusters: Array<{ cluster: { server: string } }> };
+  const kubeconfig = JSON.parse(JSON.stringify(server.kubeconfig)) as {
+    clusters: Array<{ cluster: { server: string } }>;
+  };
   for (const c of kubeconfig.clusters) c.cluster.server = url;
   return {
     name,

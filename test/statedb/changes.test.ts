@@ -1,8 +1,8 @@
 // Change iterators: every insert and delete seen exactly once, in revision order, across
 // interleaved writers; the graveyard keeps deletes only while an iterator needs them.
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
@@ -71,10 +71,13 @@ test('a waiting iterator ends when its signal aborts', async () => {
 test('iterators see every change once, in order, across interleaved writers', async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.boolean(), fc.nat(3)), { maxLength: 12 }), {
-        minLength: 1,
-        maxLength: 4,
-      }),
+      fc.array(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.boolean(), fc.nat(3)), { maxLength: 12 }),
+        {
+          minLength: 1,
+          maxLength: 4,
+        },
+      ),
       fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }),
       async (writers, paces) => {
         const { db, t } = rows();
@@ -115,7 +118,12 @@ test('iterators see every change once, in order, across interleaved writers', as
         db.write([t], (txn) => txn.insert(t, { id: 'zz-end', v: counter++ }));
         const mirrors = await Promise.all(consumers);
         ac.abort();
-        const truth = new Map(db.read().all(t).map((r) => [r.id, r]));
+        const truth = new Map(
+          db
+            .read()
+            .all(t)
+            .map((r) => [r.id, r]),
+        );
         for (const m of mirrors) assert.deepEqual(m, truth);
         assert.equal(db.describe().tables[0].deleteTrackers, 0);
       },
@@ -127,7 +135,9 @@ test('iterators see every change once, in order, across interleaved writers', as
 test('drained after each commit, an iterator sees exactly the changed keys', async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.boolean()), { maxLength: 5 }), { maxLength: 15 }),
+      fc.array(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.boolean()), { maxLength: 5 }), {
+        maxLength: 15,
+      }),
       async (txns) => {
         const { db, t } = rows();
         const it = t.changes();
@@ -263,7 +273,10 @@ test('concurrent next() calls are handed successive batches, never the same one 
   const second = it.next();
   const third = it.next();
   db.write([t], (txn) => txn.insert(t, { id: 'a', v: 1 }));
-  assert.deepEqual((await first).value?.map((c) => c.object.id), ['a']);
+  assert.deepEqual(
+    (await first).value?.map((c) => c.object.id),
+    ['a'],
+  );
   let settled = false;
   void second.then(() => {
     settled = true;
@@ -271,7 +284,10 @@ test('concurrent next() calls are handed successive batches, never the same one 
   await tick();
   assert.equal(settled, false, 'the second call waits for a later commit');
   db.write([t], (txn) => txn.insert(t, { id: 'b', v: 1 }));
-  assert.deepEqual((await second).value?.map((c) => c.object.id), ['b']);
+  assert.deepEqual(
+    (await second).value?.map((c) => c.object.id),
+    ['b'],
+  );
   db.write([t], (txn) => txn.delete(t, 'a'));
   assert.deepEqual(
     (await third).value?.map((c) => [c.object.id, c.deleted]),

@@ -1,8 +1,8 @@
 // The full example of docs/statedb.md, run as written (through the public entry), so the
 // tutorial cannot drift from the API.
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
 import { pendingStatus, type ReconcileStatus, StateDB, startReconciler } from '../../src/statedb/index.js';
 
 interface Backend {

@@ -14,15 +14,17 @@ export interface Obj {
 export const ids = ['a', 'ab', 'abc', 'b', 'ba', 'c', 'c\0x', 'd', 'é', '\u{1F600}'];
 export const groups = ['g', 'g1', 'g2', 'h', ''];
 
-export const objArb = fc.record(
-  {
-    id: fc.constantFrom(...ids),
-    group: fc.constantFrom(...groups),
-    num: fc.integer({ min: -3, max: 3 }).map((n) => n / 2),
-    slot: fc.integer({ min: 0, max: 5 }),
-  },
-  { requiredKeys: ['id', 'group', 'num'] },
-).map((o): Obj => ({ ...o })); // plain prototypes: strict deepEqual compares them
+export const objArb = fc
+  .record(
+    {
+      id: fc.constantFrom(...ids),
+      group: fc.constantFrom(...groups),
+      num: fc.integer({ min: -3, max: 3 }).map((n) => n / 2),
+      slot: fc.integer({ min: 0, max: 5 }),
+    },
+    { requiredKeys: ['id', 'group', 'num'] },
+  )
+  .map((o): Obj => ({ ...o })); // plain prototypes: strict deepEqual compares them
 
 export type Op =
   | { op: 'insert'; obj: Obj }
@@ -40,7 +42,9 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(objArb, fc.boolean()).map(([obj, right]) => ({ op: 'cas' as const, obj, right })) },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.constantFrom(...ids), fc.boolean()).map(([id, right]) => ({ op: 'cad' as const, id, right })),
+    arbitrary: fc
+      .tuple(fc.constantFrom(...ids), fc.boolean())
+      .map(([id, right]) => ({ op: 'cad' as const, id, right })),
   },
 );
 

@@ -21,15 +21,11 @@ function checkQueries(snap: ReadTxn, t: Table<Obj>, model: Map<string, Obj>): vo
     );
     assert.deepEqual(
       snap.prefix(t, 'group', g),
-      objs
-        .filter((o) => o.group.startsWith(g))
-        .sort((a, b) => cmpStr(a.group, b.group) || byId(a, b)),
+      objs.filter((o) => o.group.startsWith(g)).sort((a, b) => cmpStr(a.group, b.group) || byId(a, b)),
     );
     assert.deepEqual(
       snap.prefix(t, 'pair', [g]),
-      objs
-        .filter((o) => o.group.startsWith(g))
-        .sort((a, b) => cmpStr(a.group, b.group) || a.num - b.num || byId(a, b)),
+      objs.filter((o) => o.group.startsWith(g)).sort((a, b) => cmpStr(a.group, b.group) || a.num - b.num || byId(a, b)),
     );
     assert.deepEqual(
       snap.prefix(t, 'pair', [g, '']),
@@ -104,27 +100,31 @@ test('every operation and query agrees with a Map model', () => {
 });
 
 /** A snapshot taken between two runs of random transactions keeps answering as of its time. */
-const snapshotIsolated = fc.property(fc.array(txnArb, { maxLength: 10 }), fc.array(txnArb, { maxLength: 10 }), (first, second) => {
-  const { db, t } = makeDb();
-  const run = (txns: typeof first) => {
-    for (const { ops } of txns) {
-      try {
-        db.write([t], (txn) => {
-          for (const op of ops) applyDb(txn, t, op);
-        });
-      } catch (err) {
-        if (!(err instanceof StateDBError)) throw err;
+const snapshotIsolated = fc.property(
+  fc.array(txnArb, { maxLength: 10 }),
+  fc.array(txnArb, { maxLength: 10 }),
+  (first, second) => {
+    const { db, t } = makeDb();
+    const run = (txns: typeof first) => {
+      for (const { ops } of txns) {
+        try {
+          db.write([t], (txn) => {
+            for (const op of ops) applyDb(txn, t, op);
+          });
+        } catch (err) {
+          if (!(err instanceof StateDBError)) throw err;
+        }
       }
-    }
-  };
-  run(first);
-  const snap = db.read();
-  const frozen = new Map(snap.all(t).map((o) => [o.id, o]));
-  const rev = snap.revision;
-  run(second);
-  assert.equal(snap.revision, rev);
-  checkQueries(snap, t, frozen);
-});
+    };
+    run(first);
+    const snap = db.read();
+    const frozen = new Map(snap.all(t).map((o) => [o.id, o]));
+    const rev = snap.revision;
+    run(second);
+    assert.equal(snap.revision, rev);
+    checkQueries(snap, t, frozen);
+  },
+);
 
 test('a snapshot never sees later writes', () => {
   fc.assert(snapshotIsolated, { numRuns: 100 });
@@ -217,7 +217,8 @@ test('a large table keeps its invariants through random inserts and deletes', ()
     snap.all(t).map((o) => o.id),
     [...model.keys()].sort((a, b) => a - b),
   );
-  for (let b = 0; b < 10; b++) assert.equal(snap.list(t, 'v', b).length, [...model.values()].filter((v) => v % 10 === b).length);
+  for (let b = 0; b < 10; b++)
+    assert.equal(snap.list(t, 'v', b).length, [...model.values()].filter((v) => v % 10 === b).length);
 });
 
 /** A composite key as the model sees it: [string, number, string?]. */
@@ -257,7 +258,8 @@ test('composite keys with NUL, empty and number parts: order, exact, prefix and 
       const sorted = [...rows].sort((a, b) => cmpCk(a.key, b.key) || a.id - b.id);
       for (const index of ['u', 'n']) {
         assert.deepEqual(snap.lowerBound(t, index, ['']), sorted, `${index}: every key in order`);
-        for (const r of rows) assert.deepEqual(snap.list(t, index, r.key), [r], `${index}: exact ${JSON.stringify(r.key)}`);
+        for (const r of rows)
+          assert.deepEqual(snap.list(t, index, r.key), [r], `${index}: exact ${JSON.stringify(r.key)}`);
         // A one-part prefix matches keys whose first part starts with it...
         assert.deepEqual(
           snap.prefix(t, index, [p]),

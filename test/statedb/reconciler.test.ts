@@ -1,15 +1,15 @@
 // The table reconciler converges an external system to the table under injected failures,
 // prunes only once the table is initialised, and reports its health.
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import {
   pendingStatus,
+  type Reconciler,
   type ReconcileStatus,
   registerStateDBMetrics,
-  type Reconciler,
   StateDB,
   startReconciler,
   type Table,
@@ -144,7 +144,10 @@ test('failures are marked on the object and retried with backoff', async () => {
   assert.equal(r.health().level, 'ok');
   assert.ok(r.health().counts.retries >= 3);
   const text = await registry.metrics();
-  assert.match(text, /kloop_statedb_reconcile_operations_total\{reconciler="routes",op="update",result="error"\} [3-9]/);
+  assert.match(
+    text,
+    /kloop_statedb_reconcile_operations_total\{reconciler="routes",op="update",result="error"\} [3-9]/,
+  );
   assert.match(text, /kloop_statedb_reconcile_operations_total\{reconciler="routes",op="update",result="ok"\} 1/);
   assert.match(text, /kloop_statedb_table_objects\{table="routes"\} 1/);
   await r.stop();

@@ -2,8 +2,8 @@
 // diffs, and marks the table initialised after the first sync. The informer here is a fake that
 // keeps the `InformerReader` contract; the test against the real informer is an integration test.
 import assert from 'node:assert/strict';
-import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { InformerEvent, InformerReader } from '../../src/cache/types.js';
 import type { KubeObject, ObjectKey } from '../../src/core/types.js';
@@ -114,7 +114,10 @@ test('mirrors adds, updates and deletes, one transaction per burst', async () =>
   assert.equal(rows.isInitialized(), true);
   assert.deepEqual(db.describe().tables[0].pendingInitializers, []);
   assert.deepEqual(
-    db.read().all(rows).map((x) => x.key),
+    db
+      .read()
+      .all(rows)
+      .map((x) => x.key),
     ['default/a', 'default/b'],
   );
   const before = r.stats().transactions;
@@ -141,7 +144,11 @@ test('the table follows the informer through random events and relists', async (
     fc.asyncProperty(
       fc.array(
         fc.oneof(
-          fc.tuple(fc.constant('upsert' as const), fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom('1', '2', 'skip')),
+          fc.tuple(
+            fc.constant('upsert' as const),
+            fc.constantFrom('a', 'b', 'c', 'd'),
+            fc.constantFrom('1', '2', 'skip'),
+          ),
           fc.tuple(fc.constant('remove' as const), fc.constantFrom('a', 'b', 'c', 'd'), fc.constant('')),
           fc.tuple(
             fc.constant('relist' as const),
@@ -200,7 +207,10 @@ test('rows the informer does not hold are removed at the first sync', async () =
   const r = startReflector({ db, table: rows, informer, transform });
   await r.initialized;
   assert.deepEqual(
-    db.read().all(rows).map((x) => x.key),
+    db
+      .read()
+      .all(rows)
+      .map((x) => x.key),
     ['default/kept'],
   );
   r.stop();
@@ -225,7 +235,10 @@ test('a failing transform skips that object and reports it', async () => {
   informer.upsert(cm('good', '1'));
   await tick();
   assert.deepEqual(
-    db.read().all(rows).map((x) => x.key),
+    db
+      .read()
+      .all(rows)
+      .map((x) => x.key),
     ['default/good'],
   );
   assert.equal(errors.length, 1);

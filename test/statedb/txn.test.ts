@@ -99,7 +99,10 @@ test('a unique violation leaves the transaction usable when caught', () => {
     txn.insert(svcs, { name: 'b', port: 81 });
   });
   assert.deepEqual(
-    db.read().all(svcs).map((s) => s.port),
+    db
+      .read()
+      .all(svcs)
+      .map((s) => s.port),
     [80, 81],
   );
 });
@@ -111,7 +114,10 @@ test('names and keys are validated', () => {
     () => db.table('ok', { primary: () => 'x', indexes: { primary: { key: () => 'y' } } }),
     code('KLOOP_STATEDB_INVALID_NAME'),
   );
-  assert.throws(() => db.table('ok', { primary: () => 'x', indexes: { 'x y': { key: () => 'y' } } }), code('KLOOP_STATEDB_INVALID_NAME'));
+  assert.throws(
+    () => db.table('ok', { primary: () => 'x', indexes: { 'x y': { key: () => 'y' } } }),
+    code('KLOOP_STATEDB_INVALID_NAME'),
+  );
   const t = db.table<{ id: number }>('nums', { primary: (o) => o.id });
   assert.throws(() => db.table('nums', { primary: () => 'x' }), code('KLOOP_STATEDB_INVALID_NAME'));
   assert.throws(() => db.write([t], (txn) => txn.insert(t, { id: Number.NaN })), code('KLOOP_STATEDB_INVALID_KEY'));
@@ -129,11 +135,17 @@ test('number keys order numerically, negatives and fractions included', () => {
     for (const n of ns) txn.insert(t, { n });
   });
   assert.deepEqual(
-    db.read().all(t).map((o) => o.n),
+    db
+      .read()
+      .all(t)
+      .map((o) => o.n),
     [...ns].sort((a, b) => a - b),
   );
   assert.deepEqual(
-    db.read().lowerBound(t, 'primary', 0).map((o) => o.n),
+    db
+      .read()
+      .lowerBound(t, 'primary', 0)
+      .map((o) => o.n),
     [0, 2.5, 3, 1e12, Number.MAX_SAFE_INTEGER],
   );
 });

@@ -172,27 +172,33 @@ test('watch latency: a Promise watch resolves in the same tick as the commit', a
 
 test('a watch taken from a stale snapshot never misses a change (no lost wake-up)', () => {
   fc.assert(
-    fc.property(fc.array(txnArb, { maxLength: 6 }), fc.array(txnArb, { maxLength: 4 }), txnArb, (setup, between, last) => {
-      const { db, t } = makeDb();
-      seed(db, t, setup);
-      const stale = db.read();
-      const results = probes.map((p) => stale.query(t, p.query));
-      seed(db, t, between); // commits after the read, before anyone asks for the watches
-      const watches = results.map((r) => r.watch);
-      const mid = db.read();
-      probes.forEach((p, i) => {
-        const changed = JSON.stringify(mid.query(t, p.query).items) !== JSON.stringify(results[i].items);
-        if (changed) assert.ok(watches[i].fired, `a change before the watch was taken must fire it: ${JSON.stringify(p.query)}`);
-      });
-      seed(db, t, [last]);
-      const end = db.read();
-      probes.forEach((p, i) => {
-        const changed = JSON.stringify(end.query(t, p.query).items) !== JSON.stringify(results[i].items);
-        if (changed) assert.ok(watches[i].fired, `a changed result must have fired: ${JSON.stringify(p.query)}`);
-      });
-      for (const w of watches) w.cancel();
-      assert.equal(db.describe().tables[0].watches, 0);
-    }),
+    fc.property(
+      fc.array(txnArb, { maxLength: 6 }),
+      fc.array(txnArb, { maxLength: 4 }),
+      txnArb,
+      (setup, between, last) => {
+        const { db, t } = makeDb();
+        seed(db, t, setup);
+        const stale = db.read();
+        const results = probes.map((p) => stale.query(t, p.query));
+        seed(db, t, between); // commits after the read, before anyone asks for the watches
+        const watches = results.map((r) => r.watch);
+        const mid = db.read();
+        probes.forEach((p, i) => {
+          const changed = JSON.stringify(mid.query(t, p.query).items) !== JSON.stringify(results[i].items);
+          if (changed)
+            assert.ok(watches[i].fired, `a change before the watch was taken must fire it: ${JSON.stringify(p.query)}`);
+        });
+        seed(db, t, [last]);
+        const end = db.read();
+        probes.forEach((p, i) => {
+          const changed = JSON.stringify(end.query(t, p.query).items) !== JSON.stringify(results[i].items);
+          if (changed) assert.ok(watches[i].fired, `a changed result must have fired: ${JSON.stringify(p.query)}`);
+        });
+        for (const w of watches) w.cancel();
+        assert.equal(db.describe().tables[0].watches, 0);
+      },
+    ),
     { numRuns: 150 },
   );
 });

@@ -8,8 +8,22 @@ import { makeStatus } from '../../core/errors.js';
 import { strategicListType } from '../../core/strategic-merge.js';
 import type { KubeObject, ManagedFieldsEntry, Status, TypeRef } from '../../core/types.js';
 import { FieldSet, formatFieldPath } from './field-set.js';
-import { type ManagedSet, decodeManagedFields, describeManager, encodeManagedFields, formatTime, managerId } from './managed-fields.js';
-import { type FieldEntry, fieldSetOf, mergeApplied, objectEntries, removePath, withoutFields } from './object-fields.js';
+import {
+  decodeManagedFields,
+  describeManager,
+  encodeManagedFields,
+  formatTime,
+  type ManagedSet,
+  managerId,
+} from './managed-fields.js';
+import {
+  type FieldEntry,
+  fieldSetOf,
+  mergeApplied,
+  objectEntries,
+  removePath,
+  withoutFields,
+} from './object-fields.js';
 import type { ApplyConflict, ApplyOptions, ApplyResult, FieldManagerOptions, ListKeysFn } from './types.js';
 
 /** The manager Kubernetes credits with every field of an object that had no managedFields before its first apply. */
@@ -47,7 +61,8 @@ export function applyConflictMessage(conflicts: readonly ApplyConflict[]): strin
     return `Apply failed with 1 conflict: conflict with ${c.managerDescription}: ${c.field}`;
   }
   const byManager = new Map<string, string[]>();
-  for (const c of conflicts) byManager.set(c.managerDescription, [...(byManager.get(c.managerDescription) ?? []), c.field]);
+  for (const c of conflicts)
+    byManager.set(c.managerDescription, [...(byManager.get(c.managerDescription) ?? []), c.field]);
   const lines: string[] = [];
   for (const m of [...byManager.keys()].sort()) {
     lines.push(`conflicts with ${m}:`);
@@ -66,10 +81,17 @@ export function applyConflictMessage(conflicts: readonly ApplyConflict[]): strin
  * if (!r.ok) return send(409, applyConflictStatus(r.conflicts));
  * ```
  */
-export function applyConflictStatus(conflicts: readonly ApplyConflict[], details?: { name?: string; group?: string; kind?: string }): Status {
+export function applyConflictStatus(
+  conflicts: readonly ApplyConflict[],
+  details?: { name?: string; group?: string; kind?: string },
+): Status {
   return makeStatus(409, 'Conflict', applyConflictMessage(conflicts), {
     ...details,
-    causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${c.managerDescription}`, field: c.field })),
+    causes: conflicts.map((c) => ({
+      type: 'FieldManagerConflict',
+      message: `conflict with ${c.managerDescription}`,
+      field: c.field,
+    })),
   });
 }
 
@@ -100,9 +122,17 @@ export function applyServerSide(opts: ApplyOptions): ApplyResult {
   const { live, manager } = opts;
   let applied = withManagedFields(opts.applied, []);
   if (opts.ignoreFields !== undefined) applied = withoutFields(applied, opts.ignoreFields) as KubeObject;
-  const type = opts.type ?? { apiVersion: applied.apiVersion ?? live?.apiVersion ?? '', kind: applied.kind ?? live?.kind ?? '' };
+  const type = opts.type ?? {
+    apiVersion: applied.apiVersion ?? live?.apiVersion ?? '',
+    kind: applied.kind ?? live?.kind ?? '',
+  };
   const listKeys = listKeysFor(opts, type);
-  const me = { manager, operation: 'Apply' as const, apiVersion: opts.apiVersion ?? type.apiVersion, subresource: opts.subresource ?? '' };
+  const me = {
+    manager,
+    operation: 'Apply' as const,
+    apiVersion: opts.apiVersion ?? type.apiVersion,
+    subresource: opts.subresource ?? '',
+  };
   const myId = managerId(me);
 
   const appliedEntries = objectEntries(applied, listKeys);
@@ -113,7 +143,14 @@ export function applyServerSide(opts: ApplyOptions): ApplyResult {
   if (live !== undefined && managers.size === 0) {
     const fields = FieldSet.fromEncoded(liveEntries.keys());
     if (!fields.isEmpty()) {
-      const seed: ManagedSet = { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: live.apiVersion ?? me.apiVersion, subresource: '', time: undefined, fields };
+      const seed: ManagedSet = {
+        manager: BEFORE_FIRST_APPLY,
+        operation: 'Update',
+        apiVersion: live.apiVersion ?? me.apiVersion,
+        subresource: '',
+        time: undefined,
+        fields,
+      };
       managers.set(managerId(seed), seed);
     }
   }
@@ -126,7 +163,8 @@ export function applyServerSide(opts: ApplyOptions): ApplyResult {
       conflicts.push({ manager: m.manager, field: formatFieldPath(path), managerDescription: describeManager(m) });
     }
   }
-  if (conflicts.length > 0 && opts.force !== true) return { ok: false, conflicts, message: applyConflictMessage(conflicts) };
+  if (conflicts.length > 0 && opts.force !== true)
+    return { ok: false, conflicts, message: applyConflictMessage(conflicts) };
 
   // With force, ownership of every changed field moves to the applier.
   let others = FieldSet.EMPTY;
@@ -161,10 +199,20 @@ export function applyServerSide(opts: ApplyOptions): ApplyResult {
  * stored.metadata.managedFields = recordUpdate(live, stored, 'kubectl-edit', { apiVersion: 'v1' });
  * ```
  */
-export function recordUpdate(live: KubeObject | undefined, updated: KubeObject, manager: string, options: FieldManagerOptions = {}): ManagedFieldsEntry[] {
+export function recordUpdate(
+  live: KubeObject | undefined,
+  updated: KubeObject,
+  manager: string,
+  options: FieldManagerOptions = {},
+): ManagedFieldsEntry[] {
   const type = { apiVersion: updated.apiVersion ?? live?.apiVersion ?? '', kind: updated.kind ?? live?.kind ?? '' };
   const listKeys = listKeysFor(options, type);
-  const me = { manager, operation: 'Update' as const, apiVersion: options.apiVersion ?? type.apiVersion, subresource: options.subresource ?? '' };
+  const me = {
+    manager,
+    operation: 'Update' as const,
+    apiVersion: options.apiVersion ?? type.apiVersion,
+    subresource: options.subresource ?? '',
+  };
   const myId = managerId(me);
   const before = live === undefined ? new Map<string, FieldEntry>() : objectEntries(live, listKeys, false);
   const after = objectEntries(updated, listKeys, false);

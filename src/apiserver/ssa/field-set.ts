@@ -144,7 +144,8 @@ export class FieldSet {
   static fromFieldsV1(fields: unknown): FieldSet {
     const keys = new Set<string>();
     const walk = (node: unknown, key: string): void => {
-      if (!isPlainObject(node)) throw new FieldSetError(`fieldsV1 at ${formatFieldPath(decode(key)) || '.'} must be an object`);
+      if (!isPlainObject(node))
+        throw new FieldSetError(`fieldsV1 at ${formatFieldPath(decode(key)) || '.'} must be an object`);
       let empty = true;
       // A leaf (`{}`) is a member; so is a node with children that carries ".".
       for (const pe in node) {

@@ -16,9 +16,33 @@
  * simplified: one field set per manager identity, no version conversion, maps owned member by
  * member (never as a whole).
  */
-export type { ApplyConflict, ApplyOptions, ApplyResult, FieldManagerOptions, ListKeysFn, ListType } from './types.js';
-export { FieldSet, FieldSetError, type FieldPath, type PathElement, fieldElement, formatFieldPath, keyElement, valueElement } from './field-set.js';
+
+export {
+  applyConflictMessage,
+  applyConflictStatus,
+  applyServerSide,
+  BEFORE_FIRST_APPLY,
+  fieldSetOfObject,
+  recordUpdate,
+} from './apply.js';
+export {
+  type FieldPath,
+  FieldSet,
+  FieldSetError,
+  fieldElement,
+  formatFieldPath,
+  keyElement,
+  type PathElement,
+  valueElement,
+} from './field-set.js';
+export {
+  decodeManagedFields,
+  describeManager,
+  encodeManagedFields,
+  formatTime,
+  type ManagedSet,
+  managerId,
+} from './managed-fields.js';
 export { ApplyInvalidError, fieldSetOf, mergeApplied, removePath, withoutFields } from './object-fields.js';
-export { decodeManagedFields, describeManager, encodeManagedFields, formatTime, managerId, type ManagedSet } from './managed-fields.js';
-export { BEFORE_FIRST_APPLY, applyConflictMessage, applyConflictStatus, applyServerSide, fieldSetOfObject, recordUpdate } from './apply.js';
-export { listKeysFromSchema, type ListSchema } from './schema.js';
+export { type ListSchema, listKeysFromSchema } from './schema.js';
+export type { ApplyConflict, ApplyOptions, ApplyResult, FieldManagerOptions, ListKeysFn, ListType } from './types.js';

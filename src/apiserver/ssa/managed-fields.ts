@@ -44,10 +44,14 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
   const out = new Map<string, ManagedSet>();
   for (const e of entries ?? []) {
     if (e.operation !== 'Apply' && e.operation !== 'Update') {
-      throw new FieldSetError(`managedFields entry for ${JSON.stringify(e.manager)} has invalid operation ${JSON.stringify(e.operation)}`);
+      throw new FieldSetError(
+        `managedFields entry for ${JSON.stringify(e.manager)} has invalid operation ${JSON.stringify(e.operation)}`,
+      );
     }
     if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') {
-      throw new FieldSetError(`managedFields entry for ${JSON.stringify(e.manager)} has invalid fieldsType ${JSON.stringify(e.fieldsType)}`);
+      throw new FieldSetError(
+        `managedFields entry for ${JSON.stringify(e.manager)} has invalid fieldsType ${JSON.stringify(e.fieldsType)}`,
+      );
     }
     const set: ManagedSet = {
       manager: e.manager ?? '',

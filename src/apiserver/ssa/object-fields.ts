@@ -5,7 +5,7 @@
  */
 import { deepEqual, isPlainObject } from '../../core/equal.js';
 import { KloopError } from '../../core/errors.js';
-import { FieldSet, type FieldPath, type PathElement, fieldElement, keyElement, valueElement } from './field-set.js';
+import { type FieldPath, FieldSet, fieldElement, keyElement, type PathElement, valueElement } from './field-set.js';
 import type { ListKeysFn } from './types.js';
 
 /** Thrown for an applied object that cannot be turned into a field set (duplicate or keyless list elements). */
@@ -109,7 +109,9 @@ export function objectEntries(obj: unknown, listKeys: ListKeysFn, strict = true)
         const missing = lt.keys.find((k) => el[k] === undefined || el[k] === null);
         if (missing !== undefined) {
           if (!strict) continue;
-          throw new ApplyInvalidError(`${where()}: associative list with keys has an element that omits key field ${JSON.stringify(missing)}`);
+          throw new ApplyInvalidError(
+            `${where()}: associative list with keys has an element that omits key field ${JSON.stringify(missing)}`,
+          );
         }
         const pe = keyElement(el, lt.keys);
         if (seen.has(pe)) {
@@ -159,7 +161,9 @@ export function mergeApplied(live: unknown, applied: unknown, listKeys: ListKeys
     return out;
   }
   for (const el of applied) {
-    const at = out.findIndex((o) => isPlainObject(o) && isPlainObject(el) && lt.keys.every((k) => deepEqual(o[k], el[k])));
+    const at = out.findIndex(
+      (o) => isPlainObject(o) && isPlainObject(el) && lt.keys.every((k) => deepEqual(o[k], el[k])),
+    );
     if (at >= 0) out[at] = mergeApplied(out[at], el, listKeys, names);
     else out.push(mergeApplied(undefined, el, listKeys, names));
   }
