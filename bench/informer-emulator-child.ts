@@ -13,15 +13,18 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Cluster } from '../src/apiserver/cluster.js';
-import { FaultSet } from '../src/apiserver/faults.js';
-import { DEFAULT_MAX_BODY_BYTES } from '../src/apiserver/http.js';
-import { bootstrapNamespaces } from '../src/apiserver/namespaces.js';
-import { type ServedType, ServedTypes } from '../src/apiserver/resources.js';
-import { listen } from '../src/apiserver/server.js';
-import { RequestStats } from '../src/apiserver/stats.js';
-import { Storage } from '../src/apiserver/storage.js';
-import { WatchHub } from '../src/apiserver/watch-hub.js';
+import {
+  bootstrapNamespaces,
+  Cluster,
+  DEFAULT_MAX_BODY_BYTES,
+  FaultSet,
+  listen,
+  RequestStats,
+  type ServedType,
+  ServedTypes,
+  Storage,
+  WatchHub,
+} from '../src/apiserver/internal.js';
 import type { KubeObject } from '../src/core/index.js';
 
 const [objectsText, updatesText, feedText] = process.argv.slice(2);

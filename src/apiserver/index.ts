@@ -8,6 +8,16 @@
  * aggregated discovery responses; request counters; and fault injection for resilience tests.
  * See `docs/apiserver.md` for what is and is not emulated.
  *
+ * Inside, one folder per concept, each depending only on those listed before it (and `core`):
+ * `errors/` (the Status of every failure), `served/` (the resource types served and their
+ * rules), `codec/` (JSON, YAML, protobuf, content negotiation, Tables), `storage/` (MVCC store,
+ * history, continue tokens, watch fan-out), `validation/`, `admission/`, `ssa/` (server-side
+ * apply), `faults/`, `registry/` (the write path: strategies, graceful deletion, garbage
+ * collection, namespace and CRD lifecycle), `http/` (bodies, responses, routes, counters),
+ * `handlers/` (get, list, create, update, delete, watch, scale), `patch/`, `discovery/`; then
+ * `server.ts` (routing) and `start.ts` (assembly). Sibling modules and kloop's own benchmarks
+ * use `internal.ts`; users use this file.
+ *
  * @example
  * ```ts
  * import { startApiServer } from 'kloop/apiserver';
@@ -18,7 +28,7 @@
  * ```
  */
 
-export { StatusError } from './errors.js';
+export { StatusError } from './errors/status-errors.js';
 export { makeKubeconfig } from './kubeconfig.js';
 export { startApiServer } from './start.js';
 export type {

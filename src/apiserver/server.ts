@@ -1,28 +1,36 @@
 /**
- * The HTTP server: routes each request to discovery, the fixed endpoints or a resource handler,
- * applies injected faults first, and turns every failure into a Status response. Nothing a
+ * The HTTP server: routes each request to discovery, the fixed endpoints (`discovery/serve.ts`)
+ * or a resource handler (`handlers/`, `patch/`), applies injected faults first, and turns every
+ * failure into a Status response. Nothing a
  * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KubeObject } from '../core/index.js';
-import { isObject } from './admission.js';
-import { type Cluster, isStored, resourceNames } from './cluster.js';
-import { handleDelete, handleDeleteCollection } from './delete.js';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { methodNotAllowed, notAcceptable, StatusError, toStatus, unknownPath, unsupportedMediaType } from './errors.js';
-import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus, sendText } from './http.js';
-import { aggregatedDiscoveryVersion, negotiate } from './negotiation.js';
-import { handlePatch } from './patch.js';
-import { handleGet, handleList } from './read.js';
-import type { HandlerResult, ResourceRequest, ServerSettings } from './request.js';
-import type { ServedType } from './resources.js';
-import { parsePath, type ResourceTarget } from './routes.js';
-import { handleScale } from './scale.js';
-import type { RequestInfo, RequestStats } from './stats.js';
+import { isPlainObject, type KubeObject } from '../core/index.js';
+import { negotiate } from './codec/negotiation.js';
+import { serveDiscovery, serveFixed } from './discovery/serve.js';
+import {
+  methodNotAllowed,
+  notAcceptable,
+  StatusError,
+  toStatus,
+  unknownPath,
+  unsupportedMediaType,
+} from './errors/status-errors.js';
+import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
+import { handleGet, handleList } from './handlers/read.js';
+import type { HandlerResult, ResourceRequest, ServerSettings } from './handlers/request.js';
+import { handleScale } from './handlers/scale.js';
+import { handleWatch } from './handlers/watch.js';
+import { handleCreate, handleUpdate } from './handlers/write.js';
+import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus } from './http/io.js';
+import { parsePath, type ResourceTarget } from './http/routes.js';
+import type { RequestInfo, RequestStats } from './http/stats.js';
+import { handlePatch } from './patch/handler.js';
+import type { Cluster } from './registry/cluster.js';
+import { resourceNames, type ServedType } from './served/served-types.js';
+import { isStored } from './storage/store.js';
 import type { Verb } from './types.js';
-import { handleWatch } from './watch.js';
-import { handleCreate, handleUpdate } from './write.js';
 
 /** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
 export async function listen(
@@ -89,7 +97,7 @@ async function serve(
       serveFixed(target.name, method, res);
       return;
     case 'discovery':
-      serveDiscovery(cluster, target, method, req, res);
+      serveDiscovery(cluster.types, target, method, req, res);
       return;
     case 'unknown':
       req.resume();
@@ -99,73 +107,6 @@ async function serve(
       await serveResource(cluster, settings, target, url.searchParams, req, res, info);
       return;
   }
-}
-
-function serveFixed(name: string, method: string, res: ServerResponse): void {
-  if (method !== 'GET' && method !== 'HEAD') {
-    sendStatus(res, methodNotAllowed().status);
-    return;
-  }
-  switch (name) {
-    case 'version':
-      sendJsonText(res, 200, JSON.stringify(versionInfo()));
-      return;
-    case 'openapi-v2':
-      // An empty protobuf document: kubectl's client-side validation accepts it and moves on.
-      res.writeHead(200, {
-        'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
-        'Content-Length': '0',
-      });
-      res.end();
-      return;
-    case 'openapi-v3':
-      sendStatus(res, unknownPath().status);
-      return;
-    default:
-      sendText(res, 200, 'ok');
-  }
-}
-
-function serveDiscovery(
-  cluster: Cluster,
-  target: Extract<ReturnType<typeof parsePath>, { kind: 'discovery' }>,
-  method: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): void {
-  if (method !== 'GET') {
-    sendStatus(res, methodNotAllowed().status);
-    return;
-  }
-  let doc: Record<string, unknown> | undefined;
-  const aggregated = aggregatedDiscoveryVersion(req.headers.accept);
-  if (aggregated && (target.level === 'api' || target.level === 'apis')) {
-    const body = JSON.stringify(aggregatedDiscovery(cluster.types, target.level === 'api', aggregated));
-    sendJsonText(res, 200, body, {
-      'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`,
-    });
-    return;
-  }
-  switch (target.level) {
-    case 'api':
-      doc = apiVersions(req.headers.host ?? '127.0.0.1');
-      break;
-    case 'apis':
-      doc = apiGroupList(cluster.types);
-      break;
-    case 'group':
-      doc = apiGroup(cluster.types, target.group ?? '');
-      break;
-    case 'groupVersion':
-      if (target.group === '' && target.version !== 'v1') doc = undefined;
-      else doc = apiResourceList(cluster.types, target.group ?? '', target.version ?? '');
-      break;
-  }
-  if (!doc) {
-    sendStatus(res, unknownPath().status);
-    return;
-  }
-  sendJsonText(res, 200, JSON.stringify(doc));
 }
 
 /** The verb of a resource request, or undefined for a method the URL does not allow. */
@@ -287,7 +228,7 @@ function sendResult(res: ServerResponse, result: HandlerResult, served: ServedTy
   }
   let json: string;
   const object = isStored(result.body) ? result.body.object : result.body;
-  if (served.conversion && object.kind !== 'Status' && isObject(object.metadata)) {
+  if (served.conversion && object.kind !== 'Status' && isPlainObject(object.metadata)) {
     json = JSON.stringify(served.conversion.fromStorage(object as KubeObject));
   } else json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
   if (result.warnings && result.warnings.length > 0) {

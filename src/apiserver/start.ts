@@ -2,17 +2,18 @@
  * `startApiServer`: assembles storage, served types, watch hub, faults and the cluster, creates
  * the bootstrap namespaces, and listens.
  */
-import { Cluster } from './cluster.js';
-import { FaultSet } from './faults.js';
-import { DEFAULT_MAX_BODY_BYTES } from './http.js';
+
+import { FaultSet } from './faults/fault-set.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
+import { RequestStats } from './http/stats.js';
 import { makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
-import { bootstrapNamespaces } from './namespaces.js';
-import { ServedTypes } from './resources.js';
+import { Cluster } from './registry/cluster.js';
+import { bootstrapNamespaces } from './registry/namespaces.js';
+import { ServedTypes } from './served/served-types.js';
 import { listen } from './server.js';
-import { RequestStats } from './stats.js';
-import { Storage } from './storage.js';
+import { Storage } from './storage/store.js';
+import { WatchHub } from './storage/watch-hub.js';
 import type { ApiServer, ApiServerOptions } from './types.js';
-import { WatchHub } from './watch-hub.js';
 
 /** Events kept per resource by default. */
 export const DEFAULT_HISTORY_LIMIT = 10_000;

@@ -8,8 +8,7 @@
  * Empty strings, zero numbers and zero timestamps are omitted, as the JSON encoding's
  * `omitempty` would, so the decoded object reads like the JSON kubectl would have sent.
  */
-import { makeStatus } from '../core/index.js';
-import { StatusError } from './errors.js';
+import { failureStatus, StatusError } from '../errors/status-errors.js';
 
 /** The four-byte prefix of a Kubernetes protobuf body. */
 export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -84,8 +83,7 @@ const SCHEMAS: Record<string, Schema> = {
 export class ProtobufUnsupported extends StatusError {
   constructor(why: string) {
     super(
-      makeStatus(
-        415,
+      failureStatus(
         'UnsupportedMediaType',
         `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf: ${why})`,
       ),

@@ -3,9 +3,8 @@
  * `kubectl get` shows for each type, with the cells computed as kubectl's printers do, and ages
  * as kubectl's `HumanDuration` spells them (`45s`, `5m2s`, `3h`, `2d5h`).
  */
-import type { KubeObject } from '../core/index.js';
-import { isObject } from './admission.js';
-import type { ServedType } from './resources.js';
+import { isPlainObject, type KubeObject } from '../../core/index.js';
+import type { ServedType } from '../served/served-types.js';
 
 /** One `columnDefinitions[]` entry. */
 export interface TableColumn {
@@ -85,14 +84,14 @@ function age(obj: KubeObject, now: number): string {
 function get(obj: unknown, path: readonly string[]): unknown {
   let v: unknown = obj;
   for (const p of path) {
-    if (!isObject(v)) return undefined;
+    if (!isPlainObject(v)) return undefined;
     v = v[p];
   }
   return v;
 }
 
 function count(v: unknown): number {
-  return isObject(v) ? Object.keys(v).length : 0;
+  return isPlainObject(v) ? Object.keys(v).length : 0;
 }
 
 function num(v: unknown): number {
@@ -117,7 +116,7 @@ const PRINTERS: Record<string, Printer> = {
     cells: (o, now) => {
       const containers = get(o, ['spec', 'containers']);
       const statuses = get(o, ['status', 'containerStatuses']);
-      const list = Array.isArray(statuses) ? statuses.filter(isObject) : [];
+      const list = Array.isArray(statuses) ? statuses.filter(isPlainObject) : [];
       const ready = list.filter((s) => s.ready === true).length;
       const restarts = list.reduce((n, s) => n + num(s.restartCount), 0);
       const total = Array.isArray(containers) ? containers.length : 0;
@@ -151,7 +150,7 @@ const PRINTERS: Record<string, Printer> = {
       const ports = get(o, ['spec', 'ports']);
       const text = Array.isArray(ports)
         ? ports
-            .filter(isObject)
+            .filter(isPlainObject)
             .map(
               (p) =>
                 `${String(p.port)}${p.nodePort !== undefined ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`,
@@ -181,7 +180,7 @@ const PRINTERS: Record<string, Printer> = {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
     cells: (o, now) => {
       const last = String(o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp ?? '');
-      const involved = isObject(o.involvedObject) ? o.involvedObject : {};
+      const involved = isPlainObject(o.involvedObject) ? o.involvedObject : {};
       return [
         last ? humanDuration(now - Date.parse(last)) : '<unknown>',
         String(o.type ?? ''),
@@ -209,7 +208,7 @@ function jsonPath(obj: KubeObject, path: string): unknown {
   for (const part of parts) {
     const m = /^([^[]*)(?:\[(\d+)\])?$/.exec(part);
     if (!m) return undefined;
-    if (m[1] !== '') v = isObject(v) ? v[m[1]] : undefined;
+    if (m[1] !== '') v = isPlainObject(v) ? v[m[1]] : undefined;
     if (m[2] !== undefined) v = Array.isArray(v) ? v[Number(m[2])] : undefined;
   }
   return v;
@@ -217,7 +216,7 @@ function jsonPath(obj: KubeObject, path: string): unknown {
 
 function customPrinter(served: ServedType): Printer {
   const raw = served.crdVersion?.additionalPrinterColumns;
-  const extra = Array.isArray(raw) ? raw.filter(isObject) : [];
+  const extra = Array.isArray(raw) ? raw.filter(isPlainObject) : [];
   const columns = [
     NAME,
     ...extra.map((c) =>

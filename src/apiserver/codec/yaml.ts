@@ -8,7 +8,7 @@
  * YAML-to-JSON conversion, and multi-document streams are refused (one object per request).
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
-import { badRequest } from './errors.js';
+import { badRequest } from '../errors/status-errors.js';
 
 /**
  * Parses a body that is JSON or YAML; a 400 BadRequest Status (thrown) when it is neither. A body

@@ -3,7 +3,7 @@
  * `/version`. kubectl asks for aggregated discovery first but accepts these JSON documents on
  * every version from 1.27 on; client-node only reads the legacy ones.
  */
-import type { ServedType, ServedTypes } from './resources.js';
+import type { ServedType, ServedTypes } from '../served/served-types.js';
 
 /** The version this emulator reports (`kubectl version` shows it). */
 export const EMULATED_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-kloop' } as const;

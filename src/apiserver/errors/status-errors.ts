@@ -3,7 +3,15 @@
  * the real API server uses (APISERVER-SPEC.md section 6), thrown as a {@link StatusError} and
  * written to the client by the HTTP layer.
  */
-import { KloopError, makeStatus, type Status, type StatusCause, type StatusDetails } from '../core/index.js';
+import {
+  KloopError,
+  makeStatus,
+  STATUS_REASONS,
+  type Status,
+  type StatusCause,
+  type StatusDetails,
+  type StatusReason,
+} from '../../core/index.js';
 
 /** What a failure names: the resource (plural) and its group, for `details` and messages. */
 export interface ResourceRef {
@@ -40,25 +48,52 @@ function details(ref: ResourceRef, name: string | undefined, extra?: Partial<Sta
   return { ...d, ...extra };
 }
 
-function fail(code: number, reason: string, message: string, d?: StatusDetails): StatusError {
-  return new StatusError(makeStatus(code, reason, message, d));
+/**
+ * The failure `Status` of `reason`, with the HTTP code the real server pairs with it
+ * ({@link STATUS_REASONS}); a misspelt reason does not compile.
+ */
+export function failureStatus(reason: StatusReason, message: string, details?: StatusDetails): Status {
+  return makeStatus(STATUS_REASONS[reason], reason, message, details);
+}
+
+/** A {@link StatusError} of `reason` (see {@link failureStatus}). */
+export function statusError(reason: StatusReason, message: string, details?: StatusDetails): StatusError {
+  return new StatusError(failureStatus(reason, message, details));
+}
+
+/**
+ * 422 with no reason (Go's `StatusReasonUnknown`, ""): what the real server answers a patch that
+ * decodes but does not apply.
+ */
+export function unprocessable(message: string): StatusError {
+  return new StatusError(makeStatus(422, '', message));
+}
+
+/**
+ * The `Status` of a successful DELETE of a built-in (`status: Success`, code 200, no message or
+ * reason), as the real server answers it.
+ */
+export function deletedStatus(details: StatusDetails): Status {
+  const status = makeStatus(200, '', '', details);
+  delete status.message;
+  delete status.reason;
+  return status;
 }
 
 /** 404 NotFound: `configmaps "a" not found`. */
 export function notFound(ref: ResourceRef, name: string): StatusError {
-  return fail(404, 'NotFound', `${qualifiedResource(ref)} "${name}" not found`, details(ref, name));
+  return statusError('NotFound', `${qualifiedResource(ref)} "${name}" not found`, details(ref, name));
 }
 
 /** 409 AlreadyExists: `configmaps "a" already exists`. */
 export function alreadyExists(ref: ResourceRef, name: string): StatusError {
-  return fail(409, 'AlreadyExists', `${qualifiedResource(ref)} "${name}" already exists`, details(ref, name));
+  return statusError('AlreadyExists', `${qualifiedResource(ref)} "${name}" already exists`, details(ref, name));
 }
 
 /** 409 Conflict for a stale resourceVersion (the text client-go users grep for). */
 export function conflict(ref: ResourceRef, name: string, why?: string): StatusError {
   const reason = why ?? 'the object has been modified; please apply your changes to the latest version and try again';
-  return fail(
-    409,
+  return statusError(
     'Conflict',
     `Operation cannot be fulfilled on ${qualifiedResource(ref)} "${name}": ${reason}`,
     details(ref, name),
@@ -78,29 +113,32 @@ export function invalid(ref: ResourceRef, name: string, causes: StatusCause[]): 
   if (ref.group !== '') d.group = ref.group;
   d.kind = kind;
   d.causes = causes;
-  return fail(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, d);
+  return statusError('Invalid', `${kind} "${name}" is invalid: ${text}`, d);
 }
 
 /** 400 BadRequest with a free message. */
 export function badRequest(message: string): StatusError {
-  return fail(400, 'BadRequest', message);
+  return statusError('BadRequest', message);
 }
 
-/** 403 Forbidden (e.g. creating in a terminating namespace). */
-export function forbidden(ref: ResourceRef, name: string, message: string): StatusError {
+/** 403 Forbidden (e.g. creating in a terminating namespace), with `causes` when given. */
+export function forbidden(ref: ResourceRef, name: string, message: string, causes?: StatusCause[]): StatusError {
   const target = name === '' ? qualifiedResource(ref) : `${qualifiedResource(ref)} "${name}"`;
-  return fail(403, 'Forbidden', `${target} is forbidden: ${message}`, details(ref, name));
+  return statusError(
+    'Forbidden',
+    `${target} is forbidden: ${message}`,
+    details(ref, name, causes === undefined ? undefined : { causes }),
+  );
 }
 
 /** 405 MethodNotAllowed. */
 export function methodNotAllowed(): StatusError {
-  return fail(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  return statusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
 /** 406 NotAcceptable for an Accept header the emulator cannot serve. */
 export function notAcceptable(): StatusError {
-  return fail(
-    406,
+  return statusError(
     'NotAcceptable',
     'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
   );
@@ -108,18 +146,17 @@ export function notAcceptable(): StatusError {
 
 /** 410 Expired: `too old resource version: N (M)`. */
 export function expired(message: string): StatusError {
-  return fail(410, 'Expired', message);
+  return statusError('Expired', message);
 }
 
 /** 413 RequestEntityTooLarge for bodies over the limit (3 MiB, like etcd's request limit). */
 export function entityTooLarge(limit: number): StatusError {
-  return fail(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  return statusError('RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }
 
 /** 415 UnsupportedMediaType listing what the resource accepts. */
 export function unsupportedMediaType(accepted: readonly string[]): StatusError {
-  return fail(
-    415,
+  return statusError(
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
   );
@@ -127,24 +164,28 @@ export function unsupportedMediaType(accepted: readonly string[]): StatusError {
 
 /** 429 TooManyRequests with `details.retryAfterSeconds` (the HTTP layer adds `Retry-After`). */
 export function tooManyRequests(retryAfterSeconds: number): StatusError {
-  return fail(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
+  return statusError('TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
 }
 
 /** 500 InternalError. */
 export function internalError(message: string): StatusError {
-  return fail(500, 'InternalError', `Internal error occurred: ${message}`, {
+  return statusError('InternalError', `Internal error occurred: ${message}`, {
     causes: [{ message }],
   });
 }
 
 /** 503 ServiceUnavailable. */
 export function serviceUnavailable(message: string, retryAfterSeconds?: number): StatusError {
-  return fail(503, 'ServiceUnavailable', message, retryAfterSeconds === undefined ? undefined : { retryAfterSeconds });
+  return statusError(
+    'ServiceUnavailable',
+    message,
+    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
+  );
 }
 
 /** 404 for a URL that names no resource (`the server could not find the requested resource`). */
 export function unknownPath(): StatusError {
-  return fail(404, 'NotFound', 'the server could not find the requested resource', {});
+  return statusError('NotFound', 'the server could not find the requested resource', {});
 }
 
 /** Turns anything thrown while serving into a Status: StatusErrors as they are, the rest 500. */

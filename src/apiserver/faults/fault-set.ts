@@ -3,10 +3,10 @@
  * conflicting, forgetful (compaction) or rude to watchers. The server asks {@link FaultSet}
  * before serving each request; watch faults act through the {@link WatchHub}.
  */
-import { internalError, type StatusError, serviceUnavailable, tooManyRequests } from './errors.js';
-import type { Storage } from './storage.js';
-import type { ConflictFaultOptions, ErrorFaultOptions, FaultHandle, FaultScope, Faults, Verb } from './types.js';
-import type { WatchHub } from './watch-hub.js';
+import { internalError, type StatusError, serviceUnavailable, tooManyRequests } from '../errors/status-errors.js';
+import type { Storage } from '../storage/store.js';
+import type { WatchHub } from '../storage/watch-hub.js';
+import type { ConflictFaultOptions, ErrorFaultOptions, FaultHandle, FaultScope, Faults, Verb } from '../types.js';
 
 interface Rule {
   verbs?: readonly Verb[];

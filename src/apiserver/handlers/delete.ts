@@ -4,13 +4,12 @@
  * deleted. `DeleteOptions` come in the body (kubectl sends `{"propagationPolicy":"Background"}`)
  * or the query.
  */
-import { type KubeObject, makeStatus } from '../core/index.js';
-import { isObject } from './admission.js';
-import { type DeletePreconditions, isStored } from './cluster.js';
-import { badRequest, StatusError } from './errors.js';
-import type { PropagationPolicy } from './gc.js';
+import { isPlainObject, type KubeObject } from '../../core/index.js';
+import { badRequest, forbidden, statusError } from '../errors/status-errors.js';
+import { UNDELETABLE_NAMESPACES } from '../registry/namespaces.js';
+import type { DeletePreconditions, PropagationPolicy } from '../registry/types.js';
+import { isStored } from '../storage/store.js';
 import { parseListOptions } from './list-options.js';
-import { UNDELETABLE_NAMESPACES } from './namespaces.js';
 import { listJson } from './read.js';
 import { type HandlerResult, isDryRun, type ResourceRequest } from './request.js';
 import { checkDryRun } from './write.js';
@@ -26,7 +25,7 @@ async function deleteOptions(
   if (raw.length > 0) {
     try {
       const parsed: unknown = JSON.parse(raw.toString('utf8'));
-      if (isObject(parsed)) body = parsed;
+      if (isPlainObject(parsed)) body = parsed;
       else throw new Error('not an object');
     } catch (err) {
       throw badRequest(`error decoding DeleteOptions: ${(err as Error).message}`);
@@ -34,20 +33,17 @@ async function deleteOptions(
   }
   const policy = body.propagationPolicy ?? r.query.get('propagationPolicy') ?? undefined;
   if (policy !== undefined && policy !== null && !POLICIES.has(String(policy))) {
-    throw new StatusError(
-      makeStatus(
-        422,
-        'Invalid',
-        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
-        {
-          group: 'meta.k8s.io',
-          kind: 'DeleteOptions',
-          causes: [{ type: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
-        },
-      ),
+    throw statusError(
+      'Invalid',
+      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+      {
+        group: 'meta.k8s.io',
+        kind: 'DeleteOptions',
+        causes: [{ type: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
+      },
     );
   }
-  const pre = isObject(body.preconditions) ? body.preconditions : {};
+  const pre = isPlainObject(body.preconditions) ? body.preconditions : {};
   const preconditions: DeletePreconditions = {};
   if (typeof pre.uid === 'string') preconditions.uid = pre.uid;
   if (typeof pre.resourceVersion === 'string') preconditions.resourceVersion = pre.resourceVersion;
@@ -72,12 +68,7 @@ export async function handleDelete(r: ResourceRequest): Promise<HandlerResult> {
   const { preconditions, dryRun, policy, grace } = await deleteOptions(r);
   const name = r.target.name ?? '';
   if (r.served.storeId === '/namespaces' && UNDELETABLE_NAMESPACES.has(name)) {
-    throw new StatusError(
-      makeStatus(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
-        name,
-        kind: 'namespaces',
-      }),
-    );
+    throw forbidden({ group: '', plural: 'namespaces' }, name, 'this namespace may not be deleted');
   }
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   return r.cluster.delete(

@@ -11,9 +11,9 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   SelectorError,
-} from '../core/index.js';
-import { badRequest } from './errors.js';
-import type { ServedType } from './resources.js';
+} from '../../core/index.js';
+import { badRequest } from '../errors/status-errors.js';
+import type { ServedType } from '../served/served-types.js';
 
 /** Parsed `ListOptions`. */
 export interface ListOptions {

@@ -3,14 +3,13 @@
  * of each item (never serializing an object again), paginated with continue tokens that keep
  * the first page's revision, and ordered by namespace/name like etcd keys.
  */
-import { makeStatus } from '../core/index.js';
-import { decodeContinue, encodeContinue } from './continue-token.js';
-import { badRequest, StatusError } from './errors.js';
+import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
+import { badRequest, type StatusError, statusError } from '../errors/status-errors.js';
+import type { ServedType } from '../served/served-types.js';
+import { decodeContinue, encodeContinue } from '../storage/continue-token.js';
+import type { StoredObject } from '../storage/store.js';
 import { type ListOptions, parseListOptions } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
-import type { ServedType } from './resources.js';
-import type { StoredObject } from './storage.js';
-import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
 
 /** GET /.../{plural}/{name}[/status]. */
 export function handleGet(r: ResourceRequest): HandlerResult {
@@ -42,12 +41,10 @@ export function handleGet(r: ResourceRequest): HandlerResult {
 
 /** The 504 for a resourceVersion beyond the current revision (a client asked for the future). */
 function tooLargeResourceVersion(asked: number, current: number): StatusError {
-  return new StatusError(
-    makeStatus(504, 'Timeout', `Too large resource version: ${asked}, current: ${current}`, {
-      causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-      retryAfterSeconds: 1,
-    }),
-  );
+  return statusError('Timeout', `Too large resource version: ${asked}, current: ${current}`, {
+    causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 }
 
 /**
@@ -199,11 +196,9 @@ function checkResourceVersionMatch(opts: ListOptions): void {
 
 function badRequestInvalidListOptions(message: string): StatusError {
   const field = message.split(':')[0];
-  return new StatusError(
-    makeStatus(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
-      group: 'meta.k8s.io',
-      kind: 'ListOptions',
-      causes: [{ type: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
-    }),
-  );
+  return statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
+    group: 'meta.k8s.io',
+    kind: 'ListOptions',
+    causes: [{ type: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
+  });
 }

@@ -4,11 +4,12 @@
  * to send, except watch, which owns its streaming response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Cluster, WriteResult } from './cluster.js';
-import { badRequest } from './errors.js';
-import type { Representation } from './negotiation.js';
-import type { ServedType } from './resources.js';
-import type { ResourceTarget } from './routes.js';
+import type { Representation } from '../codec/negotiation.js';
+import { badRequest } from '../errors/status-errors.js';
+import type { ResourceTarget } from '../http/routes.js';
+import type { Cluster } from '../registry/cluster.js';
+import type { WriteResult } from '../registry/types.js';
+import type { ServedType } from '../served/served-types.js';
 
 /** Server-wide settings handlers need. */
 export interface ServerSettings {

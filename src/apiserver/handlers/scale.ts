@@ -8,18 +8,18 @@
 import {
   applyJsonPatch,
   applyMergePatch,
+  isPlainObject,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
   labelSelectorFromSpec,
-} from '../core/index.js';
-import { isObject } from './admission.js';
-import { badRequest, unsupportedMediaType } from './errors.js';
-import { mediaType } from './http.js';
+} from '../../core/index.js';
+import { parseObjectBody } from '../codec/object-body.js';
+import { badRequest, unsupportedMediaType } from '../errors/status-errors.js';
+import { mediaType } from '../http/io.js';
+import { PATCH_JSON, PATCH_MERGE, type ServedType } from '../served/served-types.js';
+import type { StoredObject } from '../storage/store.js';
 import { type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
-import { PATCH_JSON, PATCH_MERGE, type ServedType } from './resources.js';
-import type { StoredObject } from './storage.js';
-import { parseObjectBody } from './validation.js';
 import { checkDryRun } from './write.js';
 
 interface ScalePaths {
@@ -39,7 +39,7 @@ export function scalePaths(served: ServedType): ScalePaths | undefined {
   if (!served.custom)
     return { spec: ['spec', 'replicas'], status: ['status', 'replicas'], selector: ['spec', 'selector'] };
   const sub = served.crdVersion?.subresources;
-  const scale = isObject(sub) && isObject(sub.scale) ? sub.scale : {};
+  const scale = isPlainObject(sub) && isPlainObject(sub.scale) ? sub.scale : {};
   const spec = path(scale.specReplicasPath) ?? ['spec', 'replicas'];
   const status = path(scale.statusReplicasPath) ?? ['status', 'replicas'];
   const selector = path(scale.labelSelectorPath);
@@ -48,14 +48,14 @@ export function scalePaths(served: ServedType): ScalePaths | undefined {
 
 function read(obj: unknown, p: readonly string[]): unknown {
   let v = obj;
-  for (const k of p) v = isObject(v) ? v[k] : undefined;
+  for (const k of p) v = isPlainObject(v) ? v[k] : undefined;
   return v;
 }
 
 function write(obj: Record<string, unknown>, p: readonly string[], value: unknown): void {
   let v = obj;
   for (const k of p.slice(0, -1)) {
-    if (!isObject(v[k])) v[k] = {};
+    if (!isPlainObject(v[k])) v[k] = {};
     v = v[k] as Record<string, unknown>;
   }
   v[p[p.length - 1]] = value;
@@ -70,7 +70,7 @@ export function scaleOf(served: ServedType, stored: StoredObject): KubeObject {
   const rawSelector = paths?.selector ? read(obj, paths.selector) : undefined;
   let selector: string | undefined;
   if (typeof rawSelector === 'string') selector = rawSelector;
-  else if (isObject(rawSelector)) selector = labelSelectorFromSpec(rawSelector).toString();
+  else if (isPlainObject(rawSelector)) selector = labelSelectorFromSpec(rawSelector).toString();
   const meta = obj.metadata;
   return {
     kind: 'Scale',

@@ -7,15 +7,15 @@
  * `resourceVersionMatch=NotOlderThan`) send the current state as ADDED in key order, then a
  * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes.
  */
-import { type KubeObject, makeStatus } from '../core/index.js';
-import { resourceNames } from './cluster.js';
-import { expired, StatusError, toStatus } from './errors.js';
+import type { KubeObject } from '../../core/index.js';
+import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
+import { expired, StatusError, statusError, toStatus } from '../errors/status-errors.js';
+import { WatchWriter } from '../http/watch-writer.js';
+import { resourceNames } from '../served/served-types.js';
+import type { StoredEvent, StoredObject } from '../storage/store.js';
+import { eventLine, type Watcher, type WatchSink, withRevision } from '../storage/watch-hub.js';
 import { parseListOptions } from './list-options.js';
 import type { ResourceRequest } from './request.js';
-import type { StoredEvent, StoredObject } from './storage.js';
-import { includeObjectOf, partialMetadata, tableJson } from './tables.js';
-import { eventLine, type Watcher, type WatchSink, withRevision } from './watch-hub.js';
-import { WatchWriter } from './watch-writer.js';
 
 /** Default server-side watch timeout when the client gives none (the real default is 30-60 min). */
 const DEFAULT_TIMEOUT_SECONDS = 1800;
@@ -203,13 +203,11 @@ export function handleWatch(r: ResourceRequest): void {
 /** The 422s of watch options (APISERVER-SPEC.md section 2, streaming lists). */
 function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
   const fail = (field: string, message: string) =>
-    new StatusError(
-      makeStatus(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
-        group: 'meta.k8s.io',
-        kind: 'ListOptions',
-        causes: [{ type: 'FieldValueForbidden', message, field }],
-      }),
-    );
+    statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+      group: 'meta.k8s.io',
+      kind: 'ListOptions',
+      causes: [{ type: 'FieldValueForbidden', message, field }],
+    });
   if (opts.sendInitialEvents !== undefined) {
     if (opts.resourceVersionMatch !== 'NotOlderThan') {
       throw fail(

@@ -3,26 +3,25 @@
  * fit it to the endpoint (apiVersion, kind, namespace, name) and hand it to the cluster's write
  * path, which applies the lifecycle rules and commits.
  */
-import { type KubeObject, makeStatus } from '../core/index.js';
-import { badRequest, StatusError } from './errors.js';
+import type { KubeObject } from '../../core/index.js';
+import { parseObjectBody } from '../codec/object-body.js';
+import { badRequest, statusError } from '../errors/status-errors.js';
+import { checkNamespace, checkTypeMeta } from '../validation/objects.js';
 import { fieldValidationOf, type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
-import { checkNamespace, checkTypeMeta, parseObjectBody } from './validation.js';
 
 /** Rejects `dryRun` values other than `All` (422, as the real server). */
 export function checkDryRun(query: URLSearchParams): void {
   for (const v of query.getAll('dryRun')) {
     if (v !== 'All') {
-      throw new StatusError(
-        makeStatus(422, 'Invalid', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`, {
-          causes: [
-            {
-              type: 'FieldValueNotSupported',
-              message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"`,
-              field: 'dryRun',
-            },
-          ],
-        }),
-      );
+      throw statusError('Invalid', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`, {
+        causes: [
+          {
+            type: 'FieldValueNotSupported',
+            message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"`,
+            field: 'dryRun',
+          },
+        ],
+      });
     }
   }
 }

@@ -3,8 +3,8 @@
  * `Content-Type: application/json` exactly (kubectl 1.27.0-1.27.1 reject a charset parameter).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Status } from '../core/index.js';
-import { entityTooLarge } from './errors.js';
+import type { Status } from '../../core/index.js';
+import { entityTooLarge } from '../errors/status-errors.js';
 
 /** The body limit of the real stack: etcd refuses requests over ~3 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;

@@ -3,7 +3,7 @@
  * many requests and how many bytes in and out, so tests can assert how many writes a client
  * sent (a cache that "writes only when something changed" is proven here).
  */
-import type { ApiServerStats, RequestCount, RequestCountFilter } from './types.js';
+import type { ApiServerStats, RequestCount, RequestCountFilter } from '../types.js';
 
 /** What the server knows about a request when it finishes. */
 export interface RequestInfo {

@@ -9,23 +9,36 @@ import {
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
+  isPlainObject,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
-  makeStatus,
   PatchError,
-} from '../core/index.js';
-import { isObject } from './admission.js';
-import { listKeysOf } from './cluster.js';
-import { badRequest, invalid, notFound, StatusError, unsupportedMediaType } from './errors.js';
-import { mediaType } from './http.js';
-import { fieldValidationOf, type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
-import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE } from './resources.js';
-import { applyConflictStatus, applyServerSide } from './ssa/index.js';
-import { objectKey } from './storage.js';
-import { checkNamespace, checkTypeMeta, refOf } from './validation.js';
-import { checkDryRun, fromStorage, toStorage } from './write.js';
-import { parseJsonOrYaml } from './yaml.js';
+} from '../../core/index.js';
+import { parseJsonOrYaml } from '../codec/yaml.js';
+import {
+  badRequest,
+  invalid,
+  notFound,
+  StatusError,
+  statusError,
+  unprocessable,
+  unsupportedMediaType,
+} from '../errors/status-errors.js';
+import {
+  fieldValidationOf,
+  type HandlerResult,
+  isDryRun,
+  managerOf,
+  type ResourceRequest,
+} from '../handlers/request.js';
+import { checkDryRun, fromStorage, toStorage } from '../handlers/write.js';
+import { mediaType } from '../http/io.js';
+import { listKeysOf } from '../registry/managed-fields.js';
+import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE, refOf } from '../served/served-types.js';
+import { applyConflictStatus, applyServerSide } from '../ssa/index.js';
+import { objectKey } from '../storage/store.js';
+import { checkNamespace, checkTypeMeta } from '../validation/objects.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
   try {
@@ -39,17 +52,15 @@ function patchFailed(err: unknown): StatusError {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof PatchError && err.code === 'KLOOP_INVALID_PATCH') return badRequest(message);
   // The real server answers a patch that decodes but does not apply with a bare 422.
-  return new StatusError(makeStatus(422, '', message));
+  return unprocessable(message);
 }
 
 function invalidOptions(message: string, field: string): StatusError {
-  return new StatusError(
-    makeStatus(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
-      group: 'meta.k8s.io',
-      kind: 'PatchOptions',
-      causes: [{ type: 'FieldValueRequired', message, field }],
-    }),
-  );
+  return statusError('Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+    group: 'meta.k8s.io',
+    kind: 'PatchOptions',
+    causes: [{ type: 'FieldValueRequired', message, field }],
+  });
 }
 
 /** PATCH /.../{plural}/{name}[/status]. */
@@ -74,7 +85,7 @@ export async function handlePatch(r: ResourceRequest): Promise<HandlerResult> {
     }
   } else {
     const patch = parseJson(raw, 'patch');
-    if (!isObject(patch)) throw badRequest('the patch must be a JSON object');
+    if (!isPlainObject(patch)) throw badRequest('the patch must be a JSON object');
     try {
       patched =
         type === PATCH_MERGE
@@ -95,7 +106,8 @@ function updateFromPatched(
   dryRun: boolean,
   manager: string | undefined,
 ): HandlerResult {
-  if (!isObject(patched) || !isObject(patched.metadata)) throw badRequest('the patched object is not a valid object');
+  if (!isPlainObject(patched) || !isPlainObject(patched.metadata))
+    throw badRequest('the patched object is not a valid object');
   const obj = patched as KubeObject;
   checkTypeMeta(obj, r.served);
   if (obj.metadata.name !== name) {
@@ -128,9 +140,9 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
     throw badRequest(`invalid value for force: ${JSON.stringify(force)}`);
   }
   const applied = parseJsonOrYaml(raw.toString('utf8'), 'error decoding YAML: ');
-  if (!isObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
+  if (!isPlainObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
   const obj = applied as KubeObject;
-  if (!isObject(obj.metadata)) obj.metadata = {};
+  if (!isPlainObject(obj.metadata)) obj.metadata = {};
   if (obj.metadata.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
   if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') {
     throw badRequest("Object 'Kind' is missing in the applied configuration");

@@ -5,10 +5,32 @@
  * requests can never interleave inside it (optimistic concurrency needs no locks here).
  *
  * Reactions to committed changes live in their own files: namespace lifecycle
- * (`namespaces.ts`), CRD registration (`crds.ts`) and garbage collection (`gc.ts`); they run
- * deferred (`defer`), after the write that caused them has answered.
+ * (`namespaces.ts`), CRD registration (`crds.ts`) and garbage collection
+ * (`garbage-collector.ts`); they see the cluster through {@link ClusterAccess} and run deferred
+ * (`defer`), after the write that caused them has answered.
  */
-import { deepEqual, type KubeObject, type ManagedFieldsEntry, makeStatus, strategicListType } from '../core/index.js';
+import { deepEqual, type KubeObject } from '../../core/index.js';
+import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
+import { alreadyExists, badRequest, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
+import type { FaultSet } from '../faults/fault-set.js';
+import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
+import {
+  isStored,
+  objectKey,
+  type ResourceStore,
+  type Storage,
+  type StoredEvent,
+  type StoredObject,
+} from '../storage/store.js';
+import type { WatchHub } from '../storage/watch-hub.js';
+import { pruneAndDefault } from '../validation/cr-schema.js';
+import { validateName } from '../validation/objects.js';
+import { validateOwnerReferences } from '../validation/owner-references.js';
+import { afterCrdCommit, afterCustomResourceRemoved, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
+import { FOREGROUND_FINALIZER, GarbageCollector, ORPHAN_FINALIZER } from './garbage-collector.js';
+import { pendingGrace, podGracePeriod, startGracefulDeletion } from './graceful-deletion.js';
+import { recordManagedFields, setManagedFields } from './managed-fields.js';
+import { afterNamespacedCommit } from './namespaces.js';
 import {
   checkPrecondition,
   generateName,
@@ -16,58 +38,15 @@ import {
   prepareUpdate,
   readyToRemove,
   startDeletion,
-} from './admission.js';
-import { pruneAndDefault } from './cr-schema.js';
-import { afterCrdCommit, afterCustomResourceRemoved, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
-import { alreadyExists, badRequest, conflict, notFound } from './errors.js';
-import type { FaultSet } from './faults.js';
-import {
-  FOREGROUND_FINALIZER,
-  GarbageCollector,
-  ORPHAN_FINALIZER,
-  type PropagationPolicy,
-  validateOwnerReferences,
-} from './gc.js';
-import { pendingGrace, podGracePeriod, startGracefulDeletion } from './graceful.js';
-import { afterNamespacedCommit, checkNamespaceWritable } from './namespaces.js';
-import type { ServedType, ServedTypes } from './resources.js';
-import { type ListKeysFn, type ListSchema, listKeysFromSchema, recordUpdate } from './ssa/index.js';
-import { objectKey, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from './storage.js';
-import type { Verb } from './types.js';
-import { refOf, validateName } from './validation.js';
-import type { WatchHub } from './watch-hub.js';
-
-/** What a write answers: an HTTP code and a stored object, a plain object, or a Status. */
-export interface WriteResult {
-  code: number;
-  body: StoredObject | KubeObject | Record<string, unknown>;
-  /** `Warning` header texts (fieldValidation=Warn). */
-  warnings?: string[];
-}
-
-/** `fieldValidation` of a write: what to do about fields the schema does not know. */
-export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
-
-/** Options shared by write operations. */
-export interface WriteOptions {
-  dryRun?: boolean;
-  verb?: Verb;
-  /**
-   * The field manager of a non-apply write: its `Update` entry is recorded in managedFields.
-   * Undefined for server-side apply (the SSA engine already wrote managedFields) and internal writes.
-   */
-  manager?: string;
-  /** Unknown fields of custom resources: refuse (Strict), warn (Warn, default) or drop silently. */
-  fieldValidation?: FieldValidation;
-  /** DELETE only: `DeleteOptions.gracePeriodSeconds` (pods honour it; see `graceful.ts`). */
-  gracePeriodSeconds?: number;
-}
-
-/** Settings of the cluster's own reactions. */
-export interface ClusterSettings {
-  /** How long the garbage collector waits before collecting a dependent of absent owners. */
-  absentOwnerGraceMs?: number;
-}
+} from './strategy.js';
+import type {
+  ClusterAccess,
+  ClusterSettings,
+  DeletePreconditions,
+  PropagationPolicy,
+  WriteOptions,
+  WriteResult,
+} from './types.js';
 
 /** Prunes and defaults a custom resource; applies the fieldValidation directive to what was pruned. */
 function validateFields(served: ServedType, obj: KubeObject, options: WriteOptions): string[] | undefined {
@@ -81,70 +60,8 @@ function validateFields(served: ServedType, obj: KubeObject, options: WriteOptio
   return options.fieldValidation === 'Ignore' ? undefined : texts;
 }
 
-/** Preconditions of DELETE (`DeleteOptions.preconditions`). */
-export interface DeletePreconditions {
-  uid?: string;
-  resourceVersion?: string;
-}
-
-/** `plural` and `plural.group`: the names faults scope by. */
-export function resourceNames(served: ServedType): string[] {
-  const { plural, group } = served.type;
-  return group === '' ? [plural] : [plural, `${plural}.${group}`];
-}
-
-/** Whether `x` is a StoredObject (as opposed to a plain body). */
-export function isStored(x: WriteResult['body']): x is StoredObject {
-  return typeof (x as StoredObject).json === 'string' && typeof (x as StoredObject).rv === 'number';
-}
-
-/**
- * The managedFields after a non-apply write by `manager` (an `Update` entry, server-side apply's
- * bookkeeping). Stored managedFields the engine cannot read are dropped rather than failing the write.
- */
-export function recordManagedFields(
-  served: ServedType,
-  live: KubeObject | undefined,
-  next: KubeObject,
-  manager: string,
-  subresource: string | undefined,
-): ManagedFieldsEntry[] | undefined {
-  const options = {
-    apiVersion: served.type.apiVersion,
-    listKeys: listKeysOf(served),
-    ...(subresource !== undefined ? { subresource } : {}),
-  };
-  try {
-    return recordUpdate(live, next, manager, options);
-  } catch {
-    try {
-      return recordUpdate(undefined, next, manager, options);
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-/** Sets managedFields; none (or an empty list, which the real server never shows) removes the field. */
-function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[] | undefined): void {
-  if (entries !== undefined && entries.length > 0) obj.metadata.managedFields = entries;
-  else delete obj.metadata.managedFields;
-}
-
-/** How lists of a type merge for server-side apply: built-in table, or the CRD schema. */
-export function listKeysOf(served: ServedType): ListKeysFn {
-  if (served.custom) {
-    const schema = served.crdVersion?.schema;
-    const open =
-      schema !== null && typeof schema === 'object' ? (schema as Record<string, unknown>).openAPIV3Schema : undefined;
-    return listKeysFromSchema(open !== null && typeof open === 'object' ? (open as ListSchema) : undefined);
-  }
-  const type = { apiVersion: served.type.apiVersion, kind: served.type.kind };
-  return (path) => strategicListType(type, path);
-}
-
 /** The emulated cluster. */
-export class Cluster {
+export class Cluster implements ClusterAccess {
   /** Deferred reactions (namespace and CRD cleanup) that must not run inside a write. */
   private readonly pending = new Map<string, () => void>();
   private pendingScheduled = false;
@@ -191,7 +108,7 @@ export class Cluster {
       setManagedFields(obj, recordManagedFields(served, undefined, obj, options.manager, undefined));
     }
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
-    if (ns !== undefined) checkNamespaceWritable(this, served, String(obj.metadata.name), ns);
+    if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name), ns);
     const key = objectKey(ns, String(obj.metadata.name));
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
@@ -393,10 +310,7 @@ export class Cluster {
     if (served.type.group !== '') details.group = served.type.group;
     details.kind = served.type.plural;
     details.uid = obj.metadata.uid;
-    const status = makeStatus(200, '', '', details);
-    delete status.message;
-    delete status.reason;
-    return status as unknown as Record<string, unknown>;
+    return deletedStatus(details) as unknown as Record<string, unknown>;
   }
 
   private afterCommit(served: ServedType, event: StoredEvent): void {

@@ -5,14 +5,13 @@
  * `customresourcecleanup.apiextensions.k8s.io` finalizer holds the CRD until its custom
  * resources are gone, then the CRD and its routes disappear.
  */
-import type { KubeObject, ResourceType, StatusCause } from '../core/index.js';
-import { isObject, nowTimestamp } from './admission.js';
-import type { Cluster } from './cluster.js';
-import { invalid } from './errors.js';
-import type { Conversion } from './events.js';
-import { customServedType, type ServedType } from './resources.js';
-import type { StoredEvent } from './storage.js';
-import { refOf } from './validation.js';
+import { isPlainObject, type KubeObject, type ResourceType, type StatusCause } from '../../core/index.js';
+import { invalid } from '../errors/status-errors.js';
+import type { Conversion } from '../served/events-conversion.js';
+import { customServedType, refOf, type ServedType } from '../served/served-types.js';
+import type { StoredEvent } from '../storage/store.js';
+import { nowTimestamp } from './strategy.js';
+import type { ClusterAccess } from './types.js';
 
 /** The finalizer the real server puts on every CRD. */
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -42,11 +41,11 @@ export function isCrdType(served: ServedType): boolean {
 }
 
 function spec(obj: KubeObject): Record<string, unknown> {
-  return isObject(obj.spec) ? obj.spec : {};
+  return isPlainObject(obj.spec) ? obj.spec : {};
 }
 
 function namesOf(obj: KubeObject): CrdNames {
-  const names = isObject(spec(obj).names) ? (spec(obj).names as Record<string, unknown>) : {};
+  const names = isPlainObject(spec(obj).names) ? (spec(obj).names as Record<string, unknown>) : {};
   const kind = typeof names.kind === 'string' ? names.kind : '';
   const result: CrdNames = {
     plural: typeof names.plural === 'string' ? names.plural : '',
@@ -61,7 +60,7 @@ function namesOf(obj: KubeObject): CrdNames {
 
 function versionsOf(obj: KubeObject): CrdVersion[] {
   const versions = spec(obj).versions;
-  return Array.isArray(versions) ? versions.filter(isObject).map((v) => v as CrdVersion) : [];
+  return Array.isArray(versions) ? versions.filter(isPlainObject).map((v) => v as CrdVersion) : [];
 }
 
 /** Validates a CRD and fills in its defaults (names.singular, names.listKind). */
@@ -138,9 +137,9 @@ export function prepareCrdCreate(obj: KubeObject, served: ServedType): void {
 export function prepareCrdUpdate(next: KubeObject, current: KubeObject, served: ServedType): void {
   validateCrd(next, served);
   if (next.metadata.deletionTimestamp === undefined) {
-    next.status = crdStatus(next, isObject(current.status) ? current.status : undefined);
-    const prevConditions = isObject(current.status) ? current.status.conditions : undefined;
-    if (Array.isArray(prevConditions) && isObject(next.status)) next.status.conditions = prevConditions;
+    next.status = crdStatus(next, isPlainObject(current.status) ? current.status : undefined);
+    const prevConditions = isPlainObject(current.status) ? current.status.conditions : undefined;
+    if (Array.isArray(prevConditions) && isPlainObject(next.status)) next.status.conditions = prevConditions;
   }
 }
 
@@ -153,10 +152,10 @@ export function typesOfCrd(obj: KubeObject): ServedType[] {
   const storage = versionsOf(obj).find((v) => v.storage === true)?.name;
   for (const v of versionsOf(obj)) {
     if (v.served === false) continue;
-    const sub = isObject(v.subresources) ? v.subresources : isObject(s.subresources) ? s.subresources : {};
+    const sub = isPlainObject(v.subresources) ? v.subresources : isPlainObject(s.subresources) ? s.subresources : {};
     const subresources: string[] = [];
-    if (isObject(sub) && sub.status !== undefined) subresources.push('status');
-    if (isObject(sub) && sub.scale !== undefined) subresources.push('scale');
+    if (isPlainObject(sub) && sub.status !== undefined) subresources.push('status');
+    if (isPlainObject(sub) && sub.scale !== undefined) subresources.push('scale');
     const type: ResourceType = {
       apiVersion: `${group}/${v.name}`,
       kind: names.kind,
@@ -196,7 +195,7 @@ function apiVersionConversion(storageApiVersion: string, servedApiVersion: strin
 }
 
 /** Reacts to a committed CRD change: (re)registers, starts cleanup, or unregisters. */
-export function afterCrdCommit(cluster: Cluster, event: StoredEvent): void {
+export function afterCrdCommit(cluster: ClusterAccess, event: StoredEvent): void {
   const obj = event.object.object;
   const group = String(spec(obj).group);
   const plural = namesOf(obj).plural;
@@ -214,7 +213,7 @@ export function afterCrdCommit(cluster: Cluster, event: StoredEvent): void {
 }
 
 /** Reacts to a custom resource's removal while its CRD is being deleted. */
-export function afterCustomResourceRemoved(cluster: Cluster, served: ServedType): void {
+export function afterCustomResourceRemoved(cluster: ClusterAccess, served: ServedType): void {
   const crdServed = cluster.types.byResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   if (!crdServed) return;
   const name = `${served.type.plural}.${served.type.group}`;
@@ -223,7 +222,7 @@ export function afterCustomResourceRemoved(cluster: Cluster, served: ServedType)
     cluster.defer(`crd/${name}`, () => cleanupCrd(cluster, name));
 }
 
-function cleanupCrd(cluster: Cluster, name: string): void {
+function cleanupCrd(cluster: ClusterAccess, name: string): void {
   const crdServed = cluster.types.byResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   if (!crdServed) return;
   const crd = cluster.store(crdServed).get(name);

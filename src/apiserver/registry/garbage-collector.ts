@@ -19,20 +19,15 @@
  * real collector does after its live lookup of the owner. A reference to a kind the server does
  * not serve counts as alive (the real collector cannot resolve it and keeps retrying).
  */
-import type { KubeObject, OwnerReference, StatusCause } from '../core/index.js';
-import type { Cluster } from './cluster.js';
-import { invalid } from './errors.js';
-import type { ServedType } from './resources.js';
-import { objectKey, type StoredEvent, type StoredObject } from './storage.js';
-import { refOf } from './validation.js';
+import type { KubeObject, OwnerReference } from '../../core/index.js';
+import type { ServedType } from '../served/served-types.js';
+import { objectKey, type StoredEvent, type StoredObject } from '../storage/store.js';
+import type { ClusterAccess } from './types.js';
 
 /** Finalizer of a foreground deletion. */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 /** Finalizer of an orphaning deletion. */
 export const ORPHAN_FINALIZER = 'orphan';
-
-/** `DeleteOptions.propagationPolicy`. */
-export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
 const SEP = '\u0001';
 
@@ -41,47 +36,12 @@ function refsOf(obj: KubeObject | undefined): OwnerReference[] {
   return Array.isArray(refs) ? refs : [];
 }
 
-/** Validates ownerReferences: required fields, at most one controller (422 otherwise). */
-export function validateOwnerReferences(obj: KubeObject, served: ServedType): void {
-  const refs = obj.metadata.ownerReferences;
-  if (refs === undefined || refs === null) return;
-  const causes: StatusCause[] = [];
-  if (!Array.isArray(refs)) {
-    causes.push({
-      type: 'FieldValueInvalid',
-      message: 'Invalid value: must be a list',
-      field: 'metadata.ownerReferences',
-    });
-  } else {
-    refs.forEach((ref, i) => {
-      for (const field of ['apiVersion', 'kind', 'name', 'uid'] as const) {
-        if (typeof ref?.[field] !== 'string' || ref[field] === '') {
-          causes.push({
-            type: 'FieldValueRequired',
-            message: 'Required value',
-            field: `metadata.ownerReferences[${i}].${field}`,
-          });
-        }
-      }
-    });
-    const controllers = refs.filter((r) => r?.controller === true);
-    if (controllers.length > 1) {
-      causes.push({
-        type: 'FieldValueInvalid',
-        message: `Invalid value: ${JSON.stringify(controllers.map((c) => c.name))}: Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((c) => `${c.kind}/${c.name}`).join(' and ')}`,
-        field: 'metadata.ownerReferences',
-      });
-    }
-  }
-  if (causes.length > 0) throw invalid(refOf(served), String(obj.metadata.name ?? ''), causes);
-}
-
 /** The garbage collector: the dependents index and the reactions to deletions. */
 export class GarbageCollector {
   /** owner uid -> `storeId SEP key` of its dependents. */
   private readonly dependents = new Map<string, Set<string>>();
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(private readonly cluster: ClusterAccess) {}
 
   /** Reacts to a committed change (called by the cluster for every event). */
   observe(served: ServedType, event: StoredEvent): void {

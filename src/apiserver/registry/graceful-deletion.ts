@@ -10,9 +10,8 @@
  * `spec.nodeName`) or has finished (phase Succeeded or Failed); a negative value means 1.
  * Every other kind is deleted at once, as in Kubernetes.
  */
-import type { KubeObject } from '../core/index.js';
-import { isObject } from './admission.js';
-import type { ServedType } from './resources.js';
+import { isPlainObject, type KubeObject } from '../../core/index.js';
+import type { ServedType } from '../served/served-types.js';
 
 /** The default `terminationGracePeriodSeconds` of a pod. */
 export const DEFAULT_POD_GRACE_SECONDS = 30;
@@ -30,8 +29,8 @@ function isPod(served: ServedType): boolean {
  */
 export function podGracePeriod(served: ServedType, obj: KubeObject, requested: number | undefined): number {
   if (!isPod(served)) return 0;
-  const spec = isObject(obj.spec) ? obj.spec : {};
-  const status = isObject(obj.status) ? obj.status : {};
+  const spec = isPlainObject(obj.spec) ? obj.spec : {};
+  const status = isPlainObject(obj.status) ? obj.status : {};
   let period = requested;
   if (period === undefined) {
     const own = spec.terminationGracePeriodSeconds;

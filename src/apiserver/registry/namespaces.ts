@@ -1,15 +1,16 @@
 /**
- * Namespace lifecycle (APISERVER-SPEC.md section 7): the bootstrap namespaces, the checks on
- * writes into a namespace (missing: 404, terminating: 403), and termination: a deleted namespace
- * turns `Terminating`, its contents are deleted (objects with finalizers wait for them), and the
- * namespace goes away once it is empty. The real server runs this in the namespace controller;
- * the emulator runs it right after the write, outside the request.
+ * Namespace lifecycle (APISERVER-SPEC.md section 7): the bootstrap namespaces and termination:
+ * a deleted namespace turns `Terminating`, its contents are deleted (objects with finalizers
+ * wait for them), and the namespace goes away once it is empty. The real server runs this in
+ * the namespace controller; the emulator runs it right after the write, outside the request.
+ * The checks on writes into a namespace (missing: 404, terminating: 403) are admission's
+ * (`admission/namespace-lifecycle.ts`).
  */
-import { type KubeObject, makeStatus } from '../core/index.js';
-import type { Cluster } from './cluster.js';
-import { notFound, qualifiedResource, StatusError } from './errors.js';
-import type { ServedType } from './resources.js';
-import type { StoredEvent } from './storage.js';
+import type { KubeObject } from '../../core/index.js';
+import { NAMESPACES_STORE_ID } from '../admission/namespace-lifecycle.js';
+import type { ServedType } from '../served/served-types.js';
+import type { StoredEvent } from '../storage/store.js';
+import type { ClusterAccess } from './types.js';
 
 /** Namespaces every cluster starts with. */
 export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -17,60 +18,30 @@ export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'k
 /** Namespaces that cannot be deleted. */
 export const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
-const NAMESPACES_ID = '/namespaces';
-
 /** The Namespace served type. */
-export function namespaceType(cluster: Cluster): ServedType {
+export function namespaceType(cluster: ClusterAccess): ServedType {
   const served = cluster.types.byResource('', 'v1', 'namespaces');
   if (!served) throw new Error('namespaces are not served');
   return served;
 }
 
 /** Creates the bootstrap namespaces. */
-export function bootstrapNamespaces(cluster: Cluster): void {
+export function bootstrapNamespaces(cluster: ClusterAccess): void {
   const served = namespaceType(cluster);
   for (const name of BOOTSTRAP_NAMESPACES) {
     cluster.create(served, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 }
 
-/** Throws 404 when `namespace` does not exist, 403 when it is terminating. */
-export function checkNamespaceWritable(cluster: Cluster, served: ServedType, name: string, namespace: string): void {
-  const ns = cluster.storage.resource(NAMESPACES_ID).get(namespace);
-  if (!ns) throw notFound({ group: '', plural: 'namespaces' }, namespace);
-  if (ns.object.metadata.deletionTimestamp !== undefined) {
-    const target = `${qualifiedResource(served.type)} "${name}"`;
-    throw new StatusError(
-      makeStatus(
-        403,
-        'Forbidden',
-        `${target} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        {
-          name,
-          ...(served.type.group === '' ? {} : { group: served.type.group }),
-          kind: served.type.plural,
-          causes: [
-            {
-              type: 'NamespaceTerminating',
-              message: `namespace ${namespace} is being terminated`,
-              field: 'metadata.namespace',
-            },
-          ],
-        },
-      ),
-    );
-  }
-}
-
 /** True when `namespace` is terminating. */
-function terminating(cluster: Cluster, namespace: string): boolean {
-  const ns = cluster.storage.resource(NAMESPACES_ID).get(namespace);
+function terminating(cluster: ClusterAccess, namespace: string): boolean {
+  const ns = cluster.storage.resource(NAMESPACES_STORE_ID).get(namespace);
   return ns !== undefined && ns.object.metadata.deletionTimestamp !== undefined;
 }
 
 /** Reacts to a committed change: starts or continues namespace termination. */
-export function afterNamespacedCommit(cluster: Cluster, served: ServedType, event: StoredEvent): void {
-  if (served.storeId === NAMESPACES_ID) {
+export function afterNamespacedCommit(cluster: ClusterAccess, served: ServedType, event: StoredEvent): void {
+  if (served.storeId === NAMESPACES_STORE_ID) {
     const obj = event.object.object;
     if (event.type !== 'DELETED' && obj.metadata.deletionTimestamp !== undefined) {
       scheduleCleanup(cluster, String(obj.metadata.name));
@@ -82,12 +53,12 @@ export function afterNamespacedCommit(cluster: Cluster, served: ServedType, even
   if (ns !== undefined && terminating(cluster, ns)) scheduleCleanup(cluster, ns);
 }
 
-function scheduleCleanup(cluster: Cluster, namespace: string): void {
+function scheduleCleanup(cluster: ClusterAccess, namespace: string): void {
   cluster.defer(`namespace/${namespace}`, () => cleanup(cluster, namespace));
 }
 
 /** Deletes the namespace's contents; removes the namespace once nothing is left. */
-function cleanup(cluster: Cluster, namespace: string): void {
+function cleanup(cluster: ClusterAccess, namespace: string): void {
   if (!terminating(cluster, namespace)) return;
   let left = 0;
   const seen = new Set<string>();
@@ -119,6 +90,6 @@ function cleanup(cluster: Cluster, namespace: string): void {
 }
 
 /** The namespace object for a name, if present (for tests and handlers). */
-export function getNamespace(cluster: Cluster, name: string): KubeObject | undefined {
-  return cluster.storage.resource(NAMESPACES_ID).get(name)?.object;
+export function getNamespace(cluster: ClusterAccess, name: string): KubeObject | undefined {
+  return cluster.storage.resource(NAMESPACES_STORE_ID).get(name)?.object;
 }

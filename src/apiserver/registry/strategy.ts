@@ -5,10 +5,9 @@
  * finalizers starts. Pure functions over plain objects; storage is the caller's business.
  */
 import { randomUUID } from 'node:crypto';
-import { deepEqual, type KubeObject, type StatusCause } from '../core/index.js';
-import { conflict, internalError, invalid } from './errors.js';
-import type { ServedType } from './resources.js';
-import { refOf } from './validation.js';
+import { deepEqual, isPlainObject, type KubeObject, type StatusCause } from '../../core/index.js';
+import { conflict, internalError, invalid } from '../errors/status-errors.js';
+import { refOf, type ServedType } from '../served/served-types.js';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -50,7 +49,7 @@ export function prepareCreate(obj: KubeObject, served: ServedType, random: () =>
   else delete meta.generation;
   if (served.hasStatus) {
     if (served.custom || served.type.kind !== 'Pod') delete obj.status;
-    if (served.type.kind === 'Pod') obj.status = { phase: 'Pending', ...(isObject(obj.status) ? obj.status : {}) };
+    if (served.type.kind === 'Pod') obj.status = { phase: 'Pending', ...(isPlainObject(obj.status) ? obj.status : {}) };
   }
   if (served.type.kind === 'Secret' && served.type.group === '' && (obj.type === undefined || obj.type === '')) {
     obj.type = 'Opaque';
@@ -60,11 +59,6 @@ export function prepareCreate(obj: KubeObject, served: ServedType, random: () =>
     obj.spec = { finalizers: ['kubernetes'] };
     obj.status = { phase: 'Active' };
   }
-}
-
-/** True for a non-null, non-array object. */
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**
@@ -198,14 +192,14 @@ export function startDeletion(current: KubeObject): KubeObject {
   const generation = next.metadata.generation;
   if (typeof generation === 'number' && generation > 0) next.metadata.generation = generation + 1;
   if (next.kind === 'Namespace' && next.apiVersion === 'v1') {
-    next.status = { ...(isObject(next.status) ? next.status : {}), phase: 'Terminating' };
+    next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
   }
   return next;
 }
 
 /** True when a deleting object has no finalizers left, so storage should drop it. */
 export function readyToRemove(obj: KubeObject): boolean {
-  // A pod in its grace period stays until the grace ends (graceful.ts), finalizers or not.
+  // A pod in its grace period stays until the grace ends (graceful-deletion.ts), finalizers or not.
   const grace = obj.metadata.deletionGracePeriodSeconds;
   if (typeof grace === 'number' && grace > 0) return false;
   return obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).length === 0;

@@ -5,7 +5,7 @@
  * (`regarding` = `involvedObject`, `note` = `message`, `reportingController` =
  * `reportingComponent`, `deprecated*` = the old counters and source).
  */
-import type { KubeObject } from '../core/index.js';
+import type { KubeObject } from '../../core/index.js';
 
 /** A conversion between a served version and the stored form of a resource. */
 export interface Conversion {

@@ -3,8 +3,8 @@
  * registered by CRDs, each with the server-side rules the handlers need (status subresource,
  * what bumps `metadata.generation`, which patch types are accepted, what DELETE returns).
  */
-import { BUILTIN_RESOURCE_TYPES, type ResourceType } from '../core/index.js';
-import { type Conversion, EVENTS_V1_CONVERSION } from './events.js';
+import { BUILTIN_RESOURCE_TYPES, type ResourceType } from '../../core/index.js';
+import { type Conversion, EVENTS_V1_CONVERSION } from './events-conversion.js';
 
 /** Which changes bump `metadata.generation` (APISERVER-SPEC.md section 3). */
 export type GenerationRule = 'none' | 'spec' | 'spec-and-annotations' | 'all-but-metadata';
@@ -29,6 +29,17 @@ export interface ServedType {
   readonly crdVersion?: Readonly<Record<string, unknown>>;
   /** Set when objects are stored in another form (events.k8s.io Events live in the core store). */
   readonly conversion?: Conversion;
+}
+
+/** The ResourceRef of a served type, for error messages. */
+export function refOf(served: ServedType): { group: string; plural: string; kind: string } {
+  return { group: served.type.group, plural: served.type.plural, kind: served.type.kind };
+}
+
+/** `plural` and `plural.group`: the names faults scope by. */
+export function resourceNames(served: ServedType): string[] {
+  const { plural, group } = served.type;
+  return group === '' ? [plural] : [plural, `${plural}.${group}`];
 }
 
 /** PATCH media type: JSON patch (RFC 6902). */
@@ -85,7 +96,7 @@ const FIELD_LABELS: Record<string, Record<string, readonly string[]>> = {
 /** The served rules of a built-in type. */
 export function builtinServedType(type: ResourceType): ServedType {
   if (type.group === 'events.k8s.io' && type.plural === 'events') {
-    // One store for both Event APIs; this one converts (see events.ts).
+    // One store for both Event APIs; this one converts (see events-conversion.ts).
     return { ...builtinServedType({ ...type, group: '' }), type, conversion: EVENTS_V1_CONVERSION };
   }
   const storeId = `${type.group}/${type.plural}`;

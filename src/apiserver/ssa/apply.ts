@@ -3,10 +3,15 @@
  * API server's field manager), for the emulator's PATCH `application/apply-patch+yaml` and
  * every other write.
  */
-import { deepEqual } from '../../core/equal.js';
-import { makeStatus } from '../../core/errors.js';
-import { strategicListType } from '../../core/strategic-merge.js';
-import type { KubeObject, ManagedFieldsEntry, Status, TypeRef } from '../../core/types.js';
+import {
+  deepEqual,
+  type KubeObject,
+  type ManagedFieldsEntry,
+  type Status,
+  strategicListType,
+  type TypeRef,
+} from '../../core/index.js';
+import { failureStatus } from '../errors/status-errors.js';
 import { FieldSet, formatFieldPath } from './field-set.js';
 import {
   decodeManagedFields,
@@ -85,7 +90,7 @@ export function applyConflictStatus(
   conflicts: readonly ApplyConflict[],
   details?: { name?: string; group?: string; kind?: string },
 ): Status {
-  return makeStatus(409, 'Conflict', applyConflictMessage(conflicts), {
+  return failureStatus('Conflict', applyConflictMessage(conflicts), {
     ...details,
     causes: conflicts.map((c) => ({
       type: 'FieldManagerConflict',

@@ -10,8 +10,7 @@
  *
  * In FieldsV1 a path that is a member and also has members under it carries `".": {}`.
  */
-import { isPlainObject } from '../../core/equal.js';
-import { KloopError } from '../../core/errors.js';
+import { isPlainObject, KloopError } from '../../core/index.js';
 
 /** One path element in FieldsV1 spelling: `f:name`, `k:{...}`, `v:...`, `i:n`. */
 export type PathElement = string;

@@ -3,7 +3,7 @@
  * encoding them back. A manager's identity is what Kubernetes' `BuildManagerIdentifier` keeps:
  * name, operation, subresource, and (for Update only) apiVersion; never the time.
  */
-import type { ManagedFieldsEntry } from '../../core/types.js';
+import type { ManagedFieldsEntry } from '../../core/index.js';
 import { FieldSet, FieldSetError } from './field-set.js';
 
 /** One manager's ownership, decoded. */

@@ -3,8 +3,7 @@
  * applied configuration into a live object, and removing paths. Lists follow a
  * {@link ListKeysFn}; maps are treated as structs (their members are owned, not the map).
  */
-import { deepEqual, isPlainObject } from '../../core/equal.js';
-import { KloopError } from '../../core/errors.js';
+import { deepEqual, isPlainObject, KloopError } from '../../core/index.js';
 import { type FieldPath, FieldSet, fieldElement, keyElement, type PathElement, valueElement } from './field-set.js';
 import type { ListKeysFn } from './types.js';
 

@@ -2,8 +2,7 @@
  * List types for custom resources, read from a CRD's `openAPIV3Schema`
  * (`x-kubernetes-list-type: atomic|set|map` with `x-kubernetes-list-map-keys`).
  */
-import { isPlainObject } from '../../core/equal.js';
-import { strategicListType } from '../../core/strategic-merge.js';
+import { isPlainObject, strategicListType } from '../../core/index.js';
 import type { ListKeysFn, ListType } from './types.js';
 
 const ATOMIC: ListType = { type: 'atomic' };

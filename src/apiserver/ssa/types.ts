@@ -1,8 +1,7 @@
 /**
  * The contract of the server-side apply engine: what the emulator hands in and gets back.
  */
-import type { ListType } from '../../core/strategic-merge.js';
-import type { KubeObject, ManagedFieldsEntry, TypeRef } from '../../core/types.js';
+import type { KubeObject, ListType, ManagedFieldsEntry, TypeRef } from '../../core/index.js';
 
 export type { ListType };
 

@@ -4,7 +4,7 @@
  * list's prefix (the namespace for a namespaced list). Clients treat tokens as opaque; keeping the
  * format makes the emulator's tokens look like a cluster's in logs and tests.
  */
-import { badRequest } from './errors.js';
+import { badRequest } from '../errors/status-errors.js';
 
 /** A decoded continue token. */
 export interface ContinueToken {

@@ -11,8 +11,8 @@
  * - Lists at an older revision (continue pages) are rebuilt from the current state plus the events
  *   since that revision, so a page costs O(page + events since the first page), never O(store).
  */
-import type { KubeObject } from '../core/index.js';
-import { expired } from './errors.js';
+import type { KubeObject } from '../../core/index.js';
+import { expired } from '../errors/status-errors.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** One object as stored: the object (never mutated), its JSON text, its revision and key. */
@@ -68,6 +68,11 @@ function deepFreeze(value: unknown): void {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const v of Object.values(value)) deepFreeze(v);
+}
+
+/** Whether `x` is a StoredObject (as opposed to a plain body a write answers with). */
+export function isStored(x: object): x is StoredObject {
+  return typeof (x as StoredObject).json === 'string' && typeof (x as StoredObject).rv === 'number';
 }
 
 /** `namespace/name` for namespaced objects, `name` otherwise: etcd's key order. */

@@ -7,8 +7,8 @@
  * ADDED, one that stops matching as DELETED carrying its previous content with the new
  * resourceVersion.
  */
-import type { KubeObject } from '../core/index.js';
-import type { ResourceStore, StoredEvent } from './storage.js';
+import type { KubeObject } from '../../core/index.js';
+import type { ResourceStore, StoredEvent } from './store.js';
 
 /** Where a watcher's lines go (a chunked HTTP response in the server). */
 export interface WatchSink {

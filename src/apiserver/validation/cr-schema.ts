@@ -6,9 +6,8 @@
  * `Warning` header, Ignore says nothing. `apiVersion`, `kind` and `metadata` at the root are
  * never pruned. Built-in types have no schema here, so nothing is pruned for them.
  */
-import { deepClone } from '../core/index.js';
-import { isObject } from './admission.js';
-import type { ServedType } from './resources.js';
+import { deepClone, isPlainObject } from '../../core/index.js';
+import type { ServedType } from '../served/served-types.js';
 
 interface Schema {
   type?: string;
@@ -23,7 +22,7 @@ interface Schema {
 /** The `openAPIV3Schema` of a custom resource version, if it has one. */
 export function schemaOf(served: ServedType): Schema | undefined {
   const schema = served.crdVersion?.schema;
-  if (!isObject(schema) || !isObject(schema.openAPIV3Schema)) return undefined;
+  if (!isPlainObject(schema) || !isPlainObject(schema.openAPIV3Schema)) return undefined;
   return schema.openAPIV3Schema as Schema;
 }
 
@@ -35,7 +34,7 @@ function walk(value: unknown, schema: Schema, path: string, unknown: string[]): 
     }
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   const props = schema.properties;
   const extra = schema.additionalProperties;
@@ -43,7 +42,7 @@ function walk(value: unknown, schema: Schema, path: string, unknown: string[]): 
     const child = props?.[key];
     const where = path === '' ? key : `${path}.${key}`;
     if (child) walk(value[key], child, where, unknown);
-    else if (isObject(extra)) walk(value[key], extra as Schema, where, unknown);
+    else if (isPlainObject(extra)) walk(value[key], extra as Schema, where, unknown);
     else if (extra === true || preserve) continue;
     else {
       unknown.push(where);

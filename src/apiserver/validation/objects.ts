@@ -1,14 +1,12 @@
 /**
- * Checks on incoming objects before any rule runs: the body is an object, its apiVersion and
- * kind fit the endpoint, its namespace fits the URL, its name is valid. Each failure is the
- * Status the real server answers (400 for a body that does not fit the request, 422 for an
- * invalid object).
+ * Checks on incoming objects before any rule runs: apiVersion and kind fit the endpoint, the
+ * namespace fits the URL, the name is valid. Each failure is the Status the real server answers
+ * (400 for a body that does not fit the request, 422 for an invalid object). Decoding the body
+ * into an object is the codec's (`codec/object-body.ts`).
  */
-import type { KubeObject, StatusCause } from '../core/index.js';
-import { badRequest, invalid } from './errors.js';
-import { decodeProtobufObject, isProtobuf } from './protobuf.js';
-import type { ServedType } from './resources.js';
-import { parseJsonOrYaml } from './yaml.js';
+import type { KubeObject, StatusCause } from '../../core/index.js';
+import { badRequest, invalid } from '../errors/status-errors.js';
+import { refOf, type ServedType } from '../served/served-types.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -16,27 +14,6 @@ const SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_MSG =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-
-/** Parses a request body (JSON, YAML, or protobuf for the kinds kubectl sends so) as an object, 400 otherwise. */
-export function parseObjectBody(body: Buffer | string): KubeObject {
-  let parsed: unknown;
-  if (typeof body !== 'string' && isProtobuf(body)) {
-    // Throws a 415 Status for anything it cannot read.
-    parsed = decodeProtobufObject(body);
-  } else {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    parsed = parseJsonOrYaml(text, "couldn't get version/kind; json parse error: ");
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw badRequest('the body of the request must be a JSON object');
-  }
-  const obj = parsed as KubeObject;
-  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-  else if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
-    throw badRequest('metadata must be a JSON object');
-  }
-  return obj;
-}
 
 /**
  * Fills a missing apiVersion/kind from the endpoint (the real decoder defaults them) and
@@ -113,9 +90,4 @@ export function validateName(obj: KubeObject, served: ServedType): void {
     }
   }
   if (causes.length > 0) throw invalid(refOf(served), typeof name === 'string' ? name : '', causes);
-}
-
-/** The ResourceRef of a served type, for error messages. */
-export function refOf(served: ServedType): { group: string; plural: string; kind: string } {
-  return { group: served.type.group, plural: served.type.plural, kind: served.type.kind };
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { StatusError } from '../../src/apiserver/errors.js';
-import { objectKey, Storage } from '../../src/apiserver/storage.js';
-import type { KubeObject } from '../../src/core/index.js';
+import { StatusError } from '../../../src/apiserver/errors/status-errors.js';
+import { objectKey, Storage } from '../../../src/apiserver/storage/store.js';
+import type { KubeObject } from '../../../src/core/index.js';
 
 function cm(ns: string, name: string, v = '0'): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name }, data: { v } };

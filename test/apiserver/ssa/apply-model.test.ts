@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { applyServerSide, FieldSet, recordUpdate } from '../../src/apiserver/ssa/index.js';
-import { deepFreeze } from '../../src/core/equal.js';
-import type { KubeObject } from '../../src/core/types.js';
+import { applyServerSide, FieldSet, recordUpdate } from '../../../src/apiserver/ssa/index.js';
+import { deepFreeze } from '../../../src/core/equal.js';
+import type { KubeObject } from '../../../src/core/types.js';
 
 type Op =
   | { kind: 'apply'; manager: string; data: Record<string, string>; force: boolean }

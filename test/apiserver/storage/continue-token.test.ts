@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeContinue, encodeContinue } from '../../src/apiserver/continue-token.js';
-import { StatusError } from '../../src/apiserver/errors.js';
+import { StatusError } from '../../../src/apiserver/errors/status-errors.js';
+import { decodeContinue, encodeContinue } from '../../../src/apiserver/storage/continue-token.js';
 
 function isBadRequest(err: unknown): boolean {
   return (

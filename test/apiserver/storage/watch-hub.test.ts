@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { objectKey, Storage } from '../../src/apiserver/storage.js';
-import { type Watcher, WatchHub, type WatchSink } from '../../src/apiserver/watch-hub.js';
-import type { KubeObject } from '../../src/core/index.js';
+import { objectKey, Storage } from '../../../src/apiserver/storage/store.js';
+import { type Watcher, WatchHub, type WatchSink } from '../../../src/apiserver/storage/watch-hub.js';
+import type { KubeObject } from '../../../src/core/index.js';
 
 function sink(lines: string[]): WatchSink {
   return { write: (l) => lines.push(l), end: () => {}, destroy: () => {} };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SortedKeys } from '../../src/apiserver/sorted-keys.js';
+import { SortedKeys } from '../../../src/apiserver/storage/sorted-keys.js';
 
 describe('SortedKeys', () => {
   it('matches a sorted Set model under random adds and deletes', () => {

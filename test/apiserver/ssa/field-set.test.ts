@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FieldSet, formatFieldPath, keyElement, valueElement } from '../../src/apiserver/ssa/index.js';
+import { FieldSet, formatFieldPath, keyElement, valueElement } from '../../../src/apiserver/ssa/index.js';
 
 describe('FieldSet', () => {
   const v1 = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CHUNK_BYTES, type WatchResponse, WatchWriter } from '../../src/apiserver/watch-writer.js';
+import { CHUNK_BYTES, type WatchResponse, WatchWriter } from '../../../src/apiserver/http/watch-writer.js';
 
 /** A response that records its writes and says "wait" once `capacity` chunks are pending. */
 class FakeResponse extends EventEmitter implements WatchResponse {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { StatusError } from '../../../src/apiserver/errors/status-errors.js';
 import {
   checkPrecondition,
   generateName,
@@ -7,10 +8,9 @@ import {
   prepareCreate,
   prepareUpdate,
   startDeletion,
-} from '../../src/apiserver/admission.js';
-import { StatusError } from '../../src/apiserver/errors.js';
-import { compareKubeVersions, customServedType, ServedTypes } from '../../src/apiserver/resources.js';
-import type { KubeObject } from '../../src/core/index.js';
+} from '../../../src/apiserver/registry/strategy.js';
+import { customServedType, ServedTypes } from '../../../src/apiserver/served/served-types.js';
+import type { KubeObject } from '../../../src/core/index.js';
 
 const types = new ServedTypes();
 const configMaps = types.byResource('', 'v1', 'configmaps')!;
@@ -39,7 +39,7 @@ function obj(extra: Partial<KubeObject> = {}): KubeObject {
   };
 }
 
-describe('admission rules', () => {
+describe('registry strategy rules', () => {
   it('generateName uses the real alphabet', () => {
     let i = 0;
     const seq = [0, 0.5, 0.999, 0.2, 0.7];
@@ -128,33 +128,5 @@ describe('admission rules', () => {
     assert.ok(d.metadata.deletionTimestamp);
     assert.equal(d.metadata.deletionGracePeriodSeconds, 0);
     assert.equal(d.metadata.generation, 4);
-  });
-
-  it('orders versions GA, beta, alpha, higher first', () => {
-    assert.deepEqual(['v1alpha1', 'v1beta1', 'v2', 'v1', 'v2beta2', 'v2beta1', 'foo'].sort(compareKubeVersions), [
-      'v2',
-      'v1',
-      'v2beta2',
-      'v2beta1',
-      'v1beta1',
-      'v1alpha1',
-      'foo',
-    ]);
-  });
-});
-
-describe('humanDuration (kubectl ages)', () => {
-  it('spells durations as kubectl does', async () => {
-    const { humanDuration } = await import('../../src/apiserver/tables.js');
-    const s = 1000;
-    assert.equal(humanDuration(45 * s), '45s');
-    assert.equal(humanDuration(119 * s), '119s');
-    assert.equal(humanDuration(302 * s), '5m2s');
-    assert.equal(humanDuration(600 * s), '10m');
-    assert.equal(humanDuration(3 * 3600 * s + 60 * s), '3h1m');
-    assert.equal(humanDuration(20 * 3600 * s), '20h');
-    assert.equal(humanDuration((2 * 24 + 5) * 3600 * s), '2d5h');
-    assert.equal(humanDuration(30 * 24 * 3600 * s), '30d');
-    assert.equal(humanDuration(-500), '0s');
   });
 });

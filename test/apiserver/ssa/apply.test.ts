@@ -8,9 +8,9 @@ import {
   fieldSetOfObject,
   listKeysFromSchema,
   recordUpdate,
-} from '../../src/apiserver/ssa/index.js';
-import { deepFreeze } from '../../src/core/equal.js';
-import type { KubeObject } from '../../src/core/types.js';
+} from '../../../src/apiserver/ssa/index.js';
+import { deepFreeze } from '../../../src/core/equal.js';
+import type { KubeObject } from '../../../src/core/types.js';
 
 const NOW = '2024-01-01T00:00:00Z';
 const LATER = '2024-01-01T00:05:00Z';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePath } from '../../src/apiserver/routes.js';
+import { parsePath } from '../../../src/apiserver/http/routes.js';
 
 describe('parsePath', () => {
   const cases: [string, unknown][] = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeProtobufObject, isProtobuf, ProtobufUnsupported } from '../../src/apiserver/protobuf.js';
+import { decodeProtobufObject, isProtobuf, ProtobufUnsupported } from '../../../src/apiserver/codec/protobuf.js';
 
 // A tiny protobuf encoder, enough to build the bodies kubectl sends.
 function varint(n: number): Buffer {

@@ -1,0 +1,84 @@
+/**
+ * The registry's interfaces: what a write answers and takes, and {@link ClusterAccess}, the part
+ * of the cluster its reactions to committed changes (namespace lifecycle, CRD registration,
+ * garbage collection) use. Those reactions depend on this interface, not on the `Cluster` class
+ * that calls them, so the class and its reactions do not import each other.
+ */
+import type { KubeObject } from '../../core/index.js';
+import type { ServedType, ServedTypes } from '../served/served-types.js';
+import type { ResourceStore, Storage, StoredObject } from '../storage/store.js';
+import type { Verb } from '../types.js';
+
+/** What a write answers: an HTTP code and a stored object, a plain object, or a Status. */
+export interface WriteResult {
+  code: number;
+  body: StoredObject | KubeObject | Record<string, unknown>;
+  /** `Warning` header texts (fieldValidation=Warn). */
+  warnings?: string[];
+}
+
+/** `fieldValidation` of a write: what to do about fields the schema does not know. */
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/** Options shared by write operations. */
+export interface WriteOptions {
+  dryRun?: boolean;
+  verb?: Verb;
+  /**
+   * The field manager of a non-apply write: its `Update` entry is recorded in managedFields.
+   * Undefined for server-side apply (the SSA engine already wrote managedFields) and internal writes.
+   */
+  manager?: string;
+  /** Unknown fields of custom resources: refuse (Strict), warn (Warn, default) or drop silently. */
+  fieldValidation?: FieldValidation;
+  /** DELETE only: `DeleteOptions.gracePeriodSeconds` (pods honour it; see `graceful-deletion.ts`). */
+  gracePeriodSeconds?: number;
+}
+
+/** Preconditions of DELETE (`DeleteOptions.preconditions`). */
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** `DeleteOptions.propagationPolicy`. */
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+/** Settings of the cluster's own reactions. */
+export interface ClusterSettings {
+  /** How long the garbage collector waits before collecting a dependent of absent owners. */
+  absentOwnerGraceMs?: number;
+}
+
+/**
+ * The cluster as its reactions see it: the stores and served types to read, the write path
+ * (with every lifecycle rule a request gets) to change objects, and a way to run work after the
+ * write in progress has answered.
+ */
+export interface ClusterAccess {
+  readonly storage: Storage;
+  readonly types: ServedTypes;
+  readonly settings: ClusterSettings;
+  /** The store of a served type. */
+  store(served: ServedType): ResourceStore;
+  /** The served type of a storage id (any version), for cleanup across resources. */
+  servedByStoreId(storeId: string): ServedType | undefined;
+  /** Creates `obj` (owned by the caller). */
+  create(served: ServedType, obj: KubeObject, options?: WriteOptions): WriteResult;
+  /** Stores `next` in place of `current` unless nothing changed; removes it when it finished deleting. */
+  commitUpdate(served: ServedType, current: StoredObject, next: KubeObject, options?: WriteOptions): WriteResult;
+  /** Deletes an object as a DELETE request would (finalizers, grace, propagation). */
+  delete(
+    served: ServedType,
+    current: StoredObject,
+    preconditions?: DeletePreconditions,
+    options?: WriteOptions,
+    policy?: PropagationPolicy,
+  ): WriteResult;
+  /** Removes an object regardless of finalizers. */
+  removeNow(served: ServedType, key: string): void;
+  /** Runs `fn` soon, once per `id`, outside any write in progress. */
+  defer(id: string, fn: () => void): void;
+  /** Runs `fn` after `ms`, once per `id` (a new call replaces the old), until the cluster stops. */
+  later(id: string, ms: number, fn: () => void): void;
+}
