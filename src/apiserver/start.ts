@@ -2,7 +2,6 @@
  * `startApiServer`: assembles storage, served types, watch hub, faults and the cluster, creates
  * the bootstrap namespaces, and listens.
  */
-
 import { FaultSet } from './faults/fault-set.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
 import { RequestStats } from './http/stats.js';
