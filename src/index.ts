@@ -25,6 +25,7 @@ export {
   type ClientMetrics,
   type DeleteOptions,
   type GetOptions,
+  InvalidPathSegmentError,
   KubeClient,
   type KubeClientOptions,
   KubeconfigError,
