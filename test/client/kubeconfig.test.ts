@@ -583,3 +583,43 @@ describe('malformed kubeconfigs: every error names the file and the field, never
     );
   });
 });
+
+describe('a token file rotated under a running client', () => {
+  it('a 401 makes the client read the token file again and retry once with the new token', async () => {
+    const { dir, cleanup } = tempDir('kloop-kc-401-');
+    let accepted = 'first';
+    const server = await startServer((req, res) => {
+      if (req.headers.authorization !== `Bearer ${accepted}`) {
+        json(res, 401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
+        return;
+      }
+      json(res, 200, { kind: 'ConfigMap', metadata: { name: 'a' } });
+    });
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'first\n');
+    const client = KubeClient.fromKubeconfig(kubeconfigFor({ server: server.url }, { tokenFile }), {
+      logger: silent,
+      registry: new Registry(),
+      clock: new InstantClock(),
+    });
+    try {
+      await client.get(ConfigMap, { namespace: 'default', name: 'a' });
+      // The old token is revoked and the file rotated, well before the periodic re-read.
+      accepted = 'second';
+      writeFileSync(tokenFile, 'second\n');
+      await client.get(ConfigMap, { namespace: 'default', name: 'a' });
+      assert.deepEqual(
+        server.requests.map((r) => r.headers.authorization),
+        ['Bearer first', 'Bearer first', 'Bearer second'],
+      );
+      // A 401 that a fresh read does not cure surfaces after one retry.
+      accepted = 'third';
+      await assert.rejects(client.get(ConfigMap, { namespace: 'default', name: 'a' }), { code: 'KLOOP_API_ERROR' });
+      assert.equal(server.requests.length, 5);
+    } finally {
+      client.close();
+      await server.close();
+      cleanup();
+    }
+  });
+});
