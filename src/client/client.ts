@@ -14,10 +14,10 @@ import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
 import { defaultLogger } from './logger.js';
 import { type ClientMetrics, clientMetrics, kloopRegistry } from './metrics.js';
+import { checkPathSegment } from './path-segments.js';
 import { Backoff, isRetryableStatus, retryAfterMs } from './retry.js';
 import { HttpTransport, TransportError } from './transport.js';
 import type {
-  AuthMaterial,
   DeleteOptions,
   GetOptions,
   HttpRequest,
@@ -54,8 +54,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
-/** Dynamic credentials (exec plugins, OIDC) are asked again at most this often, and on a 401. */
-const AUTH_REFRESH_MS = 10_000;
+/** A non-Status error body is cut to this many characters in the message (client-go: 2048 bytes). */
+const MAX_ERROR_BODY_CHARS = 2048;
 
 interface Attempt {
   verb: string;
@@ -98,8 +98,6 @@ export class KubeClient {
   readonly #maxRetryAfterSeconds: number;
   readonly #requestTimeoutMs: number;
   readonly #maxWatchLineBytes: number | undefined;
-  #auth: { material: AuthMaterial; at: number } | undefined;
-  #authPending: Promise<AuthMaterial> | undefined;
 
   /**
    * Loads a kubeconfig like kubectl (explicit path or object, `$KUBECONFIG`, `~/.kube/config`,
@@ -126,7 +124,8 @@ export class KubeClient {
     this.#maxWatchLineBytes = options.maxWatchLineBytes;
     this.transport = new HttpTransport({
       server: config.server,
-      auth: () => this.#authMaterial(),
+      auth: () => config.auth(),
+      proxy: config.proxy,
       maxSockets: options.maxSockets,
       userAgent: options.userAgent ?? 'kloop/0.1',
     });
@@ -148,13 +147,28 @@ export class KubeClient {
   /**
    * Builds the URL path of a collection or an object. Namespaced types without a namespace give
    * the all-namespaces path for collections.
+   *
+   * @throws InvalidPathSegmentError (`KLOOP_INVALID_NAME`) when the name, namespace or
+   * subresource is not a path segment (empty name, `.`, `..`, or containing `/` or `%`), as
+   * client-go refuses them: `delete(ConfigMap, { namespace: 'victim', name: '..' })` would
+   * otherwise address `/api/v1/namespaces/victim`. Every verb builds its path first, so
+   * nothing is sent.
    */
   pathFor(rt: ResourceType, namespace: string | undefined, name?: string, subresource?: string): string {
     let path = rt.group ? `/apis/${rt.group}/${rt.version}` : `/api/${rt.version}`;
-    if (rt.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
+    if (rt.namespaced && namespace) {
+      checkPathSegment('namespace', namespace);
+      path += `/namespaces/${encodeURIComponent(namespace)}`;
+    }
     path += `/${rt.plural}`;
-    if (name !== undefined) path += `/${encodeURIComponent(name)}`;
-    if (subresource) path += `/${subresource}`;
+    if (name !== undefined) {
+      checkPathSegment('name', name);
+      path += `/${encodeURIComponent(name)}`;
+    }
+    if (subresource) {
+      checkPathSegment('subresource', subresource);
+      path += `/${subresource}`;
+    }
     return path;
   }
 
@@ -163,7 +177,7 @@ export class KubeClient {
     const rt = await this.resolve(type, options.signal);
     const query = new URLSearchParams();
     if (options.resourceVersion !== undefined) query.set('resourceVersion', options.resourceVersion);
-    const path = this.pathFor(rt, this.#ns(rt, key.namespace), key.name, options.subresource) + qs(query);
+    const path = this.pathFor(rt, this.#ns(rt, key.namespace), nameOf(key), options.subresource) + qs(query);
     return this.#json<T>(
       { method: 'GET', path, signal: options.signal },
       { verb: 'get', resource: rt.plural, idempotent: true },
@@ -364,7 +378,7 @@ export class KubeClient {
       query.set('fieldManager', options.fieldManager ?? this.fieldManager);
       if (options.force) query.set('force', 'true');
     }
-    const path = this.pathFor(rt, this.#ns(rt, key.namespace), key.name, options.subresource) + qs(query);
+    const path = this.pathFor(rt, this.#ns(rt, key.namespace), nameOf(key), options.subresource) + qs(query);
     const body = typeof patch === 'string' ? patch : JSON.stringify(patch);
     return this.#json<T>(
       { method: 'PATCH', path, body, contentType: PATCH_CONTENT_TYPES[patchType], signal: options.signal },
@@ -390,7 +404,7 @@ export class KubeClient {
     if (options.dryRun) body.dryRun = ['All'];
     const query = new URLSearchParams();
     if (options.dryRun) query.set('dryRun', 'All');
-    const path = this.pathFor(rt, this.#ns(rt, key.namespace), key.name) + qs(query);
+    const path = this.pathFor(rt, this.#ns(rt, key.namespace), nameOf(key)) + qs(query);
     return this.#json<KubeObject | Status>(
       { method: 'DELETE', path, body: JSON.stringify(body), signal: options.signal },
       this.#write('delete', rt),
@@ -482,6 +496,8 @@ export class KubeClient {
     discard: (res: R) => Promise<void> = async () => {},
   ): Promise<R> {
     const backoff = new Backoff({ initialMs: 100, maxMs: 5000, jitter: 0.5 });
+    // A 429 without a usable Retry-After waits 1 s, doubling up to the Retry-After cap.
+    const throttleBackoff = new Backoff({ initialMs: 1000, maxMs: this.#maxRetryAfterSeconds * 1000, jitter: 0.5 });
     let retries = 0;
     let throttles = 0;
     let reauthed = false;
@@ -493,8 +509,9 @@ export class KubeClient {
         res = await send(current);
       } catch (err) {
         this.#observe(attempt, 0, start);
-        const aborted = err instanceof TransportError && err.aborted;
-        if (!aborted && attempt.idempotent && retries < this.#maxRetries) {
+        // Only connection failures may pass; a credential or kubeconfig error would repeat.
+        const retryable = err instanceof TransportError && !err.aborted;
+        if (retryable && attempt.idempotent && retries < this.#maxRetries) {
           retries++;
           const wait = backoff.next();
           this.logger.debug({ err, path: req.path, wait }, 'kloop: retrying after a connection error');
@@ -508,15 +525,17 @@ export class KubeClient {
       if (status === 429 && throttles < this.#maxThrottleRetries) {
         throttles++;
         await discard(res);
-        const wait = retryAfterMs(headersOf(res)['retry-after'], this.#maxRetryAfterSeconds, Date.now());
+        const given = retryAfterMs(headersOf(res)['retry-after'], this.#maxRetryAfterSeconds, Date.now());
+        const wait = given ?? throttleBackoff.next();
+        this.logger.debug({ path: req.path, wait, retryAfter: given !== undefined }, 'kloop: throttled (429), waiting');
         await sleep(this.clock, wait, req.signal);
         continue;
       }
       if (attempt.idempotent && isRetryableStatus(status) && retries < this.#maxRetries) {
         retries++;
         await discard(res);
-        const header = headersOf(res)['retry-after'];
-        const wait = header ? retryAfterMs(header, this.#maxRetryAfterSeconds, Date.now()) : backoff.next();
+        const wait =
+          retryAfterMs(headersOf(res)['retry-after'], this.#maxRetryAfterSeconds, Date.now()) ?? backoff.next();
         await sleep(this.clock, wait, req.signal);
         continue;
       }
@@ -530,7 +549,8 @@ export class KubeClient {
       if (status === 401 && this.#config.dynamicAuth && !reauthed) {
         reauthed = true;
         await discard(res);
-        this.#auth = undefined;
+        // client-go re-reads token files and re-runs exec plugins after a 401.
+        this.#config.invalidate();
         continue;
       }
       return res;
@@ -543,23 +563,6 @@ export class KubeClient {
       { verb: attempt.verb, resource: attempt.resource },
       (this.clock.now() - start) / 1000,
     );
-  }
-
-  #authMaterial(): Promise<AuthMaterial> {
-    const cached = this.#auth;
-    if (cached && (!this.#config.dynamicAuth || this.clock.now() - cached.at < AUTH_REFRESH_MS)) {
-      return Promise.resolve(cached.material);
-    }
-    this.#authPending ??= this.#config
-      .auth()
-      .then((material) => {
-        this.#auth = { material, at: this.clock.now() };
-        return material;
-      })
-      .finally(() => {
-        this.#authPending = undefined;
-      });
-    return this.#authPending;
   }
 
   async #discoveryFetch(path: string, signal?: AbortSignal): Promise<unknown> {
@@ -593,7 +596,11 @@ export function parseWatchLine<T extends KubeObject = KubeObject>(line: string):
   return ev;
 }
 
-/** Turns a failure response into an `ApiError`, keeping a server `Status` untouched. */
+/**
+ * Turns a failure response into an `ApiError`, keeping a server `Status` untouched. Any other
+ * body (an HTML page from a proxy, say) becomes a Status whose message holds at most the first
+ * 2048 characters, as client-go cuts unstructured error bodies.
+ */
 export function toApiError(code: number, body: Buffer): ApiError {
   const text = body.toString('utf8');
   try {
@@ -602,7 +609,12 @@ export function toApiError(code: number, body: Buffer): ApiError {
   } catch {
     // not JSON: build a Status below, as client-go does for a plain-text error body
   }
-  return new ApiError(makeStatus(code, reasonFor(code), text.trim() || `the server responded with HTTP ${code}`));
+  const trimmed = text.trim();
+  const message =
+    trimmed.length > MAX_ERROR_BODY_CHARS
+      ? `${trimmed.slice(0, MAX_ERROR_BODY_CHARS)}... (${body.length} bytes, truncated)`
+      : trimmed || `the server responded with HTTP ${code}`;
+  return new ApiError(makeStatus(code, reasonFor(code), message));
 }
 
 function reasonFor(code: number): string {
@@ -674,6 +686,11 @@ function typeOf(obj: KubeObject): { apiVersion: string; kind: string } {
     throw new KloopError('KLOOP_INVALID_OBJECT', 'the object needs apiVersion and kind to be written');
   }
   return { apiVersion: obj.apiVersion, kind: obj.kind };
+}
+
+/** A key's name for an object path: a missing one must fail the check, not address the collection. */
+function nameOf(key: ObjectKey): string {
+  return typeof key?.name === 'string' ? key.name : '';
 }
 
 function requireName(obj: KubeObject): string {

@@ -1,361 +1,282 @@
 /**
- * Kubeconfig loading the way kubectl does it. Parsing and validation use client-node's own
- * kubeconfig readers (`config_types`), and users that need an authenticator (exec plugins,
- * OIDC and other auth providers) go through client-node's `KubeConfig`, loaded on first use:
- * the full client-node package costs ~35 MB of heap, which a token or certificate user does
- * not need to pay.
+ * Kubeconfig loading the way kubectl and client-go do it, with no Kubernetes client library
+ * underneath: find the files (`$KUBECONFIG`, `~/.kube/config`, else in-cluster), merge them,
+ * pick the context, and check the cluster and user it names as `clientcmd`'s `ConfirmUsable`
+ * does. Loading is synchronous and reads only the kubeconfig itself; the files and plugins it
+ * names are read or run when the first request needs them (see `credentials.ts`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { delimiter, join } from 'node:path';
+import { Credentials, checkToken } from './credentials.js';
+import { checkExecEntry } from './exec-credential.js';
+import { type InClusterOptions, inClusterKubeconfig, inClusterPossible } from './in-cluster.js';
+import { invalid, KubeconfigError, type Origin } from './kubeconfig-error.js';
 import {
-  type Cluster,
-  type Context,
-  newClusters,
-  newContexts,
-  newUsers,
-  type User,
-} from '@kubernetes/client-node/dist/config_types.js';
-import yaml from 'js-yaml';
-import { KloopError } from '../core/index.js';
+  type ClusterEntry,
+  type KubeconfigDocument,
+  type MergedKubeconfig,
+  mergeKubeconfigs,
+  objectDocument,
+  readKubeconfigFile,
+  textDocument,
+  type UserEntry,
+} from './kubeconfig-parse.js';
+import { checkKeyPair, parseCertificates, parsePrivateKey } from './pem.js';
 import type { AuthMaterial, KubeconfigSource } from './types.js';
 
-/**
- * A kubeconfig that cannot be used: unreadable, not YAML, or missing a field. `file` names where
- * it came from (`<object>` for an in-memory one) and `field` the path inside it.
- *
- * @remarks Not retryable: the configuration has to be fixed.
- */
-export class KubeconfigError extends KloopError {
-  /** The file (or `<object>`, `<in-cluster>`) the configuration came from. */
-  readonly file: string;
-  /** The field at fault, kubeconfig spelling: `clusters[0].cluster.server`, `current-context`. */
-  readonly field: string;
-
-  constructor(file: string, field: string, message: string, options?: { cause?: unknown }) {
-    super('KLOOP_KUBECONFIG_INVALID', `${file}: ${field}: ${message}`, options);
-    this.name = 'KubeconfigError';
-    this.file = file;
-    this.field = field;
-  }
-}
+export { KubeconfigError, type KubeconfigErrorCode } from './kubeconfig-error.js';
 
 /** The cluster connection a kubeconfig resolves to. */
 export interface ResolvedKubeconfig {
-  /** Where it came from, for error messages. */
+  /** Where it came from, for error messages: a file, files joined by ` + `, `<object>`, `<in-cluster>`. */
   readonly file: string;
-  /** The current context's name. */
+  /** The context's name. */
   readonly context: string;
   /** API server base URL. */
   readonly server: URL;
   /** The context's namespace, `default` when unset. */
   readonly namespace: string;
-  /** True when the credentials can change over time (exec plugins, auth providers, token files). */
+  /** `proxy-url`: requests tunnel through it (HTTP CONNECT, or SOCKS5). */
+  readonly proxy?: URL;
+  /** True when the credentials can change while running (token files, exec plugins). */
   readonly dynamicAuth: boolean;
-  /** Reads the current TLS material and headers. */
+  /**
+   * The TLS material and headers for the next request: cheap while nothing expired; reads token
+   * files and runs exec plugins on first use and when they are due.
+   *
+   * @throws KubeconfigError when a file or plugin fails (`KLOOP_CREDENTIALS_UNAVAILABLE`) or
+   * yields something unusable (`KLOOP_KUBECONFIG_INVALID`).
+   */
   auth(): Promise<AuthMaterial>;
+  /** Forgets cached dynamic credentials (after a 401): the next `auth()` reads and runs again. */
+  invalidate(): void;
 }
 
-interface Parsed {
-  file: string;
-  clusters: Cluster[];
-  users: User[];
-  contexts: Context[];
-  currentContext?: string;
-  /** A caller's own KubeConfig: used as is for authentication. */
-  kubeConfig?: KubeConfig;
+/** Options of {@link loadKubeconfig}. */
+export interface LoadKubeconfigOptions extends InClusterOptions {
+  /** Use this context instead of `current-context` (kubectl `--context`). */
+  readonly context?: string;
+  /** The home folder holding `.kube/config` (default the user's). */
+  readonly homeDir?: string;
+  /** Wall-clock ms, for token file refreshes and exec expiries (default `Date.now`). */
+  readonly now?: () => number;
+  /** Token files are read again after this long, ms (default 10 000), and after a 401. */
+  readonly tokenFileRefreshMs?: number;
+  /** CA and client certificate files are read again after this long, ms (default 300 000). */
+  readonly tlsFileRefreshMs?: number;
 }
-
-const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
- * Loads a kubeconfig like kubectl: an explicit path, object or client-node `KubeConfig` first,
- * else `$KUBECONFIG` (files joined by the path delimiter, merged, first wins), else
- * `~/.kube/config`, else the in-cluster service account.
+ * Loads a kubeconfig like kubectl: an explicit path or object first, else `$KUBECONFIG` (files
+ * joined by the path delimiter; missing ones skipped; merged, the first to define a cluster,
+ * user or context wins, and the first `current-context`), else `~/.kube/config`, else the
+ * in-cluster service account.
  *
- * @throws KubeconfigError when nothing is found or a field is missing or invalid.
+ * @throws KubeconfigError naming the file and the field when nothing is found or a value is
+ * missing, of the wrong type, or refused (bad base64 or PEM, a CA with
+ * `insecure-skip-tls-verify`, an unknown context, cluster or user, an auth provider).
  *
  * @example
  * ```ts
- * const kc = loadKubeconfig('/home/me/.kube/config');
+ * const kc = loadKubeconfig('/home/me/.kube/config', { context: 'staging' });
  * console.log(kc.server.href, kc.namespace);
  * ```
  */
-export function loadKubeconfig(source?: KubeconfigSource): ResolvedKubeconfig {
-  return resolve(parse(source));
+export function loadKubeconfig(source?: KubeconfigSource, options: LoadKubeconfigOptions = {}): ResolvedKubeconfig {
+  return resolveContext(findKubeconfig(source, options), options);
 }
 
-function parse(source: KubeconfigSource | undefined): Parsed {
-  if (isKubeConfig(source)) {
-    return {
-      file: '<KubeConfig>',
-      clusters: source.getClusters(),
-      users: source.getUsers(),
-      contexts: source.getContexts(),
-      currentContext: source.getCurrentContext(),
-      kubeConfig: source,
-    };
+/**
+ * The in-cluster configuration (`KUBERNETES_SERVICE_HOST`/`_PORT` and the service account
+ * folder), whatever kubeconfig files exist.
+ *
+ * @example
+ * ```ts
+ * const client = new KubeClient(inClusterConfig());
+ * ```
+ */
+export function inClusterConfig(options: LoadKubeconfigOptions = {}): ResolvedKubeconfig {
+  return resolveContext(inClusterKubeconfig(options), options);
+}
+
+function findKubeconfig(source: KubeconfigSource | undefined, options: LoadKubeconfigOptions): MergedKubeconfig {
+  if (typeof source === 'string') return mergeKubeconfigs([readKubeconfigFile(source)]);
+  if (source !== undefined && source !== null) return mergeKubeconfigs([objectSource(source)]);
+  const env = options.env ?? process.env;
+  const list = env.KUBECONFIG;
+  if (list) {
+    const files = [...new Set(list.split(delimiter).filter((f) => f.length > 0))];
+    // client-go skips files that do not exist; one that exists but cannot be read is an error.
+    const docs = files.filter((f) => existsSync(f)).map(readKubeconfigFile);
+    if (docs.length === 0) throw new KubeconfigError(list, 'KUBECONFIG', 'names no file that exists');
+    return mergeKubeconfigs(docs);
   }
-  if (typeof source === 'string') return fromDocs([readDoc(source)]);
-  if (source !== undefined) return fromDocs([{ file: '<object>', doc: source as Record<string, unknown> }]);
-  if (process.env.KUBECONFIG) {
-    const files = process.env.KUBECONFIG.split(delimiter).filter((f) => f.length > 0);
-    const docs = files.filter((f) => existsSync(f)).map(readDoc);
-    if (docs.length === 0) throw new KubeconfigError(files.join(delimiter), 'file', 'no such file (from $KUBECONFIG)');
-    return fromDocs(docs);
-  }
-  const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromDocs([readDoc(home)]);
-  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SA}/token`)) return inCluster();
+  const home = join(options.homeDir ?? homedir(), '.kube', 'config');
+  if (existsSync(home)) return mergeKubeconfigs([readKubeconfigFile(home)]);
+  if (inClusterPossible(options)) return inClusterKubeconfig(options);
   throw new KubeconfigError(
-    '~/.kube/config',
+    home,
     'file',
     'no kubeconfig found: set $KUBECONFIG, create ~/.kube/config, or run in a cluster',
   );
 }
 
-function isKubeConfig(source: KubeconfigSource | undefined): source is KubeConfig {
-  const kc = source as Partial<KubeConfig> | undefined;
-  return typeof kc?.getCurrentContext === 'function' && typeof kc.getClusters === 'function';
+function objectSource(source: object): KubeconfigDocument {
+  const exporter = source as { exportConfig?: unknown };
+  if (typeof exporter.exportConfig === 'function') {
+    // A client-node KubeConfig (or anything alike) exports kubectl's spelling as JSON.
+    const text = (exporter.exportConfig as () => unknown).call(source);
+    if (typeof text !== 'string') throw new KubeconfigError('<KubeConfig>', 'exportConfig()', 'did not return text');
+    return textDocument(text, '<KubeConfig>', process.cwd());
+  }
+  return objectDocument(source);
 }
 
-function readDoc(file: string): { file: string; doc: Record<string, unknown> } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new KubeconfigError(file, 'file', 'cannot be read', { cause: err });
+function resolveContext(config: MergedKubeconfig, options: LoadKubeconfigOptions): ResolvedKubeconfig {
+  const contextName = options.context ?? config.currentContext?.name;
+  if (!contextName) invalid({ file: config.label, field: 'current-context' }, 'is not set');
+  const context = config.contexts.get(contextName);
+  if (!context) {
+    const at = options.context
+      ? { file: config.label, field: 'context (option)' }
+      : { file: config.currentContext?.file ?? config.label, field: 'current-context' };
+    invalid(at, `names context "${contextName}", which is not defined`);
   }
-  let doc: unknown;
-  try {
-    doc = yaml.load(text);
-  } catch (err) {
-    throw new KubeconfigError(file, 'yaml', `cannot be parsed: ${(err as Error).message.split('\n')[0]}`, {
-      cause: err,
-    });
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new KubeconfigError(file, 'yaml', 'is not a kubeconfig mapping');
-  return { file, doc: doc as Record<string, unknown> };
-}
-
-/** Merges documents as kubectl does: the first to define a name wins, and its current-context. */
-function fromDocs(docs: Array<{ file: string; doc: Record<string, unknown> }>): Parsed {
-  const out: Parsed = { file: docs.map((d) => d.file).join(delimiter), clusters: [], users: [], contexts: [] };
-  for (const { file, doc } of docs) {
-    let clusters: Cluster[];
-    let users: User[];
-    let contexts: Context[];
-    const base = file.startsWith('<') ? undefined : dirname(file);
-    const abs = (p: string | undefined) => (p && base && !isAbsolute(p) ? join(base, p) : p);
-    const { users: userDocs, tokenFiles } = takeTokenFiles(doc.users);
-    try {
-      clusters = newClusters(doc.clusters);
-      users = newUsers(userDocs);
-      contexts = newContexts(doc.contexts);
-    } catch (err) {
-      // client-node names the field: `clusters[0].cluster.server is missing`.
-      const message = (err as Error).message;
-      const m = /^((?:clusters|users|contexts)\[\d+\][\w.-]*) is missing/.exec(message);
-      if (m) throw new KubeconfigError(file, m[1], 'is missing', { cause: err });
-      throw new KubeconfigError(file, 'yaml', message, { cause: err });
-    }
-    for (const c of clusters)
-      if (!out.clusters.some((x) => x.name === c.name)) out.clusters.push({ ...c, caFile: abs(c.caFile) });
-    for (const u of users) {
-      if (out.users.some((x) => x.name === u.name)) continue;
-      const tokenFile = tokenFiles.get(u.name);
-      const authProvider = tokenFile ? { name: 'tokenFile', config: { tokenFile: abs(tokenFile) } } : u.authProvider;
-      out.users.push({ ...u, authProvider, certFile: abs(u.certFile), keyFile: abs(u.keyFile) });
-    }
-    for (const c of contexts) if (!out.contexts.some((x) => x.name === c.name)) out.contexts.push(c);
-    if (out.currentContext === undefined && typeof doc['current-context'] === 'string' && doc['current-context']) {
-      out.currentContext = doc['current-context'];
-    }
-  }
-  return out;
-}
-
-/**
- * Takes `token-file` out of user entries before client-node sees them: it would read the file
- * once, relative to the process's cwd, untrimmed (a trailing newline makes an invalid header).
- * kubectl reads it relative to the kubeconfig and again as it rotates; the `tokenFile` provider
- * (shared with in-cluster config) does that.
- */
-function takeTokenFiles(users: unknown): { users: unknown; tokenFiles: Map<string, string> } {
-  const tokenFiles = new Map<string, string>();
-  if (!Array.isArray(users)) return { users, tokenFiles };
-  const out = users.map((entry: unknown) => {
-    const e = entry as { name?: unknown; user?: Record<string, unknown> } | null;
-    const tokenFile = e?.user?.['token-file'];
-    if (typeof tokenFile !== 'string' || !tokenFile || e?.user?.token || typeof e?.name !== 'string') return entry;
-    tokenFiles.set(e.name, tokenFile);
-    const { 'token-file': _dropped, ...user } = e.user as Record<string, unknown>;
-    return { ...e, user };
+  const contextAt = (field: string): Origin => ({
+    file: context.file,
+    field: `contexts[${context.name}].context.${field}`,
   });
-  return { users: out, tokenFiles };
-}
-
-function inCluster(): Parsed {
-  const host = process.env.KUBERNETES_SERVICE_HOST as string;
-  const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
-  const h = host.includes(':') ? `[${host}]` : host;
-  const nsFile = `${SA}/namespace`;
-  const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined;
+  if (!context.cluster) invalid(contextAt('cluster'), 'is missing');
+  const cluster = config.clusters.get(context.cluster);
+  if (!cluster) invalid(contextAt('cluster'), `names cluster "${context.cluster}", which is not defined`);
+  let user: UserEntry | undefined;
+  if (context.user) {
+    user = config.users.get(context.user);
+    if (!user) invalid(contextAt('user'), `names user "${context.user}", which is not defined`);
+  }
+  const server = checkCluster(cluster);
+  const proxy = checkProxy(cluster);
+  if (user) checkUser(user);
+  const credentials = new Credentials(cluster, user, {
+    now: options.now ?? Date.now,
+    tokenFileRefreshMs: options.tokenFileRefreshMs ?? 10_000,
+    tlsFileRefreshMs: options.tlsFileRefreshMs ?? 300_000,
+    env: options.env ?? process.env,
+  });
   return {
-    file: '<in-cluster>',
-    clusters: [{ name: 'in-cluster', server: `https://${h}:${port}`, caFile: `${SA}/ca.crt`, skipTLSVerify: false }],
-    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: `${SA}/token` } } }],
-    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace }],
-    currentContext: 'in-cluster',
+    file: config.label,
+    context: context.name,
+    server,
+    namespace: context.namespace ?? 'default',
+    proxy,
+    dynamicAuth: credentials.dynamic,
+    auth: () => credentials.get(),
+    invalidate: () => credentials.invalidate(),
   };
 }
 
-function resolve(p: Parsed): ResolvedKubeconfig {
-  const { file } = p;
-  const current = p.currentContext;
-  if (!current) throw new KubeconfigError(file, 'current-context', 'is not set');
-  const ctx = p.contexts.find((c) => c.name === current);
-  if (!ctx) throw new KubeconfigError(file, 'current-context', `names context "${current}", which is not defined`);
-  const cluster = p.clusters.find((c) => c.name === ctx.cluster);
-  if (!cluster) {
-    throw new KubeconfigError(
-      file,
-      `contexts[${current}].context.cluster`,
-      `names cluster "${ctx.cluster}", which is not defined`,
-    );
-  }
-  const user = ctx.user ? p.users.find((u) => u.name === ctx.user) : undefined;
-  if (ctx.user && !user) {
-    throw new KubeconfigError(
-      file,
-      `contexts[${current}].context.user`,
-      `names user "${ctx.user}", which is not defined`,
-    );
-  }
+/** `clusters[x].cluster`: a usable server and TLS settings, as `validateClusterInfo` checks them. */
+function checkCluster(cluster: ClusterEntry): URL {
+  const at = (field: string): Origin => ({ file: cluster.file, field: `clusters[${cluster.name}].cluster.${field}` });
+  if (!cluster.server) invalid(at('server'), `is missing: no server found for cluster "${cluster.name}"`);
   let server: URL;
   try {
     server = new URL(cluster.server);
-  } catch (err) {
-    throw new KubeconfigError(file, `clusters[${cluster.name}].cluster.server`, `is not a URL: "${cluster.server}"`, {
-      cause: err,
-    });
+  } catch {
+    return invalid(at('server'), `is not a URL: "${withoutUserinfo(cluster.server)}"`);
   }
-  if (server.protocol !== 'http:' && server.protocol !== 'https:') {
-    throw new KubeconfigError(
-      file,
-      `clusters[${cluster.name}].cluster.server`,
-      `must be http or https: "${cluster.server}"`,
+  if (server.protocol !== 'http:' && server.protocol !== 'https:')
+    invalid(at('server'), `must be http or https: "${withoutUserinfo(cluster.server)}"`);
+  const hasCa = Boolean(cluster.certificateAuthority || cluster.certificateAuthorityData);
+  if (cluster.certificateAuthority && cluster.certificateAuthorityData) {
+    invalid(
+      at('certificate-authority-data'),
+      `certificate-authority-data and certificate-authority are both specified for ${cluster.name}. certificate-authority-data will override.`,
     );
   }
-  const tokenFile =
-    user?.authProvider?.name === 'tokenFile' ? (user.authProvider.config?.tokenFile as string | undefined) : undefined;
-  for (const [field, path] of [
-    [`clusters[${cluster.name}].cluster.certificate-authority`, cluster.caFile],
-    [`users[${user?.name}].user.client-certificate`, user?.certFile],
-    [`users[${user?.name}].user.client-key`, user?.keyFile],
-    [`users[${user?.name}].user.token-file`, tokenFile],
+  if (cluster.insecureSkipTlsVerify && hasCa) {
+    // client-go transport: the same refusal, whichever of the two carries the CA.
+    invalid(
+      at('insecure-skip-tls-verify'),
+      'specifying a root certificates file with the insecure flag is not allowed',
+    );
+  }
+  if (cluster.certificateAuthorityData)
+    parseCertificates(cluster.certificateAuthorityData, at('certificate-authority-data'));
+  if (cluster.certificateAuthority && !existsSync(cluster.certificateAuthority))
+    invalid(at('certificate-authority'), `names a missing file: ${cluster.certificateAuthority}`);
+  return server;
+}
+
+function checkProxy(cluster: ClusterEntry): URL | undefined {
+  if (!cluster.proxyUrl) return undefined;
+  const at = { file: cluster.file, field: `clusters[${cluster.name}].cluster.proxy-url` };
+  let proxy: URL;
+  try {
+    proxy = new URL(cluster.proxyUrl);
+  } catch {
+    return invalid(at, `is not a URL: "${withoutUserinfo(cluster.proxyUrl)}"`);
+  }
+  if (!['http:', 'https:', 'socks5:'].includes(proxy.protocol))
+    invalid(at, `scheme "${proxy.protocol.replace(/:$/, '')}" is not supported: use http, https or socks5`);
+  return proxy;
+}
+
+/** `users[x].user`: one authentication method, complete pairs, parsable data (`validateAuthInfo`). */
+function checkUser(user: UserEntry): void {
+  const at = (field: string): Origin => ({ file: user.file, field: `users[${user.name}].user.${field}` });
+  if (user.authProvider) {
+    if (user.exec)
+      invalid(
+        at('auth-provider'),
+        `authProvider cannot be provided in combination with an exec plugin for ${user.name}`,
+      );
+    invalid(
+      at('auth-provider'),
+      `auth provider "${user.authProvider}" is not supported by kloop (kubectl dropped the built-in ones in 1.26); use an exec credential plugin such as kubelogin or gke-gcloud-auth-plugin`,
+    );
+  }
+  if (user.exec) checkExecEntry(user.exec, at('exec'), user.name);
+  const methods: string[] = [];
+  if (user.token) methods.push('token');
+  if (user.username || user.password) methods.push('basicAuth');
+  if (methods.length > 1)
+    invalid(
+      at(methods[0]),
+      `more than one authentication method found for ${user.name}; found [${methods.join(' ')}], only one is allowed`,
+    );
+  if (user.token) checkToken(user.token, at('token'));
+  for (const [field, file, data] of [
+    ['client-certificate', user.clientCertificate, user.clientCertificateData],
+    ['client-key', user.clientKey, user.clientKeyData],
   ] as const) {
-    if (path && !existsSync(path)) throw new KubeconfigError(file, field, `names a missing file: ${path}`);
+    if (file && data)
+      invalid(at(`${field}-data`), `${field}-data and ${field} are both specified for ${user.name}; use one`);
+    if (file && !existsSync(file)) invalid(at(field), `names a missing file: ${file}`);
   }
-  const needsAuthenticator = Boolean(user && (user.exec || (user.authProvider && !tokenFile)));
-  const fail = (err: unknown): never => {
-    throw new KubeconfigError(
-      file,
-      `users[${user?.name}].user`,
-      `credentials could not be obtained: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+  const hasCert = Boolean(user.clientCertificate || user.clientCertificateData);
+  const hasKey = Boolean(user.clientKey || user.clientKeyData);
+  if (hasCert && !hasKey)
+    invalid(
+      at('client-key'),
+      `client-key-data or client-key must be specified for ${user.name} to use the clientCert authentication method`,
     );
-  };
-  const tls = {
-    rejectUnauthorized: !cluster.skipTLSVerify,
-    servername: cluster.tlsServerName,
-  };
-  let kubeConfig: Promise<KubeConfig> | undefined;
-  const auth = async (): Promise<AuthMaterial> => {
-    if (needsAuthenticator || p.kubeConfig) {
-      kubeConfig ??= p.kubeConfig ? Promise.resolve(p.kubeConfig) : loadClientNode(p);
-      try {
-        return { ...(await viaClientNode(await kubeConfig)), ...tls };
-      } catch (err) {
-        return fail(err);
-      }
-    }
-    try {
-      return { ...staticMaterial(cluster, user, tokenFile), ...tls };
-    } catch (err) {
-      return fail(err);
-    }
-  };
-  return {
-    file,
-    context: current,
-    server,
-    namespace: ctx.namespace ?? 'default',
-    dynamicAuth: needsAuthenticator || Boolean(tokenFile),
-    auth,
-  };
+  if (hasKey && !hasCert)
+    invalid(
+      at('client-certificate'),
+      `client-certificate-data or client-certificate must be specified for ${user.name} to use the clientCert authentication method`,
+    );
+  if (user.clientCertificateData) {
+    const chain = parseCertificates(user.clientCertificateData, at('client-certificate-data'));
+    if (user.clientKeyData)
+      checkKeyPair(chain, parsePrivateKey(user.clientKeyData, at('client-key-data')), at('client-key-data'));
+  } else if (user.clientKeyData) parsePrivateKey(user.clientKeyData, at('client-key-data'));
+  if (user.tokenFile && !user.token && !existsSync(user.tokenFile))
+    invalid(at('tokenFile'), `names a missing file: ${user.tokenFile}`);
 }
 
-/** Token, basic auth, client certificates, impersonation: what client-node's `applyHTTPSOptions` does. */
-function staticMaterial(
-  cluster: Cluster,
-  user: User | undefined,
-  tokenFile: string | undefined,
-): Omit<AuthMaterial, 'rejectUnauthorized'> {
-  const headers: Record<string, string> = {};
-  // With both set, the `-data` field wins, as in kubectl (client-go: "certificate-authority-data
-  // will override"); client-node reads the file first, which would surprise kubectl users.
-  const fileOrData = (f: string | undefined, d: string | undefined) =>
-    d ? Buffer.from(d, 'base64') : f ? readFileSync(f) : undefined;
-  if (tokenFile) headers.Authorization = `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`;
-  else if (user?.token) headers.Authorization = `Bearer ${user.token}`;
-  else if (user?.username)
-    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
-  if (user?.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
-  return {
-    headers,
-    ca: fileOrData(cluster.caFile, cluster.caData),
-    cert: fileOrData(user?.certFile, user?.certData),
-    key: fileOrData(user?.keyFile, user?.keyData),
-  };
-}
-
-async function loadClientNode(p: Parsed): Promise<KubeConfig> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: p.clusters, users: p.users, contexts: p.contexts, currentContext: p.currentContext });
-  return kc;
-}
-
-interface ClientNodeOptions {
-  headers?: Record<string, string | number | string[] | undefined>;
-  ca?: string | Buffer | Array<string | Buffer>;
-  cert?: string | Buffer | Array<string | Buffer>;
-  key?: string | Buffer | Array<string | Buffer>;
-  auth?: string;
-}
-
-/**
- * Runs client-node's authenticators. Its public `applyToHTTPSOptions` builds a new Agent on
- * every call and refuses plain `http://` servers; its internal `applyOptions` (1.x) fills the
- * same TLS material and headers without that, so it is preferred when present.
- */
-async function viaClientNode(kc: KubeConfig): Promise<Omit<AuthMaterial, 'rejectUnauthorized'>> {
-  const opts: ClientNodeOptions = {};
-  const internal = kc as unknown as { applyOptions?: (o: ClientNodeOptions) => Promise<void> };
-  if (typeof internal.applyOptions === 'function') await internal.applyOptions.call(kc, opts);
-  else await kc.applyToHTTPSOptions(opts);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) {
-    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-  }
-  const user = kc.getCurrentUser();
-  if (user?.username && !headers.Authorization) {
-    headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
-  }
-  return { headers, ca: opts.ca, cert: opts.cert, key: opts.key };
+/** A URL for a message: without `user:password@`. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }

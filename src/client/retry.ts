@@ -3,22 +3,38 @@
  * the verbs so the rules read in one place.
  */
 
+/** Retry-After values above this (a day) are taken as garbage, not as a wish to wait. */
+const ABSURD_RETRY_AFTER_SECONDS = 86_400;
+
 /**
- * Reads `Retry-After` (seconds, or an HTTP date) into milliseconds, capped at `maxSeconds`.
- * Missing or unreadable: 1 s, as client-go does for a 429 without it.
+ * Reads `Retry-After` (delay-seconds, or an HTTP date) into milliseconds, capped at
+ * `maxSeconds`. Absent, unreadable, negative or absurd values (more than a day) give
+ * `undefined`: the caller then backs off as it would without the header. A value of 0 is
+ * honoured, as client-go does. `now` is the wall clock (HTTP dates are wall-clock times).
+ *
+ * @example
+ * ```ts
+ * retryAfterMs('3', 60, Date.now());    // 3000
+ * retryAfterMs('600', 60, Date.now());  // 60000: capped
+ * retryAfterMs('-5', 60, Date.now());   // undefined: back off instead
+ * ```
  */
-export function retryAfterMs(header: string | string[] | undefined, maxSeconds: number, now: number): number {
-  const value = Array.isArray(header) ? header[0] : header;
-  let seconds = 1;
-  if (value !== undefined && value.trim() !== '') {
-    const n = Number(value);
-    if (Number.isFinite(n)) seconds = n;
-    else {
-      const date = Date.parse(value);
-      if (!Number.isNaN(date)) seconds = (date - now) / 1000;
-    }
-  }
-  return Math.max(0, Math.min(seconds, maxSeconds)) * 1000;
+export function retryAfterMs(
+  header: string | string[] | undefined,
+  maxSeconds: number,
+  now: number,
+): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  let seconds: number;
+  if (/^\d+$/.test(value)) seconds = Number(value);
+  else if (/^[A-Za-z]{3}, /.test(value)) {
+    const date = Date.parse(value);
+    if (Number.isNaN(date)) return undefined;
+    seconds = Math.max(0, (date - now) / 1000);
+  } else return undefined; // negative, fractional, or not a number: RFC 9110 allows none of them
+  if (seconds > ABSURD_RETRY_AFTER_SECONDS) return undefined;
+  return Math.min(seconds, maxSeconds) * 1000;
 }
 
 /**

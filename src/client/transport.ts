@@ -5,6 +5,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { KloopError } from '../core/index.js';
+import { createAgent } from './agent.js';
 import type { AuthMaterial, HttpRequest, HttpResponse } from './types.js';
 
 /**
@@ -29,6 +30,8 @@ export interface HttpTransportOptions {
   server: URL;
   /** Fresh TLS material and headers; called per request, so it must be cheap (it is cached above). */
   auth: () => Promise<AuthMaterial>;
+  /** `proxy-url`: new connections tunnel through it (HTTP CONNECT or SOCKS5). */
+  proxy?: URL;
   maxSockets?: number;
   userAgent?: string;
 }
@@ -40,6 +43,7 @@ export interface HttpTransportOptions {
 export class HttpTransport {
   readonly server: URL;
   readonly #auth: () => Promise<AuthMaterial>;
+  readonly #proxy: URL | undefined;
   readonly #maxSockets: number;
   readonly #userAgent: string;
   readonly #basePath: string;
@@ -50,6 +54,7 @@ export class HttpTransport {
   constructor(options: HttpTransportOptions) {
     this.server = options.server;
     this.#auth = options.auth;
+    this.#proxy = options.proxy;
     this.#maxSockets = options.maxSockets ?? 64;
     this.#userAgent = options.userAgent ?? 'kloop';
     // A server URL may carry a path prefix (proxies, `kubectl proxy --api-prefix`).
@@ -88,7 +93,9 @@ export class HttpTransport {
     if (req.signal?.aborted) throw new TransportError(`${req.method} ${req.path}: aborted`, { aborted: true });
     const material = await this.#auth();
     const agent = this.#agentFor(material);
-    const headers: Record<string, string> = { ...material.headers, 'User-Agent': this.#userAgent };
+    const headers: Record<string, string | string[]> = { 'User-Agent': this.#userAgent };
+    for (const [name, value] of Object.entries(material.headers))
+      headers[name] = typeof value === 'string' ? value : [...value];
     headers.Accept = req.accept ?? 'application/json';
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
@@ -113,7 +120,7 @@ export class HttpTransport {
         reject(
           err instanceof TransportError
             ? err
-            : new TransportError(`${req.method} ${req.path}: ${(err as Error)?.message ?? String(err)}`, {
+            : new TransportError(`${req.method} ${req.path}: ${describeFailure(err, this.server, material)}`, {
                 cause: err,
                 aborted,
               }),
@@ -165,40 +172,56 @@ export class HttpTransport {
     if (
       this.#agent &&
       prev &&
-      samePem(prev.ca, material.ca) &&
-      samePem(prev.cert, material.cert) &&
-      samePem(prev.key, material.key) &&
-      prev.rejectUnauthorized === material.rejectUnauthorized &&
-      prev.servername === material.servername
+      (prev === material ||
+        (samePem(prev.ca, material.ca) &&
+          samePem(prev.cert, material.cert) &&
+          samePem(prev.key, material.key) &&
+          prev.rejectUnauthorized === material.rejectUnauthorized &&
+          prev.servername === material.servername))
     ) {
+      this.#agentMaterial = material;
       return this.#agent;
     }
     this.#agent?.destroy();
-    const common = { keepAlive: true, maxSockets: this.#maxSockets, maxFreeSockets: 16, scheduling: 'lifo' as const };
-    this.#agent =
-      this.server.protocol === 'https:'
-        ? new https.Agent({
-            ...common,
-            ca: material.ca,
-            cert: material.cert,
-            key: material.key,
-            rejectUnauthorized: material.rejectUnauthorized,
-            servername: material.servername,
-          })
-        : new http.Agent(common);
+    this.#agent = createAgent(this.server, material, this.#proxy, {
+      maxSockets: this.#maxSockets,
+      maxFreeSockets: 16,
+    });
     this.#agentMaterial = material;
     return this.#agent;
   }
 }
 
-type Pem = string | Buffer | Array<string | Buffer> | undefined;
-
-/** Compares TLS material by content: client-node reads files anew on each call. */
-function samePem(a: Pem, b: Pem): boolean {
+/** Compares TLS material by content. */
+function samePem(a: Buffer | undefined, b: Buffer | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  const la = Array.isArray(a) ? a : [a];
-  const lb = Array.isArray(b) ? b : [b];
-  if (la.length !== lb.length) return false;
-  return la.every((x, i) => Buffer.from(x).equals(Buffer.from(lb[i])));
+  return a.equals(b);
+}
+
+/** OpenSSL verification codes, each with what to check in the kubeconfig. */
+const TLS_HINTS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the server certificate is not signed by a trusted CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain ends in a CA that is not trusted',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed and not trusted',
+  CERT_HAS_EXPIRED: 'the server certificate has expired',
+  CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
+};
+
+/**
+ * The message of a failed request. TLS verification failures say which kubeconfig fields
+ * matter, since Node's own words ("unable to verify the first certificate") do not.
+ */
+function describeFailure(err: unknown, server: URL, material: AuthMaterial): string {
+  const message = (err as Error)?.message ?? String(err);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const hint = code ? TLS_HINTS[code] : undefined;
+  if (!hint) return message;
+  const trust = material.ca
+    ? "check the cluster's certificate-authority(-data)"
+    : "the kubeconfig names no certificate-authority, so the system's CAs were used";
+  const name = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `; set tls-server-name to a name it has` : `; ${trust}`;
+  return `TLS: ${hint} (${code}: ${message}) for ${server.host}${name}`;
 }

@@ -2,26 +2,38 @@
  * The shapes of the client module: options of each verb, the transport contract and the
  * kubeconfig forms `KubeClient.fromKubeconfig` accepts.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
 
-/** A kubeconfig path, a plain kubeconfig object (as kubectl reads it) or a client-node `KubeConfig`. */
-export type KubeconfigSource = string | KubeConfig | object;
+/**
+ * Where a kubeconfig comes from: a file path, or a kubeconfig as an object in kubectl's
+ * spelling (`clusters`, `users`, `contexts`, `current-context`; e.g. the emulator's
+ * `server.kubeconfig`). An object with an `exportConfig(): string` method (such as a
+ * `@kubernetes/client-node` `KubeConfig`) is read through it.
+ */
+export type KubeconfigSource = string | object;
 
 /** Where a resource type may be given: a `{ apiVersion, kind }` or a full `ResourceType`. */
 export type TypeLike = TypeRef | ResourceType;
 
-/** TLS material and headers for one request, as the kubeconfig's user yields them. */
+/**
+ * TLS material and headers for one request, as the kubeconfig's cluster and user yield them.
+ * Values are secrets: never log them.
+ */
 export interface AuthMaterial {
-  headers: Record<string, string>;
-  ca?: string | Buffer | Array<string | Buffer>;
-  cert?: string | Buffer | Array<string | Buffer>;
-  key?: string | Buffer | Array<string | Buffer>;
-  rejectUnauthorized: boolean;
-  servername?: string;
+  /** `Authorization` and `Impersonate-*` headers; repeated headers (`Impersonate-Group`) as lists. */
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  /** PEM CA bundle; absent: the system's roots. */
+  readonly ca?: Buffer;
+  /** PEM client certificate (chain) and its key. */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** False with `insecure-skip-tls-verify`. */
+  readonly rejectUnauthorized: boolean;
+  /** `tls-server-name`: the SNI sent and the name the server certificate is checked against. */
+  readonly servername?: string;
 }
 
 /** Options of `new KubeClient(...)` and `KubeClient.fromKubeconfig(...)`. */

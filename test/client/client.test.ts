@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { KubeClient, KubeconfigError, TransportError, WatchParseError } from '../../src/client/index.js';
+import { KubeClient, TransportError, WatchParseError } from '../../src/client/index.js';
 import type { KubeObject, WatchEvent } from '../../src/core/index.js';
 import { ApiError, ConfigMap, makeStatus } from '../../src/core/index.js';
 import { InstantClock, json, type Route, startServer, type TestServer } from './helpers.js';
@@ -27,138 +24,6 @@ async function withServer(
     await server.close();
   }
 }
-
-describe('kubeconfig loading', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kloop-kc-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  const cases: Array<[string, string, string]> = [
-    [
-      'no server',
-      'apiVersion: v1\nclusters:\n- name: c\n  cluster: {}\ncontexts: []\nusers: []\n',
-      'clusters[0].cluster.server',
-    ],
-    [
-      'no current-context',
-      'apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: "http://x"}\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
-      'current-context',
-    ],
-    [
-      'unknown context',
-      'apiVersion: v1\ncurrent-context: nope\nclusters: []\nusers: []\ncontexts: []\n',
-      'current-context',
-    ],
-    [
-      'unknown cluster',
-      'apiVersion: v1\ncurrent-context: x\nclusters: []\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
-      'contexts[x].context.cluster',
-    ],
-    ['bad yaml', 'clusters: [\n', 'yaml'],
-    [
-      'bad server URL',
-      'apiVersion: v1\ncurrent-context: x\nclusters: [{name: c, cluster: {server: "not a url"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
-      'clusters[c].cluster.server',
-    ],
-  ];
-  for (const [what, text, field] of cases) {
-    it(`names the file and the field: ${what}`, () => {
-      const file = join(dir, `${what.replace(/ /g, '-')}.yaml`);
-      writeFileSync(file, text);
-      assert.throws(
-        () => KubeClient.fromKubeconfig(file),
-        (err: unknown) =>
-          err instanceof KubeconfigError &&
-          err.code === 'KLOOP_KUBECONFIG_INVALID' &&
-          err.file === file &&
-          err.field === field &&
-          err.message.includes(file),
-      );
-    });
-  }
-
-  it('a missing file is an error naming it', () => {
-    assert.throws(() => KubeClient.fromKubeconfig(join(dir, 'absent')), { code: 'KLOOP_KUBECONFIG_INVALID' });
-  });
-
-  it('reads $KUBECONFIG and the context namespace', async () => {
-    const file = join(dir, 'ok.yaml');
-    writeFileSync(
-      file,
-      'apiVersion: v1\ncurrent-context: x\nclusters: [{name: c, cluster: {server: "https://example.invalid:6443", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: abc}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: ns1}}]\n',
-    );
-    const saved = process.env.KUBECONFIG;
-    process.env.KUBECONFIG = file;
-    try {
-      const client = KubeClient.fromKubeconfig(undefined, { logger: silent, registry: new Registry() });
-      assert.equal(client.namespace, 'ns1');
-      assert.equal(client.server.href, 'https://example.invalid:6443/');
-      client.close();
-    } finally {
-      if (saved === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = saved;
-    }
-  });
-
-  it('runs exec credential plugins through client-node', async () => {
-    const { loadKubeconfig } = await import('../../src/client/index.js');
-    const credential = {
-      apiVersion: 'client.authentication.k8s.io/v1',
-      kind: 'ExecCredential',
-      status: { token: 'from-exec' },
-    };
-    const kc = loadKubeconfig({
-      'current-context': 'x',
-      clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:1' } }],
-      users: [
-        {
-          name: 'u',
-          user: {
-            exec: {
-              apiVersion: 'client.authentication.k8s.io/v1',
-              command: process.execPath,
-              args: ['-e', `console.log(${JSON.stringify(JSON.stringify(credential))})`],
-              interactiveMode: 'Never',
-            },
-          },
-        },
-      ],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-    });
-    assert.equal(kc.dynamicAuth, true);
-    assert.equal((await kc.auth()).headers.Authorization, 'Bearer from-exec');
-  });
-
-  it('reads client certificates and the CA from data fields', async () => {
-    const { loadKubeconfig } = await import('../../src/client/index.js');
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    const m = await loadKubeconfig({
-      'current-context': 'x',
-      clusters: [{ name: 'c', cluster: { server: 'https://h:1', 'certificate-authority-data': b64('CA') } }],
-      users: [
-        { name: 'u', user: { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY'), as: 'alice' } },
-      ],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-    }).auth();
-    assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA', 'CERT', 'KEY']);
-    assert.equal(m.headers['Impersonate-User'], 'alice');
-  });
-
-  it('verifies TLS unless the kubeconfig says insecure-skip-tls-verify', async () => {
-    const { loadKubeconfig } = await import('../../src/client/index.js');
-    const base = (skip: boolean) => ({
-      'current-context': 'x',
-      clusters: [{ name: 'c', cluster: { server: 'https://h:1', 'insecure-skip-tls-verify': skip } }],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-    });
-    assert.equal((await loadKubeconfig(base(false)).auth()).rejectUnauthorized, true);
-    assert.equal((await loadKubeconfig(base(true)).auth()).rejectUnauthorized, false);
-    assert.equal((await loadKubeconfig(base(true)).auth()).headers.Authorization, 'Bearer t');
-  });
-});
 
 describe('KubeClient verbs over HTTP', () => {
   it('sends the bearer token, builds URLs, and parses objects', async () => {

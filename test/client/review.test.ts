@@ -1,121 +1,13 @@
 // Regression tests from the second review of the client: each test is named after what it pins.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { KubeClient, KubeconfigError, loadKubeconfig, WatchParseError } from '../../src/client/index.js';
+import { KubeClient, WatchParseError } from '../../src/client/index.js';
 import { ConfigMap } from '../../src/core/index.js';
 import { InstantClock, json, startServer } from './helpers.js';
 
 const silent = pino({ level: 'silent' });
-
-describe('kubeconfig edge cases', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kloop-kc-review-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('relative certificate paths are resolved against the kubeconfig folder, not the cwd', async () => {
-    const folder = join(dir, 'nested');
-    mkdirSync(join(folder, 'pki'), { recursive: true });
-    writeFileSync(join(folder, 'pki', 'ca.pem'), 'CA-FILE');
-    writeFileSync(join(folder, 'pki', 'client.pem'), 'CERT-FILE');
-    writeFileSync(join(folder, 'pki', 'client.key'), 'KEY-FILE');
-    const file = join(folder, 'config');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'current-context: x',
-        'clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority: pki/ca.pem, tls-server-name: api.internal}}]',
-        'users: [{name: u, user: {client-certificate: pki/client.pem, client-key: pki/client.key}}]',
-        'contexts: [{name: x, context: {cluster: c, user: u}}]',
-        '',
-      ].join('\n'),
-    );
-    const kc = loadKubeconfig(file);
-    const m = await kc.auth();
-    assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA-FILE', 'CERT-FILE', 'KEY-FILE']);
-    assert.equal(m.servername, 'api.internal', 'tls-server-name is the SNI and the name verified');
-    assert.equal(m.rejectUnauthorized, true);
-    assert.equal(kc.namespace, 'default', 'a context without a namespace means default');
-  });
-
-  it('token-file is relative to the kubeconfig, trimmed, and read again when it rotates', async () => {
-    const folder = join(dir, 'tokens');
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'token'), 'first-token\n');
-    const file = join(folder, 'config');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'current-context: x',
-        'clusters: [{name: c, cluster: {server: "https://h:1"}}]',
-        'users: [{name: u, user: {token-file: token}}]',
-        'contexts: [{name: x, context: {cluster: c, user: u}}]',
-        '',
-      ].join('\n'),
-    );
-    const kc = loadKubeconfig(file);
-    assert.equal((await kc.auth()).headers.Authorization, 'Bearer first-token');
-    assert.equal(kc.dynamicAuth, true, 'bound service-account tokens rotate: the file is read again');
-    writeFileSync(join(folder, 'token'), 'second-token\n');
-    assert.equal((await kc.auth()).headers.Authorization, 'Bearer second-token');
-  });
-
-  it('a token-file that does not exist is a load error naming the field', () => {
-    const file = join(dir, 'missing-token.yaml');
-    writeFileSync(
-      file,
-      'apiVersion: v1\ncurrent-context: x\nclusters: [{name: c, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {token-file: nope}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n',
-    );
-    assert.throws(
-      () => loadKubeconfig(file),
-      (err: unknown) =>
-        err instanceof KubeconfigError &&
-        err.field === 'users[u].user.token-file' &&
-        err.message.includes(join(dir, 'nope')),
-    );
-  });
-
-  it('certificate data fields win over file fields, as kubectl does', async () => {
-    writeFileSync(join(dir, 'ca.pem'), 'CA-FILE');
-    writeFileSync(join(dir, 'client.pem'), 'CERT-FILE');
-    writeFileSync(join(dir, 'client.key'), 'KEY-FILE');
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    const m = await loadKubeconfig({
-      'current-context': 'x',
-      clusters: [
-        {
-          name: 'c',
-          cluster: {
-            server: 'https://h:1',
-            'certificate-authority': join(dir, 'ca.pem'),
-            'certificate-authority-data': b64('CA-DATA'),
-          },
-        },
-      ],
-      users: [
-        {
-          name: 'u',
-          user: {
-            'client-certificate': join(dir, 'client.pem'),
-            'client-certificate-data': b64('CERT-DATA'),
-            'client-key': join(dir, 'client.key'),
-            'client-key-data': b64('KEY-DATA'),
-          },
-        },
-      ],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-    }).auth();
-    assert.deepEqual([String(m.ca), String(m.cert), String(m.key)], ['CA-DATA', 'CERT-DATA', 'KEY-DATA']);
-  });
-});
 
 describe('connection pool', () => {
   it('keep-alive reuses one socket for sequential requests; a watch aborted mid-stream does not poison the pool', async () => {
