@@ -17,55 +17,67 @@ export async function flush(turns = 3): Promise<void> {
 
 /** Options of {@link advance}. */
 export interface AdvanceOptions {
-  /**
-   * Move in steps of at most this many milliseconds (default: straight from timer to timer).
-   * Steps are for code that polls through real I/O between timers.
-   */
+  /** Move in steps of at most this many milliseconds, calling `onStep` after each. */
   step?: number;
-  /** Called after each timer fired (and its continuations ran) and at the end: check invariants. */
+  /** Called after each step (or once, at the end, without `step`): check invariants here. */
   onStep?: () => void;
 }
 
 /**
- * Moves `clock` forward by `ms`, firing the timers that fall due on the way one at a time and
- * flushing after each, so a timer set by a continuation of an earlier one fires too when it falls
- * within `ms`.
+ * Moves `clock` forward by `ms`, firing the timers that fall due on the way one due time at a
+ * time and flushing after each, so a timer set by a continuation of an earlier one fires too when
+ * it falls within `ms`. `advance(clock, 0)` fires what is due now.
  */
 export async function advance(clock: ManualClock, ms: number, options: AdvanceOptions = {}): Promise<void> {
   const target = clock.now() + Math.max(0, ms);
   await flush();
-  for (;;) {
-    const next = clock.nextTimerAt();
+  do {
     const stepEnd = options.step === undefined ? target : Math.min(target, clock.now() + options.step);
-    if (next === undefined || next > stepEnd) {
-      if (clock.now() >= target) break;
-      clock.advance(stepEnd - clock.now());
-    } else {
+    for (;;) {
+      const next = clock.nextTimerAt();
+      if (next === undefined || next > stepEnd) break;
       clock.advance(Math.max(0, next - clock.now()));
+      await flush();
     }
-    await flush();
+    clock.advance(stepEnd - clock.now());
     options.onStep?.();
-  }
-  options.onStep?.();
+  } while (clock.now() < target);
+}
+
+/** Options of {@link advanceUntil}. */
+export interface AdvanceUntilOptions {
+  /** What is awaited, in words: the error starts with it. */
+  message: string;
+  /** Virtual milliseconds per round (default 100); 0 only flushes and fires what is due now. */
+  step?: number;
+  /** Virtual milliseconds before giving up (default 60 000); with `step` 0, 100 rounds. */
+  limit?: number;
+  /** Called after each step: check invariants here. */
+  onStep?: () => void;
 }
 
 /**
- * Advances `clock` until `done()` holds, failing after `limit` virtual milliseconds: for
- * outcomes whose time is known only roughly (jittered backoff, lease expiry).
+ * Advances `clock` round by round until `done()` holds and returns the virtual milliseconds that
+ * took: for outcomes whose time is known only roughly (jittered backoff, lease expiry). Fails
+ * with an `AssertionError` past the limit.
  */
 export async function advanceUntil(
   clock: ManualClock,
   done: () => boolean,
-  options: { limit: number; message: string; step?: number; onStep?: () => void },
+  options: AdvanceUntilOptions,
 ): Promise<number> {
   const start = clock.now();
   const step = options.step ?? 100;
+  const limit = options.limit ?? 60_000;
+  const rounds = step > 0 ? Math.ceil(limit / step) : 100;
   await flush();
-  while (!done()) {
-    if (clock.now() - start >= options.limit) {
-      throw new AssertionError({ message: `${options.message}: not within ${options.limit} ms of virtual time` });
+  for (let round = 0; !done(); round++) {
+    if (round >= rounds) {
+      throw new AssertionError({
+        message: `${options.message}: not within ${step > 0 ? `${limit} ms of virtual time` : `${rounds} rounds`}`,
+      });
     }
-    await advance(clock, step, { onStep: options.onStep });
+    await advance(clock, step, { step, onStep: options.onStep });
   }
   return clock.now() - start;
 }
