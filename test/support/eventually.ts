@@ -12,7 +12,7 @@ import { AssertionError } from 'node:assert';
 export interface EventuallyOptions {
   /** What is awaited, in words: the error starts with it. */
   message: string;
-  /** Real milliseconds before giving up. Default 5000. */
+  /** Real milliseconds before giving up. Default 10 000 (the machine may be busy). */
   timeout?: number;
   /** Real milliseconds between attempts. Default 10. */
   interval?: number;
@@ -38,7 +38,7 @@ export async function eventually<T extends NonNullable<unknown> | null | undefin
   check: () => T | PromiseLike<T>,
   options: EventuallyOptions,
 ): Promise<NonNullable<T>> {
-  const timeout = options.timeout ?? 5000;
+  const timeout = options.timeout ?? 10_000;
   const interval = options.interval ?? 10;
   const deadline = performance.now() + timeout;
   let attempts = 0;
