@@ -93,6 +93,11 @@ export interface RequestCountFilter {
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
+ * import { startApiServer } from 'kloop/apiserver';
+ *
+ * declare function reconcileEverything(): Promise<void>; // the code under test
+ * const server = await startApiServer();
  * server.resetStats();
  * await reconcileEverything();
  * assert.equal(server.stats().count({ verb: ['create', 'update', 'patch'], resource: 'configmaps' }), 0);
@@ -153,6 +158,8 @@ export interface ConflictFaultOptions {
  *
  * @example
  * ```ts
+ * import { startApiServer } from 'kloop/apiserver';
+ *
  * const server = await startApiServer();
  * const slow = server.faults.latency({ ms: 200, verb: 'list' });
  * server.faults.errors({ rate: 0.5, code: 429, retryAfterSeconds: 1, resource: 'configmaps' });

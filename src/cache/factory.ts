@@ -32,6 +32,8 @@ export interface InformerFactoryOptions {
  *
  * @example
  * ```ts
+ * import { ConfigMap, KubeClient } from 'kloop';
+ *
  * const client = KubeClient.fromKubeconfig();
  * const factory = new InformerFactory(client);
  * const cms = factory.informer(ConfigMap, { namespace: 'default' });

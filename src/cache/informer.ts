@@ -48,6 +48,9 @@ export interface SharedInformerOptions<T extends KubeObject = KubeObject> extend
  *
  * @example
  * ```ts
+ * import { ConfigMap, InformerFactory, KubeClient } from 'kloop';
+ *
+ * const factory = new InformerFactory(KubeClient.fromKubeconfig());
  * const cms = factory.informer(ConfigMap, { namespace: 'default' });
  * const off = cms.subscribe((ev) => console.log(ev.type, ev.object.metadata.name));
  * await cms.synced;

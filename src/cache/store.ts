@@ -26,8 +26,12 @@ export function storeKey(obj: KubeObject): string {
  *
  * @example
  * ```ts
+ * import { InformerFactory, KubeClient, type KubeObject, Pod } from 'kloop';
+ *
+ * const pods = new InformerFactory(KubeClient.fromKubeconfig()).informer(Pod);
  * pods.addIndex('byOwnerUid', byOwnerUid);
- * pods.list({ index: { name: 'byOwnerUid', value: rs.metadata.uid! } });
+ * declare const rs: KubeObject; // a ReplicaSet
+ * pods.list({ index: { name: 'byOwnerUid', value: rs.metadata.uid! } }); // its pods
  * ```
  */
 export const byOwnerUid: IndexFunc = (obj) => {

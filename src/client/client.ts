@@ -253,6 +253,9 @@ export class KubeClient {
    *
    * @example
    * ```ts
+   * import { ConfigMap } from 'kloop';
+   *
+   * const client = KubeClient.fromKubeconfig();
    * const ac = new AbortController();
    * for await (const ev of client.watch(ConfigMap, { namespace: 'default', signal: ac.signal })) {
    *   console.log(ev.type, ev.object.metadata.name);

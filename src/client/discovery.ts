@@ -32,6 +32,9 @@ export type DiscoveryFetch = (path: string, signal?: AbortSignal) => Promise<unk
  *
  * @example
  * ```ts
+ * import { KubeClient } from 'kloop';
+ *
+ * const client = KubeClient.fromKubeconfig();
  * const rt = await client.discovery.resolve({ apiVersion: 'example.com/v1', kind: 'Widget' });
  * rt.plural; // 'widgets'
  * ```

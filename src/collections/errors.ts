@@ -32,6 +32,10 @@ export type CollectionErrorCode =
  *
  * @example
  * ```ts
+ * import { pino } from 'pino';
+ * import { CollectionRegistry } from 'kloop/collections';
+ *
+ * const log = pino();
  * const registry = new CollectionRegistry({ onError: (err) => log.warn({ code: err.code, key: err.key }, err.message) });
  * ```
  */

@@ -11,6 +11,10 @@ import type { Collection, CollectionEventType } from './types.js';
  *
  * @example
  * ```ts
+ * import type { InformerReader, KubeObject } from 'kloop';
+ * import type { Collection } from 'kloop/collections';
+ *
+ * declare const s: Collection<KubeObject> | InformerReader;
  * const source = isCollection(s) ? asEventSource(s) : s;
  * ```
  */
@@ -46,9 +50,15 @@ export interface CollectionEventSource<T> {
  *
  * @example
  * ```ts
+ * import { type KubeObject, Manager, Service } from 'kloop';
+ * import type { Collection } from 'kloop/collections';
+ *
+ * declare const endpoints: Collection<KubeObject & { ips: string[] }>; // keyed like their Services
+ * const mgr = new Manager();
  * mgr.controller('endpoints-cm')
- *   .watches(asEventSource(endpoints), (ep) => ep.key)
- *   .reconcile(async (req, ctx) => { ... });
+ *   .for(Service)
+ *   .watches(asEventSource(endpoints), (ep) => ({ namespace: ep.metadata.namespace, name: ep.metadata.name! }))
+ *   .reconcile(async (req) => console.log('endpoints of', req.key.name, 'changed'));
  * ```
  */
 export function asEventSource<T>(collection: Collection<T>): CollectionEventSource<T> {

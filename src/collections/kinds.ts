@@ -38,9 +38,16 @@ function perInputItem<I, O>(
  *
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ * import type { Collection } from 'kloop/collections';
+ *
+ * interface PodObject extends KubeObject { status?: { podIP?: string } }
+ * interface ServiceObject extends KubeObject { spec?: { selector?: Record<string, string> } }
+ * declare const services: Collection<ServiceObject>;
+ * declare const podCollection: Collection<PodObject>;
  * const endpoints = derive('endpoints', services, (ctx, svc) => {
  *   const pods = ctx.fetch(podCollection, { namespace: svc.metadata.namespace, labelSelector: svc.spec?.selector });
- *   return { key: { namespace: svc.metadata.namespace, name: svc.metadata.name }, ips: pods.map((p) => p.status?.podIP) };
+ *   return { key: { namespace: svc.metadata.namespace, name: svc.metadata.name! }, ips: pods.map((p) => p.status?.podIP) };
  * });
  * ```
  */
@@ -71,6 +78,11 @@ export function derive<I, O>(
  *
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ * import type { Collection } from 'kloop/collections';
+ *
+ * interface PodObject extends KubeObject { spec: { containers: Array<{ name: string; image: string }> } }
+ * declare const pods: Collection<PodObject>;
  * const containers = deriveMany('containers', pods, (_ctx, pod) =>
  *   pod.spec.containers.map((c) => ({ key: `${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`, image: c.image })));
  * ```
@@ -104,6 +116,10 @@ class SingletonImpl<O> extends DerivedCollection<O> implements SingletonCollecti
  *
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ * import type { Collection } from 'kloop/collections';
+ *
+ * declare const pods: Collection<KubeObject>;
  * const podCount = singleton('pod-count', (ctx) => ({ n: ctx.fetch(pods).length }));
  * podCount.value()?.n;
  * ```
@@ -142,6 +158,11 @@ export interface JoinOptions<T> extends CollectionOptions<T> {
  *
  * @example
  * ```ts
+ * import type { Collection } from 'kloop/collections';
+ *
+ * interface Setting { key: string; value: string }
+ * declare const defaults: Collection<Setting>;
+ * declare const overrides: Collection<Setting>;
  * const allConfig = join('config', [defaults, overrides], { merge: (items) => Object.assign({}, ...items) });
  * ```
  */
@@ -182,8 +203,17 @@ export function join<T>(name: string, inputs: readonly Collection<T>[], options:
  *
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ * import type { Collection } from 'kloop/collections';
+ *
+ * interface PodObject extends KubeObject { spec?: { nodeName?: string } }
+ * declare const pods: Collection<PodObject>;
+ * declare const nodes: Collection<KubeObject>;
  * const byNode = index(pods, 'node', (p) => p.spec?.nodeName);
- * const perNode = derive('node-pods', nodes, (ctx, node) => ({ key: node.metadata.name, pods: byNode.fetch(ctx, node.metadata.name).length }));
+ * const perNode = derive('node-pods', nodes, (ctx, node) => ({
+ *   key: node.metadata.name!,
+ *   pods: byNode.fetch(ctx, node.metadata.name!).length,
+ * }));
  * ```
  */
 export function index<T>(collection: Collection<T>, name: string, fn: IndexFn<T>): CollectionIndex<T> {

@@ -63,8 +63,12 @@ const RECENT_ERRORS = 20;
  *
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ * import { staticCollection } from 'kloop/collections';
+ *
  * const registry = new CollectionRegistry({ scheduling: 'manual' });
- * const cms = staticCollection<ConfigMap>('cms', [], { registry });
+ * const cms = staticCollection<KubeObject>('cms', [], { registry });
+ * const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default', name: 'a' } };
  * cms.set(cm);
  * registry.flush(); // cms.get('default/a') is now cm
  * ```
@@ -222,7 +226,12 @@ export class CollectionRegistry {
    *
    * @example
    * ```ts
-   * pods.set(pod);
+   * import type { KubeObject } from 'kloop';
+   * import { staticCollection } from 'kloop/collections';
+   *
+   * const registry = new CollectionRegistry();
+   * const pods = staticCollection<KubeObject>('pods', [], { registry });
+   * pods.set({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: 'p' } });
    * await registry.idle(); // every derived collection reflects the new pod
    * ```
    */

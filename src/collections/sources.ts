@@ -139,6 +139,9 @@ class InformerCollection<T extends KubeObject> extends SourceCollection<T> {
  *
  * @example
  * ```ts
+ * import { Manager, Pod } from 'kloop';
+ *
+ * const mgr = new Manager();
  * const pods = fromInformer(mgr.informer(Pod));
  * await pods.synced;
  * pods.list({ namespace: 'default', labelSelector: 'app=web' });
@@ -199,6 +202,7 @@ class StaticCollectionImpl<T> extends SourceCollection<T> implements StaticColle
  *
  * @example
  * ```ts
+ * interface Flag { key: string; on: boolean }
  * const flags = staticCollection<Flag>('flags', [{ key: 'beta', on: true }]);
  * flags.set({ key: 'beta', on: false });
  * ```

@@ -22,12 +22,16 @@ function isTypeRef(value: TypeRef | EventSource): value is TypeRef {
  *
  * @example
  * ```ts
+ * import { ConfigMap, labelSelector, Manager, Secret } from 'kloop';
+ *
+ * const mgr = new Manager();
  * mgr.controller('mirror')
  *   .for(ConfigMap, { predicates: [labelSelector('mirror=true')] })
  *   .owns(Secret)
  *   .concurrency(4)
  *   .reconcile(async (req, ctx) => {
  *     const cm = await ctx.client.get(ConfigMap, req.key);
+ *     if (cm) ctx.log.info({ name: cm.metadata.name }, 'reconciling');
  *     return { requeueAfter: 60_000 };
  *   });
  * ```

@@ -173,9 +173,13 @@ function withoutNulls(value: unknown): unknown {
  *
  * @example
  * ```ts
- * const client = new CachedClient({ transport: kubeClient, informers: factory });
- * const cm = await client.get(ConfigMap, { namespace: 'default', name: 'cfg' });
- * await client.mutate(ConfigMap, { namespace: 'default', name: 'cfg' }, (d) => {
+ * import { ConfigMap, InformerFactory, KubeClient, type KubeObject } from 'kloop';
+ *
+ * interface ConfigMapObject extends KubeObject { data?: Record<string, string> }
+ * const kubeClient = KubeClient.fromKubeconfig();
+ * const client = new CachedClient({ transport: kubeClient, informers: new InformerFactory(kubeClient) });
+ * const cm = await client.get(ConfigMap, { namespace: 'default', name: 'cfg' }); // from the cache
+ * await client.mutate<ConfigMapObject>(ConfigMap, { namespace: 'default', name: 'cfg' }, (d) => {
  *   d.data = { ...d.data, key: 'value' };
  * }); // sends { data: { key: 'value' }, metadata: { resourceVersion } } only if key changed
  * ```

@@ -35,7 +35,16 @@ function nowRfc3339(): string {
  *
  * @example
  * ```ts
- * await ctx.client.mutateStatus<Website>(Website, req.key, (d) => {
+ * import type { KubeObject, ReconcileContext, Request } from 'kloop';
+ *
+ * declare const ctx: ReconcileContext;
+ * declare const req: Request;
+ * const Website = { apiVersion: 'example.com/v1', kind: 'Website' };
+ * interface WebsiteObject extends KubeObject {
+ *   status?: { conditions?: Condition[] };
+ * }
+ *
+ * await ctx.client.mutateStatus<WebsiteObject>(Website, req.key, (d) => {
  *   d.status = { ...d.status, conditions: setCondition(d.status?.conditions, {
  *     type: 'Ready', status: 'True', reason: 'Available', message: '2/2 replicas ready',
  *   }) };

@@ -47,6 +47,10 @@ export interface EventRecorderOptions {
  *
  * @example
  * ```ts
+ * import type { KubeObject, ReconcileContext } from 'kloop';
+ *
+ * declare const ctx: ReconcileContext;
+ * declare const website: KubeObject;
  * await ctx.client.events.record(website, { type: 'Normal', reason: 'Deployed', message: 'deployment created' });
  * ```
  */

@@ -44,6 +44,8 @@ const perRegistry = new WeakMap<Registry, ControllerMetrics>();
  *
  * @example
  * ```ts
+ * import { Registry } from 'prom-client';
+ *
  * const registry = new Registry();
  * const m = controllerMetrics(registry);
  * m.reconcileTotal.inc({ controller: 'mirror', result: 'success' });

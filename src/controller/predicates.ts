@@ -92,6 +92,9 @@ export function deletionStarted(): Predicate {
  *
  * @example
  * ```ts
+ * import { ConfigMap, Manager } from 'kloop';
+ *
+ * const mgr = new Manager();
  * mgr.controller('mirror').for(ConfigMap, { predicates: [labelSelector('mirror=true')] });
  * ```
  */

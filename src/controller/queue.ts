@@ -94,6 +94,9 @@ interface HeapSlot {
  *
  * @example
  * ```ts
+ * import type { ObjectKey } from 'kloop';
+ *
+ * declare function reconcile(key: ObjectKey): Promise<void>;
  * const queue = new WorkQueue();
  * queue.add({ namespace: 'default', name: 'cfg' }, { source: 'for:v1/ConfigMap', event: 'added' });
  * const item = await queue.get();

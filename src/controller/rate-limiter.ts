@@ -146,6 +146,8 @@ export class MaxOfRateLimiter implements RateLimiter {
  *
  * @example
  * ```ts
+ * import { WorkQueue } from 'kloop';
+ *
  * const queue = new WorkQueue({ rateLimiter: defaultRateLimiter() });
  * ```
  */

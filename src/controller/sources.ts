@@ -109,7 +109,16 @@ function keysFor(
  *
  * @example
  * ```ts
- * .watches(Namespace, mapToRequests((ns) => listConfigMapsIn(ns.metadata.name)))
+ * import { ConfigMap, Manager, Namespace } from 'kloop';
+ *
+ * const mgr = new Manager();
+ * const configMaps = mgr.informer(ConfigMap);
+ * const keysIn = (namespace: string | undefined) =>
+ *   configMaps.list({ namespace }).map((cm) => ({ namespace: cm.metadata.namespace, name: cm.metadata.name! }));
+ * mgr.controller('settings')
+ *   .for(ConfigMap)
+ *   .watches(Namespace, mapToRequests((ns) => keysIn(ns.metadata.name))) // a Namespace change: all its ConfigMaps
+ *   .reconcile(async () => {});
  * ```
  */
 export function mapToRequests<T extends KubeObject = KubeObject>(

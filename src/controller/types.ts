@@ -30,8 +30,13 @@ export interface ObjectRef {
  *
  * @example
  * ```ts
- * { source: 'for:v1/ConfigMap', event: 'updated', object: { apiVersion: 'v1', kind: 'ConfigMap',
- *   namespace: 'default', name: 'cfg' }, resourceVersion: '42', changed: ['data'] }
+ * const trigger: Trigger = {
+ *   source: 'for:v1/ConfigMap',
+ *   event: 'updated',
+ *   object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'cfg' },
+ *   resourceVersion: '42',
+ *   changed: ['data'],
+ * };
  * ```
  */
 export interface Trigger {

@@ -12,10 +12,13 @@ export type CancelTimer = () => void;
  *
  * @example
  * ```ts
+ * import { WorkQueue } from 'kloop';
+ *
  * const clock = new ManualClock();
  * const queue = new WorkQueue({ clock });
  * queue.addAfter({ name: 'a' }, 1000);
  * clock.advance(1000); // the key is ready now, without waiting a second
+ * queue.tryGet(); // { key: { name: 'a' }, ... }
  * ```
  */
 export interface Clock {
@@ -111,7 +114,8 @@ export class ManualClock implements Clock {
  *
  * @example
  * ```ts
- * await sleep(systemClock, 800, signal).catch(() => {}); // a backoff step that ends early on stop
+ * const stop = new AbortController();
+ * await sleep(systemClock, 800, stop.signal).catch(() => {}); // a backoff step that ends early on stop
  * ```
  */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {

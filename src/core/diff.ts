@@ -23,6 +23,8 @@ const METADATA_FIELDS = [
  *
  * @example
  * ```ts
+ * const oldPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'a' } } };
+ * const newPod = { ...oldPod, metadata: { name: 'p', labels: { app: 'b' } }, status: { phase: 'Running' } };
  * changedTopLevelPaths(oldPod, newPod); // ['metadata.labels', 'status']
  * ```
  */

@@ -82,7 +82,11 @@ export function deepFreeze<T>(v: T): T {
  *
  * @example
  * ```ts
- * const draft = deepClone(cached); draft.metadata.labels = { a: 'b' };
+ * import type { KubeObject } from 'kloop';
+ *
+ * declare const cached: KubeObject; // from an informer: frozen under KLOOP_VALIDATE
+ * const draft = deepClone(cached);
+ * draft.metadata.labels = { a: 'b' }; // the cached object is untouched
  * ```
  */
 export function deepClone<T>(v: T): T {

@@ -14,8 +14,12 @@ import type { Status, StatusCause, StatusDetails } from './types.js';
  *
  * @example
  * ```ts
- * try { parseLabelSelector('a in (') } catch (err) {
- *   if (err instanceof KloopError && err.code === 'KLOOP_INVALID_SELECTOR') { ... }
+ * import { parseLabelSelector } from 'kloop';
+ *
+ * try {
+ *   parseLabelSelector('a in (');
+ * } catch (err) {
+ *   if (err instanceof KloopError && err.code === 'KLOOP_INVALID_SELECTOR') console.error(err.message);
  * }
  * ```
  */
@@ -40,9 +44,15 @@ export class KloopError extends Error {
  *
  * @example
  * ```ts
- * try { await client.get(ConfigMap, key) } catch (err) {
- *   if (ApiError.isNotFound(err)) return undefined;
- *   throw err;
+ * import { ConfigMap, type KubeClient, type KubeObject, type ObjectKey } from 'kloop';
+ *
+ * async function find(client: KubeClient, key: ObjectKey): Promise<KubeObject | undefined> {
+ *   try {
+ *     return await client.get(ConfigMap, key);
+ *   } catch (err) {
+ *     if (ApiError.isNotFound(err)) return undefined;
+ *     throw err;
+ *   }
  * }
  * ```
  */
@@ -107,7 +117,8 @@ export class ApiError extends KloopError {
  *
  * @example
  * ```ts
- * if (!spec.image) throw new TerminalError(new Error('spec.image is required'));
+ * declare const spec: { image?: string }; // of the object being reconciled
+ * if (!spec.image) throw new TerminalError(new Error('spec.image is required')); // no retry until it changes
  * ```
  */
 export class TerminalError extends KloopError {

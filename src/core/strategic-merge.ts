@@ -81,6 +81,8 @@ function startsWith(path: readonly string[], prefix: readonly string[]): boolean
  *
  * @example
  * ```ts
+ * import { Deployment } from 'kloop';
+ *
  * strategicListType(Deployment, ['spec', 'template', 'spec', 'containers']); // { type: 'map', keys: ['name'] }
  * ```
  */
@@ -110,6 +112,8 @@ export function strategicListType(type: TypeRef, path: readonly string[]): ListT
  *
  * @example
  * ```ts
+ * import { Pod } from 'kloop';
+ *
  * strategicMergeKey(Pod, ['spec', 'containers', 'ports']); // 'containerPort'
  * ```
  */
@@ -140,6 +144,9 @@ function bad(message: string): PatchError {
  * without its merge key.
  * @example
  * ```ts
+ * import { type KubeObject, Pod } from 'kloop';
+ *
+ * declare const pod: KubeObject;
  * applyStrategicMergePatch(pod, { spec: { containers: [{ name: 'app', image: 'v2' }] } }, Pod);
  * ```
  */

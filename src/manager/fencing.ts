@@ -30,6 +30,12 @@ const WRITES = new Set([
  *
  * @example
  * ```ts
+ * import type { KubeObject, ReconcileContext, Request, Sharder } from 'kloop';
+ *
+ * declare const ctx: ReconcileContext;
+ * declare const req: Request;
+ * declare const sharder: Sharder;
+ * declare const desired: KubeObject;
  * const client = fencedClient(ctx.client, () => sharder.owns(req.key));
  * await client.apply(desired, { fieldManager: 'me' }); // throws WriteFencedError once the shard is lost
  * ```
@@ -78,8 +84,12 @@ function withSignal(own: AbortSignal | undefined, fence: AbortSignal | undefined
  *
  * @example
  * ```ts
+ * import { CachedClient, InformerFactory, KubeClient, LeaderElector, leaseClientFor } from 'kloop';
+ *
+ * const kube = KubeClient.fromKubeconfig();
+ * const elector = new LeaderElector(leaseClientFor(kube), { name: 'my-operator', namespace: 'default' });
  * const transport = fencedTransport(kube, () => elector.fenceSignal());
- * const client = new CachedClient({ transport, informers, fence: () => elector.canWrite() });
+ * const client = new CachedClient({ transport, informers: new InformerFactory(kube), fence: () => elector.canWrite() });
  * ```
  *
  * @remarks A request whose bytes already reached the server before the abort may still be

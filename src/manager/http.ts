@@ -87,6 +87,9 @@ async function handle(providers: EndpointProviders, req: IncomingMessage, res: S
  *
  * @example
  * ```ts
+ * import { Registry } from 'prom-client';
+ *
+ * const registry = new Registry();
  * const http = await startHttpEndpoints({ registry, readiness: () => ({ ready: true, checks: [] }), debug: () => ({}) });
  * console.log(`${http.url}/metrics`);
  * await http.close();

@@ -67,11 +67,14 @@ export function microTime(date: Date): string {
  *
  * @example
  * ```ts
+ * import { KubeClient, leaseClientFor } from 'kloop';
+ *
+ * const client = KubeClient.fromKubeconfig();
  * const elector = new LeaderElector(leaseClientFor(client), { name: 'my-operator', namespace: 'default' });
  * const controller = new AbortController();
  * void elector.run(controller.signal);
  * await elector.leading; // resolves when this process leads
- * if (elector.canWrite()) { ... }
+ * if (elector.canWrite()) console.log('leading with a fresh lease: writes are allowed');
  * ```
  *
  * @remarks

@@ -18,6 +18,9 @@ export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'lis
  *
  * @example
  * ```ts
+ * import { LeaderElector, Manager } from 'kloop';
+ *
+ * const mgr = new Manager();
  * const elector = new LeaderElector(leaseClientFor(mgr.kube), { name: 'my-operator', namespace: 'kube-system' });
  * ```
  *

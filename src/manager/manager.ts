@@ -146,6 +146,10 @@ export interface ManagerDescription {
  *
  * @example
  * ```ts
+ * import { ConfigMap, exitOnSignal, labelSelector, Secret } from 'kloop';
+ * import { startApiServer } from 'kloop/apiserver';
+ *
+ * const server = await startApiServer();
  * const mgr = new Manager({
  *   kubeconfig: server.kubeconfig,
  *   leaderElection: { name: 'mirror', namespace: 'kloop-system' },

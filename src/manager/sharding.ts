@@ -123,9 +123,12 @@ interface HeldShard {
  *
  * @example
  * ```ts
- * const sharder = new Sharder(shardLeaseClientFor(client), { name: 'mirror', namespace: 'kloop' });
- * void sharder.run(signal);
- * if (sharder.owns({ namespace: 'a', name: 'b' })) { ... reconcile ... }
+ * import { KubeClient, leaseClientFor } from 'kloop';
+ *
+ * const stop = new AbortController();
+ * const sharder = new Sharder(leaseClientFor(KubeClient.fromKubeconfig()), { name: 'mirror', namespace: 'kloop' });
+ * void sharder.run(stop.signal);
+ * if (sharder.owns({ namespace: 'a', name: 'b' })) console.log('this replica reconciles a/b');
  * ```
  *
  * @remarks

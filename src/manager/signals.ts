@@ -28,6 +28,8 @@ export interface ShutdownOptions {
  *
  * @example
  * ```ts
+ * import { Manager } from 'kloop';
+ *
  * const mgr = new Manager();
  * await mgr.start();
  * exitOnSignal(() => mgr.stop());

@@ -95,7 +95,11 @@ export class StateDB {
    *
    * @example
    * ```ts
-   * const pods = db.table<Pod>('pods', {
+   * import type { KubeObject } from 'kloop';
+   *
+   * interface PodObject extends KubeObject { spec?: { nodeName?: string } }
+   * const db = new StateDB();
+   * const pods = db.table<PodObject>('pods', {
    *   primary: (p) => [p.metadata.namespace ?? '', p.metadata.name!],
    *   indexes: { node: { key: (p) => p.spec?.nodeName, unique: false } },
    * });
@@ -138,10 +142,17 @@ export class StateDB {
    *
    * @example
    * ```ts
+   * interface Service { name: string }
+   * interface Backend { id: string; service: string }
+   * const db = new StateDB();
+   * const services = db.table<Service>('services', { primary: (s) => s.name });
+   * const backends = db.table<Backend>('backends', { primary: (b) => b.id });
+   * const svc = { name: 'web' };
+   * const bs = [{ id: 'b1', service: 'web' }, { id: 'b2', service: 'web' }];
    * db.write([backends, services], (txn) => {
    *   txn.insert(services, svc);
    *   for (const b of bs) txn.insert(backends, b);
-   * });
+   * }); // both tables change in one commit, or neither
    * ```
    */
   write<R>(tables: readonly Table<unknown>[] | Table<unknown>, fn: (txn: WriteTxn) => R): R {

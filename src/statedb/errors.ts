@@ -35,8 +35,18 @@ export type StateDBErrorCode =
  *
  * @example
  * ```ts
- * try { db.write([t], (txn) => txn.insert(t, dup)); } catch (err) {
- *   if (err instanceof StateDBError && err.code === 'KLOOP_STATEDB_UNIQUE_VIOLATION') { ... }
+ * import { StateDB } from 'kloop/statedb';
+ *
+ * const db = new StateDB();
+ * const t = db.table<{ id: string; ip: string }>('backends', {
+ *   primary: (b) => b.id,
+ *   indexes: { ip: { key: (b) => b.ip, unique: true } },
+ * });
+ * db.write([t], (txn) => txn.insert(t, { id: 'a', ip: '10.0.0.1' }));
+ * try {
+ *   db.write([t], (txn) => txn.insert(t, { id: 'b', ip: '10.0.0.1' }));
+ * } catch (err) {
+ *   if (err instanceof StateDBError && err.code === 'KLOOP_STATEDB_UNIQUE_VIOLATION') console.error(err.message);
  * }
  * ```
  */

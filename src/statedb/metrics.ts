@@ -61,6 +61,11 @@ export interface Describable {
  *
  * @example
  * ```ts
+ * import { Registry } from 'prom-client';
+ * import { StateDB } from 'kloop/statedb';
+ *
+ * const db = new StateDB();
+ * const registry = new Registry();
  * registerStateDBMetrics(db, registry);
  * await registry.metrics(); // includes kloop_statedb_table_objects{table="backends"} ...
  * ```

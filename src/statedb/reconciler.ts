@@ -130,7 +130,11 @@ interface Work<T> {
  *
  * @example
  * ```ts
+ * import { StateDB } from 'kloop/statedb';
+ *
  * interface Route { prefix: string; via: string; status: ReconcileStatus }
+ * declare const kernel: { add(r: Route): void; remove(r: Route): void; keepOnly(rs: readonly Route[]): void };
+ * const db = new StateDB();
  * const routes = db.table<Route>('routes', { primary: (r) => r.prefix });
  * const r = startReconciler({
  *   db, table: routes,

@@ -43,12 +43,3 @@ export async function startProxy(target: string): Promise<CountingProxy> {
       }),
   };
 }
-
-/** Polls `cond` every 10 ms until it holds or `ms` pass. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -12,10 +12,11 @@ import type {
   ScopableClient,
   WriteAttribution,
 } from '../../src/controller/types.js';
-import { ManualClock } from '../../src/core/clock.js';
+import { ManualClock, sleep } from '../../src/core/clock.js';
 import { ApiError, makeStatus, TerminalError } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/types.js';
-import { FakeInformer, FakeInformers, waitFor } from './fakes.js';
+import { advance, flush } from '../support/index.js';
+import { FakeInformer, FakeInformers } from './fakes.js';
 
 const ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap' };
 const Secret = { apiVersion: 'v1', kind: 'Secret' };
@@ -28,16 +29,29 @@ const cm = (name: string, extra: Partial<KubeObject> = {}, meta: Record<string, 
   ...extra,
 });
 
+// Every controller here runs on a ManualClock: with no real timer anywhere, what a test sets in
+// motion finishes within one flush(), and time moves only through advance().
 function build(
   fn: Reconciler,
   configure: (b: ControllerBuilder) => ControllerBuilder = (b) => b.for(ConfigMap),
-  opts: { clock?: ManualClock; client?: ScopableClient } = {},
+  opts: { client?: ScopableClient } = {},
 ) {
+  const clock = new ManualClock();
   const informers = new FakeInformers();
   const registry = new Registry();
-  const builder = new ControllerBuilder('test', { informers, registry, clock: opts.clock, client: opts.client });
+  const builder = new ControllerBuilder('test', { informers, registry, clock, client: opts.client });
   const controller = configure(builder).reconcile(fn);
-  return { informers, registry, controller };
+  return { informers, registry, controller, clock };
+}
+
+/** Nothing ready, waiting for a delay, or in flight: no reconcile can follow without a new event. */
+function assertIdle(controller: Controller, why = 'the queue is idle'): void {
+  const q = controller.queue;
+  assert.deepEqual(
+    { depth: q.depth, waiting: q.waiting, inFlight: q.inFlightCount },
+    { depth: 0, waiting: 0, inFlight: 0 },
+    why,
+  );
 }
 
 async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
@@ -57,9 +71,11 @@ describe('Controller', () => {
     await controller.start();
     const inf = informers.of(ConfigMap);
     inf.upsert(cm('a', { data: { x: '1' } }));
-    await waitFor(() => seen.length === 1);
+    await flush();
+    assert.equal(seen.length, 1);
     inf.upsert(cm('a', { data: { x: '2' } }, { labels: { l: '1' } }));
-    await waitFor(() => seen.length === 2);
+    await flush();
+    assert.equal(seen.length, 2);
     assert.deepEqual(seen[0].key, { namespace: 'ns', name: 'a' });
     assert.equal(seen[0].triggers[0].source, 'for:v1/ConfigMap');
     assert.equal(seen[0].triggers[0].event, 'added');
@@ -69,7 +85,7 @@ describe('Controller', () => {
     assert.equal(inf.subscribers, 0);
   });
 
-  it('folds a burst of 1000 updates during a slow reconcile into at most 2 reconciles', async () => {
+  it('folds a burst of 1000 updates during a slow reconcile into 2 reconciles', async () => {
     const seen: Request[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => {
@@ -82,13 +98,14 @@ describe('Controller', () => {
     await controller.start();
     const inf = informers.of(ConfigMap);
     for (let i = 0; i < 1000; i++) inf.upsert(cm('a', { data: { i: String(i) } }));
-    await waitFor(() => seen.length === 1);
+    await flush();
+    assert.equal(seen.length, 1, 'the first update is in flight; the rest wait for it');
     release();
-    await waitFor(() => controller.queue.inFlightCount === 0 && controller.queue.depth === 0);
-    assert.ok(seen.length <= 2, `${seen.length} reconciles`);
-    assert.equal(
-      seen.reduce((n, r) => n + r.totalTriggers, 0),
-      1000,
+    await flush();
+    assertIdle(controller);
+    assert.deepEqual(
+      seen.map((r) => r.totalTriggers),
+      [1, 999],
     );
     assert.equal(await metric(registry, 'kloop_reconcile_triggers_total', { source: 'for:v1/ConfigMap' }), 1000);
     await controller.stop();
@@ -126,7 +143,7 @@ describe('Controller', () => {
         ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'u', controller: true }],
       },
     });
-    await waitFor(() => seen.length === 2);
+    await flush();
     assert.deepEqual(seen.map((r) => r.key.name).sort(), ['labelled', 'owner']);
     // eventFilter guards every source: a Secret update without a generation change is dropped.
     secrets.upsert({
@@ -140,7 +157,8 @@ describe('Controller', () => {
       },
     });
     cms.upsert(cm('labelled', { data: { a: 'b' } }, { labels: { mirror: 'true' }, generation: 1 }));
-    await new Promise((r) => setTimeout(r, 20));
+    await flush();
+    assertIdle(controller, 'both updates were filtered out before the queue');
     assert.equal(seen.length, 2);
     await controller.stop();
   });
@@ -173,7 +191,9 @@ describe('Controller', () => {
     });
     informers.of(Secret).upsert({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'ns', name: 'orphan' } });
     informers.of(Namespace).upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
-    await waitFor(() => seen.length === 2);
+    await flush();
+    assertIdle(controller);
+    assert.equal(seen.length, 2);
     const byName = Object.fromEntries(seen.map((r) => [r.key.name, r]));
     assert.deepEqual(byName['the-owner'].key, { namespace: 'ns', name: 'the-owner' });
     assert.equal(byName['the-owner'].triggers[0].source, 'owns:v1/Secret');
@@ -200,20 +220,24 @@ describe('Controller', () => {
         },
       ),
     );
-    const controller = new ControllerBuilder('tenants', { informers, registry: new Registry() })
+    const controller = new ControllerBuilder('tenants', {
+      informers,
+      registry: new Registry(),
+      clock: new ManualClock(),
+    })
       .owns(ConfigMap)
       .for(Tenant)
       .reconcile((req) => {
         seen.push(req);
       });
     const started = controller.start();
-    await new Promise((r) => setTimeout(r, 5));
+    await flush();
     // The owner informer's first list lands after the owned informer replayed its store.
     tenants.upsert({ apiVersion: 'example.com/v1', kind: 'Tenant', metadata: { name: 'acme', uid: 't1' } }, true);
     tenants.markSynced();
     await started;
-    await waitFor(() => seen.length >= 1);
-    await new Promise((r) => setTimeout(r, 10));
+    await flush();
+    assertIdle(controller);
     assert.deepEqual(
       seen.map((r) => r.key),
       [{ name: 'acme' }],
@@ -241,7 +265,8 @@ describe('Controller', () => {
     );
     await controller.start();
     for (const h of handlers) h({ type: 'added', object: cm('svc'), initial: false });
-    await waitFor(() => seen.length === 1);
+    await flush();
+    assert.equal(seen.length, 1);
     assert.equal(seen[0].key.name, 'svc-cfg');
     assert.equal(seen[0].triggers[0].source, 'watches:endpoints');
     await controller.stop();
@@ -257,51 +282,54 @@ describe('Controller', () => {
     const informers = new FakeInformers();
     const inf = informers.of(ConfigMap);
     for (let i = 0; i < 5; i++) inf.upsert(cm(`initial${i}`), true);
-    const c: Controller = new ControllerBuilder('prio', { informers }).for(ConfigMap).reconcile((req) => {
-      order.push(req.key.name);
-    });
+    const c: Controller = new ControllerBuilder('prio', { informers, clock: new ManualClock() })
+      .for(ConfigMap)
+      .reconcile((req) => {
+        order.push(req.key.name);
+      });
     // Subscribe and enqueue before any worker runs, then add a live event.
     const started = c.start();
     inf.upsert(cm('live'));
     await started;
-    await waitFor(() => order.length === 6);
-    assert.equal(order[0], 'live');
+    await flush();
+    assert.deepEqual(order, ['live', 'initial0', 'initial1', 'initial2', 'initial3', 'initial4']);
     await c.stop();
   });
 
   it('retries a throwing reconcile with backoff, stops on TerminalError, requeues conflicts quietly', async () => {
-    const clock = new ManualClock();
     const calls: Request[] = [];
-    const { informers, controller, registry } = build(
-      (req) => {
-        calls.push(req);
-        if (req.key.name === 'fail' && calls.filter((r) => r.key.name === 'fail').length <= 2) throw new Error('boom');
-        if (req.key.name === 'terminal') throw new TerminalError(new Error('bad spec'));
-        if (req.key.name === 'conflict' && calls.filter((r) => r.key.name === 'conflict').length === 1) {
-          throw new ApiError(makeStatus(409, 'Conflict', 'the object has been modified'));
-        }
-      },
-      undefined,
-      { clock },
-    );
+    const { informers, controller, registry, clock } = build((req) => {
+      calls.push(req);
+      if (req.key.name === 'fail' && calls.filter((r) => r.key.name === 'fail').length <= 2) throw new Error('boom');
+      if (req.key.name === 'terminal') throw new TerminalError(new Error('bad spec'));
+      if (req.key.name === 'conflict' && calls.filter((r) => r.key.name === 'conflict').length === 1) {
+        throw new ApiError(makeStatus(409, 'Conflict', 'the object has been modified'));
+      }
+    });
     await controller.start();
     const inf = informers.of(ConfigMap);
     inf.upsert(cm('fail'));
     inf.upsert(cm('terminal'));
     inf.upsert(cm('conflict'));
-    await waitFor(() => calls.length === 3);
-    await waitFor(() => controller.queue.inFlightCount === 0);
-    clock.advance(5);
-    await waitFor(() => calls.length === 5, 5000, 'first retries');
-    const retry = calls.find((r, i) => i >= 3 && r.key.name === 'fail')!;
+    await flush();
+    assert.equal(calls.length, 3);
+    assert.equal(controller.queue.waiting, 2, 'fail and conflict wait for their backoff; terminal does not');
+    await advance(clock, 4);
+    assert.equal(calls.length, 3, 'the first backoff step is 5 ms');
+    await advance(clock, 1);
+    assert.deepEqual(
+      calls.slice(3).map((r) => r.key.name),
+      ['fail', 'conflict'],
+    );
+    const retry = calls[3];
     assert.equal(retry.triggers[0].source, 'retry');
     assert.equal(retry.triggers[0].error, 'boom');
     assert.equal(retry.retries, 1);
-    await waitFor(() => controller.queue.inFlightCount === 0);
-    clock.advance(10);
-    await waitFor(() => calls.filter((r) => r.key.name === 'fail').length === 3, 5000, 'second retry');
-    clock.advance(10_000);
-    await new Promise((r) => setTimeout(r, 10));
+    await advance(clock, 10); // the second step doubles
+    assert.equal(calls.filter((r) => r.key.name === 'fail').length, 3, 'second retry');
+    assertIdle(controller, 'fail succeeded on its third run; terminal is never retried');
+    await advance(clock, 10_000);
+    assert.equal(calls.length, 6);
     assert.equal(calls.filter((r) => r.key.name === 'terminal').length, 1);
     assert.equal(calls.filter((r) => r.key.name === 'conflict').length, 2);
     assert.equal(await metric(registry, 'kloop_reconcile_total', { result: 'conflict' }), 1);
@@ -312,65 +340,58 @@ describe('Controller', () => {
   });
 
   it('requeues after requeueAfter with a requeue trigger', async () => {
-    const clock = new ManualClock();
     const calls: Request[] = [];
-    const { informers, controller } = build(
-      (req) => {
-        calls.push(req);
-        return calls.length === 1 ? { requeueAfter: 30_000 } : undefined;
-      },
-      undefined,
-      { clock },
-    );
+    const { informers, controller, clock } = build((req) => {
+      calls.push(req);
+      return calls.length === 1 ? { requeueAfter: 30_000 } : undefined;
+    });
     await controller.start();
     informers.of(ConfigMap).upsert(cm('a'));
-    await waitFor(() => calls.length === 1 && controller.queue.inFlightCount === 0);
-    clock.advance(29_999);
-    await new Promise((r) => setTimeout(r, 5));
+    await flush();
     assert.equal(calls.length, 1);
-    clock.advance(1);
-    await waitFor(() => calls.length === 2);
+    await advance(clock, 29_999);
+    assert.equal(calls.length, 1);
+    assert.ok(controller.queue.isPending({ namespace: 'ns', name: 'a' }), 'the requeue waits for its time');
+    await advance(clock, 1);
+    assert.equal(calls.length, 2);
     assert.deepEqual(
       calls[1].triggers.map((t) => t.source),
       ['requeue'],
     );
+    assertIdle(controller);
     await controller.stop();
   });
 
   it('runs a new event at once despite a pending requeueAfter: the sooner wins, once', async () => {
-    const clock = new ManualClock();
     const calls: Request[] = [];
-    const { informers, controller } = build(
-      (req) => {
-        calls.push(req);
-        return calls.length === 1 ? { requeueAfter: 30_000 } : undefined;
-      },
-      undefined,
-      { clock },
-    );
+    const { informers, controller, clock } = build((req) => {
+      calls.push(req);
+      return calls.length === 1 ? { requeueAfter: 30_000 } : undefined;
+    });
     await controller.start();
     const inf = informers.of(ConfigMap);
     inf.upsert(cm('a'));
-    await waitFor(() => calls.length === 1 && controller.queue.inFlightCount === 0);
-    clock.advance(1000);
+    await flush();
+    assert.equal(calls.length, 1);
+    await advance(clock, 1000);
     inf.upsert(cm('a', { data: { k: 'v' } }));
-    await waitFor(() => calls.length === 2, 5000, 'the event does not wait for the requeue');
+    await flush();
+    assert.equal(calls.length, 2, 'the event does not wait for the requeue');
     assert.deepEqual(calls[1].triggers.map((t) => `${t.source} ${t.event}`).sort(), [
       'for:v1/ConfigMap updated',
       'requeue requeue',
     ]);
-    await waitFor(() => controller.queue.inFlightCount === 0);
-    clock.advance(60_000);
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(calls.length, 2, 'the requeue folded into the earlier run');
+    assertIdle(controller, 'the requeue folded into the earlier run');
+    await advance(clock, 60_000);
+    assert.equal(calls.length, 2);
     await controller.stop();
   });
 
   it('does not let a hanging reconcile stall other keys; the timeout aborts ctx.signal', async () => {
-    const seen: string[] = [];
+    const seen: Request[] = [];
     let hungSignal: AbortSignal | undefined;
     let finishHung!: () => void;
-    const { informers, controller, registry } = build(
+    const { informers, controller, registry, clock } = build(
       async (req, ctx: ReconcileContext) => {
         if (req.key.name === 'hang' && hungSignal === undefined) {
           hungSignal = ctx.signal;
@@ -378,50 +399,79 @@ describe('Controller', () => {
             finishHung = r;
           });
         }
-        seen.push(req.key.name);
+        seen.push(req);
       },
       (b) => b.for(ConfigMap).timeout(30),
     );
     await controller.start();
     const inf = informers.of(ConfigMap);
     inf.upsert(cm('hang'));
-    await waitFor(() => hungSignal !== undefined);
+    await flush();
+    assert.ok(hungSignal);
     inf.upsert(cm('other'));
-    await waitFor(() => seen.includes('other'), 5000, 'other key despite a hung one (concurrency 1)');
-    assert.equal(hungSignal?.aborted, true);
+    await advance(clock, 29);
+    assert.equal(seen.length, 0, 'concurrency 1: other waits while hang runs');
+    assert.equal(hungSignal.aborted, false);
+    await advance(clock, 2); // the timeout at 30 ms aborts; the worker is released 1 ms later
+    assert.deepEqual(
+      seen.map((r) => r.key.name),
+      ['other'],
+      'other key despite a hung one',
+    );
+    assert.equal(hungSignal.aborted, true);
     assert.equal(await metric(registry, 'kloop_reconcile_total', { result: 'timeout' }), 1);
     assert.ok(controller.queue.isInFlight({ namespace: 'ns', name: 'hang' }), 'still in flight: never run twice');
     finishHung();
-    await waitFor(() => seen.filter((n) => n === 'hang').length >= 1, 5000, 'retry after timeout');
+    await flush();
+    assert.equal(seen.length, 2, 'the hung run finished late');
+    assert.ok(!controller.queue.isInFlight({ namespace: 'ns', name: 'hang' }));
+    await advance(clock, 5); // a timeout counts as a failure: retried after the first backoff step
+    assert.equal(seen.length, 3);
+    assert.equal(seen[2].key.name, 'hang');
+    assert.equal(seen[2].triggers[0].source, 'retry');
+    assertIdle(controller);
     await controller.stop();
   });
 
   it('never runs one key in two of 8 workers at once', async () => {
+    // Reconciles of 0-7 ms from a seeded generator, interleaved with 300 updates of 12 keys, so
+    // that many updates land while their key is in flight.
+    let seed = 42;
+    const nextDelay = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % 8;
+    };
     const active = new Set<string>();
     let violations = 0;
     let runs = 0;
-    const { informers, controller } = build(
+    let clock!: ManualClock;
+    const built = build(
       async (req) => {
         const id = req.key.name;
         if (active.has(id)) violations++;
         active.add(id);
-        await new Promise((r) => setTimeout(r, Math.random() * 3));
+        await sleep(clock, nextDelay());
         active.delete(id);
         runs++;
       },
       (b) => b.for(ConfigMap).concurrency(8),
     );
+    const { informers, controller } = built;
+    clock = built.clock;
     await controller.start();
     const inf = informers.of(ConfigMap);
+    let duringRun = 0;
     for (let i = 0; i < 300; i++) {
-      inf.upsert(cm(`k${i % 12}`, { data: { i: String(i) } }));
-      if (i % 25 === 0) await new Promise((r) => setTimeout(r, 1));
+      const key = { namespace: 'ns', name: `k${i % 12}` };
+      if (controller.queue.isInFlight(key)) duringRun++;
+      inf.upsert(cm(key.name, { data: { i: String(i) } }));
+      if (i % 5 === 0) await advance(clock, 1);
     }
-    await waitFor(
-      () => controller.queue.depth === 0 && controller.queue.inFlightCount === 0 && controller.queue.waiting === 0,
-    );
+    await advance(clock, 100);
+    assertIdle(controller);
     assert.equal(violations, 0);
-    assert.ok(runs >= 12);
+    assert.ok(duringRun >= 50, `${duringRun} updates arrived while their key was in flight`);
+    assert.ok(runs >= 12 && runs < 300, `${runs} runs: updates during a run fold into one more run`);
     await controller.stop();
   });
 
@@ -430,7 +480,8 @@ describe('Controller', () => {
     const registry = new Registry();
     const inf = informers.of(ConfigMap);
     let attribution: WriteAttribution | undefined;
-    // A client whose patch bumps a timestamp annotation, reports the write and updates the cache.
+    let stamp = 0;
+    // A client whose patch bumps a stamp annotation, reports the write and updates the cache.
     const client = {
       scoped(a: WriteAttribution): CachedClientApi {
         return {
@@ -441,7 +492,7 @@ describe('Controller', () => {
               metadata: {
                 ...current.metadata,
                 resourceVersion: undefined,
-                annotations: { stamp: String(Math.random()) },
+                annotations: { stamp: String(++stamp) },
               },
             });
             a.onWrite?.({
@@ -457,7 +508,7 @@ describe('Controller', () => {
       },
     } as unknown as ScopableClient;
     let runs = 0;
-    const controller = new ControllerBuilder('hot', { informers, registry, client })
+    const controller = new ControllerBuilder('hot', { informers, registry, client, clock: new ManualClock() })
       .for(ConfigMap)
       .reconcile(async (req, ctx) => {
         runs++;
@@ -467,7 +518,9 @@ describe('Controller', () => {
       });
     await controller.start();
     inf.upsert(cm('loop'));
-    await waitFor(() => runs > 20);
+    await flush();
+    assertIdle(controller);
+    assert.equal(runs, 21, 'each write triggered the next run until the reconcile stopped writing');
     assert.equal(await metric(registry, 'kloop_hot_loops_total', { controller: 'hot' }), 1);
     assert.equal(attribution?.controller, 'hot');
     assert.deepEqual(attribution?.key, { namespace: 'ns', name: 'loop' });
@@ -475,21 +528,21 @@ describe('Controller', () => {
   });
 
   it('resyncs every object of the for informer at low priority when asked', async () => {
-    const clock = new ManualClock();
     const seen: Request[] = [];
-    const { informers, controller } = build(
+    const { informers, controller, clock } = build(
       (req) => {
         seen.push(req);
       },
       (b) => b.for(ConfigMap).options({ resyncMs: 60_000 }),
-      { clock },
     );
     informers.of(ConfigMap).upsert(cm('a'));
     informers.of(ConfigMap).upsert(cm('b'));
     await controller.start();
-    await waitFor(() => seen.length === 2 && controller.queue.inFlightCount === 0);
-    clock.advance(60_000);
-    await waitFor(() => seen.length === 4);
+    await flush();
+    assert.equal(seen.length, 2);
+    await advance(clock, 59_999);
+    assert.equal(seen.length, 2);
+    await advance(clock, 1);
     assert.deepEqual(
       seen.slice(2).map((r) => [r.key.name, r.triggers[0].source]),
       [
@@ -497,28 +550,40 @@ describe('Controller', () => {
         ['b', 'resync'],
       ],
     );
+    await advance(clock, 60_000);
+    assert.equal(seen.length, 6, 'and again every resyncMs');
     await controller.stop();
     assert.equal(clock.pendingTimers(), 0);
   });
 
   it('returns from stop even when a reconcile ignores its aborted signal', async () => {
-    let started = false;
-    const { informers, controller } = build(async () => {
-      started = true;
+    let signal: AbortSignal | undefined;
+    const { informers, controller, clock } = build(async (_req, ctx) => {
+      signal = ctx.signal;
       await new Promise<void>(() => {});
     });
     await controller.start();
     informers.of(ConfigMap).upsert(cm('stuck'));
-    await waitFor(() => started);
-    const t0 = Date.now();
-    await controller.stop(10);
-    assert.ok(Date.now() - t0 < 2000);
+    await flush();
+    assert.ok(signal);
+    let stopped = false;
+    const stopping = controller.stop(10).then(() => {
+      stopped = true;
+    });
+    await advance(clock, 9);
+    assert.equal(stopped, false, 'draining');
+    await advance(clock, 1);
+    assert.equal(signal.aborted, true, 'aborted at the drain deadline');
+    assert.equal(stopped, false, 'a grace period for the aborted reconcile');
+    await advance(clock, 10);
+    assert.equal(stopped, true, 'then stop returns without it');
+    await stopping;
   });
 
   it('lets an in-flight reconcile finish on stop without aborting it, and runs nothing pending', async () => {
     let release!: () => void;
     const finished: Array<{ name: string; aborted: boolean }> = [];
-    const { informers, controller } = build(async (req, ctx) => {
+    const { informers, controller, clock } = build(async (req, ctx) => {
       if (req.key.name === 'slow')
         await new Promise<void>((r) => {
           release = r;
@@ -527,13 +592,14 @@ describe('Controller', () => {
     });
     await controller.start();
     informers.of(ConfigMap).upsert(cm('slow'));
-    await waitFor(() => release !== undefined);
+    await flush();
+    assert.ok(release);
     informers.of(ConfigMap).upsert(cm('pending'));
     let stopped = false;
     const stopping = controller.stop(5000).then(() => {
       stopped = true;
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await advance(clock, 4999);
     assert.equal(stopped, false, 'stop waits for the in-flight reconcile');
     release();
     await stopping;
@@ -542,14 +608,19 @@ describe('Controller', () => {
 
   it('drains in-flight reconciles on stop and aborts them after the deadline', async () => {
     let signal: AbortSignal | undefined;
-    const { informers, controller } = build(async (_req, ctx) => {
+    const { informers, controller, clock } = build(async (_req, ctx) => {
       signal = ctx.signal;
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
     });
     await controller.start();
     informers.of(ConfigMap).upsert(cm('a'));
-    await waitFor(() => signal !== undefined);
-    await controller.stop(20);
-    assert.equal(signal?.aborted, true);
+    await flush();
+    assert.ok(signal);
+    const stopping = controller.stop(20);
+    await advance(clock, 19);
+    assert.equal(signal.aborted, false);
+    await advance(clock, 1);
+    assert.equal(signal.aborted, true);
+    await stopping;
   });
 });

@@ -118,12 +118,3 @@ export class FakeInformers implements InformerProvider {
     return inf;
   }
 }
-
-/** Waits for a condition, polling on the event loop, with a deadline. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}

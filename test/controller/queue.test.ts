@@ -9,7 +9,8 @@ import {
   TokenBucketRateLimiter,
 } from '../../src/controller/rate-limiter.js';
 import type { Trigger } from '../../src/controller/types.js';
-import { ManualClock, systemClock } from '../../src/core/clock.js';
+import { ManualClock, sleep } from '../../src/core/clock.js';
+import { advance } from '../support/index.js';
 
 const t = (source = 'for:v1/ConfigMap'): Trigger => ({ source, event: 'updated' });
 const k = (name: string) => ({ namespace: 'ns', name });
@@ -230,19 +231,25 @@ describe('WorkQueue', () => {
     );
   });
 
-  it('never hands one key to two of 8 concurrent workers with random delays', async () => {
-    const q = new WorkQueue({ clock: systemClock });
+  it('never hands one key to two of 8 concurrent workers with seeded delays', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock });
+    let seed = 7;
+    const nextDelay = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % 4;
+    };
     const active = new Set<string>();
     let violations = 0;
     let processed = 0;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let addedInFlight = 0;
     const worker = async () => {
       for (;;) {
         const item = await q.get();
         if (!item) return;
         if (active.has(item.id)) violations++;
         active.add(item.id);
-        await sleep(Math.random() * 3);
+        await sleep(clock, nextDelay());
         active.delete(item.id);
         processed++;
         q.done(item);
@@ -250,15 +257,20 @@ describe('WorkQueue', () => {
     };
     const workers = Array.from({ length: 8 }, worker);
     for (let i = 0; i < 400; i++) {
+      if (q.isInFlight(k(`k${i % 10}`))) addedInFlight++;
       q.add(k(`k${i % 10}`), t());
-      if (i % 20 === 0) await sleep(1);
+      if (i % 20 === 0) await advance(clock, 1);
     }
-    const deadline = Date.now() + 10_000;
-    while ((q.depth > 0 || q.waiting > 0 || q.inFlightCount > 0) && Date.now() < deadline) await sleep(2);
+    await advance(clock, 100);
+    assert.deepEqual(
+      { depth: q.depth, waiting: q.waiting, inFlight: q.inFlightCount },
+      { depth: 0, waiting: 0, inFlight: 0 },
+    );
     await q.shutdown();
     await Promise.all(workers);
     assert.equal(violations, 0);
-    assert.ok(processed >= 10 && processed <= 400, `processed ${processed}`);
+    assert.ok(addedInFlight >= 50, `${addedInFlight} adds while the key was in flight`);
+    assert.ok(processed >= 10 && processed < 400, `processed ${processed}`);
   });
 });
 

@@ -1,73 +1,85 @@
-// The README's controller, run against the emulator: the snippet there is this code.
+// The README's controller, taken from README.md as it stands and run against the emulator.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigMap, type KubeObject, labelSelector, Manager, Secret } from 'kloop';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigMap, type KubeObject, type Manager, Secret } from 'kloop';
 import { startApiServer } from 'kloop/apiserver';
+import { linkPackage, markdownBlocks } from '../../scripts/doc-examples.js';
+import { eventually } from '../support/index.js';
 
-interface ConfigMapObject extends KubeObject {
-  data?: Record<string, string>;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The first ts block under the README's "## A controller" heading. */
+function readmeController(): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const heading = readme.split('\n').indexOf('## A controller') + 1;
+  assert.ok(heading > 0, 'the README has a "## A controller" section');
+  const block = markdownBlocks(readme, 'README.md').find((b) => b.line > heading);
+  assert.ok(block, 'a ts block follows the heading');
+  assert.match(block.code, /^const mgr = new Manager\(/m, 'the block builds its manager as `mgr`');
+  return block.code;
 }
 
-test('the README controller mirrors a labelled ConfigMap and then sends nothing', async () => {
+test('the README controller mirrors a labelled ConfigMap and then sends nothing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kloop-readme-'));
+  let mgr: Manager | undefined;
   const server = await startApiServer({ port: 0 });
-  const mgr = new Manager({ kubeconfig: server.kubeconfig });
-  let reconciles = 0;
-  try {
-    mgr
-      .controller('mirror')
-      .for(ConfigMap, { predicates: [labelSelector('mirror=true')] })
-      .owns(Secret)
-      .reconcile(async (req, ctx) => {
-        const cm = await ctx.client.get<ConfigMapObject>(ConfigMap, req.key);
-        reconciles++;
-        if (!cm) return;
-        ctx.log.info({ triggers: req.triggers.length }, 'reconciling');
-        const data = Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, v]) => [k, btoa(v)]));
-        await ctx.client.apply(
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: { namespace: req.key.namespace, name: `${req.key.name}-copy` },
-            data,
-          },
-          { fieldManager: 'mirror' },
-        );
-      });
-    await mgr.start();
-    const admin = mgr.kube;
-    await admin.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { namespace: 'default', name: 'a', labels: { mirror: 'true' } },
-      data: { k: 'v' },
-    });
-    let secret: { data?: Record<string, string> } | undefined;
-    for (let i = 0; i < 200 && !secret; i++) {
-      secret = await admin
-        .get<{ metadata: Record<string, unknown>; data?: Record<string, string> }>(Secret, {
-          namespace: 'default',
-          name: 'a-copy',
-        })
-        .catch(() => undefined);
-      if (!secret) await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.equal(secret?.data?.k, Buffer.from('v').toString('base64'));
-
-    // A change the controller does not care about reconciles again, and no write is sent.
-    const before = reconciles;
-    const writes = () => server.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets' });
-    const writesBefore = writes();
-    await admin.patch(
-      { type: ConfigMap, key: { namespace: 'default', name: 'a' } },
-      { metadata: { annotations: { note: 'x' } } },
-      { type: 'merge' },
-    );
-    for (let i = 0; i < 200 && reconciles === before; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok(reconciles > before, 'reconciled again');
-    assert.equal(writes(), writesBefore, 'no write for a no-op reconcile');
-  } finally {
-    await mgr.stop();
+  // In this order: the manager lets go of the server before it stops.
+  t.after(async () => {
+    await mgr?.stop();
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  linkPackage(root, dir);
+  // The block as written, plus one line that hands its manager to the test.
+  const file = join(dir, 'readme-controller.ts');
+  writeFileSync(file, `${readmeController()}\nexport { mgr };\n`);
+
+  // `new Manager()` in the README reads $KUBECONFIG, as it would in a user's shell.
+  await server.writeKubeconfig(join(dir, 'kubeconfig'));
+  const kubeconfig = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = join(dir, 'kubeconfig');
+  try {
+    ({ mgr } = (await import(pathToFileURL(file).href)) as { mgr: Manager });
+  } finally {
+    if (kubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = kubeconfig;
   }
+  assert.ok(mgr);
+  const admin = mgr.kube;
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { namespace: 'default', name: 'a', labels: { mirror: 'true' } },
+    data: { k: 'v' },
+  });
+  const secret = await eventually(
+    () => admin.get<KubeObject & { data?: Record<string, string> }>(Secret, { namespace: 'default', name: 'a-copy' }),
+    { message: 'the mirror Secret' },
+  );
+  assert.equal(secret.data?.k, Buffer.from('v').toString('base64'));
+
+  // A change the controller does not read reconciles again, and that reconcile writes nothing.
+  const [controller] = mgr.controllers();
+  const secretWrites = () =>
+    server.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets' });
+  const writesBefore = secretWrites();
+  await admin.patch(
+    { type: ConfigMap, key: { namespace: 'default', name: 'a' } },
+    { metadata: { annotations: { note: 'x' } } },
+    { type: 'merge' },
+  );
+  const reconcile = await eventually(
+    () =>
+      controller!
+        .recentReconciles()
+        .find((r) => r.triggers.some((tr) => tr.event === 'updated' && tr.changed?.includes('metadata.annotations'))),
+    { message: 'a reconcile of the annotation change' },
+  );
+  assert.equal(reconcile.outcome, 'success');
+  assert.deepEqual(reconcile.writes, [], 'the apply found everything in place and sent nothing');
+  assert.equal(secretWrites(), writesBefore, 'no Secret write reached the server');
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
+import { eventually } from '../support/index.js';
 
 const SDK = '/usr/lib/google-cloud-sdk/bin';
 
@@ -89,17 +90,6 @@ const CRD = {
     ],
   },
 };
-
-/** Waits until `check` passes or the deadline ends; returns the last value. */
-async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!check(v) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    v = await fn();
-  }
-  return v;
-}
 
 describe('kubectl end-to-end', { concurrency: true }, () => {
   for (const { label, path } of BINARIES) {
@@ -298,11 +288,10 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         assert.notEqual(strategic.code, 0, 'strategic merge is refused for custom resources');
         await k.ok([...ns, 'delete', 'widget', 'w1']);
         await k.ok(['delete', 'crd', 'widgets.e2e.kloop.dev']);
-        const crds = await eventually(
-          () => k.run(['get', 'crd', '-o', 'name']),
-          (r) => !r.stdout.includes('widgets.e2e.kloop.dev'),
+        await eventually(
+          async () => !(await k.run(['get', 'crd', '-o', 'name'])).stdout.includes('widgets.e2e.kloop.dev'),
+          { message: 'the CRD gone from `kubectl get crd`', interval: 50 },
         );
-        assert.ok(!crds.stdout.includes('widgets.e2e.kloop.dev'));
       });
 
       it('get -w sees a change', async () => {
@@ -318,18 +307,20 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         try {
           const lines = () => out.split('\n').filter((l) => l.includes('watched')).length;
           await eventually(
-            async () => lines(),
-            (n) => n >= 1,
-            15_000,
+            () => {
+              assert.ok(lines() >= 1, out);
+              return true;
+            },
+            { message: 'the initial list printed', timeout: 15_000, interval: 50 },
           );
-          assert.ok(lines() >= 1, `initial list not printed: ${out}`);
           await k.ok([...ns, 'label', 'configmap', 'watched', 'changed=yes']);
           await eventually(
-            async () => lines(),
-            (n) => n >= 2,
-            15_000,
+            () => {
+              assert.ok(lines() >= 2, out);
+              return true;
+            },
+            { message: 'the change printed', timeout: 15_000, interval: 50 },
           );
-          assert.ok(lines() >= 2, `the change was not seen: ${out}`);
         } finally {
           child.kill('SIGTERM');
         }
@@ -346,11 +337,7 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
         });
         try {
           const rows = () => out.split('\n').filter((l) => /^tab\s+\d+\s+\S+/.test(l));
-          await eventually(
-            async () => rows().length,
-            (n) => n >= 1,
-            15_000,
-          );
+          await eventually(() => rows().length >= 1, { message: 'the first row', timeout: 15_000, interval: 50 });
           assert.match(out, /^NAME\s+DATA\s+AGE/m, out);
           assert.match(rows()[0] ?? '', /^tab\s+1\s+/, out);
           await k
@@ -366,11 +353,7 @@ describe('kubectl end-to-end', { concurrency: true }, () => {
               'json',
             ])
             .then((json) => k.ok([...ns, 'replace', '-f', '-'], json));
-          await eventually(
-            async () => rows().length,
-            (n) => n >= 2,
-            15_000,
-          );
+          await eventually(() => rows().length >= 2, { message: 'the second row', timeout: 15_000, interval: 50 });
           assert.match(rows()[1] ?? '', /^tab\s+2\s+/, out);
           assert.equal(out.match(/^NAME\s+DATA/gm)?.length, 1, 'one header');
         } finally {

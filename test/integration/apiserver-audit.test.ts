@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, KubeObject, Status } from '../../src/core/index.js';
 import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
+import { eventually } from '../support/index.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 type ConfigMapObject = KubeObject & { data?: Record<string, string> };
@@ -128,8 +129,7 @@ describe('apiserver spec audit', () => {
       },
     });
     const base = '/apis/audit.example.com/v1/namespaces/default/crons';
-    const deadline = Date.now() + 5000;
-    while ((await api.get(base)).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await eventually(async () => (await api.get(base)).status === 200, { message: 'the CRD served' });
     const cron = (name: string, color: string) => ({
       apiVersion: 'audit.example.com/v1',
       kind: 'Cron',

@@ -16,12 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import { type Api, startTestServer } from '../apiserver/helpers.js';
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  return check();
-}
+import { eventually } from '../support/index.js';
 
 describe('@kubernetes/client-node against the emulator', () => {
   let server: ApiServer;
@@ -154,20 +149,28 @@ describe('@kubernetes/client-node against the emulator', () => {
     await informer.start();
     try {
       await core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'inf' }, data: { v: '1' } } });
-      assert.ok(await until(() => seen.includes('add inf')), seen.join('\n'));
+      const saw = (event: (s: string) => boolean, message: string) =>
+        eventually(
+          () => {
+            assert.ok(seen.some(event), `${seen.join('\n')}\nerrors=${errors}`);
+            return true;
+          },
+          { message },
+        );
+      await saw((s) => s === 'add inf', 'the add of inf');
       await core.patchNamespacedConfigMap({
         name: 'inf',
         namespace: 'cn',
         body: [{ op: 'replace', path: '/data/v', value: '2' }],
       });
-      assert.ok(await until(() => seen.some((s) => s.startsWith('update inf') && s.includes('"2"'))), seen.join('\n'));
+      await saw((s) => s.startsWith('update inf') && s.includes('"2"'), 'the update of inf');
       // Force a 410 on the informer's next resume: compact, then cut its watch.
       server.faults.compact();
       server.faults.dropWatches({ resource: 'configmaps' });
       await core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'after-410' } } });
-      assert.ok(await until(() => seen.includes('add after-410'), 10_000), `${seen.join('\n')} errors=${errors}`);
+      await saw((s) => s === 'add after-410', 'the add after the 410');
       await core.deleteNamespacedConfigMap({ name: 'inf', namespace: 'cn' });
-      assert.ok(await until(() => seen.includes('delete inf'), 10_000), seen.join('\n'));
+      await saw((s) => s === 'delete inf', 'the delete of inf');
     } finally {
       stopped = true;
       clearTimeout(restart);

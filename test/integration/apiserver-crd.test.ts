@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeList, KubeObject, Status } from '../../src/core/index.js';
 import { type Api, startTestServer, WatchStream } from '../apiserver/helpers.js';
+import { eventually } from '../support/index.js';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
@@ -107,13 +108,9 @@ describe('apiserver CRD lifecycle over HTTP', () => {
     await api.post(base, { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g2' } });
     const crdDelete = await api.delete(`${CRDS}/gadgets.example.com`);
     assert.equal(crdDelete.status, 200);
-    const deadline = Date.now() + 5000;
-    let code = 200;
-    while (code === 200 && Date.now() < deadline) {
-      code = (await api.get(`${CRDS}/gadgets.example.com`)).status;
-      if (code === 200) await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.equal(code, 404, 'the CRD goes once its custom resources are gone');
+    await eventually(async () => (await api.get(`${CRDS}/gadgets.example.com`)).status === 404, {
+      message: 'the CRD goes once its custom resources are gone',
+    });
     assert.equal((await api.get(base)).status, 404, 'its routes are gone');
     assert.equal((await api.get('/apis/example.com/v1')).status, 404, 'its discovery is gone');
   });

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject, Status } from '../../src/core/index.js';
 import { type Api, configMap, startTestServer } from '../apiserver/helpers.js';
+import { eventually } from '../support/index.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -237,22 +238,15 @@ describe('apiserver CRUD over HTTP', () => {
     const refused = await api.post<Status>('/api/v1/namespaces/gone/configmaps', configMap('late'));
     assert.equal(refused.status, 403);
     assert.match(String(refused.body.message), /because it is being terminated/);
-    const deadline = Date.now() + 5000;
-    // The held ConfigMap gets a deletionTimestamp from the namespace cleanup.
-    let held: KubeObject | undefined;
-    while (Date.now() < deadline) {
-      held = (await api.get<KubeObject>('/api/v1/namespaces/gone/configmaps/held')).body;
-      if (held.metadata.deletionTimestamp) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.ok(held?.metadata.deletionTimestamp);
+    await eventually(
+      async () =>
+        (await api.get<KubeObject>('/api/v1/namespaces/gone/configmaps/held')).body.metadata.deletionTimestamp,
+      { message: 'the namespace cleanup to mark the held ConfigMap for deletion' },
+    );
     await api.patch('/api/v1/namespaces/gone/configmaps/held', { metadata: { finalizers: null } });
-    let status = 200;
-    while (Date.now() < deadline && status === 200) {
-      status = (await api.get('/api/v1/namespaces/gone')).status;
-      if (status === 200) await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.equal(status, 404, 'the namespace goes once it is empty');
+    await eventually(async () => (await api.get('/api/v1/namespaces/gone')).status === 404, {
+      message: 'the namespace goes once it is empty',
+    });
     const undeletable = await api.delete<Status>('/api/v1/namespaces/default');
     assert.equal(undeletable.status, 403);
   });

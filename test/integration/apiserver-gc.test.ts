@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject, OwnerReference, Status } from '../../src/core/index.js';
 import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
+import { eventually } from '../support/index.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -27,11 +28,6 @@ describe('apiserver garbage collection', () => {
       })
     ).body;
   const exists = async (name: string) => (await api.get(`${CM}/${name}`)).status === 200;
-  const eventually = async (check: () => Promise<boolean>, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    return check();
-  };
   before(async () => {
     ({ server, api } = await startTestServer({ absentOwnerGraceMs: 20 }));
   });
@@ -44,7 +40,9 @@ describe('apiserver garbage collection', () => {
     const res = await api.delete(`${CM}/bg-owner`, { propagationPolicy: 'Background' });
     assert.equal(res.status, 200);
     assert.equal(await exists('bg-owner'), false);
-    assert.ok(await eventually(async () => !(await exists('bg-child')) && !(await exists('bg-grandchild'))));
+    await eventually(async () => !(await exists('bg-child')) && !(await exists('bg-grandchild')), {
+      message: 'bg-child and bg-grandchild gone',
+    });
   });
 
   it('a dependent with another live owner only loses the dangling reference', async () => {
@@ -52,11 +50,13 @@ describe('apiserver garbage collection', () => {
     const b = await make('two-b');
     await make('two-dep', [ref(a), ref(b)]);
     await api.delete(`${CM}/two-a`);
-    const dep = await eventually(async () => {
-      const got = (await api.get<KubeObject>(`${CM}/two-dep`)).body;
-      return got.metadata.ownerReferences?.length === 1;
-    });
-    assert.ok(dep);
+    await eventually(
+      async () => {
+        const got = (await api.get<KubeObject>(`${CM}/two-dep`)).body;
+        return got.metadata.ownerReferences?.length === 1;
+      },
+      { message: 'two-dep keeps one owner reference' },
+    );
     const got = (await api.get<KubeObject>(`${CM}/two-dep`)).body;
     assert.equal(got.metadata.ownerReferences?.[0].name, 'two-b');
   });
@@ -69,14 +69,15 @@ describe('apiserver garbage collection', () => {
     const res = await api.delete<KubeObject>(`${CM}/fg-owner`, { propagationPolicy: 'Foreground' });
     assert.equal(res.status, 200);
     assert.ok(res.body.metadata.finalizers?.includes('foregroundDeletion'));
-    assert.ok(
-      await eventually(async () =>
-        Boolean((await api.get<KubeObject>(`${CM}/fg-blocker`)).body.metadata.deletionTimestamp),
-      ),
+    await eventually(
+      async () => Boolean((await api.get<KubeObject>(`${CM}/fg-blocker`)).body.metadata.deletionTimestamp),
+      { message: 'fg-blocker marked for deletion' },
     );
     assert.equal(await exists('fg-owner'), true, 'the owner waits for its blocking dependent');
     await api.patch(`${CM}/fg-blocker`, { metadata: { finalizers: null } });
-    assert.ok(await eventually(async () => !(await exists('fg-blocker')) && !(await exists('fg-owner'))));
+    await eventually(async () => !(await exists('fg-blocker')) && !(await exists('fg-owner')), {
+      message: 'fg-blocker and fg-owner gone',
+    });
   });
 
   it('Orphan: dependents lose the reference and stay', async () => {
@@ -84,7 +85,7 @@ describe('apiserver garbage collection', () => {
     await make('or-dep', [ref(owner)]);
     const res = await api.delete<KubeObject>(`${CM}/or-owner?propagationPolicy=Orphan`);
     assert.equal(res.status, 200);
-    assert.ok(await eventually(async () => !(await exists('or-owner'))));
+    await eventually(async () => !(await exists('or-owner')), { message: 'or-owner gone' });
     const dep = (await api.get<KubeObject>(`${CM}/or-dep`)).body;
     assert.equal(dep.metadata.ownerReferences, undefined);
   });
@@ -115,7 +116,7 @@ describe('apiserver garbage collection', () => {
     );
     try {
       await api.delete(`${CM}/fgc-owner`, { propagationPolicy: 'Foreground' });
-      assert.ok(await eventually(async () => !(await exists('fgc-owner'))));
+      await eventually(async () => !(await exists('fgc-owner')), { message: 'fgc-owner gone' });
       const deleted: string[] = [];
       const deadline = Date.now() + 5000;
       while (deleted.length < 3 && Date.now() < deadline) {
@@ -136,7 +137,7 @@ describe('apiserver garbage collection', () => {
     };
     await make('absent-dep', [ghost]);
     assert.equal(await exists('absent-dep'), true, 'still there right after the write');
-    assert.ok(await eventually(async () => !(await exists('absent-dep'))));
+    await eventually(async () => !(await exists('absent-dep')), { message: 'absent-dep gone' });
   });
 
   it('a dependent created after its owner was deleted (a stale uid) is collected', async () => {
@@ -144,7 +145,7 @@ describe('apiserver garbage collection', () => {
     await api.delete(`${CM}/stale-owner`);
     await make('stale-owner', []); // same name, new uid: still not the owner referenced
     await make('stale-dep', [ref(owner)]);
-    assert.ok(await eventually(async () => !(await exists('stale-dep'))));
+    await eventually(async () => !(await exists('stale-dep')), { message: 'stale-dep gone' });
     assert.equal(await exists('stale-owner'), true);
   });
 
@@ -157,10 +158,9 @@ describe('apiserver garbage collection', () => {
       uid: '4f2c0d5e-0000-4000-8000-000000000001',
     };
     await make('half-dep', [ref(live), ghost]);
-    assert.ok(
-      await eventually(
-        async () => (await api.get<KubeObject>(`${CM}/half-dep`)).body.metadata.ownerReferences?.length === 1,
-      ),
+    await eventually(
+      async () => (await api.get<KubeObject>(`${CM}/half-dep`)).body.metadata.ownerReferences?.length === 1,
+      { message: 'half-dep keeps one owner reference' },
     );
     const dep = (await api.get<KubeObject>(`${CM}/half-dep`)).body;
     assert.equal(dep.metadata.ownerReferences?.[0].name, 'half-live');
@@ -177,7 +177,7 @@ describe('apiserver garbage collection', () => {
     // Wait past the grace (20 ms here) on a condition: an object written later is processed later.
     const probe = { apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '4f2c0d5e-0000-4000-8000-000000000003' };
     await make('unknown-kind-probe', [probe]);
-    assert.ok(await eventually(async () => !(await exists('unknown-kind-probe'))));
+    await eventually(async () => !(await exists('unknown-kind-probe')), { message: 'unknown-kind-probe gone' });
     assert.equal(await exists('unknown-kind-dep'), true);
   });
 

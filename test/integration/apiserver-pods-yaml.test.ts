@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeObject, Status } from '../../src/core/index.js';
 import { type Api, startTestServer, WatchStream } from '../apiserver/helpers.js';
+import { eventually } from '../support/index.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -19,12 +20,6 @@ function pod(name: string, spec: Record<string, unknown> = {}, status?: Record<s
     spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec },
     ...(status ? { status } : {}),
   };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  return check();
 }
 
 describe('apiserver graceful pod deletion', () => {
@@ -57,7 +52,7 @@ describe('apiserver graceful pod deletion', () => {
       // A repeated DELETE with the same or a longer grace changes nothing.
       const again = await api.delete<KubeObject>(`${PODS}/graceful`, { gracePeriodSeconds: 5 });
       assert.equal(again.body.metadata.resourceVersion, during.body.metadata.resourceVersion);
-      assert.ok(await eventually(async () => !(await exists('graceful'))));
+      await eventually(async () => !(await exists('graceful')), { message: 'graceful gone' });
       assert.ok(Date.now() - started >= 900, 'not before the grace period ended');
       const types: string[] = [];
       const deadline = Date.now() + 5000;
@@ -96,10 +91,9 @@ describe('apiserver graceful pod deletion', () => {
       metadata: { name: 'held', finalizers: ['test/hold'] },
     });
     await api.delete(`${PODS}/held?gracePeriodSeconds=1`);
-    assert.ok(
-      await eventually(
-        async () => (await api.get<KubeObject>(`${PODS}/held`)).body.metadata.deletionGracePeriodSeconds === 0,
-      ),
+    await eventually(
+      async () => (await api.get<KubeObject>(`${PODS}/held`)).body.metadata.deletionGracePeriodSeconds === 0,
+      { message: 'held with a zero grace period' },
     );
     assert.equal(await exists('held'), true);
     await api.patch(`${PODS}/held`, { metadata: { finalizers: null } });
@@ -111,13 +105,14 @@ describe('apiserver graceful pod deletion', () => {
     const nsPods = '/api/v1/namespaces/grace-ns/pods';
     await api.post(nsPods, pod('inside', { nodeName: 'node-1', terminationGracePeriodSeconds: 1 }));
     await api.delete('/api/v1/namespaces/grace-ns');
-    assert.ok(
-      await eventually(async () =>
-        Boolean((await api.get<KubeObject>(`${nsPods}/inside`)).body.metadata?.deletionTimestamp),
-      ),
+    await eventually(
+      async () => Boolean((await api.get<KubeObject>(`${nsPods}/inside`)).body.metadata?.deletionTimestamp),
+      { message: 'the pod inside marked for deletion' },
     );
     assert.equal((await api.get<KubeObject>('/api/v1/namespaces/grace-ns')).status, 200, 'waits for the pod');
-    assert.ok(await eventually(async () => (await api.get('/api/v1/namespaces/grace-ns')).status === 404));
+    await eventually(async () => (await api.get('/api/v1/namespaces/grace-ns')).status === 404, {
+      message: '/api/v1/namespaces/grace-ns gone',
+    });
     assert.equal((await api.get(`${nsPods}/inside`)).status, 404);
   });
 

@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
+import { eventually } from '../support/index.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe('apiserver stats()', () => {
   let server: ApiServer;
@@ -33,7 +29,7 @@ describe('apiserver stats()', () => {
     });
     await api.patch('/apis/apps/v1/namespaces/default/deployments/d/status', { status: { replicas: 1 } });
     await api.get('/apis');
-    await until(() => server.stats().count() >= 8);
+    await eventually(() => server.stats().count() >= 8, { message: 'eight requests counted' });
     const stats = server.stats();
     assert.equal(stats.count({ verb: 'create', resource: 'configmaps' }), 2);
     assert.equal(stats.count({ verb: 'create', resource: 'configmaps', code: 409 }), 1);
@@ -55,7 +51,7 @@ describe('apiserver stats()', () => {
     await w.take(1);
     assert.equal(server.stats().openWatches, 1);
     w.close();
-    await until(() => server.stats().count({ verb: 'watch' }) === 1);
+    await eventually(() => server.stats().count({ verb: 'watch' }) === 1, { message: 'the closed watch counted' });
     assert.equal(server.stats().count({ verb: 'watch', resource: 'configmaps' }), 1);
     assert.equal(server.stats().openWatches, 0);
   });

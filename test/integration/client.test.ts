@@ -1,4 +1,4 @@
-// KubeClient against the emulator over HTTP: every verb, patch types, subresources, dryRun,
+// KubeClient against the emulator over HTTP: every verb, patch types, status and scale, dryRun,
 // discovery of a custom resource, typed errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import type { KubeObject } from '../../src/core/index.js';
-import { ApiError, ConfigMap, Deployment } from '../../src/core/index.js';
+import { ApiError, ConfigMap, Deployment, ManualClock } from '../../src/core/index.js';
 
 const silent = pino({ level: 'silent' });
 let server: ApiServer;
@@ -27,6 +27,19 @@ after(async () => {
 
 function cm(name: string, data: Record<string, string> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'cl', name }, data };
+}
+
+function deployment(name: string, replicas = 1): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { namespace: 'cl', name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    },
+  };
 }
 
 describe('KubeClient against the emulator', () => {
@@ -85,41 +98,62 @@ describe('KubeClient against the emulator', () => {
     assert.ok(all.items.length >= 520);
   });
 
-  it('writes the status and scale subresources', async (t) => {
-    const dep = await client.create({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { namespace: 'cl', name: 'd' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'd' } },
-        template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
-      },
-    });
+  it('writes the status subresource', async () => {
+    const dep = await client.create(deployment('d'));
     const withStatus = await client.updateStatus({ ...dep, status: { replicas: 1, readyReplicas: 1 } });
     assert.equal((withStatus.status as Record<string, number>).readyReplicas, 1);
-    let scale: KubeObject;
-    try {
-      scale = await client.get(Deployment, { namespace: 'cl', name: 'd' }, { subresource: 'scale' });
-    } catch (err) {
-      // The emulator serves /scale from issue 3 on; the URL itself is checked in the unit tests.
-      if (!ApiError.isNotFound(err)) throw err;
-      t.skip('the emulator has no scale subresource yet');
-      return;
-    }
-    assert.equal(scale.kind, 'Scale');
-    await client.patch(
-      { type: Deployment, key: { namespace: 'cl', name: 'd' } },
-      { spec: { replicas: 3 } },
-      { subresource: 'scale' },
-    );
-    const after = await client.get(Deployment, { namespace: 'cl', name: 'd' });
-    assert.equal((after.spec as Record<string, number>).replicas, 3);
   });
 
-  it('finds a custom resource by discovery once its CRD exists', async () => {
+  it('reads and patches the scale subresource, with the Scale resourceVersion as a precondition', async () => {
+    const key = { namespace: 'cl', name: 'scaled' };
+    const dep = await client.create(deployment(key.name, 2));
+    const scale = await client.get(Deployment, key, { subresource: 'scale' });
+    assert.equal(scale.apiVersion, 'autoscaling/v1');
+    assert.equal(scale.kind, 'Scale');
+    assert.equal(scale.metadata.name, key.name);
+    assert.equal(scale.metadata.uid, dep.metadata.uid);
+    assert.equal(scale.metadata.resourceVersion, dep.metadata.resourceVersion);
+    assert.equal((scale.spec as { replicas: number }).replicas, 2);
+    assert.equal((scale.status as { selector?: string }).selector, 'app=scaled');
+
+    // What `kubectl scale` sends: a merge patch of the Scale.
+    const merged = await client.patch({ type: Deployment, key }, { spec: { replicas: 3 } }, { subresource: 'scale' });
+    assert.equal(merged.kind, 'Scale', 'the answer is the Scale, not the Deployment');
+    assert.equal((merged.spec as { replicas: number }).replicas, 3);
+    const scaled = await client.get(Deployment, key);
+    assert.equal((scaled.spec as { replicas: number }).replicas, 3);
+    assert.equal(scaled.metadata.generation, (dep.metadata.generation ?? 1) + 1, 'a spec change');
+    assert.equal(merged.metadata.resourceVersion, scaled.metadata.resourceVersion);
+
+    const json = await client.patch({ type: Deployment, key }, [{ op: 'replace', path: '/spec/replicas', value: 0 }], {
+      type: 'json',
+      subresource: 'scale',
+    });
+    assert.equal((json.spec as { replicas: number }).replicas, 0);
+
+    // A stale resourceVersion in the Scale conflicts, as on the real server.
+    await assert.rejects(
+      client.patch(
+        { type: Deployment, key },
+        { metadata: { resourceVersion: dep.metadata.resourceVersion }, spec: { replicas: 4 } },
+        { subresource: 'scale' },
+      ),
+      (err: unknown) => ApiError.isConflict(err),
+    );
+    await assert.rejects(
+      client.patch({ type: Deployment, key }, { spec: { replicas: -1 } }, { subresource: 'scale' }),
+      (err: unknown) => err instanceof ApiError && err.statusCode === 400,
+    );
+    assert.equal(((await client.get(Deployment, key)).spec as { replicas: number }).replicas, 0);
+  });
+
+  it('finds a custom resource by discovery once its CRD exists', async (t) => {
+    // Discovery refreshes on a miss at most once a second: this client's second is virtual.
+    const clock = new ManualClock();
+    const discovering = KubeClient.fromKubeconfig(server.kubeconfig, { logger: silent, clock });
+    t.after(() => discovering.close());
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget' };
-    await assert.rejects(client.resolve(widget), { code: 'KLOOP_UNKNOWN_TYPE' });
+    await assert.rejects(discovering.resolve(widget), { code: 'KLOOP_UNKNOWN_TYPE' });
     await client.create({
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -139,9 +173,9 @@ describe('KubeClient against the emulator', () => {
         ],
       },
     });
-    // Discovery is refreshed on a miss at most once a second.
-    await new Promise((r) => setTimeout(r, 1050));
-    const rt = await client.resolve(widget);
+    await assert.rejects(discovering.resolve(widget), { code: 'KLOOP_UNKNOWN_TYPE' }, 'no refresh within the second');
+    clock.advance(1000);
+    const rt = await discovering.resolve(widget);
     assert.equal(rt.plural, 'widgets');
     assert.ok(rt.subresources.includes('status'));
     const w = await client.create({ ...widget, metadata: { namespace: 'cl', name: 'w1' }, spec: { size: 2 } });

@@ -6,16 +6,7 @@ import { endpointsCollection, endpointsController } from '../../examples/endpoin
 import { startApiServer } from '../../src/apiserver/index.js';
 import { ConfigMap, type KubeObject, Pod } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { eventually } from '../support/index.js';
 
 function pod(
   name: string,
@@ -41,12 +32,16 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
     endpointsController(mgr, endpoints);
     await mgr.start();
     const ipsOf = (name: string, want: string) =>
-      until(`${name} = ${want}`, async () => {
-        const cm = (await mgr.kube.get(ConfigMap, { namespace: 'default', name }).catch(() => undefined)) as
-          | { data?: { ips?: string } }
-          | undefined;
-        return cm?.data?.ips === want ? want : undefined;
-      });
+      eventually(
+        async () => {
+          const cm = (await mgr.kube.get(ConfigMap, { namespace: 'default', name }).catch(() => undefined)) as
+            | { data?: { ips?: string } }
+            | undefined;
+          assert.equal(cm?.data?.ips, want);
+          return true;
+        },
+        { message: `${name} = ${want}` },
+      );
 
     await mgr.kube.create({
       apiVersion: 'v1',
@@ -78,21 +73,21 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
     // A pod no Service selects recomputes nothing.
     const before = endpoints.describe().stats.transformCalls;
     await mgr.kube.create(pod('other', { app: 'other' }, '10.0.9.9'));
-    await until('the informer to see the other pod', async () =>
-      mgr.informer(Pod).get({ namespace: 'default', name: 'other' }) ? true : undefined,
-    );
+    await eventually(() => mgr.informer(Pod).get({ namespace: 'default', name: 'other' }), {
+      message: 'the informer to see the other pod',
+    });
     await registry.idle();
     assert.equal(endpoints.describe().stats.transformCalls, before);
 
     // The Service goes: its endpoints output goes, and the controller deletes the ConfigMap.
     await mgr.kube.delete({ apiVersion: 'v1', kind: 'Service' }, { namespace: 'default', name: 'web' });
-    await until(
-      'web-endpoints deleted',
-      async () =>
-        await mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).then(
-          () => undefined,
+    await eventually(
+      () =>
+        mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).then(
+          () => false,
           () => true,
         ),
+      { message: 'web-endpoints deleted' },
     );
     assert.equal(endpoints.get('default/web'), undefined);
   } finally {

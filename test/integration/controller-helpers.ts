@@ -2,10 +2,13 @@
  * Helpers for the controller integration tests: an emulator with a recording proxy in front, so
  * tests count the writes that really reach the server and read their bodies.
  */
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import { startApiServer } from '../../src/apiserver/index.js';
+import type { Manager } from '../../src/manager/index.js';
+import { eventually } from '../support/index.js';
 
 /** One request seen by the proxy. */
 export interface Recorded {
@@ -27,7 +30,8 @@ export interface RecordingCluster {
 }
 
 export async function startRecordingCluster(): Promise<RecordingCluster> {
-  const server = await startApiServer();
+  // Bookmarks every 50 ms let quiesce() see informers of quiet kinds catch up.
+  const server = await startApiServer({ bookmarkIntervalMs: 50 });
   const target = new URL(server.url);
   const requests: Recorded[] = [];
   const sockets = new Set<import('node:net').Socket>();
@@ -90,20 +94,37 @@ export async function startRecordingCluster(): Promise<RecordingCluster> {
   };
 }
 
-/** Waits for a condition with a deadline, polling every few milliseconds. */
-export async function eventually(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
+/**
+ * Resolves once nothing moves: every informer of `mgr` has heard of the server's latest revision
+ * (by an event or a bookmark; watch events arrive in order, so it has every earlier event too),
+ * every controller's queue is empty (nothing ready, delayed or running), and no write reached the
+ * server while this was checked. After that, nothing happens until the test acts: a test asserts
+ * "nothing more was sent" on this signal instead of sleeping. Needs the cluster's frequent
+ * bookmarks (`startRecordingCluster` sets them) for informers of quiet kinds to catch up.
+ */
+export async function quiesce(
+  mgr: Manager,
+  cluster: RecordingCluster,
+  message = 'the controllers to settle',
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Lets the event loop run for a short while (for asserting that nothing more happens). */
-export function settle(ms = 150): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  await eventually(
+    async () => {
+      const writes = cluster.writes().length;
+      const list = await mgr.kube.list({ apiVersion: 'v1', kind: 'Namespace' }, { limit: 1 });
+      const revision = Number(list.metadata.resourceVersion);
+      const behind = mgr.informers
+        .informers()
+        .filter((i) => !(Number(i.lastSyncResourceVersion ?? 0) >= revision))
+        .map((i) => `${i.type.apiVersion}/${i.type.kind} at ${i.lastSyncResourceVersion}`);
+      assert.deepEqual(behind, [], `informers behind revision ${revision}`);
+      const busy = mgr
+        .controllers()
+        .filter((c) => c.queue.depth + c.queue.waiting + c.queue.inFlightCount > 0)
+        .map((c) => c.name);
+      assert.deepEqual(busy, [], 'controllers with queued or running keys');
+      assert.equal(cluster.writes().length, writes, 'a write reached the server meanwhile');
+      return true;
+    },
+    { message },
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * Controllers and the cached client against the emulator over HTTP, with a recording proxy
- * counting what reaches the server (issue 5's list of tests).
+ * counting what reaches the server.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -12,7 +12,8 @@ import type { Request } from '../../src/controller/index.js';
 import { labelSelector, OWNER_INDEX } from '../../src/controller/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { eventually, type RecordingCluster, settle, startRecordingCluster } from './controller-helpers.js';
+import { eventually } from '../support/index.js';
+import { quiesce, type RecordingCluster, startRecordingCluster } from './controller-helpers.js';
 
 async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = registry.getSingleMetric(name);
@@ -41,11 +42,9 @@ describe('controllers over HTTP', () => {
 
   /** Waits until every controller is idle: nothing ready, waiting (but requeues) or running. */
   const idle = () =>
-    eventually(
-      () => mgr.controllers().every((c) => c.queue.depth === 0 && c.queue.inFlightCount === 0),
-      10_000,
-      'idle',
-    );
+    eventually(() => mgr.controllers().every((c) => c.queue.depth === 0 && c.queue.inFlightCount === 0), {
+      message: 'idle',
+    });
 
   it('mirror: steady state sends zero writes; one changed field sends one patch holding just it', async () => {
     for (const name of ['team-a', 'team-b'])
@@ -63,17 +62,22 @@ describe('controllers over HTTP', () => {
     });
     const controller = mirrorController(mgr);
     await mgr.start();
-    await eventually(async () => (await mgr.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 3);
-    await idle();
-    await settle();
-    await idle();
+    await eventually(async () => (await mgr.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 3, {
+      message: 'three mirrored Secrets',
+    });
+    await quiesce(mgr, cluster);
     const before = cluster.writes().length;
-    // Repeated reconciles and resyncs, a dropped watch and a forced relist (410): no writes.
+    // Repeated reconciles and resyncs, dropped watches and a compacted history: no writes.
     for (let i = 0; i < 20; i++) controller.enqueue(cmKey('cfg'), { source: 'resync', event: 'resync' });
+    const restarts = await metric(mgr.registry, 'kloop_informer_watch_restarts_total');
     cluster.server.faults.compact();
     cluster.server.faults.dropWatches();
-    await settle(300);
-    await idle();
+    const informers = mgr.informers.informers().length;
+    await eventually(
+      async () => (await metric(mgr.registry, 'kloop_informer_watch_restarts_total')) >= restarts + informers,
+      { message: 'every informer to restart its watch' },
+    );
+    await quiesce(mgr, cluster);
     for (let i = 0; i < 5; i++) controller.enqueue(cmKey('cfg'), { source: 'resync', event: 'resync' });
     await idle();
     assert.deepEqual(cluster.writes().slice(before), [], 'steady state writes nothing');
@@ -81,13 +85,10 @@ describe('controllers over HTTP', () => {
     const start = cluster.writes().length;
     await mgr.kube.patch({ type: ConfigMap, key: cmKey('cfg') }, { data: { color: 'red', size: 'L' } });
     const red = Buffer.from('red').toString('base64');
-    await eventually(
-      () => cluster.writes('/secrets/').filter((w) => w.body.includes(red)).length >= 3,
-      10_000,
-      'three patches',
-    );
-    await settle();
-    await idle();
+    await eventually(() => cluster.writes('/secrets/').filter((w) => w.body.includes(red)).length >= 3, {
+      message: 'three patches',
+    });
+    await quiesce(mgr, cluster);
     const patches = cluster.writes().slice(start + 1);
     assert.equal(patches.length, 3, JSON.stringify(cluster.writes().slice(start)));
     for (const p of patches) {
@@ -114,26 +115,29 @@ describe('controllers over HTTP', () => {
     });
     mirrorController(mgr);
     await mgr.start();
-    await eventually(async () => (await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length === 1);
+    await eventually(async () => (await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length === 1, {
+      message: 'the copy in team-a',
+    });
     const cm = await mgr.kube.get(ConfigMap, cmKey('cfg'));
     assert.deepEqual(cm.metadata.finalizers, [FINALIZER]);
     await mgr.kube.delete(ConfigMap, cmKey('cfg'));
-    await eventually(async () => {
-      try {
-        await mgr.kube.get(ConfigMap, cmKey('cfg'));
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await eventually(
+      async () => {
+        try {
+          await mgr.kube.get(ConfigMap, cmKey('cfg'));
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { message: 'the ConfigMap gone after its finalizer' },
+    );
     assert.equal((await mgr.kube.list(Secret, { namespace: 'team-a' })).items.length, 0);
     // The write that removed the finalizer must not outlive the object in read-your-writes:
     // once the informer saw the delete, reads return nothing and no record is left.
-    await eventually(
-      async () => (await mgr.client.get(ConfigMap, cmKey('cfg'))) === undefined,
-      10_000,
-      'deleted ConfigMap unread',
-    );
+    await eventually(async () => (await mgr.client.get(ConfigMap, cmKey('cfg'))) === undefined, {
+      message: 'deleted ConfigMap unread',
+    });
     assert.equal((mgr.client as unknown as { pendingWrites: number }).pendingWrites, 0);
   });
 
@@ -146,13 +150,14 @@ describe('controllers over HTTP', () => {
       metadata: { namespace: ns, name: 'blog' },
       spec: { image: 'nginx', replicas: 2, port: 80 },
     });
-    await eventually(async () => {
-      const site = await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'));
-      return site.status?.conditions?.[0]?.reason === 'Progressing';
-    });
-    await idle();
-    await settle();
-    await idle();
+    await eventually(
+      async () => {
+        const site = await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'));
+        return site.status?.conditions?.[0]?.reason === 'Progressing';
+      },
+      { message: 'the Website to progress' },
+    );
+    await quiesce(mgr, cluster);
     const before = cluster.writes().length;
     for (let i = 0; i < 10; i++) controller.enqueue(cmKey('blog'), { source: 'resync', event: 'resync' });
     await idle();
@@ -167,8 +172,9 @@ describe('controllers over HTTP', () => {
     const mark = cluster.writes().length;
     await eventually(
       async () => (await mgr.kube.get<WebsiteObject>(Website, cmKey('blog'))).status?.readyReplicas === 2,
+      { message: 'readyReplicas in the status' },
     );
-    await idle();
+    await quiesce(mgr, cluster);
     const writes = cluster.writes().slice(mark);
     assert.equal(writes.length, 1, JSON.stringify(writes));
     assert.match(writes[0].path, /\/websites\/blog\/status/);
@@ -189,8 +195,9 @@ describe('controllers over HTTP', () => {
     await mgr.kube.create({ ...Website, metadata: { namespace: ns, name: 'bad' }, spec: {} });
     await eventually(
       async () => (await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' })) === 1,
+      { message: 'the terminal error' },
     );
-    await settle(200);
+    await quiesce(mgr, cluster); // nothing waits for a retry
     assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' }), 1);
     assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'error' }), 0);
     const site = await mgr.kube.get<WebsiteObject>(Website, cmKey('bad'));
@@ -217,11 +224,13 @@ describe('controllers over HTTP', () => {
         if (seen.length === 1) await gate;
       });
     await mgr.start();
-    await eventually(() => seen.length === 1);
+    await eventually(() => seen.length === 1, { message: 'the first reconcile' });
     for (let i = 1; i <= 1000; i++)
       await mgr.kube.patch({ type: ConfigMap, key: cmKey('burst') }, { data: { i: String(i) } });
     const informer = mgr.informer(ConfigMap);
-    await eventually(() => (informer.get(cmKey('burst'))?.data as Record<string, string> | undefined)?.i === '1000');
+    await eventually(() => (informer.get(cmKey('burst'))?.data as Record<string, string> | undefined)?.i === '1000', {
+      message: 'the informer to see the last update',
+    });
     release();
     await idle();
     assert.ok(seen.length <= 2, `${seen.length} reconciles`);
@@ -232,7 +241,12 @@ describe('controllers over HTTP', () => {
     assert.equal(updates, 1000);
   });
 
-  it('never runs one key in two of 8 workers at once (random delays)', async () => {
+  it('never runs one key in two of 8 workers at once (reconciles of 0-4 ms)', async () => {
+    let seed = 11;
+    const nextDelay = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % 5;
+    };
     const active = new Set<string>();
     let violations = 0;
     let runs = 0;
@@ -244,7 +258,7 @@ describe('controllers over HTTP', () => {
         const id = req.key.name;
         if (active.has(id)) violations++;
         active.add(id);
-        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        await new Promise((r) => setTimeout(r, nextDelay()));
         active.delete(id);
         runs++;
       });
@@ -267,8 +281,7 @@ describe('controllers over HTTP', () => {
         ),
       );
     }
-    await settle(50);
-    await idle();
+    await quiesce(mgr, cluster);
     assert.equal(violations, 0);
     assert.ok(runs >= 10);
   });
@@ -277,7 +290,7 @@ describe('controllers over HTTP', () => {
     await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'ryw' } });
     const informer = mgr.informer(ConfigMap);
     await informer.synced;
-    await eventually(() => informer.get(cmKey('ryw')) !== undefined);
+    await eventually(() => informer.get(cmKey('ryw')) !== undefined, { message: 'the informer to hold ryw' });
     // From here the informer hears nothing: each pass must read the previous pass's write.
     const stall = cluster.server.faults.stallWatches({ resource: 'configmaps' });
     const seen: Array<string | undefined> = [];
@@ -295,7 +308,7 @@ describe('controllers over HTTP', () => {
         return { requeueAfter: 1 };
       });
     await mgr.start();
-    await eventually(() => seen.includes('3'), 10_000, 'four passes');
+    await eventually(() => seen.includes('3'), { message: 'four passes' });
     await idle();
     assert.deepEqual(seen, [undefined, '1', '2', '3']);
     assert.equal(await metric(mgr.registry, 'kloop_reconcile_total', { result: 'conflict' }), 0);
@@ -334,8 +347,10 @@ describe('controllers over HTTP', () => {
       metadata: { namespace: ns, name: 'd', labels: { conflict: 'yes' } },
     });
     cluster.server.faults.conflicts({ count: 1, resource: 'configmaps' });
-    await eventually(async () => (await mgr.kube.get(ConfigMap, cmKey('d'))).data !== undefined);
-    await idle();
+    await eventually(async () => (await mgr.kube.get(ConfigMap, cmKey('d'))).data !== undefined, {
+      message: 'the patch of d after its conflict',
+    });
+    await quiesce(mgr, cluster);
     assert.equal(
       await metric(mgr.registry, 'kloop_reconcile_total', { controller: 'conflicting', result: 'conflict' }),
       1,
@@ -361,7 +376,7 @@ describe('controllers over HTTP', () => {
         });
       });
     await mgr.start();
-    await eventually(() => passes > 12, 10_000, 'a dozen self-triggered passes');
+    await eventually(() => passes > 12, { message: 'a dozen self-triggered passes' });
     assert.equal(await metric(mgr.registry, 'kloop_hot_loops_total', { controller: 'hot' }), 1);
   });
 
@@ -393,14 +408,14 @@ describe('controllers over HTTP', () => {
     await idle();
     for (let n = 1; n <= 24; n++) {
       await mgr.kube.patch({ type: ConfigMap, key: cmKey('source') }, { data: { n: String(n) } });
-      await settle(20);
+      // Outside changes paced at 20 ms, a third of a pass, so they land while passes run.
+      await new Promise((r) => setTimeout(r, 20));
     }
     await eventually(
       async () => ((await mgr.kube.get(ConfigMap, cmKey('copy'))).data as { n?: string } | undefined)?.n === '24',
-      10_000,
-      'copy follows',
+      { message: 'copy follows' },
     );
-    await idle();
+    await quiesce(mgr, cluster);
     assert.ok(passes >= 6, `passes ${passes}`);
     assert.equal(await metric(mgr.registry, 'kloop_hot_loops_total', { controller: 'follower' }), 0);
   });
@@ -436,8 +451,8 @@ describe('controllers over HTTP', () => {
         ],
       },
     });
-    await eventually(() => seen.includes('picked') && seen.includes('ignored'));
-    await idle();
+    await eventually(() => seen.includes('picked') && seen.includes('ignored'), { message: 'both reconciled' });
+    await quiesce(mgr, cluster);
     assert.equal(seen.filter((n) => n === 'ignored').length, 1, 'only through the owned Secret');
     // owns() indexes the owned informer by owner UID: children are one lookup away.
     const children = await mgr.client.list(Secret, { index: { name: OWNER_INDEX, value: owner.metadata.uid! } });

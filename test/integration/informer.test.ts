@@ -10,7 +10,8 @@ import { InformerFactory, type SharedInformer } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import type { KubeObject } from '../../src/core/index.js';
 import { ApiError, ConfigMap } from '../../src/core/index.js';
-import { type CountingProxy, startProxy, waitFor } from '../cache/proxy.js';
+import { type CountingProxy, startProxy } from '../cache/proxy.js';
+import { eventually } from '../support/index.js';
 
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
 const fast = { initialBackoffMs: 20, maxBackoffMs: 200, watchdogMs: 5000 };
@@ -79,12 +80,11 @@ async function caughtUp(e: Env, informer: ReturnType<InformerFactory['informer']
     fieldManager: 'test',
     force: true,
   });
-  await waitFor(
+  await eventually(
     () =>
       informer.get({ namespace: e.namespace, name: 'zz-sentinel' })?.metadata.resourceVersion ===
       s.metadata.resourceVersion,
-    15_000,
-    'sentinel',
+    { message: 'sentinel', timeout: 15_000 },
   );
 }
 
@@ -122,7 +122,7 @@ describe('informers against the emulator', () => {
     await e.client.create(cm(e.namespace, 'c'));
     await e.client.patch(cm(e.namespace, 'a'), { data: { v: '2' } });
     await e.client.delete(ConfigMap, { namespace: e.namespace, name: 'b' });
-    await waitFor(() => events.length >= 5, 5000, 'events');
+    await eventually(() => events.length >= 5, { message: 'events' });
     assert.deepEqual(
       events.slice(2).map((ev) => [ev.type, ev.object.metadata.name, ev.initial]),
       [
@@ -153,7 +153,7 @@ describe('informers against the emulator', () => {
         'two pages at least',
       );
       await e.client.delete(ConfigMap, { namespace: e.namespace, name: 'p0' });
-      await waitFor(() => informer.size === 619, 5000, 'delete');
+      await eventually(() => informer.size === 619, { message: 'delete' });
       await assertSameAsServer(e, informer);
     } finally {
       await factory.stop();
@@ -174,7 +174,7 @@ describe('informers against the emulator', () => {
     await e.client.create(cm(e.namespace, 'new'));
     server.faults.compact();
     block.clear();
-    await waitFor(() => events.length >= 2, 10_000, 'relist events');
+    await eventually(() => events.length >= 2, { message: 'relist events' });
     const seen = events.map((ev) => [ev.type, ev.object.metadata.name]).sort();
     assert.deepEqual(seen, [
       ['added', 'new'],
@@ -190,22 +190,27 @@ describe('informers against the emulator', () => {
     await informer.synced;
     for (let round = 0; round < 3; round++) {
       // Drop only once the informer has (re)opened its watch, so each round cuts a live stream.
-      await waitFor(() => server.faults.dropWatches({ resource: 'configmaps' }).dropped > 0, 5000, 'a watch to drop');
+      await eventually(() => server.faults.dropWatches({ resource: 'configmaps' }).dropped > 0, {
+        message: 'a watch to drop',
+      });
       await e.client.create(cm(e.namespace, `drop-${round}`));
     }
-    const burst500 = server.faults.errors({ rate: 0.7, code: 500, verb: ['watch', 'list'], resource: 'configmaps' });
-    const burst429 = server.faults.errors({
-      rate: 0.5,
-      code: 429,
-      retryAfterSeconds: 0,
-      verb: ['watch', 'list'],
-      resource: 'configmaps',
-    });
-    server.faults.dropWatches({ resource: 'configmaps' });
-    await e.client.create(cm(e.namespace, 'during-burst'));
-    await new Promise((r) => setTimeout(r, 300));
-    burst500.clear();
-    burst429.clear();
+    // Each burst fails every list and watch until the informer has met it twice, then clears.
+    const failed = (code: number) => server.stats().count({ resource: 'configmaps', code });
+    for (const code of [500, 429] as const) {
+      const before = failed(code);
+      const burst = server.faults.errors({
+        rate: 1,
+        code,
+        retryAfterSeconds: 0,
+        verb: ['watch', 'list'],
+        resource: 'configmaps',
+      });
+      server.faults.dropWatches({ resource: 'configmaps' });
+      await e.client.create(cm(e.namespace, `during-${code}`));
+      await eventually(() => failed(code) - before >= 2, { message: `the informer to retry through ${code}s` });
+      burst.clear();
+    }
     await caughtUp(e, informer);
     await assertSameAsServer(e, informer);
     assert.ok((await metric(e.registry, 'kloop_informer_watch_restarts_total', {})) >= 3);
@@ -276,9 +281,9 @@ describe('informers against the emulator', () => {
     await informer.synced;
     await e.client.create(cm(e.namespace, 'x', {}, { tier: 'db' }));
     await e.client.patch(cm(e.namespace, 'x'), { metadata: { labels: { tier: 'web' } } });
-    await waitFor(() => informer.size === 1, 5000, 'x enters');
+    await eventually(() => informer.size === 1, { message: 'x enters' });
     await e.client.patch(cm(e.namespace, 'x'), { metadata: { labels: { tier: 'db' } } });
-    await waitFor(() => informer.size === 0, 5000, 'x leaves');
+    await eventually(() => informer.size === 0, { message: 'x leaves' });
     assert.deepEqual(
       events.map((ev) => ev.type),
       ['added', 'deleted'],
@@ -295,11 +300,9 @@ describe('informers against the emulator', () => {
     assert.deepEqual(Object.keys(m).sort(), ['apiVersion', 'kind', 'metadata']);
     assert.equal(m.metadata.labels?.a, 'b');
     await e.client.patch(cm(e.namespace, 'm'), { data: { big: 'y' }, metadata: { labels: { a: 'c' } } });
-    await waitFor(
-      () => informer.get({ namespace: e.namespace, name: 'm' })?.metadata.labels?.a === 'c',
-      5000,
-      'update',
-    );
+    await eventually(() => informer.get({ namespace: e.namespace, name: 'm' })?.metadata.labels?.a === 'c', {
+      message: 'update',
+    });
     assert.equal(informer.get({ namespace: e.namespace, name: 'm' })?.data, undefined);
   });
 
@@ -317,7 +320,7 @@ describe('informers against the emulator', () => {
       two.subscribe((ev) => b.push(ev.object.metadata.name as string));
       await one.synced;
       await e.client.create(cm(e.namespace, 'shared'));
-      await waitFor(() => a.length === 1 && b.length === 1, 5000, 'both consumers');
+      await eventually(() => a.length === 1 && b.length === 1, { message: 'both consumers' });
       // One list and one watch for both: either a streaming list (one watch that lists), or a
       // refused streaming probe (422), then one paginated list and one watch.
       const watches = proxy.requests.filter((u) => /[?&]watch=true/.test(u));
@@ -359,13 +362,13 @@ describe('informers against the emulator', () => {
     envs.splice(envs.indexOf(e), 1);
     await e.factory.stop();
     e.client.close();
-    await waitFor(
+    await eventually(
       () => {
         const now = count();
-        return now.sockets <= before.sockets && now.timers <= before.timers;
+        assert.ok(now.sockets <= before.sockets && now.timers <= before.timers, `now ${JSON.stringify(now)}`);
+        return true;
       },
-      5000,
-      `resources back to ${JSON.stringify(before)} (now ${JSON.stringify(count())})`,
+      { message: `resources back to ${JSON.stringify(before)}` },
     );
   });
 });

@@ -6,7 +6,8 @@ import { startApiServer } from '../../src/apiserver/index.js';
 import { WriteFencedError } from '../../src/controller/cached-client.js';
 import { ApiError, ConfigMap, Secret } from '../../src/core/index.js';
 import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
-import { FAST_LEASES, waitFor } from '../manager/support.js';
+import { FAST_LEASES } from '../manager/support.js';
+import { eventually } from '../support/index.js';
 
 /** Sockets, servers and timers alive now, by kind (what a stopped manager must not leave behind). */
 function liveHandles(): Record<string, number> {
@@ -54,7 +55,7 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     await leader.start();
     await leader.elected;
     await follower.start();
-    await waitFor(() => follower.elector!.leader === 'one', 5_000, 'the follower to see the leader');
+    await eventually(() => follower.elector!.leader === 'one', { message: 'the follower to see the leader' });
 
     await leader.kube.create({
       apiVersion: 'v1',
@@ -68,11 +69,9 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
       metadata: { namespace: 'dst', name: 'waiting' },
       data: {},
     });
-    await waitFor(
-      async () => (await leader.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 2,
-      10_000,
-      'the mirrors',
-    );
+    await eventually(async () => (await leader.kube.list(Secret, { labelSelector: MIRROR_OF })).items.length === 2, {
+      message: 'the mirrors',
+    });
 
     const base = leader.httpUrl!;
     const debug = (await (await fetch(`${base}/debug/kloop`)).json()) as ManagerDescription;
@@ -138,9 +137,7 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
   }
   assert.equal(await leader.done, 'stopped');
   // Stopped managers and server leave no socket, listener or timer behind (closing is async).
-  await waitFor(
-    () => noMoreThan(liveHandles(), baseline),
-    5_000,
-    `handles to close: ${JSON.stringify(liveHandles())} vs ${JSON.stringify(baseline)}`,
-  );
+  await eventually(() => noMoreThan(liveHandles(), baseline), {
+    message: `handles to close: ${JSON.stringify(liveHandles())} vs ${JSON.stringify(baseline)}`,
+  });
 });

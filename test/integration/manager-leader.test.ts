@@ -5,7 +5,8 @@ import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { ConfigMap, type KubeObject } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { FAST_LEASES, type ReplicaProxy, type SeenWrite, startReplicaProxy, waitFor } from '../manager/support.js';
+import { FAST_LEASES, type ReplicaProxy, type SeenWrite, startReplicaProxy } from '../manager/support.js';
+import { eventually } from '../support/index.js';
 
 let server: ApiServer;
 let admin: KubeClient;
@@ -59,7 +60,7 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
   await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le-two' } });
   const replicas = [await replica('two-a', 'le-two', 'le-two', log), await replica('two-b', 'le-two', 'le-two', log)];
   try {
-    await waitFor(() => leaders(replicas).length === 1, 5_000, 'a leader');
+    await eventually(() => leaders(replicas).length === 1, { message: 'a leader' });
     // Stays exactly one over several renewals.
     for (let i = 0; i < 10; i++) {
       assert.equal(leaders(replicas).length, 1);
@@ -74,7 +75,7 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
     const stoppedAt = performance.now();
     await leader!.mgr.stop();
     assert.equal(await leader!.mgr.done, 'stopped');
-    await waitFor(() => follower.mgr.elector!.isLeader(), 3_000, 'the follower to lead');
+    await eventually(() => follower.mgr.elector!.isLeader(), { message: 'the follower to lead' });
     // Released, not expired: the follower need not wait a whole lease duration.
     assert.ok(
       performance.now() - stoppedAt < FAST_LEASES.leaseDuration,
@@ -87,7 +88,7 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
       metadata: { namespace: 'le-two', name: 'after' },
       data: {},
     });
-    await waitFor(
+    await eventually(
       async () =>
         (
           await admin.get<KubeObject & { data?: Record<string, string> }>(ConfigMap, {
@@ -95,8 +96,7 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
             name: 'after',
           })
         ).data?.by === follower.proxy.name,
-      5_000,
-      'the new leader to reconcile',
+      { message: 'the new leader to reconcile' },
     );
   } finally {
     await stopAll(replicas);
@@ -124,15 +124,15 @@ test('three managers: exactly one leads; a paused leader stops writing before an
     }
   })();
   try {
-    await waitFor(() => leaders(replicas).length === 1, 5_000, 'a leader');
+    await eventually(() => leaders(replicas).length === 1, { message: 'a leader' });
     const [old] = leaders(replicas);
-    await waitFor(() => log.some((w) => w.replica === old!.proxy.name), 5_000, 'the leader to write');
+    await eventually(() => log.some((w) => w.replica === old!.proxy.name), { message: 'the leader to write' });
     assert.equal(leaders(replicas).length, 1);
     // Pause it: every renewal fails from now on.
     old!.proxy.failLeaseWrites = true;
-    await waitFor(() => replicas.some((r) => r !== old && r.mgr.elector?.isLeader()), 5_000, 'a new leader');
+    await eventually(() => replicas.some((r) => r !== old && r.mgr.elector?.isLeader()), { message: 'a new leader' });
     const next = replicas.find((r) => r !== old && r.mgr.elector?.isLeader())!;
-    await waitFor(() => log.some((w) => w.replica === next.proxy.name), 5_000, 'the new leader to write');
+    await eventually(() => log.some((w) => w.replica === next.proxy.name), { message: 'the new leader to write' });
     assert.equal(await old!.mgr.done, 'leadership-lost');
     assert.ok(!old!.mgr.canWrite());
     const lastOld = Math.max(...log.filter((w) => w.replica === old!.proxy.name).map((w) => w.at));

@@ -9,7 +9,8 @@ import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { ConfigMap, type KubeObject, Lease } from '../../src/core/index.js';
 import type { LeaseObject } from '../../src/manager/index.js';
-import { FAST_LEASES, waitFor } from '../manager/support.js';
+import { FAST_LEASES } from '../manager/support.js';
+import { eventually } from '../support/index.js';
 
 const fixture = fileURLToPath(new URL('../manager/fixtures/replica.ts', import.meta.url));
 let server: ApiServer;
@@ -77,16 +78,27 @@ test('SIGKILL the leader: another replica leads within the lease duration (plus 
   const a = startReplica('kill-a', 'kill-test');
   const b = startReplica('kill-b', 'kill-test');
   try {
-    await waitFor(() => a.lines.includes('leading') || b.lines.includes('leading'), 20_000, 'a leader');
+    await eventually(() => a.lines.includes('leading') || b.lines.includes('leading'), {
+      message: 'a leader',
+      timeout: 20_000,
+    });
     const [leader, other] = a.lines.includes('leading') ? [a, b] : [b, a];
     assert.ok(!other.lines.includes('leading'), 'only one leads');
     // Let the follower see a few renewals, as it would in a steady state.
-    await new Promise((r) => setTimeout(r, 3 * FAST_LEASES.retryPeriod));
+    const renewals = new Set<string>();
+    await eventually(
+      async () => {
+        const lease = await admin.get<LeaseObject>(Lease, { namespace: 'default', name: 'kill-test' });
+        if (lease.spec?.renewTime) renewals.add(lease.spec.renewTime);
+        return renewals.size >= 3;
+      },
+      { message: 'three renewals of the Lease', interval: FAST_LEASES.retryPeriod / 4 },
+    );
     assert.ok(!other.lines.includes('leading'), 'still only one leads');
     const killedAt = performance.now();
     leader.process.kill('SIGKILL');
     await leader.exited;
-    await waitFor(() => other.lines.includes('leading'), 10_000, 'the follower to lead');
+    await eventually(() => other.lines.includes('leading'), { message: 'the follower to lead' });
     const took = performance.now() - killedAt;
     // client-go's algorithm: the follower takes over leaseDuration after it last saw the record
     // change; it sees changes at its polls (retryPeriod + 20% jitter), so the worst case adds up to
@@ -108,14 +120,14 @@ test('SIGKILL the leader: another replica leads within the lease duration (plus 
 test('SIGTERM mid-reconcile: the reconcile completes, the lease is released, exit code 0', async () => {
   const child = startReplica('term-a', 'term-test', 1_000);
   try {
-    await waitFor(() => child.lines.includes('leading'), 20_000, 'the replica to lead');
+    await eventually(() => child.lines.includes('leading'), { message: 'the replica to lead', timeout: 20_000 });
     await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: 'proc', name: 'slow' },
       data: {},
     });
-    await waitFor(() => child.lines.includes('reconcile-start proc/slow'), 10_000, 'the reconcile to start');
+    await eventually(() => child.lines.includes('reconcile-start proc/slow'), { message: 'the reconcile to start' });
     child.process.kill('SIGTERM');
     const code = await child.exited;
     assert.equal(code, 0, child.lines.join('\n'));

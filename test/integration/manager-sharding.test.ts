@@ -5,7 +5,8 @@ import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { ConfigMap, type KubeObject } from '../../src/core/index.js';
 import { assignShards, Manager, shardOf } from '../../src/manager/index.js';
-import { FAST_LEASES, type ReplicaProxy, type SeenWrite, startReplicaProxy, waitFor } from '../manager/support.js';
+import { FAST_LEASES, type ReplicaProxy, type SeenWrite, startReplicaProxy } from '../manager/support.js';
+import { eventually } from '../support/index.js';
 
 const NS = 'sharded';
 const KEYS = 1000;
@@ -95,7 +96,7 @@ test('sharding: 3 replicas, 1000 keys, a join and a kill: every key reconciled b
    */
   async function convergence(members: string[], what: string): Promise<void> {
     const started = performance.now();
-    await waitFor(() => converged(members), 35_000, what).catch((err: Error) => {
+    await eventually(() => converged(members), { message: what, timeout: 35_000 }).catch((err: Error) => {
       throw new Error(`${err.message}: ${progress}`);
     });
     t.diagnostic(`${what}: ${(performance.now() - started).toFixed(0)} ms`);

@@ -8,7 +8,7 @@ import { KubeClient } from '../../src/client/index.js';
 import { labelSelector, type Reconciler } from '../../src/controller/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { waitFor } from '../manager/support.js';
+import { eventually } from '../support/index.js';
 
 type Data = KubeObject & { data?: Record<string, string>; spec?: { replicas?: number } };
 
@@ -108,10 +108,9 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
         await retrying(() => admin.delete(ConfigMap, { namespace: 'soak', name }));
         desired.delete(name);
         // Wait until it is really gone (the finalizer), so a re-create is a new object.
-        await waitFor(
+        await eventually(
           async () => (await retrying(() => admin.get(ConfigMap, { namespace: 'soak', name }))) === undefined,
-          20_000,
-          `${name} gone`,
+          { message: `${name} gone`, timeout: 20_000 },
         );
       } else {
         await retrying(() =>
@@ -146,7 +145,7 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
     server.faults.clear();
 
     let mismatch = '';
-    await waitFor(
+    await eventually(
       async () => {
         const secrets = (await admin.list<Data>(Secret, { labelSelector: MIRROR_OF })).items;
         const cms = (await admin.list<Data>(ConfigMap, { namespace: 'soak' })).items;
@@ -161,12 +160,11 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
         mismatch = 'stale copies';
         return secrets.every((s) => desired.has(s.metadata.labels![MIRROR_OF]!.slice('soak.'.length)));
       },
-      30_000,
-      'the mirrors to converge',
+      { message: 'the mirrors to converge', timeout: 30_000 },
     ).catch((err: Error) => {
       throw new Error(`${err.message}: ${mismatch}`);
     });
-    await waitFor(
+    await eventually(
       async () => {
         for (const [site, replicas] of sites) {
           const d = await admin.get<Data>(Deployment, { namespace: 'soak', name: site }).catch(() => undefined);
@@ -174,8 +172,7 @@ test('soak under faults: the examples converge, nothing is lost, no key is recon
         }
         return true;
       },
-      30_000,
-      'the Websites to converge',
+      { message: 'the Websites to converge', timeout: 30_000 },
     );
     assert.ok(desired.size > 0);
     assert.deepEqual(overlaps, []);

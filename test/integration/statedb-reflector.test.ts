@@ -2,7 +2,6 @@
 // and through a relist after a forced compaction.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
@@ -11,6 +10,7 @@ import { KubeClient } from '../../src/client/index.js';
 import type { KubeObject } from '../../src/core/index.js';
 import { ConfigMap } from '../../src/core/index.js';
 import { StateDB, startReflector } from '../../src/statedb/index.js';
+import { eventually } from '../support/index.js';
 
 interface Row {
   name: string;
@@ -26,14 +26,6 @@ before(async () => {
 after(async () => {
   await server.stop();
 });
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 const cm = (namespace: string, name: string, value: string): KubeObject => ({
   apiVersion: 'v1',
@@ -101,7 +93,7 @@ it('mirrors a ConfigMap informer into a table through events and relists', async
     await client.create(cm(namespace, 'c', '2'));
     await client.delete(ConfigMap, { namespace, name: 'b' });
     await client.apply(cm(namespace, 'a', '2'), { fieldManager: 'test', force: true });
-    await waitFor(await mirrors(), 10_000, 'events mirrored');
+    await eventually(await mirrors(), { message: 'events mirrored' });
     assert.deepEqual(
       db
         .read()
@@ -118,7 +110,7 @@ it('mirrors a ConfigMap informer into a table through events and relists', async
     await client.create(cm(namespace, 'd', '3'));
     server.faults.compact();
     block.clear();
-    await waitFor(await mirrors(), 15_000, 'relist mirrored');
+    await eventually(await mirrors(), { message: 'relist mirrored', timeout: 15_000 });
     assert.equal(reflector.stats().errors, 0);
     reflector.stop();
   } finally {

@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/types.js';
 import { fencedTransport, LeaderElector, type LeaseClient, type LeaseObject } from '../../src/manager/index.js';
+import { advance } from '../support/index.js';
 
 /** One Lease in memory; `failing` makes renewals fail (a partitioned leader). */
 class OneLease implements LeaseClient {
@@ -27,15 +28,6 @@ class OneLease implements LeaseClient {
   #store(lease: LeaseObject) {
     this.lease = structuredClone({ ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } });
     return structuredClone(this.lease);
-  }
-}
-
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-async function advance(clock: ManualClock, ms: number, onStep?: () => void): Promise<void> {
-  for (let t = 0; t < ms; t += 100) {
-    clock.advance(100);
-    for (let i = 0; i < 5; i++) await flush();
-    onStep?.();
   }
 }
 
@@ -97,8 +89,11 @@ test('a write throttled with 429 stops retrying at the renew deadline (no attemp
     (err: { code?: string }) => err.code,
   );
   let fencedAt: number | undefined;
-  await advance(clock, 30_000, () => {
-    if (fencedAt === undefined && !elector.canWrite()) fencedAt = clock.now();
+  await advance(clock, 30_000, {
+    step: 100,
+    onStep: () => {
+      if (fencedAt === undefined && !elector.canWrite()) fencedAt = clock.now();
+    },
   });
   assert.ok(fencedAt !== undefined, 'the leader was fenced');
   assert.ok(attempts.length >= 2, `the write was retried (${attempts.length} attempts)`);

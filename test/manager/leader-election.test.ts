@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from '../../src/manager/leader-election.js';
+import { advance, advanceUntil } from '../support/index.js';
 
 /** An in-memory Lease endpoint with the API server's optimistic concurrency. */
 class FakeLeases implements LeaseClient {
@@ -31,16 +32,6 @@ class FakeLeases implements LeaseClient {
     this.lease = structuredClone({ ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } });
     this.writes.push({ holder: lease.spec?.holderIdentity, at: this.clock.now() });
     return structuredClone(this.lease);
-  }
-}
-
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Moves virtual time in small steps, letting the electors' promises run between them. */
-async function advance(clock: ManualClock, ms: number, step = 100): Promise<void> {
-  for (let t = 0; t < ms; t += step) {
-    clock.advance(Math.min(step, ms - t));
-    for (let i = 0; i < 5; i++) await flush();
   }
 }
 
@@ -97,14 +88,8 @@ test('release on stop hands over at once; a dead leader is replaced within lease
   const c = elector(leases, clock, 'c');
   const runC = c.e.run(c.stop.signal);
   leases.failing.add('b');
-  const diedAt = clock.now();
-  let tookOverAt: number | undefined;
-  while (clock.now() - diedAt < 30_000 && tookOverAt === undefined) {
-    await advance(clock, 100);
-    if (c.e.isLeader()) tookOverAt = clock.now();
-  }
-  assert.ok(tookOverAt !== undefined, 'c took over');
-  assert.ok(tookOverAt - diedAt <= 15_000 + 2_000 * 1.2 + 200, `took ${tookOverAt - diedAt} ms`);
+  const took = await advanceUntil(clock, () => c.e.isLeader(), { limit: 30_000, message: 'c takes over' });
+  assert.ok(took <= 15_000 + 2_000 * 1.2 + 200, `took ${took} ms`);
   b.stop.abort();
   c.stop.abort();
   await advance(clock, 200);
@@ -123,15 +108,16 @@ test('fencing: a leader whose renewals fail stops writing before anyone else may
   assert.ok(a.e.canWrite());
   leases.failing.add('a');
   let aFencedAt: number | undefined;
-  let bLeadsAt: number | undefined;
-  const start = clock.now();
-  while (clock.now() - start < 40_000 && bLeadsAt === undefined) {
-    await advance(clock, 100);
-    if (aFencedAt === undefined && !a.e.canWrite()) aFencedAt = clock.now();
-    if (b.e.isLeader()) bLeadsAt = clock.now();
-    assert.ok(!(a.e.canWrite() && b.e.canWrite()), 'two writers at once');
-  }
-  assert.ok(aFencedAt !== undefined && bLeadsAt !== undefined);
+  await advanceUntil(clock, () => b.e.isLeader(), {
+    limit: 40_000,
+    message: 'b leads',
+    onStep: () => {
+      if (aFencedAt === undefined && !a.e.canWrite()) aFencedAt = clock.now();
+      assert.ok(!(a.e.canWrite() && b.e.canWrite()), 'two writers at once');
+    },
+  });
+  const bLeadsAt = clock.now();
+  assert.ok(aFencedAt !== undefined);
   assert.ok(bLeadsAt - aFencedAt >= 4_000, `margin ${bLeadsAt - aFencedAt} ms`);
   assert.ok(!a.e.isLeader(), 'a stepped down');
   assert.ok(a.events.includes('stopped'));
@@ -181,12 +167,11 @@ test("a candidate with a shorter leaseDuration waits out the holder's leaseDurat
   const runB = b.run(stopB.signal);
   await advance(clock, 3_000);
   leases.failing.add('a');
-  const start = clock.now();
-  while (clock.now() - start < 80_000 && !b.isLeader()) {
-    await advance(clock, 100);
-    assert.ok(!(a.canWrite() && b.canWrite()), `two writers at once at +${clock.now() - start} ms`);
-  }
-  assert.ok(b.isLeader(), "b took over after the holder's lease expired");
+  await advanceUntil(clock, () => b.isLeader(), {
+    limit: 80_000,
+    message: "b takes over after the holder's lease expired",
+    onStep: () => assert.ok(!(a.canWrite() && b.canWrite()), `two writers at once at ${clock.now()} ms`),
+  });
   assert.ok(!a.canWrite());
   stopA.abort();
   stopB.abort();

@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import type { LeaseObject } from '../../src/manager/leader-election.js';
 import { assignShards, Sharder, type ShardLeaseClient, shardOf } from '../../src/manager/sharding.js';
+import { advance } from '../support/index.js';
 
 /** Leases in memory with optimistic concurrency, shared by every replica. */
 class LeaseStore {
@@ -52,15 +53,6 @@ class ReplicaClient implements ShardLeaseClient {
       throw new ApiError(makeStatus(409, 'Conflict', 'modified'));
     }
     return this.store.put(lease);
-  }
-}
-
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-async function advance(clock: ManualClock, ms: number, onStep?: () => void): Promise<void> {
-  for (let t = 0; t < ms; t += 100) {
-    clock.advance(100);
-    for (let i = 0; i < 6; i++) await flush();
-    onStep?.();
   }
 }
 
@@ -123,7 +115,7 @@ test('3 replicas and 1000 keys: every key owned by exactly one replica, through 
   start('r1');
   start('r2');
   start('r3');
-  await advance(clock, 40_000, check);
+  await advance(clock, 40_000, { step: 100, onStep: check });
   assert.ok(everyKeyOwned(), 'all keys owned after start');
   const held = replicas.map((r) => r.sharder.heldShards().length);
   assert.ok(
@@ -132,12 +124,12 @@ test('3 replicas and 1000 keys: every key owned by exactly one replica, through 
   );
 
   start('r4'); // a replica joins
-  await advance(clock, 40_000, check);
+  await advance(clock, 40_000, { step: 100, onStep: check });
   assert.ok(everyKeyOwned(), 'all keys owned after a join');
   assert.ok(replicas[3]!.sharder.heldShards().length > 0, 'the new replica took shards');
 
   replicas[0]!.client.dead = true; // r1 is killed: no renewals, no release
-  await advance(clock, 60_000, check);
+  await advance(clock, 60_000, { step: 100, onStep: check });
   assert.ok(everyKeyOwned(), 'all keys owned after a kill');
   assert.ok(!replicas.slice(1).some((r) => r.sharder.members.includes('r1')), 'r1 left the membership');
 
@@ -172,9 +164,12 @@ test('replicas configured with different shard counts refuse to reconcile rather
     'alone, a owns every key',
   );
   const b = make('b', 8);
-  await advance(clock, 40_000, () => {
-    for (const key of keys)
-      assert.ok(!(a.sharder.owns(key) && b.sharder.owns(key)), `${key.name} owned by both replicas`);
+  await advance(clock, 40_000, {
+    step: 100,
+    onStep: () => {
+      for (const key of keys)
+        assert.ok(!(a.sharder.owns(key) && b.sharder.owns(key)), `${key.name} owned by both replicas`);
+    },
   });
   assert.ok(
     errors.some((e) => (e as { code?: string }).code === 'KLOOP_SHARD_COUNT_MISMATCH'),

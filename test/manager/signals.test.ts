@@ -26,7 +26,10 @@ test('the first signal stops gracefully and exits 0; a second exits 1 at once', 
   }
 });
 
-test('a stop that overruns its deadline exits 1; a failing stop exits 1', async () => {
+test('a stop that overruns its deadline exits 1; a failing stop exits 1', async (t) => {
+  // exitOnSignal sets its deadline with setTimeout (it takes no Clock: the timer must be unref'd),
+  // so node:test's mock timers stand in for the manual clock here.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const exits: number[] = [];
   const remove = exitOnSignal(() => new Promise<void>(() => {}), {
     signals: ['SIGWINCH'],
@@ -35,9 +38,11 @@ test('a stop that overruns its deadline exits 1; a failing stop exits 1', async 
     exit: (c) => exits.push(c),
   });
   process.emit('SIGWINCH', 'SIGWINCH');
-  await new Promise((r) => setTimeout(r, 60));
+  t.mock.timers.tick(19);
+  assert.deepEqual(exits, [], 'still stopping');
+  t.mock.timers.tick(1);
   remove();
-  assert.deepEqual(exits, [1]);
+  assert.deepEqual(exits, [1], 'the deadline passed');
 
   const exits2: number[] = [];
   const remove2 = exitOnSignal(() => Promise.reject(new Error('boom')), {

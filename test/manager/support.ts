@@ -2,7 +2,7 @@
  * Helpers for the manager tests: a per-replica proxy in front of one emulator that timestamps the
  * writes reaching the server (to prove no two writers overlap), can fail this replica's Lease
  * writes (a paused leader: renewals fail) and can cut the replica off entirely (a dead process, as
- * seen by the cluster), and a wait-for-condition helper with a deadline.
+ * seen by the cluster), and short lease timings.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -111,16 +111,6 @@ export async function startReplicaProxy(server: ApiServer, name: string, log: Se
         proxy.close(() => resolve());
       }),
   };
-}
-
-/** Polls `check` every 20 ms until it returns true; fails after `ms`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Short lease timings for tests. */

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
+import { ManualClock } from '../../src/core/clock.js';
 import {
   pendingStatus,
   type Reconciler,
@@ -14,7 +15,7 @@ import {
   startReconciler,
   type Table,
 } from '../../src/statedb/index.js';
-import { FakeClock } from './clock.js';
+import { advanceUntil } from '../support/index.js';
 
 interface Route {
   prefix: string;
@@ -33,15 +34,6 @@ const statusAccess = {
   setStatus: (r: Route, status: ReconcileStatus) => ({ ...r, status }),
 };
 
-async function until(cond: () => boolean, clock: FakeClock, stepMs = 50, rounds = 4000): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (cond()) return;
-    await tick();
-    if (i % 4 === 3) clock.advance(stepMs);
-  }
-  assert.fail('condition not reached');
-}
-
 function converged(db: StateDB, routes: Table<Route>, external: Map<string, string>, r: Reconciler): boolean {
   const all = db.read().all(routes);
   if (all.length !== external.size) return false;
@@ -59,7 +51,7 @@ test('the reconciler converges under injected failures', async () => {
       fc.integer(),
       async (writes, failPercent, seed) => {
         const { db, routes } = setup();
-        const clock = new FakeClock();
+        const clock = new ManualClock();
         const external = new Map<string, string>();
         let s = seed;
         const flaky = () => {
@@ -92,11 +84,14 @@ test('the reconciler converges under injected failures', async () => {
           });
           await tick();
         }
-        await until(() => converged(db, routes, external, r), clock);
+        await advanceUntil(clock, () => converged(db, routes, external, r), {
+          step: 50,
+          message: 'the external system to converge',
+        });
         assert.equal(r.health().level, 'ok');
         await r.stop();
         assert.equal(r.health().level, 'stopped');
-        assert.equal(clock.pending(), 0, 'no timer left behind');
+        assert.equal(clock.pendingTimers(), 0, 'no timer left behind');
         assert.equal(db.describe().tables[0].deleteTrackers, 0);
       },
     ),
@@ -106,7 +101,7 @@ test('the reconciler converges under injected failures', async () => {
 
 test('failures are marked on the object and retried with backoff', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const registry = new Registry();
   registerStateDBMetrics(db, registry);
   let fail = true;
@@ -128,19 +123,22 @@ test('failures are marked on the object and retried with backoff', async () => {
     },
   });
   db.write([routes], (txn) => txn.insert(routes, { prefix: 'p', via: 'v', status: pendingStatus() }));
-  await until(() => calls.length >= 1 && db.read().get(routes, 'p')?.status.kind === 'error', clock, 1);
+  await advanceUntil(clock, () => calls.length >= 1 && db.read().get(routes, 'p')?.status.kind === 'error', {
+    step: 1,
+    message: 'the first failure recorded',
+  });
   assert.equal(db.read().get(routes, 'p')?.status.error, 'target down');
   assert.equal(r.health().level, 'degraded');
   assert.equal(r.health().failing, 1);
   assert.match(r.health().lastError ?? '', /target down/);
-  await until(() => calls.length >= 4, clock, 10);
+  await advanceUntil(clock, () => calls.length >= 4, { step: 10, message: 'three retries' });
   // Backoff doubles: 100, 200, 400 ms between attempts.
   assert.deepEqual(
     calls.slice(1, 4).map((t, i) => t - calls[i]),
     [100, 200, 400],
   );
   fail = false;
-  await until(() => db.read().get(routes, 'p')?.status.kind === 'done', clock, 50);
+  await advanceUntil(clock, () => db.read().get(routes, 'p')?.status.kind === 'done', { step: 50, message: 'p done' });
   assert.equal(r.health().level, 'ok');
   assert.ok(r.health().counts.retries >= 3);
   const text = await registry.metrics();
@@ -155,7 +153,7 @@ test('failures are marked on the object and retried with backoff', async () => {
 
 test('prune waits for initialisation, then runs periodically and on demand', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const done = routes.registerInitializer('test');
   const external = new Map<string, string>([['junk', 'j']]);
   const prunes: number[] = [];
@@ -180,25 +178,25 @@ test('prune waits for initialisation, then runs periodically and on demand', asy
     },
   });
   db.write([routes], (txn) => txn.insert(routes, { prefix: 'a', via: 'x', status: pendingStatus() }));
-  await until(() => external.has('a'), clock);
+  await advanceUntil(clock, () => external.has('a'), { step: 50, message: 'a pushed' });
   clock.advance(5000);
   await tick();
   assert.equal(prunes.length, 0, 'no prune before the table is initialised');
   assert.ok(external.has('junk'));
   done();
-  await until(() => prunes.length === 1, clock, 1);
+  await advanceUntil(clock, () => prunes.length === 1, { step: 1, message: 'the first prune' });
   assert.deepEqual([...external.keys()], ['a']);
-  await until(() => prunes.length === 2, clock, 100);
+  await advanceUntil(clock, () => prunes.length === 2, { step: 100, message: 'the second prune' });
   assert.ok(prunes[1] - prunes[0] >= 1000);
   r.prune();
-  await until(() => prunes.length === 3, clock, 0);
+  await advanceUntil(clock, () => prunes.length === 3, { step: 0, message: 'the prune on demand' });
   assert.equal(r.health().counts.prunes, 3);
   await r.stop();
 });
 
 test('batch operations report failures by position', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const external = new Map<string, string>();
   let failB = true;
   const batches: number[] = [];
@@ -231,17 +229,23 @@ test('batch operations report failures by position', async () => {
   db.write([routes], (txn) => {
     for (const p of ['a', 'b', 'c']) txn.insert(routes, { prefix: p, via: 'v', status: pendingStatus() });
   });
-  await until(() => converged(db, routes, external, r), clock);
+  await advanceUntil(clock, () => converged(db, routes, external, r), {
+    step: 50,
+    message: 'the external system to converge',
+  });
   assert.equal(batches[0], 3);
   assert.equal(r.health().counts.updateErrors, 1);
   db.write([routes], (txn) => txn.deleteAll(routes));
-  await until(() => external.size === 0 && r.health().pending === 0, clock);
+  await advanceUntil(clock, () => external.size === 0 && r.health().pending === 0, {
+    step: 50,
+    message: 'the deletes pushed',
+  });
   await r.stop();
 });
 
 test('without a prune operation no timer is armed and the loop sleeps', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   let armed = 0;
   const counting = {
     now: () => clock.now(),
@@ -264,17 +268,17 @@ test('without a prune operation no timer is armed and the loop sleeps', async ()
     ops: { update: () => {}, delete: () => {} },
   });
   db.write([routes], (txn) => txn.insert(routes, { prefix: 'a', via: 'x', status: pendingStatus() }));
-  await until(() => db.read().get(routes, 'a')?.status.kind === 'done', clock, 100);
+  await advanceUntil(clock, () => db.read().get(routes, 'a')?.status.kind === 'done', { step: 100, message: 'a done' });
   const before = armed;
   for (let i = 0; i < 50; i++) await tick();
   assert.equal(armed, before, 'idle: no timer re-armed');
-  assert.equal(clock.pending(), 0);
+  assert.equal(clock.pendingTimers(), 0);
   await r.stop();
 });
 
 test('objects left in error by an earlier run are retried', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const external = new Map<string, string>();
   db.write([routes], (txn) =>
     txn.insert(routes, { prefix: 'old', via: 'x', status: { kind: 'error', error: 'earlier run', updatedAt: 0 } }),
@@ -292,7 +296,10 @@ test('objects left in error by an earlier run are retried', async () => {
       delete: () => {},
     },
   });
-  await until(() => db.read().get(routes, 'old')?.status.kind === 'done', clock, 25);
+  await advanceUntil(clock, () => db.read().get(routes, 'old')?.status.kind === 'done', {
+    step: 25,
+    message: 'old done',
+  });
   assert.equal(external.get('old'), 'x');
   assert.ok(clock.now() >= 50, 'after the backoff');
   await r.stop();
@@ -300,7 +307,7 @@ test('objects left in error by an earlier run are retried', async () => {
 
 test('a prune asked for while a prune runs is not lost', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   let release: () => void = () => {};
   let prunes = 0;
   const r = startReconciler({
@@ -321,17 +328,17 @@ test('a prune asked for while a prune runs is not lost', async () => {
     },
   });
   r.prune();
-  await until(() => prunes === 1, clock);
+  await advanceUntil(clock, () => prunes === 1, { step: 50, message: 'the first prune' });
   r.prune(); // asked while the first prune is still running
   release();
-  await until(() => prunes === 2, clock);
+  await advanceUntil(clock, () => prunes === 2, { step: 50, message: 'the second prune' });
   release();
   await r.stop();
 });
 
 test('an object rewritten while its update is in flight is pushed again with the new content', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const pushed: string[] = [];
   let release: () => void = () => {};
   let calls = 0;
@@ -354,22 +361,25 @@ test('an object rewritten while its update is in flight is pushed again with the
     },
   });
   db.write([routes], (txn) => txn.insert(routes, { prefix: 'p', via: 'old', status: pendingStatus() }));
-  await until(() => calls === 1, clock);
+  await advanceUntil(clock, () => calls === 1, { step: 50, message: 'the first call' });
   db.write([routes], (txn) => txn.insert(routes, { prefix: 'p', via: 'new', status: pendingStatus() }));
   release();
-  await until(() => pushed.length === 1, clock);
+  await advanceUntil(clock, () => pushed.length === 1, { step: 50, message: 'the first push' });
   // The stale outcome must not mark the new object done.
   assert.equal(db.read().get(routes, 'p')?.status.kind, 'pending');
-  await until(() => calls === 2, clock);
+  await advanceUntil(clock, () => calls === 2, { step: 50, message: 'the second call' });
   release();
   assert.deepEqual(pushed, ['old', 'new']);
-  await until(() => db.read().get(routes, 'p')?.status.kind === 'done' && r.health().pending === 0, clock);
+  await advanceUntil(clock, () => db.read().get(routes, 'p')?.status.kind === 'done' && r.health().pending === 0, {
+    step: 50,
+    message: 'p done, nothing pending',
+  });
   await r.stop();
 });
 
 test('an initializer registered right after the reconciler starts still holds back the first prune', async () => {
   const { db, routes } = setup();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const external = new Map<string, string>([['kept', 'k']]);
   let prunes = 0;
   const r = startReconciler({
@@ -397,7 +407,7 @@ test('an initializer registered right after the reconciler starts still holds ba
   assert.ok(external.has('kept'));
   db.write([routes], (txn) => txn.insert(routes, { prefix: 'kept', via: 'k', status: pendingStatus() }));
   done();
-  await until(() => prunes === 1, clock);
+  await advanceUntil(clock, () => prunes === 1, { step: 50, message: 'the first prune' });
   assert.deepEqual([...external.keys()], ['kept']);
   await r.stop();
 });

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { InformerEvent, InformerReader } from '../../src/cache/types.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { KubeObject, ObjectKey } from '../../src/core/types.js';
 import { StateDB, startReflector } from '../../src/statedb/index.js';
-import { FakeClock } from './clock.js';
 
 interface CM extends KubeObject {
   data?: Record<string, string>;
@@ -161,7 +161,7 @@ test('the table follows the informer through random events and relists', async (
       fc.boolean(),
       async (ops, delayed) => {
         const { db, rows, informer } = setup();
-        const clock = new FakeClock();
+        const clock = new ManualClock();
         informer.upsert(cm('z', '0'), true);
         informer.markSynced();
         const r = startReflector({
@@ -192,7 +192,7 @@ test('the table follows the informer through random events and relists', async (
           .sort((a, b) => (a.key < b.key ? -1 : 1));
         assert.deepEqual(db.read().all(rows), expected);
         r.stop();
-        assert.equal(clock.pending(), 0);
+        assert.equal(clock.pendingTimers(), 0);
       },
     ),
     { numRuns: 100 },

@@ -15,8 +15,10 @@ import { badRequest } from '../errors/status-errors.js';
  * that starts with `{` or `[` is JSON: its error is `jsonErrorPrefix` and the parser's message.
  *
  * @example
+ * ```ts
  * parseJsonOrYaml('{"a":1}', 'json parse error: ');           // { a: 1 }
  * parseJsonOrYaml('a: 1\nb: [x, y]\n', 'json parse error: '); // { a: 1, b: ['x', 'y'] }
+ * ```
  */
 export function parseJsonOrYaml(text: string, jsonErrorPrefix: string): unknown {
   try {

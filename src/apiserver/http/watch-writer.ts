@@ -41,8 +41,12 @@ export const MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
  *
  * @example
  * ```ts
- * const writer = new WatchWriter(res, () => hub.close(store, watcher, false));
- * writer.write(eventLine('ADDED', json));
+ * import type { ServerResponse } from 'node:http';
+ *
+ * declare const res: ServerResponse; // a watch response, headers sent
+ * declare function endWatch(): void; // ends the stream cleanly, as the server does to a slow watcher
+ * const writer = new WatchWriter(res, endWatch);
+ * writer.write('{"type":"ADDED","object":{"kind":"ConfigMap"}}\n');
  * ```
  *
  * @remarks Recovery: when more than `maxBuffered` bytes wait for the socket, the queued lines

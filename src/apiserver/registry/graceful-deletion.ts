@@ -24,8 +24,14 @@ function isPod(served: ServedType): boolean {
  * The grace period (seconds) a DELETE of `obj` gets; 0 means "now".
  *
  * @example
+ * ```ts
+ * import type { KubeObject } from 'kloop';
+ *
+ * declare const podsType: Parameters<typeof podGracePeriod>[0]; // core/v1 pods as served
+ * declare const pod: KubeObject;
  * podGracePeriod(podsType, { ...pod, spec: { nodeName: 'n1' } }, undefined); // 30
  * podGracePeriod(podsType, { ...pod, spec: {} }, 10); // 0: never scheduled
+ * ```
  */
 export function podGracePeriod(served: ServedType, obj: KubeObject, requested: number | undefined): number {
   if (!isPod(served)) return 0;

@@ -82,8 +82,13 @@ export function applyConflictMessage(conflicts: readonly ApplyConflict[]): strin
  *
  * @example
  * ```ts
+ * import type { KubeObject, Status } from 'kloop';
+ *
+ * declare const live: KubeObject | undefined;
+ * declare const applied: KubeObject;
+ * declare function send(code: number, status: Status): void;
  * const r = applyServerSide({ live, applied, manager: 'kubectl' });
- * if (!r.ok) return send(409, applyConflictStatus(r.conflicts));
+ * if (!r.ok) send(409, applyConflictStatus(r.conflicts));
  * ```
  */
 export function applyConflictStatus(
@@ -118,6 +123,11 @@ export function applyConflictStatus(
  * or with duplicate keys; FieldSetError (`KLOOP_INVALID_FIELDS`) for malformed managedFields.
  * @example
  * ```ts
+ * import type { KubeObject, Status } from 'kloop';
+ *
+ * declare const live: KubeObject | undefined;
+ * declare function store(object: KubeObject): void;
+ * declare function reply(status: Status): void;
  * const r = applyServerSide({ live, applied: { apiVersion: 'v1', kind: 'ConfigMap',
  *   metadata: { name: 'a', namespace: 'ns' }, data: { a: '1' } }, manager: 'kubectl' });
  * if (r.ok) store(r.object); else reply(applyConflictStatus(r.conflicts));
@@ -201,6 +211,10 @@ export function applyServerSide(opts: ApplyOptions): ApplyResult {
  * @remarks Pure. The manager's entry keeps its old `time` when its field set did not change.
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ *
+ * declare const live: KubeObject; // before the write
+ * const stored: KubeObject = { ...live, metadata: { ...live.metadata }, data: { a: '2' } }; // after it
  * stored.metadata.managedFields = recordUpdate(live, stored, 'kubectl-edit', { apiVersion: 'v1' });
  * ```
  */

@@ -25,8 +25,9 @@ export interface ListSchema {
  *
  * @example
  * ```ts
- * const listKeys = listKeysFromSchema(crd.spec.versions[0].schema.openAPIV3Schema);
- * applyServerSide({ live, applied, manager: 'kubectl', listKeys });
+ * declare const crd: { spec: { versions: Array<{ schema: { openAPIV3Schema: ListSchema } }> } };
+ * const listKeys = listKeysFromSchema(crd.spec.versions[0]!.schema.openAPIV3Schema);
+ * listKeys(['spec', 'ports']); // how spec.ports merges; applyServerSide takes it as `listKeys`
  * ```
  */
 export function listKeysFromSchema(schema: ListSchema | undefined): ListKeysFn {
