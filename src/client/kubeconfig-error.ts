@@ -20,6 +20,8 @@ export type KubeconfigErrorCode = 'KLOOP_KUBECONFIG_INVALID' | 'KLOOP_CREDENTIAL
  *
  * @example
  * ```ts
+ * import { KubeClient } from 'kloop';
+ *
  * try {
  *   KubeClient.fromKubeconfig('./kubeconfig');
  * } catch (err) {

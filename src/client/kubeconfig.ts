@@ -93,6 +93,8 @@ export function loadKubeconfig(source?: KubeconfigSource, options: LoadKubeconfi
  *
  * @example
  * ```ts
+ * import { KubeClient } from 'kloop';
+ *
  * const client = new KubeClient(inClusterConfig());
  * ```
  */

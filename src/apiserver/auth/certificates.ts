@@ -71,6 +71,8 @@ const SKEW_MS = 60_000;
  *
  * @example
  * ```ts
+ * import https from 'node:https';
+ *
  * const ca = createCertificateAuthority();
  * const serving = issueServingCertificate(ca);                       // 127.0.0.1, ::1, localhost
  * const admin = issueClientCertificate(ca, 'admin', ['system:masters']);
