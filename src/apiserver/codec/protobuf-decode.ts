@@ -61,10 +61,6 @@ function goFieldName(field: ProtobufField): string {
   return field.jsonName.charAt(0).toUpperCase() + field.jsonName.slice(1);
 }
 
-function shortName(message: ProtobufMessage): string {
-  return message.name.slice(message.name.lastIndexOf('.') + 1);
-}
-
 function readScalar(reader: WireReader, type: ProtobufScalar, field: ProtobufField): Scalar {
   switch (type) {
     case 'string':
@@ -144,7 +140,7 @@ function readMapEntry(
 function readFields(reader: WireReader, message: ProtobufMessage, store: Store, depth: number, state: DecodeState) {
   while (!reader.done) {
     reader.field = undefined;
-    const { number, wire } = reader.tag(shortName(message));
+    const { number, wire } = reader.tag(message.shortName);
     const field = message.byNumber.get(number);
     if (field === undefined) {
       reader.skip(wire);
@@ -241,7 +237,7 @@ function parseEmbeddedJson(raw: Buffer, path: string, what: string): JsonValue {
 function customJson(store: Store | undefined, message: ProtobufMessage, path: string, state: DecodeState): JsonValue {
   const v = store?.values;
   const name = message.name;
-  const short = shortName(message);
+  const short = message.shortName;
   switch (short) {
     case 'Time':
     case 'MicroTime': {

@@ -20,10 +20,6 @@ function isObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function shortName(message: ProtobufMessage): string {
-  return message.name.slice(message.name.lastIndexOf('.') + 1);
-}
-
 function typeError(path: string, expected: string, value: JsonValue): never {
   const got = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   throw new ProtobufEncodeError(`expected ${expected}, got ${got}`, path);
@@ -150,7 +146,7 @@ function writeField(w: WireWriter, field: ProtobufField, json: JsonObject, path:
 
 function writeCustom(w: WireWriter, message: ProtobufMessage, value: JsonValue | undefined, path: string): void {
   const v = value ?? null;
-  switch (shortName(message)) {
+  switch (message.shortName) {
     case 'Time':
     case 'MicroTime': {
       if (v === null) return; // the zero time marshals to nothing
@@ -161,7 +157,7 @@ function writeCustom(w: WireWriter, message: ProtobufMessage, value: JsonValue |
       w.int64(parsed.seconds);
       w.tag(2, WIRE_VARINT);
       // Time keeps whole seconds (time_proto.go leaves Nanos out); MicroTime keeps the fraction.
-      w.int64(shortName(message) === 'MicroTime' ? parsed.nanos : 0);
+      w.int64(message.shortName === 'MicroTime' ? parsed.nanos : 0);
       return;
     }
     case 'Duration': {

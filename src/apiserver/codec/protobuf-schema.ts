@@ -48,6 +48,8 @@ export interface ProtobufField {
 export interface ProtobufMessage {
   /** Fully qualified proto name, e.g. `k8s.io.api.apps.v1.Deployment`. */
   readonly name: string;
+  /** The name without its package, e.g. `Deployment` (Go's type name in error texts). */
+  readonly shortName: string;
   readonly form: MessageForm;
   /** Fields in Go declaration order (the order encoding/json writes them). */
   readonly fields: readonly ProtobufField[];
@@ -66,11 +68,23 @@ let table: Table | undefined;
 function load(): Table {
   const lines = PROTOBUF_MESSAGES.split('\n');
   // Two passes: create every message first so field types can point at any of them.
-  type Mutable = { name: string; form: MessageForm; fields: ProtobufField[]; byNumber: Map<number, ProtobufField> };
+  type Mutable = {
+    name: string;
+    shortName: string;
+    form: MessageForm;
+    fields: ProtobufField[];
+    byNumber: Map<number, ProtobufField>;
+  };
   const messages: Mutable[] = lines.map((line) => {
     const head = line.slice(0, line.indexOf('|') === -1 ? line.length : line.indexOf('|')).split(' ');
     const form = (head[2] ?? 'struct') as MessageForm;
-    return { name: `${PROTOBUF_PACKAGES[Number(head[0])]}.${head[1]}`, form, fields: [], byNumber: new Map() };
+    return {
+      name: `${PROTOBUF_PACKAGES[Number(head[0])]}.${head[1]}`,
+      shortName: head[1],
+      form,
+      fields: [],
+      byNumber: new Map(),
+    };
   });
   const typeOf = (code: string): FieldType => {
     if (/^\d+$/.test(code)) return messages[Number(code)];
