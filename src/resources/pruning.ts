@@ -55,7 +55,7 @@ class Pruner {
       }
     } else if (Array.isArray(x)) {
       const items = s === null || s === undefined ? undefined : itemsOf(s);
-      x.forEach((item, i) => this.prune(item, items, `${path}[${i}]`, false));
+      for (let i = 0; i < x.length; i++) this.prune(x[i], items, `${path}[${i}]`, false);
     }
   }
 
@@ -71,7 +71,7 @@ class Pruner {
       }
     } else if (Array.isArray(x)) {
       const items = itemsOf(s);
-      if (items !== undefined) x.forEach((item, i) => this.skip(item, items, `${path}[${i}]`, false));
+      if (items !== undefined) for (let i = 0; i < x.length; i++) this.skip(x[i], items, `${path}[${i}]`, false);
     }
   }
 }
