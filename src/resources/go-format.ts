@@ -70,6 +70,7 @@ export function goQuote(text: string): string {
 
 /** `%#v` of a JSON value held as `interface{}` (maps sorted by key, as Go's fmt sorts them). */
 export function goSyntax(value: unknown): string {
+  if (value instanceof GoLiteral) return value.text;
   if (value === null || value === undefined) return 'interface {}(nil)';
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number') return goNumber(value);
@@ -95,4 +96,12 @@ export function goValue(value: unknown): string {
     .sort()
     .map((key) => `${key}:${goValue((value as Record<string, unknown>)[key])}`);
   return `map[${entries.join(' ')}]`;
+}
+
+/** A value Go printed in a form of its own (a struct with `%#v`): rendered as the given text. */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
 }
