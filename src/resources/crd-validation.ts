@@ -36,7 +36,8 @@ function dns1035(value: string): string[] {
 function dns1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push('must be no more than 253 characters');
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) errs.push(DNS1123_SUBDOMAIN_MSG);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value))
+    errs.push(DNS1123_SUBDOMAIN_MSG);
   return errs;
 }
 
@@ -57,22 +58,32 @@ function names(crd: CustomResourceDefinitionObject, out: FieldError[]): void {
     ['singular', n.singular],
   ];
   for (const [key, value] of plain) {
-    if (value !== undefined && value !== '' && dns1035(value).length > 0) out.push(invalidError(childPath(at, key), value, dns1035(value).join(',')));
+    if (value !== undefined && value !== '' && dns1035(value).length > 0)
+      out.push(invalidError(childPath(at, key), value, dns1035(value).join(',')));
   }
   for (const [key, value] of [
     ['kind', n.kind],
     ['listKind', n.listKind],
   ] as const) {
     if (value !== undefined && value !== '' && dns1035(value.toLowerCase()).length > 0) {
-      out.push(invalidError(childPath(at, key), value, `may have mixed case, but should otherwise match: ${dns1035(value.toLowerCase()).join(',')}`));
+      out.push(
+        invalidError(
+          childPath(at, key),
+          value,
+          `may have mixed case, but should otherwise match: ${dns1035(value.toLowerCase()).join(',')}`,
+        ),
+      );
     }
   }
   for (const [i, s] of (n.shortNames ?? []).entries()) {
-    if (dns1035(s).length > 0) out.push(invalidError(indexPath(childPath(at, 'shortNames'), i), s, dns1035(s).join(',')));
+    if (dns1035(s).length > 0)
+      out.push(invalidError(indexPath(childPath(at, 'shortNames'), i), s, dns1035(s).join(',')));
   }
-  if (n.kind !== '' && n.kind === n.listKind) out.push(invalidError(childPath(at, 'listKind'), n.listKind, 'kind and listKind may not be the same'));
+  if (n.kind !== '' && n.kind === n.listKind)
+    out.push(invalidError(childPath(at, 'listKind'), n.listKind, 'kind and listKind may not be the same'));
   for (const [i, c] of (n.categories ?? []).entries()) {
-    if (dns1035(c).length > 0) out.push(invalidError(indexPath(childPath(at, 'categories'), i), c, dns1035(c).join(',')));
+    if (dns1035(c).length > 0)
+      out.push(invalidError(indexPath(childPath(at, 'categories'), i), c, dns1035(c).join(',')));
   }
 }
 
@@ -99,9 +110,16 @@ function selectableFields(version: CrdVersion, at: string, out: FieldError[]): v
       out.push(invalidError(p, f.jsonPath, `is an invalid path: ${(err as Error).message}`));
       continue;
     }
-    if (normalized.split('.')[0] === 'metadata') out.push(invalidError(p, f.jsonPath, 'must not point to fields in metadata'));
+    if (normalized.split('.')[0] === 'metadata')
+      out.push(invalidError(p, f.jsonPath, 'must not point to fields in metadata'));
     if (!['string', 'boolean', 'integer'].includes(target?.type ?? '')) {
-      out.push(invalidError(p, f.jsonPath, 'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.'));
+      out.push(
+        invalidError(
+          p,
+          f.jsonPath,
+          'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.',
+        ),
+      );
     }
     if (unique.has(normalized)) out.push(duplicateError(p, f.jsonPath));
     unique.add(normalized);
@@ -113,33 +131,59 @@ function version(v: CrdVersion, i: number, out: FieldError[]): void {
   const at = indexPath('spec.versions', i);
   if (dns1035(v.name).length > 0) out.push(invalidError(childPath(at, 'name'), v.name, dns1035(v.name).join(',')));
   const schema = v.schema?.openAPIV3Schema;
-  if (schema === undefined) out.push(requiredError(childPath(childPath(at, 'schema'), 'openAPIV3Schema'), 'schemas are required'));
-  else out.push(...checkStructural(schema, { path: childPath(at, 'schema'), statusSubresource: v.subresources?.status !== undefined }));
+  if (schema === undefined)
+    out.push(requiredError(childPath(childPath(at, 'schema'), 'openAPIV3Schema'), 'schemas are required'));
+  else
+    out.push(
+      ...checkStructural(schema, {
+        path: childPath(at, 'schema'),
+        statusSubresource: v.subresources?.status !== undefined,
+      }),
+    );
   const scale = v.subresources?.scale;
   if (scale !== undefined) {
     const sr = childPath(childPath(at, 'subresources'), 'scale');
     const spec = simpleJsonPath(scale.specReplicasPath, childPath(sr, 'specReplicasPath'));
     out.push(...spec);
     if (spec.length === 0 && !scale.specReplicasPath.startsWith('.spec.')) {
-      out.push(invalidError(childPath(sr, 'specReplicasPath'), scale.specReplicasPath, 'should be a json path under .spec'));
+      out.push(
+        invalidError(childPath(sr, 'specReplicasPath'), scale.specReplicasPath, 'should be a json path under .spec'),
+      );
     }
     const status = simpleJsonPath(scale.statusReplicasPath, childPath(sr, 'statusReplicasPath'));
     out.push(...status);
     if (status.length === 0 && !scale.statusReplicasPath.startsWith('.status.')) {
-      out.push(invalidError(childPath(sr, 'statusReplicasPath'), scale.statusReplicasPath, 'should be a json path under .status'));
+      out.push(
+        invalidError(
+          childPath(sr, 'statusReplicasPath'),
+          scale.statusReplicasPath,
+          'should be a json path under .status',
+        ),
+      );
     }
     if (scale.labelSelectorPath !== undefined && scale.labelSelectorPath !== '') {
       const sel = simpleJsonPath(scale.labelSelectorPath, childPath(sr, 'labelSelectorPath'));
       out.push(...sel);
-      if (sel.length === 0 && !scale.labelSelectorPath.startsWith('.spec.') && !scale.labelSelectorPath.startsWith('.status.')) {
-        out.push(invalidError(childPath(sr, 'labelSelectorPath'), scale.labelSelectorPath, 'should be a json path under either .spec or .status'));
+      if (
+        sel.length === 0 &&
+        !scale.labelSelectorPath.startsWith('.spec.') &&
+        !scale.labelSelectorPath.startsWith('.status.')
+      ) {
+        out.push(
+          invalidError(
+            childPath(sr, 'labelSelectorPath'),
+            scale.labelSelectorPath,
+            'should be a json path under either .spec or .status',
+          ),
+        );
       }
     }
   }
   for (const [j, col] of (v.additionalPrinterColumns ?? []).entries()) {
     const cp = indexPath(childPath(at, 'additionalPrinterColumns'), j);
     if (col.name === '') out.push(requiredError(childPath(cp, 'name'), ''));
-    if (!COLUMN_TYPES.includes(col.type)) out.push(invalidError(childPath(cp, 'type'), col.type, `must be one of ${COLUMN_TYPES.join(',')}`));
+    if (!COLUMN_TYPES.includes(col.type))
+      out.push(invalidError(childPath(cp, 'type'), col.type, `must be one of ${COLUMN_TYPES.join(',')}`));
     if (col.format !== undefined && !COLUMN_FORMATS.includes(col.format)) {
       out.push(invalidError(childPath(cp, 'format'), col.format, `must be one of ${COLUMN_FORMATS.join(',')}`));
     }
@@ -151,7 +195,8 @@ function version(v: CrdVersion, i: number, out: FieldError[]): void {
         try {
           parseJsonPath(`{${col.jsonPath}}`);
         } catch (err) {
-          if (err instanceof JsonPathError) out.push(invalidError(childPath(cp, 'JSONPath'), col.jsonPath, err.message));
+          if (err instanceof JsonPathError)
+            out.push(invalidError(childPath(cp, 'JSONPath'), col.jsonPath, err.message));
         }
       }
     }
@@ -173,15 +218,19 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinitionOb
   const out: FieldError[] = [];
   const { spec } = crd;
   const expected = `${spec.names.plural}.${spec.group}`;
-  if (crd.metadata.name !== expected) out.push(invalidError('metadata.name', crd.metadata.name, 'must be spec.names.plural+"."+spec.group'));
+  if (crd.metadata.name !== expected)
+    out.push(invalidError('metadata.name', crd.metadata.name, 'must be spec.names.plural+"."+spec.group'));
   if (spec.group === '') out.push(requiredError('spec.group', ''));
   else {
     const errs = dns1123Subdomain(spec.group);
     if (errs.length > 0) out.push(invalidError('spec.group', spec.group, errs.join(',')));
-    else if (spec.group.split('.').length < 2) out.push(invalidError('spec.group', spec.group, 'should be a domain with at least one dot'));
+    else if (spec.group.split('.').length < 2)
+      out.push(invalidError('spec.group', spec.group, 'should be a domain with at least one dot'));
   }
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') out.push(notSupportedError('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
-  if (spec.versions.length === 0) out.push(requiredError('spec.versions', 'must have exactly one version marked as storage version'));
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    out.push(notSupportedError('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
+  if (spec.versions.length === 0)
+    out.push(requiredError('spec.versions', 'must have exactly one version marked as storage version'));
   const storage = spec.versions.filter((v) => v.storage).length;
   if (spec.versions.length > 0 && storage !== 1) {
     out.push(invalidError('spec.versions', spec.versions, 'must have exactly one version marked as storage version'));

@@ -34,7 +34,8 @@ export interface NormalizedVersion {
 export interface NormalizedDefinition {
   readonly group: string;
   readonly scope: 'Namespaced' | 'Cluster';
-  readonly names: Required<Pick<CrdNames, 'plural' | 'singular' | 'kind' | 'listKind'>> & Pick<CrdNames, 'shortNames' | 'categories'>;
+  readonly names: Required<Pick<CrdNames, 'plural' | 'singular' | 'kind' | 'listKind'>> &
+    Pick<CrdNames, 'shortNames' | 'categories'>;
   readonly versions: readonly NormalizedVersion[];
 }
 
@@ -92,9 +93,16 @@ export interface CrdOptions {
 
 /** Builds the CRD object of a normalised definition. */
 export function buildCrd(def: NormalizedDefinition, options: CrdOptions = {}): CustomResourceDefinitionObject {
-  const names: CrdNames = { kind: def.names.kind, listKind: def.names.listKind, plural: def.names.plural, singular: def.names.singular };
-  if (def.names.shortNames !== undefined && def.names.shortNames.length > 0) names.shortNames = [...def.names.shortNames];
-  if (def.names.categories !== undefined && def.names.categories.length > 0) names.categories = [...def.names.categories];
+  const names: CrdNames = {
+    kind: def.names.kind,
+    listKind: def.names.listKind,
+    plural: def.names.plural,
+    singular: def.names.singular,
+  };
+  if (def.names.shortNames !== undefined && def.names.shortNames.length > 0)
+    names.shortNames = [...def.names.shortNames];
+  if (def.names.categories !== undefined && def.names.categories.length > 0)
+    names.categories = [...def.names.categories];
   const versions: CrdVersion[] = def.versions.map((v) => {
     const out: CrdVersion = { name: v.name, served: v.served, storage: v.storage };
     if (v.deprecated) out.deprecated = true;

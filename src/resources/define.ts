@@ -7,11 +7,24 @@
  */
 import type { Static, TSchema } from 'typebox';
 import { deepClone, KloopError, type ObjectMeta, type ResourceType } from '../core/index.js';
-import { buildCrd, type CrdOptions, type NormalizedDefinition, type NormalizedVersion, pluralize, rootSchema } from './crd.js';
+import {
+  buildCrd,
+  type CrdOptions,
+  type NormalizedDefinition,
+  type NormalizedVersion,
+  pluralize,
+  rootSchema,
+} from './crd.js';
 import { validateCustomResourceDefinition } from './crd-validation.js';
 import { aggregateFieldErrors, type FieldError } from './field-errors.js';
 import { SchemaConversionError } from './from-typebox.js';
-import type { CustomResourceDefinitionObject, JSONSchemaProps, PrinterColumn, ScaleSubresource, ValidationRule } from './types.js';
+import type {
+  CustomResourceDefinitionObject,
+  JSONSchemaProps,
+  PrinterColumn,
+  ScaleSubresource,
+  ValidationRule,
+} from './types.js';
 import { compileObjectValidator, type ObjectValidator } from './validator.js';
 
 /** The brand marking resource definitions; `Symbol.for`, so two copies of kloop agree on it. */
@@ -29,7 +42,10 @@ export class ResourceDefinitionError extends KloopError {
 }
 
 /** What one version of a resource declares. */
-export interface VersionDefinition<Spec extends TSchema | undefined = TSchema | undefined, Status extends TSchema | undefined = TSchema | undefined> {
+export interface VersionDefinition<
+  Spec extends TSchema | undefined = TSchema | undefined,
+  Status extends TSchema | undefined = TSchema | undefined,
+> {
   /** The `spec` schema (TypeBox); required in objects unless wrapped in `Type.Optional`. */
   readonly spec?: Spec;
   /** The `status` schema (TypeBox); always optional in objects. */
@@ -70,7 +86,11 @@ export interface DefinitionBase<G extends string, K extends string> {
   readonly listKind?: string;
 }
 
-type SpecPart<S> = S extends TSchema ? (S extends { '~optional': true } ? { spec?: Static<S> } : { spec: Static<S> }) : unknown;
+type SpecPart<S> = S extends TSchema
+  ? S extends { '~optional': true }
+    ? { spec?: Static<S> }
+    : { spec: Static<S> }
+  : unknown;
 type StatusPart<S> = S extends TSchema ? { status?: Static<S> } : unknown;
 
 /** The object type of one version: apiVersion and kind as literal types, typed spec and status. */
@@ -81,13 +101,16 @@ export type CustomObject<ApiVersion extends string, Kind extends string, Spec, S
 } & SpecPart<Spec> &
   StatusPart<Status>;
 
-type ObjectOfVersion<G extends string, K extends string, V extends string, D> = D extends VersionDefinition<infer Sp, infer St>
-  ? CustomObject<`${G}/${V}`, K, Sp, St>
-  : never;
+type ObjectOfVersion<G extends string, K extends string, V extends string, D> =
+  D extends VersionDefinition<infer Sp, infer St> ? CustomObject<`${G}/${V}`, K, Sp, St> : never;
 
 /** One version of a resource: a resource type (usable wherever a type is given) with its object type. */
-export interface ResourceVersion<G extends string = string, K extends string = string, V extends string = string, Obj = unknown>
-  extends ResourceType {
+export interface ResourceVersion<
+  G extends string = string,
+  K extends string = string,
+  V extends string = string,
+  Obj = unknown,
+> extends ResourceType {
   readonly [RESOURCE_BRAND]: true;
   readonly apiVersion: `${G}/${V}`;
   readonly kind: K;
@@ -105,8 +128,12 @@ export interface ResourceVersion<G extends string = string, K extends string = s
 }
 
 /** A defined resource: its storage version's resource type, every version, conversion and the CRD. */
-export interface Resource<G extends string = string, K extends string = string, S extends string = string, Objects extends Record<string, unknown> = Record<string, unknown>>
-  extends ResourceVersion<G, K, S, Objects[S]> {
+export interface Resource<
+  G extends string = string,
+  K extends string = string,
+  S extends string = string,
+  Objects extends Record<string, unknown> = Record<string, unknown>,
+> extends ResourceVersion<G, K, S, Objects[S]> {
   /** Each version by name. */
   readonly versions: { readonly [V in keyof Objects & string]: ResourceVersion<G, K, V, Objects[V]> };
   /** The name of the storage version. */
@@ -124,8 +151,13 @@ export interface Resource<G extends string = string, K extends string = string, 
 export type ObjectOf<R> = R extends { readonly Object: infer O } ? O : never;
 
 /** A single-version definition. */
-export interface SingleVersionDefinition<G extends string, K extends string, V extends string, Spec extends TSchema | undefined, Status extends TSchema | undefined>
-  extends DefinitionBase<G, K>,
+export interface SingleVersionDefinition<
+  G extends string,
+  K extends string,
+  V extends string,
+  Spec extends TSchema | undefined,
+  Status extends TSchema | undefined,
+> extends DefinitionBase<G, K>,
     VersionDefinition<Spec, Status> {
   /** The version name: `v1alpha1`. */
   readonly version: V;
@@ -155,7 +187,10 @@ export interface MultiVersionDefinition<
    * does not serve yet.
    */
   readonly conversion?: {
-    readonly [V in Exclude<keyof Vs, S> & string]?: VersionConverter<ObjectOfVersion<G, K, V, Vs[V]>, ObjectOfVersion<G, K, S, Vs[S]>>;
+    readonly [V in Exclude<keyof Vs, S> & string]?: VersionConverter<
+      ObjectOfVersion<G, K, V, Vs[V]>,
+      ObjectOfVersion<G, K, S, Vs[S]>
+    >;
   };
 }
 
@@ -191,7 +226,13 @@ function normalize(
   const normalized: NormalizedVersion[] = versions.map(([name, v]) => {
     let schema: JSONSchemaProps;
     try {
-      schema = rootSchema({ kind: base.kind, spec: v.spec, status: v.status, description: v.description, validations: v.validations });
+      schema = rootSchema({
+        kind: base.kind,
+        spec: v.spec,
+        status: v.status,
+        description: v.description,
+        validations: v.validations,
+      });
     } catch (err) {
       if (err instanceof SchemaConversionError) {
         throw new ResourceDefinitionError(`${base.kind} ${name}: ${err.message}`);
@@ -238,7 +279,12 @@ function makeVersion(def: NormalizedDefinition, v: NormalizedVersion): ResourceV
     storage: v.storage,
     deprecated: v.deprecated,
     validator(): ObjectValidator {
-      validator ??= compileObjectValidator({ apiVersion: `${def.group}/${v.name}`, kind: def.names.kind, schema: v.schema, scale: v.scale });
+      validator ??= compileObjectValidator({
+        apiVersion: `${def.group}/${v.name}`,
+        kind: def.names.kind,
+        schema: v.schema,
+        scale: v.scale,
+      });
       return validator;
     },
   } as Record<string | symbol, unknown>;
@@ -271,7 +317,9 @@ function build(
   }
   for (const name of Object.keys(converters)) {
     if (!byName.has(name) || name === storage) {
-      throw new ResourceDefinitionError(`${base.kind}: conversion.${name} names no version other than the storage version ${storage}`);
+      throw new ResourceDefinitionError(
+        `${base.kind}: conversion.${name} names no version other than the storage version ${storage}`,
+      );
     }
   }
   const versions: Record<string, ResourceVersion> = {};
@@ -282,8 +330,13 @@ function build(
     const obj = deepClone(object) as Record<string, unknown>;
     const apiVersion = String(obj.apiVersion ?? '');
     const from = apiVersion.startsWith(`${group}/`) ? apiVersion.slice(group.length + 1) : '';
-    if (!byName.has(from)) throw new KloopError('KLOOP_CONVERSION_FAILED', `${base.kind}: cannot convert from apiVersion ${JSON.stringify(apiVersion)}`);
-    if (!byName.has(to)) throw new KloopError('KLOOP_CONVERSION_FAILED', `${base.kind}: no version ${JSON.stringify(to)}`);
+    if (!byName.has(from))
+      throw new KloopError(
+        'KLOOP_CONVERSION_FAILED',
+        `${base.kind}: cannot convert from apiVersion ${JSON.stringify(apiVersion)}`,
+      );
+    if (!byName.has(to))
+      throw new KloopError('KLOOP_CONVERSION_FAILED', `${base.kind}: no version ${JSON.stringify(to)}`);
     if (from === to) return obj;
     let hub: Record<string, unknown> = obj;
     if (from !== storage) hub = (converters[from]?.toStorage(obj) ?? obj) as Record<string, unknown>;
@@ -298,7 +351,8 @@ function build(
     convert,
     crd: (options?: CrdOptions) => buildCrd(def, options),
   };
-  for (const [k, v] of Object.entries(extra)) Object.defineProperty(resource, k, { value: v, enumerable: k !== 'convert' && k !== 'crd' });
+  for (const [k, v] of Object.entries(extra))
+    Object.defineProperty(resource, k, { value: v, enumerable: k !== 'convert' && k !== 'crd' });
   return Object.freeze(resource) as unknown as Resource;
 }
 
@@ -328,24 +382,38 @@ export function defineResource<
   const V extends string,
   Spec extends TSchema | undefined = undefined,
   Status extends TSchema | undefined = undefined,
->(definition: SingleVersionDefinition<G, K, V, Spec, Status>): Resource<G, K, V, { [P in V]: CustomObject<`${G}/${V}`, K, Spec, Status> }>;
+>(
+  definition: SingleVersionDefinition<G, K, V, Spec, Status>,
+): Resource<G, K, V, { [P in V]: CustomObject<`${G}/${V}`, K, Spec, Status> }>;
 export function defineResource<
   const G extends string,
   const K extends string,
   const Vs extends Record<string, VersionDefinition>,
   const S extends keyof Vs & string,
->(definition: MultiVersionDefinition<G, K, Vs, S>): Resource<G, K, S, { [V in keyof Vs & string]: ObjectOfVersion<G, K, V, Vs[V]> }>;
+>(
+  definition: MultiVersionDefinition<G, K, Vs, S>,
+): Resource<G, K, S, { [V in keyof Vs & string]: ObjectOfVersion<G, K, V, Vs[V]> }>;
 export function defineResource(
-  definition: SingleVersionDefinition<string, string, string, TSchema | undefined, TSchema | undefined> | MultiVersionDefinition<string, string, Record<string, VersionDefinition>, string>,
+  definition:
+    | SingleVersionDefinition<string, string, string, TSchema | undefined, TSchema | undefined>
+    | MultiVersionDefinition<string, string, Record<string, VersionDefinition>, string>,
 ): Resource {
   if ('versions' in definition && definition.versions !== undefined) {
     const list = Object.entries(definition.versions);
     if (list.length === 0) throw new ResourceDefinitionError(`${definition.kind}: versions is empty`);
     if (!Object.hasOwn(definition.versions, definition.storage)) {
-      throw new ResourceDefinitionError(`${definition.kind}: storage version ${JSON.stringify(definition.storage)} is not among its versions`);
+      throw new ResourceDefinitionError(
+        `${definition.kind}: storage version ${JSON.stringify(definition.storage)} is not among its versions`,
+      );
     }
     return build(definition, list, definition.storage, (definition.conversion ?? {}) as Record<string, AnyConverter>);
   }
-  const single = definition as SingleVersionDefinition<string, string, string, TSchema | undefined, TSchema | undefined>;
+  const single = definition as SingleVersionDefinition<
+    string,
+    string,
+    string,
+    TSchema | undefined,
+    TSchema | undefined
+  >;
   return build(single, [[single.version, single]], single.version, {});
 }

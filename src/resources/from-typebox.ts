@@ -111,7 +111,12 @@ function convert(schema: unknown, where: string): JSONSchemaProps {
         merged.required!.push(...(p.required ?? []));
       }
       if (merged.required!.length === 0) delete merged.required;
-      return { ...merged, ...convert({ ...s, type: 'object' }, where), properties: merged.properties, ...(merged.required ? { required: merged.required } : {}) };
+      return {
+        ...merged,
+        ...convert({ ...s, type: 'object' }, where),
+        properties: merged.properties,
+        ...(merged.required ? { required: merged.required } : {}),
+      };
     }
   }
   const lit = Object.hasOwn(s, 'const') ? { value: s.const } : undefined;
@@ -124,7 +129,10 @@ function convert(schema: unknown, where: string): JSONSchemaProps {
     const t = literalType((s.enum as unknown[]).filter((v) => v !== null));
     if (t !== undefined) s.type = t;
   }
-  if (Object.keys(s).length === 0 || (s.type === undefined && Object.keys(s).every((k) => k === 'description' || k === 'default'))) {
+  if (
+    Object.keys(s).length === 0 ||
+    (s.type === undefined && Object.keys(s).every((k) => k === 'description' || k === 'default'))
+  ) {
     // Unknown / Any: a free-form value.
     return { ...(s as JSONSchemaProps), 'x-kubernetes-preserve-unknown-fields': true };
   }
@@ -192,7 +200,9 @@ function convertValidation(schema: unknown, where: string): JSONSchemaProps {
   for (const [key, value] of Object.entries(schema)) {
     if (DROPPED.has(key)) continue;
     if (key === 'properties') {
-      out.properties = Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, convertValidation(v, `${where}.${k}`)]));
+      out.properties = Object.fromEntries(
+        Object.entries(value as Json).map(([k, v]) => [k, convertValidation(v, `${where}.${k}`)]),
+      );
     } else if (key === 'items') out.items = convertValidation(value, `${where}[]`);
     else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf') {
       out[key] = (value as unknown[]).map((v, i) => convertValidation(v, `${where}.${key}[${i}]`));

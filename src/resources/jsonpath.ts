@@ -43,7 +43,8 @@ class Parser {
       const close = this.matchingBrace(open);
       const inner = src.slice(open + 1, close).trim();
       if (/^"(?:[^"\\]|\\.)*"$/.test(inner)) out.push({ kind: 'literal', value: JSON.parse(inner) as string });
-      else if (inner.startsWith('range') || inner === 'end') this.fail(`range/end is not supported in this context: ${inner}`);
+      else if (inner.startsWith('range') || inner === 'end')
+        this.fail(`range/end is not supported in this context: ${inner}`);
       else out.push({ kind: 'path', steps: this.pathOf(inner) });
       this.pos = close + 1;
     }
@@ -107,7 +108,9 @@ class PathParser {
       } else if (steps.length === 0) {
         steps.push({ kind: 'field', names: [this.identifier()] });
       } else {
-        this.fail(`unrecognized character in action: U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} '${ch}'`);
+        this.fail(
+          `unrecognized character in action: U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} '${ch}'`,
+        );
       }
     }
     return steps;
@@ -253,7 +256,8 @@ function evaluate(steps: readonly Step[], inputs: unknown[], allowMissing: boole
             if (typeof idx === 'number') {
               const i = idx < 0 ? value.length + idx : idx;
               if (i >= 0 && i < value.length) next.push(value[i]);
-              else if (!allowMissing) throw new JsonPathError(`array index out of bounds: index ${idx}, length ${value.length}`);
+              else if (!allowMissing)
+                throw new JsonPathError(`array index out of bounds: index ${idx}, length ${value.length}`);
             } else {
               const len = value.length;
               const stepBy = idx.step ?? 1;
@@ -283,7 +287,10 @@ function evaluate(steps: readonly Step[], inputs: unknown[], allowMissing: boole
               if (left.length > 0 && left[0] !== undefined) next.push(item);
               continue;
             }
-            const right = step.right !== undefined && !Array.isArray(step.right) ? [step.right.literal] : evaluate(step.right as Step[], [item], true);
+            const right =
+              step.right !== undefined && !Array.isArray(step.right)
+                ? [step.right.literal]
+                : evaluate(step.right as Step[], [item], true);
             if (left.length > 0 && right.length > 0 && compare(left[0], step.op, right[0])) next.push(item);
           }
           break;
@@ -312,7 +319,9 @@ export function printJsonPathValue(value: unknown): string {
     if (Number.isInteger(value)) return String(value);
     const [m, e] = value.toExponential().split('e');
     const exp = Number(e);
-    return exp < -4 || exp >= 21 ? `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}` : String(value);
+    return exp < -4 || exp >= 21
+      ? `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`
+      : String(value);
   }
   return String(value);
 }

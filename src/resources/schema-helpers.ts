@@ -5,7 +5,7 @@
  * Plain keywords (`minimum`, `pattern`, `default`, `x-kubernetes-validations`, ...) go in
  * TypeBox's options, as in `Type.Integer({ minimum: 1, default: 1 })`.
  */
-import { type Static, type TArray, type TObject, type TSchema, Type, type TUnsafe } from 'typebox';
+import { type Static, type TArray, type TObject, type TSchema, type TUnsafe, Type } from 'typebox';
 import type { ObjectMeta } from '../core/index.js';
 import type { ValidationRule } from './types.js';
 
@@ -27,7 +27,8 @@ function extend<T extends TSchema>(schema: T, keywords: Record<string, unknown>)
 }
 
 /** Resource quantities as Kubernetes writes them (`500m`, `1Gi`, `2`). */
-const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 /**
  * The Kubernetes schema helpers (kubebuilder markers in parentheses).
@@ -74,7 +75,11 @@ export const K8s = {
     return Type.Array(items, { 'x-kubernetes-list-type': 'set', ...options });
   },
   /** A list of objects keyed by some of their fields (`+listType=map`, `+listMapKey=...`). */
-  ListMap<T extends TObject>(items: T, keys: readonly (keyof Static<T> & string)[], options: SchemaOptions = {}): TArray<T> {
+  ListMap<T extends TObject>(
+    items: T,
+    keys: readonly (keyof Static<T> & string)[],
+    options: SchemaOptions = {},
+  ): TArray<T> {
     return Type.Array(items, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': [...keys], ...options });
   },
   /** A list replaced as a whole on merges (`+listType=atomic`). */
@@ -104,7 +109,8 @@ export const K8s = {
   /** Adds `x-kubernetes-validations` rules to a schema, keeping its static type. */
   Rules<T extends TSchema>(schema: T, rules: readonly (ValidationRule | string)[]): T {
     const list = rules.map((r) => (typeof r === 'string' ? { rule: r } : r));
-    const existing = ((schema as Record<string, unknown>)['x-kubernetes-validations'] as ValidationRule[] | undefined) ?? [];
+    const existing =
+      ((schema as Record<string, unknown>)['x-kubernetes-validations'] as ValidationRule[] | undefined) ?? [];
     return extend(schema, { 'x-kubernetes-validations': [...existing, ...list] });
   },
 } as const;
