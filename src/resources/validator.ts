@@ -153,6 +153,8 @@ export function compileObjectValidator(source: ValidatorSource): ObjectValidator
   const statusSchema = propertyOf(schema, 'status');
 
   const finish = (errors: FieldError[], run: () => { errors: FieldError[]; warnings: string[] }): ValidationResult => {
+    // Upstream builds a CEL validator only for schemas with rules; without one there is no notice.
+    if (rules.empty) return { errors, warnings: [] };
     const notice = blockingNotice(errors);
     if (notice !== undefined) return { errors: [...errors, notice], warnings: [] };
     const ruleResult = run();

@@ -389,6 +389,8 @@ export interface RuleValidator {
    * `update`, `oldObject` feeds `oldSelf` and ratcheting.
    */
   validate(object: unknown, options?: { path?: FieldPath; oldObject?: unknown; update?: boolean }): RuleResult;
+  /** Whether the schema has no rules at all (upstream then has no CEL validator). */
+  readonly empty: boolean;
   /** Compile errors of rules, by schema path, for reporting at definition time. */
   readonly compileErrors: readonly { readonly path: string; readonly rule: string; readonly error: string }[];
 }
@@ -421,6 +423,7 @@ export function compileRuleValidator(schema: JSONSchemaProps, isResourceRoot = t
   const compileErrors: { path: string; rule: string; error: string }[] = [];
   collectCompileErrors(root, 'openAPIV3Schema', compileErrors);
   return {
+    empty: root === undefined,
     compileErrors,
     validate(object, options = {}) {
       if (root === undefined) return { errors: [], warnings: [] };
