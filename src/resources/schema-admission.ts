@@ -198,7 +198,7 @@ function perNode(
     out.schema.push(notSupportedError(childPath(path, 'x-kubernetes-map-type'), mapType, ['atomic', 'granular']));
   }
   listChecks(schema, path, out);
-  rules(schema, path, state, celOk && out.schema.length === start, out);
+  rules(schema, path, state, celOk, start, out);
 }
 
 function listChecks(schema: JSONSchemaProps, path: string, out: Collected): void {
@@ -344,7 +344,7 @@ function listChecks(schema: JSONSchemaProps, path: string, out: Collected): void
   }
 }
 
-function rules(schema: JSONSchemaProps, path: string, state: NodeState, compile: boolean, out: Collected): void {
+function rules(schema: JSONSchemaProps, path: string, state: NodeState, celOk: boolean, start: number, out: Collected): void {
   const list = schema['x-kubernetes-validations'] ?? [];
   if (list.length === 0) return;
   const at = (i: number, key: string) => childPath(indexPath(childPath(path, 'x-kubernetes-validations'), i), key);
@@ -375,7 +375,8 @@ function rules(schema: JSONSchemaProps, path: string, state: NodeState, compile:
       }
     }
   }
-  if (!compile) return;
+  // Upstream compiles rules only when this node and those below it have no schema errors.
+  if (!celOk || out.schema.length !== start) return;
   for (const [i, rule] of list.entries()) {
     const bad = new GoLiteral(ruleGoSyntax(rule));
     let usesOldSelf = false;
