@@ -274,6 +274,12 @@ function makeVersion(def: NormalizedDefinition, v: NormalizedVersion): ResourceV
     namespaced: def.scope === 'Namespaced',
     subresources,
     listKind: def.names.listKind,
+  } as Record<string | symbol, unknown>;
+  if (def.names.shortNames !== undefined) out.shortNames = def.names.shortNames;
+  if (def.names.categories !== undefined) out.categories = def.names.categories;
+  // Beyond the resource type's own fields, everything is non-enumerable: a resource type
+  // serialises (and spreads) as `{ apiVersion, kind, group, version, plural, ... }`.
+  const hidden: Record<string, unknown> = {
     schema: v.schema,
     served: v.served,
     storage: v.storage,
@@ -287,9 +293,8 @@ function makeVersion(def: NormalizedDefinition, v: NormalizedVersion): ResourceV
       });
       return validator;
     },
-  } as Record<string | symbol, unknown>;
-  if (def.names.shortNames !== undefined) out.shortNames = def.names.shortNames;
-  if (def.names.categories !== undefined) out.categories = def.names.categories;
+  };
+  for (const [k, value] of Object.entries(hidden)) Object.defineProperty(out, k, { value, enumerable: false });
   Object.defineProperty(out, RESOURCE_BRAND, { value: true, enumerable: false });
   Object.defineProperty(out, 'Object', { get: thrower(def.names.kind), enumerable: false });
   return out as unknown as ResourceVersion;
@@ -351,8 +356,7 @@ function build(
     convert,
     crd: (options?: CrdOptions) => buildCrd(def, options),
   };
-  for (const [k, v] of Object.entries(extra))
-    Object.defineProperty(resource, k, { value: v, enumerable: k !== 'convert' && k !== 'crd' });
+  for (const [k, v] of Object.entries(extra)) Object.defineProperty(resource, k, { value: v, enumerable: false });
   return Object.freeze(resource) as unknown as Resource;
 }
 

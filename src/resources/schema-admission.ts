@@ -344,7 +344,14 @@ function listChecks(schema: JSONSchemaProps, path: string, out: Collected): void
   }
 }
 
-function rules(schema: JSONSchemaProps, path: string, state: NodeState, celOk: boolean, start: number, out: Collected): void {
+function rules(
+  schema: JSONSchemaProps,
+  path: string,
+  state: NodeState,
+  celOk: boolean,
+  start: number,
+  out: Collected,
+): void {
   const list = schema['x-kubernetes-validations'] ?? [];
   if (list.length === 0) return;
   const at = (i: number, key: string) => childPath(indexPath(childPath(path, 'x-kubernetes-validations'), i), key);

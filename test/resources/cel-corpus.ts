@@ -59,7 +59,7 @@ export const CEL_CORPUS: readonly CorpusCase[] = [
   },
   {
     source: 'gateway-api HTTPPathMatch',
-    rule: "(self.type in ['Exact','PathPrefix']) ? self.value.matches(r\"\"\"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$\"\"\") : true",
+    rule: '(self.type in [\'Exact\',\'PathPrefix\']) ? self.value.matches(r"""^(?:[-A-Za-z0-9/._~!$&\'()*+,;=:@]|[%][0-9a-fA-F]{2})+$""") : true',
     cases: [
       { self: { type: 'Exact', value: '/a%20b' }, expect: true },
       { self: { type: 'Exact', value: '/a b' }, expect: false },
@@ -75,7 +75,7 @@ export const CEL_CORPUS: readonly CorpusCase[] = [
   },
   {
     source: 'gateway-api GRPCMethodMatch',
-    rule: "(!has(self.type) || self.type == 'Exact') && has(self.service) ? self.service.matches(r\"\"\"^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$\"\"\"): true",
+    rule: '(!has(self.type) || self.type == \'Exact\') && has(self.service) ? self.service.matches(r"""^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$"""): true',
     cases: [
       { self: { type: 'Exact', service: 'foo.Bar' }, expect: true },
       { self: { type: 'Exact', service: 'foo..bar' }, expect: false },
@@ -85,16 +85,40 @@ export const CEL_CORPUS: readonly CorpusCase[] = [
     source: 'gateway-api Gateway listeners',
     rule: 'self.all(l1, self.exists_one(l2, l1.name == l2.name))',
     cases: [
-      { self: listeners([{ name: 'a', port: 80, protocol: 'HTTP' }, { name: 'b', port: 443, protocol: 'HTTPS' }]), expect: true },
-      { self: listeners([{ name: 'a', port: 80, protocol: 'HTTP' }, { name: 'a', port: 443, protocol: 'HTTPS' }]), expect: false },
+      {
+        self: listeners([
+          { name: 'a', port: 80, protocol: 'HTTP' },
+          { name: 'b', port: 443, protocol: 'HTTPS' },
+        ]),
+        expect: true,
+      },
+      {
+        self: listeners([
+          { name: 'a', port: 80, protocol: 'HTTP' },
+          { name: 'a', port: 443, protocol: 'HTTPS' },
+        ]),
+        expect: false,
+      },
     ],
   },
   {
     source: 'gateway-api Gateway listeners',
     rule: 'self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))',
     cases: [
-      { self: listeners([{ name: 'a', port: 80, protocol: 'HTTP', hostname: 'a.com' }, { name: 'b', port: 80, protocol: 'HTTP', hostname: 'b.com' }]), expect: true },
-      { self: listeners([{ name: 'a', port: 80, protocol: 'HTTP' }, { name: 'b', port: 80, protocol: 'HTTP' }]), expect: false },
+      {
+        self: listeners([
+          { name: 'a', port: 80, protocol: 'HTTP', hostname: 'a.com' },
+          { name: 'b', port: 80, protocol: 'HTTP', hostname: 'b.com' },
+        ]),
+        expect: true,
+      },
+      {
+        self: listeners([
+          { name: 'a', port: 80, protocol: 'HTTP' },
+          { name: 'b', port: 80, protocol: 'HTTP' },
+        ]),
+        expect: false,
+      },
     ],
   },
   {
