@@ -43,10 +43,14 @@ const ESCAPES: Record<string, string> = {
   '"': '\\"',
 };
 
+/** Printable ASCII without quotes or backslashes: quoted as is. */
+const PLAIN = /^[ !#-[\]-~]*$/;
+
 const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\p{Cn}]/u;
 
 /** `strconv.Quote`: double quotes, Go escapes, non-printable runes as `\x`, `\u` or `\U`. */
 export function goQuote(text: string): string {
+  if (PLAIN.test(text)) return `"${text}"`;
   let out = '"';
   for (const ch of text) {
     const escaped = ESCAPES[ch];

@@ -424,6 +424,15 @@ function validateCombinators(
   descend: Descend,
 ): Result {
   const main = new Result();
+  if (
+    schema.anyOf === undefined &&
+    schema.oneOf === undefined &&
+    schema.allOf === undefined &&
+    schema.not === undefined
+  ) {
+    main.matchCount++;
+    return main;
+  }
   const quoted = goQuote(path);
   if (schema.anyOf !== undefined && schema.anyOf.length > 0) {
     let best: Result | undefined;

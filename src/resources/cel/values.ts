@@ -36,6 +36,17 @@ const RESERVED = new Set([
 
 /** Kubernetes' CEL property-name escaping, or undefined when the name cannot be accessed from CEL. */
 export function escapePropertyName(name: string): string | undefined {
+  const hit = ESCAPED.get(name);
+  if (hit !== undefined || ESCAPED.has(name)) return hit;
+  const escaped = escape(name);
+  if (ESCAPED.size > 10_000) ESCAPED.clear();
+  ESCAPED.set(name, escaped);
+  return escaped;
+}
+
+const ESCAPED = new Map<string, string | undefined>();
+
+function escape(name: string): string | undefined {
   if (name.length === 0 || (name[0] >= '0' && name[0] <= '9')) return undefined;
   if (RESERVED.has(name)) return `__${name}__`;
   let ok = true;
