@@ -38,7 +38,7 @@ const RESERVED = new Set([
 export function escapePropertyName(name: string): string | undefined {
   const hit = ESCAPED.get(name);
   if (hit !== undefined || ESCAPED.has(name)) return hit;
-  const escaped = escape(name);
+  const escaped = escapeName(name);
   if (ESCAPED.size > 10_000) ESCAPED.clear();
   ESCAPED.set(name, escaped);
   return escaped;
@@ -46,7 +46,7 @@ export function escapePropertyName(name: string): string | undefined {
 
 const ESCAPED = new Map<string, string | undefined>();
 
-function escape(name: string): string | undefined {
+function escapeName(name: string): string | undefined {
   if (name.length === 0 || (name[0] >= '0' && name[0] <= '9')) return undefined;
   if (RESERVED.has(name)) return `__${name}__`;
   let ok = true;
