@@ -1,0 +1,240 @@
+/**
+ * The CEL environment CRD rules compile in: cel-js (standard CEL, optional types, macros) plus the
+ * Kubernetes libraries, with `self` and `oldSelf` declared. Compiled expressions meter their cost
+ * (one unit per evaluated expression node, close to cel-go's runtime cost) so a rule stops at the
+ * per-call limit as upstream's does.
+ *
+ * Two things are adapted rather than used as cel-js ships them: `matches` runs Go (RE2) regular
+ * expressions (the call is renamed before parsing, outside string literals), and cost metering
+ * wraps each AST node's `evaluate` (cel-js is pinned to an exact version for this; a test checks
+ * that the limit still trips).
+ */
+import { Environment, Optional } from '@marcbachmann/cel-js';
+import { Duration } from '@marcbachmann/cel-js/evaluator';
+import { CelRuntimeError, registerKubernetesLibraries } from './libraries.js';
+import { setDurationConstructor } from './values.js';
+
+/** Per-expression runtime cost limit (apiserver `celconfig.PerCallLimit`). */
+export const PER_CALL_LIMIT = 1_000_000;
+/** Runtime cost budget for all rules of one object (apiserver `celconfig.RuntimeCELCostBudget`). */
+export const RUNTIME_COST_BUDGET = 10_000_000;
+
+/** A rule that does not compile; `message` is the compiler's. */
+export class CelCompileError extends Error {
+  override readonly name = 'CelCompileError';
+}
+
+/** A rule whose evaluation ran over the per-call cost limit. */
+export class CelCostLimitError extends Error {
+  override readonly name = 'CelCostLimitError';
+  constructor() {
+    super('operation cancelled: actual cost limit exceeded');
+  }
+}
+
+/** A rule that failed while evaluating; `message` is upstream's text where it is known. */
+export class CelEvaluationError extends Error {
+  override readonly name = 'CelEvaluationError';
+}
+
+let environment: Environment | undefined;
+
+function env(): Environment {
+  if (environment !== undefined) return environment;
+  setDurationConstructor(Duration as never);
+  const e = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+  registerKubernetesLibraries(e);
+  e.registerVariable('self', 'dyn');
+  e.registerVariable('oldSelf', 'dyn');
+  environment = e;
+  return e;
+}
+
+interface Token {
+  readonly kind: 'ident' | 'other';
+  readonly text: string;
+  readonly start: number;
+}
+
+/** Identifiers outside string literals, with their positions (enough to rename and to detect use). */
+function identifiers(source: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i];
+    if (
+      ch === '"' ||
+      ch === "'" ||
+      ((ch === 'r' || ch === 'R' || ch === 'b' || ch === 'B') && /["']/.test(source[i + 1] ?? ''))
+    ) {
+      let j = i;
+      let raw = false;
+      while (/[rRbB]/.test(source[j])) {
+        if (source[j] === 'r' || source[j] === 'R') raw = true;
+        j++;
+      }
+      const quote = source[j];
+      const triple = source.startsWith(quote.repeat(3), j);
+      const close = triple ? quote.repeat(3) : quote;
+      j += close.length;
+      while (j < source.length && !source.startsWith(close, j)) j += !raw && source[j] === '\\' ? 2 : 1;
+      i = j + close.length;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(ch)) {
+      let j = i + 1;
+      while (j < source.length && /[A-Za-z0-9_]/.test(source[j])) j++;
+      out.push({ kind: 'ident', text: source.slice(i, j), start: i });
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return out;
+}
+
+/** Renames `matches(` calls to the RE2-backed `k8sMatches(`. */
+function rewriteRegexCalls(source: string): string {
+  let out = '';
+  let last = 0;
+  for (const token of identifiers(source)) {
+    if (token.text !== 'matches') continue;
+    if (!/^\s*\(/.test(source.slice(token.start + token.text.length))) continue;
+    out += `${source.slice(last, token.start)}k8sMatches`;
+    last = token.start + token.text.length;
+  }
+  return out + source.slice(last);
+}
+
+/** Whether a rule refers to `oldSelf` (a transition rule). */
+function refersToOldSelf(source: string): boolean {
+  return identifiers(source).some((t) => t.text === 'oldSelf' && source[t.start - 1] !== '.');
+}
+
+interface AstNodeLike {
+  readonly op: string;
+  readonly args: unknown;
+  readonly meta: {
+    alternate?: AstNodeLike;
+    macro?: Record<string, unknown> & { evaluate: EvaluateFn };
+    evaluate: EvaluateFn;
+  };
+  evaluate: EvaluateFn;
+}
+type EvaluateFn = (ev: unknown, ast: unknown, ctx: unknown) => unknown;
+
+function isAstNode(x: unknown): x is AstNodeLike {
+  return typeof x === 'object' && x !== null && typeof (x as { op?: unknown }).op === 'string' && 'meta' in x;
+}
+
+/** Wraps every node's evaluate so each evaluation spends one unit of the current meter. */
+function instrument(root: unknown, state: { meter: CostMeter | undefined }): void {
+  const seen = new Set<unknown>();
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (isAstNode(x)) {
+      const node = x;
+      const meta = node.meta;
+      let inner: EvaluateFn | undefined;
+      const resolve = (): EvaluateFn => {
+        if (meta.alternate !== undefined) {
+          const alt = meta.alternate;
+          return (ev, _ast, ctx) => alt.evaluate(ev, alt, ctx);
+        }
+        if (meta.macro !== undefined) {
+          const macro = meta.macro;
+          return (ev, _ast, ctx) => macro.evaluate(ev, macro, ctx);
+        }
+        return meta.evaluate;
+      };
+      const wrapped: EvaluateFn = (ev, ast, ctx) => {
+        const meter = state.meter;
+        if (meter !== undefined && ++meter.used > meter.limit) throw new CelCostLimitError();
+        inner ??= resolve();
+        return inner.call(node, ev, ast, ctx);
+      };
+      Object.defineProperty(node, 'evaluate', {
+        configurable: true,
+        get: () => wrapped,
+        set: () => {},
+      });
+      visit(meta.alternate);
+      visit(meta.macro);
+    }
+    if (Array.isArray(x)) for (const item of x) visit(item);
+    else for (const value of Object.values(x)) visit(value);
+    if (isAstNode(x)) visit(x.args);
+  };
+  visit(root);
+}
+
+/** Cost spent by evaluations, checked against a limit. */
+export class CostMeter {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** A compiled CEL expression. */
+export interface CompiledExpression {
+  readonly source: string;
+  /** Whether it refers to `oldSelf` (rules only). */
+  readonly usesOldSelf: boolean;
+  /** Evaluates with `self` (and `oldSelf`); the cost is added to `meter`. */
+  evaluate(variables: { self: unknown; oldSelf?: unknown }, meter: CostMeter): unknown;
+}
+
+/** The message of a cel-js error, in cel-go's words where they differ. */
+function upstreamMessage(err: unknown): string {
+  if (err instanceof CelRuntimeError || err instanceof CelCostLimitError) return err.message;
+  const summary = (err as { summary?: string }).summary ?? (err as Error).message?.split('\n')[0] ?? String(err);
+  const noKey = /^No such key: (.*)$/.exec(summary);
+  if (noKey) {
+    const index = /^index out of bounds, index (-?\d+)/.exec(noKey[1]);
+    return index ? `index out of range: ${index[1]}` : `no such key: ${noKey[1]}`;
+  }
+  if (/^(no such overload|found no matching overload)/.test(summary)) return 'no such overload';
+  if (/^integer overflow/.test(summary)) return 'integer overflow';
+  return summary;
+}
+
+/**
+ * Compiles a CEL expression in the Kubernetes environment.
+ *
+ * @throws CelCompileError when it does not parse or type-check.
+ */
+export function compileExpression(source: string): CompiledExpression {
+  const e = env();
+  let parsed: ReturnType<Environment['parse']>;
+  try {
+    parsed = e.parse(rewriteRegexCalls(source));
+  } catch (err) {
+    throw new CelCompileError(`compilation failed: ${upstreamMessage(err)}`);
+  }
+  const checked = parsed.check();
+  if (!checked.valid) throw new CelCompileError(`compilation failed: ${upstreamMessage(checked.error)}`);
+  const state: { meter: CostMeter | undefined } = { meter: undefined };
+  instrument(parsed.ast, state);
+  return {
+    source,
+    usesOldSelf: refersToOldSelf(source),
+    evaluate(variables, meter) {
+      state.meter = meter;
+      try {
+        const value = parsed(variables);
+        if (value instanceof Promise) throw new CelEvaluationError('asynchronous evaluation is not supported');
+        return value;
+      } catch (err) {
+        if (err instanceof CelCostLimitError) throw err;
+        throw new CelEvaluationError(upstreamMessage(err));
+      } finally {
+        state.meter = undefined;
+      }
+    },
+  };
+}
+
+/** `optional.none()` / `optional.of(x)` for `oldSelf` of rules with `optionalOldSelf`. */
+export function optionalOf(value: unknown): unknown {
+  return value === undefined ? Optional.none() : Optional.of(value);
+}
