@@ -47,3 +47,25 @@ export {
 export * from './controller/index.js';
 export * from './core/index.js';
 export * from './manager/index.js';
+export {
+  type CrdOptions,
+  type CustomObject,
+  type CustomResourceDefinitionObject,
+  defineResource,
+  type FieldError,
+  isResource,
+  type JSONSchemaProps,
+  K8s,
+  type MultiVersionDefinition,
+  type ObjectOf,
+  type PrinterColumn,
+  type Resource,
+  ResourceDefinitionError,
+  type ResourceVersion,
+  type SingleVersionDefinition,
+  type Static,
+  Type,
+  type ValidationRule,
+  type VersionConverter,
+  type VersionDefinition,
+} from './resources/index.js';

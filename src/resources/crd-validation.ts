@@ -210,8 +210,11 @@ function version(v: CrdVersion, i: number, out: FieldError[]): void {
  *
  * @example
  * ```ts
+ * import type { CustomResourceDefinitionObject } from 'kloop';
+ * declare const crd: CustomResourceDefinitionObject;
+ *
  * const errors = validateCustomResourceDefinition(crd);
- * if (errors.length > 0) return invalidStatus({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', name }, errors);
+ * for (const e of errors) console.log(e.field, e.detail);
  * ```
  */
 export function validateCustomResourceDefinition(crd: CustomResourceDefinitionObject): FieldError[] {

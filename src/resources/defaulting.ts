@@ -70,6 +70,9 @@ function pruneNulls(x: unknown, s: JSONSchemaProps | undefined): void {
  *
  * @example
  * ```ts
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ *
  * const obj = { spec: {} };
  * applyDefaults(obj, schema); // obj.spec.size is now 1 when the schema says `default: 1`
  * ```

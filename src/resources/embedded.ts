@@ -132,6 +132,9 @@ function walk(path: FieldPath, x: unknown, s: JSONSchemaProps | undefined, out: 
  *
  * @example
  * ```ts
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ *
  * validateEmbeddedResources(schema, { spec: { template: { kind: 'Pod' } } });
  * // [`spec.template.apiVersion: Required value: must not be empty`]
  * ```

@@ -169,6 +169,8 @@ export interface InvalidTarget {
  *
  * @example
  * ```ts
+ * declare const errors: FieldError[];
+ *
  * invalidStatus({ group: 'cache.example.com', kind: 'Memcached', name: 'x' }, errors);
  * ```
  */

@@ -332,6 +332,8 @@ export function printJsonPathValue(value: unknown): string {
  * @throws JsonPathError when it does not parse.
  * @example
  * ```ts
+ * declare const obj: object;
+ *
  * parseJsonPath('.status.conditions[?(@.type=="Available")].status').findResults(obj)[0][0]; // 'True'
  * ```
  */
@@ -364,6 +366,8 @@ export type PrinterColumnType = 'integer' | 'number' | 'boolean' | 'string' | 'd
  *
  * @example
  * ```ts
+ * declare const obj: object;
+ *
  * printerColumnCell({ type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' }, obj); // 'True'
  * ```
  */

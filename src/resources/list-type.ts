@@ -93,6 +93,9 @@ function walkObject(path: FieldPath, schema: JSONSchemaProps, value: Record<stri
  *
  * @example
  * ```ts
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ *
  * validateListTypes(schema, { spec: { tags: ['a', 'b', 'a'] } });
  * // [duplicate at spec.tags[2]: `spec.tags[2]: Duplicate value: "a"`]
  * ```

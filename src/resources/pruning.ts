@@ -84,6 +84,9 @@ class Pruner {
  *
  * @example
  * ```ts
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ *
  * const obj = { apiVersion: 'x/v1', kind: 'K', metadata: {}, spec: { size: 1, extra: true } };
  * pruneUnknownFields(obj, schema); // ['spec.extra']; obj.spec is { size: 1 }
  * ```

@@ -35,6 +35,8 @@ const QUANTITY_PATTERN =
  *
  * @example
  * ```ts
+ * import { Type } from 'kloop';
+ *
  * const Spec = Type.Object({
  *   port: K8s.IntOrString({ default: 80 }),
  *   ports: K8s.ListMap(Type.Object({ name: Type.String(), port: Type.Integer() }), ['name']),

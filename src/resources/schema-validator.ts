@@ -589,6 +589,9 @@ export interface SchemaValidationOptions {
  *
  * @example
  * ```ts
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ *
  * validateAgainstSchema(schema, { spec: { size: 50 } });
  * // [{ type: 'FieldValueInvalid', field: 'spec.size', badValue: 50,
  * //    detail: 'spec.size in body should be less than or equal to 10' }]

@@ -141,10 +141,16 @@ function typeMetaErrors(object: unknown, source: ValidatorSource): FieldError[] 
  *
  * @example
  * ```ts
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ * declare function invalidStatus(target: object, errors: readonly object[]): object;
+ * declare const obj: object;
+ *
  * const v = compileObjectValidator({ apiVersion: 'cache.example.com/v1', kind: 'Memcached', schema });
- * v.prune(obj); v.applyDefaults(obj);
+ * v.prune(obj);
+ * v.applyDefaults(obj);
  * const { errors } = v.validateCreate(obj);
- * if (errors.length > 0) return invalidStatus({ group, kind, name }, errors);
+ * if (errors.length > 0) console.log(invalidStatus({ group: 'cache.example.com', kind: 'Memcached', name: 'x' }, errors));
  * ```
  */
 export function compileObjectValidator(source: ValidatorSource): ObjectValidator {

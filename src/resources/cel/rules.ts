@@ -414,7 +414,11 @@ function collectCompileErrors(
  *
  * @example
  * ```ts
- * const rules = compileRules(schema, true);
+ * import type { JSONSchemaProps } from 'kloop';
+ * declare const schema: JSONSchemaProps;
+ * declare const obj: object;
+ *
+ * const rules = compileRuleValidator(schema, true);
  * rules.validate(obj).errors; // [`spec: Invalid value: "object": failed rule: self.min <= self.max`]
  * ```
  */
