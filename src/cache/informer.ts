@@ -5,9 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../core/clock.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
-import { KloopError } from '../core/index.js';
+import { type Clock, KloopError, type KubeObject, type ObjectKey, type TypeRef } from '../core/index.js';
 import { type InformerMetrics, informerMetrics } from './metrics.js';
 import { type ListerWatcher, Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
 import { Store, storeKey } from './store.js';

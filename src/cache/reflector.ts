@@ -5,9 +5,17 @@
  */
 import type { Logger } from 'pino';
 import { Backoff } from '../client/index.js';
-import { type CancelTimer, type Clock, sleep } from '../core/clock.js';
-import type { KubeList, KubeObject, Status, WatchEvent } from '../core/index.js';
-import { ApiError, KloopError } from '../core/index.js';
+import {
+  ApiError,
+  type CancelTimer,
+  type Clock,
+  KloopError,
+  type KubeList,
+  type KubeObject,
+  type Status,
+  sleep,
+  type WatchEvent,
+} from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
 import { storeKey } from './store.js';
 

@@ -4,8 +4,14 @@
  * reads.
  */
 
-import type { KubeObject, ObjectKey } from '../core/index.js';
-import { KloopError, keyString, type LabelSelector, parseLabelSelector } from '../core/index.js';
+import {
+  KloopError,
+  type KubeObject,
+  keyString,
+  type LabelSelector,
+  type ObjectKey,
+  parseLabelSelector,
+} from '../core/index.js';
 import type { IndexFunc, InformerListOptions } from './types.js';
 
 interface Index<T extends KubeObject> {

@@ -6,9 +6,20 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type Clock, sleep, systemClock } from '../core/clock.js';
-import type { KubeList, KubeObject, ObjectKey, ResourceType, Status, WatchEvent } from '../core/index.js';
-import { ApiError, KloopError, makeStatus } from '../core/index.js';
+import {
+  ApiError,
+  type Clock,
+  KloopError,
+  type KubeList,
+  type KubeObject,
+  makeStatus,
+  type ObjectKey,
+  type ResourceType,
+  type Status,
+  sleep,
+  systemClock,
+  type WatchEvent,
+} from '../core/index.js';
 import { Discovery } from './discovery.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';

@@ -5,8 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../core/clock.js';
-import type { KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
+import type { Clock, KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
 
 /** A kubeconfig path, a plain kubeconfig object (as kubectl reads it) or a client-node `KubeConfig`. */
 export type KubeconfigSource = string | KubeConfig | object;

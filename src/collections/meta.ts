@@ -4,15 +4,15 @@
  * item is cached by identity.
  */
 
-import { keyString } from '../core/keys.js';
 import {
+  keyString,
   type LabelSelector,
   type LabelSelectorSpec,
   labelSelectorFromSpec,
   NOTHING_SELECTOR,
+  type ObjectKey,
   parseLabelSelector,
-} from '../core/selectors.js';
-import type { ObjectKey } from '../core/types.js';
+} from '../core/index.js';
 import { CollectionError } from './errors.js';
 import type { ItemMeta, SelectorInput } from './types.js';
 

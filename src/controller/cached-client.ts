@@ -15,17 +15,26 @@
  */
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid } from '../cache/index.js';
-import type { IndexFunc, InformerListOptions, InformerReader } from '../cache/types.js';
-import { type Clock, systemClock } from '../core/clock.js';
-import { deepClone, isPlainObject } from '../core/equal.js';
-import { ApiError, KloopError, makeStatus } from '../core/errors.js';
-import { createJsonPatch, type JsonPatchOperation } from '../core/json-patch.js';
-import { keyOf } from '../core/keys.js';
-import { createMergePatch } from '../core/merge-patch.js';
-import { ResourceTypeRegistry } from '../core/resources.js';
-import { parseLabelSelector } from '../core/selectors.js';
-import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
+import { byOwnerUid, type IndexFunc, type InformerListOptions, type InformerReader } from '../cache/index.js';
+import {
+  ApiError,
+  type Clock,
+  createJsonPatch,
+  createMergePatch,
+  deepClone,
+  isPlainObject,
+  type JsonPatchOperation,
+  KloopError,
+  type KubeObject,
+  keyOf,
+  makeStatus,
+  type ObjectKey,
+  parseLabelSelector,
+  type ResourceType,
+  ResourceTypeRegistry,
+  systemClock,
+  type TypeRef,
+} from '../core/index.js';
 import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
 import { OWNER_INDEX } from './controller.js';
 import { EventRecorder, type EventSink, EventType } from './events.js';

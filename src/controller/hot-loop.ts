@@ -5,7 +5,7 @@
  * removing. Each lap costs a write and a reconcile forever; controller-runtime and kube-rs leave
  * it to the user to notice. kloop logs it once per key, with the fields, and counts it.
  */
-import type { ObjectKey } from '../core/types.js';
+import type { ObjectKey } from '../core/index.js';
 import type { Trigger, WriteReport } from './types.js';
 
 /** What the detector reports when a key crosses the threshold. */

@@ -12,11 +12,8 @@
  * - `shutdown()` stops hand-outs at once and resolves when the in-flight keys are done.
  */
 
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import type { ObjectKey } from '../core/types.js';
-import type { RateLimiter } from './rate-limiter.js';
-import { defaultRateLimiter } from './rate-limiter.js';
+import { type CancelTimer, type Clock, type ObjectKey, systemClock } from '../core/index.js';
+import { defaultRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_TRIGGERS, keyId, TriggerLog } from './triggers.js';
 import type { Trigger, TriggerCount } from './types.js';
 

@@ -9,10 +9,16 @@
  * a different one from what the cache held at write time (a newer event for the key arrived).
  */
 
-import { type Clock, systemClock } from '../core/clock.js';
-import { deepClone, deepFreeze } from '../core/equal.js';
-import { compareResourceVersions } from '../core/resource-version.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import {
+  type Clock,
+  compareResourceVersions,
+  deepClone,
+  deepFreeze,
+  type KubeObject,
+  type ObjectKey,
+  systemClock,
+  type TypeRef,
+} from '../core/index.js';
 import { keyId } from './triggers.js';
 
 interface Written {

@@ -4,9 +4,9 @@
  * controller and the cached client are built on.
  */
 import type { Logger } from 'pino';
-import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/types.js';
-import type { PatchType } from '../client/types.js';
-import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
+import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/index.js';
+import type { PatchType } from '../client/index.js';
+import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/index.js';
 
 /**
  * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds

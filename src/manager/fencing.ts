@@ -7,11 +7,16 @@
  * The builder subclass is how the manager wraps reconcilers without the controller knowing about
  * shards: `.reconcile(fn)` registers `wrap(fn)` instead of `fn`.
  */
-import { ControllerBuilder } from '../controller/builder.js';
-import { WriteFencedError } from '../controller/cached-client.js';
-import type { Controller, ControllerDeps } from '../controller/controller.js';
-import type { CachedClientApi, Reconciler, WriteTransport } from '../controller/types.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import {
+  type CachedClientApi,
+  type Controller,
+  ControllerBuilder,
+  type ControllerDeps,
+  type Reconciler,
+  WriteFencedError,
+  type WriteTransport,
+} from '../controller/index.js';
+import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
 
 /** The methods of `CachedClientApi` that send something. */
 const WRITES = new Set([

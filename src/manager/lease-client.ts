@@ -5,8 +5,7 @@
  * against an in-memory store.
  */
 import type { KubeClient } from '../client/index.js';
-import { ApiError } from '../core/errors.js';
-import { Lease } from '../core/resources.js';
+import { ApiError, Lease } from '../core/index.js';
 import type { LeaseClient, LeaseObject } from './leader-election.js';
 import type { ShardLeaseClient } from './sharding.js';
 

@@ -11,20 +11,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { InformerFactory, type InformerFactoryOptions } from '../cache/index.js';
-import type { Informer, InformerOptions } from '../cache/types.js';
-import { defaultLogger, KubeClient } from '../client/index.js';
-import type { KubeClientOptions, KubeconfigSource } from '../client/types.js';
-import type { CollectionRegistry } from '../collections/index.js';
-import { registerCollectionMetrics } from '../collections/index.js';
-import type { ControllerBuilder } from '../controller/builder.js';
-import { CachedClient } from '../controller/cached-client.js';
-import type { Controller, RecentReconcile } from '../controller/controller.js';
-import type { ControllerDescription, InformerProvider, Reconciler } from '../controller/types.js';
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import { KloopError } from '../core/errors.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import { type Informer, InformerFactory, type InformerFactoryOptions, type InformerOptions } from '../cache/index.js';
+import { defaultLogger, KubeClient, type KubeClientOptions, type KubeconfigSource } from '../client/index.js';
+import { type CollectionRegistry, registerCollectionMetrics } from '../collections/index.js';
+import {
+  CachedClient,
+  type Controller,
+  type ControllerBuilder,
+  type ControllerDescription,
+  type InformerProvider,
+  type RecentReconcile,
+  type Reconciler,
+} from '../controller/index.js';
+import { type Clock, KloopError, type KubeObject, type ObjectKey, systemClock, type TypeRef } from '../core/index.js';
 import { type FenceTarget, fencedClient, fencedTransport, WrappingControllerBuilder } from './fencing.js';
 import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
 import { LeaderElector } from './leader-election.js';

@@ -11,10 +11,8 @@
  * See docs/sharding.md.
  */
 
-import { WriteFencedError } from '../controller/cached-client.js';
-import { type Clock, sleep, systemClock } from '../core/clock.js';
-import { ApiError, KloopError } from '../core/errors.js';
-import type { ObjectKey } from '../core/types.js';
+import { WriteFencedError } from '../controller/index.js';
+import { ApiError, type Clock, KloopError, type ObjectKey, sleep, systemClock } from '../core/index.js';
 import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from './leader-election.js';
 
 /** What sharding needs beyond leader election: listing and removing membership Leases. */

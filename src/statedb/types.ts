@@ -203,5 +203,3 @@ export interface StateDBDescription {
   tables: TableDescription[];
 }
 
-/** The clock the reconciler and reflector schedule with (core's); inject a `ManualClock` in tests. */
-export type { Clock } from '../core/clock.js';
