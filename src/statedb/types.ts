@@ -202,4 +202,3 @@ export interface StateDBDescription {
   revision: number;
   tables: TableDescription[];
 }
-
