@@ -12,12 +12,12 @@ import {
   KloopError,
   type KubeList,
   type KubeObject,
+  keyString,
   type Status,
   sleep,
   type WatchEvent,
 } from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
-import { storeKey } from './store.js';
 
 /** One page request of a paginated list. */
 export interface ListPageRequest {
@@ -349,7 +349,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.#streaming = true;
             return;
           }
-          const key = storeKey(obj);
+          const key = keyString(obj.metadata);
           if (ev.type === 'DELETED') collecting.delete(key);
           else collecting.set(key, this.#sink.prepare(obj));
           return;

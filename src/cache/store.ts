@@ -20,12 +20,6 @@ interface Index<T extends KubeObject> {
   byValue: Map<string, Set<string>>;
 }
 
-/** The key of an object in a store: `namespace/name` or `name`. */
-export function storeKey(obj: KubeObject): string {
-  const m = obj.metadata;
-  return m.namespace ? `${m.namespace}/${m.name}` : (m.name as string);
-}
-
 /**
  * Owner-UID index function: files an object under the UID of each of its owners. Use it as
  * `informer.addIndex('byOwnerUid', byOwnerUid)`; controllers' `owns()` relies on it.
@@ -149,7 +143,7 @@ export class Store<T extends KubeObject = KubeObject> {
    * Stores `obj` under its key; returns the object it replaced. `key` may be passed when the
    * caller already computed it (the informer's event path does, to look the old object up).
    */
-  upsert(obj: T, key: string = storeKey(obj)): T | undefined {
+  upsert(obj: T, key: string = keyString(obj.metadata)): T | undefined {
     const old = this.#items.get(key);
     this.#items.set(key, obj);
     const ns = obj.metadata.namespace ?? '';

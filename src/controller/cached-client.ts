@@ -27,8 +27,10 @@ import {
   KloopError,
   type KubeObject,
   keyOf,
+  keyString,
   makeStatus,
   type ObjectKey,
+  type ObjectMeta,
   parseLabelSelector,
   type ResourceType,
   ResourceTypeRegistry,
@@ -40,7 +42,7 @@ import { OWNER_INDEX } from './controller.js';
 import { EventRecorder, type EventSink, EventType } from './events.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { ReadYourWrites } from './read-your-writes.js';
-import { changedPaths, keyId } from './triggers.js';
+import { changedPaths } from './triggers.js';
 import type {
   ApplyOptions,
   CachedClientApi,
@@ -283,7 +285,9 @@ export class CachedClient implements ScopableClient {
     const key = keyOf(current);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
       // A `test` without a value is malformed, and there is no version to lock on anyway.
-      throw new ClientUsageError(`patch of ${keyId(key)} with optimisticLock: current has no metadata.resourceVersion`);
+      throw new ClientUsageError(
+        `patch of ${keyString(key)} with optimisticLock: current has no metadata.resourceVersion`,
+      );
     }
     const hasStatus = await this.#hasStatus(type);
     const parts: Array<'all' | 'main' | 'status'> =
@@ -552,9 +556,9 @@ export class CachedClient implements ScopableClient {
       {
         controller,
         reconcileID: this.#attribution.reconcileId,
-        reconcileKey: this.#attribution.key ? keyId(this.#attribution.key) : undefined,
+        reconcileKey: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
         triggers: this.#attribution.triggers?.slice(0, 3).map((t) => `${t.source} ${t.event}`),
-        write: { ...report, key: keyId(key) },
+        write: { ...report, key: keyString(key) },
       },
       'write',
     );
@@ -595,9 +599,8 @@ export class CachedClient implements ScopableClient {
 
   /** Drops what was applied to a deleted object (keeps a record of a newer object of that name). */
   #forgetApplied(type: TypeRef, object: KubeObject): void {
-    const name = object.metadata.name;
-    if (name === undefined) return;
-    const id = appliedId(type, object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name });
+    if (object.metadata.name === undefined) return;
+    const id = appliedId(type, object.metadata);
     const remembered = this.#shared.lastApplied.get(id);
     if (remembered !== undefined && (remembered.uid === undefined || remembered.uid === object.metadata.uid)) {
       this.#shared.lastApplied.delete(id);
@@ -632,8 +635,8 @@ export class CachedClient implements ScopableClient {
 }
 
 /** The identity of an object in `lastApplied`. */
-function appliedId(type: TypeRef, key: ObjectKey): string {
-  return `${type.apiVersion}/${type.kind}\u0000${keyId(key)}`;
+function appliedId(type: TypeRef, key: ObjectKey | ObjectMeta): string {
+  return `${type.apiVersion}/${type.kind}\u0000${keyString(key)}`;
 }
 
 /** The top-level paths one request changes: those of its part of the object only. */

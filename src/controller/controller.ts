@@ -19,6 +19,7 @@ import {
   type Clock,
   KloopError,
   type KubeObject,
+  keyOf,
   type ObjectKey,
   type OwnerReference,
   systemClock,
@@ -264,10 +265,8 @@ export class Controller {
     const tick = () => {
       if (this.#stopController.signal.aborted) return;
       for (const object of informer.list()) {
-        const name = object.metadata.name;
-        if (name === undefined) continue;
-        const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
-        this.queue.add(key, { source: 'resync', event: 'resync' }, { priority: 'low' });
+        if (!object.metadata.name) continue;
+        this.queue.add(keyOf(object), { source: 'resync', event: 'resync' }, { priority: 'low' });
       }
       this.#cancelResync = this.#clock.setTimer(tick, every);
     };

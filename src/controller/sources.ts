@@ -12,7 +12,14 @@
  * Handlers run synchronously inside the informer and only enqueue.
  */
 import type { InformerEvent, InformerOptions } from '../cache/index.js';
-import { type KubeObject, type ObjectKey, type OwnerReference, parseApiVersion, type TypeRef } from '../core/index.js';
+import {
+  type KubeObject,
+  keyOf,
+  type ObjectKey,
+  type OwnerReference,
+  parseApiVersion,
+  type TypeRef,
+} from '../core/index.js';
 import { eventTrigger } from './triggers.js';
 import type { EventSource, Mapper, Predicate, Trigger } from './types.js';
 
@@ -82,9 +89,7 @@ function keysFor(
 ): ObjectKey[] {
   const object = event.object;
   if (spec.kind === 'for') {
-    const name = object.metadata.name;
-    if (name === undefined) return [];
-    return [object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name }];
+    return object.metadata.name ? [keyOf(object)] : [];
   }
   if (spec.kind === 'owns') {
     if (forType === undefined) return [];

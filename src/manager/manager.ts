@@ -23,7 +23,16 @@ import {
   type RecentReconcile,
   type Reconciler,
 } from '../controller/index.js';
-import { type Clock, KloopError, type KubeObject, type ObjectKey, systemClock, type TypeRef } from '../core/index.js';
+import {
+  type Clock,
+  KloopError,
+  type KubeObject,
+  keyOf,
+  keyString,
+  type ObjectKey,
+  systemClock,
+  type TypeRef,
+} from '../core/index.js';
 import { type FenceTarget, fencedClient, fencedTransport, WrappingControllerBuilder } from './fencing.js';
 import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
 import { LeaderElector } from './leader-election.js';
@@ -561,10 +570,9 @@ export class Manager {
       for (const informer of this.informers.informers()) {
         if (informer.type.apiVersion !== type.apiVersion || informer.type.kind !== type.kind) continue;
         for (const object of informer.list()) {
-          const name = object.metadata.name;
-          if (name === undefined) continue;
-          const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
-          if (shardOf(key, sharder.shards) === shard) keys.set(`${key.namespace ?? ''}/${name}`, key);
+          if (!object.metadata.name) continue;
+          const key = keyOf(object);
+          if (shardOf(key, sharder.shards) === shard) keys.set(keyString(key), key);
         }
       }
       for (const key of keys.values()) controller.enqueue(key, { source: `shard ${shard}`, event: 'resync' });

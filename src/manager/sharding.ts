@@ -12,7 +12,7 @@
  */
 
 import { WriteFencedError } from '../controller/index.js';
-import { ApiError, type Clock, KloopError, type ObjectKey, sleep, systemClock } from '../core/index.js';
+import { ApiError, type Clock, KloopError, keyString, type ObjectKey, sleep, systemClock } from '../core/index.js';
 import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from './leader-election.js';
 
 /** What sharding needs beyond leader election: listing and removing membership Leases. */
@@ -84,7 +84,7 @@ export function stableHash(text: string): number {
 
 /** The shard of a key: namespace/name hashed onto `shards` buckets. */
 export function shardOf(key: ObjectKey, shards: number): number {
-  return stableHash(key.namespace ? `${key.namespace}/${key.name}` : key.name) % shards;
+  return stableHash(keyString(key)) % shards;
 }
 
 /**
