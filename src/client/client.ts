@@ -15,6 +15,7 @@ import {
   makeStatus,
   type ObjectKey,
   type ResourceType,
+  reasonForStatusCode,
   type Status,
   sleep,
   systemClock,
@@ -613,40 +614,9 @@ export function toApiError(code: number, body: Buffer): ApiError {
   } catch {
     // not JSON: build a Status below, as client-go does for a plain-text error body
   }
-  return new ApiError(makeStatus(code, reasonFor(code), text.trim() || `the server responded with HTTP ${code}`));
-}
-
-function reasonFor(code: number): string {
-  switch (code) {
-    case 400:
-      return 'BadRequest';
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'NotFound';
-    case 405:
-      return 'MethodNotAllowed';
-    case 406:
-      return 'NotAcceptable';
-    case 409:
-      return 'Conflict';
-    case 410:
-      return 'Expired';
-    case 415:
-      return 'UnsupportedMediaType';
-    case 422:
-      return 'Invalid';
-    case 429:
-      return 'TooManyRequests';
-    case 504:
-      return 'Timeout';
-    case 503:
-      return 'ServiceUnavailable';
-    default:
-      return code >= 500 ? 'InternalError' : 'Unknown';
-  }
+  return new ApiError(
+    makeStatus(code, reasonForStatusCode(code), text.trim() || `the server responded with HTTP ${code}`),
+  );
 }
 
 function toStreamError(err: unknown): Error {

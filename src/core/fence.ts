@@ -11,8 +11,8 @@ import type { ObjectKey, TypeRef } from './types.js';
 
 /** A write refused because this process may not write now (it lost its lease or its shard). */
 export class WriteFencedError extends KloopError {
-  constructor() {
-    super('KLOOP_WRITE_FENCED', 'write refused: this process does not hold the lease that allows writing');
+  constructor(options?: { cause?: unknown }) {
+    super('KLOOP_WRITE_FENCED', 'write refused: this process does not hold the lease that allows writing', options);
   }
 }
 
@@ -27,7 +27,8 @@ export interface FencedWrite {
 /**
  * Decides whether a write may leave the process. Returns the signal the request carries:
  * already aborted means refused (the write fails with the signal's reason, a
- * {@link WriteFencedError}, and sends nothing); `undefined` means not fenced.
+ * {@link WriteFencedError} (the signal's reason when it is one), and sends nothing); `undefined`
+ * means not fenced.
  *
  * @example
  * ```ts
@@ -40,7 +41,8 @@ export type WriteFence = (write: FencedWrite) => AbortSignal | undefined;
  * Asks `fence` about a write: the signal to send it with (merged with the caller's own), or
  * throws the refusal when the fence is already closed.
  *
- * @throws WriteFencedError (or the signal's own reason) when the write may not be sent.
+ * @throws WriteFencedError when the write may not be sent: the signal's reason if it is a
+ * `KloopError`, else a new one caused by it.
  */
 export function fenceWrite(
   fence: WriteFence | undefined,
@@ -49,6 +51,8 @@ export function fenceWrite(
 ): AbortSignal | undefined {
   const signal = fence?.(write);
   if (signal === undefined) return own;
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new WriteFencedError();
+  if (signal.aborted) {
+    throw signal.reason instanceof KloopError ? signal.reason : new WriteFencedError({ cause: signal.reason });
+  }
   return own === undefined ? signal : AbortSignal.any([own, signal]);
 }

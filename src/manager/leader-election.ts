@@ -5,7 +5,6 @@
  * other candidate may take over (others wait a whole lease duration after the record last changed).
  */
 
-import { WriteFencedError } from '../controller/index.js';
 import {
   ApiError,
   type CancelTimer,
@@ -14,6 +13,7 @@ import {
   type KubeObject,
   sleep,
   systemClock,
+  WriteFencedError,
 } from '../core/index.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease. */

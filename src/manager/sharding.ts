@@ -11,8 +11,16 @@
  * See docs/sharding.md.
  */
 
-import { WriteFencedError } from '../controller/index.js';
-import { ApiError, type Clock, KloopError, keyString, type ObjectKey, sleep, systemClock } from '../core/index.js';
+import {
+  ApiError,
+  type Clock,
+  KloopError,
+  keyString,
+  type ObjectKey,
+  sleep,
+  systemClock,
+  WriteFencedError,
+} from '../core/index.js';
 import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from './leader-election.js';
 
 /** What sharding needs beyond leader election: listing and removing membership Leases. */

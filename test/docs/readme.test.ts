@@ -1,7 +1,7 @@
 // The README's controller, run against the emulator: the snippet there is this code.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigMap, type KubeObject, labelSelector, Manager, Secret } from 'kloop';
+import { ConfigMap, KubeClient, type KubeObject, labelSelector, Manager, Secret } from 'kloop';
 import { startApiServer } from 'kloop/apiserver';
 
 interface ConfigMapObject extends KubeObject {
@@ -11,6 +11,8 @@ interface ConfigMapObject extends KubeObject {
 test('the README controller mirrors a labelled ConfigMap and then sends nothing', async () => {
   const server = await startApiServer({ port: 0 });
   const mgr = new Manager({ kubeconfig: server.kubeconfig });
+  // The test plays the user (kubectl) with its own client: the manager's `kube` only reads.
+  const admin = KubeClient.fromKubeconfig(server.kubeconfig);
   let reconciles = 0;
   try {
     mgr
@@ -34,7 +36,6 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
         );
       });
     await mgr.start();
-    const admin = mgr.kube;
     await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -67,6 +68,7 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
     assert.ok(reconciles > before, 'reconciled again');
     assert.equal(writes(), writesBefore, 'no write for a no-op reconcile');
   } finally {
+    admin.close();
     await mgr.stop();
     await server.stop();
   }
