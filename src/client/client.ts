@@ -201,7 +201,7 @@ export class KubeClient {
       if (!result || options.continue || !ApiError.isGone(err)) throw err;
       result = await this.listPage<T>(type, { ...options, limit: 0 });
     }
-    if (!result) throw new KloopError('KLOOP_CONNECTION_ERROR', 'list returned no page');
+    if (!result) throw new TransportError('list returned no page');
     result.metadata = { ...result.metadata, continue: undefined, remainingItemCount: undefined };
     return result;
   }
