@@ -105,7 +105,7 @@ export interface Predicate<T extends KubeObject = KubeObject> {
 }
 
 /**
- * Anything that emits informer-shaped events: an informer, or (later) a collection. Used by
+ * Anything that emits informer-shaped events: an informer, or a collection (`asEventSource`). Used by
  * `.watches(source, mapper)`.
  */
 export interface EventSource<T extends KubeObject = KubeObject> {
