@@ -39,139 +39,160 @@ export interface ObjectDiff<P> {
   unchanged: boolean;
 }
 
-/** Told which members of one object level changed; `nested` reports one level down. */
-interface Reporter {
-  member(key: string, from: unknown, to: unknown): void;
-  nested(key: string): Reporter | undefined;
+/**
+ * Which changed members a walk reports, and where to: the top level of the object (every member
+ * but metadata, apiVersion and kind), its metadata (the fields in METADATA_FIELDS), or none (every
+ * level below, and the plain `createMergePatch`/`createJsonPatch`). Plain numbers, not callbacks:
+ * the report rides along the walk at no cost to the levels that report nothing.
+ */
+const NONE = 0;
+const TOP = 1;
+const METADATA = 2;
+type Level = typeof NONE | typeof TOP | typeof METADATA;
+
+/** Records that member `key` of a reporting level changed. */
+function report(paths: string[], level: Level, key: string, from: unknown, to: unknown): void {
+  if (level === METADATA) {
+    if (METADATA_FIELDS.has(key)) paths.push(`metadata.${key}`);
+  } else if (!UNREPORTED.has(key)) {
+    paths.push(key);
+  } else if (key === 'metadata' && !(isPlainObject(from) && isPlainObject(to))) {
+    // metadata replaced or removed whole, not walked member by member: compare its fields.
+    paths.push(...metadataPaths(from, to));
+  }
 }
 
-/** Returned by a member walk in JSON mode when something changed (the ops are in the list). */
-const CHANGED: Record<string, unknown> = Object.freeze({});
+/** The level below member `key` of `level`. */
+function below(level: Level, key: string): Level {
+  return level === TOP && key === 'metadata' ? METADATA : NONE;
+}
 
 /**
- * One walk. Merge mode builds the patch object as it goes (null and absent are the same member,
- * arrays are replaced whole); JSON mode pushes operations (null is a value, arrays are walked
- * index by index). Pointers are built only for operations emitted, from a stack of escaped
- * tokens, so the walk allocates in proportion to the change, not to the object.
+ * The walk of a JSON patch: the operations so far and the path to the current position (member
+ * names unescaped, array indexes as numbers). Pointers are built and escaped only for operations
+ * emitted, so the walk allocates in proportion to the change, not to the object.
  */
-class Walk {
-  readonly ops: JsonPatchOperation[] = [];
-  readonly #tokens: string[] = [];
+interface JsonWalk {
+  ops: JsonPatchOperation[];
+  tokens: Array<string | number>;
+  /** Changed paths reported (see {@link Level}). */
+  paths: string[];
+}
 
-  constructor(readonly format: PatchFormat) {}
+// The walks below iterate with `for...in`, as deepEqual does: JSON objects have no inherited
+// enumerable members, and it needs no key array per object.
 
-  /**
-   * Differences between two objects' members. Merge: the merge patch, `undefined` when equal.
-   * JSON: the operations go to `ops`; returns {@link CHANGED} or `undefined`.
-   */
-  members(
-    from: Readonly<Record<string, unknown>>,
-    to: Readonly<Record<string, unknown>>,
-    report?: Reporter,
-  ): Record<string, unknown> | undefined {
-    const merge = this.format === 'merge';
-    let patch: Record<string, unknown> | undefined;
-    for (const k of Object.keys(from)) {
-      const f = from[k];
-      // A merge patch reads null as "remove": removing a null member changes nothing.
-      if (merge ? f == null : f === undefined) continue;
-      if (Object.hasOwn(to, k) && to[k] !== undefined) continue;
-      if (merge) setOwn((patch ??= {}), k, null);
-      else {
-        this.ops.push({ op: 'remove', path: this.#pointer(k) });
-        patch = CHANGED;
-      }
-      report?.member(k, f, undefined);
+/**
+ * The merge patch between two objects' members, `undefined` when they are equal. Null and absent
+ * are the same member (a merge patch reads null as "remove"); arrays and scalars are replaced
+ * whole, so one equality walk of each is all they need.
+ */
+function mergeMembers(
+  from: Readonly<Record<string, unknown>>,
+  to: Readonly<Record<string, unknown>>,
+  paths: string[],
+  level: Level,
+): Record<string, unknown> | undefined {
+  let patch: Record<string, unknown> | undefined;
+  for (const k in from) {
+    const f = from[k];
+    if (f == null || (to[k] !== undefined && Object.hasOwn(to, k))) continue;
+    setOwn((patch ??= {}), k, null);
+    if (level !== NONE) report(paths, level, k, f, undefined);
+  }
+  for (const k in to) {
+    const t = to[k];
+    if (t === undefined) continue;
+    const f = Object.hasOwn(from, k) ? from[k] : undefined;
+    if (f === t) continue;
+    let v: unknown;
+    if (t === null) {
+      if (f == null) continue;
+      v = null;
+    } else if (isPlainObject(f) && isPlainObject(t)) {
+      v = mergeMembers(f, t, paths, below(level, k));
+      if (v === undefined) continue;
+    } else if (f !== undefined && deepEqual(f, t)) {
+      continue;
+    } else {
+      v = t;
     }
-    for (const k of Object.keys(to)) {
-      const t = to[k];
-      if (t === undefined) continue;
-      const f = Object.hasOwn(from, k) ? from[k] : undefined;
-      if (f === t) continue;
-      if (merge) {
-        const v = this.#mergeValue(f, t, k, report);
-        if (v === undefined) continue;
-        setOwn((patch ??= {}), k, v);
-      } else if (f === undefined) {
-        this.ops.push({ op: 'add', path: this.#pointer(k), value: t });
-        patch = CHANGED;
-      } else {
-        this.#tokens.push(escapeJsonPointerToken(k));
-        const changed = this.#jsonValue(f, t, report?.nested(k));
-        this.#tokens.pop();
-        if (!changed) continue;
-        patch = CHANGED;
-      }
-      report?.member(k, f, t);
+    setOwn((patch ??= {}), k, v);
+    if (level !== NONE) report(paths, level, k, f, t);
+  }
+  return patch;
+}
+
+/** The JSON patch operations between two objects' members, pushed to `walk`; true if any. */
+function jsonMembers(
+  from: Readonly<Record<string, unknown>>,
+  to: Readonly<Record<string, unknown>>,
+  walk: JsonWalk,
+  level: Level,
+): boolean {
+  let changed = false;
+  for (const k in from) {
+    const f = from[k];
+    if (f === undefined || (to[k] !== undefined && Object.hasOwn(to, k))) continue;
+    walk.ops.push({ op: 'remove', path: pointer(walk, k) });
+    changed = true;
+    if (level !== NONE) report(walk.paths, level, k, f, undefined);
+  }
+  for (const k in to) {
+    const t = to[k];
+    if (t === undefined) continue;
+    const f = Object.hasOwn(from, k) ? from[k] : undefined;
+    if (f === t) continue;
+    if (f === undefined) {
+      walk.ops.push({ op: 'add', path: pointer(walk, k), value: t });
+    } else {
+      walk.tokens.push(k);
+      const differs = jsonValue(f, t, walk, below(level, k));
+      walk.tokens.pop();
+      if (!differs) continue;
     }
-    return patch;
+    changed = true;
+    if (level !== NONE) report(walk.paths, level, k, f, t);
   }
+  return changed;
+}
 
-  /** JSON mode: the operations turning `from` into `to` at the current pointer; true if any. */
-  value(from: unknown, to: unknown): boolean {
-    return this.#jsonValue(from, to, undefined);
-  }
-
-  /** The member of a merge patch for a changed member, `undefined` when it did not change. */
-  #mergeValue(f: unknown, t: unknown, key: string, report: Reporter | undefined): unknown {
-    if (t === null) return f == null ? undefined : null;
-    if (isPlainObject(f) && isPlainObject(t)) return this.members(f, t, report?.nested(key));
-    // Arrays and scalars are replaced whole, so one equality walk is all they need.
-    return f !== undefined && deepEqual(f, t) ? undefined : t;
-  }
-
-  #jsonValue(from: unknown, to: unknown, report: Reporter | undefined): boolean {
-    if (from === to) return false;
-    if (isPlainObject(from) && isPlainObject(to)) return this.members(from, to, report) !== undefined;
-    if (Array.isArray(from) && Array.isArray(to)) {
-      let changed = false;
-      const common = Math.min(from.length, to.length);
-      for (let i = 0; i < common; i++) {
-        this.#tokens.push(String(i));
-        if (this.#jsonValue(from[i], to[i], undefined)) changed = true;
-        this.#tokens.pop();
-      }
-      for (let i = from.length - 1; i >= to.length; i--)
-        this.ops.push({ op: 'remove', path: this.#pointer(String(i)) });
-      for (let i = from.length; i < to.length; i++)
-        this.ops.push({ op: 'add', path: this.#pointer(String(i)), value: to[i] });
-      return changed || from.length !== to.length;
+/**
+ * The JSON patch operations turning `from` into `to` at the walk's position: objects member by
+ * member, arrays index by index (trailing elements removed or added), `replace` for the rest.
+ */
+function jsonValue(from: unknown, to: unknown, walk: JsonWalk, level: Level): boolean {
+  if (from === to) return false;
+  if (isPlainObject(from) && isPlainObject(to)) return jsonMembers(from, to, walk, level);
+  if (Array.isArray(from) && Array.isArray(to)) {
+    let changed = false;
+    const common = Math.min(from.length, to.length);
+    for (let i = 0; i < common; i++) {
+      walk.tokens.push(i);
+      if (jsonValue(from[i], to[i], walk, NONE)) changed = true;
+      walk.tokens.pop();
     }
-    // NaN is not JSON; it equals itself here as it does in deepEqual.
-    if (typeof from === 'number' && typeof to === 'number' && Number.isNaN(from) && Number.isNaN(to)) return false;
-    this.ops.push({ op: 'replace', path: this.#pointer(), value: to });
-    return true;
+    for (let i = from.length - 1; i >= to.length; i--) walk.ops.push({ op: 'remove', path: pointer(walk, i) });
+    for (let i = from.length; i < to.length; i++) walk.ops.push({ op: 'add', path: pointer(walk, i), value: to[i] });
+    return changed || from.length !== to.length;
   }
+  // NaN is not JSON; it equals itself here as it does in deepEqual.
+  if (typeof from === 'number' && typeof to === 'number' && Number.isNaN(from) && Number.isNaN(to)) return false;
+  walk.ops.push({ op: 'replace', path: pointer(walk), value: to });
+  return true;
+}
 
-  /** The pointer of the current position, or of its member `token` (unescaped). */
-  #pointer(token?: string): string {
-    let path = '';
-    for (const t of this.#tokens) path += `/${t}`;
-    return token === undefined ? path : `${path}/${escapeJsonPointerToken(token)}`;
-  }
+/** The pointer of the walk's position, or of its member or element `token`. */
+function pointer(walk: JsonWalk, token?: string | number): string {
+  let path = '';
+  for (const t of walk.tokens) path += `/${typeof t === 'number' ? t : escapeJsonPointerToken(t)}`;
+  if (token === undefined) return path;
+  return `${path}/${typeof token === 'number' ? token : escapeJsonPointerToken(token)}`;
 }
 
 /** Escapes one reference token for a JSON Pointer (`~` -> `~0`, `/` -> `~1`). */
 export function escapeJsonPointerToken(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** Collects changed paths as {@link changedTopLevelPaths} names them. */
-function pathReporter(out: string[]): Reporter {
-  const metadata: Reporter = {
-    member: (key) => {
-      if (METADATA_FIELDS.has(key)) out.push(`metadata.${key}`);
-    },
-    nested: () => undefined,
-  };
-  return {
-    member: (key, from, to) => {
-      if (!UNREPORTED.has(key)) out.push(key);
-      // metadata replaced or removed whole (not walked member by member): compare its fields.
-      else if (key === 'metadata' && !(isPlainObject(from) && isPlainObject(to))) out.push(...metadataPaths(from, to));
-    },
-    nested: (key) => (key === 'metadata' ? metadata : undefined),
-  };
 }
 
 function metadataPaths(from: unknown, to: unknown): string[] {
@@ -209,11 +230,14 @@ export function diffObjects(
   to: Readonly<Record<string, unknown>>,
   format: PatchFormat,
 ): ObjectDiff<Record<string, unknown> | undefined | JsonPatchOperation[]> {
-  const walk = new Walk(format);
-  const changed: string[] = [];
-  const merge = walk.members(from, to, pathReporter(changed));
-  const patch = format === 'merge' ? merge : walk.ops;
-  return { patch, changed: changed.sort(), unchanged: merge === undefined };
+  if (format === 'merge') {
+    const changed: string[] = [];
+    const patch = mergeMembers(from, to, changed, TOP);
+    return { patch, changed: changed.sort(), unchanged: patch === undefined };
+  }
+  const walk: JsonWalk = { ops: [], tokens: [], paths: [] };
+  const differs = jsonMembers(from, to, walk, TOP);
+  return { patch: walk.ops, changed: walk.paths.sort(), unchanged: !differs };
 }
 
 /** The merge patch from `from` to `to` (`createMergePatch`). Internal to core. */
@@ -221,13 +245,13 @@ export function mergePatchWalk(
   from: Readonly<Record<string, unknown>>,
   to: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> | undefined {
-  return new Walk('merge').members(from, to);
+  return mergeMembers(from, to, [], NONE);
 }
 
 /** The JSON patch from `from` to `to` (`createJsonPatch`). Internal to core. */
 export function jsonPatchWalk(from: unknown, to: unknown): JsonPatchOperation[] {
-  const walk = new Walk('json');
-  walk.value(from, to);
+  const walk: JsonWalk = { ops: [], tokens: [], paths: [] };
+  jsonValue(from, to, walk, NONE);
   return walk.ops;
 }
 

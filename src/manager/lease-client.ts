@@ -17,7 +17,7 @@ export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'lis
  *
  * @example
  * ```ts
- * const elector = new LeaderElector(leaseClientFor(mgr.kube), { name: 'my-operator', namespace: 'kube-system' });
+ * const elector = new LeaderElector(leaseClientFor(kubeClient), { name: 'my-operator', namespace: 'kube-system' });
  * ```
  *
  * @remarks No retries here: the electors retry every `retryPeriod`, and a lost race (409) is
