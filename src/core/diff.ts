@@ -1,10 +1,11 @@
 /**
  * The one diff of two JSON documents. A write walks the desired object once: the walk yields the
  * patch (merge patch or JSON patch), the top-level paths it changes (what reconcile provenance
- * and the write log report: `['spec', 'metadata.labels']`) and the no-op verdict together, where
- * the cached client used to compare the same two objects four times (equality, patch, changed
- * paths, again for the other patch format). `createMergePatch` and `createJsonPatch` are
- * this walk too, so every patch kloop computes follows the same rules.
+ * and the write log report: `['spec', 'metadata.labels']`) and the no-op verdict together, rather
+ * than comparing the same two objects once for equality, once for the patch and once for the
+ * paths. `createMergePatch` and `createJsonPatch` are this walk too, so every patch kloop computes
+ * follows the same rules. On a Deployment of five containers a merge diff takes about as long as
+ * one `deepEqual` of the two.
  */
 import { deepEqual, isPlainObject } from './equal.js';
 import type { JsonPatchOperation } from './json-patch.js';
