@@ -64,6 +64,9 @@ export {
   WriteFencedError,
 } from './core/index.js';
 
+// Fencing: what the cached client asks before every write it sends (the manager answers).
+export type { FencedWrite, WriteFence } from './core/index.js';
+
 // Time: everything that waits takes a `clock`; tests drive a `ManualClock`.
 export { type Clock, ManualClock } from './core/index.js';
 
@@ -159,6 +162,7 @@ export {
   type ConditionUpdate,
   type DirectWriter,
   type EventRecorderApi,
+  type FencedRequest,
   findCondition,
   isConditionTrue,
   type MutateOptions,
