@@ -10,8 +10,9 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CollectionRegistry, derive, staticCollection } from '../src/collections/index.js';
-import { labelSelectorFromSpec } from '../src/core/selectors.js';
-import type { KubeObject } from '../src/core/types.js';
+// The naive recompute the collections are measured against matches selectors as core does.
+import { labelSelectorFromSpec } from '../src/core/index.js';
+import type { KubeObject } from '../src/index.js';
 import { benchArgs } from './_options.js';
 
 interface Pod extends KubeObject {

@@ -66,8 +66,7 @@ const kubeconfig = {
 async function kloop(): Promise<ChildResult> {
   const { pino } = await import('pino');
   const { Registry } = await import('prom-client');
-  const { KubeClient } = await import('../src/client/index.js');
-  const { InformerFactory } = await import('../src/cache/index.js');
+  const { InformerFactory, KubeClient } = await import('../src/index.js');
   const client = KubeClient.fromKubeconfig(kubeconfig, { logger: pino({ level: 'warn' }), registry: new Registry() });
   // `kloop-paged`: the same informer with streaming lists off (paginated lists, 500 a page).
   const factory = new InformerFactory(client, {

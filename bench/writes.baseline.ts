@@ -4,7 +4,7 @@
  * it, and replace (PUT) it, with no diffing, no predicates and no coalescing.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { KubeObject } from '../src/core/index.js';
+import type { KubeObject } from '../src/index.js';
 
 /** A running baseline controller. */
 export interface Baseline {

@@ -19,9 +19,7 @@ import { pino } from 'pino';
 import { mirrorController } from '../examples/configmap-mirror.js';
 import { installWebsiteCrd, Website, type WebsiteObject, websiteController } from '../examples/website.js';
 import { startApiServer } from '../src/apiserver/index.js';
-import { KubeClient } from '../src/client/index.js';
-import { ConfigMap, Deployment, type KubeObject, Secret } from '../src/core/index.js';
-import { Manager } from '../src/manager/index.js';
+import { ConfigMap, Deployment, KubeClient, type KubeObject, Manager, Secret } from '../src/index.js';
 import { benchArgs } from './_options.js';
 import { type Baseline, startMirrorBaseline, startWebsiteBaseline } from './writes.baseline.js';
 

@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
 import {
   ConfigMap,
+  KubeClient,
   type KubeObject,
   labelSelector,
   Manager,
@@ -168,11 +169,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const mgr = new Manager({ kubeconfig: flag < 0 ? server!.kubeconfig : argv[flag + 1] });
   mirrorController(mgr);
   await mgr.start();
+  // Sample data comes from a user's client, as from kubectl: the operator only reconciles it.
+  const user = server ? KubeClient.fromKubeconfig(server.kubeconfig) : undefined;
   try {
-    if (server) {
+    if (user) {
       for (const name of ['team-a', 'team-b'])
-        await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      await mgr.kube.create({
+        await user.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      await user.create({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: {
@@ -195,6 +198,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
+    user?.close();
     await mgr.stop();
     await server?.stop();
   }

@@ -15,7 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
 import { asEventSource, type Collection, CollectionRegistry, derive, fromInformer } from '../src/collections/index.js';
-import { ConfigMap, type KubeObject, Manager, Pod, Service } from '../src/index.js';
+import { ConfigMap, KubeClient, type KubeObject, Manager, Pod, Service } from '../src/index.js';
 
 /** Label on each ConfigMap written: the Service it describes. */
 export const ENDPOINTS_OF = 'kloop.dev/endpoints-of';
@@ -113,18 +113,20 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const server = flag < 0 ? await startApiServer() : undefined;
   const mgr = new Manager({ kubeconfig: flag < 0 ? server!.kubeconfig : argv[flag + 1] });
   const { endpoints, registry } = endpointsCollection(mgr);
+  // Sample data comes from a user's client, as from kubectl: the operator only reconciles it.
+  const user = server ? KubeClient.fromKubeconfig(server.kubeconfig) : undefined;
   try {
     endpointsController(mgr, endpoints);
     await mgr.start();
-    if (server) {
-      await mgr.kube.create({
+    if (user) {
+      await user.create({
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { namespace: 'default', name: 'web' },
         spec: { selector: { app: 'web' } },
       });
       for (const [i, ip] of ['10.0.0.1', '10.0.0.2'].entries()) {
-        await mgr.kube.create({
+        await user.create({
           apiVersion: 'v1',
           kind: 'Pod',
           metadata: { namespace: 'default', name: `web-${i}`, labels: { app: 'web' } },
@@ -148,6 +150,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
+    user?.close();
     await mgr.stop();
     registry.close();
     await server?.stop();

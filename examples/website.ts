@@ -21,8 +21,10 @@ import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
 import {
   type Condition,
+  CustomResourceDefinition,
   Deployment,
   generationChanged,
+  KubeClient,
   type KubeObject,
   Manager,
   type Reconciler,
@@ -181,7 +183,8 @@ export function websiteController(mgr: Manager, options: { concurrency?: number 
 /** Creates the CRD unless present and waits until the API serves Websites. */
 export async function installWebsiteCrd(mgr: Manager): Promise<void> {
   try {
-    await mgr.kube.create(websiteCrd);
+    // Installing its CRD is the operator's own write: through its client, fenced like the others.
+    await mgr.client.create(CustomResourceDefinition, websiteCrd);
   } catch (err) {
     if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
   }
@@ -205,9 +208,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   await installWebsiteCrd(mgr);
   websiteController(mgr);
   await mgr.start();
+  // Sample data comes from a user's client, as from kubectl: the operator only reconciles it.
+  const user = server ? KubeClient.fromKubeconfig(server.kubeconfig) : undefined;
   try {
-    if (server) {
-      await mgr.kube.create({
+    if (user) {
+      await user.create({
         ...Website,
         metadata: { namespace: 'default', name: 'blog' },
         spec: { image: 'nginx:1.27', replicas: 2, port: 80 },
@@ -225,6 +230,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
+    user?.close();
     await mgr.stop();
     await server?.stop();
   }

@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KubeClient } from '../client/index.js';
-import type { Clock } from '../core/clock.js';
-import type { KubeObject, TypeRef } from '../core/index.js';
+import type { Clock, KubeObject, TypeRef } from '../core/index.js';
 import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import type { ListerWatcher } from './reflector.js';
 import type { Informer, InformerOptions } from './types.js';

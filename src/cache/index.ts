@@ -18,6 +18,6 @@ export {
   WatchErrorEvent,
   type WatchRequest,
 } from './reflector.js';
-export { byOwnerUid, Store, storeKey } from './store.js';
+export { byOwnerUid, Store } from './store.js';
 export { makePipeline, type PipelineOptions } from './transform.js';
 export type * from './types.js';

@@ -5,12 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../core/clock.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
-import { KloopError } from '../core/index.js';
+import { type Clock, KloopError, type KubeObject, keyString, type ObjectKey, type TypeRef } from '../core/index.js';
 import { type InformerMetrics, informerMetrics } from './metrics.js';
 import { type ListerWatcher, Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
-import { Store, storeKey } from './store.js';
+import { Store } from './store.js';
 import { makePipeline } from './transform.js';
 import type {
   IndexFunc,
@@ -225,7 +223,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     } else {
       const seen = new Set<string>();
       for (const obj of items) {
-        const key = storeKey(obj);
+        const key = keyString(obj.metadata);
         seen.add(key);
         const old = store.get(key);
         if (old === undefined) {
@@ -272,7 +270,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   }
 
   #apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
-    const key = storeKey(obj);
+    const key = keyString(obj.metadata);
     const rv = obj.metadata.resourceVersion;
     if (rv) this.#lastRv = rv;
     if (type === 'DELETED') {
@@ -310,7 +308,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       handler(event);
     } catch (err) {
       this.#logger.error(
-        { err, event: event.type, key: storeKey(event.object) },
+        { err, event: event.type, key: keyString(event.object.metadata) },
         'kloop: informer handler threw; skipped',
       );
     }

@@ -2,6 +2,7 @@
  * Informer metrics: events applied by type, relists by reason, watch restarts by reason.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { perRegistry } from '../core/index.js';
 
 /** The informer metrics on one registry. */
 export interface InformerMetrics {
@@ -17,48 +18,41 @@ export interface InformerMetrics {
   objects: Gauge<'resource'>;
 }
 
-const byRegistry = new WeakMap<Registry, InformerMetrics>();
-
 /**
  * `kloop_informer_events_total{resource,event}`, `kloop_informer_relists_total{resource,reason}`,
  * `kloop_informer_watch_restarts_total{resource,reason}`, `kloop_informer_objects{resource}`;
  * created once per registry.
  */
-export function informerMetrics(registry: Registry): InformerMetrics {
-  let m = byRegistry.get(registry);
-  if (!m) {
-    const flushers = new Set<() => void>();
-    m = {
-      flushers,
-      events: new Counter({
-        name: 'kloop_informer_events_total',
-        help: 'Changes applied to informer stores, by event (added, updated, deleted)',
-        labelNames: ['resource', 'event'],
-        registers: [registry],
-        collect() {
-          for (const flush of flushers) flush();
-        },
-      }),
-      relists: new Counter({
-        name: 'kloop_informer_relists_total',
-        help: 'Full lists by reason (initial, expired, error, malformed, stream-ended)',
-        labelNames: ['resource', 'reason'],
-        registers: [registry],
-      }),
-      watchRestarts: new Counter({
-        name: 'kloop_informer_watch_restarts_total',
-        help: 'Watch streams reopened, by reason (timeout, error, watchdog)',
-        labelNames: ['resource', 'reason'],
-        registers: [registry],
-      }),
-      objects: new Gauge({
-        name: 'kloop_informer_objects',
-        help: 'Objects in informer stores',
-        labelNames: ['resource'],
-        registers: [registry],
-      }),
-    };
-    byRegistry.set(registry, m);
-  }
-  return m;
-}
+export const informerMetrics: (registry: Registry) => InformerMetrics = perRegistry((registry) => {
+  const flushers = new Set<() => void>();
+  return {
+    flushers,
+    events: new Counter({
+      name: 'kloop_informer_events_total',
+      help: 'Changes applied to informer stores, by event (added, updated, deleted)',
+      labelNames: ['resource', 'event'],
+      registers: [registry],
+      collect() {
+        for (const flush of flushers) flush();
+      },
+    }),
+    relists: new Counter({
+      name: 'kloop_informer_relists_total',
+      help: 'Full lists by reason (initial, expired, error, malformed, stream-ended)',
+      labelNames: ['resource', 'reason'],
+      registers: [registry],
+    }),
+    watchRestarts: new Counter({
+      name: 'kloop_informer_watch_restarts_total',
+      help: 'Watch streams reopened, by reason (timeout, error, watchdog)',
+      labelNames: ['resource', 'reason'],
+      registers: [registry],
+    }),
+    objects: new Gauge({
+      name: 'kloop_informer_objects',
+      help: 'Objects in informer stores',
+      labelNames: ['resource'],
+      registers: [registry],
+    }),
+  };
+});

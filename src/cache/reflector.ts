@@ -5,11 +5,19 @@
  */
 import type { Logger } from 'pino';
 import { Backoff } from '../client/index.js';
-import { type CancelTimer, type Clock, sleep } from '../core/clock.js';
-import type { KubeList, KubeObject, Status, WatchEvent } from '../core/index.js';
-import { ApiError, KloopError } from '../core/index.js';
+import {
+  ApiError,
+  type CancelTimer,
+  type Clock,
+  KloopError,
+  type KubeList,
+  type KubeObject,
+  keyString,
+  type Status,
+  sleep,
+  type WatchEvent,
+} from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
-import { storeKey } from './store.js';
 
 /** One page request of a paginated list. */
 export interface ListPageRequest {
@@ -341,7 +349,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.#streaming = true;
             return;
           }
-          const key = storeKey(obj);
+          const key = keyString(obj.metadata);
           if (ev.type === 'DELETED') collecting.delete(key);
           else collecting.set(key, this.#sink.prepare(obj));
           return;

@@ -4,20 +4,20 @@
  * reads.
  */
 
-import type { KubeObject, ObjectKey } from '../core/index.js';
-import { KloopError, keyString, type LabelSelector, parseLabelSelector } from '../core/index.js';
+import {
+  KloopError,
+  type KubeObject,
+  keyString,
+  type LabelSelector,
+  type ObjectKey,
+  parseLabelSelector,
+} from '../core/index.js';
 import type { IndexFunc, InformerListOptions } from './types.js';
 
 interface Index<T extends KubeObject> {
   fn: IndexFunc<T>;
   /** value -> keys filed under it */
   byValue: Map<string, Set<string>>;
-}
-
-/** The key of an object in a store: `namespace/name` or `name`. */
-export function storeKey(obj: KubeObject): string {
-  const m = obj.metadata;
-  return m.namespace ? `${m.namespace}/${m.name}` : (m.name as string);
 }
 
 /**
@@ -147,7 +147,7 @@ export class Store<T extends KubeObject = KubeObject> {
    * Stores `obj` under its key; returns the object it replaced. `key` may be passed when the
    * caller already computed it (the informer's event path does, to look the old object up).
    */
-  upsert(obj: T, key: string = storeKey(obj)): T | undefined {
+  upsert(obj: T, key: string = keyString(obj.metadata)): T | undefined {
     const old = this.#items.get(key);
     this.#items.set(key, obj);
     const ns = obj.metadata.namespace ?? '';

@@ -9,8 +9,7 @@
  * internalizes short strings, so kloop does not intern.
  */
 
-import type { KubeObject, ObjectMeta, TypeRef } from '../core/index.js';
-import { deepFreeze } from '../core/index.js';
+import { deepFreeze, type KubeObject, type ObjectMeta, type TypeRef } from '../core/index.js';
 
 /** How an informer prepares objects for its store. */
 export interface PipelineOptions<T extends KubeObject> {

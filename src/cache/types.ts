@@ -2,7 +2,7 @@
  * The read side of a shared informer, as its consumers (controllers, collections, StateDB
  * reflectors) see it. The informer itself lives in this folder; this is the contract.
  */
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import type { KubeObject, ObjectKey, TypeRef } from '../core/index.js';
 
 export type InformerEventType = 'added' | 'updated' | 'deleted';
 

@@ -6,8 +6,7 @@
  * test checks that the real modules satisfy it.
  */
 import type { CollectionRegistry } from '../collections/index.js';
-import { KloopError } from '../core/errors.js';
-import type { KubeObject, TypeRef } from '../core/types.js';
+import { KloopError, type KubeObject, type TypeRef } from '../core/index.js';
 import type { Manager } from '../manager/index.js';
 
 /** What the demo takes from `examples/configmap-mirror.ts`. */

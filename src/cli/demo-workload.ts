@@ -8,8 +8,7 @@
  */
 import type { ApiServer } from '../apiserver/index.js';
 import type { KubeClient } from '../client/index.js';
-import { ApiError } from '../core/errors.js';
-import { ConfigMap, Deployment, type KubeObject, Namespace, Pod, Secret, Service } from '../core/index.js';
+import { ApiError, ConfigMap, Deployment, type KubeObject, Namespace, Pod, Secret, Service } from '../core/index.js';
 import type { DemoExamples, WebsiteLike } from './demo-examples.js';
 
 /** The demo's namespaces: the sources live in the first, mirrors go to the other two. */

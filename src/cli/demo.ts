@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../apiserver/index.js';
+import { KubeClient } from '../client/index.js';
 import { CollectionRegistry } from '../collections/index.js';
 import { exitOnSignal, Manager } from '../manager/index.js';
 import { loadExamples } from './demo-examples.js';
@@ -163,9 +164,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   if (server) options.onEmulator?.(server);
   const collections = new CollectionRegistry();
   let kubeconfigDir: string | undefined;
+  const kubeconfig = options.kubeconfig ?? server!.kubeconfig;
+  const logger = pino({ level: process.env.KLOOP_LOG_LEVEL ?? 'silent' });
+  // The workload plays the user (kubectl), not the operator: its own client, outside the
+  // manager's fence and metrics.
+  const user = KubeClient.fromKubeconfig(kubeconfig, { logger });
   const mgr = new Manager({
-    kubeconfig: options.kubeconfig ?? server!.kubeconfig,
-    logger: pino({ level: process.env.KLOOP_LOG_LEVEL ?? 'silent' }),
+    kubeconfig,
+    logger,
     http: { port: options.port ?? 0 },
     collections,
     drainTimeoutMs: 5_000,
@@ -185,7 +191,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         .join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz, /debug/kloop`,
     );
     await runWorkload({
-      kube: mgr.kube,
+      kube: user,
       server,
       progress: (line) => out(`- ${line}`),
       timeoutMs: options.timeoutMs ?? 20_000,
@@ -220,12 +226,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     if (!server && !options.watch) {
       // On a real cluster, leave nothing behind (the Website CRD stays: others may use it).
       for (const name of DEMO_NAMESPACES)
-        await mgr.kube.delete({ apiVersion: 'v1', kind: 'Namespace' }, { name }).catch(() => undefined);
+        await user.delete({ apiVersion: 'v1', kind: 'Namespace' }, { name }).catch(() => undefined);
       out(`deleted namespaces ${DEMO_NAMESPACES.join(', ')}`);
     }
     return summary;
   } finally {
     await mgr.stop();
+    user.close();
     collections.close();
     await server?.stop();
     if (kubeconfigDir) await rm(kubeconfigDir, { recursive: true, force: true });

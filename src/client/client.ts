@@ -6,9 +6,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type Clock, sleep, systemClock } from '../core/clock.js';
-import type { KubeList, KubeObject, ObjectKey, ResourceType, Status, WatchEvent } from '../core/index.js';
-import { ApiError, KloopError, makeStatus } from '../core/index.js';
+import {
+  ApiError,
+  type Clock,
+  KloopError,
+  type KubeList,
+  type KubeObject,
+  makeStatus,
+  type ObjectKey,
+  type ResourceType,
+  reasonForStatusCode,
+  type Status,
+  sleep,
+  systemClock,
+  type WatchEvent,
+} from '../core/index.js';
 import { Discovery } from './discovery.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
@@ -203,7 +215,7 @@ export class KubeClient {
       if (!result || options.continue || !ApiError.isGone(err)) throw err;
       result = await this.listPage<T>(type, { ...options, limit: 0 });
     }
-    if (!result) throw new KloopError('KLOOP_CONNECTION_ERROR', 'list returned no page');
+    if (!result) throw new TransportError('list returned no page');
     result.metadata = { ...result.metadata, continue: undefined, remainingItemCount: undefined };
     return result;
   }
@@ -617,40 +629,7 @@ export function toApiError(code: number, body: Buffer): ApiError {
     trimmed.length > MAX_ERROR_BODY_CHARS
       ? `${trimmed.slice(0, MAX_ERROR_BODY_CHARS)}... (${body.length} bytes, truncated)`
       : trimmed || `the server responded with HTTP ${code}`;
-  return new ApiError(makeStatus(code, reasonFor(code), message));
-}
-
-function reasonFor(code: number): string {
-  switch (code) {
-    case 400:
-      return 'BadRequest';
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'NotFound';
-    case 405:
-      return 'MethodNotAllowed';
-    case 406:
-      return 'NotAcceptable';
-    case 409:
-      return 'Conflict';
-    case 410:
-      return 'Expired';
-    case 415:
-      return 'UnsupportedMediaType';
-    case 422:
-      return 'Invalid';
-    case 429:
-      return 'TooManyRequests';
-    case 504:
-      return 'Timeout';
-    case 503:
-      return 'ServiceUnavailable';
-    default:
-      return code >= 500 ? 'InternalError' : 'Unknown';
-  }
+  return new ApiError(makeStatus(code, reasonForStatusCode(code), message));
 }
 
 function toStreamError(err: unknown): Error {

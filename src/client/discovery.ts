@@ -4,8 +4,7 @@
  * cached per group-version, and fetched again when a lookup misses.
  */
 
-import type { ResourceType } from '../core/index.js';
-import { ResourceTypeRegistry, UnknownTypeError } from '../core/index.js';
+import { type ResourceType, ResourceTypeRegistry, UnknownTypeError } from '../core/index.js';
 import type { TypeLike } from './types.js';
 
 interface APIResource {

@@ -9,6 +9,7 @@
  * per cluster; watch lines are parsed straight from the byte stream; 429 honours Retry-After;
  * reads retry on 5xx and connection errors; failures are `ApiError`s with the server's Status.
  */
+export { type ApiReader, apiReader } from './api-reader.js';
 export { KubeClient, parseWatchLine, toApiError, WatchParseError } from './client.js';
 export { Discovery, type DiscoveryFetch, isResourceType } from './discovery.js';
 export {

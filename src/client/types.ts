@@ -4,8 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../core/clock.js';
-import type { KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
+import type { Clock, KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
 
 /**
  * Where a kubeconfig comes from: a file path, or a kubeconfig as an object in kubectl's

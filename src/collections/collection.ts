@@ -3,8 +3,7 @@
  * dependents and subscribers, the synced promise, disposal and the description. Kinds differ
  * only in how they fill the store (`process`) and when they count as synced (`canSync`).
  */
-import { deepEqual, deepFreeze } from '../core/equal.js';
-import type { ObjectKey } from '../core/types.js';
+import { deepEqual, deepFreeze, type ObjectKey } from '../core/index.js';
 import { DependentIndex } from './dependents.js';
 import { CollectionError } from './errors.js';
 import { normalizeFilter } from './filter.js';

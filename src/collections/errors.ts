@@ -1,7 +1,7 @@
 /**
  * The errors `kloop/collections` raises. All extend `KloopError` with a stable `code`.
  */
-import { KloopError } from '../core/errors.js';
+import { KloopError } from '../core/index.js';
 
 /** The stable codes of {@link CollectionError}. */
 export type CollectionErrorCode =

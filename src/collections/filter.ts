@@ -3,7 +3,7 @@
  * filter serves the forward query (store) and the reverse lookup (dependents), so the two can
  * never disagree about what a fetch selected.
  */
-import type { LabelSelector } from '../core/selectors.js';
+import type { LabelSelector } from '../core/index.js';
 import { type Labels, type Meta, selectsNothing, toKeyString, toSelector } from './meta.js';
 import type { Filter } from './types.js';
 

@@ -4,15 +4,15 @@
  * item is cached by identity.
  */
 
-import { keyString } from '../core/keys.js';
 import {
+  keyString,
   type LabelSelector,
   type LabelSelectorSpec,
   labelSelectorFromSpec,
   NOTHING_SELECTOR,
+  type ObjectKey,
   parseLabelSelector,
-} from '../core/selectors.js';
-import type { ObjectKey } from '../core/types.js';
+} from '../core/index.js';
 import { CollectionError } from './errors.js';
 import type { ItemMeta, SelectorInput } from './types.js';
 
@@ -48,7 +48,7 @@ function metadataOf(item: unknown): Record<string, unknown> | undefined {
 export function defaultKeyOf(item: unknown, collection?: string): string {
   const md = metadataOf(item);
   if (md && typeof md.name === 'string') {
-    return typeof md.namespace === 'string' && md.namespace !== '' ? `${md.namespace}/${md.name}` : md.name;
+    return keyString({ namespace: typeof md.namespace === 'string' ? md.namespace : undefined, name: md.name });
   }
   const key = record(item)?.key;
   if (typeof key === 'string') return key;

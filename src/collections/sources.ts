@@ -3,8 +3,8 @@
  * time but are only applied at the next tick, so between ticks every collection of a
  * registry shows one consistent state.
  */
-import type { InformerReader } from '../cache/types.js';
-import type { KubeObject, ObjectKey } from '../core/types.js';
+import type { InformerReader } from '../cache/index.js';
+import type { KubeObject, ObjectKey } from '../core/index.js';
 import { BaseCollection } from './collection.js';
 import { CollectionError } from './errors.js';
 import { toKeyString } from './meta.js';

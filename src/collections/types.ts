@@ -2,8 +2,7 @@
  * The public shapes of `kloop/collections`: what a collection is, what a transform sees, the
  * filters `ctx.fetch` takes, and the debug dump. Implementations live beside this file.
  */
-import type { LabelSelector, LabelSelectorSpec } from '../core/selectors.js';
-import type { ObjectKey } from '../core/types.js';
+import type { LabelSelector, LabelSelectorSpec, ObjectKey } from '../core/index.js';
 import type { CollectionRegistry } from './registry.js';
 
 /** The kind of change a collection emits, the same words informers use. */

@@ -7,8 +7,7 @@
  * in this process (or the object's managedFields when the cache keeps them). Without either, kloop
  * cannot rule a removal out and sends the apply.
  */
-import { deepEqual, isPlainObject } from '../core/equal.js';
-import type { KubeObject } from '../core/types.js';
+import { deepEqual, isPlainObject, type KubeObject } from '../core/index.js';
 
 /** Identity fields the apply body must carry but that never change. */
 const IDENTITY = new Set(['apiVersion', 'kind']);

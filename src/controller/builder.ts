@@ -6,8 +6,8 @@
  * Scope of predicates, shown by `describe()`: `{ predicates }` given to `.for`, `.owns` or
  * `.watches` guard that source only; `.eventFilter(p)` guards every source.
  */
-import type { InformerOptions } from '../cache/types.js';
-import type { KubeObject, TypeRef } from '../core/types.js';
+import type { InformerOptions } from '../cache/index.js';
+import type { KubeObject, TypeRef } from '../core/index.js';
 import { Controller, ControllerConfigError, type ControllerDeps, type ControllerOptions } from './controller.js';
 import type { SourceSpec } from './sources.js';
 import { sourceLabel } from './triggers.js';

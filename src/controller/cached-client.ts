@@ -9,33 +9,46 @@
  *   their own endpoints, counted in `kloop_client_writes_total{kind}` with the bytes sent.
  * - Each write is attributed to the reconcile (controller, key, reconcile id, triggers) that made
  *   it: metrics labels, a debug log line, and the reconcile's write list (hot-loop detection).
+ * - Each write asks the `fence` first (core's `WriteFence`: leader election, shards) and carries
+ *   its signal; a closed fence refuses the write before anything is sent.
+ * - `direct` sends writes exactly as given (the escape hatch), fenced and attributed the same way.
  *
  * Go: controller-runtime's `client.Client` from the manager, with `MergeFrom` patches, plus what
  * it leaves out: no-op skipping (refused in issue #2417) and read-your-writes (issue #3320).
  */
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid } from '../cache/index.js';
-import type { IndexFunc, InformerListOptions, InformerReader } from '../cache/types.js';
-import { type Clock, systemClock } from '../core/clock.js';
-import { deepClone, isPlainObject } from '../core/equal.js';
-import { ApiError, KloopError, makeStatus } from '../core/errors.js';
-import { createJsonPatch, type JsonPatchOperation } from '../core/json-patch.js';
-import { keyOf } from '../core/keys.js';
-import { createMergePatch } from '../core/merge-patch.js';
-import { ResourceTypeRegistry } from '../core/resources.js';
-import { parseLabelSelector } from '../core/selectors.js';
-import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
+import { byOwnerUid, type IndexFunc, type InformerListOptions, type InformerReader } from '../cache/index.js';
+import {
+  ApiError,
+  type Clock,
+  deepClone,
+  fenceWrite,
+  type JsonPatchOperation,
+  type KubeObject,
+  keyOf,
+  keyString,
+  makeStatus,
+  type ObjectKey,
+  type ObjectMeta,
+  parseLabelSelector,
+  type ResourceType,
+  ResourceTypeRegistry,
+  systemClock,
+  type TypeRef,
+  type WriteFence,
+} from '../core/index.js';
 import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
 import { OWNER_INDEX } from './controller.js';
+import { directWriter } from './direct-writer.js';
 import { EventRecorder, type EventSink, EventType } from './events.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { ReadYourWrites } from './read-your-writes.js';
-import { changedPaths, keyId } from './triggers.js';
 import type {
   ApplyOptions,
   CachedClientApi,
   ClientPatchOptions,
+  DirectWriter,
   EventRecorderApi,
   InformerProvider,
   MutateOptions,
@@ -45,6 +58,7 @@ import type {
   WriteOutcome,
   WriteTransport,
 } from './types.js';
+import { bodyFields, ClientUsageError, diffPart, typeOf, type WritePart } from './writes.js';
 
 /** Options of {@link CachedClient}. */
 export interface CachedClientOptions {
@@ -60,24 +74,12 @@ export interface CachedClientOptions {
   component?: string;
   clock?: Clock;
   /**
-   * Fencing: asked before every write; when it returns false the write is refused with a
-   * {@link WriteFencedError} and nothing is sent (leader election plugs `canWrite()` in here).
+   * Fencing: asked before every write, with the object written and the reconcile writing it.
+   * A closed fence refuses the write (`WriteFencedError`) and nothing is sent; an open one's
+   * signal goes with the request, so its retries stop once the fence closes. The manager plugs
+   * leader election and sharding in here.
    */
-  fence?: () => boolean;
-}
-
-/** A write refused because this process may not write now (lost leadership or shard). */
-export class WriteFencedError extends KloopError {
-  constructor() {
-    super('KLOOP_WRITE_FENCED', 'write refused: this process does not hold the lease that allows writing');
-  }
-}
-
-/** A write that lacks what it needs (type, name). */
-export class ClientUsageError extends KloopError {
-  constructor(message: string) {
-    super('KLOOP_CLIENT_USAGE', message);
-  }
+  fence?: WriteFence;
 }
 
 /**
@@ -85,18 +87,6 @@ export class ClientUsageError extends KloopError {
  * the written objects filed under the value (the owner index `owns()` adds).
  */
 const KNOWN_INDEXES = new Map<string, IndexFunc>([[OWNER_INDEX, byOwnerUid]]);
-
-/** Metadata the server owns: never part of a computed patch. */
-const SERVER_META = [
-  'resourceVersion',
-  'managedFields',
-  'uid',
-  'creationTimestamp',
-  'generation',
-  'selfLink',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-];
 
 interface Shared {
   options: CachedClientOptions;
@@ -113,58 +103,6 @@ interface Shared {
    */
   lastApplied: Map<string, { uid: string | undefined; byManager: Map<string, Set<string>> }>;
   events?: EventRecorder;
-}
-
-function typeOf(object: KubeObject): TypeRef {
-  if (!object.apiVersion || !object.kind) {
-    throw new ClientUsageError(
-      `object ${object.metadata?.name ?? '?'} has no apiVersion/kind; set them before writing`,
-    );
-  }
-  return { apiVersion: object.apiVersion, kind: object.kind };
-}
-
-/**
- * A copy without server-owned metadata, with or without `status`, and without null members.
- *
- * Nulls go because a merge patch reads null as "remove": a null the server returned
- * (`spec.template.metadata.creationTimestamp: null` on every Deployment) and a key the desired
- * object leaves out are the same state, and diffing them must not produce a patch. Removing a
- * field by setting it to null in a draft still works: it is absent from the copy, so the diff
- * removes it.
- */
-function normalize(object: KubeObject, part: 'all' | 'main' | 'status'): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...object, metadata: { ...object.metadata } };
-  const meta = copy.metadata as Record<string, unknown>;
-  for (const field of SERVER_META) delete meta[field];
-  if (part === 'main') delete copy.status;
-  const kept = part === 'status' ? { status: copy.status } : copy;
-  return withoutNulls(kept) as Record<string, unknown>;
-}
-
-/** `value` with null object members removed at every depth; shares subtrees that hold none. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const v = withoutNulls(value[i]);
-      if (v !== value[i]) (out ??= value.slice())[i] = v;
-    }
-    return out ?? value;
-  }
-  if (!isPlainObject(value)) return value;
-  let out: Record<string, unknown> | undefined;
-  for (const k of Object.keys(value)) {
-    const v = value[k];
-    if (v === null) {
-      out ??= { ...value };
-      delete out[k];
-      continue;
-    }
-    const stripped = withoutNulls(v);
-    if (stripped !== v) (out ??= { ...value })[k] = stripped;
-  }
-  return out ?? value;
 }
 
 /**
@@ -192,6 +130,7 @@ export class CachedClient implements ScopableClient {
   readonly #shared: Shared;
   readonly #attribution: WriteAttribution;
   readonly events: EventRecorderApi;
+  readonly direct: DirectWriter;
 
   constructor(options: CachedClientOptions, attribution: WriteAttribution = { controller: '' }, shared?: unknown) {
     this.#shared = (shared as Shared | undefined) ?? {
@@ -214,6 +153,7 @@ export class CachedClient implements ScopableClient {
     const recorder = this.#shared.events;
     // One series table for every view, so repeats across reconciles aggregate; writes go through this view.
     this.events = { record: (object, event) => recorder.record(object, event, sink) };
+    this.direct = this.#directWriter();
   }
 
   /** A view whose writes are attributed to a reconcile. */
@@ -251,16 +191,11 @@ export class CachedClient implements ScopableClient {
     const body = { ...object, apiVersion: type.apiVersion, kind: type.kind } as T;
     const key = keyOf(body);
     const json = JSON.stringify(body);
-    this.#checkFence();
-    const created = await this.#shared.options.transport.create<T>(body, { fieldManager: this.#fieldManager() });
-    await this.#recordWrite(
-      type,
-      key,
-      'create',
-      Object.keys(body).filter((k) => k !== 'apiVersion' && k !== 'kind'),
-      json,
-      created,
-    );
+    const created = await this.#shared.options.transport.create<T>(body, {
+      fieldManager: this.#fieldManager(),
+      signal: this.#fence(type, key),
+    });
+    await this.#recordWrite(type, key, 'create', bodyFields(body), json, created);
     return created;
   }
 
@@ -278,7 +213,9 @@ export class CachedClient implements ScopableClient {
     const key = keyOf(current);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
       // A `test` without a value is malformed, and there is no version to lock on anyway.
-      throw new ClientUsageError(`patch of ${keyId(key)} with optimisticLock: current has no metadata.resourceVersion`);
+      throw new ClientUsageError(
+        `patch of ${keyString(key)} with optimisticLock: current has no metadata.resourceVersion`,
+      );
     }
     const hasStatus = await this.#hasStatus(type);
     const parts: Array<'all' | 'main' | 'status'> =
@@ -288,20 +225,18 @@ export class CachedClient implements ScopableClient {
     // The lock of a second request (status after spec) is the version the first one produced.
     let resourceVersion = current.metadata.resourceVersion;
     for (const part of parts) {
-      const from = normalize(current, part);
-      const to = normalize(desired, part);
       const subresource = part === 'status' && hasStatus ? 'status' : undefined;
       const kind = subresource ? 'status' : 'patch';
       if (options.optimisticLock) {
-        const ops = createJsonPatch(from, to);
-        if (ops.length === 0) continue;
+        const { patch: ops, changed, unchanged } = diffPart(current, desired, part, 'json');
+        if (unchanged) continue;
         const test: JsonPatchOperation = { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion };
-        object = await this.#send<T>(type, key, kind, partPaths(from, to), [test, ...ops], 'json', subresource);
+        object = await this.#send<T>(type, key, kind, changed, [test, ...ops], 'json', subresource);
         resourceVersion = object.metadata.resourceVersion;
       } else {
-        const patch = createMergePatch(from, to);
+        const { patch, changed } = diffPart(current, desired, part, 'merge');
         if (patch === undefined) continue;
-        object = await this.#send<T>(type, key, kind, partPaths(from, to), patch, 'merge', subresource);
+        object = await this.#send<T>(type, key, kind, changed, patch, 'merge', subresource);
       }
       sent = true;
     }
@@ -381,17 +316,12 @@ export class CachedClient implements ScopableClient {
       return true;
     }
     const resource = await this.#resource(type);
-    this.#checkFence();
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
+        signal: this.#fence(type, key),
       });
-      const returned = answer as KubeObject | undefined;
-      if (returned && returned.kind !== 'Status' && returned.metadata?.deletionTimestamp) {
-        this.#shared.ryw.recordWrite(type, returned, cached);
-      } else {
-        this.#shared.ryw.recordDelete(type, key, cached);
-      }
+      this.#recordDelete(type, key, answer, cached);
       this.#count(type, resource, key, 'delete', [], 0, undefined);
       return true;
     } catch (err) {
@@ -428,16 +358,14 @@ export class CachedClient implements ScopableClient {
   ): Promise<WriteOutcome<T>> {
     const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     const hasStatus = await this.#hasStatus(type);
-    const part = status ? 'status' : hasStatus ? 'main' : 'all';
+    const part: WritePart = status ? 'status' : hasStatus ? 'main' : 'all';
     const subresource = status && hasStatus ? 'status' : undefined;
     let current = await this.get<T>(type, key);
     for (let attempt = 1; ; attempt++) {
       if (current === undefined) return { object: undefined, sent: false };
       const draft = deepClone(current);
       const desired = (fn(draft) ?? draft) as T;
-      const from = normalize(current, part);
-      const to = normalize(desired, part);
-      const patch = createMergePatch(from, to);
+      const { patch, changed } = diffPart(current, desired, part, 'merge');
       if (patch === undefined) {
         await this.#skip(type, 'unchanged');
         return { object: current, sent: false };
@@ -452,7 +380,7 @@ export class CachedClient implements ScopableClient {
           type,
           key,
           subresource ? 'status' : 'patch',
-          partPaths(from, to),
+          changed,
           patch,
           'merge',
           subresource,
@@ -484,7 +412,6 @@ export class CachedClient implements ScopableClient {
     extra: { fieldManager?: string; force?: boolean } = {},
   ): Promise<T> {
     const json = JSON.stringify(body);
-    this.#checkFence();
     let object: T;
     try {
       object = await this.#shared.options.transport.patch<T>({ type, key }, body, {
@@ -492,6 +419,7 @@ export class CachedClient implements ScopableClient {
         subresource,
         fieldManager: extra.fieldManager ?? (patchType === 'apply' ? this.#fieldManager() : undefined),
         force: extra.force,
+        signal: this.#fence(type, key),
       });
     } catch (err) {
       // A failed `test` of the resourceVersion is the JSON-patch form of a stale write: a 422
@@ -547,9 +475,9 @@ export class CachedClient implements ScopableClient {
       {
         controller,
         reconcileID: this.#attribution.reconcileId,
-        reconcileKey: this.#attribution.key ? keyId(this.#attribution.key) : undefined,
+        reconcileKey: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
         triggers: this.#attribution.triggers?.slice(0, 3).map((t) => `${t.source} ${t.event}`),
-        write: { ...report, key: keyId(key) },
+        write: { ...report, key: keyString(key) },
       },
       'write',
     );
@@ -561,9 +489,40 @@ export class CachedClient implements ScopableClient {
     this.#shared.metrics.clientWritesSkipped.inc({ controller: this.#attribution.controller, resource, reason });
   }
 
-  #checkFence(): void {
-    const fence = this.#shared.options.fence;
-    if (fence !== undefined && !fence()) throw new WriteFencedError();
+  /**
+   * The one place writes are fenced: the signal a write about to be sent carries, merged with the
+   * caller's own. Throws, before anything is sent, when the fence is closed.
+   */
+  #fence(type: TypeRef, key: ObjectKey, own?: AbortSignal): AbortSignal | undefined {
+    return fenceWrite(this.#shared.options.fence, { type, key, reconcileKey: this.#attribution.key }, own);
+  }
+
+  /** Records a delete the server answered: the object while finalizers keep it, else its absence. */
+  #recordDelete(type: TypeRef, key: ObjectKey, answer: unknown, cached: KubeObject | undefined): void {
+    const returned = answer as KubeObject | undefined;
+    if (returned && returned.kind !== 'Status' && returned.metadata?.deletionTimestamp) {
+      this.#shared.ryw.recordWrite(type, returned, cached);
+    } else {
+      this.#shared.ryw.recordDelete(type, key, cached);
+    }
+  }
+
+  /** `direct`: sends as given, with the fence, attribution and read-your-writes of this view. */
+  #directWriter(): DirectWriter {
+    return directWriter({
+      transport: this.#shared.options.transport,
+      fieldManager: () => this.#fieldManager(),
+      fence: (type, key, own) => this.#fence(type, key, own),
+      written: (type, key, kind, fields, json, object) => this.#recordWrite(type, key, kind, fields, json, object),
+      deleted: async (type, key, answer) => {
+        const resource = await this.#resource(type);
+        if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
+          const informer = await this.#informer(type);
+          this.#recordDelete(type, key, answer, informer.get(key));
+        }
+        this.#count(type, resource, key, 'delete', [], 0, undefined);
+      },
+    });
   }
 
   #fieldManager(): string {
@@ -590,9 +549,8 @@ export class CachedClient implements ScopableClient {
 
   /** Drops what was applied to a deleted object (keeps a record of a newer object of that name). */
   #forgetApplied(type: TypeRef, object: KubeObject): void {
-    const name = object.metadata.name;
-    if (name === undefined) return;
-    const id = appliedId(type, object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name });
+    if (object.metadata.name === undefined) return;
+    const id = appliedId(type, object.metadata);
     const remembered = this.#shared.lastApplied.get(id);
     if (remembered !== undefined && (remembered.uid === undefined || remembered.uid === object.metadata.uid)) {
       this.#shared.lastApplied.delete(id);
@@ -627,11 +585,6 @@ export class CachedClient implements ScopableClient {
 }
 
 /** The identity of an object in `lastApplied`. */
-function appliedId(type: TypeRef, key: ObjectKey): string {
-  return `${type.apiVersion}/${type.kind}\u0000${keyId(key)}`;
-}
-
-/** The top-level paths one request changes: those of its part of the object only. */
-function partPaths(from: Record<string, unknown>, to: Record<string, unknown>): string[] {
-  return changedPaths(from as KubeObject, to as KubeObject);
+function appliedId(type: TypeRef, key: ObjectKey | ObjectMeta): string {
+  return `${type.apiVersion}/${type.kind}\u0000${keyString(key)}`;
 }

@@ -13,17 +13,23 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid } from '../cache/index.js';
-import type { InformerEvent, InformerReader } from '../cache/types.js';
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import { ApiError, KloopError, TerminalError } from '../core/errors.js';
-import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
+import { byOwnerUid, type InformerEvent, type InformerReader } from '../cache/index.js';
+import {
+  ApiError,
+  type Clock,
+  KloopError,
+  type KubeObject,
+  keyOf,
+  type ObjectKey,
+  type OwnerReference,
+  systemClock,
+  TerminalError,
+  type TypeRef,
+} from '../core/index.js';
 import { HotLoopDetector } from './hot-loop.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { type QueueItem, WorkQueue } from './queue.js';
-import type { RateLimiter } from './rate-limiter.js';
-import { defaultRateLimiter } from './rate-limiter.js';
+import { defaultRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { type SourceSpec, sourceHandler } from './sources.js';
 import type {
   CachedClientApi,
@@ -259,10 +265,8 @@ export class Controller {
     const tick = () => {
       if (this.#stopController.signal.aborted) return;
       for (const object of informer.list()) {
-        const name = object.metadata.name;
-        if (name === undefined) continue;
-        const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
-        this.queue.add(key, { source: 'resync', event: 'resync' }, { priority: 'low' });
+        if (!object.metadata.name) continue;
+        this.queue.add(keyOf(object), { source: 'resync', event: 'resync' }, { priority: 'low' });
       }
       this.#cancelResync = this.#clock.setTimer(tick, every);
     };

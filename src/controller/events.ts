@@ -5,9 +5,7 @@
  * kube-rs' recorder series do the same so a failing loop cannot flood the API server).
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../core/clock.js';
-import { ApiError } from '../core/errors.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import { ApiError, type Clock, type KubeObject, type ObjectKey, type TypeRef } from '../core/index.js';
 import type { EventRecorderApi } from './types.js';
 
 /** The core/v1 Event type. */

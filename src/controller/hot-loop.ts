@@ -5,7 +5,7 @@
  * removing. Each lap costs a write and a reconcile forever; controller-runtime and kube-rs leave
  * it to the user to notice. kloop logs it once per key, with the fields, and counts it.
  */
-import type { ObjectKey } from '../core/types.js';
+import { keyString, type ObjectKey } from '../core/index.js';
 import type { Trigger, WriteReport } from './types.js';
 
 /** What the detector reports when a key crosses the threshold. */
@@ -26,8 +26,8 @@ interface KeyState {
   reported: boolean;
 }
 
-function objectId(type: string | undefined, namespace: string | undefined, name: string): string {
-  return `${type ?? ''} ${namespace ? `${namespace}/` : ''}${name}`;
+function objectId(type: string | undefined, key: ObjectKey): string {
+  return `${type ?? ''} ${keyString(key)}`;
 }
 
 /**
@@ -70,12 +70,10 @@ export class HotLoopDetector {
       this.#keys.delete(id);
       return undefined;
     }
-    const written = new Set(patches.map((w) => objectId(w.type, w.key.namespace, w.key.name)));
+    const written = new Set(patches.map((w) => objectId(w.type, w.key)));
     const versions = new Set(
       patches.flatMap((w) =>
-        w.resourceVersion === undefined
-          ? []
-          : [`${objectId(w.type, w.key.namespace, w.key.name)}@${w.resourceVersion}`],
+        w.resourceVersion === undefined ? [] : [`${objectId(w.type, w.key)}@${w.resourceVersion}`],
       ),
     );
     const fields = [...new Set(patches.flatMap((w) => w.fields.map((f) => `${w.type}:${f}`)))].sort();
@@ -110,11 +108,7 @@ export class HotLoopDetector {
 function ownEvent(trigger: Trigger, previous: KeyState): boolean {
   const ref = trigger.object;
   if (ref === undefined || trigger.event !== 'updated') return false;
-  const object = objectId(
-    ref.apiVersion && ref.kind ? `${ref.apiVersion}/${ref.kind}` : undefined,
-    ref.namespace,
-    ref.name,
-  );
+  const object = objectId(ref.apiVersion && ref.kind ? `${ref.apiVersion}/${ref.kind}` : undefined, ref);
   if (!previous.written.has(object)) return false;
   // Without versions on both sides (a fake client, a source without resourceVersions) the
   // object alone must do.

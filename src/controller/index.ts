@@ -12,12 +12,7 @@
  * Most programs reach all of this through `Manager` (`mgr.controller(name)`, `mgr.client`).
  */
 export { ControllerBuilder } from './builder.js';
-export {
-  CachedClient,
-  type CachedClientOptions,
-  ClientUsageError,
-  WriteFencedError,
-} from './cached-client.js';
+export { CachedClient, type CachedClientOptions } from './cached-client.js';
 export {
   type Condition,
   type ConditionUpdate,
@@ -71,3 +66,4 @@ export { rvAtLeast } from './read-your-writes.js';
 export { controllerOwner, mapFromAnnotation, mapToRequests } from './sources.js';
 export { changedPaths, objectRef, sourceLabel } from './triggers.js';
 export type * from './types.js';
+export { ClientUsageError } from './writes.js';

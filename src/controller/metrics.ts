@@ -8,6 +8,7 @@
  * labelled by controller.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { perRegistry } from '../core/index.js';
 
 /** Duration buckets, seconds: 1 ms to 60 s (controller-runtime uses 5 ms..60 s). */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -37,8 +38,6 @@ export interface ControllerMetrics {
   trackQueue(controller: string, source: QueueGaugeSource): () => void;
 }
 
-const perRegistry = new WeakMap<Registry, ControllerMetrics>();
-
 /**
  * The controller metrics on `registry`, made on first call.
  *
@@ -51,9 +50,7 @@ const perRegistry = new WeakMap<Registry, ControllerMetrics>();
  * m.reconcileTotal.inc({ controller: 'mirror', result: 'success' });
  * ```
  */
-export function controllerMetrics(registry: Registry): ControllerMetrics {
-  const existing = perRegistry.get(registry);
-  if (existing) return existing;
+export const controllerMetrics: (registry: Registry) => ControllerMetrics = perRegistry((registry) => {
   const queues = new Map<string, QueueGaugeSource>();
   const registers = [registry];
   const metrics: ControllerMetrics = {
@@ -165,6 +162,5 @@ export function controllerMetrics(registry: Registry): ControllerMetrics {
       for (const [controller, q] of queues) this.set({ controller }, q.longestRunningSeconds());
     },
   });
-  perRegistry.set(registry, metrics);
   return metrics;
-}
+});

@@ -7,11 +7,15 @@
  * Update predicates (`generationChanged` and the other `...Changed`) let creates and deletes
  * through and filter updates only, as controller-runtime's do.
  */
-import type { InformerEvent } from '../cache/types.js';
-import { deepEqual } from '../core/equal.js';
-import type { LabelSelector, LabelSelectorSpec } from '../core/selectors.js';
-import { labelSelectorFromSpec, parseLabelSelector } from '../core/selectors.js';
-import type { KubeObject } from '../core/types.js';
+import type { InformerEvent } from '../cache/index.js';
+import {
+  deepEqual,
+  type KubeObject,
+  type LabelSelector,
+  type LabelSelectorSpec,
+  labelSelectorFromSpec,
+  parseLabelSelector,
+} from '../core/index.js';
 import type { Predicate } from './types.js';
 
 /**

@@ -12,12 +12,9 @@
  * - `shutdown()` stops hand-outs at once and resolves when the in-flight keys are done.
  */
 
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import type { ObjectKey } from '../core/types.js';
-import type { RateLimiter } from './rate-limiter.js';
-import { defaultRateLimiter } from './rate-limiter.js';
-import { DEFAULT_MAX_TRIGGERS, keyId, TriggerLog } from './triggers.js';
+import { type CancelTimer, type Clock, keyString, type ObjectKey, systemClock } from '../core/index.js';
+import { defaultRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { DEFAULT_MAX_TRIGGERS, TriggerLog } from './triggers.js';
 import type { Trigger, TriggerCount } from './types.js';
 
 /** Hand-out order: `normal` keys go before `low` ones (bounded, see `lowPriorityEvery`). */
@@ -171,12 +168,12 @@ export class WorkQueue {
 
   /** Whether `key` is pending (ready, waiting or deferred). */
   isPending(key: ObjectKey): boolean {
-    return this.#pending.has(keyId(key));
+    return this.#pending.has(keyString(key));
   }
 
   /** Whether `key` is in flight. */
   isInFlight(key: ObjectKey): boolean {
-    return this.#inFlight.has(keyId(key));
+    return this.#inFlight.has(keyString(key));
   }
 
   /**
@@ -184,7 +181,7 @@ export class WorkQueue {
    */
   add(key: ObjectKey, trigger?: Trigger, options: AddOptions = {}): void {
     if (this.#shuttingDown) return;
-    const id = keyId(key);
+    const id = keyString(key);
     const now = this.#clock.now();
     const priority = options.priority ?? 'normal';
     const readyAt = now + Math.max(0, options.after ?? 0);
@@ -232,7 +229,7 @@ export class WorkQueue {
    */
   addRateLimited(key: ObjectKey, trigger?: Trigger): number {
     if (this.#shuttingDown) return 0;
-    const delay = this.#rateLimiter.when(keyId(key));
+    const delay = this.#rateLimiter.when(keyString(key));
     this.#observer.retried?.();
     this.add(key, trigger, { after: delay });
     return delay;
@@ -240,12 +237,12 @@ export class WorkQueue {
 
   /** Resets the backoff of `key` (call after a successful reconcile). */
   forget(key: ObjectKey): void {
-    this.#rateLimiter.forget(keyId(key));
+    this.#rateLimiter.forget(keyString(key));
   }
 
   /** Failures of `key` since it was last forgotten. */
   retries(key: ObjectKey): number {
-    return this.#rateLimiter.retries(keyId(key));
+    return this.#rateLimiter.retries(keyString(key));
   }
 
   /** Takes a ready key now, or returns undefined. */

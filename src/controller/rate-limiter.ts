@@ -4,8 +4,7 @@
  * to 1000 s) and a global token bucket (10 per second, burst 100), so one key failing fast backs
  * off on its own while many keys failing at once cannot flood the API server together.
  */
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/index.js';
 
 /**
  * Decides retry delays. `when` is called once per retry and counts it; `forget` resets a key

@@ -9,11 +9,17 @@
  * a different one from what the cache held at write time (a newer event for the key arrived).
  */
 
-import { type Clock, systemClock } from '../core/clock.js';
-import { deepClone, deepFreeze } from '../core/equal.js';
-import { compareResourceVersions } from '../core/resource-version.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import { keyId } from './triggers.js';
+import {
+  type Clock,
+  compareResourceVersions,
+  deepClone,
+  deepFreeze,
+  type KubeObject,
+  keyString,
+  type ObjectKey,
+  systemClock,
+  type TypeRef,
+} from '../core/index.js';
 
 interface Written {
   /** Clock time of the write. */
@@ -65,12 +71,11 @@ export class ReadYourWrites {
 
   /** Records a write's result. `cached` is what the informer held at the time. */
   recordWrite(type: TypeRef, object: KubeObject, cached: KubeObject | undefined): void {
-    const key: ObjectKey = { namespace: object.metadata.namespace, name: object.metadata.name ?? '' };
     // Reads hand this out like a cached object: a private copy, frozen when validating, so the
     // caller's later changes to what the write returned cannot leak into other reads.
     const stored = deepClone(object);
     if (this.#validate) deepFreeze(stored);
-    this.#map(type).set(keyId(key), {
+    this.#map(type).set(keyString(object.metadata), {
       at: this.#clock.now(),
       object: stored,
       resourceVersion: object.metadata.resourceVersion,
@@ -81,7 +86,7 @@ export class ReadYourWrites {
 
   /** Records a delete that removed the object. */
   recordDelete(type: TypeRef, key: ObjectKey, cached: KubeObject | undefined): void {
-    this.#map(type).set(keyId(key), {
+    this.#map(type).set(keyString(key), {
       at: this.#clock.now(),
       object: undefined,
       resourceVersion: undefined,
@@ -96,8 +101,10 @@ export class ReadYourWrites {
    */
   resolve<T extends KubeObject>(type: TypeRef, key: ObjectKey, cached: T | undefined): T | undefined {
     const map = this.#byType.get(typeId(type));
-    if (map === undefined) return cached;
-    const id = keyId(key);
+    return map === undefined ? cached : this.#resolve(map, keyString(key), cached);
+  }
+
+  #resolve<T extends KubeObject>(map: Map<string, Written>, id: string, cached: T | undefined): T | undefined {
     const written = map.get(id);
     if (written === undefined) return cached;
     if (this.#caughtUp(written, cached)) {
@@ -122,9 +129,9 @@ export class ReadYourWrites {
     const seen = new Set<string>();
     const out: T[] = [];
     for (const item of items) {
-      const id = keyId({ namespace: item.metadata.namespace, name: item.metadata.name ?? '' });
+      const id = keyString(item.metadata);
       seen.add(id);
-      const resolved = this.resolve(type, { namespace: item.metadata.namespace, name: item.metadata.name ?? '' }, item);
+      const resolved = this.#resolve(map, id, item);
       if (resolved !== undefined && (resolved === item || matches(resolved, true))) out.push(resolved);
     }
     const now = this.#clock.now();
@@ -143,7 +150,7 @@ export class ReadYourWrites {
   observe(type: TypeRef, object: KubeObject, deleted: boolean): void {
     const map = this.#byType.get(typeId(type));
     if (map === undefined) return;
-    const id = keyId({ namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
+    const id = keyString(object.metadata);
     const written = map.get(id);
     if (written === undefined) return;
     if (deleted) {

@@ -11,9 +11,15 @@
  * Each source's predicates guard that source only; the controller's event filters guard all.
  * Handlers run synchronously inside the informer and only enqueue.
  */
-import type { InformerEvent, InformerOptions } from '../cache/types.js';
-import { parseApiVersion } from '../core/resources.js';
-import type { KubeObject, ObjectKey, OwnerReference, TypeRef } from '../core/types.js';
+import type { InformerEvent, InformerOptions } from '../cache/index.js';
+import {
+  type KubeObject,
+  keyOf,
+  type ObjectKey,
+  type OwnerReference,
+  parseApiVersion,
+  type TypeRef,
+} from '../core/index.js';
 import { eventTrigger } from './triggers.js';
 import type { EventSource, Mapper, Predicate, Trigger } from './types.js';
 
@@ -83,9 +89,7 @@ function keysFor(
 ): ObjectKey[] {
   const object = event.object;
   if (spec.kind === 'for') {
-    const name = object.metadata.name;
-    if (name === undefined) return [];
-    return [object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name }];
+    return object.metadata.name ? [keyOf(object)] : [];
   }
   if (spec.kind === 'owns') {
     if (forType === undefined) return [];

@@ -5,9 +5,7 @@
  * few triggers in full plus a count per (source, event) of all of them, so a burst of a thousand
  * updates still accounts for every event without holding a thousand objects.
  */
-import { changedTopLevelPaths } from '../core/diff.js';
-import { keyString } from '../core/keys.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
+import { changedTopLevelPaths, type KubeObject, type TypeRef } from '../core/index.js';
 import type { ObjectRef, Trigger, TriggerCount, TriggerEvent } from './types.js';
 
 /** How many triggers a pending key keeps in full by default; the rest are only counted. */
@@ -106,6 +104,3 @@ export function eventTrigger(
   if (event === 'updated') trigger.changed = changedPaths(oldObject, object);
   return trigger;
 }
-
-/** The queue identity of a key: `namespace/name`, or `name` when cluster-scoped (core's `keyString`). */
-export const keyId: (key: ObjectKey) => string = keyString;

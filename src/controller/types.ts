@@ -4,9 +4,9 @@
  * controller and the cached client are built on.
  */
 import type { Logger } from 'pino';
-import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/types.js';
-import type { PatchType } from '../client/types.js';
-import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/types.js';
+import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/index.js';
+import type { DeleteOptions, PatchOptions, WriteOptions } from '../client/index.js';
+import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/index.js';
 
 /**
  * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds
@@ -110,7 +110,7 @@ export interface Predicate<T extends KubeObject = KubeObject> {
 }
 
 /**
- * Anything that emits informer-shaped events: an informer, or (later) a collection. Used by
+ * Anything that emits informer-shaped events: an informer, or a collection (`asEventSource`). Used by
  * `.watches(source, mapper)`.
  */
 export interface EventSource<T extends KubeObject = KubeObject> {
@@ -157,36 +157,32 @@ export interface ControllerDescription {
   timeoutMs?: number;
 }
 
-/** Options of a patch sent to the server (a subset of `KubeClient.patch`'s). */
-export interface TransportPatchOptions {
-  type?: PatchType;
-  subresource?: string;
-  fieldManager?: string;
-  force?: boolean;
-  signal?: AbortSignal;
+/**
+ * The fence's signal (see core's `WriteFence`), which every write the cached client sends
+ * carries. Required, so that a write cannot leave unfenced by omission: the compiler asks for it.
+ */
+export interface FencedRequest {
+  signal: AbortSignal | undefined;
 }
 
+/** Options of a patch the cached client sends: `KubeClient.patch`'s, with the fence's signal. */
+export type TransportPatchOptions = PatchOptions & FencedRequest;
+
 /**
- * The verbs the cached client sends: the subset of `KubeClient` it needs, so a `KubeClient` is
- * one, and tests can pass a fake. Every method resolves with what the server returned.
+ * The verbs the cached client sends: `KubeClient`'s, so a `KubeClient` is one, and tests can pass a
+ * fake. Every method resolves with what the server returned.
  */
 export interface WriteTransport {
   get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, options?: { signal?: AbortSignal }): Promise<T>;
-  create<T extends KubeObject>(object: T, options?: { fieldManager?: string; signal?: AbortSignal }): Promise<T>;
+  create<T extends KubeObject>(object: T, options: WriteOptions & FencedRequest): Promise<T>;
+  /** PUT, for `client.direct.update` only; optional so that fakes may leave it out. */
+  update?<T extends KubeObject>(object: T, options: WriteOptions & FencedRequest): Promise<T>;
   patch<T extends KubeObject = KubeObject>(
     target: { type: TypeRef; key: ObjectKey },
     patch: unknown,
-    options?: TransportPatchOptions,
+    options: TransportPatchOptions,
   ): Promise<T>;
-  delete(
-    type: TypeRef,
-    key: ObjectKey,
-    options?: {
-      preconditions?: { uid?: string; resourceVersion?: string };
-      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-      signal?: AbortSignal;
-    },
-  ): Promise<unknown>;
+  delete(type: TypeRef, key: ObjectKey, options: DeleteOptions & FencedRequest): Promise<unknown>;
   /** Resource type lookup (plural for metric labels, status subresource). Optional. */
   resolve?(type: TypeRef): Promise<ResourceType>;
 }
@@ -253,6 +249,36 @@ export interface CachedClientApi {
   ensureFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>>;
   removeFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>>;
   readonly events: EventRecorderApi;
+  /** Writes sent exactly as given: the escape hatch for what the verbs above do not cover. */
+  readonly direct: DirectWriter;
+}
+
+/**
+ * Writes sent exactly as given, with `KubeClient`'s verbs and options: no diff, no skipping, no
+ * conflict retry. For what the cached client's own verbs do not cover: a PUT, a strategic merge
+ * or JSON patch of your own, a subresource such as `scale`, a delete with `propagationPolicy`.
+ * Like every write of the cached client they are fenced (`KLOOP_WRITE_FENCED` when the process
+ * may not write), attributed to the reconcile that makes them (metrics, debug log, write list)
+ * and recorded for read-your-writes.
+ *
+ * @example
+ * ```ts
+ * import { Deployment, type ReconcileContext, type Request } from 'kloop';
+ * declare const ctx: ReconcileContext;
+ * declare const req: Request;
+ *
+ * await ctx.client.direct.patch({ type: Deployment, key: req.key }, { spec: { replicas: 3 } }, { subresource: 'scale' });
+ * ```
+ */
+export interface DirectWriter {
+  create<T extends KubeObject>(object: T, options?: WriteOptions): Promise<T>;
+  update<T extends KubeObject>(object: T, options?: WriteOptions): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    target: { type: TypeRef; key: ObjectKey },
+    patch: unknown,
+    options?: PatchOptions,
+  ): Promise<T>;
+  delete(type: TypeRef, key: ObjectKey, options?: DeleteOptions): Promise<unknown>;
 }
 
 /** Records Kubernetes Events about an object; repeats are aggregated into one Event's count. */

@@ -6,6 +6,7 @@
  * are {@link ApiError}s holding the server's `Status` untouched, so nothing the server said is
  * lost on the way to the caller.
  */
+import type { KloopErrorCode } from './error-codes.js';
 import type { Status, StatusCause, StatusDetails } from './types.js';
 
 /**
@@ -14,10 +15,10 @@ import type { Status, StatusCause, StatusDetails } from './types.js';
  *
  * @example
  * ```ts
- * import { parseLabelSelector } from 'kloop';
+ * import { labelSelector } from 'kloop';
  *
  * try {
- *   parseLabelSelector('a in (');
+ *   labelSelector('a in (');
  * } catch (err) {
  *   if (err instanceof KloopError && err.code === 'KLOOP_INVALID_SELECTOR') console.error(err.message);
  * }
@@ -25,9 +26,9 @@ import type { Status, StatusCause, StatusDetails } from './types.js';
  */
 export class KloopError extends Error {
   /** Stable machine-readable code, e.g. `KLOOP_INVALID_SELECTOR`. */
-  readonly code: string;
+  readonly code: KloopErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: KloopErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
@@ -152,7 +153,8 @@ export function makeStatus(code: number, reason: string, message: string, detail
 
 /**
  * The `StatusReason` values the API server uses, keyed by name, with their HTTP codes.
- * (Go: `metav1.StatusReason*`.)
+ * (Go: `metav1.StatusReason*`.) Where two reasons share a code, the first is the one a bare code
+ * reads as (see {@link reasonForStatusCode}).
  */
 export const STATUS_REASONS = {
   BadRequest: 400,
@@ -161,10 +163,10 @@ export const STATUS_REASONS = {
   NotFound: 404,
   MethodNotAllowed: 405,
   NotAcceptable: 406,
-  AlreadyExists: 409,
   Conflict: 409,
-  Gone: 410,
+  AlreadyExists: 409,
   Expired: 410,
+  Gone: 410,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   Invalid: 422,
@@ -176,6 +178,26 @@ export const STATUS_REASONS = {
 
 /** One of the names in {@link STATUS_REASONS}. */
 export type StatusReason = keyof typeof STATUS_REASONS;
+
+const REASON_BY_CODE = new Map<number, StatusReason>();
+for (const [reason, code] of Object.entries(STATUS_REASONS) as Array<[StatusReason, number]>) {
+  if (!REASON_BY_CODE.has(code)) REASON_BY_CODE.set(code, reason);
+}
+
+/**
+ * The reason of a response that came without a `Status` body (a proxy's 503, an empty 404):
+ * the first of {@link STATUS_REASONS} with that code (a 409 reads as `Conflict`, a 410 as
+ * `Expired`, as a watch's would), else `InternalError` for 5xx and `Unknown` otherwise
+ * (apimachinery's `NewGenericServerResponse` does the same).
+ *
+ * @example
+ * ```ts
+ * reasonForStatusCode(404); // 'NotFound'
+ * ```
+ */
+export function reasonForStatusCode(code: number): StatusReason | 'Unknown' {
+  return REASON_BY_CODE.get(code) ?? (code >= 500 ? 'InternalError' : 'Unknown');
+}
 
 /**
  * A patch that cannot be applied: malformed (`KLOOP_INVALID_PATCH`: bad operation, bad

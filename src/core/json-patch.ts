@@ -1,7 +1,8 @@
 /**
  * JSON Patch (RFC 6902) with JSON Pointers (RFC 6901): apply without mutating the input, and
- * create a patch from two documents.
+ * create a patch from two documents (through the one diff walk of `diff.ts`).
  */
+import { jsonPatchWalk } from './diff.js';
 import { deepClone, deepEqual, isPlainObject } from './equal.js';
 import { PatchError } from './errors.js';
 import { setOwn } from './own.js';
@@ -31,11 +32,6 @@ export function parseJsonPointer(pointer: string): string[] {
         throw new PatchError('KLOOP_INVALID_PATCH', `invalid JSON pointer ${JSON.stringify(pointer)}: bad '~' escape`);
       return t.replace(/~1/g, '/').replace(/~0/g, '~');
     });
-}
-
-/** Escapes one reference token for a JSON Pointer (`~` -> `~0`, `/` -> `~1`). */
-export function escapeJsonPointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 const INDEX_RE = /^(0|[1-9][0-9]*)$/;
@@ -105,7 +101,12 @@ class Patcher {
     return cur;
   }
 
-  add(tokens: readonly string[], pointer: string, value: unknown): void {
+  /**
+   * `add` and `replace` (RFC 6902 4.1, 4.3): they differ only in what the target may be. `add`
+   * inserts into an array (index up to its length, or `-`) and creates or overwrites a member;
+   * `replace` needs the array element or member to exist and overwrites it.
+   */
+  put(op: 'add' | 'replace', tokens: readonly string[], pointer: string, value: unknown): void {
     if (tokens.length === 0) {
       this.root = value;
       return;
@@ -113,12 +114,18 @@ class Patcher {
     const parent = this.parent(tokens, pointer);
     const last = tokens[tokens.length - 1];
     if (Array.isArray(parent)) {
-      if (last === '-') parent.push(value);
-      else if (INDEX_RE.test(last) && Number(last) <= parent.length) parent.splice(Number(last), 0, value);
-      else throw new PatchError('KLOOP_INVALID_PATCH', `add operation: index out of range at ${pointer}`);
-    } else {
-      setOwn(parent, last, value);
+      const index = op === 'add' && last === '-' ? parent.length : INDEX_RE.test(last) ? Number(last) : -1;
+      if (index < 0 || index > (op === 'add' ? parent.length : parent.length - 1)) {
+        throw op === 'add'
+          ? new PatchError('KLOOP_INVALID_PATCH', `add operation: index out of range at ${pointer}`)
+          : missing(pointer);
+      }
+      if (op === 'add') parent.splice(index, 0, value);
+      else parent[index] = value;
+      return;
     }
+    if (op === 'replace' && !Object.hasOwn(parent, last)) throw missing(pointer);
+    setOwn(parent, last, value);
   }
 
   remove(tokens: readonly string[], pointer: string): unknown {
@@ -134,22 +141,6 @@ class Patcher {
     const old = parent[last];
     delete parent[last];
     return old;
-  }
-
-  replace(tokens: readonly string[], pointer: string, value: unknown): void {
-    if (tokens.length === 0) {
-      this.root = value;
-      return;
-    }
-    const parent = this.parent(tokens, pointer);
-    const last = tokens[tokens.length - 1];
-    if (Array.isArray(parent)) {
-      if (!INDEX_RE.test(last) || Number(last) >= parent.length) throw missing(pointer);
-      parent[Number(last)] = value;
-    } else {
-      if (!Object.hasOwn(parent, last)) throw missing(pointer);
-      parent[last] = value;
-    }
   }
 }
 
@@ -192,13 +183,13 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
     const tokens = parseJsonPointer(path);
     switch (op.op) {
       case 'add':
-        p.add(tokens, path, opValue(op, i));
+        p.put('add', tokens, path, opValue(op, i));
         break;
       case 'remove':
         p.remove(tokens, path);
         break;
       case 'replace':
-        p.replace(tokens, path, opValue(op, i));
+        p.put('replace', tokens, path, opValue(op, i));
         break;
       case 'move': {
         const from = field(op, 'from', i);
@@ -210,7 +201,7 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
         if (path.startsWith(`${from}/`))
           throw new PatchError('KLOOP_INVALID_PATCH', `move operation: cannot move ${from} into its own child ${path}`);
         const value = p.remove(parseJsonPointer(from), from);
-        p.add(tokens, path, value);
+        p.put('add', tokens, path, value);
         break;
       }
       case 'copy': {
@@ -218,7 +209,7 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
         const got = p.get(parseJsonPointer(from));
         if (!got.found) throw missing(from);
         // A clone, so a later in-place write through one copy cannot show through the other.
-        p.add(tokens, path, deepClone(got.value));
+        p.put('add', tokens, path, deepClone(got.value));
         break;
       }
       case 'test': {
@@ -251,33 +242,5 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
  * ```
  */
 export function createJsonPatch(from: unknown, to: unknown): JsonPatchOperation[] {
-  const ops: JsonPatchOperation[] = [];
-  diff(from, to, '', ops);
-  return ops;
-}
-
-function diff(from: unknown, to: unknown, path: string, ops: JsonPatchOperation[]): void {
-  if (deepEqual(from, to)) return;
-  if (isPlainObject(from) && isPlainObject(to)) {
-    for (const k of Object.keys(from)) {
-      if (from[k] !== undefined && (!Object.hasOwn(to, k) || to[k] === undefined)) {
-        ops.push({ op: 'remove', path: `${path}/${escapeJsonPointerToken(k)}` });
-      }
-    }
-    for (const k of Object.keys(to)) {
-      if (to[k] === undefined) continue;
-      const p = `${path}/${escapeJsonPointerToken(k)}`;
-      if (!Object.hasOwn(from, k) || from[k] === undefined) ops.push({ op: 'add', path: p, value: to[k] });
-      else diff(from[k], to[k], p, ops);
-    }
-    return;
-  }
-  if (Array.isArray(from) && Array.isArray(to)) {
-    const common = Math.min(from.length, to.length);
-    for (let i = 0; i < common; i++) diff(from[i], to[i], `${path}/${i}`, ops);
-    for (let i = from.length - 1; i >= to.length; i--) ops.push({ op: 'remove', path: `${path}/${i}` });
-    for (let i = from.length; i < to.length; i++) ops.push({ op: 'add', path: `${path}/${i}`, value: to[i] });
-    return;
-  }
-  ops.push({ op: 'replace', path, value: to });
+  return jsonPatchWalk(from, to);
 }

@@ -1,9 +1,11 @@
 /**
  * Object keys: `{ namespace?, name }` and their string form `ns/name` (or `name` for
- * cluster-scoped objects), as client-go's `MetaNamespaceKeyFunc` writes them.
+ * cluster-scoped objects), as client-go's `MetaNamespaceKeyFunc` writes them. {@link keyString}
+ * is the one string form: stores, queues, the read-your-writes overlay, collections and shards
+ * all file objects under it.
  */
 import { KloopError } from './errors.js';
-import type { KubeObject, ObjectKey } from './types.js';
+import type { KubeObject, ObjectKey, ObjectMeta } from './types.js';
 
 /**
  * The key of an object: its namespace (omitted when empty) and name.
@@ -22,15 +24,21 @@ export function keyOf(obj: Pick<KubeObject, 'metadata'>): ObjectKey {
 }
 
 /**
- * `ns/name`, or `name` for a cluster-scoped key.
+ * `ns/name`, or `name` for a cluster-scoped key. Takes a key or an object's `metadata`, so hot
+ * paths (every informer event) file an object without building a key first.
  *
  * @example
  * ```ts
+ * import type { KubeObject } from 'kloop';
+ * declare const pod: KubeObject;
+ *
  * keyString({ namespace: 'ns', name: 'a' }); // 'ns/a'
+ * keyString(pod.metadata);                    // the same for an object
  * ```
  */
-export function keyString(key: ObjectKey): string {
-  return key.namespace ? `${key.namespace}/${key.name}` : key.name;
+export function keyString(key: ObjectKey | Pick<ObjectMeta, 'namespace' | 'name'>): string {
+  const name = key.name ?? '';
+  return key.namespace ? `${key.namespace}/${name}` : name;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * JSON Merge Patch (RFC 7386): apply without mutating the input, and compute the smallest
  * merge patch between two objects (what `kubectl label` and controller-runtime's `MergeFrom`
- * send).
+ * send) through the one diff walk of `diff.ts`.
  */
-import { deepEqual, isPlainObject } from './equal.js';
+import { mergePatchWalk } from './diff.js';
+import { isPlainObject } from './equal.js';
 import { getOwn, setOwn } from './own.js';
 
 /**
@@ -48,30 +49,5 @@ export function createMergePatch(
   from: Readonly<Record<string, unknown>>,
   to: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> | undefined {
-  let patch: Record<string, unknown> | undefined;
-  for (const k of Object.keys(from)) {
-    // null and absent mean the same to a merge patch: removing a null member changes nothing.
-    if (from[k] != null && (!Object.hasOwn(to, k) || to[k] === undefined)) {
-      if (patch === undefined) patch = {};
-      setOwn(patch, k, null);
-    }
-  }
-  for (const k of Object.keys(to)) {
-    const t = to[k];
-    if (t === undefined) continue;
-    const f = Object.hasOwn(from, k) ? from[k] : undefined;
-    if (f === t || (t === null && f == null)) continue;
-    let v: unknown;
-    if (isPlainObject(f) && isPlainObject(t)) {
-      v = createMergePatch(f, t);
-      if (v === undefined) continue;
-    } else if (f !== undefined && deepEqual(f, t)) {
-      continue;
-    } else {
-      v = t;
-    }
-    if (patch === undefined) patch = {};
-    setOwn(patch, k, v);
-  }
-  return patch;
+  return mergePatchWalk(from, to);
 }

@@ -1,13 +1,13 @@
 /**
- * The manager: the process around controllers. It owns the cluster connection (`mgr.kube`), the
- * shared informers (`mgr.informer(type)`), the cached client (`mgr.client`), the metrics registry
- * and the controllers (`mgr.controller(name)`), and starts and stops them together. It runs them
- * as an operator replica should: only while leading (`leaderElection`) or only for the keys of
- * the shards it holds (`sharding`), with writes fenced by the Lease; it serves `/metrics`,
- * `/healthz`, `/readyz` and `/debug/kloop` (`http`); and `exitOnSignal` turns SIGTERM into a
- * drain, a Lease release and exit 0. See docs/manager.md and docs/sharding.md.
+ * The manager: the process around controllers. It owns the cluster connection (to users a
+ * read-only `mgr.kube`), the shared informers (`mgr.informer(type)`), the cached client through
+ * which every write goes (`mgr.client`), the metrics registry and the controllers
+ * (`mgr.controller(name)`), and starts and stops them together. It runs them as an operator
+ * replica should: only while leading (`leaderElection`) or only for the keys of the shards it
+ * holds (`sharding`), with writes fenced by the Lease; it serves `/metrics`, `/healthz`, `/readyz`
+ * and `/debug/kloop` (`http`); and `exitOnSignal` turns SIGTERM into a drain, a Lease release and
+ * exit 0. See docs/manager.md and docs/sharding.md.
  */
-export { type FenceTarget, fencedClient, fencedTransport } from './fencing.js';
 export {
   type EndpointProviders,
   type HttpEndpoints,

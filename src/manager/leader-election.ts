@@ -5,11 +5,16 @@
  * other candidate may take over (others wait a whole lease duration after the record last changed).
  */
 
-import { WriteFencedError } from '../controller/cached-client.js';
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { sleep, systemClock } from '../core/clock.js';
-import { ApiError, KloopError } from '../core/errors.js';
-import type { KubeObject } from '../core/types.js';
+import {
+  ApiError,
+  type CancelTimer,
+  type Clock,
+  KloopError,
+  type KubeObject,
+  sleep,
+  systemClock,
+  WriteFencedError,
+} from '../core/index.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease. */
 export interface LeaseSpec {

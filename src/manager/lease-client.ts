@@ -5,8 +5,7 @@
  * against an in-memory store.
  */
 import type { KubeClient } from '../client/index.js';
-import { ApiError } from '../core/errors.js';
-import { Lease } from '../core/resources.js';
+import { ApiError, Lease } from '../core/index.js';
 import type { LeaseClient, LeaseObject } from './leader-election.js';
 import type { ShardLeaseClient } from './sharding.js';
 
@@ -18,10 +17,9 @@ export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'lis
  *
  * @example
  * ```ts
- * import { LeaderElector, Manager } from 'kloop';
+ * import { KubeClient, LeaderElector } from 'kloop';
  *
- * const mgr = new Manager();
- * const elector = new LeaderElector(leaseClientFor(mgr.kube), { name: 'my-operator', namespace: 'kube-system' });
+ * const elector = new LeaderElector(leaseClientFor(KubeClient.fromKubeconfig()), { name: 'my-operator', namespace: 'kube-system' });
  * ```
  *
  * @remarks No retries here: the electors retry every `retryPeriod`, and a lost race (409) is

@@ -4,28 +4,44 @@
  * makes it an operator process: leader election or sharding on Leases, the HTTP endpoints
  * (`/metrics`, `/healthz`, `/readyz`, `/debug/kloop`) and a graceful stop.
  *
- * Fencing: with leader election every write of `mgr.client` first asks `elector.canWrite()`;
- * with sharding every reconcile of a key first asks `sharder.owns(key)`, and its client asks again
- * before each write. A process that may not write sends nothing (`KLOOP_WRITE_FENCED`).
+ * Writes: every write goes through `mgr.client` (or a reconcile's view of it), which asks the
+ * manager's fence first (`fencing.ts`): with leader election the elector's, with sharding the
+ * fence of the reconcile's shard; every reconcile of a key also first asks `sharder.owns(key)`. A
+ * process that may not write sends nothing (`KLOOP_WRITE_FENCED`). `mgr.kube` only reads.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { InformerFactory, type InformerFactoryOptions } from '../cache/index.js';
-import type { Informer, InformerOptions } from '../cache/types.js';
-import { defaultLogger, KubeClient } from '../client/index.js';
-import type { KubeClientOptions, KubeconfigSource } from '../client/types.js';
-import type { CollectionRegistry } from '../collections/index.js';
-import { registerCollectionMetrics } from '../collections/index.js';
-import type { ControllerBuilder } from '../controller/builder.js';
-import { CachedClient } from '../controller/cached-client.js';
-import type { Controller, RecentReconcile } from '../controller/controller.js';
-import type { ControllerDescription, InformerProvider, Reconciler } from '../controller/types.js';
-import type { Clock } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import { KloopError } from '../core/errors.js';
-import type { KubeObject, ObjectKey, TypeRef } from '../core/types.js';
-import { type FenceTarget, fencedClient, fencedTransport, WrappingControllerBuilder } from './fencing.js';
+import { type Informer, InformerFactory, type InformerFactoryOptions, type InformerOptions } from '../cache/index.js';
+import {
+  type ApiReader,
+  apiReader,
+  defaultLogger,
+  KubeClient,
+  type KubeClientOptions,
+  type KubeconfigSource,
+} from '../client/index.js';
+import { type CollectionRegistry, registerCollectionMetrics } from '../collections/index.js';
+import {
+  CachedClient,
+  type Controller,
+  type ControllerBuilder,
+  type ControllerDescription,
+  type InformerProvider,
+  type RecentReconcile,
+  type Reconciler,
+} from '../controller/index.js';
+import {
+  type Clock,
+  KloopError,
+  type KubeObject,
+  keyOf,
+  keyString,
+  type ObjectKey,
+  perRegistry,
+  systemClock,
+  type TypeRef,
+} from '../core/index.js';
+import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
 import { LeaderElector } from './leader-election.js';
 import { leaseClientFor } from './lease-client.js';
@@ -176,11 +192,18 @@ export interface ManagerDescription {
  * the Leases, stops informers, the endpoints and connections.
  */
 export class Manager {
-  /** The REST client (uncached; prefer `client` in reconcilers). */
-  readonly kube: KubeClient;
+  /**
+   * Reads straight from the API server, bypassing the cache (controller-runtime's
+   * `mgr.GetAPIReader()`): `get`, `list`, `watch`. It cannot write: writes go through `client`.
+   */
+  readonly kube: ApiReader;
   /** The shared informer factory. */
   readonly informers: InformerFactory;
-  /** The cached client: reads from informers, writes only what changed (fenced). */
+  /**
+   * The cached client: reads from informers, writes only what changed. Every write of the
+   * process goes through it (or `ctx.client`, a view of it), fenced by the Lease; `client.direct`
+   * sends a write exactly as given, under the same fence.
+   */
   readonly client: CachedClient;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -198,8 +221,8 @@ export class Manager {
   readonly #debugSections = new Map<string, () => unknown>();
   readonly #inFlightByShard = new Map<number, number>();
   readonly #drainWaiters = new Map<number, Array<() => void>>();
-  /** With sharding: the key of the reconcile a write is made from, to find its shard's fence. */
-  readonly #reconcileKey = new AsyncLocalStorage<ObjectKey>();
+  /** The cluster connection: informers, Leases and the cached client's writes use it. */
+  readonly #kube: KubeClient;
   #leaseRuns: Promise<void>[] = [];
   #http: HttpEndpoints | undefined;
   #started = false;
@@ -227,22 +250,23 @@ export class Manager {
     this.elected = new Promise((resolve) => {
       this.#resolveElected = resolve;
     });
-    this.kube =
+    this.#kube =
       options.kubeClient ??
       KubeClient.fromKubeconfig(options.kubeconfig as KubeconfigSource | undefined, {
         logger: this.logger,
         registry: this.registry,
         ...options.clientOptions,
       });
-    this.informers = new InformerFactory(this.kube, {
+    this.kube = apiReader(this.#kube);
+    this.informers = new InformerFactory(this.#kube, {
       logger: this.logger,
       registry: this.registry,
       ...options.informerOptions,
     });
-    const leases: ShardLeaseClient = leaseClientFor(this.kube);
+    const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
     const le = options.leaderElection;
-    const leader = le ? this.#leaderGauge() : undefined;
+    const leader = le ? leaderGauge(this.registry) : undefined;
     leader?.set({ lease: le!.name }, 0);
     this.elector = le
       ? new LeaderElector(leases, {
@@ -274,16 +298,16 @@ export class Manager {
         })
       : undefined;
     this.client = new CachedClient({
-      // The fence is checked before a write's first attempt (`fence`) and its signal stops the
-      // retries and the request in the air once the right to write ends (`fencedTransport`).
-      transport: fencedTransport(this.kube, (target) => this.#fenceSignal(target)),
+      transport: this.#kube,
       informers: this.#provider(),
       registry: this.registry,
       logger: this.logger,
       fieldManager: options.fieldManager,
       component: options.component,
       clock: this.#clock,
-      fence: () => this.canWrite(),
+      // Asked before every write; its signal also stops the write's retries and the request in
+      // the air once the right to write ends.
+      fence: managerFence({ elector: this.elector, sharder: this.sharder }),
     });
     if (options.collections) registerCollectionMetrics(this.registry, options.collections);
     // Once per registry: a registry shared by several managers has them already.
@@ -504,7 +528,7 @@ export class Manager {
     await Promise.all(this.#leaseRuns);
     await this.#http?.close();
     await this.informers.stop();
-    this.kube.close();
+    this.#kube.close();
     this.#resolveDone(reason);
   }
 
@@ -520,9 +544,9 @@ export class Manager {
       const shard = shardOf(req.key, sharder.shards);
       this.#inFlightByShard.set(shard, (this.#inFlightByShard.get(shard) ?? 0) + 1);
       try {
-        // mayWrite, not owns: a reconcile that runs while its shard drains must finish its writes.
-        const client = fencedClient(ctx.client, () => sharder.mayWrite(req.key));
-        return await this.#reconcileKey.run(req.key, () => fn(req, { ...ctx, client }));
+        // Its writes are fenced by the shard's Lease (`managerFence`): a reconcile that runs while
+        // its shard drains may finish them, one that lost the shard may not.
+        return await fn(req, ctx);
       } finally {
         const left = (this.#inFlightByShard.get(shard) ?? 1) - 1;
         if (left > 0) this.#inFlightByShard.set(shard, left);
@@ -532,17 +556,6 @@ export class Manager {
         }
       }
     };
-  }
-
-  /**
-   * The signal a write carries: the leader's fence, or with sharding the fence of the shard of
-   * the reconcile making it (Events and owned objects included, whatever their own key). Writes
-   * made outside a reconcile (e.g. `mgr.client` from user code) get none under sharding.
-   */
-  #fenceSignal(_target: FenceTarget): AbortSignal | undefined {
-    if (this.elector) return this.elector.fenceSignal();
-    const key = this.#reconcileKey.getStore();
-    return this.sharder && key ? this.sharder.fenceSignal(key) : undefined;
   }
 
   /** Resolves once no reconcile of the shard's keys runs (new ones are refused by `owns`). */
@@ -566,29 +579,27 @@ export class Manager {
       for (const informer of this.informers.informers()) {
         if (informer.type.apiVersion !== type.apiVersion || informer.type.kind !== type.kind) continue;
         for (const object of informer.list()) {
-          const name = object.metadata.name;
-          if (name === undefined) continue;
-          const key = object.metadata.namespace ? { namespace: object.metadata.namespace, name } : { name };
-          if (shardOf(key, sharder.shards) === shard) keys.set(`${key.namespace ?? ''}/${name}`, key);
+          if (!object.metadata.name) continue;
+          const key = keyOf(object);
+          if (shardOf(key, sharder.shards) === shard) keys.set(keyString(key), key);
         }
       }
       for (const key of keys.values()) controller.enqueue(key, { source: `shard ${shard}`, event: 'resync' });
     }
   }
 
-  /** `kloop_leader{lease}`: 1 while this process leads the Lease (one gauge per registry). */
-  #leaderGauge(): Gauge<'lease'> {
-    const existing = this.registry.getSingleMetric('kloop_leader');
-    if (existing) return existing as Gauge<'lease'>;
-    return new Gauge({
-      name: 'kloop_leader',
-      help: 'Whether this process holds the leader election Lease (1) or not (0).',
-      labelNames: ['lease'],
-      registers: [this.registry],
-    });
-  }
-
   #provider(): InformerProvider {
     return { informer: (type, options) => this.informers.informer(type, options) };
   }
 }
+
+/** `kloop_leader{lease}`: 1 while this process leads the Lease (one gauge per registry). */
+const leaderGauge = perRegistry(
+  (registry) =>
+    new Gauge({
+      name: 'kloop_leader',
+      help: 'Whether this process holds the leader election Lease (1) or not (0).',
+      labelNames: ['lease'],
+      registers: [registry],
+    }),
+);

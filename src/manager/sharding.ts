@@ -11,10 +11,16 @@
  * See docs/sharding.md.
  */
 
-import { WriteFencedError } from '../controller/cached-client.js';
-import { type Clock, sleep, systemClock } from '../core/clock.js';
-import { ApiError, KloopError } from '../core/errors.js';
-import type { ObjectKey } from '../core/types.js';
+import {
+  ApiError,
+  type Clock,
+  KloopError,
+  keyString,
+  type ObjectKey,
+  sleep,
+  systemClock,
+  WriteFencedError,
+} from '../core/index.js';
 import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from './leader-election.js';
 
 /** What sharding needs beyond leader election: listing and removing membership Leases. */
@@ -86,7 +92,7 @@ export function stableHash(text: string): number {
 
 /** The shard of a key: namespace/name hashed onto `shards` buckets. */
 export function shardOf(key: ObjectKey, shards: number): number {
-  return stableHash(key.namespace ? `${key.namespace}/${key.name}` : key.name) % shards;
+  return stableHash(keyString(key)) % shards;
 }
 
 /**

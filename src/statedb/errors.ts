@@ -2,7 +2,7 @@
  * The errors StateDB throws. Each has a stable `code`; none of them is worth retrying as is,
  * because each names a programming error or a lost race the caller must resolve.
  */
-import { KloopError } from '../core/errors.js';
+import { KloopError } from '../core/index.js';
 
 /** Every code a {@link StateDBError} can carry. */
 export type StateDBErrorCode =

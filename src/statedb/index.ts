@@ -12,7 +12,6 @@
  * Objects stored are shared, never copied: treat them as immutable.
  */
 
-export { ManualClock, systemClock } from '../core/clock.js';
 export { StateDB, type StateDBOptions } from './db.js';
 export { STATEDB_ERROR_CODES, StateDBError, type StateDBErrorCode } from './errors.js';
 export type { IndexKey, KeyPart } from './keys.js';
@@ -32,7 +31,6 @@ export type {
   Change,
   ChangeIterator,
   ChangesOptions,
-  Clock,
   CompareResult,
   IndexSpec,
   Query,

@@ -4,6 +4,7 @@
  * `registerStateDBMetrics` or to `startReconciler({ registry })`.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { perRegistry } from '../core/index.js';
 import type { StateDBDescription } from './types.js';
 
 /** The reconciler metrics on one registry. */
@@ -13,40 +14,31 @@ export interface ReconcilerMetrics {
   failing: Gauge<'reconciler'>;
 }
 
-const reconcilerByRegistry = new WeakMap<Registry, ReconcilerMetrics>();
-
 /**
  * `kloop_statedb_reconcile_operations_total{reconciler,op,result}` (op: update, delete, prune;
  * result: ok, error), `kloop_statedb_reconcile_pending{reconciler}` and
  * `kloop_statedb_reconcile_failing{reconciler}`; created once per registry.
  */
-export function reconcilerMetrics(registry: Registry): ReconcilerMetrics {
-  let m = reconcilerByRegistry.get(registry);
-  if (m === undefined) {
-    m = {
-      operations: new Counter({
-        name: 'kloop_statedb_reconcile_operations_total',
-        help: 'Operations a StateDB reconciler ran against its target, by op and result',
-        labelNames: ['reconciler', 'op', 'result'],
-        registers: [registry],
-      }),
-      pending: new Gauge({
-        name: 'kloop_statedb_reconcile_pending',
-        help: 'Objects waiting for an update or delete, including those backing off',
-        labelNames: ['reconciler'],
-        registers: [registry],
-      }),
-      failing: new Gauge({
-        name: 'kloop_statedb_reconcile_failing',
-        help: 'Objects whose last operation failed and that wait for a retry',
-        labelNames: ['reconciler'],
-        registers: [registry],
-      }),
-    };
-    reconcilerByRegistry.set(registry, m);
-  }
-  return m;
-}
+export const reconcilerMetrics: (registry: Registry) => ReconcilerMetrics = perRegistry((registry) => ({
+  operations: new Counter({
+    name: 'kloop_statedb_reconcile_operations_total',
+    help: 'Operations a StateDB reconciler ran against its target, by op and result',
+    labelNames: ['reconciler', 'op', 'result'],
+    registers: [registry],
+  }),
+  pending: new Gauge({
+    name: 'kloop_statedb_reconcile_pending',
+    help: 'Objects waiting for an update or delete, including those backing off',
+    labelNames: ['reconciler'],
+    registers: [registry],
+  }),
+  failing: new Gauge({
+    name: 'kloop_statedb_reconcile_failing',
+    help: 'Objects whose last operation failed and that wait for a retry',
+    labelNames: ['reconciler'],
+    registers: [registry],
+  }),
+}));
 
 /** Something that can describe itself: a `StateDB`. */
 export interface Describable {

@@ -9,10 +9,10 @@
  * meanwhile is never marked with a stale outcome: its new revision is reconciled next.
  */
 import type { Registry } from 'prom-client';
-import { type CancelTimer, systemClock } from '../core/clock.js';
+import { type CancelTimer, type Clock, systemClock } from '../core/index.js';
 import { encodeKey } from './keys.js';
 import { type ReconcilerMetrics, reconcilerMetrics } from './metrics.js';
-import type { Change, Clock, ReadTxn, Table, WriteTxn } from './types.js';
+import type { Change, ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Where an object stands with the external system. */
 export interface ReconcileStatus {

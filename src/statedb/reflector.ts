@@ -8,12 +8,11 @@
  * objects the table holds but the informer does not are deleted, so a table filled by an earlier
  * reflector converges too.
  */
-import type { InformerEvent, InformerReader } from '../cache/types.js';
-import { type CancelTimer, systemClock } from '../core/clock.js';
-import type { KubeObject } from '../core/types.js';
+import type { InformerEvent, InformerReader } from '../cache/index.js';
+import { type CancelTimer, type Clock, type KubeObject, systemClock } from '../core/index.js';
 import { StateDBError } from './errors.js';
 import { encodeKey } from './keys.js';
-import type { Clock, ReadTxn, Table, WriteTxn } from './types.js';
+import type { ReadTxn, Table, WriteTxn } from './types.js';
 
 /** Options of {@link startReflector}. */
 export interface ReflectorOptions<K extends KubeObject, T> {

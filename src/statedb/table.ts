@@ -5,7 +5,7 @@
  * The committed state (`TableState`) is immutable and lives in the database root, so a snapshot
  * of every table is one pointer. Everything else here is bookkeeping outside the snapshot.
  */
-import { deepEqual } from '../core/equal.js';
+import { deepEqual } from '../core/index.js';
 import { emptyTree, type Tree } from './btree.js';
 import { StateDBError } from './errors.js';
 import { encodeGroup, encodeKey, type IndexKey, validateName } from './keys.js';

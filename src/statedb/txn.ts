@@ -8,7 +8,7 @@
  * microtask queued at `begin` finds such a transaction still open, aborts it and poisons it
  * (`KLOOP_STATEDB_TXN_ASYNC`), because the tables would stay locked for an unknown time.
  */
-import { deepFreeze } from '../core/equal.js';
+import { deepFreeze } from '../core/index.js';
 import { TreeBuilder, treeScan } from './btree.js';
 import { type ChangesHost, dropSeenDeletes } from './changes.js';
 import { StateDBError } from './errors.js';

@@ -202,6 +202,3 @@ export interface StateDBDescription {
   revision: number;
   tables: TableDescription[];
 }
-
-/** The clock the reconciler and reflector schedule with (core's); inject a `ManualClock` in tests. */
-export type { Clock } from '../core/clock.js';

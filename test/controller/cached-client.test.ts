@@ -3,13 +3,15 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { byOwnerUid } from '../../src/cache/index.js';
-import { CachedClient, ClientUsageError, WriteFencedError } from '../../src/controller/cached-client.js';
+import { CachedClient } from '../../src/controller/cached-client.js';
 import { OWNER_INDEX } from '../../src/controller/controller.js';
 import { rvAtLeast } from '../../src/controller/read-your-writes.js';
 import type { TransportPatchOptions, WriteReport, WriteTransport } from '../../src/controller/types.js';
+import { ClientUsageError } from '../../src/controller/writes.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { deepClone } from '../../src/core/equal.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
+import { WriteFencedError } from '../../src/core/fence.js';
 import { applyJsonPatch } from '../../src/core/json-patch.js';
 import { applyMergePatch } from '../../src/core/merge-patch.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../../src/core/types.js';
@@ -403,7 +405,8 @@ describe('CachedClient', () => {
   it('refuses every write while fenced, sending nothing', async () => {
     const server = new FakeServer();
     let allowed = false;
-    const client = new CachedClient({ transport: server, informers: new FakeInformers(), fence: () => allowed });
+    const fence = () => (allowed ? undefined : AbortSignal.abort());
+    const client = new CachedClient({ transport: server, informers: new FakeInformers(), fence });
     await assert.rejects(client.create(ConfigMap, cm('a', {})), (err) => err instanceof WriteFencedError);
     assert.equal(server.sent.length, 0);
     allowed = true;

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError, KloopError, makeStatus, TerminalError } from '../../src/core/errors.js';
+import { Registry } from 'prom-client';
+import {
+  ApiError,
+  KloopError,
+  makeStatus,
+  reasonForStatusCode,
+  STATUS_REASONS,
+  TerminalError,
+} from '../../src/core/errors.js';
+import { perRegistry } from '../../src/core/per-registry.js';
 
 describe('makeStatus', () => {
   it('builds the exact Kubernetes Status', () => {
@@ -59,5 +68,33 @@ describe('TerminalError', () => {
     assert.equal(err.code, 'KLOOP_TERMINAL');
     assert.equal(err.cause, cause);
     assert.equal(err.message, 'bad spec');
+  });
+});
+
+describe('reasonForStatusCode', () => {
+  it('reads a bare code as the API server would name it', () => {
+    assert.equal(reasonForStatusCode(404), 'NotFound');
+    assert.equal(reasonForStatusCode(409), 'Conflict');
+    assert.equal(reasonForStatusCode(410), 'Expired');
+    assert.equal(reasonForStatusCode(413), 'RequestEntityTooLarge');
+    assert.equal(reasonForStatusCode(502), 'InternalError');
+    assert.equal(reasonForStatusCode(418), 'Unknown');
+  });
+  it('answers from the one table: every reason of STATUS_REASONS maps back to its code', () => {
+    for (const [reason, code] of Object.entries(STATUS_REASONS)) {
+      assert.equal(STATUS_REASONS[reasonForStatusCode(code) as keyof typeof STATUS_REASONS], code, reason);
+    }
+  });
+});
+
+describe('perRegistry', () => {
+  it('makes once per registry, again for another registry', () => {
+    let made = 0;
+    const metrics = perRegistry((registry) => ({ registry, n: ++made }));
+    const a = new Registry();
+    const b = new Registry();
+    assert.equal(metrics(a), metrics(a));
+    assert.notEqual(metrics(a), metrics(b));
+    assert.equal(made, 2);
   });
 });

@@ -5,6 +5,13 @@ import { keyOf, keyString, keysEqual, parseKeyString } from '../../src/core/keys
 import { compareResourceVersions, isNewerResourceVersion } from '../../src/core/resource-version.js';
 
 describe('keys', () => {
+  it("keyString takes a key or an object's metadata, and gives the same string", () => {
+    assert.equal(keyString({ namespace: 'ns', name: 'a' }), 'ns/a');
+    const pod = { metadata: { namespace: 'ns', name: 'a', uid: 'u', labels: {} } };
+    assert.equal(keyString(pod.metadata), 'ns/a');
+    assert.equal(keyString({ name: 'node-1' }), 'node-1');
+    assert.equal(keyString({ namespace: '', name: 'a' }), 'a');
+  });
   it('keyOf, keyString and parseKeyString round-trip', () => {
     assert.deepEqual(keyOf({ metadata: { namespace: 'ns', name: 'a' } }), { namespace: 'ns', name: 'a' });
     assert.deepEqual(keyOf({ metadata: { name: 'a' } }), { name: 'a' });

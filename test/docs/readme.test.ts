@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigMap, type KubeObject, type Manager, Secret } from 'kloop';
+import { ConfigMap, KubeClient, type KubeObject, type Manager, Secret } from 'kloop';
 import { startApiServer } from 'kloop/apiserver';
 import { linkPackage, markdownBlocks } from '../../scripts/doc-examples.js';
 import { eventually } from '../support/index.js';
@@ -49,7 +49,9 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
     else process.env.KUBECONFIG = kubeconfig;
   }
   assert.ok(mgr);
-  const admin = mgr.kube;
+  // The test plays the user (kubectl) with its own client: the manager's `kube` only reads.
+  const admin = KubeClient.fromKubeconfig(server.kubeconfig);
+  t.after(() => admin.close());
   await admin.create({
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { endpointsCollection, endpointsController } from '../../examples/endpoints-collection.js';
 import { startApiServer } from '../../src/apiserver/index.js';
+import { KubeClient } from '../../src/client/index.js';
 import { ConfigMap, type KubeObject, Pod } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
 import { eventually } from '../support/index.js';
@@ -28,6 +29,7 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
   const server = await startApiServer();
   const mgr = new Manager({ kubeconfig: server.kubeconfig });
   const { endpoints, registry } = endpointsCollection(mgr);
+  const admin = KubeClient.fromKubeconfig(server.kubeconfig);
   try {
     endpointsController(mgr, endpoints);
     await mgr.start();
@@ -43,36 +45,36 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
         { message: `${name} = ${want}` },
       );
 
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { namespace: 'default', name: 'web' },
       spec: { selector: { app: 'web' } },
     });
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { namespace: 'default', name: 'api' },
       spec: { selector: { app: 'api' } },
     });
-    await mgr.kube.create(pod('web-0', { app: 'web' }, '10.0.0.1'));
-    await mgr.kube.create(pod('web-1', { app: 'web' }, '10.0.0.2'));
-    await mgr.kube.create(pod('web-2', { app: 'web' }, '10.0.0.3', false)); // not ready
-    await mgr.kube.create(pod('api-0', { app: 'api' }, '10.0.1.1'));
+    await admin.create(pod('web-0', { app: 'web' }, '10.0.0.1'));
+    await admin.create(pod('web-1', { app: 'web' }, '10.0.0.2'));
+    await admin.create(pod('web-2', { app: 'web' }, '10.0.0.3', false)); // not ready
+    await admin.create(pod('api-0', { app: 'api' }, '10.0.1.1'));
     await ipsOf('web-endpoints', '10.0.0.1,10.0.0.2');
     await ipsOf('api-endpoints', '10.0.1.1');
 
     // A pod moves from web to api: both ConfigMaps follow, and only those two outputs recompute.
     const calls = endpoints.describe().stats.transformCalls;
     const moved = (await mgr.kube.get(Pod, { namespace: 'default', name: 'web-1' })) as KubeObject;
-    await mgr.kube.update({ ...moved, metadata: { ...moved.metadata, labels: { app: 'api' } } });
+    await admin.update({ ...moved, metadata: { ...moved.metadata, labels: { app: 'api' } } });
     await ipsOf('api-endpoints', '10.0.1.1,10.0.0.2');
     await ipsOf('web-endpoints', '10.0.0.1');
     assert.equal(endpoints.describe().stats.transformCalls - calls, 2);
 
     // A pod no Service selects recomputes nothing.
     const before = endpoints.describe().stats.transformCalls;
-    await mgr.kube.create(pod('other', { app: 'other' }, '10.0.9.9'));
+    await admin.create(pod('other', { app: 'other' }, '10.0.9.9'));
     await eventually(() => mgr.informer(Pod).get({ namespace: 'default', name: 'other' }), {
       message: 'the informer to see the other pod',
     });
@@ -80,7 +82,7 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
     assert.equal(endpoints.describe().stats.transformCalls, before);
 
     // The Service goes: its endpoints output goes, and the controller deletes the ConfigMap.
-    await mgr.kube.delete({ apiVersion: 'v1', kind: 'Service' }, { namespace: 'default', name: 'web' });
+    await admin.delete({ apiVersion: 'v1', kind: 'Service' }, { namespace: 'default', name: 'web' });
     await eventually(
       () =>
         mgr.kube.get(ConfigMap, { namespace: 'default', name: 'web-endpoints' }).then(
@@ -91,6 +93,7 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
     );
     assert.equal(endpoints.get('default/web'), undefined);
   } finally {
+    admin.close();
     await mgr.stop();
     registry.close();
     await server.stop();

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { FINALIZER, MIRROR_OF, mirrorController } from '../../examples/configmap-mirror.js';
 import { installWebsiteCrd, Website, type WebsiteObject, websiteController } from '../../examples/website.js';
+import { KubeClient } from '../../src/client/index.js';
 import type { Request } from '../../src/controller/index.js';
 import { labelSelector, OWNER_INDEX } from '../../src/controller/index.js';
 import { ConfigMap, Deployment, type KubeObject, Secret } from '../../src/core/index.js';
@@ -29,14 +30,18 @@ const cmKey = (name: string) => ({ namespace: ns, name });
 describe('controllers over HTTP', () => {
   let cluster: RecordingCluster;
   let mgr: Manager;
+  /** The test's own client, as a user with kubectl: through the same recording proxy. */
+  let admin: KubeClient;
 
   beforeEach(async () => {
     cluster = await startRecordingCluster();
     mgr = new Manager({ kubeconfig: cluster.kubeconfig, drainTimeoutMs: 2000, logger: pino({ level: 'silent' }) });
+    admin = KubeClient.fromKubeconfig(cluster.kubeconfig, { logger: pino({ level: 'silent' }) });
   });
 
   afterEach(async () => {
     await mgr.stop();
+    admin.close();
     await cluster.stop();
   });
 
@@ -48,8 +53,8 @@ describe('controllers over HTTP', () => {
 
   it('mirror: steady state sends zero writes; one changed field sends one patch holding just it', async () => {
     for (const name of ['team-a', 'team-b'])
-      await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    await mgr.kube.create({
+      await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
@@ -83,7 +88,7 @@ describe('controllers over HTTP', () => {
     assert.deepEqual(cluster.writes().slice(before), [], 'steady state writes nothing');
 
     const start = cluster.writes().length;
-    await mgr.kube.patch({ type: ConfigMap, key: cmKey('cfg') }, { data: { color: 'red', size: 'L' } });
+    await admin.patch({ type: ConfigMap, key: cmKey('cfg') }, { data: { color: 'red', size: 'L' } });
     const red = Buffer.from('red').toString('base64');
     await eventually(() => cluster.writes('/secrets/').filter((w) => w.body.includes(red)).length >= 3, {
       message: 'three patches',
@@ -101,8 +106,8 @@ describe('controllers over HTTP', () => {
   });
 
   it('mirror: the finalizer removes the cross-namespace copies before the ConfigMap goes', async () => {
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
-    await mgr.kube.create({
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
@@ -120,7 +125,7 @@ describe('controllers over HTTP', () => {
     });
     const cm = await mgr.kube.get(ConfigMap, cmKey('cfg'));
     assert.deepEqual(cm.metadata.finalizers, [FINALIZER]);
-    await mgr.kube.delete(ConfigMap, cmKey('cfg'));
+    await admin.delete(ConfigMap, cmKey('cfg'));
     await eventually(
       async () => {
         try {
@@ -145,7 +150,7 @@ describe('controllers over HTTP', () => {
     await installWebsiteCrd(mgr);
     const controller = websiteController(mgr);
     await mgr.start();
-    await mgr.kube.create({
+    await admin.create({
       ...Website,
       metadata: { namespace: ns, name: 'blog' },
       spec: { image: 'nginx', replicas: 2, port: 80 },
@@ -164,7 +169,7 @@ describe('controllers over HTTP', () => {
     assert.deepEqual(cluster.writes().slice(before), [], 'applies of what is there and unchanged status send nothing');
 
     // The test plays the deployment controller: readiness changes the Website's status only.
-    await mgr.kube.patch(
+    await admin.patch(
       { type: Deployment, key: cmKey('blog') },
       { status: { readyReplicas: 2 } },
       { subresource: 'status' },
@@ -192,7 +197,7 @@ describe('controllers over HTTP', () => {
     await installWebsiteCrd(mgr);
     websiteController(mgr);
     await mgr.start();
-    await mgr.kube.create({ ...Website, metadata: { namespace: ns, name: 'bad' }, spec: {} });
+    await admin.create({ ...Website, metadata: { namespace: ns, name: 'bad' }, spec: {} });
     await eventually(
       async () => (await metric(mgr.registry, 'kloop_reconcile_total', { result: 'terminal_error' })) === 1,
       { message: 'the terminal error' },
@@ -205,7 +210,7 @@ describe('controllers over HTTP', () => {
   });
 
   it('folds a burst of 1000 updates during a slow reconcile into at most 2 reconciles', async () => {
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: ns, name: 'burst' },
@@ -226,7 +231,7 @@ describe('controllers over HTTP', () => {
     await mgr.start();
     await eventually(() => seen.length === 1, { message: 'the first reconcile' });
     for (let i = 1; i <= 1000; i++)
-      await mgr.kube.patch({ type: ConfigMap, key: cmKey('burst') }, { data: { i: String(i) } });
+      await admin.patch({ type: ConfigMap, key: cmKey('burst') }, { data: { i: String(i) } });
     const informer = mgr.informer(ConfigMap);
     await eventually(() => (informer.get(cmKey('burst'))?.data as Record<string, string> | undefined)?.i === '1000', {
       message: 'the informer to see the last update',
@@ -266,7 +271,7 @@ describe('controllers over HTTP', () => {
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 10; i++) {
       writes.push(
-        mgr.kube.create({
+        admin.create({
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { namespace: ns, name: `c${i}`, labels: { conc: 'yes' } },
@@ -277,7 +282,7 @@ describe('controllers over HTTP', () => {
     for (let round = 0; round < 10; round++) {
       await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          mgr.kube.patch({ type: ConfigMap, key: cmKey(`c${i}`) }, { data: { round: String(round) } }),
+          admin.patch({ type: ConfigMap, key: cmKey(`c${i}`) }, { data: { round: String(round) } }),
         ),
       );
     }
@@ -287,7 +292,7 @@ describe('controllers over HTTP', () => {
   });
 
   it('reads its own writes while the watch is stalled', async () => {
-    await mgr.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'ryw' } });
+    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name: 'ryw' } });
     const informer = mgr.informer(ConfigMap);
     await informer.synced;
     await eventually(() => informer.get(cmKey('ryw')) !== undefined, { message: 'the informer to hold ryw' });
@@ -317,7 +322,7 @@ describe('controllers over HTTP', () => {
   });
 
   it('retries injected conflicts from a fresh read, and requeues a conflicting reconcile quietly', async () => {
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: ns, name: 'c' },
@@ -341,7 +346,7 @@ describe('controllers over HTTP', () => {
         const cm = (await ctx.client.get(ConfigMap, req.key))!;
         await ctx.client.patch(cm, { ...cm, data: { done: 'yes' } }, { optimisticLock: true });
       });
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: ns, name: 'd', labels: { conflict: 'yes' } },
@@ -359,7 +364,7 @@ describe('controllers over HTTP', () => {
   });
 
   it('detects a hot loop: a reconcile that stamps its own object on every pass', async () => {
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: ns, name: 'hot', labels: { hot: 'yes' } },
@@ -385,7 +390,7 @@ describe('controllers over HTTP', () => {
     // arrive while a pass runs, so each next pass folds the event of its own write with the
     // outside change: not a loop, however many times it repeats.
     for (const name of ['source', 'copy'])
-      await mgr.kube.create({
+      await admin.create({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { namespace: ns, name },
@@ -407,7 +412,7 @@ describe('controllers over HTTP', () => {
     await mgr.start();
     await idle();
     for (let n = 1; n <= 24; n++) {
-      await mgr.kube.patch({ type: ConfigMap, key: cmKey('source') }, { data: { n: String(n) } });
+      await admin.patch({ type: ConfigMap, key: cmKey('source') }, { data: { n: String(n) } });
       // Outside changes paced at 20 ms, a third of a pass, so they land while passes run.
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -430,17 +435,17 @@ describe('controllers over HTTP', () => {
         seen.push(req.key.name);
       });
     await mgr.start();
-    const owner = await mgr.kube.create<KubeObject>({
+    const owner = await admin.create<KubeObject>({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: ns, name: 'ignored' },
     });
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: ns, name: 'picked', labels: { pick: 'me' } },
     });
-    await mgr.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: {

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { MIRROR_OF, MIRROR_TO, mirrorController } from '../../examples/configmap-mirror.js';
 import { startApiServer } from '../../src/apiserver/index.js';
-import { WriteFencedError } from '../../src/controller/cached-client.js';
-import { ApiError, ConfigMap, Secret } from '../../src/core/index.js';
+import { KubeClient } from '../../src/client/index.js';
+import { ApiError, ConfigMap, Secret, WriteFencedError } from '../../src/core/index.js';
 import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
 import { FAST_LEASES } from '../manager/support.js';
 import { eventually } from '../support/index.js';
@@ -26,6 +26,7 @@ function noMoreThan(now: Record<string, number>, baseline: Record<string, number
 test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced follower, no Secret data in logs or debug', async () => {
   const baseline = liveHandles();
   const server = await startApiServer();
+  const admin = KubeClient.fromKubeconfig(server.kubeconfig, { logger: pino({ level: 'silent' }) });
   let logs = '';
   const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) });
   const leader = new Manager({
@@ -45,8 +46,7 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     release = resolve;
   });
   try {
-    for (const name of ['src', 'dst'])
-      await leader.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of ['src', 'dst']) await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     mirrorController(leader);
     leader
       .controller('hold')
@@ -57,13 +57,13 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     await follower.start();
     await eventually(() => follower.elector!.leader === 'one', { message: 'the follower to see the leader' });
 
-    await leader.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: 'src', name: 'creds', labels: { mirror: 'true' }, annotations: { [MIRROR_TO]: 'dst' } },
       data: { password: 'correct-horse-battery' },
     });
-    await leader.kube.create({
+    await admin.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { namespace: 'dst', name: 'waiting' },
@@ -115,24 +115,25 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     assert.ok(!debugText.includes(secretValue), 'no Secret data in /debug/kloop');
 
     // The adapter: the Lease is there, held by the leader.
-    const lease = await leaseClientFor(leader.kube).get('default', 'endpoints');
+    const lease = await leaseClientFor(admin).get('default', 'endpoints');
     assert.equal(lease?.spec?.holderIdentity, 'one');
-    assert.equal(await leaseClientFor(leader.kube).get('default', 'missing'), undefined);
+    assert.equal(await leaseClientFor(admin).get('default', 'missing'), undefined);
     // delete: guarded by the resourceVersion, and a Lease already gone is fine.
-    const scratch = await leaseClientFor(leader.kube).create({
+    const scratch = await leaseClientFor(admin).create({
       metadata: { namespace: 'default', name: 'scratch' },
       spec: {},
     });
-    await assert.rejects(leaseClientFor(leader.kube).delete('default', 'scratch', '1'), (err: unknown) =>
+    await assert.rejects(leaseClientFor(admin).delete('default', 'scratch', '1'), (err: unknown) =>
       ApiError.isConflict(err),
     );
-    await leaseClientFor(leader.kube).delete('default', 'scratch', scratch.metadata.resourceVersion!);
-    assert.equal(await leaseClientFor(leader.kube).get('default', 'scratch'), undefined);
-    await leaseClientFor(leader.kube).delete('default', 'scratch', scratch.metadata.resourceVersion!);
+    await leaseClientFor(admin).delete('default', 'scratch', scratch.metadata.resourceVersion!);
+    assert.equal(await leaseClientFor(admin).get('default', 'scratch'), undefined);
+    await leaseClientFor(admin).delete('default', 'scratch', scratch.metadata.resourceVersion!);
   } finally {
     release();
     await leader.stop();
     await follower.stop();
+    admin.close();
     await server.stop();
   }
   assert.equal(await leader.done, 'stopped');

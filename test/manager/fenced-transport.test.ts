@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CachedClient } from '../../src/controller/cached-client.js';
 import type { WriteTransport } from '../../src/controller/types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
 import type { KubeObject } from '../../src/core/types.js';
-import { fencedTransport, LeaderElector, type LeaseClient, type LeaseObject } from '../../src/manager/index.js';
+import { LeaderElector, type LeaseClient, type LeaseObject } from '../../src/manager/index.js';
 import { advance } from '../support/index.js';
 
 /** One Lease in memory; `failing` makes renewals fail (a partitioned leader). */
@@ -77,11 +78,14 @@ test('a write throttled with 429 stops retrying at the renew deadline (no attemp
   assert.ok(elector.canWrite());
 
   const attempts: number[] = [];
-  const transport = fencedTransport(throttledTransport(clock, attempts), () => elector.fenceSignal());
+  const client = new CachedClient({
+    transport: throttledTransport(clock, attempts),
+    informers: { informer: () => assert.fail('no reads') },
+    fence: () => elector.fenceSignal(),
+  });
   leases.failing = true; // renewals fail from now on
-  const write = transport.patch(
+  const write = client.direct.patch(
     { type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { namespace: 'd', name: 'x' } },
-    {},
     {},
   );
   const outcome = write.then(
@@ -101,7 +105,7 @@ test('a write throttled with 429 stops retrying at the renew deadline (no attemp
   assert.equal(await outcome, 'KLOOP_WRITE_FENCED');
   // Once fenced, a new write fails before anything is sent.
   const before = attempts.length;
-  await assert.rejects(transport.patch({ type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { name: 'y' } }, {}, {}), {
+  await assert.rejects(client.direct.patch({ type: { apiVersion: 'v1', kind: 'ConfigMap' }, key: { name: 'y' } }, {}), {
     code: 'KLOOP_WRITE_FENCED',
   });
   assert.equal(attempts.length, before);
