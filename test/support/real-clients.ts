@@ -178,6 +178,8 @@ async function runClient(
         resolvePromise({ code, stdout, stderr });
       },
     );
+    // A client that exits without reading its input closes the pipe first: not an error.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }
