@@ -19,7 +19,7 @@
  * rolling step converges instead), adoption of orphan ReplicaSets, hash collisions beyond a
  * bumped `collisionCount`.
  */
-import { Deployment, deepEqual, type KubeObject, ReplicaSet } from '../../core/index.js';
+import { Deployment, deepEqual, type KubeObject, Pod, ReplicaSet } from '../../core/index.js';
 import type { StoredObject } from '../storage/store.js';
 import {
   condition,
@@ -44,6 +44,8 @@ import {
   conditionOf,
   conditionsOf,
   controllerKey,
+  controllerRef,
+  isFinished,
   isControlledBy,
   KCM,
   num,
@@ -73,6 +75,14 @@ export class DeploymentController implements BuiltinController {
     });
     rt.watch(ReplicaSet, (e) => {
       const owner = controllerKey(e.object.object, Deployment);
+      if (owner) rt.enqueue(this.name, owner);
+    });
+    // A Recreate rollout waits for the old Pods to be gone (deletePod in the upstream controller).
+    rt.watch(Pod, (e) => {
+      if (e.type !== 'DELETED') return;
+      const rsKey = controllerKey(e.object.object, ReplicaSet);
+      const rs = rsKey === undefined ? undefined : rt.getByKey(ReplicaSet, rsKey);
+      const owner = rs && controllerKey(rs.object, Deployment);
       if (owner) rt.enqueue(this.name, owner);
     });
   }
@@ -223,7 +233,13 @@ export class DeploymentController implements BuiltinController {
     const recreate = (specOf(d).strategy as { type?: string } | undefined)?.type === 'Recreate';
     if (recreate) {
       for (const rs of olds()) set(rs, 0);
-      const oldPodsLeft = olds().some((rs) => statusCount(rs.object, 'replicas') > 0);
+      // oldPodsRunning: a terminating Pod of an old ReplicaSet still holds the new one back.
+      const oldUids = new Set(olds().map((rs) => String(rs.object.metadata.uid)));
+      const oldPodsLeft =
+        olds().some((rs) => statusCount(rs.object, 'replicas') > 0) ||
+        this.rt
+          .list(Pod, d.metadata.namespace)
+          .some((p) => !isFinished(p.object) && oldUids.has(String(controllerRef(p.object)?.uid)));
       if (!oldPodsLeft) set(current(), replicas);
       return [...byKey.values()];
     }
