@@ -219,16 +219,14 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
   progress('a pod turns ready: its Service endpoints follow through the collection');
   const svc = services[0]!;
   const podIps = async () =>
-    (
-      await Promise.all(
-        [0, 1].map(async (p) => {
-          const pod = await kube.get<KubeObject & { status?: { podIP?: string } }>(Pod, {
-            namespace: NS,
-            name: `${svc}-pod-${p}`,
-          });
-          return pod.status?.podIP ?? '';
-        }),
-      )
+    await Promise.all(
+      [0, 1].map(async (p) => {
+        const pod = await kube.get<KubeObject & { status?: { podIP?: string } }>(Pod, {
+          namespace: NS,
+          name: `${svc}-pod-${p}`,
+        });
+        return pod.status?.podIP ?? '';
+      }),
     );
   await until(ctx, `the pods of ${svc} to run with IPs`, async () => !(await podIps()).includes(''));
   await kube.patch(

@@ -18,7 +18,9 @@ describe('Deployment and ReplicaSet controllers', () => {
 
   const replicaSets = async (app: string) =>
     (await sim.list(`${APPS}/replicasets?labelSelector=app%3D${app}`)).sort(
-      (a, b) => Number(a.metadata.annotations?.['deployment.kubernetes.io/revision']) - Number(b.metadata.annotations?.['deployment.kubernetes.io/revision']),
+      (a, b) =>
+        Number(a.metadata.annotations?.['deployment.kubernetes.io/revision']) -
+        Number(b.metadata.annotations?.['deployment.kubernetes.io/revision']),
     );
   const pods = (app: string) => sim.list(`${NS}/pods?labelSelector=app%3D${app}`);
 
@@ -39,7 +41,14 @@ describe('Deployment and ReplicaSet controllers', () => {
       'deployment.kubernetes.io/revision': '1',
     });
     assert.deepEqual(rs.metadata.ownerReferences, [
-      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        uid: d.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     const created = await pods('web');
     assert.equal(created.length, 3);
@@ -65,13 +74,24 @@ describe('Deployment and ReplicaSet controllers', () => {
       status.conditions.map((c: Obj) => [c.type, c.status, c.reason, c.message]),
       [
         ['Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'],
-        ['Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rs.metadata.name}" has successfully progressed.`],
+        [
+          'Progressing',
+          'True',
+          'NewReplicaSetAvailable',
+          `ReplicaSet "${rs.metadata.name}" has successfully progressed.`,
+        ],
       ],
     );
     for (const c of status.conditions) assert.ok(c.lastUpdateTime && c.lastTransitionTime);
     const rsNow = (await replicaSets('web'))[0];
     assert.deepEqual(
-      { r: rsNow.status?.replicas, f: rsNow.status?.fullyLabeledReplicas, ready: rsNow.status?.readyReplicas, a: rsNow.status?.availableReplicas, g: rsNow.status?.observedGeneration },
+      {
+        r: rsNow.status?.replicas,
+        f: rsNow.status?.fullyLabeledReplicas,
+        ready: rsNow.status?.readyReplicas,
+        a: rsNow.status?.availableReplicas,
+        g: rsNow.status?.observedGeneration,
+      },
       { r: 3, f: 3, ready: 3, a: 3, g: 1 },
     );
   });
@@ -79,7 +99,9 @@ describe('Deployment and ReplicaSet controllers', () => {
   it('steps a rolling update on the manual clock, never past maxSurge nor under the available minimum', async () => {
     await sim.create(
       `${APPS}/deployments`,
-      deployment('roll', 4, 'nginx:1.27', { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } }),
+      deployment('roll', 4, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } },
+      }),
     );
     await sim.advance(1000);
     const before = await sim.get(`${APPS}/deployments/roll`);
@@ -118,9 +140,13 @@ describe('Deployment and ReplicaSet controllers', () => {
   it('a rollback gives the old ReplicaSet the next revision and records its old one', async () => {
     await sim.create(`${APPS}/deployments`, deployment('back', 1, 'nginx:1.27'));
     await sim.advance(500);
-    await sim.patch(`${APPS}/deployments/back`, { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.28' }] } } } });
+    await sim.patch(`${APPS}/deployments/back`, {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.28' }] } } },
+    });
     await sim.advance(500);
-    await sim.patch(`${APPS}/deployments/back`, { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } } });
+    await sim.patch(`${APPS}/deployments/back`, {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } },
+    });
     await sim.advance(500);
     const all = await replicaSets('back');
     assert.equal(all.length, 2);
@@ -135,10 +161,16 @@ describe('Deployment and ReplicaSet controllers', () => {
   it('Recreate scales the old ReplicaSet to zero before the new one starts', async () => {
     await sim.create(`${APPS}/deployments`, deployment('rec', 2, 'nginx:1.27', { strategy: { type: 'Recreate' } }));
     await sim.advance(500);
-    await sim.patch(`${APPS}/deployments/rec`, { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.28' }] } } } });
+    await sim.patch(`${APPS}/deployments/rec`, {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.28' }] } } },
+    });
     let [oldRs, newRs] = await replicaSets('rec');
     assert.equal(oldRs.spec?.replicas, 0);
-    assert.equal(newRs.spec?.replicas, 0, `the new one waits while old Pods are still terminating: ${JSON.stringify([oldRs, newRs].map((r) => [r.metadata.name, r.metadata.annotations, r.spec?.replicas]))}`);
+    assert.equal(
+      newRs.spec?.replicas,
+      0,
+      `the new one waits while old Pods are still terminating: ${JSON.stringify([oldRs, newRs].map((r) => [r.metadata.name, r.metadata.annotations, r.spec?.replicas]))}`,
+    );
     await sim.advance(1000);
     [oldRs, newRs] = await replicaSets('rec');
     assert.equal(newRs.spec?.replicas, 2);
@@ -188,6 +220,9 @@ describe('Deployment and ReplicaSet controllers', () => {
     assert.equal(orphan.metadata.ownerReferences?.[0].uid, rs.metadata.uid, 'adopted');
     const left = (await sim.list(`${NS}/pods?labelSelector=app%3Dplain`)).filter((p) => !p.metadata.deletionTimestamp);
     assert.equal(left.length, 2);
-    assert.ok(left.every((p) => p.metadata.name !== 'orphan'), 'the adopted Pod, not yet ready, went first');
+    assert.ok(
+      left.every((p) => p.metadata.name !== 'orphan'),
+      'the adopted Pod, not yet ready, went first',
+    );
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { ApiServer, ApiServerOptions } from '../../src/apiserver/index.js';
 import { type KubeObject, ManualClock } from '../../src/core/index.js';
-import { Api, startTestServer } from '../apiserver/helpers.js';
+import { type Api, startTestServer } from '../apiserver/helpers.js';
 
 /** An object with the fields the tests read. */
 export type Obj = KubeObject & {

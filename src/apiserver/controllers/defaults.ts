@@ -11,7 +11,7 @@
  * defaulttolerationseconds, priority.
  */
 import { isPlainObject, type KubeObject } from '../../core/index.js';
-import { invalid } from '../errors/status-errors.js';
+import { statusError } from '../errors/status-errors.js';
 import { generateName } from '../registry/strategy.js';
 import type { AdmissionHook } from '../registry/types.js';
 import type { ServedType } from '../served/served-types.js';
@@ -148,13 +148,15 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
       restart === undefined
         ? `Required value: valid values: "OnFailure", "Never"`
         : `Unsupported value: ${JSON.stringify(restart)}: ${valid}`;
-    throw invalid({ group: 'batch', plural: 'jobs', kind: 'Job' }, String(obj.metadata.name), [
-      {
-        type: restart === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported',
-        message,
-        field: 'spec.template.spec.restartPolicy',
-      },
-    ]);
+    const field = 'spec.template.spec.restartPolicy';
+    const name = String(obj.metadata.name);
+    // The real server names the kind with its group here (`Job.batch`).
+    throw statusError('Invalid', `Job.batch "${name}" is invalid: ${field}: ${message}`, {
+      name,
+      group: 'batch',
+      kind: 'Job',
+      causes: [{ type: restart === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported', message, field }],
+    });
   }
   defaultTemplate(spec);
   if (creating && spec.manualSelector !== true && obj.metadata.uid !== undefined) {
