@@ -7,11 +7,16 @@ import type { ApiServer, ApiServerOptions } from '../../src/apiserver/index.js';
 import { type KubeObject, ManualClock } from '../../src/core/index.js';
 import { type Api, startTestServer } from '../apiserver/helpers.js';
 
-/** An object with the fields the tests read. */
+/**
+ * An object with the fields the tests read. `any` on purpose: the tests read deep, arbitrary API
+ * fields and assert their values, which is the type check that matters here.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: arbitrary API fields, checked by assertions
+type Loose = any;
 export type Obj = KubeObject & {
-  spec?: Record<string, any>;
-  status?: Record<string, any>;
-  [field: string]: any;
+  spec?: Record<string, Loose>;
+  status?: Record<string, Loose>;
+  [field: string]: Loose;
 };
 
 /** A running emulator with controllers and a manual clock. */
@@ -81,7 +86,7 @@ export function deployment(name: string, replicas: number, image: string, extra:
 }
 
 /** A condition of `obj.status` by type. */
-export function cond(obj: Obj, type: string): Record<string, any> | undefined {
+export function cond(obj: Obj, type: string): Record<string, Loose> | undefined {
   return (obj.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
 }
 
