@@ -139,6 +139,17 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     return sites.every((s) => deployments.includes(s));
   });
   progress(`converged: ${configMaps.length * 3} mirrored Secrets, ${sites.length} Deployments`);
+  // Nobody writes a Pod status: the cluster runs the Deployments' Pods and the Websites see it.
+  await until(ctx, 'every Website to report Ready=True', async () => {
+    const list = (
+      await kube.list<WebsiteLike & { status?: { conditions?: { type: string; status: string }[] } }>(Website, {
+        namespace: NS,
+      })
+    ).items;
+    const ready = list.filter((w) => w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return sites.every((name) => ready.some((w) => w.metadata.name === name));
+  });
+  progress(`${sites.length} Websites Ready: their Pods run on the cluster, no status written by hand`);
 
   progress('updates that matter: ConfigMap data, Website replicas');
   for (const name of configMaps.slice(0, Math.ceil(configMaps.length / 2))) {
