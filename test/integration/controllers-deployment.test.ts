@@ -198,6 +198,22 @@ describe('Deployment and ReplicaSet controllers', () => {
     assert.equal(cond(d, 'Available')?.reason, 'MinimumReplicasUnavailable');
   });
 
+  it('an update that leaves defaulted fields out changes nothing (defaults come before the generation rule)', async () => {
+    await sim.create(`${APPS}/deployments`, deployment('same', 1, 'nginx:1.27'));
+    const created = await sim.get(`${APPS}/deployments/same`);
+    const res = await sim.api.put<Obj>(`${APPS}/deployments/same`, {
+      ...deployment('same', 1, 'nginx:1.27'),
+      metadata: {
+        name: 'same',
+        resourceVersion: created.metadata.resourceVersion,
+        annotations: created.metadata.annotations,
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.metadata.generation, 1);
+    assert.equal(res.body.spec?.revisionHistoryLimit, 10);
+  });
+
   it('ReplicaSets scale down the not-ready Pods first and adopt matching orphans', async () => {
     const rs = await sim.create(`${APPS}/replicasets`, {
       apiVersion: 'apps/v1',

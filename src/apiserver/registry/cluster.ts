@@ -164,8 +164,10 @@ export class Cluster implements ClusterAccess {
     const ownFields =
       incoming.metadata.managedFields !== undefined &&
       !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
+    // Defaulting and mutating admission come before the update strategy, as decoding and
+    // admission do upstream: a field the update left out and the defaults put back is no change.
+    for (const hook of this.admission) hook(served, incoming, current.object, options);
     const next = prepareUpdate(incoming, current.object, served, subresource);
-    for (const hook of this.admission) hook(served, next, current.object, options);
     validateOwnerReferences(next, served);
     if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
     if (options.manager !== undefined && !ownFields) {
