@@ -65,6 +65,7 @@ export type ControllerName =
   | 'statefulset'
   | 'daemonset'
   | 'job'
+  | 'cronjob'
   | 'service'
   | 'endpointslice'
   | 'endpoints'

@@ -57,9 +57,8 @@ test('no module imports another module past its door (index.ts, or internal.ts f
 });
 
 test('the door check sees imports past a door', () => {
-  assert.deepEqual(specifiers(`import { a } from '../core/keys.js';\nexport * from "./x.js";\nawait import('../y.js');`), [
-    '../core/keys.js',
-    './x.js',
-    '../y.js',
-  ]);
+  assert.deepEqual(
+    specifiers(`import { a } from '../core/keys.js';\nexport * from "./x.js";\nawait import('../y.js');`),
+    ['../core/keys.js', './x.js', '../y.js'],
+  );
 });

@@ -210,6 +210,64 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
     assert.equal(pod.status?.containerStatuses[0].state.terminated.exitCode, 3);
   });
 
+  it('CronJob: a Job at each scheduled time, Forbid while one runs, history limits', async () => {
+    const cj = await sim.create(`${BATCH}/cronjobs`, {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'tick' },
+      spec: {
+        schedule: '* * * * *',
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 1,
+        jobTemplate: {
+          spec: {
+            template: {
+              metadata: { annotations: { 'kloop.dev/run-ms': '90000' } },
+              spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+            },
+          },
+        },
+      },
+    });
+    assert.equal(cj.spec?.concurrencyPolicy, 'Forbid');
+    assert.equal((await sim.list(`${BATCH}/jobs`)).length, 0, 'nothing before the first minute');
+    await sim.advance(60_000);
+    let jobs = await sim.list(`${BATCH}/jobs`);
+    assert.equal(jobs.length, 1);
+    const first = jobs[0];
+    assert.match(String(first.metadata.name), /^tick-\d+$/);
+    assert.equal(first.metadata.ownerReferences?.[0].kind, 'CronJob');
+    assert.ok(first.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']);
+    let status = (await sim.get(`${BATCH}/cronjobs/tick`)).status;
+    assert.equal(status?.active?.[0].name, first.metadata.name);
+    assert.equal(
+      status?.lastScheduleTime,
+      first.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'],
+    );
+    // Forbid: the next minute comes while the first Job runs (90 s); its run waits, and starts
+    // (late, as upstream: the missed time is still due) only once the first Job completed.
+    for (let i = 0; i < 12; i++) {
+      await sim.advance(10_000);
+      status = (await sim.get(`${BATCH}/cronjobs/tick`)).status;
+      assert.ok((status?.active ?? []).length <= 1, 'never two Jobs at once');
+    }
+    jobs = await sim.list(`${BATCH}/jobs`);
+    const firstDone = jobs.find((j) => j.metadata.name === first.metadata.name);
+    const second = jobs.find((j) => j.metadata.name !== first.metadata.name);
+    assert.equal(cond(firstDone as Obj, 'Complete')?.status, 'True');
+    assert.ok(second, 'the next run started');
+    assert.ok(
+      Date.parse(String(second.metadata.creationTimestamp)) >= Date.parse(String(firstDone?.status?.completionTime)),
+      'after the first completed',
+    );
+    assert.ok(status?.lastSuccessfulTime);
+    // successfulJobsHistoryLimit: 1: once the second completes, the first goes.
+    await sim.advance(120_000);
+    jobs = await sim.list(`${BATCH}/jobs`);
+    assert.ok(!jobs.some((j) => j.metadata.name === first.metadata.name), 'the oldest finished Job was deleted');
+    assert.equal(jobs.filter((j) => cond(j, 'Complete')?.status === 'True').length, 1);
+  });
+
   it('Job: a restartPolicy other than Never or OnFailure is refused as upstream', async () => {
     const bad = job('bad');
     (bad.spec as Obj).template.spec.restartPolicy = 'Always';

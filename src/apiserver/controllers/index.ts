@@ -8,6 +8,7 @@
  */
 import type { ControllerName, SimulationOptions } from '../types.js';
 import { CA_BUNDLE } from './ca.js';
+import { CronJobController } from './cronjob.js';
 import { DaemonSetController } from './daemonset.js';
 import { defaultsAdmission } from './defaults.js';
 import { DeploymentController } from './deployment.js';
@@ -44,6 +45,7 @@ export const CONTROLLER_NAMES: readonly ControllerName[] = [
   'statefulset',
   'daemonset',
   'job',
+  'cronjob',
   'endpointslice',
   'endpoints',
 ];
@@ -119,6 +121,7 @@ export function startControllers(
     statefulset: () => new StatefulSetController(rt),
     daemonset: () => new DaemonSetController(rt),
     job: () => new JobController(rt),
+    cronjob: () => new CronJobController(rt),
     endpointslice: () => new EndpointSliceController(rt),
     endpoints: () => new EndpointsController(rt),
   };

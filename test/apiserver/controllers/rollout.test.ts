@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { nextRun, parseCron } from '../../../src/apiserver/controllers/cron-schedule.js';
 import {
   newReplicaSetReplicas,
   rolloutLimits,
@@ -164,5 +165,26 @@ describe('pod status', () => {
     assert.equal(status.phase, 'Running');
     assert.equal(status.conditions.find((c) => c.type === 'Initialized')?.lastTransitionTime, 'earlier');
     assert.equal(status.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime, 'now');
+  });
+});
+
+describe('cron schedules', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const next = (spec: string, after: string) => new Date(nextRun(parseCron(spec), at(after)) ?? 0).toISOString();
+
+  it('finds the next time of each field form', () => {
+    assert.equal(next('*/15 * * * *', '2026-01-01T10:07:30Z'), '2026-01-01T10:15:00.000Z');
+    assert.equal(next('0 2 * * *', '2026-01-01T10:07:00Z'), '2026-01-02T02:00:00.000Z');
+    assert.equal(next('30 9 * * mon-fri', '2026-01-03T12:00:00Z'), '2026-01-05T09:30:00.000Z', 'Saturday to Monday');
+    assert.equal(next('0 0 1 feb *', '2026-01-03T12:00:00Z'), '2026-02-01T00:00:00.000Z');
+    assert.equal(next('@hourly', '2026-01-01T10:00:00Z'), '2026-01-01T11:00:00.000Z', 'strictly after');
+    assert.equal(next('0 0 13 * 5', '2026-01-01T00:00:00Z'), '2026-01-02T00:00:00.000Z', 'day of month OR day of week');
+    assert.equal(next('0 0 * * 7', '2026-01-01T00:00:00Z'), '2026-01-04T00:00:00.000Z', '7 is Sunday too');
+  });
+
+  it('refuses what robfig/cron refuses', () => {
+    assert.throws(() => parseCron('* * * *'), /expected exactly 5 fields, found 4/);
+    assert.throws(() => parseCron('61 * * * *'), /out of range/);
+    assert.throws(() => parseCron('*/0 * * * *'), /bad step/);
   });
 });
