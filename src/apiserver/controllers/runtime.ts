@@ -48,6 +48,8 @@ export class ControllerRuntime {
   private readonly servedCache = new Map<string, ServedType>();
   private drainScheduled = false;
   private stopped = false;
+  /** The sync in progress: a write it makes that is refused retries this key later. */
+  private syncing: { name: ControllerName; key: string } | undefined;
 
   constructor(
     readonly cluster: ControllerCluster,
@@ -142,6 +144,7 @@ export class ControllerRuntime {
       this.count(controller, manager, 'create', served, undefined);
       return isStored(result.body) ? result.body : undefined;
     } catch {
+      this.retryLater();
       return undefined;
     }
   }
@@ -167,6 +170,7 @@ export class ControllerRuntime {
       if (result.body.rv !== current.rv) this.count(controller, manager, 'update', served, subresource);
       return result.body;
     } catch {
+      this.retryLater();
       return undefined;
     }
   }
@@ -198,6 +202,7 @@ export class ControllerRuntime {
       if (result.body.rv !== current.rv) this.count(controller, manager, 'update', served, 'status');
       return result.body;
     } catch {
+      this.retryLater();
       return undefined;
     }
   }
@@ -221,6 +226,7 @@ export class ControllerRuntime {
       this.count(controller, manager, 'delete', served, undefined);
       return true;
     } catch {
+      this.retryLater();
       return false;
     }
   }
@@ -298,6 +304,14 @@ export class ControllerRuntime {
     c.count++;
   }
 
+  /**
+   * A write of the sync in progress was refused (a racing delete, a terminating namespace, a
+   * validation error): the key syncs again after {@link RETRY_MS}, as a workqueue requeue would.
+   */
+  private retryLater(): void {
+    if (this.syncing) this.after(this.syncing.name, this.syncing.key, RETRY_MS);
+  }
+
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
@@ -313,11 +327,14 @@ export class ControllerRuntime {
       keys.delete(key);
       if (keys.size === 0) this.queue.delete(name);
       budget--;
+      this.syncing = { name, key };
       try {
         this.controllers.get(name)?.sync(key);
       } catch {
         // A sync that throws (an object in a shape it cannot read) is retried later, never fatal.
         this.after(name, key, RETRY_MS);
+      } finally {
+        this.syncing = undefined;
       }
     }
     if (this.queue.size > 0) this.scheduleDrain();
