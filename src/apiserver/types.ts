@@ -38,7 +38,8 @@ export interface ApiServerOptions {
   /**
    * The clock every timer of the emulator runs on: the controllers and simulated kubelet,
    * graceful deletion, the garbage collector's grace, watch bookmarks and timeouts, injected
-   * latency. Timestamps the emulator writes follow it too. Default: the wall clock. Pass a
+   * latency. Creation and deletion timestamps and those the controllers write follow it
+   * (managedFields times and CRD conditions still take the wall clock). Default: the wall clock. Pass a
    * `ManualClock` and step it with {@link ClusterControllers.advance} to test without sleeping.
    */
   clock?: Clock;
