@@ -175,7 +175,7 @@ async function serveResource(
     }
     const names = resourceNames(served);
     const delay = cluster.faults.delayFor(verb, names);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await new Promise<void>((resolve) => cluster.clock.setTimer(resolve, delay));
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;
     const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body, representation };

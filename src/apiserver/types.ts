@@ -1,7 +1,9 @@
 /**
- * The emulator's public interfaces: how to start it, what it hands back, and the fault injection
- * surface tests use to prove clients survive a misbehaving server.
+ * The emulator's public interfaces: how to start it, what it hands back, the built-in
+ * controllers' settings, and the fault injection surface tests use to prove clients survive a
+ * misbehaving server.
  */
+import type { Clock } from '../core/index.js';
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -27,6 +29,157 @@ export interface ApiServerOptions {
    * see the object before it goes.
    */
   absentOwnerGraceMs?: number;
+  /**
+   * The built-in controllers to run: `true` for all of them, a list of names for some, `false`
+   * or absent for none (the default, like envtest: no Pods, Nodes or ServiceAccounts appear on
+   * their own). `kloop apiserver` and `npm start` run all of them.
+   */
+  controllers?: boolean | readonly ControllerName[];
+  /**
+   * The clock every timer of the emulator runs on: the controllers and simulated kubelet,
+   * graceful deletion, the garbage collector's grace, watch bookmarks and timeouts, injected
+   * latency. Creation and deletion timestamps and those the controllers write follow it
+   * (managedFields times and CRD conditions still take the wall clock). Default: the wall clock. Pass a
+   * `ManualClock` and step it with {@link ClusterControllers.advance} to test without sleeping.
+   */
+  clock?: Clock;
+  /** What the simulated cluster looks like and how its Pods behave (with `controllers`). */
+  simulation?: SimulationOptions;
+}
+
+/**
+ * A built-in controller of the emulated cluster. `nodes`: the simulated Nodes and their kubelets'
+ * Node status; `node-lifecycle`: NotReady Nodes taint and their Pods follow; `scheduler`: binds
+ * Pods to Nodes; `kubelet`: runs Pods (phases, conditions, container statuses, scripted
+ * outcomes, graceful deletion); `service`: ClusterIP and NodePort allocation and the `kubernetes`
+ * Service; `defaults`: the API server's defaulting and admission-added Pod fields for the
+ * workload kinds; the rest are kube-controller-manager's controllers of the same name.
+ */
+export type ControllerName =
+  | 'nodes'
+  | 'node-lifecycle'
+  | 'scheduler'
+  | 'kubelet'
+  | 'defaults'
+  | 'replicaset'
+  | 'deployment'
+  | 'statefulset'
+  | 'daemonset'
+  | 'job'
+  | 'cronjob'
+  | 'service'
+  | 'endpointslice'
+  | 'endpoints'
+  | 'serviceaccount'
+  | 'root-ca-cert-publisher';
+
+/**
+ * What the simulated kubelet makes of a Pod (kwok's stages, as a word):
+ * - `ready` (default): containers start, then the Pod turns Ready; Job Pods run to completion.
+ * - `never-ready`: containers run but never pass readiness (`Ready=False`, `ContainersNotReady`).
+ * - `crash-loop`: each container exits with code 1 after it started and is restarted with the
+ *   kubelet's back-off (10 s doubling to 5 min), `CrashLoopBackOff`, `restartCount` growing.
+ * - `image-pull-error`: `ErrImagePull`, then `ImagePullBackOff`; the Pod stays Pending.
+ * - `complete`: containers exit 0 after running (`Succeeded` unless `restartPolicy: Always`).
+ * - `exit:N`: containers exit with code N after running (N = 0 is `complete`).
+ * - `ignore-sigterm`: as `ready`, but on deletion the containers are killed only when the whole
+ *   grace period has passed.
+ */
+export type PodOutcome =
+  | 'ready'
+  | 'never-ready'
+  | 'crash-loop'
+  | 'image-pull-error'
+  | 'complete'
+  | 'ignore-sigterm'
+  | `exit:${number}`;
+
+/**
+ * A rule choosing how matching Pods behave. Every given condition must hold; the first matching
+ * rule wins; the Pod's `kloop.dev/outcome` annotation wins over every rule.
+ */
+export interface PodRule {
+  /** Only Pods in this namespace. */
+  namespace?: string;
+  /** Only Pods whose labels match this selector (`app=web,tier!=db`). */
+  labelSelector?: string;
+  /** Only Pods whose name starts with this. */
+  namePrefix?: string;
+  outcome?: PodOutcome;
+  /** Scheduled -> running, for matching Pods. */
+  startDelayMs?: number;
+  /** Running -> Ready, for matching Pods. */
+  readyDelayMs?: number;
+  /** How long containers that exit run first. */
+  runMs?: number;
+}
+
+/** Options of the simulated cluster (see {@link ApiServerOptions.simulation}). */
+export interface SimulationOptions {
+  /** How many Nodes (`node-1`...), or their names. Default 3. */
+  nodes?: number | readonly string[];
+  /** Scheduled -> containers running (default 100 ms). */
+  startDelayMs?: number;
+  /** Running -> Ready (default 100 ms). */
+  readyDelayMs?: number;
+  /** How long containers that exit run (Job Pods, `exit:N`, `crash-loop`; default 100 ms). */
+  runMs?: number;
+  /**
+   * Pod deletion requested -> the kubelet stops its containers and removes it (default 300 ms,
+   * as a kubelet whose containers stop at SIGTERM; `ignore-sigterm` Pods take the full grace).
+   */
+  deletionDelayMs?: number;
+  /** A Node turned NotReady -> its Pods turn NotReady (default 5000 ms). */
+  nodeNotReadyGraceMs?: number;
+  /** Scripted Pod outcomes (first match wins). */
+  podRules?: readonly PodRule[];
+  /** Service CIDR (default `10.96.0.0/12`, kubeadm's; the `kubernetes` Service gets the first IP). */
+  serviceCidr?: string;
+  /** PEM bundle published as `kube-root-ca.crt` (default: the emulator's own CA certificate). */
+  caBundle?: string;
+}
+
+/** The built-in controllers of a running emulator. */
+export interface ClusterControllers {
+  /** The controllers running (empty when none). */
+  readonly names: readonly ControllerName[];
+  /** Resolves once no controller has work queued or in progress (timers still pending are not work). */
+  settle(): Promise<void>;
+  /**
+   * With a `ManualClock`: moves time forward by `ms`, timer by timer, letting the controllers
+   * finish what each timer started before the next one fires. Throws with any other clock.
+   */
+  advance(ms: number): Promise<void>;
+  /** The simulated Nodes' names. */
+  nodeNames(): string[];
+  /**
+   * Makes a simulated Node's kubelet report NotReady (`false`) or Ready again (`true`). A NotReady
+   * Node gets the `node.kubernetes.io/not-ready` taints at once; its Pods turn NotReady after
+   * `nodeNotReadyGraceMs`; nothing new is scheduled there.
+   */
+  setNodeReady(name: string, ready: boolean): void;
+}
+
+/** Writes the built-in controllers made, by controller, manager, verb and resource. */
+export interface ControllerWriteCount {
+  controller: ControllerName;
+  /** The field manager recorded in managedFields (`kube-controller-manager`, `kubelet`, ...). */
+  manager: string;
+  verb: 'create' | 'update' | 'delete';
+  /** Plural (`pods`). */
+  resource: string;
+  /** API group, '' for the core group. */
+  group: string;
+  subresource?: string;
+  count: number;
+}
+
+/** Which controller writes to add up; every field optional. `resource` is `plural` or `plural.group`. */
+export interface ControllerWriteFilter {
+  controller?: ControllerName | readonly ControllerName[];
+  verb?: string | readonly string[];
+  resource?: string;
+  subresource?: string;
 }
 
 /** The `users`/`clusters`/`contexts` document kubectl and client libraries read. */
@@ -52,6 +205,8 @@ export interface ApiServer {
   writeKubeconfig(path: string): Promise<void>;
   /** Fault injection, settable while running. */
   readonly faults: Faults;
+  /** The built-in controllers: settle, step a manual clock, fail a Node. */
+  readonly controllers: ClusterControllers;
   /** Request counters since start (or the last {@link ApiServer.resetStats}). */
   stats(): ApiServerStats;
   /** Zeroes the request counters. */
@@ -107,6 +262,14 @@ export interface ApiServerStats {
   requests: RequestCount[];
   /** Watches open at the time of the snapshot. */
   openWatches: number;
+  /**
+   * The cluster's own writes (built-in controllers), never counted in {@link requests}: requests
+   * are what clients (the operator under test) sent; these are what the cluster did.
+   */
+  controllers: {
+    writes: ControllerWriteCount[];
+    count(filter?: ControllerWriteFilter): number;
+  };
   /** Number of requests matching `filter`. */
   count(filter?: RequestCountFilter): number;
   bytesIn(filter?: RequestCountFilter): number;

@@ -9,7 +9,10 @@ import { main } from '../../src/cli/main.js';
 
 describe('kloop CLI', () => {
   it('parses apiserver flags and rejects bad ones', () => {
-    assert.deepEqual(parseApiserverArgs([]), { port: 6443, host: '127.0.0.1' });
+    assert.deepEqual(parseApiserverArgs([]), { port: 6443, host: '127.0.0.1', controllers: true });
+    assert.equal(parseApiserverArgs(['--controllers=false']).controllers, false);
+    assert.equal(parseApiserverArgs(['--controllers', 'true']).controllers, true);
+    assert.throws(() => parseApiserverArgs(['--controllers=maybe']), /invalid --controllers "maybe"/);
     assert.deepEqual(
       parseApiserverArgs(['--port', '0', '--kubeconfig', 'k', '--host', '0.0.0.0', '--history-limit', '5']),
       {
@@ -17,6 +20,7 @@ describe('kloop CLI', () => {
         host: '0.0.0.0',
         kubeconfig: 'k',
         historyLimit: 5,
+        controllers: true,
       },
     );
     assert.throws(() => parseApiserverArgs(['--port', 'x']), /invalid --port/);

@@ -165,7 +165,9 @@ export function handleWatch(r: ResourceRequest): void {
     stalled: false,
     closed: false,
   };
-  const timers: NodeJS.Timeout[] = [];
+  // Timers run on the cluster's clock: a test with a manual clock moves bookmarks and timeouts too.
+  const clock = r.cluster.clock;
+  const timers: (() => void)[] = [];
   const bookmark = () => {
     if (watcher.closed || watcher.stalled) return;
     const object = {
@@ -176,19 +178,26 @@ export function handleWatch(r: ResourceRequest): void {
     hub.send(store, watcher, eventLine('BOOKMARK', JSON.stringify(object)));
   };
   watcher.onClose = () => {
-    for (const t of timers) clearTimeout(t);
+    for (const cancel of timers) cancel();
   };
   hub.add(store, watcher);
   const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   timers.push(
-    setTimeout(() => {
+    clock.setTimer(() => {
       if (opts.allowWatchBookmarks) bookmark();
       hub.close(store, watcher, false);
     }, timeoutMs),
   );
   if (opts.allowWatchBookmarks) {
-    const interval = setInterval(bookmark, r.settings.bookmarkIntervalMs);
-    timers.push(interval);
+    const every = r.settings.bookmarkIntervalMs;
+    let cancelNext = () => {};
+    const tick = () => {
+      if (watcher.closed) return;
+      bookmark();
+      cancelNext = clock.setTimer(tick, every);
+    };
+    cancelNext = clock.setTimer(tick, every);
+    timers.push(() => cancelNext());
   }
   // `res` (not `req`) reports a gone client in Node (APISERVER-SPEC.md section 2).
   res.on('close', () => {

@@ -27,7 +27,12 @@ export function generateName(prefix: string, random: () => number): string {
  * Fills in what create sets: name from generateName, uid, creationTimestamp, generation, and the
  * per-type defaults (status cleared where a status subresource owns it).
  */
-export function prepareCreate(obj: KubeObject, served: ServedType, random: () => number): void {
+export function prepareCreate(
+  obj: KubeObject,
+  served: ServedType,
+  random: () => number,
+  now: number = Date.now(),
+): void {
   const meta = obj.metadata;
   if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
     // The real server's etcd layer refuses this with a plain error, which surfaces as a 500.
@@ -42,7 +47,7 @@ export function prepareCreate(obj: KubeObject, served: ServedType, random: () =>
     meta.name = generateName(meta.generateName, random);
   }
   meta.uid = randomUUID();
-  meta.creationTimestamp = nowTimestamp();
+  meta.creationTimestamp = nowTimestamp(new Date(now));
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   if (served.generation !== 'none') meta.generation = 1;
@@ -185,9 +190,9 @@ export function generationChanged(next: KubeObject, current: KubeObject, served:
 }
 
 /** Starts a graceful deletion: deletionTimestamp now, grace 0, generation +1 where tracked. */
-export function startDeletion(current: KubeObject): KubeObject {
+export function startDeletion(current: KubeObject, now: number = Date.now()): KubeObject {
   const next = JSON.parse(JSON.stringify(current)) as KubeObject;
-  next.metadata.deletionTimestamp = nowTimestamp();
+  next.metadata.deletionTimestamp = nowTimestamp(new Date(now));
   next.metadata.deletionGracePeriodSeconds = 0;
   const generation = next.metadata.generation;
   if (typeof generation === 'number' && generation > 0) next.metadata.generation = generation + 1;
