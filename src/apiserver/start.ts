@@ -1,18 +1,20 @@
 /**
  * `startApiServer`: assembles storage, served types, watch hub, faults and the cluster, creates
- * the bootstrap namespaces, and listens.
+ * the bootstrap namespaces, and listens (over HTTPS behind the secure mode's gate when asked).
  */
+import { systemClock } from '../core/index.js';
+import { Security } from './auth/security.js';
 import { FaultSet } from './faults/fault-set.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
 import { RequestStats } from './http/stats.js';
-import { makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
+import { certificateUser, makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
 import { Cluster } from './registry/cluster.js';
 import { bootstrapNamespaces } from './registry/namespaces.js';
 import { ServedTypes } from './served/served-types.js';
 import { listen } from './server.js';
 import { Storage } from './storage/store.js';
 import { WatchHub } from './storage/watch-hub.js';
-import type { ApiServer, ApiServerOptions } from './types.js';
+import type { ApiServer, ApiServerOptions, Kubeconfig, KubeconfigIdentity } from './types.js';
 
 /** Events kept per resource by default. */
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -47,24 +49,50 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   });
   bootstrapNamespaces(cluster);
   const stats = new RequestStats();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const clock = options.clock ?? systemClock;
+  const wallOrigin = Date.now() - clock.now();
+  const security = options.secure
+    ? new Security(cluster, options.secure === true ? {} : options.secure, {
+        host,
+        now: () => wallOrigin + clock.now(),
+        maxBodyBytes,
+      })
+    : undefined;
   const { server, port } = await listen(
     cluster,
-    {
-      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
-      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    },
+    { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, maxBodyBytes },
     host,
     options.port ?? 0,
     stats,
+    security && {
+      cert: security.tls.serving.certPem,
+      key: security.tls.serving.keyPem,
+      clientCa: security.tls.clientCa,
+      gate: security,
+    },
   );
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}`;
-  const kubeconfig = makeKubeconfig(url);
+  const url = `${security ? 'https' : 'http'}://${urlHost}:${port}`;
+  const kubeconfigFor = (identity: KubeconfigIdentity): Kubeconfig => {
+    if (!security) return makeKubeconfig(url);
+    const user =
+      'token' in identity
+        ? { token: identity.token }
+        : certificateUser(security.publicView().issueClientCertificate(identity.username, identity.groups));
+    return makeKubeconfig(url, 'kloop', { caPem: security.tls.ca.certPem, user });
+  };
+  const kubeconfig = security
+    ? makeKubeconfig(url, 'kloop', { caPem: security.tls.ca.certPem, user: certificateUser(security.tls.admin) })
+    : makeKubeconfig(url);
   let stopping: Promise<void> | undefined;
   return {
     url,
     port,
     kubeconfig,
+    security: security?.publicView(),
+    kubeconfigFor,
+    audit: (filter) => security?.auditEntries(filter) ?? [],
     faults,
     writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig),
     stats: () => stats.snapshot(hub.size),
@@ -72,6 +100,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         faults.clear();
+        security?.stop();
         cluster.stop();
         hub.closeAll();
         server.close(() => resolve());

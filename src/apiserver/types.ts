@@ -2,6 +2,8 @@
  * The emulator's public interfaces: how to start it, what it hands back, and the fault injection
  * surface tests use to prove clients survive a misbehaving server.
  */
+import type { Clock } from '../core/index.js';
+import type { AuditEntry, AuditFilter, SecureOptions, ServerSecurity } from './auth/types.js';
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -27,27 +29,68 @@ export interface ApiServerOptions {
    * see the object before it goes.
    */
   absentOwnerGraceMs?: number;
+  /**
+   * Serve HTTPS with authentication and RBAC, as a real cluster does (see `docs/apiserver.md`,
+   * "Secure mode"). `true` generates the CA and certificates; an object says what to use.
+   * Default: plain HTTP, every request allowed.
+   */
+  secure?: boolean | SecureOptions;
+  /** The clock token lifetimes are measured on (default: the wall clock); a `ManualClock` in tests. */
+  clock?: Clock;
+}
+
+/** The credentials of a kubeconfig user entry the emulator writes. */
+export interface KubeconfigUser {
+  token?: string;
+  /** Base64 of the client certificate PEM. */
+  'client-certificate-data'?: string;
+  /** Base64 of the client key PEM. */
+  'client-key-data'?: string;
 }
 
 /** The `users`/`clusters`/`contexts` document kubectl and client libraries read. */
 export interface Kubeconfig {
   apiVersion: 'v1';
   kind: 'Config';
-  clusters: { name: string; cluster: { server: string; 'insecure-skip-tls-verify'?: boolean } }[];
-  users: { name: string; user: Record<string, never> }[];
+  clusters: {
+    name: string;
+    cluster: { server: string; 'insecure-skip-tls-verify'?: boolean; 'certificate-authority-data'?: string };
+  }[];
+  users: { name: string; user: KubeconfigUser }[];
   contexts: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
   'current-context': string;
   preferences: Record<string, never>;
 }
 
+/** Whose credentials {@link ApiServer.kubeconfigFor} writes: a bearer token, or a client certificate issued for a user. */
+export type KubeconfigIdentity = { token: string } | { username: string; groups?: readonly string[] };
+
 /** A running emulator. */
 export interface ApiServer {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`, or `https://...` in secure mode. */
   readonly url: string;
   /** The port it listens on. */
   readonly port: number;
-  /** A kubeconfig pointing at it (plain object, as kubectl reads it). */
+  /**
+   * A kubeconfig pointing at it (plain object, as kubectl reads it). In secure mode it is
+   * self-contained: the CA and the admin's client certificate and key inline (`*-data`).
+   */
   readonly kubeconfig: Kubeconfig;
+  /**
+   * The secure mode's CA, token issuer and helpers (client certificates, service account
+   * tokens); undefined on plain HTTP.
+   */
+  readonly security: ServerSecurity | undefined;
+  /**
+   * A kubeconfig for this server with other credentials (secure mode): a bearer token, or a
+   * client certificate issued for `username` in `groups`.
+   */
+  kubeconfigFor(identity: KubeconfigIdentity): Kubeconfig;
+  /**
+   * The requests seen in secure mode (bounded), with user, verb, resource, namespace, name,
+   * code and whether they were refused; `[]` on plain HTTP.
+   */
+  audit(filter?: AuditFilter): AuditEntry[];
   /** Writes {@link ApiServer.kubeconfig} to `path` (JSON, which kubectl reads as YAML). */
   writeKubeconfig(path: string): Promise<void>;
   /** Fault injection, settable while running. */

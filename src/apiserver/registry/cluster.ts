@@ -40,6 +40,7 @@ import {
   startDeletion,
 } from './strategy.js';
 import type {
+  AdmissionHook,
   ClusterAccess,
   ClusterSettings,
   DeletePreconditions,
@@ -70,6 +71,11 @@ export class Cluster implements ClusterAccess {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** The garbage collector (owner references). */
   readonly gc: GarbageCollector;
+  /**
+   * Admission steps run on every create and update of a request before the object is stored
+   * (the secure mode's RBAC escalation checks).
+   */
+  readonly admission: AdmissionHook[] = [];
 
   constructor(
     readonly storage: Storage,
@@ -103,6 +109,7 @@ export class Cluster implements ClusterAccess {
     validateOwnerReferences(obj, served);
     const warnings = validateFields(served, obj, options);
     prepareCreate(obj, served, this.random);
+    for (const hook of this.admission) hook(served, obj, undefined, options);
     if (isCrdType(served)) prepareCrdCreate(obj, served);
     if (options.manager !== undefined) {
       setManagedFields(obj, recordManagedFields(served, undefined, obj, options.manager, undefined));
@@ -147,6 +154,7 @@ export class Cluster implements ClusterAccess {
     const ownFields =
       incoming.metadata.managedFields !== undefined &&
       !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
+    for (const hook of this.admission) hook(served, incoming, current.object, options);
     const next = prepareUpdate(incoming, current.object, served, subresource);
     validateOwnerReferences(next, served);
     if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);

@@ -51,6 +51,17 @@ export interface ClusterSettings {
 }
 
 /**
+ * A mutating admission step: changes `obj` (the object about to be stored; `old` is the stored
+ * one on updates) or throws a StatusError to refuse the write.
+ */
+export type AdmissionHook = (
+  served: ServedType,
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  options: WriteOptions,
+) => void;
+
+/**
  * The cluster as its reactions see it: the stores and served types to read, the write path
  * (with every lifecycle rule a request gets) to change objects, and a way to run work after the
  * write in progress has answered.
