@@ -28,6 +28,26 @@
  * ```
  */
 
+export {
+  type CertificateAndKey,
+  type CertificateAuthority,
+  type CertificateAuthorityOptions,
+  type CertificateUsage,
+  createCertificateAuthority,
+  type IssueOptions,
+  issueClientCertificate,
+  issueServingCertificate,
+  loadCertificateAuthority,
+} from './auth/certificates.js';
+export type {
+  AuditEntry,
+  AuditFilter,
+  PolicyRule,
+  SecureOptions,
+  ServerSecurity,
+  StaticTokenUser,
+  UserInfo,
+} from './auth/types.js';
 export { StatusError } from './errors/status-errors.js';
 export { makeKubeconfig } from './kubeconfig.js';
 export { startApiServer } from './start.js';
@@ -41,6 +61,8 @@ export type {
   FaultScope,
   Faults,
   Kubeconfig,
+  KubeconfigIdentity,
+  KubeconfigUser,
   RequestCount,
   RequestCountFilter,
   Verb,
