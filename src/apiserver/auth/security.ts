@@ -124,7 +124,7 @@ export class Security implements RequestGate {
     const requested = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
     const authn = this.authenticator.authenticate(req);
     if (authn.kind === 'unauthorized') {
-      this.recordOnClose(res, requested, undefined, undefined, true, '');
+      this.recordAudit(res, requested, undefined, undefined, true, '');
       return refuse(req, res, new StatusError(unauthorizedStatus()));
     }
     let user = authn.user;
@@ -133,7 +133,7 @@ export class Security implements RequestGate {
     try {
       impersonation = impersonationOf(req.headersDistinct as Record<string, string[] | undefined>);
     } catch (err) {
-      this.recordOnClose(res, requested, user, undefined, true, '');
+      this.recordAudit(res, requested, user, undefined, true, '');
       return refuse(req, res, err);
     }
     if (impersonation) {
@@ -141,7 +141,7 @@ export class Security implements RequestGate {
         const attrs: Attributes = { kind: 'resource', ...check, user };
         const decision = this.authorizer.authorize(attrs);
         if (!decision.allowed) {
-          this.recordOnClose(res, requested, user, undefined, true, decision.reason);
+          this.recordAudit(res, requested, user, undefined, true, decision.reason);
           return refuse(req, res, forbiddenError(attrs, decision.reason));
         }
       }
@@ -150,7 +150,7 @@ export class Security implements RequestGate {
     }
     const attrs: Attributes = { ...requested, user };
     const decision = this.authorizer.authorize(attrs);
-    this.recordOnClose(res, requested, user, impersonatedBy, !decision.allowed, decision.reason);
+    this.recordAudit(res, requested, user, impersonatedBy, !decision.allowed, decision.reason);
     if (!decision.allowed) return refuse(req, res, forbiddenError(attrs, decision.reason));
     if (attrs.kind === 'resource') {
       const review = reviewKindOf(attrs);
@@ -200,7 +200,7 @@ export class Security implements RequestGate {
     return parseObjectBody(body) as unknown as JsonObject;
   }
 
-  private recordOnClose(
+  private recordAudit(
     res: ServerResponse,
     requested: RequestAttributes,
     user: UserInfo | undefined,
@@ -208,28 +208,28 @@ export class Security implements RequestGate {
     denied: boolean,
     reason: string,
   ): void {
-    res.once('close', () => {
-      const what =
-        requested.kind === 'resource'
-          ? {
-              apiGroup: requested.apiGroup,
-              resource: requested.resource,
-              ...(requested.subresource !== '' ? { subresource: requested.subresource } : {}),
-              ...(requested.namespace !== '' ? { namespace: requested.namespace } : {}),
-              ...(requested.name !== '' ? { name: requested.name } : {}),
-            }
-          : { path: requested.path };
-      this.audit.record({
+    const what =
+      requested.kind === 'resource'
+        ? {
+            apiGroup: requested.apiGroup,
+            resource: requested.resource,
+            ...(requested.subresource !== '' ? { subresource: requested.subresource } : {}),
+            ...(requested.namespace !== '' ? { namespace: requested.namespace } : {}),
+            ...(requested.name !== '' ? { name: requested.name } : {}),
+          }
+        : { path: requested.path };
+    this.audit.record(
+      {
         user: user?.username ?? '',
         groups: user?.groups ?? [],
         ...(impersonatedBy !== undefined ? { impersonatedBy } : {}),
         verb: requested.verb,
         ...what,
-        code: res.headersSent ? res.statusCode : 0,
         denied,
         ...(reason !== '' ? { reason } : {}),
-      });
-    });
+      },
+      res,
+    );
   }
 
   /** Creates the bootstrap ClusterRoles and ClusterRoleBindings a fresh cluster has. */

@@ -90,7 +90,7 @@ export interface AuditEntry {
   readonly name?: string;
   /** The path of a non-resource request (`/version`, `/apis`). */
   readonly path?: string;
-  /** HTTP status code of the answer (0 when the connection closed before one was sent). */
+  /** HTTP status code of the answer (0 while none was sent yet, or when the connection closed first). */
   readonly code: number;
   /** True when authentication (401) or authorization (403) refused the request. */
   readonly denied: boolean;
