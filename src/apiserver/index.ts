@@ -29,25 +29,11 @@
  */
 
 export {
-  type CertificateAndKey,
-  type CertificateAuthority,
-  type CertificateAuthorityOptions,
-  type CertificateUsage,
   createCertificateAuthority,
-  type IssueOptions,
   issueClientCertificate,
   issueServingCertificate,
   loadCertificateAuthority,
 } from './auth/certificates.js';
-export type {
-  AuditEntry,
-  AuditFilter,
-  PolicyRule,
-  SecureOptions,
-  ServerSecurity,
-  StaticTokenUser,
-  UserInfo,
-} from './auth/types.js';
 export { StatusError } from './errors/status-errors.js';
 export { makeKubeconfig } from './kubeconfig.js';
 export { startApiServer } from './start.js';
@@ -55,15 +41,27 @@ export type {
   ApiServer,
   ApiServerOptions,
   ApiServerStats,
+  AuditEntry,
+  AuditFilter,
+  CertificateAndKey,
+  CertificateAuthority,
+  CertificateAuthorityOptions,
+  CertificateUsage,
   ConflictFaultOptions,
   ErrorFaultOptions,
   FaultHandle,
   FaultScope,
   Faults,
+  IssueOptions,
   Kubeconfig,
   KubeconfigIdentity,
   KubeconfigUser,
+  PolicyRule,
   RequestCount,
   RequestCountFilter,
+  SecureOptions,
+  ServerSecurity,
+  StaticTokenUser,
+  UserInfo,
   Verb,
 } from './types.js';

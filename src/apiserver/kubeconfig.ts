@@ -6,8 +6,7 @@
  * carries a client certificate and key or a token, so the file stands on its own.
  */
 import { writeFile } from 'node:fs/promises';
-import type { CertificateAndKey } from './auth/certificates.js';
-import type { Kubeconfig, KubeconfigUser } from './types.js';
+import type { CertificateAndKey, Kubeconfig, KubeconfigUser } from './types.js';
 
 /** The TLS side of a secure server's kubeconfig. */
 export interface SecureKubeconfig {

@@ -10,7 +10,7 @@
  * pins `metadata.name` is about that name (so `resourceNames` rules can allow it); the name of a
  * namespace is also its namespace (`GET /api/v1/namespaces/foo` is in namespace `foo`).
  */
-import type { UserInfo } from './types.js';
+import type { UserInfo } from '../types.js';
 
 /** A resource request. */
 export interface ResourceAttributes {

@@ -9,7 +9,7 @@
  * it closes, then kept.
  */
 import type { ServerResponse } from 'node:http';
-import type { AuditEntry, AuditFilter } from './types.js';
+import type { AuditEntry, AuditFilter } from '../types.js';
 
 interface Kept {
   entry: Omit<AuditEntry, 'code'>;

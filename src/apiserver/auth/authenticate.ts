@@ -12,8 +12,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { StaticTokenUser, UserInfo } from '../types.js';
 import type { ServiceAccountTokens, TokenIdentity } from './service-account-tokens.js';
-import type { StaticTokenUser, UserInfo } from './types.js';
 import { ANONYMOUS_USER, withAuthenticatedGroup } from './user.js';
 
 /** The result of authenticating one request. */

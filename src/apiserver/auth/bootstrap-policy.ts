@@ -12,7 +12,7 @@
  * feature-gated ones.
  */
 import type { KubeObject } from '../../core/index.js';
-import type { PolicyRule } from './types.js';
+import type { PolicyRule } from '../types.js';
 import { ALL_AUTHENTICATED, ALL_SERVICE_ACCOUNTS, ALL_UNAUTHENTICATED, SYSTEM_MASTERS } from './user.js';
 
 const READ = ['get', 'list', 'watch'];

@@ -27,50 +27,15 @@ import {
 } from 'node:crypto';
 import { isIP } from 'node:net';
 import { KloopError } from '../../core/index.js';
+import type { CertificateAndKey, CertificateAuthority, CertificateAuthorityOptions, IssueOptions } from '../types.js';
 
-/** PEM-encoded certificate and its private key (PKCS#8). */
-export interface CertificateAndKey {
-  /** `-----BEGIN CERTIFICATE-----` ... */
-  readonly certPem: string;
-  /** `-----BEGIN PRIVATE KEY-----` ... (PKCS#8, ECDSA P-256). */
-  readonly keyPem: string;
-}
-
-/** What a certificate is for: TLS server, TLS client, or both. */
-export type CertificateUsage = 'server' | 'client' | 'both';
-
-/** Options of {@link CertificateAuthority.issue}. */
-export interface IssueOptions {
-  /** Subject CN: the user name of a client certificate, any name for a serving one. */
-  readonly commonName: string;
-  /** Subject O values: the groups of a client certificate (e.g. `system:masters`). */
-  readonly organizations?: readonly string[];
-  /** DNS subject alternative names (serving certificates). */
-  readonly dnsNames?: readonly string[];
-  /** IP subject alternative names, v4 or v6 (serving certificates). */
-  readonly ipAddresses?: readonly string[];
-  /** Extended key usage; default `client`. */
-  readonly usage?: CertificateUsage;
-  /** Start of validity; default one minute ago (tolerates small clock skew). */
-  readonly notBefore?: Date;
-  /** End of validity; default one year after `notBefore`. */
-  readonly notAfter?: Date;
-}
-
-/** A certificate authority that can issue certificates. */
-export interface CertificateAuthority extends CertificateAndKey {
-  /** Issues a certificate signed by this authority. */
-  issue(options: IssueOptions): CertificateAndKey;
-}
-
-/** Options of {@link createCertificateAuthority}. */
-export interface CertificateAuthorityOptions {
-  /** Subject CN; default `kloop-ca`. */
-  readonly commonName?: string;
-  readonly notBefore?: Date;
-  /** Default ten years after `notBefore`. */
-  readonly notAfter?: Date;
-}
+export type {
+  CertificateAndKey,
+  CertificateAuthority,
+  CertificateAuthorityOptions,
+  CertificateUsage,
+  IssueOptions,
+} from '../types.js';
 
 const DAY_MS = 86_400_000;
 const SKEW_MS = 60_000;

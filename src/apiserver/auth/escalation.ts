@@ -13,9 +13,9 @@
 import { deepEqual, type KubeObject } from '../../core/index.js';
 import { forbidden } from '../errors/status-errors.js';
 import type { ServedType } from '../served/served-types.js';
+import type { PolicyRule, UserInfo } from '../types.js';
 import type { RbacAuthorizer } from './rbac.js';
 import { compactRules, compactString, covers, goQuotedList, rulesOf } from './rules.js';
-import type { PolicyRule, UserInfo } from './types.js';
 import { SYSTEM_MASTERS } from './user.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';

@@ -9,8 +9,8 @@
  * asked for already say which.
  */
 import { badRequest } from '../errors/status-errors.js';
+import type { UserInfo } from '../types.js';
 import type { ResourceAttributes } from './attributes.js';
-import type { UserInfo } from './types.js';
 import {
   ALL_AUTHENTICATED,
   ALL_UNAUTHENTICATED,

@@ -13,9 +13,9 @@
 import type { KubeObject } from '../../core/index.js';
 import type { Storage } from '../storage/store.js';
 import { objectKey } from '../storage/store.js';
+import type { PolicyRule, UserInfo } from '../types.js';
 import type { Attributes } from './attributes.js';
 import { ruleAllows, rulesOf } from './rules.js';
-import type { PolicyRule, UserInfo } from './types.js';
 import { SYSTEM_MASTERS, serviceAccountUsername } from './user.js';
 
 /** The RBAC objects an authorizer reads. */

@@ -8,10 +8,10 @@
  */
 import type { JsonObject } from '../../core/index.js';
 import { badRequest, type StatusError, statusError } from '../errors/status-errors.js';
+import type { PolicyRule, UserInfo } from '../types.js';
 import type { Attributes, RequestAttributes, ResourceAttributes } from './attributes.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import { aggregate, type RbacAuthorizer } from './rbac.js';
-import type { PolicyRule, UserInfo } from './types.js';
 import { SYSTEM_MASTERS } from './user.js';
 
 /** A review kind served at `POST /apis/{group}/v1/[namespaces/{ns}/]{resource}`. */

@@ -11,8 +11,9 @@
  * the request's name (so a request without a name, such as create or list, never matches a
  * name-restricted rule); a path matches a listed URL, `*`, or a prefix ending in `*`.
  */
+
+import type { PolicyRule } from '../types.js';
 import { combinedResource, type RequestAttributes } from './attributes.js';
-import type { PolicyRule } from './types.js';
 
 const ALL = '*';
 

@@ -17,12 +17,12 @@ import { decodeKubernetesProtobuf, PROTOBUF_PREFIX, ProtobufDecodeError } from '
 import { badRequest, methodNotAllowed, notFound, StatusError, toStatus } from '../errors/status-errors.js';
 import { readBody, sendJsonText, sendStatus } from '../http/io.js';
 import type { Cluster } from '../registry/cluster.js';
+import type { AuditEntry, AuditFilter, CertificateAndKey, SecureOptions, ServerSecurity, UserInfo } from '../types.js';
 import { startClusterRoleAggregation } from './aggregation.js';
 import { type Attributes, type RequestAttributes, requestAttributes } from './attributes.js';
 import { AuditLog, DEFAULT_AUDIT_LIMIT } from './audit.js';
 import { RequestAuthenticator } from './authenticate.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
-import type { CertificateAndKey } from './certificates.js';
 import { issueClientCertificate } from './certificates.js';
 import { EscalationCheck } from './escalation.js';
 import { impersonationOf } from './impersonation.js';
@@ -32,7 +32,6 @@ import { reviewKindOf, serveReview } from './reviews.js';
 import { ServiceAccountTokens, type TokenLookup } from './service-account-tokens.js';
 import { type TlsMaterial, tlsMaterial } from './tls-material.js';
 import { serveTokenRequest, storageTokenLookup } from './token-request.js';
-import type { AuditEntry, AuditFilter, SecureOptions, ServerSecurity, UserInfo } from './types.js';
 
 /** The default service account token issuer, as kubeadm and kind configure it. */
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';

@@ -14,8 +14,8 @@
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import type { KubeObject } from '../../core/index.js';
+import type { UserInfo } from '../types.js';
 import { goQuotedList } from './rules.js';
-import type { UserInfo } from './types.js';
 import { serviceAccountGroups, serviceAccountUsername } from './user.js';
 
 /** Leeway on `exp`, `nbf` and `iat` (go-jose's `DefaultLeeway`). */

@@ -5,6 +5,7 @@
  * carries inline.
  */
 import { isIP } from 'node:net';
+import type { SecureOptions } from '../types.js';
 import {
   type CertificateAndKey,
   type CertificateAuthority,
@@ -12,7 +13,6 @@ import {
   issueClientCertificate,
   issueServingCertificate,
 } from './certificates.js';
-import type { SecureOptions } from './types.js';
 import { SYSTEM_MASTERS } from './user.js';
 
 /** The admin user of the emulator's kubeconfig. */

@@ -2,7 +2,7 @@
  * The well-known users and groups of Kubernetes authentication, and service account user names
  * (apiserver/pkg/authentication/user and .../serviceaccount/util.go).
  */
-import type { UserInfo } from './types.js';
+import type { UserInfo } from '../types.js';
 
 /** Every authenticated user is in this group. */
 export const ALL_AUTHENTICATED = 'system:authenticated';

@@ -8,7 +8,7 @@ import { impersonationOf } from '../../../src/apiserver/auth/impersonation.js';
 import { RbacAuthorizer, type RbacSource } from '../../../src/apiserver/auth/rbac.js';
 import { forbiddenError } from '../../../src/apiserver/auth/refusals.js';
 import { compactRules, compactString, covers, ruleAllows } from '../../../src/apiserver/auth/rules.js';
-import type { PolicyRule, UserInfo } from '../../../src/apiserver/auth/types.js';
+import type { PolicyRule, UserInfo } from '../../../src/apiserver/index.js';
 import type { KubeObject } from '../../../src/core/index.js';
 
 const res = (
