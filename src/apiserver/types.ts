@@ -345,7 +345,7 @@ export interface PolicyRule {
 export interface AuditEntry {
   /** Order of arrival, from 1. */
   readonly seq: number;
-  /** The user the request was authorized as (the impersonated one, when impersonating). */
+  /** The user the request was authorized as (the impersonated one, when impersonating); '' when authentication failed. */
   readonly user: string;
   readonly groups: readonly string[];
   /** The authenticated user that impersonated `user`, if any. */
