@@ -80,7 +80,10 @@ export class Security implements RequestGate {
     this.escalation = new EscalationCheck(this.authorizer);
     this.bootstrap();
     this.stopAggregation = startClusterRoleAggregation(cluster);
-    cluster.admission.push((served, obj, old) => {
+    cluster.admission.push((served, obj, old, options) => {
+      // Only a request's own writes name a verb; the cluster's reactions (which may run in a
+      // request's async context, deferred from its write) are not the user's to answer for.
+      if (options.verb === undefined) return;
       const user = this.requestUser.getStore();
       if (user) this.escalation.check(served, obj, old, user);
     });
