@@ -32,6 +32,12 @@
  * ```
  */
 
+export {
+  createCertificateAuthority,
+  issueClientCertificate,
+  issueServingCertificate,
+  loadCertificateAuthority,
+} from './auth/certificates.js';
 export { StatusError } from './errors/status-errors.js';
 export { makeKubeconfig } from './kubeconfig.js';
 export { startApiServer } from './start.js';
@@ -39,6 +45,12 @@ export type {
   ApiServer,
   ApiServerOptions,
   ApiServerStats,
+  AuditEntry,
+  AuditFilter,
+  CertificateAndKey,
+  CertificateAuthority,
+  CertificateAuthorityOptions,
+  CertificateUsage,
   ClusterControllers,
   ConflictFaultOptions,
   ControllerName,
@@ -48,11 +60,19 @@ export type {
   FaultHandle,
   FaultScope,
   Faults,
+  IssueOptions,
   Kubeconfig,
+  KubeconfigIdentity,
+  KubeconfigUser,
   PodOutcome,
   PodRule,
+  PolicyRule,
   RequestCount,
   RequestCountFilter,
+  SecureOptions,
+  ServerSecurity,
   SimulationOptions,
+  StaticTokenUser,
+  UserInfo,
   Verb,
 } from './types.js';

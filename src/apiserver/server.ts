@@ -4,9 +4,11 @@
  * failure into a Status response. Nothing a
  * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isPlainObject, type KubeObject } from '../core/index.js';
+import type { RequestGate } from './auth/security.js';
 import { negotiate } from './codec/negotiation.js';
 import { serveDiscovery, serveFixed } from './discovery/serve.js';
 import {
@@ -32,15 +34,28 @@ import { resourceNames, type ServedType } from './served/served-types.js';
 import { isStored } from './storage/store.js';
 import type { Verb } from './types.js';
 
-/** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
+/**
+ * HTTPS instead of HTTP: the serving certificate, and the CA bundle client certificates are
+ * verified against (requested, not required, as kube-apiserver does), with the gate every request
+ * passes first (authentication, authorization, audit).
+ */
+export interface SecureListener {
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCa: string;
+  readonly gate: RequestGate;
+}
+
+/** Serves `cluster` over HTTP (or HTTPS with `secure`) on `host:port`; resolves once listening. */
 export async function listen(
   cluster: Cluster,
   settings: ServerSettings,
   host: string,
   port: number,
   stats: RequestStats,
+  secure?: SecureListener,
 ): Promise<{ server: Server; port: number }> {
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const handler: RequestListener = (req, res) => {
     const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
     const socket = req.socket;
     const writtenAtStart = socket.bytesWritten;
@@ -50,11 +65,31 @@ export async function listen(
       for (const h of req.rawHeaders) head += h.length + 2;
       stats.record(info, res.statusCode, head + (info.bodyBytes ?? 0), socket.bytesWritten - writtenAtStart);
     });
-    serve(cluster, settings, req, res, info).catch((err: unknown) => {
+    const run = async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!secure) return serve(cluster, settings, req, res, info, url);
+      return secure.gate.serve(req, res, url, () => serve(cluster, settings, req, res, info, url));
+    };
+    run().catch((err: unknown) => {
       if (!res.headersSent) sendStatus(res, toStatus(err));
       else res.destroy();
     });
-  });
+  };
+  const server: Server = secure
+    ? createHttpsServer(
+        {
+          keepAlive: true,
+          cert: secure.cert,
+          key: secure.key,
+          ca: secure.clientCa,
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+        handler,
+      )
+    : createServer({ keepAlive: true }, handler);
+  // A client that refuses the certificate ends its handshake: nothing to answer.
+  if (secure) server.on('tlsClientError', () => {});
   // Watches are long-lived: no server-side request or idle timeout may cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -86,8 +121,8 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
+  url: URL,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parsePath(url.pathname);
   const method = req.method ?? 'GET';
   if (target.kind === 'fixed') info.path = target.name;

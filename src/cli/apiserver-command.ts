@@ -13,22 +13,33 @@ export interface ApiserverCommandOptions {
   historyLimit?: number;
   /** Run the built-in controllers (default true). */
   controllers: boolean;
+  /** HTTPS with authentication and RBAC. */
+  secure?: boolean;
 }
 
 /** Help text of `kloop apiserver`. */
-export const APISERVER_USAGE = `Usage: kloop apiserver [--port 6443] [--host 127.0.0.1] [--kubeconfig PATH] [--history-limit N] [--controllers=false]
+export const APISERVER_USAGE = `Usage: kloop apiserver [--port 6443] [--host 127.0.0.1] [--kubeconfig PATH] [--history-limit N] [--secure] [--controllers=false]
 
 Runs the kloop Kubernetes API server emulator until SIGTERM or SIGINT.
   --port               TCP port (0 = any free port; default 6443)
   --host               interface to bind (default 127.0.0.1)
   --kubeconfig         write a kubeconfig pointing at the emulator to PATH
   --history-limit      watch events kept per resource (default 10000)
+  --secure             HTTPS with a generated CA, client certificates, tokens and RBAC; the
+                       kubeconfig carries the CA and an admin certificate inline
   --controllers=false  run without the built-in controllers (no Nodes, no Pods started,
                        no endpoints, no default ServiceAccounts); on by default`;
 
 /** Parses the arguments after `apiserver`; throws {@link UsageError} for bad ones. */
 export function parseApiserverArgs(args: readonly string[]): ApiserverCommandOptions {
-  let values: { port?: string; host?: string; kubeconfig?: string; 'history-limit'?: string; controllers?: string };
+  let values: {
+    port?: string;
+    host?: string;
+    kubeconfig?: string;
+    'history-limit'?: string;
+    controllers?: string;
+    secure?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...args],
@@ -38,6 +49,7 @@ export function parseApiserverArgs(args: readonly string[]): ApiserverCommandOpt
         kubeconfig: { type: 'string' },
         'history-limit': { type: 'string' },
         controllers: { type: 'string' },
+        secure: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -64,6 +76,7 @@ export function parseApiserverArgs(args: readonly string[]): ApiserverCommandOpt
     if (!Number.isInteger(n) || n < 1) throw new UsageError('invalid --history-limit: must be a positive integer');
     options.historyLimit = n;
   }
+  if (values.secure === true) options.secure = true;
   return options;
 }
 
@@ -87,6 +100,7 @@ export async function runApiserver(
     host: options.host,
     controllers: options.controllers,
     ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
+    ...(options.secure ? { secure: true } : {}),
   });
   if (options.kubeconfig !== undefined) await server.writeKubeconfig(options.kubeconfig);
   io.out(`kloop apiserver listening on ${server.url}`);

@@ -72,8 +72,9 @@ export class Cluster implements ClusterAccess {
   /** The garbage collector (owner references). */
   readonly gc: GarbageCollector;
   /**
-   * Mutating admission added by the built-in controllers (defaults, Service IP allocation, the
-   * ServiceAccount plugin): run on every create and update before the object is stored.
+   * Admission steps run on every create and update before the object is stored: the mutating
+   * admission of the built-in controllers (defaults, Service IP allocation, the ServiceAccount
+   * plugin) and the secure mode's RBAC escalation checks (which look only at requests).
    */
   readonly admission: AdmissionHook[] = [];
   /** Wall-clock milliseconds at the clock's origin: timestamps follow the (possibly manual) clock. */

@@ -60,6 +60,16 @@ export function validateName(obj: KubeObject, served: ServedType): void {
       message: 'Required value: name or generateName is required',
       field: 'metadata.name',
     });
+  } else if (served.type.group === 'rbac.authorization.k8s.io') {
+    // RBAC names are path segments (`ValidateRBACName`): `system:discovery` is a valid name.
+    const problem = pathSegmentProblem(name);
+    if (problem !== undefined) {
+      causes.push({
+        type: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": ${problem}`,
+        field: 'metadata.name',
+      });
+    }
   } else {
     const label = served.type.plural === 'namespaces';
     const ok = label
@@ -90,4 +100,11 @@ export function validateName(obj: KubeObject, served: ServedType): void {
     }
   }
   if (causes.length > 0) throw invalid(refOf(served), typeof name === 'string' ? name : '', causes);
+}
+
+/** Why `name` is not a valid path segment (apimachinery `IsValidPathSegmentName`), or undefined. */
+function pathSegmentProblem(name: string): string | undefined {
+  if (name === '.' || name === '..') return `may not be '${name}'`;
+  for (const c of ['/', '%']) if (name.includes(c)) return `may not contain '${c}'`;
+  return undefined;
 }
