@@ -279,7 +279,7 @@ describe('error bodies in messages', () => {
     const status = makeStatus(422, 'Invalid', `ConfigMap "a" is invalid: ${'x'.repeat(5000)}`, {
       name: 'a',
       kind: 'configmaps',
-      causes: [{ type: 'FieldValueInvalid', message: 'bad', field: 'data' }],
+      causes: [{ reason: 'FieldValueInvalid', message: 'bad', field: 'data' }],
     });
     const err = toApiError(422, Buffer.from(JSON.stringify(status)));
     assert.deepEqual(err.status, status);

@@ -42,7 +42,7 @@ export function handleGet(r: ResourceRequest): HandlerResult {
 /** The 504 for a resourceVersion beyond the current revision (a client asked for the future). */
 function tooLargeResourceVersion(asked: number, current: number): StatusError {
   return statusError('Timeout', `Too large resource version: ${asked}, current: ${current}`, {
-    causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
     retryAfterSeconds: 1,
   });
 }
@@ -199,6 +199,6 @@ function badRequestInvalidListOptions(message: string): StatusError {
   return statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
     group: 'meta.k8s.io',
     kind: 'ListOptions',
-    causes: [{ type: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
+    causes: [{ reason: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
   });
 }

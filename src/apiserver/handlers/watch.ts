@@ -206,7 +206,7 @@ function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
     statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
       group: 'meta.k8s.io',
       kind: 'ListOptions',
-      causes: [{ type: 'FieldValueForbidden', message, field }],
+      causes: [{ reason: 'FieldValueForbidden', message, field }],
     });
   if (opts.sendInitialEvents !== undefined) {
     if (opts.resourceVersionMatch !== 'NotOlderThan') {
