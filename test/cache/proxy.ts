@@ -10,12 +10,20 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(target: string): Promise<CountingProxy> {
+/**
+ * Starts the proxy. `before(url)`, when given, runs before a request is forwarded (the test may
+ * restart the server behind the proxy there); the request waits for it.
+ */
+export async function startProxy(
+  target: string,
+  options: { before?: (url: string) => Promise<void> | undefined } = {},
+): Promise<CountingProxy> {
   const up = new URL(target);
   const requests: string[] = [];
   const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     requests.push(req.url ?? '');
+    await options.before?.(req.url ?? '');
     const out = http.request(
       { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
