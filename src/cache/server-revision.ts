@@ -43,7 +43,8 @@ export interface ServerRevisionCheckOptions {
  *   the current etcd revision), but a caching proxy or an aggregated server may serve a list
  *   that lags for a moment; a lag passes, a server that went back stays behind.
  * - a probe the server refuses (a 4xx other than 429) turns the check off rather than blocking
- *   the watch; transport errors and 5xx are thrown to the caller, which backs off.
+ *   the watch; a 429 or 5xx skips this check (the watch may still work on a loaded server);
+ *   transport errors are thrown to the caller, which backs off (the watch would fail too).
  */
 export class ServerRevisionCheck {
   readonly #o: ServerRevisionCheckOptions;
@@ -77,13 +78,18 @@ export class ServerRevisionCheck {
     try {
       server = await this.#o.probe(signal);
     } catch (err) {
-      if (err instanceof ApiError && err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) {
         this.#disable({ err }, 'the server refused the resourceVersion probe');
-        return { state: 'unordered' };
+      } else {
+        // An overloaded server (429, 5xx after the client's retries) may still serve the watch:
+        // do not hold it back for a check that can wait for the next occasion.
+        this.#o.logger.debug({ resource: this.#o.resource, err }, 'kloop: resourceVersion probe failed');
       }
-      throw err;
+      return { state: 'unordered' };
     }
-    const order = server ? compareResourceVersions(server, ours) : undefined;
+    // "0" means "any version" in a request and is no revision in an answer.
+    const order = server && server !== '0' ? compareResourceVersions(server, ours) : undefined;
     if (order === undefined) {
       this.#disable({ resourceVersion: ours, serverResourceVersion: server }, 'resourceVersions are not integers');
       return server ? { state: 'unordered', server } : { state: 'unordered' };

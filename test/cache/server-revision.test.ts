@@ -180,7 +180,7 @@ describe('a server that went back in time', () => {
   });
 
   it('a server that answers the probe without a resourceVersion, or refuses it, turns the check off', async () => {
-    for (const answer of [undefined, '', new ApiError(makeStatus(403, 'Forbidden', 'configmaps is forbidden'))]) {
+    for (const answer of [undefined, '', '0', new ApiError(makeStatus(403, 'Forbidden', 'configmaps is forbidden'))]) {
       const lw = new ProbingListerWatcher();
       const clock = new FakeClock();
       lw.lists.push(page([cm('a', '40')], '100'));
@@ -214,6 +214,25 @@ describe('a server that went back in time', () => {
     await clock.advance(1600);
     assert.equal(lw.probes, 2);
     assert.equal((await lw.watchNumber(2)).request.resourceVersion, '100');
+  });
+
+  it('a probe an overloaded server answers with 503 does not hold the watch back, and the check stays on', async () => {
+    const lw = new ProbingListerWatcher();
+    const clock = new FakeClock();
+    lw.lists.push(page([cm('a', '40')], '100'));
+    lw.lists.push(page([], '2'));
+    lw.probeAnswers.push(new ApiError(makeStatus(503, 'ServiceUnavailable', 'etcd is slow')));
+    lw.serverRevision = '2';
+    const { informer } = make(lw, clock);
+    await informer.synced;
+    (await lw.watchNumber(1)).fail(new Error('reset'));
+    await clock.advance(800);
+    const w2 = await lw.watchNumber(2);
+    assert.equal(w2.request.resourceVersion, '100', 'watched at once');
+    w2.fail(new Error('reset'));
+    await clock.advance(1600 + 2000);
+    assert.equal(lw.probes, 3, 'asked again, and confirmed');
+    assert.equal((await lw.watchNumber(3)).request.resourceVersion, '2', 'relisted');
   });
 
   it('stop() during the confirming wait leaves no timer and opens nothing', async () => {
