@@ -4,13 +4,13 @@
 // the new server's state within seconds, whether the restart comes after its sync or in the
 // middle of its first list, and the relist is counted with its reason.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
-import { type Informer, InformerFactory } from '../../src/cache/index.js';
+import { type Informer, InformerFactory, type InformerFactoryOptions } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { ConfigMap, type KubeObject } from '../../src/core/index.js';
 import { startProxy } from '../cache/proxy.js';
@@ -64,11 +64,8 @@ async function seed(server: ApiServer, prefix: string, n: number): Promise<void>
   }
 }
 
-function informerOn(url: string, registry: Registry, reflector: Record<string, unknown> = {}) {
-  const client = KubeClient.fromKubeconfig(
-    { ...kubeconfigFor(url) },
-    { logger: silent, registry, maxRetries: 2 },
-  );
+function informerOn(url: string, registry: Registry, reflector: InformerFactoryOptions['reflector'] = {}) {
+  const client = KubeClient.fromKubeconfig(kubeconfigFor(url), { logger: silent, registry, maxRetries: 2 });
   const factory = new InformerFactory(client, {
     reflector: { initialBackoffMs: 20, maxBackoffMs: 200, resourceVersionConfirmMs: 100, ...reflector },
   });
