@@ -2,7 +2,8 @@
 // its server: the new server's resourceVersions start again from the bottom, and a watch from the
 // old resourceVersion would wait there in silence forever. Over HTTP, the informer converges to
 // the new server's state within seconds, whether the restart comes after its sync or in the
-// middle of its first list, and the relist is counted with its reason.
+// middle of its first list, and the relist is counted with its reason. Also over HTTP: a 504
+// ResourceVersionTooLarge on a resumed watch makes the informer relist with a consistent read.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
@@ -64,8 +65,13 @@ async function seed(server: ApiServer, prefix: string, n: number): Promise<void>
   }
 }
 
-function informerOn(url: string, registry: Registry, reflector: InformerFactoryOptions['reflector'] = {}) {
-  const client = KubeClient.fromKubeconfig(kubeconfigFor(url), { logger: silent, registry, maxRetries: 2 });
+function informerOn(
+  url: string,
+  registry: Registry,
+  reflector: InformerFactoryOptions['reflector'] = {},
+  maxRetries = 2,
+) {
+  const client = KubeClient.fromKubeconfig(kubeconfigFor(url), { logger: silent, registry, maxRetries });
   const factory = new InformerFactory(client, {
     reflector: { initialBackoffMs: 20, maxBackoffMs: 200, resourceVersionConfirmMs: 100, ...reflector },
   });
@@ -147,7 +153,7 @@ describe('an informer over a server restarted empty on the same port', () => {
           const fresh = await emulator.restart();
           await seed(fresh, 'new', 3);
         })();
-        return restarted;
+        return restarted.then(() => false);
       },
     });
     cleanups.push(() => proxy.close());
@@ -166,5 +172,53 @@ describe('an informer over a server restarted empty on the same port', () => {
     );
     assert.equal(await relists(registry, 'initial'), 1);
     assert.equal(await relists(registry, 'error'), 1, 'the broken list, counted');
+  });
+
+  it("a 504 ResourceVersionTooLarge on the watch's resume makes it relist with a consistent read", async () => {
+    const emulator = new RestartableServer(await freePort());
+    const server = await emulator.start();
+    await seed(server, 'a', 5);
+    let answered = 0;
+    let refuse = false;
+    const proxy = await startProxy(server.url, {
+      before: (url, res) => {
+        // A resumed watch (resourceVersion=N), not the streaming list (resourceVersion=).
+        const asked = /[?&]watch=true.*[?&]resourceVersion=(\d+)/.exec(url)?.[1];
+        if (!refuse || asked === undefined) return false;
+        refuse = false;
+        answered++;
+        const status = {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `Timeout: Too large resource version: ${asked}, current: 1`,
+          reason: 'Timeout',
+          details: {
+            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          },
+          code: 504,
+        };
+        res.writeHead(504, { 'Content-Type': 'application/json', 'Retry-After': '1' });
+        res.end(JSON.stringify(status));
+        return true;
+      },
+    });
+    cleanups.push(() => proxy.close());
+    const registry = new Registry();
+    // No client retries: the reflector meets the 504 itself.
+    const informer = informerOn(proxy.url, registry, {}, 0);
+    await informer.synced;
+    const seenBefore = proxy.requests.length;
+    refuse = true;
+    server.faults.dropWatches();
+    await seed(server, 'b', 1);
+    await eventually(() => sameAsServer(informer, server), { message: 'the informer holds the server state' });
+    assert.equal(answered, 1, 'the resumed watch met the 504');
+    assert.equal(await relists(registry, 'too_large_resource_version'), 1);
+    const relisted = proxy.requests.slice(seenBefore).filter((u) => u.includes('sendInitialEvents=true'));
+    assert.ok(relisted.length >= 1, 'a streaming list after the 504');
+    for (const url of relisted) assert.match(url, /[?&]resourceVersion=(&|$)/, 'consistent: no resourceVersion');
   });
 });
