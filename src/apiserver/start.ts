@@ -68,7 +68,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     : undefined;
   const { server, port } = await listen(
     cluster,
-    { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, maxBodyBytes },
+    {
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      maxBodyBytes,
+      clock: options.clock ?? systemClock,
+      ...(options.resourceVersionWaitMs !== undefined ? { resourceVersionWaitMs: options.resourceVersionWaitMs } : {}),
+    },
     host,
     options.port ?? 0,
     stats,

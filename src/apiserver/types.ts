@@ -20,6 +20,12 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Largest accepted request body (default 3 MiB, etcd's request limit); larger is a 413. */
   maxBodyBytes?: number;
+  /**
+   * How long a GET or LIST at a resourceVersion the server has not reached waits for a write to
+   * reach it before answering 504 `Timeout` (cause `ResourceVersionTooLarge`); default 3000 ms,
+   * the real watch cache's wait. Tests shorten it.
+   */
+  resourceVersionWaitMs?: number;
   /** Random source for fault rates and generated names (default `Math.random`). */
   random?: () => number;
   /**

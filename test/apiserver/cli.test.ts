@@ -24,7 +24,12 @@ describe('kloop CLI', () => {
         controllers: true,
       },
     );
-    assert.deepEqual(parseApiserverArgs(['--secure']), { port: 6443, host: '127.0.0.1', controllers: true, secure: true });
+    assert.deepEqual(parseApiserverArgs(['--secure']), {
+      port: 6443,
+      host: '127.0.0.1',
+      controllers: true,
+      secure: true,
+    });
     assert.throws(() => parseApiserverArgs(['--port', 'x']), /invalid --port/);
     assert.throws(() => parseApiserverArgs(['--nope']), /Unknown option/);
   });

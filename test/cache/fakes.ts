@@ -164,3 +164,21 @@ export function cm(
 export function page<T extends KubeObject>(items: T[], rv: string, cont?: string): KubeList<T> {
   return { apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: rv, continue: cont }, items };
 }
+
+/**
+ * A FakeListerWatcher that also answers the reflector's resourceVersion probe: with
+ * `serverRevision`, or the next of `probeAnswers` when any is queued.
+ */
+export class ProbingListerWatcher<T extends KubeObject = KubeObject> extends FakeListerWatcher<T> {
+  serverRevision: string | undefined = undefined;
+  readonly probeAnswers: Array<string | undefined | Error> = [];
+  probes = 0;
+
+  async currentResourceVersion(signal: AbortSignal): Promise<string | undefined> {
+    this.probes++;
+    if (signal.aborted) throw signal.reason;
+    const answer = this.probeAnswers.length > 0 ? this.probeAnswers.shift() : this.serverRevision;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}

@@ -71,7 +71,7 @@ function invalidReview(kind: ReviewKind, field: string, detail: string): StatusE
     kind: kind.kind,
     causes: [
       {
-        type: detail.startsWith('Required value') ? 'FieldValueRequired' : 'FieldValueInvalid',
+        reason: detail.startsWith('Required value') ? 'FieldValueRequired' : 'FieldValueInvalid',
         message: detail,
         field,
       },

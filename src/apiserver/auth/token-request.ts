@@ -39,7 +39,7 @@ function invalidTokenRequest(field: string, value: string, detail: string): Stat
   return statusError('Invalid', `TokenRequest.authentication.k8s.io "" is invalid: ${field}: ${message}`, {
     group: 'authentication.k8s.io',
     kind: 'TokenRequest',
-    causes: [{ type: 'FieldValueInvalid', message, field }],
+    causes: [{ reason: 'FieldValueInvalid', message, field }],
   });
 }
 

@@ -155,7 +155,7 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
       name,
       group: 'batch',
       kind: 'Job',
-      causes: [{ type: restart === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported', message, field }],
+      causes: [{ reason: restart === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported', message, field }],
     });
   }
   defaultTemplate(spec);

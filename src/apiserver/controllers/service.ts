@@ -135,7 +135,7 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
     if (oldIp !== undefined && oldIp !== '' && ip !== oldIp && old?.spec !== undefined) {
       throw invalid(SERVICE_REF, name, [
         {
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           message: `Invalid value: []string{${JSON.stringify(ip ?? '')}}: may not change once set`,
           field: 'spec.clusterIPs[0]',
         },
@@ -148,7 +148,7 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
       if (n === undefined || n <= cidr.base || n >= cidr.base + cidr.size - 1) {
         throw invalid(SERVICE_REF, name, [
           {
-            type: 'FieldValueInvalid',
+            reason: 'FieldValueInvalid',
             message: `Invalid value: ${JSON.stringify(ip)}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr.text}`,
             field: 'spec.clusterIPs[0]',
           },
@@ -157,7 +157,7 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
       if (taken.ips.has(ip)) {
         throw invalid(SERVICE_REF, name, [
           {
-            type: 'FieldValueInvalid',
+            reason: 'FieldValueInvalid',
             message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: provided IP is already allocated`,
             field: 'spec.clusterIPs[0]',
           },
@@ -177,7 +177,7 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
           if (p.nodePort < NODE_PORT_MIN || p.nodePort > NODE_PORT_MAX) {
             throw invalid(SERVICE_REF, name, [
               {
-                type: 'FieldValueInvalid',
+                reason: 'FieldValueInvalid',
                 message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_MIN}-${NODE_PORT_MAX}`,
                 field: `spec.ports[${i}].nodePort`,
               },
@@ -186,7 +186,7 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
           if (taken.ports.has(p.nodePort)) {
             throw invalid(SERVICE_REF, name, [
               {
-                type: 'FieldValueInvalid',
+                reason: 'FieldValueInvalid',
                 message: `Invalid value: ${p.nodePort}: provided port is already allocated`,
                 field: `spec.ports[${i}].nodePort`,
               },
@@ -215,7 +215,7 @@ function pickIp(cidr: Cidr, staticSize: number, taken: Set<string>, random: () =
   // The dynamic range is full: the static one is the fallback, as upstream's.
   for (let n = cidr.base + 2; n < first; n++) if (!taken.has(intToIp(n))) return intToIp(n);
   throw invalid(SERVICE_REF, '', [
-    { type: 'FieldValueInvalid', message: 'failed to allocate a serviceIP: range is full', field: 'spec.clusterIPs' },
+    { reason: 'FieldValueInvalid', message: 'failed to allocate a serviceIP: range is full', field: 'spec.clusterIPs' },
   ]);
 }
 
@@ -230,7 +230,7 @@ function pickPort(taken: Set<number>, random: () => number): number {
     }
   }
   throw invalid(SERVICE_REF, '', [
-    { type: 'FieldValueInvalid', message: 'range is full', field: 'spec.ports[0].nodePort' },
+    { reason: 'FieldValueInvalid', message: 'range is full', field: 'spec.ports[0].nodePort' },
   ]);
 }
 

@@ -5,7 +5,9 @@
  * between. Bookmarks (with `allowWatchBookmarks`) come every `bookmarkIntervalMs` and just before
  * `timeoutSeconds` ends the stream cleanly. Streaming lists (`sendInitialEvents=true` with
  * `resourceVersionMatch=NotOlderThan`) send the current state as ADDED in key order, then a
- * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes.
+ * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes. A watch from a revision the
+ * server has not reached yet is accepted (200) and waits: it hears only events and bookmarks
+ * after that revision, and never a 504 (only GET and LIST answer a too-new resourceVersion so).
  */
 import type { KubeObject } from '../../core/index.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
@@ -170,6 +172,9 @@ export function handleWatch(r: ResourceRequest): void {
   const timers: (() => void)[] = [];
   const bookmark = () => {
     if (watcher.closed || watcher.stalled) return;
+    // A watch from a revision not reached yet hears no bookmark below it: the real server's
+    // cacheWatcher only sends events (bookmarks too) newer than the revision it was asked for.
+    if (watcher.afterRevision !== undefined && store.revision < watcher.afterRevision) return;
     const object = {
       kind: r.served.type.kind,
       apiVersion: r.served.type.apiVersion,
@@ -215,7 +220,7 @@ function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
     statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
       group: 'meta.k8s.io',
       kind: 'ListOptions',
-      causes: [{ type: 'FieldValueForbidden', message, field }],
+      causes: [{ reason: 'FieldValueForbidden', message, field }],
     });
   if (opts.sendInitialEvents !== undefined) {
     if (opts.resourceVersionMatch !== 'NotOlderThan') {

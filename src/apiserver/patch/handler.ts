@@ -59,7 +59,7 @@ function invalidOptions(message: string, field: string): StatusError {
   return statusError('Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
     group: 'meta.k8s.io',
     kind: 'PatchOptions',
-    causes: [{ type: 'FieldValueRequired', message, field }],
+    causes: [{ reason: 'FieldValueRequired', message, field }],
   });
 }
 
@@ -176,7 +176,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
     });
   } catch (err) {
     if (err instanceof KloopError) {
-      throw invalid(refOf(r.served), name, [{ type: 'FieldValueInvalid', message: err.message }]);
+      throw invalid(refOf(r.served), name, [{ reason: 'FieldValueInvalid', message: err.message }]);
     }
     throw err;
   }

@@ -70,13 +70,13 @@ function validateCrd(obj: KubeObject, served: ServedType): void {
   const group = typeof s.group === 'string' ? s.group : '';
   const causes: StatusCause[] = [];
   const required = (field: string) =>
-    causes.push({ type: 'FieldValueRequired', message: 'Required value', field: `spec.${field}` });
+    causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.${field}` });
   if (group === '') required('group');
   if (names.plural === '') required('names.plural');
   if (names.kind === '') required('names.kind');
   if (s.scope !== 'Namespaced' && s.scope !== 'Cluster') {
     causes.push({
-      type: 'FieldValueNotSupported',
+      reason: 'FieldValueNotSupported',
       message: `Unsupported value: ${JSON.stringify(s.scope ?? '')}: supported values: "Cluster", "Namespaced"`,
       field: 'spec.scope',
     });
@@ -85,7 +85,7 @@ function validateCrd(obj: KubeObject, served: ServedType): void {
   if (versions.length === 0) required('versions');
   else if (versions.filter((v) => v.storage === true).length !== 1) {
     causes.push({
-      type: 'FieldValueInvalid',
+      reason: 'FieldValueInvalid',
       message: 'Invalid value: must have exactly one version marked as storage version',
       field: 'spec.versions',
     });
@@ -93,7 +93,7 @@ function validateCrd(obj: KubeObject, served: ServedType): void {
   const expected = `${names.plural}.${group}`;
   if (obj.metadata.name !== expected) {
     causes.push({
-      type: 'FieldValueInvalid',
+      reason: 'FieldValueInvalid',
       message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: must be spec.names.plural+"."+spec.group`,
       field: 'metadata.name',
     });

@@ -78,7 +78,7 @@ export function checkPrecondition(incoming: KubeObject, current: KubeObject, ser
     if (served.custom) {
       throw invalid(refOf(served), name, [
         {
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           message: 'Invalid value: 0x0: must be specified for an update',
           field: 'metadata.resourceVersion',
         },
@@ -124,7 +124,7 @@ export function prepareUpdate(
           Date.parse(v) === Date.parse(was));
       if (v !== undefined && v !== '' && v !== null && !same) {
         causes.push({
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           message: `Invalid value: ${JSON.stringify(v)}: field is immutable`,
           field: `metadata.${field}`,
         });
@@ -152,7 +152,7 @@ export function prepareUpdate(
     if (added.length > 0) {
       throw invalid(refOf(served), name, [
         {
-          type: 'FieldValueForbidden',
+          reason: 'FieldValueForbidden',
           message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
           field: 'metadata.finalizers',
         },

@@ -56,7 +56,7 @@ export function validateName(obj: KubeObject, served: ServedType): void {
   const causes: StatusCause[] = [];
   if (typeof name !== 'string' || name === '') {
     causes.push({
-      type: 'FieldValueRequired',
+      reason: 'FieldValueRequired',
       message: 'Required value: name or generateName is required',
       field: 'metadata.name',
     });
@@ -65,7 +65,7 @@ export function validateName(obj: KubeObject, served: ServedType): void {
     const problem = pathSegmentProblem(name);
     if (problem !== undefined) {
       causes.push({
-        type: 'FieldValueInvalid',
+        reason: 'FieldValueInvalid',
         message: `Invalid value: "${name}": ${problem}`,
         field: 'metadata.name',
       });
@@ -77,7 +77,7 @@ export function validateName(obj: KubeObject, served: ServedType): void {
       : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
     if (!ok) {
       causes.push({
-        type: 'FieldValueInvalid',
+        reason: 'FieldValueInvalid',
         message: `Invalid value: "${name}": ${label ? LABEL_MSG : SUBDOMAIN_MSG}`,
         field: 'metadata.name',
       });
@@ -86,12 +86,12 @@ export function validateName(obj: KubeObject, served: ServedType): void {
   const labels = obj.metadata.labels;
   if (labels !== undefined && labels !== null) {
     if (typeof labels !== 'object' || Array.isArray(labels)) {
-      causes.push({ type: 'FieldValueInvalid', message: 'Invalid value: must be a map', field: 'metadata.labels' });
+      causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map', field: 'metadata.labels' });
     } else {
       for (const [k, v] of Object.entries(labels)) {
         if (typeof v !== 'string') {
           causes.push({
-            type: 'FieldValueInvalid',
+            reason: 'FieldValueInvalid',
             message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
             field: `metadata.labels.${k}`,
           });
