@@ -13,6 +13,7 @@ import {
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
+  keyString,
   PatchError,
 } from '../../core/index.js';
 import { parseJsonOrYaml } from '../codec/yaml.js';
@@ -37,7 +38,6 @@ import { mediaType } from '../http/io.js';
 import { listKeysOf } from '../registry/managed-fields.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE, refOf } from '../served/served-types.js';
 import { applyConflictStatus, applyServerSide } from '../ssa/index.js';
-import { objectKey } from '../storage/store.js';
 import { checkNamespace, checkTypeMeta } from '../validation/objects.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
@@ -155,7 +155,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   }
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);
-  const key = objectKey(r.served.type.namespaced ? r.target.namespace : undefined, name);
+  const key = keyString({ namespace: r.served.type.namespaced ? r.target.namespace : undefined, name });
   const current = r.cluster.store(r.served).get(key);
   const subresource = r.target.subresource;
   if (!current && subresource !== undefined) throw notFound(refOf(r.served), name);
