@@ -31,7 +31,8 @@ const sources = sourceFiles('src')
 function codesInSource(): Map<string, string> {
   const found = new Map<string, string>();
   for (const { file, text } of sources) {
-    for (const m of text.matchAll(/['"](KLOOP_[A-Z0-9_]+)['"]/g)) {
+    // A name ending in `_` is a prefix (`'KLOOP_STATEDB_'`), not a code.
+    for (const m of text.matchAll(/['"](KLOOP_[A-Z0-9_]*[A-Z0-9])['"]/g)) {
       if (!NOT_ERROR_CODES.has(m[1]) && !found.has(m[1])) found.set(m[1], file);
     }
   }
