@@ -1,9 +1,9 @@
 /**
- * PATCH in its four media types (APISERVER-SPEC.md section 3): JSON patch (RFC 6902), merge
- * patch (RFC 7386), strategic merge patch (built-ins only; custom resources answer 415) and a
- * first server-side apply (create-or-merge; field ownership comes with the SSA engine). The
- * patch runs on a private copy of the stored object and the result goes through the same
- * update path as a PUT, so preconditions, no-op detection and lifecycle rules are shared.
+ * PATCH in its four media types (`k8s.io/apiserver/pkg/endpoints/handlers/patch.go`): JSON patch
+ * (RFC 6902), merge patch (RFC 7386), strategic merge patch (built-ins only; custom resources
+ * answer 415) and a first server-side apply (create-or-merge; field ownership comes with the SSA
+ * engine). The patch runs on a private copy of the stored object and the result goes through the
+ * same update path as a PUT, so preconditions, no-op detection and lifecycle rules are shared.
  */
 import {
   applyJsonPatch,
@@ -125,7 +125,7 @@ function updateFromPatched(
 }
 
 /**
- * Server-side apply (APISERVER-SPEC.md section 3) through the SSA engine: `fieldManager`
+ * Server-side apply through the SSA engine: `fieldManager`
  * required; field ownership in managedFields; a field another manager owns with a different
  * value is a 409 with FieldManagerConflict causes unless `force=true`; fields this manager
  * applied before and now omits are removed unless someone else owns them. A missing object is

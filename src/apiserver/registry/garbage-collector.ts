@@ -1,5 +1,5 @@
 /**
- * Garbage collection (APISERVER-SPEC.md section 4): what the real kube-controller-manager's
+ * Garbage collection (kube-controller-manager's `pkg/controller/garbagecollector`): what its
  * garbage collector does, run right after each write instead of by a controller.
  *
  * - Background (the default): the owner goes at once; then each dependent whose owners are all
