@@ -17,8 +17,8 @@ const SRC = resolve('src');
 const DOORS = new Set(['index.ts', 'internal.ts']);
 
 /**
- * The modules each module may import (DESIGN.md's layers: data flows one way, and the emulator
- * depends only on `core` and `resources`). `cli` is the program on top and may use any door.
+ * The modules each module may import: the layers of `src/`, where data flows one way and the
+ * emulator depends only on `core` and `resources`. `cli` is the program on top and may use any door.
  */
 const LAYERS: Record<string, readonly string[]> = {
   core: [],
