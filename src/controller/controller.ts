@@ -73,7 +73,10 @@ export interface ControllerOptions {
   resyncMs?: number;
 }
 
-/** The index `owns()` adds to owned informers: `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`. */
+/**
+ * The index `owns()` adds to owned informers:
+ * `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`.
+ */
 export const OWNER_INDEX = 'byOwnerUid';
 
 /** Raised when a controller is misconfigured (no `for`, started twice). */

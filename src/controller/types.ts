@@ -261,7 +261,8 @@ export interface CachedClientApi {
  * declare const ctx: ReconcileContext;
  * declare const req: Request;
  *
- * await ctx.client.direct.patch({ type: Deployment, key: req.key }, { spec: { replicas: 3 } }, { subresource: 'scale' });
+ * const scale = { spec: { replicas: 3 } };
+ * await ctx.client.direct.patch({ type: Deployment, key: req.key }, scale, { subresource: 'scale' });
  * ```
  */
 export interface DirectWriter {
