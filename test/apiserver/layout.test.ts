@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { moduleSpecifiers, sourceFiles } from '../support/imports.js';
+import { sourceFiles } from '../support/files.js';
+import { moduleSpecifiers } from '../support/imports.js';
 
 const ROOT = resolve('src/apiserver');
 

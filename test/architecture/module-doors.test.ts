@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
-import { sourceFiles, moduleSpecifiers as specifiers } from '../support/imports.js';
+import { sourceFiles } from '../support/files.js';
+import { moduleSpecifiers as specifiers } from '../support/imports.js';
 
 const SRC = resolve('src');
 const DOORS = new Set(['index.ts', 'internal.ts']);

@@ -3,9 +3,10 @@
 // a path on a developer's machine). Upstream issues stay citable: they carry their project and a
 // `#` ("controller-runtime issue #2417").
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { filesUnder } from '../support/files.js';
 
 const OUTSIDE = [
   { pattern: /\bissues? \d+/i, why: 'an issue number of this project' },
@@ -13,22 +14,13 @@ const OUTSIDE = [
   { pattern: /\/work\//, why: 'a path on a developer machine' },
 ];
 
-function files(dir: string, keep: (path: string) => boolean, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files(path, keep, out);
-    else if (keep(path)) out.push(path);
-  }
-  return out;
-}
-
 test('README, docs, CHANGELOG, examples and the code speak of the project only', () => {
   const texts = [
     'README.md',
     'CHANGELOG.md',
-    ...files('docs', (p) => p.endsWith('.md')),
+    ...filesUnder('docs', (p) => p.endsWith('.md')),
     ...['src', 'test', 'examples', 'bench', 'scripts'].flatMap((d) =>
-      files(d, (p) => /\.(ts|mjs|js)$/.test(p) && !p.includes(`${join('test', 'docs', 'project-only')}`)),
+      filesUnder(d, (p) => /\.(ts|mjs|js)$/.test(p) && !p.includes(`${join('test', 'docs', 'project-only')}`)),
     ),
   ];
   const found: string[] = [];

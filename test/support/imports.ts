@@ -4,11 +4,12 @@
  * of a literal or a template without substitutions, `typeof import()` in types, `import x =
  * require()`) and nothing that only looks like an import (comments, strings, `@example` blocks).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import ts from 'typescript';
 
-/** The module specifiers of `text`, in source order. A computed `import(expr)` cannot be named and is left out. */
+/**
+ * The module specifiers of `text`, in source order. A computed `import(expr)` cannot be named and
+ * is left out.
+ */
 export function moduleSpecifiers(text: string, fileName = 'module.ts'): string[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const found: string[] = [];
@@ -27,14 +28,4 @@ export function moduleSpecifiers(text: string, fileName = 'module.ts'): string[]
   };
   visit(source);
   return found;
-}
-
-/** The `.ts` files under `dir` (test files left out), recursively. */
-export function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) sourceFiles(path, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
 }
