@@ -74,7 +74,7 @@ async function stopChild(child: Child): Promise<void> {
   await child.exited;
 }
 
-test('SIGKILL the leader: another replica leads within the lease duration (plus the retry jitter)', async (t) => {
+test('SIGKILL the leader: another replica takes the Lease over', async (t) => {
   const a = startReplica('kill-a', 'kill-test');
   const b = startReplica('kill-b', 'kill-test');
   try {
