@@ -9,8 +9,9 @@ import { Registry } from 'prom-client';
 import type { InformerEvent, ReflectorOptions } from '../../src/cache/index.js';
 import { SharedInformer } from '../../src/cache/index.js';
 import { isTooLargeResourceVersion } from '../../src/cache/server-revision.js';
-import { ApiError, type KubeObject, makeStatus, type Status } from '../../src/core/index.js';
-import { cm, FakeClock, FakeListerWatcher, flush, ProbingListerWatcher, page } from './fakes.js';
+import { ApiError, type KubeObject, ManualClock, makeStatus, type Status } from '../../src/core/index.js';
+import { advance, flush } from '../support/index.js';
+import { cm, FakeListerWatcher, ProbingListerWatcher, page } from './fakes.js';
 
 interface LogLine {
   level: number;
@@ -23,7 +24,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((i) => i.stop()));
 });
 
-function make(lw: FakeListerWatcher, clock: FakeClock, reflector: Partial<ReflectorOptions> = {}) {
+function make(lw: FakeListerWatcher, clock: ManualClock, reflector: Partial<ReflectorOptions> = {}) {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
   const registry = new Registry();
@@ -59,14 +60,14 @@ function tooLargeStatus(asked: string, current: string): Status {
 describe('a server that went back in time', () => {
   it('the periodic check on the fake clock finds it, confirms it, relists and replaces the store', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40', { uid: 'ua' }), cm('b', '5', { uid: 'ub' })], '100'));
     lw.serverRevision = '100';
     const { informer, events, relists, warnings } = make(lw, clock, { resourceVersionCheckMs: 60_000 });
     await informer.synced;
     events.length = 0;
     const w1 = await lw.watchNumber(1);
-    await clock.advance(60_000);
+    await advance(clock, 60_000);
     assert.equal(lw.probes, 1, 'one probe a period');
     assert.equal(lw.listRequests.length, 1, 'the server is where the informer is: nothing to do');
 
@@ -74,11 +75,11 @@ describe('a server that went back in time', () => {
     // again, under another uid; c is new; a is gone.
     lw.serverRevision = '7';
     lw.lists.push(page([cm('b', '5', { uid: 'ub-2' }), cm('c', '6', { uid: 'uc' })], '7'));
-    await clock.advance(60_000);
+    await advance(clock, 60_000);
     assert.equal(lw.probes, 2);
     assert.equal(lw.listRequests.length, 1, 'one answer below is not enough');
     assert.equal(w1.closed, false);
-    await clock.advance(2000);
+    await advance(clock, 2000);
     assert.equal(lw.probes, 3, 'the confirming probe');
     const w2 = await lw.watchNumber(2);
     assert.equal(w1.closed, true, 'the silent watch was cut');
@@ -95,14 +96,14 @@ describe('a server that went back in time', () => {
     assert.equal(logged[0].serverResourceVersion, '7');
 
     // The next periods compare with the new store: no storm.
-    await clock.advance(180_000);
+    await advance(clock, 180_000);
     assert.equal(lw.probes, 6);
     assert.equal(await relists('resource_version_went_back'), 1);
   });
 
   it('is checked before a watch reconnects after a transport error', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40'), cm('b', '41')], '100'));
     lw.serverRevision = '100';
     const { informer, relists } = make(lw, clock);
@@ -114,10 +115,10 @@ describe('a server that went back in time', () => {
     w1.fail(new Error('connect ECONNREFUSED 127.0.0.1:6443'));
     await flush();
     assert.equal(lw.probes, 0, 'nothing before the backoff');
-    await clock.advance(800);
+    await advance(clock, 800);
     assert.equal(lw.probes, 1);
     assert.equal(lw.watches.length, 1, 'no watch from a resourceVersion the server has not reached');
-    await clock.advance(2000);
+    await advance(clock, 2000);
     assert.equal(lw.probes, 2);
     const w2 = await lw.watchNumber(2);
     assert.equal(w2.request.resourceVersion, '3');
@@ -127,18 +128,18 @@ describe('a server that went back in time', () => {
 
   it('is checked after a stream that ended early, not after one that ran to its timeout', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40')], '100'));
     lw.serverRevision = '100';
     const { informer } = make(lw, clock, { minTimeoutSeconds: 300, maxTimeoutSeconds: 300 });
     await informer.synced;
     const w1 = await lw.watchNumber(1);
     w1.end();
-    await clock.advance(800);
+    await advance(clock, 800);
     const w2 = await lw.watchNumber(2);
     assert.equal(lw.probes, 1, 'the early end was checked');
     assert.equal(w2.request.resourceVersion, '100', 'the server is current: watch on');
-    await clock.advance(300_000);
+    await advance(clock, 300_000);
     w2.end();
     await lw.watchNumber(3);
     assert.equal(lw.probes, 1, 'a watch the server ended on its timeout is no sign of anything');
@@ -146,13 +147,13 @@ describe('a server that went back in time', () => {
 
   it('a list from a lagging cache is no false alarm: the confirming probe sees it caught up', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40')], '100'));
     lw.probeAnswers.push('90', '100');
     const { informer, relists } = make(lw, clock);
     await informer.synced;
     (await lw.watchNumber(1)).fail(new Error('socket hang up'));
-    await clock.advance(800 + 2000);
+    await advance(clock, 800 + 2000);
     const w2 = await lw.watchNumber(2);
     assert.equal(lw.probes, 2);
     assert.equal(w2.request.resourceVersion, '100');
@@ -163,7 +164,7 @@ describe('a server that went back in time', () => {
 
   it('no relist storm when resourceVersions are not integers: one probe, then the check is off', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', 'zz-2')], 'zz-9'));
     // Below "zz-9" as strings: compared as text this would be a server that went back.
     lw.serverRevision = 'aa-1';
@@ -171,28 +172,28 @@ describe('a server that went back in time', () => {
     await informer.synced;
     for (let i = 1; i <= 20; i++) {
       (await lw.watchNumber(i, clock)).end();
-      await clock.advance(60_000);
+      await advance(clock, 60_000);
     }
     assert.equal(lw.probes, 1);
     assert.equal(lw.listRequests.length, 1);
     assert.equal(await relists('resource_version_went_back'), 0);
-    assert.equal(clock.pending, 1, 'no periodic check armed, only the pending watch');
+    assert.equal(clock.pendingTimers(), 1, 'no periodic check armed, only the pending watch');
   });
 
   it('a server that answers the probe without a resourceVersion, or refuses it, turns the check off', async () => {
     for (const answer of [undefined, '', '0', new ApiError(makeStatus(403, 'Forbidden', 'configmaps is forbidden'))]) {
       const lw = new ProbingListerWatcher();
-      const clock = new FakeClock();
+      const clock = new ManualClock();
       lw.lists.push(page([cm('a', '40')], '100'));
       lw.probeAnswers.push(answer);
       const { informer } = make(lw, clock);
       await informer.synced;
       (await lw.watchNumber(1)).fail(new Error('reset'));
-      await clock.advance(800);
+      await advance(clock, 800);
       const w2 = await lw.watchNumber(2);
       assert.equal(w2.request.resourceVersion, '100', `${String(answer)}: the watch goes on`);
       w2.fail(new Error('reset'));
-      await clock.advance(1600);
+      await advance(clock, 1600);
       await lw.watchNumber(3);
       assert.equal(lw.probes, 1, `${String(answer)}: asked once`);
       await informer.stop();
@@ -201,24 +202,24 @@ describe('a server that went back in time', () => {
 
   it('a probe that fails on the connection backs off and is asked again before the watch', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40')], '100'));
     lw.probeAnswers.push(new Error('connect ECONNREFUSED'));
     lw.serverRevision = '100';
     const { informer } = make(lw, clock);
     await informer.synced;
     (await lw.watchNumber(1)).fail(new Error('reset'));
-    await clock.advance(800);
+    await advance(clock, 800);
     assert.equal(lw.probes, 1);
     assert.equal(lw.watches.length, 1);
-    await clock.advance(1600);
+    await advance(clock, 1600);
     assert.equal(lw.probes, 2);
     assert.equal((await lw.watchNumber(2)).request.resourceVersion, '100');
   });
 
   it('a probe an overloaded server answers with 503 does not hold the watch back, and the check stays on', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40')], '100'));
     lw.lists.push(page([], '2'));
     lw.probeAnswers.push(new ApiError(makeStatus(503, 'ServiceUnavailable', 'etcd is slow')));
@@ -226,28 +227,28 @@ describe('a server that went back in time', () => {
     const { informer } = make(lw, clock);
     await informer.synced;
     (await lw.watchNumber(1)).fail(new Error('reset'));
-    await clock.advance(800);
+    await advance(clock, 800);
     const w2 = await lw.watchNumber(2);
     assert.equal(w2.request.resourceVersion, '100', 'watched at once');
     w2.fail(new Error('reset'));
-    await clock.advance(1600 + 2000);
+    await advance(clock, 1600 + 2000);
     assert.equal(lw.probes, 3, 'asked again, and confirmed');
     assert.equal((await lw.watchNumber(3)).request.resourceVersion, '2', 'relisted');
   });
 
   it('stop() during the confirming wait leaves no timer and opens nothing', async () => {
     const lw = new ProbingListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '40')], '100'));
     lw.serverRevision = '1';
     const { informer } = make(lw, clock, { resourceVersionCheckMs: 60_000 });
     await informer.synced;
     await lw.watchNumber(1);
-    await clock.advance(60_000);
+    await advance(clock, 60_000);
     assert.equal(lw.probes, 1);
     await informer.stop();
-    assert.equal(clock.pending, 0);
-    await clock.advance(10_000);
+    assert.equal(clock.pendingTimers(), 0);
+    await advance(clock, 10_000);
     assert.equal(lw.probes, 1);
     assert.equal(lw.listRequests.length, 1);
   });
@@ -256,7 +257,7 @@ describe('a server that went back in time', () => {
 describe('504 ResourceVersionTooLarge', () => {
   it('on a watch: relist with a consistent read after backoff, counted with its reason', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '150'), cm('b', '190')], '200'));
     const { informer, events, relists, warnings } = make(lw, clock);
     await informer.synced;
@@ -265,9 +266,9 @@ describe('504 ResourceVersionTooLarge', () => {
     lw.watchAnswers.push(new ApiError(tooLargeStatus('200', '150')));
     lw.lists.push(page([cm('a', '150')], '150'));
     w1.end();
-    await clock.advance(800);
+    await advance(clock, 800);
     assert.equal(lw.listRequests.length, 1, 'the relist waits for its backoff');
-    await clock.advance(1600);
+    await advance(clock, 1600);
     const w2 = await lw.watchNumber(2);
     assert.equal(lw.listRequests.length, 2);
     assert.equal(lw.listRequests[1].resourceVersion, undefined, 'consistent: no resourceVersion');
@@ -279,7 +280,7 @@ describe('504 ResourceVersionTooLarge', () => {
 
   it('as a watch ERROR event from an older server (no cause, the message says it)', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer, relists } = make(lw, clock);
@@ -287,7 +288,7 @@ describe('504 ResourceVersionTooLarge', () => {
     (await lw.watchNumber(1)).emit('ERROR', {
       ...makeStatus(504, 'Timeout', 'Too large resource version: 12, current: 10'),
     });
-    await clock.advance(800);
+    await advance(clock, 800);
     await lw.watchNumber(2);
     assert.equal(await relists('too_large_resource_version'), 1);
     assert.equal(await relists('error'), 0);

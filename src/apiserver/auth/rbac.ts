@@ -10,9 +10,8 @@
  * The roles are read from the cluster's stores at every request, so a change applies to the
  * next request, as on a real server once its informers have seen it.
  */
-import type { KubeObject } from '../../core/index.js';
+import { type KubeObject, keyString } from '../../core/index.js';
 import type { Storage } from '../storage/store.js';
-import { objectKey } from '../storage/store.js';
 import type { PolicyRule, UserInfo } from '../types.js';
 import type { Attributes } from './attributes.js';
 import { ruleAllows, rulesOf } from './rules.js';
@@ -44,8 +43,8 @@ export function storageRbacSource(storage: Storage): RbacSource {
   return {
     clusterRoleBindings: () => objects(RBAC_STORE_IDS.clusterRoleBindings),
     roleBindings: (namespace) => objects(RBAC_STORE_IDS.roleBindings, namespace),
-    clusterRole: (name) => storage.resource(RBAC_STORE_IDS.clusterRoles).get(objectKey(undefined, name))?.object,
-    role: (namespace, name) => storage.resource(RBAC_STORE_IDS.roles).get(objectKey(namespace, name))?.object,
+    clusterRole: (name) => storage.resource(RBAC_STORE_IDS.clusterRoles).get(keyString({ name }))?.object,
+    role: (namespace, name) => storage.resource(RBAC_STORE_IDS.roles).get(keyString({ namespace, name }))?.object,
   };
 }
 

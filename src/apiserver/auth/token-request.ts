@@ -5,10 +5,9 @@
  * expirationSeconds: 3600). This is what `kubectl create token NAME` sends
  * (pkg/registry/core/serviceaccount/storage/token.go, pkg/apis/authentication/validation).
  */
-import type { JsonObject, KubeObject } from '../../core/index.js';
+import { type JsonObject, type KubeObject, keyString } from '../../core/index.js';
 import { badRequest, conflict, notFound, type StatusError, statusError } from '../errors/status-errors.js';
 import type { Storage } from '../storage/store.js';
-import { objectKey } from '../storage/store.js';
 import type { BoundObject, ServiceAccountTokens, TokenLookup } from './service-account-tokens.js';
 
 /** Shortest lifetime a TokenRequest may ask for. */
@@ -28,9 +27,10 @@ const STORE_IDS: Record<BoundObject['kind'] | 'ServiceAccount', string> = {
 export function storageTokenLookup(storage: Storage): TokenLookup {
   return {
     serviceAccount: (namespace, name) =>
-      storage.resource(STORE_IDS.ServiceAccount).get(objectKey(namespace, name))?.object,
+      storage.resource(STORE_IDS.ServiceAccount).get(keyString({ namespace, name }))?.object,
     object: (kind, namespace, name) =>
-      storage.resource(STORE_IDS[kind]).get(objectKey(kind === 'Node' ? undefined : namespace, name))?.object,
+      storage.resource(STORE_IDS[kind]).get(keyString({ namespace: kind === 'Node' ? undefined : namespace, name }))
+        ?.object,
   };
 }
 

@@ -9,10 +9,10 @@
  * settles in one go and in a deterministic order. A write that changes nothing is never sent, so
  * a sync that finds the world as it wants it writes nothing and the drain ends.
  */
-import { type Clock, deepEqual, isPlainObject, type KubeObject, type TypeRef } from '../../core/index.js';
+import { type Clock, deepEqual, isPlainObject, type KubeObject, keyString, type TypeRef } from '../../core/index.js';
 import { recordManagedFields, setManagedFields } from '../registry/managed-fields.js';
 import type { ServedType } from '../served/served-types.js';
-import { isStored, objectKey, type StoredEvent, type StoredObject } from '../storage/store.js';
+import { isStored, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { ControllerName, ControllerWriteCount } from '../types.js';
 import type { BuiltinController, ControllerCluster, SimulationSettings } from './types.js';
 
@@ -80,7 +80,7 @@ export class ControllerRuntime {
 
   /** The stored object, if any. */
   get(ref: TypeRef, namespace: string | undefined, name: string): StoredObject | undefined {
-    return this.cluster.store(this.served(ref)).get(objectKey(namespace, name));
+    return this.cluster.store(this.served(ref)).get(keyString({ namespace, name }));
   }
 
   /** The stored object at a store key (`namespace/name` or `name`). */

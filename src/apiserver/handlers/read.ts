@@ -212,7 +212,7 @@ function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
   return { code: 200, json: listJson(r.served, page.items, meta) };
 }
 
-/** The 422s of `resourceVersionMatch` (APISERVER-SPEC.md section 2). */
+/** The 422s of `resourceVersionMatch` (apimachinery's `ValidateListOptions`). */
 function checkResourceVersionMatch(opts: ListOptions): void {
   if (opts.sendInitialEvents !== undefined) {
     throw badRequestInvalidListOptions('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');

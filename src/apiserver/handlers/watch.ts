@@ -204,7 +204,7 @@ export function handleWatch(r: ResourceRequest): void {
     cancelNext = clock.setTimer(tick, every);
     timers.push(() => cancelNext());
   }
-  // `res` (not `req`) reports a gone client in Node (APISERVER-SPEC.md section 2).
+  // `res` (not `req`) reports a gone client in Node: `req` closes as soon as its body is read.
   res.on('close', () => {
     if (!watcher.closed) {
       watcher.closed = true;
@@ -214,7 +214,7 @@ export function handleWatch(r: ResourceRequest): void {
   });
 }
 
-/** The 422s of watch options (APISERVER-SPEC.md section 2, streaming lists). */
+/** The 422s of watch options, streaming lists included (apimachinery's `ValidateListOptions`). */
 function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
   const fail = (field: string, message: string) =>
     statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {

@@ -9,19 +9,12 @@
  * (`garbage-collector.ts`); they see the cluster through {@link ClusterAccess} and run deferred
  * (`defer`), after the write that caused them has answered.
  */
-import { type Clock, deepEqual, type KubeObject, systemClock } from '../../core/index.js';
+import { type Clock, deepEqual, type KubeObject, keyString, systemClock } from '../../core/index.js';
 import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
 import { alreadyExists, badRequest, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
 import type { FaultSet } from '../faults/fault-set.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
-import {
-  isStored,
-  objectKey,
-  type ResourceStore,
-  type Storage,
-  type StoredEvent,
-  type StoredObject,
-} from '../storage/store.js';
+import { isStored, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { WatchHub } from '../storage/watch-hub.js';
 import { pruneAndDefault } from '../validation/cr-schema.js';
 import { validateName } from '../validation/objects.js';
@@ -126,7 +119,7 @@ export class Cluster implements ClusterAccess {
     }
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
     if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name), ns);
-    const key = objectKey(ns, String(obj.metadata.name));
+    const key = keyString({ namespace: ns, name: String(obj.metadata.name) });
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
     const extra = warnings ? { warnings } : {};
@@ -138,7 +131,9 @@ export class Cluster implements ClusterAccess {
 
   /** Gets the stored object or throws 404. */
   getOrThrow(served: ServedType, namespace: string | undefined, name: string): StoredObject {
-    const stored = this.store(served).get(objectKey(served.type.namespaced ? namespace : undefined, name));
+    const stored = this.store(served).get(
+      keyString({ namespace: served.type.namespaced ? namespace : undefined, name }),
+    );
     if (!stored) throw notFound(refOf(served), name);
     return stored;
   }

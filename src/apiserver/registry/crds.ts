@@ -1,5 +1,6 @@
 /**
- * CustomResourceDefinitions (APISERVER-SPEC.md section 5): validation of a CRD, its status
+ * CustomResourceDefinitions (apiextensions-apiserver's `pkg/registry/customresourcedefinition` and
+ * its naming, establishing and finalizer controllers): validation of a CRD, its status
  * (NamesAccepted, Established, acceptedNames, storedVersions), registration of its served
  * versions so routes and discovery know them at once, and cleanup on deletion: the
  * `customresourcecleanup.apiextensions.k8s.io` finalizer holds the CRD until its custom

@@ -1,8 +1,9 @@
 /**
- * The rules the real API server's registry strategies apply to writes (APISERVER-SPEC.md
- * section 3 and 4): what create fills in, what an update may not change, how the status
- * subresource splits an object, when `metadata.generation` moves, and how deletion with
- * finalizers starts. Pure functions over plain objects; storage is the caller's business.
+ * The rules the real API server's registry strategies apply to writes (`k8s.io/apiserver`'s
+ * `pkg/registry/rest` and each kind's `pkg/registry/.../strategy.go`): what create fills in, what
+ * an update may not change, how the status subresource splits an object, when `metadata.generation`
+ * moves, and how deletion with finalizers starts. Pure functions over plain objects; storage is the
+ * caller's business.
  */
 import { randomUUID } from 'node:crypto';
 import { deepEqual, isPlainObject, type KubeObject, type StatusCause } from '../../core/index.js';

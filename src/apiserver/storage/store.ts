@@ -75,11 +75,6 @@ export function isStored(x: object): x is StoredObject {
   return typeof (x as StoredObject).json === 'string' && typeof (x as StoredObject).rv === 'number';
 }
 
-/** `namespace/name` for namespaced objects, `name` otherwise: etcd's key order. */
-export function objectKey(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
-}
-
 /** A read waiting for the storage to reach a revision. */
 interface RevisionWaiter {
   readonly revision: number;
