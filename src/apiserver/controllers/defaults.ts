@@ -1,6 +1,6 @@
 /**
  * The API server's defaulting for the kinds the built-in controllers run, and the fields
- * admission adds to every new Pod (APISERVER-SPEC.md part two, 5.1 and 5.3). With controllers
+ * admission adds to every new Pod (kube-apiserver defaulting and its ServiceAccount, DefaultTolerationSeconds and Priority plugins). With controllers
  * on, an object reads back as a real cluster returns it: a Deployment has `replicas: 1`, its
  * rolling-update strategy, `revisionHistoryLimit` and `progressDeadlineSeconds`; a Job its
  * generated selector and labels; a Pod its `serviceAccountName`, the `kube-api-access-*` volume,

@@ -3,7 +3,7 @@
  * script ({@link PodTrack}): phase, the five conditions in the kubelet's order
  * (`PodReadyToStartContainers`, `Initialized`, `Ready`, `ContainersReady`, `PodScheduled`),
  * `hostIP(s)`, `podIP(s)`, `startTime`, `qosClass` and `containerStatuses` with `containerd://`
- * ids, as kubelet 1.29+ writes them (APISERVER-SPEC.md part two, 5.3).
+ * ids, as kubelet 1.29+ writes them (pkg/kubelet/status).
  */
 import { createHash } from 'node:crypto';
 import { isPlainObject, type KubeObject } from '../../core/index.js';
