@@ -38,7 +38,14 @@ import {
   type TypeRef,
   type WriteFence,
 } from '../core/index.js';
-import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
+import {
+  appliedChanges,
+  appliedFieldPaths,
+  appliedPaths,
+  coversOwned,
+  holdsApplied,
+  ownedPaths,
+} from './apply-diff.js';
 import { OWNER_INDEX } from './controller.js';
 import { directWriter } from './direct-writer.js';
 import { EventRecorder, type EventSink, EventType } from './events.js';
@@ -56,9 +63,16 @@ import type {
   ScopableClient,
   WriteAttribution,
   WriteOutcome,
+  WriteReport,
   WriteTransport,
 } from './types.js';
-import { bodyFields, ClientUsageError, diffPart, typeOf, type WritePart } from './writes.js';
+import { bodyFields, ClientUsageError, diffPart, partPaths, typeOf, type WritePart } from './writes.js';
+
+/** What a write changed: top-level fields, and the deeper paths when computed. */
+interface WriteChanges {
+  fields: string[];
+  paths?: string[];
+}
 
 /** Options of {@link CachedClient}. */
 export interface CachedClientOptions {
@@ -147,7 +161,8 @@ export class CachedClient implements ScopableClient {
     this.#attribution = attribution;
     const sink: EventSink = {
       createEvent: (event) => this.create(EventType, event),
-      patchEvent: async (key, patch) => this.#send(EventType, key, 'event', ['count', 'lastTimestamp'], patch, 'merge'),
+      patchEvent: async (key, patch) =>
+        this.#send(EventType, key, 'event', { fields: ['count', 'lastTimestamp'] }, patch, 'merge'),
     };
     this.#shared.events ??= new EventRecorder(sink, { component: options.component, clock: this.#shared.clock });
     const recorder = this.#shared.events;
@@ -195,7 +210,7 @@ export class CachedClient implements ScopableClient {
       fieldManager: this.#fieldManager(),
       signal: this.#fence(type, key),
     });
-    await this.#recordWrite(type, key, 'create', bodyFields(body), json, created);
+    await this.#recordWrite(type, key, 'create', { fields: bodyFields(body) }, json, created);
     return created;
   }
 
@@ -231,12 +246,14 @@ export class CachedClient implements ScopableClient {
         const { patch: ops, changed, unchanged } = diffPart(current, desired, part, 'json');
         if (unchanged) continue;
         const test: JsonPatchOperation = { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion };
-        object = await this.#send<T>(type, key, kind, changed, [test, ...ops], 'json', subresource);
+        const changes = { fields: changed, paths: partPaths(current, desired, part) };
+        object = await this.#send<T>(type, key, kind, changes, [test, ...ops], 'json', subresource);
         resourceVersion = object.metadata.resourceVersion;
       } else {
         const { patch, changed } = diffPart(current, desired, part, 'merge');
         if (patch === undefined) continue;
-        object = await this.#send<T>(type, key, kind, changed, patch, 'merge', subresource);
+        const changes = { fields: changed, paths: partPaths(current, desired, part) };
+        object = await this.#send<T>(type, key, kind, changes, patch, 'merge', subresource);
       }
       sent = true;
     }
@@ -287,7 +304,8 @@ export class CachedClient implements ScopableClient {
       }
     }
     const fields = appliedChanges(cached, desired);
-    const object = await this.#send<T>(type, key, 'apply', fields, desired, 'apply', options.subresource, {
+    const changes = { fields, paths: appliedFieldPaths(cached, desired) };
+    const object = await this.#send<T>(type, key, 'apply', changes, desired, 'apply', options.subresource, {
       fieldManager: manager,
       force: options.force,
     });
@@ -322,7 +340,7 @@ export class CachedClient implements ScopableClient {
         signal: this.#fence(type, key),
       });
       this.#recordDelete(type, key, answer, cached);
-      this.#count(type, resource, key, 'delete', [], 0, undefined);
+      this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       return true;
     } catch (err) {
       if (ApiError.isNotFound(err)) {
@@ -380,7 +398,7 @@ export class CachedClient implements ScopableClient {
           type,
           key,
           subresource ? 'status' : 'patch',
-          changed,
+          { fields: changed, paths: partPaths(current, desired, part) },
           patch,
           'merge',
           subresource,
@@ -405,7 +423,7 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     kind: string,
-    fields: string[],
+    changes: WriteChanges,
     body: unknown,
     patchType: 'merge' | 'json' | 'apply',
     subresource?: string,
@@ -436,7 +454,7 @@ export class CachedClient implements ScopableClient {
       }
       throw err;
     }
-    await this.#recordWrite(type, key, kind, fields, json, object);
+    await this.#recordWrite(type, key, kind, changes, json, object);
     return object;
   }
 
@@ -444,7 +462,7 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     kind: string,
-    fields: string[],
+    changes: WriteChanges,
     json: string,
     object: KubeObject,
   ): Promise<void> {
@@ -454,7 +472,7 @@ export class CachedClient implements ScopableClient {
       this.#shared.ryw.recordWrite(type, object, informer.get(key));
     }
     const resource = await this.#resource(type);
-    this.#count(type, resource, key, kind, fields, Buffer.byteLength(json), object.metadata?.resourceVersion);
+    this.#count(type, resource, key, kind, changes, Buffer.byteLength(json), object.metadata?.resourceVersion);
   }
 
   #count(
@@ -462,14 +480,16 @@ export class CachedClient implements ScopableClient {
     resource: string,
     key: ObjectKey,
     kind: string,
-    fields: string[],
+    changes: WriteChanges,
     bytes: number,
     resourceVersion: string | undefined,
   ): void {
     const controller = this.#attribution.controller;
     this.#shared.metrics.clientWrites.inc({ controller, resource, kind });
     if (bytes > 0) this.#shared.metrics.clientWriteBytes.inc({ controller, resource }, bytes);
-    const report = { type: `${type.apiVersion}/${type.kind}`, key, kind, fields, bytes, resourceVersion };
+    const report: WriteReport = { type: `${type.apiVersion}/${type.kind}`, key, kind, fields: changes.fields, bytes };
+    if (changes.paths !== undefined) report.changedPaths = changes.paths;
+    if (resourceVersion !== undefined) report.resourceVersion = resourceVersion;
     this.#attribution.onWrite?.(report);
     this.#shared.logger.debug(
       {
@@ -513,14 +533,14 @@ export class CachedClient implements ScopableClient {
       transport: this.#shared.options.transport,
       fieldManager: () => this.#fieldManager(),
       fence: (type, key, own) => this.#fence(type, key, own),
-      written: (type, key, kind, fields, json, object) => this.#recordWrite(type, key, kind, fields, json, object),
+      written: (type, key, kind, fields, json, object) => this.#recordWrite(type, key, kind, { fields }, json, object),
       deleted: async (type, key, answer) => {
         const resource = await this.#resource(type);
         if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
           const informer = await this.#informer(type);
           this.#recordDelete(type, key, answer, informer.get(key));
         }
-        this.#count(type, resource, key, 'delete', [], 0, undefined);
+        this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       },
     });
   }
