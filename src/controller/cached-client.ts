@@ -18,7 +18,13 @@
  */
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid, type IndexFunc, type InformerListOptions, type InformerReader } from '../cache/index.js';
+import {
+  byOwnerUid,
+  CacheScopeError,
+  type IndexFunc,
+  type InformerListOptions,
+  type InformerReader,
+} from '../cache/index.js';
 import {
   ApiError,
   type Clock,
@@ -291,7 +297,8 @@ export class CachedClient implements ScopableClient {
     const manager = options.fieldManager;
     const objectId = appliedId(type, key);
     const managerId = `${manager}\u0000${options.subresource ?? ''}`;
-    const cached = await this.get<T>(type, key);
+    // Outside the cache's scope there is nothing to compare with: the apply is sent.
+    const cached = await this.#getInScope<T>(type, key);
     const paths = appliedPaths(desired);
     if (cached !== undefined && holdsApplied(cached, desired)) {
       // What we applied to an earlier object of this name says nothing about this one.
@@ -324,7 +331,8 @@ export class CachedClient implements ScopableClient {
    * false when the server says it was not found.
    */
   async delete(type: TypeRef, key: ObjectKey): Promise<boolean> {
-    const cached = await this.get(type, key);
+    const cached = await this.#getInScope(type, key, OUTSIDE_SCOPE);
+    if (cached === OUTSIDE_SCOPE) return this.#deleteUncached(type, key);
     if (cached === undefined) {
       await this.#skip(type, 'absent');
       return false;
@@ -347,6 +355,36 @@ export class CachedClient implements ScopableClient {
         this.#shared.ryw.recordDelete(type, key, cached);
         return false;
       }
+      throw err;
+    }
+  }
+
+  /**
+   * A delete of an object outside the cache's scope: nothing to skip on, no uid to guard with, no
+   * read-your-writes record (no read can see it). Resolves false when the server says not found.
+   */
+  async #deleteUncached(type: TypeRef, key: ObjectKey): Promise<boolean> {
+    const resource = await this.#resource(type);
+    try {
+      await this.#shared.options.transport.delete(type, key, { signal: this.#fence(type, key) });
+    } catch (err) {
+      if (ApiError.isNotFound(err)) return false;
+      throw err;
+    }
+    this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
+    return true;
+  }
+
+  /** `get`, or `outside` when the key is outside the cache's scope (instead of throwing). */
+  async #getInScope<T extends KubeObject, O = undefined>(
+    type: TypeRef,
+    key: ObjectKey,
+    outside?: O,
+  ): Promise<T | undefined | O> {
+    try {
+      return await this.get<T>(type, key);
+    } catch (err) {
+      if (err instanceof CacheScopeError) return outside as O;
       throw err;
     }
   }
@@ -469,7 +507,8 @@ export class CachedClient implements ScopableClient {
     // Only types read through this client need the overlay; its records are dropped by informer events.
     if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
       const informer = await this.#informer(type);
-      this.#shared.ryw.recordWrite(type, object, informer.get(key));
+      const cached = peek(informer, key);
+      if (cached !== OUTSIDE_SCOPE) this.#shared.ryw.recordWrite(type, object, cached);
     }
     const resource = await this.#resource(type);
     this.#count(type, resource, key, kind, changes, Buffer.byteLength(json), object.metadata?.resourceVersion);
@@ -538,7 +577,8 @@ export class CachedClient implements ScopableClient {
         const resource = await this.#resource(type);
         if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
           const informer = await this.#informer(type);
-          this.#recordDelete(type, key, answer, informer.get(key));
+          const cached = peek(informer, key);
+          if (cached !== OUTSIDE_SCOPE) this.#recordDelete(type, key, answer, cached);
         }
         this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       },
@@ -601,6 +641,19 @@ export class CachedClient implements ScopableClient {
     const rt = await this.#resourceType(type);
     // Unknown types are assumed to have one: custom resources with status almost always do.
     return rt === undefined ? true : rt.subresources.includes('status');
+  }
+}
+
+/** What `peek` answers for a key outside the cache's scope. */
+const OUTSIDE_SCOPE: unique symbol = Symbol('outside the cache scope');
+
+/** The cached object, or `OUTSIDE_SCOPE` where the informer does not hold the key's namespace. */
+function peek<T extends KubeObject>(informer: InformerReader<T>, key: ObjectKey): T | undefined | typeof OUTSIDE_SCOPE {
+  try {
+    return informer.get(key);
+  } catch (err) {
+    if (err instanceof CacheScopeError) return OUTSIDE_SCOPE;
+    throw err;
   }
 }
 

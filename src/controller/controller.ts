@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid, type InformerEvent, type InformerReader } from '../cache/index.js';
+import { byOwnerUid, CacheScopeError, type InformerEvent, type InformerReader } from '../cache/index.js';
 import {
   ApiError,
   type Clock,
@@ -250,16 +250,22 @@ export class Controller {
     const synced: Promise<void>[] = [];
     const forType = this.forType;
     const forInformer = this.#deps.informers.informer(forType, this.#sources.find((s) => s.kind === 'for')!.informer);
-    const ownerScope = (ref: OwnerReference, object: KubeObject): ObjectKey => {
+    const ownerScope = (ref: OwnerReference, object: KubeObject): ObjectKey | undefined => {
       const namespace = object.metadata.namespace;
       // The owner of a namespaced object is in its namespace unless the owner kind is
       // cluster-scoped; the cache tells which when it holds the owner.
-      if (
-        namespace &&
-        forInformer.get({ namespace, name: ref.name }) === undefined &&
-        forInformer.get({ name: ref.name })
-      ) {
-        return { name: ref.name };
+      try {
+        if (
+          namespace &&
+          forInformer.get({ namespace, name: ref.name }) === undefined &&
+          forInformer.get({ name: ref.name })
+        ) {
+          return { name: ref.name };
+        }
+      } catch (err) {
+        // An owner in a namespace the cache does not hold is no object this controller reconciles.
+        if (err instanceof CacheScopeError) return undefined;
+        throw err;
       }
       return namespace ? { namespace, name: ref.name } : { name: ref.name };
     };

@@ -8,13 +8,16 @@
  * and `/debug/kloop` (`http`); and `exitOnSignal` turns SIGTERM into a drain, a Lease release and
  * exit 0. See docs/manager.md and docs/sharding.md.
  */
+
 export {
+  type EndpointGroup,
   type EndpointProviders,
   type HttpEndpoints,
   type HttpEndpointsOptions,
   type ReadinessReport,
   startHttpEndpoints,
 } from './http.js';
+export { defaultIdentity } from './identity.js';
 export {
   type LeaderElectionOptions,
   LeaderElector,
@@ -25,6 +28,14 @@ export {
 } from './leader-election.js';
 export { type LeaseTransport, leaseClientFor } from './lease-client.js';
 export {
+  type DebugListenerOptions,
+  type HealthMetricsListenerOptions,
+  type Listeners,
+  startListeners,
+} from './listeners.js';
+export { redactingLogger } from './logging.js';
+export {
+  type ControllerDebugDescription,
   DEFAULT_DRAIN_TIMEOUT_MS,
   Manager,
   type ManagerDescription,
@@ -34,7 +45,17 @@ export {
   type ManagerShardingOptions,
   type StopReason,
 } from './manager.js';
-export { REDACTED, redactSecrets } from './redact.js';
+export {
+  type AuthDecision,
+  type MetricsAuthOptions,
+  metricsAuthorizer,
+  type RequestAuthorizer,
+  type ReviewClient,
+  reviewClientFor,
+  type UserInfo,
+} from './metrics-auth.js';
+export { REDACTED, type RedactOptions, redactSecrets } from './redact.js';
+export { MIN_MASKED_LENGTH, SecretValues } from './secret-values.js';
 export {
   assignShards,
   ShardCountMismatchError,
@@ -45,3 +66,4 @@ export {
   stableHash,
 } from './sharding.js';
 export { DEFAULT_SHUTDOWN_DEADLINE_MS, exitOnSignal, type ShutdownOptions } from './signals.js';
+export { CacheSyncTimeoutError, withSyncTimeout } from './sync-timeout.js';
