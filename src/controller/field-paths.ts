@@ -91,6 +91,10 @@ function add(walk: Walk, path: string): boolean {
 
 function compare(walk: Walk, path: string, depth: number, x: unknown, y: unknown): void {
   if (walk.full || x === y) return;
+  // A map or list that appears or goes whole reports what it holds (`metadata.labels.app`, not
+  // `metadata.labels`), as if it had been empty.
+  if (x == null && (isPlainObject(y) || Array.isArray(y))) x = Array.isArray(y) ? [] : {};
+  else if (y == null && (isPlainObject(x) || Array.isArray(x))) y = Array.isArray(x) ? [] : {};
   if (isPlainObject(x) && isPlainObject(y)) {
     if (depth >= walk.maxDepth) {
       if (!deepEqual(x, y)) add(walk, path);
