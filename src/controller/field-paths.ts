@@ -121,8 +121,13 @@ function compareLists(walk: Walk, path: string, depth: number, x: unknown[], y: 
   if (id !== undefined) {
     const before = new Map(x.map((e) => [(e as Record<string, string>)[id], e]));
     const after = new Map(y.map((e) => [(e as Record<string, string>)[id], e]));
-    for (const [name, e] of after) compare(walk, `${path}[${name}]`, depth + 1, before.get(name), e);
-    for (const [name, e] of before) if (!after.has(name)) compare(walk, `${path}[${name}]`, depth + 1, e, undefined);
+    // An element added or removed is named whole (`status.conditions[Ready]`), not by its fields.
+    for (const [name, e] of after) {
+      const old = before.get(name);
+      if (old === undefined) add(walk, `${path}[${name}]`);
+      else compare(walk, `${path}[${name}]`, depth + 1, old, e);
+    }
+    for (const name of before.keys()) if (!after.has(name)) add(walk, `${path}[${name}]`);
     return;
   }
   const scalars = x.every((e) => !isContainer(e)) && y.every((e) => !isContainer(e));

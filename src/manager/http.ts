@@ -51,7 +51,11 @@ export interface HttpEndpointsOptions {
 
 /** A running endpoints server. */
 export interface HttpEndpoints {
+  /** Where to reach it from this process (a wildcard address reads as loopback). */
   readonly url: string;
+  /** The address it is bound to, e.g. `0.0.0.0` or `127.0.0.1`. */
+  readonly host: string;
+  readonly port: number;
   close(): Promise<void>;
 }
 
@@ -163,6 +167,8 @@ export async function startHttpEndpoints(
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return {
     url: `${options.tls ? 'https' : 'http'}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`,
+    host: (server.address() as AddressInfo).address,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
