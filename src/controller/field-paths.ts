@@ -69,12 +69,21 @@ export function changedFieldPaths(before: unknown, after: unknown, options: Chan
   const b = asRecord(after);
   const metaA = asRecord(a.metadata);
   const metaB = asRecord(b.metadata);
-  for (const k of METADATA_MEMBERS) compare(walk, `metadata${segment(k)}`, 2, metaA[k], metaB[k]);
-  for (const k of unionKeys(a, b)) {
-    if (SKIPPED_TOP.has(k)) continue;
-    compare(walk, PLAIN.test(k) ? k : segment(k), 1, a[k], b[k]);
-  }
+  for (const k of METADATA_MEMBERS) member(walk, 'metadata', 2, k, metaA[k], metaB[k]);
+  for (const k in a) if (!SKIPPED_TOP.has(k)) member(walk, '', 1, k, a[k], Object.hasOwn(b, k) ? b[k] : undefined);
+  for (const k in b) if (!SKIPPED_TOP.has(k) && !Object.hasOwn(a, k)) member(walk, '', 1, k, undefined, b[k]);
   return walk.out;
+}
+
+/**
+ * Member `key` of the object at `parent`: nothing when equal (the common case, so the path is
+ * built only for members that differ), else compared below. Null and absent are the same state
+ * (a merge patch's null removes).
+ */
+function member(walk: Walk, parent: string, depth: number, key: string, x: unknown, y: unknown): void {
+  if (walk.full || x === y || (x == null && y == null) || deepEqual(x, y)) return;
+  const path = parent === '' ? (PLAIN.test(key) ? key : segment(key)) : `${parent}${segment(key)}`;
+  compare(walk, path, depth, x, y);
 }
 
 /** Records `path` unless the list is full; returns false once it is. */
@@ -89,31 +98,27 @@ function add(walk: Walk, path: string): boolean {
   return true;
 }
 
+/** Two values known to differ, at `path`. */
 function compare(walk: Walk, path: string, depth: number, x: unknown, y: unknown): void {
-  if (walk.full || x === y) return;
+  if (walk.full) return;
   // A map or list that appears or goes whole reports what it holds (`metadata.labels.app`, not
   // `metadata.labels`), as if it had been empty.
   if (x == null && (isPlainObject(y) || Array.isArray(y))) x = Array.isArray(y) ? [] : {};
   else if (y == null && (isPlainObject(x) || Array.isArray(x))) y = Array.isArray(x) ? [] : {};
-  if (isPlainObject(x) && isPlainObject(y)) {
-    if (depth >= walk.maxDepth) {
-      if (!deepEqual(x, y)) add(walk, path);
-      return;
-    }
-    for (const k of unionKeys(x, y)) compare(walk, `${path}${segment(k)}`, depth + 1, x[k], y[k]);
+  const objects = isPlainObject(x) && isPlainObject(y);
+  const lists = Array.isArray(x) && Array.isArray(y);
+  if ((!objects && !lists) || depth >= walk.maxDepth) {
+    add(walk, path);
     return;
   }
-  if (Array.isArray(x) && Array.isArray(y)) {
-    if (depth >= walk.maxDepth) {
-      if (!deepEqual(x, y)) add(walk, path);
-      return;
-    }
-    compareLists(walk, path, depth, x, y);
+  if (lists) {
+    compareLists(walk, path, depth, x as unknown[], y as unknown[]);
     return;
   }
-  // Absent and null are the same state (a merge patch's null removes).
-  if (x == null && y == null) return;
-  if (!deepEqual(x, y)) add(walk, path);
+  const a = x as Readonly<Record<string, unknown>>;
+  const b = y as Readonly<Record<string, unknown>>;
+  for (const k in a) member(walk, path, depth + 1, k, a[k], Object.hasOwn(b, k) ? b[k] : undefined);
+  for (const k in b) if (!Object.hasOwn(a, k)) member(walk, path, depth + 1, k, undefined, b[k]);
 }
 
 function compareLists(walk: Walk, path: string, depth: number, x: unknown[], y: unknown[]): void {
@@ -125,17 +130,19 @@ function compareLists(walk: Walk, path: string, depth: number, x: unknown[], y: 
     for (const [name, e] of after) {
       const old = before.get(name);
       if (old === undefined) add(walk, `${path}[${name}]`);
-      else compare(walk, `${path}[${name}]`, depth + 1, old, e);
+      else if (!deepEqual(old, e)) compare(walk, `${path}[${name}]`, depth + 1, old, e);
     }
     for (const name of before.keys()) if (!after.has(name)) add(walk, `${path}[${name}]`);
     return;
   }
   const scalars = x.every((e) => !isContainer(e)) && y.every((e) => !isContainer(e));
   if (scalars || x.length !== y.length) {
-    if (!deepEqual(x, y)) add(walk, path);
+    add(walk, path);
     return;
   }
-  for (let i = 0; i < x.length; i++) compare(walk, `${path}[${i}]`, depth + 1, x[i], y[i]);
+  for (let i = 0; i < x.length; i++) {
+    if (!deepEqual(x[i], y[i])) compare(walk, `${path}[${i}]`, depth + 1, x[i], y[i]);
+  }
 }
 
 /** The first identity field every element of both lists has as a distinct string. */
@@ -167,12 +174,6 @@ function segment(name: string): string {
 
 function isContainer(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
-}
-
-function unionKeys(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): string[] {
-  const keys = Object.keys(a);
-  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) keys.push(k);
-  return keys;
 }
 
 function asRecord(v: unknown): Readonly<Record<string, unknown>> {

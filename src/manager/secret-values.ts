@@ -37,7 +37,8 @@ export class SecretValues {
   readonly #informers: () => Iterable<InformerReader>;
   readonly #followed = new WeakSet<InformerReader>();
   readonly #counts = new Map<string, number>();
-  #pattern: RegExp | undefined;
+  /** Values by their first MIN_MASKED_LENGTH characters, longest first: one lookup per position. */
+  #byPrefix = new Map<string, string[]>();
   #dirty = false;
 
   /** `informers`: every informer of the process; those of `v1/Secret` are followed. */
@@ -50,16 +51,32 @@ export class SecretValues {
     return this.#counts.size;
   }
 
-  /** `text` with every known secret value replaced by `<redacted>`. */
+  /**
+   * `text` with every known secret value replaced by `<redacted>`. One pass over the text with a
+   * map lookup per position (a regular expression of thousands of alternatives would try each at
+   * every position), the longest value winning where several start at one place.
+   */
   mask(text: string): string {
-    const pattern = this.#current();
-    if (pattern === undefined || text.length < MIN_MASKED_LENGTH) return text;
-    pattern.lastIndex = 0;
-    return pattern.test(text) ? text.replace(pattern, REDACTED) : text;
+    const byPrefix = this.#current();
+    if (byPrefix.size === 0 || text.length < MIN_MASKED_LENGTH) return text;
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i + MIN_MASKED_LENGTH <= text.length; ) {
+      const candidates = byPrefix.get(text.slice(i, i + MIN_MASKED_LENGTH));
+      const found = candidates?.find((value) => text.startsWith(value, i));
+      if (found === undefined) {
+        i++;
+        continue;
+      }
+      out += text.slice(copied, i) + REDACTED;
+      i += found.length;
+      copied = i;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
-  /** The pattern of the values known now (follows informers made since the last call). */
-  #current(): RegExp | undefined {
+  /** The values known now, by prefix (follows informers made since the last call). */
+  #current(): Map<string, string[]> {
     for (const informer of this.#informers()) {
       if (this.#followed.has(informer)) continue;
       if (informer.type.apiVersion !== 'v1' || informer.type.kind !== 'Secret') continue;
@@ -68,11 +85,18 @@ export class SecretValues {
     }
     if (this.#dirty) {
       this.#dirty = false;
+      const byPrefix = new Map<string, string[]>();
+      for (const value of this.#counts.keys()) {
+        const prefix = value.slice(0, MIN_MASKED_LENGTH);
+        const list = byPrefix.get(prefix);
+        if (list) list.push(value);
+        else byPrefix.set(prefix, [value]);
+      }
       // Longest first, so a value containing another is masked whole.
-      const values = [...this.#counts.keys()].sort((a, b) => b.length - a.length);
-      this.#pattern = values.length === 0 ? undefined : new RegExp(values.map(escapeRegExp).join('|'), 'g');
+      for (const list of byPrefix.values()) list.sort((a, b) => b.length - a.length);
+      this.#byPrefix = byPrefix;
     }
-    return this.#pattern;
+    return this.#byPrefix;
   }
 
   #observe(event: InformerEvent<SecretLike>): void {
@@ -122,8 +146,4 @@ function addLines(value: string, add: (v: string) => void): void {
 /** Text a message could quote: no replacement characters, no control characters but whitespace. */
 function printable(text: string): boolean {
   return !/[\uFFFD\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(text);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
