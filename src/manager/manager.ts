@@ -336,7 +336,6 @@ export class Manager {
     this.informers = new InformerFactory(this.#kube, {
       logger: this.logger,
       registry: this.registry,
-      clock: options.clock,
       ...options.informerOptions,
       scope: options.cache ?? options.informerOptions?.scope,
     });
