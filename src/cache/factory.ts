@@ -126,20 +126,38 @@ export class InformerFactory {
 
   /** Every informer made so far, with its scope and state (debug output, readiness). */
   describe(): InformerDescription[] {
-    return [...this.#informers.values()].map((i) => {
-      const d: InformerDescription = {
-        type: `${i.type.apiVersion}/${i.type.kind}`,
-        synced: i.hasSynced(),
-        size: i.size,
-        resourceVersion: i.lastSyncResourceVersion,
-      };
-      if (i.options.namespace) d.namespace = i.options.namespace;
-      if (i.options.labelSelector) d.labelSelector = i.options.labelSelector;
-      if (i.options.fieldSelector) d.fieldSelector = i.options.fieldSelector;
-      const missing = i.hasSynced() ? undefined : this.#waiter.missingMessage(i.type);
-      if (missing) d.missing = missing;
-      return d;
-    });
+    // A view that does not know its type's scope yet (discovery pending or failing) has no member:
+    // it shows as itself, not synced, so readiness cannot pass it over.
+    const pending: InformerDescription[] = [...this.#views.values()]
+      .filter((v) => !v.materialized)
+      .map((v) => {
+        const d: InformerDescription = {
+          type: `${v.type.apiVersion}/${v.type.kind}`,
+          namespace: v.namespaces.join(','),
+          synced: false,
+          size: 0,
+          resourceVersion: undefined,
+        };
+        const missing = this.#waiter.missingMessage(v.type);
+        if (missing) d.missing = missing;
+        return d;
+      });
+    return [...this.#informers.values()]
+      .map((i) => {
+        const d: InformerDescription = {
+          type: `${i.type.apiVersion}/${i.type.kind}`,
+          synced: i.hasSynced(),
+          size: i.size,
+          resourceVersion: i.lastSyncResourceVersion,
+        };
+        if (i.options.namespace) d.namespace = i.options.namespace;
+        if (i.options.labelSelector) d.labelSelector = i.options.labelSelector;
+        if (i.options.fieldSelector) d.fieldSelector = i.options.fieldSelector;
+        const missing = i.hasSynced() ? undefined : this.#waiter.missingMessage(i.type);
+        if (missing) d.missing = missing;
+        return d;
+      })
+      .concat(pending);
   }
 
   /** The one informer of exactly these options (no scoping: the caller scoped them). */
@@ -184,7 +202,8 @@ export class InformerFactory {
 
   /** Resolves when every informer made so far has synced. */
   async waitForSync(): Promise<void> {
-    await Promise.all([...this.#informers.values()].map((i) => i.synced));
+    // Views too: one whose type's scope is still being found out has no member informer yet.
+    await Promise.all([...this.#views.values(), ...this.#informers.values()].map((i) => i.synced));
   }
 
   /** Stops every informer: no watch, socket or timer is left. */

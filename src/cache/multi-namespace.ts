@@ -60,6 +60,11 @@ export class MultiNamespaceInformer<T extends KubeObject = KubeObject> implement
     if (typeof options.namespaced === 'boolean') this.#materialize(options.namespaced);
   }
 
+  /** True once the type's scope is known and the member informers exist. */
+  get materialized(): boolean {
+    return this.#members !== undefined;
+  }
+
   /** True when the type turned out cluster-scoped (one cluster-wide member). */
   get clusterScoped(): boolean {
     return this.#members?.has(undefined) ?? false;

@@ -392,7 +392,12 @@ export class Manager {
     }
   }
 
-  /** The shared informer of `type` (started with the manager, or on first read). */
+  /**
+   * The shared informer of `type` (started with the manager, or on first read), within the
+   * `cache` scope: a type scoped to several namespaces gives one informer over them all.
+   *
+   * @throws CacheScopeError when `options.namespace` is outside the scope of `type`.
+   */
   informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
     return this.informers.informer<T>(type, options);
   }
