@@ -9,6 +9,7 @@
  * exit 0. See docs/manager.md and docs/sharding.md.
  */
 
+export type { ControllerDebugDescription, ManagerDescription } from './debug-document.js';
 export {
   type EndpointGroup,
   type EndpointProviders,
@@ -34,17 +35,7 @@ export {
   startListeners,
 } from './listeners.js';
 export { redactingLogger } from './logging.js';
-export {
-  type ControllerDebugDescription,
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  Manager,
-  type ManagerDescription,
-  ManagerError,
-  type ManagerLeaderElectionOptions,
-  type ManagerOptions,
-  type ManagerShardingOptions,
-  type StopReason,
-} from './manager.js';
+export { DEFAULT_DRAIN_TIMEOUT_MS, Manager, ManagerError, type StopReason } from './manager.js';
 export {
   type AuthDecision,
   type MetricsAuthOptions,
@@ -54,6 +45,7 @@ export {
   reviewClientFor,
   type UserInfo,
 } from './metrics-auth.js';
+export type { ManagerLeaderElectionOptions, ManagerOptions, ManagerShardingOptions } from './options.js';
 export { REDACTED, type RedactOptions, redactSecrets } from './redact.js';
 export { MIN_MASKED_LENGTH, SecretValues } from './secret-values.js';
 export {

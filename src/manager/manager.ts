@@ -12,29 +12,14 @@
  */
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import {
-  type CacheOptions,
-  type Informer,
-  InformerFactory,
-  type InformerFactoryOptions,
-  type InformerOptions,
-} from '../cache/index.js';
-import {
-  type ApiReader,
-  apiReader,
-  defaultLogger,
-  KubeClient,
-  type KubeClientOptions,
-  type KubeconfigSource,
-} from '../client/index.js';
-import { type CollectionRegistry, registerCollectionMetrics } from '../collections/index.js';
+import { type Informer, InformerFactory, type InformerOptions } from '../cache/index.js';
+import { type ApiReader, apiReader, defaultLogger, KubeClient, type KubeconfigSource } from '../client/index.js';
+import { registerCollectionMetrics } from '../collections/index.js';
 import {
   CachedClient,
   type Controller,
   type ControllerBuilder,
-  type ControllerDescription,
   type InformerProvider,
-  type ReconcileOutcome,
   type ReconcileRecord,
   type ReconcileRecordFilter,
   type Reconciler,
@@ -50,116 +35,18 @@ import {
   systemClock,
   type TypeRef,
 } from '../core/index.js';
+import { describeScope, filterFromQuery, type ManagerDescription } from './debug-document.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import type { ReadinessReport } from './http.js';
 import { LeaderElector } from './leader-election.js';
 import { leaseClientFor } from './lease-client.js';
-import {
-  type DebugListenerOptions,
-  type HealthMetricsListenerOptions,
-  type Listeners,
-  startListeners,
-} from './listeners.js';
+import { type Listeners, startListeners } from './listeners.js';
 import { redactingLogger } from './logging.js';
+import type { ManagerOptions } from './options.js';
 import { redactSecrets } from './redact.js';
 import { SecretValues } from './secret-values.js';
 import { Sharder, type ShardLeaseClient, shardOf } from './sharding.js';
 import { withSyncTimeout } from './sync-timeout.js';
-
-/** `leaderElection` option: one Lease, one leader; the others wait. */
-export interface ManagerLeaderElectionOptions {
-  /** Lease name, e.g. the operator's name. */
-  name: string;
-  /** Lease namespace. Default `$POD_NAMESPACE`, then `default`. */
-  namespace?: string;
-  /** Default `$POD_NAME` (else the host name) + a unique suffix (`defaultIdentity`). */
-  identity?: string;
-  /** ms, default 15 000. */
-  leaseDuration?: number;
-  /** ms, default 10 000. */
-  renewDeadline?: number;
-  /** ms, default 2 000. */
-  retryPeriod?: number;
-  /**
-   * Warm standby (controller-runtime's warm replicas): a replica that does not lead still lists
-   * and watches what its controllers read, so taking over needs no list. Writes stay fenced by the
-   * Lease. Default true; false starts the informers only once leading (a cold standby).
-   */
-  warmStandby?: boolean;
-}
-
-/** `sharding` option: replicas split the keys by shard (see docs/sharding.md). */
-export interface ManagerShardingOptions {
-  /** Base name of the shard and membership Leases. */
-  name: string;
-  /** Default `$POD_NAMESPACE`, then `default`. */
-  namespace?: string;
-  /** Number of shards, the same in every replica. Default 16. */
-  shards?: number;
-  identity?: string;
-  leaseDuration?: number;
-  renewDeadline?: number;
-  retryPeriod?: number;
-}
-
-/** Options of `new Manager(...)`. */
-export interface ManagerOptions {
-  /**
-   * Kubeconfig path, object (such as the emulator's `server.kubeconfig`) or client-node
-   * `KubeConfig`; default `$KUBECONFIG`, `~/.kube/config`, then in-cluster.
-   */
-  kubeconfig?: KubeconfigSource | object;
-  /** A ready client instead of `kubeconfig`. */
-  kubeClient?: KubeClient;
-  /** Options of the `KubeClient` the manager makes. */
-  clientOptions?: KubeClientOptions;
-  /** Options of the informer factory. */
-  informerOptions?: InformerFactoryOptions;
-  /**
-   * What the cache holds (controller-runtime's `cache.Options`): namespaces, selectors and
-   * transforms by default and by type. The cached client and every source read through it; a read
-   * outside it throws `CacheScopeError`. Default: every object of every type read, cluster-wide.
-   */
-  cache?: CacheOptions;
-  /**
-   * Fail `start()` with a `CacheSyncTimeoutError` (naming missing resource types with their fix)
-   * when the controllers' caches have not synced within this many ms. Default: wait (and report
-   * missing types in the logs and `/readyz` until they appear). The testing helpers turn it on.
-   */
-  cacheSyncTimeoutMs?: number;
-  /** Registry for every kloop metric of this manager; default a fresh one (`mgr.registry`). */
-  registry?: Registry;
-  /**
-   * Default: kloop's pino logger (level `info`, or `$KLOOP_LOG_LEVEL`). Every line the framework
-   * writes goes through a redacting child of it (`mgr.logger`).
-   */
-  logger?: Logger;
-  /** Field manager of `mgr.client` applies. Default `kloop`. */
-  fieldManager?: string;
-  /** Events' `source.component`. Default `kloop`. */
-  component?: string;
-  /** How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s (`DEFAULT_DRAIN_TIMEOUT_MS`). */
-  drainTimeoutMs?: number;
-  /** Timers of queues and controllers (tests use a manual clock). */
-  clock?: Clock;
-  /** Run controllers only while this process holds a Lease. Exclusive with `sharding`. */
-  leaderElection?: ManagerLeaderElectionOptions;
-  /** Split keys between replicas by shard Leases. Exclusive with `leaderElection`. */
-  sharding?: ManagerShardingOptions;
-  /**
-   * The health and metrics listener: `/healthz`, `/livez`, `/readyz`, `/metrics` (host default
-   * `0.0.0.0`, reachable by kubelet and Prometheus; port 0 = free). Off unless given.
-   */
-  http?: HealthMetricsListenerOptions;
-  /** The debug listener: `/debug/kloop` (host default `127.0.0.1`; port 0 = free). Off unless given. */
-  debug?: DebugListenerOptions;
-  /** Reconciles each controller keeps in its debug record. Default 100. */
-  recordSize?: number;
-  /** Wall time of the debug record's `startedAt`, ms since the epoch. Default `Date.now`. */
-  wallClock?: () => number;
-  /** Collections to show in `/debug/kloop` and count in `/metrics`. */
-  collections?: CollectionRegistry;
-}
 
 /**
  * Default of `drainTimeoutMs`: leaves 5 s of `exitOnSignal`'s default deadline (25 s) to release
@@ -176,51 +63,6 @@ export class ManagerError extends KloopError {
 
 /** Why the manager stopped (`await mgr.done`). */
 export type StopReason = 'stopped' | 'leadership-lost';
-
-/** One controller in the `/debug/kloop` document. */
-export type ControllerDebugDescription = ControllerDescription & {
-  running: boolean;
-  queue: {
-    depth: number;
-    waiting: number;
-    inFlight: Array<{ key: string; triggers: unknown[]; totalTriggers: number }>;
-  };
-  /** The debug record: the last reconciles, oldest first, filtered as asked. */
-  reconciles: readonly ReconcileRecord[];
-};
-
-/** What `mgr.describe()` returns: the `/debug/kloop` document. */
-export interface ManagerDescription {
-  started: boolean;
-  identity?: string;
-  leaderElection?: { lease: string; leading: boolean; canWrite: boolean; leader: string | undefined };
-  sharding?: {
-    shards: number;
-    members: readonly string[];
-    held: number[];
-    skippedNotOwned: number;
-    mismatchedMembers: readonly string[];
-  };
-  controllers: ControllerDebugDescription[];
-  informers: Array<{
-    type: string;
-    namespace?: string;
-    labelSelector?: string;
-    fieldSelector?: string;
-    synced: boolean;
-    size: number;
-    resourceVersion: string | undefined;
-    missing?: string;
-  }>;
-  /** The cache's scope, when set (transforms shown by name). */
-  cache?: unknown;
-  /** Resource types the server does not serve, with the fix. */
-  missingTypes?: Array<{ type: string; message: string }>;
-  /** The filter applied to `controllers` and their records, when one was given. */
-  filter?: ReconcileRecordFilter;
-  collections?: unknown;
-  [section: string]: unknown;
-}
 
 /**
  * Runs controllers against one cluster.
@@ -752,48 +594,3 @@ const leaderGauge = perRegistry(
       registers: [registry],
     }),
 );
-
-const OUTCOMES: readonly ReconcileOutcome[] = [
-  'success',
-  'requeue_after',
-  'error',
-  'conflict',
-  'terminal_error',
-  'timeout',
-];
-
-/** `?controller=&key=&result=a,b&limit=` of `/debug/kloop` as a record filter. */
-function filterFromQuery(query: URLSearchParams): ReconcileRecordFilter {
-  const filter: ReconcileRecordFilter = {};
-  const controller = query.get('controller');
-  if (controller) filter.controller = controller;
-  const key = query.get('key');
-  if (key) filter.key = key;
-  const result = query.get('result');
-  if (result) {
-    const asked = result.split(',').map((r) => r.trim());
-    // An unknown result matches nothing rather than being dropped (which would match everything).
-    filter.result = asked.filter((r): r is ReconcileOutcome => (OUTCOMES as readonly string[]).includes(r));
-  }
-  const limit = Number(query.get('limit'));
-  if (query.has('limit') && Number.isInteger(limit) && limit >= 0) filter.limit = limit;
-  return filter;
-}
-
-/** The cache scope as data: types by name, transforms by function name. */
-function describeScope(scope: CacheOptions): unknown {
-  const fn = (f: unknown) => (typeof f === 'function' ? f.name || 'transform' : undefined);
-  return {
-    defaultNamespaces: scope.defaultNamespaces,
-    defaultLabelSelector: scope.defaultLabelSelector,
-    defaultFieldSelector: scope.defaultFieldSelector,
-    defaultTransform: fn(scope.defaultTransform),
-    byType: scope.byType?.map((e) => ({
-      type: `${e.type.apiVersion}/${e.type.kind}`,
-      namespaces: e.namespaces,
-      labelSelector: e.labelSelector,
-      fieldSelector: e.fieldSelector,
-      transform: fn(e.transform),
-    })),
-  };
-}
