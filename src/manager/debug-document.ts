@@ -3,7 +3,7 @@
  * are only added), and how the endpoint's query (`?controller=&key=&result=&limit=`) becomes a
  * filter of the controllers and their debug records.
  */
-import type { CacheOptions } from '../cache/index.js';
+import type { CacheOptions, InformerDescription } from '../cache/index.js';
 import type {
   ControllerDescription,
   ReconcileOutcome,
@@ -36,16 +36,8 @@ export interface ManagerDescription {
     mismatchedMembers: readonly string[];
   };
   controllers: ControllerDebugDescription[];
-  informers: Array<{
-    type: string;
-    namespace?: string;
-    labelSelector?: string;
-    fieldSelector?: string;
-    synced: boolean;
-    size: number;
-    resourceVersion: string | undefined;
-    missing?: string;
-  }>;
+  /** Every informer that lists and watches, with its scope (`factory.describe()`). */
+  informers: InformerDescription[];
   /** The cache's scope, when set (transforms shown by name). */
   cache?: unknown;
   /** Resource types the server does not serve, with the fix. */
