@@ -103,6 +103,7 @@ export {
   type CacheTypeOptions,
   type IndexFunc,
   type Informer,
+  type InformerDescription,
   type InformerEvent,
   type InformerEventType,
   InformerFactory,
