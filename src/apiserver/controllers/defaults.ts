@@ -11,10 +11,11 @@
  * defaulttolerationseconds, priority.
  */
 import { isPlainObject, type KubeObject } from '../../core/index.js';
-import { statusError } from '../errors/status-errors.js';
+import { invalid } from '../errors/status-errors.js';
 import { generateName } from '../registry/strategy.js';
 import type { AdmissionHook } from '../registry/types.js';
 import type { ServedType } from '../served/served-types.js';
+import { validateDeploymentStrategy } from './deployment-validation.js';
 
 type Obj = Record<string, unknown>;
 
@@ -73,6 +74,7 @@ function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void
       setDefault(spec, 'revisionHistoryLimit', 10);
       setDefault(spec, 'progressDeadlineSeconds', 600);
       defaultTemplate(spec);
+      validateDeploymentStrategy(obj);
       return;
     }
     case 'ReplicaSet':
@@ -141,22 +143,14 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
   setDefault(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
   const template = objectAt(spec, 'template');
   const podSpec = isPlainObject(template.spec) ? template.spec : undefined;
-  const restart = podSpec?.restartPolicy;
+  // The Pod template's own default (`Always`) comes first, so a Job without a restartPolicy is
+  // refused for "Always", as the real server refuses it.
+  const restart = podSpec?.restartPolicy ?? 'Always';
   if (restart !== 'Never' && restart !== 'OnFailure') {
-    const valid = 'supported values: "OnFailure", "Never"';
-    const message =
-      restart === undefined
-        ? `Required value: valid values: "OnFailure", "Never"`
-        : `Unsupported value: ${JSON.stringify(restart)}: ${valid}`;
-    const field = 'spec.template.spec.restartPolicy';
-    const name = String(obj.metadata.name);
-    // The real server names the kind with its group here (`Job.batch`).
-    throw statusError('Invalid', `Job.batch "${name}" is invalid: ${field}: ${message}`, {
-      name,
-      group: 'batch',
-      kind: 'Job',
-      causes: [{ type: restart === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported', message, field }],
-    });
+    const message = `Unsupported value: ${JSON.stringify(restart)}: supported values: "OnFailure", "Never"`;
+    throw invalid({ group: 'batch', plural: 'jobs', kind: 'Job' }, String(obj.metadata.name), [
+      { type: 'FieldValueNotSupported', message, field: 'spec.template.spec.restartPolicy' },
+    ]);
   }
   defaultTemplate(spec);
   if (creating && spec.manualSelector !== true && obj.metadata.uid !== undefined) {
