@@ -210,6 +210,70 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
     assert.equal(pod.status?.containerStatuses[0].state.terminated.exitCode, 3);
   });
 
+  it('Job: without completions, a success starts no new Pod; the Job completes when the rest finish', async () => {
+    await sim.api.post(`${BATCH}/jobs`, job('queue', { parallelism: 2 }));
+    const [, slow] = (await sim.list(`${NS}/pods?labelSelector=job-name%3Dqueue`)).sort((a, b) =>
+      String(a.metadata.name).localeCompare(String(b.metadata.name)),
+    );
+    await sim.api.patch(`${NS}/pods/${slow.metadata.name}`, {
+      metadata: { annotations: { 'kloop.dev/run-ms': '5000' } },
+    });
+    await sim.advance(1000);
+    let j = await sim.get(`${BATCH}/jobs/queue`);
+    assert.equal(j.status?.succeeded, 1);
+    assert.equal(j.status?.active, 1, 'the slow Pod still runs');
+    assert.equal(
+      (await sim.list(`${NS}/pods?labelSelector=job-name%3Dqueue`)).length,
+      2,
+      'no third Pod (wantActive = active)',
+    );
+    assert.equal(cond(j, 'Complete'), undefined);
+    await sim.advance(5000);
+    j = await sim.get(`${BATCH}/jobs/queue`);
+    assert.equal(j.status?.succeeded, 2);
+    assert.equal(cond(j, 'Complete')?.status, 'True');
+  });
+
+  it('Job: OnFailure container restarts reaching backoffLimit fail it (pastBackoffLimitOnFailure)', async () => {
+    const onFailure = job('restarts', { backoffLimit: 2 }, { 'kloop.dev/outcome': 'exit:1' });
+    (onFailure.spec as Obj).template.spec.restartPolicy = 'OnFailure';
+    await sim.create(`${BATCH}/jobs`, onFailure);
+    await sim.advance(1000);
+    let j = await sim.get(`${BATCH}/jobs/restarts`);
+    assert.equal(cond(j, 'FailureTarget'), undefined, 'one restart is under the limit of 2');
+    // The second exit comes after the kubelet's 10 s back-off: 2 restarts >= backoffLimit 2.
+    await sim.advance(11_000);
+    j = await sim.get(`${BATCH}/jobs/restarts`);
+    assert.equal(cond(j, 'FailureTarget')?.reason, 'BackoffLimitExceeded');
+    assert.equal(cond(j, 'Failed')?.reason, 'BackoffLimitExceeded');
+    assert.ok(j.status?.failed === undefined || j.status.failed <= 1, 'the restarts decided it, not failed Pods');
+  });
+
+  it("Job: the Job's own labels default to its template's, selector labels included (batch/v1 defaults)", async () => {
+    const created = await sim.create(`${BATCH}/jobs`, job('labelled'));
+    const uid = String(created.metadata.uid);
+    assert.deepEqual(created.metadata.labels, {
+      'batch.kubernetes.io/controller-uid': uid,
+      'batch.kubernetes.io/job-name': 'labelled',
+      'controller-uid': uid,
+      'job-name': 'labelled',
+    });
+    const own = job('own');
+    own.metadata.labels = { team: 'a' };
+    assert.deepEqual((await sim.create(`${BATCH}/jobs`, own)).metadata.labels, { team: 'a' }, 'labels given stay');
+  });
+
+  it('Job: without a restartPolicy the template defaults to Always, which is refused', async () => {
+    const bad = job('nopolicy');
+    delete (bad.spec as Obj).template.spec.restartPolicy;
+    const res = await sim.api.post(`${BATCH}/jobs`, bad);
+    assert.equal(res.status, 422);
+    assert.equal(
+      (res.body as unknown as { message: string }).message,
+      'Job.batch "nopolicy" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+    );
+  });
+
   it('CronJob: a Job at each scheduled time, Forbid while one runs, history limits', async () => {
     const cj = await sim.create(`${BATCH}/cronjobs`, {
       apiVersion: 'batch/v1',

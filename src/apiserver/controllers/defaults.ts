@@ -161,6 +161,17 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
     const meta = objectAt(template, 'metadata');
     meta.labels = { ...(isPlainObject(meta.labels) ? meta.labels : {}), ...labels };
   }
+  // batch/v1 `SetDefaults_Job`: a Job without labels takes its template's (applied again when the
+  // stored object is decoded, so the generated selector labels show on the Job too).
+  const templateLabels = isPlainObject(template.metadata) ? template.metadata.labels : undefined;
+  const own = obj.metadata.labels;
+  if (
+    isPlainObject(templateLabels) &&
+    Object.keys(templateLabels).length > 0 &&
+    (!own || Object.keys(own).length === 0)
+  ) {
+    obj.metadata.labels = { ...(templateLabels as Record<string, string>) };
+  }
 }
 
 const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';

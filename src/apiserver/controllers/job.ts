@@ -5,7 +5,7 @@
  * at once, until `completions` succeeded. Finished Pods are counted into `succeeded`/`failed`
  * and lose the tracking finalizer. Success: `SuccessCriteriaMet` then `Complete` (reason
  * `CompletionsReached`, "Reached expected number of succeeded pods") with `completionTime`;
- * failure once failures exceed `backoffLimit` (restarts of `OnFailure` Pods count):
+ * failure once failures exceed `backoffLimit` or the restarts of `OnFailure` Pods reach it:
  * `FailureTarget` then, when no Pod is left running, `Failed` (`BackoffLimitExceeded`, "Job has
  * reached the specified backoff limit"); `activeDeadlineSeconds` fails it with
  * `DeadlineExceeded`. A failed Pod is replaced after the controller's back-off (10 s doubling,
@@ -101,10 +101,6 @@ export class JobController implements BuiltinController {
       if (status.startTime === undefined && !suspended) status.startTime = now;
       const completions = typeof spec.completions === 'number' ? spec.completions : undefined;
       const parallelism = num(spec.parallelism, 1);
-      const restarts =
-        spec.template && specOf(spec.template as KubeObject).restartPolicy === 'OnFailure'
-          ? active.reduce((n, p) => n + this.restarts(p.object), 0)
-          : 0;
       const deadline = spec.activeDeadlineSeconds;
       const started = Date.parse(String(status.startTime ?? ''));
       const successMet =
@@ -114,7 +110,7 @@ export class JobController implements BuiltinController {
         // Failing: wait for the Pods to go.
       } else if (successMet) {
         set(jobCondition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods', now));
-      } else if (failed + restarts > num(spec.backoffLimit, 6)) {
+      } else if (failed > num(spec.backoffLimit, 6) || this.pastBackoffLimitOnFailure(job, pods)) {
         set(jobCondition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', now));
       } else if (
         typeof deadline === 'number' &&
@@ -137,7 +133,13 @@ export class JobController implements BuiltinController {
               : c,
           );
         }
-        const want = completions === undefined ? parallelism : Math.min(parallelism, completions - succeeded);
+        // Without completions, the first success ends the starting: what runs, runs to its end.
+        const want =
+          completions === undefined
+            ? succeeded > 0
+              ? active.length
+              : parallelism
+            : Math.min(parallelism, completions - succeeded);
         const missing = want - active.length;
         if (missing > 0) active = [...active, ...this.createPods(stored, missing, failed)];
       }
@@ -180,11 +182,25 @@ export class JobController implements BuiltinController {
     }
   }
 
-  private restarts(pod: KubeObject): number {
-    const list = statusOf(pod).containerStatuses;
-    return Array.isArray(list)
-      ? list.reduce((n: number, c: { restartCount?: number }) => n + num(c?.restartCount, 0), 0)
-      : 0;
+  /**
+   * `pastBackoffLimitOnFailure`: with `restartPolicy: OnFailure` the container restarts of the
+   * Pending and Running Pods count against `backoffLimit` (any restart when it is 0).
+   */
+  private pastBackoffLimitOnFailure(job: KubeObject, pods: readonly StoredObject[]): boolean {
+    const template = specOf(job).template as KubeObject | undefined;
+    if (specOf(template).restartPolicy !== 'OnFailure') return false;
+    let restarts = 0;
+    for (const pod of pods) {
+      const phase = phaseOf(pod.object);
+      if (phase !== 'Running' && phase !== 'Pending') continue;
+      for (const field of ['initContainerStatuses', 'containerStatuses']) {
+        const list = statusOf(pod.object)[field];
+        if (Array.isArray(list))
+          for (const c of list) restarts += num((c as { restartCount?: unknown })?.restartCount, 0);
+      }
+    }
+    const limit = num(specOf(job).backoffLimit, 6);
+    return limit === 0 ? restarts > 0 : restarts >= limit;
   }
 
   /** Creates up to `count` Pods, unless the failure back-off is still running. */
