@@ -389,4 +389,14 @@ describe('Deployment and ReplicaSet controllers', () => {
       ['nginx:3', 'nginx:4'],
     );
   });
+
+  it('Pods of a long-named ReplicaSet keep 58 characters of "<rs>-" and 5 generated ones (SimpleNameGenerator)', async () => {
+    const name = `a${'b'.repeat(59)}`;
+    await sim.create(`${APPS}/deployments`, deployment(name, 1, 'nginx:1.27'));
+    const [rs] = await replicaSets(name);
+    const [pod] = await pods(name);
+    assert.equal(String(pod.metadata.name).length, 63);
+    assert.equal(String(pod.metadata.name).slice(0, 58), String(rs.metadata.name).slice(0, 58));
+    assert.match(String(pod.metadata.name).slice(58), /^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
 });

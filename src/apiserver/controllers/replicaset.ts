@@ -118,7 +118,7 @@ export class ReplicaSetController implements BuiltinController {
     if (active.length < wanted && template && typeof template === 'object') {
       for (let i = active.length; i < wanted; i++) {
         const pod = podFromTemplate(rs, ReplicaSet, template as Record<string, unknown>, {
-          generateName: `${String(rs.metadata.name).slice(0, 58)}-`,
+          generateName: `${String(rs.metadata.name)}-`,
         });
         const created = this.rt.create(this.name, KCM, Pod, pod);
         if (created) active.push(created);
