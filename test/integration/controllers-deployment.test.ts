@@ -399,4 +399,25 @@ describe('Deployment and ReplicaSet controllers', () => {
     assert.equal(String(pod.metadata.name).slice(0, 58), String(rs.metadata.name).slice(0, 58));
     assert.match(String(pod.metadata.name).slice(58), /^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
+
+  it('scale-down takes the Pod with the lowest controller.kubernetes.io/pod-deletion-cost first', async () => {
+    await sim.create(`${APPS}/replicasets`, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'cost' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'cost' } },
+        template: { metadata: { labels: { app: 'cost' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      },
+    });
+    await sim.advance(1000);
+    const names = (await pods('cost')).map((p) => String(p.metadata.name)).sort();
+    await sim.patch(`${NS}/pods/${names[0]}`, {
+      metadata: { annotations: { 'controller.kubernetes.io/pod-deletion-cost': '-100' } },
+    });
+    await sim.patch(`${APPS}/replicasets/cost`, { spec: { replicas: 2 } });
+    const deleting = (await pods('cost')).filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name);
+    assert.deepEqual(deleting, [names[0]]);
+  });
 });
