@@ -420,4 +420,39 @@ describe('Deployment and ReplicaSet controllers', () => {
     const deleting = (await pods('cost')).filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name);
     assert.deepEqual(deleting, [names[0]]);
   });
+
+  const plainReplicaSet = (name: string, replicas: number): Obj => ({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    },
+  });
+
+  it('a Pod relabelled out of the selector is released (no owner) and replaced (ClaimPods)', async () => {
+    await sim.create(`${APPS}/replicasets`, plainReplicaSet('claim', 1));
+    const [pod] = await pods('claim');
+    await sim.patch(`${NS}/pods/${pod.metadata.name}`, { metadata: { labels: { app: 'elsewhere' } } });
+    const released = await sim.get(`${NS}/pods/${pod.metadata.name}`);
+    assert.equal(released.metadata.ownerReferences, undefined);
+    assert.equal(released.metadata.deletionTimestamp, undefined, 'released, not deleted');
+    assert.equal((await pods('claim')).length, 1, 'a replacement matches the selector');
+  });
+
+  it('deleting a ReplicaSet with --cascade=orphan leaves its Pods running, without an owner', async () => {
+    await sim.create(`${APPS}/replicasets`, plainReplicaSet('orphaned', 2));
+    await sim.advance(500);
+    const res = await sim.api.delete(`${APPS}/replicasets/orphaned`, { propagationPolicy: 'Orphan' });
+    assert.equal(res.status, 200);
+    await sim.advance(2000);
+    const left = await pods('orphaned');
+    assert.equal(left.length, 2);
+    for (const p of left) {
+      assert.equal(p.metadata.deletionTimestamp, undefined);
+      assert.equal(p.metadata.ownerReferences, undefined);
+    }
+  });
 });

@@ -3,7 +3,8 @@
  * from the template with `generateName: <rs>-`, the template's labels and annotations, and a
  * controller reference), deletes the surplus in the order `controller.ActivePodsWithRanks` ranks
  * them (unscheduled, pending, not ready, lowest `pod-deletion-cost`, doubled up on a Node, Ready
- * the shortest, most restarts, newest), adopts orphan Pods its selector
+ * the shortest, most restarts, newest), releases owned Pods whose labels left its selector and
+ * leaves its Pods to the garbage collector once it is being deleted, adopts orphan Pods its selector
  * matches, and writes `status`: `replicas`, `fullyLabeledReplicas`, `readyReplicas`,
  * `availableReplicas` (Ready for `minReadySeconds`) and `observedGeneration`.
  *
@@ -141,9 +142,20 @@ export class ReplicaSetController implements BuiltinController {
     if (!selector) return;
     const namespace = rs.metadata.namespace;
     const pods: StoredObject[] = [];
+    const deleting = rs.metadata.deletionTimestamp !== undefined;
     for (const pod of this.rt.list(Pod, namespace)) {
-      if (isControlledBy(pod.object, rs)) pods.push(pod);
-      else if (
+      if (isControlledBy(pod.object, rs)) {
+        // ClaimPods: an owned Pod whose labels left the selector is released (orphaned).
+        if (
+          !deleting &&
+          pod.object.metadata.deletionTimestamp === undefined &&
+          !selector.matches(pod.object.metadata.labels)
+        ) {
+          this.release(pod, rs);
+          continue;
+        }
+        pods.push(pod);
+      } else if (
         !controllerRef(pod.object) &&
         rs.metadata.deletionTimestamp === undefined &&
         pod.object.metadata.deletionTimestamp === undefined &&
@@ -154,9 +166,11 @@ export class ReplicaSetController implements BuiltinController {
       }
     }
     const active = pods.filter((p) => isActive(p.object));
-    const wanted = rs.metadata.deletionTimestamp === undefined ? num(specOf(rs).replicas, 1) : 0;
+    const wanted = num(specOf(rs).replicas, 1);
     const template = specOf(rs).template;
-    if (active.length < wanted && template && typeof template === 'object') {
+    if (deleting) {
+      // A ReplicaSet being deleted manages no Pods: the garbage collector deletes or orphans them.
+    } else if (active.length < wanted && template && typeof template === 'object') {
       for (let i = active.length; i < wanted; i++) {
         const pod = podFromTemplate(rs, ReplicaSet, template as Record<string, unknown>, {
           generateName: `${String(rs.metadata.name)}-`,
@@ -168,6 +182,14 @@ export class ReplicaSetController implements BuiltinController {
       for (const pod of podsToDelete(active, active.length - wanted)) this.rt.delete(this.name, KCM, Pod, pod);
     }
     this.writeStatus(stored, selector, key);
+  }
+
+  private release(pod: StoredObject, rs: KubeObject): void {
+    const next = copyOf(pod);
+    const refs = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid);
+    if (refs.length > 0) next.metadata.ownerReferences = refs;
+    else delete next.metadata.ownerReferences;
+    this.rt.update(this.name, KCM, Pod, pod, next);
   }
 
   private adopt(pod: StoredObject, rs: KubeObject): StoredObject | undefined {
