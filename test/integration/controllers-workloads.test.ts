@@ -274,6 +274,33 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
     );
   });
 
+  it('Job: deleting a running Job removes its Pods (the tracking finalizer of orphans is lifted)', async () => {
+    await sim.create(`${BATCH}/jobs`, job('gone', {}, { 'kloop.dev/run-ms': '600000' }));
+    await sim.advance(1000);
+    assert.equal((await sim.list(`${NS}/pods?labelSelector=job-name%3Dgone`)).length, 1);
+    assert.equal((await sim.api.delete(`${BATCH}/jobs/gone`, { propagationPolicy: 'Background' })).status, 200);
+    await sim.advance(2000);
+    assert.deepEqual(await sim.list(`${NS}/pods?labelSelector=job-name%3Dgone`), [], 'no Pod stuck Terminating');
+  });
+
+  it('Job: a Pod deleted while it runs counts as failed at once and is replaced after the back-off', async () => {
+    await sim.create(`${BATCH}/jobs`, job('evicted', {}, { 'kloop.dev/run-ms': '600000' }));
+    await sim.advance(1000);
+    const [first] = await sim.list(`${NS}/pods?labelSelector=job-name%3Devicted`);
+    await sim.api.delete(`${NS}/pods/${first.metadata.name}`);
+    await sim.advance(1000);
+    let j = await sim.get(`${BATCH}/jobs/evicted`);
+    assert.equal(j.status?.failed, 1);
+    assert.equal(j.status?.succeeded, undefined, 'a stopped container is no success');
+    assert.equal(cond(j, 'Complete'), undefined);
+    await sim.advance(10_000);
+    const now = await sim.list(`${NS}/pods?labelSelector=job-name%3Devicted`);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0].metadata.name, first.metadata.name);
+    j = await sim.get(`${BATCH}/jobs/evicted`);
+    assert.equal(j.status?.active, 1);
+  });
+
   it('CronJob: a Job at each scheduled time, Forbid while one runs, history limits', async () => {
     const cj = await sim.create(`${BATCH}/cronjobs`, {
       apiVersion: 'batch/v1',
