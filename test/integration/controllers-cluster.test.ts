@@ -107,8 +107,13 @@ describe('the simulated cluster', () => {
     const managers = (p.metadata.managedFields ?? []).map(
       (m) => `${m.manager}${m.subresource ? `/${m.subresource}` : ''}`,
     );
-    assert.ok(managers.includes('kube-scheduler'), managers.join(','));
+    assert.ok(!managers.includes('kube-scheduler'), `a binding records no managedFields: ${managers.join(',')}`);
     assert.ok(managers.includes('kubelet/status'), managers.join(','));
+    assert.equal(
+      sim.server.stats().controllers.count({ controller: 'scheduler', verb: 'create', resource: 'pods' }),
+      1,
+      'the scheduler bound it with one pods/binding create',
+    );
   });
 
   it('plays scripted outcomes: crash loop, image pull error, exit code, never ready', async () => {

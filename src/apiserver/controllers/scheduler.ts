@@ -2,7 +2,8 @@
  * kube-scheduler, reduced to what Pods need to land somewhere: a Pod without `spec.nodeName`
  * (and with the default scheduler) is bound to a Ready Node whose taints it tolerates and whose
  * labels and name its `nodeSelector` and required node affinity accept, the one with the fewest
- * Pods (ties by name). The bind sets `spec.nodeName` and the `PodScheduled=True` condition; with
+ * Pods (ties by name). The bind is a `pods/binding` create (one write setting `spec.nodeName` and
+ * `PodScheduled=True`, no managedFields entry, as upstream); with
  * no fitting Node the Pod gets `PodScheduled=False`, reason `Unschedulable`, and waits for a Node
  * to change. Resources, Pod (anti-)affinity, topology spread and preemption are not considered.
  */
@@ -140,21 +141,7 @@ export class SchedulerController implements BuiltinController {
   }
 
   private bind(stored: StoredObject, nodeName: string): void {
-    const next = copyOf(stored);
-    next.spec = { ...specOf(next), nodeName };
-    const bound = this.rt.update(this.name, SCHEDULER, Pod, stored, next);
-    if (!bound) return;
-    const withStatus = copyOf(bound);
-    const status = { ...statusOf(withStatus) };
-    status.conditions = withCondition(
-      (Array.isArray(status.conditions) ? status.conditions : []).filter(
-        (c: { type?: string }) => c.type !== 'PodScheduled',
-      ) as never[],
-      { type: 'PodScheduled', status: 'True', lastProbeTime: null },
-      this.rt.timestamp(),
-    );
-    withStatus.status = status;
-    this.rt.update(this.name, SCHEDULER, Pod, bound, withStatus, 'status');
+    this.rt.bind(this.name, SCHEDULER, stored, nodeName);
   }
 
   private unschedulable(stored: StoredObject, total: number, reasons: Map<string, number>): void {
