@@ -236,7 +236,18 @@ describe('the simulated cluster', () => {
     assert.equal(clash.status, 422);
     assert.equal(
       (clash.body as { message?: string }).message,
-      `Service "clash" is invalid: spec.clusterIPs[0]: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated`,
+      `Service "clash" is invalid: spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated`,
+    );
+    const foreign = await sim.api.post(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'foreign' },
+      spec: { clusterIP: '10.0.0.5', ports: [{ port: 80 }] },
+    });
+    assert.equal(foreign.status, 422);
+    assert.equal(
+      (foreign.body as { message?: string }).message,
+      'Service "foreign" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.5"}: failed to allocate IP 10.0.0.5: the provided network does not match the current range',
     );
     const outside = await sim.api.post(`${NS}/services`, {
       apiVersion: 'v1',

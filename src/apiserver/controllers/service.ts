@@ -144,25 +144,24 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
     if (ip === undefined) {
       ip = pickIp(cidr, staticSize, taken.ips, cluster.random);
     } else if (ip !== 'None' && ip !== oldIp) {
+      // Alloc.allocIPs: field.Invalid(spec.clusterIPs, the ClusterIPs, "failed to allocate IP ...").
+      const failed = (why: string) =>
+        invalid(SERVICE_REF, name, [
+          {
+            type: 'FieldValueInvalid',
+            message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: ${why}`,
+            field: 'spec.clusterIPs',
+          },
+        ]);
       const n = ipToInt(ip);
-      if (n === undefined || n <= cidr.base || n >= cidr.base + cidr.size - 1) {
-        throw invalid(SERVICE_REF, name, [
-          {
-            type: 'FieldValueInvalid',
-            message: `Invalid value: ${JSON.stringify(ip)}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr.text}`,
-            field: 'spec.clusterIPs[0]',
-          },
-        ]);
+      // 1.33's MultiCIDRServiceAllocator (GA) finds no allocator for an IP outside every Service CIDR.
+      if (n === undefined || n < cidr.base || n >= cidr.base + cidr.size) {
+        throw failed('the provided network does not match the current range');
       }
-      if (taken.ips.has(ip)) {
-        throw invalid(SERVICE_REF, name, [
-          {
-            type: 'FieldValueInvalid',
-            message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: provided IP is already allocated`,
-            field: 'spec.clusterIPs[0]',
-          },
-        ]);
+      if (n === cidr.base || n === cidr.base + cidr.size - 1) {
+        throw failed(`provided IP is not in the valid range. The range of valid IPs is ${cidr.text}`);
       }
+      if (taken.ips.has(ip)) throw failed('provided IP is already allocated');
     }
     spec.clusterIP = ip;
     spec.clusterIPs = [ip];
