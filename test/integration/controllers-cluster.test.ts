@@ -352,6 +352,45 @@ describe('the simulated cluster', () => {
     assert.equal(slice.endpoints.length, 1);
   });
 
+  it('publishNotReadyAddresses: a Pod not ready is ready in its EndpointSlice but not serving (podToEndpoint)', async () => {
+    await sim.create(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'peers' },
+      spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { app: 'peer' }, ports: [{ port: 80 }] },
+    });
+    await sim.create(`${NS}/pods`, {
+      ...pod('peer-0', { 'kloop.dev/outcome': 'never-ready' }),
+      metadata: { name: 'peer-0', labels: { app: 'peer' }, annotations: { 'kloop.dev/outcome': 'never-ready' } },
+    });
+    await sim.advance(1000);
+    const [slice] = await sim.list(
+      '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dpeers',
+    );
+    assert.deepEqual(slice.endpoints[0].conditions, { ready: true, serving: false, terminating: false });
+    assert.equal(slice.metadata.labels?.['service.kubernetes.io/headless'], '');
+  });
+
+  it('a Pod whose sandbox is still being created has no podIP yet, so no endpoint', async () => {
+    await sim.create(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'slow' },
+      spec: { selector: { app: 'slow' }, ports: [{ port: 80 }] },
+    });
+    await sim.create(`${NS}/pods`, { ...pod('slow'), metadata: { name: 'slow', labels: { app: 'slow' } } });
+    const creating = await sim.get(`${NS}/pods/slow`);
+    assert.equal(creating.status?.containerStatuses[0].state.waiting.reason, 'ContainerCreating');
+    assert.ok(creating.status?.hostIP);
+    assert.equal(creating.status?.podIP, undefined);
+    const [slice] = await sim.list(
+      '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dslow',
+    );
+    assert.deepEqual(slice.endpoints ?? [], []);
+    await sim.advance(100);
+    assert.ok((await sim.get(`${NS}/pods/slow`)).status?.podIP);
+  });
+
   it('every namespace gets its default ServiceAccount and kube-root-ca.crt', async () => {
     await sim.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
     await sim.get('/api/v1/namespaces/team/serviceaccounts/default');
