@@ -29,6 +29,7 @@ export function handleGet(r: ResourceRequest): HandlerResult {
       {
         version: rep.version,
         include: includeObjectOf(r.query),
+        now: r.cluster.now(),
       },
     );
     return { code: 200, json };
@@ -154,7 +155,11 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
   if (rep.kind === 'table') {
     return {
       code: 200,
-      json: tableJson(r.served, page.items, meta, { version: rep.version, include: includeObjectOf(r.query) }),
+      json: tableJson(r.served, page.items, meta, {
+        version: rep.version,
+        include: includeObjectOf(r.query),
+        now: r.cluster.now(),
+      }),
     };
   }
   if (rep.kind === 'metadata') {

@@ -63,6 +63,7 @@ export function handleWatch(r: ResourceRequest): void {
           version: rep.version,
           include,
           headers: first,
+          now: r.cluster.now(),
         },
       );
       first = false;
