@@ -391,6 +391,29 @@ describe('the simulated cluster', () => {
     assert.ok((await sim.get(`${NS}/pods/slow`)).status?.podIP);
   });
 
+  it('the scheduler spreads Pods over the Nodes by their Pod count, and a deleted Pod frees its place', async () => {
+    for (let i = 0; i < 6; i++) await sim.create(`${NS}/pods`, pod(`spread-${i}`));
+    const byNode = async () => {
+      const counts: Record<string, string[]> = {};
+      for (const p of await sim.list(`${NS}/pods`)) {
+        if (!String(p.metadata.name).startsWith('spread-') || p.metadata.deletionTimestamp) continue;
+        (counts[p.spec?.nodeName] ??= []).push(String(p.metadata.name));
+      }
+      return counts;
+    };
+    let counts = await byNode();
+    assert.deepEqual(
+      Object.values(counts).map((names) => names.length),
+      [2, 2, 2],
+    );
+    const [first] = Object.keys(counts).sort();
+    for (const name of counts[first]) await sim.api.delete(`${NS}/pods/${name}`);
+    await sim.advance(1000);
+    for (let i = 6; i < 8; i++) await sim.create(`${NS}/pods`, pod(`spread-${i}`));
+    counts = await byNode();
+    assert.deepEqual(counts[first].sort(), ['spread-6', 'spread-7']);
+  });
+
   it('every namespace gets its default ServiceAccount and kube-root-ca.crt', async () => {
     await sim.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
     await sim.get('/api/v1/namespaces/team/serviceaccounts/default');
