@@ -421,10 +421,15 @@ describe('the simulated cluster', () => {
     assert.equal(sa?.manager, 'kube-controller-manager');
     const ca = await sim.get('/api/v1/namespaces/team/configmaps/kube-root-ca.crt');
     assert.match(String((ca.data as Record<string, string>)['ca.crt']), /^-----BEGIN CERTIFICATE-----\n/);
-    assert.match(
-      String(ca.metadata.annotations?.['kubernetes.io/description']),
-      /^Contains a CA bundle that can be used/,
+    assert.equal(
+      ca.metadata.annotations?.['kubernetes.io/description'],
+      'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
     );
+    // The namespaces that exist before the controllers start get theirs too.
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      await sim.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`);
+      await sim.get(`/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
+    }
     await sim.api.delete('/api/v1/namespaces/team/serviceaccounts/default');
     await sim.server.controllers.settle();
     assert.equal((await sim.api.get('/api/v1/namespaces/team/serviceaccounts/default')).status, 200, 'put back');
