@@ -52,11 +52,18 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
       .sort();
 
   it('StatefulSet: ordinals one at a time (OrderedReady), with the real labels and a ControllerRevision', async () => {
-    await sim.create(`${APPS}/statefulsets`, statefulSet('db', 3, 'postgres:16'));
+    const created = statefulSet('db', 3, 'postgres:16');
+    (created.spec as Obj).template.metadata.labels.tier = 'data';
+    await sim.create(`${APPS}/statefulsets`, created);
     assert.deepEqual(await podNames('app=db'), ['db-0'], 'db-1 waits until db-0 is Running and Ready');
     const first = await sim.get(`${NS}/pods/db-0`);
     const [revision] = await sim.list(`${APPS}/controllerrevisions`);
     assert.equal(revision.revision, 1);
+    assert.deepEqual(
+      revision.metadata.labels,
+      { app: 'db', tier: 'data', 'controller.kubernetes.io/hash': String(revision.metadata.name).slice('db-'.length) },
+      'the template labels and the hash, as history.NewControllerRevision sets them',
+    );
     assert.equal(revision.metadata.ownerReferences?.[0].kind, 'StatefulSet');
     assert.equal(first.metadata.labels?.['controller-revision-hash'], revision.metadata.name);
     assert.equal(first.metadata.labels?.['statefulset.kubernetes.io/pod-name'], 'db-0');
