@@ -156,6 +156,27 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
       },
       { desired: 3, current: 3, ready: 3, updated: 3, available: 3, misscheduled: 0, generation: 1 },
     );
+    assert.equal(ds.metadata.annotations?.['deprecated.daemonset.template.generation'], '1');
+    // The template generation counts template changes only (the generation counts every spec change).
+    await sim.patch(`${APPS}/daemonsets/agent`, { spec: { minReadySeconds: 0, revisionHistoryLimit: 5 } });
+    await sim.patch(`${APPS}/daemonsets/agent`, {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'fluentd:2' }] } } },
+    });
+    await sim.advance(5000);
+    const updated = await sim.get(`${APPS}/daemonsets/agent`);
+    assert.equal(updated.metadata.generation, 3);
+    assert.equal(updated.metadata.annotations?.['deprecated.daemonset.template.generation'], '2');
+    const rolled = (await sim.list(`${NS}/pods?labelSelector=app%3Dagent`)).filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
+    assert.deepEqual(
+      rolled.map((p) => [p.spec?.containers[0].image, p.metadata.labels?.['pod-template-generation']]),
+      [
+        ['fluentd:2', '2'],
+        ['fluentd:2', '2'],
+        ['fluentd:2', '2'],
+      ],
+    );
   });
 
   it('Job: Pods run to completion, then SuccessCriteriaMet and Complete with completionTime', async () => {

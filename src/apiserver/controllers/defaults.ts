@@ -59,7 +59,8 @@ function defaultTemplate(spec: Obj): void {
   defaultPodSpec(objectAt(template, 'spec'));
 }
 
-function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void {
+function defaultWorkload(kind: string, obj: KubeObject, old: KubeObject | undefined): void {
+  const creating = old === undefined;
   const spec = objectAt(obj as Obj, 'spec');
   switch (kind) {
     case 'Deployment': {
@@ -102,6 +103,7 @@ function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void
       }
       setDefault(spec, 'revisionHistoryLimit', 10);
       defaultTemplate(spec);
+      templateGeneration(obj, old);
       return;
     }
     case 'Job':
@@ -117,6 +119,22 @@ function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void
       return;
     }
   }
+}
+
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
+/**
+ * The DaemonSet strategy's template generation (pkg/registry/apps/daemonset/strategy.go): 1 on
+ * create, one more each time an update changes the Pod template, kept in the annotation apps/v1
+ * shows it in; the controller labels its Pods `pod-template-generation` with it.
+ */
+function templateGeneration(obj: KubeObject, old: KubeObject | undefined): void {
+  const previous = Number(old?.metadata.annotations?.[TEMPLATE_GENERATION] ?? 0) || 0;
+  const spec = (isPlainObject(obj.spec) ? obj.spec : {}) as Obj;
+  const oldSpec = (isPlainObject(old?.spec) ? old?.spec : {}) as Obj;
+  const changed = old === undefined || JSON.stringify(spec.template) !== JSON.stringify(oldSpec.template);
+  const generation = old === undefined ? 1 : changed ? previous + 1 : Math.max(previous, 1);
+  obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [TEMPLATE_GENERATION]: String(generation) };
 }
 
 /** The labels a Job's selector and Pods carry (pkg/registry/batch/job/strategy.go). */
@@ -242,7 +260,7 @@ export function defaultsAdmission(random: () => number): AdmissionHook {
     if (served.custom) return;
     const kind = WORKLOADS[served.storeId];
     if (kind !== undefined) {
-      defaultWorkload(kind, obj, old === undefined);
+      defaultWorkload(kind, obj, old);
       return;
     }
     if (served.storeId === '/pods' && old === undefined) admitPod(obj, random);
