@@ -279,6 +279,30 @@ describe('the simulated cluster', () => {
       (taken.body as { message?: string }).message,
       `Service "taken" is invalid: spec.ports[0].nodePort: Invalid value: ${nodePort}: provided port is already allocated`,
     );
+    // A deleted Service frees its IP and its NodePort.
+    const npIp = String(np.spec?.clusterIP);
+    assert.equal((await sim.api.delete(`${NS}/services/np`)).status, 200);
+    const reuse = await sim.api.post<Obj>(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'reuse' },
+      spec: { type: 'NodePort', clusterIP: npIp, ports: [{ port: 80, nodePort }] },
+    });
+    assert.equal(reuse.status, 201, reuse.text);
+    // Two ports of one Service never get the same NodePort.
+    const two = await sim.create(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'two' },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 81 },
+        ],
+      },
+    });
+    assert.notEqual(two.spec?.ports[0].nodePort, two.spec?.ports[1].nodePort);
     const headless = await sim.create(`${NS}/services`, {
       apiVersion: 'v1',
       kind: 'Service',
