@@ -65,6 +65,7 @@ export function handleWatch(r: ResourceRequest): void {
           version: rep.version,
           include,
           headers: first,
+          now: r.cluster.now(),
         },
       );
       first = false;
