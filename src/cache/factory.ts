@@ -297,6 +297,8 @@ export function clientListerWatcher<T extends KubeObject>(
           allowWatchBookmarks: req.allowWatchBookmarks,
           timeoutSeconds: req.timeoutSeconds,
           signal: req.signal,
+          // The reflector reconnects itself, after checking the server did not go back in time.
+          maxRetries: 0,
         },
         onEvent,
       );

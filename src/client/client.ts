@@ -73,6 +73,8 @@ interface Attempt {
   verb: string;
   resource: string;
   idempotent: boolean;
+  /** Retries on connection errors and 5xx for this request (default the client's). */
+  maxRetries?: number;
 }
 
 /**
@@ -460,7 +462,7 @@ export class KubeClient {
       signal: options.signal,
       accept: options.metadataOnly ? METADATA_WATCH_ACCEPT : undefined,
     };
-    const attempt: Attempt = { verb: 'watch', resource: rt.plural, idempotent: true };
+    const attempt: Attempt = { verb: 'watch', resource: rt.plural, idempotent: true, maxRetries: options.maxRetries };
     const res = await this.#retrying(
       req,
       attempt,
@@ -513,6 +515,7 @@ export class KubeClient {
     const backoff = new Backoff({ initialMs: 100, maxMs: 5000, jitter: 0.5 });
     // A 429 without a usable Retry-After waits 1 s, doubling up to the Retry-After cap.
     const throttleBackoff = new Backoff({ initialMs: 1000, maxMs: this.#maxRetryAfterSeconds * 1000, jitter: 0.5 });
+    const maxRetries = attempt.maxRetries ?? this.#maxRetries;
     let retries = 0;
     let throttles = 0;
     let reauthed = false;
@@ -526,7 +529,7 @@ export class KubeClient {
         this.#observe(attempt, 0, start);
         // Only connection failures may pass; a credential or kubeconfig error would repeat.
         const retryable = err instanceof TransportError && !err.aborted;
-        if (retryable && attempt.idempotent && retries < this.#maxRetries) {
+        if (retryable && attempt.idempotent && retries < maxRetries) {
           retries++;
           const wait = backoff.next();
           this.logger.debug({ err, path: req.path, wait }, 'kloop: retrying after a connection error');
@@ -546,7 +549,7 @@ export class KubeClient {
         await sleep(this.clock, wait, req.signal);
         continue;
       }
-      if (attempt.idempotent && isRetryableStatus(status) && retries < this.#maxRetries) {
+      if (attempt.idempotent && isRetryableStatus(status) && retries < maxRetries) {
         retries++;
         await discard(res);
         const wait =

@@ -104,6 +104,13 @@ export interface WatchOptions extends RequestOptions {
   sendInitialEvents?: boolean;
   timeoutSeconds?: number;
   metadataOnly?: boolean;
+  /**
+   * Retries of the watch's establishment after a connection error or a 5xx (default the
+   * client's `maxRetries`). Informers pass 0: their reflector reconnects on its own and first
+   * checks that the server behind the address did not go back in time (a restart, a restore),
+   * which a retry inside the client would hide.
+   */
+  maxRetries?: number;
 }
 
 /** Options shared by writes. */

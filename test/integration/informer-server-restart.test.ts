@@ -174,6 +174,35 @@ describe('an informer over a server restarted empty on the same port', () => {
     assert.equal(await relists(registry, 'error'), 1, 'the broken list, counted');
   });
 
+  it('a restart met by a watch reconnect is not hidden by the client: paginated lists, the watch right after', async () => {
+    const emulator = new RestartableServer(await freePort());
+    const old = await emulator.start();
+    await seed(old, 'old', 10);
+    let restarted = false;
+    // The first resumed watch finds the server gone (its socket hangs up) and, behind it, a new
+    // empty server on the same address. A client that retried the connection itself would open
+    // the watch there from the old resourceVersion, and that watch would wait in silence.
+    const proxy = await startProxy(old.url, {
+      before: async (url, res) => {
+        const resumed = /[?&]watch=true/.test(url) && /[?&]resourceVersion=\d+/.test(url);
+        if (!resumed || restarted) return false;
+        restarted = true;
+        const fresh = await emulator.restart();
+        await seed(fresh, 'new', 2);
+        res.socket?.destroy();
+        return true;
+      },
+    });
+    cleanups.push(() => proxy.close());
+    const registry = new Registry();
+    // The client's default retries: they must not swallow the broken connection.
+    const informer = informerOn(proxy.url, registry, { streamingList: false }, 5);
+    await informer.synced;
+    await eventually(() => restarted, { message: 'the watch met the restart' });
+    await eventually(() => sameAsServer(informer, emulator.server), { message: 'the informer holds the new state' });
+    assert.equal(await relists(registry, 'resource_version_went_back'), 1);
+  });
+
   it("a 504 ResourceVersionTooLarge on the watch's resume makes it relist with a consistent read", async () => {
     const emulator = new RestartableServer(await freePort());
     const server = await emulator.start();
