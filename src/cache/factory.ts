@@ -303,10 +303,10 @@ export function clientListerWatcher<T extends KubeObject>(
         onEvent,
       );
     },
-    // The server's current resourceVersion: one object's metadata, read consistently. The label
-    // selector is left out (a selective one can make the server scan far for one match; the
-    // list's resourceVersion does not depend on it); namespace and field selector stay, since
-    // authorization may depend on them.
+    // The server's current resourceVersion and one object's metadata, read consistently. The
+    // label selector is left out (a selective one can make the server scan far for one match; the
+    // list's resourceVersion does not depend on it, and the informer tells whether the object is
+    // one it holds); namespace and field selector stay, since authorization may depend on them.
     currentResourceVersion: async (signal) => {
       const page = await client.listPage<T>(type, {
         namespace: scope.namespace,
@@ -315,7 +315,7 @@ export function clientListerWatcher<T extends KubeObject>(
         limit: 1,
         signal,
       });
-      return page.metadata?.resourceVersion;
+      return { resourceVersion: page.metadata?.resourceVersion, sample: page.items[0] };
     },
   };
 }

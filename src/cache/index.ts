@@ -32,6 +32,7 @@ export {
   Reflector,
   type ReflectorOptions,
   type ReflectorSink,
+  type ServerRevision,
   WatchErrorEvent,
   type WatchRequest,
 } from './reflector.js';

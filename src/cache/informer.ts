@@ -5,7 +5,16 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type Clock, KloopError, type KubeObject, keyString, type ObjectKey, type TypeRef } from '../core/index.js';
+import {
+  type Clock,
+  KloopError,
+  type KubeObject,
+  keyString,
+  type LabelSelector,
+  type ObjectKey,
+  parseLabelSelector,
+  type TypeRef,
+} from '../core/index.js';
 import { type InformerMetrics, informerMetrics } from './metrics.js';
 import { type ListerWatcher, Reflector, type ReflectorOptions, type ReflectorSink } from './reflector.js';
 import { Store } from './store.js';
@@ -72,6 +81,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   #started = false;
   #stopped = false;
   #lastRv: string | undefined;
+  /** The label selector, parsed on first need (`null`: it does not parse). */
+  #selector: LabelSelector | null | undefined;
   readonly #syncedPromise: Promise<void>;
   #resolveSynced!: () => void;
   #rejectSynced!: (err: unknown) => void;
@@ -116,6 +127,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       bookmark: (rv) => {
         this.#lastRv = rv;
       },
+      holds: (obj) => this.#holds(obj),
     };
     this.#reflector = new Reflector<T>(options.listerWatcher, sink, {
       ...options.reflector,
@@ -292,6 +304,24 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     }
   }
 
+  /** See `ReflectorSink.holds`: the store's copy of a wire object, compared by uid and resourceVersion. */
+  #holds(obj: T): boolean | undefined {
+    const meta = obj.metadata;
+    if (!meta?.name || !meta.uid || !meta.resourceVersion) return undefined;
+    const scope = this.options;
+    if (scope.namespace && meta.namespace !== scope.namespace) return undefined;
+    if (scope.labelSelector) {
+      this.#selector ??= parseSelector(scope.labelSelector);
+      if (this.#selector === null || !this.#selector.matches(meta.labels)) return undefined;
+    }
+    const stored = this.#store.get(keyString(meta));
+    if (stored === undefined) return false;
+    const { uid, resourceVersion } = stored.metadata;
+    // A transform may drop them: then nothing can be told.
+    if (!uid || !resourceVersion) return undefined;
+    return uid === meta.uid && resourceVersion === meta.resourceVersion;
+  }
+
   #count(added: number, updated: number, deleted: number): void {
     if (added) this.#metrics.events.labels(this.resource, 'added').inc(added);
     if (updated) this.#metrics.events.labels(this.resource, 'updated').inc(updated);
@@ -312,6 +342,14 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
         'kloop: informer handler threw; skipped',
       );
     }
+  }
+}
+
+function parseSelector(text: string): LabelSelector | null {
+  try {
+    return parseLabelSelector(text);
+  } catch {
+    return null;
   }
 }
 

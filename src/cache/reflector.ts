@@ -19,7 +19,7 @@ import {
   type WatchEvent,
 } from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
-import { isTooLargeResourceVersion, ServerRevisionCheck } from './server-revision.js';
+import { isTooLargeResourceVersion, type RevisionComparison, ServerRevisionCheck } from './server-revision.js';
 
 /** One page request of a paginated list. */
 export interface ListPageRequest {
@@ -50,10 +50,18 @@ export interface ListerWatcher<T extends KubeObject = KubeObject> {
   watch(request: WatchRequest, onEvent: (event: WatchEvent<T>) => void): Promise<void>;
   /**
    * The server's current resourceVersion, read cheaply and consistently (a `limit=1` list
-   * without resourceVersion). Optional: without it the reflector cannot tell that the server
-   * went back in time.
+   * without resourceVersion), with the one object that list returned when it returns one.
+   * Optional: without it the reflector cannot tell that the server went back in time.
    */
-  currentResourceVersion?(signal: AbortSignal): Promise<string | undefined>;
+  currentResourceVersion?(signal: AbortSignal): Promise<string | undefined | ServerRevision>;
+}
+
+/** What the server answered to a probe of its current state. */
+export interface ServerRevision {
+  /** The resourceVersion of the server's (consistent) list. */
+  resourceVersion: string | undefined;
+  /** One object that list held (the first in key order), compared with the store's copy. */
+  sample?: KubeObject;
 }
 
 /** Where the reflector puts what it learns; the informer implements it. */
@@ -66,6 +74,14 @@ export interface ReflectorSink<T extends KubeObject = KubeObject> {
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void;
   /** The collection reached `resourceVersion` with no change to report. */
   bookmark(resourceVersion: string): void;
+  /**
+   * Whether the store holds exactly `obj` (a wire object: same key, uid and resourceVersion):
+   * `false` when it holds another object under that key or none, `undefined` when it cannot tell
+   * (the object is outside the informer's selectors, or uids or resourceVersions are missing).
+   * Optional: it lets the reflector see a server whose history is not the store's even when its
+   * resourceVersion is not below the store's.
+   */
+  holds?(obj: T): boolean | undefined;
 }
 
 /** Options of a `Reflector`. */
@@ -168,9 +184,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
       ...options,
     };
     const probe = lw.currentResourceVersion?.bind(lw);
+    const holds = sink.holds?.bind(sink) as ((obj: KubeObject) => boolean | undefined) | undefined;
     this.#revisionCheck = probe
       ? new ServerRevisionCheck({
           probe,
+          holds,
           clock: this.#o.clock,
           logger: this.#o.logger,
           resource: this.#o.resource,
@@ -256,7 +274,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
           const behind = await this.#revisionCheck.wentBack(() => this.#rv, attempt.signal);
           this.#checkBeforeWatch = false;
           if (behind) {
-            this.#reportWentBack(behind.server);
+            this.#reportWentBack(behind);
             needList = true;
             reason = 'resource_version_went_back';
             continue;
@@ -359,10 +377,19 @@ export class Reflector<T extends KubeObject = KubeObject> {
     return this.#o.clock.now() - startedAt < timeoutSeconds * 1000 * EARLY_END;
   }
 
-  #reportWentBack(server: string | undefined): void {
+  #reportWentBack(found: RevisionComparison): void {
+    const { server, differs } = found;
+    const fields = { resource: this.#o.resource, resourceVersion: this.#rv, serverResourceVersion: server };
+    if (differs === undefined) {
+      this.#o.logger.warn(
+        fields,
+        `kloop: the server went back in time (its resourceVersion ${server} is below ${this.#rv}, an etcd restore or a restart?), relisting and replacing the store`,
+      );
+      return;
+    }
     this.#o.logger.warn(
-      { resource: this.#o.resource, resourceVersion: this.#rv, serverResourceVersion: server },
-      `kloop: the server went back in time (its resourceVersion ${server} is below ${this.#rv}, an etcd restore or a restart?), relisting and replacing the store`,
+      { ...fields, object: differs.key, uid: differs.uid, objectResourceVersion: differs.resourceVersion },
+      `kloop: the server went back in time and on (at resourceVersion ${server}, not below ${this.#rv}, it holds ${differs.key} at resourceVersion ${differs.resourceVersion} with uid ${differs.uid}, which the store does not; an etcd restore or a restart?), relisting and replacing the store`,
     );
   }
 
@@ -388,7 +415,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
     try {
       const behind = await check.wentBack(() => this.#rv, watching.signal);
       if (behind && this.#watching === watching && !watching.signal.aborted) {
-        this.#reportWentBack(behind.server);
+        this.#reportWentBack(behind);
         watching.abort(new ServerWentBack('the server went back in time'));
       }
     } catch (err) {

@@ -8,20 +8,42 @@
  * resourceVersion with a cheap consistent list (`limit=1`, no resourceVersion) and compares.
  */
 import type { Logger } from 'pino';
-import { ApiError, type Clock, compareResourceVersions, type Status, sleep } from '../core/index.js';
+import {
+  ApiError,
+  type Clock,
+  compareResourceVersions,
+  type KubeObject,
+  keyString,
+  type Status,
+  sleep,
+} from '../core/index.js';
 
 /** What one comparison found. */
 export interface RevisionComparison {
-  /** `behind`: the server is below the informer; `current`: at or above; `unordered`: cannot tell. */
-  state: 'behind' | 'current' | 'unordered';
+  /**
+   * `behind`: the server is below the informer; `diverged`: at or above it, but holding an object
+   * last written at or below the informer's resourceVersion that the store does not hold (another
+   * history: the server went back and on past the informer); `current`: at or above, nothing
+   * seen against it; `unordered`: cannot tell.
+   */
+  state: 'behind' | 'diverged' | 'current' | 'unordered';
   /** The server's resourceVersion, when it gave one. */
   server?: string;
+  /** For `diverged`: the object the server holds and the store does not. */
+  differs?: { key: string; uid: string | undefined; resourceVersion: string };
 }
 
 /** Options of a {@link ServerRevisionCheck}. */
 export interface ServerRevisionCheckOptions {
-  /** Reads the server's current resourceVersion (a consistent `limit=1` list). */
-  probe: (signal: AbortSignal) => Promise<string | undefined>;
+  /**
+   * Reads the server's current resourceVersion (a consistent `limit=1` list), with the object
+   * that list returned when it returned one.
+   */
+  probe: (
+    signal: AbortSignal,
+  ) => Promise<string | undefined | { resourceVersion: string | undefined; sample?: KubeObject }>;
+  /** Whether the store holds exactly this object (see `ReflectorSink.holds`). */
+  holds?: (obj: KubeObject) => boolean | undefined;
   clock: Clock;
   logger: Logger;
   resource: string;
@@ -38,7 +60,11 @@ export interface ServerRevisionCheckOptions {
  *   guaranteed comparable since Kubernetes 1.34). A server whose resourceVersions are not
  *   integers (or that answers the probe without one) turns the check off for good: nothing can
  *   be concluded, and nothing is asked again.
- * - a server below the informer must say so twice, `confirmMs` apart. A consistent list never
+ * - a server at or above the informer has gone back and on when the object its probe returned was
+ *   last written at or below the informer's resourceVersion and the store, not past the server's
+ *   resourceVersion, does not hold it as it is (another uid or resourceVersion, or none): in one
+ *   history the store would hold it. Objects outside the informer's selectors say nothing.
+ * - a server below the informer (or gone back and on) must say so twice, `confirmMs` apart. A consistent list never
  *   lags on a real API server (it is an etcd quorum read, or a cache read that first waits for
  *   the current etcd revision), but a caching proxy or an aggregated server may serve a list
  *   that lags for a moment; a lag passes, a server that went back stays behind.
@@ -60,23 +86,30 @@ export class ServerRevisionCheck {
   }
 
   /**
-   * True when the server is below `ours()` twice in a row, `confirmMs` apart (`ours` is read each
-   * time: the informer may move on meanwhile). Throws what the probe throws, except refusals.
+   * The comparison that found the server below `ours()` (or gone back and on) twice in a row,
+   * `confirmMs` apart; undefined when it is not (`ours` is read each time: the informer may move
+   * on meanwhile). Throws what the probe throws, except refusals.
    */
   async wentBack(ours: () => string | undefined, signal: AbortSignal): Promise<RevisionComparison | undefined> {
-    const first = await this.compare(ours(), signal);
-    if (first.state !== 'behind') return undefined;
+    const first = await this.compare(ours, signal);
+    if (!wentBack(first)) return undefined;
     await sleep(this.#o.clock, this.#o.confirmMs, signal);
-    const second = await this.compare(ours(), signal);
-    return second.state === 'behind' ? second : undefined;
+    const second = await this.compare(ours, signal);
+    return wentBack(second) ? second : undefined;
   }
 
-  /** One probe, compared with `ours`. */
-  async compare(ours: string | undefined, signal: AbortSignal): Promise<RevisionComparison> {
-    if (!this.#usable || ours === undefined || ours === '') return { state: 'unordered' };
+  /** One probe, compared with `ours()` (read before the probe and, for the sample, after it). */
+  async compare(ours: () => string | undefined, signal: AbortSignal): Promise<RevisionComparison> {
+    const before = ours();
+    if (!this.#usable || before === undefined || before === '') return { state: 'unordered' };
     let server: string | undefined;
+    let sample: KubeObject | undefined;
     try {
-      server = await this.#o.probe(signal);
+      const answer = await this.#o.probe(signal);
+      if (typeof answer === 'object' && answer !== null) {
+        server = answer.resourceVersion;
+        sample = answer.sample;
+      } else server = answer;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) {
@@ -89,12 +122,28 @@ export class ServerRevisionCheck {
       return { state: 'unordered' };
     }
     // "0" means "any version" in a request and is no revision in an answer.
-    const order = server && server !== '0' ? compareResourceVersions(server, ours) : undefined;
-    if (order === undefined) {
-      this.#disable({ resourceVersion: ours, serverResourceVersion: server }, 'resourceVersions are not integers');
+    const order = server && server !== '0' ? compareResourceVersions(server, before) : undefined;
+    if (order === undefined || server === undefined) {
+      this.#disable({ resourceVersion: before, serverResourceVersion: server }, 'resourceVersions are not integers');
       return server ? { state: 'unordered', server } : { state: 'unordered' };
     }
-    return { state: order < 0 ? 'behind' : 'current', ...(server ? { server } : {}) };
+    if (order < 0) return { state: 'behind', server };
+    const differs = sample ? this.#differs(sample, before, ours(), server) : undefined;
+    return differs ? { state: 'diverged', server, differs } : { state: 'current', server };
+  }
+
+  /**
+   * The sample, when it proves another history: last written at or below `before`, so a store
+   * at `now` (not past the server's `server`) must hold it as it is, and it does not.
+   */
+  #differs(sample: KubeObject, before: string, now: string | undefined, server: string): RevisionComparison['differs'] {
+    const written = sample.metadata?.resourceVersion;
+    if (!written || this.#o.holds === undefined || now === undefined) return undefined;
+    const old = compareResourceVersions(written, before);
+    const storeNotPast = compareResourceVersions(now, server);
+    if (old === undefined || old > 0 || storeNotPast === undefined || storeNotPast > 0) return undefined;
+    if (this.#o.holds(sample) !== false) return undefined;
+    return { key: keyString(sample.metadata), uid: sample.metadata.uid, resourceVersion: written };
   }
 
   #disable(fields: Record<string, unknown>, why: string): void {
@@ -104,6 +153,10 @@ export class ServerRevisionCheck {
       `kloop: ${why}; not checking whether the server goes back in time`,
     );
   }
+}
+
+function wentBack(found: RevisionComparison): boolean {
+  return found.state === 'behind' || found.state === 'diverged';
 }
 
 const TOO_LARGE = 'Too large resource version';

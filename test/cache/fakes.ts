@@ -1,7 +1,7 @@
 // Test doubles for the cache: a scripted ListerWatcher; time is core's ManualClock, moved by the
 // shared `advance()` of test/support.
 
-import type { ListerWatcher, ListPageRequest, WatchRequest } from '../../src/cache/index.js';
+import type { ListerWatcher, ListPageRequest, ServerRevision, WatchRequest } from '../../src/cache/index.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/core/index.js';
 import { advance, flush } from '../support/index.js';
@@ -125,13 +125,21 @@ export function page<T extends KubeObject>(items: T[], rv: string, cont?: string
  */
 export class ProbingListerWatcher<T extends KubeObject = KubeObject> extends FakeListerWatcher<T> {
   serverRevision: string | undefined = undefined;
-  readonly probeAnswers: Array<string | undefined | Error> = [];
+  /** The object the probe's list returns with `serverRevision` (none by default). */
+  serverSample: KubeObject | undefined = undefined;
+  readonly probeAnswers: Array<string | undefined | ServerRevision | Error> = [];
   probes = 0;
+  /** Runs once a probe's answer is chosen, before the reflector receives it (a race to stage). */
+  beforeAnswer: (() => void) | undefined = undefined;
 
-  async currentResourceVersion(signal: AbortSignal): Promise<string | undefined> {
+  async currentResourceVersion(signal: AbortSignal): Promise<string | undefined | ServerRevision> {
     this.probes++;
     if (signal.aborted) throw signal.reason;
-    const answer = this.probeAnswers.length > 0 ? this.probeAnswers.shift() : this.serverRevision;
+    let answer: string | undefined | ServerRevision | Error;
+    if (this.probeAnswers.length > 0) answer = this.probeAnswers.shift();
+    else if (this.serverSample) answer = { resourceVersion: this.serverRevision, sample: this.serverSample };
+    else answer = this.serverRevision;
+    this.beforeAnswer?.();
     if (answer instanceof Error) throw answer;
     return answer;
   }

@@ -24,7 +24,12 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((i) => i.stop()));
 });
 
-function make(lw: FakeListerWatcher, clock: ManualClock, reflector: Partial<ReflectorOptions> = {}) {
+function make(
+  lw: FakeListerWatcher,
+  clock: ManualClock,
+  reflector: Partial<ReflectorOptions> = {},
+  labelSelector?: string,
+) {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
   const registry = new Registry();
@@ -35,6 +40,7 @@ function make(lw: FakeListerWatcher, clock: ManualClock, reflector: Partial<Refl
     logger,
     registry,
     clock,
+    labelSelector,
     reflector: { random: () => 0, streamingList: false, watchdogMs: 1e9, resourceVersionCheckMs: 0, ...reflector },
   });
   running.push(informer);
@@ -251,6 +257,106 @@ describe('a server that went back in time', () => {
     await advance(clock, 10_000);
     assert.equal(lw.probes, 1);
     assert.equal(lw.listRequests.length, 1);
+  });
+});
+
+describe('a server that went back in time and on, to or past the informer', () => {
+  /** An informer synced at 100 holding a@40 and b@50, watching. */
+  async function synced(reflector: Partial<ReflectorOptions> = {}, labelSelector?: string) {
+    const lw = new ProbingListerWatcher();
+    const clock = new ManualClock();
+    lw.lists.push(
+      page(
+        [cm('a', '40', { uid: 'ua', labels: { app: 'x' } }), cm('b', '50', { uid: 'ub', labels: { app: 'x' } })],
+        '100',
+      ),
+    );
+    const made = make(lw, clock, reflector, labelSelector);
+    await made.informer.synced;
+    made.events.length = 0;
+    return { lw, clock, ...made };
+  }
+
+  it('a server back at the very resourceVersion the informer holds, with another object of a name it holds', async () => {
+    const { lw, clock, informer, events, relists, warnings } = await synced();
+    // Restarted empty and written to again: at 100 once more, and a is another object now.
+    lw.serverRevision = '100';
+    lw.serverSample = cm('a', '40', { uid: 'ua-2', labels: { app: 'x' } });
+    lw.lists.push(page([cm('a', '40', { uid: 'ua-2' }), cm('c', '90', { uid: 'uc' })], '100'));
+    (await lw.watchNumber(1)).fail(new Error('socket hang up'));
+    await advance(clock, 800);
+    assert.equal(lw.probes, 1);
+    assert.equal(lw.watches.length, 1, 'no watch before the confirming probe');
+    await advance(clock, 2000);
+    assert.equal(lw.probes, 2);
+    const w2 = await lw.watchNumber(2);
+    assert.equal(lw.listRequests.length, 2, 'relisted');
+    assert.equal(w2.request.resourceVersion, '100');
+    assert.equal(informer.get('default/a')?.metadata.uid, 'ua-2');
+    assert.deepEqual(events.sort(), ['added:c', 'deleted:b', 'updated:a']);
+    assert.equal(await relists('resource_version_went_back'), 1);
+    const logged = warnings(/went back in time and on/);
+    assert.equal(logged.length, 1, 'one log line');
+    assert.equal(logged[0].object, 'default/a');
+    assert.equal(logged[0].uid, 'ua-2');
+  });
+
+  it('a server past the informer, holding an old object the store lacks', async () => {
+    const { lw, clock, informer, relists } = await synced();
+    lw.serverRevision = '130';
+    lw.serverSample = cm('0-first', '20', { uid: 'u0', labels: { app: 'x' } });
+    lw.lists.push(page([cm('0-first', '20', { uid: 'u0' })], '130'));
+    (await lw.watchNumber(1)).fail(new Error('socket hang up'));
+    await advance(clock, 800 + 2000);
+    await lw.watchNumber(2);
+    assert.deepEqual(names(informer.list()), ['0-first']);
+    assert.equal(await relists('resource_version_went_back'), 1);
+  });
+
+  it('no false alarm: the object as stored, one written after the store, or one outside the selector', async () => {
+    const samples: Array<[string, KubeObject, string | undefined]> = [
+      ['the object as the store holds it', cm('a', '40', { uid: 'ua', labels: { app: 'x' } }), undefined],
+      ['a change the watch has not delivered yet', cm('a', '120', { uid: 'ua', labels: { app: 'x' } }), undefined],
+      [
+        'a new object the watch has not delivered yet',
+        cm('0-new', '110', { uid: 'un', labels: { app: 'x' } }),
+        undefined,
+      ],
+      ['an object the label selector leaves out', cm('0-other', '10', { uid: 'uo', labels: { app: 'y' } }), 'app=x'],
+      ['an object without a uid', cm('0-bare', '10', { labels: { app: 'x' } }), undefined],
+    ];
+    for (const [what, sample, selector] of samples) {
+      const { lw, clock, relists, informer } = await synced({}, selector);
+      lw.serverRevision = '130';
+      lw.serverSample = sample;
+      (await lw.watchNumber(1)).fail(new Error('socket hang up'));
+      await advance(clock, 800);
+      const w2 = await lw.watchNumber(2);
+      assert.equal(lw.probes, 1, `${what}: one probe`);
+      assert.equal(w2.request.resourceVersion, '100', `${what}: watched on`);
+      assert.equal(await relists('resource_version_went_back'), 0, what);
+      await informer.stop();
+    }
+  });
+
+  it('no false alarm when the store moved past the server while the probe was out', async () => {
+    const { lw, clock, relists, informer } = await synced({ resourceVersionCheckMs: 60_000 });
+    const w1 = await lw.watchNumber(1);
+    // The probe's list is at 105 and holds b@50; before its answer arrives, the watch delivers
+    // b's deletion at 110. The store no longer holds b, rightly.
+    lw.serverRevision = '105';
+    lw.serverSample = cm('b', '50', { uid: 'ub', labels: { app: 'x' } });
+    lw.beforeAnswer = () => {
+      lw.beforeAnswer = undefined;
+      w1.emit('DELETED', cm('b', '110', { uid: 'ub' }));
+    };
+    await advance(clock, 60_000);
+    assert.equal(lw.probes, 1);
+    assert.equal(informer.get('default/b'), undefined, 'the deletion arrived while the probe was out');
+    await advance(clock, 2000);
+    assert.equal(lw.probes, 1, 'nothing to confirm');
+    assert.equal(w1.closed, false, 'the watch goes on');
+    assert.equal(await relists('resource_version_went_back'), 0);
   });
 });
 
