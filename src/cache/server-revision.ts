@@ -64,23 +64,28 @@ export interface ServerRevisionCheckOptions {
  *   last written at or below the informer's resourceVersion and the store, not past the server's
  *   resourceVersion, does not hold it as it is (another uid or resourceVersion, or none): in one
  *   history the store would hold it. Objects outside the informer's selectors say nothing.
- * - a server below the informer (or gone back and on) must say so twice, `confirmMs` apart. A consistent list never
- *   lags on a real API server (it is an etcd quorum read, or a cache read that first waits for
- *   the current etcd revision), but a caching proxy or an aggregated server may serve a list
- *   that lags for a moment; a lag passes, a server that went back stays behind.
- * - a probe the server refuses (a 4xx other than 429) turns the check off rather than blocking
- *   the watch; a 429 or 5xx skips this check (the watch may still work on a loaded server);
- *   transport errors are thrown to the caller, which backs off (the watch would fail too).
+ * - a server below the informer (or gone back and on) must say so twice, `confirmMs` apart. A
+ *   consistent list never lags on a real API server (it is an etcd quorum read, or a cache read
+ *   that first waits for the current etcd revision), but a caching proxy or an aggregated server
+ *   may serve a list that lags for a moment; a lag passes, a server that went back stays behind.
+ * - a probe whose form the server refuses (400, 405, 406, 415, 422: this server cannot answer
+ *   it) turns the check off rather than blocking the watch. One it refuses for now (401, 403:
+ *   RBAC not granted yet, or revoked; 404: the type is gone for a while; any other 4xx), or
+ *   cannot serve (429, 5xx), skips this check only: the watch goes on, and the next occasion asks
+ *   again, since permissions and types come back. The first refusal of a run is logged, not each.
+ *   Transport errors are thrown to the caller, which backs off (the watch would fail too).
  */
 export class ServerRevisionCheck {
   readonly #o: ServerRevisionCheckOptions;
   #usable = true;
+  /** The probe was refused last time (its refusals are logged once a run). */
+  #refused = false;
 
   constructor(options: ServerRevisionCheckOptions) {
     this.#o = options;
   }
 
-  /** False once the server showed it cannot be checked (non-integer resourceVersions, refusals). */
+  /** False once the server showed it cannot be checked (non-integer resourceVersions, a probe it cannot answer). */
   get usable(): boolean {
     return this.#usable;
   }
@@ -112,8 +117,15 @@ export class ServerRevisionCheck {
       } else server = answer;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      if (err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) {
+      if (CANNOT_ANSWER.has(err.statusCode)) {
         this.#disable({ err }, 'the server refused the resourceVersion probe');
+      } else if (err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) {
+        const level = this.#refused ? 'debug' : 'info';
+        this.#refused = true;
+        this.#o.logger[level](
+          { resource: this.#o.resource, err },
+          'kloop: the server refused the resourceVersion probe; asking again next time',
+        );
       } else {
         // An overloaded server (429, 5xx after the client's retries) may still serve the watch:
         // do not hold it back for a check that can wait for the next occasion.
@@ -121,6 +133,7 @@ export class ServerRevisionCheck {
       }
       return { state: 'unordered' };
     }
+    this.#refused = false;
     // "0" means "any version" in a request and is no revision in an answer.
     const order = server && server !== '0' ? compareResourceVersions(server, before) : undefined;
     if (order === undefined || server === undefined) {
@@ -154,6 +167,9 @@ export class ServerRevisionCheck {
     );
   }
 }
+
+/** Refusals of the probe's form: this server will never answer it. */
+const CANNOT_ANSWER = new Set([400, 405, 406, 415, 422]);
 
 function wentBack(found: RevisionComparison): boolean {
   return found.state === 'behind' || found.state === 'diverged';

@@ -51,7 +51,7 @@ function make(
     return (m?.values ?? []).filter((v) => v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
   };
   const warnings = (pattern: RegExp) => lines.filter((l) => l.level === 40 && pattern.test(l.msg));
-  return { informer, events, relists, warnings };
+  return { informer, events, relists, warnings, lines };
 }
 
 const names = (objects: KubeObject[]) => objects.map((o) => o.metadata.name).sort();
@@ -186,8 +186,8 @@ describe('a server that went back in time', () => {
     assert.equal(clock.pendingTimers(), 1, 'no periodic check armed, only the pending watch');
   });
 
-  it('a server that answers the probe without a resourceVersion, or refuses it, turns the check off', async () => {
-    for (const answer of [undefined, '', '0', new ApiError(makeStatus(403, 'Forbidden', 'configmaps is forbidden'))]) {
+  it('a server that answers the probe without a resourceVersion, or refuses its form, turns the check off', async () => {
+    for (const answer of [undefined, '', '0', new ApiError(makeStatus(400, 'BadRequest', 'limit: not supported'))]) {
       const lw = new ProbingListerWatcher();
       const clock = new ManualClock();
       lw.lists.push(page([cm('a', '40')], '100'));
@@ -202,6 +202,36 @@ describe('a server that went back in time', () => {
       await advance(clock, 1600);
       await lw.watchNumber(3);
       assert.equal(lw.probes, 1, `${String(answer)}: asked once`);
+      await informer.stop();
+    }
+  });
+
+  it('a probe refused by RBAC (or of a type gone for a while) is asked again next time: the check stays on', async () => {
+    for (const refusal of [
+      new ApiError(makeStatus(403, 'Forbidden', 'configmaps is forbidden: User "op" cannot list resource')),
+      new ApiError(makeStatus(401, 'Unauthorized', 'Unauthorized')),
+      new ApiError(makeStatus(404, 'NotFound', 'the server could not find the requested resource')),
+    ]) {
+      const lw = new ProbingListerWatcher();
+      const clock = new ManualClock();
+      lw.lists.push(page([cm('a', '40')], '100'));
+      lw.probeAnswers.push(refusal, refusal);
+      const { informer, relists, lines } = make(lw, clock, { resourceVersionCheckMs: 60_000 });
+      await informer.synced;
+      (await lw.watchNumber(1)).fail(new Error('reset'));
+      await advance(clock, 800);
+      const w2 = await lw.watchNumber(2);
+      assert.equal(w2.request.resourceVersion, '100', `${refusal.statusCode}: the watch goes on`);
+      await advance(clock, 60_000);
+      assert.equal(lw.probes, 2, `${refusal.statusCode}: asked again at the next period`);
+      // Allowed again, and the server went back meanwhile: found.
+      lw.serverRevision = '3';
+      lw.lists.push(page([], '3'));
+      await advance(clock, 60_000 + 2000);
+      await lw.watchNumber(3);
+      assert.equal(await relists('resource_version_went_back'), 1, `${refusal.statusCode}: found once allowed`);
+      const told = lines.filter((l) => /refused the resourceVersion probe/.test(l.msg));
+      assert.equal(told.length, 1, `${refusal.statusCode}: one line for the refusals, not one per probe`);
       await informer.stop();
     }
   });
