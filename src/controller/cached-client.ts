@@ -595,10 +595,12 @@ export class CachedClient implements ScopableClient {
     const id = `${type.apiVersion}/${type.kind}`;
     if (!this.#shared.observed.has(id)) {
       this.#shared.observed.add(id);
-      // Drop read-your-writes records as soon as the informer shows the write, keeping it small.
+      // Drop read-your-writes records as soon as the informer shows the write, keeping it small,
+      // or shows that the server went back in time (it relisted lower: the write is lost).
+      this.#shared.ryw.follow(type, () => informer.lastSyncResourceVersion);
       informer.subscribe(
         (e) => {
-          this.#shared.ryw.observe(type, e.object, e.type === 'deleted');
+          this.#shared.ryw.observe(type, e.object, e.type === 'deleted', e.oldObject);
           if (e.type === 'deleted') this.#forgetApplied(type, e.object);
         },
         { replay: false },

@@ -7,6 +7,12 @@
  * return it until the informer has caught up: its copy has a resourceVersion at least the written
  * one (integers compared as such, which Kubernetes 1.34+ allows), or, when versions do not parse,
  * a different one from what the cache held at write time (a newer event for the key arrived).
+ *
+ * A server that went back in time (an etcd restore, a restart) loses the writes its informers had
+ * not seen: once the informer relisted, records of that history are dropped, so reads show what
+ * the server holds now and a reconcile woken by the relist does not take a lost write for done.
+ * The informer's resourceVersion below the one it had at the write, or an event that takes a key
+ * back (a lower resourceVersion, or the same one under another uid), shows it.
  */
 
 import {
@@ -29,6 +35,8 @@ interface Written {
   resourceVersion: string | undefined;
   /** resourceVersion the cache held when the write happened. */
   cachedAtWrite: string | undefined;
+  /** The informer's resourceVersion when the write happened (see `follow`). */
+  informerAtWrite: string | undefined;
   uid: string | undefined;
 }
 
@@ -58,6 +66,8 @@ export interface ReadYourWritesOptions {
 /** The written objects of every type, by key. */
 export class ReadYourWrites {
   readonly #byType = new Map<string, Map<string, Written>>();
+  /** Each type's informer resourceVersion, read at writes and reads (see `follow`). */
+  readonly #informerAt = new Map<string, () => string | undefined>();
   readonly #validate: boolean;
   readonly #clock: Clock;
   readonly #maxAgeMs: number;
@@ -67,6 +77,15 @@ export class ReadYourWrites {
     this.#validate = validate;
     this.#clock = options.clock ?? systemClock;
     this.#maxAgeMs = options.maxAgeMs ?? 60_000;
+  }
+
+  /**
+   * Follows the resourceVersion of the informer `type` is read through (its
+   * `lastSyncResourceVersion`). Records of a write made before that informer went below where it
+   * was at the write are dropped: the server went back in time and the write is not in its history.
+   */
+  follow(type: TypeRef, informerResourceVersion: () => string | undefined): void {
+    this.#informerAt.set(typeId(type), informerResourceVersion);
   }
 
   /** Records a write's result. `cached` is what the informer held at the time. */
@@ -80,6 +99,7 @@ export class ReadYourWrites {
       object: stored,
       resourceVersion: object.metadata.resourceVersion,
       cachedAtWrite: cached?.metadata.resourceVersion,
+      informerAtWrite: this.#informerAt.get(typeId(type))?.(),
       uid: object.metadata.uid,
     });
   }
@@ -91,6 +111,7 @@ export class ReadYourWrites {
       object: undefined,
       resourceVersion: undefined,
       cachedAtWrite: cached?.metadata.resourceVersion,
+      informerAtWrite: this.#informerAt.get(typeId(type))?.(),
       uid: cached?.metadata.uid,
     });
   }
@@ -101,13 +122,18 @@ export class ReadYourWrites {
    */
   resolve<T extends KubeObject>(type: TypeRef, key: ObjectKey, cached: T | undefined): T | undefined {
     const map = this.#byType.get(typeId(type));
-    return map === undefined ? cached : this.#resolve(map, keyString(key), cached);
+    return map === undefined ? cached : this.#resolve(map, keyString(key), cached, this.#informerNow(type));
   }
 
-  #resolve<T extends KubeObject>(map: Map<string, Written>, id: string, cached: T | undefined): T | undefined {
+  #resolve<T extends KubeObject>(
+    map: Map<string, Written>,
+    id: string,
+    cached: T | undefined,
+    informerNow: string | undefined,
+  ): T | undefined {
     const written = map.get(id);
     if (written === undefined) return cached;
-    if (this.#caughtUp(written, cached)) {
+    if (this.#caughtUp(written, cached) || wentBackSince(written, informerNow)) {
       map.delete(id);
       return cached;
     }
@@ -126,18 +152,19 @@ export class ReadYourWrites {
   ): T[] {
     const map = this.#byType.get(typeId(type));
     if (map === undefined || map.size === 0) return items;
+    const informerNow = this.#informerNow(type);
     const seen = new Set<string>();
     const out: T[] = [];
     for (const item of items) {
       const id = keyString(item.metadata);
       seen.add(id);
-      const resolved = this.#resolve(map, id, item);
+      const resolved = this.#resolve(map, id, item, informerNow);
       if (resolved !== undefined && (resolved === item || matches(resolved, true))) out.push(resolved);
     }
     const now = this.#clock.now();
     for (const [id, written] of map) {
       if (seen.has(id) || written.object === undefined) continue;
-      if (now - written.at >= this.#maxAgeMs) {
+      if (now - written.at >= this.#maxAgeMs || wentBackSince(written, informerNow)) {
         map.delete(id);
         continue;
       }
@@ -146,13 +173,24 @@ export class ReadYourWrites {
     return out;
   }
 
-  /** Drops the record of a key when an informer event shows the cache caught up. */
-  observe(type: TypeRef, object: KubeObject, deleted: boolean): void {
+  /**
+   * Drops the record of a key when an informer event shows the cache caught up, or that the
+   * server went back in time for that key (`oldObject`, the object the event replaced, newer).
+   */
+  observe(type: TypeRef, object: KubeObject, deleted: boolean, oldObject?: KubeObject): void {
     const map = this.#byType.get(typeId(type));
     if (map === undefined) return;
     const id = keyString(object.metadata);
     const written = map.get(id);
     if (written === undefined) return;
+    if (!deleted && oldObject !== undefined && takesBack(oldObject, object)) {
+      map.delete(id);
+      return;
+    }
+    if (wentBackSince(written, this.#informerNow(type))) {
+      map.delete(id);
+      return;
+    }
     if (deleted) {
       // The object we wrote is gone: drop our copy, or reads would return it forever (no later
       // event for the key will come). A delete of an older object of that name (another uid,
@@ -191,6 +229,10 @@ export class ReadYourWrites {
     return !comparable && rv !== written.cachedAtWrite;
   }
 
+  #informerNow(type: TypeRef): string | undefined {
+    return this.#informerAt.get(typeId(type))?.();
+  }
+
   #map(type: TypeRef): Map<string, Written> {
     const id = typeId(type);
     let map = this.#byType.get(id);
@@ -200,4 +242,24 @@ export class ReadYourWrites {
     }
     return map;
   }
+}
+
+/** True when the informer is now below where it was at the write: the server went back in time. */
+function wentBackSince(written: Written, informerNow: string | undefined): boolean {
+  if (written.informerAtWrite === undefined || informerNow === undefined) return false;
+  const c = compareResourceVersions(informerNow, written.informerAtWrite);
+  return c !== undefined && c < 0;
+}
+
+/**
+ * True when `next` cannot follow `previous` in one history: a lower resourceVersion, or the same
+ * one under another uid (what a relist after a restore or a restart shows).
+ */
+function takesBack(previous: KubeObject, next: KubeObject): boolean {
+  const was = previous.metadata.resourceVersion;
+  const now = next.metadata.resourceVersion;
+  if (!was || !now) return false;
+  const c = compareResourceVersions(now, was);
+  if (c === undefined) return false;
+  return c < 0 || (c === 0 && next.metadata.uid !== previous.metadata.uid);
 }

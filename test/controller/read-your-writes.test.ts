@@ -26,6 +26,9 @@ describe('ReadYourWrites', () => {
         const ryw = new ReadYourWrites(true);
         const history: KubeObject[] = [at(1, 'init')];
         let informerIndex = 0;
+        // An informer that only moves forward: following it, and the events' previous objects,
+        // never drop a record early.
+        ryw.follow(type, () => history[informerIndex].metadata.resourceVersion);
         let lastOurs: KubeObject | undefined;
         for (const o of ops) {
           if (o.op === 'ours' || o.op === 'theirs') {
@@ -38,7 +41,7 @@ describe('ReadYourWrites', () => {
           } else if (o.op === 'catchUp') {
             for (let i = 0; i < o.steps && informerIndex < history.length - 1; i++) {
               informerIndex++;
-              if (viaEvents) ryw.observe(type, history[informerIndex], false);
+              if (viaEvents) ryw.observe(type, history[informerIndex], false, history[informerIndex - 1]);
             }
           } else {
             const cached = history[informerIndex];
