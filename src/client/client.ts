@@ -181,7 +181,8 @@ export class KubeClient {
     }
     if (subresource) {
       checkPathSegment('subresource', subresource);
-      path += `/${subresource}`;
+      // One segment, escaped like the name: a `?` or `#` in it must not start a query or fragment.
+      path += `/${encodeURIComponent(subresource)}`;
     }
     return path;
   }

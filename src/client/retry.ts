@@ -9,14 +9,17 @@ const ABSURD_RETRY_AFTER_SECONDS = 86_400;
 /**
  * Reads `Retry-After` (delay-seconds, or an HTTP date) into milliseconds, capped at
  * `maxSeconds`. Absent, unreadable, negative or absurd values (more than a day) give
- * `undefined`: the caller then backs off as it would without the header. A value of 0 is
- * honoured, as client-go does. `now` is the wall clock (HTTP dates are wall-clock times).
+ * `undefined`: the caller then backs off as it would without the header. So do values under a
+ * second (`0`, a date now or gone by): client-go honours 0 behind its client-side rate limit, and
+ * kloop has none, so a server answering `Retry-After: 0` every time would get the retries in one
+ * burst. `now` is the wall clock (HTTP dates are wall-clock times).
  *
  * @example
  * ```ts
  * retryAfterMs('3', 60, Date.now());    // 3000
  * retryAfterMs('600', 60, Date.now());  // 60000: capped
  * retryAfterMs('-5', 60, Date.now());   // undefined: back off instead
+ * retryAfterMs('0', 60, Date.now());    // undefined: back off instead
  * ```
  */
 export function retryAfterMs(
@@ -33,7 +36,7 @@ export function retryAfterMs(
     if (Number.isNaN(date)) return undefined;
     seconds = Math.max(0, (date - now) / 1000);
   } else return undefined; // negative, fractional, or not a number: RFC 9110 allows none of them
-  if (seconds > ABSURD_RETRY_AFTER_SECONDS) return undefined;
+  if (seconds > ABSURD_RETRY_AFTER_SECONDS || seconds < 1) return undefined;
   return Math.min(seconds, maxSeconds) * 1000;
 }
 

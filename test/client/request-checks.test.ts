@@ -6,7 +6,9 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { InvalidPathSegmentError, KubeClient, retryAfterMs, toApiError } from '../../src/client/index.js';
+import { CachedClient } from '../../src/controller/index.js';
 import { ApiError, ConfigMap, type KubeObject, ManualClock, makeStatus } from '../../src/core/index.js';
+import { FakeInformers } from '../controller/fakes.js';
 import { json, type Route, startServer, type TestServer } from './helpers.js';
 
 const silent = pino({ level: 'silent' });
@@ -122,6 +124,27 @@ describe('names and namespaces are checked before anything is sent', () => {
       (c) => c.get(ConfigMap, { namespace: 'n', name: 'a' }, { subresource: '..' }),
       `invalid subresource ".."`,
     ],
+    [
+      'scale of a Deployment named ..',
+      (c) =>
+        c.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: 'n', name: '..' }, { subresource: 'scale' }),
+      `invalid resource name ".."`,
+    ],
+    [
+      'patch of the scale subresource in namespace ..',
+      (c) =>
+        c.patch(
+          { type: { apiVersion: 'apps/v1', kind: 'Deployment' }, key: { namespace: '..', name: 'd' } },
+          { spec: { replicas: 2 } },
+          { subresource: 'scale' },
+        ),
+      `invalid namespace ".."`,
+    ],
+    [
+      'patch subresource status/..',
+      (c) => c.patch({ type: ConfigMap, key: { namespace: 'n', name: 'a' } }, {}, { subresource: 'status/..' }),
+      `invalid subresource "status/.."`,
+    ],
   ];
 
   it('a table of names the client refuses: a recording server sees nothing', async () => {
@@ -137,6 +160,46 @@ describe('names and namespaces are checked before anything is sent', () => {
               err.message.startsWith(message),
             what,
           );
+        }
+        assert.deepEqual(server.requests, [], 'no request reached the server');
+      },
+    );
+  });
+
+  it('a subresource is one path segment: characters that end a path are escaped, not sent raw', async () => {
+    await withClient(
+      (_req, res) => json(res, 200, { kind: 'ConfigMap', metadata: { name: 'a' } }),
+      async (server, client) => {
+        await client.get(ConfigMap, { namespace: 'n', name: 'a' }, { subresource: 'status?dryRun=All' });
+        await client.get(ConfigMap, { namespace: 'n', name: 'a' }, { subresource: 'status#x' });
+        assert.deepEqual(
+          server.requests.map((r) => r.url),
+          ['/api/v1/namespaces/n/configmaps/a/status%3FdryRun%3DAll', '/api/v1/namespaces/n/configmaps/a/status%23x'],
+        );
+      },
+    );
+  });
+
+  it('the cached client and its direct writer refuse the same names, sending nothing', async () => {
+    await withClient(
+      (_req, res) => json(res, 200, {}),
+      async (server, client) => {
+        // An in-memory cache: whatever reaches the server comes from the writes.
+        const cached = new CachedClient({ transport: client, informers: new FakeInformers() });
+        const victim = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'victim', name: '..' } };
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['apply', () => cached.apply(victim, { fieldManager: 'm' })],
+          ['direct.create', () => cached.direct.create({ ...victim, metadata: { namespace: '..', name: 'a' } })],
+          ['direct.update', () => cached.direct.update(victim)],
+          [
+            'direct.patch',
+            () =>
+              cached.direct.patch({ type: ConfigMap, key: { namespace: 'victim', name: '..' } }, { data: { a: '1' } }),
+          ],
+          ['direct.delete', () => cached.direct.delete(ConfigMap, { namespace: 'victim', name: '..' })],
+        ];
+        for (const [what, call] of calls) {
+          await assert.rejects(call(), InvalidPathSegmentError, what);
         }
         assert.deepEqual(server.requests, [], 'no request reached the server');
       },
@@ -188,7 +251,7 @@ const throttled = (retryAfter: string | undefined): Route => {
 describe('Retry-After on the manual clock', () => {
   const honoured: Array<[string, number]> = [
     ['3', 3000],
-    ['0', 0],
+    ['1', 1000],
     ['60', 60_000],
     ['600', 60_000], // capped at maxRetryAfterSeconds
     [' 2 ', 2000],
@@ -207,7 +270,7 @@ describe('Retry-After on the manual clock', () => {
   }
 
   // Treated as absent: the throttle backoff applies (1 s, jitter up to +50%).
-  for (const header of ['-5', 'abc', '1.5', '1e3', '99999999999', '', undefined]) {
+  for (const header of ['-5', '0', 'abc', '1.5', '1e3', '99999999999', '', undefined]) {
     it(`429 with Retry-After ${JSON.stringify(header)} backs off instead`, async () => {
       await withClient(throttled(header), async (_server, client, clock) => {
         const pending = client.get(ConfigMap, { namespace: 'n', name: 'a' });
@@ -243,6 +306,31 @@ describe('Retry-After on the manual clock', () => {
     );
   });
 
+  it('Retry-After: 0 (or a date gone by) on every answer is no tight loop either', async () => {
+    for (const header of ['0', 'Thu, 01 Jan 1970 00:00:00 GMT']) {
+      await withClient(
+        (_req, res) => json(res, 429, makeStatus(429, 'TooManyRequests', 'slow down'), { 'Retry-After': header }),
+        async (server, client, clock) => {
+          const outcome = client.get(ConfigMap, { namespace: 'n', name: 'a' }).then(
+            () => undefined,
+            (err: unknown) => err,
+          );
+          const waits: number[] = [];
+          for (let i = 0; i < 3; i++) {
+            const wait = await nextWait(clock);
+            waits.push(wait);
+            clock.advance(wait);
+          }
+          const err = await outcome;
+          assert.ok(err instanceof ApiError && err.statusCode === 429, String(err));
+          assert.equal(server.requests.length, 4, header);
+          assert.ok(waits[0] >= 1000 && waits[1] >= 2000 && waits[2] >= 4000, `${header}: waits ${waits}`);
+        },
+        { maxThrottleRetries: 3 },
+      );
+    }
+  });
+
   it('a 503 on a read with an absurd Retry-After uses the read backoff', async () => {
     let first = true;
     await withClient(
@@ -269,10 +357,11 @@ describe('Retry-After on the manual clock', () => {
     assert.equal(retryAfterMs('7', 60, now), 7000);
     assert.equal(retryAfterMs(['4', '9'], 60, now), 4000, 'the first of repeated headers');
     assert.equal(retryAfterMs('Wed, 21 Oct 2026 07:28:10 GMT', 60, now), 10_000);
-    assert.equal(retryAfterMs('Wed, 21 Oct 2026 07:27:00 GMT', 60, now), 0, 'a date in the past: now');
+    assert.equal(retryAfterMs('Wed, 21 Oct 2026 07:27:00 GMT', 60, now), undefined, 'a date gone by: absent');
+    assert.equal(retryAfterMs('Wed, 21 Oct 2026 07:28:00 GMT', 60, now), undefined, 'now: absent');
     assert.equal(retryAfterMs('Wed, 21 Oct 2026 09:28:00 GMT', 60, now), 60_000, 'capped');
     assert.equal(retryAfterMs('Thu, 22 Oct 2026 07:28:01 GMT', 60, now), undefined, 'more than a day: absurd');
-    for (const bad of [undefined, '', '-5', 'soon', 'NaN', 'Infinity', '1.5', '0x10', 'Wed, 99 Foo 2026'])
+    for (const bad of [undefined, '', '0', '00', '-5', 'soon', 'NaN', 'Infinity', '1.5', '0x10', 'Wed, 99 Foo 2026'])
       assert.equal(retryAfterMs(bad, 60, now), undefined, String(bad));
   });
 });
