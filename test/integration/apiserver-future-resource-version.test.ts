@@ -1,7 +1,8 @@
 // A resourceVersion the emulator has not reached yet, answered as the real API server answers
 // it: GET and LIST wait for the store to catch up (3 s, on the emulator's clock), then 504
 // Timeout with cause ResourceVersionTooLarge; a WATCH is accepted and waits, hearing only what
-// comes after that resourceVersion; Exact lists do not wait.
+// comes after that resourceVersion; Exact lists do not wait. A resourceVersion that is not a
+// uint64 gets upstream's parse errors (500 from the watch cache, 400 from etcd, 422 on a watch).
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -116,6 +117,89 @@ describe('a too-new resourceVersion over HTTP (short wait)', () => {
     } finally {
       watch.close();
     }
+  });
+});
+
+describe('a resourceVersion that is not a uint64, as upstream parses it (strconv.ParseUint)', () => {
+  let server: ApiServer;
+  let api: Api;
+  before(async () => {
+    ({ server, api } = await startTestServer({ resourceVersionWaitMs: 30 }));
+    await api.post(CM, configMap('parsed'));
+  });
+  after(() => server.stop());
+
+  const parseError = (text: string, why = 'invalid syntax') =>
+    `resourceVersion: Invalid value: ${JSON.stringify(text)}: strconv.ParseUint: parsing ${JSON.stringify(text)}: ${why}`;
+  /** A storage error that is no API status: 500 with no reason (apiserver's ErrorToAPIStatus). */
+  const internal = (message: string): Status => ({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    code: 500,
+  });
+
+  for (const text of ['abc', '-1', '+7', '1.5', ' 7']) {
+    it(`GET and LIST (the watch cache) at ${JSON.stringify(text)}: 500, the parse error as the message`, async () => {
+      const q = encodeURIComponent(text);
+      const get = await api.get<Status>(`${CM}/parsed?resourceVersion=${q}`);
+      assert.equal(get.status, 500);
+      assert.deepEqual(get.body, internal(parseError(text)));
+      const list = await api.get<Status>(`${CM}?resourceVersion=${q}`);
+      assert.equal(list.status, 500);
+      assert.deepEqual(list.body, internal(parseError(text)));
+    });
+  }
+
+  it('beyond uint64: out of range, not a number rounded to 1e+20', async () => {
+    const text = '99999999999999999999';
+    const list = await api.get<Status>(`${CM}?resourceVersion=${text}`);
+    assert.equal(list.status, 500);
+    assert.deepEqual(list.body, internal(parseError(text, 'value out of range')));
+  });
+
+  it('the largest uint64 is a resourceVersion not reached: its digits exactly in the 504', async () => {
+    const current = await revision(api);
+    const res = await api.get<Status>(`${CM}?resourceVersion=18446744073709551615`);
+    assert.equal(res.status, 504);
+    assert.equal(res.body.message, `Timeout: Too large resource version: 18446744073709551615, current: ${current}`);
+    const padded = await api.get<Status>(`${CM}?resourceVersion=00${current + 40}`);
+    assert.equal(padded.body.message, `Timeout: Too large resource version: ${current + 40}, current: ${current}`);
+  });
+
+  it('a LIST that goes to etcd (a limit, Exact) answers 400 BadRequest', async () => {
+    for (const query of ['resourceVersion=abc&limit=5', 'resourceVersion=abc&resourceVersionMatch=Exact']) {
+      const res = await api.get<Status>(`${CM}?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.equal(res.body.reason, 'BadRequest');
+      assert.equal(res.body.message, `invalid resource version: ${parseError('abc')}`);
+    }
+  });
+
+  it('a WATCH answers 422 Invalid, the collection named ""', async () => {
+    const res = await api.get<Status>(`${CM}?watch=true&resourceVersion=abc`);
+    assert.equal(res.status, 422);
+    assert.deepEqual(res.body, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `configmaps "" is invalid: ${parseError('abc')}`,
+      reason: 'Invalid',
+      details: {
+        kind: 'configmaps',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+            field: 'resourceVersion',
+          },
+        ],
+      },
+      code: 422,
+    });
   });
 });
 

@@ -8,11 +8,12 @@ import {
   type FieldSelector,
   type KubeObject,
   type LabelSelector,
+  makeStatus,
   parseFieldSelector,
   parseLabelSelector,
   SelectorError,
 } from '../../core/index.js';
-import { badRequest } from '../errors/status-errors.js';
+import { badRequest, invalid, StatusError } from '../errors/status-errors.js';
 import type { ServedType } from '../served/served-types.js';
 
 /** Parsed `ListOptions`. */
@@ -41,6 +42,45 @@ function nonNegativeInt(query: URLSearchParams, name: string): number | undefine
   if (!/^-?\d+$/.test(raw)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(raw)}: must be an integer`);
   const n = Number(raw);
   return n < 0 ? undefined : n;
+}
+
+const MAX_UINT64 = 18446744073709551615n;
+
+/**
+ * A resourceVersion as the API server parses it (`APIObjectVersioner.ParseResourceVersion`,
+ * `strconv.ParseUint(s, 10, 64)`): its value, or the field error it fails with, e.g.
+ * `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`.
+ */
+export function parseResourceVersion(text: string): { value: bigint } | { error: string } {
+  let why: string | undefined;
+  if (!/^[0-9]+$/.test(text)) why = 'invalid syntax';
+  else if (BigInt(text) > MAX_UINT64) why = 'value out of range';
+  if (why === undefined) return { value: BigInt(text) };
+  const quoted = JSON.stringify(text);
+  return { error: `Invalid value: ${quoted}: strconv.ParseUint: parsing ${quoted}: ${why}` };
+}
+
+/**
+ * The answer to a resourceVersion that does not parse, by where upstream parses it: the watch
+ * cache returns the storage error as it is (500, no reason: GET, and LISTs it serves); etcd wraps
+ * it in a 400 (`invalid resource version: ...`, LISTs it serves: Exact, a limit without a match,
+ * continue pages); a WATCH gets a 422 naming the collection "" (`InterpretWatchError`).
+ */
+export function unparsedResourceVersion(
+  error: string,
+  where: 'cache' | 'etcd' | 'watch',
+  served: ServedType,
+): StatusError {
+  const field = `resourceVersion: ${error}`;
+  if (where === 'etcd') return badRequest(`invalid resource version: ${field}`);
+  if (where === 'watch') {
+    const ref = { group: served.type.group, plural: served.type.plural, kind: served.type.plural };
+    return invalid(ref, '', [{ reason: 'FieldValueInvalid', message: error, field: 'resourceVersion' }]);
+  }
+  // apiserver's ErrorToAPIStatus: a non-Status error is a 500 whose reason is empty (omitted).
+  const status = makeStatus(500, '', field);
+  delete status.reason;
+  return new StatusError(status);
 }
 
 /** Reads a field of an object for the field selector; values are compared as strings. */
@@ -89,12 +129,20 @@ export function parseListOptions(query: URLSearchParams, served: ServedType, wat
   const cont = query.get('continue');
   if (cont) options.continueToken = cont;
   const rv = query.get('resourceVersion');
-  if (rv !== null && rv !== '') {
-    if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
-    options.resourceVersion = rv;
-  }
   const match = query.get('resourceVersionMatch');
   if (match) options.resourceVersionMatch = match;
+  if (rv !== null && rv !== '') {
+    const parsed = parseResourceVersion(rv);
+    if ('error' in parsed) {
+      // Where 1.33 sends the request (cacher/delegator.go `shouldDelegateList`) says who parses it.
+      const toEtcd =
+        cont !== null && cont !== ''
+          ? true
+          : match === 'Exact' || (!match && options.limit !== undefined && rv !== '0');
+      throw unparsedResourceVersion(parsed.error, options.watch ? 'watch' : toEtcd ? 'etcd' : 'cache', served);
+    }
+    options.resourceVersion = rv;
+  }
   const timeout = nonNegativeInt(query, 'timeoutSeconds');
   if (timeout !== undefined) options.timeoutSeconds = timeout;
   const sie = query.get('sendInitialEvents');

@@ -9,13 +9,19 @@ import { badRequest, type StatusError, statusError } from '../errors/status-erro
 import type { ServedType } from '../served/served-types.js';
 import { decodeContinue, encodeContinue } from '../storage/continue-token.js';
 import type { StoredObject } from '../storage/store.js';
-import { type ListOptions, parseListOptions } from './list-options.js';
+import { type ListOptions, parseListOptions, parseResourceVersion, unparsedResourceVersion } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
 
 /** GET /.../{plural}/{name}[/status]. */
 export function handleGet(r: ResourceRequest): HandlerResult | Promise<HandlerResult> {
-  // A get at resourceVersion N is served by the watch cache once it reached N.
-  const waiting = untilRevision(r, r.query.get('resourceVersion') ?? undefined);
+  // A get at resourceVersion N is served by the watch cache once it reached N; the cache parses
+  // N first, and a storage error is no API status: a 500.
+  const resourceVersion = r.query.get('resourceVersion') || undefined;
+  if (resourceVersion !== undefined) {
+    const parsed = parseResourceVersion(resourceVersion);
+    if ('error' in parsed) throw unparsedResourceVersion(parsed.error, 'cache', r.served);
+  }
+  const waiting = untilRevision(r, resourceVersion);
   return waiting ? waiting.then(() => getNow(r)) : getNow(r);
 }
 
@@ -53,15 +59,17 @@ export const DEFAULT_RESOURCE_VERSION_WAIT_MS = 3000;
  */
 function untilRevision(r: ResourceRequest, resourceVersion: string | undefined): Promise<void> | undefined {
   if (resourceVersion === undefined || !/^[0-9]+$/.test(resourceVersion)) return undefined;
-  const asked = Number(resourceVersion);
+  // Compared as uint64: a number above 2^53 must not round down to one the store reached.
+  const asked = BigInt(resourceVersion);
   const store = r.cluster.store(r.served);
-  if (asked <= store.revision) return undefined;
+  if (asked <= BigInt(store.revision)) return undefined;
   // A client that goes away stops the wait (and its timer) at once.
   const gone = new AbortController();
   const onClose = (): void => gone.abort();
   r.res.once('close', onClose);
   const waitMs = r.settings.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS;
-  return store.waitForRevision(asked, waitMs, r.settings.clock ?? systemClock, gone.signal).then((reached) => {
+  const target = Number(asked);
+  return store.waitForRevision(target, waitMs, r.settings.clock ?? systemClock, gone.signal).then((reached) => {
     r.res.off('close', onClose);
     if (!reached) throw tooLargeResourceVersion(asked, store.revision);
   });
@@ -73,7 +81,7 @@ function untilRevision(r: ResourceRequest, resourceVersion: string | undefined):
  * `apierrors.NewTimeoutError`, which prefixes "Timeout: "). The cause is what client-go's
  * reflector looks for to relist with a consistent read.
  */
-export function tooLargeResourceVersion(asked: number, current: number): StatusError {
+export function tooLargeResourceVersion(asked: number | bigint, current: number): StatusError {
   return statusError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
     causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
     retryAfterSeconds: 1,
@@ -174,9 +182,9 @@ function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
     startKey = prefix + token.start;
     if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
   } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
-    const asked = Number(opts.resourceVersion);
-    if (asked > store.revision) throw tooLargeResourceVersion(asked, store.revision);
-    if (opts.resourceVersionMatch === 'Exact') revision = asked;
+    const asked = BigInt(opts.resourceVersion);
+    if (asked > BigInt(store.revision)) throw tooLargeResourceVersion(asked, store.revision);
+    if (opts.resourceVersionMatch === 'Exact') revision = Number(asked);
   }
   const page = store.list({
     ...(namespace !== undefined ? { namespace } : {}),
