@@ -1,18 +1,27 @@
 /**
- * The HTTP server: routes each request to discovery, the fixed endpoints (`discovery/serve.ts`)
- * or a resource handler (`handlers/`, `patch/`), applies injected faults first, and turns every
- * failure into a Status response. Nothing a
- * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
+ * The HTTP server: routes each request to discovery, the fixed endpoints (`discovery/serve.ts`),
+ * the OpenAPI documents (`discovery/openapi-serve.ts`) or a resource handler (`handlers/`,
+ * `patch/`), applies injected faults first, and turns every failure into a Status response in
+ * the encoding the client prefers. Nothing a client sends can crash it: every handler error
+ * becomes a Status, and anything unexpected a 500.
+ *
+ * The path is routed as sent (no dot-segment resolution, `http/routes.ts`); the query is read
+ * as the API server reads it (`http/query.ts`). Requests other than watches get the API
+ * server's deadline: `?timeout=` (a Go duration, capped at the default 60 s) or 60 s, then a 504.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isPlainObject, type KubeObject } from '../core/index.js';
-import { negotiate } from './codec/negotiation.js';
+import { isPlainObject, type JsonObject, type KubeObject } from '../core/index.js';
+import { type Encoding, negotiate, RESOURCE_MEDIA_TYPES, statusEncoding } from './codec/negotiation.js';
+import { OpenApiService } from './discovery/openapi/openapi-service.js';
+import { serveOpenApiV2, serveOpenApiV3 } from './discovery/openapi-serve.js';
 import { serveDiscovery, serveFixed } from './discovery/serve.js';
 import {
+  badRequest,
   methodNotAllowed,
   notAcceptable,
   StatusError,
+  statusError,
   toStatus,
   unknownPath,
   unsupportedMediaType,
@@ -23,7 +32,9 @@ import type { HandlerResult, ResourceRequest, ServerSettings } from './handlers/
 import { handleScale } from './handlers/scale.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
-import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus } from './http/io.js';
+import { mediaType, readBody, sendEncoded, sendJsonChunks, sendStatus, sendText } from './http/io.js';
+import { checkPathSegments } from './http/path-segments.js';
+import { GoParseError, goParseDuration, queryBool } from './http/query.js';
 import { parsePath, type ResourceTarget } from './http/routes.js';
 import type { RequestInfo, RequestStats } from './http/stats.js';
 import { handlePatch } from './patch/handler.js';
@@ -40,6 +51,7 @@ export async function listen(
   port: number,
   stats: RequestStats,
 ): Promise<{ server: Server; port: number }> {
+  const openapi = new OpenApiService(cluster);
   const server = createServer({ keepAlive: true }, (req, res) => {
     const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
     const socket = req.socket;
@@ -50,8 +62,8 @@ export async function listen(
       for (const h of req.rawHeaders) head += h.length + 2;
       stats.record(info, res.statusCode, head + (info.bodyBytes ?? 0), socket.bytesWritten - writtenAtStart);
     });
-    serve(cluster, settings, req, res, info).catch((err: unknown) => {
-      if (!res.headersSent) sendStatus(res, toStatus(err));
+    serve(cluster, settings, openapi, req, res, info).catch((err: unknown) => {
+      if (!res.headersSent) sendStatus(res, toStatus(err), statusEncoding(req.headers.accept));
       else res.destroy();
     });
   });
@@ -68,7 +80,7 @@ export async function listen(
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** Body types create and update read: JSON, and the protobuf kubectl 1.32+ sends for a few kinds. */
+/** Body types create and update read: JSON, YAML and protobuf (any built-in kind). */
 function isReadableBody(contentType: string | undefined): boolean {
   const type = mediaType(contentType);
   return (
@@ -80,39 +92,108 @@ function isReadableBody(contentType: string | undefined): boolean {
   );
 }
 
+/** The longest a request other than a watch may take (`--request-timeout`, 60 s by default). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The deadline of a request other than a watch (`filters/request_deadline.go`): `?timeout=` when
+ * positive and below the server's limit, the limit otherwise; an invalid value is a 400.
+ */
+function requestDeadlineMs(query: URLSearchParams): number {
+  const value = query.get('timeout');
+  if (value === null || value === '') return REQUEST_TIMEOUT_MS;
+  let nanos: bigint;
+  try {
+    nanos = goParseDuration(value);
+  } catch (err) {
+    if (err instanceof GoParseError) {
+      throw badRequest(`invalid timeout specified in the request URL - ${err.message}`);
+    }
+    throw err;
+  }
+  const ms = Number(nanos / 1_000_000n);
+  return nanos > 0n && ms < REQUEST_TIMEOUT_MS ? ms : REQUEST_TIMEOUT_MS;
+}
+
+/** The target and query of a request, as sent (`req.url` is the raw request target). */
+function splitRequestTarget(url: string): { path: string; query: URLSearchParams } {
+  let target = url;
+  // An absolute-form target (`GET http://host/api`): the path part.
+  if (!target.startsWith('/')) {
+    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+    target = m ? target.slice(m[0].length) || '/' : `/${target}`;
+  }
+  const hash = target.indexOf('#');
+  if (hash !== -1) target = target.slice(0, hash);
+  const q = target.indexOf('?');
+  return q === -1
+    ? { path: target, query: new URLSearchParams() }
+    : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+}
+
 async function serve(
   cluster: Cluster,
   settings: ServerSettings,
+  openapi: OpenApiService,
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const target = parsePath(url.pathname);
+  const { path, query } = splitRequestTarget(req.url ?? '/');
+  const target = parsePath(path);
   const method = req.method ?? 'GET';
   if (target.kind === 'fixed') info.path = target.name;
   else if (target.kind === 'discovery') info.path = 'discovery';
+  const encoding = statusEncoding(req.headers.accept);
+  if (target.kind === 'malformed') {
+    // Go's HTTP server refuses a request line whose path has a bad escape.
+    req.resume();
+    sendText(res, 400, '400 Bad Request');
+    return;
+  }
+  const watch = target.kind === 'resource' && method === 'GET' && verbOf(method, target, query) === 'watch';
+  let deadlineMs = 0;
+  if (!watch) {
+    try {
+      deadlineMs = requestDeadlineMs(query);
+    } catch (err) {
+      req.resume();
+      sendStatus(res, toStatus(err), encoding);
+      return;
+    }
+  }
   switch (target.kind) {
     case 'fixed':
-      serveFixed(target.name, method, res);
+      if (target.name === 'openapi-v3') serveOpenApiV3(openapi, target.document, req, res, query);
+      else if (target.name === 'openapi-v2') serveOpenApiV2(openapi, req, res);
+      else serveFixed(target.name, method, res);
       return;
     case 'discovery':
       serveDiscovery(cluster.types, target, method, req, res);
       return;
     case 'unknown':
       req.resume();
-      sendStatus(res, unknownPath().status);
+      sendStatus(res, unknownPath().status, encoding);
       return;
     case 'resource':
-      await serveResource(cluster, settings, target, url.searchParams, req, res, info);
+      await serveResource(cluster, settings, target, query, req, res, info, encoding, deadlineMs);
       return;
   }
 }
 
-/** The verb of a resource request, or undefined for a method the URL does not allow. */
+/** The 504 of a request past its deadline (`filters/timeout.go`). */
+function requestTimedOut(): StatusError {
+  return statusError('Timeout', 'Timeout: request did not complete within the allotted timeout', {});
+}
+
+/**
+ * The verb of a resource request, or undefined for a method the URL does not allow. `watch` is
+ * read as the API server reads booleans (`?watch`, `?watch=True`, `?watch=1` are true); on a
+ * named path it changes nothing: a GET of one object (`requestinfo.go`).
+ */
 export function verbOf(method: string, target: ResourceTarget, query: URLSearchParams): Verb | undefined {
   const named = target.name !== undefined;
-  const watch = target.watchPrefix === true || query.get('watch') === 'true' || query.get('watch') === '1';
+  const watch = target.watchPrefix === true || (!named && queryBool(query, 'watch'));
   switch (method) {
     case 'GET':
       if (watch) return 'watch';
@@ -138,6 +219,8 @@ async function serveResource(
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
+  encoding: Encoding,
+  deadlineMs: number,
 ): Promise<void> {
   delete info.path;
   info.resource = target.plural;
@@ -168,14 +251,25 @@ async function serveResource(
     if (target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
       throw methodNotAllowed();
     }
-    const representation = negotiate(req.headers.accept);
+    // The scale subresource speaks autoscaling/v1 Scale, which has a protobuf form even for
+    // custom resources.
+    const protobuf = !served.custom || target.subresource === 'scale';
+    const representation = negotiate(req.headers.accept, { protobuf });
     if (!representation) throw notAcceptable();
     if ((verb === 'create' || verb === 'update') && !isReadableBody(req.headers['content-type'])) {
-      throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+      throw unsupportedMediaType(RESOURCE_MEDIA_TYPES);
     }
+    checkPathSegments(served, verb, target.namespace, target.name);
     const names = resourceNames(served);
     const delay = cluster.faults.delayFor(verb, names);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) {
+      // A slow server: past the deadline the client gets a 504 while the request goes on (its
+      // answer is dropped), as the real server's timeout filter does.
+      if (verb !== 'watch' && delay >= deadlineMs) {
+        setTimeout(() => sendStatus(res, requestTimedOut().status, encoding), deadlineMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;
     const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body, representation };
@@ -187,12 +281,12 @@ async function serveResource(
       target.subresource === 'scale'
         ? await handleScale(r, verb as 'get' | 'update' | 'patch')
         : await dispatch(verb, r);
-    sendResult(res, result, served);
+    sendResult(res, result, served, representation.encoding);
   } catch (err) {
     // Drain an unread body so the keep-alive connection stays usable.
     if (!bodyPromise) req.resume();
-    if (err instanceof StatusError) sendStatus(res, err.status);
-    else sendStatus(res, toStatus(err));
+    if (err instanceof StatusError) sendStatus(res, err.status, encoding);
+    else sendStatus(res, toStatus(err), encoding);
   }
 }
 
@@ -217,19 +311,21 @@ function dispatch(verb: Verb, r: ResourceRequest): Promise<HandlerResult> | Hand
   }
 }
 
-function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType): void {
+function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType, encoding: Encoding): void {
   if ('json' in result) {
-    sendJsonText(res, result.code, result.json);
+    sendEncoded(res, result.code, encoding, result.json);
     return;
   }
   if ('chunks' in result) {
-    sendJsonChunks(res, result.code, result.chunks);
+    if (encoding === 'json') sendJsonChunks(res, result.code, result.chunks);
+    else sendEncoded(res, result.code, encoding, [...result.chunks].join(''));
     return;
   }
   let json: string;
-  const object = isStored(result.body) ? result.body.object : result.body;
+  let object = isStored(result.body) ? result.body.object : result.body;
   if (served.conversion && object.kind !== 'Status' && isPlainObject(object.metadata)) {
-    json = JSON.stringify(served.conversion.fromStorage(object as KubeObject));
+    object = served.conversion.fromStorage(object as KubeObject);
+    json = JSON.stringify(object);
   } else json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
   if (result.warnings && result.warnings.length > 0) {
     // RFC 7234 warn-code 299 with agent "-", as the real server formats them.
@@ -238,5 +334,5 @@ function sendResult(res: ServerResponse, result: HandlerResult, served: ServedTy
       result.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
     );
   }
-  sendJsonText(res, result.code, json);
+  sendEncoded(res, result.code, encoding, json, object as JsonObject);
 }

@@ -52,6 +52,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      watchList: options.watchList ?? true,
     },
     host,
     options.port ?? 0,

@@ -27,6 +27,14 @@ export interface ApiServerOptions {
    * see the object before it goes.
    */
   absentOwnerGraceMs?: number;
+  /**
+   * Serve streaming lists (`watch` with `sendInitialEvents=true`, the WatchList feature; default
+   * true, as Kubernetes 1.34+ and a 1.33 server with `--feature-gates=WatchList=true` do). With
+   * false, such a watch is a 422, as on a 1.33 server with default gates, and clients (client-go
+   * 1.35 informers, kubectl 1.35 `wait` and `rollout status`, helm 4.1 `--wait`) fall back to
+   * list and watch.
+   */
+  watchList?: boolean;
 }
 
 /** The `users`/`clusters`/`contexts` document kubectl and client libraries read. */

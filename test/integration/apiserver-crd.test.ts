@@ -312,6 +312,10 @@ describe('apiserver custom resource schemas: pruning, defaulting, fieldValidatio
     assert.equal(ignore.status, 201);
     assert.equal(ignore.headers.get('warning'), null);
     const bad = await api.post<Status>(`${base}?fieldValidation=Loud`, { ...body({}), metadata: { name: 'r' } });
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 422);
+    assert.equal(
+      bad.body.message,
+      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported values: "", "Ignore", "Strict", "Warn"',
+    );
   });
 });

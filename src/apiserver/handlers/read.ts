@@ -3,12 +3,14 @@
  * of each item (never serializing an object again), paginated with continue tokens that keep
  * the first page's revision, and ordered by namespace/name like etcd keys.
  */
+
+import { makeStatus } from '../../core/index.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
-import { badRequest, type StatusError, statusError } from '../errors/status-errors.js';
+import { badRequest, StatusError, statusError } from '../errors/status-errors.js';
 import type { ServedType } from '../served/served-types.js';
 import { decodeContinue, encodeContinue } from '../storage/continue-token.js';
 import type { StoredObject } from '../storage/store.js';
-import { type ListOptions, parseListOptions } from './list-options.js';
+import { type ListOptions, parseListOptions, parseResourceVersion, validateListOptions } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
 
 /** GET /.../{plural}/{name}[/status]. */
@@ -16,9 +18,14 @@ export function handleGet(r: ResourceRequest): HandlerResult {
   const name = r.target.name ?? '';
   // A get at resourceVersion N is served by the watch cache once it reached N; beyond the
   // current revision the real server gives up with a 504 (it would wait a few seconds first).
-  const asked = Number(r.query.get('resourceVersion') ?? '');
+  // A resourceVersion that does not parse fails in the storage layer, outside any API error:
+  // the server answers 500 with the field error as the message.
+  const asked = parseResourceVersion(
+    r.query.get('resourceVersion') ?? undefined,
+    (text) => new StatusError(makeStatus(500, '', text)),
+  );
   const revision = r.cluster.store(r.served).revision;
-  if (Number.isInteger(asked) && asked > revision) throw tooLargeResourceVersion(asked, revision);
+  if (asked > revision) throw tooLargeResourceVersion(asked, revision);
   const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const rep = r.representation;
   if (rep.kind === 'table') {
@@ -119,7 +126,7 @@ export function listJson(
 /** LIST /.../{plural}. */
 export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult {
   const opts = options ?? parseListOptions(r.query, r.served);
-  checkResourceVersionMatch(opts);
+  validateListOptions(opts, r.settings.watchList);
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let revision = store.revision;
@@ -127,11 +134,14 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
   const prefix = namespace ? `${namespace}/` : '';
   if (opts.continueToken) {
     const token = decodeContinue(opts.continueToken);
+    if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
+      throw badRequest('specifying resource version is not allowed when using continue');
+    }
     revision = token.revision;
     startKey = prefix + token.start;
     if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
   } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
-    const asked = Number(opts.resourceVersion);
+    const asked = parseResourceVersion(opts.resourceVersion, (text) => badRequest(`invalid resource version: ${text}`));
     if (asked > store.revision) throw tooLargeResourceVersion(asked, store.revision);
     if (opts.resourceVersionMatch === 'Exact') revision = asked;
   }
@@ -168,37 +178,4 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
     return { code: 200, chunks: listChunks(r.served, page.items, meta) };
   }
   return { code: 200, json: listJson(r.served, page.items, meta) };
-}
-
-/** The 422s of `resourceVersionMatch` (APISERVER-SPEC.md section 2). */
-function checkResourceVersionMatch(opts: ListOptions): void {
-  if (opts.sendInitialEvents !== undefined) {
-    throw badRequestInvalidListOptions('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
-  }
-  const match = opts.resourceVersionMatch;
-  if (match === undefined) return;
-  const invalid = (message: string) => badRequestInvalidListOptions(message);
-  if (match !== 'NotOlderThan' && match !== 'Exact') {
-    throw invalid(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""`);
-  }
-  if (opts.resourceVersion === undefined) {
-    throw invalid(
-      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
-    );
-  }
-  if (opts.continueToken !== undefined) {
-    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
-  }
-  if (match === 'Exact' && opts.resourceVersion === '0') {
-    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-  }
-}
-
-function badRequestInvalidListOptions(message: string): StatusError {
-  const field = message.split(':')[0];
-  return statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
-    group: 'meta.k8s.io',
-    kind: 'ListOptions',
-    causes: [{ type: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
-  });
 }

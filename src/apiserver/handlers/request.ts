@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Representation } from '../codec/negotiation.js';
-import { badRequest } from '../errors/status-errors.js';
 import type { ResourceTarget } from '../http/routes.js';
 import type { Cluster } from '../registry/cluster.js';
 import type { WriteResult } from '../registry/types.js';
@@ -15,6 +14,8 @@ import type { ServedType } from '../served/served-types.js';
 export interface ServerSettings {
   bookmarkIntervalMs: number;
   maxBodyBytes: number;
+  /** The WatchList feature: watches may stream their initial state (`sendInitialEvents`). */
+  watchList: boolean;
 }
 
 /** One request to a resource URL. */
@@ -54,10 +55,11 @@ export function managerOf(query: URLSearchParams, userAgent: string | undefined)
   return prefix === '' ? 'unknown' : prefix.slice(0, 128);
 }
 
-/** `fieldValidation` (default Warn); other values are a 400 on the real server. */
+/**
+ * `fieldValidation` (default Warn). Values are validated with the rest of the write options
+ * (`writeOptions` in `options.ts`, a 422); here an unknown value reads as the default.
+ */
 export function fieldValidationOf(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
   const v = query.get('fieldValidation');
-  if (v === null || v === '') return 'Warn';
-  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw badRequest(`fieldValidation must be one of "Ignore", "Warn" or "Strict", got ${JSON.stringify(v)}`);
+  return v === 'Ignore' || v === 'Strict' ? v : 'Warn';
 }

@@ -99,15 +99,16 @@ export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | '
       json: JSON.stringify(scaleOf(r.served, r.cluster.getOrThrow(r.served, r.target.namespace, name))),
     };
   }
-  checkDryRun(r.query);
+  checkDryRun(r.query, verb === 'update' ? 'UpdateOptions' : 'PatchOptions');
   // Body first: from reading the object to committing the change there must be no await.
   const raw = await r.body();
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const scale = scaleOf(r.served, current);
   let next: unknown;
-  if (verb === 'update') next = parseObjectBody(raw);
+  const type = mediaType(r.req.headers['content-type']);
+  if (verb === 'update')
+    next = parseObjectBody(raw, type, { apiVersion: 'autoscaling/v1', kind: 'Scale', custom: false });
   else {
-    const type = mediaType(r.req.headers['content-type']);
     let patch: unknown;
     try {
       patch = JSON.parse(raw.toString('utf8'));
