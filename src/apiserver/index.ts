@@ -5,7 +5,9 @@
  * lists; the write rules of the real server (optimistic concurrency, no-op writes, generation,
  * status and scale subresources, finalizers, garbage collection, namespaces, CRDs with pruning);
  * four patch types including server-side apply with field ownership; Tables, metadata-only and
- * aggregated discovery responses; request counters; and fault injection for resilience tests.
+ * aggregated discovery responses; JSON, YAML and Kubernetes protobuf on the wire (every built-in
+ * kind); OpenAPI v3 and v2 documents for built-ins and CRDs; request counters; and fault
+ * injection for resilience tests. Errors and defaults are those of Kubernetes 1.33.
  * See `docs/apiserver.md` for what is and is not emulated.
  *
  * Inside, one folder per concept, each depending only on those listed before it (and `core`):
@@ -14,7 +16,8 @@
  * history, continue tokens, watch fan-out), `validation/`, `admission/`, `ssa/` (server-side
  * apply), `faults/`, `registry/` (the write path: strategies, graceful deletion, garbage
  * collection, namespace and CRD lifecycle), `http/` (bodies, responses, routes, counters),
- * `handlers/` (get, list, create, update, delete, watch, scale), `patch/`, `discovery/`; then
+ * `handlers/` (get, list, create, update, delete, watch, scale), `patch/`, `discovery/` (and the
+ * OpenAPI documents); then
  * `server.ts` (routing) and `start.ts` (assembly). Sibling modules and kloop's own benchmarks
  * use `internal.ts`; users use this file.
  *
