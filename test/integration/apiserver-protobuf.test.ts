@@ -366,6 +366,32 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
     assert.equal(json(asJson).reason, 'NotFound');
   });
 
+  it('PartialObjectMetadata in protobuf (lists and watches), YAML answers', async () => {
+    const path = '/api/v1/namespaces/default/configmaps';
+    await send(server, 'POST', path, JSON.stringify({ metadata: { name: 'meta' }, data: { x: 'y' } }), {
+      'content-type': 'application/json',
+    });
+    const accept = `${PB};as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json`;
+    const list = pb(await send(server, 'GET', `${path}?fieldSelector=metadata.name%3Dmeta`, undefined, { accept }));
+    assert.equal(list.kind, 'PartialObjectMetadataList');
+    assert.equal(((list.items as JsonObject[])[0].metadata as JsonObject).name, 'meta');
+    assert.equal((list.items as JsonObject[])[0].data, undefined);
+    const watch = await send(
+      server,
+      'GET',
+      `${path}?watch=1&fieldSelector=metadata.name%3Dmeta&timeoutSeconds=1`,
+      undefined,
+      {
+        accept: accept.replace('PartialObjectMetadataList', 'PartialObjectMetadata'),
+      },
+    );
+    const [event] = decodeWatchFrames(watch.body).events;
+    assert.equal(event.object.kind, 'PartialObjectMetadata');
+    const yaml = await send(server, 'GET', `${path}/meta`, undefined, { accept: 'application/yaml' });
+    assert.equal(yaml.type, 'application/yaml');
+    assert.match(yaml.body.toString(), /^apiVersion: v1\ndata:\n {2}x: "y"\nkind: ConfigMap\nmetadata:\n/);
+  });
+
   it('a malformed protobuf body is a 400 with the decoder text; an unknown media type a 415', async () => {
     const truncated = Buffer.concat([
       encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }).subarray(0, 20),

@@ -127,7 +127,7 @@ export function sendEncoded(
       res,
       code,
       'application/yaml',
-      Buffer.from(dump(value, { sortKeys: true, lineWidth: -1 }), 'utf8'),
+      Buffer.from(dump(value, { sortKeys: true, lineWidth: -1, noArrayIndent: true, quotingType: '"' }), 'utf8'),
       headers,
     );
     return;
