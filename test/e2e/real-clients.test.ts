@@ -213,6 +213,15 @@ describe('kubectl 1.33 and 1.35 end to end', () => {
       const custom = await cluster.kubectl(bin, ['explain', 'crontab.spec.cronSpec']);
       assert.match(custom, /KIND:\s+CronTab/, label);
       assert.match(custom, /When to run, in cron syntax\./, label);
+      // The v2 renderer reads /openapi/v2 in protobuf.
+      const v2 = await cluster.kubectl(bin, ['explain', 'crontab.spec', '--output=plaintext-openapiv2']);
+      assert.match(v2, /cronSpec\s+<string>/, label);
+      const v2builtin = await cluster.kubectl(bin, [
+        'explain',
+        'deployment.spec.replicas',
+        '--output=plaintext-openapiv2',
+      ]);
+      assert.match(v2builtin, /FIELD:\s+replicas <integer>/, label);
     }
   });
 

@@ -168,7 +168,10 @@ describe('OpenAPI endpoints', () => {
     const proto = await get('/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
     assert.equal(proto.status, 200);
     assert.equal(proto.headers.get('content-type'), 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
-    await proto.arrayBuffer();
+    const bytes = Buffer.from(await proto.arrayBuffer());
+    // gnostic's Document: field 1 swagger "2.0", then info and the definitions.
+    assert.deepEqual([...bytes.subarray(0, 5)], [0x0a, 0x03, 0x32, 0x2e, 0x30]);
+    assert.ok(bytes.includes(Buffer.from('io.k8s.api.apps.v1.Deployment')));
     const html = await get('/openapi/v2', { accept: 'text/html' });
     assert.equal(html.status, 406);
   });

@@ -7,9 +7,10 @@
  *   Accept without JSON or a wildcard), `Etag: "<hash>"`, `Vary: Accept`; with the current hash
  *   `Cache-Control: public, immutable` and a one-year `Expires`; a stale hash is a 301 to the
  *   current URL; an unknown group-version a 404 with an empty body (the aggregator's answer).
- * - `GET /openapi/v2` (kube-openapi `handler`): JSON for `application/json` or a wildcard. For
- *   the protobuf media type kubectl asks for, an empty protobuf document: kubectl reads v2 only
- *   when v3 lacks what it needs, which these v3 documents never do.
+ * - `GET /openapi/v2` (kube-openapi `handler`): JSON for `application/json` or a wildcard; for
+ *   the protobuf media type kubectl asks for, gnostic's `Document` with the definitions
+ *   (`openapi/openapi-v2-protobuf.ts`), what kubectl reads of it. Both share the JSON's Etag, as
+ *   upstream's protobuf cache does.
  *
  * Conditional requests (`If-None-Match`, `If-Modified-Since`) get a 304 as `ServeContent` gives.
  */
@@ -135,9 +136,6 @@ export function serveOpenApiV3(
   serveContent(req, res, published.json, snapshot.builtAt, headers);
 }
 
-/** An empty OpenAPI v2 protobuf `Document`: valid, and without definitions. */
-const EMPTY_V2_PROTOBUF = Buffer.alloc(0);
-
 /** `GET /openapi/v2`. */
 export function serveOpenApiV2(service: OpenApiService, req: IncomingMessage, res: ServerResponse): void {
   const subtype = acceptedSubtype(req.headers.accept, ['json', V2_PROTOBUF_DEPRECATED, V2_PROTOBUF]);
@@ -155,8 +153,9 @@ export function serveOpenApiV2(service: OpenApiService, req: IncomingMessage, re
     });
     return;
   }
-  serveContent(req, res, EMPTY_V2_PROTOBUF, snapshot.builtAt, {
+  serveContent(req, res, snapshot.v2Protobuf(), snapshot.builtAt, {
     Vary: 'Accept',
     'Content-Type': `application/${V2_PROTOBUF}`,
+    Etag: JSON.stringify(snapshot.v2().hash),
   });
 }

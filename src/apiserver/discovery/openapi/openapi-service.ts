@@ -13,7 +13,8 @@ import type { KubeObject } from '../../../core/index.js';
 import type { Cluster } from '../../registry/cluster.js';
 import { buildCrdsOpenApiV3, type CrdForOpenApi } from './openapi-crd.js';
 import { builtinOpenApiGroupVersions } from './openapi-data.js';
-import { buildOpenApiV2, type V2Source } from './openapi-v2.js';
+import { buildOpenApiV2, type OpenApiV2Document, type V2Source } from './openapi-v2.js';
+import { encodeOpenApiV2Protobuf } from './openapi-v2-protobuf.js';
 import {
   buildBuiltinOpenApiV3,
   buildOpenApiV3Index,
@@ -33,6 +34,8 @@ export interface OpenApiSnapshot {
   readonly builtAt: Date;
   /** The `/openapi/v2` JSON and its hash, built at first request. */
   v2(): { json: string; hash: string };
+  /** The `/openapi/v2` protobuf form (definitions; see `openapi-v2-protobuf.ts`), built at first request. */
+  v2Protobuf(): Buffer;
 }
 
 interface BuiltinDocument {
@@ -119,17 +122,27 @@ export class OpenApiService {
       v2Sources.push({ document, custom: true });
     }
     const index = JSON.stringify(buildOpenApiV3Index([...documents.values()]));
+    let v2Document: OpenApiV2Document | undefined;
     let v2: { json: string; hash: string } | undefined;
+    let v2Protobuf: Buffer | undefined;
+    const document = () => {
+      v2Document ??= buildOpenApiV2(v2Sources);
+      return v2Document;
+    };
     return {
       documents,
       index,
       builtAt: new Date(),
       v2: () => {
         if (!v2) {
-          const published = publishOpenApiDocument('v2', buildOpenApiV2(v2Sources) as unknown as OpenApiV3Document);
+          const published = publishOpenApiDocument('v2', document() as unknown as OpenApiV3Document);
           v2 = { json: published.json, hash: published.hash };
         }
         return v2;
+      },
+      v2Protobuf: () => {
+        v2Protobuf ??= encodeOpenApiV2Protobuf(document());
+        return v2Protobuf;
       },
     };
   }
