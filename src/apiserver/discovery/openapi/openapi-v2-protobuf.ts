@@ -150,9 +150,8 @@ function writeSchema(w: WireWriter, schema: OpenApiObject): void {
  *
  * @example
  * ```ts
- * import { buildOpenApiV2 } from './openapi-v2.js';
- *
- * const bytes = encodeOpenApiV2Protobuf(buildOpenApiV2([]));
+ * declare const v2: Parameters<typeof encodeOpenApiV2Protobuf>[0]; // from buildOpenApiV2
+ * const bytes = encodeOpenApiV2Protobuf(v2);
  * bytes[0]; // 0x0a: field 1 (swagger), length-delimited
  * ```
  */
