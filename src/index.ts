@@ -65,7 +65,7 @@ export {
 } from './core/index.js';
 
 // Fencing: what the cached client asks before every write it sends (the manager answers).
-export type { FencedWrite, WriteFence } from './core/index.js';
+export type { FencedRequest, FencedWrite, WriteFence } from './core/index.js';
 
 // Time: everything that waits takes a `clock`; tests drive a `ManualClock`.
 export { type Clock, ManualClock } from './core/index.js';
@@ -168,7 +168,6 @@ export {
   type ConditionUpdate,
   type DirectWriter,
   type EventRecorderApi,
-  type FencedRequest,
   findCondition,
   isConditionTrue,
   type MutateOptions,

@@ -9,9 +9,11 @@
  * as the API server reads it (`http/query.ts`). Requests other than watches get the API
  * server's deadline: `?timeout=` (a Go duration, capped at the default 60 s) or 60 s, then a 504.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isPlainObject, type JsonObject, type KubeObject } from '../core/index.js';
+import type { RequestGate } from './auth/security.js';
 import { type Encoding, negotiate, RESOURCE_MEDIA_TYPES, statusEncoding } from './codec/negotiation.js';
 import { OpenApiService } from './discovery/openapi/openapi-service.js';
 import { serveOpenApiV2, serveOpenApiV3 } from './discovery/openapi-serve.js';
@@ -35,7 +37,7 @@ import { handleCreate, handleUpdate } from './handlers/write.js';
 import { mediaType, readBody, sendEncoded, sendJsonChunks, sendStatus, sendText } from './http/io.js';
 import { checkPathSegments } from './http/path-segments.js';
 import { GoParseError, goParseDuration, queryBool } from './http/query.js';
-import { parsePath, type ResourceTarget } from './http/routes.js';
+import { parsePath, type RequestTarget, type ResourceTarget, splitRequestTarget } from './http/routes.js';
 import type { RequestInfo, RequestStats } from './http/stats.js';
 import { handlePatch } from './patch/handler.js';
 import type { Cluster } from './registry/cluster.js';
@@ -43,16 +45,29 @@ import { resourceNames, type ServedType } from './served/served-types.js';
 import { isStored } from './storage/store.js';
 import type { Verb } from './types.js';
 
-/** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
+/**
+ * HTTPS instead of HTTP: the serving certificate, and the CA bundle client certificates are
+ * verified against (requested, not required, as kube-apiserver does), with the gate every request
+ * passes first (authentication, authorization, audit).
+ */
+export interface SecureListener {
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCa: string;
+  readonly gate: RequestGate;
+}
+
+/** Serves `cluster` over HTTP (or HTTPS with `secure`) on `host:port`; resolves once listening. */
 export async function listen(
   cluster: Cluster,
   settings: ServerSettings,
   host: string,
   port: number,
   stats: RequestStats,
+  secure?: SecureListener,
 ): Promise<{ server: Server; port: number }> {
   const openapi = new OpenApiService(cluster);
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const handler: RequestListener = (req, res) => {
     const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
     const socket = req.socket;
     const writtenAtStart = socket.bytesWritten;
@@ -62,11 +77,33 @@ export async function listen(
       for (const h of req.rawHeaders) head += h.length + 2;
       stats.record(info, res.statusCode, head + (info.bodyBytes ?? 0), socket.bytesWritten - writtenAtStart);
     });
-    serve(cluster, settings, openapi, req, res, info).catch((err: unknown) => {
+    const run = async () => {
+      // The gate and the router read the same raw target: authorization is decided on the path
+      // that is served, never on a normalised one (no dot-segment resolution anywhere).
+      const target = splitRequestTarget(req.url ?? '/');
+      const next = () => serve(cluster, settings, openapi, req, res, info, target);
+      return secure ? secure.gate.serve(req, res, target, next) : next();
+    };
+    run().catch((err: unknown) => {
       if (!res.headersSent) sendStatus(res, toStatus(err), statusEncoding(req.headers.accept));
       else res.destroy();
     });
-  });
+  };
+  const server: Server = secure
+    ? createHttpsServer(
+        {
+          keepAlive: true,
+          cert: secure.cert,
+          key: secure.key,
+          ca: secure.clientCa,
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+        handler,
+      )
+    : createServer({ keepAlive: true }, handler);
+  // A client that refuses the certificate ends its handshake: nothing to answer.
+  if (secure) server.on('tlsClientError', () => {});
   // Watches are long-lived: no server-side request or idle timeout may cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -115,22 +152,6 @@ function requestDeadlineMs(query: URLSearchParams): number {
   return nanos > 0n && ms < REQUEST_TIMEOUT_MS ? ms : REQUEST_TIMEOUT_MS;
 }
 
-/** The target and query of a request, as sent (`req.url` is the raw request target). */
-function splitRequestTarget(url: string): { path: string; query: URLSearchParams } {
-  let target = url;
-  // An absolute-form target (`GET http://host/api`): the path part.
-  if (!target.startsWith('/')) {
-    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
-    target = m ? target.slice(m[0].length) || '/' : `/${target}`;
-  }
-  const hash = target.indexOf('#');
-  if (hash !== -1) target = target.slice(0, hash);
-  const q = target.indexOf('?');
-  return q === -1
-    ? { path: target, query: new URLSearchParams() }
-    : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
-}
-
 async function serve(
   cluster: Cluster,
   settings: ServerSettings,
@@ -138,8 +159,8 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
+  { path, query }: RequestTarget,
 ): Promise<void> {
-  const { path, query } = splitRequestTarget(req.url ?? '/');
   const target = parsePath(path);
   const method = req.method ?? 'GET';
   if (target.kind === 'fixed') info.path = target.name;
@@ -263,12 +284,16 @@ async function serveResource(
     const names = resourceNames(served);
     const delay = cluster.faults.delayFor(verb, names);
     if (delay > 0) {
-      // A slow server: past the deadline the client gets a 504 while the request goes on (its
-      // answer is dropped), as the real server's timeout filter does.
+      // A slow server, on the cluster's clock: past the deadline the client gets a 504 while the
+      // request goes on (its answer is dropped), as the real server's timeout filter does.
       if (verb !== 'watch' && delay >= deadlineMs) {
-        setTimeout(() => sendStatus(res, requestTimedOut().status, encoding), deadlineMs);
+        const cancelDeadline = cluster.clock.setTimer(
+          () => sendStatus(res, requestTimedOut().status, encoding),
+          deadlineMs,
+        );
+        res.once('close', cancelDeadline);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => cluster.clock.setTimer(resolve, delay));
     }
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;

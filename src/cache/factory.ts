@@ -163,5 +163,19 @@ export function clientListerWatcher<T extends KubeObject>(
         },
         onEvent,
       ),
+    // The server's current resourceVersion: one object's metadata, read consistently. The label
+    // selector is left out (a selective one can make the server scan far for one match; the
+    // list's resourceVersion does not depend on it); namespace and field selector stay, since
+    // authorization may depend on them.
+    currentResourceVersion: async (signal) => {
+      const page = await client.listPage<T>(type, {
+        namespace: options.namespace,
+        fieldSelector: options.fieldSelector,
+        metadataOnly: true,
+        limit: 1,
+        signal,
+      });
+      return page.metadata?.resourceVersion;
+    },
   };
 }

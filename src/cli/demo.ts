@@ -160,7 +160,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const started = performance.now();
   const examples = await loadExamples();
-  const server: ApiServer | undefined = options.kubeconfig ? undefined : await startApiServer();
+  // The emulator runs its built-in controllers: Deployments get Pods, Pods turn Ready, as on a cluster.
+  const server: ApiServer | undefined = options.kubeconfig ? undefined : await startApiServer({ controllers: true });
   if (server) options.onEmulator?.(server);
   const collections = new CollectionRegistry();
   let kubeconfigDir: string | undefined;

@@ -23,6 +23,7 @@ import {
   ApiError,
   type Clock,
   deepClone,
+  type FencedRequest,
   fenceWrite,
   type JsonPatchOperation,
   type KubeObject,
@@ -193,7 +194,7 @@ export class CachedClient implements ScopableClient {
     const json = JSON.stringify(body);
     const created = await this.#shared.options.transport.create<T>(body, {
       fieldManager: this.#fieldManager(),
-      signal: this.#fence(type, key),
+      ...this.#fence(type, key),
     });
     await this.#recordWrite(type, key, 'create', bodyFields(body), json, created);
     return created;
@@ -319,7 +320,7 @@ export class CachedClient implements ScopableClient {
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
-        signal: this.#fence(type, key),
+        ...this.#fence(type, key),
       });
       this.#recordDelete(type, key, answer, cached);
       this.#count(type, resource, key, 'delete', [], 0, undefined);
@@ -419,7 +420,7 @@ export class CachedClient implements ScopableClient {
         subresource,
         fieldManager: extra.fieldManager ?? (patchType === 'apply' ? this.#fieldManager() : undefined),
         force: extra.force,
-        signal: this.#fence(type, key),
+        ...this.#fence(type, key),
       });
     } catch (err) {
       // A failed `test` of the resourceVersion is the JSON-patch form of a stale write: a 422
@@ -490,10 +491,10 @@ export class CachedClient implements ScopableClient {
   }
 
   /**
-   * The one place writes are fenced: the signal a write about to be sent carries, merged with the
-   * caller's own. Throws, before anything is sent, when the fence is closed.
+   * The one place writes are fenced: the options (the signal) a write about to be sent carries,
+   * merged with the caller's own. Throws, before anything is sent, when the fence is closed.
    */
-  #fence(type: TypeRef, key: ObjectKey, own?: AbortSignal): AbortSignal | undefined {
+  #fence(type: TypeRef, key: ObjectKey, own?: AbortSignal): FencedRequest {
     return fenceWrite(this.#shared.options.fence, { type, key, reconcileKey: this.#attribution.key }, own);
   }
 

@@ -73,7 +73,10 @@ export interface ControllerOptions {
   resyncMs?: number;
 }
 
-/** The index `owns()` adds to owned informers: `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`. */
+/**
+ * The index `owns()` adds to owned informers:
+ * `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`.
+ */
 export const OWNER_INDEX = 'byOwnerUid';
 
 /** Raised when a controller is misconfigured (no `for`, started twice). */
@@ -183,18 +186,7 @@ export class Controller {
 
   /** Which predicates guard which source. */
   describe(): ControllerDescription {
-    const description: ControllerDescription = {
-      name: this.name,
-      concurrency: this.#concurrency(),
-      sources: this.#sources.map((s) => ({
-        source: s.label,
-        kind: s.kind,
-        predicates: s.predicates.map((p) => p.name),
-      })),
-      eventFilters: this.#eventFilters.map((p) => p.name),
-    };
-    if (this.#options.timeoutMs !== undefined) description.timeoutMs = this.#options.timeoutMs;
-    return description;
+    return describeController(this.name, this.#sources, this.#eventFilters, this.#options);
   }
 
   /** The last reconciles (newest last) with their triggers and writes, for debug output. */
@@ -308,7 +300,7 @@ export class Controller {
   }
 
   #concurrency(): number {
-    return Math.max(1, this.#options.concurrency ?? 1);
+    return concurrencyOf(this.#options);
   }
 
   async #work(): Promise<void> {
@@ -484,4 +476,28 @@ export interface RecentReconcile {
   totalTriggers: number;
   writes: Array<{ type: string; key: ObjectKey; kind: string; fields: string[] }>;
   error?: string;
+}
+
+function concurrencyOf(options: ControllerOptions): number {
+  return Math.max(1, options.concurrency ?? 1);
+}
+
+/**
+ * What a controller (or its builder, before `reconcile`) will look like: sources with their
+ * predicates, filters, concurrency.
+ */
+export function describeController(
+  name: string,
+  sources: readonly SourceSpec[],
+  eventFilters: readonly Predicate[],
+  options: ControllerOptions,
+): ControllerDescription {
+  const description: ControllerDescription = {
+    name,
+    concurrency: concurrencyOf(options),
+    sources: sources.map((s) => ({ source: s.label, kind: s.kind, predicates: s.predicates.map((p) => p.name) })),
+    eventFilters: eventFilters.map((p) => p.name),
+  };
+  if (options.timeoutMs !== undefined) description.timeoutMs = options.timeoutMs;
+  return description;
 }

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/index.js';
 import type { DeleteOptions, PatchOptions, WriteOptions } from '../client/index.js';
-import type { KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/index.js';
+import type { FencedRequest, KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/index.js';
 
 /**
  * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds
@@ -157,20 +157,14 @@ export interface ControllerDescription {
   timeoutMs?: number;
 }
 
-/**
- * The fence's signal (see core's `WriteFence`), which every write the cached client sends
- * carries. Required, so that a write cannot leave unfenced by omission: the compiler asks for it.
- */
-export interface FencedRequest {
-  signal: AbortSignal | undefined;
-}
-
 /** Options of a patch the cached client sends: `KubeClient.patch`'s, with the fence's signal. */
 export type TransportPatchOptions = PatchOptions & FencedRequest;
 
 /**
  * The verbs the cached client sends: `KubeClient`'s, so a `KubeClient` is one, and tests can pass a
- * fake. Every method resolves with what the server returned.
+ * fake. Every method resolves with what the server returned. Each write's options include core's
+ * `FencedRequest`, which only `fenceWrite` makes: no write reaches a transport without its fence
+ * having been asked.
  */
 export interface WriteTransport {
   get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, options?: { signal?: AbortSignal }): Promise<T>;
@@ -267,7 +261,8 @@ export interface CachedClientApi {
  * declare const ctx: ReconcileContext;
  * declare const req: Request;
  *
- * await ctx.client.direct.patch({ type: Deployment, key: req.key }, { spec: { replicas: 3 } }, { subresource: 'scale' });
+ * const scale = { spec: { replicas: 3 } };
+ * await ctx.client.direct.patch({ type: Deployment, key: req.key }, scale, { subresource: 'scale' });
  * ```
  */
 export interface DirectWriter {

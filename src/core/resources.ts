@@ -55,6 +55,10 @@ export const Node = { apiVersion: 'v1', kind: 'Node' } as const;
 export const Endpoints = { apiVersion: 'v1', kind: 'Endpoints' } as const;
 /** core/v1 PersistentVolumeClaim. */
 export const PersistentVolumeClaim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+/** discovery.k8s.io/v1 EndpointSlice. */
+export const EndpointSlice = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' } as const;
+/** apps/v1 ControllerRevision (StatefulSet and DaemonSet revisions). */
+export const ControllerRevision = { apiVersion: 'apps/v1', kind: 'ControllerRevision' } as const;
 /** apps/v1 Deployment. */
 export const Deployment = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
 /** apps/v1 ReplicaSet. */
@@ -129,6 +133,8 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
   rt({ ref: EventsV1Event, plural: 'events', namespaced: true, shortNames: ['ev'] }),
   rt({ ref: Node, plural: 'nodes', namespaced: false, subresources: STATUS, shortNames: ['no'] }),
   rt({ ref: Endpoints, plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
+  rt({ ref: EndpointSlice, plural: 'endpointslices', namespaced: true }),
+  rt({ ref: ControllerRevision, plural: 'controllerrevisions', namespaced: true }),
   rt({
     ref: PersistentVolumeClaim,
     plural: 'persistentvolumeclaims',

@@ -90,7 +90,8 @@ async function handle(providers: EndpointProviders, req: IncomingMessage, res: S
  * import { Registry } from 'prom-client';
  *
  * const registry = new Registry();
- * const http = await startHttpEndpoints({ registry, readiness: () => ({ ready: true, checks: [] }), debug: () => ({}) });
+ * const readiness = () => ({ ready: true, checks: [] });
+ * const http = await startHttpEndpoints({ registry, readiness, debug: () => ({}) });
  * console.log(`${http.url}/metrics`);
  * await http.close();
  * ```

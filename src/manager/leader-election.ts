@@ -191,7 +191,8 @@ export class LeaderElector {
         for (const resolve of this.#leadingWaiters.splice(0)) resolve();
         return;
       }
-      await sleep(this.#clock, this.#jittered(this.#opts.retryPeriod), signal).catch(() => {}); // an abort ends the wait early
+      // An abort ends the wait early.
+      await sleep(this.#clock, this.#jittered(this.#opts.retryPeriod), signal).catch(() => {});
     }
   }
 

@@ -99,7 +99,10 @@ export interface ManagerOptions {
   fieldManager?: string;
   /** Events' `source.component`. Default `kloop`. */
   component?: string;
-  /** How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s (`DEFAULT_DRAIN_TIMEOUT_MS`). */
+  /**
+   * How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s
+   * (`DEFAULT_DRAIN_TIMEOUT_MS`).
+   */
   drainTimeoutMs?: number;
   /** Timers of queues and controllers (tests use a manual clock). */
   clock?: Clock;

@@ -46,6 +46,7 @@ test('kloop demo exits 0 with the summary', async () => {
     'bytes saved',
     'triggers by source',
     'forcing a 410',
+    'Websites Ready: their Pods run on the cluster, no status written by hand',
   ]) {
     assert.ok(stdout.includes(row), `summary has "${row}"`);
   }

@@ -6,15 +6,26 @@
  * taken: client-go 1.32+ typed clients send protobuf bodies (kubectl create, helm's release
  * Secrets, their protobuf DeleteOptions) and read protobuf answers.
  *
- * Flows that need a Deployment to become ready are not here: they need the built-in controllers.
+ * In secure mode the proxy terminates TLS with a certificate of the emulator's CA and forwards
+ * over HTTPS with the client's bearer token (a proxy cannot forward a client certificate), so
+ * `kubectl create token`, the access reviews and RBAC writes are seen on the wire too.
+ *
+ * Flows that need a Deployment to become ready are not here: they need the built-in controllers
+ * (`test/e2e/cluster-waits.test.ts`).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ApiServer, type ApiServerOptions, startApiServer } from '../../src/apiserver/index.js';
+import {
+  type ApiServer,
+  type ApiServerOptions,
+  issueServingCertificate,
+  startApiServer,
+} from '../../src/apiserver/index.js';
 import { type ClientRun, layerClients, runHelm, runKubectl, sdkKubectl, sdkKubectls } from '../support/real-clients.js';
 
 const PB = 'application/vnd.kubernetes.protobuf';
@@ -36,38 +47,63 @@ class Cluster {
   dir!: string;
   kubeconfig!: string;
 
-  async start(options: ApiServerOptions = {}): Promise<void> {
+  /** The proxy's URL (`https://` in secure mode). */
+  proxyUrl = '';
+  private configs = 0;
+
+  /** With `secure`, `token` is the credential of the kubeconfig's user (the proxy forwards it). */
+  async start(options: ApiServerOptions = {}, token?: string): Promise<void> {
     this.server = await startApiServer({ port: 0, ...options });
     const upstream = new URL(this.server.url);
-    this.proxy = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const forward = request(
-        new URL(req.url ?? '/', upstream),
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          this.seen.push({
-            method: req.method ?? '',
-            url: req.url ?? '',
-            contentType: String(req.headers['content-type'] ?? ''),
-            answerType: String(answer.headers['content-type'] ?? ''),
-            code: answer.statusCode ?? 0,
-          });
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          // A watch may send nothing for a while: its headers must not wait for a body.
-          res.flushHeaders();
-          answer.pipe(res);
-        },
-      );
+    const security = this.server.security;
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      const target = new URL(req.url ?? '/', upstream);
+      const forwardOptions = { method: req.method, headers: req.headers };
+      const onAnswer = (answer: IncomingMessage) => {
+        this.seen.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          contentType: String(req.headers['content-type'] ?? ''),
+          answerType: String(answer.headers['content-type'] ?? ''),
+          code: answer.statusCode ?? 0,
+        });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // A watch may send nothing for a while: its headers must not wait for a body.
+        res.flushHeaders();
+        answer.pipe(res);
+      };
+      const forward = security
+        ? httpsRequest(target, { ...forwardOptions, ca: security.caPem }, onAnswer)
+        : request(target, forwardOptions, onAnswer);
       req.pipe(forward);
-    });
+    };
+    if (security) {
+      const serving = issueServingCertificate(security.ca);
+      this.proxy = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, handler);
+    } else {
+      this.proxy = createServer(handler);
+    }
     await new Promise<void>((resolve) => this.proxy.listen(0, '127.0.0.1', () => resolve()));
     const { port } = this.proxy.address() as { port: number };
+    this.proxyUrl = `${security ? 'https' : 'http'}://127.0.0.1:${port}`;
     this.dir = await mkdtemp(join(tmpdir(), 'kloop-real-clients-'));
-    this.kubeconfig = join(this.dir, 'kubeconfig');
+    this.kubeconfig = await this.kubeconfigFor(token);
+  }
+
+  /** Writes a kubeconfig through the proxy, with `token` as its user's credential when given. */
+  async kubeconfigFor(token?: string): Promise<string> {
+    const path = join(this.dir, `kubeconfig-${++this.configs}`);
+    const security = this.server.security;
+    const ca = security ? `, certificate-authority-data: ${Buffer.from(security.caPem).toString('base64')}` : '';
+    const user = token === undefined ? '{}' : `{token: ${JSON.stringify(token)}}`;
     await writeFile(
-      this.kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]\n` +
-        'users: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]\ncurrent-context: c\n',
+      path,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${this.proxyUrl}"${ca}}}]\n` +
+        `users: [{name: u, user: ${user}}]\n` +
+        'contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]\ncurrent-context: c\n',
+      { mode: 0o600 },
     );
+    return path;
   }
 
   async stop(): Promise<void> {
@@ -83,8 +119,8 @@ class Cluster {
     return r.stdout;
   }
 
-  run(bin: string, args: string[]): Promise<ClientRun> {
-    return runKubectl(bin, args, { kubeconfig: this.kubeconfig });
+  run(bin: string, args: string[], kubeconfig = this.kubeconfig): Promise<ClientRun> {
+    return runKubectl(bin, args, { kubeconfig });
   }
 
   async helm(args: string[]): Promise<string> {
@@ -278,6 +314,125 @@ describe('kubectl 1.33 and 1.35 end to end', () => {
       cluster.since(from, (s) => s.url.includes('sendInitialEvents=true') && s.code === 200).length > 0,
       JSON.stringify(cluster.seen.slice(from)),
     );
+  });
+});
+
+describe('kubectl 1.33 and 1.35 against the secure emulator', () => {
+  const cluster = new Cluster();
+  const RBAC = '/apis/rbac.authorization.k8s.io/v1/namespaces/default';
+  before(async () => {
+    await cluster.start(
+      {
+        secure: {
+          tokens: [
+            { token: 'admin-token', username: 'alice', groups: ['system:masters'] },
+            { token: 'dev-token', username: 'dev' },
+          ],
+        },
+      },
+      'admin-token',
+    );
+    // dev may write Roles and RoleBindings and read Pods in default, nothing more.
+    const kubectl = sdkKubectl('1.33') ?? '';
+    await cluster.kubectl(kubectl, [
+      'create',
+      'role',
+      'rbac-writer',
+      '--verb=create,get,list',
+      '--resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,pods',
+    ]);
+    await cluster.kubectl(kubectl, ['create', 'rolebinding', 'dev-writes-rbac', '--role=rbac-writer', '--user=dev']);
+  });
+  after(() => cluster.stop());
+
+  const clients = async () => [
+    { label: '1-33', bin: sdkKubectl('1.33') ?? '' },
+    { label: '1-35', bin: (await layerClients()).kubectl },
+  ];
+
+  /** The one POST to `path` since `from`: protobuf body, protobuf answer, `code`. */
+  const protobufPost = (from: number, path: string, code = 201) => {
+    const posts = cluster.since(from, (s) => s.method === 'POST' && s.url.startsWith(path));
+    assert.equal(posts.length, 1, `${path}: ${JSON.stringify(cluster.seen.slice(from))}`);
+    assert.deepEqual([posts[0].contentType, posts[0].answerType, posts[0].code], [PB, PB, code], path);
+  };
+
+  it('create serviceaccount|role|rolebinding, then create token (TokenRequest) in protobuf; the token reads Pods only', async () => {
+    for (const { label, bin } of await clients()) {
+      const sa = `robot-${label}`;
+      let from = cluster.seen.length;
+      assert.match(await cluster.kubectl(bin, ['create', 'serviceaccount', sa]), /created/);
+      protobufPost(from, '/api/v1/namespaces/default/serviceaccounts');
+      from = cluster.seen.length;
+      assert.match(
+        await cluster.kubectl(bin, ['create', 'role', `reader-${label}`, '--verb=get,list', '--resource=pods']),
+        /created/,
+      );
+      protobufPost(from, `${RBAC}/roles`);
+      from = cluster.seen.length;
+      const bind = ['create', 'rolebinding', `reader-${label}`, `--role=reader-${label}`];
+      assert.match(await cluster.kubectl(bin, [...bind, `--serviceaccount=default:${sa}`]), /created/);
+      protobufPost(from, `${RBAC}/rolebindings`);
+
+      from = cluster.seen.length;
+      const token = (await cluster.kubectl(bin, ['create', 'token', sa, '--duration', '20m'])).trim();
+      assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+      protobufPost(from, `/api/v1/namespaces/default/serviceaccounts/${sa}/token`);
+
+      const robot = await cluster.kubeconfigFor(token);
+      from = cluster.seen.length;
+      const me = await cluster.run(bin, ['auth', 'whoami'], robot);
+      assert.equal(me.code, 0, me.stderr);
+      assert.match(me.stdout, new RegExp(`^Username\\s+system:serviceaccount:default:${sa}$`, 'm'));
+      protobufPost(from, '/apis/authentication.k8s.io/v1/selfsubjectreviews');
+      const pods = await cluster.run(bin, ['get', 'pods'], robot);
+      assert.equal(pods.code, 0, pods.stderr);
+      assert.match(pods.stderr, /No resources found in default namespace/);
+      const configmaps = await cluster.run(bin, ['get', 'configmaps'], robot);
+      assert.notEqual(configmaps.code, 0);
+      assert.match(
+        configmaps.stderr,
+        new RegExp(
+          `Error from server \\(Forbidden\\): configmaps is forbidden: User "system:serviceaccount:default:${sa}" cannot list resource "configmaps" in API group "" in the namespace "default"`,
+        ),
+      );
+      from = cluster.seen.length;
+      const canI = await cluster.run(bin, ['auth', 'can-i', 'list', 'pods'], robot);
+      assert.equal(canI.stdout.trim(), 'yes', canI.stderr);
+      protobufPost(from, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+    }
+  });
+
+  it('a user may create a Role with what it holds, and is refused one that grants more (escalation)', async () => {
+    for (const { label, bin } of await clients()) {
+      const dev = await cluster.kubeconfigFor('dev-token');
+      let from = cluster.seen.length;
+      const held = await cluster.run(
+        bin,
+        ['create', 'role', `dev-reader-${label}`, '--verb=get', '--resource=pods'],
+        dev,
+      );
+      assert.equal(held.code, 0, held.stderr);
+      protobufPost(from, `${RBAC}/roles`);
+      from = cluster.seen.length;
+      const more = await cluster.run(
+        bin,
+        ['create', 'role', `dev-deleter-${label}`, '--verb=delete', '--resource=pods'],
+        dev,
+      );
+      assert.notEqual(more.code, 0);
+      assert.match(
+        more.stderr,
+        /roles\.rbac\.authorization\.k8s\.io "dev-deleter-1-3\d" is forbidden: user "dev" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held/,
+      );
+      protobufPost(from, `${RBAC}/roles`, 403);
+      const binding = await cluster.run(
+        bin,
+        ['create', 'rolebinding', `dev-binds-${label}`, `--role=dev-reader-${label}`, '--user=dev'],
+        dev,
+      );
+      assert.equal(binding.code, 0, binding.stderr);
+    }
   });
 });
 

@@ -78,13 +78,16 @@ describe('OpenAPI endpoints', () => {
   it('a document is the upstream one, trimmed to the resources the emulator serves', async () => {
     const { paths } = await index();
     const served = (await (await get(paths['apis/apps/v1'].serverRelativeURL)).json()) as Doc;
-    const resources = new Set(['deployments', 'replicasets', 'statefulsets', 'daemonsets']);
+    const resources = new Set(['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'controllerrevisions']);
     assert.deepEqual(served, JSON.parse(JSON.stringify(buildBuiltinOpenApiV3('apis/apps/v1', { resources }))));
     // The PATCH operation carries fieldValidation (kubectl then validates on the server).
     const patch = served.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
     assert.ok(patch.parameters.some((p) => p.name === 'fieldValidation'));
     assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: 'apps', version: 'v1', kind: 'Deployment' });
-    assert.equal(served.paths['/apis/apps/v1/namespaces/{namespace}/controllerrevisions'], undefined);
+    // A resource the emulator does not serve has no path (core v1 has several).
+    const core = (await (await get(paths['api/v1'].serverRelativeURL)).json()) as Doc;
+    assert.ok(core.paths['/api/v1/namespaces/{namespace}/pods']);
+    assert.equal(core.paths['/api/v1/namespaces/{namespace}/replicationcontrollers'], undefined);
   });
 
   it('caching: no hash, no immutable; a stale hash is a 301; If-None-Match is a 304', async () => {

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { MIRROR_OF, MIRROR_TO, mirrorController } from '../../examples/configmap-mirror.js';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ApiError, ConfigMap, Secret, WriteFencedError } from '../../src/core/index.js';
+import { ApiError, ConfigMap, ManualClock, Secret, WriteFencedError } from '../../src/core/index.js';
 import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
 import { FAST_LEASES } from '../manager/support.js';
 import { eventually } from '../support/index.js';
@@ -29,17 +29,21 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
   const admin = KubeClient.fromKubeconfig(server.kubeconfig, { logger: pino({ level: 'silent' }) });
   let logs = '';
   const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) });
+  // Lease time stands still: the leader keeps its Lease however long a busy machine takes.
+  const clock = new ManualClock();
   const leader = new Manager({
     kubeconfig: server.kubeconfig,
     logger,
     leaderElection: { name: 'endpoints', identity: 'one', ...FAST_LEASES },
     http: { port: 0 },
     drainTimeoutMs: 2_000,
+    clock,
   });
   const follower = new Manager({
     kubeconfig: server.kubeconfig,
     logger: pino({ level: 'silent' }),
     leaderElection: { name: 'endpoints', identity: 'two', ...FAST_LEASES },
+    clock,
   });
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => {

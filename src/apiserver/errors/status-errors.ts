@@ -1,6 +1,6 @@
 /**
  * The emulator's failures: every one is a Kubernetes `Status` with the code, reason and message
- * the real API server uses (APISERVER-SPEC.md section 6), thrown as a {@link StatusError} and
+ * the real API server uses (`k8s.io/apimachinery/pkg/api/errors`), thrown as a {@link StatusError} and
  * written to the client by the HTTP layer.
  */
 import {

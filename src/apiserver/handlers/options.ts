@@ -49,7 +49,7 @@ export function invalidField(field: string, renderedValue: string, detail: strin
 export function invalidOptions(kind: string, errors: readonly OptionsFieldError[]): StatusError {
   const parts = errors.map((e) => `${e.field}: ${e.body}`);
   const text = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
-  const causes: StatusCause[] = errors.map((e) => ({ type: CAUSE_TYPES[e.type], message: e.body, field: e.field }));
+  const causes: StatusCause[] = errors.map((e) => ({ reason: CAUSE_TYPES[e.type], message: e.body, field: e.field }));
   return statusError('Invalid', `${kind}.meta.k8s.io "" is invalid: ${text}`, {
     group: 'meta.k8s.io',
     kind,

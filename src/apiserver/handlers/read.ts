@@ -3,7 +3,6 @@
  * of each item (never serializing an object again), paginated with continue tokens that keep
  * the first page's revision, and ordered by namespace/name like etcd keys.
  */
-
 import { makeStatus } from '../../core/index.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
 import { badRequest, StatusError, statusError } from '../errors/status-errors.js';
@@ -14,18 +13,20 @@ import { type ListOptions, parseListOptions, parseResourceVersion, validateListO
 import type { HandlerResult, ResourceRequest } from './request.js';
 
 /** GET /.../{plural}/{name}[/status]. */
-export function handleGet(r: ResourceRequest): HandlerResult {
-  const name = r.target.name ?? '';
-  // A get at resourceVersion N is served by the watch cache once it reached N; beyond the
-  // current revision the real server gives up with a 504 (it would wait a few seconds first).
+export function handleGet(r: ResourceRequest): HandlerResult | Promise<HandlerResult> {
   // A resourceVersion that does not parse fails in the storage layer, outside any API error:
   // the server answers 500 with the field error as the message.
   const asked = parseResourceVersion(
     r.query.get('resourceVersion') ?? undefined,
     (text) => new StatusError(makeStatus(500, '', text)),
   );
-  const revision = r.cluster.store(r.served).revision;
-  if (asked > revision) throw tooLargeResourceVersion(asked, revision);
+  // A get at resourceVersion N is served by the watch cache once it reached N.
+  const waiting = untilRevision(r, asked);
+  return waiting ? waiting.then(() => getNow(r)) : getNow(r);
+}
+
+function getNow(r: ResourceRequest): HandlerResult {
+  const name = r.target.name ?? '';
   const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const rep = r.representation;
   if (rep.kind === 'table') {
@@ -46,10 +47,39 @@ export function handleGet(r: ResourceRequest): HandlerResult {
   return { code: 200, body: stored };
 }
 
-/** The 504 for a resourceVersion beyond the current revision (a client asked for the future). */
-function tooLargeResourceVersion(asked: number, current: number): StatusError {
-  return statusError('Timeout', `Too large resource version: ${asked}, current: ${current}`, {
-    causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+/** How long a read at a future resourceVersion waits by default (the watch cache's `blockTimeout`). */
+export const DEFAULT_RESOURCE_VERSION_WAIT_MS = 3000;
+
+/**
+ * A read at a resourceVersion beyond the current revision, as the watch cache serves it: wait
+ * on the cluster's clock up to `resourceVersionWaitMs` (3 s upstream, `blockTimeout` in
+ * apiserver's `storage/cacher/watch_cache.go`) for a write to reach it, then 504. Undefined
+ * when there is nothing to wait for (`asked` is the parsed resourceVersion, 0 when unset or
+ * "0", or already reached).
+ */
+function untilRevision(r: ResourceRequest, asked: number): Promise<void> | undefined {
+  const store = r.cluster.store(r.served);
+  if (asked <= store.revision) return undefined;
+  // A client that goes away stops the wait (and its timer) at once.
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  r.res.once('close', onClose);
+  const waitMs = r.settings.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS;
+  return store.waitForRevision(asked, waitMs, r.cluster.clock, gone.signal).then((reached) => {
+    r.res.off('close', onClose);
+    if (!reached) throw tooLargeResourceVersion(asked, store.revision);
+  });
+}
+
+/**
+ * The 504 for a resourceVersion the server has not reached, exactly as upstream words it
+ * (apiserver `storage/errors.go` `NewTooLargeResourceVersionError`, through
+ * `apierrors.NewTimeoutError`, which prefixes "Timeout: "). The cause is what client-go's
+ * reflector looks for to relist with a consistent read.
+ */
+export function tooLargeResourceVersion(asked: number, current: number): StatusError {
+  return statusError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
     retryAfterSeconds: 1,
   });
 }
@@ -124,9 +154,25 @@ export function listJson(
 }
 
 /** LIST /.../{plural}. */
-export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult {
+export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult | Promise<HandlerResult> {
   const opts = options ?? parseListOptions(r.query, r.served);
   validateListOptions(opts, r.settings.watchList);
+  // NotOlderThan (or no match) at N waits for the cache to reach N. Exact reads go to etcd in
+  // 1.33 (the cacher delegates them), which does not wait: answered below at once.
+  if (opts.continueToken === undefined && opts.resourceVersionMatch !== 'Exact') {
+    const asked = parseResourceVersion(opts.resourceVersion, invalidListResourceVersion);
+    const waiting = untilRevision(r, asked);
+    if (waiting) return waiting.then(() => listNow(r, opts));
+  }
+  return listNow(r, opts);
+}
+
+/** A LIST's resourceVersion that does not parse: the 400 the cacher's `ParseResourceVersion` error becomes. */
+function invalidListResourceVersion(text: string): StatusError {
+  return badRequest(`invalid resource version: ${text}`);
+}
+
+function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let revision = store.revision;
@@ -141,7 +187,7 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
     startKey = prefix + token.start;
     if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
   } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
-    const asked = parseResourceVersion(opts.resourceVersion, (text) => badRequest(`invalid resource version: ${text}`));
+    const asked = parseResourceVersion(opts.resourceVersion, invalidListResourceVersion);
     if (asked > store.revision) throw tooLargeResourceVersion(asked, store.revision);
     if (opts.resourceVersionMatch === 'Exact') revision = asked;
   }

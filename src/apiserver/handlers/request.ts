@@ -16,6 +16,11 @@ export interface ServerSettings {
   maxBodyBytes: number;
   /** The WatchList feature: watches may stream their initial state (`sendInitialEvents`). */
   watchList: boolean;
+  /**
+   * How long a read at a resourceVersion not reached yet waits, on the cluster's clock, before
+   * its 504 (default 3 s, as upstream).
+   */
+  resourceVersionWaitMs?: number;
 }
 
 /** One request to a resource URL. */

@@ -8,13 +8,17 @@
  * the stream cleanly. Streaming lists (`sendInitialEvents=true` with
  * `resourceVersionMatch=NotOlderThan`, the WatchList feature) send the current state as ADDED
  * in key order, then, with bookmarks, a BOOKMARK annotated `k8s.io/initial-events-end`, then the
- * changes.
+ * changes. A watch from a revision the server has not reached yet is accepted (200) and waits:
+ * it hears only events and bookmarks after that revision, and never a 504 (only GET and LIST
+ * answer a too-new resourceVersion so).
  *
  * `timeoutSeconds` is honoured as `handlers/get.go` does: any int64, multiplied into a Go
  * duration with Go's wraparound; 0 or absent means the server's default; a negative duration
- * ends the stream at once. Timers longer than Node's limit are chained (`http/long-timer.ts`).
+ * ends the stream at once. Every timer (bookmarks, the timeout) runs on the cluster's clock, so a
+ * test with a manual clock moves them; delays longer than Node's timers hold are chained
+ * (`http/long-timer.ts`).
  */
-import type { JsonObject, KubeObject } from '../../core/index.js';
+import type { CancelTimer, JsonObject, KubeObject } from '../../core/index.js';
 import { negotiate, type Representation } from '../codec/negotiation.js';
 import { encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
@@ -26,7 +30,7 @@ import {
   statusError,
   toStatus,
 } from '../errors/status-errors.js';
-import { setLongTimeout } from '../http/long-timer.js';
+import { setLongTimer } from '../http/long-timer.js';
 import { secondsToGoDuration } from '../http/query.js';
 import { WatchWriter } from '../http/watch-writer.js';
 import { resourceNames } from '../served/served-types.js';
@@ -101,7 +105,7 @@ function invalidWatchResourceVersion(r: ResourceRequest, fieldError: string): St
   return statusError('Invalid', `${qualifiedResource({ group, plural })} "" is invalid: ${fieldError}`, {
     ...(group !== '' ? { group } : {}),
     kind: plural,
-    causes: [{ type: 'FieldValueInvalid', message: fieldError.slice(colon + 2), field: 'resourceVersion' }],
+    causes: [{ reason: 'FieldValueInvalid', message: fieldError.slice(colon + 2), field: 'resourceVersion' }],
   });
 }
 
@@ -309,9 +313,14 @@ export function handleWatch(r: ResourceRequest): void {
     stalled: false,
     closed: false,
   };
-  const timers: { clear(): void }[] = [];
+  // Timers run on the cluster's clock: a test with a manual clock moves bookmarks and timeouts too.
+  const clock = r.cluster.clock;
+  const timers: CancelTimer[] = [];
   const bookmark = () => {
     if (watcher.closed || watcher.stalled) return;
+    // A watch from a revision not reached yet hears no bookmark below it: the real server's
+    // cacheWatcher only sends events (bookmarks too) newer than the revision it was asked for.
+    if (watcher.afterRevision !== undefined && store.revision < watcher.afterRevision) return;
     const object = {
       kind: r.served.type.kind,
       apiVersion: r.served.type.apiVersion,
@@ -320,20 +329,31 @@ export function handleWatch(r: ResourceRequest): void {
     hub.send(store, watcher, objectLine('BOOKMARK', object));
   };
   watcher.onClose = () => {
-    for (const t of timers) t.clear();
+    for (const cancel of timers) cancel();
   };
   hub.add(store, watcher);
   timers.push(
-    setLongTimeout(() => {
-      if (opts.allowWatchBookmarks) bookmark();
-      hub.close(store, watcher, false);
-    }, timeoutMs),
+    setLongTimer(
+      clock,
+      () => {
+        if (opts.allowWatchBookmarks) bookmark();
+        hub.close(store, watcher, false);
+      },
+      timeoutMs,
+    ),
   );
   if (opts.allowWatchBookmarks) {
-    const interval = setInterval(bookmark, r.settings.bookmarkIntervalMs);
-    timers.push({ clear: () => clearInterval(interval) });
+    const every = r.settings.bookmarkIntervalMs;
+    let cancelNext = () => {};
+    const tick = () => {
+      if (watcher.closed) return;
+      bookmark();
+      cancelNext = clock.setTimer(tick, every);
+    };
+    cancelNext = clock.setTimer(tick, every);
+    timers.push(() => cancelNext());
   }
-  // `res` (not `req`) reports a gone client in Node (APISERVER-SPEC.md section 2).
+  // `res` (not `req`) reports a gone client in Node: `req` closes as soon as its body is read.
   res.on('close', () => {
     if (!watcher.closed) {
       watcher.closed = true;

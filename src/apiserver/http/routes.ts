@@ -50,6 +50,38 @@ export type Target = ResourceTarget | DiscoveryTarget | FixedTarget | { kind: 'u
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** A request's path and query as sent, before any decoding. */
+export interface RequestTarget {
+  /** The raw path: percent escapes and dot segments as the client wrote them. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/**
+ * The path and query of a request, as sent (`req.url` is the raw request target). The server
+ * routes this path and the secure mode's gate authorizes the same one.
+ *
+ * @example
+ * ```ts
+ * const { path, query } = splitRequestTarget('/api/v1/namespaces/a/configmaps/%2E%2E?watch=1');
+ * // path: '/api/v1/namespaces/a/configmaps/%2E%2E' (no dot-segment resolution), query: watch=1
+ * ```
+ */
+export function splitRequestTarget(url: string): RequestTarget {
+  let target = url;
+  // An absolute-form target (`GET http://host/api`): the path part.
+  if (!target.startsWith('/')) {
+    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+    target = m ? target.slice(m[0].length) || '/' : `/${target}`;
+  }
+  const hash = target.indexOf('#');
+  if (hash !== -1) target = target.slice(0, hash);
+  const q = target.indexOf('?');
+  return q === -1
+    ? { path: target, query: new URLSearchParams() }
+    : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+}
+
 /**
  * Decodes percent escapes as Go's `url.PathUnescape` does for a path: `%XX` becomes that byte
  * (`%2F` a slash), `+` stays, and the bytes are read as UTF-8. Undefined for a bad escape.

@@ -9,19 +9,12 @@
  * (`garbage-collector.ts`); they see the cluster through {@link ClusterAccess} and run deferred
  * (`defer`), after the write that caused them has answered.
  */
-import { deepEqual, type KubeObject } from '../../core/index.js';
+import { type Clock, deepEqual, type KubeObject, keyString, systemClock } from '../../core/index.js';
 import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
 import { alreadyExists, badRequest, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
 import type { FaultSet } from '../faults/fault-set.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
-import {
-  isStored,
-  objectKey,
-  type ResourceStore,
-  type Storage,
-  type StoredEvent,
-  type StoredObject,
-} from '../storage/store.js';
+import { isStored, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { WatchHub } from '../storage/watch-hub.js';
 import { pruneAndDefault } from '../validation/cr-schema.js';
 import { validateName } from '../validation/objects.js';
@@ -40,6 +33,7 @@ import {
   startDeletion,
 } from './strategy.js';
 import type {
+  AdmissionHook,
   ClusterAccess,
   ClusterSettings,
   DeletePreconditions,
@@ -67,9 +61,17 @@ export class Cluster implements ClusterAccess {
   private pendingScheduled = false;
   private stopped = false;
   /** Timed reactions (`later`): end of grace periods, absent-owner checks. */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, () => void>();
   /** The garbage collector (owner references). */
   readonly gc: GarbageCollector;
+  /**
+   * Admission steps run on every create and update before the object is stored: the mutating
+   * admission of the built-in controllers (defaults, Service IP allocation, the ServiceAccount
+   * plugin) and the secure mode's RBAC escalation checks (which look only at requests).
+   */
+  readonly admission: AdmissionHook[] = [];
+  /** Wall-clock milliseconds at the clock's origin: timestamps follow the (possibly manual) clock. */
+  private readonly wallOrigin: number;
 
   constructor(
     readonly storage: Storage,
@@ -78,8 +80,15 @@ export class Cluster implements ClusterAccess {
     readonly faults: FaultSet,
     readonly random: () => number,
     readonly settings: ClusterSettings = {},
+    readonly clock: Clock = systemClock,
   ) {
     this.gc = new GarbageCollector(this);
+    this.wallOrigin = Date.now() - clock.now();
+  }
+
+  /** Wall-clock time (epoch milliseconds) as the cluster's clock tells it. */
+  now(): number {
+    return this.wallOrigin + this.clock.now();
   }
 
   /** The store of a served type. */
@@ -102,14 +111,15 @@ export class Cluster implements ClusterAccess {
     validateName(obj, served);
     validateOwnerReferences(obj, served);
     const warnings = validateFields(served, obj, options);
-    prepareCreate(obj, served, this.random);
+    prepareCreate(obj, served, this.random, this.now());
+    for (const hook of this.admission) hook(served, obj, undefined, options);
     if (isCrdType(served)) prepareCrdCreate(obj, served);
     if (options.manager !== undefined) {
       setManagedFields(obj, recordManagedFields(served, undefined, obj, options.manager, undefined));
     }
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
     if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name), ns);
-    const key = objectKey(ns, String(obj.metadata.name));
+    const key = keyString({ namespace: ns, name: String(obj.metadata.name) });
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
     const extra = warnings ? { warnings } : {};
@@ -121,7 +131,9 @@ export class Cluster implements ClusterAccess {
 
   /** Gets the stored object or throws 404. */
   getOrThrow(served: ServedType, namespace: string | undefined, name: string): StoredObject {
-    const stored = this.store(served).get(objectKey(served.type.namespaced ? namespace : undefined, name));
+    const stored = this.store(served).get(
+      keyString({ namespace: served.type.namespaced ? namespace : undefined, name }),
+    );
     if (!stored) throw notFound(refOf(served), name);
     return stored;
   }
@@ -138,7 +150,8 @@ export class Cluster implements ClusterAccess {
     options: WriteOptions = {},
   ): WriteResult {
     const name = String(current.object.metadata.name);
-    if (this.faults.conflictFor(options.verb ?? 'update', resourceNames(served))) {
+    // Injected conflicts hit requests (which name their verb), never the cluster's own writes.
+    if (options.verb !== undefined && this.faults.conflictFor(options.verb, resourceNames(served))) {
       throw conflict(refOf(served), name);
     }
     checkPrecondition(incoming, current.object, served);
@@ -147,6 +160,9 @@ export class Cluster implements ClusterAccess {
     const ownFields =
       incoming.metadata.managedFields !== undefined &&
       !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
+    // Defaulting and mutating admission come before the update strategy, as decoding and
+    // admission do upstream: a field the update left out and the defaults put back is no change.
+    for (const hook of this.admission) hook(served, incoming, current.object, options);
     const next = prepareUpdate(incoming, current.object, served, subresource);
     validateOwnerReferences(next, served);
     if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
@@ -212,7 +228,7 @@ export class Cluster implements ClusterAccess {
       return grace < pending ? this.shortenGrace(served, current, grace, options) : { code: 200, body: current };
     }
     if (grace > 0 && obj.metadata.deletionTimestamp === undefined) {
-      const next = withFinalizer(startGracefulDeletion(obj, grace), policyFinalizer);
+      const next = withFinalizer(startGracefulDeletion(obj, grace, this.now()), policyFinalizer);
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -225,7 +241,7 @@ export class Cluster implements ClusterAccess {
       (isNamespace(served) && obj.metadata.deletionTimestamp === undefined)
     ) {
       if (obj.metadata.deletionTimestamp !== undefined) return { code: 200, body: current };
-      const next = withFinalizer(startDeletion(obj), policyFinalizer);
+      const next = withFinalizer(startDeletion(obj, this.now()), policyFinalizer);
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -243,7 +259,8 @@ export class Cluster implements ClusterAccess {
    * the kubelet's final deletion, which removes the object unless finalizers hold it).
    */
   private shortenGrace(served: ServedType, current: StoredObject, grace: number, options: WriteOptions): WriteResult {
-    const next = grace > 0 ? startGracefulDeletion(current.object, grace) : (JSON.parse(current.json) as KubeObject);
+    const next =
+      grace > 0 ? startGracefulDeletion(current.object, grace, this.now()) : (JSON.parse(current.json) as KubeObject);
     if (grace === 0) next.metadata.deletionGracePeriodSeconds = 0;
     const result = this.commitUpdate(served, current, next, options);
     if (!options.dryRun && grace > 0 && isStored(result.body)) this.armGrace(served, result.body, grace);
@@ -289,19 +306,19 @@ export class Cluster implements ClusterAccess {
   /** Runs `fn` after `ms`, once per `id` (a new call replaces the old), until the cluster stops. */
   later(id: string, ms: number, fn: () => void): void {
     if (this.stopped) return;
-    clearTimeout(this.timers.get(id));
-    const timer = setTimeout(() => {
+    this.timers.get(id)?.();
+    const cancel = this.clock.setTimer(() => {
       this.timers.delete(id);
       if (!this.stopped) fn();
     }, ms);
-    this.timers.set(id, timer);
+    this.timers.set(id, cancel);
   }
 
   /** Stops deferred and timed reactions (server shutdown). */
   stop(): void {
     this.stopped = true;
     this.pending.clear();
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
   }
 

@@ -1,5 +1,6 @@
 /**
- * CustomResourceDefinitions (APISERVER-SPEC.md section 5): validation of a CRD, its status
+ * CustomResourceDefinitions (apiextensions-apiserver's `pkg/registry/customresourcedefinition` and
+ * its naming, establishing and finalizer controllers): validation of a CRD, its status
  * (NamesAccepted, Established, acceptedNames, storedVersions), registration of its served
  * versions so routes and discovery know them at once, and cleanup on deletion: the
  * `customresourcecleanup.apiextensions.k8s.io` finalizer holds the CRD until its custom
@@ -70,13 +71,13 @@ function validateCrd(obj: KubeObject, served: ServedType): void {
   const group = typeof s.group === 'string' ? s.group : '';
   const causes: StatusCause[] = [];
   const required = (field: string) =>
-    causes.push({ type: 'FieldValueRequired', message: 'Required value', field: `spec.${field}` });
+    causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.${field}` });
   if (group === '') required('group');
   if (names.plural === '') required('names.plural');
   if (names.kind === '') required('names.kind');
   if (s.scope !== 'Namespaced' && s.scope !== 'Cluster') {
     causes.push({
-      type: 'FieldValueNotSupported',
+      reason: 'FieldValueNotSupported',
       message: `Unsupported value: ${JSON.stringify(s.scope ?? '')}: supported values: "Cluster", "Namespaced"`,
       field: 'spec.scope',
     });
@@ -85,7 +86,7 @@ function validateCrd(obj: KubeObject, served: ServedType): void {
   if (versions.length === 0) required('versions');
   else if (versions.filter((v) => v.storage === true).length !== 1) {
     causes.push({
-      type: 'FieldValueInvalid',
+      reason: 'FieldValueInvalid',
       message: 'Invalid value: must have exactly one version marked as storage version',
       field: 'spec.versions',
     });
@@ -93,7 +94,7 @@ function validateCrd(obj: KubeObject, served: ServedType): void {
   const expected = `${names.plural}.${group}`;
   if (obj.metadata.name !== expected) {
     causes.push({
-      type: 'FieldValueInvalid',
+      reason: 'FieldValueInvalid',
       message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: must be spec.names.plural+"."+spec.group`,
       field: 'metadata.name',
     });

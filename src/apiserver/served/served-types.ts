@@ -6,7 +6,7 @@
 import { BUILTIN_RESOURCE_TYPES, type ResourceType } from '../../core/index.js';
 import { type Conversion, EVENTS_V1_CONVERSION } from './events-conversion.js';
 
-/** Which changes bump `metadata.generation` (APISERVER-SPEC.md section 3). */
+/** Which changes bump `metadata.generation` (each kind's strategy `PrepareForUpdate`). */
 export type GenerationRule = 'none' | 'spec' | 'spec-and-annotations' | 'all-but-metadata';
 
 /** A served resource type with the server-side rules that apply to it. */

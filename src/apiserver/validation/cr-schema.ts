@@ -1,10 +1,11 @@
 /**
- * Structural-schema handling of custom resources (APISERVER-SPEC.md section 5, P1): pruning of
- * fields the CRD's `openAPIV3Schema` does not declare (unless `x-kubernetes-preserve-unknown-fields`)
- * and defaulting from `default`. The pruned paths feed `fieldValidation`: Strict refuses them
- * (400 `strict decoding error: unknown field "spec.foo"`), Warn (the default) answers with a
- * `Warning` header, Ignore says nothing. `apiVersion`, `kind` and `metadata` at the root are
- * never pruned. Built-in types have no schema here, so nothing is pruned for them.
+ * Structural-schema handling of custom resources (apiextensions-apiserver's `pkg/apiserver/schema`
+ * `pruning` and `defaulting`): pruning of fields the CRD's `openAPIV3Schema` does not declare
+ * (unless `x-kubernetes-preserve-unknown-fields`) and defaulting from `default`. The pruned paths
+ * feed `fieldValidation`: Strict refuses them (400 `strict decoding error: unknown field
+ * "spec.foo"`), Warn (the default) answers with a `Warning` header, Ignore says nothing.
+ * `apiVersion`, `kind` and `metadata` at the root are never pruned. Built-in types have no schema
+ * here, so nothing is pruned for them.
  */
 import { deepClone, isPlainObject } from '../../core/index.js';
 import type { ServedType } from '../served/served-types.js';

@@ -1,8 +1,8 @@
 // The Go parsers behind query parameters, the watch timeout arithmetic and the long timer.
 import assert from 'node:assert/strict';
-import { describe, it, mock } from 'node:test';
+import { describe, it } from 'node:test';
 import { watchTimeoutMs } from '../../../src/apiserver/handlers/watch.js';
-import { MAX_TIMER_MS, setLongTimeout } from '../../../src/apiserver/http/long-timer.js';
+import { MAX_TIMER_MS, setLongTimer } from '../../../src/apiserver/http/long-timer.js';
 import { pathSegmentErrors } from '../../../src/apiserver/http/path-segments.js';
 import {
   GoParseError,
@@ -13,6 +13,7 @@ import {
   queryOptionalBool,
   secondsToGoDuration,
 } from '../../../src/apiserver/http/query.js';
+import { type Clock, ManualClock } from '../../../src/core/index.js';
 
 function goError(fn: () => unknown): string {
   try {
@@ -106,31 +107,44 @@ describe('query parameters, as apimachinery converts url.Values', () => {
   });
 });
 
-describe('setLongTimeout', () => {
-  it('waits out delays past a Node timer in steps, and can be cleared', () => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-    try {
-      let fired = 0;
-      const tenYears = 315_360_000_000;
-      setLongTimeout(() => fired++, tenYears);
-      let waited = 0;
-      while (waited + MAX_TIMER_MS < tenYears) {
-        mock.timers.tick(MAX_TIMER_MS);
-        waited += MAX_TIMER_MS;
-        assert.equal(fired, 0);
-      }
-      mock.timers.tick(tenYears - waited);
-      assert.equal(fired, 1);
-      const cleared = setLongTimeout(() => fired++, MAX_TIMER_MS * 3);
-      mock.timers.tick(MAX_TIMER_MS);
-      cleared.clear();
-      mock.timers.tick(MAX_TIMER_MS * 3);
-      assert.equal(fired, 1);
-      setLongTimeout(() => fired++, -10);
-      mock.timers.tick(0);
-      assert.equal(fired, 2);
-    } finally {
-      mock.timers.reset();
+describe('setLongTimer', () => {
+  it('waits out delays past a Node timer in steps of the clock, and can be cancelled', () => {
+    const manual = new ManualClock();
+    const steps: number[] = [];
+    const clock: Clock = {
+      now: () => manual.now(),
+      setTimer(fn, ms) {
+        steps.push(ms);
+        return manual.setTimer(fn, ms);
+      },
+    };
+    let fired = 0;
+    const tenYears = 315_360_000_000;
+    setLongTimer(clock, () => fired++, tenYears);
+    let waited = 0;
+    while (waited + MAX_TIMER_MS < tenYears) {
+      manual.advance(MAX_TIMER_MS);
+      waited += MAX_TIMER_MS;
+      assert.equal(fired, 0);
     }
+    manual.advance(tenYears - waited);
+    assert.equal(fired, 1);
+    assert.equal(steps.length, Math.ceil(tenYears / MAX_TIMER_MS));
+    assert.ok(steps.every((ms) => ms <= MAX_TIMER_MS));
+    assert.equal(
+      steps.reduce((a, b) => a + b, 0),
+      tenYears,
+    );
+    const cancel = setLongTimer(clock, () => fired++, MAX_TIMER_MS * 3);
+    manual.advance(MAX_TIMER_MS);
+    cancel();
+    manual.advance(MAX_TIMER_MS * 3);
+    assert.equal(fired, 1);
+    assert.equal(manual.pendingTimers(), 0);
+    setLongTimer(clock, () => fired++, -10);
+    manual.advance(0);
+    assert.equal(fired, 2);
+    setLongTimer(clock, () => fired++, Number.POSITIVE_INFINITY);
+    assert.equal(manual.pendingTimers(), 0);
   });
 });
