@@ -95,11 +95,15 @@ export {
   type WriteOptions,
 } from './client/index.js';
 
-// The cache: shared informers and their stores.
+// The cache: shared informers and their stores, scoped as `cache.Options` scopes them.
 export {
   byOwnerUid,
+  type CacheOptions,
+  CacheScopeError,
+  type CacheTypeOptions,
   type IndexFunc,
   type Informer,
+  type InformerDescription,
   type InformerEvent,
   type InformerEventType,
   InformerFactory,
@@ -107,6 +111,7 @@ export {
   type InformerListOptions,
   type InformerOptions,
   type InformerReader,
+  MissingTypeError,
   type SubscribeOptions,
 } from './cache/index.js';
 
@@ -142,10 +147,14 @@ export {
   type RateLimiter,
   type RecentReconcile,
   type ReconcileContext,
+  type ReconcileOutcome,
+  type ReconcileRecord,
+  type ReconcileRecordFilter,
   type Reconciler,
   type ReconcileResult,
   type ReconcileReturn,
   ReconcileTimeoutError,
+  type RecordedWrite,
   type Request,
   resourceVersionChanged,
   type SourceOptions,
@@ -179,9 +188,13 @@ export {
   type WriteTransport,
 } from './controller/index.js';
 
-// The manager: the process around controllers (leader election, sharding, endpoints, signals).
+// The manager: the process around controllers (leader election, sharding, listeners, signals).
 export {
+  CacheSyncTimeoutError,
+  type ControllerDebugDescription,
+  type DebugListenerOptions,
   exitOnSignal,
+  type HealthMetricsListenerOptions,
   type LeaderElectionOptions,
   LeaderElector,
   type LeaseClient,
@@ -193,13 +206,16 @@ export {
   type ManagerLeaderElectionOptions,
   type ManagerOptions,
   type ManagerShardingOptions,
+  type MetricsAuthOptions,
   type ReadinessReport,
+  type ReviewClient,
   ShardCountMismatchError,
   Sharder,
   type ShardingOptions,
   type ShardLeaseClient,
   type ShutdownOptions,
   type StopReason,
+  type UserInfo,
 } from './manager/index.js';
 
 // Resources defined once: the TypeScript type, the resource type and the CRD from one schema.

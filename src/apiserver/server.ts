@@ -28,6 +28,7 @@ import {
   unknownPath,
   unsupportedMediaType,
 } from './errors/status-errors.js';
+import { handleBinding } from './handlers/binding.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handleGet, handleList } from './handlers/read.js';
 import type { HandlerResult, ResourceRequest, ServerSettings } from './handlers/request.js';
@@ -260,16 +261,19 @@ async function serveResource(
     if (!served) throw unknownPath();
     if (target.namespace !== undefined && !served.type.namespaced) throw unknownPath();
     const sub = target.subresource;
+    const binding = sub === 'binding' && !served.custom && served.storeId === '/pods' && target.name !== undefined;
     if (
       sub !== undefined &&
+      !binding &&
       !((sub === 'status' && served.hasStatus) || (sub === 'scale' && served.type.subresources.includes('scale')))
     ) {
       throw unknownPath();
     }
-    const verb = verbOf(req.method ?? 'GET', target, query);
+    if (binding && req.method !== 'POST') throw methodNotAllowed();
+    const verb = binding ? 'create' : verbOf(req.method ?? 'GET', target, query);
     if (!verb) throw methodNotAllowed();
     info.verb = verb;
-    if (target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
+    if (!binding && target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
       throw methodNotAllowed();
     }
     // The scale subresource speaks autoscaling/v1 Scale, which has a protobuf form even for
@@ -302,8 +306,9 @@ async function serveResource(
       handleWatch(r);
       return;
     }
-    const result =
-      target.subresource === 'scale'
+    const result = binding
+      ? await handleBinding(r)
+      : target.subresource === 'scale'
         ? await handleScale(r, verb as 'get' | 'update' | 'patch')
         : await dispatch(verb, r);
     sendResult(res, result, served, representation.encoding);

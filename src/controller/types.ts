@@ -26,7 +26,7 @@ export interface ObjectRef {
 
 /**
  * One event folded into a reconcile: where it came from, what it was, which object, at which
- * resourceVersion, and which top-level fields changed.
+ * resourceVersion, and which fields changed: top-level (`changed`) and deep (`changedPaths`).
  *
  * @example
  * ```ts
@@ -36,6 +36,7 @@ export interface ObjectRef {
  *   object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'cfg' },
  *   resourceVersion: '42',
  *   changed: ['data'],
+ *   changedPaths: ['data["config.yaml"]'],
  * };
  * ```
  */
@@ -47,6 +48,12 @@ export interface Trigger {
   resourceVersion?: string;
   /** For updates: top-level field paths that differ, e.g. `['spec', 'metadata.labels']`. */
   changed?: string[];
+  /**
+   * For updates: the same changes at a useful depth, e.g. `['spec.replicas',
+   * 'status.conditions[Ready].status', 'metadata.labels.app']`; at most 16, then `'...'` (see
+   * `changedFieldPaths`). Names only, never values.
+   */
+  changedPaths?: string[];
   /** For retries: the error that caused it. */
   error?: string;
 }
@@ -303,6 +310,8 @@ export interface WriteReport {
   kind: string;
   /** Top-level field paths the write changed. */
   fields: string[];
+  /** The same at a useful depth (`spec.replicas`, `metadata.labels.app`), bounded; see `Trigger.changedPaths`. */
+  changedPaths?: string[];
   resourceVersion?: string;
   bytes: number;
 }

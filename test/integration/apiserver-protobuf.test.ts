@@ -292,6 +292,37 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
     assert.equal((terminating.metadata as JsonObject).deletionGracePeriodSeconds, 5);
   });
 
+  it('binds a Pod with a protobuf Binding (as kube-scheduler sends it); the Status comes in protobuf', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unbound' },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+    };
+    const created = await send(server, 'POST', '/api/v1/namespaces/default/pods', JSON.stringify(pod), {
+      'content-type': 'application/json',
+    });
+    assert.equal(created.status, 201, created.body.toString());
+    const binding = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'unbound', namespace: 'default', annotations: { placed: 'by-test' } },
+      target: { kind: 'Node', name: 'node-9' },
+    };
+    const bound = await send(
+      server,
+      'POST',
+      '/api/v1/namespaces/default/pods/unbound/binding',
+      encodeKubernetesProtobuf(binding),
+      { 'content-type': PB, accept: PB_ACCEPT },
+    );
+    assert.equal(bound.status, 201, bound.body.toString());
+    assert.deepEqual([pb(bound).kind, pb(bound).status], ['Status', 'Success']);
+    const stored = json(await send(server, 'GET', '/api/v1/namespaces/default/pods/unbound'));
+    assert.equal((stored.spec as JsonObject).nodeName, 'node-9');
+    assert.equal(((stored.metadata as JsonObject).annotations as JsonObject).placed, 'by-test');
+  });
+
   it('updates, writes /status and /scale in protobuf', async () => {
     const path = '/apis/apps/v1/namespaces/default/deployments';
     const deployment = {

@@ -107,8 +107,13 @@ describe('the simulated cluster', () => {
     const managers = (p.metadata.managedFields ?? []).map(
       (m) => `${m.manager}${m.subresource ? `/${m.subresource}` : ''}`,
     );
-    assert.ok(managers.includes('kube-scheduler'), managers.join(','));
+    assert.ok(!managers.includes('kube-scheduler'), `a binding records no managedFields: ${managers.join(',')}`);
     assert.ok(managers.includes('kubelet/status'), managers.join(','));
+    assert.equal(
+      sim.server.stats().controllers.count({ controller: 'scheduler', verb: 'create', resource: 'pods' }),
+      1,
+      'the scheduler bound it with one pods/binding create',
+    );
   });
 
   it('plays scripted outcomes: crash loop, image pull error, exit code, never ready', async () => {
@@ -231,7 +236,18 @@ describe('the simulated cluster', () => {
     assert.equal(clash.status, 422);
     assert.equal(
       (clash.body as { message?: string }).message,
-      `Service "clash" is invalid: spec.clusterIPs[0]: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated`,
+      `Service "clash" is invalid: spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated`,
+    );
+    const foreign = await sim.api.post(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'foreign' },
+      spec: { clusterIP: '10.0.0.5', ports: [{ port: 80 }] },
+    });
+    assert.equal(foreign.status, 422);
+    assert.equal(
+      (foreign.body as { message?: string }).message,
+      'Service "foreign" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.5"}: failed to allocate IP 10.0.0.5: the provided network does not match the current range',
     );
     const outside = await sim.api.post(`${NS}/services`, {
       apiVersion: 'v1',
@@ -263,6 +279,30 @@ describe('the simulated cluster', () => {
       (taken.body as { message?: string }).message,
       `Service "taken" is invalid: spec.ports[0].nodePort: Invalid value: ${nodePort}: provided port is already allocated`,
     );
+    // A deleted Service frees its IP and its NodePort.
+    const npIp = String(np.spec?.clusterIP);
+    assert.equal((await sim.api.delete(`${NS}/services/np`)).status, 200);
+    const reuse = await sim.api.post<Obj>(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'reuse' },
+      spec: { type: 'NodePort', clusterIP: npIp, ports: [{ port: 80, nodePort }] },
+    });
+    assert.equal(reuse.status, 201, reuse.text);
+    // Two ports of one Service never get the same NodePort.
+    const two = await sim.create(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'two' },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 81 },
+        ],
+      },
+    });
+    assert.notEqual(two.spec?.ports[0].nodePort, two.spec?.ports[1].nodePort);
     const headless = await sim.create(`${NS}/services`, {
       apiVersion: 'v1',
       kind: 'Service',
@@ -336,6 +376,68 @@ describe('the simulated cluster', () => {
     assert.equal(slice.endpoints.length, 1);
   });
 
+  it('publishNotReadyAddresses: a Pod not ready is ready in its EndpointSlice but not serving (podToEndpoint)', async () => {
+    await sim.create(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'peers' },
+      spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { app: 'peer' }, ports: [{ port: 80 }] },
+    });
+    await sim.create(`${NS}/pods`, {
+      ...pod('peer-0', { 'kloop.dev/outcome': 'never-ready' }),
+      metadata: { name: 'peer-0', labels: { app: 'peer' }, annotations: { 'kloop.dev/outcome': 'never-ready' } },
+    });
+    await sim.advance(1000);
+    const [slice] = await sim.list(
+      '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dpeers',
+    );
+    assert.deepEqual(slice.endpoints[0].conditions, { ready: true, serving: false, terminating: false });
+    assert.equal(slice.metadata.labels?.['service.kubernetes.io/headless'], '');
+  });
+
+  it('a Pod whose sandbox is still being created has no podIP yet, so no endpoint', async () => {
+    await sim.create(`${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'slow' },
+      spec: { selector: { app: 'slow' }, ports: [{ port: 80 }] },
+    });
+    await sim.create(`${NS}/pods`, { ...pod('slow'), metadata: { name: 'slow', labels: { app: 'slow' } } });
+    const creating = await sim.get(`${NS}/pods/slow`);
+    assert.equal(creating.status?.containerStatuses[0].state.waiting.reason, 'ContainerCreating');
+    assert.ok(creating.status?.hostIP);
+    assert.equal(creating.status?.podIP, undefined);
+    const [slice] = await sim.list(
+      '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dslow',
+    );
+    assert.deepEqual(slice.endpoints ?? [], []);
+    await sim.advance(100);
+    assert.ok((await sim.get(`${NS}/pods/slow`)).status?.podIP);
+  });
+
+  it('the scheduler spreads Pods over the Nodes by their Pod count, and a deleted Pod frees its place', async () => {
+    for (let i = 0; i < 6; i++) await sim.create(`${NS}/pods`, pod(`spread-${i}`));
+    const byNode = async () => {
+      const counts: Record<string, string[]> = {};
+      for (const p of await sim.list(`${NS}/pods`)) {
+        if (!String(p.metadata.name).startsWith('spread-') || p.metadata.deletionTimestamp) continue;
+        (counts[p.spec?.nodeName] ??= []).push(String(p.metadata.name));
+      }
+      return counts;
+    };
+    let counts = await byNode();
+    assert.deepEqual(
+      Object.values(counts).map((names) => names.length),
+      [2, 2, 2],
+    );
+    const [first] = Object.keys(counts).sort();
+    for (const name of counts[first]) await sim.api.delete(`${NS}/pods/${name}`);
+    await sim.advance(1000);
+    for (let i = 6; i < 8; i++) await sim.create(`${NS}/pods`, pod(`spread-${i}`));
+    counts = await byNode();
+    assert.deepEqual(counts[first].sort(), ['spread-6', 'spread-7']);
+  });
+
   it('every namespace gets its default ServiceAccount and kube-root-ca.crt', async () => {
     await sim.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
     await sim.get('/api/v1/namespaces/team/serviceaccounts/default');
@@ -343,10 +445,15 @@ describe('the simulated cluster', () => {
     assert.equal(sa?.manager, 'kube-controller-manager');
     const ca = await sim.get('/api/v1/namespaces/team/configmaps/kube-root-ca.crt');
     assert.match(String((ca.data as Record<string, string>)['ca.crt']), /^-----BEGIN CERTIFICATE-----\n/);
-    assert.match(
-      String(ca.metadata.annotations?.['kubernetes.io/description']),
-      /^Contains a CA bundle that can be used/,
+    assert.equal(
+      ca.metadata.annotations?.['kubernetes.io/description'],
+      'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
     );
+    // The namespaces that exist before the controllers start get theirs too.
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      await sim.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`);
+      await sim.get(`/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`);
+    }
     await sim.api.delete('/api/v1/namespaces/team/serviceaccounts/default');
     await sim.server.controllers.settle();
     assert.equal((await sim.api.get('/api/v1/namespaces/team/serviceaccounts/default')).status, 200, 'put back');

@@ -241,4 +241,218 @@ describe('Deployment and ReplicaSet controllers', () => {
       'the adopted Pod, not yet ready, went first',
     );
   });
+  const sizes = async (app: string) => (await replicaSets(app)).map((rs) => `${rs.spec?.replicas}`).join('/');
+  const neverReadyImage = (app: string, image: string) => ({
+    spec: {
+      template: {
+        metadata: { labels: { app }, annotations: { 'kloop.dev/outcome': 'never-ready' } },
+        spec: { containers: [{ name: 'c', image }] },
+      },
+    },
+  });
+
+  it('percentages resolve as upstream: 25% of 10 surges 3 (rounded up) and takes 2 away (rounded down)', async () => {
+    await sim.create(`${APPS}/deployments`, deployment('pct', 10, 'nginx:1.27'));
+    await sim.advance(1000);
+    await sim.patch(`${APPS}/deployments/pct`, neverReadyImage('pct', 'nginx:1.28'));
+    // replicas + ceil(2.5) = 13 Pods at most, replicas - floor(2.5) = 8 available at least.
+    assert.equal(await sizes('pct'), '8/5', 'old 8 (10 - 2), new 5 (13 - 8); the new Pods never turn ready');
+    await sim.advance(5000);
+    assert.equal(await sizes('pct'), '8/5', 'and the rollout holds there');
+  });
+
+  it('scaling during a rollout spreads the new replicas over the ReplicaSets in proportion (upstream docs: 10 -> 15)', async () => {
+    await sim.create(
+      `${APPS}/deployments`,
+      deployment('prop', 10, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } },
+      }),
+    );
+    await sim.advance(1000);
+    await sim.patch(`${APPS}/deployments/prop`, neverReadyImage('prop', 'nginx:unresolvable'));
+    assert.equal(await sizes('prop'), '8/5');
+    await sim.patch(`${APPS}/deployments/prop`, { spec: { replicas: 15 } });
+    await sim.advance(1000);
+    assert.equal(await sizes('prop'), '11/7', '3 more for the old ReplicaSet, 2 for the new one');
+    const [oldRs, newRs] = await replicaSets('prop');
+    for (const rs of [oldRs, newRs]) {
+      assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '15');
+      assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '18');
+    }
+  });
+
+  it('a paused Deployment holds its rollout where it is and scales in proportion', async () => {
+    await sim.create(
+      `${APPS}/deployments`,
+      deployment('pause', 4, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      }),
+    );
+    await sim.advance(1000);
+    await sim.patch(`${APPS}/deployments/pause`, neverReadyImage('pause', 'nginx:1.28'));
+    assert.equal(await sizes('pause'), '4/1');
+    await sim.patch(`${APPS}/deployments/pause`, { spec: { paused: true } });
+    await sim.advance(1000);
+    assert.equal(await sizes('pause'), '4/1', 'no rollout step while paused');
+    let d = await sim.get(`${APPS}/deployments/pause`);
+    assert.deepEqual(
+      [cond(d, 'Progressing')?.status, cond(d, 'Progressing')?.reason, cond(d, 'Progressing')?.message],
+      ['Unknown', 'DeploymentPaused', 'Deployment is paused'],
+    );
+    await sim.patch(`${APPS}/deployments/pause`, { spec: { replicas: 8 } });
+    await sim.advance(1000);
+    // allowed 8 + 1 = 9 over max-replicas 5: old round(4 * 9 / 5) = 7, new round(1 * 9 / 5) = 2.
+    assert.equal(await sizes('pause'), '7/2');
+    await sim.patch(`${APPS}/deployments/pause`, { spec: { paused: false } });
+    d = await sim.get(`${APPS}/deployments/pause`);
+    assert.notEqual(cond(d, 'Progressing')?.reason, 'DeploymentPaused');
+    assert.equal(await sizes('pause'), '7/2', 'the new Pods never turn ready: nothing more to take away');
+  });
+
+  it('maxSurge and maxUnavailable both 0, or maxUnavailable over 100%, are refused as upstream', async () => {
+    const zero = await sim.api.post(
+      `${APPS}/deployments`,
+      deployment('zero', 2, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } },
+      }),
+    );
+    assert.equal(zero.status, 422);
+    assert.equal(
+      (zero.body as unknown as { message: string }).message,
+      'Deployment.apps "zero" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0',
+    );
+    const percent = await sim.api.post(
+      `${APPS}/deployments`,
+      deployment('pct0', 2, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '0%', maxUnavailable: '0%' } },
+      }),
+    );
+    assert.equal(percent.status, 422, 'percentages that are zero count as zero');
+    const over = await sim.api.post(
+      `${APPS}/deployments`,
+      deployment('over', 2, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '200%' } },
+      }),
+    );
+    assert.equal(over.status, 422);
+    assert.match(
+      (over.body as unknown as { message: string }).message,
+      /maxUnavailable: Invalid value: intstr.IntOrString\{Type:1, IntVal:0, StrVal:"200%"\}: must not be greater than 100%$/,
+    );
+    const recreate = await sim.api.post(
+      `${APPS}/deployments`,
+      deployment('rec2', 2, 'nginx:1.27', { strategy: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } }),
+    );
+    assert.equal(recreate.status, 422);
+    assert.equal(
+      (recreate.body as unknown as { message: string }).message,
+      'Deployment.apps "rec2" is invalid: spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is \'Recreate\'',
+    );
+    const oneSurge = await sim.api.post(
+      `${APPS}/deployments`,
+      deployment('ok', 1, 'nginx:1.27', {
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      }),
+    );
+    assert.equal(oneSurge.status, 201);
+  });
+
+  it("the Deployment's minReadySeconds and annotations reach its current ReplicaSet", async () => {
+    await sim.create(`${APPS}/deployments`, deployment('mrs', 1, 'nginx:1.27'));
+    await sim.patch(`${APPS}/deployments/mrs`, {
+      metadata: { annotations: { team: 'web' } },
+      spec: { minReadySeconds: 30 },
+    });
+    const [rs] = await replicaSets('mrs');
+    assert.equal(rs.spec?.minReadySeconds, 30);
+    assert.equal(rs.metadata.annotations?.team, 'web');
+    await sim.advance(1000);
+    let d = await sim.get(`${APPS}/deployments/mrs`);
+    assert.equal(d.status?.availableReplicas, undefined, 'Ready, not yet available for 30 s');
+    await sim.advance(30_000);
+    d = await sim.get(`${APPS}/deployments/mrs`);
+    assert.equal(d.status?.availableReplicas, 1);
+  });
+
+  it('keeps revisionHistoryLimit old ReplicaSets once the rollout completes', async () => {
+    await sim.create(`${APPS}/deployments`, deployment('hist', 1, 'nginx:1', { revisionHistoryLimit: 1 }));
+    for (const image of ['nginx:2', 'nginx:3', 'nginx:4']) {
+      await sim.advance(1000);
+      await sim.patch(`${APPS}/deployments/hist`, {
+        spec: { template: { spec: { containers: [{ name: 'c', image }] } } },
+      });
+    }
+    await sim.advance(2000);
+    const left = await replicaSets('hist');
+    assert.deepEqual(
+      left.map((rs) => rs.spec?.template.spec.containers[0].image),
+      ['nginx:3', 'nginx:4'],
+    );
+  });
+
+  it('Pods of a long-named ReplicaSet keep 58 characters of "<rs>-" and 5 generated ones (SimpleNameGenerator)', async () => {
+    const name = `a${'b'.repeat(59)}`;
+    await sim.create(`${APPS}/deployments`, deployment(name, 1, 'nginx:1.27'));
+    const [rs] = await replicaSets(name);
+    const [pod] = await pods(name);
+    assert.equal(String(pod.metadata.name).length, 63);
+    assert.equal(String(pod.metadata.name).slice(0, 58), String(rs.metadata.name).slice(0, 58));
+    assert.match(String(pod.metadata.name).slice(58), /^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
+
+  it('scale-down takes the Pod with the lowest controller.kubernetes.io/pod-deletion-cost first', async () => {
+    await sim.create(`${APPS}/replicasets`, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'cost' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'cost' } },
+        template: { metadata: { labels: { app: 'cost' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      },
+    });
+    await sim.advance(1000);
+    const names = (await pods('cost')).map((p) => String(p.metadata.name)).sort();
+    await sim.patch(`${NS}/pods/${names[0]}`, {
+      metadata: { annotations: { 'controller.kubernetes.io/pod-deletion-cost': '-100' } },
+    });
+    await sim.patch(`${APPS}/replicasets/cost`, { spec: { replicas: 2 } });
+    const deleting = (await pods('cost')).filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name);
+    assert.deepEqual(deleting, [names[0]]);
+  });
+
+  const plainReplicaSet = (name: string, replicas: number): Obj => ({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    },
+  });
+
+  it('a Pod relabelled out of the selector is released (no owner) and replaced (ClaimPods)', async () => {
+    await sim.create(`${APPS}/replicasets`, plainReplicaSet('claim', 1));
+    const [pod] = await pods('claim');
+    await sim.patch(`${NS}/pods/${pod.metadata.name}`, { metadata: { labels: { app: 'elsewhere' } } });
+    const released = await sim.get(`${NS}/pods/${pod.metadata.name}`);
+    assert.equal(released.metadata.ownerReferences, undefined);
+    assert.equal(released.metadata.deletionTimestamp, undefined, 'released, not deleted');
+    assert.equal((await pods('claim')).length, 1, 'a replacement matches the selector');
+  });
+
+  it('deleting a ReplicaSet with --cascade=orphan leaves its Pods running, without an owner', async () => {
+    await sim.create(`${APPS}/replicasets`, plainReplicaSet('orphaned', 2));
+    await sim.advance(500);
+    const res = await sim.api.delete(`${APPS}/replicasets/orphaned`, { propagationPolicy: 'Orphan' });
+    assert.equal(res.status, 200);
+    await sim.advance(2000);
+    const left = await pods('orphaned');
+    assert.equal(left.length, 2);
+    for (const p of left) {
+      assert.equal(p.metadata.deletionTimestamp, undefined);
+      assert.equal(p.metadata.ownerReferences, undefined);
+    }
+  });
 });

@@ -52,11 +52,18 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
       .sort();
 
   it('StatefulSet: ordinals one at a time (OrderedReady), with the real labels and a ControllerRevision', async () => {
-    await sim.create(`${APPS}/statefulsets`, statefulSet('db', 3, 'postgres:16'));
+    const created = statefulSet('db', 3, 'postgres:16');
+    (created.spec as Obj).template.metadata.labels.tier = 'data';
+    await sim.create(`${APPS}/statefulsets`, created);
     assert.deepEqual(await podNames('app=db'), ['db-0'], 'db-1 waits until db-0 is Running and Ready');
     const first = await sim.get(`${NS}/pods/db-0`);
     const [revision] = await sim.list(`${APPS}/controllerrevisions`);
     assert.equal(revision.revision, 1);
+    assert.deepEqual(
+      revision.metadata.labels,
+      { app: 'db', tier: 'data', 'controller.kubernetes.io/hash': String(revision.metadata.name).slice('db-'.length) },
+      'the template labels and the hash, as history.NewControllerRevision sets them',
+    );
     assert.equal(revision.metadata.ownerReferences?.[0].kind, 'StatefulSet');
     assert.equal(first.metadata.labels?.['controller-revision-hash'], revision.metadata.name);
     assert.equal(first.metadata.labels?.['statefulset.kubernetes.io/pod-name'], 'db-0');
@@ -149,6 +156,27 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
       },
       { desired: 3, current: 3, ready: 3, updated: 3, available: 3, misscheduled: 0, generation: 1 },
     );
+    assert.equal(ds.metadata.annotations?.['deprecated.daemonset.template.generation'], '1');
+    // The template generation counts template changes only (the generation counts every spec change).
+    await sim.patch(`${APPS}/daemonsets/agent`, { spec: { minReadySeconds: 0, revisionHistoryLimit: 5 } });
+    await sim.patch(`${APPS}/daemonsets/agent`, {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'fluentd:2' }] } } },
+    });
+    await sim.advance(5000);
+    const updated = await sim.get(`${APPS}/daemonsets/agent`);
+    assert.equal(updated.metadata.generation, 3);
+    assert.equal(updated.metadata.annotations?.['deprecated.daemonset.template.generation'], '2');
+    const rolled = (await sim.list(`${NS}/pods?labelSelector=app%3Dagent`)).filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
+    assert.deepEqual(
+      rolled.map((p) => [p.spec?.containers[0].image, p.metadata.labels?.['pod-template-generation']]),
+      [
+        ['fluentd:2', '2'],
+        ['fluentd:2', '2'],
+        ['fluentd:2', '2'],
+      ],
+    );
   });
 
   it('Job: Pods run to completion, then SuccessCriteriaMet and Complete with completionTime', async () => {
@@ -208,6 +236,97 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
     const pod = (await sim.list(`${NS}/pods?labelSelector=job-name%3Dflaky`))[0];
     assert.equal(pod.status?.phase, 'Failed');
     assert.equal(pod.status?.containerStatuses[0].state.terminated.exitCode, 3);
+  });
+
+  it('Job: without completions, a success starts no new Pod; the Job completes when the rest finish', async () => {
+    await sim.api.post(`${BATCH}/jobs`, job('queue', { parallelism: 2 }));
+    const [, slow] = (await sim.list(`${NS}/pods?labelSelector=job-name%3Dqueue`)).sort((a, b) =>
+      String(a.metadata.name).localeCompare(String(b.metadata.name)),
+    );
+    await sim.api.patch(`${NS}/pods/${slow.metadata.name}`, {
+      metadata: { annotations: { 'kloop.dev/run-ms': '5000' } },
+    });
+    await sim.advance(1000);
+    let j = await sim.get(`${BATCH}/jobs/queue`);
+    assert.equal(j.status?.succeeded, 1);
+    assert.equal(j.status?.active, 1, 'the slow Pod still runs');
+    assert.equal(
+      (await sim.list(`${NS}/pods?labelSelector=job-name%3Dqueue`)).length,
+      2,
+      'no third Pod (wantActive = active)',
+    );
+    assert.equal(cond(j, 'Complete'), undefined);
+    await sim.advance(5000);
+    j = await sim.get(`${BATCH}/jobs/queue`);
+    assert.equal(j.status?.succeeded, 2);
+    assert.equal(cond(j, 'Complete')?.status, 'True');
+  });
+
+  it('Job: OnFailure container restarts reaching backoffLimit fail it (pastBackoffLimitOnFailure)', async () => {
+    const onFailure = job('restarts', { backoffLimit: 2 }, { 'kloop.dev/outcome': 'exit:1' });
+    (onFailure.spec as Obj).template.spec.restartPolicy = 'OnFailure';
+    await sim.create(`${BATCH}/jobs`, onFailure);
+    await sim.advance(1000);
+    let j = await sim.get(`${BATCH}/jobs/restarts`);
+    assert.equal(cond(j, 'FailureTarget'), undefined, 'one restart is under the limit of 2');
+    // The second exit comes after the kubelet's 10 s back-off: 2 restarts >= backoffLimit 2.
+    await sim.advance(11_000);
+    j = await sim.get(`${BATCH}/jobs/restarts`);
+    assert.equal(cond(j, 'FailureTarget')?.reason, 'BackoffLimitExceeded');
+    assert.equal(cond(j, 'Failed')?.reason, 'BackoffLimitExceeded');
+    assert.ok(j.status?.failed === undefined || j.status.failed <= 1, 'the restarts decided it, not failed Pods');
+  });
+
+  it("Job: the Job's own labels default to its template's, selector labels included (batch/v1 defaults)", async () => {
+    const created = await sim.create(`${BATCH}/jobs`, job('labelled'));
+    const uid = String(created.metadata.uid);
+    assert.deepEqual(created.metadata.labels, {
+      'batch.kubernetes.io/controller-uid': uid,
+      'batch.kubernetes.io/job-name': 'labelled',
+      'controller-uid': uid,
+      'job-name': 'labelled',
+    });
+    const own = job('own');
+    own.metadata.labels = { team: 'a' };
+    assert.deepEqual((await sim.create(`${BATCH}/jobs`, own)).metadata.labels, { team: 'a' }, 'labels given stay');
+  });
+
+  it('Job: without a restartPolicy the template defaults to Always, which is refused', async () => {
+    const bad = job('nopolicy');
+    delete (bad.spec as Obj).template.spec.restartPolicy;
+    const res = await sim.api.post(`${BATCH}/jobs`, bad);
+    assert.equal(res.status, 422);
+    assert.equal(
+      (res.body as unknown as { message: string }).message,
+      'Job.batch "nopolicy" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+    );
+  });
+
+  it('Job: deleting a running Job removes its Pods (the tracking finalizer of orphans is lifted)', async () => {
+    await sim.create(`${BATCH}/jobs`, job('gone', {}, { 'kloop.dev/run-ms': '600000' }));
+    await sim.advance(1000);
+    assert.equal((await sim.list(`${NS}/pods?labelSelector=job-name%3Dgone`)).length, 1);
+    assert.equal((await sim.api.delete(`${BATCH}/jobs/gone`, { propagationPolicy: 'Background' })).status, 200);
+    await sim.advance(2000);
+    assert.deepEqual(await sim.list(`${NS}/pods?labelSelector=job-name%3Dgone`), [], 'no Pod stuck Terminating');
+  });
+
+  it('Job: a Pod deleted while it runs counts as failed at once and is replaced after the back-off', async () => {
+    await sim.create(`${BATCH}/jobs`, job('evicted', {}, { 'kloop.dev/run-ms': '600000' }));
+    await sim.advance(1000);
+    const [first] = await sim.list(`${NS}/pods?labelSelector=job-name%3Devicted`);
+    await sim.api.delete(`${NS}/pods/${first.metadata.name}`);
+    await sim.advance(1000);
+    let j = await sim.get(`${BATCH}/jobs/evicted`);
+    assert.equal(j.status?.failed, 1);
+    assert.equal(j.status?.succeeded, undefined, 'a stopped container is no success');
+    assert.equal(cond(j, 'Complete'), undefined);
+    await sim.advance(10_000);
+    const now = await sim.list(`${NS}/pods?labelSelector=job-name%3Devicted`);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0].metadata.name, first.metadata.name);
+    j = await sim.get(`${BATCH}/jobs/evicted`);
+    assert.equal(j.status?.active, 1);
   });
 
   it('CronJob: a Job at each scheduled time, Forbid while one runs, history limits', async () => {

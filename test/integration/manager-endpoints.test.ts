@@ -35,7 +35,8 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     kubeconfig: server.kubeconfig,
     logger,
     leaderElection: { name: 'endpoints', identity: 'one', ...FAST_LEASES },
-    http: { port: 0 },
+    http: { port: 0, host: '127.0.0.1' },
+    debug: {},
     drainTimeoutMs: 2_000,
     clock,
   });
@@ -78,7 +79,8 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     });
 
     const base = leader.httpUrl!;
-    const debug = (await (await fetch(`${base}/debug/kloop`)).json()) as ManagerDescription;
+    const debugBase = leader.debugUrl!;
+    const debug = (await (await fetch(`${debugBase}/debug/kloop`)).json()) as ManagerDescription;
     assert.equal(debug.leaderElection?.leading, true);
     assert.equal(debug.identity, 'one');
     const hold = debug.controllers.find((c) => c.name === 'hold')!;
@@ -112,7 +114,7 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     );
     assert.equal(follower.canWrite(), false);
 
-    const debugText = await (await fetch(`${base}/debug/kloop`)).text();
+    const debugText = await (await fetch(`${debugBase}/debug/kloop`)).text();
     const secretValue = Buffer.from('correct-horse-battery').toString('base64');
     assert.ok(logs.length > 0, 'logs were written');
     assert.ok(!logs.includes(secretValue), 'no Secret data in the logs');

@@ -109,7 +109,7 @@ export class DaemonSetController implements BuiltinController {
     pod.metadata.labels = {
       ...(pod.metadata.labels ?? {}),
       'controller-revision-hash': revision.hash,
-      'pod-template-generation': String(ds.metadata.generation ?? 1),
+      'pod-template-generation': ds.metadata.annotations?.['deprecated.daemonset.template.generation'] ?? '1',
     };
     const spec = pod.spec as Record<string, unknown>;
     spec.affinity = {

@@ -11,10 +11,11 @@
  * defaulttolerationseconds, priority.
  */
 import { isPlainObject, type KubeObject } from '../../core/index.js';
-import { statusError } from '../errors/status-errors.js';
+import { invalid } from '../errors/status-errors.js';
 import { generateName } from '../registry/strategy.js';
 import type { AdmissionHook } from '../registry/types.js';
 import type { ServedType } from '../served/served-types.js';
+import { validateDeploymentStrategy } from './deployment-validation.js';
 
 type Obj = Record<string, unknown>;
 
@@ -58,7 +59,8 @@ function defaultTemplate(spec: Obj): void {
   defaultPodSpec(objectAt(template, 'spec'));
 }
 
-function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void {
+function defaultWorkload(kind: string, obj: KubeObject, old: KubeObject | undefined): void {
+  const creating = old === undefined;
   const spec = objectAt(obj as Obj, 'spec');
   switch (kind) {
     case 'Deployment': {
@@ -73,6 +75,7 @@ function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void
       setDefault(spec, 'revisionHistoryLimit', 10);
       setDefault(spec, 'progressDeadlineSeconds', 600);
       defaultTemplate(spec);
+      validateDeploymentStrategy(obj);
       return;
     }
     case 'ReplicaSet':
@@ -100,6 +103,7 @@ function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void
       }
       setDefault(spec, 'revisionHistoryLimit', 10);
       defaultTemplate(spec);
+      templateGeneration(obj, old);
       return;
     }
     case 'Job':
@@ -115,6 +119,22 @@ function defaultWorkload(kind: string, obj: KubeObject, creating: boolean): void
       return;
     }
   }
+}
+
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
+/**
+ * The DaemonSet strategy's template generation (pkg/registry/apps/daemonset/strategy.go): 1 on
+ * create, one more each time an update changes the Pod template, kept in the annotation apps/v1
+ * shows it in; the controller labels its Pods `pod-template-generation` with it.
+ */
+function templateGeneration(obj: KubeObject, old: KubeObject | undefined): void {
+  const previous = Number(old?.metadata.annotations?.[TEMPLATE_GENERATION] ?? 0) || 0;
+  const spec = (isPlainObject(obj.spec) ? obj.spec : {}) as Obj;
+  const oldSpec = (isPlainObject(old?.spec) ? old?.spec : {}) as Obj;
+  const changed = old === undefined || JSON.stringify(spec.template) !== JSON.stringify(oldSpec.template);
+  const generation = old === undefined ? 1 : changed ? previous + 1 : Math.max(previous, 1);
+  obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [TEMPLATE_GENERATION]: String(generation) };
 }
 
 /** The labels a Job's selector and Pods carry (pkg/registry/batch/job/strategy.go). */
@@ -141,22 +161,14 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
   setDefault(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
   const template = objectAt(spec, 'template');
   const podSpec = isPlainObject(template.spec) ? template.spec : undefined;
-  const restart = podSpec?.restartPolicy;
+  // The Pod template's own default (`Always`) comes first, so a Job without a restartPolicy is
+  // refused for "Always", as the real server refuses it.
+  const restart = podSpec?.restartPolicy ?? 'Always';
   if (restart !== 'Never' && restart !== 'OnFailure') {
-    const valid = 'supported values: "OnFailure", "Never"';
-    const message =
-      restart === undefined
-        ? `Required value: valid values: "OnFailure", "Never"`
-        : `Unsupported value: ${JSON.stringify(restart)}: ${valid}`;
-    const field = 'spec.template.spec.restartPolicy';
-    const name = String(obj.metadata.name);
-    // The real server names the kind with its group here (`Job.batch`).
-    throw statusError('Invalid', `Job.batch "${name}" is invalid: ${field}: ${message}`, {
-      name,
-      group: 'batch',
-      kind: 'Job',
-      causes: [{ reason: restart === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported', message, field }],
-    });
+    const message = `Unsupported value: ${JSON.stringify(restart)}: supported values: "OnFailure", "Never"`;
+    throw invalid({ group: 'batch', plural: 'jobs', kind: 'Job' }, String(obj.metadata.name), [
+      { reason: 'FieldValueNotSupported', message, field: 'spec.template.spec.restartPolicy' },
+    ]);
   }
   defaultTemplate(spec);
   if (creating && spec.manualSelector !== true && obj.metadata.uid !== undefined) {
@@ -166,6 +178,17 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
     };
     const meta = objectAt(template, 'metadata');
     meta.labels = { ...(isPlainObject(meta.labels) ? meta.labels : {}), ...labels };
+  }
+  // batch/v1 `SetDefaults_Job`: a Job without labels takes its template's (applied again when the
+  // stored object is decoded, so the generated selector labels show on the Job too).
+  const templateLabels = isPlainObject(template.metadata) ? template.metadata.labels : undefined;
+  const own = obj.metadata.labels;
+  if (
+    isPlainObject(templateLabels) &&
+    Object.keys(templateLabels).length > 0 &&
+    (!own || Object.keys(own).length === 0)
+  ) {
+    obj.metadata.labels = { ...(templateLabels as Record<string, string>) };
   }
 }
 
@@ -237,7 +260,7 @@ export function defaultsAdmission(random: () => number): AdmissionHook {
     if (served.custom) return;
     const kind = WORKLOADS[served.storeId];
     if (kind !== undefined) {
-      defaultWorkload(kind, obj, old === undefined);
+      defaultWorkload(kind, obj, old);
       return;
     }
     if (served.storeId === '/pods' && old === undefined) admitPod(obj, random);

@@ -152,3 +152,105 @@ export function withoutHash(template: unknown): unknown {
   else delete metadata.labels;
   return { ...template, metadata };
 }
+
+/** A ReplicaSet as the scaling arithmetic sees it. */
+export interface SizedReplicaSet {
+  readonly key: string;
+  readonly object: KubeObject;
+}
+
+function createdMs(rs: KubeObject): number {
+  return Date.parse(String(rs.metadata.creationTimestamp ?? '')) || 0;
+}
+
+/** `ReplicaSetsByCreationTimestamp`: older first, then by name. */
+export function byCreationTimestamp(a: KubeObject, b: KubeObject): number {
+  return createdMs(a) - createdMs(b) || String(a.metadata.name).localeCompare(String(b.metadata.name));
+}
+
+/** `IsSaturated`: the new ReplicaSet runs all the replicas the Deployment wants, all available. */
+export function isSaturated(d: KubeObject, rs: KubeObject | undefined): boolean {
+  if (!rs) return false;
+  const desired = Number(rs.metadata.annotations?.[DESIRED_REPLICAS]);
+  const replicas = num(specOf(d).replicas, 1);
+  return (
+    Number.isInteger(desired) &&
+    specReplicas(rs) === replicas &&
+    desired === replicas &&
+    statusCount(rs, 'availableReplicas') === replicas
+  );
+}
+
+/** `getReplicaSetFraction`: how much of a scaling event one ReplicaSet takes (negative: gives). */
+function replicaSetFraction(rs: KubeObject, d: KubeObject): number {
+  const { replicas, maxSurge } = rolloutLimits(d);
+  if (replicas === 0) return -specReplicas(rs);
+  const maxNow = replicas + maxSurge;
+  let maxBefore = Number(rs.metadata.annotations?.[MAX_REPLICAS]);
+  if (!Number.isInteger(maxBefore) || maxBefore === 0) {
+    // No readable annotation: the Deployment's current size stands in for it, as upstream.
+    maxBefore = num(statusOf(d).replicas, 0);
+    if (maxBefore === 0) return 0;
+  }
+  return Math.round((specReplicas(rs) * maxNow) / maxBefore) - specReplicas(rs);
+}
+
+/**
+ * `DeploymentController.scale` (sync.go): the sizes the ReplicaSets take on a scaling event or
+ * while the Deployment is paused. The one active (or newest) ReplicaSet takes all the replicas; a
+ * saturated new one leaves the old ones nothing; otherwise a RollingUpdate Deployment spreads
+ * `replicas + maxSurge - current` over its active ReplicaSets in proportion to their size, the
+ * rounding leftover to the largest. Answers the new size of each ReplicaSet that changes size or
+ * whose annotations the scale rewrites (key -> size).
+ */
+export function proportionalSizes(
+  d: KubeObject,
+  newRS: SizedReplicaSet | undefined,
+  oldRSs: readonly SizedReplicaSet[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  const replicas = num(specOf(d).replicas, 1);
+  const all = [...(newRS ? [newRS] : []), ...oldRSs];
+  const active = all.filter((rs) => specReplicas(rs.object) > 0);
+  // FindActiveOrLatest
+  if (active.length <= 1 && all.length > 0) {
+    const newestOld = [...oldRSs].sort((a, b) => byCreationTimestamp(b.object, a.object))[0];
+    const target = active[0] ?? newRS ?? newestOld;
+    if (target) out.set(target.key, replicas);
+    return out;
+  }
+  if (isSaturated(d, newRS?.object)) {
+    for (const rs of oldRSs) if (specReplicas(rs.object) > 0) out.set(rs.key, 0);
+    return out;
+  }
+  const strategy = specOf(d).strategy as { type?: string } | undefined;
+  if (strategy?.type === 'Recreate') return out;
+  const { maxSurge } = rolloutLimits(d);
+  const current = active.reduce((n, rs) => n + specReplicas(rs.object), 0);
+  const allowed = replicas > 0 ? replicas + maxSurge : 0;
+  const toAdd = allowed - current;
+  // Larger first; ties: newer first when growing (ReplicaSetsBySizeNewer), older first when shrinking.
+  const ordered = [...active].sort(
+    (a, b) =>
+      specReplicas(b.object) - specReplicas(a.object) ||
+      (toAdd > 0 ? byCreationTimestamp(b.object, a.object) : byCreationTimestamp(a.object, b.object)),
+  );
+  const sizes = new Map<string, number>();
+  let added = 0;
+  for (const rs of ordered) {
+    let proportion = 0;
+    if (toAdd !== 0 && added !== toAdd) {
+      const fraction = replicaSetFraction(rs.object, d);
+      const allowedNow = toAdd - added;
+      proportion = toAdd > 0 ? Math.min(fraction, allowedNow) : Math.max(fraction, allowedNow);
+    }
+    sizes.set(rs.key, specReplicas(rs.object) + proportion);
+    added += proportion;
+  }
+  if (toAdd !== 0 && ordered.length > 0) {
+    const largest = ordered[0].key;
+    sizes.set(largest, Math.max(0, (sizes.get(largest) ?? 0) + toAdd - added));
+  }
+  for (const [key, size] of sizes) out.set(key, size);
+  return out;
+}

@@ -15,9 +15,13 @@
  * `DeploymentPaused` / `DeploymentResumed`), each set as `SetDeploymentCondition` sets it.
  * Old ReplicaSets past `revisionHistoryLimit` are deleted once a rollout completes.
  *
- * Not done: proportional scaling of several ReplicaSets when `replicas` changes mid-rollout (the
- * rolling step converges instead), adoption of orphan ReplicaSets, hash collisions beyond a
- * bumped `collisionCount`.
+ * A paused Deployment takes no rollout step, and a change of `replicas` while several
+ * ReplicaSets are active (a scaling event) is spread over them in proportion to their size
+ * (`dc.scale`), as upstream; the current ReplicaSet follows the Deployment's annotations and
+ * `minReadySeconds`.
+ *
+ * Not done: adoption of orphan ReplicaSets, hash collisions beyond a bumped `collisionCount`,
+ * `terminatingReplicas` (alpha in 1.33), the status-only sync of a Deployment being deleted.
  */
 import { Deployment, deepEqual, type KubeObject, Pod, ReplicaSet } from '../../core/index.js';
 import type { StoredObject } from '../storage/store.js';
@@ -25,11 +29,13 @@ import {
   condition,
   countsOf,
   DESIRED_REPLICAS,
+  type DeploymentCounts,
   deadlineOf,
   isComplete,
   MAX_REPLICAS,
   madeProgress,
   newReplicaSetReplicas,
+  proportionalSizes,
   REVISION,
   REVISION_HISTORY,
   revisionOf,
@@ -40,6 +46,7 @@ import {
   withoutHash,
 } from './deployment-rollout.js';
 import {
+  type Condition,
   clone,
   conditionOf,
   conditionsOf,
@@ -57,7 +64,33 @@ import {
 import { type ControllerRuntime, copyOf } from './runtime.js';
 import type { BuiltinController } from './types.js';
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** `skipCopyAnnotation`: Deployment annotations its ReplicaSets do not take. */
+const SKIPPED_ANNOTATIONS = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION,
+  REVISION_HISTORY,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  'deprecated.deployment.rollback.to',
+]);
+
+/** `HasProgressDeadline`. */
+function hasProgressDeadline(d: KubeObject): boolean {
+  const s = specOf(d).progressDeadlineSeconds;
+  return typeof s === 'number' && s !== 2147483647;
+}
+
+/** The counts of the stored status, for `DeploymentComplete(d, &d.Status)`. */
+function storedCounts(d: KubeObject): DeploymentCounts {
+  const s = statusOf(d);
+  return {
+    replicas: num(s.replicas, 0),
+    updatedReplicas: num(s.updatedReplicas, 0),
+    readyReplicas: num(s.readyReplicas, 0),
+    availableReplicas: num(s.availableReplicas, 0),
+    unavailableReplicas: num(s.unavailableReplicas, 0),
+  };
+}
 
 function byCreation(a: StoredObject, b: StoredObject): number {
   const ta = Date.parse(String(a.object.metadata.creationTimestamp ?? '')) || 0;
@@ -96,70 +129,140 @@ export class DeploymentController implements BuiltinController {
     let newRS = all.find((rs) => deepEqual(withoutHash(specOf(rs.object).template), withoutHash(template)));
     const old = () => all.filter((rs) => rs !== newRS).sort(byCreation);
     const paused = specOf(d).paused === true;
-    let conditions = conditionsOf(d);
     const now = this.rt.timestamp();
+    let conditions = this.pausedConditions(d, now);
     let revision = d.metadata.annotations?.[REVISION];
-
-    if (!paused) {
-      const maxOldRevision = Math.max(0, ...old().map((rs) => revisionOf(rs.object)));
-      if (newRS) {
-        newRS = this.bumpRevision(newRS, maxOldRevision + 1) ?? newRS;
-        if (!conditionOf(d, 'Progressing') && typeof specOf(d).progressDeadlineSeconds === 'number') {
-          conditions = setCondition(
-            conditions,
-            condition(
-              'Progressing',
-              'True',
-              'FoundNewReplicaSet',
-              `Found new replica set "${newRS.object.metadata.name}"`,
-              now,
-            ),
-          );
-        }
-      } else {
-        const created = this.createReplicaSet(stored, all, maxOldRevision + 1);
-        if (!created) return;
-        newRS = created;
-        all = [...all, created];
-        if (typeof specOf(d).progressDeadlineSeconds === 'number') {
-          conditions = setCondition(
-            conditions,
-            condition(
-              'Progressing',
-              'True',
-              'NewReplicaSetCreated',
-              `Created new replica set "${created.object.metadata.name}"`,
-              now,
-            ),
-          );
-        }
-      }
-      revision = newRS.object.metadata.annotations?.[REVISION] ?? revision;
-      all = this.rollout(d, newRS, all);
-      newRS = all.find((rs) => rs.key === newRS?.key) ?? newRS;
-    } else if (newRS) {
-      // Paused: scaling still applies to the current ReplicaSet (no new rollout starts).
-      newRS = this.scale(d, newRS, num(specOf(d).replicas, 1)) ?? newRS;
+    const maxOldRevision = Math.max(0, ...old().map((rs) => revisionOf(rs.object)));
+    if (newRS) {
+      newRS = this.syncNewReplicaSet(d, newRS, maxOldRevision + 1) ?? newRS;
       all = all.map((rs) => (rs.key === newRS?.key ? newRS : rs));
+      revision = newRS.object.metadata.annotations?.[REVISION] ?? revision;
     }
-    this.writeStatus(stored, all, newRS, conditions, revision, paused);
+
+    if (paused || this.isScalingEvent(d, all)) {
+      // dc.sync: no rollout step, only the scale (proportional across the active ReplicaSets).
+      all = this.scaleProportionally(d, newRS, all);
+      newRS = all.find((rs) => rs.key === newRS?.key) ?? newRS;
+      this.writeStatus(stored, all, newRS, conditions, revision, false);
+      if (paused) this.cleanup(d, all);
+      return;
+    }
+
+    if (newRS) {
+      if (!conditionOf(d, 'Progressing') && hasProgressDeadline(d)) {
+        conditions = setCondition(
+          conditions,
+          condition(
+            'Progressing',
+            'True',
+            'FoundNewReplicaSet',
+            `Found new replica set "${newRS.object.metadata.name}"`,
+            now,
+          ),
+        );
+      }
+    } else {
+      const created = this.createReplicaSet(stored, all, maxOldRevision + 1);
+      if (!created) return;
+      newRS = created;
+      all = [...all, created];
+      revision = newRS.object.metadata.annotations?.[REVISION] ?? revision;
+      if (hasProgressDeadline(d)) {
+        conditions = setCondition(
+          conditions,
+          condition(
+            'Progressing',
+            'True',
+            'NewReplicaSetCreated',
+            `Created new replica set "${created.object.metadata.name}"`,
+            now,
+          ),
+        );
+      }
+    }
+    all = this.rollout(d, newRS, all);
+    newRS = all.find((rs) => rs.key === newRS?.key) ?? newRS;
+    // cleanupDeployment runs once the stored status says the rollout is complete.
+    if (isComplete(d, storedCounts(d)) && num(statusOf(d).observedGeneration, 0) >= num(d.metadata.generation, 0)) {
+      this.cleanup(d, all);
+    }
+    this.writeStatus(stored, all, newRS, conditions, revision, true);
+  }
+
+  /**
+   * `checkPausedConditions`: pausing sets Progressing Unknown `DeploymentPaused`, resuming
+   * `DeploymentResumed`, unless the Deployment has no deadline or already timed out.
+   */
+  private pausedConditions(d: KubeObject, now: string): Condition[] {
+    const conditions = conditionsOf(d);
+    if (!hasProgressDeadline(d)) return conditions;
+    const progressing = conditionOf(d, 'Progressing');
+    if (progressing?.reason === 'ProgressDeadlineExceeded') return conditions;
+    const pausedNoted = progressing?.reason === 'DeploymentPaused';
+    if (specOf(d).paused === true && !pausedNoted) {
+      return setCondition(
+        conditions,
+        condition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now),
+      );
+    }
+    if (specOf(d).paused !== true && pausedNoted) {
+      return setCondition(
+        conditions,
+        condition('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed', now),
+      );
+    }
+    return conditions;
+  }
+
+  /** `isScalingEvent`: an active ReplicaSet was sized for another `replicas` than the Deployment's. */
+  private isScalingEvent(d: KubeObject, all: readonly StoredObject[]): boolean {
+    const replicas = num(specOf(d).replicas, 1);
+    return all.some((rs) => {
+      if (specReplicas(rs.object) === 0) return false;
+      const desired = rs.object.metadata.annotations?.[DESIRED_REPLICAS];
+      return desired !== undefined && Number(desired) !== replicas;
+    });
+  }
+
+  /** Applies {@link proportionalSizes}; answers the ReplicaSets as they are afterwards. */
+  private scaleProportionally(d: KubeObject, newRS: StoredObject | undefined, all: StoredObject[]): StoredObject[] {
+    const olds = all.filter((rs) => rs.key !== newRS?.key);
+    const sizes = proportionalSizes(d, newRS, olds);
+    return all.map((rs) => {
+      const size = sizes.get(rs.key);
+      return size === undefined ? rs : (this.scale(d, rs, size) ?? rs);
+    });
   }
 
   private replicaSets(d: KubeObject): StoredObject[] {
     return this.rt.list(ReplicaSet, d.metadata.namespace).filter((rs) => isControlledBy(rs.object, d));
   }
 
-  /** A template that comes back (a rollback) takes the next revision and remembers its old one. */
-  private bumpRevision(rs: StoredObject, revision: number): StoredObject | undefined {
-    const current = revisionOf(rs.object);
-    if (current >= revision) return rs;
+  /**
+   * `getNewReplicaSet` for an existing new ReplicaSet (`SetNewReplicaSetAnnotations`): it takes
+   * the Deployment's annotations (not the revision, replica or last-applied ones), the next
+   * revision when an older one came back (a rollback, remembered in `revision-history`), and the
+   * Deployment's `minReadySeconds`.
+   */
+  private syncNewReplicaSet(d: KubeObject, rs: StoredObject, revision: number): StoredObject | undefined {
     const next = copyOf(rs);
-    const annotations: Record<string, string> = { ...(next.metadata.annotations ?? {}), [REVISION]: String(revision) };
-    if (current > 0) {
-      const history = annotations[REVISION_HISTORY];
-      annotations[REVISION_HISTORY] = history ? `${history},${current}` : String(current);
+    const annotations: Record<string, string> = { ...(next.metadata.annotations ?? {}) };
+    for (const [k, v] of Object.entries(d.metadata.annotations ?? {}))
+      if (!SKIPPED_ANNOTATIONS.has(k)) annotations[k] = v;
+    const current = revisionOf(rs.object);
+    if (current < revision) {
+      annotations[REVISION] = String(revision);
+      if (current > 0) {
+        const history = annotations[REVISION_HISTORY];
+        annotations[REVISION_HISTORY] = history ? `${history},${current}` : String(current);
+      }
     }
     next.metadata.annotations = annotations;
+    const minReady = specOf(d).minReadySeconds;
+    const spec = { ...specOf(next) };
+    if (typeof minReady === 'number' && minReady !== 0) spec.minReadySeconds = minReady;
+    else delete spec.minReadySeconds;
+    next.spec = spec;
     return this.rt.update(this.name, KCM, ReplicaSet, rs, next);
   }
 
@@ -193,9 +296,8 @@ export class DeploymentController implements BuiltinController {
           0,
         );
     const annotations: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) {
-      if (k !== LAST_APPLIED && k !== REVISION && k !== REVISION_HISTORY) annotations[k] = v;
-    }
+    for (const [k, v] of Object.entries(d.metadata.annotations ?? {}))
+      if (!SKIPPED_ANNOTATIONS.has(k)) annotations[k] = v;
     annotations[DESIRED_REPLICAS] = String(replicas);
     annotations[MAX_REPLICAS] = String(replicas + maxSurge);
     annotations[REVISION] = String(revision);
@@ -318,7 +420,7 @@ export class DeploymentController implements BuiltinController {
     newRS: StoredObject | undefined,
     startConditions: ReturnType<typeof conditionsOf>,
     revision: string | undefined,
-    paused: boolean,
+    estimateProgress: boolean,
   ): void {
     const d = stored.object;
     const now = this.rt.timestamp();
@@ -343,20 +445,10 @@ export class DeploymentController implements BuiltinController {
     const progressing = conditions.find((c) => c.type === 'Progressing');
     const rsName = newRS ? String(newRS.object.metadata.name) : undefined;
     let recheckAt: number | undefined;
-    if (paused) {
-      if (progressing?.reason !== 'DeploymentPaused') {
-        conditions = setCondition(
-          conditions,
-          condition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now),
-        );
-      }
-    } else if (typeof specOf(d).progressDeadlineSeconds === 'number') {
-      if (progressing?.reason === 'DeploymentPaused') {
-        conditions = setCondition(
-          conditions,
-          condition('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed', now),
-        );
-      }
+    // syncRolloutStatus estimates progress; a paused Deployment or a scaling event only reports.
+    if (estimateProgress && !hasProgressDeadline(d)) {
+      conditions = conditions.filter((c) => c.type !== 'Progressing');
+    } else if (estimateProgress) {
       const done = counts.replicas === counts.updatedReplicas && progressing?.reason === 'NewReplicaSetAvailable';
       if (!done) {
         const probe = { ...d, status: { ...statusOf(d), conditions } };
@@ -422,24 +514,26 @@ export class DeploymentController implements BuiltinController {
     if (revision !== undefined) annotations[REVISION] = revision;
     this.rt.updateStatusAndAnnotations(this.name, KCM, Deployment, stored, status, annotations);
     if (recheckAt !== undefined) this.rt.after(this.name, stored.key, recheckAt - this.rt.now());
-    this.cleanup(d, all);
   }
 
-  /** Deletes old, empty ReplicaSets beyond `revisionHistoryLimit`. */
+  /**
+   * `cleanupDeployment`: of the old ReplicaSets not being deleted, the oldest revisions beyond
+   * `revisionHistoryLimit` go, each only once it is scaled to zero, has no Pods and was observed.
+   */
   private cleanup(d: KubeObject, all: StoredObject[]): void {
     const limit = specOf(d).revisionHistoryLimit;
     if (typeof limit !== 'number') return;
     const template = specOf(d).template;
     const olds = all
       .filter((rs) => !deepEqual(withoutHash(specOf(rs.object).template), withoutHash(template)))
-      .filter(
-        (rs) =>
-          specReplicas(rs.object) === 0 &&
-          statusCount(rs.object, 'replicas') === 0 &&
-          num(statusOf(rs.object).observedGeneration, 0) >= num(rs.object.metadata.generation, 0) &&
-          rs.object.metadata.deletionTimestamp === undefined,
-      )
-      .sort(byCreation);
-    for (const rs of olds.slice(0, Math.max(0, olds.length - limit))) this.rt.delete(this.name, KCM, ReplicaSet, rs);
+      .filter((rs) => rs.object.metadata.deletionTimestamp === undefined)
+      .sort((a, b) => revisionOf(a.object) - revisionOf(b.object) || byCreation(a, b));
+    for (const rs of olds.slice(0, Math.max(0, olds.length - limit))) {
+      const empty =
+        specReplicas(rs.object) === 0 &&
+        statusCount(rs.object, 'replicas') === 0 &&
+        num(statusOf(rs.object).observedGeneration, 0) >= num(rs.object.metadata.generation, 0);
+      if (empty) this.rt.delete(this.name, KCM, ReplicaSet, rs);
+    }
   }
 }

@@ -16,6 +16,17 @@ import type { BuiltinController } from './types.js';
 
 const TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
 
+interface Address {
+  ip: string;
+  targetRef?: { uid?: string };
+}
+
+/** IPv4 addresses in numeric order, then by Pod uid (`addrsByIPAndUID`). */
+function compareAddresses(a: Address, b: Address): number {
+  const num = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  return num(a.ip) - num(b.ip) || String(a.targetRef?.uid ?? '').localeCompare(String(b.targetRef?.uid ?? ''));
+}
+
 /** Keeps one Endpoints object per Service with a selector. */
 export class EndpointsController implements BuiltinController {
   readonly name = 'endpoints' as const;
@@ -58,6 +69,12 @@ export class EndpointsController implements BuiltinController {
         subsets.set(id, subset);
       }
       (conditions.ready ? subset.addresses : subset.notReadyAddresses).push(this.addressOf(svc, pod));
+    }
+    // RepackSubsets sorts each subset's addresses by IP (then uid).
+    const byIp = (a: unknown, b: unknown) => compareAddresses(a as Address, b as Address);
+    for (const s of subsets.values()) {
+      s.addresses.sort(byIp);
+      s.notReadyAddresses.sort(byIp);
     }
     const list = [...subsets.values()].map((s) => {
       const out: Record<string, unknown> = {};

@@ -3,9 +3,10 @@
  * from the template (`generateName: <job>-`, the selector labels the API server added, the
  * `batch.kubernetes.io/job-tracking` finalizer, a controller reference), at most `parallelism`
  * at once, until `completions` succeeded. Finished Pods are counted into `succeeded`/`failed`
- * and lose the tracking finalizer. Success: `SuccessCriteriaMet` then `Complete` (reason
+ * and lose the tracking finalizer; a Pod being deleted before it succeeded counts as failed at
+ * once, and an orphan Pod (its Job deleted) loses the finalizer too. Success: `SuccessCriteriaMet` then `Complete` (reason
  * `CompletionsReached`, "Reached expected number of succeeded pods") with `completionTime`;
- * failure once failures exceed `backoffLimit` (restarts of `OnFailure` Pods count):
+ * failure once failures exceed `backoffLimit` or the restarts of `OnFailure` Pods reach it:
  * `FailureTarget` then, when no Pod is left running, `Failed` (`BackoffLimitExceeded`, "Job has
  * reached the specified backoff limit"); `activeDeadlineSeconds` fails it with
  * `DeadlineExceeded`. A failed Pod is replaced after the controller's back-off (10 s doubling,
@@ -23,6 +24,7 @@ import {
   conditionOf,
   conditionsOf,
   controllerKey,
+  controllerRef,
   isControlledBy,
   isReady,
   isTerminating,
@@ -45,6 +47,13 @@ function jobCondition(type: string, reason: string, message: string, now: string
   return { type, status: 'True', lastProbeTime: now, lastTransitionTime: now, reason, message };
 }
 
+/** Queue keys of orphan Pods to release (a space never occurs in a name). */
+const ORPHAN_POD = 'orphan-pod ';
+
+function hasTrackingFinalizer(pod: KubeObject): boolean {
+  return (pod.metadata.finalizers ?? []).includes(TRACKING_FINALIZER);
+}
+
 function isTrue(job: KubeObject, type: string): boolean {
   return conditionOf(job, type)?.status === 'True';
 }
@@ -61,12 +70,43 @@ export class JobController implements BuiltinController {
       else this.lastFailure.delete(String(e.object.object.metadata.uid));
     });
     rt.watch(Pod, (e) => {
-      const owner = controllerKey(e.object.object, Job);
+      const pod = e.object.object;
+      const owner = controllerKey(pod, Job);
       if (owner) rt.enqueue(this.name, owner);
+      if (e.type !== 'DELETED' && hasTrackingFinalizer(pod) && this.isOrphan(pod)) {
+        rt.enqueue(this.name, `${ORPHAN_POD}${e.key}`);
+      }
     });
   }
 
+  /** True for a Pod whose Job is gone (or that no Job controls): nobody else lifts its finalizer. */
+  private isOrphan(pod: KubeObject): boolean {
+    const ref = controllerRef(pod);
+    if (!ref) return true;
+    if (ref.kind !== 'Job' || ref.apiVersion !== Job.apiVersion) return false;
+    const job = this.rt.get(Job, pod.metadata.namespace, ref.name);
+    return job === undefined || job.object.metadata.uid !== ref.uid;
+  }
+
+  /** Lifts the tracking finalizer of an orphan Pod, as the Job controller's orphan handling does. */
+  private releaseOrphan(podKey: string): void {
+    const pod = this.rt.getByKey(Pod, podKey);
+    if (!pod || !hasTrackingFinalizer(pod.object) || !this.isOrphan(pod.object)) return;
+    this.removeFinalizer(pod);
+  }
+
+  private removeFinalizer(pod: StoredObject): void {
+    const copy = copyOf(pod);
+    copy.metadata.finalizers = (copy.metadata.finalizers ?? []).filter((f) => f !== TRACKING_FINALIZER);
+    if (copy.metadata.finalizers.length === 0) delete copy.metadata.finalizers;
+    this.rt.update(this.name, KCM, Pod, pod, copy);
+  }
+
   sync(key: string): void {
+    if (key.startsWith(ORPHAN_POD)) {
+      this.releaseOrphan(key.slice(ORPHAN_POD.length));
+      return;
+    }
     const stored = this.rt.getByKey(Job, key);
     if (!stored) return;
     const job = stored.object;
@@ -76,10 +116,14 @@ export class JobController implements BuiltinController {
     let succeeded = num(status.succeeded, 0);
     let failed = num(status.failed, 0);
     const counted: StoredObject[] = [];
+    // Terminating Pods count as failed at once (so orphans and deleted Pods do), unless only
+    // failed Pods are to be replaced (podReplacementPolicy: Failed).
+    const terminatingFails = specOf(job).podReplacementPolicy !== 'Failed';
     for (const pod of pods) {
       const phase = phaseOf(pod.object);
-      const tracked = (pod.object.metadata.finalizers ?? []).includes(TRACKING_FINALIZER);
-      if (!tracked || (phase !== 'Succeeded' && phase !== 'Failed')) continue;
+      if (!hasTrackingFinalizer(pod.object)) continue;
+      const failedNow = phase === 'Failed' || (terminatingFails && phase !== 'Succeeded' && isTerminating(pod.object));
+      if (phase !== 'Succeeded' && !failedNow) continue;
       if (phase === 'Succeeded') succeeded++;
       else {
         failed++;
@@ -101,10 +145,6 @@ export class JobController implements BuiltinController {
       if (status.startTime === undefined && !suspended) status.startTime = now;
       const completions = typeof spec.completions === 'number' ? spec.completions : undefined;
       const parallelism = num(spec.parallelism, 1);
-      const restarts =
-        spec.template && specOf(spec.template as KubeObject).restartPolicy === 'OnFailure'
-          ? active.reduce((n, p) => n + this.restarts(p.object), 0)
-          : 0;
       const deadline = spec.activeDeadlineSeconds;
       const started = Date.parse(String(status.startTime ?? ''));
       const successMet =
@@ -114,7 +154,7 @@ export class JobController implements BuiltinController {
         // Failing: wait for the Pods to go.
       } else if (successMet) {
         set(jobCondition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods', now));
-      } else if (failed + restarts > num(spec.backoffLimit, 6)) {
+      } else if (failed > num(spec.backoffLimit, 6) || this.pastBackoffLimitOnFailure(job, pods)) {
         set(jobCondition('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', now));
       } else if (
         typeof deadline === 'number' &&
@@ -137,9 +177,18 @@ export class JobController implements BuiltinController {
               : c,
           );
         }
-        const want = completions === undefined ? parallelism : Math.min(parallelism, completions - succeeded);
+        // Without completions, the first success ends the starting: what runs, runs to its end.
+        const want =
+          completions === undefined
+            ? succeeded > 0
+              ? active.length
+              : parallelism
+            : Math.min(parallelism, completions - succeeded);
         const missing = want - active.length;
-        if (missing > 0) active = [...active, ...this.createPods(stored, missing, failed)];
+        // A Job being deleted starts nothing more (its Pods go with it).
+        if (missing > 0 && job.metadata.deletionTimestamp === undefined) {
+          active = [...active, ...this.createPods(stored, missing, failed)];
+        }
       }
       const target = conditions.find(
         (c) => (c.type === 'SuccessCriteriaMet' || c.type === 'FailureTarget') && c.status === 'True',
@@ -172,19 +221,29 @@ export class JobController implements BuiltinController {
     // Counted Pods lose the tracking finalizer only after the count is stored.
     for (const pod of counted) {
       const fresh = this.rt.getByKey(Pod, pod.key);
-      if (!fresh) continue;
-      const copy = copyOf(fresh);
-      copy.metadata.finalizers = (copy.metadata.finalizers ?? []).filter((f) => f !== TRACKING_FINALIZER);
-      if (copy.metadata.finalizers.length === 0) delete copy.metadata.finalizers;
-      this.rt.update(this.name, KCM, Pod, fresh, copy);
+      if (fresh) this.removeFinalizer(fresh);
     }
   }
 
-  private restarts(pod: KubeObject): number {
-    const list = statusOf(pod).containerStatuses;
-    return Array.isArray(list)
-      ? list.reduce((n: number, c: { restartCount?: number }) => n + num(c?.restartCount, 0), 0)
-      : 0;
+  /**
+   * `pastBackoffLimitOnFailure`: with `restartPolicy: OnFailure` the container restarts of the
+   * Pending and Running Pods count against `backoffLimit` (any restart when it is 0).
+   */
+  private pastBackoffLimitOnFailure(job: KubeObject, pods: readonly StoredObject[]): boolean {
+    const template = specOf(job).template as KubeObject | undefined;
+    if (specOf(template).restartPolicy !== 'OnFailure') return false;
+    let restarts = 0;
+    for (const pod of pods) {
+      const phase = phaseOf(pod.object);
+      if (phase !== 'Running' && phase !== 'Pending') continue;
+      for (const field of ['initContainerStatuses', 'containerStatuses']) {
+        const list = statusOf(pod.object)[field];
+        if (Array.isArray(list))
+          for (const c of list) restarts += num((c as { restartCount?: unknown })?.restartCount, 0);
+      }
+    }
+    const limit = num(specOf(job).backoffLimit, 6);
+    return limit === 0 ? restarts > 0 : restarts >= limit;
   }
 
   /** Creates up to `count` Pods, unless the failure back-off is still running. */

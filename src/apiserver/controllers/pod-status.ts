@@ -211,12 +211,17 @@ export function renderPodStatus(pod: KubeObject, track: PodTrack, now: string): 
     conditions,
     hostIP: track.hostIP,
     hostIPs: [{ ip: track.hostIP }],
-    podIP: track.podIP,
-    podIPs: [{ ip: track.podIP }],
+  };
+  // The Pod IP comes with its sandbox: none while the sandbox is still being created.
+  if (track.stage !== 'creating') {
+    status.podIP = track.podIP;
+    status.podIPs = [{ ip: track.podIP }];
+  }
+  Object.assign(status, {
     startTime: track.startTime,
     qosClass: qosClassOf(pod),
     containerStatuses: containers.map(statusOfContainer),
-  };
+  });
   if (inits.length > 0) {
     status.initContainerStatuses = inits.map((c) => {
       const image = normalizeImage(c.image);

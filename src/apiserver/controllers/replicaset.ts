@@ -1,8 +1,10 @@
 /**
  * kube-controller-manager's ReplicaSet controller: keeps `spec.replicas` active Pods (created
  * from the template with `generateName: <rs>-`, the template's labels and annotations, and a
- * controller reference), deletes the surplus (not yet scheduled, then pending, then not ready,
- * then the newest first, as `controller.ActivePods` ranks them), adopts orphan Pods its selector
+ * controller reference), deletes the surplus in the order `controller.ActivePodsWithRanks` ranks
+ * them (unscheduled, pending, not ready, lowest `pod-deletion-cost`, doubled up on a Node, Ready
+ * the shortest, most restarts, newest), releases owned Pods whose labels left its selector and
+ * leaves its Pods to the garbage collector once it is being deleted, adopts orphan Pods its selector
  * matches, and writes `status`: `replicas`, `fullyLabeledReplicas`, `readyReplicas`,
  * `availableReplicas` (Ready for `minReadySeconds`) and `observedGeneration`.
  *
@@ -14,6 +16,7 @@ import type { StoredObject } from '../storage/store.js';
 import {
   availableAt,
   clone,
+  conditionOf,
   controllerKey,
   controllerRef,
   isActive,
@@ -54,21 +57,60 @@ export function podFromTemplate(
   return pod;
 }
 
-/** Surplus Pods in the order they go: unscheduled, pending, not ready, then the newest. */
-function deletionRank(pod: KubeObject): [number, number, number, number] {
-  const scheduled = typeof specOf(pod).nodeName === 'string' ? 1 : 0;
-  const phase = phaseOf(pod);
-  const running = phase === 'Running' ? 2 : phase === 'Pending' ? 0 : 1;
-  const ready = isReady(pod) ? 1 : 0;
-  const created = Date.parse(String(pod.metadata.creationTimestamp ?? '')) || 0;
-  return [scheduled, running, ready, -created];
+const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+function timeOf(text: unknown): number {
+  const ms = Date.parse(String(text ?? ''));
+  return Number.isFinite(ms) ? ms : 0;
 }
 
-function compareRank(a: KubeObject, b: KubeObject): number {
-  const ra = deletionRank(a);
-  const rb = deletionRank(b);
-  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
-  return String(b.metadata.name).localeCompare(String(a.metadata.name));
+function maxRestarts(pod: KubeObject): number {
+  const list = statusOf(pod).containerStatuses;
+  return Array.isArray(list)
+    ? Math.max(0, ...list.map((c) => num((c as { restartCount?: unknown })?.restartCount, 0)))
+    : 0;
+}
+
+/**
+ * `controller.ActivePodsWithRanks`: surplus Pods go unscheduled first, then Pending, Unknown,
+ * Running; not ready before ready; lower `pod-deletion-cost` first; Pods doubled up on a Node
+ * first; Ready for less time first; more container restarts first; then the newest.
+ */
+function deletionRank(pod: KubeObject, onSameNode: number): number[] {
+  const scheduled = typeof specOf(pod).nodeName === 'string' && specOf(pod).nodeName !== '' ? 1 : 0;
+  const phase = phaseOf(pod);
+  const phaseOrder = phase === 'Pending' ? 0 : phase === 'Running' ? 2 : 1;
+  const ready = isReady(pod);
+  const cost = Number(pod.metadata.annotations?.[DELETION_COST] ?? 0);
+  const readySince = ready ? timeOf(conditionOf(pod, 'Ready')?.lastTransitionTime) : 0;
+  return [
+    scheduled,
+    phaseOrder,
+    ready ? 1 : 0,
+    Number.isFinite(cost) ? cost : 0,
+    -onSameNode,
+    -readySince,
+    -maxRestarts(pod),
+    -timeOf(pod.metadata.creationTimestamp),
+  ];
+}
+
+/** The surplus Pods to delete, in the order they go. */
+function podsToDelete(active: readonly StoredObject[], count: number): StoredObject[] {
+  const perNode = new Map<string, number>();
+  for (const p of active) {
+    const node = String(specOf(p.object).nodeName ?? '');
+    perNode.set(node, (perNode.get(node) ?? 0) + 1);
+  }
+  const ranked = active.map((p) => ({
+    pod: p,
+    rank: deletionRank(p.object, perNode.get(String(specOf(p.object).nodeName ?? '')) ?? 0),
+  }));
+  ranked.sort((a, b) => {
+    for (let i = 0; i < a.rank.length; i++) if (a.rank[i] !== b.rank[i]) return a.rank[i] - b.rank[i];
+    return String(b.pod.object.metadata.name).localeCompare(String(a.pod.object.metadata.name));
+  });
+  return ranked.slice(0, count).map((r) => r.pod);
 }
 
 /** Runs ReplicaSets. */
@@ -100,9 +142,20 @@ export class ReplicaSetController implements BuiltinController {
     if (!selector) return;
     const namespace = rs.metadata.namespace;
     const pods: StoredObject[] = [];
+    const deleting = rs.metadata.deletionTimestamp !== undefined;
     for (const pod of this.rt.list(Pod, namespace)) {
-      if (isControlledBy(pod.object, rs)) pods.push(pod);
-      else if (
+      if (isControlledBy(pod.object, rs)) {
+        // ClaimPods: an owned Pod whose labels left the selector is released (orphaned).
+        if (
+          !deleting &&
+          pod.object.metadata.deletionTimestamp === undefined &&
+          !selector.matches(pod.object.metadata.labels)
+        ) {
+          this.release(pod, rs);
+          continue;
+        }
+        pods.push(pod);
+      } else if (
         !controllerRef(pod.object) &&
         rs.metadata.deletionTimestamp === undefined &&
         pod.object.metadata.deletionTimestamp === undefined &&
@@ -113,21 +166,30 @@ export class ReplicaSetController implements BuiltinController {
       }
     }
     const active = pods.filter((p) => isActive(p.object));
-    const wanted = rs.metadata.deletionTimestamp === undefined ? num(specOf(rs).replicas, 1) : 0;
+    const wanted = num(specOf(rs).replicas, 1);
     const template = specOf(rs).template;
-    if (active.length < wanted && template && typeof template === 'object') {
+    if (deleting) {
+      // A ReplicaSet being deleted manages no Pods: the garbage collector deletes or orphans them.
+    } else if (active.length < wanted && template && typeof template === 'object') {
       for (let i = active.length; i < wanted; i++) {
         const pod = podFromTemplate(rs, ReplicaSet, template as Record<string, unknown>, {
-          generateName: `${String(rs.metadata.name).slice(0, 58)}-`,
+          generateName: `${String(rs.metadata.name)}-`,
         });
         const created = this.rt.create(this.name, KCM, Pod, pod);
         if (created) active.push(created);
       }
     } else if (active.length > wanted) {
-      const surplus = [...active].sort((a, b) => compareRank(a.object, b.object)).slice(0, active.length - wanted);
-      for (const pod of surplus) this.rt.delete(this.name, KCM, Pod, pod);
+      for (const pod of podsToDelete(active, active.length - wanted)) this.rt.delete(this.name, KCM, Pod, pod);
     }
     this.writeStatus(stored, selector, key);
+  }
+
+  private release(pod: StoredObject, rs: KubeObject): void {
+    const next = copyOf(pod);
+    const refs = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid);
+    if (refs.length > 0) next.metadata.ownerReferences = refs;
+    else delete next.metadata.ownerReferences;
+    this.rt.update(this.name, KCM, Pod, pod, next);
   }
 
   private adopt(pod: StoredObject, rs: KubeObject): StoredObject | undefined {

@@ -1,7 +1,7 @@
 /**
  * ControllerRevisions, the history StatefulSets and DaemonSets keep (pkg/controller/history): a
  * revision holds the Pod template as a patch (`{"spec":{"template":{...,"$patch":"replace"}}}`),
- * is named `<owner>-<hash>`, labelled with the owner's selector labels and
+ * is named `<owner>-<hash>`, labelled with the Pod template's labels and
  * `controller.kubernetes.io/hash`, owned by its set, and numbered: a template seen before gets
  * the next number again (a rollback), as `history.FindEqualRevisions` then bumping does.
  */
@@ -78,15 +78,16 @@ export function ensureRevision(
       template: templateOf(stored.object),
     };
   }
-  const selector = specOf(owner).selector;
-  const matchLabels = isPlainObject(selector) && isPlainObject(selector.matchLabels) ? selector.matchLabels : {};
+  // history.NewControllerRevision labels a revision with the Pod template's labels.
+  const templateMeta = isPlainObject(template) && isPlainObject(template.metadata) ? template.metadata : {};
+  const templateLabels = isPlainObject(templateMeta.labels) ? templateMeta.labels : {};
   const created = rt.create(controller, KCM, ControllerRevision, {
     apiVersion: 'apps/v1',
     kind: 'ControllerRevision',
     metadata: {
       name,
       namespace: owner.metadata.namespace,
-      labels: { ...(matchLabels as Record<string, string>), 'controller.kubernetes.io/hash': hash },
+      labels: { ...(templateLabels as Record<string, string>), 'controller.kubernetes.io/hash': hash },
       ownerReferences: [ownerReferenceTo(owner, ownerType)],
     },
     data,

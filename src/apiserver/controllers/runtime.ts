@@ -9,7 +9,16 @@
  * settles in one go and in a deterministic order. A write that changes nothing is never sent, so
  * a sync that finds the world as it wants it writes nothing and the drain ends.
  */
-import { type Clock, deepEqual, isPlainObject, type KubeObject, keyString, type TypeRef } from '../../core/index.js';
+import {
+  type Clock,
+  deepEqual,
+  isPlainObject,
+  type KubeObject,
+  keyString,
+  Pod,
+  type TypeRef,
+} from '../../core/index.js';
+import { bindPod } from '../registry/binding.js';
 import { recordManagedFields, setManagedFields } from '../registry/managed-fields.js';
 import type { ServedType } from '../served/served-types.js';
 import { isStored, type StoredEvent, type StoredObject } from '../storage/store.js';
@@ -201,6 +210,22 @@ export class ControllerRuntime {
       if (!isStored(result.body)) return current;
       if (result.body.rv !== current.rv) this.count(controller, manager, 'update', served, 'status');
       return result.body;
+    } catch {
+      this.retryLater();
+      return undefined;
+    }
+  }
+
+  /**
+   * Binds a Pod to a Node as `POST pods/NAME/binding` does (no managedFields entry, one watch
+   * event); answers the stored Pod, or undefined when refused (bound meanwhile, being deleted).
+   */
+  bind(controller: ControllerName, manager: string, current: StoredObject, node: string): StoredObject | undefined {
+    const served = this.served(Pod);
+    try {
+      const result = bindPod(this.cluster, served, current, { node });
+      this.count(controller, manager, 'create', served, 'binding');
+      return isStored(result.body) ? result.body : undefined;
     } catch {
       this.retryLater();
       return undefined;

@@ -2,7 +2,8 @@
  * kube-scheduler, reduced to what Pods need to land somewhere: a Pod without `spec.nodeName`
  * (and with the default scheduler) is bound to a Ready Node whose taints it tolerates and whose
  * labels and name its `nodeSelector` and required node affinity accept, the one with the fewest
- * Pods (ties by name). The bind sets `spec.nodeName` and the `PodScheduled=True` condition; with
+ * Pods (ties by name). The bind is a `pods/binding` create (one write setting `spec.nodeName` and
+ * `PodScheduled=True`, no managedFields entry, as upstream); with
  * no fitting Node the Pod gets `PodScheduled=False`, reason `Unschedulable`, and waits for a Node
  * to change. Resources, Pod (anti-)affinity, topology spread and preemption are not considered.
  */
@@ -82,14 +83,39 @@ export function nodeMatches(pod: KubeObject, node: KubeObject): boolean {
 export class SchedulerController implements BuiltinController {
   readonly name = 'scheduler' as const;
 
+  /** Pod key -> the Node it is bound to (kept from the watch, so no sync scans every Pod). */
+  private readonly nodeOfPod = new Map<string, string>();
+  /** Node name -> number of Pods bound to it. */
+  private readonly podsPerNode = new Map<string, number>();
+  /** Keys of the Pods not bound yet. */
+  private readonly unbound = new Set<string>();
+
   constructor(private readonly rt: ControllerRuntime) {
     rt.watch(Pod, (e) => {
-      if (e.type !== 'DELETED' && !specOf(e.object.object).nodeName) rt.enqueue(this.name, e.key);
+      const node = e.type === 'DELETED' ? undefined : specOf(e.object.object).nodeName;
+      this.track(e.key, typeof node === 'string' && node !== '' ? node : undefined, e.type === 'DELETED');
+      if (e.type !== 'DELETED' && !node) rt.enqueue(this.name, e.key);
     });
     rt.watch(Node, () => {
       // A Node that appears, turns Ready or loses a taint may fit Pods that waited.
-      for (const pod of rt.list(Pod)) if (!specOf(pod.object).nodeName) rt.enqueue(this.name, pod.key);
+      for (const key of this.unbound) rt.enqueue(this.name, key);
     });
+    for (const pod of rt.list(Pod)) {
+      const node = specOf(pod.object).nodeName;
+      this.track(pod.key, typeof node === 'string' && node !== '' ? node : undefined, false);
+    }
+  }
+
+  private track(key: string, node: string | undefined, deleted: boolean): void {
+    const before = this.nodeOfPod.get(key);
+    if (before !== node) {
+      if (before !== undefined) this.podsPerNode.set(before, (this.podsPerNode.get(before) ?? 1) - 1);
+      if (node !== undefined) this.podsPerNode.set(node, (this.podsPerNode.get(node) ?? 0) + 1);
+      if (node === undefined) this.nodeOfPod.delete(key);
+      else this.nodeOfPod.set(key, node);
+    }
+    if (node === undefined && !deleted) this.unbound.add(key);
+    else this.unbound.delete(key);
   }
 
   sync(key: string): void {
@@ -101,11 +127,7 @@ export class SchedulerController implements BuiltinController {
     const scheduler = spec.schedulerName;
     if (scheduler !== undefined && scheduler !== 'default-scheduler') return;
     const nodes = this.rt.list(Node);
-    const podsPerNode = new Map<string, number>();
-    for (const p of this.rt.list(Pod)) {
-      const n = specOf(p.object).nodeName;
-      if (typeof n === 'string') podsPerNode.set(n, (podsPerNode.get(n) ?? 0) + 1);
-    }
+    const podsPerNode = this.podsPerNode;
     const reasons = new Map<string, number>();
     const fits: StoredObject[] = [];
     for (const node of nodes) {
@@ -140,21 +162,7 @@ export class SchedulerController implements BuiltinController {
   }
 
   private bind(stored: StoredObject, nodeName: string): void {
-    const next = copyOf(stored);
-    next.spec = { ...specOf(next), nodeName };
-    const bound = this.rt.update(this.name, SCHEDULER, Pod, stored, next);
-    if (!bound) return;
-    const withStatus = copyOf(bound);
-    const status = { ...statusOf(withStatus) };
-    status.conditions = withCondition(
-      (Array.isArray(status.conditions) ? status.conditions : []).filter(
-        (c: { type?: string }) => c.type !== 'PodScheduled',
-      ) as never[],
-      { type: 'PodScheduled', status: 'True', lastProbeTime: null },
-      this.rt.timestamp(),
-    );
-    withStatus.status = status;
-    this.rt.update(this.name, SCHEDULER, Pod, bound, withStatus, 'status');
+    this.rt.bind(this.name, SCHEDULER, stored, nodeName);
   }
 
   private unschedulable(stored: StoredObject, total: number, reasons: Map<string, number>): void {

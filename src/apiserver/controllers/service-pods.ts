@@ -41,14 +41,18 @@ export function selectedPods(rt: ControllerRuntime, svc: KubeObject): KubeObject
     .sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
 }
 
-/** Endpoint readiness: `ready` (serving and not terminating), `serving`, `terminating`. */
+/**
+ * Endpoint readiness as `podToEndpoint` sets it: `serving` is the Pod's readiness, `terminating`
+ * its deletion, and `ready` is serving and not terminating, or always with
+ * `publishNotReadyAddresses`.
+ */
 export function endpointConditions(
   svc: KubeObject,
   pod: KubeObject,
 ): { ready: boolean; serving: boolean; terminating: boolean } {
   const terminating = pod.metadata.deletionTimestamp !== undefined;
-  const serving = specOf(svc).publishNotReadyAddresses === true || isReady(pod);
-  return { ready: serving && !terminating, serving, terminating };
+  const serving = isReady(pod);
+  return { ready: specOf(svc).publishNotReadyAddresses === true || (serving && !terminating), serving, terminating };
 }
 
 /** The Service's ports as they land on `pod` (ports a named targetPort cannot find are left out). */

@@ -14,8 +14,8 @@
 import { EndpointSlice, Endpoints, isPlainObject, type KubeObject, Service } from '../../core/index.js';
 import { invalid } from '../errors/status-errors.js';
 import type { AdmissionHook } from '../registry/types.js';
-import type { ServedType } from '../served/served-types.js';
 import type { ControllerRuntime } from './runtime.js';
+import { ServiceAllocations, type Taken } from './service-allocations.js';
 import type { ControllerCluster, SimulationSettings } from './types.js';
 
 const APISERVER = 'kube-apiserver';
@@ -66,25 +66,6 @@ function portsOf(spec: Record<string, unknown>): Record<string, unknown>[] {
   return Array.isArray(spec.ports) ? spec.ports.filter(isPlainObject) : [];
 }
 
-/** IPs and NodePorts the stored Services hold (except the one being written). */
-function allocated(
-  cluster: ControllerCluster,
-  served: ServedType,
-  except: KubeObject,
-): { ips: Set<string>; ports: Set<number> } {
-  const ips = new Set<string>();
-  const ports = new Set<number>();
-  for (const stored of cluster.store(served).all()) {
-    const o = stored.object;
-    if (o.metadata.namespace === except.metadata.namespace && o.metadata.name === except.metadata.name) continue;
-    const spec = isPlainObject(o.spec) ? o.spec : {};
-    for (const ip of Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [spec.clusterIP])
-      if (typeof ip === 'string') ips.add(ip);
-    for (const p of portsOf(spec)) if (typeof p.nodePort === 'number') ports.add(p.nodePort);
-  }
-  return { ips, ports };
-}
-
 function defaultSpec(spec: Record<string, unknown>): void {
   spec.type ??= 'ClusterIP';
   if (spec.type === 'ExternalName') return;
@@ -102,6 +83,7 @@ function defaultSpec(spec: Record<string, unknown>): void {
 export function serviceAdmission(cluster: ControllerCluster, settings: SimulationSettings): AdmissionHook {
   const cidr = parseCidr(settings.serviceCidr);
   const staticSize = Math.min(256, Math.max(16, Math.floor(cidr.size / 16)));
+  let allocations: ServiceAllocations | undefined;
   return (served, obj, old) => {
     if (served.storeId !== '/services') return;
     if (!isPlainObject(obj.spec)) obj.spec = {};
@@ -122,7 +104,9 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
     }
     defaultSpec(spec);
     const type = spec.type;
-    const taken = allocated(cluster, served, obj);
+    allocations ??= new ServiceAllocations(cluster.store(served));
+    const ns = obj.metadata.namespace;
+    const taken = allocations.takenFor(ns ? `${ns}/${name}` : name);
     if (type === 'ExternalName') {
       delete spec.clusterIP;
       delete spec.clusterIPs;
@@ -144,25 +128,24 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
     if (ip === undefined) {
       ip = pickIp(cidr, staticSize, taken.ips, cluster.random);
     } else if (ip !== 'None' && ip !== oldIp) {
+      // Alloc.allocIPs: field.Invalid(spec.clusterIPs, the ClusterIPs, "failed to allocate IP ...").
+      const failed = (why: string) =>
+        invalid(SERVICE_REF, name, [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: ${why}`,
+            field: 'spec.clusterIPs',
+          },
+        ]);
       const n = ipToInt(ip);
-      if (n === undefined || n <= cidr.base || n >= cidr.base + cidr.size - 1) {
-        throw invalid(SERVICE_REF, name, [
-          {
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: ${JSON.stringify(ip)}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr.text}`,
-            field: 'spec.clusterIPs[0]',
-          },
-        ]);
+      // 1.33's MultiCIDRServiceAllocator (GA) finds no allocator for an IP outside every Service CIDR.
+      if (n === undefined || n < cidr.base || n >= cidr.base + cidr.size) {
+        throw failed('the provided network does not match the current range');
       }
-      if (taken.ips.has(ip)) {
-        throw invalid(SERVICE_REF, name, [
-          {
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: []string{${JSON.stringify(ip)}}: failed to allocate IP ${ip}: provided IP is already allocated`,
-            field: 'spec.clusterIPs[0]',
-          },
-        ]);
+      if (n === cidr.base || n === cidr.base + cidr.size - 1) {
+        throw failed(`provided IP is not in the valid range. The range of valid IPs is ${cidr.text}`);
       }
+      if (taken.ips.has(ip)) throw failed('provided IP is already allocated');
     }
     spec.clusterIP = ip;
     spec.clusterIPs = [ip];
@@ -204,7 +187,7 @@ export function serviceAdmission(cluster: ControllerCluster, settings: Simulatio
   };
 }
 
-function pickIp(cidr: Cidr, staticSize: number, taken: Set<string>, random: () => number): string {
+function pickIp(cidr: Cidr, staticSize: number, taken: Taken<string>, random: () => number): string {
   const first = cidr.base + staticSize;
   const count = cidr.size - staticSize - 1;
   const start = Math.floor(random() * count);
@@ -219,7 +202,7 @@ function pickIp(cidr: Cidr, staticSize: number, taken: Set<string>, random: () =
   ]);
 }
 
-function pickPort(taken: Set<number>, random: () => number): number {
+function pickPort(taken: Taken<number>, random: () => number): number {
   const count = NODE_PORT_MAX - NODE_PORT_MIN + 1;
   const start = Math.floor(random() * count);
   for (let i = 0; i < count; i++) {

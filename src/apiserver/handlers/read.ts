@@ -37,6 +37,7 @@ function getNow(r: ResourceRequest): HandlerResult {
       {
         version: rep.version,
         include: includeObjectOf(r.query),
+        now: r.cluster.now(),
       },
     );
     return { code: 200, json };
@@ -210,7 +211,11 @@ function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
   if (rep.kind === 'table') {
     return {
       code: 200,
-      json: tableJson(r.served, page.items, meta, { version: rep.version, include: includeObjectOf(r.query) }),
+      json: tableJson(r.served, page.items, meta, {
+        version: rep.version,
+        include: includeObjectOf(r.query),
+        now: r.cluster.now(),
+      }),
     };
   }
   if (rep.kind === 'metadata') {

@@ -186,6 +186,7 @@ export function handleWatch(r: ResourceRequest): void {
           version,
           include,
           headers: first,
+          now: r.cluster.now(),
         },
       );
       first = false;

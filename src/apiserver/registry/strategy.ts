@@ -17,9 +17,15 @@ export function nowTimestamp(now: Date = new Date()): string {
   return `${now.toISOString().slice(0, 19)}Z`;
 }
 
-/** `generateName` + 5 random characters of the real server's alphabet. */
+/** Longest prefix a generated name keeps (`names.MaxGeneratedNameLength`: 63 - 5). */
+const MAX_GENERATED_PREFIX = 58;
+
+/**
+ * `generateName` + 5 random characters of the real server's alphabet, the prefix cut to 58
+ * characters first as `SimpleNameGenerator` does.
+ */
 export function generateName(prefix: string, random: () => number): string {
-  let s = prefix;
+  let s = prefix.length > MAX_GENERATED_PREFIX ? prefix.slice(0, MAX_GENERATED_PREFIX) : prefix;
   for (let i = 0; i < 5; i++) s += NAME_CHARS[Math.floor(random() * NAME_CHARS.length)];
   return s;
 }
