@@ -2,12 +2,14 @@
 // the upstream answers: loose booleans (`watch=True`, bare `?watch`), Go integers and their
 // 400 texts, the first of repeated values, `watch` on a named GET, `?timeout=` (400, 504),
 // resourceVersion parse errors per verb, ListOptions 422s, streaming lists with and without the
-// WatchList feature; dot segments and other names that are no path segment.
+// WatchList feature; dot segments and other names that are no path segment. The `?timeout=`
+// deadline and a watch's `timeoutSeconds` run on the emulator's clock: a manual clock steps them.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { MAX_TIMER_MS } from '../../src/apiserver/http/long-timer.js';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
-import type { KubeObject, Status } from '../../src/core/index.js';
+import { type KubeObject, ManualClock, type Status } from '../../src/core/index.js';
 
 interface Raw {
   status: number;
@@ -132,7 +134,7 @@ describe('query parameters as the API server parses them', () => {
     assert.equal(wrapped.text, '');
   });
 
-  it('?timeout= is a Go duration (400 when not), capped at 60 s; past it a 504', async () => {
+  it('?timeout= is a Go duration (400 when not); watches ignore it', async () => {
     const cases: [string, string][] = [
       ['x', 'time: invalid duration "x"'],
       ['1', 'time: missing unit in duration "1"'],
@@ -147,23 +149,7 @@ describe('query parameters as the API server parses them', () => {
     assert.equal((await raw(server, 'GET', `${CM}?timeout=10s`)).status, 200);
     // Watches ignore it.
     assert.equal((await raw(server, 'GET', `${CM}?watch=1&timeout=x&timeoutSeconds=1`)).status, 200);
-    const slow = server.faults.latency({ ms: 400, verb: 'list' });
-    try {
-      const r = await raw(server, 'GET', `${CM}?timeout=50ms`);
-      assert.equal(r.status, 504);
-      assert.deepEqual(status(r), {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'Timeout: request did not complete within the allotted timeout',
-        reason: 'Timeout',
-        details: {},
-        code: 504,
-      });
-    } finally {
-      slow.clear();
-    }
+    // Past the deadline: a 504 (on the emulator's clock, below).
   });
 
   it('resourceVersion that does not parse: 400 on a list, 500 on a get, 422 on a watch', async () => {
@@ -362,5 +348,120 @@ describe('path segments are never resolved; names that are no path segment answe
     const r = await raw(server, 'GET', '/api/v1/namespaces/%zz');
     assert.equal(r.status, 400);
     assert.equal(r.text, '400 Bad Request');
+  });
+});
+
+describe("deadlines and watch timeouts on the emulator's clock", () => {
+  const clock = new ManualClock();
+  let server: ApiServer;
+  before(async () => {
+    server = await startApiServer({ port: 0, clock });
+  });
+  after(() => server.stop());
+
+  /** Lets requests reach the server until `count` timers are pending (no virtual time passes). */
+  async function timersPending(count: number): Promise<void> {
+    for (let i = 0; i < 10_000 && clock.pendingTimers() < count; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(clock.pendingTimers(), count);
+  }
+
+  it('an injected latency past ?timeout= answers the 504 when the clock reaches the deadline', async () => {
+    const base = clock.pendingTimers();
+    const slow = server.faults.latency({ ms: 5_000, verb: 'list' });
+    try {
+      const answer = raw(server, 'GET', `${CM}?timeout=1s`);
+      // The latency's timer and the deadline's.
+      await timersPending(base + 2);
+      clock.advance(999);
+      assert.equal(clock.pendingTimers(), base + 2, 'nothing fired before the deadline');
+      clock.advance(1);
+      const r = await answer;
+      assert.equal(r.status, 504);
+      assert.deepEqual(status(r), {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Timeout: request did not complete within the allotted timeout',
+        reason: 'Timeout',
+        details: {},
+        code: 504,
+      });
+      // The request itself goes on when the latency ends; its answer is dropped.
+      clock.advance(4_000);
+      assert.equal(clock.pendingTimers(), base);
+    } finally {
+      slow.clear();
+    }
+  });
+
+  it('a ?timeout= above the server limit is capped at 60 s', async () => {
+    const base = clock.pendingTimers();
+    const slow = server.faults.latency({ ms: 90_000, verb: 'list' });
+    try {
+      const answer = raw(server, 'GET', `${CM}?timeout=2m`);
+      await timersPending(base + 2);
+      clock.advance(59_999);
+      assert.equal(clock.pendingTimers(), base + 2);
+      clock.advance(1);
+      assert.equal((await answer).status, 504);
+      clock.advance(30_000);
+      assert.equal(clock.pendingTimers(), base);
+    } finally {
+      slow.clear();
+    }
+  });
+
+  it('a watch lasts its timeoutSeconds of the clock, past what one Node timer holds, then ends with a bookmark', async () => {
+    const base = clock.pendingTimers();
+    const seconds = 3_000_000; // 34.7 days: more than MAX_TIMER_MS, so the timeout is chained
+    assert.ok(seconds * 1000 > MAX_TIMER_MS);
+    const { port } = new URL(server.url);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      request(
+        { host: '127.0.0.1', port, path: `${CM}?watch=1&allowWatchBookmarks=true&timeoutSeconds=${seconds}` },
+        resolve,
+      )
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(res.statusCode, 200);
+    let text = '';
+    let ended = false;
+    const waiters: (() => void)[] = [];
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => {
+      text += c;
+      for (const w of waiters.splice(0)) w();
+    });
+    res.on('end', () => {
+      ended = true;
+      for (const w of waiters.splice(0)) w();
+    });
+    const lines = () =>
+      text
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { type: string; object: KubeObject });
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise<void>((r) => waiters.push(r));
+    };
+    // The timeout's first step and the bookmark tick.
+    await timersPending(base + 2);
+    await until(() => lines().some((l) => l.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true'));
+
+    clock.advance(MAX_TIMER_MS + 1);
+    // Still open past one Node timer's limit: a write arrives as an event.
+    const created = await raw(server, 'POST', CM, configMap('after-a-month'), { 'content-type': 'application/json' });
+    assert.equal(created.status, 201, created.text);
+    await until(() => lines().some((l) => l.type === 'ADDED' && l.object.metadata.name === 'after-a-month'));
+    assert.equal(ended, false);
+
+    clock.advance(seconds * 1000 - (MAX_TIMER_MS + 1));
+    await until(() => ended);
+    const last = lines().at(-1);
+    assert.equal(last?.type, 'BOOKMARK');
+    assert.equal(clock.pendingTimers(), base, 'the watch left no timer behind');
   });
 });
