@@ -396,6 +396,10 @@ describe('kubectl 1.33 and 1.35 against the secure emulator', () => {
           `Error from server \\(Forbidden\\): configmaps is forbidden: User "system:serviceaccount:default:${sa}" cannot list resource "configmaps" in API group "" in the namespace "default"`,
         ),
       );
+      // OpenAPI is open to every authenticated user (system:discovery).
+      const explain = await cluster.run(bin, ['explain', 'pod.spec.nodeName'], robot);
+      assert.equal(explain.code, 0, explain.stderr);
+      assert.match(explain.stdout, /nodeName\s+<string>/);
       from = cluster.seen.length;
       const canI = await cluster.run(bin, ['auth', 'can-i', 'list', 'pods'], robot);
       assert.equal(canI.stdout.trim(), 'yes', canI.stderr);

@@ -3,11 +3,13 @@
 // access reviews (SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview,
 // SelfSubjectRulesReview), escalation prevention on roles and bindings, and impersonation.
 import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
+import { decodeKubernetesProtobuf } from '../../src/apiserver/codec/protobuf-codec.js';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { ApiError, ClusterRole, ConfigMap, type KubeClient, type KubeObject, Pod, Secret } from '../../src/index.js';
 import { eventually } from '../support/index.js';
-import { bindingObject, call, clientOf, roleObject, serviceAccount, whoami } from './secure-helpers.js';
+import { bindingObject, call, caOf, clientOf, roleObject, serviceAccount, whoami } from './secure-helpers.js';
 
 interface Review {
   status: { allowed: boolean; reason?: string };
@@ -473,7 +475,77 @@ describe('secure emulator: RBAC', () => {
       assert.match(res.body, /requested \[\{Group devs\}\] without impersonating a user/);
     });
   });
+
+  it('authorizes the path it routes, as sent: a dot segment is a name, never a way to the namespace', async () => {
+    await admin.create(
+      roleObject('dots-cm-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }], 'other'),
+    );
+    await admin.create(
+      bindingObject(
+        'bob-reads-other-cm',
+        { kind: 'Role', name: 'dots-cm-reader' },
+        [{ kind: 'User', name: 'bob' }],
+        'other',
+      ),
+    );
+    // Authorized as get configmaps ".." in other, then refused by name as upstream refuses it.
+    for (const path of ['/api/v1/namespaces/other/configmaps/%2E%2E', '/api/v1/namespaces/other/configmaps/..']) {
+      const dots = await rawWithToken(server, 'bob', path);
+      assert.equal(dots.status, 400, `${path}: ${dots.body.toString()}`);
+      assert.match(dots.body.toString(), /Name parameter invalid: \\"..\\": may not be '..'/);
+    }
+    // The namespace itself stays out of reach.
+    assert.equal((await rawWithToken(server, 'bob', '/api/v1/namespaces/other')).status, 403);
+  });
+
+  it('refusals come in the encoding Accept asks for (a protobuf Status)', async () => {
+    const refused = await rawWithToken(server, 'bob', '/api/v1/namespaces/other/secrets', {
+      accept: 'application/vnd.kubernetes.protobuf, application/json',
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.type, 'application/vnd.kubernetes.protobuf');
+    const status = decodeKubernetesProtobuf(refused.body);
+    assert.equal(status.kind, 'Status');
+    assert.match(
+      String(status.message),
+      /^secrets is forbidden: User "bob" cannot list resource "secrets" in API group "" in the namespace "other"/,
+    );
+  });
 });
+
+/** A raw HTTPS GET with a bearer token; the path is sent exactly as given (no URL normalisation). */
+function rawWithToken(
+  server: ApiServer,
+  token: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string; body: Buffer }> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: hostname,
+        port,
+        path,
+        ca: caOf(server),
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** A raw HTTPS GET with the admin's certificate and extra headers. */
 async function fetchWithAdmin(

@@ -81,6 +81,29 @@ describe('request attributes', () => {
     ['GET', '/apis/apps/v1', '', { kind: 'path', path: '/apis/apps/v1' }],
     ['GET', '/version', '', { kind: 'path', path: '/version' }],
     ['POST', '/healthz', '', { kind: 'path', verb: 'post' }],
+    // The raw path, as the router reads it: escapes decoded, then split; dot segments are names.
+    [
+      'GET',
+      '/api/v1/namespaces/team/configmaps/%2E%2E',
+      '',
+      { kind: 'resource', verb: 'get', resource: 'configmaps', namespace: 'team', name: '..' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/team/configmaps/..',
+      '',
+      { kind: 'resource', verb: 'get', resource: 'configmaps', namespace: 'team', name: '..' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/team/configmaps/a%2Fstatus',
+      '',
+      { kind: 'resource', name: 'a', subresource: 'status' },
+    ],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=True', { kind: 'resource', verb: 'watch' }],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=FaLsE', { kind: 'resource', verb: 'list' }],
+    ['GET', '/api/v1/namespaces/%zz', '', { kind: 'path', path: '/api/v1/namespaces/%zz' }],
+    ['GET', '/openapi/v3/apis/apps/v1', 'hash=AB', { kind: 'path', path: '/openapi/v3/apis/apps/v1' }],
   ];
   for (const [method, p, query, want] of cases) {
     it(`${method} ${p}${query ? `?${query}` : ''}`, () => {
