@@ -13,7 +13,7 @@ import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import { type MissingType, TypeWaiter } from './missing-types.js';
 import { MultiNamespaceInformer } from './multi-namespace.js';
 import type { ListerWatcher } from './reflector.js';
-import { scopeRequest, validateCacheOptions } from './scope.js';
+import { type ScopeSelectors, scopeRequest, scopeSelectors, validateCacheOptions } from './scope.js';
 import type { CacheOptions, Informer, InformerOptions } from './types.js';
 
 /** Options of `new InformerFactory(client, options)`. */
@@ -117,6 +117,15 @@ export class InformerFactory {
       if (this.#started) view.start();
     }
     return view;
+  }
+
+  /**
+   * The label and field selectors the scope puts on `type` (undefined: none). Under them a key
+   * the cache lacks may still exist on the server (an object that stopped matching), so the
+   * cached client does not take a cache miss for an absence when it writes.
+   */
+  selectors(type: TypeRef): ScopeSelectors | undefined {
+    return scopeSelectors(this.#options.scope, type);
   }
 
   /** Types some informer waits for because the server does not serve them (see `missingTypes`). */

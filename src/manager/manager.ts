@@ -580,7 +580,10 @@ export class Manager {
   }
 
   #provider(): InformerProvider {
-    return { informer: (type, options) => this.informers.informer(type, options) };
+    return {
+      informer: (type, options) => this.informers.informer(type, options),
+      selectors: (type) => this.informers.selectors(type),
+    };
   }
 }
 

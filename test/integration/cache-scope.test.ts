@@ -145,3 +145,56 @@ test('a scoped cache: reads in scope everywhere, a clear error outside, no clust
     await proxy.close();
   }
 });
+
+// controller-runtime documents the footgun: with a label-selector scope, an object that stops
+// matching leaves the cache, yet it still exists. A cache miss under such a scope proves nothing,
+// so the cached client's writes must not skip on it (a delete skipped as "absent", a finalizer
+// never removed: the object stuck deleting forever).
+test('a label-scoped cache: an object that stops matching leaves the cache, yet the cached client still deletes it and removes its finalizer', async () => {
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    cache: { byType: [{ type: ConfigMap, labelSelector: 'managed=yes' }] },
+  });
+  const events: string[] = [];
+  const informer = mgr.informer(ConfigMap);
+  informer.subscribe((e) => events.push(`${e.type} ${keyString(keyOf(e.object))}`), { replay: false });
+  const finalizer = 'example.com/keep';
+  const unmanage = (name: string) =>
+    admin.patch({ type: ConfigMap, key: { namespace: 'a', name } }, { metadata: { labels: { managed: null } } });
+  try {
+    await mgr.start();
+    for (const name of ['gone', 'kept']) {
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: 'a', name, labels: { managed: 'yes' }, finalizers: name === 'kept' ? [finalizer] : [] },
+        data: {},
+      });
+    }
+    await eventually(async () => (await mgr.client.list(ConfigMap)).length === 2, { message: 'both cached' });
+
+    await unmanage('gone');
+    await eventually(async () => (await mgr.client.get(ConfigMap, { namespace: 'a', name: 'gone' })) === undefined, {
+      message: 'the object that stopped matching to leave the cache',
+    });
+    assert.ok(events.includes('deleted a/gone'), 'subscribers heard it leave as a delete');
+    assert.equal(await mgr.client.delete(ConfigMap, { namespace: 'a', name: 'gone' }), true, 'the delete was sent');
+    await assert.rejects(admin.get(ConfigMap, { namespace: 'a', name: 'gone' }), /not found/);
+
+    await admin.delete(ConfigMap, { namespace: 'a', name: 'kept' });
+    await unmanage('kept');
+    await eventually(async () => (await mgr.client.get(ConfigMap, { namespace: 'a', name: 'kept' })) === undefined, {
+      message: 'the deleting object that stopped matching to leave the cache',
+    });
+    const outcome = await mgr.client.mutate(ConfigMap, { namespace: 'a', name: 'kept' }, (d) => {
+      d.metadata.finalizers = (d.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    });
+    assert.equal(outcome.sent, true, 'the finalizer removal was sent');
+    await assert.rejects(admin.get(ConfigMap, { namespace: 'a', name: 'kept' }), /not found/);
+    // What is not cached reads as absent, as before: the cache answers reads.
+    assert.equal(await mgr.client.get(ConfigMap, { namespace: 'a', name: 'kept' }), undefined);
+  } finally {
+    await mgr.stop();
+  }
+});
