@@ -260,6 +260,7 @@ export class Manager {
         clock: this.#clock,
         wallClock: this.#options.wallClock,
         recordSize: this.#options.recordSize,
+        redact: this.#mask,
       },
       (controller) => {
         if (this.#stopping) throw new ManagerError('manager stopped');
