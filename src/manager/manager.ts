@@ -438,6 +438,7 @@ export class Manager {
         leading: this.elector.isLeader(),
         canWrite: this.elector.canWrite(),
         leader: this.elector.leader,
+        warmStandby: this.#warm(),
       };
     }
     if (this.sharder) {
