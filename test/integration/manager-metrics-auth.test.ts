@@ -71,7 +71,7 @@ test('metricsAuth on the secure emulator: a bound scraper gets metrics, others 4
       .filter((e) => e.resource === 'tokenreviews' || e.resource === 'subjectaccessreviews');
     assert.ok(reviews.length >= 3, 'the reviews went to the API server');
     assert.ok(
-      reviews.every((e) => e.user === 'system:serviceaccount:kloop-system:operator' && !e.refused),
+      reviews.every((e) => e.user === 'system:serviceaccount:kloop-system:operator' && !e.denied && e.code === 201),
       'as the operator, allowed by its two rules',
     );
     for (const token of [operator, prometheus, nosy, 'not-a-token'])
