@@ -10,6 +10,7 @@ import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { CacheScopeError } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { CollectionRegistry, fromInformer } from '../../src/collections/index.js';
+import { OWNER_INDEX } from '../../src/controller/index.js';
 import { ConfigMap, type KubeObject, keyOf, keyString, Secret } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
 import { StateDB, startReflector } from '../../src/statedb/index.js';
@@ -194,6 +195,58 @@ test('a label-scoped cache: an object that stops matching leaves the cache, yet 
     await assert.rejects(admin.get(ConfigMap, { namespace: 'a', name: 'kept' }), /not found/);
     // What is not cached reads as absent, as before: the cache answers reads.
     assert.equal(await mgr.client.get(ConfigMap, { namespace: 'a', name: 'kept' }), undefined);
+  } finally {
+    await mgr.stop();
+  }
+});
+
+test('owns() under a multi-namespace scope: an owned object in either namespace enqueues its owner, and the owner index lists it', async () => {
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    cache: { defaultNamespaces: ['a', 'b'] },
+  });
+  const owned = new Map<string, string[]>();
+  mgr
+    .controller('owner')
+    .for(ConfigMap, { informer: { labelSelector: 'owner=yes' } })
+    .owns(Secret)
+    .reconcile(async (req, ctx) => {
+      const cm = await ctx.client.get(ConfigMap, req.key);
+      if (!cm?.metadata.uid) return;
+      const children = await ctx.client.list(Secret, {
+        namespace: req.key.namespace,
+        index: { name: OWNER_INDEX, value: cm.metadata.uid },
+      });
+      owned.set(keyString(req.key), children.map((s) => s.metadata.name!).sort());
+    });
+  try {
+    await mgr.start();
+    for (const ns of ['a', 'b', 'c']) {
+      const owner = await admin.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: ns, name: 'parent', labels: { owner: 'yes' } },
+        data: {},
+      });
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          namespace: ns,
+          name: 'child',
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'ConfigMap', name: 'parent', uid: owner.metadata.uid!, controller: true },
+          ],
+        },
+        data: {},
+      });
+    }
+    await eventually(() => owned.get('a/parent')?.length === 1 && owned.get('b/parent')?.length === 1, {
+      message: 'both owners to see their child through the owner index',
+    });
+    assert.deepEqual([...owned.keys()].sort(), ['a/parent', 'b/parent'], 'nothing of namespace c');
+    assert.deepEqual(owned.get('b/parent'), ['child']);
   } finally {
     await mgr.stop();
   }
