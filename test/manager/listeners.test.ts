@@ -71,6 +71,9 @@ describe('listeners', () => {
       assert.equal((await fetch(`${mgr.debugUrl}/metrics`)).status, 404);
       assert.equal((await fetch(`${mgr.debugUrl}/healthz`)).status, 404);
       assert.ok(!lines.some((l) => l.level === 40), 'no warning for the defaults');
+      await mgr.stop();
+      await assert.rejects(fetch(`${mgr.httpUrl}/healthz`), 'the health listener is closed on stop');
+      await assert.rejects(fetch(`${mgr.debugUrl}/debug/kloop`), 'and the debug listener');
     } finally {
       await mgr.stop();
     }
