@@ -223,7 +223,7 @@ test('owns() under a multi-namespace scope: an owned object in either namespace 
   try {
     await mgr.start();
     for (const ns of ['a', 'b', 'c']) {
-      const owner = await admin.create({
+      const owner = await admin.create<KubeObject>({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { namespace: ns, name: 'parent', labels: { owner: 'yes' } },
