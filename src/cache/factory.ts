@@ -35,6 +35,12 @@ export interface InformerFactoryOptions {
    * again every `pollMs` (default 5 s), and report once per `reportEveryMs` (default 60 s).
    */
   missingTypes?: { pollMs?: number; reportEveryMs?: number };
+  /**
+   * Called with each informer that lists and watches, as the factory makes it (a multi-namespace
+   * informer's members count, the view does not), e.g. to follow every Secret informer from its
+   * first list on.
+   */
+  onInformer?: (informer: Informer) => void;
 }
 
 /** One informer as `factory.describe()` shows it. */
@@ -190,6 +196,7 @@ export class InformerFactory {
       if (this.#stopped) void informer.stop();
       this.#informers.set(id, informer as unknown as SharedInformer<KubeObject>);
       if (this.#started) informer.start();
+      this.#options.onInformer?.(informer as unknown as Informer);
     }
     return informer;
   }

@@ -175,11 +175,17 @@ export class Manager {
         ...options.clientOptions,
       });
     this.kube = apiReader(this.#kube);
+    const onInformer = options.informerOptions?.onInformer;
     this.informers = new InformerFactory(this.#kube, {
       logger: this.logger,
       registry: this.registry,
       ...options.informerOptions,
       scope: options.cache ?? options.informerOptions?.scope,
+      onInformer: (informer) => {
+        // From its first list on (before start() it is followed when the informers start).
+        if (this.#started) this.#secrets.follow(informer);
+        onInformer?.(informer);
+      },
     });
     const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
@@ -317,6 +323,7 @@ export class Manager {
       { kube: this.#kube, clock: this.#clock, logger: this.logger },
     );
     this.informers.start();
+    for (const informer of this.informers.informers()) this.#secrets.follow(informer);
     try {
       if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
       if (this.elector) {

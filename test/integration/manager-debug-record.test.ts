@@ -250,3 +250,42 @@ test('a Secret value kept in the debug record stays masked after the Secret is r
     await mgr.stop();
   }
 });
+
+// The manager followed a Secret informer only when it next masked something: a Secret rotated
+// between the informer's first list and that moment had its old value never known.
+test('a Secret informer is followed from its first list: a value rotated away before anything was masked stays masked', async () => {
+  const OLD = 'first-listed-value-4242';
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'early' } });
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { namespace: 'early', name: 'api' },
+    data: { token: b64(OLD) },
+  });
+  const lines: string[] = [];
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'error' }, { write: (l: string) => void lines.push(l) }),
+    cache: { defaultNamespaces: ['early'] },
+  });
+  const key = { namespace: 'early', name: 'api' };
+  try {
+    await mgr.start();
+    assert.equal(
+      (await mgr.client.get<SecretObject>(Secret, key))?.data?.token,
+      b64(OLD),
+      'read: the informer listed it',
+    );
+    await admin.patch({ type: Secret, key }, { data: { token: b64('second-value-4242') } }, { type: 'merge' });
+    await eventually(async () => (await mgr.client.get<SecretObject>(Secret, key))?.data?.token !== b64(OLD), {
+      message: 'the rotation to reach the cache',
+    });
+    mgr.addDebugSection('quote', () => ({ message: `the API refused ${OLD}` }));
+    assert.deepEqual(mgr.describe().quote, { message: `the API refused ${REDACTED}` });
+    mgr.logger.error({ detail: `the API refused ${OLD}` }, 'refused');
+    assert.ok(lines.length === 1 && !lines[0]!.includes(OLD), lines[0]);
+  } finally {
+    await mgr.stop();
+  }
+});
