@@ -542,7 +542,7 @@ export class CachedClient implements ScopableClient {
       {
         controller,
         reconcileID: this.#attribution.reconcileId,
-        reconcileKey: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
+        key: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
         triggers: this.#attribution.triggers?.slice(0, 3).map((t) => `${t.source} ${t.event}`),
         write: { ...report, key: keyString(key) },
       },

@@ -167,6 +167,10 @@ test('a Secret value in a reconcile error is masked in /debug/kloop and the logs
       ['read the credentials', 'write', 'reconciled'],
       'ctx.log, the write and the outcome line of that reconcile',
     );
+    assert.ok(
+      joined.every((l) => l.key === 'rec/good' && l.controller === 'login'),
+      'each with the same controller and key bindings, the write line too',
+    );
     const outcome = joined.at(-1)!;
     assert.equal(outcome.level, 20, 'a success is a debug line');
     assert.equal(outcome.result, 'success');
