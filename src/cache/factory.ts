@@ -13,7 +13,7 @@ import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import { type MissingType, TypeWaiter } from './missing-types.js';
 import { MultiNamespaceInformer } from './multi-namespace.js';
 import type { ListerWatcher } from './reflector.js';
-import { scopeRequest, validateCacheOptions } from './scope.js';
+import { type ScopeSelectors, scopeRequest, scopeSelectors, validateCacheOptions } from './scope.js';
 import type { CacheOptions, Informer, InformerOptions } from './types.js';
 
 /** Options of `new InformerFactory(client, options)`. */
@@ -35,6 +35,12 @@ export interface InformerFactoryOptions {
    * again every `pollMs` (default 5 s), and report once per `reportEveryMs` (default 60 s).
    */
   missingTypes?: { pollMs?: number; reportEveryMs?: number };
+  /**
+   * Called with each informer that lists and watches, as the factory makes it (a multi-namespace
+   * informer's members count, the view does not), e.g. to follow every Secret informer from its
+   * first list on.
+   */
+  onInformer?: (informer: Informer) => void;
 }
 
 /** One informer as `factory.describe()` shows it. */
@@ -119,6 +125,15 @@ export class InformerFactory {
     return view;
   }
 
+  /**
+   * The label and field selectors the scope puts on `type` (undefined: none). Under them a key
+   * the cache lacks may still exist on the server (an object that stopped matching), so the
+   * cached client does not take a cache miss for an absence when it writes.
+   */
+  selectors(type: TypeRef): ScopeSelectors | undefined {
+    return scopeSelectors(this.#options.scope, type);
+  }
+
   /** Types some informer waits for because the server does not serve them (see `missingTypes`). */
   missingTypes(): MissingType[] {
     return this.#waiter.missing();
@@ -181,6 +196,7 @@ export class InformerFactory {
       if (this.#stopped) void informer.stop();
       this.#informers.set(id, informer as unknown as SharedInformer<KubeObject>);
       if (this.#started) informer.start();
+      this.#options.onInformer?.(informer as unknown as Informer);
     }
     return informer;
   }

@@ -24,6 +24,7 @@ import {
   type IndexFunc,
   type InformerListOptions,
   type InformerReader,
+  type ScopeSelectors,
 } from '../cache/index.js';
 import {
   ApiError,
@@ -38,6 +39,7 @@ import {
   makeStatus,
   type ObjectKey,
   type ObjectMeta,
+  parseFieldSelector,
   parseLabelSelector,
   type ResourceType,
   ResourceTypeRegistry,
@@ -335,6 +337,8 @@ export class CachedClient implements ScopableClient {
     const cached = await this.#getInScope(type, key, OUTSIDE_SCOPE);
     if (cached === OUTSIDE_SCOPE) return this.#deleteUncached(type, key);
     if (cached === undefined) {
+      // Under a selector scope a miss proves nothing: the object may have stopped matching.
+      if (this.#selectors(type) !== undefined) return this.#deleteUncached(type, key);
       await this.#skip(type, 'absent');
       return false;
     }
@@ -361,8 +365,9 @@ export class CachedClient implements ScopableClient {
   }
 
   /**
-   * A delete of an object outside the cache's scope: nothing to skip on, no uid to guard with, no
-   * read-your-writes record (no read can see it). Resolves false when the server says not found.
+   * A delete of an object outside the cache's scope (another namespace, or not matching the
+   * scope's selectors): nothing to skip on, no uid to guard with, no read-your-writes record (no
+   * read can see it). Resolves false when the server says not found.
    */
   async #deleteUncached(type: TypeRef, key: ObjectKey): Promise<boolean> {
     const resource = await this.#resource(type);
@@ -418,6 +423,9 @@ export class CachedClient implements ScopableClient {
     const part: WritePart = status ? 'status' : hasStatus ? 'main' : 'all';
     const subresource = status && hasStatus ? 'status' : undefined;
     let current = await this.get<T>(type, key);
+    // Under a selector scope the cache lacks what stopped matching; a finalizer left on it would
+    // keep it forever. Ask the server before taking the miss for an absence.
+    if (current === undefined && this.#selectors(type) !== undefined) current = await this.#serverCopy<T>(type, key);
     for (let attempt = 1; ; attempt++) {
       if (current === undefined) return { object: undefined, sent: false };
       const draft = deepClone(current);
@@ -446,13 +454,10 @@ export class CachedClient implements ScopableClient {
       } catch (err) {
         if (!ApiError.isConflict(err) || attempt >= maxAttempts) throw err;
         // The cache was stale: read the server's copy, remember it, and redo the change on it.
-        try {
-          current = await this.#shared.options.transport.get<T>(type, key);
+        current = await this.#serverCopy<T>(type, key);
+        if (current !== undefined && this.#cacheWillHold(type, current)) {
           const informer = await this.#informer<T>(type);
           this.#shared.ryw.recordWrite(type, current, informer.get(key));
-        } catch (readErr) {
-          if (!ApiError.isNotFound(readErr)) throw readErr;
-          current = undefined;
         }
       }
     }
@@ -505,8 +510,10 @@ export class CachedClient implements ScopableClient {
     json: string,
     object: KubeObject,
   ): Promise<void> {
-    // Only types read through this client need the overlay; its records are dropped by informer events.
-    if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
+    // Only types read through this client need the overlay; its records are dropped by informer
+    // events. An object the scope's selectors leave out never reaches the cache: reading it back
+    // would show what the cache will never hold.
+    if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`) && this.#cacheWillHold(type, object)) {
       const informer = await this.#informer(type);
       const cached = peek(informer, key);
       if (cached !== OUTSIDE_SCOPE) this.#shared.ryw.recordWrite(type, object, cached);
@@ -535,7 +542,7 @@ export class CachedClient implements ScopableClient {
       {
         controller,
         reconcileID: this.#attribution.reconcileId,
-        reconcileKey: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
+        key: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
         triggers: this.#attribution.triggers?.slice(0, 3).map((t) => `${t.source} ${t.event}`),
         write: { ...report, key: keyString(key) },
       },
@@ -584,6 +591,30 @@ export class CachedClient implements ScopableClient {
         this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       },
     });
+  }
+
+  /** The server's copy of `key`, undefined when it has none. */
+  async #serverCopy<T extends KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+    try {
+      return await this.#shared.options.transport.get<T>(type, key);
+    } catch (err) {
+      if (ApiError.isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The selectors the cache scope puts on `type`, if any. */
+  #selectors(type: TypeRef): ScopeSelectors | undefined {
+    return this.#shared.options.informers.selectors?.(type);
+  }
+
+  /** False when the scope's selectors leave `object` out of the cache. */
+  #cacheWillHold(type: TypeRef, object: KubeObject): boolean {
+    const selectors = this.#selectors(type);
+    if (selectors === undefined) return true;
+    const { labelSelector, fieldSelector } = selectors;
+    if (labelSelector && !parseLabelSelector(labelSelector).matches(object.metadata.labels)) return false;
+    return !fieldSelector || parseFieldSelector(fieldSelector).matches((field) => fieldValue(object, field));
   }
 
   #fieldManager(): string {
@@ -656,6 +687,16 @@ function peek<T extends KubeObject>(informer: InformerReader<T>, key: ObjectKey)
     if (err instanceof CacheScopeError) return OUTSIDE_SCOPE;
     throw err;
   }
+}
+
+/** A field selector's field of `object` (`metadata.name`, `status.phase`): a dotted path to a scalar. */
+function fieldValue(object: KubeObject, field: string): string | undefined {
+  let at: unknown = object;
+  for (const part of field.split('.')) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return typeof at === 'string' || typeof at === 'number' || typeof at === 'boolean' ? String(at) : undefined;
 }
 
 /** The identity of an object in `lastApplied`. */

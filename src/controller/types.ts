@@ -4,7 +4,13 @@
  * controller and the cached client are built on.
  */
 import type { Logger } from 'pino';
-import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/index.js';
+import type {
+  InformerEvent,
+  InformerListOptions,
+  InformerOptions,
+  InformerReader,
+  ScopeSelectors,
+} from '../cache/index.js';
 import type { DeleteOptions, PatchOptions, WriteOptions } from '../client/index.js';
 import type { FencedRequest, KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/index.js';
 
@@ -145,6 +151,11 @@ export interface SourceOptions<T extends KubeObject = KubeObject> {
 /** Hands out shared informers. The manager implements it over `InformerFactory`. */
 export interface InformerProvider {
   informer<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerOptions<T>): InformerReader<T>;
+  /**
+   * The selectors the cache scope puts on `type`, if any (`InformerFactory.selectors`). Under them
+   * a key missing from the cache may still exist on the server, so writes do not skip on a miss.
+   */
+  selectors?(type: TypeRef): ScopeSelectors | undefined;
 }
 
 /** One entry of a controller's description: a source and the predicates that guard it. */

@@ -175,11 +175,17 @@ export class Manager {
         ...options.clientOptions,
       });
     this.kube = apiReader(this.#kube);
+    const onInformer = options.informerOptions?.onInformer;
     this.informers = new InformerFactory(this.#kube, {
       logger: this.logger,
       registry: this.registry,
       ...options.informerOptions,
       scope: options.cache ?? options.informerOptions?.scope,
+      onInformer: (informer) => {
+        // From its first list on (before start() it is followed when the informers start).
+        if (this.#started) this.#secrets.follow(informer);
+        onInformer?.(informer);
+      },
     });
     const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
@@ -260,6 +266,7 @@ export class Manager {
         clock: this.#clock,
         wallClock: this.#options.wallClock,
         recordSize: this.#options.recordSize,
+        redact: this.#mask,
       },
       (controller) => {
         if (this.#stopping) throw new ManagerError('manager stopped');
@@ -316,6 +323,7 @@ export class Manager {
       { kube: this.#kube, clock: this.#clock, logger: this.logger },
     );
     this.informers.start();
+    for (const informer of this.informers.informers()) this.#secrets.follow(informer);
     try {
       if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
       if (this.elector) {
@@ -437,6 +445,7 @@ export class Manager {
         leading: this.elector.isLeader(),
         canWrite: this.elector.canWrite(),
         leader: this.elector.leader,
+        warmStandby: this.#warm(),
       };
     }
     if (this.sharder) {
@@ -580,7 +589,10 @@ export class Manager {
   }
 
   #provider(): InformerProvider {
-    return { informer: (type, options) => this.informers.informer(type, options) };
+    return {
+      informer: (type, options) => this.informers.informer(type, options),
+      selectors: (type) => this.informers.selectors(type),
+    };
   }
 }
 
