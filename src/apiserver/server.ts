@@ -27,7 +27,7 @@ import { handleScale } from './handlers/scale.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
 import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus } from './http/io.js';
-import { parsePath, type ResourceTarget } from './http/routes.js';
+import { parsePath, type ResourceTarget, watchRequested } from './http/routes.js';
 import type { RequestInfo, RequestStats } from './http/stats.js';
 import { handlePatch } from './patch/handler.js';
 import type { Cluster } from './registry/cluster.js';
@@ -145,10 +145,13 @@ async function serve(
   }
 }
 
-/** The verb of a resource request, or undefined for a method the URL does not allow. */
+/**
+ * The verb of a resource request, or undefined for a method the URL does not allow. `?watch`
+ * makes a watch of a collection only: on a named path it is a plain get (`requestinfo.go`).
+ */
 export function verbOf(method: string, target: ResourceTarget, query: URLSearchParams): Verb | undefined {
   const named = target.name !== undefined;
-  const watch = target.watchPrefix === true || query.get('watch') === 'true' || query.get('watch') === '1';
+  const watch = target.watchPrefix === true || (!named && watchRequested(query));
   switch (method) {
     case 'GET':
       if (watch) return 'watch';

@@ -112,6 +112,46 @@ describe('secure emulator: RBAC', () => {
     );
   });
 
+  it('a user who may only watch gets a watch, never a list, however ?watch is spelled', async () => {
+    await admin.create(
+      roleObject('cm-watcher', [{ verbs: ['watch'], apiGroups: [''], resources: ['configmaps'] }], 'other'),
+    );
+    await admin.create(
+      bindingObject('wanda-watches', { kind: 'Role', name: 'cm-watcher' }, [{ kind: 'User', name: 'wanda' }], 'other'),
+    );
+    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'other', name: 'watched' } });
+    const wanda = track(clientOf(server.kubeconfigFor({ username: 'wanda' })));
+    for (const query of ['watch=true', 'watch=TRUE', 'watch=True', 'watch=', 'watch=yes']) {
+      const res = await wanda.transport.stream({ method: 'GET', path: `/api/v1/namespaces/other/configmaps?${query}` });
+      const first = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          if (text.includes('\n') || (res.statusCode ?? 0) !== 200) resolve(text.split('\n')[0]);
+        });
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      });
+      res.destroy();
+      assert.equal(res.statusCode, 200, `${query}: ${first}`);
+      assert.equal(JSON.parse(first).type, 'ADDED', `?${query} served ${first.slice(0, 80)}`);
+    }
+    const listed = await call(wanda, 'GET', '/api/v1/namespaces/other/configmaps?watch=false');
+    assert.equal(listed.status, 403);
+  });
+
+  it('a slash escaped in a namespace never reaches another resource', async () => {
+    await admin.create(roleObject('ns-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['namespaces'] }]));
+    await admin.create(
+      bindingObject('nina-reads-ns', { kind: 'ClusterRole', name: 'ns-reader' }, [{ kind: 'User', name: 'nina' }]),
+    );
+    const nina = track(clientOf(server.kubeconfigFor({ username: 'nina' })));
+    assert.equal((await call(nina, 'GET', '/api/v1/namespaces/team')).status, 200);
+    const escaped = await call<{ kind: string }>(nina, 'GET', '/api/v1/namespaces/team%2Fsecrets');
+    assert.notEqual(escaped.body.kind, 'SecretList');
+    assert.ok(escaped.status === 403 || escaped.status === 404, String(escaped.status));
+  });
+
   it('subresources are their own resources: deployments/scale without deployments', async () => {
     await admin.create(
       roleObject(

@@ -10,6 +10,8 @@
  * pins `metadata.name` is about that name (so `resourceNames` rules can allow it); the name of a
  * namespace is also its namespace (`GET /api/v1/namespaces/foo` is in namespace `foo`).
  */
+import { parseFieldSelector } from '../../core/index.js';
+import { watchRequested } from '../http/routes.js';
 import type { UserInfo } from '../types.js';
 
 /** A resource request. */
@@ -54,10 +56,11 @@ export function requestAttributes(method: string, pathname: string, query: URLSe
   const nonResource: NonResourceAttributes = { kind: 'path', verb: method.toLowerCase(), path: pathname };
   let parts: string[];
   try {
-    parts = pathname
+    // Decoded first, then split, as Go's decoded `URL.Path` is: `%2F` separates segments here
+    // as it does for the API server's router, so an escaped slash never hides a resource.
+    parts = decodeURIComponent(pathname)
       .split('/')
-      .filter((p) => p !== '')
-      .map((p) => decodeURIComponent(p));
+      .filter((p) => p !== '');
   } catch {
     return nonResource;
   }
@@ -95,7 +98,7 @@ export function requestAttributes(method: string, pathname: string, query: URLSe
   const subresource = current.length >= 3 ? current[2] : '';
   if (current.length === 0) return nonResource;
   if (name === '' && verb === 'get') {
-    verb = isWatch(query) ? 'watch' : 'list';
+    verb = watchRequested(query) ? 'watch' : 'list';
     const pinned = nameFromFieldSelector(query.get('fieldSelector'));
     if (pinned !== undefined) name = pinned;
   }
@@ -103,21 +106,21 @@ export function requestAttributes(method: string, pathname: string, query: URLSe
   return { kind: 'resource', verb, apiGroup, apiVersion, resource, subresource, namespace, name };
 }
 
-/** `?watch=` as the API server parses it: present and not `false`/`0`. */
-function isWatch(query: URLSearchParams): boolean {
-  const values = query.getAll('watch');
-  if (values.length === 0) return false;
-  const v = values[0].toLowerCase();
-  return v !== 'false' && v !== '0';
-}
-
-/** The name a field selector requires exactly (`metadata.name=x` or `metadata.name==x`), if valid as a path segment. */
+/**
+ * The name a field selector requires exactly (Go: `RequiresExactMatch("metadata.name")`, the
+ * first such term), read by the parser the list and watch handlers filter with, so the name
+ * authorized is the name served; none when the selector does not parse or the name is no path
+ * segment.
+ */
 function nameFromFieldSelector(selector: string | null): string | undefined {
   if (!selector) return undefined;
   let found: string | undefined;
-  for (const term of selector.split(',')) {
-    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
-    if (m && !term.includes('!=')) found = m[1];
+  try {
+    found = parseFieldSelector(selector).requirements.find(
+      (r) => r.field === 'metadata.name' && r.operator === '=',
+    )?.value;
+  } catch {
+    return undefined;
   }
   if (found === undefined || found === '' || found === '.' || found === '..' || /[/%]/.test(found)) return undefined;
   return found;

@@ -43,6 +43,19 @@ export type Target = ResourceTarget | DiscoveryTarget | FixedTarget | { kind: 'u
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 /**
+ * Whether `?watch` asks for a watch, read as the API server reads a boolean query parameter
+ * (apimachinery `Convert_Slice_string_To_bool`): absent is false, `0` and `false` (any case)
+ * are false, anything else is true, the empty string (`?watch=`) included. The router and the
+ * authorizer both read it here: were they to differ, a user allowed only to watch would be
+ * served a list.
+ */
+export function watchRequested(query: URLSearchParams): boolean {
+  const value = query.get('watch');
+  if (value === null) return false;
+  return !(value === '0' || value.toLowerCase() === 'false');
+}
+
+/**
  * Parses a request path (without the query).
  *
  * @example

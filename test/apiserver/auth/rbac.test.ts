@@ -8,7 +8,9 @@ import { impersonationOf } from '../../../src/apiserver/auth/impersonation.js';
 import { RbacAuthorizer, type RbacSource } from '../../../src/apiserver/auth/rbac.js';
 import { forbiddenError } from '../../../src/apiserver/auth/refusals.js';
 import { compactRules, compactString, covers, ruleAllows } from '../../../src/apiserver/auth/rules.js';
+import { parsePath } from '../../../src/apiserver/http/routes.js';
 import type { PolicyRule, UserInfo } from '../../../src/apiserver/index.js';
+import { verbOf } from '../../../src/apiserver/server.js';
 import type { KubeObject } from '../../../src/core/index.js';
 
 const res = (
@@ -47,6 +49,24 @@ describe('request attributes', () => {
       '/api/v1/namespaces/default/configmaps',
       'fieldSelector=metadata.name%3Dsettings&watch=1',
       { kind: 'resource', verb: 'watch', name: 'settings' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/default/configmaps',
+      'fieldSelector=metadata.name%3Da,metadata.name%3Db',
+      { kind: 'resource', verb: 'list', name: 'a' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/default/configmaps',
+      'fieldSelector=metadata.name%21%3Da',
+      { kind: 'resource', verb: 'list', name: '' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/default%2Fsecrets',
+      '',
+      { kind: 'resource', verb: 'list', resource: 'secrets', namespace: 'default', name: '' },
     ],
     ['DELETE', '/api/v1/namespaces/default/pods', '', { kind: 'resource', verb: 'deletecollection' }],
     ['DELETE', '/api/v1/namespaces/default/pods/p', '', { kind: 'resource', verb: 'delete', name: 'p' }],
@@ -90,6 +110,37 @@ describe('request attributes', () => {
   }
 });
 
+describe('the router and the authorizer read a request alike', () => {
+  // The authorizer decides on its reading of the request; the router serves its own. Where the
+  // two differ, a user allowed one thing gets another (a list for a watch-only user).
+  const cases: [string, string, string][] = [];
+  for (const query of ['watch=true', 'watch=TRUE', 'watch=True', 'watch=', 'watch', 'watch=1', 'watch=yes']) {
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps', query]);
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps/a', query]);
+  }
+  for (const query of ['watch=false', 'watch=FALSE', 'watch=0', '']) {
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps', query]);
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps/a', query]);
+  }
+  cases.push(['GET', '/api/v1/watch/namespaces/default/configmaps/a', '']);
+  cases.push(['GET', '/apis/apps/v1/watch/deployments', 'watch=false']);
+  cases.push(['DELETE', '/api/v1/namespaces/default/configmaps', '']);
+  cases.push(['POST', '/api/v1/namespaces/default/pods/p/binding', '']);
+  cases.push(['PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', '']);
+  for (const [method, p, query] of cases) {
+    it(`${method} ${p}?${query}`, () => {
+      const target = parsePath(p);
+      assert.equal(target.kind, 'resource');
+      if (target.kind !== 'resource') return;
+      const q = new URLSearchParams(query);
+      const routed = target.subresource === 'binding' ? 'create' : verbOf(method, target, q);
+      const authorized = requestAttributes(method, p, q);
+      assert.equal(authorized.kind, 'resource');
+      assert.equal(routed, authorized.verb);
+    });
+  }
+});
+
 describe('rule matching', () => {
   const cases: [string, PolicyRule, RequestAttributes, boolean][] = [
     ['exact verb and resource', { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, res('get', 'pods'), true],
@@ -119,6 +170,12 @@ describe('rule matching', () => {
       { verbs: ['update'], apiGroups: [''], resources: ['pods/status'] },
       res('update', 'pods', { subresource: 'status' }),
       true,
+    ],
+    [
+      'pods/* is no wildcard: it names a subresource "*" only',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods/*'] },
+      res('get', 'pods', { subresource: 'log', name: 'p' }),
+      false,
     ],
     [
       'pods/status is not pods',
