@@ -140,6 +140,32 @@ describe('secure emulator: RBAC', () => {
     assert.equal(listed.status, 403);
   });
 
+  it('server-side apply that would create the object needs create, not just patch', async () => {
+    await admin.create(
+      roleObject('cm-patcher', [{ verbs: ['get', 'patch'], apiGroups: [''], resources: ['configmaps'] }], 'other'),
+    );
+    await admin.create(
+      bindingObject('pat-patches', { kind: 'Role', name: 'cm-patcher' }, [{ kind: 'User', name: 'pat' }], 'other'),
+    );
+    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'other', name: 'existing' } });
+    const pat = track(clientOf(server.kubeconfigFor({ username: 'pat' })));
+    const apply = (name: string) =>
+      call<{ message?: string; details?: unknown }>(
+        pat,
+        'PATCH',
+        `/api/v1/namespaces/other/configmaps/${name}?fieldManager=pat`,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' } },
+        'application/apply-patch+yaml',
+      );
+    assert.equal((await apply('existing')).status, 200);
+    const created = await apply('brand-new');
+    assert.equal(created.status, 403, JSON.stringify(created.body));
+    // handlers/rest.go withAuthorization: NewForbidden with RBAC's (empty) reason.
+    assert.equal(created.body.message, 'configmaps "brand-new" is forbidden: ');
+    assert.deepEqual(created.body.details, { name: 'brand-new', kind: 'configmaps' });
+    assert.equal((await call(admin, 'GET', '/api/v1/namespaces/other/configmaps/brand-new')).status, 404);
+  });
+
   it('a slash escaped in a namespace never reaches another resource', async () => {
     await admin.create(roleObject('ns-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['namespaces'] }]));
     await admin.create(
@@ -421,6 +447,86 @@ describe('secure emulator: RBAC', () => {
         missing.body.message,
         'rolebindings.rbac.authorization.k8s.io "x-ghost" is forbidden: role.rbac.authorization.k8s.io "nope" not found',
       );
+    });
+
+    it('updates, patches of every kind and server-side applies are checked as creates are', async () => {
+      await admin.create(
+        roleObject(
+          'rbac-patcher',
+          [{ verbs: ['patch'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] }],
+          'team',
+        ),
+      );
+      await admin.create(
+        bindingObject(
+          'carol-patches',
+          { kind: 'Role', name: 'rbac-patcher' },
+          [{ kind: 'User', name: 'carol' }],
+          'team',
+        ),
+      );
+      const path = '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles';
+      const more = { verbs: ['delete'], apiGroups: [''], resources: ['configmaps'] };
+      const current = await call<KubeObject>(carol, 'GET', `${path}/cm-reader`);
+      const attempts: [string, Promise<{ status: number; body: { message?: string } }>][] = [
+        ['update', call(carol, 'PUT', `${path}/cm-reader`, { ...current.body, rules: [more] })],
+        [
+          'json patch',
+          call(
+            carol,
+            'PATCH',
+            `${path}/cm-reader`,
+            [{ op: 'add', path: '/rules/-', value: more }],
+            'application/json-patch+json',
+          ),
+        ],
+        ['merge patch', call(carol, 'PATCH', `${path}/cm-reader`, { rules: [more] }, 'application/merge-patch+json')],
+        [
+          'strategic merge patch',
+          call(carol, 'PATCH', `${path}/cm-reader`, { rules: [more] }, 'application/strategic-merge-patch+json'),
+        ],
+        [
+          'apply',
+          call(
+            carol,
+            'PATCH',
+            `${path}/cm-reader?fieldManager=carol&force=true`,
+            roleObject('cm-reader', [more], 'team'),
+            'application/apply-patch+yaml',
+          ),
+        ],
+        [
+          'apply that creates',
+          call(
+            carol,
+            'PATCH',
+            `${path}/applied?fieldManager=carol`,
+            roleObject('applied', [more], 'team'),
+            'application/apply-patch+yaml',
+          ),
+        ],
+      ];
+      for (const [what, attempt] of attempts) {
+        const res = await attempt;
+        assert.equal(res.status, 403, `${what}: ${JSON.stringify(res.body)}`);
+        assert.match(
+          res.body.message ?? '',
+          /is forbidden: user "carol" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["configmaps"\], Verbs:\["delete"\]\}$/,
+          what,
+        );
+      }
+      assert.deepEqual((await call<{ rules: unknown }>(admin, 'GET', `${path}/cm-reader`)).body.rules, [
+        { verbs: ['get'], apiGroups: [''], resources: ['configmaps'] },
+      ]);
+      // A change of labels only is no grant: allowed.
+      const labelled = await call(
+        carol,
+        'PATCH',
+        `${path}/cm-reader`,
+        { metadata: { labels: { a: 'b' } } },
+        'application/merge-patch+json',
+      );
+      assert.equal(labelled.status, 200);
     });
 
     it('the escalate verb lifts the check; system:masters needs neither', async () => {
