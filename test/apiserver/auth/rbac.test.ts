@@ -471,7 +471,12 @@ describe('impersonation headers', () => {
   it('groups without a user are a 400; no headers is no impersonation', () => {
     assert.throws(
       () => impersonationOf({ 'impersonate-group': ['devs'] }),
-      /requested \[\{Group devs\}\] without impersonating a user/,
+      // Go's %v of []v1.ObjectReference: Kind, Namespace, Name, UID, APIVersion, ResourceVersion, FieldPath.
+      /requested \[\{Group {2}devs {4}\}\] without impersonating a user$/,
+    );
+    assert.throws(
+      () => impersonationOf({ 'impersonate-uid': ['u1'], 'impersonate-extra-scopes': ['view'] }),
+      /requested \[\{UserExtra {2}view {2}authentication\.k8s\.io\/v1 {2}scopes\} \{UID {2}u1 {2}authentication\.k8s\.io\/v1 {2}\}\] without impersonating a user$/,
     );
     assert.equal(impersonationOf({}), undefined);
     assert.deepEqual(impersonationOf({ 'impersonate-user': ['system:anonymous'] })?.user.groups, [
