@@ -274,6 +274,19 @@ describe('secure emulator: RBAC', () => {
     const rulesOf = async () =>
       (await admin.get<KubeObject & { rules?: unknown[] }>(ClusterRole, { name: 'team-a-all' })).rules ?? [];
     await eventually(async () => (await rulesOf()).length === 1, { message: 'team-a-all to gather team-a-leases' });
+    // Labels are what aggregation follows: one taken off drops the rules, put back brings them.
+    const relabel = (labels: Record<string, string | null>) =>
+      call(
+        admin,
+        'PATCH',
+        '/apis/rbac.authorization.k8s.io/v1/clusterroles/team-a-leases',
+        { metadata: { labels } },
+        'application/merge-patch+json',
+      );
+    await relabel({ team: null });
+    await eventually(async () => (await rulesOf()).length === 0, { message: 'team-a-all to drop the unlabelled role' });
+    await relabel({ team: 'a' });
+    await eventually(async () => (await rulesOf()).length === 1, { message: 'team-a-all to gather it again' });
     await admin.delete(ClusterRole, { name: 'team-a-leases' });
     await eventually(async () => (await rulesOf()).length === 0, { message: 'team-a-all to drop the deleted role' });
   });
