@@ -225,7 +225,37 @@ describe('rule matching', () => {
       res('list', 'configmaps', { name: 'a' }),
       true,
     ],
+    [
+      'resourceNames never allow a watch without a pinned name',
+      { verbs: ['watch'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('watch', 'configmaps'),
+      false,
+    ],
+    [
+      'resourceNames never allow a deletecollection',
+      { verbs: ['deletecollection'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('deletecollection', 'configmaps'),
+      false,
+    ],
+    [
+      '* everywhere allows any subresource of any group',
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      res('update', 'deployments', { apiGroup: 'apps', subresource: 'scale', name: 'w' }),
+      true,
+    ],
     ['nonResourceURL exact', { verbs: ['get'], nonResourceURLs: ['/version'] }, path('get', '/version'), true],
+    [
+      'nonResourceURL prefix ending in * without a slash',
+      { verbs: ['get'], nonResourceURLs: ['/healthz*'] },
+      path('get', '/healthz/etcd'),
+      true,
+    ],
+    [
+      'a nonResourceURL without * is exact',
+      { verbs: ['get'], nonResourceURLs: ['/healthz'] },
+      path('get', '/healthz/etcd'),
+      false,
+    ],
     ['nonResourceURL prefix', { verbs: ['get'], nonResourceURLs: ['/apis/*'] }, path('get', '/apis/apps/v1'), true],
     [
       'nonResourceURL prefix needs the slash',
@@ -302,12 +332,36 @@ describe('the RBAC authorizer', () => {
       'team-a',
     ),
     binding('RoleBinding', 'ghost', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'carol' }], 'team-a'),
+    role('ClusterRole', 'secret-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
+    // Every ServiceAccount of team-a, by the group each one is in.
+    binding(
+      'RoleBinding',
+      'team-a-accounts',
+      { kind: 'ClusterRole', name: 'secret-reader' },
+      [{ kind: 'Group', name: 'system:serviceaccounts:team-a' }],
+      'team-a',
+    ),
+    // A ServiceAccount subject of a ClusterRoleBinding must name its namespace: without one it
+    // names nobody.
+    binding('ClusterRoleBinding', 'no-namespace', { kind: 'ClusterRole', name: 'secret-reader' }, [
+      { kind: 'ServiceAccount', name: 'robot' },
+    ]),
+    role('ClusterRole', 'ns-lister', [{ verbs: ['list'], apiGroups: [''], resources: ['namespaces'] }]),
+    binding('ClusterRoleBinding', 'everyone-lists-ns', { kind: 'ClusterRole', name: 'ns-lister' }, [
+      { kind: 'Group', name: 'system:authenticated' },
+    ]),
   ];
   const authz = new RbacAuthorizer(source(objects));
   const bob: UserInfo = { username: 'bob', groups: ['system:authenticated'] };
   const reader: UserInfo = { username: 'dan', groups: ['readers', 'system:authenticated'] };
-  const robot: UserInfo = { username: 'system:serviceaccount:team-a:robot', groups: ['system:serviceaccounts'] };
-  const other: UserInfo = { username: 'system:serviceaccount:team-b:robot', groups: ['system:serviceaccounts'] };
+  const robot: UserInfo = {
+    username: 'system:serviceaccount:team-a:robot',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:team-a', 'system:authenticated'],
+  };
+  const other: UserInfo = {
+    username: 'system:serviceaccount:team-b:robot',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:team-b', 'system:authenticated'],
+  };
   const admin: UserInfo = { username: 'root', groups: ['system:masters'] };
   const carol: UserInfo = { username: 'carol', groups: [] };
   const cases: [string, UserInfo, RequestAttributes, boolean, string][] = [
@@ -341,6 +395,27 @@ describe('the RBAC authorizer', () => {
       false,
       '',
     ],
+    [
+      'a ServiceAccount by its namespace group',
+      robot,
+      res('get', 'secrets', { namespace: 'team-a', name: 's' }),
+      true,
+      'RBAC: allowed by RoleBinding "team-a-accounts/team-a" of ClusterRole "secret-reader" to Group "system:serviceaccounts:team-a"',
+    ],
+    [
+      '... not the accounts of another namespace, nor a subject without its namespace',
+      other,
+      res('get', 'secrets', { namespace: 'team-a', name: 's' }),
+      false,
+      '',
+    ],
+    [
+      'system:authenticated takes in every authenticated user',
+      other,
+      res('list', 'namespaces', { namespace: '' }),
+      true,
+      'RBAC: allowed by ClusterRoleBinding "everyone-lists-ns" of ClusterRole "ns-lister" to Group "system:authenticated"',
+    ],
     ['system:masters may do anything', admin, path('delete', '/anything'), true, ''],
     [
       'a binding to a missing role says so',
@@ -359,10 +434,12 @@ describe('the RBAC authorizer', () => {
   }
 
   it('collects the rules of a user in a namespace, with resolution errors', () => {
+    // Cluster-wide bindings first, then the namespace's.
     assert.deepEqual(authz.rulesFor(bob, 'team-a').rules, [
+      { verbs: ['list'], apiGroups: [''], resources: ['namespaces'] },
       { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] },
     ]);
-    assert.deepEqual(authz.rulesFor(bob, '').rules, []);
+    assert.deepEqual(authz.rulesFor(bob, '').rules, [{ verbs: ['list'], apiGroups: [''], resources: ['namespaces'] }]);
     assert.deepEqual(authz.rulesFor(carol, 'team-a').errors, ['role.rbac.authorization.k8s.io "missing" not found']);
   });
 });
