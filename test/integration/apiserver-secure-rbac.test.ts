@@ -640,6 +640,55 @@ describe('secure emulator: RBAC', () => {
       ]);
     });
 
+    it('each part is checked on its own: a user allowed is no licence for groups, a uid or extras', async () => {
+      // bob may impersonate jane (granted above), nothing else.
+      const bobAs = (extra: Record<string, unknown>) =>
+        track(
+          clientOf({
+            ...server.kubeconfigFor({ token: 'bob' }),
+            users: [{ name: 'kloop', user: { token: 'bob', as: 'jane', ...extra } }],
+          }),
+        );
+      const refusal = async (client: KubeClient) => {
+        const res = await call<{ message: string }>(client, 'GET', '/api/v1/namespaces/team/configmaps');
+        assert.equal(res.status, 403);
+        return res.body.message;
+      };
+      assert.equal(
+        await refusal(bobAs({ 'as-groups': ['system:masters'] })),
+        'groups "system:masters" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope',
+      );
+      assert.equal(
+        await refusal(bobAs({ 'as-uid': 'u-1' })),
+        'uids.authentication.k8s.io "u-1" is forbidden: User "bob" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope',
+      );
+      assert.equal(
+        await refusal(bobAs({ 'as-user-extra': { scopes: ['admin'] } })),
+        'userextras.authentication.k8s.io "admin" is forbidden: User "bob" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope',
+      );
+      await admin.create(
+        roleObject('impersonate-everything-of-jane', [
+          { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'], resourceNames: ['qa'] },
+          { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['uids'], resourceNames: ['u-1'] },
+          { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['userextras/scopes'] },
+        ]),
+      );
+      await admin.create(
+        bindingObject('bob-impersonates-more', { kind: 'ClusterRole', name: 'impersonate-everything-of-jane' }, [
+          { kind: 'User', name: 'bob' },
+        ]),
+      );
+      assert.deepEqual(
+        await whoami(bobAs({ 'as-groups': ['qa'], 'as-uid': 'u-1', 'as-user-extra': { scopes: ['admin'] } })),
+        {
+          username: 'jane',
+          uid: 'u-1',
+          groups: ['qa', 'system:authenticated'],
+          extra: { scopes: ['admin'] },
+        },
+      );
+    });
+
     it('groups without a user are a 400', async () => {
       const res = await fetchWithAdmin(server, '/api', { 'Impersonate-Group': 'devs' });
       assert.equal(res.status, 400);
