@@ -127,6 +127,11 @@ describe('the router and the authorizer read a request alike', () => {
   cases.push(['DELETE', '/api/v1/namespaces/default/configmaps', '']);
   cases.push(['POST', '/api/v1/namespaces/default/pods/p/binding', '']);
   cases.push(['PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', '']);
+  cases.push(['PUT', '/api/v1/namespaces/team/status', '']);
+  cases.push(['GET', '/api/v1/namespaces/team', '']);
+  cases.push(['GET', '/apis/example.com/v1/widgets', '']);
+  cases.push(['DELETE', '/apis/example.com/v1/namespaces/a/widgets/w', '']);
+  cases.push(['GET', '//api//v1/namespaces/a//configmaps/', '']);
   for (const [method, p, query] of cases) {
     it(`${method} ${p}?${query}`, () => {
       const target = parsePath(p);
@@ -136,7 +141,15 @@ describe('the router and the authorizer read a request alike', () => {
       const routed = target.subresource === 'binding' ? 'create' : verbOf(method, target, q);
       const authorized = requestAttributes(method, p, q);
       assert.equal(authorized.kind, 'resource');
+      if (authorized.kind !== 'resource') return;
       assert.equal(routed, authorized.verb);
+      // The object too: what is authorized is what is served.
+      assert.deepEqual(
+        [authorized.apiGroup, authorized.resource, authorized.subresource, authorized.name],
+        [target.group, target.plural, target.subresource ?? '', target.name ?? ''],
+      );
+      const namespace = target.plural === 'namespaces' ? (target.name ?? '') : (target.namespace ?? '');
+      assert.equal(authorized.namespace, namespace);
     });
   }
 });
