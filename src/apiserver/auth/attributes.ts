@@ -14,6 +14,8 @@
  * on `/` as Go's `splitPath` splits the decoded `URL.Path`, dot segments never resolved. A
  * request is authorized for exactly what it reaches.
  */
+
+import { parseFieldSelector } from '../../core/index.js';
 import { queryBool } from '../http/query.js';
 import { decodePath } from '../http/routes.js';
 import type { UserInfo } from '../types.js';
@@ -108,13 +110,21 @@ export function requestAttributes(method: string, rawPath: string, query: URLSea
   return { kind: 'resource', verb, apiGroup, apiVersion, resource, subresource, namespace, name };
 }
 
-/** The name a field selector requires exactly (`metadata.name=x` or `metadata.name==x`), if valid as a path segment. */
+/**
+ * The name a field selector requires exactly (Go: `RequiresExactMatch("metadata.name")`, the
+ * first such term), read by the parser the list and watch handlers filter with, so the name
+ * authorized is the name served; none when the selector does not parse or the name is no path
+ * segment.
+ */
 function nameFromFieldSelector(selector: string | null): string | undefined {
   if (!selector) return undefined;
   let found: string | undefined;
-  for (const term of selector.split(',')) {
-    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
-    if (m && !term.includes('!=')) found = m[1];
+  try {
+    found = parseFieldSelector(selector).requirements.find(
+      (r) => r.field === 'metadata.name' && r.operator === '=',
+    )?.value;
+  } catch {
+    return undefined;
   }
   if (found === undefined || found === '' || found === '.' || found === '..' || /[/%]/.test(found)) return undefined;
   return found;

@@ -4,7 +4,7 @@
  * verb), authorization (RBAC with `system:masters` in front; 403 with the real message), the
  * audit record, and then either the authentication/authorization APIs served here (reviews,
  * TokenRequest) or the rest of the emulator, run as the request's user so that RBAC writes can
- * be checked for escalation.
+ * be checked for escalation, and a server-side apply that creates its object for `create`.
  *
  * It also makes the cluster what a fresh secure cluster is: the bootstrap ClusterRoles and
  * ClusterRoleBindings, and the ClusterRole aggregation controller.
@@ -14,10 +14,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonObject, KubeObject } from '../../core/index.js';
 import { type Encoding, negotiate, statusEncoding } from '../codec/negotiation.js';
 import { parseObjectBody } from '../codec/object-body.js';
-import { methodNotAllowed, notAcceptable, notFound, StatusError, toStatus } from '../errors/status-errors.js';
+import {
+  forbidden,
+  methodNotAllowed,
+  notAcceptable,
+  notFound,
+  StatusError,
+  toStatus,
+} from '../errors/status-errors.js';
 import { mediaType, readBody, sendEncoded, sendStatus } from '../http/io.js';
 import type { RequestTarget } from '../http/routes.js';
 import type { Cluster } from '../registry/cluster.js';
+import type { ServedType } from '../served/served-types.js';
 import type { AuditEntry, AuditFilter, CertificateAndKey, SecureOptions, ServerSecurity, UserInfo } from '../types.js';
 import { startClusterRoleAggregation } from './aggregation.js';
 import { type Attributes, type RequestAttributes, requestAttributes } from './attributes.js';
@@ -89,7 +97,11 @@ export class Security implements RequestGate {
       // request's async context, deferred from its write) are not the user's to answer for.
       if (options.verb === undefined) return;
       const user = this.requestUser.getStore();
-      if (user) this.escalation.check(served, obj, old, user);
+      if (!user) return;
+      this.escalation.check(served, obj, old, user);
+      // A server-side apply of an object that does not exist creates it: the real server asks
+      // for `create` as well as the request's `patch` (handlers/rest.go `withAuthorization`).
+      if (old === undefined && options.verb === 'patch') this.authorizeCreate(served, obj, user);
     });
   }
 
@@ -198,6 +210,24 @@ export class Security implements RequestGate {
       }
     }
     await this.requestUser.run(user, next);
+  }
+
+  /** Refuses a create the user may not make, with the 403 the patch handler's authorization check writes. */
+  private authorizeCreate(served: ServedType, obj: KubeObject, user: UserInfo): void {
+    const { group, version, plural, namespaced } = served.type;
+    const name = String(obj.metadata.name ?? '');
+    const decision = this.authorizer.authorize({
+      kind: 'resource',
+      user,
+      verb: 'create',
+      apiGroup: group,
+      apiVersion: version,
+      resource: plural,
+      subresource: '',
+      namespace: namespaced ? String(obj.metadata.namespace ?? '') : '',
+      name,
+    });
+    if (!decision.allowed) throw forbidden({ group, plural }, name, decision.reason);
   }
 
   /** Reads the request body as the endpoint's object, by its Content-Type (JSON, YAML or protobuf). */
