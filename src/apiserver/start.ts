@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
 import { RequestStats } from './http/stats.js';
 import { makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
 import { Cluster } from './registry/cluster.js';
+import { installResources } from './registry/installed-resources.js';
 import { bootstrapNamespaces } from './registry/namespaces.js';
 import { ServedTypes } from './served/served-types.js';
 import { listen } from './server.js';
@@ -46,6 +47,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     absentOwnerGraceMs: options.absentOwnerGraceMs ?? 1000,
   });
   bootstrapNamespaces(cluster);
+  installResources(cluster, options.resources ?? []);
   const stats = new RequestStats();
   const { server, port } = await listen(
     cluster,

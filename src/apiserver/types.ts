@@ -2,6 +2,7 @@
  * The emulator's public interfaces: how to start it, what it hands back, and the fault injection
  * surface tests use to prove clients survive a misbehaving server.
  */
+import type { Resource } from '../resources/index.js';
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -27,6 +28,12 @@ export interface ApiServerOptions {
    * see the object before it goes.
    */
   absentOwnerGraceMs?: number;
+  /**
+   * Custom resources defined with `defineResource` to install at start: their CRDs are created
+   * and their conversion functions run in-process, so every version is served (objects are
+   * stored in the storage version and converted on each read, write and watch).
+   */
+  resources?: readonly Resource[];
 }
 
 /** The `users`/`clusters`/`contexts` document kubectl and client libraries read. */

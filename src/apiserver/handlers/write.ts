@@ -26,12 +26,7 @@ export function checkDryRun(query: URLSearchParams): void {
   }
 }
 
-/** The stored form of a request object (only events.k8s.io Events differ). */
-export function toStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
-  return r.served.conversion ? r.served.conversion.toStorage(obj) : obj;
-}
-
-/** The request form of a stored object. */
+/** The request form of a stored object (writes hand the cluster request forms; it converts). */
 export function fromStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
   return r.served.conversion ? r.served.conversion.fromStorage(obj) : obj;
 }
@@ -42,7 +37,7 @@ export async function handleCreate(r: ResourceRequest): Promise<HandlerResult> {
   const obj = parseObjectBody(await r.body());
   checkTypeMeta(obj, r.served);
   checkNamespace(obj, r.served, r.target.namespace);
-  return r.cluster.create(r.served, toStorage(r, obj), {
+  return r.cluster.create(r.served, obj, {
     dryRun: isDryRun(r.query),
     verb: 'create',
     manager: managerOf(r.query, r.req.headers['user-agent']),
@@ -64,7 +59,7 @@ export async function handleUpdate(r: ResourceRequest): Promise<HandlerResult> {
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  return r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
+  return r.cluster.update(r.served, current, obj, r.target.subresource, {
     dryRun: isDryRun(r.query),
     verb: 'update',
     manager: managerOf(r.query, r.req.headers['user-agent']),
