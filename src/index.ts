@@ -11,6 +11,9 @@
 
 // Objects, keys and resource types: the wire JSON, `{ namespace?, name }`, `{ apiVersion, kind }`.
 export type {
+  BuiltinObject,
+  BuiltinRef,
+  DeepReadonly,
   KubeList,
   KubeObject,
   ManagedFieldsEntry,
@@ -21,12 +24,13 @@ export type {
   Status,
   StatusCause,
   StatusDetails,
+  TypedRef,
   TypeRef,
   WatchEvent,
 } from './core/index.js';
 export { keyOf, keyString, parseKeyString } from './core/index.js';
 
-// Built-in resource types, as `{ apiVersion, kind }` constants.
+// Built-in resource types, as `{ apiVersion, kind }` constants, each with the object type of the same name.
 export {
   ClusterRole,
   ClusterRoleBinding,
@@ -171,8 +175,10 @@ export {
   type FencedRequest,
   findCondition,
   isConditionTrue,
+  type ClientWriteOptions,
   type MutateOptions,
   type Mutator,
+  type NewObject,
   removeCondition,
   setCondition,
   type WriteOutcome,
@@ -222,6 +228,7 @@ export {
   type SingleVersionDefinition,
   type Static,
   Type,
+  ValidationError,
   type ValidationRule,
   type VersionConverter,
   type VersionDefinition,

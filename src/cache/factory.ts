@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KubeClient } from '../client/index.js';
-import type { Clock, KubeObject, TypeRef } from '../core/index.js';
+import type { Clock, DeepReadonly, KubeObject, TypedRef, TypeRef } from '../core/index.js';
 import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import type { ListerWatcher } from './reflector.js';
 import type { Informer, InformerOptions } from './types.js';
@@ -56,9 +56,17 @@ export class InformerFactory {
   /**
    * The shared informer for `type` and `options`. It starts on `start()`, on the factory's
    * `start()` (also for informers made later), or on first use (`synced`, `get`, `list`,
-   * `subscribe`).
+   * `subscribe`). A typed reference (`Deployment`, a defined resource) gives an informer of its
+   * object type, deep `readonly` as the objects are shared.
    */
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerOptions<DeepReadonly<T>> = {},
+  ): Informer<DeepReadonly<T>> {
+    return this.#informer(type, options as unknown as InformerOptions) as unknown as Informer<DeepReadonly<T>>;
+  }
+
+  #informer<T extends KubeObject>(type: TypeRef, options: InformerOptions<T>): Informer<T> {
     const id = informerId(type, options);
     let informer = this.#informers.get(id) as SharedInformer<T> | undefined;
     if (!informer) {

@@ -22,6 +22,7 @@ import { byOwnerUid, type IndexFunc, type InformerListOptions, type InformerRead
 import {
   ApiError,
   type Clock,
+  type DeepReadonly,
   deepClone,
   fenceWrite,
   type JsonPatchOperation,
@@ -35,9 +36,11 @@ import {
   type ResourceType,
   ResourceTypeRegistry,
   systemClock,
+  type TypedRef,
   type TypeRef,
   type WriteFence,
 } from '../core/index.js';
+import { ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
 import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
 import { OWNER_INDEX } from './controller.js';
 import { directWriter } from './direct-writer.js';
@@ -48,11 +51,13 @@ import type {
   ApplyOptions,
   CachedClientApi,
   ClientPatchOptions,
+  ClientWriteOptions,
   DirectWriter,
   EventRecorderApi,
   InformerProvider,
   MutateOptions,
   Mutator,
+  NewObject,
   ScopableClient,
   WriteAttribution,
   WriteOutcome,
@@ -80,6 +85,17 @@ export interface CachedClientOptions {
    * leader election and sharding in here.
    */
   fence?: WriteFence;
+  /**
+   * Client-side validation: an object of a resource defined with `defineResource` is checked
+   * against its schema before a write, failing with the server's message (`ValidationError`).
+   * Default true; each write may opt out with `{ validate: false }`.
+   */
+  validate?: boolean;
+  /**
+   * Defined resources whose objects are validated before writes even when a write names no type
+   * (`apply`, `patch`). Resources passed as the type of any call are learnt as well.
+   */
+  resources?: readonly unknown[];
 }
 
 /**
@@ -102,6 +118,8 @@ interface Shared {
    * `manager\0subresource`; tied to the object's uid, dropped when the informer shows it deleted.
    */
   lastApplied: Map<string, { uid: string | undefined; byManager: Map<string, Set<string>> }>;
+  /** Validators of the defined resources this client knows. */
+  validators: ResourceValidators;
   events?: EventRecorder;
 }
 
@@ -143,6 +161,7 @@ export class CachedClient implements ScopableClient {
       observed: new Set(),
       resources: new Map(),
       lastApplied: new Map(),
+      validators: new ResourceValidators(options.resources),
     };
     this.#attribution = attribution;
     const sink: EventSink = {
@@ -167,13 +186,25 @@ export class CachedClient implements ScopableClient {
   }
 
   /** Reads one object from the shared informer (its own writes included). */
-  async get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    key: ObjectKey,
+  ): Promise<DeepReadonly<T> | undefined> {
+    return readonlyView(await this.#get<T>(type, key));
+  }
+
+  async #get<T extends KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+    this.#shared.validators.learn(type);
     const informer = await this.#informer<T>(type);
     return this.#shared.ryw.resolve(type, key, informer.get(key));
   }
 
   /** Lists from the shared informer (its own writes included). */
-  async list<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerListOptions = {}): Promise<T[]> {
+  async list<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerListOptions = {},
+  ): Promise<DeepReadonly<T>[]> {
+    this.#shared.validators.learn(type);
     const informer = await this.#informer<T>(type);
     const selector = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
     const index = options.index;
@@ -183,20 +214,27 @@ export class CachedClient implements ScopableClient {
       (selector === undefined || selector.matches(o.metadata.labels)) &&
       // An index this client cannot evaluate: trust the informer's list, add no written object.
       (index === undefined || (indexFn === undefined ? listed : (indexFn(o) ?? []).includes(index.value)));
-    return this.#shared.ryw.overlayList(type, informer.list(options), matches);
+    return readonlyItems(this.#shared.ryw.overlayList(type, informer.list(options), matches));
   }
 
-  /** Creates an object (always sent). */
-  async create<T extends KubeObject>(type: TypeRef, object: T): Promise<T> {
+  /** Creates an object (always sent; validated first when it is of a defined resource). */
+  async create<T extends KubeObject>(
+    type: TypedRef<T>,
+    object: NewObject<T>,
+    options: ClientWriteOptions = {},
+  ): Promise<DeepReadonly<T>> {
+    this.#shared.validators.learn(type);
     const body = { ...object, apiVersion: type.apiVersion, kind: type.kind } as T;
+    this.#validate(body, {}, options);
     const key = keyOf(body);
     const json = JSON.stringify(body);
     const created = await this.#shared.options.transport.create<T>(body, {
       fieldManager: this.#fieldManager(),
       signal: this.#fence(type, key),
+      validate: false,
     });
     await this.#recordWrite(type, key, 'create', bodyFields(body), json, created);
-    return created;
+    return readonlyView(created);
   }
 
   /**
@@ -207,10 +245,11 @@ export class CachedClient implements ScopableClient {
   async patch<T extends KubeObject>(
     current: T,
     desired: T,
-    options: ClientPatchOptions = {},
+    options: ClientPatchOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     const type = typeOf(current);
     const key = keyOf(current);
+    this.#validate(desired, { current, status: options.subresource === 'status' }, options);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
       // A `test` without a value is malformed, and there is no version to lock on anyway.
       throw new ClientUsageError(
@@ -241,25 +280,25 @@ export class CachedClient implements ScopableClient {
       sent = true;
     }
     if (!sent) await this.#skip(type, 'unchanged');
-    return { object: object ?? current, sent };
+    return { object: readonlyView(object ?? current), sent };
   }
 
   /** Changes spec and metadata through `fn` on a copy of the cached object; see the class remarks. */
-  mutate<T extends KubeObject>(
-    type: TypeRef,
+  mutate<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, false);
   }
 
   /** Changes `status` through `fn`; sent to the `/status` subresource. */
-  mutateStatus<T extends KubeObject>(
-    type: TypeRef,
+  mutateStatus<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, true);
   }
@@ -268,13 +307,14 @@ export class CachedClient implements ScopableClient {
    * Server-side apply, skipped when the cache already holds every applied field with the applied
    * value and the manager owns nothing it now omits (see `apply-diff.ts`).
    */
-  async apply<T extends KubeObject>(desired: T, options: ApplyOptions): Promise<WriteOutcome<T>> {
+  async apply<T extends KubeObject>(desired: T, options: ApplyOptions & ClientWriteOptions): Promise<WriteOutcome<T>> {
     const type = typeOf(desired);
     const key = keyOf(desired);
     const manager = options.fieldManager;
     const objectId = appliedId(type, key);
     const managerId = `${manager}\u0000${options.subresource ?? ''}`;
-    const cached = await this.get<T>(type, key);
+    const cached = await this.#get<T>(type, key);
+    this.#validate(desired, { current: cached, status: options.subresource === 'status', partial: true }, options);
     const paths = appliedPaths(desired);
     if (cached !== undefined && holdsApplied(cached, desired)) {
       // What we applied to an earlier object of this name says nothing about this one.
@@ -283,7 +323,7 @@ export class CachedClient implements ScopableClient {
       const owned = ownedPaths(cached, manager, options.subresource) ?? last;
       if (owned !== undefined && coversOwned(paths, owned)) {
         await this.#skip(type, 'unchanged');
-        return { object: cached, sent: false };
+        return { object: readonlyView(cached), sent: false };
       }
     }
     const fields = appliedChanges(cached, desired);
@@ -298,7 +338,7 @@ export class CachedClient implements ScopableClient {
       this.#shared.lastApplied.set(objectId, remembered);
     }
     remembered.byManager.set(managerId, paths);
-    return { object, sent: true };
+    return { object: readonlyView(object), sent: true };
   }
 
   /**
@@ -306,7 +346,7 @@ export class CachedClient implements ScopableClient {
    * false when the server says it was not found.
    */
   async delete(type: TypeRef, key: ObjectKey): Promise<boolean> {
-    const cached = await this.get(type, key);
+    const cached = await this.#get(type, key);
     if (cached === undefined) {
       await this.#skip(type, 'absent');
       return false;
@@ -353,14 +393,14 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions,
+    options: MutateOptions & ClientWriteOptions,
     status: boolean,
   ): Promise<WriteOutcome<T>> {
     const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     const hasStatus = await this.#hasStatus(type);
     const part: WritePart = status ? 'status' : hasStatus ? 'main' : 'all';
     const subresource = status && hasStatus ? 'status' : undefined;
-    let current = await this.get<T>(type, key);
+    let current = await this.#get<T>(type, key);
     for (let attempt = 1; ; attempt++) {
       if (current === undefined) return { object: undefined, sent: false };
       const draft = deepClone(current);
@@ -368,8 +408,9 @@ export class CachedClient implements ScopableClient {
       const { patch, changed } = diffPart(current, desired, part, 'merge');
       if (patch === undefined) {
         await this.#skip(type, 'unchanged');
-        return { object: current, sent: false };
+        return { object: readonlyView(current), sent: false };
       }
+      this.#validate(desired, { current, status: subresource !== undefined }, options);
       if (options.optimisticLock ?? !status) {
         // A resourceVersion in a merge patch is a precondition: the server answers 409 when stale.
         const meta = (patch.metadata ?? {}) as Record<string, unknown>;
@@ -385,7 +426,7 @@ export class CachedClient implements ScopableClient {
           'merge',
           subresource,
         );
-        return { object, sent: true };
+        return { object: readonlyView(object), sent: true };
       } catch (err) {
         if (!ApiError.isConflict(err) || attempt >= maxAttempts) throw err;
         // The cache was stale: read the server's copy, remember it, and redo the change on it.
@@ -420,6 +461,8 @@ export class CachedClient implements ScopableClient {
         fieldManager: extra.fieldManager ?? (patchType === 'apply' ? this.#fieldManager() : undefined),
         force: extra.force,
         signal: this.#fence(type, key),
+        // Validated here already (or opted out): the transport need not do it again.
+        validate: false,
       });
     } catch (err) {
       // A failed `test` of the resourceVersion is the JSON-patch form of a stale write: a 422
@@ -529,8 +572,18 @@ export class CachedClient implements ScopableClient {
     return this.#shared.options.fieldManager ?? 'kloop';
   }
 
+  /**
+   * Client-side validation of a write of a defined resource (unless opted out): throws the
+   * server's 422 as a `ValidationError` before anything is sent.
+   */
+  #validate(object: KubeObject, how: WriteValidation, options: ClientWriteOptions): void {
+    if (!(options.validate ?? this.#shared.options.validate ?? true)) return;
+    const validator = this.#shared.validators.get(object.apiVersion, object.kind);
+    if (validator !== undefined) validateWrite(validator, object, how);
+  }
+
   async #informer<T extends KubeObject>(type: TypeRef): Promise<InformerReader<T>> {
-    const informer = this.#shared.options.informers.informer<T>(type);
+    const informer = this.#shared.options.informers.informer(type) as unknown as InformerReader<T>;
     const id = `${type.apiVersion}/${type.kind}`;
     if (!this.#shared.observed.has(id)) {
       this.#shared.observed.add(id);
@@ -582,6 +635,16 @@ export class CachedClient implements ScopableClient {
     // Unknown types are assumed to have one: custom resources with status almost always do.
     return rt === undefined ? true : rt.subresources.includes('status');
   }
+}
+
+/** An object as the cache shares it: the same value, typed deep `readonly`. */
+function readonlyView<T>(value: T): DeepReadonly<T> {
+  return value as unknown as DeepReadonly<T>;
+}
+
+/** Objects as the cache shares them, in a list the caller owns. */
+function readonlyItems<T>(items: T[]): DeepReadonly<T>[] {
+  return items as unknown as DeepReadonly<T>[];
 }
 
 /** The identity of an object in `lastApplied`. */

@@ -37,9 +37,9 @@ export interface ObjectMeta {
   deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  managedFields?: ManagedFieldsEntry[];
+  finalizers?: readonly string[];
+  ownerReferences?: readonly OwnerReference[];
+  managedFields?: readonly ManagedFieldsEntry[];
   [field: string]: unknown;
 }
 

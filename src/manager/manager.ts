@@ -32,6 +32,7 @@ import {
 } from '../controller/index.js';
 import {
   type Clock,
+  type DeepReadonly,
   KloopError,
   type KubeObject,
   keyOf,
@@ -39,7 +40,7 @@ import {
   type ObjectKey,
   perRegistry,
   systemClock,
-  type TypeRef,
+  type TypedRef,
 } from '../core/index.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
@@ -317,7 +318,10 @@ export class Manager {
   }
 
   /** The shared informer of `type` (started with the manager, or on first read). */
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerOptions<DeepReadonly<T>> = {},
+  ): Informer<DeepReadonly<T>> {
     return this.informers.informer<T>(type, options);
   }
 

@@ -6,7 +6,7 @@
  * server's message.
  */
 import type { Static, TSchema } from 'typebox';
-import { deepClone, KloopError, type ObjectMeta, type ResourceType } from '../core/index.js';
+import { deepClone, KloopError, type ObjectMeta, type ResourceType, type TypedRef } from '../core/index.js';
 import {
   buildCrd,
   type CrdOptions,
@@ -110,7 +110,8 @@ export interface ResourceVersion<
   K extends string = string,
   V extends string = string,
   Obj = unknown,
-> extends ResourceType {
+> extends ResourceType,
+    TypedRef<Obj> {
   readonly [RESOURCE_BRAND]: true;
   readonly apiVersion: `${G}/${V}`;
   readonly kind: K;
@@ -146,9 +147,6 @@ export interface Resource<
   /** The apiextensions.k8s.io/v1 CustomResourceDefinition. */
   crd(options?: CrdOptions): CustomResourceDefinitionObject;
 }
-
-/** The object type of a resource or resource version: `ObjectOf<typeof Memcached>`. */
-export type ObjectOf<R> = R extends { readonly Object: infer O } ? O : never;
 
 /** A single-version definition. */
 export interface SingleVersionDefinition<

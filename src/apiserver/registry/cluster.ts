@@ -11,7 +11,7 @@
  */
 import { deepClone, deepEqual, type KubeObject } from '../../core/index.js';
 import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
-import { alreadyExists, badRequest, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
+import { alreadyExists, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
 import type { FaultSet } from '../faults/fault-set.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
 import {

@@ -4,8 +4,8 @@
  * registered in-process, so every version is served and objects convert through the storage
  * version on every read, write and watch (where a real cluster would call a conversion webhook).
  */
-import { KloopError, type KubeObject } from '../../core/index.js';
-import { isResource, type Resource } from '../../resources/index.js';
+import type { KubeObject } from '../../core/index.js';
+import { isResource, type Resource, ResourceDefinitionError } from '../../resources/index.js';
 import type { Cluster } from './cluster.js';
 
 /** Creates the CRD of each resource and registers its converter; throws for anything else. */
@@ -14,10 +14,7 @@ export function installResources(cluster: Cluster, resources: readonly Resource[
   if (crdServed === undefined) throw new Error('the CustomResourceDefinition type is not served');
   resources.forEach((resource, i) => {
     if (!isResource(resource)) {
-      throw new KloopError(
-        'KLOOP_INVALID_RESOURCE_DEFINITION',
-        `startApiServer: resources[${i}] is not a resource made by defineResource`,
-      );
+      throw new ResourceDefinitionError(`startApiServer: resources[${i}] is not a resource made by defineResource`);
     }
     const crd = resource.crd() as unknown as KubeObject;
     const name = String(crd.metadata.name);
