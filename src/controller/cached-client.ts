@@ -40,7 +40,7 @@ import {
   type TypeRef,
   type WriteFence,
 } from '../core/index.js';
-import { ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
+import { type Resource, ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
 import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
 import { OWNER_INDEX } from './controller.js';
 import { directWriter } from './direct-writer.js';
@@ -95,7 +95,7 @@ export interface CachedClientOptions {
    * Defined resources whose objects are validated before writes even when a write names no type
    * (`apply`, `patch`). Resources passed as the type of any call are learnt as well.
    */
-  resources?: readonly unknown[];
+  resources?: readonly Resource[];
 }
 
 /**

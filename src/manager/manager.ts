@@ -42,6 +42,7 @@ import {
   systemClock,
   type TypedRef,
 } from '../core/index.js';
+import type { Resource } from '../resources/index.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
 import { LeaderElector } from './leader-election.js';
@@ -100,6 +101,14 @@ export interface ManagerOptions {
   fieldManager?: string;
   /** Events' `source.component`. Default `kloop`. */
   component?: string;
+  /**
+   * Resources defined with `defineResource` whose objects `mgr.client` validates before every
+   * write, even one that names no type (`apply`); any defined resource passed to it as a type is
+   * validated too. Default none.
+   */
+  resources?: readonly Resource[];
+  /** Client-side validation of defined resources by `mgr.client` (default true). */
+  validate?: boolean;
   /** How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s (`DEFAULT_DRAIN_TIMEOUT_MS`). */
   drainTimeoutMs?: number;
   /** Timers of queues and controllers (tests use a manual clock). */
@@ -306,6 +315,8 @@ export class Manager {
       fieldManager: options.fieldManager,
       component: options.component,
       clock: this.#clock,
+      ...(options.resources !== undefined ? { resources: options.resources } : {}),
+      ...(options.validate !== undefined ? { validate: options.validate } : {}),
       // Asked before every write; its signal also stops the write's retries and the request in
       // the air once the right to write ends.
       fence: managerFence({ elector: this.elector, sharder: this.sharder }),
