@@ -19,9 +19,9 @@ const PROBES = '/apis/validation.kloop.dev/v1/namespaces/default/probes';
 const APPLY = 'application/apply-patch+yaml';
 const JSON_PATCH = 'application/json-patch+json';
 
-type Probe = KubeObject & { spec: Record<string, unknown>; status?: Record<string, unknown> };
+type ProbeObject = KubeObject & { spec: Record<string, unknown>; status?: Record<string, unknown> };
 
-function probe(name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): Probe {
+function probe(name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): ProbeObject {
   return {
     apiVersion: 'validation.kloop.dev/v1',
     kind: 'Probe',
@@ -64,7 +64,7 @@ describe('custom resource validation over HTTP', () => {
       it(c.name, async () => {
         const name = caseObjectName(c, i);
         if (c.before !== undefined) {
-          const created = await api.post<Probe>(PROBES, probe(name, c.before));
+          const created = await api.post<ProbeObject>(PROBES, probe(name, c.before));
           assert.equal(created.status, 201, created.text);
           const update = { ...created.body, spec: c.spec };
           assertInvalid(await api.put(`${PROBES}/${name}`, update), name, c.errors);
@@ -78,9 +78,9 @@ describe('custom resource validation over HTTP', () => {
 
   describe('every write path validates', () => {
     const tooBig = ['spec.max: Invalid value: 50: spec.max in body should be less than or equal to 10'];
-    let stored: Probe;
+    let stored: ProbeObject;
     before(async () => {
-      const created = await api.post<Probe>(PROBES, probe('paths', { max: 3 }));
+      const created = await api.post<ProbeObject>(PROBES, probe('paths', { max: 3 }));
       assert.equal(created.status, 201, created.text);
       stored = created.body;
     });
@@ -115,7 +115,7 @@ describe('custom resource validation over HTTP', () => {
         // The scale subresource's statusReplicasPath, named as written (upstream ValidateScaleStatus).
         '.status.count: Invalid value: -1: should be a non-negative integer',
       ]);
-      const ok = await api.patch<Probe>(`${PROBES}/paths/status`, { status: { phase: 'Ready', count: 2 } });
+      const ok = await api.patch<ProbeObject>(`${PROBES}/paths/status`, { status: { phase: 'Ready', count: 2 } });
       assert.equal(ok.status, 200, ok.text);
       assert.deepEqual(ok.body.status, { phase: 'Ready', count: 2 });
     });
@@ -134,21 +134,21 @@ describe('custom resource validation over HTTP', () => {
 
   describe('status subresource semantics', () => {
     it('create drops status; main writes keep it; /status keeps the rest; generation follows spec only', async () => {
-      const created = await api.post<Probe>(PROBES, probe('st', { max: 1 }, { phase: 'Ready' }));
+      const created = await api.post<ProbeObject>(PROBES, probe('st', { max: 1 }, { phase: 'Ready' }));
       assert.equal(created.status, 201, created.text);
       assert.equal(created.body.status, undefined, 'create drops status');
-      const withStatus = await api.patch<Probe>(`${PROBES}/st/status`, {
+      const withStatus = await api.patch<ProbeObject>(`${PROBES}/st/status`, {
         status: { phase: 'Pending' },
         spec: { max: 9 },
       });
       assert.deepEqual(withStatus.body.status, { phase: 'Pending' });
       assert.deepEqual(withStatus.body.spec, { max: 1 }, '/status ignores spec');
       assert.equal(withStatus.body.metadata.generation, 1, 'a status change keeps the generation');
-      const main = await api.patch<Probe>(`${PROBES}/st`, { spec: { max: 2 }, status: { phase: 'Ready' } });
+      const main = await api.patch<ProbeObject>(`${PROBES}/st`, { spec: { max: 2 }, status: { phase: 'Ready' } });
       assert.deepEqual(main.body.status, { phase: 'Pending' }, 'the main resource ignores status');
       assert.equal(main.body.metadata.generation, 2);
       // An invalid status sent to the main resource is dropped, not validated (the old one stays).
-      const ignored = await api.patch<Probe>(`${PROBES}/st`, { status: { phase: 'Gone' } });
+      const ignored = await api.patch<ProbeObject>(`${PROBES}/st`, { status: { phase: 'Gone' } });
       assert.equal(ignored.status, 200, ignored.text);
     });
   });
@@ -157,7 +157,7 @@ describe('custom resource validation over HTTP', () => {
     it('unknown fields: a Warning each by default, 400 with Strict, silence with Ignore; metadata too', async () => {
       const body = { ...probe('unknown', { max: 1, extra: true }), other: 1 };
       (body.metadata as Record<string, unknown>).bogus = 'x';
-      const warned = await api.post<Probe>(PROBES, body);
+      const warned = await api.post<ProbeObject>(PROBES, body);
       assert.equal(warned.status, 201, warned.text);
       assert.deepEqual(warned.body.spec, { max: 1 });
       assert.equal((warned.body as Record<string, unknown>).other, undefined);
@@ -179,7 +179,7 @@ describe('custom resource validation over HTTP', () => {
     it('a rule failing on a value the update left unchanged is a warning (ratcheting); schema errors there are dropped', async () => {
       await createCrd(api, 'ratchets', { max: { type: 'integer' }, name: { type: 'string' } });
       const base = '/apis/ratchet.kloop.dev/v1/namespaces/default/ratchets';
-      const created = await api.post<Probe>(base, {
+      const created = await api.post<ProbeObject>(base, {
         apiVersion: 'ratchet.kloop.dev/v1',
         kind: 'Ratchet',
         metadata: { name: 'r' },
@@ -195,7 +195,7 @@ describe('custom resource validation over HTTP', () => {
         },
         note: { type: 'string' },
       });
-      const touched = await api.patch<Probe>(`${base}/r`, { spec: { note: 'hi' } });
+      const touched = await api.patch<ProbeObject>(`${base}/r`, { spec: { note: 'hi' } });
       assert.equal(touched.status, 200, touched.text);
       assert.equal(touched.headers.get('warning'), '299 - "spec.name: Invalid value: \\"string\\": lower case"');
       const changed = await api.patch<Status>(`${base}/r`, { spec: { max: 51 } });
@@ -209,7 +209,7 @@ describe('custom resource validation over HTTP', () => {
     it('defaults apply on write, and on read when the storage schema gains one (without a new resourceVersion)', async () => {
       await createCrd(api, 'defaulteds', { size: { type: 'integer', default: 3 } });
       const base = '/apis/ratchet.kloop.dev/v1/namespaces/default/defaulteds';
-      const created = await api.post<Probe>(base, {
+      const created = await api.post<ProbeObject>(base, {
         apiVersion: 'ratchet.kloop.dev/v1',
         kind: 'Defaulted',
         metadata: { name: 'd' },
@@ -220,10 +220,10 @@ describe('custom resource validation over HTTP', () => {
         size: { type: 'integer', default: 3 },
         mode: { type: 'string', default: 'auto' },
       });
-      const read = await api.get<Probe>(`${base}/d`);
+      const read = await api.get<ProbeObject>(`${base}/d`);
       assert.deepEqual(read.body.spec, { size: 3, mode: 'auto' });
       assert.equal(read.body.metadata.resourceVersion, created.body.metadata.resourceVersion);
-      const listed = await api.get<{ items: Probe[] }>(base);
+      const listed = await api.get<{ items: ProbeObject[] }>(base);
       assert.deepEqual(listed.body.items[0]!.spec, { size: 3, mode: 'auto' });
     });
   });
