@@ -88,7 +88,7 @@ export function validateWrite(validator: ObjectValidator, object: unknown, how: 
     : how.current === undefined
       ? validator.validateCreate(copy)
       : validator.validateUpdate(copy, how.current);
-  const errors = how.partial ? result.errors.filter((e) => e.type !== 'FieldValueRequired') : result.errors;
+  const errors = how.partial ? withoutRequired(result.errors) : result.errors;
   if (errors.length > 0) {
     const { apiVersion, kind } = validator.source;
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
@@ -97,6 +97,18 @@ export function validateWrite(validator: ObjectValidator, object: unknown, how: 
     throw new ValidationError(invalidStatus({ group, kind, name }, errors), errors);
   }
   return result.warnings;
+}
+
+const BLOCKING = new Set(['FieldValueNotSupported', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid']);
+
+/**
+ * The errors of a partial object: missing required fields are not errors, and the notice that
+ * rules were skipped goes with them when nothing else blocked the rules.
+ */
+function withoutRequired(errors: readonly FieldError[]): FieldError[] {
+  const kept = errors.filter((e) => e.type !== 'FieldValueRequired');
+  if (kept.some((e) => BLOCKING.has(e.type))) return kept;
+  return kept.filter((e) => !(e.field === '<nil>' && e.detail.startsWith('some validation rules were not checked')));
 }
 
 /**

@@ -72,7 +72,14 @@ export function handleWatch(r: ResourceRequest): void {
     render = (type, object) => eventLine(type, JSON.stringify(partialMetadata(object, rep.version)));
   } else if (r.served.conversion) {
     const conversion = r.served.conversion;
-    render = (type, object) => eventLine(type, JSON.stringify(conversion.fromStorage(object)));
+    render = (type, object) => {
+      try {
+        return eventLine(type, JSON.stringify(conversion.fromStorage(object)));
+      } catch (err) {
+        // A converter that fails (custom resources converted in-process) fails the event, not the server.
+        return eventLine('ERROR', JSON.stringify(toStatus(err)));
+      }
+    };
   }
   const line = (type: string, stored: { object: KubeObject; json: string }) =>
     render ? render(type, stored.object, stored.json) : eventLine(type, stored.json);
