@@ -3,7 +3,9 @@
  * libraries drive over plain HTTP. In-memory MVCC storage with one global revision and a bounded
  * history (older resumes get 410); list/watch with selectors, pagination, bookmarks and streaming
  * lists; the write rules of the real server (optimistic concurrency, no-op writes, generation,
- * status and scale subresources, finalizers, garbage collection, namespaces, CRDs with pruning);
+ * status and scale subresources, finalizers, garbage collection, namespaces, CRDs validated as
+ * apiextensions does, custom resources validated against their schemas and converted between
+ * versions);
  * four patch types including server-side apply with field ownership; Tables, metadata-only and
  * aggregated discovery responses; request counters; and fault injection for resilience tests.
  * See `docs/apiserver.md` for what is and is not emulated.

@@ -166,7 +166,7 @@ describe('a multi-version resource served in-process', () => {
       const [event] = await watch.take(1);
       assert.equal(event?.type, 'ADDED');
       assert.equal(event?.object.apiVersion, 'multi.kloop.dev/v1');
-      assert.deepEqual((event?.object as Obj).spec, { replicas: 7 });
+      assert.deepEqual((event?.object as Obj | undefined)?.spec, { replicas: 7 });
     } finally {
       watch.close();
     }
