@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import ts from 'typescript';
 import { linkPackage } from '../../scripts/doc-examples.js';
-import type { Collection } from '../../src/collections/index.js';
+import { type Collection, derive, fromInformer } from '../../src/collections/index.js';
 import {
   type CachedClientApi,
   ConfigMap,
@@ -86,9 +86,17 @@ async function typeChecks(client: KubeClient, cached: CachedClientApi, mgr: Mana
       const site = await ctx.client.get(Memcached, req.key);
       expectTypeOf(site?.spec.image).toEqualTypeOf<string | undefined>();
     });
+
+  // Collections: items and transform inputs are the informer's typed, readonly objects.
+  const pods = fromInformer(mgr.informer(Pod));
+  expectTypeOf(pods).toEqualTypeOf<Collection<DeepReadonly<Pod>>>();
+  const nodes = derive('nodes', pods, (_ctx, pod) => {
+    expectTypeOf(pod.spec?.nodeName).toEqualTypeOf<string | undefined>();
+    return { key: pod.metadata.name ?? '', node: pod.spec?.nodeName ?? '' };
+  });
+  expectTypeOf(nodes.list()[0]!.node).toEqualTypeOf<string>();
 }
 void typeChecks;
-expectTypeOf<Collection<DeepReadonly<Pod>>>().not.toBeAny();
 
 /** Compiles `code` as a module of a project where `kloop` is this repository; returns its errors. */
 function compile(files: Record<string, string>): { file: string; line: number; code: number; text: string }[] {
