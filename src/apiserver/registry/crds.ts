@@ -1,9 +1,11 @@
 /**
- * CustomResourceDefinitions (APISERVER-SPEC.md section 5): validation of a CRD, its status
- * (NamesAccepted, Established, acceptedNames, storedVersions), registration of its served
- * versions so routes and discovery know them at once, and cleanup on deletion: the
- * `customresourcecleanup.apiextensions.k8s.io` finalizer holds the CRD until its custom
- * resources are gone, then the CRD and its routes disappear.
+ * CustomResourceDefinitions (APISERVER-SPEC.md section 5): admission of a CRD (its validation is
+ * `validation/crd-definitions.ts`), its status (NamesAccepted, Established, acceptedNames,
+ * storedVersions), registration of its served versions so routes and discovery know them at once
+ * (each with its schema's validation, `validation/custom-resources.ts`, and its conversion to and
+ * from the storage version), storage defaults for stored objects when the storage schema changes,
+ * and cleanup on deletion: the `customresourcecleanup.apiextensions.k8s.io` finalizer holds the
+ * CRD until its custom resources are gone, then the CRD and its routes disappear.
  */
 import { isPlainObject, type KubeObject, type ResourceType } from '../../core/index.js';
 import { applyDefaults, type JSONSchemaProps, type ScaleSubresource } from '../../resources/index.js';
