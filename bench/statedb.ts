@@ -13,8 +13,8 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { emptyTree, setNodeSize, TreeBuilder, treeGet } from '../src/statedb/btree.js';
 import { StateDB, type Table } from '../src/statedb/index.js';
+import { emptyTree, setNodeSize, TreeBuilder, treeGet } from '../src/statedb/internal.js';
 import { benchArgs } from './_options.js';
 
 interface Obj {

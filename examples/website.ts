@@ -20,7 +20,8 @@
  * examples/website-resource.ts`), and the emulator validates Websites against it, as a real API
  * server does.
  *
- * Run it: `node --import tsx examples/website.ts` (in-process emulator unless `--kubeconfig FILE`).
+ * Run it: `node --import tsx examples/website.ts` (in-process emulator with its built-in
+ * controllers, so the Deployment's Pods really turn Ready, unless `--kubeconfig FILE`).
  */
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
@@ -184,7 +185,8 @@ export async function installWebsiteCrd(mgr: Manager): Promise<void> {
 /** Runs the example: against `--kubeconfig FILE`, or an in-process emulator with a sample Website. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const flag = argv.indexOf('--kubeconfig');
-  const server = flag < 0 ? await startApiServer() : undefined;
+  // The built-in controllers turn the Deployment's Pods Ready, as a real cluster would.
+  const server = flag < 0 ? await startApiServer({ controllers: true }) : undefined;
   const mgr = new Manager({ kubeconfig: flag < 0 ? server!.kubeconfig : argv[flag + 1] });
   await installWebsiteCrd(mgr);
   websiteController(mgr);
@@ -202,7 +204,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       let site: WebsiteObject | undefined;
       while (Date.now() < deadline) {
         site = await mgr.kube.get(Website, { namespace: 'default', name: 'blog' });
-        if (site.status?.conditions?.length) break;
+        if (site.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       const ready = site?.status?.conditions?.find((c) => c.type === 'Ready');

@@ -86,8 +86,9 @@ function preludeAbove(lines: string[], fence: number): string {
 }
 
 /**
- * The `@example` blocks of a TypeScript source: the fenced ```ts code of each example, or, when
- * the example has no fence, its whole body (TSDoc renders such a body as code).
+ * The `@example` blocks of a TypeScript source: every fenced block of each example (a fence in
+ * another language than TypeScript comes out opted out, `nocompile`, so the check lists it), or,
+ * when the example has no fence, its whole body (TSDoc renders such a body as code).
  */
 export function tsdocBlocks(text: string, file: string): DocBlock[] {
   const lines = text.split('\n');
@@ -112,24 +113,31 @@ export function tsdocBlocks(text: string, file: string): DocBlock[] {
       if (/^@\w+/.test(content)) break;
       body.push({ text: content, line: j + 1 });
     }
-    const fenceAt = body.findIndex((b) => FENCE.test(b.text));
-    if (fenceAt >= 0) {
-      const [, , lang, rest] = FENCE.exec(body[fenceAt]!.text)!;
-      let close = fenceAt + 1;
+    const fences: DocBlock[] = [];
+    for (let at = 0; at < body.length; at++) {
+      const open = FENCE.exec(body[at]!.text);
+      if (!open) continue;
+      const [, , lang, rest] = open;
+      let close = at + 1;
       while (close < body.length && !/^\s*```\s*$/.test(body[close]!.text)) close++;
-      if (TS_LANGS.has(lang!) || lang === '') {
-        blocks.push({
-          file,
-          line: body[fenceAt]!.line + 1,
-          flags: rest!.trim().split(/\s+/).filter(Boolean),
-          code: body
-            .slice(fenceAt + 1, close)
-            .map((b) => b.text)
-            .join('\n'),
-          prelude: '',
-          module: file,
-        });
-      }
+      const flags = rest!.trim().split(/\s+/).filter(Boolean);
+      // Another language is listed with the opted-out blocks rather than dropped unseen.
+      if (!TS_LANGS.has(lang!) && lang !== '') flags.push('nocompile', `lang=${lang}`);
+      fences.push({
+        file,
+        line: body[at]!.line + 1,
+        flags,
+        code: body
+          .slice(at + 1, close)
+          .map((b) => b.text)
+          .join('\n'),
+        prelude: '',
+        module: file,
+      });
+      at = close;
+    }
+    if (fences.length > 0) {
+      blocks.push(...fences);
     } else {
       const code = body.filter((b) => b.text.trim() !== '');
       if (code.length > 0)

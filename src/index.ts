@@ -69,7 +69,7 @@ export {
 } from './core/index.js';
 
 // Fencing: what the cached client asks before every write it sends (the manager answers).
-export type { FencedWrite, WriteFence } from './core/index.js';
+export type { FencedRequest, FencedWrite, WriteFence } from './core/index.js';
 
 // Time: everything that waits takes a `clock`; tests drive a `ManualClock`.
 export { type Clock, ManualClock } from './core/index.js';
@@ -99,11 +99,15 @@ export {
   type WriteOptions,
 } from './client/index.js';
 
-// The cache: shared informers and their stores.
+// The cache: shared informers and their stores, scoped as `cache.Options` scopes them.
 export {
   byOwnerUid,
+  type CacheOptions,
+  CacheScopeError,
+  type CacheTypeOptions,
   type IndexFunc,
   type Informer,
+  type InformerDescription,
   type InformerEvent,
   type InformerEventType,
   InformerFactory,
@@ -111,6 +115,7 @@ export {
   type InformerListOptions,
   type InformerOptions,
   type InformerReader,
+  MissingTypeError,
   type SubscribeOptions,
 } from './cache/index.js';
 
@@ -146,10 +151,14 @@ export {
   type RateLimiter,
   type RecentReconcile,
   type ReconcileContext,
+  type ReconcileOutcome,
+  type ReconcileRecord,
+  type ReconcileRecordFilter,
   type Reconciler,
   type ReconcileResult,
   type ReconcileReturn,
   ReconcileTimeoutError,
+  type RecordedWrite,
   type Request,
   resourceVersionChanged,
   type SourceOptions,
@@ -172,7 +181,6 @@ export {
   type ConditionUpdate,
   type DirectWriter,
   type EventRecorderApi,
-  type FencedRequest,
   findCondition,
   isConditionTrue,
   type ClientWriteOptions,
@@ -186,9 +194,13 @@ export {
   type WriteTransport,
 } from './controller/index.js';
 
-// The manager: the process around controllers (leader election, sharding, endpoints, signals).
+// The manager: the process around controllers (leader election, sharding, listeners, signals).
 export {
+  CacheSyncTimeoutError,
+  type ControllerDebugDescription,
+  type DebugListenerOptions,
   exitOnSignal,
+  type HealthMetricsListenerOptions,
   type LeaderElectionOptions,
   LeaderElector,
   type LeaseClient,
@@ -200,13 +212,16 @@ export {
   type ManagerLeaderElectionOptions,
   type ManagerOptions,
   type ManagerShardingOptions,
+  type MetricsAuthOptions,
   type ReadinessReport,
+  type ReviewClient,
   ShardCountMismatchError,
   Sharder,
   type ShardingOptions,
   type ShardLeaseClient,
   type ShutdownOptions,
   type StopReason,
+  type UserInfo,
 } from './manager/index.js';
 
 // Resources defined once: the TypeScript type, the resource type and the CRD from one schema.

@@ -7,15 +7,19 @@
  * apiextensions does, custom resources validated against their schemas and converted between
  * versions);
  * four patch types including server-side apply with field ownership; Tables, metadata-only and
- * aggregated discovery responses; request counters; and fault injection for resilience tests.
- * See `docs/apiserver.md` for what is and is not emulated.
+ * aggregated discovery responses; request counters; fault injection for resilience tests; and,
+ * when asked, the built-in controllers of a cluster (Deployments to Pods on simulated Nodes, Jobs,
+ * StatefulSets, DaemonSets, Service IPs and endpoints, namespace bootstrap objects) on an
+ * injectable clock. See `docs/apiserver.md` for what is and is not emulated, and
+ * `docs/guides/testing-on-the-emulator.md` for testing an operator on it.
  *
  * Inside, one folder per concept, each depending only on those listed before it (and `core`):
  * `errors/` (the Status of every failure), `served/` (the resource types served and their
  * rules), `codec/` (JSON, YAML, protobuf, content negotiation, Tables), `storage/` (MVCC store,
  * history, continue tokens, watch fan-out), `validation/`, `admission/`, `ssa/` (server-side
  * apply), `faults/`, `registry/` (the write path: strategies, graceful deletion, garbage
- * collection, namespace and CRD lifecycle), `http/` (bodies, responses, routes, counters),
+ * collection, namespace and CRD lifecycle), `controllers/` (the built-in controllers, on top of
+ * the registry), `http/` (bodies, responses, routes, counters),
  * `handlers/` (get, list, create, update, delete, watch, scale), `patch/`, `discovery/`; then
  * `server.ts` (routing) and `start.ts` (assembly). Sibling modules and kloop's own benchmarks
  * use `internal.ts`; users use this file.
@@ -23,13 +27,19 @@
  * @example
  * ```ts
  * import { startApiServer } from 'kloop/apiserver';
- * const server = await startApiServer();           // free port on 127.0.0.1
+ * const server = await startApiServer();           // free port on 127.0.0.1 (controllers: true for Pods that run)
  * await server.writeKubeconfig('./kubeconfig');    // kubectl --kubeconfig ./kubeconfig get ns
  * server.faults.errors({ rate: 0.1, code: 429 });  // now and then, come back later
  * await server.stop();
  * ```
  */
 
+export {
+  createCertificateAuthority,
+  issueClientCertificate,
+  issueServingCertificate,
+  loadCertificateAuthority,
+} from './auth/certificates.js';
 export { StatusError } from './errors/status-errors.js';
 export { makeKubeconfig } from './kubeconfig.js';
 export { startApiServer } from './start.js';
@@ -37,13 +47,34 @@ export type {
   ApiServer,
   ApiServerOptions,
   ApiServerStats,
+  AuditEntry,
+  AuditFilter,
+  CertificateAndKey,
+  CertificateAuthority,
+  CertificateAuthorityOptions,
+  CertificateUsage,
+  ClusterControllers,
   ConflictFaultOptions,
+  ControllerName,
+  ControllerWriteCount,
+  ControllerWriteFilter,
   ErrorFaultOptions,
   FaultHandle,
   FaultScope,
   Faults,
+  IssueOptions,
   Kubeconfig,
+  KubeconfigIdentity,
+  KubeconfigUser,
+  PodOutcome,
+  PodRule,
+  PolicyRule,
   RequestCount,
   RequestCountFilter,
+  SecureOptions,
+  ServerSecurity,
+  SimulationOptions,
+  StaticTokenUser,
+  UserInfo,
   Verb,
 } from './types.js';

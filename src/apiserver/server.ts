@@ -4,9 +4,11 @@
  * failure into a Status response. Nothing a
  * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isPlainObject, type KubeObject } from '../core/index.js';
+import type { RequestGate } from './auth/security.js';
 import { negotiate } from './codec/negotiation.js';
 import { serveDiscovery, serveFixed } from './discovery/serve.js';
 import {
@@ -17,6 +19,7 @@ import {
   unknownPath,
   unsupportedMediaType,
 } from './errors/status-errors.js';
+import { handleBinding } from './handlers/binding.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handleGet, handleList } from './handlers/read.js';
 import type { HandlerResult, ResourceRequest, ServerSettings } from './handlers/request.js';
@@ -32,15 +35,28 @@ import { resourceNames, type ServedType } from './served/served-types.js';
 import { isStored } from './storage/store.js';
 import type { Verb } from './types.js';
 
-/** Serves `cluster` over HTTP on `host:port`; resolves once listening. */
+/**
+ * HTTPS instead of HTTP: the serving certificate, and the CA bundle client certificates are
+ * verified against (requested, not required, as kube-apiserver does), with the gate every request
+ * passes first (authentication, authorization, audit).
+ */
+export interface SecureListener {
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCa: string;
+  readonly gate: RequestGate;
+}
+
+/** Serves `cluster` over HTTP (or HTTPS with `secure`) on `host:port`; resolves once listening. */
 export async function listen(
   cluster: Cluster,
   settings: ServerSettings,
   host: string,
   port: number,
   stats: RequestStats,
+  secure?: SecureListener,
 ): Promise<{ server: Server; port: number }> {
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const handler: RequestListener = (req, res) => {
     const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
     const socket = req.socket;
     const writtenAtStart = socket.bytesWritten;
@@ -50,11 +66,31 @@ export async function listen(
       for (const h of req.rawHeaders) head += h.length + 2;
       stats.record(info, res.statusCode, head + (info.bodyBytes ?? 0), socket.bytesWritten - writtenAtStart);
     });
-    serve(cluster, settings, req, res, info).catch((err: unknown) => {
+    const run = async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (!secure) return serve(cluster, settings, req, res, info, url);
+      return secure.gate.serve(req, res, url, () => serve(cluster, settings, req, res, info, url));
+    };
+    run().catch((err: unknown) => {
       if (!res.headersSent) sendStatus(res, toStatus(err));
       else res.destroy();
     });
-  });
+  };
+  const server: Server = secure
+    ? createHttpsServer(
+        {
+          keepAlive: true,
+          cert: secure.cert,
+          key: secure.key,
+          ca: secure.clientCa,
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+        handler,
+      )
+    : createServer({ keepAlive: true }, handler);
+  // A client that refuses the certificate ends its handshake: nothing to answer.
+  if (secure) server.on('tlsClientError', () => {});
   // Watches are long-lived: no server-side request or idle timeout may cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -86,8 +122,8 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
+  url: URL,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parsePath(url.pathname);
   const method = req.method ?? 'GET';
   if (target.kind === 'fixed') info.path = target.name;
@@ -156,16 +192,19 @@ async function serveResource(
     if (!served) throw unknownPath();
     if (target.namespace !== undefined && !served.type.namespaced) throw unknownPath();
     const sub = target.subresource;
+    const binding = sub === 'binding' && !served.custom && served.storeId === '/pods' && target.name !== undefined;
     if (
       sub !== undefined &&
+      !binding &&
       !((sub === 'status' && served.hasStatus) || (sub === 'scale' && served.type.subresources.includes('scale')))
     ) {
       throw unknownPath();
     }
-    const verb = verbOf(req.method ?? 'GET', target, query);
+    if (binding && req.method !== 'POST') throw methodNotAllowed();
+    const verb = binding ? 'create' : verbOf(req.method ?? 'GET', target, query);
     if (!verb) throw methodNotAllowed();
     info.verb = verb;
-    if (target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
+    if (!binding && target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
       throw methodNotAllowed();
     }
     const representation = negotiate(req.headers.accept);
@@ -175,7 +214,7 @@ async function serveResource(
     }
     const names = resourceNames(served);
     const delay = cluster.faults.delayFor(verb, names);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await new Promise<void>((resolve) => cluster.clock.setTimer(resolve, delay));
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;
     // A deprecated custom resource version warns on every request (apiextensions crdHandler).
@@ -185,8 +224,9 @@ async function serveResource(
       handleWatch(r);
       return;
     }
-    const result =
-      target.subresource === 'scale'
+    const result = binding
+      ? await handleBinding(r)
+      : target.subresource === 'scale'
         ? await handleScale(r, verb as 'get' | 'update' | 'patch')
         : await dispatch(verb, r);
     sendResult(res, result, served);

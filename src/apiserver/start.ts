@@ -1,11 +1,15 @@
 /**
- * `startApiServer`: assembles storage, served types, watch hub, faults and the cluster, creates
- * the bootstrap namespaces, and listens.
+ * `startApiServer`: assembles storage, served types, watch hub, faults and the cluster on one
+ * clock, creates the bootstrap namespaces, listens (over HTTPS behind the secure mode's gate when
+ * asked), and starts the built-in controllers asked for.
  */
+import { systemClock } from '../core/index.js';
+import { Security } from './auth/security.js';
+import { controllerNames, simulationSettings, startControllers } from './controllers/index.js';
 import { FaultSet } from './faults/fault-set.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
 import { RequestStats } from './http/stats.js';
-import { makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
+import { certificateUser, makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
 import { Cluster } from './registry/cluster.js';
 import { installResources } from './registry/installed-resources.js';
 import { bootstrapNamespaces } from './registry/namespaces.js';
@@ -13,7 +17,7 @@ import { ServedTypes } from './served/served-types.js';
 import { listen } from './server.js';
 import { Storage } from './storage/store.js';
 import { WatchHub } from './storage/watch-hub.js';
-import type { ApiServer, ApiServerOptions } from './types.js';
+import type { ApiServer, ApiServerOptions, ClusterControllers, Kubeconfig, KubeconfigIdentity } from './types.js';
 
 /** Events kept per resource by default. */
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -40,40 +44,99 @@ export const DEFAULT_HISTORY_LIMIT = 10_000;
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   const host = options.host ?? '127.0.0.1';
   const random = options.random ?? Math.random;
+  const names = controllerNames(options.controllers);
   const storage = new Storage(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
   const hub = new WatchHub();
   const faults = new FaultSet(hub, storage, random);
-  const cluster = new Cluster(storage, new ServedTypes(), hub, faults, random, {
-    absentOwnerGraceMs: options.absentOwnerGraceMs ?? 1000,
-  });
+  const cluster = new Cluster(
+    storage,
+    new ServedTypes(),
+    hub,
+    faults,
+    random,
+    { absentOwnerGraceMs: options.absentOwnerGraceMs ?? 1000 },
+    options.clock ?? systemClock,
+  );
   bootstrapNamespaces(cluster);
   installResources(cluster, options.resources ?? []);
   const stats = new RequestStats();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const security = options.secure
+    ? new Security(cluster, options.secure === true ? {} : options.secure, {
+        host,
+        now: () => cluster.now(),
+        maxBodyBytes,
+      })
+    : undefined;
   const { server, port } = await listen(
     cluster,
     {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
-      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxBodyBytes,
+      clock: options.clock ?? systemClock,
+      ...(options.resourceVersionWaitMs !== undefined ? { resourceVersionWaitMs: options.resourceVersionWaitMs } : {}),
     },
     host,
     options.port ?? 0,
     stats,
+    security && {
+      cert: security.tls.serving.certPem,
+      key: security.tls.serving.keyPem,
+      clientCa: security.tls.clientCa,
+      gate: security,
+    },
   );
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}`;
-  const kubeconfig = makeKubeconfig(url);
+  const url = `${security ? 'https' : 'http'}://${urlHost}:${port}`;
+  const kubeconfigFor = (identity: KubeconfigIdentity): Kubeconfig => {
+    if (!security) return makeKubeconfig(url);
+    const user =
+      'token' in identity
+        ? { token: identity.token }
+        : certificateUser(security.publicView().issueClientCertificate(identity.username, identity.groups));
+    return makeKubeconfig(url, 'kloop', { caPem: security.tls.ca.certPem, user });
+  };
+  const kubeconfig = security
+    ? makeKubeconfig(url, 'kloop', { caPem: security.tls.ca.certPem, user: certificateUser(security.tls.admin) })
+    : makeKubeconfig(url);
+  // Without controllers the runtime still steps a manual clock for the cluster's own timers.
+  const ip = host === '0.0.0.0' || host === '::' || host.includes(':') ? '127.0.0.1' : host;
+  const running = startControllers(
+    cluster,
+    names,
+    simulationSettings(
+      { ...options.simulation, caBundle: options.simulation?.caBundle ?? security?.tls.ca.certPem },
+      { ip, port },
+    ),
+  );
+  const controllers: ClusterControllers = {
+    names,
+    settle: () => running.runtime.settle(),
+    advance: (ms) => running.runtime.advance(ms),
+    nodeNames: () => (names.includes('nodes') ? [...running.runtime.settings.nodeNames] : []),
+    setNodeReady: (name, ready) => running.setNodeReady(name, ready),
+  };
   let stopping: Promise<void> | undefined;
   return {
     url,
     port,
     kubeconfig,
+    security: security?.publicView(),
+    kubeconfigFor,
+    audit: (filter) => security?.auditEntries(filter) ?? [],
     faults,
+    controllers,
     writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig),
-    stats: () => stats.snapshot(hub.size),
-    resetStats: () => stats.reset(),
+    stats: () => stats.snapshot(hub.size, running.runtime.writes() ?? []),
+    resetStats: () => {
+      stats.reset();
+      running.runtime.resetWrites();
+    },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         faults.clear();
+        running.runtime.stop();
+        security?.stop();
         cluster.stop();
         hub.closeAll();
         server.close(() => resolve());

@@ -230,13 +230,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
           store.upsert(obj, key);
           added++;
           if (notify) events.push({ type: 'added', object: obj, initial });
-        } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+        } else if (!sameVersion(old, obj)) {
           store.upsert(obj, key);
           updated++;
           if (notify) events.push({ type: 'updated', object: obj, oldObject: old, initial: false });
         }
-        // Same resourceVersion: keep the stored instance, so consumers comparing by reference
-        // see no change.
+        // Same object at the same resourceVersion: keep the stored instance, so consumers
+        // comparing by reference see no change.
       }
       const gone: string[] = [];
       for (const key of store.keys()) if (!seen.has(key)) gone.push(key);
@@ -281,7 +281,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       return;
     }
     const old = this.#store.get(key);
-    if (old !== undefined && old.metadata.resourceVersion === rv) return;
+    if (old !== undefined && sameVersion(old, obj)) return;
     this.#store.upsert(obj, key);
     if (old === undefined) {
       this.#pending.added++;
@@ -313,4 +313,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       );
     }
   }
+}
+
+/**
+ * The same object at the same resourceVersion. The uid counts too: a server restarted empty (or
+ * restored from an older snapshot) reuses resourceVersions, so a new object of the same name can
+ * carry the number the old one had.
+ */
+function sameVersion(a: KubeObject, b: KubeObject): boolean {
+  return a.metadata.resourceVersion === b.metadata.resourceVersion && a.metadata.uid === b.metadata.uid;
 }

@@ -38,7 +38,7 @@ export const informerMetrics: (registry: Registry) => InformerMetrics = perRegis
     }),
     relists: new Counter({
       name: 'kloop_informer_relists_total',
-      help: 'Full lists by reason (initial, expired, error, malformed, stream-ended)',
+      help: 'Full lists by reason (initial, expired, error, malformed, too_large_resource_version, resource_version_went_back)',
       labelNames: ['resource', 'reason'],
       registers: [registry],
     }),

@@ -1,7 +1,8 @@
 /**
  * The reflector: keeps a store equal to the server's collection, forever. List (streamed or
  * paginated), replace the store atomically, watch from the list's resourceVersion, and recover
- * from every failure (client-go's `tools/cache/reflector.go`, kube-runtime's `watcher`).
+ * from every failure (client-go's `tools/cache/reflector.go`, kube-runtime's `watcher`), a
+ * server that went back in time included (`server-revision.ts`).
  */
 import type { Logger } from 'pino';
 import { Backoff } from '../client/index.js';
@@ -18,6 +19,7 @@ import {
   type WatchEvent,
 } from '../core/index.js';
 import type { InformerMetrics } from './metrics.js';
+import { isTooLargeResourceVersion, ServerRevisionCheck } from './server-revision.js';
 
 /** One page request of a paginated list. */
 export interface ListPageRequest {
@@ -46,6 +48,12 @@ export interface WatchRequest {
 export interface ListerWatcher<T extends KubeObject = KubeObject> {
   listPage(request: ListPageRequest): Promise<KubeList<T>>;
   watch(request: WatchRequest, onEvent: (event: WatchEvent<T>) => void): Promise<void>;
+  /**
+   * The server's current resourceVersion, read cheaply and consistently (a `limit=1` list
+   * without resourceVersion). Optional: without it the reflector cannot tell that the server
+   * went back in time.
+   */
+  currentResourceVersion?(signal: AbortSignal): Promise<string | undefined>;
 }
 
 /** Where the reflector puts what it learns; the informer implements it. */
@@ -81,12 +89,25 @@ export interface ReflectorOptions {
   /** Server-side watch timeout range in seconds (default 300..600, randomised per watch). */
   minTimeoutSeconds?: number;
   maxTimeoutSeconds?: number;
+  /**
+   * How often to check, while watching, that the server did not go back in time (default
+   * 300 000 ms, plus up to 10% jitter; 0 turns the periodic check off). The check also runs
+   * before every watch reconnect that follows a failure or a stream that ended early.
+   */
+  resourceVersionCheckMs?: number;
+  /** Wait before the probe that confirms a server below the informer (default 2000 ms). */
+  resourceVersionConfirmMs?: number;
 }
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
+/** A watch whose server ended it before this share of its timeout ended early (a restart, a failover). */
+const EARLY_END = 0.9;
+
 class WatchdogFired extends Error {}
 class StreamingUnsupported extends Error {}
+/** The periodic check found the server below the store: the watch is cut to relist. */
+class ServerWentBack extends Error {}
 
 /**
  * Runs list/watch until `stop()`.
@@ -101,6 +122,13 @@ class StreamingUnsupported extends Error {}
  * - A stream silent for `watchdogMs` is closed and reopened from the last resourceVersion.
  * - A stream the server ends (its `timeoutSeconds`, randomised 5-10 min) is reopened at once.
  * - Streaming lists that the server refuses (400/422) or ignores fall back to paginated lists.
+ * - 504 `ResourceVersionTooLarge` (the server has not reached the resourceVersion asked for):
+ *   relist after backoff, with a consistent read (relists never name a resourceVersion).
+ * - Better than client-go: a server that went back in time (an etcd restore, a server restarted
+ *   empty on the same address) is found by comparing its current resourceVersion with the
+ *   store's, before reconnecting a watch that failed or ended early and every
+ *   `resourceVersionCheckMs` while watching; the reflector then relists and replaces the store
+ *   (deletes for what vanished). See `ServerRevisionCheck` for how false alarms are avoided.
  */
 export class Reflector<T extends KubeObject = KubeObject> {
   readonly #lw: ListerWatcher<T>;
@@ -114,6 +142,13 @@ export class Reflector<T extends KubeObject = KubeObject> {
   #watches = 0;
   /** Set when a streaming list delivered its initial state during the current attempt. */
   #listedInAttempt = false;
+  readonly #revisionCheck: ServerRevisionCheck | undefined;
+  /** Check the server's resourceVersion before the next watch (it failed or ended early). */
+  #checkBeforeWatch = false;
+  /** The attempt of the watch open over a synced store, if any (what the periodic check cuts). */
+  #watching: AbortController | undefined;
+  #cancelPeriodicCheck: CancelTimer | undefined;
+  #periodicCheck: Promise<void> | undefined;
 
   constructor(lw: ListerWatcher<T>, sink: ReflectorSink<T>, options: ReflectorOptions) {
     this.#lw = lw;
@@ -128,8 +163,20 @@ export class Reflector<T extends KubeObject = KubeObject> {
       watchdogMs: 150_000,
       minTimeoutSeconds: 300,
       maxTimeoutSeconds: 600,
+      resourceVersionCheckMs: 300_000,
+      resourceVersionConfirmMs: 2000,
       ...options,
     };
+    const probe = lw.currentResourceVersion?.bind(lw);
+    this.#revisionCheck = probe
+      ? new ServerRevisionCheck({
+          probe,
+          clock: this.#o.clock,
+          logger: this.#o.logger,
+          resource: this.#o.resource,
+          confirmMs: this.#o.resourceVersionConfirmMs,
+        })
+      : undefined;
     this.#streaming = this.#o.streamingList;
     this.#backoff = new Backoff({
       initialMs: this.#o.initialBackoffMs,
@@ -157,12 +204,15 @@ export class Reflector<T extends KubeObject = KubeObject> {
   start(): void {
     if (this.#running || this.#stop.signal.aborted) return;
     this.#running = this.#run();
+    this.#armPeriodicCheck();
   }
 
   /** Stops the loop, aborts the request in flight and clears every timer; resolves when done. */
   async stop(): Promise<void> {
     this.#stop.abort(new KloopError('KLOOP_INFORMER_STOPPED', 'informer stopped'));
+    this.#cancelPeriodicCheck?.();
     await this.#running;
+    await this.#periodicCheck;
   }
 
   async #run(): Promise<void> {
@@ -181,10 +231,12 @@ export class Reflector<T extends KubeObject = KubeObject> {
           this.#o.metrics?.relists.inc({ resource: this.#o.resource, reason });
           if (this.#streaming !== false) {
             try {
-              await this.#watchOnce(attempt, true);
+              const timeoutSeconds = this.#timeoutSeconds();
+              await this.#watchOnce(attempt, true, timeoutSeconds);
               this.#streaming = true;
               needList = false;
               this.#resetIfHealthy(connectedAt);
+              this.#checkBeforeWatch = this.#endedEarly(connectedAt, timeoutSeconds);
               this.#restarted('timeout');
               continue;
             } catch (err) {
@@ -198,14 +250,29 @@ export class Reflector<T extends KubeObject = KubeObject> {
           }
           await this.#list(attempt.signal);
           needList = false;
+        } else if (this.#checkBeforeWatch && this.#revisionCheck?.usable) {
+          // The watch failed or ended early: the server may have been restarted or restored
+          // meanwhile, and a watch from a resourceVersion it has not reached would wait forever.
+          const behind = await this.#revisionCheck.wentBack(() => this.#rv, attempt.signal);
+          this.#checkBeforeWatch = false;
+          if (behind) {
+            this.#reportWentBack(behind.server);
+            needList = true;
+            reason = 'resource_version_went_back';
+            continue;
+          }
         }
-        const events = await this.#watchOnce(attempt, false);
+        this.#checkBeforeWatch = false;
+        const timeoutSeconds = this.#timeoutSeconds();
+        const watchStarted = this.#o.clock.now();
+        const events = await this.#watchOnce(attempt, false, timeoutSeconds);
         // A stream the server ended on its timeout after a healthy while resets the backoff too,
         // or waits stay long after an old burst of errors (client-go resets on quiet time).
         this.#resetIfHealthy(connectedAt);
         // A server that ends watches at once would make this loop spin: back off when a watch
         // brought nothing and lasted under a second.
         if (events === 0 && this.#o.clock.now() - connectedAt < 1000) wait = this.#backoff.next();
+        this.#checkBeforeWatch = this.#endedEarly(watchStarted, timeoutSeconds);
         this.#restarted('timeout');
       } catch (err) {
         if (stop.aborted) break;
@@ -214,6 +281,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
         if (err instanceof WatchdogFired) {
           this.#o.logger.warn({ resource: this.#o.resource }, 'kloop: watch silent too long, reconnecting');
           this.#restarted('watchdog');
+          // A server that went back in time is silent too: its watch waits for a future revision.
+          this.#checkBeforeWatch = true;
+        } else if (err instanceof ServerWentBack) {
+          needList = true;
+          reason = 'resource_version_went_back';
         } else if (ApiError.isGone(err)) {
           needList = true;
           reason = 'expired';
@@ -222,6 +294,16 @@ export class Reflector<T extends KubeObject = KubeObject> {
           needList = true;
           reason = 'malformed';
           this.#o.logger.error({ resource: this.#o.resource, err }, 'kloop: malformed watch line, relisting');
+          wait = this.#backoff.next();
+        } else if (isTooLargeResourceVersion(statusOf(err))) {
+          // The server has not reached the resourceVersion asked for (client-go relists with a
+          // consistent read on this answer; so does this reflector: relists name none).
+          needList = true;
+          reason = 'too_large_resource_version';
+          this.#o.logger.warn(
+            { resource: this.#o.resource, resourceVersion: this.#rv, status: statusOf(err) },
+            'kloop: the server has not reached the resourceVersion asked for (504 ResourceVersionTooLarge), relisting',
+          );
           wait = this.#backoff.next();
         } else if (err instanceof WatchErrorEvent) {
           needList = true;
@@ -236,8 +318,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
             { resource: this.#o.resource, err },
             needList ? 'kloop: list failed, retrying' : 'kloop: watch failed, reconnecting',
           );
-          if (!needList) this.#restarted('error');
-          else reason = 'error';
+          if (!needList) {
+            this.#restarted('error');
+            this.#checkBeforeWatch = true;
+          } else reason = 'error';
           wait = this.#backoff.next();
         }
       } finally {
@@ -263,6 +347,58 @@ export class Reflector<T extends KubeObject = KubeObject> {
     this.#o.metrics?.watchRestarts.inc({ resource: this.#o.resource, reason });
   }
 
+  /** The server-side timeout of the next watch, drawn between the min and max. */
+  #timeoutSeconds(): number {
+    const o = this.#o;
+    const span = Math.max(0, o.maxTimeoutSeconds - o.minTimeoutSeconds);
+    return Math.floor(o.minTimeoutSeconds + o.random() * span);
+  }
+
+  /** True when a stream the server ended cleanly lasted well under the timeout it was given. */
+  #endedEarly(startedAt: number, timeoutSeconds: number): boolean {
+    return this.#o.clock.now() - startedAt < timeoutSeconds * 1000 * EARLY_END;
+  }
+
+  #reportWentBack(server: string | undefined): void {
+    this.#o.logger.warn(
+      { resource: this.#o.resource, resourceVersion: this.#rv, serverResourceVersion: server },
+      `kloop: the server went back in time (its resourceVersion ${server} is below ${this.#rv}, an etcd restore or a restart?), relisting and replacing the store`,
+    );
+  }
+
+  /** Arms the next periodic check of the server's resourceVersion (jittered so informers spread out). */
+  #armPeriodicCheck(): void {
+    const period = this.#o.resourceVersionCheckMs;
+    if (period <= 0 || !this.#revisionCheck?.usable || this.#stop.signal.aborted) return;
+    const delay = period * (1 + 0.1 * this.#o.random());
+    this.#cancelPeriodicCheck = this.#o.clock.setTimer(() => {
+      this.#cancelPeriodicCheck = undefined;
+      this.#periodicCheck = this.#checkWhileWatching().finally(() => {
+        this.#periodicCheck = undefined;
+        this.#armPeriodicCheck();
+      });
+    }, delay);
+  }
+
+  /** While a watch is open over a synced store: cut it when the server went back in time. */
+  async #checkWhileWatching(): Promise<void> {
+    const watching = this.#watching;
+    const check = this.#revisionCheck;
+    if (!watching || !check) return;
+    try {
+      const behind = await check.wentBack(() => this.#rv, watching.signal);
+      if (behind && this.#watching === watching && !watching.signal.aborted) {
+        this.#reportWentBack(behind.server);
+        watching.abort(new ServerWentBack('the server went back in time'));
+      }
+    } catch (err) {
+      // The watch reports its own failures; a probe that fails is tried again next period.
+      if (!watching.signal.aborted) {
+        this.#o.logger.debug({ resource: this.#o.resource, err }, 'kloop: resourceVersion check failed');
+      }
+    }
+  }
+
   /** Paginated list into a fresh array of prepared objects, then one atomic replace. */
   async #list(signal: AbortSignal): Promise<void> {
     const items: T[] = [];
@@ -286,12 +422,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
    * `initial-events-end` bookmark fill a fresh store that replaces the old one at once.
    * Resolves with the number of events when the server ends the stream.
    */
-  async #watchOnce(attempt: AbortController, initial: boolean): Promise<number> {
+  async #watchOnce(attempt: AbortController, initial: boolean, timeoutSeconds: number): Promise<number> {
     // stop() may have come from a handler during the list that just ended: open nothing more.
     if (attempt.signal.aborted) throw attempt.signal.reason;
     const o = this.#o;
-    const span = Math.max(0, o.maxTimeoutSeconds - o.minTimeoutSeconds);
-    const timeoutSeconds = Math.floor(o.minTimeoutSeconds + o.random() * span);
+    if (!initial) this.#watching = attempt;
     let collecting: Map<string, T> | undefined = initial ? new Map() : undefined;
     let events = 0;
     let fired = false;
@@ -347,6 +482,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.#rv = rv;
             this.#listedInAttempt = true;
             this.#streaming = true;
+            this.#watching = attempt;
             return;
           }
           const key = keyString(obj.metadata);
@@ -366,6 +502,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
       });
     } catch (err) {
       if (fired) throw new WatchdogFired('watchdog');
+      if (attempt.signal.reason instanceof ServerWentBack) throw attempt.signal.reason;
       if (err instanceof WatchErrorEvent && err.status?.code === 410) {
         throw new ApiError(err.status);
       }
@@ -373,8 +510,11 @@ export class Reflector<T extends KubeObject = KubeObject> {
     } finally {
       cancelTimer?.();
       attempt.signal.removeEventListener('abort', onAbort);
+      if (this.#watching === attempt) this.#watching = undefined;
     }
     if (fired) throw new WatchdogFired('watchdog');
+    // A client that sees its signal abort ends the watch quietly: the cut must still relist.
+    if (attempt.signal.reason instanceof ServerWentBack) throw attempt.signal.reason;
     if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');
     return events;
   }
@@ -391,6 +531,11 @@ export class WatchErrorEvent extends KloopError {
     this.name = 'WatchErrorEvent';
     this.status = status;
   }
+}
+
+/** The Status a failure carries, if it came from the server. */
+function statusOf(err: unknown): Status | undefined {
+  return err instanceof ApiError || err instanceof WatchErrorEvent ? err.status : undefined;
 }
 
 /** The server refused a streaming list: 400/422 (or 415/406 from older proxies). */

@@ -78,3 +78,57 @@ export interface Informer<T extends KubeObject = KubeObject> extends InformerRea
   /** True once `stop()` was called. */
   readonly stopped: boolean;
 }
+
+/**
+ * What the cache holds of one type (controller-runtime's `cache.ByObject`). Every field left out
+ * falls back to the matching default of {@link CacheOptions}.
+ */
+export interface CacheTypeOptions<T extends KubeObject = KubeObject> {
+  /** The type these options scope. */
+  type: TypeRef;
+  /**
+   * Cache only these namespaces: one informer per namespace, reads merged. Ignored for
+   * cluster-scoped types. Default: `defaultNamespaces`, else every namespace.
+   */
+  namespaces?: readonly string[];
+  /** Cache only objects matching this label selector. */
+  labelSelector?: string;
+  /** Cache only objects matching this field selector. */
+  fieldSelector?: string;
+  /** Applied to each object before it is stored (after managedFields stripping). */
+  transform?(obj: T): T;
+}
+
+/**
+ * What the cache holds (controller-runtime's `cache.Options`): by default every object of every
+ * type read, cluster-wide. Scoping narrows it, so the operator needs list/watch permission only
+ * where it reads, and holds only what it reads. The cached client and every source (`for`,
+ * `owns`, `watches`, collections' `fromInformer`, StateDB reflectors) read through the scoped
+ * informers; a read outside the scope throws `CacheScopeError` (`KLOOP_OUTSIDE_CACHE_SCOPE`),
+ * never opens a second, wider informer.
+ *
+ * @example
+ * ```ts
+ * import { ConfigMap, type CacheOptions, Secret } from 'kloop';
+ *
+ * const cache: CacheOptions = {
+ *   defaultNamespaces: ['team-a', 'team-b'],
+ *   byType: [
+ *     { type: Secret, namespaces: ['team-a'], labelSelector: 'app.kubernetes.io/managed-by=mirror' },
+ *     { type: ConfigMap, transform: (cm) => cm },
+ *   ],
+ * };
+ * ```
+ */
+export interface CacheOptions {
+  /** Namespaces cached for every namespaced type without its own `namespaces`. Default: all. */
+  defaultNamespaces?: readonly string[];
+  /** Label selector of every type without its own. */
+  defaultLabelSelector?: string;
+  /** Field selector of every type without its own. */
+  defaultFieldSelector?: string;
+  /** Transform of every type without its own. */
+  defaultTransform?(obj: KubeObject): KubeObject;
+  /** Per type options; a type listed twice is a configuration error. */
+  byType?: readonly CacheTypeOptions[];
+}

@@ -11,6 +11,9 @@ import type { KubeClient } from '../client/index.js';
 import { ApiError, ConfigMap, Deployment, type KubeObject, Namespace, Pod, Secret, Service } from '../core/index.js';
 import type { DemoExamples, WebsiteLike } from './demo-examples.js';
 
+/** The emulator's annotation scripting what its simulated kubelet does with a Pod. */
+const OUTCOME = 'kloop.dev/outcome';
+
 /** The demo's namespaces: the sources live in the first, mirrors go to the other two. */
 export const DEMO_NAMESPACES = ['kloop-demo', 'kloop-demo-a', 'kloop-demo-b'] as const;
 const NS = DEMO_NAMESPACES[0];
@@ -108,12 +111,20 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
       }),
     );
     for (const p of [0, 1]) {
+      // The cluster runs these Pods (the emulator's simulated kubelet, or a real one): the second
+      // one of the first Service is held not ready (the emulator's scripted outcome; a real
+      // cluster ignores the annotation) until the step that lets it turn ready.
+      const held = i === 0 && p === 1;
       await ignoreExists(
         kube.create({
           ...Pod,
-          metadata: { namespace: NS, name: `${name}-pod-${p}`, labels: { app: name } },
+          metadata: {
+            namespace: NS,
+            name: `${name}-pod-${p}`,
+            labels: { app: name },
+            ...(held ? { annotations: { [OUTCOME]: 'never-ready' } } : {}),
+          },
           spec: { containers: [{ name: 'c', image: 'nginx' }] },
-          status: { podIP: `10.1.${i}.${p + 1}`, conditions: [{ type: 'Ready', status: p === 0 ? 'True' : 'False' }] },
         }),
       );
     }
@@ -127,6 +138,17 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     return sites.every((s) => deployments.includes(s));
   });
   progress(`converged: ${configMaps.length * 3} mirrored Secrets, ${sites.length} Deployments`);
+  // Nobody writes a Pod status: the cluster runs the Deployments' Pods and the Websites see it.
+  await until(ctx, 'every Website to report Ready=True', async () => {
+    const list = (
+      await kube.list<WebsiteLike & { status?: { conditions?: { type: string; status: string }[] } }>(Website, {
+        namespace: NS,
+      })
+    ).items;
+    const ready = list.filter((w) => w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return sites.every((name) => ready.some((w) => w.metadata.name === name));
+  });
+  progress(`${sites.length} Websites Ready: their Pods run on the cluster, no status written by hand`);
 
   progress('updates that matter: ConfigMap data, Website replicas');
   for (const name of configMaps.slice(0, Math.ceil(configMaps.length / 2))) {
@@ -206,14 +228,27 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
 
   progress('a pod turns ready: its Service endpoints follow through the collection');
   const svc = services[0]!;
+  const podIps = async () =>
+    await Promise.all(
+      [0, 1].map(async (p) => {
+        const pod = await kube.get<KubeObject & { status?: { podIP?: string } }>(Pod, {
+          namespace: NS,
+          name: `${svc}-pod-${p}`,
+        });
+        return pod.status?.podIP ?? '';
+      }),
+    );
+  await until(ctx, `the pods of ${svc} to run with IPs`, async () => !(await podIps()).includes(''));
   await kube.patch(
     { type: Pod, key: { namespace: NS, name: `${svc}-pod-1` } },
-    { status: { podIP: '10.1.0.2', conditions: [{ type: 'Ready', status: 'True' }] } },
-    { type: 'merge', subresource: 'status' },
+    { metadata: { annotations: { [OUTCOME]: 'ready' } } },
+    { type: 'merge' },
   );
   await until(ctx, `${svc}-endpoints to list both pods`, async () => {
+    const ips = await podIps();
+    if (ips.includes('')) return false;
     const cm = await kube.get<Data>(ConfigMap, { namespace: NS, name: `${svc}-endpoints` });
-    return cm.data?.ips === '10.1.0.1,10.1.0.2' && cm.metadata.labels?.[ENDPOINTS_OF] === svc;
+    return cm.data?.ips === ips.join(',') && cm.metadata.labels?.[ENDPOINTS_OF] === svc;
   });
 
   progress('deletes: two ConfigMaps (their mirrors are cleaned up) and a Website (GC removes its children)');

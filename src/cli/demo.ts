@@ -30,7 +30,8 @@ scripted workload - creates, updates that matter and that do not, a forced watch
   --watch            keep running afterwards with the HTTP endpoints up; prints the kubeconfig
   --kubeconfig FILE  run against this cluster instead of the emulator (uses namespaces
                      ${DEMO_NAMESPACES.join(', ')})
-  --port N           port of /metrics, /healthz, /readyz, /debug/kloop (default: a free one)
+  --port N           port of /metrics, /healthz, /readyz (default: a free one); /debug/kloop
+                     is served on another port of 127.0.0.1
   --scale N          multiply the number of objects (default 1)`;
 
 /** Options of {@link runDemo}. */
@@ -160,7 +161,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const started = performance.now();
   const examples = await loadExamples();
-  const server: ApiServer | undefined = options.kubeconfig ? undefined : await startApiServer();
+  // The emulator runs its built-in controllers: Deployments get Pods, Pods turn Ready, as on a cluster.
+  const server: ApiServer | undefined = options.kubeconfig ? undefined : await startApiServer({ controllers: true });
   if (server) options.onEmulator?.(server);
   const collections = new CollectionRegistry();
   let kubeconfigDir: string | undefined;
@@ -172,7 +174,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const mgr = new Manager({
     kubeconfig,
     logger,
-    http: { port: options.port ?? 0 },
+    http: { port: options.port ?? 0, host: '127.0.0.1' },
+    debug: {},
     collections,
     drainTimeoutMs: 5_000,
   });
@@ -188,7 +191,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       `manager started: ${mgr
         .controllers()
         .map((c) => c.name)
-        .join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz, /debug/kloop`,
+        .join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz; debug at ${mgr.debugUrl}/debug/kloop`,
     );
     await runWorkload({
       kube: user,
@@ -207,10 +210,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         const path = join(kubeconfigDir, 'kubeconfig');
         await server.writeKubeconfig(path);
         out(
-          `\nstill running. Try:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.httpUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`,
+          `\nstill running. Try:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.debugUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`,
         );
       } else {
-        out(`\nstill running; endpoints at ${mgr.httpUrl}. Ctrl-C stops.`);
+        out(`\nstill running; endpoints at ${mgr.httpUrl}, debug at ${mgr.debugUrl}. Ctrl-C stops.`);
       }
       await (options.until ??
         new Promise<void>((resolve) => {

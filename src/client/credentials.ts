@@ -32,7 +32,10 @@ export interface CredentialOptions {
 /** Characters Node (and Go's net/http) refuse in a header value: line breaks and other controls. */
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** Throws unless `token` can travel in an `Authorization` header. The token never reaches the message. */
+/**
+ * Throws unless `token` (a token, or any other kubeconfig value sent as a header) can travel in
+ * an HTTP header. The value never reaches the message.
+ */
 export function checkToken(token: string, origin: Origin): void {
   if (INVALID_HEADER_CHAR.test(token)) {
     throw new KubeconfigError(

@@ -249,6 +249,14 @@ function checkUser(user: UserEntry): void {
       `more than one authentication method found for ${user.name}; found [${methods.join(' ')}], only one is allowed`,
     );
   if (user.token) checkToken(user.token, at('token'));
+  // Impersonation values travel as headers too: a line break would fail every request with
+  // Node's raw ERR_INVALID_CHAR (or, in a lax client, split the header).
+  if (user.impersonate) checkToken(user.impersonate, at('as'));
+  if (user.impersonateUid) checkToken(user.impersonateUid, at('as-uid'));
+  for (const [i, group] of user.impersonateGroups.entries()) checkToken(group, at(`as-groups[${i}]`));
+  for (const [key, values] of Object.entries(user.impersonateExtra)) {
+    for (const [i, value] of values.entries()) checkToken(value, at(`as-user-extra.${key}[${i}]`));
+  }
   for (const [field, file, data] of [
     ['client-certificate', user.clientCertificate, user.clientCertificateData],
     ['client-key', user.clientKey, user.clientKeyData],

@@ -1,13 +1,15 @@
 /**
- * The default logger: a quiet pino at level `warn`, created once and shared, so a program that
- * passes no logger still hears about failures (a throwing handler, a malformed watch line).
+ * The default logger: pino at level `info` (or `$KLOOP_LOG_LEVEL`), JSON on stdout, created once
+ * and shared, so a program that passes no logger hears what its controllers say (`ctx.log.info`),
+ * what the framework does (listeners, leadership) and every failure. Per-reconcile outcomes and
+ * writes are `debug`.
  */
 import { type Logger, pino } from 'pino';
 
-let quiet: Logger | undefined;
+let shared: Logger | undefined;
 
-/** The shared default logger (`pino({ level: 'warn', name: 'kloop' })`). */
+/** The shared default logger (`pino({ level: 'info', name: 'kloop' })`). */
 export function defaultLogger(): Logger {
-  quiet ??= pino({ level: process.env.KLOOP_LOG_LEVEL ?? 'warn', name: 'kloop' });
-  return quiet;
+  shared ??= pino({ level: process.env.KLOOP_LOG_LEVEL ?? 'info', name: 'kloop' });
+  return shared;
 }

@@ -36,7 +36,9 @@ export type CollectionErrorCode =
  * import { CollectionRegistry } from 'kloop/collections';
  *
  * const log = pino();
- * const registry = new CollectionRegistry({ onError: (err) => log.warn({ code: err.code, key: err.key }, err.message) });
+ * const registry = new CollectionRegistry({
+ *   onError: (err) => log.warn({ code: err.code, key: err.key }, err.message),
+ * });
  * ```
  */
 export class CollectionError extends KloopError {

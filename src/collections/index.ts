@@ -16,7 +16,9 @@
  * const services = fromInformer(mgr.informer(Service));
  * const endpoints = derive('endpoints', services, (ctx, svc) => ({
  *   key: { namespace: svc.metadata.namespace, name: svc.metadata.name! },
- *   ips: ctx.fetch(pods, { namespace: svc.metadata.namespace, labelSelector: svc.spec?.selector }).map((p) => p.status?.podIP),
+ *   ips: ctx
+ *     .fetch(pods, { namespace: svc.metadata.namespace, labelSelector: svc.spec?.selector })
+ *     .map((p) => p.status?.podIP),
  * }));
  * endpoints.subscribe((batch) => console.log(batch.length, 'changes'));
  * await endpoints.synced;

@@ -47,7 +47,8 @@ function perInputItem<I, O>(
  * declare const podCollection: Collection<PodObject>;
  * const endpoints = derive('endpoints', services, (ctx, svc) => {
  *   const pods = ctx.fetch(podCollection, { namespace: svc.metadata.namespace, labelSelector: svc.spec?.selector });
- *   return { key: { namespace: svc.metadata.namespace, name: svc.metadata.name! }, ips: pods.map((p) => p.status?.podIP) };
+ *   const key = { namespace: svc.metadata.namespace, name: svc.metadata.name! };
+ *   return { key, ips: pods.map((p) => p.status?.podIP) };
  * });
  * ```
  */
@@ -84,7 +85,11 @@ export function derive<I, O>(
  * interface PodObject extends KubeObject { spec: { containers: Array<{ name: string; image: string }> } }
  * declare const pods: Collection<PodObject>;
  * const containers = deriveMany('containers', pods, (_ctx, pod) =>
- *   pod.spec.containers.map((c) => ({ key: `${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`, image: c.image })));
+ *   pod.spec.containers.map((c) => ({
+ *     key: `${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`,
+ *     image: c.image,
+ *   })),
+ * );
  * ```
  */
 export function deriveMany<I, O>(

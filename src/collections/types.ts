@@ -40,8 +40,8 @@ export type SelectorInput = string | Readonly<Record<string, string>> | LabelSel
  * What `ctx.fetch`, `c.list` and `ctx.fetchOne` select. Every given field must hold (AND).
  *
  * Every field except `where` has a reverse index: when an input changes, the outputs whose
- * fetch it can affect are found by lookup, never by scanning (krt's `FilterGeneric` and
- * unindexed filters scan; see ANCHORS.md).
+ * fetch it can affect are found by lookup, never by scanning (istio's krt scans for its
+ * `FilterGeneric` and unindexed filters).
  */
 export interface Filter<T> {
   /** Exactly this key (`'ns/name'`, `'name'`, or `{ namespace, name }`). */

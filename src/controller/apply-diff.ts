@@ -8,6 +8,7 @@
  * cannot rule a removal out and sends the apply.
  */
 import { deepEqual, isPlainObject, type KubeObject } from '../core/index.js';
+import { changedFieldPaths } from './field-paths.js';
 
 /** Identity fields the apply body must carry but that never change. */
 const IDENTITY = new Set(['apiVersion', 'kind']);
@@ -142,4 +143,20 @@ export function coversOwned(applied: Set<string>, owned: Set<string>): boolean {
     if (!covered) return false;
   }
   return true;
+}
+
+/**
+ * The changed field paths (deep, bounded) an apply of `applied` makes to `live`: only the
+ * applied fields count (an apply leaves the others alone), so `live` is cut to their shape first.
+ */
+export function appliedFieldPaths(live: KubeObject | undefined, applied: KubeObject): string[] {
+  return changedFieldPaths(live === undefined ? {} : shapedLike(live, applied), applied);
+}
+
+/** `live` with only the members `shape` has, at every object level (lists kept whole). */
+function shapedLike(live: unknown, shape: unknown): unknown {
+  if (!isPlainObject(live) || !isPlainObject(shape)) return live;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape)) if (Object.hasOwn(live, k)) out[k] = shapedLike(live[k], shape[k]);
+  return out;
 }

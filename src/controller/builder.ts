@@ -8,7 +8,13 @@
  */
 import type { InformerOptions } from '../cache/index.js';
 import type { DeepReadonly, KubeObject, TypedRef, TypeRef } from '../core/index.js';
-import { Controller, ControllerConfigError, type ControllerDeps, type ControllerOptions } from './controller.js';
+import {
+  Controller,
+  ControllerConfigError,
+  type ControllerDeps,
+  type ControllerOptions,
+  describeController,
+} from './controller.js';
 import type { SourceSpec } from './sources.js';
 import { sourceLabel } from './triggers.js';
 import type { ControllerDescription, EventSource, Mapper, Predicate, Reconciler, SourceOptions } from './types.js';
@@ -155,18 +161,7 @@ export class ControllerBuilder {
 
   /** What the controller will look like: sources with their predicates, filters, concurrency. */
   describe(): ControllerDescription {
-    const description: ControllerDescription = {
-      name: this.#name,
-      concurrency: this.#options.concurrency ?? 1,
-      sources: this.#sources.map((s) => ({
-        source: s.label,
-        kind: s.kind,
-        predicates: s.predicates.map((p) => p.name),
-      })),
-      eventFilters: this.#eventFilters.map((p) => p.name),
-    };
-    if (this.#options.timeoutMs !== undefined) description.timeoutMs = this.#options.timeoutMs;
-    return description;
+    return describeController(this.#name, this.#sources, this.#eventFilters, this.#options);
   }
 
   /** Builds the controller with this reconcile function and registers it with the manager. */

@@ -18,12 +18,19 @@
  */
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid, type IndexFunc, type InformerListOptions, type InformerReader } from '../cache/index.js';
+import {
+  byOwnerUid,
+  CacheScopeError,
+  type IndexFunc,
+  type InformerListOptions,
+  type InformerReader,
+} from '../cache/index.js';
 import {
   ApiError,
   type Clock,
   type DeepReadonly,
   deepClone,
+  type FencedRequest,
   fenceWrite,
   type JsonPatchOperation,
   type KubeObject,
@@ -41,7 +48,14 @@ import {
   type WriteFence,
 } from '../core/index.js';
 import { type Resource, ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
-import { appliedChanges, appliedPaths, coversOwned, holdsApplied, ownedPaths } from './apply-diff.js';
+import {
+  appliedChanges,
+  appliedFieldPaths,
+  appliedPaths,
+  coversOwned,
+  holdsApplied,
+  ownedPaths,
+} from './apply-diff.js';
 import { OWNER_INDEX } from './controller.js';
 import { directWriter } from './direct-writer.js';
 import { EventRecorder, type EventSink, EventType } from './events.js';
@@ -61,9 +75,16 @@ import type {
   ScopableClient,
   WriteAttribution,
   WriteOutcome,
+  WriteReport,
   WriteTransport,
 } from './types.js';
-import { bodyFields, ClientUsageError, diffPart, typeOf, type WritePart } from './writes.js';
+import { bodyFields, ClientUsageError, diffPart, partPaths, typeOf, type WritePart } from './writes.js';
+
+/** What a write changed: top-level fields, and the deeper paths when computed. */
+interface WriteChanges {
+  fields: string[];
+  paths?: string[];
+}
 
 /** Options of {@link CachedClient}. */
 export interface CachedClientOptions {
@@ -166,7 +187,8 @@ export class CachedClient implements ScopableClient {
     this.#attribution = attribution;
     const sink: EventSink = {
       createEvent: (event) => this.create(EventType, event),
-      patchEvent: async (key, patch) => this.#send(EventType, key, 'event', ['count', 'lastTimestamp'], patch, 'merge'),
+      patchEvent: async (key, patch) =>
+        this.#send(EventType, key, 'event', { fields: ['count', 'lastTimestamp'] }, patch, 'merge'),
     };
     this.#shared.events ??= new EventRecorder(sink, { component: options.component, clock: this.#shared.clock });
     const recorder = this.#shared.events;
@@ -230,10 +252,10 @@ export class CachedClient implements ScopableClient {
     const json = JSON.stringify(body);
     const created = await this.#shared.options.transport.create<T>(body, {
       fieldManager: this.#fieldManager(),
-      signal: this.#fence(type, key),
+      ...this.#fence(type, key),
       validate: false,
     });
-    await this.#recordWrite(type, key, 'create', bodyFields(body), json, created);
+    await this.#recordWrite(type, key, 'create', { fields: bodyFields(body) }, json, created);
     return readonlyView(created);
   }
 
@@ -270,12 +292,14 @@ export class CachedClient implements ScopableClient {
         const { patch: ops, changed, unchanged } = diffPart(current, desired, part, 'json');
         if (unchanged) continue;
         const test: JsonPatchOperation = { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion };
-        object = await this.#send<T>(type, key, kind, changed, [test, ...ops], 'json', subresource);
+        const changes = { fields: changed, paths: partPaths(current, desired, part) };
+        object = await this.#send<T>(type, key, kind, changes, [test, ...ops], 'json', subresource);
         resourceVersion = object.metadata.resourceVersion;
       } else {
         const { patch, changed } = diffPart(current, desired, part, 'merge');
         if (patch === undefined) continue;
-        object = await this.#send<T>(type, key, kind, changed, patch, 'merge', subresource);
+        const changes = { fields: changed, paths: partPaths(current, desired, part) };
+        object = await this.#send<T>(type, key, kind, changes, patch, 'merge', subresource);
       }
       sent = true;
     }
@@ -313,7 +337,9 @@ export class CachedClient implements ScopableClient {
     const manager = options.fieldManager;
     const objectId = appliedId(type, key);
     const managerId = `${manager}\u0000${options.subresource ?? ''}`;
-    const cached = await this.#get<T>(type, key);
+    // Outside the cache's scope there is nothing to compare with: the apply is sent (validated
+    // as a create would be, without a current object for the ratcheting rules).
+    const cached = await this.#getInScope<T>(type, key);
     this.#validate(desired, { current: cached, status: options.subresource === 'status', partial: true }, options);
     const paths = appliedPaths(desired);
     if (cached !== undefined && holdsApplied(cached, desired)) {
@@ -327,7 +353,8 @@ export class CachedClient implements ScopableClient {
       }
     }
     const fields = appliedChanges(cached, desired);
-    const object = await this.#send<T>(type, key, 'apply', fields, desired, 'apply', options.subresource, {
+    const changes = { fields, paths: appliedFieldPaths(cached, desired) };
+    const object = await this.#send<T>(type, key, 'apply', changes, desired, 'apply', options.subresource, {
       fieldManager: manager,
       force: options.force,
     });
@@ -346,7 +373,8 @@ export class CachedClient implements ScopableClient {
    * false when the server says it was not found.
    */
   async delete(type: TypeRef, key: ObjectKey): Promise<boolean> {
-    const cached = await this.#get(type, key);
+    const cached = await this.#getInScope(type, key, OUTSIDE_SCOPE);
+    if (cached === OUTSIDE_SCOPE) return this.#deleteUncached(type, key);
     if (cached === undefined) {
       await this.#skip(type, 'absent');
       return false;
@@ -359,16 +387,46 @@ export class CachedClient implements ScopableClient {
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
-        signal: this.#fence(type, key),
+        ...this.#fence(type, key),
       });
       this.#recordDelete(type, key, answer, cached);
-      this.#count(type, resource, key, 'delete', [], 0, undefined);
+      this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       return true;
     } catch (err) {
       if (ApiError.isNotFound(err)) {
         this.#shared.ryw.recordDelete(type, key, cached);
         return false;
       }
+      throw err;
+    }
+  }
+
+  /**
+   * A delete of an object outside the cache's scope: nothing to skip on, no uid to guard with, no
+   * read-your-writes record (no read can see it). Resolves false when the server says not found.
+   */
+  async #deleteUncached(type: TypeRef, key: ObjectKey): Promise<boolean> {
+    const resource = await this.#resource(type);
+    try {
+      await this.#shared.options.transport.delete(type, key, { ...this.#fence(type, key) });
+    } catch (err) {
+      if (ApiError.isNotFound(err)) return false;
+      throw err;
+    }
+    this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
+    return true;
+  }
+
+  /** `get`, or `outside` when the key is outside the cache's scope (instead of throwing). */
+  async #getInScope<T extends KubeObject, O = undefined>(
+    type: TypeRef,
+    key: ObjectKey,
+    outside?: O,
+  ): Promise<T | undefined | O> {
+    try {
+      return await this.#get<T>(type, key);
+    } catch (err) {
+      if (err instanceof CacheScopeError) return outside as O;
       throw err;
     }
   }
@@ -421,7 +479,7 @@ export class CachedClient implements ScopableClient {
           type,
           key,
           subresource ? 'status' : 'patch',
-          changed,
+          { fields: changed, paths: partPaths(current, desired, part) },
           patch,
           'merge',
           subresource,
@@ -446,7 +504,7 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     kind: string,
-    fields: string[],
+    changes: WriteChanges,
     body: unknown,
     patchType: 'merge' | 'json' | 'apply',
     subresource?: string,
@@ -460,7 +518,7 @@ export class CachedClient implements ScopableClient {
         subresource,
         fieldManager: extra.fieldManager ?? (patchType === 'apply' ? this.#fieldManager() : undefined),
         force: extra.force,
-        signal: this.#fence(type, key),
+        ...this.#fence(type, key),
         // Validated here already (or opted out): the transport need not do it again.
         validate: false,
       });
@@ -479,7 +537,7 @@ export class CachedClient implements ScopableClient {
       }
       throw err;
     }
-    await this.#recordWrite(type, key, kind, fields, json, object);
+    await this.#recordWrite(type, key, kind, changes, json, object);
     return object;
   }
 
@@ -487,17 +545,18 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     kind: string,
-    fields: string[],
+    changes: WriteChanges,
     json: string,
     object: KubeObject,
   ): Promise<void> {
     // Only types read through this client need the overlay; its records are dropped by informer events.
     if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
       const informer = await this.#informer(type);
-      this.#shared.ryw.recordWrite(type, object, informer.get(key));
+      const cached = peek(informer, key);
+      if (cached !== OUTSIDE_SCOPE) this.#shared.ryw.recordWrite(type, object, cached);
     }
     const resource = await this.#resource(type);
-    this.#count(type, resource, key, kind, fields, Buffer.byteLength(json), object.metadata?.resourceVersion);
+    this.#count(type, resource, key, kind, changes, Buffer.byteLength(json), object.metadata?.resourceVersion);
   }
 
   #count(
@@ -505,14 +564,16 @@ export class CachedClient implements ScopableClient {
     resource: string,
     key: ObjectKey,
     kind: string,
-    fields: string[],
+    changes: WriteChanges,
     bytes: number,
     resourceVersion: string | undefined,
   ): void {
     const controller = this.#attribution.controller;
     this.#shared.metrics.clientWrites.inc({ controller, resource, kind });
     if (bytes > 0) this.#shared.metrics.clientWriteBytes.inc({ controller, resource }, bytes);
-    const report = { type: `${type.apiVersion}/${type.kind}`, key, kind, fields, bytes, resourceVersion };
+    const report: WriteReport = { type: `${type.apiVersion}/${type.kind}`, key, kind, fields: changes.fields, bytes };
+    if (changes.paths !== undefined) report.changedPaths = changes.paths;
+    if (resourceVersion !== undefined) report.resourceVersion = resourceVersion;
     this.#attribution.onWrite?.(report);
     this.#shared.logger.debug(
       {
@@ -533,10 +594,10 @@ export class CachedClient implements ScopableClient {
   }
 
   /**
-   * The one place writes are fenced: the signal a write about to be sent carries, merged with the
-   * caller's own. Throws, before anything is sent, when the fence is closed.
+   * The one place writes are fenced: the options (the signal) a write about to be sent carries,
+   * merged with the caller's own. Throws, before anything is sent, when the fence is closed.
    */
-  #fence(type: TypeRef, key: ObjectKey, own?: AbortSignal): AbortSignal | undefined {
+  #fence(type: TypeRef, key: ObjectKey, own?: AbortSignal): FencedRequest {
     return fenceWrite(this.#shared.options.fence, { type, key, reconcileKey: this.#attribution.key }, own);
   }
 
@@ -556,14 +617,15 @@ export class CachedClient implements ScopableClient {
       transport: this.#shared.options.transport,
       fieldManager: () => this.#fieldManager(),
       fence: (type, key, own) => this.#fence(type, key, own),
-      written: (type, key, kind, fields, json, object) => this.#recordWrite(type, key, kind, fields, json, object),
+      written: (type, key, kind, fields, json, object) => this.#recordWrite(type, key, kind, { fields }, json, object),
       deleted: async (type, key, answer) => {
         const resource = await this.#resource(type);
         if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
           const informer = await this.#informer(type);
-          this.#recordDelete(type, key, answer, informer.get(key));
+          const cached = peek(informer, key);
+          if (cached !== OUTSIDE_SCOPE) this.#recordDelete(type, key, answer, cached);
         }
-        this.#count(type, resource, key, 'delete', [], 0, undefined);
+        this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       },
     });
   }
@@ -645,6 +707,19 @@ function readonlyView<T>(value: T): DeepReadonly<T> {
 /** Objects as the cache shares them, in a list the caller owns. */
 function readonlyItems<T>(items: T[]): DeepReadonly<T>[] {
   return items as unknown as DeepReadonly<T>[];
+}
+
+/** What `peek` answers for a key outside the cache's scope. */
+const OUTSIDE_SCOPE: unique symbol = Symbol('outside the cache scope');
+
+/** The cached object, or `OUTSIDE_SCOPE` where the informer does not hold the key's namespace. */
+function peek<T extends KubeObject>(informer: InformerReader<T>, key: ObjectKey): T | undefined | typeof OUTSIDE_SCOPE {
+  try {
+    return informer.get(key);
+  } catch (err) {
+    if (err instanceof CacheScopeError) return OUTSIDE_SCOPE;
+    throw err;
+  }
 }
 
 /** The identity of an object in `lastApplied`. */

@@ -13,13 +13,14 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { byOwnerUid, type InformerEvent, type InformerReader } from '../cache/index.js';
+import { byOwnerUid, CacheScopeError, type InformerEvent, type InformerReader } from '../cache/index.js';
 import {
   ApiError,
   type Clock,
   KloopError,
   type KubeObject,
   keyOf,
+  keyString,
   type ObjectKey,
   type OwnerReference,
   systemClock,
@@ -30,6 +31,14 @@ import { HotLoopDetector } from './hot-loop.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { type QueueItem, WorkQueue } from './queue.js';
 import { defaultRateLimiter, type RateLimiter } from './rate-limiter.js';
+import {
+  DEFAULT_RECORD_SIZE,
+  type ReconcileOutcome,
+  type ReconcileRecord,
+  type ReconcileRecordFilter,
+  ReconcileRing,
+  type RecordedWrite,
+} from './record.js';
 import { type SourceSpec, sourceHandler } from './sources.js';
 import type {
   CachedClientApi,
@@ -52,6 +61,10 @@ export interface ControllerDeps {
   logger?: Logger;
   registry?: Registry;
   clock?: Clock;
+  /** Wall time for the debug record's `startedAt`, ms since the epoch. Default `Date.now`. */
+  wallClock?: () => number;
+  /** Default of `ControllerOptions.recordSize` for controllers built with these deps. */
+  recordSize?: number;
 }
 
 /** Tunables of one controller. */
@@ -71,9 +84,14 @@ export interface ControllerOptions {
    * (informers already relist on 410 and reconnect; level-triggered reconciles need no timer).
    */
   resyncMs?: number;
+  /** Reconciles kept in the debug record. Default 100 (`DEFAULT_RECORD_SIZE`); 0 keeps none. */
+  recordSize?: number;
 }
 
-/** The index `owns()` adds to owned informers: `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`. */
+/**
+ * The index `owns()` adds to owned informers:
+ * `ctx.client.list(type, { index: { name: OWNER_INDEX, value: uid } })`.
+ */
 export const OWNER_INDEX = 'byOwnerUid';
 
 /** Raised when a controller is misconfigured (no `for`, started twice). */
@@ -102,9 +120,6 @@ function addOwnerIndex(source: unknown): void {
   const indexed = source as { addIndex?: (name: string, fn: typeof byOwnerUid) => void };
   if (typeof indexed.addIndex === 'function') indexed.addIndex(OWNER_INDEX, byOwnerUid);
 }
-
-/** Result label for metrics and logs. */
-type Outcome = 'success' | 'requeue_after' | 'error' | 'conflict' | 'terminal_error' | 'timeout';
 
 const noClient = new Proxy({} as ScopableClient, {
   get(_target, prop) {
@@ -135,7 +150,8 @@ export class Controller {
   readonly #stopController = new AbortController();
   readonly #unsubscribe: Array<() => void> = [];
   readonly #running = new Set<Promise<void>>();
-  readonly #recent: RecentReconcile[] = [];
+  readonly #records: ReconcileRing;
+  readonly #wallClock: () => number;
   #workers: Promise<void>[] = [];
   #started = false;
   #untrack: (() => void) | undefined;
@@ -162,6 +178,8 @@ export class Controller {
     this.#log = (deps.logger ?? pino({ level: 'silent' })).child({ controller: name });
     this.#metrics = controllerMetrics(deps.registry ?? new Registry());
     this.#hotLoops = new HotLoopDetector(options.hotLoopThreshold ?? 5);
+    this.#records = new ReconcileRing(options.recordSize ?? deps.recordSize ?? DEFAULT_RECORD_SIZE);
+    this.#wallClock = deps.wallClock ?? Date.now;
     const labels = { controller: name };
     this.queue = new WorkQueue({
       clock: this.#clock,
@@ -183,23 +201,31 @@ export class Controller {
 
   /** Which predicates guard which source. */
   describe(): ControllerDescription {
-    const description: ControllerDescription = {
-      name: this.name,
-      concurrency: this.#concurrency(),
-      sources: this.#sources.map((s) => ({
-        source: s.label,
-        kind: s.kind,
-        predicates: s.predicates.map((p) => p.name),
-      })),
-      eventFilters: this.#eventFilters.map((p) => p.name),
-    };
-    if (this.#options.timeoutMs !== undefined) description.timeoutMs = this.#options.timeoutMs;
-    return description;
+    return describeController(this.name, this.#sources, this.#eventFilters, this.#options);
   }
 
-  /** The last reconciles (newest last) with their triggers and writes, for debug output. */
-  recentReconciles(): readonly RecentReconcile[] {
-    return [...this.#recent];
+  /**
+   * The debug record: the last `recordSize` reconciles (oldest first) with their triggers, writes
+   * and changed field paths, filtered by key and result (see `ReconcileRecord`).
+   */
+  reconciles(filter: Omit<ReconcileRecordFilter, 'controller'> = {}): ReconcileRecord[] {
+    return this.#records.list(filter);
+  }
+
+  /** @deprecated Use {@link Controller.reconciles}. */
+  recentReconciles(): readonly ReconcileRecord[] {
+    return this.reconciles();
+  }
+
+  /**
+   * Warm standby (controller-runtime's warm replicas): makes the shared informers of the type
+   * sources so they list and watch now, without subscribing or starting workers. A replica that
+   * does not lead calls it so that, once elected, `start()` finds synced caches and needs no list.
+   */
+  warm(): void {
+    for (const spec of this.#sources) {
+      if (spec.source === undefined && spec.type !== undefined) this.#deps.informers.informer(spec.type, spec.informer);
+    }
   }
 
   /**
@@ -216,16 +242,22 @@ export class Controller {
     const synced: Promise<void>[] = [];
     const forType = this.forType;
     const forInformer = this.#deps.informers.informer(forType, this.#sources.find((s) => s.kind === 'for')!.informer);
-    const ownerScope = (ref: OwnerReference, object: KubeObject): ObjectKey => {
+    const ownerScope = (ref: OwnerReference, object: KubeObject): ObjectKey | undefined => {
       const namespace = object.metadata.namespace;
       // The owner of a namespaced object is in its namespace unless the owner kind is
       // cluster-scoped; the cache tells which when it holds the owner.
-      if (
-        namespace &&
-        forInformer.get({ namespace, name: ref.name }) === undefined &&
-        forInformer.get({ name: ref.name })
-      ) {
-        return { name: ref.name };
+      try {
+        if (
+          namespace &&
+          forInformer.get({ namespace, name: ref.name }) === undefined &&
+          forInformer.get({ name: ref.name })
+        ) {
+          return { name: ref.name };
+        }
+      } catch (err) {
+        // An owner in a namespace the cache does not hold is no object this controller reconciles.
+        if (err instanceof CacheScopeError) return undefined;
+        throw err;
       }
       return namespace ? { namespace, name: ref.name } : { name: ref.name };
     };
@@ -308,7 +340,7 @@ export class Controller {
   }
 
   #concurrency(): number {
-    return Math.max(1, this.#options.concurrency ?? 1);
+    return concurrencyOf(this.#options);
   }
 
   async #work(): Promise<void> {
@@ -366,8 +398,9 @@ export class Controller {
       onWrite: (w) => writes.push(w),
     });
     const started = this.#clock.now();
+    const startedAt = this.#wallClock();
     this.#metrics.activeWorkers.inc(labels);
-    let outcome: Outcome;
+    let outcome: ReconcileOutcome;
     let result: ReconcileReturn;
     let error: unknown;
     const raw = Promise.resolve().then(() =>
@@ -393,8 +426,19 @@ export class Controller {
     const seconds = (this.#clock.now() - started) / 1000;
     this.#metrics.reconcileDuration.observe(labels, seconds);
     this.#metrics.reconcileTotal.inc({ controller: this.name, result: outcome });
-    this.#settle(item, outcome, result, error, log);
-    this.#remember(item, outcome, writes, seconds, error);
+    const settled = this.#settle(item, outcome, result, error);
+    const record = this.#remember(
+      item,
+      reconcileId,
+      startedAt,
+      outcome,
+      writes,
+      seconds,
+      result,
+      error,
+      request.retries,
+    );
+    this.#logOutcome(log, record, error, settled);
     const hot = this.#hotLoops.observe(item.id, item.key, item.triggers, writes, item.totalTriggers);
     if (hot) {
       this.#metrics.hotLoops.inc(labels);
@@ -410,33 +454,60 @@ export class Controller {
     );
   }
 
-  #settle(item: QueueItem, outcome: Outcome, result: ReconcileReturn, error: unknown, log: Logger): void {
-    if (this.queue.shuttingDown) return;
+  /** Queues what the outcome asks for; returns the retry delay when the key was requeued with backoff. */
+  #settle(item: QueueItem, outcome: ReconcileOutcome, result: ReconcileReturn, error: unknown): number | undefined {
+    if (this.queue.shuttingDown) return undefined;
     switch (outcome) {
       case 'success':
         this.queue.forget(item.key);
-        return;
+        return undefined;
       case 'requeue_after':
         this.queue.forget(item.key);
         this.queue.addAfter(item.key, result!.requeueAfter!, { source: 'requeue', event: 'requeue' });
-        return;
+        return undefined;
       case 'terminal_error':
         this.queue.forget(item.key);
         this.#metrics.reconcileErrors.inc({ controller: this.name });
-        log.error({ err: error }, 'reconcile failed with a terminal error; not retrying');
-        return;
-      case 'conflict': {
+        return undefined;
+      case 'conflict':
         // Someone else wrote first: level-triggered, so the next pass reads fresh state.
-        const delay = this.queue.addRateLimited(item.key, { source: 'retry', event: 'conflict' });
-        log.debug({ delayMs: delay }, 'conflict; requeued');
-        return;
-      }
+        return this.queue.addRateLimited(item.key, { source: 'retry', event: 'conflict' });
       default: {
         this.#metrics.reconcileErrors.inc({ controller: this.name });
         const message = error instanceof Error ? error.message : String(error);
-        const delay = this.queue.addRateLimited(item.key, { source: 'retry', event: 'retry', error: message });
-        log.error({ err: error, delayMs: delay, retries: this.queue.retries(item.key) }, 'reconcile failed; retrying');
+        return this.queue.addRateLimited(item.key, { source: 'retry', event: 'retry', error: message });
       }
+    }
+  }
+
+  /**
+   * The one log line of a reconcile's outcome: debug when it went as the reconciler meant
+   * (including a quiet conflict), error when it failed. It carries the `reconcileID` and `key` of
+   * `log`, as every line of the reconcile does, so it joins to the record and the other lines.
+   */
+  #logOutcome(log: Logger, record: ReconcileRecord, error: unknown, retryInMs: number | undefined): void {
+    const fields: Record<string, unknown> = {
+      result: record.result,
+      durationMs: record.durationMs,
+      triggers: record.triggerCounts.map((c) => `${c.source} ${c.event} x${c.count}`),
+      writes: record.writes.map((w) => `${w.kind} ${w.type} ${w.key}`),
+    };
+    if (record.requeueAfterMs !== undefined) fields.requeueAfterMs = record.requeueAfterMs;
+    if (retryInMs !== undefined) fields.retryInMs = retryInMs;
+    if (record.retries > 0) fields.retries = record.retries;
+    switch (record.result) {
+      case 'success':
+      case 'requeue_after':
+        log.debug(fields, 'reconciled');
+        return;
+      case 'conflict':
+        log.debug({ ...fields, err: error }, 'conflict; requeued');
+        return;
+      case 'terminal_error':
+        log.error({ ...fields, err: error }, 'reconcile failed with a terminal error; not retrying');
+        return;
+      default:
+        log.error({ ...fields, err: error }, 'reconcile failed; retrying');
     }
   }
 
@@ -460,28 +531,72 @@ export class Controller {
     }
   }
 
-  #remember(item: QueueItem, outcome: Outcome, writes: WriteReport[], seconds: number, error: unknown): void {
-    const entry: RecentReconcile = {
+  #remember(
+    item: QueueItem,
+    reconcileID: string,
+    startedAt: number,
+    outcome: ReconcileOutcome,
+    writes: WriteReport[],
+    seconds: number,
+    result: ReconcileReturn,
+    error: unknown,
+    retries: number,
+  ): ReconcileRecord {
+    const record: ReconcileRecord = {
+      reconcileID,
+      controller: this.name,
       key: item.id,
-      outcome,
-      durationMs: Math.round(seconds * 1000),
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: Math.round(seconds * 1000 * 1000) / 1000,
+      result: outcome,
+      retries,
       triggers: item.triggers,
+      triggerCounts: item.triggerCounts,
       totalTriggers: item.totalTriggers,
-      writes: writes.map((w) => ({ type: w.type, key: w.key, kind: w.kind, fields: w.fields })),
+      writes: writes.map(recordedWrite),
     };
-    if (error !== undefined) entry.error = error instanceof Error ? error.message : String(error);
-    this.#recent.push(entry);
-    if (this.#recent.length > 50) this.#recent.shift();
+    if (outcome === 'requeue_after') record.requeueAfterMs = result!.requeueAfter;
+    if (error !== undefined) record.error = error instanceof Error ? error.message : String(error);
+    this.#records.push(record);
+    return record;
   }
 }
 
-/** One finished reconcile as debug output shows it. */
-export interface RecentReconcile {
-  key: string;
-  outcome: string;
-  durationMs: number;
-  triggers: readonly Trigger[];
-  totalTriggers: number;
-  writes: Array<{ type: string; key: ObjectKey; kind: string; fields: string[] }>;
-  error?: string;
+function recordedWrite(w: WriteReport): RecordedWrite {
+  const out: RecordedWrite = { type: w.type, key: keyString(w.key), kind: w.kind, fields: w.fields };
+  if (w.changedPaths !== undefined) out.changedPaths = w.changedPaths;
+  if (w.resourceVersion !== undefined) out.resourceVersion = w.resourceVersion;
+  return out;
 }
+
+function concurrencyOf(options: ControllerOptions): number {
+  return Math.max(1, options.concurrency ?? 1);
+}
+
+/**
+ * What a controller (or its builder, before `reconcile`) will look like: sources with their
+ * predicates, filters, concurrency.
+ */
+export function describeController(
+  name: string,
+  sources: readonly SourceSpec[],
+  eventFilters: readonly Predicate[],
+  options: ControllerOptions,
+): ControllerDescription {
+  const description: ControllerDescription = {
+    name,
+    concurrency: concurrencyOf(options),
+    sources: sources.map((s) => ({ source: s.label, kind: s.kind, predicates: s.predicates.map((p) => p.name) })),
+    eventFilters: eventFilters.map((p) => p.name),
+  };
+  if (options.timeoutMs !== undefined) description.timeoutMs = options.timeoutMs;
+  return description;
+}
+
+/**
+ * One finished reconcile as debug output shows it.
+ *
+ * @deprecated The record's shape is {@link ReconcileRecord}; this name stays for code written
+ * against earlier versions.
+ */
+export type RecentReconcile = ReconcileRecord;

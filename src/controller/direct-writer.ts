@@ -5,7 +5,14 @@
  * same fence, attribution and read-your-writes as every other write of the view it belongs to.
  */
 import type { DeleteOptions, PatchOptions, WriteOptions } from '../client/index.js';
-import { type JsonPatchOperation, type KubeObject, keyOf, type ObjectKey, type TypeRef } from '../core/index.js';
+import {
+  type FencedRequest,
+  type JsonPatchOperation,
+  type KubeObject,
+  keyOf,
+  type ObjectKey,
+  type TypeRef,
+} from '../core/index.js';
 import type { DirectWriter, WriteTransport } from './types.js';
 import { bodyFields, ClientUsageError, typeOf } from './writes.js';
 
@@ -13,8 +20,8 @@ import { bodyFields, ClientUsageError, typeOf } from './writes.js';
 export interface DirectWriterHooks {
   transport: WriteTransport;
   fieldManager(): string;
-  /** The fence's signal for a write about to be sent (merged with the caller's); throws when closed. */
-  fence(type: TypeRef, key: ObjectKey, own: AbortSignal | undefined): AbortSignal | undefined;
+  /** The fence's answer for a write about to be sent (its signal merged with the caller's); throws when closed. */
+  fence(type: TypeRef, key: ObjectKey, own: AbortSignal | undefined): FencedRequest;
   /** A write the server answered: recorded for read-your-writes and attributed. */
   written(
     type: TypeRef,
@@ -39,7 +46,7 @@ export function directWriter(hooks: DirectWriterHooks): DirectWriter {
       const created = await transport.create<T>(object, {
         ...options,
         fieldManager: options.fieldManager ?? hooks.fieldManager(),
-        signal: hooks.fence(type, key, options.signal),
+        ...hooks.fence(type, key, options.signal),
       });
       const json = JSON.stringify(object);
       await hooks.written(type, keyOf(created), options.subresource ?? 'create', bodyFields(object), json, created);
@@ -54,7 +61,7 @@ export function directWriter(hooks: DirectWriterHooks): DirectWriter {
       const updated = await transport.update<T>(object, {
         ...options,
         fieldManager: options.fieldManager ?? hooks.fieldManager(),
-        signal: hooks.fence(type, key, options.signal),
+        ...hooks.fence(type, key, options.signal),
       });
       const json = JSON.stringify(object);
       await hooks.written(type, key, options.subresource ?? 'update', bodyFields(object), json, updated);
@@ -69,7 +76,7 @@ export function directWriter(hooks: DirectWriterHooks): DirectWriter {
       const patched = await transport.patch<T>(target, patch, {
         ...options,
         fieldManager: options.fieldManager ?? (options.type === 'apply' ? hooks.fieldManager() : undefined),
-        signal: hooks.fence(target.type, target.key, options.signal),
+        ...hooks.fence(target.type, target.key, options.signal),
       });
       const json = typeof patch === 'string' ? patch : JSON.stringify(patch);
       const fields = typeof patch === 'string' ? [] : patchFields(patch);
@@ -78,7 +85,7 @@ export function directWriter(hooks: DirectWriterHooks): DirectWriter {
     },
 
     async delete(type: TypeRef, key: ObjectKey, options: DeleteOptions = {}): Promise<unknown> {
-      const answer = await transport.delete(type, key, { ...options, signal: hooks.fence(type, key, options.signal) });
+      const answer = await transport.delete(type, key, { ...options, ...hooks.fence(type, key, options.signal) });
       await hooks.deleted(type, key, answer);
       return answer;
     },

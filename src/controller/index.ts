@@ -32,6 +32,13 @@ export {
   ReconcileTimeoutError,
 } from './controller.js';
 export { EventRecorder, type EventRecorderOptions } from './events.js';
+export {
+  type ChangedPathOptions,
+  changedFieldPaths,
+  DEFAULT_MAX_CHANGED_PATHS,
+  DEFAULT_MAX_PATH_DEPTH,
+  TRUNCATED_PATH,
+} from './field-paths.js';
 export { HotLoopDetector, type HotLoopReport } from './hot-loop.js';
 export { type ControllerMetrics, controllerMetrics } from './metrics.js';
 export {
@@ -63,6 +70,14 @@ export {
   TokenBucketRateLimiter,
 } from './rate-limiter.js';
 export { rvAtLeast } from './read-your-writes.js';
+export {
+  DEFAULT_RECORD_SIZE,
+  type ReconcileOutcome,
+  type ReconcileRecord,
+  type ReconcileRecordFilter,
+  ReconcileRing,
+  type RecordedWrite,
+} from './record.js';
 export { controllerOwner, mapFromAnnotation, mapToRequests } from './sources.js';
 export { changedPaths, objectRef, sourceLabel } from './triggers.js';
 export type * from './types.js';

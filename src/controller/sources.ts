@@ -58,7 +58,7 @@ export function sourceHandler(
   spec: SourceSpec,
   eventFilters: readonly Predicate[],
   forType: TypeRef | undefined,
-  ownerScope: (ref: OwnerReference, object: KubeObject) => ObjectKey,
+  ownerScope: (ref: OwnerReference, object: KubeObject) => ObjectKey | undefined,
   enqueue: Enqueue,
   onError: (err: unknown, event: InformerEvent) => void,
 ): (event: InformerEvent) => void {
@@ -85,7 +85,7 @@ function keysFor(
   spec: SourceSpec,
   event: InformerEvent,
   forType: TypeRef | undefined,
-  ownerScope: (ref: OwnerReference, object: KubeObject) => ObjectKey,
+  ownerScope: (ref: OwnerReference, object: KubeObject) => ObjectKey | undefined,
 ): ObjectKey[] {
   const object = event.object;
   if (spec.kind === 'for') {
@@ -95,11 +95,13 @@ function keysFor(
     if (forType === undefined) return [];
     const keys: ObjectKey[] = [];
     const owner = controllerOwner(object, forType);
-    if (owner) keys.push(ownerScope(owner, object));
+    const ownerKey = owner && ownerScope(owner, object);
+    if (ownerKey) keys.push(ownerKey);
     // An update that moved the object to another owner must reconcile the old owner too.
     if (event.oldObject) {
       const oldOwner = controllerOwner(event.oldObject, forType);
-      if (oldOwner && oldOwner.uid !== owner?.uid) keys.push(ownerScope(oldOwner, event.oldObject));
+      const oldKey = oldOwner && oldOwner.uid !== owner?.uid ? ownerScope(oldOwner, event.oldObject) : undefined;
+      if (oldKey) keys.push(oldKey);
     }
     return keys;
   }

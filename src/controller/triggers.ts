@@ -6,6 +6,7 @@
  * updates still accounts for every event without holding a thousand objects.
  */
 import { changedTopLevelPaths, type KubeObject, type TypeRef } from '../core/index.js';
+import { changedFieldPaths } from './field-paths.js';
 import type { ObjectRef, Trigger, TriggerCount, TriggerEvent } from './types.js';
 
 /** How many triggers a pending key keeps in full by default; the rest are only counted. */
@@ -90,6 +91,28 @@ export function changedPaths(oldObject: KubeObject | undefined, object: KubeObje
   return oldObject === undefined ? [] : changedTopLevelPaths(oldObject, object);
 }
 
+/**
+ * The changes of one update, computed once however many sources and controllers see it: the
+ * informer hands every handler the same two objects.
+ */
+const changesOfUpdate = new WeakMap<KubeObject, { old: KubeObject; changed: string[]; changedPaths: string[] }>();
+
+function changesOf(
+  oldObject: KubeObject | undefined,
+  object: KubeObject,
+): { changed: string[]; changedPaths: string[] } {
+  if (oldObject === undefined) return { changed: [], changedPaths: [] };
+  const known = changesOfUpdate.get(object);
+  if (known !== undefined && known.old === oldObject) return known;
+  const computed = {
+    old: oldObject,
+    changed: changedTopLevelPaths(oldObject, object),
+    changedPaths: changedFieldPaths(oldObject, object),
+  };
+  changesOfUpdate.set(object, computed);
+  return computed;
+}
+
 /** Builds a trigger for an informer event seen by a source. */
 export function eventTrigger(
   source: string,
@@ -101,6 +124,10 @@ export function eventTrigger(
   const trigger: Trigger = { source, event, object: objectRef(object, type) };
   const rv = object.metadata.resourceVersion;
   if (rv !== undefined) trigger.resourceVersion = rv;
-  if (event === 'updated') trigger.changed = changedPaths(oldObject, object);
+  if (event === 'updated') {
+    const { changed, changedPaths } = changesOf(oldObject, object);
+    trigger.changed = [...changed];
+    trigger.changedPaths = [...changedPaths];
+  }
   return trigger;
 }

@@ -6,7 +6,15 @@
 import type { Logger } from 'pino';
 import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/index.js';
 import type { DeleteOptions, PatchOptions, WriteOptions } from '../client/index.js';
-import type { DeepReadonly, KubeObject, ObjectKey, ResourceType, TypedRef, TypeRef } from '../core/index.js';
+import type {
+  DeepReadonly,
+  FencedRequest,
+  KubeObject,
+  ObjectKey,
+  ResourceType,
+  TypedRef,
+  TypeRef,
+} from '../core/index.js';
 
 /**
  * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds
@@ -26,7 +34,7 @@ export interface ObjectRef {
 
 /**
  * One event folded into a reconcile: where it came from, what it was, which object, at which
- * resourceVersion, and which top-level fields changed.
+ * resourceVersion, and which fields changed: top-level (`changed`) and deep (`changedPaths`).
  *
  * @example
  * ```ts
@@ -36,6 +44,7 @@ export interface ObjectRef {
  *   object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'cfg' },
  *   resourceVersion: '42',
  *   changed: ['data'],
+ *   changedPaths: ['data["config.yaml"]'],
  * };
  * ```
  */
@@ -47,6 +56,12 @@ export interface Trigger {
   resourceVersion?: string;
   /** For updates: top-level field paths that differ, e.g. `['spec', 'metadata.labels']`. */
   changed?: string[];
+  /**
+   * For updates: the same changes at a useful depth, e.g. `['spec.replicas',
+   * 'status.conditions[Ready].status', 'metadata.labels.app']`; at most 16, then `'...'` (see
+   * `changedFieldPaths`). Names only, never values.
+   */
+  changedPaths?: string[];
   /** For retries: the error that caused it. */
   error?: string;
 }
@@ -160,20 +175,14 @@ export interface ControllerDescription {
   timeoutMs?: number;
 }
 
-/**
- * The fence's signal (see core's `WriteFence`), which every write the cached client sends
- * carries. Required, so that a write cannot leave unfenced by omission: the compiler asks for it.
- */
-export interface FencedRequest {
-  signal: AbortSignal | undefined;
-}
-
 /** Options of a patch the cached client sends: `KubeClient.patch`'s, with the fence's signal. */
 export type TransportPatchOptions = PatchOptions & FencedRequest;
 
 /**
  * The verbs the cached client sends: `KubeClient`'s, so a `KubeClient` is one, and tests can pass a
- * fake. Every method resolves with what the server returned.
+ * fake. Every method resolves with what the server returned. Each write's options include core's
+ * `FencedRequest`, which only `fenceWrite` makes: no write reaches a transport without its fence
+ * having been asked.
  */
 export interface WriteTransport {
   get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey, options?: { signal?: AbortSignal }): Promise<T>;
@@ -297,7 +306,8 @@ export interface CachedClientApi {
  * declare const ctx: ReconcileContext;
  * declare const req: Request;
  *
- * await ctx.client.direct.patch({ type: Deployment, key: req.key }, { spec: { replicas: 3 } }, { subresource: 'scale' });
+ * const scale = { spec: { replicas: 3 } };
+ * await ctx.client.direct.patch({ type: Deployment, key: req.key }, scale, { subresource: 'scale' });
  * ```
  */
 export interface DirectWriter {
@@ -338,6 +348,8 @@ export interface WriteReport {
   kind: string;
   /** Top-level field paths the write changed. */
   fields: string[];
+  /** The same at a useful depth (`spec.replicas`, `metadata.labels.app`), bounded; see `Trigger.changedPaths`. */
+  changedPaths?: string[];
   resourceVersion?: string;
   bytes: number;
 }

@@ -13,6 +13,7 @@ import {
   type ObjectDiff,
   type TypeRef,
 } from '../core/index.js';
+import { changedFieldPaths } from './field-paths.js';
 
 /** A write that lacks what it needs (type, name). */
 export class ClientUsageError extends KloopError {
@@ -116,4 +117,9 @@ export function diffPart(
   const from = normalize(current, part);
   const to = normalize(desired, part);
   return format === 'merge' ? diffObjects(from, to, 'merge') : diffObjects(from, to, 'json');
+}
+
+/** The changed field paths (deep, bounded) of one part of a write: what the write report shows. */
+export function partPaths(current: KubeObject, desired: KubeObject, part: WritePart): string[] {
+  return changedFieldPaths(normalize(current, part), normalize(desired, part));
 }

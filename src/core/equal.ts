@@ -76,8 +76,9 @@ export function deepFreeze<T>(v: T): T {
 }
 
 /**
- * Deep copy of a JSON value: a fresh, unfrozen tree. About 6x faster than `structuredClone` (and 4-5x faster than a JSON round trip)
- * on Kubernetes objects because it knows the value is JSON (no Map/Date/cycle handling).
+ * Deep copy of a JSON value: a fresh, unfrozen tree. About 6x faster than `structuredClone` (and
+ * 4-5x faster than a JSON round trip) on Kubernetes objects because it knows the value is JSON (no
+ * Map/Date/cycle handling).
  * `undefined` object members are dropped, as `JSON.stringify` does.
  *
  * @example

@@ -8,6 +8,7 @@ import type * as appsV1 from 'kubernetes-types/apps/v1.js';
 import type * as batchV1 from 'kubernetes-types/batch/v1.js';
 import type * as coordinationV1 from 'kubernetes-types/coordination/v1.js';
 import type * as coreV1 from 'kubernetes-types/core/v1.js';
+import type * as discoveryV1 from 'kubernetes-types/discovery/v1.js';
 import type * as eventsV1 from 'kubernetes-types/events/v1.js';
 import type * as rbacV1 from 'kubernetes-types/rbac/v1.js';
 import type { CustomResourceDefinitionSpec, CustomResourceDefinitionStatus } from './crd-types.js';
@@ -104,6 +105,22 @@ export type PersistentVolumeClaim = BuiltinObject<coreV1.PersistentVolumeClaim, 
 export const PersistentVolumeClaim: BuiltinRef<'v1', 'PersistentVolumeClaim', PersistentVolumeClaim> = {
   apiVersion: 'v1',
   kind: 'PersistentVolumeClaim',
+};
+
+/** discovery.k8s.io/v1 EndpointSlice object (the object type of {@link EndpointSlice}). */
+export type EndpointSlice = BuiltinObject<discoveryV1.EndpointSlice, 'discovery.k8s.io/v1', 'EndpointSlice'>;
+/** discovery.k8s.io/v1 EndpointSlice. */
+export const EndpointSlice: BuiltinRef<'discovery.k8s.io/v1', 'EndpointSlice', EndpointSlice> = {
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+};
+
+/** apps/v1 ControllerRevision (StatefulSet and DaemonSet revisions) object (the object type of {@link ControllerRevision}). */
+export type ControllerRevision = BuiltinObject<appsV1.ControllerRevision, 'apps/v1', 'ControllerRevision'>;
+/** apps/v1 ControllerRevision (StatefulSet and DaemonSet revisions). */
+export const ControllerRevision: BuiltinRef<'apps/v1', 'ControllerRevision', ControllerRevision> = {
+  apiVersion: 'apps/v1',
+  kind: 'ControllerRevision',
 };
 
 /** apps/v1 Deployment object (the object type of {@link Deployment}). */
@@ -248,6 +265,8 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
   rt({ ref: EventsV1Event, plural: 'events', namespaced: true, shortNames: ['ev'] }),
   rt({ ref: Node, plural: 'nodes', namespaced: false, subresources: STATUS, shortNames: ['no'] }),
   rt({ ref: Endpoints, plural: 'endpoints', namespaced: true, shortNames: ['ep'] }),
+  rt({ ref: EndpointSlice, plural: 'endpointslices', namespaced: true }),
+  rt({ ref: ControllerRevision, plural: 'controllerrevisions', namespaced: true }),
   rt({
     ref: PersistentVolumeClaim,
     plural: 'persistentvolumeclaims',

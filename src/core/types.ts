@@ -98,9 +98,13 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
   object: T;
 }
 
-/** The `Status` object the API server answers failures (and some successes) with. */
+/**
+ * One cause in a `Status`'s details (`metav1.StatusCause`). Go names the kind of cause `Type`,
+ * but it travels as `reason` in JSON and protobuf, and that is the name here.
+ */
 export interface StatusCause {
-  type?: string;
+  /** The kind of cause, e.g. `FieldValueInvalid`, `FieldManagerConflict`, `ResourceVersionTooLarge`. */
+  reason?: string;
   message?: string;
   field?: string;
 }

@@ -1,12 +1,20 @@
 /**
  * The manager's HTTP endpoints: `/metrics` (Prometheus text from prom-client), `/healthz`,
  * `/readyz` (every informer synced; leader state reported) and `/debug/kloop` (a JSON view of
- * controllers, queues, in-flight keys with their triggers, informers, collections and tables).
- * Bound to localhost unless told otherwise: debug output names objects in the cluster.
+ * controllers, queues, in-flight keys with their triggers, the debug record, informers,
+ * collections and tables). One server serves the endpoints it is given: the manager runs health
+ * and metrics on one (reachable by kubelet and Prometheus), debug on another (loopback, off by
+ * default: debug output names objects in the cluster). `/metrics` may require a token reviewed by
+ * the API server (`authorize`), over TLS (`tls`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { RequestAuthorizer } from './metrics-auth.js';
+
+/** The endpoint groups a server can serve. */
+export type EndpointGroup = 'health' | 'metrics' | 'debug';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -19,8 +27,13 @@ export interface EndpointProviders {
   readiness: () => ReadinessReport;
   /** Liveness: false when the process should be restarted (default: always live). */
   liveness?: () => ReadinessReport;
-  /** The `/debug/kloop` document; must already be free of secret data. */
-  debug: () => unknown;
+  /**
+   * The `/debug/kloop` document for the request's query (`?controller=&key=&result=`); must
+   * already be free of secret data.
+   */
+  debug: (query: URLSearchParams) => unknown;
+  /** Masks secret values in text the server writes on its own (the message of a 500). */
+  mask?: (text: string) => string;
 }
 
 export interface HttpEndpointsOptions {
@@ -28,11 +41,21 @@ export interface HttpEndpointsOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Which endpoints this server answers; default all. */
+  serve?: readonly EndpointGroup[];
+  /** Guards `/metrics`: a request it refuses gets its status (401, 403, 500). */
+  authorize?: RequestAuthorizer;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** A running endpoints server. */
 export interface HttpEndpoints {
+  /** Where to reach it from this process (a wildcard address reads as loopback). */
   readonly url: string;
+  /** The address it is bound to, e.g. `0.0.0.0` or `127.0.0.1`. */
+  readonly host: string;
+  readonly port: number;
   close(): Promise<void>;
 }
 
@@ -54,8 +77,24 @@ function sendCheck(res: ServerResponse, report: ReadinessReport, verbose: boolea
   send(res, report.ready ? 200 : 503, 'text/plain; charset=utf-8', `${lines.join('\n')}\n`);
 }
 
-async function handle(providers: EndpointProviders, req: IncomingMessage, res: ServerResponse): Promise<void> {
+const PATHS: Record<EndpointGroup, readonly string[]> = {
+  health: ['/healthz', '/livez', '/readyz'],
+  metrics: ['/metrics'],
+  debug: ['/debug/kloop'],
+};
+
+async function handle(
+  providers: EndpointProviders,
+  options: HttpEndpointsOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const served = (options.serve ?? ['health', 'metrics', 'debug']).flatMap((g) => PATHS[g]);
+  if (!served.includes(url.pathname)) {
+    send(res, 404, 'text/plain; charset=utf-8', `not found: try ${served.join(', ')}`);
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
     return;
@@ -63,6 +102,13 @@ async function handle(providers: EndpointProviders, req: IncomingMessage, res: S
   const verbose = url.searchParams.has('verbose');
   switch (url.pathname) {
     case '/metrics': {
+      if (options.authorize) {
+        const decision = await options.authorize(req, url.pathname);
+        if (!decision.ok) {
+          send(res, decision.status, 'text/plain; charset=utf-8', decision.message);
+          return;
+        }
+      }
       const body = await providers.registry.metrics();
       send(res, 200, providers.registry.contentType, body);
       return;
@@ -74,11 +120,8 @@ async function handle(providers: EndpointProviders, req: IncomingMessage, res: S
     case '/readyz':
       sendCheck(res, providers.readiness(), verbose);
       return;
-    case '/debug/kloop':
-      send(res, 200, 'application/json', `${JSON.stringify(providers.debug(), null, 2)}\n`);
-      return;
     default:
-      send(res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /healthz, /readyz, /debug/kloop');
+      send(res, 200, 'application/json', `${JSON.stringify(providers.debug(url.searchParams), null, 2)}\n`);
   }
 }
 
@@ -90,7 +133,8 @@ async function handle(providers: EndpointProviders, req: IncomingMessage, res: S
  * import { Registry } from 'prom-client';
  *
  * const registry = new Registry();
- * const http = await startHttpEndpoints({ registry, readiness: () => ({ ready: true, checks: [] }), debug: () => ({}) });
+ * const readiness = () => ({ ready: true, checks: [] });
+ * const http = await startHttpEndpoints({ registry, readiness, debug: () => ({}) });
  * console.log(`${http.url}/metrics`);
  * await http.close();
  * ```
@@ -99,13 +143,17 @@ export async function startHttpEndpoints(
   providers: EndpointProviders,
   options: HttpEndpointsOptions = {},
 ): Promise<HttpEndpoints> {
-  const server: Server = createServer((req, res) => {
-    handle(providers, req, res).catch((err: unknown) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(providers, options, req, res).catch((err: unknown) => {
+      const message = (err as Error)?.message ?? String(err);
       if (!res.headersSent)
-        send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error)?.message ?? String(err)}`);
+        send(res, 500, 'text/plain; charset=utf-8', `internal error: ${providers.mask?.(message) ?? message}`);
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener)
+    : createServer(listener);
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -116,8 +164,12 @@ export async function startHttpEndpoints(
     });
   });
   const { port } = server.address() as AddressInfo;
+  // A wildcard address is reachable at loopback from this process.
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`,
+    host: (server.address() as AddressInfo).address,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

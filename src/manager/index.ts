@@ -8,13 +8,17 @@
  * and `/debug/kloop` (`http`); and `exitOnSignal` turns SIGTERM into a drain, a Lease release and
  * exit 0. See docs/manager.md and docs/sharding.md.
  */
+
+export type { ControllerDebugDescription, ManagerDescription } from './debug-document.js';
 export {
+  type EndpointGroup,
   type EndpointProviders,
   type HttpEndpoints,
   type HttpEndpointsOptions,
   type ReadinessReport,
   startHttpEndpoints,
 } from './http.js';
+export { defaultIdentity } from './identity.js';
 export {
   type LeaderElectionOptions,
   LeaderElector,
@@ -25,16 +29,25 @@ export {
 } from './leader-election.js';
 export { type LeaseTransport, leaseClientFor } from './lease-client.js';
 export {
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  Manager,
-  type ManagerDescription,
-  ManagerError,
-  type ManagerLeaderElectionOptions,
-  type ManagerOptions,
-  type ManagerShardingOptions,
-  type StopReason,
-} from './manager.js';
-export { REDACTED, redactSecrets } from './redact.js';
+  type DebugListenerOptions,
+  type HealthMetricsListenerOptions,
+  type Listeners,
+  startListeners,
+} from './listeners.js';
+export { redactingLogger } from './logging.js';
+export { DEFAULT_DRAIN_TIMEOUT_MS, Manager, ManagerError, type StopReason } from './manager.js';
+export {
+  type AuthDecision,
+  type MetricsAuthOptions,
+  metricsAuthorizer,
+  type RequestAuthorizer,
+  type ReviewClient,
+  reviewClientFor,
+  type UserInfo,
+} from './metrics-auth.js';
+export type { ManagerLeaderElectionOptions, ManagerOptions, ManagerShardingOptions } from './options.js';
+export { REDACTED, type RedactOptions, redactSecrets } from './redact.js';
+export { MIN_MASKED_LENGTH, SecretValues } from './secret-values.js';
 export {
   assignShards,
   ShardCountMismatchError,
@@ -45,3 +58,4 @@ export {
   stableHash,
 } from './sharding.js';
 export { DEFAULT_SHUTDOWN_DEADLINE_MS, exitOnSignal, type ShutdownOptions } from './signals.js';
+export { CacheSyncTimeoutError, withSyncTimeout } from './sync-timeout.js';

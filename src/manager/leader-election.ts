@@ -15,6 +15,7 @@ import {
   systemClock,
   WriteFencedError,
 } from '../core/index.js';
+import { defaultIdentity } from './identity.js';
 
 /** `spec` of a coordination.k8s.io/v1 Lease. */
 export interface LeaseSpec {
@@ -43,7 +44,7 @@ export interface LeaderElectionOptions {
   /** Lease name. */
   name: string;
   namespace: string;
-  /** This candidate's identity; default hostname + random suffix. */
+  /** This candidate's identity; default `$POD_NAME` (else the host name) + a unique suffix (`defaultIdentity`). */
   identity?: string;
   /** How long a lease is valid without renewal, ms (default 15 000). */
   leaseDuration?: number;
@@ -117,7 +118,7 @@ export class LeaderElector {
     }
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
-    this.identity = options.identity ?? `${process.env.HOSTNAME ?? 'kloop'}_${Math.random().toString(36).slice(2, 10)}`;
+    this.identity = options.identity ?? defaultIdentity();
     this.#opts = {
       ...options,
       leaseDuration,
@@ -191,7 +192,8 @@ export class LeaderElector {
         for (const resolve of this.#leadingWaiters.splice(0)) resolve();
         return;
       }
-      await sleep(this.#clock, this.#jittered(this.#opts.retryPeriod), signal).catch(() => {}); // an abort ends the wait early
+      // An abort ends the wait early.
+      await sleep(this.#clock, this.#jittered(this.#opts.retryPeriod), signal).catch(() => {});
     }
   }
 

@@ -19,7 +19,8 @@ export type LeaseTransport = Pick<KubeClient, 'get' | 'create' | 'update' | 'lis
  * ```ts
  * import { KubeClient, LeaderElector } from 'kloop';
  *
- * const elector = new LeaderElector(leaseClientFor(KubeClient.fromKubeconfig()), { name: 'my-operator', namespace: 'kube-system' });
+ * const leases = leaseClientFor(KubeClient.fromKubeconfig());
+ * const elector = new LeaderElector(leases, { name: 'my-operator', namespace: 'kube-system' });
  * ```
  *
  * @remarks No retries here: the electors retry every `retryPeriod`, and a lost race (409) is

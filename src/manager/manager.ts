@@ -1,8 +1,9 @@
 /**
  * The manager: one process's cluster connection, shared informers, cached client and
  * controllers, started and stopped together (controller-runtime's `manager.Manager`), plus what
- * makes it an operator process: leader election or sharding on Leases, the HTTP endpoints
- * (`/metrics`, `/healthz`, `/readyz`, `/debug/kloop`) and a graceful stop.
+ * makes it an operator process: leader election (with warm standby) or sharding on Leases, cache
+ * scoping, the health and metrics listener and the debug listener, redaction of all it emits, and
+ * a graceful stop.
  *
  * Writes: every write goes through `mgr.client` (or a reconcile's view of it), which asks the
  * manager's fence first (`fencing.ts`): with leader election the elector's, with sharding the
@@ -11,23 +12,16 @@
  */
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { type Informer, InformerFactory, type InformerFactoryOptions, type InformerOptions } from '../cache/index.js';
-import {
-  type ApiReader,
-  apiReader,
-  defaultLogger,
-  KubeClient,
-  type KubeClientOptions,
-  type KubeconfigSource,
-} from '../client/index.js';
-import { type CollectionRegistry, registerCollectionMetrics } from '../collections/index.js';
+import { type Informer, InformerFactory, type InformerOptions } from '../cache/index.js';
+import { type ApiReader, apiReader, defaultLogger, KubeClient, type KubeconfigSource } from '../client/index.js';
+import { registerCollectionMetrics } from '../collections/index.js';
 import {
   CachedClient,
   type Controller,
   type ControllerBuilder,
-  type ControllerDescription,
   type InformerProvider,
-  type RecentReconcile,
+  type ReconcileRecord,
+  type ReconcileRecordFilter,
   type Reconciler,
 } from '../controller/index.js';
 import {
@@ -42,86 +36,18 @@ import {
   systemClock,
   type TypedRef,
 } from '../core/index.js';
-import type { Resource } from '../resources/index.js';
+import { describeScope, filterFromQuery, type ManagerDescription } from './debug-document.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
-import { type HttpEndpoints, type ReadinessReport, startHttpEndpoints } from './http.js';
+import type { ReadinessReport } from './http.js';
 import { LeaderElector } from './leader-election.js';
 import { leaseClientFor } from './lease-client.js';
+import { type Listeners, startListeners } from './listeners.js';
+import { redactingLogger } from './logging.js';
+import type { ManagerOptions } from './options.js';
 import { redactSecrets } from './redact.js';
+import { SecretValues } from './secret-values.js';
 import { Sharder, type ShardLeaseClient, shardOf } from './sharding.js';
-
-/** `leaderElection` option: one Lease, one leader; the others wait. */
-export interface ManagerLeaderElectionOptions {
-  /** Lease name, e.g. the operator's name. */
-  name: string;
-  /** Lease namespace. Default `$POD_NAMESPACE`, then `default`. */
-  namespace?: string;
-  /** Default hostname + random suffix. */
-  identity?: string;
-  /** ms, default 15 000. */
-  leaseDuration?: number;
-  /** ms, default 10 000. */
-  renewDeadline?: number;
-  /** ms, default 2 000. */
-  retryPeriod?: number;
-}
-
-/** `sharding` option: replicas split the keys by shard (see docs/sharding.md). */
-export interface ManagerShardingOptions {
-  /** Base name of the shard and membership Leases. */
-  name: string;
-  /** Default `$POD_NAMESPACE`, then `default`. */
-  namespace?: string;
-  /** Number of shards, the same in every replica. Default 16. */
-  shards?: number;
-  identity?: string;
-  leaseDuration?: number;
-  renewDeadline?: number;
-  retryPeriod?: number;
-}
-
-/** Options of `new Manager(...)`. */
-export interface ManagerOptions {
-  /**
-   * Kubeconfig path, object (such as the emulator's `server.kubeconfig`) or client-node
-   * `KubeConfig`; default `$KUBECONFIG`, `~/.kube/config`, then in-cluster.
-   */
-  kubeconfig?: KubeconfigSource | object;
-  /** A ready client instead of `kubeconfig`. */
-  kubeClient?: KubeClient;
-  /** Options of the `KubeClient` the manager makes. */
-  clientOptions?: KubeClientOptions;
-  /** Options of the informer factory. */
-  informerOptions?: InformerFactoryOptions;
-  /** Registry for every kloop metric of this manager; default a fresh one (`mgr.registry`). */
-  registry?: Registry;
-  /** Default: kloop's quiet pino logger (level `warn`, or `$KLOOP_LOG_LEVEL`). */
-  logger?: Logger;
-  /** Field manager of `mgr.client` applies. Default `kloop`. */
-  fieldManager?: string;
-  /** Events' `source.component`. Default `kloop`. */
-  component?: string;
-  /**
-   * Resources defined with `defineResource` whose objects `mgr.client` validates before every
-   * write, even one that names no type (`apply`); any defined resource passed to it as a type is
-   * validated too. Default none.
-   */
-  resources?: readonly Resource[];
-  /** Client-side validation of defined resources by `mgr.client` (default true). */
-  validate?: boolean;
-  /** How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s (`DEFAULT_DRAIN_TIMEOUT_MS`). */
-  drainTimeoutMs?: number;
-  /** Timers of queues and controllers (tests use a manual clock). */
-  clock?: Clock;
-  /** Run controllers only while this process holds a Lease. Exclusive with `sharding`. */
-  leaderElection?: ManagerLeaderElectionOptions;
-  /** Split keys between replicas by shard Leases. Exclusive with `leaderElection`. */
-  sharding?: ManagerShardingOptions;
-  /** Serve `/metrics`, `/healthz`, `/readyz`, `/debug/kloop` (host default 127.0.0.1, port 0 = free). */
-  http?: { port?: number; host?: string };
-  /** Collections to show in `/debug/kloop` and count in `/metrics`. */
-  collections?: CollectionRegistry;
-}
+import { withSyncTimeout } from './sync-timeout.js';
 
 /**
  * Default of `drainTimeoutMs`: leaves 5 s of `exitOnSignal`'s default deadline (25 s) to release
@@ -139,34 +65,6 @@ export class ManagerError extends KloopError {
 /** Why the manager stopped (`await mgr.done`). */
 export type StopReason = 'stopped' | 'leadership-lost';
 
-/** What `mgr.describe()` returns: the `/debug/kloop` document. */
-export interface ManagerDescription {
-  started: boolean;
-  identity?: string;
-  leaderElection?: { lease: string; leading: boolean; canWrite: boolean; leader: string | undefined };
-  sharding?: {
-    shards: number;
-    members: readonly string[];
-    held: number[];
-    skippedNotOwned: number;
-    mismatchedMembers: readonly string[];
-  };
-  controllers: Array<
-    ControllerDescription & {
-      running: boolean;
-      queue: {
-        depth: number;
-        waiting: number;
-        inFlight: Array<{ key: string; triggers: unknown[]; totalTriggers: number }>;
-      };
-      recent: readonly RecentReconcile[];
-    }
-  >;
-  informers: Array<{ type: string; synced: boolean; size: number; resourceVersion: string | undefined }>;
-  collections?: unknown;
-  [section: string]: unknown;
-}
-
 /**
  * Runs controllers against one cluster.
  *
@@ -179,7 +77,9 @@ export interface ManagerDescription {
  * const mgr = new Manager({
  *   kubeconfig: server.kubeconfig,
  *   leaderElection: { name: 'mirror', namespace: 'kloop-system' },
- *   http: { port: 8080 },
+ *   cache: { defaultNamespaces: ['team-a', 'team-b'] },
+ *   http: { port: 8080 },   // /healthz, /readyz, /metrics for kubelet and Prometheus
+ *   debug: { port: 8082 },  // /debug/kloop on 127.0.0.1 only
  * });
  * mgr.controller('mirror')
  *   .for(ConfigMap, { predicates: [labelSelector('mirror=true')] })
@@ -193,9 +93,11 @@ export interface ManagerDescription {
  * exitOnSignal(() => mgr.stop());
  * ```
  *
- * @remarks `start()` starts informers, the endpoints and the campaign, and resolves once every
- * controller runs on synced caches (with leader election: at once for a follower; `mgr.elected`
- * resolves when this process leads and its controllers run). Losing leadership stops every
+ * @remarks `start()` starts the listeners, informers and the campaign, and resolves once every
+ * controller runs on synced caches (with leader election: once a follower's warm caches synced,
+ * or at once with `warmStandby: false`; `mgr.elected` resolves when this process leads and its
+ * controllers run). With `cacheSyncTimeoutMs`, a cache that does not sync in time (a CRD not
+ * installed) makes `start()` stop what it started and reject with a `CacheSyncTimeoutError`. Losing leadership stops every
  * controller and the manager (`mgr.done` resolves `'leadership-lost'`; the process should exit
  * and be restarted, as controller-runtime's does). `stop()` stops taking events, lets in-flight
  * reconciles finish within `drainTimeoutMs`, aborts the rest through `ctx.signal`, then releases
@@ -216,6 +118,7 @@ export class Manager {
    */
   readonly client: CachedClient;
   readonly registry: Registry;
+  /** The framework's logger: a child of `options.logger` that redacts every line (see `redactingLogger`). */
   readonly logger: Logger;
   /** The leader elector, when `leaderElection` is set. */
   readonly elector: LeaderElector | undefined;
@@ -234,7 +137,9 @@ export class Manager {
   /** The cluster connection: informers, Leases and the cached client's writes use it. */
   readonly #kube: KubeClient;
   #leaseRuns: Promise<void>[] = [];
-  #http: HttpEndpoints | undefined;
+  #listeners: Listeners | undefined;
+  readonly #secrets: SecretValues;
+  readonly #mask: (text: string) => string;
   #started = false;
   #controllersStarted = false;
   #stopping: Promise<void> | undefined;
@@ -252,7 +157,10 @@ export class Manager {
     }
     this.#options = options;
     this.registry = options.registry ?? new Registry();
-    this.logger = options.logger ?? defaultLogger();
+    // Secrets are followed once informers run: before start(), looking would start them.
+    this.#secrets = new SecretValues(() => (this.#started ? this.informers.informers() : []));
+    this.#mask = (text) => this.#secrets.mask(text);
+    this.logger = redactingLogger(options.logger ?? defaultLogger(), this.#mask);
     this.#clock = options.clock ?? systemClock;
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -272,6 +180,7 @@ export class Manager {
       logger: this.logger,
       registry: this.registry,
       ...options.informerOptions,
+      scope: options.cache ?? options.informerOptions?.scope,
     });
     const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
@@ -328,7 +237,13 @@ export class Manager {
     }
   }
 
-  /** The shared informer of `type` (started with the manager, or on first read). */
+  /**
+   * The shared informer of `type` (started with the manager, or on first read), within the
+   * `cache` scope: a type scoped to several namespaces gives one informer over them all. A typed
+   * reference gives an informer of its object type, deep `readonly` as the objects are shared.
+   *
+   * @throws CacheScopeError when `options.namespace` is outside the scope of `type`.
+   */
   informer<T extends KubeObject = KubeObject>(
     type: TypedRef<T>,
     options: InformerOptions<DeepReadonly<T>> = {},
@@ -350,11 +265,14 @@ export class Manager {
         logger: this.logger,
         registry: this.registry,
         clock: this.#clock,
+        wallClock: this.#options.wallClock,
+        recordSize: this.#options.recordSize,
       },
       (controller) => {
         if (this.#stopping) throw new ManagerError('manager stopped');
         this.#controllers.push(controller);
         if (this.#controllersStarted) this.#startController(controller).catch(() => {});
+        else if (this.#started && this.#warm()) controller.warm();
       },
       (fn) => this.#wrap(fn),
     );
@@ -372,7 +290,12 @@ export class Manager {
 
   /** The endpoints' base URL once started with `http`, e.g. `http://127.0.0.1:39123`. */
   get httpUrl(): string | undefined {
-    return this.#http?.url;
+    return this.#listeners?.health?.url;
+  }
+
+  /** The debug listener's base URL once started with `debug`, e.g. `http://127.0.0.1:39124`. */
+  get debugUrl(): string | undefined {
+    return this.#listeners?.debug?.url;
   }
 
   /**
@@ -383,26 +306,38 @@ export class Manager {
     return this.elector === undefined || this.elector.canWrite();
   }
 
-  /** Starts informers, endpoints, the campaign and the controllers (see the class remarks). */
+  /** Starts listeners, informers, the campaign and the controllers (see the class remarks). */
   async start(): Promise<void> {
     if (this.#started) return;
     if (this.#stopping) throw new ManagerError('manager stopped; make a new one');
     this.#started = true;
-    // The endpoints first: a port already taken fails start() before anything else runs.
-    if (this.#options.http) {
-      this.#http = await startHttpEndpoints(
-        { registry: this.registry, readiness: () => this.readiness(), debug: () => this.describe() },
-        this.#options.http,
-      );
-      this.logger.info({ url: this.#http.url }, 'endpoints listening');
-    }
+    // The listeners first: a port already taken fails start() before anything else runs.
+    this.#listeners = await startListeners(
+      {
+        registry: this.registry,
+        readiness: () => this.readiness(),
+        debug: (query) => this.describe(filterFromQuery(query)),
+        mask: this.#mask,
+      },
+      { http: this.#options.http, debug: this.#options.debug },
+      { kube: this.#kube, clock: this.#clock, logger: this.logger },
+    );
     this.informers.start();
-    if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
-    if (this.elector) {
-      this.#leaseRuns.push(this.elector.run(this.#leases.signal));
-      return;
+    try {
+      if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
+      if (this.elector) {
+        const warm = this.#warm();
+        if (warm) for (const controller of this.#controllers) controller.warm();
+        this.#leaseRuns.push(this.elector.run(this.#leases.signal));
+        if (warm) await this.#syncWithin(this.informers.waitForSync());
+        return;
+      }
+      await this.#syncWithin(this.#startControllers());
+    } catch (err) {
+      // Nothing of a start that failed keeps running: no informer, listener, Lease or timer.
+      await this.stop();
+      throw err;
     }
-    await this.#startControllers();
   }
 
   /** Stops controllers (draining), releases the Leases, then informers and connections. Idempotent. */
@@ -411,18 +346,27 @@ export class Manager {
     return this.#stopping;
   }
 
-  /** `/readyz`: every informer synced; leader and shard state reported (followers are ready too). */
+  /**
+   * `/readyz`: every informer synced (a type the server does not serve says so, with the fix);
+   * leader and shard state reported (followers are ready too).
+   */
   readiness(): ReadinessReport {
-    const checks: ReadinessReport['checks'] = this.informers.informers().map((i) => ({
-      name: `informer ${i.type.apiVersion}/${i.type.kind}`,
-      ok: i.hasSynced(),
-      detail: i.hasSynced() ? `synced, ${i.size} objects` : 'not synced',
+    const checks: ReadinessReport['checks'] = this.informers.describe().map((i) => ({
+      name: `informer ${i.type}${i.namespace ? ` (namespace ${i.namespace})` : ''}`,
+      ok: i.synced,
+      detail: i.synced ? `synced, ${i.size} objects` : (i.missing ?? 'not synced'),
     }));
     checks.unshift({
       name: 'manager',
       ok: this.#started && this.#stopping === undefined,
       detail: this.#stopping ? 'stopping' : undefined,
     });
+    // A type waited for by a multi-namespace informer has no member informer yet: name it too.
+    for (const missing of this.informers.missingTypes()) {
+      const type = `${missing.type.apiVersion}/${missing.type.kind}`;
+      if (checks.some((c) => c.name.startsWith(`informer ${type}`))) continue;
+      checks.push({ name: `resource ${type}`, ok: false, detail: missing.message });
+    }
     if (this.elector) {
       const leading = this.elector.isLeader();
       checks.push({
@@ -444,32 +388,55 @@ export class Manager {
   }
 
   /**
-   * Controllers with their sources, predicates, queues, in-flight keys and recent reconciles
-   * with triggers and writes; informers with counts and RV; leases; collections; added sections.
-   * Secrets' data is redacted.
+   * The debug record of every controller (or those `filter` names), oldest first by start time:
+   * each reconcile with its ID, times, result, triggers, writes and changed field paths.
    */
-  describe(): ManagerDescription {
+  reconciles(filter: ReconcileRecordFilter = {}): ReconcileRecord[] {
+    const { controller, limit, ...rest } = filter;
+    const records = this.#controllers
+      .filter((c) => controller === undefined || c.name === controller)
+      .flatMap((c) => c.reconciles(rest));
+    records.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+    return limit !== undefined && records.length > limit ? records.slice(records.length - limit) : records;
+  }
+
+  /**
+   * The `/debug/kloop` document: controllers with their sources, predicates, queues, in-flight
+   * keys and debug record (filtered by `filter`: controller, key, result, limit); informers with
+   * their scope, counts and RV; missing types; leases; collections; added sections. Redacted:
+   * Secret-shaped objects lose their values, and every string has the values of cached Secrets
+   * masked (error messages included).
+   */
+  describe(filter: ReconcileRecordFilter = {}): ManagerDescription {
+    const { controller, ...records } = filter;
     const description: ManagerDescription = {
       started: this.#started,
-      controllers: this.#controllers.map((c) => ({
-        ...c.describe(),
-        running: this.#running.has(c),
-        queue: {
-          depth: c.queue.depth,
-          waiting: c.queue.waiting,
-          inFlight: c.queue
-            .inFlight()
-            .map((i) => ({ key: i.id, triggers: [...i.triggers], totalTriggers: i.totalTriggers })),
-        },
-        recent: c.recentReconciles(),
-      })),
-      informers: this.informers.informers().map((i) => ({
-        type: `${i.type.apiVersion}/${i.type.kind}`,
-        synced: i.hasSynced(),
-        size: i.size,
-        resourceVersion: i.lastSyncResourceVersion,
-      })),
+      controllers: this.#controllers
+        .filter((c) => controller === undefined || c.name === controller)
+        .map((c) => ({
+          ...c.describe(),
+          running: this.#running.has(c),
+          queue: {
+            depth: c.queue.depth,
+            waiting: c.queue.waiting,
+            inFlight: c.queue
+              .inFlight()
+              .filter((i) => records.key === undefined || i.id === records.key)
+              .map((i) => ({ key: i.id, triggers: [...i.triggers], totalTriggers: i.totalTriggers })),
+          },
+          reconciles: c.reconciles(records),
+        })),
+      informers: this.informers.describe(),
     };
+    if (Object.keys(filter).length > 0) description.filter = filter;
+    const scope = this.informers.scope;
+    if (scope !== undefined) description.cache = describeScope(scope);
+    const missing = this.informers.missingTypes();
+    if (missing.length > 0)
+      description.missingTypes = missing.map((m) => ({
+        type: `${m.type.apiVersion}/${m.type.kind}`,
+        message: m.message,
+      }));
     if (this.elector) {
       description.identity = this.elector.identity;
       description.leaderElection = {
@@ -497,7 +464,23 @@ export class Manager {
         description[name] = { error: (err as Error)?.message ?? String(err) };
       }
     }
-    return redactSecrets(description);
+    return redactSecrets(description, { mask: this.#mask });
+  }
+
+  /** Whether a follower keeps warm caches (leader election only; default on). */
+  #warm(): boolean {
+    return this.elector !== undefined && this.#options.leaderElection?.warmStandby !== false;
+  }
+
+  /** `run`, bounded by `cacheSyncTimeoutMs` when set. */
+  #syncWithin<T>(run: Promise<T>): Promise<T> {
+    return withSyncTimeout(run, this.#options.cacheSyncTimeoutMs, this.#clock, () => ({
+      missingTypes: this.informers.missingTypes(),
+      unsynced: this.informers
+        .describe()
+        .filter((i) => !i.synced)
+        .map((i) => (i.namespace ? `${i.type} (namespace ${i.namespace})` : i.type)),
+    }));
   }
 
   async #startControllers(): Promise<void> {
@@ -541,7 +524,7 @@ export class Manager {
     // Release only after the drain: in-flight reconciles may still write until here.
     this.#leases.abort();
     await Promise.all(this.#leaseRuns);
-    await this.#http?.close();
+    await this.#listeners?.close();
     await this.informers.stop();
     this.#kube.close();
     this.#resolveDone(reason);

@@ -21,6 +21,7 @@ import {
   systemClock,
   WriteFencedError,
 } from '../core/index.js';
+import { defaultIdentity } from './identity.js';
 import { LeaderElector, type LeaseClient, type LeaseObject, microTime } from './leader-election.js';
 
 /** What sharding needs beyond leader election: listing and removing membership Leases. */
@@ -43,6 +44,7 @@ export interface ShardingOptions {
   namespace: string;
   /** Number of shards (default 16). Every replica must use the same number. */
   shards?: number;
+  /** This replica's identity; default `$POD_NAME` (else the host name) + a unique suffix (`defaultIdentity`). */
   identity?: string;
   leaseDuration?: number;
   renewDeadline?: number;
@@ -164,7 +166,7 @@ export class Sharder {
     }
     this.#client = client;
     this.#clock = options.clock ?? systemClock;
-    this.identity = options.identity ?? `${process.env.HOSTNAME ?? 'kloop'}-${Math.random().toString(36).slice(2, 10)}`;
+    this.identity = options.identity ?? defaultIdentity();
     this.#opts = {
       ...options,
       leaseDuration: options.leaseDuration ?? 15_000,

@@ -2,8 +2,11 @@
  * SIGTERM/SIGINT handling for an operator process: the first signal starts a graceful stop
  * (stop taking work, drain in-flight reconciles, release leases) and exits 0 when it is done; a
  * second signal, or a stop that overruns its deadline, exits at once with code 1, as kubelet's
- * SIGKILL would after the grace period anyway.
+ * SIGKILL would after the grace period anyway. Its lines are JSON through a pino logger, like
+ * every other line of the framework (pass `mgr.logger`).
  */
+import type { Logger } from 'pino';
+import { defaultLogger } from '../client/index.js';
 
 /**
  * Default of `deadlineMs`: under kubelet's default 30 s grace period (so the process exits on its
@@ -16,7 +19,13 @@ export interface ShutdownOptions {
   deadlineMs?: number;
   /** Default `['SIGTERM', 'SIGINT']`. */
   signals?: NodeJS.Signals[];
-  /** Called with a line to log (default console.error). */
+  /** Where the shutdown lines go. Default kloop's default logger; pass `mgr.logger`. */
+  logger?: Logger;
+  /**
+   * Called with each line instead of `logger`.
+   *
+   * @deprecated Plain text among JSON logs; use `logger`.
+   */
   log?: (line: string) => void;
   /** Default `process.exit`; injectable for tests. */
   exit?: (code: number) => void;
@@ -32,25 +41,31 @@ export interface ShutdownOptions {
  *
  * const mgr = new Manager();
  * await mgr.start();
- * exitOnSignal(() => mgr.stop());
+ * exitOnSignal(() => mgr.stop(), { logger: mgr.logger });
  * ```
  */
 export function exitOnSignal(stop: () => Promise<void>, options: ShutdownOptions = {}): () => void {
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  const log = options.log ?? ((line: string) => console.error(line));
+  const logger = options.logger ?? defaultLogger();
+  const plain = options.log;
+  const log = {
+    info: (fields: Record<string, unknown>, msg: string) => (plain ? plain(`kloop: ${msg}`) : logger.info(fields, msg)),
+    error: (fields: Record<string, unknown>, msg: string) =>
+      plain ? plain(`kloop: ${msg}`) : logger.error(fields, msg),
+  };
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const deadlineMs = options.deadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      log(`kloop: second ${signal}, exiting now`);
+      log.error({ signal }, `second ${signal}, exiting now`);
       exit(1);
       return;
     }
     stopping = true;
-    log(`kloop: ${signal} received, stopping (deadline ${deadlineMs} ms)`);
+    log.info({ signal, deadlineMs }, `${signal} received, stopping (deadline ${deadlineMs} ms)`);
     const timer = setTimeout(() => {
-      log('kloop: graceful stop overran its deadline, exiting');
+      log.error({ deadlineMs }, 'graceful stop overran its deadline, exiting');
       exit(1);
     }, deadlineMs);
     timer.unref();
@@ -61,7 +76,7 @@ export function exitOnSignal(stop: () => Promise<void>, options: ShutdownOptions
       },
       (err: unknown) => {
         clearTimeout(timer);
-        log(`kloop: error while stopping: ${(err as Error)?.stack ?? String(err)}`);
+        log.error({ err }, 'error while stopping');
         exit(1);
       },
     );

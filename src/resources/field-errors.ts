@@ -181,7 +181,7 @@ export function invalidStatus(target: InvalidTarget, errors: readonly FieldError
       ? `${qualified} ${goQuote(target.name)} is invalid`
       : `${qualified} ${goQuote(target.name)} is invalid: ${aggregateFieldErrors(errors)}`;
   const causes: StatusCause[] = errors.map((error) => ({
-    type: error.type,
+    reason: error.type,
     message: fieldErrorBody(error),
     field: error.field,
   }));

@@ -2,7 +2,7 @@
  * The errors StateDB throws. Each has a stable `code`; none of them is worth retrying as is,
  * because each names a programming error or a lost race the caller must resolve.
  */
-import { KloopError } from '../core/index.js';
+import { KLOOP_ERROR_CODES, KloopError } from '../core/index.js';
 
 /** Every code a {@link StateDBError} can carry. */
 export type StateDBErrorCode =
@@ -58,16 +58,7 @@ export class StateDBError extends KloopError {
   }
 }
 
-/** Every {@link StateDBErrorCode}, for docs and the error-list test. */
-export const STATEDB_ERROR_CODES: readonly StateDBErrorCode[] = [
-  'KLOOP_STATEDB_INVALID_NAME',
-  'KLOOP_STATEDB_INVALID_KEY',
-  'KLOOP_STATEDB_UNIQUE_VIOLATION',
-  'KLOOP_STATEDB_TXN_CLOSED',
-  'KLOOP_STATEDB_TXN_ASYNC',
-  'KLOOP_STATEDB_TABLE_LOCKED',
-  'KLOOP_STATEDB_UNKNOWN_TABLE',
-  'KLOOP_STATEDB_UNKNOWN_INDEX',
-  'KLOOP_STATEDB_BAD_QUERY',
-  'KLOOP_STATEDB_INITIALIZER',
-];
+/** Every {@link StateDBErrorCode}: the statedb rows of core's one table of codes. */
+export const STATEDB_ERROR_CODES: readonly StateDBErrorCode[] = KLOOP_ERROR_CODES.filter(
+  (code): code is StateDBErrorCode => code.startsWith('KLOOP_STATEDB_'),
+);

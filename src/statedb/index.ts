@@ -15,7 +15,7 @@
 export { StateDB, type StateDBOptions } from './db.js';
 export { STATEDB_ERROR_CODES, StateDBError, type StateDBErrorCode } from './errors.js';
 export type { IndexKey, KeyPart } from './keys.js';
-export { type Describable, type ReconcilerMetrics, reconcilerMetrics, registerStateDBMetrics } from './metrics.js';
+export { type Describable, registerStateDBMetrics } from './metrics.js';
 export {
   pendingStatus,
   type Reconciler,

@@ -76,7 +76,10 @@ export interface TableReflector {
  * interface PodRow { key: string; node: string }
  * const db = new StateDB();
  * const factory = new InformerFactory(KubeClient.fromKubeconfig());
- * const pods = db.table<PodRow>('pods', { primary: (p) => p.key, indexes: { node: { key: (p) => p.node, unique: false } } });
+ * const pods = db.table<PodRow>('pods', {
+ *   primary: (p) => p.key,
+ *   indexes: { node: { key: (p) => p.node, unique: false } },
+ * });
  * startReflector({
  *   db, table: pods, informer: factory.informer(Pod), // typed Pods
  *   transform: (p) => ({ key: `${p.metadata.namespace}/${p.metadata.name}`, node: p.spec?.nodeName ?? '' }),

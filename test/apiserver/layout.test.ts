@@ -5,26 +5,17 @@
  * reactions once came to import each other.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
+import { sourceFiles } from '../support/files.js';
+import { moduleSpecifiers } from '../support/imports.js';
 
 const ROOT = resolve('src/apiserver');
 
-function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) sourceFiles(path, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
-}
-
-/** Relative specifiers of static imports and re-exports (`import type` included) and `import()`. */
+/** Relative specifiers of every import, re-export and `import()` (types included). */
 function relativeImports(text: string): string[] {
-  const pattern =
-    /(?:^|[\s;}])(?:import|export)\s[^'"`;]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/gm;
-  return [...text.matchAll(pattern)].map((m) => m[1] ?? m[2]);
+  return moduleSpecifiers(text).filter((spec) => spec.startsWith('.'));
 }
 
 /** The folder of a file under `src/apiserver/`, or `/name.ts` for a file at its root. */

@@ -1,63 +1,17 @@
-// Test doubles for the cache: a virtual clock and a scripted ListerWatcher.
+// Test doubles for the cache: a scripted ListerWatcher; time is core's ManualClock, moved by the
+// shared `advance()` of test/support.
 
 import type { ListerWatcher, ListPageRequest, WatchRequest } from '../../src/cache/index.js';
-import type { CancelTimer, Clock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/core/clock.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/core/index.js';
+import { advance, flush } from '../support/index.js';
 
-interface Timer {
-  id: number;
-  at: number;
-  fn: () => void;
-}
+export { flush };
 
-/** Virtual time: timers fire only when the test advances the clock. */
-export class FakeClock implements Clock {
-  #now = 0;
-  #timers: Timer[] = [];
-  #next = 1;
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimer(fn: () => void, ms: number): CancelTimer {
-    const t = { id: this.#next++, at: this.#now + Math.max(0, ms), fn };
-    this.#timers.push(t);
-    return () => {
-      this.#timers = this.#timers.filter((each) => each !== t);
-    };
-  }
-
-  /** Pending timers. */
-  get pending(): number {
-    return this.#timers.length;
-  }
-
-  /** Delay until the next timer, or undefined. */
-  nextDelay(): number | undefined {
-    if (this.#timers.length === 0) return undefined;
-    return Math.min(...this.#timers.map((t) => t.at)) - this.#now;
-  }
-
-  /** Moves time forward, firing due timers in order, letting promises settle between them. */
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    for (;;) {
-      await flush();
-      const due = this.#timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (!due) break;
-      this.#timers = this.#timers.filter((t) => t !== due);
-      this.#now = due.at;
-      due.fn();
-    }
-    this.#now = target;
-    await flush();
-  }
-}
-
-/** Lets pending promise callbacks and I/O callbacks run. */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+/** Milliseconds until the clock's next timer, or undefined when none is set. */
+export function nextDelay(clock: ManualClock): number | undefined {
+  const at = clock.nextTimerAt();
+  return at === undefined ? undefined : at - clock.now();
 }
 
 /** A watch the test drives. */
@@ -135,10 +89,10 @@ export class FakeListerWatcher<T extends KubeObject = KubeObject> implements Lis
   }
 
   /** The latest watch, once it is open. */
-  async watchNumber(n: number, clock?: FakeClock): Promise<FakeWatch<T>> {
+  async watchNumber(n: number, clock?: ManualClock): Promise<FakeWatch<T>> {
     for (let i = 0; i < 200 && this.watches.length < n; i++) {
       await flush();
-      if (clock && this.watches.length < n) await clock.advance(0);
+      if (clock && this.watches.length < n) await advance(clock, 0);
     }
     if (this.watches.length < n) throw new Error(`watch #${n} never opened (have ${this.watches.length})`);
     return this.watches[n - 1];
@@ -163,4 +117,22 @@ export function cm(
 /** A list page. */
 export function page<T extends KubeObject>(items: T[], rv: string, cont?: string): KubeList<T> {
   return { apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: rv, continue: cont }, items };
+}
+
+/**
+ * A FakeListerWatcher that also answers the reflector's resourceVersion probe: with
+ * `serverRevision`, or the next of `probeAnswers` when any is queued.
+ */
+export class ProbingListerWatcher<T extends KubeObject = KubeObject> extends FakeListerWatcher<T> {
+  serverRevision: string | undefined = undefined;
+  readonly probeAnswers: Array<string | undefined | Error> = [];
+  probes = 0;
+
+  async currentResourceVersion(signal: AbortSignal): Promise<string | undefined> {
+    this.probes++;
+    if (signal.aborted) throw signal.reason;
+    const answer = this.probeAnswers.length > 0 ? this.probeAnswers.shift() : this.serverRevision;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
 }

@@ -5,14 +5,16 @@ import { Registry } from 'prom-client';
 import type { InformerEvent } from '../../src/cache/index.js';
 import { SharedInformer, type SharedInformerOptions } from '../../src/cache/index.js';
 import { WatchParseError } from '../../src/client/index.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { KubeObject } from '../../src/core/index.js';
 import { makeStatus } from '../../src/core/index.js';
-import { cm, FakeClock, FakeListerWatcher, flush, page } from './fakes.js';
+import { advance } from '../support/index.js';
+import { cm, FakeListerWatcher, flush, nextDelay, page } from './fakes.js';
 
 const silent = pino({ level: 'silent' });
 const running: SharedInformer[] = [];
 
-function make(lw: FakeListerWatcher, clock: FakeClock, extra: Partial<SharedInformerOptions> = {}) {
+function make(lw: FakeListerWatcher, clock: ManualClock, extra: Partial<SharedInformerOptions> = {}) {
   const registry = new Registry();
   const informer = new SharedInformer({
     type: { apiVersion: 'v1', kind: 'ConfigMap' },
@@ -41,7 +43,7 @@ afterEach(async () => {
 describe('SharedInformer over a scripted lister-watcher', () => {
   it('lists page by page, syncs, then watches from the list resourceVersion with bookmarks', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10', 'p2'), page([cm('b', '6')], '10', 'p3'), page([cm('c', '7')], '10'));
     const { informer } = make(lw, clock);
     const events: InformerEvent[] = [];
@@ -73,7 +75,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('applies every event kind and hands handlers old and new objects', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer, registry } = make(lw, clock);
     const events: InformerEvent[] = [];
@@ -99,7 +101,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('relists at once on 410 and emits synthetic deletes for objects gone meanwhile', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5'), cm('b', '6')], '10'), page([cm('a', '5'), cm('c', '30')], '31'));
     const { informer, registry } = make(lw, clock);
     const events: InformerEvent[] = [];
@@ -122,7 +124,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('reconnects with backoff 0.8 s doubling to 30 s, and keeps the resourceVersion', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer } = make(lw, clock);
     await informer.synced;
@@ -131,12 +133,12 @@ describe('SharedInformer over a scripted lister-watcher', () => {
     for (let i = 2; i <= 8; i++) {
       w.fail(new Error('connection reset'));
       await flush();
-      const delay = clock.nextDelay();
+      const delay = nextDelay(clock);
       assert.ok(delay !== undefined);
       waits.push(delay);
-      await clock.advance(delay - 1);
+      await advance(clock, delay - 1);
       assert.equal(lw.watches.length, i - 1, 'no reconnect before the backoff');
-      await clock.advance(1);
+      await advance(clock, 1);
       w = await lw.watchNumber(i);
       assert.equal(w.request.resourceVersion, '10');
     }
@@ -147,38 +149,38 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('resets the backoff after a healthy period', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([], '10'));
     const { informer } = make(lw, clock, { reflector: { healthyMs: 5000, watchdogMs: 1_000_000 } });
     await informer.synced;
     let w = await lw.watchNumber(1);
     w.fail(new Error('reset'));
-    await clock.advance(800);
+    await advance(clock, 800);
     w = await lw.watchNumber(2);
     w.fail(new Error('reset'));
     await flush();
-    assert.equal(clock.nextDelay(), 1600);
-    await clock.advance(1600);
+    assert.equal(nextDelay(clock), 1600);
+    await advance(clock, 1600);
     w = await lw.watchNumber(3);
-    await clock.advance(6000);
+    await advance(clock, 6000);
     w.fail(new Error('reset'));
     await flush();
-    assert.equal(clock.nextDelay(), 800);
+    assert.equal(nextDelay(clock), 800);
   });
 
   it('a watchdog reconnects a silent stream from the same resourceVersion', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer, registry } = make(lw, clock, { reflector: { watchdogMs: 1000 } });
     await informer.synced;
     const w1 = await lw.watchNumber(1);
     w1.emit('MODIFIED', cm('a', '11'));
-    await clock.advance(1000);
+    await advance(clock, 1000);
     w1.emit('MODIFIED', cm('a', '12'));
-    await clock.advance(1999);
+    await advance(clock, 1999);
     assert.equal(lw.watches.length, 1, 'events keep the stream alive');
-    await clock.advance(1);
+    await advance(clock, 1);
     const w2 = await lw.watchNumber(2, clock);
     assert.equal(w1.closed, true);
     assert.equal(w2.request.resourceVersion, '12');
@@ -187,13 +189,13 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('reports a malformed line and relists after backoff', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'), page([cm('a', '7')], '12'));
     const { informer, registry } = make(lw, clock);
     await informer.synced;
     const w = await lw.watchNumber(1);
     w.fail(new WatchParseError('malformed watch line: {"type":'));
-    await clock.advance(800);
+    await advance(clock, 800);
     await lw.watchNumber(2);
     assert.equal(lw.listRequests.length, 2);
     assert.equal(informer.get('default/a')?.metadata.resourceVersion, '7');
@@ -202,7 +204,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('restarts the watch at once when the server ends it (timeoutSeconds)', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer } = make(lw, clock);
     await informer.synced;
@@ -216,7 +218,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('uses a streaming list when the server supports it', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const { informer } = make(lw, clock, { reflector: { streamingList: 'auto' } });
     const events: InformerEvent[] = [];
     informer.subscribe((e) => events.push(e));
@@ -245,7 +247,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('falls back to a paginated list when the server refuses streaming lists (422)', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const { ApiError } = await import('../../src/core/index.js');
     lw.watchAnswers.push(new ApiError(makeStatus(422, 'Invalid', 'sendInitialEvents is forbidden for list')));
     lw.lists.push(page([cm('a', '5')], '10'));
@@ -259,7 +261,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('a throwing handler is reported and never stops the informer or other handlers', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer } = make(lw, clock);
     const got: string[] = [];
@@ -276,7 +278,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('replays the store to late subscribers unless told not to', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5'), cm('b', '5')], '10'));
     const { informer } = make(lw, clock);
     await informer.synced;
@@ -295,7 +297,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
     const mf = [{ manager: 'kubectl', operation: 'Update' as const }];
     for (const keep of [false, true]) {
       const lw = new FakeListerWatcher();
-      const clock = new FakeClock();
+      const clock = new ManualClock();
       lw.lists.push(page([cm('a', '5', { managedFields: mf })], '10'));
       const { informer } = make(lw, clock, { keepManagedFields: keep, validate: true });
       await informer.synced;
@@ -308,7 +310,7 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('metadata-only informers keep only apiVersion, kind and metadata', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(
       page(
         [
@@ -332,28 +334,28 @@ describe('SharedInformer over a scripted lister-watcher', () => {
 
   it('stop ends the loop, clears every timer and rejects synced when not synced yet', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(new Error('connection refused'));
     const { informer } = make(lw, clock);
     informer.start();
     await flush();
-    assert.ok(clock.pending > 0, 'a backoff timer is pending');
+    assert.ok(clock.pendingTimers() > 0, 'a backoff timer is pending');
     const synced = informer.synced;
     await informer.stop();
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pendingTimers(), 0);
     await assert.rejects(synced, { code: 'KLOOP_INFORMER_STOPPED' });
   });
 
   it('stop during a watch closes it and leaves no timer', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10'));
     const { informer } = make(lw, clock);
     await informer.synced;
     const w = await lw.watchNumber(1);
     await informer.stop();
     assert.equal(w.closed, true);
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pendingTimers(), 0);
     assert.equal(informer.size, 1, 'the store keeps its contents');
   });
 });

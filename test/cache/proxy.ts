@@ -10,17 +10,35 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(target: string): Promise<CountingProxy> {
+/**
+ * Starts the proxy. `before(url, res)`, when given, runs before a request is forwarded (the test
+ * may restart the server behind the proxy there); the request waits for it. When it resolves to
+ * true it answered the request itself through `res`, and nothing is forwarded.
+ */
+export async function startProxy(
+  target: string,
+  options: {
+    before?: (url: string, res: http.ServerResponse) => Promise<boolean | undefined> | boolean | undefined;
+  } = {},
+): Promise<CountingProxy> {
   const up = new URL(target);
   const requests: string[] = [];
   const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     requests.push(req.url ?? '');
+    if (await options.before?.(req.url ?? '', res)) {
+      req.resume();
+      return;
+    }
     const out = http.request(
       { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
+        // A response cut upstream is cut here too (pipe would leave the client waiting).
+        upRes.on('close', () => {
+          if (!upRes.complete) res.destroy();
+        });
       },
     );
     out.on('error', () => res.destroy());

@@ -12,14 +12,16 @@ import {
   type SharedInformerOptions,
   type WatchRequest,
 } from '../../src/cache/index.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/core/index.js';
 import { ApiError, makeStatus } from '../../src/core/index.js';
-import { cm, FakeClock, FakeListerWatcher, flush, page } from './fakes.js';
+import { advance } from '../support/index.js';
+import { cm, FakeListerWatcher, flush, nextDelay, page } from './fakes.js';
 
 const silent = pino({ level: 'silent' });
 const running: SharedInformer[] = [];
 
-function make(lw: ListerWatcher, clock: FakeClock, extra: Partial<SharedInformerOptions> = {}) {
+function make(lw: ListerWatcher, clock: ManualClock, extra: Partial<SharedInformerOptions> = {}) {
   const informer = new SharedInformer({
     type: { apiVersion: 'v1', kind: 'ConfigMap' },
     resource: 'configmaps',
@@ -43,7 +45,7 @@ const describeEvent = (e: InformerEvent) => `${e.type}:${e.object.metadata.name}
 describe('reflector and informer review regressions', () => {
   it('a handler subscribed during a relist does not get the rest of that relist twice', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5'), cm('b', '6')], '10'));
     lw.lists.push(page([cm('a', '15'), cm('b', '16'), cm('c', '17')], '20'));
     const informer = make(lw, clock);
@@ -69,7 +71,7 @@ describe('reflector and informer review regressions', () => {
 
   it('no handler is called after stop() when a list page resolves as stop is called', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     let informer: SharedInformer | undefined;
     lw.lists.push((_req: ListPageRequest) => {
       // The response is already in hand when the caller stops the informer.
@@ -83,11 +85,11 @@ describe('reflector and informer review regressions', () => {
     await flush();
     assert.deepEqual(events, []);
     assert.equal(informer.size, 0, 'the store stays as it was at stop()');
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pendingTimers(), 0);
   });
 
   it('no handler is called for the rest of a chunk after a handler stops the informer', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     // A client delivering one chunk of three lines synchronously, as LineSplitter does.
     const lw: ListerWatcher = {
       async listPage(): Promise<KubeList> {
@@ -115,29 +117,29 @@ describe('reflector and informer review regressions', () => {
 
   it('the backoff resets after a healthy watch that the server ended cleanly', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([], '10'));
     const informer = make(lw, clock, { reflector: { healthyMs: 5000, watchdogMs: 1_000_000 } });
     await informer.synced;
     let w = await lw.watchNumber(1);
     w.fail(new Error('reset'));
-    await clock.advance(800);
+    await advance(clock, 800);
     w = await lw.watchNumber(2);
     w.fail(new Error('reset'));
-    await clock.advance(1600);
+    await advance(clock, 1600);
     w = await lw.watchNumber(3);
     // Healthy for longer than healthyMs, then the server's timeoutSeconds ends it cleanly.
-    await clock.advance(6000);
+    await advance(clock, 6000);
     lw.watchAnswers.push(new Error('refused'));
     w.end();
     await flush();
     assert.equal(lw.watches.length, 3, 'the fourth watch was refused');
-    assert.equal(clock.nextDelay(), 800);
+    assert.equal(nextDelay(clock), 800);
   });
 
   it('a streaming list resumes from the initial-events-end bookmark after a dropped stream', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const informer = make(lw, clock, { reflector: { streamingList: 'auto' } });
     informer.start();
     const w1 = await lw.watchNumber(1);
@@ -146,7 +148,7 @@ describe('reflector and informer review regressions', () => {
     await informer.synced;
     w1.emit('MODIFIED', cm('a', '12'));
     w1.fail(new Error('connection reset'));
-    await clock.advance(800);
+    await advance(clock, 800);
     const w2 = await lw.watchNumber(2);
     assert.equal(w2.request.sendInitialEvents, undefined, 'no relist after a dropped stream');
     assert.equal(w2.request.resourceVersion, '12');
@@ -155,7 +157,7 @@ describe('reflector and informer review regressions', () => {
 
   it('a 410 on a continue page restarts the list from its first page, at once', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5')], '10', 'p2'));
     lw.lists.push(new ApiError(makeStatus(410, 'Expired', 'The provided continue parameter is too old')));
     lw.lists.push(page([cm('a', '5')], '30', 'q2'), page([cm('b', '25')], '30'));
@@ -178,7 +180,7 @@ describe('reflector and informer review regressions', () => {
 
   it('a non-410 ERROR event relists after a backoff, and only then', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5'), cm('b', '6')], '10'));
     lw.lists.push(page([cm('a', '5'), cm('b', '16')], '20'));
     const informer = make(lw, clock, { reflector: { watchdogMs: 1_000_000 } });
@@ -190,8 +192,8 @@ describe('reflector and informer review regressions', () => {
     w.emit('ERROR', { ...makeStatus(500, 'InternalError', 'etcd is unhappy') });
     await flush();
     assert.equal(lw.listRequests.length, 1, 'no relist before the backoff');
-    assert.equal(clock.nextDelay(), 800);
-    await clock.advance(800);
+    assert.equal(nextDelay(clock), 800);
+    await advance(clock, 800);
     await lw.watchNumber(2);
     assert.equal(lw.listRequests.length, 2);
     // Same resourceVersion: no event; changed resourceVersion: an update.
@@ -200,7 +202,7 @@ describe('reflector and informer review regressions', () => {
 
   it('a handler that stops the informer during the initial list gets no further event', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5'), cm('b', '6'), cm('c', '7')], '10'));
     const informer = make(lw, clock);
     const seen: string[] = [];
@@ -214,12 +216,12 @@ describe('reflector and informer review regressions', () => {
     assert.equal(seen.length, 1);
     assert.equal(informer.hasSynced(), false, 'synced was rejected: hasSynced agrees');
     assert.equal(lw.watches.length, 0, 'no watch opened after stop');
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pendingTimers(), 0);
   });
 
   it('a handler unsubscribed by another during a relist hears nothing more of that relist', async () => {
     const lw = new FakeListerWatcher();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     lw.lists.push(page([cm('a', '5'), cm('b', '6'), cm('c', '7')], '10'));
     const informer = make(lw, clock);
     const heard: string[] = [];

@@ -84,7 +84,9 @@ describe('KubeClient verbs over HTTP', () => {
   });
 
   it('surfaces failures as ApiError with the Status untouched', async () => {
-    const status = { ...makeStatus(422, 'Invalid', 'bad', { causes: [{ type: 'FieldValueInvalid', field: 'data' }] }) };
+    const status = {
+      ...makeStatus(422, 'Invalid', 'bad', { causes: [{ reason: 'FieldValueInvalid', field: 'data' }] }),
+    };
     await withServer(
       (_req, res) => json(res, 422, status),
       async (_server, client) => {

@@ -397,6 +397,25 @@ describe('malformed kubeconfigs: every error names the file and the field, never
     ],
     ['as-groups not strings', base({}, { 'as-groups': ['a', 1] }), 'users[u].user.as-groups[1]', /must be a string/],
     [
+      'an impersonated user with a line break',
+      base({}, { as: 'admin\nX-Evil: 1' }),
+      'users[u].user.as',
+      /not allowed in an HTTP header/,
+    ],
+    ['an impersonated uid with a line break', base({}, { 'as-uid': 'u\n' }), 'users[u].user.as-uid', /not allowed/],
+    [
+      'an impersonated group with a line break',
+      base({}, { 'as-groups': ['ok', 'g\r\n'] }),
+      'users[u].user.as-groups[1]',
+      /not allowed in an HTTP header/,
+    ],
+    [
+      'an impersonation extra with a line break',
+      base({}, { 'as-user-extra': { scopes: ['a\n'] } }),
+      'users[u].user.as-user-extra.scopes[0]',
+      /not allowed in an HTTP header/,
+    ],
+    [
       'CA data that is not base64',
       base({ 'certificate-authority-data': '!!!' }),
       'clusters[c].cluster.certificate-authority-data',

@@ -91,6 +91,33 @@ describe('names and namespaces are checked before anything is sent', () => {
       `invalid resource name ".."`,
     ],
     [
+      'apply named ..',
+      (c) => c.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'victim', name: '..' } }),
+      `invalid resource name ".."`,
+    ],
+    [
+      'updateStatus named a/b',
+      (c) => c.updateStatus({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'n', name: 'a/b' } } as KubeObject),
+      `invalid resource name "a/b"`,
+    ],
+    [
+      'watch iterator in namespace ..',
+      async (c) => {
+        for await (const _ of c.watch(ConfigMap, { namespace: '..' })) break;
+      },
+      `invalid namespace ".."`,
+    ],
+    [
+      'listPage namespace .',
+      (c) => c.listPage(ConfigMap, { namespace: '.' }),
+      `invalid namespace ".": [may not be '.']`,
+    ],
+    [
+      'delete named %2e%2e in a cluster-scoped type',
+      (c) => c.delete({ apiVersion: 'v1', kind: 'Namespace' }, { name: '%2e%2e' }),
+      `invalid resource name "%2e%2e": [may not contain '%']`,
+    ],
+    [
       'get subresource ..',
       (c) => c.get(ConfigMap, { namespace: 'n', name: 'a' }, { subresource: '..' }),
       `invalid subresource ".."`,
@@ -279,7 +306,7 @@ describe('error bodies in messages', () => {
     const status = makeStatus(422, 'Invalid', `ConfigMap "a" is invalid: ${'x'.repeat(5000)}`, {
       name: 'a',
       kind: 'configmaps',
-      causes: [{ type: 'FieldValueInvalid', message: 'bad', field: 'data' }],
+      causes: [{ reason: 'FieldValueInvalid', message: 'bad', field: 'data' }],
     });
     const err = toApiError(422, Buffer.from(JSON.stringify(status)));
     assert.deepEqual(err.status, status);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { Registry } from 'prom-client';
 import type { BaseCollection } from '../../src/collections/collection.js';
 import {
   type Collection,
@@ -15,6 +16,7 @@ import {
   deriveMany,
   fromInformer,
   index,
+  registerCollectionMetrics,
   singleton,
   staticCollection,
 } from '../../src/collections/index.js';
@@ -452,4 +454,28 @@ test('property: a subscriber replaying batches always holds what the collection 
     ),
     { numRuns: 300 },
   );
+});
+
+test('two collection registries on one metrics registry (two managers sharing it): both register, both are counted', async () => {
+  const prom = new Registry();
+  const a = new CollectionRegistry({ scheduling: 'manual' });
+  const b = new CollectionRegistry({ scheduling: 'manual' });
+  registerCollectionMetrics(prom, a);
+  // Threw "A metric with the name kloop_collection_transform_calls_total has already been registered".
+  registerCollectionMetrics(prom, b);
+  const inA = staticCollection<Item>('in-a', [], { registry: a });
+  const inB = staticCollection<Item>('in-b', [], { registry: b });
+  derive('out-a', inA, (_ctx, x) => x, { registry: a });
+  inA.set({ key: 'x', v: 1 });
+  inB.set({ key: 'y', v: 1 });
+  inB.set({ key: 'z', v: 1 });
+  a.flush();
+  b.flush();
+  const sizes = await prom.getSingleMetricAsString('kloop_collection_size');
+  assert.match(sizes, /kloop_collection_size\{collection="in-a"\} 1/);
+  assert.match(sizes, /kloop_collection_size\{collection="in-b"\} 2/);
+  const calls = await prom.getSingleMetricAsString('kloop_collection_transform_calls_total');
+  assert.match(calls, /kloop_collection_transform_calls_total\{collection="out-a"\} 1/);
+  a.close();
+  b.close();
 });

@@ -11,7 +11,7 @@ import { ClientUsageError } from '../../src/controller/writes.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { deepClone } from '../../src/core/equal.js';
 import { ApiError, makeStatus } from '../../src/core/errors.js';
-import { WriteFencedError } from '../../src/core/fence.js';
+import { fenceWrite, WriteFencedError } from '../../src/core/fence.js';
 import { applyJsonPatch } from '../../src/core/json-patch.js';
 import { applyMergePatch } from '../../src/core/merge-patch.js';
 import type { KubeObject, ObjectKey, TypeRef } from '../../src/core/types.js';
@@ -412,6 +412,31 @@ describe('CachedClient', () => {
     allowed = true;
     await client.create(ConfigMap, cm('a', {}));
     assert.equal(server.sent.length, 1);
+  });
+
+  it('a write cannot leave without asking the fence: the compiler refuses a signal of its own', async () => {
+    const server = new FakeServer();
+    const transport: WriteTransport = server;
+    const own = new AbortController().signal;
+    // Checked by the compiler (`npm test` runs tsc on the tests), never run: each of these
+    // compiled before, fenced by nothing, as any signal, or none, satisfied the options.
+    const unfenced = async () => {
+      // @ts-expect-error a write's options come from fenceWrite, not from the caller
+      await transport.create(cm('a', {}), { signal: undefined });
+      // @ts-expect-error the caller's own signal is not the fence's
+      await transport.delete(ConfigMap, { namespace: 'ns', name: 'a' }, { signal: own });
+      const target = { type: ConfigMap, key: { namespace: 'ns', name: 'a' } };
+      // @ts-expect-error nor for a patch
+      await transport.patch(target, {}, { type: 'merge', signal: own });
+    };
+    void unfenced;
+    // What compiles: the fence asked, its answer spread into the options.
+    const fenced = fenceWrite(undefined, { type: ConfigMap, key: { namespace: 'ns', name: 'b' } }, own);
+    assert.equal(fenced.signal, own, "no fence: the caller's own signal goes through");
+    await transport.create(cm('b', {}), { ...fenced });
+    assert.equal(server.sent.length, 1);
+    const closed = () => AbortSignal.abort();
+    assert.throws(() => fenceWrite(closed, { type: ConfigMap, key: { name: 'c' } }), WriteFencedError);
   });
 
   it('sends no patch for a null the server returned that the desired object leaves out', async () => {

@@ -3,25 +3,17 @@
 // docs/reference/errors.md (both ways), the codes the source uses, and the error classes (each
 // code is raised by the class its row names; every class is documented).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KLOOP_ERROR_CODES, KloopError, type KloopErrorCode } from '../../src/core/index.js';
+import { sourceFiles } from '../support/files.js';
 
 /** KLOOP_ names in src that are not error codes (environment variables). */
 const NOT_ERROR_CODES = new Set(['KLOOP_VALIDATE']);
 
 /** How many codes there are: a new one is a deliberate change (table, docs, this count). */
-const CODE_COUNT = 57;
-
-function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) sourceFiles(path, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
-}
+const CODE_COUNT = 59;
 
 /** The source, without the table itself (listing a code there is not using it). */
 const sources = sourceFiles('src')
@@ -31,7 +23,8 @@ const sources = sourceFiles('src')
 function codesInSource(): Map<string, string> {
   const found = new Map<string, string>();
   for (const { file, text } of sources) {
-    for (const m of text.matchAll(/['"](KLOOP_[A-Z0-9_]+)['"]/g)) {
+    // A name ending in `_` is a prefix (`'KLOOP_STATEDB_'`), not a code.
+    for (const m of text.matchAll(/['"](KLOOP_[A-Z0-9_]*[A-Z0-9])['"]/g)) {
       if (!NOT_ERROR_CODES.has(m[1]) && !found.has(m[1])) found.set(m[1], file);
     }
   }

@@ -33,7 +33,7 @@ describe('ApiError', () => {
   it('carries the Status untouched and exposes its parts', () => {
     const status = makeStatus(429, 'TooManyRequests', 'slow down', {
       retryAfterSeconds: 3,
-      causes: [{ type: 'x', message: 'm' }],
+      causes: [{ reason: 'x', message: 'm' }],
     });
     const err = new ApiError(status);
     assert.equal(err.status, status);
@@ -41,7 +41,7 @@ describe('ApiError', () => {
     assert.equal(err.statusCode, 429);
     assert.equal(err.reason, 'TooManyRequests');
     assert.equal(err.retryAfterSeconds, 3);
-    assert.deepEqual(err.causes, [{ type: 'x', message: 'm' }]);
+    assert.deepEqual(err.causes, [{ reason: 'x', message: 'm' }]);
     assert.equal(err.message, 'slow down');
     assert.ok(err instanceof KloopError);
     assert.equal(err.name, 'ApiError');

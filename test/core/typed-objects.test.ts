@@ -12,6 +12,7 @@ import { expectTypeOf } from 'expect-type';
 import ts from 'typescript';
 import { linkPackage } from '../../scripts/doc-examples.js';
 import { type Collection, derive, fromInformer } from '../../src/collections/index.js';
+import { ControllerRevision, EndpointSlice } from '../../src/core/index.js';
 import {
   type CachedClientApi,
   ConfigMap,
@@ -86,6 +87,13 @@ async function typeChecks(client: KubeClient, cached: CachedClientApi, mgr: Mana
       const site = await ctx.client.get(Memcached, req.key);
       expectTypeOf(site?.spec.image).toEqualTypeOf<string | undefined>();
     });
+
+  // Scoped informers (one namespace, or several through one view) and the factory keep the types.
+  const scoped = mgr.informer(Deployment, { namespace: 'team-a' });
+  expectTypeOf(scoped.get(key)).toEqualTypeOf<DeepReadonly<Deployment> | undefined>();
+  expectTypeOf(mgr.informers.informer(Pod).list()).toEqualTypeOf<DeepReadonly<Pod>[]>();
+  expectTypeOf((await client.get(EndpointSlice, key)).endpoints[0]?.addresses).toEqualTypeOf<string[]>();
+  expectTypeOf(await cached.get(ControllerRevision, key)).toEqualTypeOf<DeepReadonly<ControllerRevision> | undefined>();
 
   // Collections: items and transform inputs are the informer's typed, readonly objects.
   const pods = fromInformer(mgr.informer(Pod));

@@ -77,11 +77,11 @@ test('the README controller mirrors a labelled ConfigMap and then sends nothing'
   const reconcile = await eventually(
     () =>
       controller!
-        .recentReconciles()
+        .reconciles()
         .find((r) => r.triggers.some((tr) => tr.event === 'updated' && tr.changed?.includes('metadata.annotations'))),
     { message: 'a reconcile of the annotation change' },
   );
-  assert.equal(reconcile.outcome, 'success');
+  assert.equal(reconcile.result, 'success');
   assert.deepEqual(reconcile.writes, [], 'the apply found everything in place and sent nothing');
   assert.equal(secretWrites(), writesBefore, 'no Secret write reached the server');
 });

@@ -46,6 +46,7 @@ test('kloop demo exits 0 with the summary', async () => {
     'bytes saved',
     'triggers by source',
     'forcing a 410',
+    'Websites Ready: their Pods run on the cluster, no status written by hand',
   ]) {
     assert.ok(stdout.includes(row), `summary has "${row}"`);
   }
@@ -79,7 +80,11 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
     secretWritesSeen =
       emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 200 }) +
       emulator!.stats().count({ verb: ['create', 'update', 'patch', 'delete'], resource: 'secrets', code: 201 });
-    const base = lines.find((l) => l.startsWith('manager started'))!.match(/(http:\/\/[0-9.:]+)/)![1]!;
+    const started = lines.find((l) => l.startsWith('manager started'))!;
+    const base = started.match(/endpoints at (http:\/\/[0-9.:]+)/)![1]!;
+    const debugBase = started.match(/debug at (http:\/\/[0-9.:]+)/)![1]!;
+    assert.notEqual(base, debugBase, 'debug has its own listener');
+    assert.equal((await fetch(`${base}/debug/kloop`)).status, 404, 'not on the health and metrics listener');
     const metrics = await fetch(`${base}/metrics`);
     assert.equal(metrics.status, 200);
     const text = await metrics.text();
@@ -90,7 +95,7 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
     const ready = await fetch(`${base}/readyz?verbose`);
     assert.equal(ready.status, 200);
     assert.match(await ready.text(), /informer v1\/ConfigMap ok/);
-    const res = await fetch(`${base}/debug/kloop`);
+    const res = await fetch(`${debugBase}/debug/kloop`);
     assert.equal(res.status, 200);
     debugText = await res.text();
     debug = JSON.parse(debugText) as ManagerDescription;
@@ -116,13 +121,13 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
     ['for', 'owns', 'watches'],
   );
   assert.ok(mirror.sources[0]!.predicates.length > 0, 'predicates shown');
-  assert.ok(mirror.recent.length > 0);
+  assert.ok(mirror.reconciles.length > 0);
   assert.ok(
-    mirror.recent.every((r) => r.triggers.length > 0 && typeof r.triggers[0]!.source === 'string'),
-    'recent reconciles carry their triggers',
+    mirror.reconciles.every((r) => r.triggers.length > 0 && typeof r.triggers[0]!.source === 'string'),
+    'recorded reconciles carry their triggers',
   );
   assert.ok(
-    mirror.recent.some((r) => r.writes.length > 0),
+    mirror.reconciles.some((r) => r.writes.length > 0),
     'and the writes they made',
   );
   assert.ok(debug.informers.some((i) => i.type === 'v1/Secret' && i.size > 0 && i.resourceVersion !== undefined));

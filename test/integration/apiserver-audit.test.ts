@@ -1,5 +1,5 @@
 /**
- * APISERVER-SPEC.md lines the other suites did not prove over HTTP: dryRun=All on every write
+ * Emulator behaviours the other suites did not prove over HTTP: dryRun=All on every write
  * verb, Exact list snapshots from history, the built-in field selectors of Pod, Secret and
  * Namespace, and CRD selectableFields.
  */

@@ -251,7 +251,7 @@ describe('custom resource validation over HTTP', () => {
         reply.body.message,
         'CustomResourceDefinition.apiextensions.k8s.io "nonstructurals.refused.kloop.dev" is invalid: spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
       );
-      assert.equal(reply.body.details?.causes?.[0]?.type, 'FieldValueRequired');
+      assert.equal(reply.body.details?.causes?.[0]?.reason, 'FieldValueRequired');
     });
 
     it('a missing schema, a bad default, a rule that does not compile', async () => {

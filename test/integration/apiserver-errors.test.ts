@@ -19,7 +19,7 @@ describe('apiserver error cases: every one a Status, none a crash', () => {
   let server: ApiServer;
   let api: Api;
   before(async () => {
-    ({ server, api } = await startTestServer({ maxBodyBytes: 64 * 1024 }));
+    ({ server, api } = await startTestServer({ maxBodyBytes: 64 * 1024, resourceVersionWaitMs: 50 }));
   });
   after(() => server.stop());
 

@@ -17,18 +17,24 @@ describe('apiserver fault injection', () => {
   after(() => server.stop());
 
   it('latency delays matching requests only, until cleared', async () => {
-    const fault = server.faults.latency({ ms: 150, verb: 'list', resource: 'configmaps' });
-    let t = performance.now();
-    await api.get(CM);
-    assert.ok(performance.now() - t >= 140, 'the list was delayed');
-    t = performance.now();
-    await api.get(`${CM}/f`);
-    assert.ok(performance.now() - t < 140, 'a get is not');
+    // Told by order, not by how long an undelayed request took (a busy machine makes any request
+    // slow): a request in scope, sent first, is overtaken by one out of scope sent after it.
+    const finishOrder = async (first: string, second: string): Promise<string[]> => {
+      const order: string[] = [];
+      const a = api.get(first).then(() => order.push(first));
+      const b = api.get(second).then(() => order.push(second));
+      await Promise.all([a, b]);
+      return order;
+    };
+    const fault = server.faults.latency({ ms: 1000, verb: 'list', resource: 'configmaps' });
+    const t = performance.now();
+    assert.deepEqual(await finishOrder(CM, `${CM}/f`), [`${CM}/f`, CM], 'the list is delayed, a get is not');
+    assert.ok(performance.now() - t >= 990, 'by the latency asked for');
     fault.clear();
     assert.equal(fault.active, false);
-    t = performance.now();
-    await api.get(CM);
-    assert.ok(performance.now() - t < 140, 'cleared');
+    const SECRETS = '/api/v1/namespaces/default/secrets';
+    server.faults.latency({ ms: 1000, verb: 'list', resource: 'secrets' });
+    assert.deepEqual(await finishOrder(SECRETS, CM), [CM, SECRETS], 'cleared: the list of ConfigMaps goes through');
   });
 
   it('errors: 429 with Retry-After, 500, 503, scoped by verb and resource', async () => {
@@ -91,14 +97,23 @@ describe('apiserver fault injection', () => {
     assert.ok(await w.waitEnd());
   });
 
-  it('stallWatches keeps streams open but silent', async () => {
+  it('stallWatches keeps streams open but silent; clearing it spares only watches opened later', async () => {
     const w = await WatchStream.open(server, `${CM}?watch=1&fieldSelector=metadata.name%3Df&allowWatchBookmarks=true`);
     await w.take(1);
     const stall = server.faults.stallWatches({ resource: 'configmaps' });
     await api.patch(`${CM}/f`, { data: { stalled: 'yes' } });
-    assert.deepEqual(await w.take(1, 300), []);
-    assert.equal(w.ended, false);
     stall.clear();
+    // A watch opened after the patch answered, and seen to start: the server wrote the patch's
+    // event to the stalled watch's socket, were it not silent, before it answered the patch, so by
+    // now it would have arrived. No waiting for nothing to happen.
+    const fresh = await WatchStream.open(server, `${CM}?watch=1&fieldSelector=metadata.name%3Df`);
+    const [initial] = await fresh.take(1);
+    assert.ok(initial);
+    assert.equal(initial.type, 'ADDED');
+    assert.equal((initial.object as { data?: Record<string, string> }).data?.stalled, 'yes');
+    assert.deepEqual(await w.take(0), [], 'the stalled watch got nothing');
+    assert.equal(w.ended, false, 'and is still open');
+    fresh.close();
     w.close();
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiServer } from '../../src/apiserver/index.js';
-import type { KubeObject, OwnerReference, Status } from '../../src/core/index.js';
+import { type KubeObject, ManualClock, type OwnerReference, type Status } from '../../src/core/index.js';
 import { type Api, configMap, startTestServer, WatchStream } from '../apiserver/helpers.js';
 import { eventually } from '../support/index.js';
 
@@ -129,15 +129,25 @@ describe('apiserver garbage collection', () => {
   });
 
   it('a dependent whose owner never existed is collected after the grace', async () => {
-    const ghost = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      name: 'never-was',
-      uid: '4f2c0d5e-0000-4000-8000-000000000000',
-    };
-    await make('absent-dep', [ghost]);
-    assert.equal(await exists('absent-dep'), true, 'still there right after the write');
-    await eventually(async () => !(await exists('absent-dep')), { message: 'absent-dep gone' });
+    // On a manual clock: "still there right after the write" once raced a 20 ms real-time grace.
+    const clock = new ManualClock();
+    const { server: timed, api: client } = await startTestServer({ absentOwnerGraceMs: 1000, clock });
+    try {
+      const ghost = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: 'never-was',
+        uid: '4f2c0d5e-0000-4000-8000-000000000000',
+      };
+      const body = { ...configMap('absent-dep'), metadata: { name: 'absent-dep', ownerReferences: [ghost] } };
+      assert.equal((await client.post(CM, body)).status, 201);
+      await timed.controllers.advance(999);
+      assert.equal((await client.get(`${CM}/absent-dep`)).status, 200, 'still there until the grace ends');
+      await timed.controllers.advance(1);
+      assert.equal((await client.get(`${CM}/absent-dep`)).status, 404, 'collected when it ends');
+    } finally {
+      await timed.stop();
+    }
   });
 
   it('a dependent created after its owner was deleted (a stale uid) is collected', async () => {

@@ -34,7 +34,7 @@ describe('apiserver server-side apply over HTTP', () => {
     const status = conflict.body as unknown as Status;
     assert.equal(status.reason, 'Conflict');
     assert.match(String(status.message), /^Apply failed with \d conflicts?: conflict with "alice"/);
-    assert.equal(status.details?.causes?.[0]?.type, 'FieldManagerConflict');
+    assert.equal(status.details?.causes?.[0]?.reason, 'FieldManagerConflict');
     assert.equal(status.details?.causes?.[0]?.field, '.data.x');
 
     const forced = await apply('shared', configMap('shared', { x: '2' }), 'bob', true);

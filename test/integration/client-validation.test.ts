@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { ApiError, defineResource, K8s, KubeClient, Manager, Type, ValidationError } from '../../src/index.js';
+import { eventually } from '../support/index.js';
 
 const Memcached = defineResource({
   group: 'cache.kloop.dev',
@@ -62,7 +63,7 @@ describe('client-side validation of defined resources', () => {
       assert.equal(local.reason, 'Invalid');
       assert.deepEqual(local.causes, [
         {
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           message: 'Invalid value: 50: spec.size in body should be less than or equal to 10',
           field: 'spec.size',
         },
@@ -165,6 +166,87 @@ describe('client-side validation of defined resources', () => {
       assert.equal(remote.message, TOO_BIG);
     } finally {
       await mgr.stop();
+    }
+  });
+
+  it('an apply outside the cache scope is validated too, with no cached object to ratchet against', async () => {
+    const admin = KubeClient.fromKubeconfig(server.kubeconfig);
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'elsewhere' } });
+    const mgr = new Manager({
+      kubeconfig: server.kubeconfig,
+      resources: [Memcached],
+      cache: { defaultNamespaces: ['default'] },
+    });
+    const patches = () => server.stats().count({ verb: 'patch', resource: 'memcacheds' });
+    const outside = (spec: Record<string, unknown>) => {
+      const object = memcached(spec, 'far');
+      return { ...object, metadata: { ...object.metadata, namespace: 'elsewhere' } };
+    };
+    try {
+      await mgr.start();
+      const before = patches();
+      const refused = await rejection(mgr.client.apply(outside({ size: 50 }), { fieldManager: 'far', force: true }));
+      assert.ok(refused instanceof ValidationError, 'refused before sending, though the cache cannot read it');
+      assert.equal(
+        refused.message,
+        'Memcached.cache.kloop.dev "far" is invalid: spec.size: Invalid value: 50: spec.size in body should be less than or equal to 10',
+      );
+      assert.equal(patches(), before, 'nothing was sent');
+
+      const sent = await mgr.client.apply(outside({ size: 2, image: 'x', tier: 'gold' }), {
+        fieldManager: 'far',
+        force: true,
+      });
+      assert.equal(sent.sent, true);
+      assert.equal(sent.object?.spec.size, 2);
+      // The transition rule has no old object here; the server has one and refuses the change.
+      const changed = await rejection(
+        mgr.client.apply(outside({ size: 2, image: 'x', tier: 'bronze' }), { fieldManager: 'far', force: true }),
+      );
+      assert.ok(changed instanceof ApiError && !(changed instanceof ValidationError), 'left to the server');
+      assert.equal(
+        changed.message,
+        'Memcached.cache.kloop.dev "far" is invalid: spec.tier: Invalid value: "string": tier is immutable',
+      );
+      assert.equal(patches(), before + 2);
+      assert.equal(await mgr.client.delete(Memcached, { namespace: 'elsewhere', name: 'far' }), true);
+    } finally {
+      await mgr.stop();
+      admin.close();
+    }
+  });
+
+  it("a reconcile's refused write shows in the debug record with the server's message, nothing sent", async () => {
+    const admin = KubeClient.fromKubeconfig(server.kubeconfig);
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'recorded' } });
+    const mgr = new Manager({ kubeconfig: server.kubeconfig, cache: { defaultNamespaces: ['recorded'] } });
+    mgr
+      .controller('grow')
+      .for(Memcached)
+      .reconcile(async (req, ctx) => {
+        await ctx.client.mutate(Memcached, req.key, (d) => {
+          d.spec.size = d.spec.size * 10;
+        });
+      });
+    const patches = () => server.stats().count({ verb: 'patch', resource: 'memcacheds' });
+    try {
+      await mgr.start();
+      const before = patches();
+      const object = memcached({ size: 5, image: 'x' }, 'grown');
+      await admin.create({ ...object, metadata: { ...object.metadata, namespace: 'recorded' } });
+      const failed = await eventually(() => mgr.reconciles({ controller: 'grow', result: 'error' }).at(0), {
+        message: 'the reconcile to fail',
+      });
+      assert.equal(failed.key, 'recorded/grown');
+      assert.equal(
+        failed.error,
+        'Memcached.cache.kloop.dev "grown" is invalid: spec.size: Invalid value: 50: spec.size in body should be less than or equal to 10',
+      );
+      assert.deepEqual(failed.writes, []);
+      assert.equal(patches(), before, 'nothing was sent');
+    } finally {
+      await mgr.stop();
+      admin.close();
     }
   });
 });

@@ -18,9 +18,9 @@ describe('examples', () => {
     assert.match(out.stdout, /mirrored into: default\/settings-mirror, team-a\/settings, team-b\/settings/);
   });
 
-  it('website creates its Deployment and Service and reports a Ready condition', () => {
+  it('website creates its Deployment and Service and turns Ready as the cluster runs the Pods', () => {
     const out = run('examples/website.ts');
     assert.equal(out.status, 0, out.stderr);
-    assert.match(out.stdout, /website default\/blog: Ready=False \(Progressing: 0\/2 replicas ready\)/);
+    assert.match(out.stdout, /website default\/blog: Ready=True \(Available: 2\/2 replicas ready\)/);
   });
 });

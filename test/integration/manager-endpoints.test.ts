@@ -4,7 +4,7 @@ import pino from 'pino';
 import { MIRROR_OF, MIRROR_TO, mirrorController } from '../../examples/configmap-mirror.js';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ApiError, ConfigMap, Secret, WriteFencedError } from '../../src/core/index.js';
+import { ApiError, ConfigMap, ManualClock, Secret, WriteFencedError } from '../../src/core/index.js';
 import { leaseClientFor, Manager, type ManagerDescription } from '../../src/manager/index.js';
 import { FAST_LEASES } from '../manager/support.js';
 import { eventually } from '../support/index.js';
@@ -29,17 +29,22 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
   const admin = KubeClient.fromKubeconfig(server.kubeconfig, { logger: pino({ level: 'silent' }) });
   let logs = '';
   const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) });
+  // Lease time stands still: the leader keeps its Lease however long a busy machine takes.
+  const clock = new ManualClock();
   const leader = new Manager({
     kubeconfig: server.kubeconfig,
     logger,
     leaderElection: { name: 'endpoints', identity: 'one', ...FAST_LEASES },
-    http: { port: 0 },
+    http: { port: 0, host: '127.0.0.1' },
+    debug: {},
     drainTimeoutMs: 2_000,
+    clock,
   });
   const follower = new Manager({
     kubeconfig: server.kubeconfig,
     logger: pino({ level: 'silent' }),
     leaderElection: { name: 'endpoints', identity: 'two', ...FAST_LEASES },
+    clock,
   });
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => {
@@ -74,7 +79,8 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     });
 
     const base = leader.httpUrl!;
-    const debug = (await (await fetch(`${base}/debug/kloop`)).json()) as ManagerDescription;
+    const debugBase = leader.debugUrl!;
+    const debug = (await (await fetch(`${debugBase}/debug/kloop`)).json()) as ManagerDescription;
     assert.equal(debug.leaderElection?.leading, true);
     assert.equal(debug.identity, 'one');
     const hold = debug.controllers.find((c) => c.name === 'hold')!;
@@ -108,7 +114,7 @@ test('a leading manager: endpoints, in-flight triggers in /debug/kloop, fenced f
     );
     assert.equal(follower.canWrite(), false);
 
-    const debugText = await (await fetch(`${base}/debug/kloop`)).text();
+    const debugText = await (await fetch(`${debugBase}/debug/kloop`)).text();
     const secretValue = Buffer.from('correct-horse-battery').toString('base64');
     assert.ok(logs.length > 0, 'logs were written');
     assert.ok(!logs.includes(secretValue), 'no Secret data in the logs');

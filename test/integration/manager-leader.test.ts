@@ -3,9 +3,15 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { KubeClient } from '../../src/client/index.js';
-import { ConfigMap, type KubeObject } from '../../src/core/index.js';
+import { ConfigMap, type KubeObject, ManualClock } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
-import { FAST_LEASES, type ReplicaProxy, type SeenWrite, startReplicaProxy } from '../manager/support.js';
+import {
+  advanceUntilSettled,
+  FAST_LEASES,
+  type ReplicaProxy,
+  type SeenWrite,
+  startReplicaProxy,
+} from '../manager/support.js';
 import { eventually } from '../support/index.js';
 
 let server: ApiServer;
@@ -25,14 +31,25 @@ interface Replica {
   proxy: ReplicaProxy;
 }
 
-/** A replica whose controller stamps `data.by` on every ConfigMap of `namespace`. */
-async function replica(name: string, lease: string, namespace: string, log: SeenWrite[]): Promise<Replica> {
+/**
+ * A replica whose controller stamps `data.by` on every ConfigMap of `namespace`. Its Lease keeps
+ * the test's time (`clock`, moved by `advanceUntilSettled` while no request is in flight), so a
+ * slow machine never costs a leader its Lease.
+ */
+async function replica(
+  name: string,
+  lease: string,
+  namespace: string,
+  log: SeenWrite[],
+  clock: ManualClock,
+): Promise<Replica> {
   const proxy = await startReplicaProxy(server, name, log);
   const mgr = new Manager({
     kubeconfig: proxy.kubeconfig,
     logger: pino({ level: 'silent' }),
     leaderElection: { name: lease, namespace: 'default', identity: name, ...FAST_LEASES },
     drainTimeoutMs: 2_000,
+    clock,
   });
   mgr
     .controller('stamp')
@@ -57,30 +74,40 @@ function leaders(replicas: Replica[]): Replica[] {
 
 test('two managers: exactly one leads; stopping it releases the lease and the other takes over at once', async () => {
   const log: SeenWrite[] = [];
+  const clock = new ManualClock();
   await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le-two' } });
-  const replicas = [await replica('two-a', 'le-two', 'le-two', log), await replica('two-b', 'le-two', 'le-two', log)];
+  const replicas = [
+    await replica('two-a', 'le-two', 'le-two', log, clock),
+    await replica('two-b', 'le-two', 'le-two', log, clock),
+  ];
+  const proxies = replicas.map((r) => r.proxy);
   try {
-    await eventually(() => leaders(replicas).length === 1, { message: 'a leader' });
-    // Stays exactly one over several renewals.
-    for (let i = 0; i < 10; i++) {
-      assert.equal(leaders(replicas).length, 1);
-      await new Promise((r) => setTimeout(r, FAST_LEASES.retryPeriod / 2));
-    }
+    await advanceUntilSettled(clock, proxies, () => leaders(replicas).length === 1, { message: 'a leader' });
+    // Stays exactly one over several renewals (four lease durations), checked at every step.
+    const first = leaders(replicas).map((r) => r.proxy.name);
+    const steps = {
+      message: 'four lease durations',
+      onStep: () =>
+        assert.deepEqual(
+          leaders(replicas).map((r) => r.proxy.name),
+          first,
+        ),
+    };
+    const start = clock.now();
+    await advanceUntilSettled(clock, proxies, () => clock.now() - start >= 4 * FAST_LEASES.leaseDuration, steps);
     const [leader] = leaders(replicas);
     const follower = replicas.find((r) => r !== leader)!;
     assert.equal(
       follower.mgr.readiness().checks.find((c) => c.name === 'leader-election')?.detail,
       `follower (leader: ${leader!.proxy.name})`,
     );
-    const stoppedAt = performance.now();
     await leader!.mgr.stop();
     assert.equal(await leader!.mgr.done, 'stopped');
-    await eventually(() => follower.mgr.elector!.isLeader(), { message: 'the follower to lead' });
-    // Released, not expired: the follower need not wait a whole lease duration.
-    assert.ok(
-      performance.now() - stoppedAt < FAST_LEASES.leaseDuration,
-      'took over before the lease would have expired',
-    );
+    const took = await advanceUntilSettled(clock, proxies, () => follower.mgr.elector!.isLeader(), {
+      message: 'the follower to lead',
+    });
+    // Released, not expired: the follower takes over at its next retry, not a lease duration later.
+    assert.ok(took <= 2 * FAST_LEASES.retryPeriod, `took over after ${took} ms, before the lease would have expired`);
     await follower.mgr.elected;
     await admin.create({
       apiVersion: 'v1',
@@ -105,10 +132,12 @@ test('two managers: exactly one leads; stopping it releases the lease and the ot
 
 test('three managers: exactly one leads; a paused leader stops writing before another starts', async () => {
   const log: SeenWrite[] = [];
+  const clock = new ManualClock();
   await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le-three' } });
   const replicas = await Promise.all(
-    ['three-a', 'three-b', 'three-c'].map((n) => replica(n, 'le-three', 'le-three', log)),
+    ['three-a', 'three-b', 'three-c'].map((n) => replica(n, 'le-three', 'le-three', log, clock)),
   );
+  const proxies = replicas.map((r) => r.proxy);
   let n = 0;
   let creating = true;
   // A steady workload so that whoever leads keeps writing.
@@ -124,13 +153,17 @@ test('three managers: exactly one leads; a paused leader stops writing before an
     }
   })();
   try {
-    await eventually(() => leaders(replicas).length === 1, { message: 'a leader' });
+    await advanceUntilSettled(clock, proxies, () => leaders(replicas).length === 1, { message: 'a leader' });
     const [old] = leaders(replicas);
     await eventually(() => log.some((w) => w.replica === old!.proxy.name), { message: 'the leader to write' });
     assert.equal(leaders(replicas).length, 1);
     // Pause it: every renewal fails from now on.
     old!.proxy.failLeaseWrites = true;
-    await eventually(() => replicas.some((r) => r !== old && r.mgr.elector?.isLeader()), { message: 'a new leader' });
+    await advanceUntilSettled(clock, proxies, () => replicas.some((r) => r !== old && r.mgr.elector?.isLeader()), {
+      message: 'a new leader',
+      // Never two at once: the old leader stops writing before anyone else may lead.
+      onStep: () => assert.ok(replicas.filter((r) => r.mgr.canWrite()).length <= 1, 'two replicas may write'),
+    });
     const next = replicas.find((r) => r !== old && r.mgr.elector?.isLeader())!;
     await eventually(() => log.some((w) => w.replica === next.proxy.name), { message: 'the new leader to write' });
     assert.equal(await old!.mgr.done, 'leadership-lost');

@@ -42,3 +42,14 @@ test('debug sections: added sections show (StateDB), Secrets in them are redacte
   await mgr.stop();
   assert.equal(await mgr.done, 'stopped');
 });
+
+test('mgr.kube reads only: no write verb in its type or at run time, and nothing to reach one through', async () => {
+  const mgr = new Manager({ kubeconfig });
+  // @ts-expect-error mgr.kube has no create: writes go through mgr.client (fenced, attributed)
+  assert.equal(mgr.kube.create, undefined);
+  // @ts-expect-error nor patch, update or delete
+  assert.equal(mgr.kube.patch ?? mgr.kube.update ?? mgr.kube.delete, undefined);
+  assert.deepEqual(Object.keys(mgr.kube).sort(), ['get', 'list', 'watch']);
+  assert.ok(Object.isFrozen(mgr.kube), 'nothing can be added to it either');
+  await mgr.stop();
+});

@@ -252,7 +252,7 @@ describe('the 422 Status', () => {
         kind: 'Widget',
         causes: [
           {
-            type: 'FieldValueInvalid',
+            reason: 'FieldValueInvalid',
             message: 'Invalid value: 50: spec.size in body should be less than or equal to 10',
             field: 'spec.size',
           },

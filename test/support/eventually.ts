@@ -19,13 +19,24 @@ export interface EventuallyOptions {
 }
 
 /**
+ * Refuses, at compile time, a check that returns nothing (`void`): its `undefined` would never
+ * pass. The error names the property it asks for.
+ */
+type ReturnsSomething<T> = 0 extends 1 & T // `any` (a parsed JSON body, say) may hold anything
+  ? unknown
+  : // biome-ignore lint/suspicious/noConfusingVoidType: `void` is what a check with no return gives: the case refused.
+    [T] extends [void]
+    ? { 'a check must return a value (end it with `return true`)': never }
+    : unknown;
+
+/**
  * Calls `check` until it returns a truthy value without throwing, and resolves to that value.
  * A falsy value or a throw (an `assert` inside `check`, say) means "not yet"; past the timeout
  * it rejects with an `AssertionError` carrying `message`, the attempt count and the last failure
  * (also as `cause`).
  *
- * `check` must return something: a check written as assertions ends with `return true`. Its
- * type rejects a `void` function, whose `undefined` would never pass.
+ * `check` must return something: a check written as assertions ends with `return true`. A
+ * `void` check does not compile, as its `undefined` would never pass.
  *
  * @example
  * ```ts
@@ -34,9 +45,9 @@ export interface EventuallyOptions {
  * });
  * ```
  */
-export async function eventually<T extends NonNullable<unknown> | null | undefined>(
+export async function eventually<T>(
   check: () => T | PromiseLike<T>,
-  options: EventuallyOptions,
+  options: EventuallyOptions & ReturnsSomething<T>,
 ): Promise<NonNullable<T>> {
   const timeout = options.timeout ?? 10_000;
   const interval = options.interval ?? 10;

@@ -22,7 +22,7 @@ export function checkNamespaceWritable(storage: Storage, served: ServedType, nam
       `unable to create new content in namespace ${namespace} because it is being terminated`,
       [
         {
-          type: 'NamespaceTerminating',
+          reason: 'NamespaceTerminating',
           message: `namespace ${namespace} is being terminated`,
           field: 'metadata.namespace',
         },

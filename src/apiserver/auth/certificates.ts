@@ -15,53 +15,27 @@
  * Keys are ECDSA P-256 and signatures ecdsa-with-SHA256, which Go, OpenSSL and every supported
  * Kubernetes client accept.
  */
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import { KloopError } from '../../core/index.js';
+import type { CertificateAndKey, CertificateAuthority, CertificateAuthorityOptions, IssueOptions } from '../types.js';
 
-/** PEM-encoded certificate and its private key (PKCS#8). */
-export interface CertificateAndKey {
-  /** `-----BEGIN CERTIFICATE-----` ... */
-  readonly certPem: string;
-  /** `-----BEGIN PRIVATE KEY-----` ... (PKCS#8, ECDSA P-256). */
-  readonly keyPem: string;
-}
-
-/** What a certificate is for: TLS server, TLS client, or both. */
-export type CertificateUsage = 'server' | 'client' | 'both';
-
-/** Options of {@link CertificateAuthority.issue}. */
-export interface IssueOptions {
-  /** Subject CN: the user name of a client certificate, any name for a serving one. */
-  readonly commonName: string;
-  /** Subject O values: the groups of a client certificate (e.g. `system:masters`). */
-  readonly organizations?: readonly string[];
-  /** DNS subject alternative names (serving certificates). */
-  readonly dnsNames?: readonly string[];
-  /** IP subject alternative names, v4 or v6 (serving certificates). */
-  readonly ipAddresses?: readonly string[];
-  /** Extended key usage; default `client`. */
-  readonly usage?: CertificateUsage;
-  /** Start of validity; default one minute ago (tolerates small clock skew). */
-  readonly notBefore?: Date;
-  /** End of validity; default one year after `notBefore`. */
-  readonly notAfter?: Date;
-}
-
-/** A certificate authority that can issue certificates. */
-export interface CertificateAuthority extends CertificateAndKey {
-  /** Issues a certificate signed by this authority. */
-  issue(options: IssueOptions): CertificateAndKey;
-}
-
-/** Options of {@link createCertificateAuthority}. */
-export interface CertificateAuthorityOptions {
-  /** Subject CN; default `kloop-ca`. */
-  readonly commonName?: string;
-  readonly notBefore?: Date;
-  /** Default ten years after `notBefore`. */
-  readonly notAfter?: Date;
-}
+export type {
+  CertificateAndKey,
+  CertificateAuthority,
+  CertificateAuthorityOptions,
+  CertificateUsage,
+  IssueOptions,
+} from '../types.js';
 
 const DAY_MS = 86_400_000;
 const SKEW_MS = 60_000;
@@ -97,6 +71,47 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions 
     certPem,
     keyPem,
     issue: (issue) => issueCertificate(issue, { subject, keyId, privateKey: keys.privateKey }),
+  };
+}
+
+/**
+ * A certificate authority from an existing CA certificate and its private key (PEM; the key
+ * PKCS#8 or SEC1, ECDSA P-256 as this writer signs ecdsa-with-SHA256), e.g. to run the emulator's
+ * secure mode with the CA of a test fixture. The issued certificates name the CA's subject as
+ * their issuer and its subject key identifier (or the key's, when the CA has none) as their
+ * authority key identifier.
+ *
+ * @throws KloopError `KLOOP_CERTIFICATE_OPTIONS` when the certificate is not a CA, the key is not
+ * ECDSA P-256, or the key does not belong to the certificate.
+ */
+export function loadCertificateAuthority(certPem: string, keyPem: string): CertificateAuthority {
+  let cert: X509Certificate;
+  let privateKey: KeyObject;
+  try {
+    cert = new X509Certificate(certPem);
+    privateKey = createPrivateKey(keyPem);
+  } catch (err) {
+    throw new KloopError(
+      'KLOOP_CERTIFICATE_OPTIONS',
+      `the CA certificate or key does not parse: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (!cert.ca) throw new KloopError('KLOOP_CERTIFICATE_OPTIONS', 'the CA certificate is not a certificate authority');
+  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new KloopError('KLOOP_CERTIFICATE_OPTIONS', 'the CA key must be an ECDSA P-256 key');
+  }
+  if (!cert.checkPrivateKey(privateKey)) {
+    throw new KloopError('KLOOP_CERTIFICATE_OPTIONS', 'the CA key does not belong to the CA certificate');
+  }
+  const { subject, subjectKeyId } = readSubject(cert.raw);
+  const keyId = subjectKeyId ?? keyIdentifier(cert.publicKey.export({ type: 'spki', format: 'der' }));
+  return {
+    certPem: cert.toString(),
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    issue: (issue) => issueCertificate(issue, { subject, keyId, privateKey }),
   };
 }
 
@@ -272,6 +287,62 @@ const OID = {
   clientAuth: '1.3.6.1.5.5.7.3.2',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
 } as const;
+
+// --- DER (X.690) reading: just enough to take the subject and key identifier of a CA --------
+
+interface Tlv {
+  tag: number;
+  /** Offset of the contents. */
+  start: number;
+  /** Offset after the contents. */
+  end: number;
+  /** Offset of the tag byte. */
+  at: number;
+}
+
+function readTlv(der: Buffer, at: number): Tlv {
+  const tag = der[at];
+  let length = der[at + 1];
+  let start = at + 2;
+  if (length & 0x80) {
+    const n = length & 0x7f;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + der[start + i];
+    start += n;
+  }
+  if (start + length > der.length) throw new KloopError('KLOOP_CERTIFICATE_OPTIONS', 'truncated DER certificate');
+  return { tag, start, end: start + length, at };
+}
+
+function children(der: Buffer, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  for (let at = parent.start; at < parent.end; ) {
+    const child = readTlv(der, at);
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+/** The raw subject Name and the subjectKeyIdentifier extension's value of a DER certificate. */
+function readSubject(der: Buffer): { subject: Buffer; subjectKeyId?: Buffer } {
+  const [tbs] = children(der, readTlv(der, 0));
+  const fields = children(der, tbs);
+  const offset = fields[0]?.tag === 0xa0 ? 1 : 0; // explicit version
+  const subjectTlv = fields[offset + 4];
+  const subject = Buffer.from(der.subarray(subjectTlv.at, subjectTlv.end));
+  const extensionsTlv = fields.find((f) => f.tag === 0xa3);
+  if (!extensionsTlv) return { subject };
+  const skiOid = oid(OID.subjectKeyIdentifier);
+  for (const ext of children(der, children(der, extensionsTlv)[0])) {
+    const parts = children(der, ext);
+    if (!der.subarray(parts[0].at, parts[0].end).equals(skiOid)) continue;
+    const value = parts[parts.length - 1]; // OCTET STRING wrapping an OCTET STRING
+    const inner = readTlv(der, value.start);
+    return { subject, subjectKeyId: Buffer.from(der.subarray(inner.start, inner.end)) };
+  }
+  return { subject };
+}
 
 // --- DER (X.690) encoding: definite lengths, minimal integers -------------------------------
 

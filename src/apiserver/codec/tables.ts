@@ -3,9 +3,13 @@
  * `kubectl get` shows for each type, with the cells computed as kubectl's printers do, and ages
  * as kubectl's `HumanDuration` spells them (`45s`, `5m2s`, `3h`, `2d5h`).
  */
-import { isPlainObject, type KubeObject } from '../../core/index.js';
+import { isPlainObject, type KubeObject, type LabelSelectorSpec, labelSelectorFromSpec } from '../../core/index.js';
 import { type PrinterColumnType, printerColumnCell } from '../../resources/index.js';
 import type { ServedType } from '../served/served-types.js';
+import { humanDuration } from './human-duration.js';
+import { podCells } from './pod-printer.js';
+
+export { humanDuration } from './human-duration.js';
 
 /** One `columnDefinitions[]` entry. */
 export interface TableColumn {
@@ -23,13 +27,25 @@ interface Printer {
   cells(obj: KubeObject, now: number): Cell[];
 }
 
-const col = (name: string, type: TableColumn['type'] = 'string', format = '', description = ''): TableColumn => ({
+const col = (
+  name: string,
+  type: TableColumn['type'] | 'boolean' = 'string',
+  format = '',
+  description = '',
+  priority = 0,
+): TableColumn => ({
   name,
-  type,
+  type: type as TableColumn['type'],
   format,
   description,
-  priority: 0,
+  priority,
 });
+
+/** A column kubectl shows only with `-o wide` (priority 1). */
+const wide = (name: string, description = ''): TableColumn => col(name, 'string', '', description, 1);
+const CONTAINERS = wide('Containers', 'Names of each container in the template.');
+const IMAGES = wide('Images', 'Images referenced by each container in the template.');
+const SELECTOR = wide('Selector');
 
 const NAME = col('Name', 'string', 'name', 'Name must be unique within a namespace.');
 const AGE = col(
@@ -44,37 +60,6 @@ const CREATED = col(
   '',
   'CreationTimestamp is a timestamp representing the server time when this object was created.',
 );
-
-/** kubectl's `duration.HumanDuration`. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  const years = Math.floor(hours / 24 / 365);
-  if (hours < 24 * 365 * 8) {
-    const d = Math.floor(hours / 24) % 365;
-    return d === 0 ? `${years}y` : `${years}y${d}d`;
-  }
-  return `${years}y`;
-}
 
 function age(obj: KubeObject, now: number): string {
   const ts = obj.metadata.creationTimestamp;
@@ -99,6 +84,44 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
 }
 
+/** `translateTimestampSince`: the age of a timestamp, `<unknown>` without one. */
+function since(ts: unknown, now: number): string {
+  const ms = typeof ts === 'string' ? Date.parse(ts) : Number.NaN;
+  return Number.isFinite(ms) ? humanDuration(now - ms) : '<unknown>';
+}
+
+/** `layoutContainerCells`: container names and images, comma-separated. */
+function containerCells(podSpec: unknown): [string, string] {
+  const list =
+    isPlainObject(podSpec) && Array.isArray(podSpec.containers) ? podSpec.containers.filter(isPlainObject) : [];
+  return [list.map((c) => String(c.name ?? '')).join(','), list.map((c) => String(c.image ?? '')).join(',')];
+}
+
+/** `metav1.FormatLabelSelector`. */
+function selectorText(selector: unknown): string {
+  if (!isPlainObject(selector)) return '<none>';
+  try {
+    const text = labelSelectorFromSpec(selector as LabelSelectorSpec).toString();
+    return text === '' ? '<none>' : text;
+  } catch {
+    return '<error>';
+  }
+}
+
+/** `labels.FormatLabels`: `k=v` sorted by key, `<none>` when empty. */
+function labelsText(map: unknown): string {
+  if (!isPlainObject(map)) return '<none>';
+  const keys = Object.keys(map).sort();
+  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${String(map[k])}`).join(',');
+}
+
+function trueCondition(obj: KubeObject, type: string): boolean {
+  const list = get(obj, ['status', 'conditions']);
+  if (!Array.isArray(list)) return false;
+  const c = list.filter(isPlainObject).find((x) => x.type === type);
+  return c?.status === 'True';
+}
+
 const PRINTERS: Record<string, Printer> = {
   '/configmaps': {
     columns: [NAME, col('Data', 'integer'), AGE],
@@ -113,26 +136,49 @@ const PRINTERS: Record<string, Printer> = {
     cells: (o, now) => [String(o.metadata.name), String(get(o, ['status', 'phase']) ?? ''), age(o, now)],
   },
   '/pods': {
-    columns: [NAME, col('Ready'), col('Status'), col('Restarts', 'integer'), AGE],
+    columns: [
+      NAME,
+      col('Ready', 'string', '', 'The aggregate readiness state of this pod for accepting traffic.'),
+      col('Status', 'string', '', 'The aggregate status of the containers in this pod.'),
+      col(
+        'Restarts',
+        'string',
+        '',
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+      ),
+      AGE,
+      wide('IP'),
+      wide('Node'),
+      wide('Nominated Node'),
+      wide('Readiness Gates'),
+    ],
     cells: (o, now) => {
-      const containers = get(o, ['spec', 'containers']);
-      const statuses = get(o, ['status', 'containerStatuses']);
-      const list = Array.isArray(statuses) ? statuses.filter(isPlainObject) : [];
-      const ready = list.filter((s) => s.ready === true).length;
-      const restarts = list.reduce((n, s) => n + num(s.restartCount), 0);
-      const total = Array.isArray(containers) ? containers.length : 0;
-      const phase = String(get(o, ['status', 'reason']) ?? get(o, ['status', 'phase']) ?? 'Unknown');
+      const { ready, reason, restarts } = podCells(o, now);
+      const ips = get(o, ['status', 'podIPs']);
+      const ip = Array.isArray(ips) && isPlainObject(ips[0]) && typeof ips[0].ip === 'string' ? ips[0].ip : '';
+      const node = get(o, ['spec', 'nodeName']);
+      const nominated = get(o, ['status', 'nominatedNodeName']);
+      const gates = get(o, ['spec', 'readinessGates']);
+      let gatesText = '<none>';
+      if (Array.isArray(gates) && gates.length > 0) {
+        const trueOnes = gates.filter((g) => isPlainObject(g) && trueCondition(o, String(g.conditionType))).length;
+        gatesText = `${trueOnes}/${gates.length}`;
+      }
       return [
         String(o.metadata.name),
-        `${ready}/${total}`,
-        o.metadata.deletionTimestamp ? 'Terminating' : phase,
+        ready,
+        reason,
         restarts,
         age(o, now),
+        ip || '<none>',
+        typeof node === 'string' && node !== '' ? node : '<none>',
+        typeof nominated === 'string' && nominated !== '' ? nominated : '<none>',
+        gatesText,
       ];
     },
   },
   'apps/deployments': {
-    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE],
+    columns: [NAME, col('Ready'), col('Up-to-date'), col('Available'), AGE, CONTAINERS, IMAGES, SELECTOR],
     cells: (o, now) => {
       const replicas = get(o, ['spec', 'replicas']);
       const desired = typeof replicas === 'number' ? replicas : 1;
@@ -142,6 +188,191 @@ const PRINTERS: Record<string, Printer> = {
         num(get(o, ['status', 'updatedReplicas'])),
         num(get(o, ['status', 'availableReplicas'])),
         age(o, now),
+        ...containerCells(get(o, ['spec', 'template', 'spec'])),
+        selectorText(get(o, ['spec', 'selector'])),
+      ];
+    },
+  },
+  'apps/replicasets': {
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o, now) => [
+      String(o.metadata.name),
+      num(get(o, ['spec', 'replicas'])),
+      num(get(o, ['status', 'replicas'])),
+      num(get(o, ['status', 'readyReplicas'])),
+      age(o, now),
+      ...containerCells(get(o, ['spec', 'template', 'spec'])),
+      selectorText(get(o, ['spec', 'selector'])),
+    ],
+  },
+  'apps/statefulsets': {
+    columns: [NAME, col('Ready'), AGE, CONTAINERS, IMAGES],
+    cells: (o, now) => {
+      const replicas = get(o, ['spec', 'replicas']);
+      return [
+        String(o.metadata.name),
+        `${num(get(o, ['status', 'readyReplicas']))}/${typeof replicas === 'number' ? replicas : 1}`,
+        age(o, now),
+        ...containerCells(get(o, ['spec', 'template', 'spec'])),
+      ];
+    },
+  },
+  'apps/daemonsets': {
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Node Selector'),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o, now) => [
+      String(o.metadata.name),
+      num(get(o, ['status', 'desiredNumberScheduled'])),
+      num(get(o, ['status', 'currentNumberScheduled'])),
+      num(get(o, ['status', 'numberReady'])),
+      num(get(o, ['status', 'updatedNumberScheduled'])),
+      num(get(o, ['status', 'numberAvailable'])),
+      labelsText(get(o, ['spec', 'template', 'spec', 'nodeSelector'])),
+      age(o, now),
+      ...containerCells(get(o, ['spec', 'template', 'spec'])),
+      selectorText(get(o, ['spec', 'selector'])),
+    ],
+  },
+  'batch/jobs': {
+    columns: [
+      NAME,
+      col('Status', 'string', '', 'Status of the job.'),
+      col('Completions'),
+      col('Duration', 'string', '', 'Time required to complete the job.'),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o, now) => {
+      const succeeded = num(get(o, ['status', 'succeeded']));
+      const completions = get(o, ['spec', 'completions']);
+      const parallelism = num(get(o, ['spec', 'parallelism']));
+      const completionsText =
+        typeof completions === 'number'
+          ? `${succeeded}/${completions}`
+          : parallelism > 1
+            ? `${succeeded}/1 of ${parallelism}`
+            : `${succeeded}/1`;
+      const start = Date.parse(String(get(o, ['status', 'startTime']) ?? ''));
+      const end = Date.parse(String(get(o, ['status', 'completionTime']) ?? ''));
+      const duration = !Number.isFinite(start) ? '' : humanDuration((Number.isFinite(end) ? end : now) - start);
+      let status = 'Running';
+      if (trueCondition(o, 'Complete')) status = 'Complete';
+      else if (trueCondition(o, 'Failed')) status = 'Failed';
+      else if (o.metadata.deletionTimestamp) status = 'Terminating';
+      else if (trueCondition(o, 'Suspended')) status = 'Suspended';
+      else if (trueCondition(o, 'FailureTarget')) status = 'FailureTarget';
+      return [
+        String(o.metadata.name),
+        status,
+        completionsText,
+        duration,
+        age(o, now),
+        ...containerCells(get(o, ['spec', 'template', 'spec'])),
+        selectorText(get(o, ['spec', 'selector'])),
+      ];
+    },
+  },
+  'batch/cronjobs': {
+    columns: [
+      NAME,
+      col('Schedule'),
+      col('Timezone'),
+      col('Suspend', 'boolean'),
+      col('Active', 'integer'),
+      col('Last Schedule'),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o, now) => {
+      const suspend = get(o, ['spec', 'suspend']);
+      const last = get(o, ['status', 'lastScheduleTime']);
+      const active = get(o, ['status', 'active']);
+      const zone = get(o, ['spec', 'timeZone']);
+      return [
+        String(o.metadata.name),
+        String(get(o, ['spec', 'schedule']) ?? ''),
+        typeof zone === 'string' ? zone : '<none>',
+        typeof suspend === 'boolean' ? (suspend ? 'True' : 'False') : '<unset>',
+        Array.isArray(active) ? active.length : 0,
+        last === undefined ? '<none>' : since(last, now),
+        age(o, now),
+        ...containerCells(get(o, ['spec', 'jobTemplate', 'spec', 'template', 'spec'])),
+        selectorText(get(o, ['spec', 'jobTemplate', 'spec', 'selector'])),
+      ];
+    },
+  },
+  '/nodes': {
+    columns: [
+      NAME,
+      col('Status', 'string', '', 'The status of the node'),
+      col('Roles', 'string', '', 'The roles of the node'),
+      AGE,
+      col('Version'),
+      wide('Internal-IP'),
+      wide('External-IP'),
+      wide('OS-Image'),
+      wide('Kernel-Version'),
+      wide('Container-Runtime'),
+    ],
+    cells: (o, now) => {
+      const conditions = get(o, ['status', 'conditions']);
+      const ready = Array.isArray(conditions)
+        ? conditions.filter(isPlainObject).find((c) => c.type === 'Ready')
+        : undefined;
+      const status = [ready === undefined ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady'];
+      if (get(o, ['spec', 'unschedulable']) === true) status.push('SchedulingDisabled');
+      const roles = new Set<string>();
+      for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
+        if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) {
+          roles.add(k.slice('node-role.kubernetes.io/'.length));
+        } else if (k === 'kubernetes.io/role' && v !== '') roles.add(v);
+      }
+      const addresses = get(o, ['status', 'addresses']);
+      const address = (type: string) => {
+        const found = Array.isArray(addresses)
+          ? addresses.filter(isPlainObject).find((a) => a.type === type)
+          : undefined;
+        return typeof found?.address === 'string' ? found.address : '<none>';
+      };
+      const info = (field: string) => {
+        const v = get(o, ['status', 'nodeInfo', field]);
+        return typeof v === 'string' && v !== '' ? v : '<unknown>';
+      };
+      return [
+        String(o.metadata.name),
+        status.join(','),
+        roles.size > 0 ? [...roles].sort().join(',') : '<none>',
+        age(o, now),
+        String(get(o, ['status', 'nodeInfo', 'kubeletVersion']) ?? ''),
+        address('InternalIP'),
+        address('ExternalIP'),
+        info('osImage'),
+        info('kernelVersion'),
+        info('containerRuntimeVersion'),
       ];
     },
   },

@@ -1,6 +1,6 @@
 /**
  * The emulator's failures: every one is a Kubernetes `Status` with the code, reason and message
- * the real API server uses (APISERVER-SPEC.md section 6), thrown as a {@link StatusError} and
+ * the real API server uses (`k8s.io/apimachinery/pkg/api/errors`), thrown as a {@link StatusError} and
  * written to the client by the HTTP layer.
  */
 import {
@@ -101,11 +101,14 @@ export function conflict(ref: ResourceRef, name: string, why?: string): StatusEr
 }
 
 /**
- * 422 Invalid: `ConfigMap "a" is invalid: metadata.name: Required value: ...`. Unlike the other
- * reasons, `details.kind` is the Kind here, as the real server does.
+ * 422 Invalid: `ConfigMap "a" is invalid: metadata.name: Required value: ...`, the kind qualified
+ * by its group for grouped kinds (`Job.batch "x" is invalid`, `schema.GroupKind.String()` in
+ * `errors.NewInvalid`). Unlike the other reasons, `details.kind` is the bare Kind here, as the
+ * real server does.
  */
 export function invalid(ref: ResourceRef, name: string, causes: StatusCause[]): StatusError {
   const kind = ref.kind ?? ref.plural;
+  const qualified = ref.group === '' ? kind : `${kind}.${ref.group}`;
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? '')));
   const text = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   const d: StatusDetails = {};
@@ -113,7 +116,7 @@ export function invalid(ref: ResourceRef, name: string, causes: StatusCause[]): 
   if (ref.group !== '') d.group = ref.group;
   d.kind = kind;
   d.causes = causes;
-  return statusError('Invalid', `${kind} "${name}" is invalid: ${text}`, d);
+  return statusError('Invalid', `${qualified} "${name}" is invalid: ${text}`, d);
 }
 
 /** 400 BadRequest with a free message. */

@@ -39,7 +39,7 @@ async function deleteOptions(
       {
         group: 'meta.k8s.io',
         kind: 'DeleteOptions',
-        causes: [{ type: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
+        causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
       },
     );
   }

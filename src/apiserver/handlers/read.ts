@@ -3,6 +3,7 @@
  * of each item (never serializing an object again), paginated with continue tokens that keep
  * the first page's revision, and ordered by namespace/name like etcd keys.
  */
+import { systemClock } from '../../core/index.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
 import { badRequest, type StatusError, statusError } from '../errors/status-errors.js';
 import type { ServedType } from '../served/served-types.js';
@@ -12,13 +13,14 @@ import { type ListOptions, parseListOptions } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
 
 /** GET /.../{plural}/{name}[/status]. */
-export function handleGet(r: ResourceRequest): HandlerResult {
+export function handleGet(r: ResourceRequest): HandlerResult | Promise<HandlerResult> {
+  // A get at resourceVersion N is served by the watch cache once it reached N.
+  const waiting = untilRevision(r, r.query.get('resourceVersion') ?? undefined);
+  return waiting ? waiting.then(() => getNow(r)) : getNow(r);
+}
+
+function getNow(r: ResourceRequest): HandlerResult {
   const name = r.target.name ?? '';
-  // A get at resourceVersion N is served by the watch cache once it reached N; beyond the
-  // current revision the real server gives up with a 504 (it would wait a few seconds first).
-  const asked = Number(r.query.get('resourceVersion') ?? '');
-  const revision = r.cluster.store(r.served).revision;
-  if (Number.isInteger(asked) && asked > revision) throw tooLargeResourceVersion(asked, revision);
   const stored = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const rep = r.representation;
   if (rep.kind === 'table') {
@@ -29,6 +31,7 @@ export function handleGet(r: ResourceRequest): HandlerResult {
       {
         version: rep.version,
         include: includeObjectOf(r.query),
+        now: r.cluster.now(),
       },
     );
     return { code: 200, json };
@@ -39,10 +42,40 @@ export function handleGet(r: ResourceRequest): HandlerResult {
   return { code: 200, body: stored };
 }
 
-/** The 504 for a resourceVersion beyond the current revision (a client asked for the future). */
-function tooLargeResourceVersion(asked: number, current: number): StatusError {
-  return statusError('Timeout', `Too large resource version: ${asked}, current: ${current}`, {
-    causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+/** How long a read at a future resourceVersion waits by default (the watch cache's `blockTimeout`). */
+export const DEFAULT_RESOURCE_VERSION_WAIT_MS = 3000;
+
+/**
+ * A read at a resourceVersion beyond the current revision, as the watch cache serves it: wait
+ * up to `resourceVersionWaitMs` (3 s upstream, `blockTimeout` in apiserver's
+ * `storage/cacher/watch_cache.go`) for a write to reach it, then 504. Undefined when there is
+ * nothing to wait for ("0", unset, not a number, or already reached).
+ */
+function untilRevision(r: ResourceRequest, resourceVersion: string | undefined): Promise<void> | undefined {
+  if (resourceVersion === undefined || !/^[0-9]+$/.test(resourceVersion)) return undefined;
+  const asked = Number(resourceVersion);
+  const store = r.cluster.store(r.served);
+  if (asked <= store.revision) return undefined;
+  // A client that goes away stops the wait (and its timer) at once.
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  r.res.once('close', onClose);
+  const waitMs = r.settings.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS;
+  return store.waitForRevision(asked, waitMs, r.settings.clock ?? systemClock, gone.signal).then((reached) => {
+    r.res.off('close', onClose);
+    if (!reached) throw tooLargeResourceVersion(asked, store.revision);
+  });
+}
+
+/**
+ * The 504 for a resourceVersion the server has not reached, exactly as upstream words it
+ * (apiserver `storage/errors.go` `NewTooLargeResourceVersionError`, through
+ * `apierrors.NewTimeoutError`, which prefixes "Timeout: "). The cause is what client-go's
+ * reflector looks for to relist with a consistent read.
+ */
+export function tooLargeResourceVersion(asked: number, current: number): StatusError {
+  return statusError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
     retryAfterSeconds: 1,
   });
 }
@@ -117,9 +150,19 @@ export function listJson(
 }
 
 /** LIST /.../{plural}. */
-export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult {
+export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult | Promise<HandlerResult> {
   const opts = options ?? parseListOptions(r.query, r.served);
   checkResourceVersionMatch(opts);
+  // NotOlderThan (or no match) at N waits for the cache to reach N. Exact reads go to etcd in
+  // 1.33 (the cacher delegates them), which does not wait: answered below at once.
+  if (opts.continueToken === undefined && opts.resourceVersionMatch !== 'Exact') {
+    const waiting = untilRevision(r, opts.resourceVersion);
+    if (waiting) return waiting.then(() => listNow(r, opts));
+  }
+  return listNow(r, opts);
+}
+
+function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let revision = store.revision;
@@ -154,7 +197,11 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
   if (rep.kind === 'table') {
     return {
       code: 200,
-      json: tableJson(r.served, page.items, meta, { version: rep.version, include: includeObjectOf(r.query) }),
+      json: tableJson(r.served, page.items, meta, {
+        version: rep.version,
+        include: includeObjectOf(r.query),
+        now: r.cluster.now(),
+      }),
     };
   }
   if (rep.kind === 'metadata') {
@@ -170,7 +217,7 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
   return { code: 200, json: listJson(r.served, page.items, meta) };
 }
 
-/** The 422s of `resourceVersionMatch` (APISERVER-SPEC.md section 2). */
+/** The 422s of `resourceVersionMatch` (apimachinery's `ValidateListOptions`). */
 function checkResourceVersionMatch(opts: ListOptions): void {
   if (opts.sendInitialEvents !== undefined) {
     throw badRequestInvalidListOptions('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
@@ -199,6 +246,6 @@ function badRequestInvalidListOptions(message: string): StatusError {
   return statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
     group: 'meta.k8s.io',
     kind: 'ListOptions',
-    causes: [{ type: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
+    causes: [{ reason: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
   });
 }

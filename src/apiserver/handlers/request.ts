@@ -4,6 +4,7 @@
  * to send, except watch, which owns its streaming response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../core/index.js';
 import type { Representation } from '../codec/negotiation.js';
 import { badRequest } from '../errors/status-errors.js';
 import type { ResourceTarget } from '../http/routes.js';
@@ -15,6 +16,10 @@ import type { ServedType } from '../served/served-types.js';
 export interface ServerSettings {
   bookmarkIntervalMs: number;
   maxBodyBytes: number;
+  /** How long a read at a resourceVersion not reached yet waits before its 504 (default 3 s, as upstream). */
+  resourceVersionWaitMs?: number;
+  /** The clock that wait runs on (default the system clock). */
+  clock?: Clock;
 }
 
 /** One request to a resource URL. */

@@ -5,7 +5,9 @@
  * between. Bookmarks (with `allowWatchBookmarks`) come every `bookmarkIntervalMs` and just before
  * `timeoutSeconds` ends the stream cleanly. Streaming lists (`sendInitialEvents=true` with
  * `resourceVersionMatch=NotOlderThan`) send the current state as ADDED in key order, then a
- * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes.
+ * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes. A watch from a revision the
+ * server has not reached yet is accepted (200) and waits: it hears only events and bookmarks
+ * after that revision, and never a 504 (only GET and LIST answer a too-new resourceVersion so).
  */
 import type { KubeObject } from '../../core/index.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
@@ -63,6 +65,7 @@ export function handleWatch(r: ResourceRequest): void {
           version: rep.version,
           include,
           headers: first,
+          now: r.cluster.now(),
         },
       );
       first = false;
@@ -172,9 +175,14 @@ export function handleWatch(r: ResourceRequest): void {
     stalled: false,
     closed: false,
   };
-  const timers: NodeJS.Timeout[] = [];
+  // Timers run on the cluster's clock: a test with a manual clock moves bookmarks and timeouts too.
+  const clock = r.cluster.clock;
+  const timers: (() => void)[] = [];
   const bookmark = () => {
     if (watcher.closed || watcher.stalled) return;
+    // A watch from a revision not reached yet hears no bookmark below it: the real server's
+    // cacheWatcher only sends events (bookmarks too) newer than the revision it was asked for.
+    if (watcher.afterRevision !== undefined && store.revision < watcher.afterRevision) return;
     const object = {
       kind: r.served.type.kind,
       apiVersion: r.served.type.apiVersion,
@@ -183,21 +191,28 @@ export function handleWatch(r: ResourceRequest): void {
     hub.send(store, watcher, eventLine('BOOKMARK', JSON.stringify(object)));
   };
   watcher.onClose = () => {
-    for (const t of timers) clearTimeout(t);
+    for (const cancel of timers) cancel();
   };
   hub.add(store, watcher);
   const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   timers.push(
-    setTimeout(() => {
+    clock.setTimer(() => {
       if (opts.allowWatchBookmarks) bookmark();
       hub.close(store, watcher, false);
     }, timeoutMs),
   );
   if (opts.allowWatchBookmarks) {
-    const interval = setInterval(bookmark, r.settings.bookmarkIntervalMs);
-    timers.push(interval);
+    const every = r.settings.bookmarkIntervalMs;
+    let cancelNext = () => {};
+    const tick = () => {
+      if (watcher.closed) return;
+      bookmark();
+      cancelNext = clock.setTimer(tick, every);
+    };
+    cancelNext = clock.setTimer(tick, every);
+    timers.push(() => cancelNext());
   }
-  // `res` (not `req`) reports a gone client in Node (APISERVER-SPEC.md section 2).
+  // `res` (not `req`) reports a gone client in Node: `req` closes as soon as its body is read.
   res.on('close', () => {
     if (!watcher.closed) {
       watcher.closed = true;
@@ -207,13 +222,13 @@ export function handleWatch(r: ResourceRequest): void {
   });
 }
 
-/** The 422s of watch options (APISERVER-SPEC.md section 2, streaming lists). */
+/** The 422s of watch options, streaming lists included (apimachinery's `ValidateListOptions`). */
 function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
   const fail = (field: string, message: string) =>
     statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
       group: 'meta.k8s.io',
       kind: 'ListOptions',
-      causes: [{ type: 'FieldValueForbidden', message, field }],
+      causes: [{ reason: 'FieldValueForbidden', message, field }],
     });
   if (opts.sendInitialEvents !== undefined) {
     if (opts.resourceVersionMatch !== 'NotOlderThan') {

@@ -16,7 +16,7 @@ export function checkDryRun(query: URLSearchParams): void {
       throw statusError('Invalid', `dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`, {
         causes: [
           {
-            type: 'FieldValueNotSupported',
+            reason: 'FieldValueNotSupported',
             message: `Unsupported value: ${JSON.stringify(v)}: supported values: "All"`,
             field: 'dryRun',
           },

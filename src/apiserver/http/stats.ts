@@ -3,7 +3,13 @@
  * many requests and how many bytes in and out, so tests can assert how many writes a client
  * sent (a cache that "writes only when something changed" is proven here).
  */
-import type { ApiServerStats, RequestCount, RequestCountFilter } from '../types.js';
+import type {
+  ApiServerStats,
+  ControllerWriteCount,
+  ControllerWriteFilter,
+  RequestCount,
+  RequestCountFilter,
+} from '../types.js';
 
 /** What the server knows about a request when it finishes. */
 export interface RequestInfo {
@@ -26,6 +32,23 @@ function matches(c: RequestCount, f: RequestCountFilter): boolean {
   }
   if (f.subresource !== undefined && c.subresource !== f.subresource) return false;
   if (f.code !== undefined && c.code !== f.code) return false;
+  return true;
+}
+
+function oneOrMany<T extends string>(v: T | readonly T[] | undefined): readonly T[] | undefined {
+  return v === undefined ? undefined : typeof v === 'string' ? [v as T] : (v as readonly T[]);
+}
+
+function writeMatches(w: ControllerWriteCount, f: ControllerWriteFilter): boolean {
+  const controllers = oneOrMany(f.controller);
+  if (controllers && !controllers.includes(w.controller)) return false;
+  const verbs = oneOrMany(f.verb);
+  if (verbs && !verbs.includes(w.verb)) return false;
+  if (f.resource !== undefined) {
+    const names = w.group === '' ? [w.resource] : [w.resource, `${w.resource}.${w.group}`];
+    if (!names.includes(f.resource)) return false;
+  }
+  if (f.subresource !== undefined && w.subresource !== f.subresource) return false;
   return true;
 }
 
@@ -53,14 +76,22 @@ export class RequestStats {
     this.counts.clear();
   }
 
-  /** A snapshot (copies: later requests do not change it). */
-  snapshot(openWatches: number): ApiServerStats {
+  /**
+   * A snapshot (copies: later requests do not change it), with the built-in controllers' writes
+   * (which never go through HTTP) beside the requests.
+   */
+  snapshot(openWatches: number, controllerWrites: ControllerWriteCount[] = []): ApiServerStats {
     const requests = [...this.counts.values()].map((c) => ({ ...c }));
     const sum = (f: RequestCountFilter, field: 'count' | 'bytesIn' | 'bytesOut') =>
       requests.filter((c) => matches(c, f)).reduce((n, c) => n + c[field], 0);
     return {
       requests,
       openWatches,
+      controllers: {
+        writes: controllerWrites,
+        count: (filter = {}) =>
+          controllerWrites.filter((w) => writeMatches(w, filter)).reduce((n, w) => n + w.count, 0),
+      },
       count: (filter = {}) => sum(filter, 'count'),
       bytesIn: (filter = {}) => sum(filter, 'bytesIn'),
       bytesOut: (filter = {}) => sum(filter, 'bytesOut'),

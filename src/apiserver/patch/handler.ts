@@ -1,9 +1,9 @@
 /**
- * PATCH in its four media types (APISERVER-SPEC.md section 3): JSON patch (RFC 6902), merge
- * patch (RFC 7386), strategic merge patch (built-ins only; custom resources answer 415) and a
- * first server-side apply (create-or-merge; field ownership comes with the SSA engine). The
- * patch runs on a private copy of the stored object and the result goes through the same
- * update path as a PUT, so preconditions, no-op detection and lifecycle rules are shared.
+ * PATCH in its four media types (`k8s.io/apiserver/pkg/endpoints/handlers/patch.go`): JSON patch
+ * (RFC 6902), merge patch (RFC 7386), strategic merge patch (built-ins only; custom resources
+ * answer 415) and a first server-side apply (create-or-merge; field ownership comes with the SSA
+ * engine). The patch runs on a private copy of the stored object and the result goes through the
+ * same update path as a PUT, so preconditions, no-op detection and lifecycle rules are shared.
  */
 import {
   applyJsonPatch,
@@ -13,6 +13,7 @@ import {
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
+  keyString,
   PatchError,
 } from '../../core/index.js';
 import { parseJsonOrYaml } from '../codec/yaml.js';
@@ -37,7 +38,6 @@ import { mediaType } from '../http/io.js';
 import { listKeysOf } from '../registry/managed-fields.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE, refOf } from '../served/served-types.js';
 import { applyConflictStatus, applyServerSide } from '../ssa/index.js';
-import { objectKey } from '../storage/store.js';
 import { checkNamespace, checkTypeMeta } from '../validation/objects.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
@@ -59,7 +59,7 @@ function invalidOptions(message: string, field: string): StatusError {
   return statusError('Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
     group: 'meta.k8s.io',
     kind: 'PatchOptions',
-    causes: [{ type: 'FieldValueRequired', message, field }],
+    causes: [{ reason: 'FieldValueRequired', message, field }],
   });
 }
 
@@ -125,7 +125,7 @@ function updateFromPatched(
 }
 
 /**
- * Server-side apply (APISERVER-SPEC.md section 3) through the SSA engine: `fieldManager`
+ * Server-side apply through the SSA engine: `fieldManager`
  * required; field ownership in managedFields; a field another manager owns with a different
  * value is a 409 with FieldManagerConflict causes unless `force=true`; fields this manager
  * applied before and now omits are removed unless someone else owns them. A missing object is
@@ -155,7 +155,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   }
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);
-  const key = objectKey(r.served.type.namespaced ? r.target.namespace : undefined, name);
+  const key = keyString({ namespace: r.served.type.namespaced ? r.target.namespace : undefined, name });
   const current = r.cluster.store(r.served).get(key);
   const subresource = r.target.subresource;
   if (!current && subresource !== undefined) throw notFound(refOf(r.served), name);
@@ -176,7 +176,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
     });
   } catch (err) {
     if (err instanceof KloopError) {
-      throw invalid(refOf(r.served), name, [{ type: 'FieldValueInvalid', message: err.message }]);
+      throw invalid(refOf(r.served), name, [{ reason: 'FieldValueInvalid', message: err.message }]);
     }
     throw err;
   }

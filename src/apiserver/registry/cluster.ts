@@ -9,19 +9,12 @@
  * (`garbage-collector.ts`); they see the cluster through {@link ClusterAccess} and run deferred
  * (`defer`), after the write that caused them has answered.
  */
-import { deepClone, deepEqual, type KubeObject } from '../../core/index.js';
+import { type Clock, deepClone, deepEqual, type KubeObject, keyString, systemClock } from '../../core/index.js';
 import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
 import { alreadyExists, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
 import type { FaultSet } from '../faults/fault-set.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
-import {
-  isStored,
-  objectKey,
-  type ResourceStore,
-  type Storage,
-  type StoredEvent,
-  type StoredObject,
-} from '../storage/store.js';
+import { isStored, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { WatchHub } from '../storage/watch-hub.js';
 import { validateName } from '../validation/objects.js';
 import { validateOwnerReferences } from '../validation/owner-references.js';
@@ -39,6 +32,7 @@ import {
   startDeletion,
 } from './strategy.js';
 import type {
+  AdmissionHook,
   ClusterAccess,
   ClusterSettings,
   DeletePreconditions,
@@ -76,11 +70,19 @@ export class Cluster implements ClusterAccess {
   private pendingScheduled = false;
   private stopped = false;
   /** Timed reactions (`later`): end of grace periods, absent-owner checks. */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, () => void>();
   /** The garbage collector (owner references). */
   readonly gc: GarbageCollector;
   /** In-process conversion between the versions of a CRD, by CRD name (`startApiServer({ resources })`). */
   readonly converters = new Map<string, ResourceConverter>();
+  /**
+   * Admission steps run on every create and update before the object is stored: the mutating
+   * admission of the built-in controllers (defaults, Service IP allocation, the ServiceAccount
+   * plugin) and the secure mode's RBAC escalation checks (which look only at requests).
+   */
+  readonly admission: AdmissionHook[] = [];
+  /** Wall-clock milliseconds at the clock's origin: timestamps follow the (possibly manual) clock. */
+  private readonly wallOrigin: number;
 
   constructor(
     readonly storage: Storage,
@@ -89,8 +91,15 @@ export class Cluster implements ClusterAccess {
     readonly faults: FaultSet,
     readonly random: () => number,
     readonly settings: ClusterSettings = {},
+    readonly clock: Clock = systemClock,
   ) {
     this.gc = new GarbageCollector(this);
+    this.wallOrigin = Date.now() - clock.now();
+  }
+
+  /** Wall-clock time (epoch milliseconds) as the cluster's clock tells it. */
+  now(): number {
+    return this.wallOrigin + this.clock.now();
   }
 
   /** The store of a served type. */
@@ -118,7 +127,8 @@ export class Cluster implements ClusterAccess {
     validateOwnerReferences(obj, served);
     const schema = served.customSchema;
     const warnings = schema ? schema.decode(obj, options.fieldValidation) : [];
-    prepareCreate(obj, served, this.random);
+    prepareCreate(obj, served, this.random, this.now());
+    for (const hook of this.admission) hook(served, obj, undefined, options);
     if (schema) warnings.push(...schema.validateCreate(obj));
     if (isCrdType(served)) prepareCrdCreate(obj);
     if (options.manager !== undefined) {
@@ -126,7 +136,7 @@ export class Cluster implements ClusterAccess {
     }
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
     if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name), ns);
-    const key = objectKey(ns, String(obj.metadata.name));
+    const key = keyString({ namespace: ns, name: String(obj.metadata.name) });
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
     const stored = toStorage(served, obj);
@@ -138,7 +148,9 @@ export class Cluster implements ClusterAccess {
 
   /** Gets the stored object or throws 404. */
   getOrThrow(served: ServedType, namespace: string | undefined, name: string): StoredObject {
-    const stored = this.store(served).get(objectKey(served.type.namespaced ? namespace : undefined, name));
+    const stored = this.store(served).get(
+      keyString({ namespace: served.type.namespaced ? namespace : undefined, name }),
+    );
     if (!stored) throw notFound(refOf(served), name);
     return stored;
   }
@@ -157,7 +169,8 @@ export class Cluster implements ClusterAccess {
     options: WriteOptions = {},
   ): WriteResult {
     const name = String(current.object.metadata.name);
-    if (this.faults.conflictFor(options.verb ?? 'update', resourceNames(served))) {
+    // Injected conflicts hit requests (which name their verb), never the cluster's own writes.
+    if (options.verb !== undefined && this.faults.conflictFor(options.verb, resourceNames(served))) {
       throw conflict(refOf(served), name);
     }
     checkPrecondition(incoming, current.object, served);
@@ -168,6 +181,9 @@ export class Cluster implements ClusterAccess {
       incoming.metadata.managedFields !== undefined &&
       !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
     const old = fromStorage(served, current.object);
+    // Defaulting and mutating admission come before the update strategy, as decoding and
+    // admission do upstream: a field the update left out and the defaults put back is no change.
+    for (const hook of this.admission) hook(served, incoming, old, options);
     const next = prepareUpdate(incoming, old, served, subresource);
     validateOwnerReferences(next, served);
     if (schema) warnings.push(...schema.validateUpdate(next, old, subresource));
@@ -233,7 +249,7 @@ export class Cluster implements ClusterAccess {
       return grace < pending ? this.shortenGrace(served, current, grace, options) : { code: 200, body: current };
     }
     if (grace > 0 && obj.metadata.deletionTimestamp === undefined) {
-      const next = withFinalizer(startGracefulDeletion(obj, grace), policyFinalizer);
+      const next = withFinalizer(startGracefulDeletion(obj, grace, this.now()), policyFinalizer);
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -246,7 +262,7 @@ export class Cluster implements ClusterAccess {
       (isNamespace(served) && obj.metadata.deletionTimestamp === undefined)
     ) {
       if (obj.metadata.deletionTimestamp !== undefined) return { code: 200, body: current };
-      const next = withFinalizer(startDeletion(obj), policyFinalizer);
+      const next = withFinalizer(startDeletion(obj, this.now()), policyFinalizer);
       if (options.dryRun) return { code: 200, body: next };
       const event = this.store(served).put(current.key, next);
       this.afterCommit(served, event);
@@ -264,7 +280,8 @@ export class Cluster implements ClusterAccess {
    * the kubelet's final deletion, which removes the object unless finalizers hold it).
    */
   private shortenGrace(served: ServedType, current: StoredObject, grace: number, options: WriteOptions): WriteResult {
-    const next = grace > 0 ? startGracefulDeletion(current.object, grace) : (JSON.parse(current.json) as KubeObject);
+    const next =
+      grace > 0 ? startGracefulDeletion(current.object, grace, this.now()) : (JSON.parse(current.json) as KubeObject);
     if (grace === 0) next.metadata.deletionGracePeriodSeconds = 0;
     const result = this.commitUpdate(served, current, next, options);
     if (!options.dryRun && grace > 0 && isStored(result.body)) this.armGrace(served, result.body, grace);
@@ -310,19 +327,19 @@ export class Cluster implements ClusterAccess {
   /** Runs `fn` after `ms`, once per `id` (a new call replaces the old), until the cluster stops. */
   later(id: string, ms: number, fn: () => void): void {
     if (this.stopped) return;
-    clearTimeout(this.timers.get(id));
-    const timer = setTimeout(() => {
+    this.timers.get(id)?.();
+    const cancel = this.clock.setTimer(() => {
       this.timers.delete(id);
       if (!this.stopped) fn();
     }, ms);
-    this.timers.set(id, timer);
+    this.timers.set(id, cancel);
   }
 
   /** Stops deferred and timed reactions (server shutdown). */
   stop(): void {
     this.stopped = true;
     this.pending.clear();
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
   }
 

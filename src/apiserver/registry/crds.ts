@@ -1,5 +1,6 @@
 /**
- * CustomResourceDefinitions (APISERVER-SPEC.md section 5): admission of a CRD (its validation is
+ * CustomResourceDefinitions (apiextensions-apiserver's `pkg/registry/customresourcedefinition` and
+ * its naming, establishing and finalizer controllers): admission of a CRD (its validation is
  * `validation/crd-definitions.ts`), its status (NamesAccepted, Established, acceptedNames,
  * storedVersions), registration of its served versions so routes and discovery know them at once
  * (each with its schema's validation, `validation/custom-resources.ts`, and its conversion to and

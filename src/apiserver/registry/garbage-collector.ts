@@ -1,5 +1,5 @@
 /**
- * Garbage collection (APISERVER-SPEC.md section 4): what the real kube-controller-manager's
+ * Garbage collection (kube-controller-manager's `pkg/controller/garbagecollector`): what its
  * garbage collector does, run right after each write instead of by a controller.
  *
  * - Background (the default): the owner goes at once; then each dependent whose owners are all
@@ -19,9 +19,9 @@
  * real collector does after its live lookup of the owner. A reference to a kind the server does
  * not serve counts as alive (the real collector cannot resolve it and keeps retrying).
  */
-import type { KubeObject, OwnerReference } from '../../core/index.js';
+import { type KubeObject, keyString, type OwnerReference } from '../../core/index.js';
 import type { ServedType } from '../served/served-types.js';
-import { objectKey, type StoredEvent, type StoredObject } from '../storage/store.js';
+import type { StoredEvent, StoredObject } from '../storage/store.js';
 import type { ClusterAccess } from './types.js';
 
 /** Finalizer of a foreground deletion. */
@@ -138,7 +138,7 @@ export class GarbageCollector {
     const served = this.cluster.types.byTypeRef(ref.apiVersion, ref.kind);
     if (!served) return undefined;
     const ns = served.type.namespaced ? dependent.metadata.namespace : undefined;
-    const stored = this.cluster.store(served).get(objectKey(ns, ref.name));
+    const stored = this.cluster.store(served).get(keyString({ namespace: ns, name: ref.name }));
     return stored?.object.metadata.uid === ref.uid ? stored : undefined;
   }
 

@@ -1,9 +1,10 @@
 /**
- * Graceful pod deletion (APISERVER-SPEC.md P2). The real server gives a scheduled, running pod a
- * grace period: DELETE sets `deletionTimestamp` to now + grace and `deletionGracePeriodSeconds`
- * to the grace, and the pod stays until its kubelet has stopped the containers and deletes it
- * again with grace 0. The emulator has no kubelet, so it stands in for one: when the grace
- * period ends it makes that final grace-0 deletion itself (finalizers still hold the pod).
+ * Graceful pod deletion (`pkg/registry/core/pod/strategy.go`, `CheckGracefulDelete`). The real
+ * server gives a scheduled, running pod a grace period: DELETE sets `deletionTimestamp` to now +
+ * grace and `deletionGracePeriodSeconds` to the grace, and the pod stays until its kubelet has
+ * stopped the containers and deletes it again with grace 0. The emulator has no kubelet, so it
+ * stands in for one: when the grace period ends it makes that final grace-0 deletion itself
+ * (finalizers still hold the pod).
  *
  * The grace is the real pod strategy's: `DeleteOptions.gracePeriodSeconds`, else the pod's
  * `spec.terminationGracePeriodSeconds`, else 30; 0 for a pod that was never scheduled (no

@@ -1,10 +1,10 @@
 /**
- * Namespace lifecycle (APISERVER-SPEC.md section 7): the bootstrap namespaces and termination:
- * a deleted namespace turns `Terminating`, its contents are deleted (objects with finalizers
- * wait for them), and the namespace goes away once it is empty. The real server runs this in
- * the namespace controller; the emulator runs it right after the write, outside the request.
- * The checks on writes into a namespace (missing: 404, terminating: 403) are admission's
- * (`admission/namespace-lifecycle.ts`).
+ * Namespace lifecycle (`pkg/controller/namespace/deletion` and the NamespaceLifecycle admission
+ * plugin): the bootstrap namespaces and termination: a deleted namespace turns `Terminating`, its
+ * contents are deleted (objects with finalizers wait for them), and the namespace goes away once it
+ * is empty. The real server runs this in the namespace controller; the emulator runs it right after
+ * the write, outside the request. The checks on writes into a namespace (missing: 404, terminating:
+ * 403) are admission's (`admission/namespace-lifecycle.ts`).
  */
 import type { KubeObject } from '../../core/index.js';
 import { NAMESPACES_STORE_ID } from '../admission/namespace-lifecycle.js';

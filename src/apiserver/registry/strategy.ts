@@ -1,8 +1,9 @@
 /**
- * The rules the real API server's registry strategies apply to writes (APISERVER-SPEC.md
- * section 3 and 4): what create fills in, what an update may not change, how the status
- * subresource splits an object, when `metadata.generation` moves, and how deletion with
- * finalizers starts. Pure functions over plain objects; storage is the caller's business.
+ * The rules the real API server's registry strategies apply to writes (`k8s.io/apiserver`'s
+ * `pkg/registry/rest` and each kind's `pkg/registry/.../strategy.go`): what create fills in, what
+ * an update may not change, how the status subresource splits an object, when `metadata.generation`
+ * moves, and how deletion with finalizers starts. Pure functions over plain objects; storage is the
+ * caller's business.
  */
 import { randomUUID } from 'node:crypto';
 import { deepEqual, isPlainObject, type KubeObject, type StatusCause } from '../../core/index.js';
@@ -16,9 +17,15 @@ export function nowTimestamp(now: Date = new Date()): string {
   return `${now.toISOString().slice(0, 19)}Z`;
 }
 
-/** `generateName` + 5 random characters of the real server's alphabet. */
+/** Longest prefix a generated name keeps (`names.MaxGeneratedNameLength`: 63 - 5). */
+const MAX_GENERATED_PREFIX = 58;
+
+/**
+ * `generateName` + 5 random characters of the real server's alphabet, the prefix cut to 58
+ * characters first as `SimpleNameGenerator` does.
+ */
 export function generateName(prefix: string, random: () => number): string {
-  let s = prefix;
+  let s = prefix.length > MAX_GENERATED_PREFIX ? prefix.slice(0, MAX_GENERATED_PREFIX) : prefix;
   for (let i = 0; i < 5; i++) s += NAME_CHARS[Math.floor(random() * NAME_CHARS.length)];
   return s;
 }
@@ -27,7 +34,12 @@ export function generateName(prefix: string, random: () => number): string {
  * Fills in what create sets: name from generateName, uid, creationTimestamp, generation, and the
  * per-type defaults (status cleared where a status subresource owns it).
  */
-export function prepareCreate(obj: KubeObject, served: ServedType, random: () => number): void {
+export function prepareCreate(
+  obj: KubeObject,
+  served: ServedType,
+  random: () => number,
+  now: number = Date.now(),
+): void {
   const meta = obj.metadata;
   if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') {
     // The real server's etcd layer refuses this with a plain error, which surfaces as a 500.
@@ -42,7 +54,7 @@ export function prepareCreate(obj: KubeObject, served: ServedType, random: () =>
     meta.name = generateName(meta.generateName, random);
   }
   meta.uid = randomUUID();
-  meta.creationTimestamp = nowTimestamp();
+  meta.creationTimestamp = nowTimestamp(new Date(now));
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   if (served.generation !== 'none') meta.generation = 1;
@@ -73,7 +85,7 @@ export function checkPrecondition(incoming: KubeObject, current: KubeObject, ser
     if (served.custom) {
       throw invalid(refOf(served), name, [
         {
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           message: 'Invalid value: 0x0: must be specified for an update',
           field: 'metadata.resourceVersion',
         },
@@ -119,7 +131,7 @@ export function prepareUpdate(
           Date.parse(v) === Date.parse(was));
       if (v !== undefined && v !== '' && v !== null && !same) {
         causes.push({
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           message: `Invalid value: ${JSON.stringify(v)}: field is immutable`,
           field: `metadata.${field}`,
         });
@@ -147,7 +159,7 @@ export function prepareUpdate(
     if (added.length > 0) {
       throw invalid(refOf(served), name, [
         {
-          type: 'FieldValueForbidden',
+          reason: 'FieldValueForbidden',
           message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
           field: 'metadata.finalizers',
         },
@@ -185,9 +197,9 @@ export function generationChanged(next: KubeObject, current: KubeObject, served:
 }
 
 /** Starts a graceful deletion: deletionTimestamp now, grace 0, generation +1 where tracked. */
-export function startDeletion(current: KubeObject): KubeObject {
+export function startDeletion(current: KubeObject, now: number = Date.now()): KubeObject {
   const next = JSON.parse(JSON.stringify(current)) as KubeObject;
-  next.metadata.deletionTimestamp = nowTimestamp();
+  next.metadata.deletionTimestamp = nowTimestamp(new Date(now));
   next.metadata.deletionGracePeriodSeconds = 0;
   const generation = next.metadata.generation;
   if (typeof generation === 'number' && generation > 0) next.metadata.generation = generation + 1;

@@ -4,7 +4,7 @@
  * garbage collection) use. Those reactions depend on this interface, not on the `Cluster` class
  * that calls them, so the class and its reactions do not import each other.
  */
-import type { KubeObject } from '../../core/index.js';
+import type { Clock, KubeObject } from '../../core/index.js';
 import type { FieldValidation, ServedType, ServedTypes } from '../served/served-types.js';
 
 export type { FieldValidation };
@@ -23,6 +23,7 @@ export interface WriteResult {
 /** Options shared by write operations. */
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The request's verb; unset for the cluster's own writes (controllers), which faults never hit. */
   verb?: Verb;
   /**
    * The field manager of a non-apply write: its `Update` entry is recorded in managedFields.
@@ -58,6 +59,17 @@ export interface ClusterSettings {
 }
 
 /**
+ * A mutating admission step: changes `obj` (the object about to be stored; `old` is the stored
+ * one on updates) or throws a StatusError to refuse the write.
+ */
+export type AdmissionHook = (
+  served: ServedType,
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  options: WriteOptions,
+) => void;
+
+/**
  * The cluster as its reactions see it: the stores and served types to read, the write path
  * (with every lifecycle rule a request gets) to change objects, and a way to run work after the
  * write in progress has answered.
@@ -68,6 +80,10 @@ export interface ClusterAccess {
   readonly settings: ClusterSettings;
   /** In-process conversion between the versions of a CRD, by CRD name. */
   readonly converters: ReadonlyMap<string, ResourceConverter>;
+  /** The clock every timer of the cluster runs on (a `ManualClock` in tests). */
+  readonly clock: Clock;
+  /** Wall-clock time (epoch milliseconds) as {@link ClusterAccess.clock} tells it. */
+  now(): number;
   /** The store of a served type. */
   store(served: ServedType): ResourceStore;
   /** The served type of a storage id (any version), for cleanup across resources. */

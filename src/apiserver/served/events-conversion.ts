@@ -1,5 +1,5 @@
 /**
- * Events are one store seen two ways (APISERVER-SPEC.md section 7): core `v1` Event and
+ * Events are one store seen two ways (`pkg/apis/events/v1/conversion.go`): core `v1` Event and
  * `events.k8s.io/v1` Event. Objects are stored in the core form; the events.k8s.io endpoints
  * convert on the way in and out, field by field as the real server's conversion does
  * (`regarding` = `involvedObject`, `note` = `message`, `reportingController` =

@@ -25,7 +25,7 @@ export interface CustomResourceSchema {
   applyStorageDefaults(object: Record<string, unknown>): void;
 }
 
-/** Which changes bump `metadata.generation` (APISERVER-SPEC.md section 3). */
+/** Which changes bump `metadata.generation` (each kind's strategy `PrepareForUpdate`). */
 export type GenerationRule = 'none' | 'spec' | 'spec-and-annotations' | 'all-but-metadata';
 
 /** A served resource type with the server-side rules that apply to it. */

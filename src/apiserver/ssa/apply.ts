@@ -98,7 +98,7 @@ export function applyConflictStatus(
   return failureStatus('Conflict', applyConflictMessage(conflicts), {
     ...details,
     causes: conflicts.map((c) => ({
-      type: 'FieldManagerConflict',
+      reason: 'FieldManagerConflict',
       message: `conflict with ${c.managerDescription}`,
       field: c.field,
     })),

@@ -12,7 +12,8 @@
  * - List semantics come from a {@link ListKeysFn}: the strategic merge table for built-ins
  *   (the default), {@link listKeysFromSchema} for custom resources.
  *
- * Semantics follow APISERVER-SPEC.md §3 and https://kubernetes.io/docs/reference/using-api/server-side-apply/,
+ * Semantics follow https://kubernetes.io/docs/reference/using-api/server-side-apply/ and
+ * sigs.k8s.io/structured-merge-diff (through `k8s.io/apimachinery/pkg/util/managedfields`),
  * simplified: one field set per manager identity, no version conversion, maps owned member by
  * member (never as a whole).
  */

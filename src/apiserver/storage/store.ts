@@ -11,7 +11,7 @@
  * - Lists at an older revision (continue pages) are rebuilt from the current state plus the events
  *   since that revision, so a page costs O(page + events since the first page), never O(store).
  */
-import type { KubeObject } from '../../core/index.js';
+import type { Clock, KubeObject } from '../../core/index.js';
 import { expired } from '../errors/status-errors.js';
 import { SortedKeys } from './sorted-keys.js';
 
@@ -75,15 +75,17 @@ export function isStored(x: object): x is StoredObject {
   return typeof (x as StoredObject).json === 'string' && typeof (x as StoredObject).rv === 'number';
 }
 
-/** `namespace/name` for namespaced objects, `name` otherwise: etcd's key order. */
-export function objectKey(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
+/** A read waiting for the storage to reach a revision. */
+interface RevisionWaiter {
+  readonly revision: number;
+  readonly done: (reached: boolean) => void;
 }
 
 /** The global revision counter shared by every resource store. */
 export class Storage {
   private current = 0;
   private readonly stores = new Map<string, ResourceStore>();
+  private readonly waiters = new Set<RevisionWaiter>();
 
   constructor(private readonly historyLimit: number) {}
 
@@ -95,6 +97,40 @@ export class Storage {
   /** Takes the next revision. Only {@link ResourceStore} calls this. */
   nextRevision(): number {
     return ++this.current;
+  }
+
+  /** A write under the current revision is complete: wakes the reads that waited for it. */
+  committed(): void {
+    if (this.waiters.size === 0) return;
+    for (const w of this.waiters) {
+      if (w.revision <= this.current) {
+        this.waiters.delete(w);
+        w.done(true);
+      }
+    }
+  }
+
+  /**
+   * Resolves `true` once a write at `revision` or later is committed, or `false` when
+   * `timeoutMs` passes on `clock` first (or `signal` aborts). The real server's watch cache
+   * waits so for a read at a resourceVersion it has not seen yet (`blockTimeout`, 3 s).
+   */
+  waitForRevision(revision: number, timeoutMs: number, clock: Clock, signal?: AbortSignal): Promise<boolean> {
+    if (revision <= this.current) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const finish = (reached: boolean): void => {
+        this.waiters.delete(waiter);
+        cancel();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(reached);
+      };
+      const onAbort = (): void => finish(false);
+      const waiter: RevisionWaiter = { revision, done: finish };
+      this.waiters.add(waiter);
+      const cancel = clock.setTimer(() => finish(false), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** The store of one resource, keyed `group/plural` (all versions share it). */
@@ -151,6 +187,11 @@ export class ResourceStore {
   /** The global revision now. */
   get revision(): number {
     return this.storage.revision;
+  }
+
+  /** Waits for the global revision to reach `revision` (see {@link Storage.waitForRevision}). */
+  waitForRevision(revision: number, timeoutMs: number, clock: Clock, signal?: AbortSignal): Promise<boolean> {
+    return this.storage.waitForRevision(revision, timeoutMs, clock, signal);
   }
 
   /** The stored object at `key`, if any. */
@@ -324,6 +365,7 @@ export class ResourceStore {
       }
     }
     for (const listener of this.listeners) listener(event);
+    this.storage.committed();
     return event;
   }
 }

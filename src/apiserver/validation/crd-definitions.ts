@@ -1,10 +1,11 @@
 /**
- * Admission of CustomResourceDefinitions (APISERVER-SPEC.md part two, section 7.1): the server's
- * defaults (`names.singular`, `names.listKind`, `conversion: {strategy: None}`), then the
- * validation apiextensions.k8s.io/v1 does with its messages (structural schemas, defaults,
- * extensions, rules, names, printer columns, selectable fields; `validateCustomResourceDefinition`
- * of the resources module), and on update what an established CRD may not change. A body whose
- * fields JSON could not decode into the Go type is a 400, as from the real decoder.
+ * Admission of CustomResourceDefinitions (apiextensions-apiserver's
+ * `pkg/apis/apiextensions/validation` and the CRD strategy): the server's defaults
+ * (`names.singular`, `names.listKind`, `conversion: {strategy: None}`), then the validation
+ * apiextensions.k8s.io/v1 does with its messages (structural schemas, defaults, extensions, rules,
+ * names, printer columns, selectable fields; `validateCustomResourceDefinition` of the resources
+ * module), and on update what an established CRD may not change. A body whose fields JSON could
+ * not decode into the Go type is a 400, as from the real decoder.
  */
 import { isPlainObject, type KubeObject } from '../../core/index.js';
 import {

@@ -1,6 +1,7 @@
 /**
- * Custom resources on the write path (APISERVER-SPEC.md part two, section 7.2-7.4), with the
- * validator of the resources module, so the emulator and client-side validation answer alike:
+ * Custom resources on the write path (apiextensions-apiserver's `customresource` strategy and its
+ * `pkg/apiserver/schema` pruning, defaulting and validation), with the validator of the resources
+ * module, so the emulator and client-side validation answer alike:
  *
  * - decoding: fields the version's `openAPIV3Schema` does not declare are pruned (unknown
  *   `metadata` fields too) and `fieldValidation` decides what that means: Strict refuses them

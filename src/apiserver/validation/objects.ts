@@ -56,10 +56,20 @@ export function validateName(obj: KubeObject, served: ServedType): void {
   const causes: StatusCause[] = [];
   if (typeof name !== 'string' || name === '') {
     causes.push({
-      type: 'FieldValueRequired',
+      reason: 'FieldValueRequired',
       message: 'Required value: name or generateName is required',
       field: 'metadata.name',
     });
+  } else if (served.type.group === 'rbac.authorization.k8s.io') {
+    // RBAC names are path segments (`ValidateRBACName`): `system:discovery` is a valid name.
+    const problem = pathSegmentProblem(name);
+    if (problem !== undefined) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": ${problem}`,
+        field: 'metadata.name',
+      });
+    }
   } else {
     const label = served.type.plural === 'namespaces';
     const ok = label
@@ -67,7 +77,7 @@ export function validateName(obj: KubeObject, served: ServedType): void {
       : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
     if (!ok) {
       causes.push({
-        type: 'FieldValueInvalid',
+        reason: 'FieldValueInvalid',
         message: `Invalid value: "${name}": ${label ? LABEL_MSG : SUBDOMAIN_MSG}`,
         field: 'metadata.name',
       });
@@ -76,12 +86,12 @@ export function validateName(obj: KubeObject, served: ServedType): void {
   const labels = obj.metadata.labels;
   if (labels !== undefined && labels !== null) {
     if (typeof labels !== 'object' || Array.isArray(labels)) {
-      causes.push({ type: 'FieldValueInvalid', message: 'Invalid value: must be a map', field: 'metadata.labels' });
+      causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map', field: 'metadata.labels' });
     } else {
       for (const [k, v] of Object.entries(labels)) {
         if (typeof v !== 'string') {
           causes.push({
-            type: 'FieldValueInvalid',
+            reason: 'FieldValueInvalid',
             message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
             field: `metadata.labels.${k}`,
           });
@@ -90,4 +100,11 @@ export function validateName(obj: KubeObject, served: ServedType): void {
     }
   }
   if (causes.length > 0) throw invalid(refOf(served), typeof name === 'string' ? name : '', causes);
+}
+
+/** Why `name` is not a valid path segment (apimachinery `IsValidPathSegmentName`), or undefined. */
+function pathSegmentProblem(name: string): string | undefined {
+  if (name === '.' || name === '..') return `may not be '${name}'`;
+  for (const c of ['/', '%']) if (name.includes(c)) return `may not contain '${c}'`;
+  return undefined;
 }

@@ -15,7 +15,7 @@ export function validateOwnerReferences(obj: KubeObject, served: ServedType): vo
   const causes: StatusCause[] = [];
   if (!Array.isArray(refs)) {
     causes.push({
-      type: 'FieldValueInvalid',
+      reason: 'FieldValueInvalid',
       message: 'Invalid value: must be a list',
       field: 'metadata.ownerReferences',
     });
@@ -24,7 +24,7 @@ export function validateOwnerReferences(obj: KubeObject, served: ServedType): vo
       for (const field of ['apiVersion', 'kind', 'name', 'uid'] as const) {
         if (typeof ref?.[field] !== 'string' || ref[field] === '') {
           causes.push({
-            type: 'FieldValueRequired',
+            reason: 'FieldValueRequired',
             message: 'Required value',
             field: `metadata.ownerReferences[${i}].${field}`,
           });
@@ -34,7 +34,7 @@ export function validateOwnerReferences(obj: KubeObject, served: ServedType): vo
     const controllers = refs.filter((r) => r?.controller === true);
     if (controllers.length > 1) {
       causes.push({
-        type: 'FieldValueInvalid',
+        reason: 'FieldValueInvalid',
         message: `Invalid value: ${JSON.stringify(controllers.map((c) => c.name))}: Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((c) => `${c.kind}/${c.name}`).join(' and ')}`,
         field: 'metadata.ownerReferences',
       });

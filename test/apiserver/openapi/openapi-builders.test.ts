@@ -1,5 +1,4 @@
-// The OpenAPI document builders, against what kube-apiserver 1.33 serves and what kubectl reads
-// (APISERVER-SPEC part two, section 8).
+// The OpenAPI document builders, against what kube-apiserver 1.33 serves and what kubectl reads.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';

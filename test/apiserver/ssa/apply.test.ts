@@ -134,7 +134,7 @@ describe('applyServerSide: conflicts', () => {
       details: {
         name: 'a',
         kind: 'configmaps',
-        causes: [{ type: 'FieldManagerConflict', message: 'conflict with "mgr" using v1', field: '.data.a' }],
+        causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "mgr" using v1', field: '.data.a' }],
       },
       code: 409,
     });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StatusError } from '../../../src/apiserver/errors/status-errors.js';
-import { objectKey, Storage } from '../../../src/apiserver/storage/store.js';
+import { Storage } from '../../../src/apiserver/storage/store.js';
 import type { KubeObject } from '../../../src/core/index.js';
+import { keyString } from '../../../src/core/index.js';
 
 function cm(ns: string, name: string, v = '0'): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name }, data: { v } };
@@ -66,7 +67,7 @@ describe('Storage (MVCC)', () => {
       ['ab', 'y'],
       ['a', 'b'],
     ]) {
-      store.put(objectKey(ns, name), cm(ns, name));
+      store.put(keyString({ namespace: ns, name }), cm(ns, name));
     }
     assert.deepEqual(
       store.list({}).items.map((s) => s.key),

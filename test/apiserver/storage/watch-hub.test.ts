@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { objectKey, Storage } from '../../../src/apiserver/storage/store.js';
+import { Storage } from '../../../src/apiserver/storage/store.js';
 import { type Watcher, WatchHub, type WatchSink } from '../../../src/apiserver/storage/watch-hub.js';
 import type { KubeObject } from '../../../src/core/index.js';
+import { keyString } from '../../../src/core/index.js';
 
 function sink(lines: string[]): WatchSink {
   return { write: (l) => lines.push(l), end: () => {}, destroy: () => {} };
@@ -54,7 +55,7 @@ describe('WatchHub', () => {
         hub.add(store, watcher(red, { filter: isRed }));
         hub.add(store, watcher(nsA, { namespace: 'a' }));
         for (const o of ops) {
-          const key = objectKey(o.ns, `n${o.name}`);
+          const key = keyString({ namespace: o.ns, name: `n${o.name}` });
           if (o.kind === 'put') {
             store.put(key, {
               apiVersion: 'v1',

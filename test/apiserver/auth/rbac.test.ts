@@ -1,0 +1,424 @@
+// RBAC as the API server evaluates it, against tables of cases: request attributes from URLs,
+// rule matching (verbs, groups, `*`, subresources, resourceNames, nonResourceURLs), bindings and
+// their subjects, the reasons given, escalation coverage and its message, and impersonation.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Attributes, type RequestAttributes, requestAttributes } from '../../../src/apiserver/auth/attributes.js';
+import { impersonationOf } from '../../../src/apiserver/auth/impersonation.js';
+import { RbacAuthorizer, type RbacSource } from '../../../src/apiserver/auth/rbac.js';
+import { forbiddenError } from '../../../src/apiserver/auth/refusals.js';
+import { compactRules, compactString, covers, ruleAllows } from '../../../src/apiserver/auth/rules.js';
+import type { PolicyRule, UserInfo } from '../../../src/apiserver/index.js';
+import type { KubeObject } from '../../../src/core/index.js';
+
+const res = (
+  verb: string,
+  resource: string,
+  more: Partial<Omit<Extract<RequestAttributes, { kind: 'resource' }>, 'kind'>> = {},
+): RequestAttributes => ({
+  kind: 'resource',
+  verb,
+  apiGroup: '',
+  apiVersion: 'v1',
+  resource,
+  subresource: '',
+  namespace: 'default',
+  name: '',
+  ...more,
+});
+const path = (verb: string, p: string): RequestAttributes => ({ kind: 'path', verb, path: p });
+
+describe('request attributes', () => {
+  const cases: [string, string, string, Partial<RequestAttributes> & { kind: 'resource' | 'path' }][] = [
+    [
+      'GET',
+      '/api/v1/namespaces/default/pods',
+      '',
+      { kind: 'resource', verb: 'list', resource: 'pods', namespace: 'default' },
+    ],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=true', { kind: 'resource', verb: 'watch' }],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=', { kind: 'resource', verb: 'watch' }],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=false', { kind: 'resource', verb: 'list' }],
+    ['GET', '/api/v1/watch/namespaces/default/pods', '', { kind: 'resource', verb: 'watch', resource: 'pods' }],
+    ['GET', '/api/v1/namespaces/default/pods/p1', '', { kind: 'resource', verb: 'get', name: 'p1' }],
+    ['GET', '/api/v1/namespaces/default/pods/p1/log', '', { kind: 'resource', verb: 'get', subresource: 'log' }],
+    [
+      'GET',
+      '/api/v1/namespaces/default/configmaps',
+      'fieldSelector=metadata.name%3Dsettings&watch=1',
+      { kind: 'resource', verb: 'watch', name: 'settings' },
+    ],
+    ['DELETE', '/api/v1/namespaces/default/pods', '', { kind: 'resource', verb: 'deletecollection' }],
+    ['DELETE', '/api/v1/namespaces/default/pods/p', '', { kind: 'resource', verb: 'delete', name: 'p' }],
+    ['POST', '/api/v1/namespaces/default/pods', '', { kind: 'resource', verb: 'create', name: '' }],
+    [
+      'PATCH',
+      '/apis/apps/v1/namespaces/x/deployments/web/scale',
+      '',
+      { kind: 'resource', verb: 'patch', apiGroup: 'apps', subresource: 'scale' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/foo',
+      '',
+      { kind: 'resource', verb: 'get', resource: 'namespaces', name: 'foo', namespace: 'foo' },
+    ],
+    [
+      'PUT',
+      '/api/v1/namespaces/foo/finalize',
+      '',
+      { kind: 'resource', resource: 'namespaces', subresource: 'finalize', namespace: 'foo' },
+    ],
+    ['GET', '/api/v1/namespaces', '', { kind: 'resource', verb: 'list', resource: 'namespaces', namespace: '' }],
+    [
+      'GET',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/view',
+      '',
+      { kind: 'resource', namespace: '', name: 'view' },
+    ],
+    ['GET', '/api', '', { kind: 'path', verb: 'get', path: '/api' }],
+    ['GET', '/api/v1', '', { kind: 'path', path: '/api/v1' }],
+    ['GET', '/apis/apps/v1', '', { kind: 'path', path: '/apis/apps/v1' }],
+    ['GET', '/version', '', { kind: 'path', path: '/version' }],
+    ['POST', '/healthz', '', { kind: 'path', verb: 'post' }],
+  ];
+  for (const [method, p, query, want] of cases) {
+    it(`${method} ${p}${query ? `?${query}` : ''}`, () => {
+      const got = requestAttributes(method, p, new URLSearchParams(query));
+      for (const [k, v] of Object.entries(want)) assert.equal((got as unknown as Record<string, unknown>)[k], v, k);
+    });
+  }
+});
+
+describe('rule matching', () => {
+  const cases: [string, PolicyRule, RequestAttributes, boolean][] = [
+    ['exact verb and resource', { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, res('get', 'pods'), true],
+    ['other verb', { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, res('list', 'pods'), false],
+    ['other group', { verbs: ['get'], apiGroups: ['apps'], resources: ['pods'] }, res('get', 'pods'), false],
+    ['verb *', { verbs: ['*'], apiGroups: [''], resources: ['pods'] }, res('escalate', 'pods'), true],
+    [
+      'group *',
+      { verbs: ['get'], apiGroups: ['*'], resources: ['deployments'] },
+      res('get', 'deployments', { apiGroup: 'apps' }),
+      true,
+    ],
+    [
+      'resource * covers subresources',
+      { verbs: ['get'], apiGroups: [''], resources: ['*'] },
+      res('get', 'pods', { subresource: 'log' }),
+      true,
+    ],
+    [
+      'pods does not cover pods/status',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods'] },
+      res('get', 'pods', { subresource: 'status' }),
+      false,
+    ],
+    [
+      'pods/status exactly',
+      { verbs: ['update'], apiGroups: [''], resources: ['pods/status'] },
+      res('update', 'pods', { subresource: 'status' }),
+      true,
+    ],
+    [
+      'pods/status is not pods',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods/status'] },
+      res('get', 'pods'),
+      false,
+    ],
+    [
+      '*/scale covers any scale',
+      { verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] },
+      res('get', 'deployments', { apiGroup: 'apps', subresource: 'scale', name: 'web' }),
+      true,
+    ],
+    [
+      '*/scale is not */status',
+      { verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] },
+      res('get', 'deployments', { apiGroup: 'apps', subresource: 'status' }),
+      false,
+    ],
+    [
+      'resourceNames allow the named get',
+      { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('get', 'configmaps', { name: 'a' }),
+      true,
+    ],
+    [
+      'resourceNames refuse another name',
+      { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('get', 'configmaps', { name: 'b' }),
+      false,
+    ],
+    [
+      'resourceNames never allow a list',
+      { verbs: ['list'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('list', 'configmaps'),
+      false,
+    ],
+    [
+      'resourceNames never allow a create',
+      { verbs: ['create'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('create', 'configmaps'),
+      false,
+    ],
+    [
+      'resourceNames allow a list pinned by field selector',
+      { verbs: ['list'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('list', 'configmaps', { name: 'a' }),
+      true,
+    ],
+    ['nonResourceURL exact', { verbs: ['get'], nonResourceURLs: ['/version'] }, path('get', '/version'), true],
+    ['nonResourceURL prefix', { verbs: ['get'], nonResourceURLs: ['/apis/*'] }, path('get', '/apis/apps/v1'), true],
+    [
+      'nonResourceURL prefix needs the slash',
+      { verbs: ['get'], nonResourceURLs: ['/apis/*'] },
+      path('get', '/apis'),
+      false,
+    ],
+    ['nonResourceURL *', { verbs: ['get'], nonResourceURLs: ['*'] }, path('get', '/anything'), true],
+    ['nonResourceURL other verb', { verbs: ['get'], nonResourceURLs: ['/healthz'] }, path('post', '/healthz'), false],
+    [
+      'a resource rule does not match a path',
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      path('get', '/version'),
+      false,
+    ],
+    ['a path rule does not match a resource', { verbs: ['*'], nonResourceURLs: ['*'] }, res('get', 'pods'), false],
+  ];
+  for (const [name, rule, attrs, want] of cases) it(name, () => assert.equal(ruleAllows(attrs, rule), want));
+});
+
+function source(objects: KubeObject[]): RbacSource {
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  return {
+    clusterRoleBindings: () => of('ClusterRoleBinding'),
+    roleBindings: (ns) => of('RoleBinding').filter((o) => o.metadata.namespace === ns),
+    clusterRole: (name) => of('ClusterRole').find((o) => o.metadata.name === name),
+    role: (ns, name) => of('Role').find((o) => o.metadata.name === name && o.metadata.namespace === ns),
+  };
+}
+
+const role = (kind: 'Role' | 'ClusterRole', name: string, rules: PolicyRule[], namespace?: string): KubeObject =>
+  ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    rules,
+  }) as KubeObject;
+const binding = (
+  kind: 'RoleBinding' | 'ClusterRoleBinding',
+  name: string,
+  ref: { kind: string; name: string },
+  subjects: { kind: string; name: string; namespace?: string }[],
+  namespace?: string,
+): KubeObject =>
+  ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...ref },
+    subjects,
+  }) as KubeObject;
+
+describe('the RBAC authorizer', () => {
+  const objects = [
+    role('ClusterRole', 'pod-reader', [{ verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] }]),
+    role('Role', 'cm-writer', [{ verbs: ['create', 'update'], apiGroups: [''], resources: ['configmaps'] }], 'team-a'),
+    binding('ClusterRoleBinding', 'readers', { kind: 'ClusterRole', name: 'pod-reader' }, [
+      { kind: 'Group', name: 'readers' },
+    ]),
+    // A RoleBinding to a ClusterRole grants it in the binding's namespace only.
+    binding(
+      'RoleBinding',
+      'bob-reads',
+      { kind: 'ClusterRole', name: 'pod-reader' },
+      [{ kind: 'User', name: 'bob' }],
+      'team-a',
+    ),
+    // A ServiceAccount subject without a namespace is the binding's namespace's.
+    binding(
+      'RoleBinding',
+      'robot-writes',
+      { kind: 'Role', name: 'cm-writer' },
+      [{ kind: 'ServiceAccount', name: 'robot' }],
+      'team-a',
+    ),
+    binding('RoleBinding', 'ghost', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'carol' }], 'team-a'),
+  ];
+  const authz = new RbacAuthorizer(source(objects));
+  const bob: UserInfo = { username: 'bob', groups: ['system:authenticated'] };
+  const reader: UserInfo = { username: 'dan', groups: ['readers', 'system:authenticated'] };
+  const robot: UserInfo = { username: 'system:serviceaccount:team-a:robot', groups: ['system:serviceaccounts'] };
+  const other: UserInfo = { username: 'system:serviceaccount:team-b:robot', groups: ['system:serviceaccounts'] };
+  const admin: UserInfo = { username: 'root', groups: ['system:masters'] };
+  const carol: UserInfo = { username: 'carol', groups: [] };
+  const cases: [string, UserInfo, RequestAttributes, boolean, string][] = [
+    [
+      'a group binding, cluster-wide',
+      reader,
+      res('list', 'pods', { namespace: 'x' }),
+      true,
+      'RBAC: allowed by ClusterRoleBinding "readers" of ClusterRole "pod-reader" to Group "readers"',
+    ],
+    [
+      'a RoleBinding to a ClusterRole, in its namespace',
+      bob,
+      res('get', 'pods', { namespace: 'team-a', name: 'p' }),
+      true,
+      'RBAC: allowed by RoleBinding "bob-reads/team-a" of ClusterRole "pod-reader" to User "bob"',
+    ],
+    ['... and not elsewhere', bob, res('get', 'pods', { namespace: 'team-b', name: 'p' }), false, ''],
+    ['... and not cluster-wide', bob, res('list', 'pods', { namespace: '' }), false, ''],
+    [
+      'a ServiceAccount subject defaults to the binding namespace',
+      robot,
+      res('create', 'configmaps', { namespace: 'team-a' }),
+      true,
+      'RBAC: allowed by RoleBinding "robot-writes/team-a" of Role "cm-writer" to ServiceAccount "robot/team-a"',
+    ],
+    [
+      'the same name in another namespace is another account',
+      other,
+      res('create', 'configmaps', { namespace: 'team-a' }),
+      false,
+      '',
+    ],
+    ['system:masters may do anything', admin, path('delete', '/anything'), true, ''],
+    [
+      'a binding to a missing role says so',
+      carol,
+      res('get', 'pods', { namespace: 'team-a' }),
+      false,
+      'RBAC: role.rbac.authorization.k8s.io "missing" not found',
+    ],
+  ];
+  for (const [name, user, attrs, allowed, reason] of cases) {
+    it(name, () => {
+      const decision = authz.authorize({ ...attrs, user } as Attributes);
+      assert.equal(decision.allowed, allowed);
+      assert.equal(decision.reason, reason);
+    });
+  }
+
+  it('collects the rules of a user in a namespace, with resolution errors', () => {
+    assert.deepEqual(authz.rulesFor(bob, 'team-a').rules, [
+      { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] },
+    ]);
+    assert.deepEqual(authz.rulesFor(bob, '').rules, []);
+    assert.deepEqual(authz.rulesFor(carol, 'team-a').errors, ['role.rbac.authorization.k8s.io "missing" not found']);
+  });
+});
+
+describe('forbidden messages', () => {
+  const bob: UserInfo = { username: 'bob', groups: [] };
+  const cases: [RequestAttributes, string, string, Record<string, string>][] = [
+    [
+      res('list', 'pods'),
+      '',
+      'pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"',
+      { kind: 'pods' },
+    ],
+    [
+      res('get', 'pods', { name: 'p1' }),
+      '',
+      'pods "p1" is forbidden: User "bob" cannot get resource "pods" in API group "" in the namespace "default"',
+      { name: 'p1', kind: 'pods' },
+    ],
+    [
+      res('list', 'deployments', { apiGroup: 'apps', namespace: '' }),
+      '',
+      'deployments.apps is forbidden: User "bob" cannot list resource "deployments" in API group "apps" at the cluster scope',
+      { group: 'apps', kind: 'deployments' },
+    ],
+    [
+      res('get', 'pods', { subresource: 'log', name: 'p' }),
+      '',
+      'pods "p" is forbidden: User "bob" cannot get resource "pods/log" in API group "" in the namespace "default"',
+      { name: 'p', kind: 'pods' },
+    ],
+    [path('get', '/apis'), '', 'forbidden: User "bob" cannot get path "/apis"', {}],
+    [path('get', '/a<b>&c'), 'RBAC: x', 'forbidden: User "bob" cannot get path "/a&lt;b&gt;&amp;c": RBAC: x', {}],
+  ];
+  for (const [attrs, reason, message, details] of cases) {
+    it(message, () => {
+      const status = forbiddenError({ ...attrs, user: bob } as Attributes, reason).status;
+      assert.equal(status.code, 403);
+      assert.equal(status.reason, 'Forbidden');
+      assert.equal(status.message, message);
+      assert.deepEqual(status.details, details);
+    });
+  }
+});
+
+describe('escalation coverage', () => {
+  it('covers by verb, group, resource, subresource wildcard, names and URLs', () => {
+    const owner: PolicyRule[] = [
+      { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', '*/status'] },
+      { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['a'] },
+      { verbs: ['get'], nonResourceURLs: ['/apis/*'] },
+    ];
+    assert.equal(
+      covers(owner, [{ verbs: ['get'], apiGroups: [''], resources: ['pods', 'pods/status'] }]).covered,
+      true,
+    );
+    assert.equal(
+      covers(owner, [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['a'] }]).covered,
+      true,
+    );
+    assert.equal(covers(owner, [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]).covered, false);
+    assert.equal(covers(owner, [{ verbs: ['get'], nonResourceURLs: ['/apis/apps'] }]).covered, true);
+    const { missing } = covers(owner, [{ verbs: ['get', 'delete', 'create'], apiGroups: [''], resources: ['pods'] }]);
+    assert.deepEqual(compactRules(missing).map(compactString), [
+      '{APIGroups:[""], Resources:["pods"], Verbs:["delete" "create"]}',
+    ]);
+  });
+});
+
+describe('impersonation headers', () => {
+  it('a user, groups and extras become checks and the new user', () => {
+    const got = impersonationOf({
+      'impersonate-user': ['jane'],
+      'impersonate-group': ['devs', 'ops'],
+      'impersonate-extra-scopes': ['view'],
+    });
+    assert.deepEqual(
+      got?.checks.map((c) => `${c.apiGroup}/${c.resource}${c.subresource ? `/${c.subresource}` : ''}:${c.name}`),
+      ['/users:jane', '/groups:devs', '/groups:ops', 'authentication.k8s.io/userextras/scopes:view'],
+    );
+    assert.deepEqual(got?.user, {
+      username: 'jane',
+      groups: ['devs', 'ops', 'system:authenticated'],
+      extra: { scopes: ['view'] },
+    });
+  });
+
+  it('a service account brings its groups and is checked in its namespace', () => {
+    const got = impersonationOf({ 'impersonate-user': ['system:serviceaccount:ns1:robot'] });
+    assert.deepEqual(got?.checks[0], {
+      verb: 'impersonate',
+      apiVersion: 'v1',
+      subresource: '',
+      namespace: 'ns1',
+      apiGroup: '',
+      resource: 'serviceaccounts',
+      name: 'robot',
+    });
+    assert.deepEqual(got?.user.groups, [
+      'system:serviceaccounts',
+      'system:serviceaccounts:ns1',
+      'system:authenticated',
+    ]);
+  });
+
+  it('groups without a user are a 400; no headers is no impersonation', () => {
+    assert.throws(
+      () => impersonationOf({ 'impersonate-group': ['devs'] }),
+      /requested \[\{Group devs\}\] without impersonating a user/,
+    );
+    assert.equal(impersonationOf({}), undefined);
+    assert.deepEqual(impersonationOf({ 'impersonate-user': ['system:anonymous'] })?.user.groups, [
+      'system:unauthenticated',
+    ]);
+  });
+});
