@@ -384,21 +384,34 @@ export class CachedClient implements ScopableClient {
       return true;
     }
     const resource = await this.#resource(type);
+    const informer = await this.#informer(type);
+    const held = informer.get(key);
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
         ...this.#fence(type, key),
       });
-      this.#recordDelete(type, key, answer, cached);
+      if (!this.#sawGo(type, informer, key, held)) this.#recordDelete(type, key, answer, cached);
       this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       return true;
     } catch (err) {
       if (ApiError.isNotFound(err)) {
-        this.#shared.ryw.recordDelete(type, key, cached);
+        if (!this.#sawGo(type, informer, key, held)) this.#shared.ryw.recordDelete(type, key, cached);
         return false;
       }
       throw err;
     }
+  }
+
+  /**
+   * True when the informer held the object before a delete and no longer does: it has seen the
+   * delete already (its event beat the answer), so a record would only wait for an event that
+   * came, and linger until the key is read again. Any older record of the key is dropped.
+   */
+  #sawGo(type: TypeRef, informer: InformerReader<KubeObject>, key: ObjectKey, held: KubeObject | undefined): boolean {
+    if (held === undefined || informer.get(key) !== undefined) return false;
+    this.#shared.ryw.observe(type, held, true);
+    return true;
   }
 
   /**
@@ -553,7 +566,9 @@ export class CachedClient implements ScopableClient {
     if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
       const informer = await this.#informer(type);
       const cached = peek(informer, key);
-      if (cached !== OUTSIDE_SCOPE) this.#shared.ryw.recordWrite(type, object, cached);
+      if (cached !== OUTSIDE_SCOPE) {
+        this.#shared.ryw.recordWrite(type, object, cached, informer.lastSyncResourceVersion);
+      }
     }
     const resource = await this.#resource(type);
     this.#count(type, resource, key, kind, changes, Buffer.byteLength(json), object.metadata?.resourceVersion);
