@@ -3,7 +3,9 @@
  * libraries drive over plain HTTP. In-memory MVCC storage with one global revision and a bounded
  * history (older resumes get 410); list/watch with selectors, pagination, bookmarks and streaming
  * lists; the write rules of the real server (optimistic concurrency, no-op writes, generation,
- * status and scale subresources, finalizers, garbage collection, namespaces, CRDs with pruning);
+ * status and scale subresources, finalizers, garbage collection, namespaces, CRDs validated as
+ * apiextensions does, custom resources validated against their schemas and converted between
+ * versions);
  * four patch types including server-side apply with field ownership; Tables, metadata-only and
  * aggregated discovery responses; JSON, YAML and Kubernetes protobuf on the wire (every built-in
  * kind); OpenAPI v3 and v2 documents for built-ins and CRDs; request counters; fault injection

@@ -301,6 +301,8 @@ async function serveResource(
     }
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;
+    // A deprecated custom resource version warns on every request (apiextensions crdHandler).
+    if (served.deprecationWarning !== undefined) res.setHeader('Warning', [warningHeader(served.deprecationWarning)]);
     const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body, representation };
     if (verb === 'watch') {
       handleWatch(r);
@@ -341,6 +343,11 @@ function dispatch(verb: Verb, r: ResourceRequest): Promise<HandlerResult> | Hand
   }
 }
 
+/** A `Warning` header value: RFC 7234 warn-code 299 with agent "-", as the real server formats them. */
+function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
+}
+
 function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType, encoding: Encoding): void {
   if ('json' in result) {
     sendEncoded(res, result.code, encoding, result.json);
@@ -358,11 +365,9 @@ function sendResult(res: ServerResponse, result: HandlerResult, served: ServedTy
     json = JSON.stringify(object);
   } else json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
   if (result.warnings && result.warnings.length > 0) {
-    // RFC 7234 warn-code 299 with agent "-", as the real server formats them.
-    res.setHeader(
-      'Warning',
-      result.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-    );
+    const before = res.getHeader('Warning');
+    const earlier = Array.isArray(before) ? before : before === undefined ? [] : [String(before)];
+    res.setHeader('Warning', [...earlier, ...result.warnings.map(warningHeader)]);
   }
   sendEncoded(res, result.code, encoding, json, object as JsonObject);
 }

@@ -4,6 +4,7 @@
  * misbehaving server.
  */
 import type { Clock } from '../core/index.js';
+import type { Resource } from '../resources/index.js';
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -43,6 +44,12 @@ export interface ApiServerOptions {
    * list and watch.
    */
   watchList?: boolean;
+  /**
+   * Custom resources defined with `defineResource` to install at start: their CRDs are created
+   * and their conversion functions run in-process, so every version is served (objects are
+   * stored in the storage version and converted on each read, write and watch).
+   */
+  resources?: readonly Resource[];
   /**
    * Serve HTTPS with authentication and RBAC, as a real cluster does (see `docs/apiserver.md`,
    * "Secure mode"). `true` generates the CA and certificates; an object says what to use.

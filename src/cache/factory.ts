@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KubeClient } from '../client/index.js';
-import { type Clock, type KubeObject, sleep, type TypeRef } from '../core/index.js';
+import { type Clock, type DeepReadonly, type KubeObject, sleep, type TypedRef, type TypeRef } from '../core/index.js';
 import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import { type MissingType, TypeWaiter } from './missing-types.js';
 import { MultiNamespaceInformer } from './multi-namespace.js';
@@ -101,11 +101,19 @@ export class InformerFactory {
   /**
    * The shared informer for `type` and `options`, within the factory's `scope`. It starts on
    * `start()`, on the factory's `start()` (also for informers made later), or on first use
-   * (`synced`, `get`, `list`, `subscribe`).
+   * (`synced`, `get`, `list`, `subscribe`). A typed reference (`Deployment`, a defined resource)
+   * gives an informer of its object type, deep `readonly` as the objects are shared.
    *
    * @throws CacheScopeError when `options.namespace` is outside the scope of `type`.
    */
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerOptions<DeepReadonly<T>> = {},
+  ): Informer<DeepReadonly<T>> {
+    return this.#informer(type, options as unknown as InformerOptions) as unknown as Informer<DeepReadonly<T>>;
+  }
+
+  #informer<T extends KubeObject>(type: TypeRef, options: InformerOptions<T>): Informer<T> {
     const namespaced = this.client.discovery.registry.byTypeRef(type)?.namespaced;
     const { namespaces, options: scoped } = scopeRequest(this.#options.scope, type, options, namespaced);
     if (namespaces === undefined) return this.#shared(type, scoped);

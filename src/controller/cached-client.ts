@@ -29,6 +29,7 @@ import {
 import {
   ApiError,
   type Clock,
+  type DeepReadonly,
   deepClone,
   type FencedRequest,
   fenceWrite,
@@ -44,9 +45,11 @@ import {
   type ResourceType,
   ResourceTypeRegistry,
   systemClock,
+  type TypedRef,
   type TypeRef,
   type WriteFence,
 } from '../core/index.js';
+import { type Resource, ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
 import {
   appliedChanges,
   appliedFieldPaths,
@@ -64,11 +67,13 @@ import type {
   ApplyOptions,
   CachedClientApi,
   ClientPatchOptions,
+  ClientWriteOptions,
   DirectWriter,
   EventRecorderApi,
   InformerProvider,
   MutateOptions,
   Mutator,
+  NewObject,
   ScopableClient,
   WriteAttribution,
   WriteOutcome,
@@ -103,6 +108,17 @@ export interface CachedClientOptions {
    * leader election and sharding in here.
    */
   fence?: WriteFence;
+  /**
+   * Client-side validation: an object of a resource defined with `defineResource` is checked
+   * against its schema before a write, failing with the server's message (`ValidationError`).
+   * Default true; each write may opt out with `{ validate: false }`.
+   */
+  validate?: boolean;
+  /**
+   * Defined resources whose objects are validated before writes even when a write names no type
+   * (`apply`, `patch`). Resources passed as the type of any call are learnt as well.
+   */
+  resources?: readonly Resource[];
 }
 
 /**
@@ -125,6 +141,8 @@ interface Shared {
    * `manager\0subresource`; tied to the object's uid, dropped when the informer shows it deleted.
    */
   lastApplied: Map<string, { uid: string | undefined; byManager: Map<string, Set<string>> }>;
+  /** Validators of the defined resources this client knows. */
+  validators: ResourceValidators;
   events?: EventRecorder;
 }
 
@@ -166,6 +184,7 @@ export class CachedClient implements ScopableClient {
       observed: new Set(),
       resources: new Map(),
       lastApplied: new Map(),
+      validators: new ResourceValidators(options.resources),
     };
     this.#attribution = attribution;
     const sink: EventSink = {
@@ -191,13 +210,25 @@ export class CachedClient implements ScopableClient {
   }
 
   /** Reads one object from the shared informer (its own writes included). */
-  async get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    key: ObjectKey,
+  ): Promise<DeepReadonly<T> | undefined> {
+    return readonlyView(await this.#get<T>(type, key));
+  }
+
+  async #get<T extends KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+    this.#shared.validators.learn(type);
     const informer = await this.#informer<T>(type);
     return this.#shared.ryw.resolve(type, key, informer.get(key));
   }
 
   /** Lists from the shared informer (its own writes included). */
-  async list<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerListOptions = {}): Promise<T[]> {
+  async list<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerListOptions = {},
+  ): Promise<DeepReadonly<T>[]> {
+    this.#shared.validators.learn(type);
     const informer = await this.#informer<T>(type);
     const selector = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
     const index = options.index;
@@ -207,20 +238,27 @@ export class CachedClient implements ScopableClient {
       (selector === undefined || selector.matches(o.metadata.labels)) &&
       // An index this client cannot evaluate: trust the informer's list, add no written object.
       (index === undefined || (indexFn === undefined ? listed : (indexFn(o) ?? []).includes(index.value)));
-    return this.#shared.ryw.overlayList(type, informer.list(options), matches);
+    return readonlyItems(this.#shared.ryw.overlayList(type, informer.list(options), matches));
   }
 
-  /** Creates an object (always sent). */
-  async create<T extends KubeObject>(type: TypeRef, object: T): Promise<T> {
+  /** Creates an object (always sent; validated first when it is of a defined resource). */
+  async create<T extends KubeObject>(
+    type: TypedRef<T>,
+    object: NewObject<T>,
+    options: ClientWriteOptions = {},
+  ): Promise<DeepReadonly<T>> {
+    this.#shared.validators.learn(type);
     const body = { ...object, apiVersion: type.apiVersion, kind: type.kind } as T;
+    this.#validate(body, {}, options);
     const key = keyOf(body);
     const json = JSON.stringify(body);
     const created = await this.#shared.options.transport.create<T>(body, {
       fieldManager: this.#fieldManager(),
       ...this.#fence(type, key),
+      validate: false,
     });
     await this.#recordWrite(type, key, 'create', { fields: bodyFields(body) }, json, created);
-    return created;
+    return readonlyView(created);
   }
 
   /**
@@ -231,10 +269,11 @@ export class CachedClient implements ScopableClient {
   async patch<T extends KubeObject>(
     current: T,
     desired: T,
-    options: ClientPatchOptions = {},
+    options: ClientPatchOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     const type = typeOf(current);
     const key = keyOf(current);
+    this.#validate(desired, { current, status: options.subresource === 'status' }, options);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
       // A `test` without a value is malformed, and there is no version to lock on anyway.
       throw new ClientUsageError(
@@ -267,25 +306,25 @@ export class CachedClient implements ScopableClient {
       sent = true;
     }
     if (!sent) await this.#skip(type, 'unchanged');
-    return { object: object ?? current, sent };
+    return { object: readonlyView(object ?? current), sent };
   }
 
   /** Changes spec and metadata through `fn` on a copy of the cached object; see the class remarks. */
-  mutate<T extends KubeObject>(
-    type: TypeRef,
+  mutate<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, false);
   }
 
   /** Changes `status` through `fn`; sent to the `/status` subresource. */
-  mutateStatus<T extends KubeObject>(
-    type: TypeRef,
+  mutateStatus<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, true);
   }
@@ -294,14 +333,16 @@ export class CachedClient implements ScopableClient {
    * Server-side apply, skipped when the cache already holds every applied field with the applied
    * value and the manager owns nothing it now omits (see `apply-diff.ts`).
    */
-  async apply<T extends KubeObject>(desired: T, options: ApplyOptions): Promise<WriteOutcome<T>> {
+  async apply<T extends KubeObject>(desired: T, options: ApplyOptions & ClientWriteOptions): Promise<WriteOutcome<T>> {
     const type = typeOf(desired);
     const key = keyOf(desired);
     const manager = options.fieldManager;
     const objectId = appliedId(type, key);
     const managerId = `${manager}\u0000${options.subresource ?? ''}`;
-    // Outside the cache's scope there is nothing to compare with: the apply is sent.
+    // Outside the cache's scope there is nothing to compare with: the apply is sent (validated
+    // as a create would be, without a current object for the ratcheting rules).
     const cached = await this.#getInScope<T>(type, key);
+    this.#validate(desired, { current: cached, status: options.subresource === 'status', partial: true }, options);
     const paths = appliedPaths(desired);
     if (cached !== undefined && holdsApplied(cached, desired)) {
       // What we applied to an earlier object of this name says nothing about this one.
@@ -310,7 +351,7 @@ export class CachedClient implements ScopableClient {
       const owned = ownedPaths(cached, manager, options.subresource) ?? last;
       if (owned !== undefined && coversOwned(paths, owned)) {
         await this.#skip(type, 'unchanged');
-        return { object: cached, sent: false };
+        return { object: readonlyView(cached), sent: false };
       }
     }
     const fields = appliedChanges(cached, desired);
@@ -326,7 +367,7 @@ export class CachedClient implements ScopableClient {
       this.#shared.lastApplied.set(objectId, remembered);
     }
     remembered.byManager.set(managerId, paths);
-    return { object, sent: true };
+    return { object: readonlyView(object), sent: true };
   }
 
   /**
@@ -347,21 +388,34 @@ export class CachedClient implements ScopableClient {
       return true;
     }
     const resource = await this.#resource(type);
+    const informer = await this.#informer(type);
+    const held = informer.get(key);
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
         ...this.#fence(type, key),
       });
-      this.#recordDelete(type, key, answer, cached);
+      if (!this.#sawGo(type, informer, key, held)) this.#recordDelete(type, key, answer, cached);
       this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       return true;
     } catch (err) {
       if (ApiError.isNotFound(err)) {
-        this.#shared.ryw.recordDelete(type, key, cached);
+        if (!this.#sawGo(type, informer, key, held)) this.#shared.ryw.recordDelete(type, key, cached);
         return false;
       }
       throw err;
     }
+  }
+
+  /**
+   * True when the informer held the object before a delete and no longer does: it has seen the
+   * delete already (its event beat the answer), so a record would only wait for an event that
+   * came, and linger until the key is read again. Any older record of the key is dropped.
+   */
+  #sawGo(type: TypeRef, informer: InformerReader<KubeObject>, key: ObjectKey, held: KubeObject | undefined): boolean {
+    if (held === undefined || informer.get(key) !== undefined) return false;
+    this.#shared.ryw.observe(type, held, true);
+    return true;
   }
 
   /**
@@ -388,7 +442,7 @@ export class CachedClient implements ScopableClient {
     outside?: O,
   ): Promise<T | undefined | O> {
     try {
-      return await this.get<T>(type, key);
+      return await this.#get<T>(type, key);
     } catch (err) {
       if (err instanceof CacheScopeError) return outside as O;
       throw err;
@@ -415,14 +469,14 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions,
+    options: MutateOptions & ClientWriteOptions,
     status: boolean,
   ): Promise<WriteOutcome<T>> {
     const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     const hasStatus = await this.#hasStatus(type);
     const part: WritePart = status ? 'status' : hasStatus ? 'main' : 'all';
     const subresource = status && hasStatus ? 'status' : undefined;
-    let current = await this.get<T>(type, key);
+    let current = await this.#get<T>(type, key);
     // Under a selector scope the cache lacks what stopped matching; a finalizer left on it would
     // keep it forever. Ask the server before taking the miss for an absence.
     if (current === undefined && this.#selectors(type) !== undefined) current = await this.#serverCopy<T>(type, key);
@@ -433,8 +487,9 @@ export class CachedClient implements ScopableClient {
       const { patch, changed } = diffPart(current, desired, part, 'merge');
       if (patch === undefined) {
         await this.#skip(type, 'unchanged');
-        return { object: current, sent: false };
+        return { object: readonlyView(current), sent: false };
       }
+      this.#validate(desired, { current, status: subresource !== undefined }, options);
       if (options.optimisticLock ?? !status) {
         // A resourceVersion in a merge patch is a precondition: the server answers 409 when stale.
         const meta = (patch.metadata ?? {}) as Record<string, unknown>;
@@ -450,7 +505,7 @@ export class CachedClient implements ScopableClient {
           'merge',
           subresource,
         );
-        return { object, sent: true };
+        return { object: readonlyView(object), sent: true };
       } catch (err) {
         if (!ApiError.isConflict(err) || attempt >= maxAttempts) throw err;
         // The cache was stale: read the server's copy, remember it, and redo the change on it.
@@ -482,6 +537,8 @@ export class CachedClient implements ScopableClient {
         fieldManager: extra.fieldManager ?? (patchType === 'apply' ? this.#fieldManager() : undefined),
         force: extra.force,
         ...this.#fence(type, key),
+        // Validated here already (or opted out): the transport need not do it again.
+        validate: false,
       });
     } catch (err) {
       // A failed `test` of the resourceVersion is the JSON-patch form of a stale write: a 422
@@ -516,7 +573,9 @@ export class CachedClient implements ScopableClient {
     if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`) && this.#cacheWillHold(type, object)) {
       const informer = await this.#informer(type);
       const cached = peek(informer, key);
-      if (cached !== OUTSIDE_SCOPE) this.#shared.ryw.recordWrite(type, object, cached);
+      if (cached !== OUTSIDE_SCOPE) {
+        this.#shared.ryw.recordWrite(type, object, cached, informer.lastSyncResourceVersion);
+      }
     }
     const resource = await this.#resource(type);
     this.#count(type, resource, key, kind, changes, Buffer.byteLength(json), object.metadata?.resourceVersion);
@@ -621,8 +680,18 @@ export class CachedClient implements ScopableClient {
     return this.#shared.options.fieldManager ?? 'kloop';
   }
 
+  /**
+   * Client-side validation of a write of a defined resource (unless opted out): throws the
+   * server's 422 as a `ValidationError` before anything is sent.
+   */
+  #validate(object: KubeObject, how: WriteValidation, options: ClientWriteOptions): void {
+    if (!(options.validate ?? this.#shared.options.validate ?? true)) return;
+    const validator = this.#shared.validators.get(object.apiVersion, object.kind);
+    if (validator !== undefined) validateWrite(validator, object, how);
+  }
+
   async #informer<T extends KubeObject>(type: TypeRef): Promise<InformerReader<T>> {
-    const informer = this.#shared.options.informers.informer<T>(type);
+    const informer = this.#shared.options.informers.informer(type) as unknown as InformerReader<T>;
     const id = `${type.apiVersion}/${type.kind}`;
     if (!this.#shared.observed.has(id)) {
       this.#shared.observed.add(id);
@@ -674,6 +743,16 @@ export class CachedClient implements ScopableClient {
     // Unknown types are assumed to have one: custom resources with status almost always do.
     return rt === undefined ? true : rt.subresources.includes('status');
   }
+}
+
+/** An object as the cache shares it: the same value, typed deep `readonly`. */
+function readonlyView<T>(value: T): DeepReadonly<T> {
+  return value as unknown as DeepReadonly<T>;
+}
+
+/** Objects as the cache shares them, in a list the caller owns. */
+function readonlyItems<T>(items: T[]): DeepReadonly<T>[] {
+  return items as unknown as DeepReadonly<T>[];
 }
 
 /** What `peek` answers for a key outside the cache's scope. */

@@ -26,6 +26,7 @@ import {
 } from '../controller/index.js';
 import {
   type Clock,
+  type DeepReadonly,
   KloopError,
   type KubeObject,
   keyOf,
@@ -33,7 +34,7 @@ import {
   type ObjectKey,
   perRegistry,
   systemClock,
-  type TypeRef,
+  type TypedRef,
 } from '../core/index.js';
 import { describeScope, filterFromQuery, type ManagerDescription } from './debug-document.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
@@ -229,6 +230,8 @@ export class Manager {
       fieldManager: options.fieldManager,
       component: options.component,
       clock: this.#clock,
+      ...(options.resources !== undefined ? { resources: options.resources } : {}),
+      ...(options.validate !== undefined ? { validate: options.validate } : {}),
       // Asked before every write; its signal also stops the write's retries and the request in
       // the air once the right to write ends.
       fence: managerFence({ elector: this.elector, sharder: this.sharder }),
@@ -242,11 +245,15 @@ export class Manager {
 
   /**
    * The shared informer of `type` (started with the manager, or on first read), within the
-   * `cache` scope: a type scoped to several namespaces gives one informer over them all.
+   * `cache` scope: a type scoped to several namespaces gives one informer over them all. A typed
+   * reference gives an informer of its object type, deep `readonly` as the objects are shared.
    *
    * @throws CacheScopeError when `options.namespace` is outside the scope of `type`.
    */
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerOptions<DeepReadonly<T>> = {},
+  ): Informer<DeepReadonly<T>> {
     return this.informers.informer<T>(type, options);
   }
 

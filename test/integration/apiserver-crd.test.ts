@@ -154,7 +154,7 @@ describe('apiserver CRD lifecycle over HTTP', () => {
       group: 'example.org',
       scope: 'Cluster',
       names: { plural: 'clusterthings', kind: 'ClusterThing' },
-      versions: [{ name: 'v1', served: true, storage: true }],
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
     };
     assert.equal((await api.post(CRDS, c)).status, 201);
     const res = await api.post('/apis/example.org/v1/clusterthings', {
@@ -226,6 +226,18 @@ describe('apiserver scale subresource', () => {
               specReplicasPath: '.spec.size',
               statusReplicasPath: '.status.size',
               labelSelectorPath: '.status.selector',
+            },
+          },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                status: {
+                  type: 'object',
+                  properties: { size: { type: 'integer' }, selector: { type: 'string' } },
+                },
+              },
             },
           },
         },

@@ -200,10 +200,15 @@ export function handleWatch(r: ResourceRequest): void {
         : eventLine(type, JSON.stringify(partialMetadata(object, version)));
   } else if (r.served.conversion) {
     const conversion = r.served.conversion;
-    render = (type, object, json) =>
-      type === 'ERROR' || type === 'BOOKMARK'
-        ? eventLine(type, json)
-        : eventLine(type, JSON.stringify(conversion.fromStorage(object)));
+    render = (type, object, json) => {
+      if (type === 'ERROR' || type === 'BOOKMARK') return eventLine(type, json);
+      try {
+        return eventLine(type, JSON.stringify(conversion.fromStorage(object)));
+      } catch (err) {
+        // A converter that fails (custom resources converted in-process) fails the event, not the server.
+        return eventLine('ERROR', JSON.stringify(toStatus(err)));
+      }
+    };
   }
   const line = (type: string, stored: { object: KubeObject; json: string }) =>
     render ? render(type, stored.object, stored.json) : eventLine(type, stored.json);

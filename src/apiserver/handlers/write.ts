@@ -71,12 +71,7 @@ async function bodyObject(r: ResourceRequest): Promise<{ obj: KubeObject; protob
   return { obj, protobuf: isProtobufMediaType(type) };
 }
 
-/** The stored form of a request object (only events.k8s.io Events differ). */
-export function toStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
-  return r.served.conversion ? r.served.conversion.toStorage(obj) : obj;
-}
-
-/** The request form of a stored object. */
+/** The request form of a stored object (writes hand the cluster request forms; it converts). */
 export function fromStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
   return r.served.conversion ? r.served.conversion.fromStorage(obj) : obj;
 }
@@ -88,7 +83,7 @@ export async function handleCreate(r: ResourceRequest): Promise<HandlerResult> {
   checkTypeMeta(obj, r.served);
   const warnings = protobuf ? [] : decodeWarnings(r, obj, options.fieldValidation);
   checkNamespace(obj, r.served, r.target.namespace);
-  const result = r.cluster.create(r.served, toStorage(r, obj), {
+  const result = r.cluster.create(r.served, obj, {
     dryRun: options.dryRun,
     verb: 'create',
     manager: managerOf(r.query, r.req.headers['user-agent']),
@@ -112,7 +107,7 @@ export async function handleUpdate(r: ResourceRequest): Promise<HandlerResult> {
   obj.metadata.name = name;
   checkNamespace(obj, r.served, r.target.namespace);
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
-  const result = r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
+  const result = r.cluster.update(r.served, current, obj, r.target.subresource, {
     dryRun: options.dryRun,
     verb: 'update',
     manager: managerOf(r.query, r.req.headers['user-agent']),

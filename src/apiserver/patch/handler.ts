@@ -35,7 +35,7 @@ import {
   managerOf,
   type ResourceRequest,
 } from '../handlers/request.js';
-import { fromStorage, toStorage, unknownFieldsOf, withWarnings } from '../handlers/write.js';
+import { fromStorage, unknownFieldsOf, withWarnings } from '../handlers/write.js';
 import { mediaType } from '../http/io.js';
 import { listKeysOf } from '../registry/managed-fields.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE, refOf } from '../served/served-types.js';
@@ -187,7 +187,7 @@ function updateFromPatched(
     );
   }
   checkNamespace(obj, r.served, r.target.namespace);
-  return r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
+  return r.cluster.update(r.served, current, obj, r.target.subresource, {
     dryRun,
     verb: 'patch',
     fieldValidation: fieldValidationOf(r.query),
@@ -258,7 +258,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   }
   const object = JSON.parse(JSON.stringify(result.object)) as KubeObject;
   if (!current)
-    return r.cluster.create(r.served, toStorage(r, object), {
+    return r.cluster.create(r.served, object, {
       dryRun,
       verb: 'patch',
       fieldValidation: fieldValidationOf(r.query),
