@@ -1,6 +1,9 @@
 /**
- * Query parameters of list and watch requests (`metav1.ListOptions`), parsed and checked, and
- * the object filter their selectors make. Field selectors know `metadata.name` and
+ * Query parameters of list and watch requests (`metav1.ListOptions`), parsed as the API server's
+ * `url.Values` conversion parses them (first value of a repeated parameter; loose booleans;
+ * `strconv.ParseInt` integers whose error text is the 400), defaulted and validated as
+ * `metainternalversion` does (every error in one 422 `ListOptions.meta.k8s.io "" is invalid`),
+ * and the object filter their selectors make. Field selectors know `metadata.name` and
  * `metadata.namespace` everywhere plus the type's own labels; any other field is a 400, as on the
  * real server.
  */
@@ -13,8 +16,10 @@ import {
   parseLabelSelector,
   SelectorError,
 } from '../../core/index.js';
-import { badRequest, invalid, StatusError } from '../errors/status-errors.js';
+import { badRequest, StatusError } from '../errors/status-errors.js';
+import { goParseUint64, queryBool, queryInt64, queryOptionalBool } from '../http/query.js';
 import type { ServedType } from '../served/served-types.js';
+import { forbiddenField, invalidOptions, notSupportedField, type OptionsFieldError, parseQuery } from './options.js';
 
 /** Parsed `ListOptions`. */
 export interface ListOptions {
@@ -22,65 +27,16 @@ export interface ListOptions {
   fieldSelector?: FieldSelector;
   limit?: number;
   continueToken?: string;
+  /** As sent; undefined when absent or empty (the most recent). */
   resourceVersion?: string;
   resourceVersionMatch?: string;
-  timeoutSeconds?: number;
+  /** As sent (int64): any size, negative included; the watch handler turns it into a duration as Go does. */
+  timeoutSeconds?: bigint;
   allowWatchBookmarks: boolean;
   sendInitialEvents?: boolean;
   watch: boolean;
   /** The object filter of the selectors; undefined when there are none. */
   filter?: (object: KubeObject) => boolean;
-}
-
-function bool(v: string | null): boolean {
-  return v === 'true' || v === '1';
-}
-
-function nonNegativeInt(query: URLSearchParams, name: string): number | undefined {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(raw)}: must be an integer`);
-  const n = Number(raw);
-  return n < 0 ? undefined : n;
-}
-
-const MAX_UINT64 = 18446744073709551615n;
-
-/**
- * A resourceVersion as the API server parses it (`APIObjectVersioner.ParseResourceVersion`,
- * `strconv.ParseUint(s, 10, 64)`): its value, or the field error it fails with, e.g.
- * `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`.
- */
-export function parseResourceVersion(text: string): { value: bigint } | { error: string } {
-  let why: string | undefined;
-  if (!/^[0-9]+$/.test(text)) why = 'invalid syntax';
-  else if (BigInt(text) > MAX_UINT64) why = 'value out of range';
-  if (why === undefined) return { value: BigInt(text) };
-  const quoted = JSON.stringify(text);
-  return { error: `Invalid value: ${quoted}: strconv.ParseUint: parsing ${quoted}: ${why}` };
-}
-
-/**
- * The answer to a resourceVersion that does not parse, by where upstream parses it: the watch
- * cache returns the storage error as it is (500, no reason: GET, and LISTs it serves); etcd wraps
- * it in a 400 (`invalid resource version: ...`, LISTs it serves: Exact, a limit without a match,
- * continue pages); a WATCH gets a 422 naming the collection "" (`InterpretWatchError`).
- */
-export function unparsedResourceVersion(
-  error: string,
-  where: 'cache' | 'etcd' | 'watch',
-  served: ServedType,
-): StatusError {
-  const field = `resourceVersion: ${error}`;
-  if (where === 'etcd') return badRequest(`invalid resource version: ${field}`);
-  if (where === 'watch') {
-    const ref = { group: served.type.group, plural: served.type.plural, kind: served.type.plural };
-    return invalid(ref, '', [{ reason: 'FieldValueInvalid', message: error, field: 'resourceVersion' }]);
-  }
-  // apiserver's ErrorToAPIStatus: a non-Status error is a 500 whose reason is empty (omitted).
-  const status = makeStatus(500, '', field);
-  delete status.reason;
-  return new StatusError(status);
 }
 
 /** Reads a field of an object for the field selector; values are compared as strings. */
@@ -102,10 +58,27 @@ export function fieldGetter(served: ServedType, object: KubeObject): (field: str
 
 /** Parses list/watch query parameters for a served type; throws 400 Statuses for bad ones. */
 export function parseListOptions(query: URLSearchParams, served: ServedType, watchPath = false): ListOptions {
-  const options: ListOptions = {
-    allowWatchBookmarks: bool(query.get('allowWatchBookmarks')),
-    watch: watchPath || bool(query.get('watch')),
-  };
+  // The conversion's order: the first parameter that does not parse is the one reported.
+  const options = parseQuery((): ListOptions => {
+    const out: ListOptions = {
+      watch: watchPath || queryBool(query, 'watch'),
+      allowWatchBookmarks: queryBool(query, 'allowWatchBookmarks'),
+    };
+    const rv = query.get('resourceVersion');
+    if (rv !== null && rv !== '') out.resourceVersion = rv;
+    const match = query.get('resourceVersionMatch');
+    if (match !== null && match !== '') out.resourceVersionMatch = match;
+    const timeout = queryInt64(query, 'timeoutSeconds');
+    if (timeout !== undefined) out.timeoutSeconds = timeout;
+    const limit = queryInt64(query, 'limit');
+    if (limit !== undefined && limit > 0n)
+      out.limit = limit > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(limit);
+    const cont = query.get('continue');
+    if (cont) out.continueToken = cont;
+    const initial = queryOptionalBool(query, 'sendInitialEvents');
+    if (initial !== undefined) out.sendInitialEvents = initial;
+    return out;
+  });
   const labelText = query.get('labelSelector');
   const fieldText = query.get('fieldSelector');
   try {
@@ -124,29 +97,6 @@ export function parseListOptions(query: URLSearchParams, served: ServedType, wat
       throw badRequest(`field label not supported: ${r.field}`);
     }
   }
-  const limit = nonNegativeInt(query, 'limit');
-  if (limit !== undefined && limit > 0) options.limit = limit;
-  const cont = query.get('continue');
-  if (cont) options.continueToken = cont;
-  const rv = query.get('resourceVersion');
-  const match = query.get('resourceVersionMatch');
-  if (match) options.resourceVersionMatch = match;
-  if (rv !== null && rv !== '') {
-    const parsed = parseResourceVersion(rv);
-    if ('error' in parsed) {
-      // Where 1.33 sends the request (cacher/delegator.go `shouldDelegateList`) says who parses it.
-      const toEtcd =
-        cont !== null && cont !== ''
-          ? true
-          : match === 'Exact' || (!match && options.limit !== undefined && rv !== '0');
-      throw unparsedResourceVersion(parsed.error, options.watch ? 'watch' : toEtcd ? 'etcd' : 'cache', served);
-    }
-    options.resourceVersion = rv;
-  }
-  const timeout = nonNegativeInt(query, 'timeoutSeconds');
-  if (timeout !== undefined) options.timeoutSeconds = timeout;
-  const sie = query.get('sendInitialEvents');
-  if (sie !== null && sie !== '') options.sendInitialEvents = bool(sie);
   const labels = options.labelSelector && !options.labelSelector.isEmpty() ? options.labelSelector : undefined;
   const fields = options.fieldSelector && !options.fieldSelector.isEmpty() ? options.fieldSelector : undefined;
   if (labels && fields) {
@@ -162,4 +112,154 @@ export function parseListOptions(query: URLSearchParams, served: ServedType, wat
 /** A namespace pinned by a `metadata.namespace=X` field selector (cluster-wide path), if any. */
 export function hasSelectors(options: ListOptions): boolean {
   return options.filter !== undefined;
+}
+
+/**
+ * `SetListOptionsDefaults` with the WatchList feature on: a watch from "now" or "any" (`""`,
+ * `"0"`) that says nothing about initial events streams them (`sendInitialEvents=true`,
+ * `resourceVersionMatch=NotOlderThan`), which is what such a watch sent anyway, with the
+ * initial-events-end bookmark when bookmarks are allowed.
+ */
+export function defaultListOptions(options: ListOptions, watchList: boolean): void {
+  if (!watchList || options.sendInitialEvents !== undefined || options.resourceVersionMatch !== undefined) return;
+  if (options.watch && (options.resourceVersion === undefined || options.resourceVersion === '0')) {
+    options.sendInitialEvents = true;
+    options.resourceVersionMatch = 'NotOlderThan';
+  }
+}
+
+/**
+ * `ValidateListOptions` (apimachinery `apis/meta/internalversion/validation`): every error of a
+ * list's or a watch's options in one 422. `watchList` is the WatchList feature: off, as in a
+ * Kubernetes 1.33 server's defaults, `sendInitialEvents` on a watch is refused and clients fall
+ * back to list and watch.
+ */
+export function validateListOptions(options: ListOptions, watchList: boolean): void {
+  const errors: OptionsFieldError[] = [];
+  const match = options.resourceVersionMatch;
+  if (options.watch) {
+    if (options.sendInitialEvents !== undefined) {
+      if (match !== 'NotOlderThan') {
+        errors.push(
+          forbiddenField(
+            'resourceVersionMatch',
+            'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+          ),
+        );
+      }
+      if (!watchList) {
+        errors.push(
+          forbiddenField(
+            'sendInitialEvents',
+            'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+          ),
+        );
+      }
+    }
+    if (match !== undefined) {
+      if (options.sendInitialEvents === undefined) {
+        errors.push(
+          forbiddenField(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+          ),
+        );
+      }
+      if (match !== 'NotOlderThan') {
+        errors.push(notSupportedField('resourceVersionMatch', JSON.stringify(match), ['NotOlderThan']));
+      }
+      if (options.continueToken !== undefined) {
+        errors.push(
+          forbiddenField('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'),
+        );
+      }
+    }
+  } else {
+    if (match !== undefined) {
+      if (options.resourceVersion === undefined) {
+        errors.push(
+          forbiddenField(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden unless resourceVersion is provided',
+          ),
+        );
+      }
+      if (options.continueToken !== undefined) {
+        errors.push(
+          forbiddenField('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'),
+        );
+      }
+      if (match !== 'Exact' && match !== 'NotOlderThan') {
+        errors.push(notSupportedField('resourceVersionMatch', JSON.stringify(match), ['Exact', 'NotOlderThan', '']));
+      }
+      if (match === 'Exact' && options.resourceVersion === '0') {
+        errors.push(
+          forbiddenField('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'),
+        );
+      }
+    }
+    if (options.sendInitialEvents !== undefined) {
+      errors.push(forbiddenField('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+    }
+  }
+  if (errors.length > 0) throw invalidOptions('ListOptions', errors);
+}
+
+/**
+ * A resourceVersion as the storage versioner parses it (`ParseResourceVersion`): `""` and `"0"`
+ * are 0; anything else must be a decimal uint64, kept exact (a number above 2^53 must neither
+ * round down to a revision the store reached nor be misquoted in a 504).
+ *
+ * @throws StatusError shaped by `fail` from the field error text (`resourceVersion: Invalid
+ * value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`): see {@link listParseFailure}
+ * for LIST, {@link storageParseFailure} for GET; WATCH answers it with a 422.
+ */
+export function parseResourceVersion(rv: string | undefined, fail: (fieldError: string) => StatusError): bigint {
+  if (rv === undefined || rv === '' || rv === '0') return 0n;
+  try {
+    return goParseUint64(rv);
+  } catch (err) {
+    if (err instanceof StatusError) throw err;
+    throw fail(`resourceVersion: Invalid value: ${JSON.stringify(rv)}: ${(err as Error).message}`);
+  }
+}
+
+/** A parsed resourceVersion as a store revision: exact below 2^53, beyond any revision above. */
+export function revisionNumber(value: bigint): number {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+/**
+ * True when a 1.33 server sends this LIST to etcd rather than to its watch cache
+ * (`cacher/delegator.go` `shouldDelegateList`): an Exact match, a legacy `limit` with a
+ * resourceVersion other than "0" and no match, or a continue page. Etcd neither waits for a
+ * resourceVersion it has not reached nor words its errors as the cache does.
+ */
+export function listServedByEtcd(options: ListOptions): boolean {
+  if (options.continueToken !== undefined) return true;
+  const match = options.resourceVersionMatch;
+  if (match === 'Exact') return true;
+  const rv = options.resourceVersion;
+  return match === undefined && options.limit !== undefined && rv !== undefined && rv !== '0';
+}
+
+/**
+ * A storage error that is no API status, as apiserver's `ErrorToAPIStatus` answers it: 500 with
+ * the error as the message and no reason (the empty `StatusReasonUnknown` is omitted).
+ */
+export function storageParseFailure(fieldError: string): StatusError {
+  const status = makeStatus(500, '', fieldError);
+  delete status.reason;
+  return new StatusError(status);
+}
+
+/**
+ * How a LIST's resourceVersion that does not parse is answered, by who parses it: the watch
+ * cache returns the versioner's error as it is (a 500), etcd wraps it in a 400 `invalid resource
+ * version: ...` (`etcd3/store.go` `GetList`).
+ */
+export function listParseFailure(options: ListOptions): (fieldError: string) => StatusError {
+  return listServedByEtcd(options)
+    ? (fieldError) => badRequest(`invalid resource version: ${fieldError}`)
+    : storageParseFailure;
 }
