@@ -1,7 +1,8 @@
 // A resourceVersion the emulator has not reached yet, answered as the real API server answers
 // it: GET and LIST wait for the store to catch up (3 s, on the emulator's clock), then 504
 // Timeout with cause ResourceVersionTooLarge; a WATCH is accepted and waits, hearing only what
-// comes after that resourceVersion; Exact lists do not wait. A resourceVersion that is not a
+// comes after that resourceVersion; lists 1.33 sends to etcd (Exact, a limit without a match)
+// do not wait and answer etcd's 504 at once. A resourceVersion that is not a
 // uint64 gets upstream's parse errors (500 from the watch cache, 400 from etcd, 422 on a watch).
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
@@ -280,6 +281,22 @@ describe("the 3 s wait on the emulator's clock", () => {
     assert.ok(list.items.some((i) => i.metadata.name === 'three'));
     assert.equal(clock.pendingTimers(), 0, 'the timer is gone');
   });
+
+  for (const [what, query] of [
+    ['an Exact list', '&resourceVersionMatch=Exact'],
+    ['a list with a limit and no match (the legacy exact read)', '&limit=2'],
+  ] as const) {
+    it(`${what} goes to etcd in 1.33: no wait, and etcd's 504 (no retryAfterSeconds, no Retry-After)`, async () => {
+      const current = storage.revision;
+      const res = await fetch(`${url}${CM}?resourceVersion=${current + 4}${query}`);
+      assert.equal(clock.pendingTimers(), 0, 'nothing waited');
+      assert.equal(res.status, 504);
+      assert.equal(res.headers.get('retry-after'), null);
+      // etcd3 store's validateMinimumResourceVersion: NewTooLargeResourceVersionError(rv, current, 0).
+      const { retryAfterSeconds: _, ...details } = tooLargeBody(current + 4, current).details ?? {};
+      assert.deepEqual(await res.json(), { ...tooLargeBody(current + 4, current), details });
+    });
+  }
 
   it('a GET served after the wait, and a client that gives up ends the wait', async () => {
     const current = storage.revision;

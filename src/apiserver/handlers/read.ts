@@ -11,6 +11,7 @@ import type { StoredObject } from '../storage/store.js';
 import {
   type ListOptions,
   listParseFailure,
+  listServedByEtcd,
   parseListOptions,
   parseResourceVersion,
   revisionNumber,
@@ -80,12 +81,13 @@ function untilRevision(r: ResourceRequest, asked: bigint): Promise<void> | undef
  * The 504 for a resourceVersion the server has not reached, exactly as upstream words it
  * (apiserver `storage/errors.go` `NewTooLargeResourceVersionError`, through
  * `apierrors.NewTimeoutError`, which prefixes "Timeout: "). The cause is what client-go's
- * reflector looks for to relist with a consistent read.
+ * reflector looks for to relist with a consistent read. The watch cache asks for a retry after
+ * 1 s; etcd, which serves Exact and legacy limit lists, for none (`retryAfterSeconds` 0, omitted).
  */
-export function tooLargeResourceVersion(asked: number | bigint, current: number): StatusError {
+export function tooLargeResourceVersion(asked: number | bigint, current: number, retryAfterSeconds = 1): StatusError {
   return statusError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
     causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    retryAfterSeconds: 1,
+    ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
   });
 }
 
@@ -164,9 +166,9 @@ export function handleList(r: ResourceRequest, options?: ListOptions): HandlerRe
   validateListOptions(opts, r.settings.watchList);
   // Parsed first, by whoever serves the list (etcd parses it before reading a continue token).
   const asked = parseResourceVersion(opts.resourceVersion, listParseFailure(opts));
-  // NotOlderThan (or no match) at N waits for the cache to reach N. Exact reads go to etcd in
-  // 1.33 (the cacher delegates them), which does not wait: answered below at once.
-  if (opts.continueToken === undefined && opts.resourceVersionMatch !== 'Exact') {
+  // A list the watch cache serves at N waits for it to reach N. Exact, legacy limit and continue
+  // reads go to etcd in 1.33 (the cacher delegates them), which does not wait: answered at once.
+  if (!listServedByEtcd(opts)) {
     const waiting = untilRevision(r, asked);
     if (waiting) return waiting.then(() => listNow(r, opts, asked));
   }
@@ -188,7 +190,8 @@ function listNow(r: ResourceRequest, opts: ListOptions, asked: bigint): HandlerR
     startKey = prefix + token.start;
     if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
   } else if (asked > 0n) {
-    if (asked > BigInt(store.revision)) throw tooLargeResourceVersion(asked, store.revision);
+    // etcd's answer (`validateMinimumResourceVersion`) asks for no retry delay, the cache's does.
+    if (asked > BigInt(store.revision)) throw tooLargeResourceVersion(asked, store.revision, 0);
     if (opts.resourceVersionMatch === 'Exact') revision = Number(asked);
   }
   const page = store.list({
