@@ -1,8 +1,8 @@
 // A resourceVersion the emulator has not reached yet, answered as the real API server answers
 // it: GET and LIST wait for the store to catch up (3 s, on the emulator's clock), then 504
 // Timeout with cause ResourceVersionTooLarge; a WATCH is accepted and waits, hearing only what
-// comes after that resourceVersion; lists 1.33 sends to etcd (Exact, a limit without a match)
-// do not wait and answer etcd's 504 at once. A resourceVersion that is not a
+// comes after that resourceVersion; lists 1.33 sends to etcd (Exact, a limit without a match, a
+// continue page) do not wait: etcd refuses a future revision, a 500. A resourceVersion that is not a
 // uint64 gets upstream's parse errors (500 from the watch cache, 400 from etcd, 422 on a watch).
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
@@ -76,11 +76,11 @@ describe('a too-new resourceVersion over HTTP (short wait)', () => {
     assert.equal((await api.get(`${CM}/future-get?resourceVersion=${current}`)).status, 200);
   });
 
-  it('an Exact list of a future resourceVersion does not wait (1.33 sends it to etcd)', async () => {
+  it('an Exact list of a future resourceVersion does not wait (1.33 sends it to etcd): a 500', async () => {
     const current = await revision(api);
     const res = await api.get<Status>(`${CM}?resourceVersion=${current + 5}&resourceVersionMatch=Exact`);
-    assert.equal(res.status, 504);
-    assert.equal(res.body.details?.causes?.[0]?.reason, 'ResourceVersionTooLarge');
+    assert.equal(res.status, 500);
+    assert.equal(res.body.message, 'etcdserver: mvcc: required revision is a future revision');
   });
 
   it('a WATCH from a future resourceVersion that never comes hears nothing, not even a bookmark', async () => {
@@ -282,21 +282,42 @@ describe("the 3 s wait on the emulator's clock", () => {
     assert.equal(clock.pendingTimers(), 0, 'the timer is gone');
   });
 
+  /** etcd's ErrFutureRev, passed through as no API status: 500 without a reason. */
+  const futureRevision = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'etcdserver: mvcc: required revision is a future revision',
+    code: 500,
+  };
+
   for (const [what, query] of [
     ['an Exact list', '&resourceVersionMatch=Exact'],
     ['a list with a limit and no match (the legacy exact read)', '&limit=2'],
   ] as const) {
-    it(`${what} goes to etcd in 1.33: no wait, and etcd's 504 (no retryAfterSeconds, no Retry-After)`, async () => {
+    it(`${what} goes to etcd in 1.33: no wait, etcd's future-revision error as a 500`, async () => {
       const current = storage.revision;
       const res = await fetch(`${url}${CM}?resourceVersion=${current + 4}${query}`);
       assert.equal(clock.pendingTimers(), 0, 'nothing waited');
-      assert.equal(res.status, 504);
+      // etcd3 store's GetList reads at that revision (clientv3.WithRev): etcd answers ErrFutureRev,
+      // which interpretListError passes on; no 504, no Retry-After.
+      assert.equal(res.status, 500);
       assert.equal(res.headers.get('retry-after'), null);
-      // etcd3 store's validateMinimumResourceVersion: NewTooLargeResourceVersionError(rv, current, 0).
-      const { retryAfterSeconds: _, ...details } = tooLargeBody(current + 4, current).details ?? {};
-      assert.deepEqual(await res.json(), { ...tooLargeBody(current + 4, current), details });
+      assert.deepEqual(await res.json(), futureRevision);
     });
   }
+
+  it('a continue token from a later revision (a server restarted mid-list): the same 500', async () => {
+    await post('paged-1');
+    await post('paged-2');
+    const first = (await (await fetch(`${url}${CM}?limit=1`)).json()) as { metadata: { continue: string } };
+    const token = JSON.parse(Buffer.from(first.metadata.continue, 'base64url').toString()) as { rv: number };
+    const ahead = Buffer.from(JSON.stringify({ ...token, rv: storage.revision + 10 })).toString('base64url');
+    const res = await fetch(`${url}${CM}?limit=1&continue=${encodeURIComponent(ahead)}`);
+    assert.equal(res.status, 500);
+    assert.deepEqual(await res.json(), futureRevision);
+  });
 
   it('a GET served after the wait, and a client that gives up ends the wait', async () => {
     const current = storage.revision;

@@ -212,7 +212,7 @@ export function validateListOptions(options: ListOptions, watchList: boolean): v
  *
  * @throws StatusError shaped by `fail` from the field error text (`resourceVersion: Invalid
  * value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`): see {@link listParseFailure}
- * for LIST, {@link storageParseFailure} for GET; WATCH answers it with a 422.
+ * for LIST, {@link storageErrorStatus} for GET; WATCH answers it with a 422.
  */
 export function parseResourceVersion(rv: string | undefined, fail: (fieldError: string) => StatusError): bigint {
   if (rv === undefined || rv === '' || rv === '0') return 0n;
@@ -247,8 +247,8 @@ export function listServedByEtcd(options: ListOptions): boolean {
  * A storage error that is no API status, as apiserver's `ErrorToAPIStatus` answers it: 500 with
  * the error as the message and no reason (the empty `StatusReasonUnknown` is omitted).
  */
-export function storageParseFailure(fieldError: string): StatusError {
-  const status = makeStatus(500, '', fieldError);
+export function storageErrorStatus(message: string): StatusError {
+  const status = makeStatus(500, '', message);
   delete status.reason;
   return new StatusError(status);
 }
@@ -261,5 +261,5 @@ export function storageParseFailure(fieldError: string): StatusError {
 export function listParseFailure(options: ListOptions): (fieldError: string) => StatusError {
   return listServedByEtcd(options)
     ? (fieldError) => badRequest(`invalid resource version: ${fieldError}`)
-    : storageParseFailure;
+    : storageErrorStatus;
 }

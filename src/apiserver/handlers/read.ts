@@ -15,7 +15,7 @@ import {
   parseListOptions,
   parseResourceVersion,
   revisionNumber,
-  storageParseFailure,
+  storageErrorStatus,
   validateListOptions,
 } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
@@ -24,7 +24,7 @@ import type { HandlerResult, ResourceRequest } from './request.js';
 export function handleGet(r: ResourceRequest): HandlerResult | Promise<HandlerResult> {
   // A resourceVersion that does not parse fails in the watch cache's versioner, outside any API
   // error: the server answers 500 with the field error as the message.
-  const asked = parseResourceVersion(r.query.get('resourceVersion') ?? undefined, storageParseFailure);
+  const asked = parseResourceVersion(r.query.get('resourceVersion') ?? undefined, storageErrorStatus);
   // A get at resourceVersion N is served by the watch cache once it reached N.
   const waiting = untilRevision(r, asked);
   return waiting ? waiting.then(() => getNow(r)) : getNow(r);
@@ -81,14 +81,22 @@ function untilRevision(r: ResourceRequest, asked: bigint): Promise<void> | undef
  * The 504 for a resourceVersion the server has not reached, exactly as upstream words it
  * (apiserver `storage/errors.go` `NewTooLargeResourceVersionError`, through
  * `apierrors.NewTimeoutError`, which prefixes "Timeout: "). The cause is what client-go's
- * reflector looks for to relist with a consistent read. The watch cache asks for a retry after
- * 1 s; etcd, which serves Exact and legacy limit lists, for none (`retryAfterSeconds` 0, omitted).
+ * reflector looks for to relist with a consistent read.
  */
-export function tooLargeResourceVersion(asked: number | bigint, current: number, retryAfterSeconds = 1): StatusError {
+export function tooLargeResourceVersion(asked: number | bigint, current: number): StatusError {
   return statusError('Timeout', `Timeout: Too large resource version: ${asked}, current: ${current}`, {
     causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+    retryAfterSeconds: 1,
   });
+}
+
+/**
+ * A list read at a revision etcd has not reached (`clientv3.WithRev`: Exact, a legacy limit, a
+ * continue page): etcd refuses it with `ErrFutureRev`, which the etcd3 store's
+ * `interpretListError` passes on and the API server answers as no API status, a 500.
+ */
+function futureRevision(): StatusError {
+  return storageErrorStatus('etcdserver: mvcc: required revision is a future revision');
 }
 
 /**
@@ -188,10 +196,12 @@ function listNow(r: ResourceRequest, opts: ListOptions, asked: bigint): HandlerR
     }
     revision = token.revision;
     startKey = prefix + token.start;
-    if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
+    // A token of a later revision (from before a restart or a restore) is read at that revision.
+    if (revision > store.revision) throw futureRevision();
   } else if (asked > 0n) {
-    // etcd's answer (`validateMinimumResourceVersion`) asks for no retry delay, the cache's does.
-    if (asked > BigInt(store.revision)) throw tooLargeResourceVersion(asked, store.revision, 0);
+    // Only lists etcd serves get here unreached (the watch cache waited, or answered its 504):
+    // Exact and legacy limit reads, at that revision.
+    if (asked > BigInt(store.revision)) throw futureRevision();
     if (opts.resourceVersionMatch === 'Exact') revision = Number(asked);
   }
   const page = store.list({
