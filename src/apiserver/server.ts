@@ -305,7 +305,7 @@ async function serveResource(
     if (served.deprecationWarning !== undefined) res.setHeader('Warning', [warningHeader(served.deprecationWarning)]);
     const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body, representation };
     if (verb === 'watch') {
-      handleWatch(r);
+      await handleWatch(r);
       return;
     }
     const result = binding

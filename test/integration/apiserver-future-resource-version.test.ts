@@ -1,7 +1,8 @@
 // A resourceVersion the emulator has not reached yet, answered as the real API server answers
 // it: GET and LIST wait for the store to catch up (3 s, on the emulator's clock), then 504
 // Timeout with cause ResourceVersionTooLarge; a WATCH is accepted and waits, hearing only what
-// comes after that resourceVersion; lists 1.33 sends to etcd (Exact, a limit without a match, a
+// comes after that resourceVersion (a streaming list waits like a LIST, then sends the 504 as an
+// ERROR event); lists 1.33 sends to etcd (Exact, a limit without a match, a
 // continue page) do not wait: etcd refuses a future revision, a 500. A resourceVersion that is not a
 // uint64 gets upstream's parse errors (500 from the watch cache, 400 from etcd, 422 on a watch).
 import assert from 'node:assert/strict';
@@ -317,6 +318,64 @@ describe("the 3 s wait on the emulator's clock", () => {
     const res = await fetch(`${url}${CM}?limit=1&continue=${encodeURIComponent(ahead)}`);
     assert.equal(res.status, 500);
     assert.deepEqual(await res.json(), futureRevision);
+  });
+
+  const streamingFrom = (rv: number) =>
+    `${url}${CM}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv}`;
+
+  it('a streaming list from a revision not reached waits for it, then sends a state not older than it', async () => {
+    const current = storage.revision;
+    const gone = new AbortController();
+    const reply = fetch(streamingFrom(current + 2), { signal: gone.signal });
+    await waiting();
+    await post('stream-1');
+    assert.equal(clock.pendingTimers(), 1, 'one write short: still waiting');
+    await post('stream-2');
+    const res = await reply;
+    assert.equal(res.status, 200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('"BOOKMARK"')) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the stream reaches its initial-events-end bookmark');
+      text += Buffer.from(value).toString();
+    }
+    gone.abort();
+    for (let i = 0; i < 10_000 && clock.pendingTimers() > 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(clock.pendingTimers(), 0, 'the closed watch left no timer');
+    const events = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string; resourceVersion: string } } });
+    assert.ok(events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'stream-2'));
+    const bookmark = events[events.length - 1];
+    assert.equal(bookmark.type, 'BOOKMARK');
+    assert.ok(Number(bookmark.object.metadata.resourceVersion) >= current + 2, 'not older than asked');
+  });
+
+  it('a streaming list from a revision not reached in 3 s: 200, then the 504 as its one ERROR event', async () => {
+    const current = storage.revision;
+    const reply = fetch(streamingFrom(current + 5));
+    await waiting();
+    assert.equal((clock.nextTimerAt() ?? 0) - clock.now(), 3000);
+    clock.advance(3000);
+    const res = await reply;
+    assert.equal(res.status, 200);
+    const lines = (await res.text()).trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l)),
+      [{ type: 'ERROR', object: tooLargeBody(current + 5, current) }],
+    );
+  });
+
+  it('a client that gives up on a waiting streaming list ends the wait', async () => {
+    const gone = new AbortController();
+    const abandoned = fetch(streamingFrom(storage.revision + 9), { signal: gone.signal }).catch(() => 'aborted');
+    await waiting();
+    gone.abort();
+    assert.equal(await abandoned, 'aborted');
+    for (let i = 0; i < 10_000 && clock.pendingTimers() > 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(clock.pendingTimers(), 0, 'no timer left behind');
   });
 
   it('a GET served after the wait, and a client that gives up ends the wait', async () => {

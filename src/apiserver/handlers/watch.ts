@@ -18,7 +18,7 @@
  * test with a manual clock moves them; delays longer than Node's timers hold are chained
  * (`http/long-timer.ts`).
  */
-import type { CancelTimer, JsonObject, KubeObject } from '../../core/index.js';
+import type { CancelTimer, JsonObject, KubeObject, Status } from '../../core/index.js';
 import { negotiate, type Representation } from '../codec/negotiation.js';
 import { encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
@@ -44,6 +44,7 @@ import {
   revisionNumber,
   validateListOptions,
 } from './list-options.js';
+import { DEFAULT_RESOURCE_VERSION_WAIT_MS, tooLargeResourceVersion } from './read.js';
 import type { ResourceRequest } from './request.js';
 
 /** Default server-side watch timeout when the client gives none (the real default is 30-60 min). */
@@ -110,8 +111,16 @@ function invalidWatchResourceVersion(r: ResourceRequest, fieldError: string): St
   });
 }
 
-/** Starts a watch stream on `r.res`. Errors before the stream starts are thrown as Statuses. */
-export function handleWatch(r: ResourceRequest): void {
+/**
+ * Starts a watch stream on `r.res`. Errors before the stream starts are thrown as Statuses.
+ *
+ * A streaming list from a resourceVersion not reached yet first waits for it, as the watch cache
+ * does (`waitUntilWatchCacheFreshAndForceAllEvents`, up to `resourceVersionWaitMs`), so its
+ * initial state is not older than asked; when the wait runs out, the watch is answered with the
+ * 504 `ResourceVersionTooLarge` as its one ERROR event (the cacher's error watcher), which
+ * client-go's reflector reads to stream again from the current state.
+ */
+export function handleWatch(r: ResourceRequest): void | Promise<void> {
   const opts: ListOptions = parseListOptions(r.query, r.served, true);
   defaultListOptions(opts, r.settings.watchList);
   validateListOptions(opts, r.settings.watchList);
@@ -126,6 +135,31 @@ export function handleWatch(r: ResourceRequest): void {
     if (!next) throw notAcceptable();
     rep = next;
   }
+  const store = r.cluster.store(r.served);
+  if (streaming && rvNumber > store.revision) {
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    r.res.once('close', onClose);
+    const waitMs = r.settings.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS;
+    return store.waitForRevision(rvNumber, waitMs, r.cluster.clock, gone.signal).then((reached) => {
+      r.res.off('close', onClose);
+      if (gone.signal.aborted) return;
+      const failure = reached ? undefined : tooLargeResourceVersion(rvNumber, store.revision).status;
+      streamWatch(r, opts, rvNumber, rep, failure);
+    });
+  }
+  streamWatch(r, opts, rvNumber, rep);
+}
+
+/** The stream of a watch whose options are checked; `failure` ends it at once as an ERROR event. */
+function streamWatch(
+  r: ResourceRequest,
+  opts: ListOptions,
+  rvNumber: number,
+  rep: Representation,
+  failure?: Status,
+): void {
+  const streaming = opts.sendInitialEvents === true;
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let name: string | undefined;
@@ -224,6 +258,10 @@ export function handleWatch(r: ResourceRequest): void {
     const chunk = objectLine('ERROR', status);
     out.end(unencodable ? undefined : chunk);
   };
+  if (failure) {
+    endWithError(failure);
+    return;
+  }
 
   // Initial events: current state, or the history since the given revision.
   const lines: string[] = [];
