@@ -63,6 +63,23 @@ describe('apiserver spec audit', () => {
     assert.equal(gone.status, 410);
   });
 
+  it('a limit with a resourceVersion and no match is the legacy exact read: a snapshot at that revision', async () => {
+    await api.post(CM, configMap('legacy-a', {}, { legacy: 'x' }));
+    const at = (await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=legacy`)).body.metadata.resourceVersion;
+    await api.post(CM, configMap('legacy-b', {}, { legacy: 'x' }));
+    await api.delete(`${CM}/legacy-a`);
+    // etcd3 store GetList, `case ""`: limit > 0 and resourceVersion > 0 read at that revision.
+    const legacy = await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=legacy&limit=10&resourceVersion=${at}`);
+    assert.equal(legacy.status, 200);
+    assert.deepEqual(names(legacy.body), ['legacy-a']);
+    assert.equal(legacy.body.metadata.resourceVersion, at);
+    // Without a limit (the watch cache), or at "0", it is the current state.
+    const cached = await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=legacy&resourceVersion=${at}`);
+    assert.deepEqual(names(cached.body), ['legacy-b']);
+    const any = await api.get<KubeList<KubeObject>>(`${CM}?labelSelector=legacy&limit=10&resourceVersion=0`);
+    assert.deepEqual(names(any.body), ['legacy-b']);
+  });
+
   it('a watch from a resourceVersion not reached yet sends only the events after it (no 504)', async () => {
     const rv = Number((await api.get<KubeList<KubeObject>>(CM)).body.metadata.resourceVersion);
     const watch = await WatchStream.open(server, `${CM}?watch=1&resourceVersion=${rv + 1}`);

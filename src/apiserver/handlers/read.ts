@@ -202,7 +202,8 @@ function listNow(r: ResourceRequest, opts: ListOptions, asked: bigint): HandlerR
     // Only lists etcd serves get here unreached (the watch cache waited, or answered its 504):
     // Exact and legacy limit reads, at that revision.
     if (asked > BigInt(store.revision)) throw futureRevision();
-    if (opts.resourceVersionMatch === 'Exact') revision = Number(asked);
+    // Exact, and the legacy exact read (a limit, no match: etcd3 store's `case ""`), read there.
+    if (listServedByEtcd(opts)) revision = Number(asked);
   }
   const page = store.list({
     ...(namespace !== undefined ? { namespace } : {}),
