@@ -264,7 +264,7 @@ export class CachedClient implements ScopableClient {
       }
       sent = true;
     }
-    if (!sent) await this.#skip(type, 'unchanged');
+    if (!sent) await this.#skip(type, key, options.subresource === 'status' ? 'status' : 'patch', 'unchanged');
     return { object: object ?? current, sent };
   }
 
@@ -307,7 +307,7 @@ export class CachedClient implements ScopableClient {
       const last = remembered?.uid === cached.metadata.uid ? remembered?.byManager.get(managerId) : undefined;
       const owned = ownedPaths(cached, manager, options.subresource) ?? last;
       if (owned !== undefined && coversOwned(paths, owned)) {
-        await this.#skip(type, 'unchanged');
+        await this.#skip(type, key, 'apply', 'unchanged');
         return { object: cached, sent: false };
       }
     }
@@ -335,11 +335,11 @@ export class CachedClient implements ScopableClient {
     const cached = await this.#getInScope(type, key, OUTSIDE_SCOPE);
     if (cached === OUTSIDE_SCOPE) return this.#deleteUncached(type, key);
     if (cached === undefined) {
-      await this.#skip(type, 'absent');
+      await this.#skip(type, key, 'delete', 'absent');
       return false;
     }
     if (cached.metadata.deletionTimestamp) {
-      await this.#skip(type, 'deleting');
+      await this.#skip(type, key, 'delete', 'deleting');
       return true;
     }
     const resource = await this.#resource(type);
@@ -424,7 +424,7 @@ export class CachedClient implements ScopableClient {
       const desired = (fn(draft) ?? draft) as T;
       const { patch, changed } = diffPart(current, desired, part, 'merge');
       if (patch === undefined) {
-        await this.#skip(type, 'unchanged');
+        await this.#skip(type, key, status ? 'status' : 'patch', 'unchanged');
         return { object: current, sent: false };
       }
       if (options.optimisticLock ?? !status) {
@@ -544,9 +544,10 @@ export class CachedClient implements ScopableClient {
   }
 
   /** Counts a write not sent, labelled with the same resource name as sent writes. */
-  async #skip(type: TypeRef, reason: string): Promise<void> {
+  async #skip(type: TypeRef, key: ObjectKey, kind: string, reason: string): Promise<void> {
     const resource = await this.#resource(type);
     this.#shared.metrics.clientWritesSkipped.inc({ controller: this.#attribution.controller, resource, reason });
+    this.#attribution.onSkip?.({ type: `${type.apiVersion}/${type.kind}`, key, kind, reason });
   }
 
   /**

@@ -418,6 +418,7 @@ export class Manager {
               .map((i) => ({ key: i.id, triggers: [...i.triggers], totalTriggers: i.totalTriggers })),
           },
           reconciles: c.reconciles(records),
+          hotLoops: c.hotLoops().filter((h) => records.key === undefined || h.key === records.key),
         })),
       informers: this.informers.describe(),
     };
