@@ -1,0 +1,88 @@
+/**
+ * What the demo runs beside the three examples so every view of the dashboard has something to
+ * show: a controller with a classic bug (it stamps the time into an annotation on every pass, so
+ * each write sets it off again: kloop flags the hot loop), a StateDB table of the Pods reflected
+ * from the shared informer, and, with `--watch`, a trickle of ConfigMap changes that keeps the
+ * charts moving.
+ */
+import type { KubeClient } from '../client/index.js';
+import { labelSelector } from '../controller/index.js';
+import { ConfigMap, type KubeObject, Pod } from '../core/index.js';
+import type { Manager } from '../manager/index.js';
+import { StateDB, startReflector } from '../statedb/index.js';
+
+/** The label that puts a ConfigMap under the heartbeat controller. */
+export const HEARTBEAT_LABEL = 'kloop.dev/demo-heartbeat';
+/** The annotation the heartbeat controller rewrites on every pass (its bug). */
+export const HEARTBEAT_ANNOTATION = 'kloop.dev/last-seen';
+/** The controller's name, as metrics and the dashboard show it. */
+export const HEARTBEAT_CONTROLLER = 'heartbeat';
+
+/**
+ * A controller that writes the time on every reconcile: each write is an update event of its own
+ * `for` object, which reconciles it again. kloop reports it after five laps
+ * (`kloop_hot_loops_total`, a warning, the debug document's `hotLoops`); the demo then deletes the
+ * object, which ends the loop.
+ */
+export function heartbeatController(mgr: Manager): void {
+  mgr
+    .controller(HEARTBEAT_CONTROLLER)
+    .for(ConfigMap, { predicates: [labelSelector(`${HEARTBEAT_LABEL}=true`)] })
+    .reconcile(async (req, ctx) => {
+      await ctx.client.mutate(ConfigMap, req.key, (cm) => {
+        // The bug: a value that differs on every pass. A status condition's lastTransitionTime
+        // set unconditionally, or a map rebuilt in another order, loop the same way.
+        cm.metadata.annotations = { ...cm.metadata.annotations, [HEARTBEAT_ANNOTATION]: new Date().toISOString() };
+      });
+    });
+}
+
+/** A Pod as the table keeps it. */
+export interface PodRow {
+  key: string;
+  node: string;
+  phase: string;
+}
+
+/** A StateDB with a `pods` table mirrored from the manager's Pod informer, shown in `/debug/kloop`. */
+export function podTable(mgr: Manager): { db: StateDB; stop: () => void } {
+  const db = new StateDB();
+  const pods = db.table<PodRow>('pods', {
+    primary: (p) => p.key,
+    indexes: { node: { key: (p) => p.node, unique: false }, phase: { key: (p) => p.phase, unique: false } },
+  });
+  const reflector = startReflector({
+    db,
+    table: pods,
+    informer: mgr.informer<KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string } }>(Pod),
+    transform: (p) => ({
+      key: `${p.metadata.namespace}/${p.metadata.name}`,
+      node: p.spec?.nodeName ?? '',
+      phase: p.status?.phase ?? 'Pending',
+    }),
+  });
+  mgr.addDebugSection('statedb', () => db.describe());
+  return { db, stop: () => reflector.stop() };
+}
+
+/**
+ * With `--watch`: every `everyMs`, a change a user would make (one ConfigMap's data) so the
+ * mirror reconciles, writes and the dashboard's charts move. Returns the stop function.
+ */
+export function startTrickle(
+  kube: KubeClient,
+  namespace: string,
+  names: readonly string[],
+  everyMs: number,
+): () => void {
+  let turn = 0;
+  const colors = ['blue', 'green', 'red', 'orange', 'purple'];
+  const timer = setInterval(() => {
+    const name = names[turn % names.length]!;
+    const color = colors[turn % colors.length]!;
+    turn++;
+    kube.patch({ type: ConfigMap, key: { namespace, name } }, { data: { color } }, { type: 'merge' }).catch(() => {});
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
