@@ -1,7 +1,7 @@
 /**
  * What the demo runs beside the three examples so every view of the dashboard has something to
- * show: a controller with a classic bug (it stamps the time into an annotation on every pass, so
- * each write sets it off again: kloop flags the hot loop), a StateDB table of the Pods reflected
+ * show: a controller with a classic bug (it records every pass in an annotation, so each write
+ * sets it off again: kloop flags the hot loop), a StateDB table of the Pods reflected
  * from the shared informer, and, with `--watch`, a trickle of ConfigMap changes that keeps the
  * charts moving.
  */
@@ -14,13 +14,13 @@ import { StateDB, startReflector } from '../statedb/index.js';
 /** The label that puts a ConfigMap under the heartbeat controller. */
 export const HEARTBEAT_LABEL = 'kloop.dev/demo-heartbeat';
 /** The annotation the heartbeat controller rewrites on every pass (its bug). */
-export const HEARTBEAT_ANNOTATION = 'kloop.dev/last-seen';
+export const HEARTBEAT_ANNOTATION = 'kloop.dev/passes';
 /** The controller's name, as metrics and the dashboard show it. */
 export const HEARTBEAT_CONTROLLER = 'heartbeat';
 
 /**
- * A controller that writes the time on every reconcile: each write is an update event of its own
- * `for` object, which reconciles it again. kloop reports it after five laps
+ * A controller that counts its passes in an annotation of the object it reconciles: each write is
+ * an update event of its own `for` object, which reconciles it again. kloop reports it after five laps
  * (`kloop_hot_loops_total`, a warning, the debug document's `hotLoops`); the demo then deletes the
  * object, which ends the loop.
  */
@@ -30,9 +30,10 @@ export function heartbeatController(mgr: Manager): void {
     .for(ConfigMap, { predicates: [labelSelector(`${HEARTBEAT_LABEL}=true`)] })
     .reconcile(async (req, ctx) => {
       await ctx.client.mutate(ConfigMap, req.key, (cm) => {
-        // The bug: a value that differs on every pass. A status condition's lastTransitionTime
-        // set unconditionally, or a map rebuilt in another order, loop the same way.
-        cm.metadata.annotations = { ...cm.metadata.annotations, [HEARTBEAT_ANNOTATION]: new Date().toISOString() };
+        // The bug: a value that differs on every pass. A timestamp, a status condition's
+        // lastTransitionTime set unconditionally, or a map rebuilt in another order loop the same way.
+        const passes = Number(cm.metadata.annotations?.[HEARTBEAT_ANNOTATION] ?? 0) + 1;
+        cm.metadata.annotations = { ...cm.metadata.annotations, [HEARTBEAT_ANNOTATION]: String(passes) };
       });
     });
 }

@@ -259,7 +259,7 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
 
   const found = ctx.hotLoopFound;
   if (found) {
-    progress('a controller with a bug stamps the time on every pass: each write sets it off again');
+    progress('a controller with a bug counts its passes in an annotation: each write sets it off again');
     await ignoreExists(
       kube.create({
         ...ConfigMap,
