@@ -497,20 +497,20 @@ export class Manager {
   }
 
   /**
-   * Mean JSON size of the cached objects of each resource (0 when none is cached), from at most 50
-   * objects per informer, measured again at most every 10 s: the dashboard's whole-object estimate
+   * Mean JSON size of the cached objects of each resource (0 when none is cached), from at most 20
+   * objects per informer, measured again at most every 2 s: the dashboard's whole-object estimate
    * of a write, and its map from informer types to the resource names of metrics.
    */
   #cachedObjectSizes(): ObjectSize[] {
     const now = this.#clock.now();
-    if (this.#objectSizes !== undefined && now - this.#objectSizes.at < 10_000) return this.#objectSizes.sizes;
+    if (this.#objectSizes !== undefined && now - this.#objectSizes.at < 2_000) return this.#objectSizes.sizes;
     const totals = new Map<string, { type: string; bytes: number; count: number }>();
     for (const informer of this.informers.informers()) {
       const type = `${informer.type.apiVersion}/${informer.type.kind}`;
       const resource =
         this.#kube.discovery.registry.byTypeRef(informer.type)?.plural ?? `${informer.type.kind.toLowerCase()}s`;
       const entry = totals.get(resource) ?? { type, bytes: 0, count: 0 };
-      for (const object of informer.list().slice(0, 50)) {
+      for (const object of informer.list().slice(0, 20)) {
         entry.bytes += Buffer.byteLength(JSON.stringify(object));
         entry.count++;
       }

@@ -80,7 +80,7 @@ export function Chart(props: ChartProps) {
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
-      axes: [{}, { values: (_u, ticks) => ticks.map(format), size: 60 }],
+      axes: [{}, { values: (_u, ticks) => ticks.map(format), size: 76 }],
       series: [
         {},
         ...raw.map((s, i) => {

@@ -96,8 +96,10 @@ export interface DashboardTick {
 
 interface Client {
   res: ServerResponse;
-  /** The socket's buffer is full: ticks are dropped and a snapshot follows the drain. */
+  /** The socket's buffer is over its mark: ticks are dropped until it drains. */
   blocked: boolean;
+  /** A tick was dropped: the page needs a snapshot once the buffer drains. */
+  missed: boolean;
 }
 
 /** Keeps the time series and feeds every connected page. */
@@ -188,12 +190,13 @@ export class DashboardHub {
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
     });
-    const client: Client = { res, blocked: false };
+    const client: Client = { res, blocked: false, missed: false };
     this.#clients.add(client);
     res.on('close', () => this.#clients.delete(client));
     res.on('drain', () => {
-      if (!client.blocked) return;
       client.blocked = false;
+      if (!client.missed) return;
+      client.missed = false;
       this.#send(client, this.#snapshotMessage());
     });
     // Tells EventSource to reconnect after 2 s if the stream breaks.
@@ -221,7 +224,12 @@ export class DashboardHub {
   }
 
   #send(client: Client, message: string): void {
-    if (client.blocked || client.res.writableEnded) return;
+    if (client.res.writableEnded) return;
+    if (client.blocked) {
+      // A page that does not keep up gets a fresh snapshot when it does, not a backlog.
+      client.missed = true;
+      return;
+    }
     if (!client.res.write(message)) client.blocked = true;
   }
 

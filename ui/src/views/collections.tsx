@@ -33,7 +33,7 @@ interface RegistryInfo {
 
 const W = 190;
 const H = 46;
-const GAP_X = 90;
+const GAP_X = 170;
 const GAP_Y = 26;
 
 function layout(collections: CollectionInfo[]) {
@@ -58,10 +58,10 @@ function layout(collections: CollectionInfo[]) {
   }
   const position = new Map<string, { x: number; y: number }>();
   for (const [i, column] of columns.entries()) {
-    for (const [j, c] of column.entries()) position.set(c.name, { x: 10 + i * (W + GAP_X), y: 10 + j * (H + GAP_Y) });
+    for (const [j, c] of column.entries()) position.set(c.name, { x: 10 + i * (W + GAP_X), y: 24 + j * (H + GAP_Y) });
   }
   const width = 20 + columns.length * (W + GAP_X) - GAP_X;
-  const height = 20 + Math.max(1, ...columns.map((c) => c.length)) * (H + GAP_Y) - GAP_Y;
+  const height = 34 + Math.max(1, ...columns.map((c) => c.length)) * (H + GAP_Y) - GAP_Y;
   return { position, width, height };
 }
 
@@ -131,8 +131,8 @@ export function CollectionsView() {
                     marker-end="url(#arrow)"
                   />
                   {!primary && (
-                    <text x={mid} y={(y1 + y2) / 2 - 4} text-anchor="middle" class="edge-label">
-                      {e.dep.filter} ×{e.dep.count}
+                    <text x={mid} y={Math.min(y1, y2) - 6} text-anchor="middle" class="edge-label">
+                      {e.dep.filter.length > 26 ? `${e.dep.filter.slice(0, 25)}…` : e.dep.filter} ×{e.dep.count}
                     </text>
                   )}
                 </g>
