@@ -56,7 +56,7 @@ export interface DemoOptions {
   onEmulator?: (server: ApiServer) => void;
   /** Called with the manager once it runs (tests read its dashboard and debug URLs). */
   onManager?: (mgr: Manager) => void;
-  /** With `watch`: change a ConfigMap every this many ms (default 3000; 0: off). */
+  /** With `watch`: change a ConfigMap every this many ms (default 0: off; the CLI's default is 3000). */
   trickleMs?: number;
 }
 
@@ -262,7 +262,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           `\nstill running. Open the dashboard: ${mgr.dashboardUrl}\nendpoints at ${mgr.httpUrl}, debug at ${mgr.debugUrl}. Ctrl-C stops.`,
         );
       }
-      const trickle = options.trickleMs ?? 3000;
+      const trickle = options.trickleMs ?? 0;
       if (trickle > 0) {
         stopTrickle = startTrickle(user, DEMO_NAMESPACES[0], ['settings-0', 'settings-1', 'settings-2'], trickle);
         out(`changing a mirrored ConfigMap every ${trickle} ms (--trickle 0 stops it)`);
