@@ -296,7 +296,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   }
 }
 
-function parseArgs(args: readonly string[]): DemoOptions {
+/** The CLI's `--trickle` when `--watch` is given without it, ms. */
+export const DEFAULT_TRICKLE_MS = 3000;
+
+/**
+ * Reads `kloop demo`'s arguments; throws a `UsageError` naming the bad one.
+ *
+ * @example
+ * ```ts
+ * parseDemoArgs(['--watch']); // { watch: true, trickleMs: 3000 }
+ * ```
+ */
+export function parseDemoArgs(args: readonly string[]): DemoOptions {
   const options: DemoOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -318,6 +329,7 @@ function parseArgs(args: readonly string[]): DemoOptions {
     throw new UsageError('--scale must be 1..100');
   if (options.trickleMs !== undefined && !(options.trickleMs >= 0))
     throw new UsageError('--trickle must be 0 or more ms');
+  if (options.watch && options.trickleMs === undefined) options.trickleMs = DEFAULT_TRICKLE_MS;
   return options;
 }
 
@@ -330,6 +342,6 @@ function parseArgs(args: readonly string[]): DemoOptions {
  * ```
  */
 export async function demoCommand(args: readonly string[]): Promise<number> {
-  await runDemo(parseArgs(args));
+  await runDemo(parseDemoArgs(args));
   return 0;
 }

@@ -31,7 +31,7 @@ export interface DashboardRoutes {
  *
  * @example
  * ```ts
- * declare const hub: DashboardHub;
+ * declare const hub: Parameters<typeof dashboardRoutes>[0]; // the manager's DashboardHub
  * const routes = dashboardRoutes(hub);
  * routes.matches('/ui/events'); // true
  * ```
