@@ -95,7 +95,7 @@ process.stderr.write('\n');
 
 const { server } = await listen(
   cluster,
-  { bookmarkIntervalMs: 60_000, maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+  { bookmarkIntervalMs: 60_000, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, watchList: true },
   '127.0.0.1',
   0,
   new RequestStats(),

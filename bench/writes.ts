@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { mirrorController } from '../examples/configmap-mirror.js';
 import { installWebsiteCrd, Website, type WebsiteObject, websiteController } from '../examples/website.js';
 import { startApiServer } from '../src/apiserver/index.js';
-import { ConfigMap, Deployment, KubeClient, type KubeObject, Manager, Secret } from '../src/index.js';
+import { ConfigMap, Deployment, KubeClient, type KubeObject, Manager, Secret, type TypeRef } from '../src/index.js';
 import { benchArgs } from './_options.js';
 import { type Baseline, startMirrorBaseline, startWebsiteBaseline } from './writes.baseline.js';
 
@@ -244,7 +244,7 @@ async function scenarioRun(
     for (let i = 0; i < o.churn; i++) {
       const name = names[Math.floor(random() * n)];
       const matters = random() < o.needed;
-      const type = scenario === 'mirror' ? ConfigMap : Website;
+      const type: TypeRef = scenario === 'mirror' ? ConfigMap : Website;
       if (matters) {
         const next = values.get(name)! + 1;
         values.set(name, next);

@@ -15,18 +15,10 @@
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
 import { asEventSource, type Collection, CollectionRegistry, derive, fromInformer } from '../src/collections/index.js';
-import { ConfigMap, KubeClient, type KubeObject, Manager, Pod, Service } from '../src/index.js';
+import { ConfigMap, type DeepReadonly, KubeClient, type KubeObject, Manager, Pod, Service } from '../src/index.js';
 
 /** Label on each ConfigMap written: the Service it describes. */
 export const ENDPOINTS_OF = 'kloop.dev/endpoints-of';
-
-interface PodObject extends KubeObject {
-  status?: { podIP?: string; conditions?: Array<{ type: string; status: string }> };
-}
-
-interface ServiceObject extends KubeObject {
-  spec?: { selector?: Record<string, string> };
-}
 
 /** One Service's ready pod IPs: the derived item (keyed like the Service, by its metadata). */
 export interface ServiceEndpoints extends KubeObject {
@@ -35,7 +27,7 @@ export interface ServiceEndpoints extends KubeObject {
   ips: string[];
 }
 
-function ready(pod: PodObject): boolean {
+function ready(pod: DeepReadonly<Pod>): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
@@ -47,13 +39,14 @@ export function endpointsCollection(
   mgr: Manager,
   registry: CollectionRegistry = new CollectionRegistry(),
 ): {
-  pods: Collection<PodObject>;
-  services: Collection<ServiceObject>;
+  pods: Collection<DeepReadonly<Pod>>;
+  services: Collection<DeepReadonly<Service>>;
   endpoints: Collection<ServiceEndpoints>;
   registry: CollectionRegistry;
 } {
-  const pods = fromInformer(mgr.informer<PodObject>(Pod), { registry });
-  const services = fromInformer(mgr.informer<ServiceObject>(Service), { registry });
+  // Typed by their constants: pods are `Pod` objects (deep readonly, as the cache shares them).
+  const pods = fromInformer(mgr.informer(Pod), { registry });
+  const services = fromInformer(mgr.informer(Service), { registry });
   const endpoints = derive(
     'endpoints',
     services,
@@ -100,7 +93,7 @@ export function endpointsController(mgr: Manager, endpoints: Collection<ServiceE
             { apiVersion: 'v1', kind: 'Service', name: req.key.name, uid: ep.metadata.uid, controller: true },
           ];
         }
-        const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { ips: ep.ips.join(',') } };
+        const desired: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { ips: ep.ips.join(',') } };
         if (current === undefined) await ctx.client.create(ConfigMap, desired);
         else await ctx.client.patch(current, { ...current, ...desired });
       })

@@ -15,58 +15,39 @@
  * re-trigger it (the classic hot loop). `generationChanged()` on the `for` source ignores the
  * Website's own status updates; `.owns(...)` brings Deployment changes (readiness) back.
  *
+ * The resource itself is defined once in `website-resource.ts` (schema, validation, printer
+ * columns); its CRD is generated from that definition (`Website.crd()`, or `kloop crd
+ * examples/website-resource.ts`), and the emulator validates Websites against it, as a real API
+ * server does.
+ *
  * Run it: `node --import tsx examples/website.ts` (in-process emulator with its built-in
  * controllers, so the Deployment's Pods really turn Ready, unless `--kubeconfig FILE`).
  */
 import { pathToFileURL } from 'node:url';
 import { startApiServer } from '../src/apiserver/index.js';
 import {
-  type Condition,
   CustomResourceDefinition,
+  type DeepReadonly,
   Deployment,
   generationChanged,
   KubeClient,
-  type KubeObject,
   Manager,
   type Reconciler,
   Service,
   setCondition,
   TerminalError,
 } from '../src/index.js';
+import { Website, type WebsiteObject } from './website-resource.js';
 
-/** The Website type. */
-export const Website = { apiVersion: 'kloop.dev/v1', kind: 'Website' } as const;
+export { Website, type WebsiteObject } from './website-resource.js';
+
 /** Field manager of this controller's applies. */
 export const FIELD_MANAGER = 'website-controller';
 
-/** The Website custom resource. */
-export interface WebsiteObject extends KubeObject {
-  spec: { image?: string; replicas?: number; port?: number };
-  status?: { observedGeneration?: number; readyReplicas?: number; url?: string; conditions?: Condition[] };
-}
+/** A Website as read from the cache. */
+type Site = DeepReadonly<WebsiteObject>;
 
-/** The CustomResourceDefinition that serves `websites.kloop.dev`. */
-export const websiteCrd: KubeObject = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'websites.kloop.dev' },
-  spec: {
-    group: 'kloop.dev',
-    scope: 'Namespaced',
-    names: { plural: 'websites', singular: 'website', kind: 'Website', listKind: 'WebsiteList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
-
-function owner(site: WebsiteObject) {
+function owner(site: Site) {
   return [
     {
       apiVersion: Website.apiVersion,
@@ -80,7 +61,7 @@ function owner(site: WebsiteObject) {
 }
 
 /** The Deployment a Website wants. */
-export function desiredDeployment(site: WebsiteObject): KubeObject {
+export function desiredDeployment(site: Site): Deployment {
   const labels = { app: site.metadata.name! };
   return {
     apiVersion: 'apps/v1',
@@ -100,7 +81,7 @@ export function desiredDeployment(site: WebsiteObject): KubeObject {
 }
 
 /** The Service a Website wants. */
-export function desiredService(site: WebsiteObject): KubeObject {
+export function desiredService(site: Site): Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -114,10 +95,10 @@ export function desiredService(site: WebsiteObject): KubeObject {
 
 /** The reconcile function of the Website controller. */
 export const reconcileWebsite: Reconciler = async (req, ctx) => {
-  const site = await ctx.client.get<WebsiteObject>(Website, req.key);
+  const site = await ctx.client.get(Website, req.key); // a typed, readonly Website
   if (site === undefined || site.metadata.deletionTimestamp) return; // owned objects go with it (GC)
-  if (!site.spec?.image) {
-    await ctx.client.mutateStatus<WebsiteObject>(Website, req.key, (d) => {
+  if (!site.spec.image) {
+    await ctx.client.mutateStatus(Website, req.key, (d) => {
       d.status = {
         ...d.status,
         observedGeneration: site.metadata.generation,
@@ -138,8 +119,8 @@ export const reconcileWebsite: Reconciler = async (req, ctx) => {
   });
   await ctx.client.apply(desiredService(site), { fieldManager: FIELD_MANAGER, force: true });
   const wanted = site.spec.replicas ?? 1;
-  const ready = (deployment?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
-  await ctx.client.mutateStatus<WebsiteObject>(Website, req.key, (d) => {
+  const ready = deployment?.status?.readyReplicas ?? 0;
+  await ctx.client.mutateStatus(Website, req.key, (d) => {
     d.status = {
       ...d.status,
       observedGeneration: site.metadata.generation,
@@ -169,7 +150,7 @@ export const reconcileWebsite: Reconciler = async (req, ctx) => {
 
 /**
  * Registers the Website controller on a manager. The Website CRD must exist (see
- * {@link websiteCrd}).
+ * {@link installWebsiteCrd}).
  */
 export function websiteController(mgr: Manager, options: { concurrency?: number } = {}) {
   return mgr
@@ -181,11 +162,11 @@ export function websiteController(mgr: Manager, options: { concurrency?: number 
     .reconcile(reconcileWebsite);
 }
 
-/** Creates the CRD unless present and waits until the API serves Websites. */
+/** Creates the CRD (generated from the definition) unless present and waits until the API serves Websites. */
 export async function installWebsiteCrd(mgr: Manager): Promise<void> {
   try {
     // Installing its CRD is the operator's own write: through its client, fenced like the others.
-    await mgr.client.create(CustomResourceDefinition, websiteCrd);
+    await mgr.client.create(CustomResourceDefinition, Website.crd());
   } catch (err) {
     if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
   }
@@ -222,7 +203,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const deadline = Date.now() + 10_000;
       let site: WebsiteObject | undefined;
       while (Date.now() < deadline) {
-        site = await mgr.kube.get<WebsiteObject>(Website, { namespace: 'default', name: 'blog' });
+        site = await mgr.kube.get(Website, { namespace: 'default', name: 'blog' });
         if (site.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
         await new Promise((r) => setTimeout(r, 20));
       }

@@ -8,7 +8,7 @@
  *
  * Usage: node --import tsx scripts/check-doc-examples.ts [path-substring ...]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,14 +86,17 @@ interface Written {
 }
 
 function write(dir: string, index: number, block: DocBlock, exported: readonly string[]): Written {
-  const path = join(dir, `block-${String(index).padStart(3, '0')}.ts`);
+  // Blocks of one document share a folder, so a named block (`// file: x.ts`) is importable by the others.
+  const folder = join(dir, block.module === undefined ? block.file.replace(/[^\w]/g, '_') : 'src-examples');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, block.fileName ?? `block-${String(index).padStart(3, '0')}.ts`);
   const head = [`// ${block.file}:${block.line}`];
   if (block.module !== undefined) {
     // The documented module's exports are in scope, as where the example is written.
     const bound = boundNames(`${block.prelude}\n${block.code}`);
     const used = exported.filter((name) => !bound.has(name) && new RegExp(`\\b${name}\\b`).test(block.code));
     if (used.length > 0) {
-      const specifier = relative(dir, join(root, block.module)).replace(/\.ts$/, '.js');
+      const specifier = relative(folder, join(root, block.module)).replace(/\.ts$/, '.js');
       head.push(`import { ${used.join(', ')} } from '${specifier.startsWith('.') ? specifier : `./${specifier}`}';`);
     }
   }

@@ -13,6 +13,9 @@
  * - An `@example` sees the names its own file exports, as the item it documents is in scope
  *   where it is written; everything else it imports. Context it needs but does not show is
  *   declared in the example (`declare const signal: AbortSignal;`).
+ * - A markdown block whose first line is `// file: name.ts` is that file of the example: it is
+ *   written under that name, beside the other blocks of its document, so a later block can
+ *   import it (`import { Memcached } from './name.js'`), as the files of a project do.
  * - ```ts nocompile opts a block out. It is for what is not a program (an API summary); the
  *   check lists every such block, so each stays visible and justified.
  */
@@ -32,7 +35,11 @@ export interface DocBlock {
   prelude: string;
   /** For `@example` blocks: the file whose exports are in scope. */
   module?: string;
+  /** For markdown blocks that start with `// file: name.ts`: the file name the block is. */
+  fileName?: string;
 }
+
+const FILE_LINE = /^\/\/ file: ([\w.-]+\.ts)\s*$/;
 
 const FENCE = /^(\s*)```(\w*)(.*)$/;
 const TS_LANGS = new Set(['ts', 'typescript']);
@@ -51,12 +58,14 @@ export function markdownBlocks(text: string, file: string): DocBlock[] {
       const body = lines
         .slice(i + 1, end)
         .map((l) => (l.startsWith(indent!) ? l.slice(indent!.length) : l.trimStart()));
+      const named = FILE_LINE.exec(body[0] ?? '');
       blocks.push({
         file,
         line: i + 2,
         flags: rest!.trim().split(/\s+/).filter(Boolean),
         code: body.join('\n'),
         prelude: preludeAbove(lines, i),
+        ...(named ? { fileName: named[1]! } : {}),
       });
     }
     i = end;

@@ -11,6 +11,9 @@
 
 // Objects, keys and resource types: the wire JSON, `{ namespace?, name }`, `{ apiVersion, kind }`.
 export type {
+  BuiltinObject,
+  BuiltinRef,
+  DeepReadonly,
   KubeList,
   KubeObject,
   ManagedFieldsEntry,
@@ -21,12 +24,13 @@ export type {
   Status,
   StatusCause,
   StatusDetails,
+  TypedRef,
   TypeRef,
   WatchEvent,
 } from './core/index.js';
 export { keyOf, keyString, parseKeyString } from './core/index.js';
 
-// Built-in resource types, as `{ apiVersion, kind }` constants.
+// Built-in resource types, as `{ apiVersion, kind }` constants, each with the object type of the same name.
 export {
   ClusterRole,
   ClusterRoleBinding,
@@ -179,8 +183,10 @@ export {
   type EventRecorderApi,
   findCondition,
   isConditionTrue,
+  type ClientWriteOptions,
   type MutateOptions,
   type Mutator,
+  type NewObject,
   removeCondition,
   setCondition,
   type WriteOutcome,
@@ -237,6 +243,7 @@ export {
   type SingleVersionDefinition,
   type Static,
   Type,
+  ValidationError,
   type ValidationRule,
   type VersionConverter,
   type VersionDefinition,

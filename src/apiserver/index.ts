@@ -3,12 +3,16 @@
  * libraries drive over plain HTTP. In-memory MVCC storage with one global revision and a bounded
  * history (older resumes get 410); list/watch with selectors, pagination, bookmarks and streaming
  * lists; the write rules of the real server (optimistic concurrency, no-op writes, generation,
- * status and scale subresources, finalizers, garbage collection, namespaces, CRDs with pruning);
+ * status and scale subresources, finalizers, garbage collection, namespaces, CRDs validated as
+ * apiextensions does, custom resources validated against their schemas and converted between
+ * versions);
  * four patch types including server-side apply with field ownership; Tables, metadata-only and
- * aggregated discovery responses; request counters; fault injection for resilience tests; and,
- * when asked, the built-in controllers of a cluster (Deployments to Pods on simulated Nodes, Jobs,
- * StatefulSets, DaemonSets, Service IPs and endpoints, namespace bootstrap objects) on an
- * injectable clock. See `docs/apiserver.md` for what is and is not emulated, and
+ * aggregated discovery responses; JSON, YAML and Kubernetes protobuf on the wire (every built-in
+ * kind); OpenAPI v3 and v2 documents for built-ins and CRDs; request counters; fault injection
+ * for resilience tests; and, when asked, the built-in controllers of a cluster (Deployments to
+ * Pods on simulated Nodes, Jobs, StatefulSets, DaemonSets, Service IPs and endpoints, namespace
+ * bootstrap objects) on an injectable clock. Errors and defaults are those of Kubernetes 1.33.
+ * See `docs/apiserver.md` for what is and is not emulated, and
  * `docs/guides/testing-on-the-emulator.md` for testing an operator on it.
  *
  * Inside, one folder per concept, each depending only on those listed before it (and `core`):
@@ -18,7 +22,8 @@
  * apply), `faults/`, `registry/` (the write path: strategies, graceful deletion, garbage
  * collection, namespace and CRD lifecycle), `controllers/` (the built-in controllers, on top of
  * the registry), `http/` (bodies, responses, routes, counters),
- * `handlers/` (get, list, create, update, delete, watch, scale), `patch/`, `discovery/`; then
+ * `handlers/` (get, list, create, update, delete, watch, scale), `patch/`, `discovery/` (and the
+ * OpenAPI documents); then
  * `server.ts` (routing) and `start.ts` (assembly). Sibling modules and kloop's own benchmarks
  * use `internal.ts`; users use this file.
  *

@@ -1,20 +1,29 @@
 /**
- * The HTTP server: routes each request to discovery, the fixed endpoints (`discovery/serve.ts`)
- * or a resource handler (`handlers/`, `patch/`), applies injected faults first, and turns every
- * failure into a Status response. Nothing a
- * client sends can crash it: every handler error becomes a Status, and anything unexpected a 500.
+ * The HTTP server: routes each request to discovery, the fixed endpoints (`discovery/serve.ts`),
+ * the OpenAPI documents (`discovery/openapi-serve.ts`) or a resource handler (`handlers/`,
+ * `patch/`), applies injected faults first, and turns every failure into a Status response in
+ * the encoding the client prefers. Nothing a client sends can crash it: every handler error
+ * becomes a Status, and anything unexpected a 500.
+ *
+ * The path is routed as sent (no dot-segment resolution, `http/routes.ts`); the query is read
+ * as the API server reads it (`http/query.ts`). Requests other than watches get the API
+ * server's deadline: `?timeout=` (a Go duration, capped at the default 60 s) or 60 s, then a 504.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { isPlainObject, type KubeObject } from '../core/index.js';
+import { isPlainObject, type JsonObject, type KubeObject } from '../core/index.js';
 import type { RequestGate } from './auth/security.js';
-import { negotiate } from './codec/negotiation.js';
+import { type Encoding, negotiate, RESOURCE_MEDIA_TYPES, statusEncoding } from './codec/negotiation.js';
+import { OpenApiService } from './discovery/openapi/openapi-service.js';
+import { serveOpenApiV2, serveOpenApiV3 } from './discovery/openapi-serve.js';
 import { serveDiscovery, serveFixed } from './discovery/serve.js';
 import {
+  badRequest,
   methodNotAllowed,
   notAcceptable,
   StatusError,
+  statusError,
   toStatus,
   unknownPath,
   unsupportedMediaType,
@@ -26,8 +35,10 @@ import type { HandlerResult, ResourceRequest, ServerSettings } from './handlers/
 import { handleScale } from './handlers/scale.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
-import { mediaType, readBody, sendJsonChunks, sendJsonText, sendStatus } from './http/io.js';
-import { parsePath, type ResourceTarget } from './http/routes.js';
+import { mediaType, readBody, sendEncoded, sendJsonChunks, sendStatus, sendText } from './http/io.js';
+import { checkPathSegments } from './http/path-segments.js';
+import { GoParseError, goParseDuration, queryBool } from './http/query.js';
+import { parsePath, type RequestTarget, type ResourceTarget, splitRequestTarget } from './http/routes.js';
 import type { RequestInfo, RequestStats } from './http/stats.js';
 import { handlePatch } from './patch/handler.js';
 import type { Cluster } from './registry/cluster.js';
@@ -56,6 +67,7 @@ export async function listen(
   stats: RequestStats,
   secure?: SecureListener,
 ): Promise<{ server: Server; port: number }> {
+  const openapi = new OpenApiService(cluster);
   const handler: RequestListener = (req, res) => {
     const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
     const socket = req.socket;
@@ -67,12 +79,14 @@ export async function listen(
       stats.record(info, res.statusCode, head + (info.bodyBytes ?? 0), socket.bytesWritten - writtenAtStart);
     });
     const run = async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (!secure) return serve(cluster, settings, req, res, info, url);
-      return secure.gate.serve(req, res, url, () => serve(cluster, settings, req, res, info, url));
+      // The gate and the router read the same raw target: authorization is decided on the path
+      // that is served, never on a normalised one (no dot-segment resolution anywhere).
+      const target = splitRequestTarget(req.url ?? '/');
+      const next = () => serve(cluster, settings, openapi, req, res, info, target);
+      return secure ? secure.gate.serve(req, res, target, next) : next();
     };
     run().catch((err: unknown) => {
-      if (!res.headersSent) sendStatus(res, toStatus(err));
+      if (!res.headersSent) sendStatus(res, toStatus(err), statusEncoding(req.headers.accept));
       else res.destroy();
     });
   };
@@ -104,7 +118,7 @@ export async function listen(
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** Body types create and update read: JSON, and the protobuf kubectl 1.32+ sends for a few kinds. */
+/** Body types create and update read: JSON, YAML and protobuf (any built-in kind). */
 function isReadableBody(contentType: string | undefined): boolean {
   const type = mediaType(contentType);
   return (
@@ -116,39 +130,92 @@ function isReadableBody(contentType: string | undefined): boolean {
   );
 }
 
+/** The longest a request other than a watch may take (`--request-timeout`, 60 s by default). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The deadline of a request other than a watch (`filters/request_deadline.go`): `?timeout=` when
+ * positive and below the server's limit, the limit otherwise; an invalid value is a 400.
+ */
+function requestDeadlineMs(query: URLSearchParams): number {
+  const value = query.get('timeout');
+  if (value === null || value === '') return REQUEST_TIMEOUT_MS;
+  let nanos: bigint;
+  try {
+    nanos = goParseDuration(value);
+  } catch (err) {
+    if (err instanceof GoParseError) {
+      throw badRequest(`invalid timeout specified in the request URL - ${err.message}`);
+    }
+    throw err;
+  }
+  const ms = Number(nanos / 1_000_000n);
+  return nanos > 0n && ms < REQUEST_TIMEOUT_MS ? ms : REQUEST_TIMEOUT_MS;
+}
+
 async function serve(
   cluster: Cluster,
   settings: ServerSettings,
+  openapi: OpenApiService,
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
-  url: URL,
+  { path, query }: RequestTarget,
 ): Promise<void> {
-  const target = parsePath(url.pathname);
+  const target = parsePath(path);
   const method = req.method ?? 'GET';
   if (target.kind === 'fixed') info.path = target.name;
   else if (target.kind === 'discovery') info.path = 'discovery';
+  const encoding = statusEncoding(req.headers.accept);
+  if (target.kind === 'malformed') {
+    // Go's HTTP server refuses a request line whose path has a bad escape.
+    req.resume();
+    sendText(res, 400, '400 Bad Request');
+    return;
+  }
+  const watch = target.kind === 'resource' && method === 'GET' && verbOf(method, target, query) === 'watch';
+  let deadlineMs = 0;
+  if (!watch) {
+    try {
+      deadlineMs = requestDeadlineMs(query);
+    } catch (err) {
+      req.resume();
+      sendStatus(res, toStatus(err), encoding);
+      return;
+    }
+  }
   switch (target.kind) {
     case 'fixed':
-      serveFixed(target.name, method, res);
+      if (target.name === 'openapi-v3') serveOpenApiV3(openapi, target.document, req, res, query);
+      else if (target.name === 'openapi-v2') serveOpenApiV2(openapi, req, res);
+      else serveFixed(target.name, method, res);
       return;
     case 'discovery':
       serveDiscovery(cluster.types, target, method, req, res);
       return;
     case 'unknown':
       req.resume();
-      sendStatus(res, unknownPath().status);
+      sendStatus(res, unknownPath().status, encoding);
       return;
     case 'resource':
-      await serveResource(cluster, settings, target, url.searchParams, req, res, info);
+      await serveResource(cluster, settings, target, query, req, res, info, encoding, deadlineMs);
       return;
   }
 }
 
-/** The verb of a resource request, or undefined for a method the URL does not allow. */
+/** The 504 of a request past its deadline (`filters/timeout.go`). */
+function requestTimedOut(): StatusError {
+  return statusError('Timeout', 'Timeout: request did not complete within the allotted timeout', {});
+}
+
+/**
+ * The verb of a resource request, or undefined for a method the URL does not allow. `watch` is
+ * read as the API server reads booleans (`?watch`, `?watch=True`, `?watch=1` are true); on a
+ * named path it changes nothing: a GET of one object (`requestinfo.go`).
+ */
 export function verbOf(method: string, target: ResourceTarget, query: URLSearchParams): Verb | undefined {
   const named = target.name !== undefined;
-  const watch = target.watchPrefix === true || query.get('watch') === 'true' || query.get('watch') === '1';
+  const watch = target.watchPrefix === true || (!named && queryBool(query, 'watch'));
   switch (method) {
     case 'GET':
       if (watch) return 'watch';
@@ -174,6 +241,8 @@ async function serveResource(
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
+  encoding: Encoding,
+  deadlineMs: number,
 ): Promise<void> {
   delete info.path;
   info.resource = target.plural;
@@ -207,16 +276,33 @@ async function serveResource(
     if (!binding && target.subresource !== undefined && verb !== 'get' && verb !== 'update' && verb !== 'patch') {
       throw methodNotAllowed();
     }
-    const representation = negotiate(req.headers.accept);
+    // The scale subresource speaks autoscaling/v1 Scale, which has a protobuf form even for
+    // custom resources.
+    const protobuf = !served.custom || target.subresource === 'scale';
+    const representation = negotiate(req.headers.accept, { protobuf });
     if (!representation) throw notAcceptable();
     if ((verb === 'create' || verb === 'update') && !isReadableBody(req.headers['content-type'])) {
-      throw unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+      throw unsupportedMediaType(RESOURCE_MEDIA_TYPES);
     }
+    checkPathSegments(served, verb, target.namespace, target.name);
     const names = resourceNames(served);
     const delay = cluster.faults.delayFor(verb, names);
-    if (delay > 0) await new Promise<void>((resolve) => cluster.clock.setTimer(resolve, delay));
+    if (delay > 0) {
+      // A slow server, on the cluster's clock: past the deadline the client gets a 504 while the
+      // request goes on (its answer is dropped), as the real server's timeout filter does.
+      if (verb !== 'watch' && delay >= deadlineMs) {
+        const cancelDeadline = cluster.clock.setTimer(
+          () => sendStatus(res, requestTimedOut().status, encoding),
+          deadlineMs,
+        );
+        res.once('close', cancelDeadline);
+      }
+      await new Promise<void>((resolve) => cluster.clock.setTimer(resolve, delay));
+    }
     const injected = cluster.faults.errorFor(verb, names);
     if (injected) throw injected;
+    // A deprecated custom resource version warns on every request (apiextensions crdHandler).
+    if (served.deprecationWarning !== undefined) res.setHeader('Warning', [warningHeader(served.deprecationWarning)]);
     const r: ResourceRequest = { cluster, served, target, query, req, res, settings, body, representation };
     if (verb === 'watch') {
       handleWatch(r);
@@ -227,12 +313,12 @@ async function serveResource(
       : target.subresource === 'scale'
         ? await handleScale(r, verb as 'get' | 'update' | 'patch')
         : await dispatch(verb, r);
-    sendResult(res, result, served);
+    sendResult(res, result, served, representation.encoding);
   } catch (err) {
     // Drain an unread body so the keep-alive connection stays usable.
     if (!bodyPromise) req.resume();
-    if (err instanceof StatusError) sendStatus(res, err.status);
-    else sendStatus(res, toStatus(err));
+    if (err instanceof StatusError) sendStatus(res, err.status, encoding);
+    else sendStatus(res, toStatus(err), encoding);
   }
 }
 
@@ -257,26 +343,31 @@ function dispatch(verb: Verb, r: ResourceRequest): Promise<HandlerResult> | Hand
   }
 }
 
-function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType): void {
+/** A `Warning` header value: RFC 7234 warn-code 299 with agent "-", as the real server formats them. */
+function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
+}
+
+function sendResult(res: ServerResponse, result: HandlerResult, served: ServedType, encoding: Encoding): void {
   if ('json' in result) {
-    sendJsonText(res, result.code, result.json);
+    sendEncoded(res, result.code, encoding, result.json);
     return;
   }
   if ('chunks' in result) {
-    sendJsonChunks(res, result.code, result.chunks);
+    if (encoding === 'json') sendJsonChunks(res, result.code, result.chunks);
+    else sendEncoded(res, result.code, encoding, [...result.chunks].join(''));
     return;
   }
   let json: string;
-  const object = isStored(result.body) ? result.body.object : result.body;
+  let object = isStored(result.body) ? result.body.object : result.body;
   if (served.conversion && object.kind !== 'Status' && isPlainObject(object.metadata)) {
-    json = JSON.stringify(served.conversion.fromStorage(object as KubeObject));
+    object = served.conversion.fromStorage(object as KubeObject);
+    json = JSON.stringify(object);
   } else json = isStored(result.body) ? result.body.json : JSON.stringify(result.body);
   if (result.warnings && result.warnings.length > 0) {
-    // RFC 7234 warn-code 299 with agent "-", as the real server formats them.
-    res.setHeader(
-      'Warning',
-      result.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-    );
+    const before = res.getHeader('Warning');
+    const earlier = Array.isArray(before) ? before : before === undefined ? [] : [String(before)];
+    res.setHeader('Warning', [...earlier, ...result.warnings.map(warningHeader)]);
   }
-  sendJsonText(res, result.code, json);
+  sendEncoded(res, result.code, encoding, json, object as JsonObject);
 }

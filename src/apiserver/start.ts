@@ -11,6 +11,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
 import { RequestStats } from './http/stats.js';
 import { certificateUser, makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
 import { Cluster } from './registry/cluster.js';
+import { installResources } from './registry/installed-resources.js';
 import { bootstrapNamespaces } from './registry/namespaces.js';
 import { ServedTypes } from './served/served-types.js';
 import { listen } from './server.js';
@@ -57,6 +58,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     options.clock ?? systemClock,
   );
   bootstrapNamespaces(cluster);
+  installResources(cluster, options.resources ?? []);
   const stats = new RequestStats();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const security = options.secure
@@ -71,7 +73,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       maxBodyBytes,
-      clock: options.clock ?? systemClock,
+      watchList: options.watchList ?? true,
       ...(options.resourceVersionWaitMs !== undefined ? { resourceVersionWaitMs: options.resourceVersionWaitMs } : {}),
     },
     host,

@@ -4,6 +4,7 @@
  * misbehaving server.
  */
 import type { Clock } from '../core/index.js';
+import type { Resource } from '../resources/index.js';
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -35,6 +36,20 @@ export interface ApiServerOptions {
    * see the object before it goes.
    */
   absentOwnerGraceMs?: number;
+  /**
+   * Serve streaming lists (`watch` with `sendInitialEvents=true`, the WatchList feature; default
+   * true, as Kubernetes 1.34+ and a 1.33 server with `--feature-gates=WatchList=true` do). With
+   * false, such a watch is a 422, as on a 1.33 server with default gates, and clients (client-go
+   * 1.35 informers, kubectl 1.35 `wait` and `rollout status`, helm 4.1 `--wait`) fall back to
+   * list and watch.
+   */
+  watchList?: boolean;
+  /**
+   * Custom resources defined with `defineResource` to install at start: their CRDs are created
+   * and their conversion functions run in-process, so every version is served (objects are
+   * stored in the storage version and converted on each read, write and watch).
+   */
+  resources?: readonly Resource[];
   /**
    * Serve HTTPS with authentication and RBAC, as a real cluster does (see `docs/apiserver.md`,
    * "Secure mode"). `true` generates the CA and certificates; an object says what to use.

@@ -8,12 +8,12 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KubeClient } from '../client/index.js';
-import { type Clock, type KubeObject, sleep, type TypeRef } from '../core/index.js';
+import { type Clock, type DeepReadonly, type KubeObject, sleep, type TypedRef, type TypeRef } from '../core/index.js';
 import { SharedInformer, type SharedInformerOptions } from './informer.js';
 import { type MissingType, TypeWaiter } from './missing-types.js';
 import { MultiNamespaceInformer } from './multi-namespace.js';
 import type { ListerWatcher } from './reflector.js';
-import { scopeRequest, validateCacheOptions } from './scope.js';
+import { type ScopeSelectors, scopeRequest, scopeSelectors, validateCacheOptions } from './scope.js';
 import type { CacheOptions, Informer, InformerOptions } from './types.js';
 
 /** Options of `new InformerFactory(client, options)`. */
@@ -35,6 +35,12 @@ export interface InformerFactoryOptions {
    * again every `pollMs` (default 5 s), and report once per `reportEveryMs` (default 60 s).
    */
   missingTypes?: { pollMs?: number; reportEveryMs?: number };
+  /**
+   * Called with each informer that lists and watches, as the factory makes it (a multi-namespace
+   * informer's members count, the view does not), e.g. to follow every Secret informer from its
+   * first list on.
+   */
+  onInformer?: (informer: Informer) => void;
 }
 
 /** One informer as `factory.describe()` shows it. */
@@ -95,11 +101,19 @@ export class InformerFactory {
   /**
    * The shared informer for `type` and `options`, within the factory's `scope`. It starts on
    * `start()`, on the factory's `start()` (also for informers made later), or on first use
-   * (`synced`, `get`, `list`, `subscribe`).
+   * (`synced`, `get`, `list`, `subscribe`). A typed reference (`Deployment`, a defined resource)
+   * gives an informer of its object type, deep `readonly` as the objects are shared.
    *
    * @throws CacheScopeError when `options.namespace` is outside the scope of `type`.
    */
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerOptions<DeepReadonly<T>> = {},
+  ): Informer<DeepReadonly<T>> {
+    return this.#informer(type, options as unknown as InformerOptions) as unknown as Informer<DeepReadonly<T>>;
+  }
+
+  #informer<T extends KubeObject>(type: TypeRef, options: InformerOptions<T>): Informer<T> {
     const namespaced = this.client.discovery.registry.byTypeRef(type)?.namespaced;
     const { namespaces, options: scoped } = scopeRequest(this.#options.scope, type, options, namespaced);
     if (namespaces === undefined) return this.#shared(type, scoped);
@@ -117,6 +131,15 @@ export class InformerFactory {
       if (this.#started) view.start();
     }
     return view;
+  }
+
+  /**
+   * The label and field selectors the scope puts on `type` (undefined: none). Under them a key
+   * the cache lacks may still exist on the server (an object that stopped matching), so the
+   * cached client does not take a cache miss for an absence when it writes.
+   */
+  selectors(type: TypeRef): ScopeSelectors | undefined {
+    return scopeSelectors(this.#options.scope, type);
   }
 
   /** Types some informer waits for because the server does not serve them (see `missingTypes`). */
@@ -181,6 +204,7 @@ export class InformerFactory {
       if (this.#stopped) void informer.stop();
       this.#informers.set(id, informer as unknown as SharedInformer<KubeObject>);
       if (this.#started) informer.start();
+      this.#options.onInformer?.(informer as unknown as Informer);
     }
     return informer;
   }

@@ -35,7 +35,7 @@ export {
   WatchErrorEvent,
   type WatchRequest,
 } from './reflector.js';
-export { CacheScopeError } from './scope.js';
+export { CacheScopeError, type ScopeSelectors } from './scope.js';
 export { byOwnerUid, Store } from './store.js';
 export { makePipeline, type PipelineOptions } from './transform.js';
 export type * from './types.js';

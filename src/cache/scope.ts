@@ -32,6 +32,15 @@ export interface ScopedRequest<T extends KubeObject> {
   options: InformerOptions<T>;
 }
 
+/**
+ * Selectors a cache scope puts on a type. Under them the cache holds only matching objects: an
+ * object that stops matching leaves it (its informer hears a delete) yet still exists.
+ */
+export interface ScopeSelectors {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
 /** Checks the options once, at construction: a typo must not surface at the first read. */
 export function validateCacheOptions(cache: CacheOptions | undefined): void {
   if (cache === undefined) return;
@@ -89,6 +98,19 @@ export function scopeRequest<T extends KubeObject>(
   if (namespace === undefined || namespace === '') return { namespaces: unique(scopeNamespaces), options: rest };
   if (!scopeNamespaces.includes(namespace)) throw outsideScope(type, namespace, scopeNamespaces);
   return { namespaces: [namespace], options: rest };
+}
+
+/** The label and field selectors `cache` puts on every informer of `type`; undefined when none. */
+export function scopeSelectors(cache: CacheOptions | undefined, type: TypeRef): ScopeSelectors | undefined {
+  if (cache === undefined) return undefined;
+  const own = byType(cache, type);
+  const labelSelector = own?.labelSelector ?? cache.defaultLabelSelector;
+  const fieldSelector = own?.fieldSelector ?? cache.defaultFieldSelector;
+  if (!labelSelector && !fieldSelector) return undefined;
+  const out: ScopeSelectors = {};
+  if (labelSelector) out.labelSelector = labelSelector;
+  if (fieldSelector) out.fieldSelector = fieldSelector;
+  return out;
 }
 
 /** The error for a read of `namespace` when only `namespaces` are cached. */

@@ -216,7 +216,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     out(server ? `emulator listening on ${server.url}` : `using the cluster of ${options.kubeconfig}`);
     // The CRD comes first, from an administrator (as Helm or kubectl would install it): the
     // operator campaigns for its Lease and may not write before it leads.
-    await installCrd(user, examples.website.websiteCrd, examples.website.Website);
+    await installCrd(user, examples.website.Website.crd(), examples.website.Website);
     examples.mirror.mirrorController(mgr);
     examples.website.websiteController(mgr);
     const { endpoints } = examples.endpoints.endpointsCollection(mgr, collections);

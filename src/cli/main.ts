@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { APISERVER_USAGE, runApiserver } from './apiserver-command.js';
+import { CRD_USAGE, crdCommand } from './crd-command.js';
 import { DEMO_USAGE, demoCommand } from './demo.js';
 import { USAGE, UsageError } from './usage.js';
 
@@ -15,6 +16,7 @@ export type Command = (args: readonly string[]) => Promise<number>;
 /** The subcommands by name, each with its help text. */
 export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   apiserver: { run: (args) => runApiserver(args), usage: APISERVER_USAGE },
+  crd: { run: (args) => crdCommand(args), usage: CRD_USAGE },
   demo: { run: (args) => demoCommand(args), usage: DEMO_USAGE },
 };
 

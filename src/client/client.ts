@@ -21,6 +21,7 @@ import {
   systemClock,
   type WatchEvent,
 } from '../core/index.js';
+import { ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
 import { Discovery } from './discovery.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
@@ -110,6 +111,8 @@ export class KubeClient {
   readonly #maxRetryAfterSeconds: number;
   readonly #requestTimeoutMs: number;
   readonly #maxWatchLineBytes: number | undefined;
+  readonly #validate: boolean;
+  readonly #validators: ResourceValidators;
 
   /**
    * Loads a kubeconfig like kubectl (explicit path or object, `$KUBECONFIG`, `~/.kube/config`,
@@ -134,6 +137,8 @@ export class KubeClient {
     this.#maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 60;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#maxWatchLineBytes = options.maxWatchLineBytes;
+    this.#validate = options.validate ?? true;
+    this.#validators = new ResourceValidators(options.resources);
     this.transport = new HttpTransport({
       server: config.server,
       auth: () => config.auth(),
@@ -153,6 +158,7 @@ export class KubeClient {
 
   /** Resolves a `{ apiVersion, kind }` to its resource type (built-in or by discovery). */
   resolve(type: TypeLike, signal?: AbortSignal): Promise<ResourceType> {
+    this.#validators.learn(type);
     return this.discovery.resolve(type, signal);
   }
 
@@ -185,7 +191,11 @@ export class KubeClient {
   }
 
   /** Reads one object (or a subresource of it, e.g. `scale`). */
-  async get<T extends KubeObject = KubeObject>(type: TypeLike, key: ObjectKey, options: GetOptions = {}): Promise<T> {
+  async get<T extends KubeObject = KubeObject>(
+    type: TypeLike<T>,
+    key: ObjectKey,
+    options: GetOptions = {},
+  ): Promise<T> {
     const rt = await this.resolve(type, options.signal);
     const query = new URLSearchParams();
     if (options.resourceVersion !== undefined) query.set('resourceVersion', options.resourceVersion);
@@ -204,7 +214,7 @@ export class KubeClient {
    * snapshot) restarts the list as one unpaged request, as client-go's pager does: paging again
    * could expire again on a busy server. Not when the caller passed its own `continue`.
    */
-  async list<T extends KubeObject = KubeObject>(type: TypeLike, options: ListOptions = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject = KubeObject>(type: TypeLike<T>, options: ListOptions = {}): Promise<KubeList<T>> {
     let result: KubeList<T> | undefined;
     try {
       for await (const page of this.listPages<T>(type, options)) {
@@ -225,7 +235,7 @@ export class KubeClient {
    * a store never holds the whole list twice.
    */
   async *listPages<T extends KubeObject = KubeObject>(
-    type: TypeLike,
+    type: TypeLike<T>,
     options: ListOptions = {},
   ): AsyncGenerator<KubeList<T>> {
     let token = options.continue;
@@ -237,7 +247,10 @@ export class KubeClient {
   }
 
   /** Lists one page (`limit` 500 by default); `metadata.continue` names the next one. */
-  async listPage<T extends KubeObject = KubeObject>(type: TypeLike, options: ListOptions = {}): Promise<KubeList<T>> {
+  async listPage<T extends KubeObject = KubeObject>(
+    type: TypeLike<T>,
+    options: ListOptions = {},
+  ): Promise<KubeList<T>> {
     const rt = await this.resolve(type, options.signal);
     const limit = options.limit ?? 500;
     const query = new URLSearchParams();
@@ -275,7 +288,7 @@ export class KubeClient {
    * ```
    */
   async *watch<T extends KubeObject = KubeObject>(
-    type: TypeLike,
+    type: TypeLike<T>,
     options: WatchOptions = {},
   ): AsyncGenerator<WatchEvent<T>> {
     const res = await this.#openWatch(type, options);
@@ -303,7 +316,7 @@ export class KubeClient {
    * no promise per event.
    */
   async watchStream<T extends KubeObject = KubeObject>(
-    type: TypeLike,
+    type: TypeLike<T>,
     options: WatchOptions,
     onEvent: WatchHandler<T>,
   ): Promise<void> {
@@ -346,6 +359,7 @@ export class KubeClient {
 
   /** Creates an object; its type and namespace come from the object. */
   async create<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
+    if (options.subresource === undefined) this.#validateWrite(obj, options, {});
     const rt = await this.resolve(typeOf(obj), options.signal);
     const path =
       this.pathFor(rt, this.#ns(rt, obj.metadata?.namespace), undefined, options.subresource) + writeQuery(options);
@@ -357,6 +371,8 @@ export class KubeClient {
 
   /** Replaces an object (PUT); `metadata.resourceVersion` makes it conditional (409 when stale). */
   async update<T extends KubeObject>(obj: T, options: WriteOptions = {}): Promise<T> {
+    const sub = options.subresource;
+    if (sub === undefined || sub === 'status') this.#validateWrite(obj, options, { status: sub === 'status' });
     const rt = await this.resolve(typeOf(obj), options.signal);
     const name = requireName(obj);
     const path =
@@ -365,6 +381,16 @@ export class KubeClient {
       { method: 'PUT', path, body: JSON.stringify(obj), signal: options.signal },
       this.#write('update', rt),
     );
+  }
+
+  /**
+   * Client-side validation of an object of a known defined resource (unless opted out): throws
+   * `ValidationError` with the server's 422 before anything is sent.
+   */
+  #validateWrite(obj: KubeObject, options: WriteOptions, how: WriteValidation): void {
+    if (!(options.validate ?? this.#validate)) return;
+    const validator = this.#validators.get(obj.apiVersion, obj.kind);
+    if (validator !== undefined) validateWrite(validator, obj, how);
   }
 
   /** Replaces the status subresource (`PUT .../status`). */
@@ -378,7 +404,7 @@ export class KubeClient {
    * apply and needs a fieldManager (default the client's).
    */
   async patch<T extends KubeObject = KubeObject>(
-    target: KubeObject | { type: TypeLike; key: ObjectKey },
+    target: KubeObject | { type: TypeLike<T>; key: ObjectKey },
     patch: unknown,
     options: PatchOptions = {},
   ): Promise<T> {
@@ -386,6 +412,11 @@ export class KubeClient {
       'type' in target && 'key' in target
         ? (target as { type: TypeLike; key: ObjectKey })
         : refOf(target as KubeObject);
+    const sub = options.subresource;
+    if (options.type === 'apply' && target === patch && (sub === undefined || sub === 'status')) {
+      // An apply configuration may leave out what other managers own: only what it holds is checked.
+      this.#validateWrite(patch as KubeObject, options, { partial: true, status: sub === 'status' });
+    }
     const rt = await this.resolve(type, options.signal);
     const patchType = options.type ?? 'merge';
     const query = writeQueryParams(options);

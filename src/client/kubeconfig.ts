@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import { Credentials, checkToken } from './credentials.js';
 import { checkExecEntry } from './exec-credential.js';
 import { type InClusterOptions, inClusterKubeconfig, inClusterPossible } from './in-cluster.js';
@@ -23,6 +24,7 @@ import {
   type UserEntry,
 } from './kubeconfig-parse.js';
 import { checkKeyPair, parseCertificates, parsePrivateKey } from './pem.js';
+import { withoutCredentials } from './transport.js';
 import type { AuthMaterial, KubeconfigSource } from './types.js';
 
 export { KubeconfigError, type KubeconfigErrorCode } from './kubeconfig-error.js';
@@ -166,16 +168,29 @@ function resolveContext(config: MergedKubeconfig, options: LoadKubeconfigOptions
     tlsFileRefreshMs: options.tlsFileRefreshMs ?? 300_000,
     env: options.env ?? process.env,
   });
+  const namespace = context.namespace ?? 'default';
+  // What is shown of it (`util.inspect`, JSON in a log line): the URLs without their credentials.
+  const shown = () => ({
+    file: config.label,
+    context: context.name,
+    server: withoutCredentials(server),
+    namespace,
+    ...(proxy ? { proxy: withoutCredentials(proxy) } : {}),
+    dynamicAuth: credentials.dynamic,
+  });
   return {
     file: config.label,
     context: context.name,
     server,
-    namespace: context.namespace ?? 'default',
+    namespace,
     proxy,
     dynamicAuth: credentials.dynamic,
     auth: () => credentials.get(),
     invalidate: () => credentials.invalidate(),
-  };
+    toJSON: shown,
+    [inspect.custom]: (_depth: number, options: InspectOptionsStylized) =>
+      `ResolvedKubeconfig ${inspect(shown(), options)}`,
+  } as ResolvedKubeconfig;
 }
 
 /** `clusters[x].cluster`: a usable server and TLS settings, as `validateClusterInfo` checks them. */

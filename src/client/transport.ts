@@ -4,6 +4,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { inspect } from 'node:util';
 import { KloopError } from '../core/index.js';
 import { createAgent } from './agent.js';
 import type { AuthMaterial, HttpRequest, HttpResponse } from './types.js';
@@ -160,6 +161,11 @@ export class HttpTransport {
     });
   }
 
+  /** What `util.inspect` shows: where requests go, never a credential of the URL. */
+  [inspect.custom](): string {
+    return `HttpTransport { server: '${withoutCredentials(this.server)}'${this.#proxy ? `, proxy: '${withoutCredentials(this.#proxy)}'` : ''} }`;
+  }
+
   /** Closes pooled sockets. Requests in flight finish; new ones fail. */
   close(): void {
     this.#closed = true;
@@ -190,6 +196,15 @@ export class HttpTransport {
     this.#agentMaterial = material;
     return this.#agent;
   }
+}
+
+/** A URL as text without its `user:password@` (for what is shown: messages, `util.inspect`, JSON). */
+export function withoutCredentials(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
 }
 
 /** Compares TLS material by content. */

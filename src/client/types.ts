@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock, KubeObject, ResourceType, TypeRef, WatchEvent } from '../core/index.js';
+import type { Clock, KubeObject, ResourceType, TypedRef, WatchEvent } from '../core/index.js';
+import type { Resource } from '../resources/index.js';
 
 /**
  * Where a kubeconfig comes from: a file path, or a kubeconfig as an object in kubectl's
@@ -14,8 +15,11 @@ import type { Clock, KubeObject, ResourceType, TypeRef, WatchEvent } from '../co
  */
 export type KubeconfigSource = string | object;
 
-/** Where a resource type may be given: a `{ apiVersion, kind }` or a full `ResourceType`. */
-export type TypeLike = TypeRef | ResourceType;
+/**
+ * Where a resource type may be given: a `{ apiVersion, kind }` or a full `ResourceType`. A typed
+ * reference (`Deployment`, a resource from `defineResource`) makes reads return its object type.
+ */
+export type TypeLike<T = KubeObject> = TypedRef<T> | (ResourceType & TypedRef<T>);
 
 /**
  * TLS material and headers for one request, as the kubeconfig's cluster and user yield them.
@@ -63,6 +67,17 @@ export interface KubeClientOptions {
    * growing a buffer without bound or reconnecting to the same line forever.
    */
   maxWatchLineBytes?: number;
+  /**
+   * Client-side validation: `create`, `update` and `apply` of an object of a known defined
+   * resource check it against the resource's schema before sending it, failing with the
+   * server's message (`ValidationError`). Default true; each write may opt out.
+   */
+  validate?: boolean;
+  /**
+   * Resources defined with `defineResource` whose objects this client validates. A defined
+   * resource given as the type of any call is learnt as well.
+   */
+  resources?: readonly Resource[];
 }
 
 /** Options every verb accepts. */
@@ -115,6 +130,11 @@ export interface WriteOptions extends RequestOptions {
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Write a subresource: `status`, `scale`. */
   subresource?: string;
+  /**
+   * Client-side validation of an object of a defined resource the client knows (see
+   * `KubeClientOptions.resources`) before it is sent; default the client's `validate` (true).
+   */
+  validate?: boolean;
 }
 
 /** JSON patch (RFC 6902), merge patch (RFC 7386), strategic merge patch, server-side apply. */

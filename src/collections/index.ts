@@ -9,13 +9,11 @@
  *
  * @example
  * ```ts
- * import { type KubeObject, Manager, Pod, Service } from 'kloop';
+ * import { Manager, Pod, Service } from 'kloop';
  *
- * interface PodObject extends KubeObject { status?: { podIP?: string } }
- * interface ServiceObject extends KubeObject { spec?: { selector?: Record<string, string> } }
  * const mgr = new Manager();
- * const pods = fromInformer(mgr.informer<PodObject>(Pod));
- * const services = fromInformer(mgr.informer<ServiceObject>(Service));
+ * const pods = fromInformer(mgr.informer(Pod)); // typed (readonly) Pods
+ * const services = fromInformer(mgr.informer(Service));
  * const endpoints = derive('endpoints', services, (ctx, svc) => ({
  *   key: { namespace: svc.metadata.namespace, name: svc.metadata.name! },
  *   ips: ctx

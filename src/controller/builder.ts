@@ -7,7 +7,7 @@
  * `.watches` guard that source only; `.eventFilter(p)` guards every source.
  */
 import type { InformerOptions } from '../cache/index.js';
-import type { KubeObject, TypeRef } from '../core/index.js';
+import type { DeepReadonly, KubeObject, TypedRef, TypeRef } from '../core/index.js';
 import {
   Controller,
   ControllerConfigError,
@@ -57,8 +57,11 @@ export class ControllerBuilder {
     this.#register = register;
   }
 
-  /** The kind this controller reconciles: each of its events enqueues the object's own key. */
-  for<T extends KubeObject = KubeObject>(type: TypeRef, options: SourceOptions<T> = {}): this {
+  /**
+   * The kind this controller reconciles: each of its events enqueues the object's own key. A
+   * typed reference (`Deployment`, a defined resource) types the objects its predicates see.
+   */
+  for<T extends KubeObject = KubeObject>(type: TypedRef<T>, options: SourceOptions<DeepReadonly<T>> = {}): this {
     if (this.#sources.some((s) => s.kind === 'for')) {
       throw new ControllerConfigError(`controller ${this.#name}: .for() may be called once`);
     }
@@ -76,7 +79,7 @@ export class ControllerBuilder {
    * A kind this controller creates and owns: its events enqueue the controlling owner (the
    * `ownerReferences` entry with `controller: true` whose group and kind are the `for` type's).
    */
-  owns<T extends KubeObject = KubeObject>(type: TypeRef, options: SourceOptions<T> = {}): this {
+  owns<T extends KubeObject = KubeObject>(type: TypedRef<T>, options: SourceOptions<DeepReadonly<T>> = {}): this {
     this.#sources.push({
       kind: 'owns',
       label: sourceLabel('owns', type),
@@ -91,6 +94,16 @@ export class ControllerBuilder {
    * Any source (a type, whose shared informer is used, or anything with `subscribe`, such as a
    * collection) with a mapper from its objects to the keys to reconcile.
    */
+  watches<T extends KubeObject = KubeObject>(
+    source: TypedRef<T>,
+    mapper: Mapper<DeepReadonly<T>>,
+    options?: SourceOptions<DeepReadonly<T>>,
+  ): this;
+  watches<T extends KubeObject = KubeObject>(
+    source: EventSource<T>,
+    mapper: Mapper<T>,
+    options?: SourceOptions<T>,
+  ): this;
   watches<T extends KubeObject = KubeObject>(
     source: TypeRef | EventSource<T>,
     mapper: Mapper<T>,

@@ -24,10 +24,12 @@ import {
   type IndexFunc,
   type InformerListOptions,
   type InformerReader,
+  type ScopeSelectors,
 } from '../cache/index.js';
 import {
   ApiError,
   type Clock,
+  type DeepReadonly,
   deepClone,
   type FencedRequest,
   fenceWrite,
@@ -38,13 +40,16 @@ import {
   makeStatus,
   type ObjectKey,
   type ObjectMeta,
+  parseFieldSelector,
   parseLabelSelector,
   type ResourceType,
   ResourceTypeRegistry,
   systemClock,
+  type TypedRef,
   type TypeRef,
   type WriteFence,
 } from '../core/index.js';
+import { type Resource, ResourceValidators, validateWrite, type WriteValidation } from '../resources/index.js';
 import {
   appliedChanges,
   appliedFieldPaths,
@@ -62,11 +67,13 @@ import type {
   ApplyOptions,
   CachedClientApi,
   ClientPatchOptions,
+  ClientWriteOptions,
   DirectWriter,
   EventRecorderApi,
   InformerProvider,
   MutateOptions,
   Mutator,
+  NewObject,
   ScopableClient,
   WriteAttribution,
   WriteOutcome,
@@ -101,6 +108,17 @@ export interface CachedClientOptions {
    * leader election and sharding in here.
    */
   fence?: WriteFence;
+  /**
+   * Client-side validation: an object of a resource defined with `defineResource` is checked
+   * against its schema before a write, failing with the server's message (`ValidationError`).
+   * Default true; each write may opt out with `{ validate: false }`.
+   */
+  validate?: boolean;
+  /**
+   * Defined resources whose objects are validated before writes even when a write names no type
+   * (`apply`, `patch`). Resources passed as the type of any call are learnt as well.
+   */
+  resources?: readonly Resource[];
 }
 
 /**
@@ -123,6 +141,8 @@ interface Shared {
    * `manager\0subresource`; tied to the object's uid, dropped when the informer shows it deleted.
    */
   lastApplied: Map<string, { uid: string | undefined; byManager: Map<string, Set<string>> }>;
+  /** Validators of the defined resources this client knows. */
+  validators: ResourceValidators;
   events?: EventRecorder;
 }
 
@@ -164,6 +184,7 @@ export class CachedClient implements ScopableClient {
       observed: new Set(),
       resources: new Map(),
       lastApplied: new Map(),
+      validators: new ResourceValidators(options.resources),
     };
     this.#attribution = attribution;
     const sink: EventSink = {
@@ -189,13 +210,25 @@ export class CachedClient implements ScopableClient {
   }
 
   /** Reads one object from the shared informer (its own writes included). */
-  async get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    key: ObjectKey,
+  ): Promise<DeepReadonly<T> | undefined> {
+    return readonlyView(await this.#get<T>(type, key));
+  }
+
+  async #get<T extends KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+    this.#shared.validators.learn(type);
     const informer = await this.#informer<T>(type);
     return this.#shared.ryw.resolve(type, key, informer.get(key));
   }
 
   /** Lists from the shared informer (its own writes included). */
-  async list<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerListOptions = {}): Promise<T[]> {
+  async list<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerListOptions = {},
+  ): Promise<DeepReadonly<T>[]> {
+    this.#shared.validators.learn(type);
     const informer = await this.#informer<T>(type);
     const selector = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
     const index = options.index;
@@ -205,20 +238,27 @@ export class CachedClient implements ScopableClient {
       (selector === undefined || selector.matches(o.metadata.labels)) &&
       // An index this client cannot evaluate: trust the informer's list, add no written object.
       (index === undefined || (indexFn === undefined ? listed : (indexFn(o) ?? []).includes(index.value)));
-    return this.#shared.ryw.overlayList(type, informer.list(options), matches);
+    return readonlyItems(this.#shared.ryw.overlayList(type, informer.list(options), matches));
   }
 
-  /** Creates an object (always sent). */
-  async create<T extends KubeObject>(type: TypeRef, object: T): Promise<T> {
+  /** Creates an object (always sent; validated first when it is of a defined resource). */
+  async create<T extends KubeObject>(
+    type: TypedRef<T>,
+    object: NewObject<T>,
+    options: ClientWriteOptions = {},
+  ): Promise<DeepReadonly<T>> {
+    this.#shared.validators.learn(type);
     const body = { ...object, apiVersion: type.apiVersion, kind: type.kind } as T;
+    this.#validate(body, {}, options);
     const key = keyOf(body);
     const json = JSON.stringify(body);
     const created = await this.#shared.options.transport.create<T>(body, {
       fieldManager: this.#fieldManager(),
       ...this.#fence(type, key),
+      validate: false,
     });
     await this.#recordWrite(type, key, 'create', { fields: bodyFields(body) }, json, created);
-    return created;
+    return readonlyView(created);
   }
 
   /**
@@ -229,10 +269,11 @@ export class CachedClient implements ScopableClient {
   async patch<T extends KubeObject>(
     current: T,
     desired: T,
-    options: ClientPatchOptions = {},
+    options: ClientPatchOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     const type = typeOf(current);
     const key = keyOf(current);
+    this.#validate(desired, { current, status: options.subresource === 'status' }, options);
     if (options.optimisticLock && current.metadata.resourceVersion === undefined) {
       // A `test` without a value is malformed, and there is no version to lock on anyway.
       throw new ClientUsageError(
@@ -265,25 +306,25 @@ export class CachedClient implements ScopableClient {
       sent = true;
     }
     if (!sent) await this.#skip(type, key, options.subresource === 'status' ? 'status' : 'patch', 'unchanged');
-    return { object: object ?? current, sent };
+    return { object: readonlyView(object ?? current), sent };
   }
 
   /** Changes spec and metadata through `fn` on a copy of the cached object; see the class remarks. */
-  mutate<T extends KubeObject>(
-    type: TypeRef,
+  mutate<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, false);
   }
 
   /** Changes `status` through `fn`; sent to the `/status` subresource. */
-  mutateStatus<T extends KubeObject>(
-    type: TypeRef,
+  mutateStatus<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & ClientWriteOptions = {},
   ): Promise<WriteOutcome<T>> {
     return this.#mutate(type, key, fn, options, true);
   }
@@ -292,14 +333,16 @@ export class CachedClient implements ScopableClient {
    * Server-side apply, skipped when the cache already holds every applied field with the applied
    * value and the manager owns nothing it now omits (see `apply-diff.ts`).
    */
-  async apply<T extends KubeObject>(desired: T, options: ApplyOptions): Promise<WriteOutcome<T>> {
+  async apply<T extends KubeObject>(desired: T, options: ApplyOptions & ClientWriteOptions): Promise<WriteOutcome<T>> {
     const type = typeOf(desired);
     const key = keyOf(desired);
     const manager = options.fieldManager;
     const objectId = appliedId(type, key);
     const managerId = `${manager}\u0000${options.subresource ?? ''}`;
-    // Outside the cache's scope there is nothing to compare with: the apply is sent.
+    // Outside the cache's scope there is nothing to compare with: the apply is sent (validated
+    // as a create would be, without a current object for the ratcheting rules).
     const cached = await this.#getInScope<T>(type, key);
+    this.#validate(desired, { current: cached, status: options.subresource === 'status', partial: true }, options);
     const paths = appliedPaths(desired);
     if (cached !== undefined && holdsApplied(cached, desired)) {
       // What we applied to an earlier object of this name says nothing about this one.
@@ -308,7 +351,7 @@ export class CachedClient implements ScopableClient {
       const owned = ownedPaths(cached, manager, options.subresource) ?? last;
       if (owned !== undefined && coversOwned(paths, owned)) {
         await this.#skip(type, key, 'apply', 'unchanged');
-        return { object: cached, sent: false };
+        return { object: readonlyView(cached), sent: false };
       }
     }
     const fields = appliedChanges(cached, desired);
@@ -324,7 +367,7 @@ export class CachedClient implements ScopableClient {
       this.#shared.lastApplied.set(objectId, remembered);
     }
     remembered.byManager.set(managerId, paths);
-    return { object, sent: true };
+    return { object: readonlyView(object), sent: true };
   }
 
   /**
@@ -335,6 +378,8 @@ export class CachedClient implements ScopableClient {
     const cached = await this.#getInScope(type, key, OUTSIDE_SCOPE);
     if (cached === OUTSIDE_SCOPE) return this.#deleteUncached(type, key);
     if (cached === undefined) {
+      // Under a selector scope a miss proves nothing: the object may have stopped matching.
+      if (this.#selectors(type) !== undefined) return this.#deleteUncached(type, key);
       await this.#skip(type, key, 'delete', 'absent');
       return false;
     }
@@ -343,17 +388,19 @@ export class CachedClient implements ScopableClient {
       return true;
     }
     const resource = await this.#resource(type);
+    const informer = await this.#informer(type);
+    const held = informer.get(key);
     try {
       const answer = await this.#shared.options.transport.delete(type, key, {
         preconditions: cached.metadata.uid ? { uid: cached.metadata.uid } : undefined,
         ...this.#fence(type, key),
       });
-      this.#recordDelete(type, key, answer, cached);
+      if (!this.#sawGo(type, informer, key, held)) this.#recordDelete(type, key, answer, cached);
       this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
       return true;
     } catch (err) {
       if (ApiError.isNotFound(err)) {
-        this.#shared.ryw.recordDelete(type, key, cached);
+        if (!this.#sawGo(type, informer, key, held)) this.#shared.ryw.recordDelete(type, key, cached);
         return false;
       }
       throw err;
@@ -361,8 +408,20 @@ export class CachedClient implements ScopableClient {
   }
 
   /**
-   * A delete of an object outside the cache's scope: nothing to skip on, no uid to guard with, no
-   * read-your-writes record (no read can see it). Resolves false when the server says not found.
+   * True when the informer held the object before a delete and no longer does: it has seen the
+   * delete already (its event beat the answer), so a record would only wait for an event that
+   * came, and linger until the key is read again. Any older record of the key is dropped.
+   */
+  #sawGo(type: TypeRef, informer: InformerReader<KubeObject>, key: ObjectKey, held: KubeObject | undefined): boolean {
+    if (held === undefined || informer.get(key) !== undefined) return false;
+    this.#shared.ryw.observe(type, held, true);
+    return true;
+  }
+
+  /**
+   * A delete of an object outside the cache's scope (another namespace, or not matching the
+   * scope's selectors): nothing to skip on, no uid to guard with, no read-your-writes record (no
+   * read can see it). Resolves false when the server says not found.
    */
   async #deleteUncached(type: TypeRef, key: ObjectKey): Promise<boolean> {
     const resource = await this.#resource(type);
@@ -383,7 +442,7 @@ export class CachedClient implements ScopableClient {
     outside?: O,
   ): Promise<T | undefined | O> {
     try {
-      return await this.get<T>(type, key);
+      return await this.#get<T>(type, key);
     } catch (err) {
       if (err instanceof CacheScopeError) return outside as O;
       throw err;
@@ -410,14 +469,17 @@ export class CachedClient implements ScopableClient {
     type: TypeRef,
     key: ObjectKey,
     fn: Mutator<T>,
-    options: MutateOptions,
+    options: MutateOptions & ClientWriteOptions,
     status: boolean,
   ): Promise<WriteOutcome<T>> {
     const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     const hasStatus = await this.#hasStatus(type);
     const part: WritePart = status ? 'status' : hasStatus ? 'main' : 'all';
     const subresource = status && hasStatus ? 'status' : undefined;
-    let current = await this.get<T>(type, key);
+    let current = await this.#get<T>(type, key);
+    // Under a selector scope the cache lacks what stopped matching; a finalizer left on it would
+    // keep it forever. Ask the server before taking the miss for an absence.
+    if (current === undefined && this.#selectors(type) !== undefined) current = await this.#serverCopy<T>(type, key);
     for (let attempt = 1; ; attempt++) {
       if (current === undefined) return { object: undefined, sent: false };
       const draft = deepClone(current);
@@ -425,8 +487,9 @@ export class CachedClient implements ScopableClient {
       const { patch, changed } = diffPart(current, desired, part, 'merge');
       if (patch === undefined) {
         await this.#skip(type, key, status ? 'status' : 'patch', 'unchanged');
-        return { object: current, sent: false };
+        return { object: readonlyView(current), sent: false };
       }
+      this.#validate(desired, { current, status: subresource !== undefined }, options);
       if (options.optimisticLock ?? !status) {
         // A resourceVersion in a merge patch is a precondition: the server answers 409 when stale.
         const meta = (patch.metadata ?? {}) as Record<string, unknown>;
@@ -442,17 +505,14 @@ export class CachedClient implements ScopableClient {
           'merge',
           subresource,
         );
-        return { object, sent: true };
+        return { object: readonlyView(object), sent: true };
       } catch (err) {
         if (!ApiError.isConflict(err) || attempt >= maxAttempts) throw err;
         // The cache was stale: read the server's copy, remember it, and redo the change on it.
-        try {
-          current = await this.#shared.options.transport.get<T>(type, key);
+        current = await this.#serverCopy<T>(type, key);
+        if (current !== undefined && this.#cacheWillHold(type, current)) {
           const informer = await this.#informer<T>(type);
           this.#shared.ryw.recordWrite(type, current, informer.get(key));
-        } catch (readErr) {
-          if (!ApiError.isNotFound(readErr)) throw readErr;
-          current = undefined;
         }
       }
     }
@@ -477,6 +537,8 @@ export class CachedClient implements ScopableClient {
         fieldManager: extra.fieldManager ?? (patchType === 'apply' ? this.#fieldManager() : undefined),
         force: extra.force,
         ...this.#fence(type, key),
+        // Validated here already (or opted out): the transport need not do it again.
+        validate: false,
       });
     } catch (err) {
       // A failed `test` of the resourceVersion is the JSON-patch form of a stale write: a 422
@@ -505,11 +567,15 @@ export class CachedClient implements ScopableClient {
     json: string,
     object: KubeObject,
   ): Promise<void> {
-    // Only types read through this client need the overlay; its records are dropped by informer events.
-    if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`)) {
+    // Only types read through this client need the overlay; its records are dropped by informer
+    // events. An object the scope's selectors leave out never reaches the cache: reading it back
+    // would show what the cache will never hold.
+    if (this.#shared.observed.has(`${type.apiVersion}/${type.kind}`) && this.#cacheWillHold(type, object)) {
       const informer = await this.#informer(type);
       const cached = peek(informer, key);
-      if (cached !== OUTSIDE_SCOPE) this.#shared.ryw.recordWrite(type, object, cached);
+      if (cached !== OUTSIDE_SCOPE) {
+        this.#shared.ryw.recordWrite(type, object, cached, informer.lastSyncResourceVersion);
+      }
     }
     const resource = await this.#resource(type);
     this.#count(type, resource, key, kind, changes, Buffer.byteLength(json), object.metadata?.resourceVersion);
@@ -535,7 +601,7 @@ export class CachedClient implements ScopableClient {
       {
         controller,
         reconcileID: this.#attribution.reconcileId,
-        reconcileKey: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
+        key: this.#attribution.key ? keyString(this.#attribution.key) : undefined,
         triggers: this.#attribution.triggers?.slice(0, 3).map((t) => `${t.source} ${t.event}`),
         write: { ...report, key: keyString(key) },
       },
@@ -587,12 +653,46 @@ export class CachedClient implements ScopableClient {
     });
   }
 
+  /** The server's copy of `key`, undefined when it has none. */
+  async #serverCopy<T extends KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined> {
+    try {
+      return await this.#shared.options.transport.get<T>(type, key);
+    } catch (err) {
+      if (ApiError.isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The selectors the cache scope puts on `type`, if any. */
+  #selectors(type: TypeRef): ScopeSelectors | undefined {
+    return this.#shared.options.informers.selectors?.(type);
+  }
+
+  /** False when the scope's selectors leave `object` out of the cache. */
+  #cacheWillHold(type: TypeRef, object: KubeObject): boolean {
+    const selectors = this.#selectors(type);
+    if (selectors === undefined) return true;
+    const { labelSelector, fieldSelector } = selectors;
+    if (labelSelector && !parseLabelSelector(labelSelector).matches(object.metadata.labels)) return false;
+    return !fieldSelector || parseFieldSelector(fieldSelector).matches((field) => fieldValue(object, field));
+  }
+
   #fieldManager(): string {
     return this.#shared.options.fieldManager ?? 'kloop';
   }
 
+  /**
+   * Client-side validation of a write of a defined resource (unless opted out): throws the
+   * server's 422 as a `ValidationError` before anything is sent.
+   */
+  #validate(object: KubeObject, how: WriteValidation, options: ClientWriteOptions): void {
+    if (!(options.validate ?? this.#shared.options.validate ?? true)) return;
+    const validator = this.#shared.validators.get(object.apiVersion, object.kind);
+    if (validator !== undefined) validateWrite(validator, object, how);
+  }
+
   async #informer<T extends KubeObject>(type: TypeRef): Promise<InformerReader<T>> {
-    const informer = this.#shared.options.informers.informer<T>(type);
+    const informer = this.#shared.options.informers.informer(type) as unknown as InformerReader<T>;
     const id = `${type.apiVersion}/${type.kind}`;
     if (!this.#shared.observed.has(id)) {
       this.#shared.observed.add(id);
@@ -646,6 +746,16 @@ export class CachedClient implements ScopableClient {
   }
 }
 
+/** An object as the cache shares it: the same value, typed deep `readonly`. */
+function readonlyView<T>(value: T): DeepReadonly<T> {
+  return value as unknown as DeepReadonly<T>;
+}
+
+/** Objects as the cache shares them, in a list the caller owns. */
+function readonlyItems<T>(items: T[]): DeepReadonly<T>[] {
+  return items as unknown as DeepReadonly<T>[];
+}
+
 /** What `peek` answers for a key outside the cache's scope. */
 const OUTSIDE_SCOPE: unique symbol = Symbol('outside the cache scope');
 
@@ -657,6 +767,16 @@ function peek<T extends KubeObject>(informer: InformerReader<T>, key: ObjectKey)
     if (err instanceof CacheScopeError) return OUTSIDE_SCOPE;
     throw err;
   }
+}
+
+/** A field selector's field of `object` (`metadata.name`, `status.phase`): a dotted path to a scalar. */
+function fieldValue(object: KubeObject, field: string): string | undefined {
+  let at: unknown = object;
+  for (const part of field.split('.')) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return typeof at === 'string' || typeof at === 'number' || typeof at === 'boolean' ? String(at) : undefined;
 }
 
 /** The identity of an object in `lastApplied`. */

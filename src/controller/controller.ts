@@ -67,6 +67,12 @@ export interface ControllerDeps {
   wallClock?: () => number;
   /** Default of `ControllerOptions.recordSize` for controllers built with these deps. */
   recordSize?: number;
+  /**
+   * Masks secret values in text the controller keeps: error messages in the debug record and in
+   * retry triggers. Applied when the text is kept, not only on output: by then the value may no
+   * longer be known (a Secret rotated or deleted). The manager passes its Secret-value mask.
+   */
+  redact?: (text: string) => string;
 }
 
 /** Tunables of one controller. */
@@ -351,6 +357,12 @@ export class Controller {
     this.#untrack?.();
   }
 
+  /** An error's message as the controller keeps it: masked now, while its secrets are known. */
+  #message(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    return this.#deps.redact ? this.#deps.redact(message) : message;
+  }
+
   #concurrency(): number {
     return concurrencyOf(this.#options);
   }
@@ -498,8 +510,7 @@ export class Controller {
         return this.queue.addRateLimited(item.key, { source: 'retry', event: 'conflict' });
       default: {
         this.#metrics.reconcileErrors.inc({ controller: this.name });
-        const message = error instanceof Error ? error.message : String(error);
-        return this.queue.addRateLimited(item.key, { source: 'retry', event: 'retry', error: message });
+        return this.queue.addRateLimited(item.key, { source: 'retry', event: 'retry', error: this.#message(error) });
       }
     }
   }
@@ -582,7 +593,7 @@ export class Controller {
     };
     if (skipped.length > 0) record.skipped = skipped.map(recordedSkip);
     if (outcome === 'requeue_after') record.requeueAfterMs = result!.requeueAfter;
-    if (error !== undefined) record.error = error instanceof Error ? error.message : String(error);
+    if (error !== undefined) record.error = this.#message(error);
     this.#records.push(record);
     return record;
   }

@@ -69,8 +69,18 @@ export class ReadYourWrites {
     this.#maxAgeMs = options.maxAgeMs ?? 60_000;
   }
 
-  /** Records a write's result. `cached` is what the informer held at the time. */
-  recordWrite(type: TypeRef, object: KubeObject, cached: KubeObject | undefined): void {
+  /**
+   * Records a write's result. `cached` is what the informer held at the time and `seen` the
+   * resourceVersion it had reached. An informer already past the write that lacks the object saw
+   * it deleted since (its event beat the write's answer, as when the last finalizer goes): there
+   * is nothing to wait for, and no record is kept (an older one of the key goes too), or reads
+   * would return the deleted object until `maxAgeMs`.
+   */
+  recordWrite(type: TypeRef, object: KubeObject, cached: KubeObject | undefined, seen?: string): void {
+    if (cached === undefined && rvAtLeast(seen, object.metadata.resourceVersion)) {
+      this.#byType.get(typeId(type))?.delete(keyString(object.metadata));
+      return;
+    }
     // Reads hand this out like a cached object: a private copy, frozen when validating, so the
     // caller's later changes to what the write returned cannot leak into other reads.
     const stored = deepClone(object);

@@ -72,7 +72,10 @@ export interface ReconcileRecord {
   result: ReconcileOutcome;
   /** The delay it asked for (`requeue_after`), ms. */
   requeueAfterMs?: number;
-  /** The error's message (`error`, `terminal_error`, `conflict`, `timeout`), redacted on output. */
+  /**
+   * The error's message (`error`, `terminal_error`, `conflict`, `timeout`), with secret values
+   * masked when recorded (the manager's mask) and again on output.
+   */
   error?: string;
   /** Failures of this key before this reconcile (0 on a first try). */
   retries: number;

@@ -4,9 +4,23 @@
  * controller and the cached client are built on.
  */
 import type { Logger } from 'pino';
-import type { InformerEvent, InformerListOptions, InformerOptions, InformerReader } from '../cache/index.js';
+import type {
+  InformerEvent,
+  InformerListOptions,
+  InformerOptions,
+  InformerReader,
+  ScopeSelectors,
+} from '../cache/index.js';
 import type { DeleteOptions, PatchOptions, WriteOptions } from '../client/index.js';
-import type { FencedRequest, KubeObject, ObjectKey, ResourceType, TypeRef } from '../core/index.js';
+import type {
+  DeepReadonly,
+  FencedRequest,
+  KubeObject,
+  ObjectKey,
+  ResourceType,
+  TypedRef,
+  TypeRef,
+} from '../core/index.js';
 
 /**
  * What happened. Informer events are `added`, `updated`, `deleted`; the controller adds
@@ -144,7 +158,15 @@ export interface SourceOptions<T extends KubeObject = KubeObject> {
 
 /** Hands out shared informers. The manager implements it over `InformerFactory`. */
 export interface InformerProvider {
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerOptions<T>): InformerReader<T>;
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options?: InformerOptions<DeepReadonly<T>>,
+  ): InformerReader<DeepReadonly<T>>;
+  /**
+   * The selectors the cache scope puts on `type`, if any (`InformerFactory.selectors`). Under them
+   * a key missing from the cache may still exist on the server, so writes do not skip on a miss.
+   */
+  selectors?(type: TypeRef): ScopeSelectors | undefined;
 }
 
 /** One entry of a controller's description: a source and the predicates that guard it. */
@@ -220,32 +242,59 @@ export interface MutateOptions {
 // biome-ignore lint/suspicious/noConfusingVoidType: mutators usually change the draft and return nothing.
 export type Mutator<T extends KubeObject> = (draft: T) => T | undefined | void;
 
-/** The outcome of a write call: the object after it and whether a request was sent. */
+/**
+ * The outcome of a write call: the object after it (deep `readonly`: it is what reads of the
+ * cache return from now on) and whether a request was sent.
+ */
 export interface WriteOutcome<T extends KubeObject = KubeObject> {
-  object: T | undefined;
+  object: DeepReadonly<T> | undefined;
   /** False when nothing changed and no request left the process. */
   sent: boolean;
 }
 
-/** The cached client as reconcilers see it (`ctx.client`, `mgr.client`). */
+/** An object to create of type `T`: `apiVersion` and `kind` may be left out (the type gives them). */
+export type NewObject<T extends KubeObject> = Omit<T, 'apiVersion' | 'kind'> & { apiVersion?: string; kind?: string };
+
+/** Per-write options of the cached client's writes. */
+export interface ClientWriteOptions {
+  /**
+   * Validate an object of a resource defined with `defineResource` against its schema before
+   * sending it, as the API server would (default: the client's `validate`, true).
+   */
+  validate?: boolean;
+}
+
+/**
+ * The cached client as reconcilers see it (`ctx.client`, `mgr.client`). A typed reference
+ * (`Deployment`, a resource from `defineResource`) types what reads return and what drafts hold;
+ * objects read are deep `readonly`, as the cache shares them.
+ */
 export interface CachedClientApi {
-  get<T extends KubeObject = KubeObject>(type: TypeRef, key: ObjectKey): Promise<T | undefined>;
-  list<T extends KubeObject = KubeObject>(type: TypeRef, options?: InformerListOptions): Promise<T[]>;
-  create<T extends KubeObject>(type: TypeRef, object: T): Promise<T>;
-  patch<T extends KubeObject>(current: T, desired: T, options?: ClientPatchOptions): Promise<WriteOutcome<T>>;
-  mutate<T extends KubeObject>(
-    type: TypeRef,
+  get<T extends KubeObject = KubeObject>(type: TypedRef<T>, key: ObjectKey): Promise<DeepReadonly<T> | undefined>;
+  list<T extends KubeObject = KubeObject>(type: TypedRef<T>, options?: InformerListOptions): Promise<DeepReadonly<T>[]>;
+  create<T extends KubeObject>(
+    type: TypedRef<T>,
+    object: NewObject<T>,
+    options?: ClientWriteOptions,
+  ): Promise<DeepReadonly<T>>;
+  patch<T extends KubeObject>(
+    current: T,
+    desired: T,
+    options?: ClientPatchOptions & ClientWriteOptions,
+  ): Promise<WriteOutcome<T>>;
+  mutate<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options?: MutateOptions,
+    options?: MutateOptions & ClientWriteOptions,
   ): Promise<WriteOutcome<T>>;
-  mutateStatus<T extends KubeObject>(
-    type: TypeRef,
+  mutateStatus<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
     key: ObjectKey,
     fn: Mutator<T>,
-    options?: MutateOptions,
+    options?: MutateOptions & ClientWriteOptions,
   ): Promise<WriteOutcome<T>>;
-  apply<T extends KubeObject>(desired: T, options: ApplyOptions): Promise<WriteOutcome<T>>;
+  apply<T extends KubeObject>(desired: T, options: ApplyOptions & ClientWriteOptions): Promise<WriteOutcome<T>>;
   delete(type: TypeRef, key: ObjectKey): Promise<boolean>;
   ensureFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>>;
   removeFinalizer<T extends KubeObject>(object: T, finalizer: string): Promise<WriteOutcome<T>>;

@@ -12,6 +12,7 @@
  */
 
 export * from './clock.js';
+export * from './crd-types.js';
 export * from './diff.js';
 export * from './equal.js';
 export * from './error-codes.js';
@@ -20,6 +21,7 @@ export * from './fence.js';
 export * from './json-patch.js';
 export * from './keys.js';
 export * from './merge-patch.js';
+export * from './objects.js';
 export * from './per-registry.js';
 export * from './resource-version.js';
 export * from './resources.js';

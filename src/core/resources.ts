@@ -1,10 +1,20 @@
 /**
- * Resource types: typed constants for the built-in kinds, the static table of their REST
+ * Resource types: typed constants for the built-in kinds (each a `{ apiVersion, kind }` that also
+ * names, at the type level, the object type of the same name), the static table of their REST
  * facts (group, version, plural, scope, subresources, short names), and a registry mapping
  * `{ apiVersion, kind }` to resources and back (Go: the RESTMapper).
  */
+import type * as appsV1 from 'kubernetes-types/apps/v1.js';
+import type * as batchV1 from 'kubernetes-types/batch/v1.js';
+import type * as coordinationV1 from 'kubernetes-types/coordination/v1.js';
+import type * as coreV1 from 'kubernetes-types/core/v1.js';
+import type * as discoveryV1 from 'kubernetes-types/discovery/v1.js';
+import type * as eventsV1 from 'kubernetes-types/events/v1.js';
+import type * as rbacV1 from 'kubernetes-types/rbac/v1.js';
+import type { CustomResourceDefinitionSpec, CustomResourceDefinitionStatus } from './crd-types.js';
 import { KloopError } from './errors.js';
-import type { ResourceType, TypeRef } from './types.js';
+import type { BuiltinObject, BuiltinRef } from './objects.js';
+import type { ObjectMeta, ResourceType, TypeRef } from './types.js';
 
 /** Thrown by the `require...` lookups of {@link ResourceTypeRegistry} for an unknown type. */
 export class UnknownTypeError extends KloopError {
@@ -33,59 +43,181 @@ export function formatApiVersion(group: string, version: string): string {
   return group === '' ? version : `${group}/${version}`;
 }
 
+/** core/v1 Namespace object (the object type of {@link Namespace}). */
+export type Namespace = BuiltinObject<coreV1.Namespace, 'v1', 'Namespace'>;
 /** core/v1 Namespace. */
-export const Namespace = { apiVersion: 'v1', kind: 'Namespace' } as const;
+export const Namespace: BuiltinRef<'v1', 'Namespace', Namespace> = { apiVersion: 'v1', kind: 'Namespace' };
+
+/** core/v1 ConfigMap object (the object type of {@link ConfigMap}). */
+export type ConfigMap = BuiltinObject<coreV1.ConfigMap, 'v1', 'ConfigMap'>;
 /** core/v1 ConfigMap. */
-export const ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+export const ConfigMap: BuiltinRef<'v1', 'ConfigMap', ConfigMap> = { apiVersion: 'v1', kind: 'ConfigMap' };
+
+/** core/v1 Secret object (the object type of {@link Secret}). */
+export type Secret = BuiltinObject<coreV1.Secret, 'v1', 'Secret'>;
 /** core/v1 Secret. */
-export const Secret = { apiVersion: 'v1', kind: 'Secret' } as const;
+export const Secret: BuiltinRef<'v1', 'Secret', Secret> = { apiVersion: 'v1', kind: 'Secret' };
+
+/** core/v1 Pod object (the object type of {@link Pod}). */
+export type Pod = BuiltinObject<coreV1.Pod, 'v1', 'Pod'>;
 /** core/v1 Pod. */
-export const Pod = { apiVersion: 'v1', kind: 'Pod' } as const;
+export const Pod: BuiltinRef<'v1', 'Pod', Pod> = { apiVersion: 'v1', kind: 'Pod' };
+
+/** core/v1 Service object (the object type of {@link Service}). */
+export type Service = BuiltinObject<coreV1.Service, 'v1', 'Service'>;
 /** core/v1 Service. */
-export const Service = { apiVersion: 'v1', kind: 'Service' } as const;
+export const Service: BuiltinRef<'v1', 'Service', Service> = { apiVersion: 'v1', kind: 'Service' };
+
+/** core/v1 ServiceAccount object (the object type of {@link ServiceAccount}). */
+export type ServiceAccount = BuiltinObject<coreV1.ServiceAccount, 'v1', 'ServiceAccount'>;
 /** core/v1 ServiceAccount. */
-export const ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount' } as const;
+export const ServiceAccount: BuiltinRef<'v1', 'ServiceAccount', ServiceAccount> = {
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+};
+
+/** core/v1 Event (the same store as {@link EventsV1Event}, seen through the core API) object (the object type of {@link Event}). */
+export type Event = BuiltinObject<coreV1.Event, 'v1', 'Event'>;
 /** core/v1 Event (the same store as {@link EventsV1Event}, seen through the core API). */
-export const Event = { apiVersion: 'v1', kind: 'Event' } as const;
+export const Event: BuiltinRef<'v1', 'Event', Event> = { apiVersion: 'v1', kind: 'Event' };
+
+/** events.k8s.io/v1 Event object (the object type of {@link EventsV1Event}). */
+export type EventsV1Event = BuiltinObject<eventsV1.Event, 'events.k8s.io/v1', 'Event'>;
 /** events.k8s.io/v1 Event. */
-export const EventsV1Event = { apiVersion: 'events.k8s.io/v1', kind: 'Event' } as const;
+export const EventsV1Event: BuiltinRef<'events.k8s.io/v1', 'Event', EventsV1Event> = {
+  apiVersion: 'events.k8s.io/v1',
+  kind: 'Event',
+};
+
+/** core/v1 Node object (the object type of {@link Node}). */
+export type Node = BuiltinObject<coreV1.Node, 'v1', 'Node'>;
 /** core/v1 Node. */
-export const Node = { apiVersion: 'v1', kind: 'Node' } as const;
+export const Node: BuiltinRef<'v1', 'Node', Node> = { apiVersion: 'v1', kind: 'Node' };
+
+/** core/v1 Endpoints object (the object type of {@link Endpoints}). */
+export type Endpoints = BuiltinObject<coreV1.Endpoints, 'v1', 'Endpoints'>;
 /** core/v1 Endpoints. */
-export const Endpoints = { apiVersion: 'v1', kind: 'Endpoints' } as const;
+export const Endpoints: BuiltinRef<'v1', 'Endpoints', Endpoints> = { apiVersion: 'v1', kind: 'Endpoints' };
+
+/** core/v1 PersistentVolumeClaim object (the object type of {@link PersistentVolumeClaim}). */
+export type PersistentVolumeClaim = BuiltinObject<coreV1.PersistentVolumeClaim, 'v1', 'PersistentVolumeClaim'>;
 /** core/v1 PersistentVolumeClaim. */
-export const PersistentVolumeClaim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+export const PersistentVolumeClaim: BuiltinRef<'v1', 'PersistentVolumeClaim', PersistentVolumeClaim> = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+};
+
+/** discovery.k8s.io/v1 EndpointSlice object (the object type of {@link EndpointSlice}). */
+export type EndpointSlice = BuiltinObject<discoveryV1.EndpointSlice, 'discovery.k8s.io/v1', 'EndpointSlice'>;
 /** discovery.k8s.io/v1 EndpointSlice. */
-export const EndpointSlice = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' } as const;
+export const EndpointSlice: BuiltinRef<'discovery.k8s.io/v1', 'EndpointSlice', EndpointSlice> = {
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+};
+
+/** apps/v1 ControllerRevision (StatefulSet and DaemonSet revisions) object (the object type of {@link ControllerRevision}). */
+export type ControllerRevision = BuiltinObject<appsV1.ControllerRevision, 'apps/v1', 'ControllerRevision'>;
 /** apps/v1 ControllerRevision (StatefulSet and DaemonSet revisions). */
-export const ControllerRevision = { apiVersion: 'apps/v1', kind: 'ControllerRevision' } as const;
+export const ControllerRevision: BuiltinRef<'apps/v1', 'ControllerRevision', ControllerRevision> = {
+  apiVersion: 'apps/v1',
+  kind: 'ControllerRevision',
+};
+
+/** apps/v1 Deployment object (the object type of {@link Deployment}). */
+export type Deployment = BuiltinObject<appsV1.Deployment, 'apps/v1', 'Deployment'>;
 /** apps/v1 Deployment. */
-export const Deployment = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
+export const Deployment: BuiltinRef<'apps/v1', 'Deployment', Deployment> = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+};
+
+/** apps/v1 ReplicaSet object (the object type of {@link ReplicaSet}). */
+export type ReplicaSet = BuiltinObject<appsV1.ReplicaSet, 'apps/v1', 'ReplicaSet'>;
 /** apps/v1 ReplicaSet. */
-export const ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet' } as const;
+export const ReplicaSet: BuiltinRef<'apps/v1', 'ReplicaSet', ReplicaSet> = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+};
+
+/** apps/v1 StatefulSet object (the object type of {@link StatefulSet}). */
+export type StatefulSet = BuiltinObject<appsV1.StatefulSet, 'apps/v1', 'StatefulSet'>;
 /** apps/v1 StatefulSet. */
-export const StatefulSet = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
+export const StatefulSet: BuiltinRef<'apps/v1', 'StatefulSet', StatefulSet> = {
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+};
+
+/** apps/v1 DaemonSet object (the object type of {@link DaemonSet}). */
+export type DaemonSet = BuiltinObject<appsV1.DaemonSet, 'apps/v1', 'DaemonSet'>;
 /** apps/v1 DaemonSet. */
-export const DaemonSet = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
+export const DaemonSet: BuiltinRef<'apps/v1', 'DaemonSet', DaemonSet> = { apiVersion: 'apps/v1', kind: 'DaemonSet' };
+
+/** batch/v1 Job object (the object type of {@link Job}). */
+export type Job = BuiltinObject<batchV1.Job, 'batch/v1', 'Job'>;
 /** batch/v1 Job. */
-export const Job = { apiVersion: 'batch/v1', kind: 'Job' } as const;
+export const Job: BuiltinRef<'batch/v1', 'Job', Job> = { apiVersion: 'batch/v1', kind: 'Job' };
+
+/** batch/v1 CronJob object (the object type of {@link CronJob}). */
+export type CronJob = BuiltinObject<batchV1.CronJob, 'batch/v1', 'CronJob'>;
 /** batch/v1 CronJob. */
-export const CronJob = { apiVersion: 'batch/v1', kind: 'CronJob' } as const;
+export const CronJob: BuiltinRef<'batch/v1', 'CronJob', CronJob> = { apiVersion: 'batch/v1', kind: 'CronJob' };
+
+/** coordination.k8s.io/v1 Lease (leader election) object (the object type of {@link Lease}). */
+export type Lease = BuiltinObject<coordinationV1.Lease, 'coordination.k8s.io/v1', 'Lease'>;
 /** coordination.k8s.io/v1 Lease (leader election). */
-export const Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
+export const Lease: BuiltinRef<'coordination.k8s.io/v1', 'Lease', Lease> = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+};
+
+/** apiextensions.k8s.io/v1 CustomResourceDefinition object (the object type of {@link CustomResourceDefinition}). */
+export type CustomResourceDefinition = {
+  apiVersion: 'apiextensions.k8s.io/v1';
+  kind: 'CustomResourceDefinition';
+  metadata: ObjectMeta;
+  spec: CustomResourceDefinitionSpec;
+  status?: CustomResourceDefinitionStatus;
+};
 /** apiextensions.k8s.io/v1 CustomResourceDefinition. */
-export const CustomResourceDefinition = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-} as const;
+export const CustomResourceDefinition: BuiltinRef<
+  'apiextensions.k8s.io/v1',
+  'CustomResourceDefinition',
+  CustomResourceDefinition
+> = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+
+/** rbac.authorization.k8s.io/v1 Role object (the object type of {@link Role}). */
+export type Role = BuiltinObject<rbacV1.Role, 'rbac.authorization.k8s.io/v1', 'Role'>;
 /** rbac.authorization.k8s.io/v1 Role. */
-export const Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' } as const;
+export const Role: BuiltinRef<'rbac.authorization.k8s.io/v1', 'Role', Role> = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'Role',
+};
+
+/** rbac.authorization.k8s.io/v1 RoleBinding object (the object type of {@link RoleBinding}). */
+export type RoleBinding = BuiltinObject<rbacV1.RoleBinding, 'rbac.authorization.k8s.io/v1', 'RoleBinding'>;
 /** rbac.authorization.k8s.io/v1 RoleBinding. */
-export const RoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' } as const;
+export const RoleBinding: BuiltinRef<'rbac.authorization.k8s.io/v1', 'RoleBinding', RoleBinding> = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'RoleBinding',
+};
+
+/** rbac.authorization.k8s.io/v1 ClusterRole object (the object type of {@link ClusterRole}). */
+export type ClusterRole = BuiltinObject<rbacV1.ClusterRole, 'rbac.authorization.k8s.io/v1', 'ClusterRole'>;
 /** rbac.authorization.k8s.io/v1 ClusterRole. */
-export const ClusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' } as const;
+export const ClusterRole: BuiltinRef<'rbac.authorization.k8s.io/v1', 'ClusterRole', ClusterRole> = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+};
+
+/** rbac.authorization.k8s.io/v1 ClusterRoleBinding object (the object type of {@link ClusterRoleBinding}). */
+export type ClusterRoleBinding = BuiltinObject<
+  rbacV1.ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1',
+  'ClusterRoleBinding'
+>;
 /** rbac.authorization.k8s.io/v1 ClusterRoleBinding. */
-export const ClusterRoleBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' } as const;
+export const ClusterRoleBinding: BuiltinRef<'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', ClusterRoleBinding> =
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' };
 
 interface Row {
   ref: TypeRef;

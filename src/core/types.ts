@@ -37,15 +37,17 @@ export interface ObjectMeta {
   deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  managedFields?: ManagedFieldsEntry[];
+  finalizers?: readonly string[];
+  ownerReferences?: readonly OwnerReference[];
+  managedFields?: readonly ManagedFieldsEntry[];
   [field: string]: unknown;
 }
 
 /**
- * A Kubernetes object as its wire JSON. Typed models from the ecosystem (client-node's `V1Pod`,
- * kubernetes-models) fit where they are plain JSON.
+ * A Kubernetes object as its wire JSON, untyped beyond its metadata: what a plain
+ * `{ apiVersion, kind }` reads as. For typed objects use the built-in constants (`Deployment` is
+ * also the type of a Deployment object) or `defineResource`; an object type of your own fits when
+ * it is a type alias or an interface extending this one.
  */
 export interface KubeObject {
   apiVersion?: string;

@@ -30,7 +30,17 @@ export type ControllerDebugDescription = ControllerDescription & {
 export interface ManagerDescription {
   started: boolean;
   identity?: string;
-  leaderElection?: { lease: string; leading: boolean; canWrite: boolean; leader: string | undefined };
+  /**
+   * Leader election: this replica's state. A follower (`leading: false`) with `warmStandby` keeps
+   * its controllers' informers synced (see `informers`) while none of its controllers runs.
+   */
+  leaderElection?: {
+    lease: string;
+    leading: boolean;
+    canWrite: boolean;
+    leader: string | undefined;
+    warmStandby: boolean;
+  };
   sharding?: {
     shards: number;
     members: readonly string[];

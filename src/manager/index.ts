@@ -47,7 +47,12 @@ export {
 } from './metrics-auth.js';
 export type { ManagerLeaderElectionOptions, ManagerOptions, ManagerShardingOptions } from './options.js';
 export { REDACTED, type RedactOptions, redactSecrets } from './redact.js';
-export { MIN_MASKED_LENGTH, SecretValues } from './secret-values.js';
+export {
+  DEFAULT_RETIRED_LIMIT,
+  MIN_MASKED_LENGTH,
+  SecretValues,
+  type SecretValuesOptions,
+} from './secret-values.js';
 export {
   assignShards,
   ShardCountMismatchError,

@@ -26,6 +26,7 @@ import {
 } from '../controller/index.js';
 import {
   type Clock,
+  type DeepReadonly,
   KloopError,
   type KubeObject,
   keyOf,
@@ -33,7 +34,7 @@ import {
   type ObjectKey,
   perRegistry,
   systemClock,
-  type TypeRef,
+  type TypedRef,
 } from '../core/index.js';
 import { DashboardHub, type ObjectSize } from './dashboard/hub.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -179,11 +180,17 @@ export class Manager {
         ...options.clientOptions,
       });
     this.kube = apiReader(this.#kube);
+    const onInformer = options.informerOptions?.onInformer;
     this.informers = new InformerFactory(this.#kube, {
       logger: this.logger,
       registry: this.registry,
       ...options.informerOptions,
       scope: options.cache ?? options.informerOptions?.scope,
+      onInformer: (informer) => {
+        // From its first list on (before start() it is followed when the informers start).
+        if (this.#started) this.#secrets.follow(informer);
+        onInformer?.(informer);
+      },
     });
     const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
@@ -227,6 +234,8 @@ export class Manager {
       fieldManager: options.fieldManager,
       component: options.component,
       clock: this.#clock,
+      ...(options.resources !== undefined ? { resources: options.resources } : {}),
+      ...(options.validate !== undefined ? { validate: options.validate } : {}),
       // Asked before every write; its signal also stops the write's retries and the request in
       // the air once the right to write ends.
       fence: managerFence({ elector: this.elector, sharder: this.sharder }),
@@ -240,11 +249,15 @@ export class Manager {
 
   /**
    * The shared informer of `type` (started with the manager, or on first read), within the
-   * `cache` scope: a type scoped to several namespaces gives one informer over them all.
+   * `cache` scope: a type scoped to several namespaces gives one informer over them all. A typed
+   * reference gives an informer of its object type, deep `readonly` as the objects are shared.
    *
    * @throws CacheScopeError when `options.namespace` is outside the scope of `type`.
    */
-  informer<T extends KubeObject = KubeObject>(type: TypeRef, options: InformerOptions<T> = {}): Informer<T> {
+  informer<T extends KubeObject = KubeObject>(
+    type: TypedRef<T>,
+    options: InformerOptions<DeepReadonly<T>> = {},
+  ): Informer<DeepReadonly<T>> {
     return this.informers.informer<T>(type, options);
   }
 
@@ -264,6 +277,7 @@ export class Manager {
         clock: this.#clock,
         wallClock: this.#options.wallClock,
         recordSize: this.#options.recordSize,
+        redact: this.#mask,
       },
       (controller) => {
         if (this.#stopping) throw new ManagerError('manager stopped');
@@ -328,6 +342,7 @@ export class Manager {
       { kube: this.#kube, clock: this.#clock, logger: this.logger },
     );
     this.informers.start();
+    for (const informer of this.informers.informers()) this.#secrets.follow(informer);
     try {
       await this.#dashboard?.start();
       if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
@@ -451,6 +466,7 @@ export class Manager {
         leading: this.elector.isLeader(),
         canWrite: this.elector.canWrite(),
         leader: this.elector.leader,
+        warmStandby: this.#warm(),
       };
     }
     if (this.sharder) {
@@ -646,7 +662,10 @@ export class Manager {
   }
 
   #provider(): InformerProvider {
-    return { informer: (type, options) => this.informers.informer(type, options) };
+    return {
+      informer: (type, options) => this.informers.informer(type, options),
+      selectors: (type) => this.informers.selectors(type),
+    };
   }
 }
 

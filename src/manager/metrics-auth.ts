@@ -54,9 +54,56 @@ export type AuthDecision = { ok: true; user: string } | { ok: false; status: 401
 /** Decides requests to protected paths. */
 export type RequestAuthorizer = (req: IncomingMessage, path: string) => Promise<AuthDecision>;
 
-interface Cached<T> {
-  value: T;
-  until: number;
+/** Entries kept per review cache at most: a flood of distinct tokens keeps the newest. */
+const MAX_CACHED_REVIEWS = 10_000;
+
+/**
+ * A map whose entries expire on `clock` (k8s.io/apiserver's expiring cache, as the review caches
+ * of controller-runtime's filter use): expired entries are dropped by a sweep at most once per
+ * shortest TTL, so keys never asked again (rotated tokens) do not pile up, and at most
+ * `maxEntries` are kept, oldest dropped first.
+ */
+export class ExpiringCache<T> {
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+  readonly #entries = new Map<string, { value: T; until: number }>();
+  #nextSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(clock: Clock, maxEntries = MAX_CACHED_REVIEWS) {
+    this.#clock = clock;
+    this.#maxEntries = Math.max(1, maxEntries);
+  }
+
+  /** Entries held now (some may have expired since the last sweep). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The value while it is fresh. */
+  get(key: string): T | undefined {
+    const hit = this.#entries.get(key);
+    if (hit === undefined) return undefined;
+    if (hit.until > this.#clock.now()) return hit.value;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: T, ttlMs: number): void {
+    const now = this.#clock.now();
+    if (now >= this.#nextSweep) {
+      for (const [k, e] of this.#entries) if (e.until <= now) this.#entries.delete(k);
+      this.#nextSweep = now + ttlMs;
+    } else {
+      this.#nextSweep = Math.min(this.#nextSweep, now + ttlMs);
+    }
+    // Re-inserted at the end: the Map's order is the order of last writes, oldest first.
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, until: now + ttlMs });
+    for (const k of this.#entries.keys()) {
+      if (this.#entries.size <= this.#maxEntries) break;
+      this.#entries.delete(k);
+    }
+  }
 }
 
 /**
@@ -71,7 +118,9 @@ interface Cached<T> {
  * ```
  *
  * @remarks A review that fails (connection, 5xx after the client's retries) answers 500 and is not
- * cached, so the next scrape asks again, as controller-runtime's filter does.
+ * cached, so the next scrape asks again, as controller-runtime's filter does; so is a TokenReview
+ * whose status reports an error (answered 401). Expired answers are swept, and each cache keeps at
+ * most 10 000 entries.
  */
 export function metricsAuthorizer(
   reviews: ReviewClient,
@@ -82,35 +131,30 @@ export function metricsAuthorizer(
   const allowTtl = options.allowTtlMs ?? 300_000;
   const denyTtl = options.denyTtlMs ?? 30_000;
   // Keyed by a hash: the cache must not become a store of tokens.
-  const tokens = new Map<string, Cached<{ authenticated: boolean; user?: UserInfo }>>();
-  const access = new Map<string, Cached<{ allowed: boolean; reason?: string }>>();
-  const fresh = <T>(map: Map<string, Cached<T>>, key: string): T | undefined => {
-    const hit = map.get(key);
-    if (hit === undefined) return undefined;
-    if (hit.until > clock.now()) return hit.value;
-    map.delete(key);
-    return undefined;
-  };
+  const tokens = new ExpiringCache<{ authenticated: boolean; user?: UserInfo; error?: string }>(clock);
+  const access = new ExpiringCache<{ allowed: boolean; reason?: string }>(clock);
   return async (req, path) => {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (match === null) return { ok: false, status: 401, message: 'Unauthorized' };
     const tokenKey = createHash('sha256').update(match[1]!).digest('hex');
-    let review = fresh(tokens, tokenKey);
+    let review = tokens.get(tokenKey);
     try {
       if (review === undefined) {
         review = await reviews.reviewToken(match[1]!, options.audiences);
-        tokens.set(tokenKey, { value: review, until: clock.now() + tokenTtl });
+        // An error (the server's authenticators failed rather than said no) is not an answer:
+        // controller-runtime's authenticator does not cache it, and asks again next time.
+        if (review.error === undefined || review.authenticated) tokens.set(tokenKey, review, tokenTtl);
       }
       if (!review.authenticated || review.user === undefined)
         return { ok: false, status: 401, message: 'Unauthorized' };
       const user = review.user;
       const verb = (req.method ?? 'GET').toLowerCase();
       const accessKey = JSON.stringify([user.username, user.uid, user.groups, user.extra, path, verb]);
-      let decision = fresh(access, accessKey);
+      let decision = access.get(accessKey);
       if (decision === undefined) {
         decision = await reviews.reviewAccess(user, path, verb);
-        access.set(accessKey, { value: decision, until: clock.now() + (decision.allowed ? allowTtl : denyTtl) });
+        access.set(accessKey, decision, decision.allowed ? allowTtl : denyTtl);
       }
       if (!decision.allowed)
         return { ok: false, status: 403, message: `Authorization denied for user ${user.username}` };
@@ -152,7 +196,8 @@ export function reviewClientFor(kube: KubeClient): ReviewClient {
         spec: audiences && audiences.length > 0 ? { token, audiences: [...audiences] } : { token },
       });
       const username = status?.user?.username;
-      if (status?.authenticated !== true || !username) return { authenticated: false, error: status?.error };
+      if (status?.authenticated !== true || !username)
+        return status?.error ? { authenticated: false, error: status.error } : { authenticated: false };
       const user: UserInfo = { username };
       if (status.user?.uid) user.uid = status.user.uid;
       if (status.user?.groups) user.groups = status.user.groups;

@@ -9,6 +9,7 @@ import type { CacheOptions, InformerFactoryOptions } from '../cache/index.js';
 import type { KubeClient, KubeClientOptions, KubeconfigSource } from '../client/index.js';
 import type { CollectionRegistry } from '../collections/index.js';
 import type { Clock } from '../core/index.js';
+import type { Resource } from '../resources/index.js';
 import type { DebugListenerOptions, HealthMetricsListenerOptions } from './listeners.js';
 
 /** `leaderElection` option: one Lease, one leader; the others wait. */
@@ -83,6 +84,14 @@ export interface ManagerOptions {
   fieldManager?: string;
   /** Events' `source.component`. Default `kloop`. */
   component?: string;
+  /**
+   * Resources defined with `defineResource` whose objects `mgr.client` validates before every
+   * write, even one that names no type (`apply`); any defined resource passed to it as a type is
+   * validated too. Default none.
+   */
+  resources?: readonly Resource[];
+  /** Client-side validation of defined resources by `mgr.client` (default true). */
+  validate?: boolean;
   /** How long `stop()` waits for in-flight reconciles before aborting them. Default 20 s (`DEFAULT_DRAIN_TIMEOUT_MS`). */
   drainTimeoutMs?: number;
   /** Timers of queues and controllers (tests use a manual clock). */

@@ -6,7 +6,14 @@
  * server's message.
  */
 import type { Static, TSchema } from 'typebox';
-import { deepClone, KloopError, type ObjectMeta, type ResourceType } from '../core/index.js';
+import {
+  deepClone,
+  KloopError,
+  type KubeObject,
+  type ObjectMeta,
+  type ResourceType,
+  type TypedRef,
+} from '../core/index.js';
 import {
   buildCrd,
   type CrdOptions,
@@ -109,8 +116,9 @@ export interface ResourceVersion<
   G extends string = string,
   K extends string = string,
   V extends string = string,
-  Obj = unknown,
-> extends ResourceType {
+  Obj = KubeObject,
+> extends ResourceType,
+    TypedRef<Obj> {
   readonly [RESOURCE_BRAND]: true;
   readonly apiVersion: `${G}/${V}`;
   readonly kind: K;
@@ -132,7 +140,7 @@ export interface Resource<
   G extends string = string,
   K extends string = string,
   S extends string = string,
-  Objects extends Record<string, unknown> = Record<string, unknown>,
+  Objects extends Record<string, unknown> = Record<string, KubeObject>,
 > extends ResourceVersion<G, K, S, Objects[S]> {
   /** Each version by name. */
   readonly versions: { readonly [V in keyof Objects & string]: ResourceVersion<G, K, V, Objects[V]> };
@@ -146,9 +154,6 @@ export interface Resource<
   /** The apiextensions.k8s.io/v1 CustomResourceDefinition. */
   crd(options?: CrdOptions): CustomResourceDefinitionObject;
 }
-
-/** The object type of a resource or resource version: `ObjectOf<typeof Memcached>`. */
-export type ObjectOf<R> = R extends { readonly Object: infer O } ? O : never;
 
 /** A single-version definition. */
 export interface SingleVersionDefinition<
@@ -264,9 +269,10 @@ function thrower(kind: string): () => never {
 function makeVersion(def: NormalizedDefinition, v: NormalizedVersion): ResourceVersion {
   let validator: ObjectValidator | undefined;
   const subresources = [...(v.statusSubresource ? ['status'] : []), ...(v.scale !== undefined ? ['scale'] : [])];
-  const out = {
-    apiVersion: `${def.group}/${v.name}`,
-    kind: def.names.kind,
+  const out = { apiVersion: `${def.group}/${v.name}`, kind: def.names.kind } as Record<string | symbol, unknown>;
+  // Only apiVersion and kind are enumerable: a resource spreads (and serialises) as the built-in
+  // constants do, so `{ ...Memcached, metadata, spec }` is an object to send as it is.
+  const hidden: Record<string, unknown> = {
     group: def.group,
     version: v.name,
     plural: def.names.plural,
@@ -274,12 +280,8 @@ function makeVersion(def: NormalizedDefinition, v: NormalizedVersion): ResourceV
     namespaced: def.scope === 'Namespaced',
     subresources,
     listKind: def.names.listKind,
-  } as Record<string | symbol, unknown>;
-  if (def.names.shortNames !== undefined) out.shortNames = def.names.shortNames;
-  if (def.names.categories !== undefined) out.categories = def.names.categories;
-  // Beyond the resource type's own fields, everything is non-enumerable: a resource type
-  // serialises (and spreads) as `{ apiVersion, kind, group, version, plural, ... }`.
-  const hidden: Record<string, unknown> = {
+    ...(def.names.shortNames !== undefined ? { shortNames: def.names.shortNames } : {}),
+    ...(def.names.categories !== undefined ? { categories: def.names.categories } : {}),
     schema: v.schema,
     served: v.served,
     storage: v.storage,

@@ -13,12 +13,15 @@
  *   `embedded.ts`, `list-type.ts`, `cel/`): pruning, defaulting, every OpenAPI keyword, list-type
  *   uniqueness and CEL rules with the Kubernetes libraries, ratcheting on update, and the 422
  *   `Status` (`field-errors.ts`), all with Kubernetes 1.33's texts.
+ * - Client-side validation (`write-validation.ts`): a write checked before it is sent, refused
+ *   with `ValidationError` carrying the 422 the server would answer.
  * - `jsonpath.ts`: kubectl JSONPath with filters, and the Table cell of a printer column.
  * - Go's renderings (`go-format.ts`) and RE2 regular expressions (`regex.ts`) that the texts and
  *   patterns depend on.
  */
 
 export { type Static, Type } from 'typebox';
+export type { ObjectOf } from '../core/index.js';
 export { CelCompileError, PER_CALL_LIMIT, RUNTIME_COST_BUDGET } from './cel/environment.js';
 export { compileRuleValidator, type RuleResult, type RuleValidator, resolveFieldPath } from './cel/rules.js';
 export type { CrdOptions } from './crd.js';
@@ -30,7 +33,6 @@ export {
   defineResource,
   isResource,
   type MultiVersionDefinition,
-  type ObjectOf,
   RESOURCE_BRAND,
   type Resource,
   ResourceDefinitionError,
@@ -84,3 +86,9 @@ export {
   type ValidationResult,
   type ValidatorSource,
 } from './validator.js';
+export {
+  ResourceValidators,
+  ValidationError,
+  validateWrite,
+  type WriteValidation,
+} from './write-validation.js';

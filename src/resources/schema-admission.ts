@@ -388,14 +388,14 @@ function rules(
     const bad = new GoLiteral(ruleGoSyntax(rule));
     let usesOldSelf = false;
     try {
-      usesOldSelf = compileExpression(rule.rule).usesOldSelf;
+      usesOldSelf = compileExpression(rule.rule, { optionalOldSelf: rule.optionalOldSelf === true }).usesOldSelf;
     } catch (err) {
       if (err instanceof CelCompileError) out.cel.push(invalidError(at(i, 'rule'), bad, err.message));
       continue;
     }
     if ((rule.messageExpression ?? '').trim() !== '') {
       try {
-        compileExpression(rule.messageExpression!);
+        compileExpression(rule.messageExpression!, { optionalOldSelf: rule.optionalOldSelf === true });
       } catch (err) {
         if (err instanceof CelCompileError)
           out.cel.push(invalidError(at(i, 'messageExpression'), bad, `messageExpression ${err.message}`));

@@ -70,10 +70,9 @@ export interface TableReflector {
  *
  * @example
  * ```ts
- * import { InformerFactory, KubeClient, type KubeObject, Pod } from 'kloop';
+ * import { InformerFactory, KubeClient, Pod } from 'kloop';
  * import { StateDB } from 'kloop/statedb';
  *
- * interface PodObject extends KubeObject { spec?: { nodeName?: string } }
  * interface PodRow { key: string; node: string }
  * const db = new StateDB();
  * const factory = new InformerFactory(KubeClient.fromKubeconfig());
@@ -82,7 +81,7 @@ export interface TableReflector {
  *   indexes: { node: { key: (p) => p.node, unique: false } },
  * });
  * startReflector({
- *   db, table: pods, informer: factory.informer<PodObject>(Pod),
+ *   db, table: pods, informer: factory.informer(Pod), // typed Pods
  *   transform: (p) => ({ key: `${p.metadata.namespace}/${p.metadata.name}`, node: p.spec?.nodeName ?? '' }),
  * });
  * await pods.initialized;

@@ -38,13 +38,16 @@ describe('InformerFactory sharing', () => {
         f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', fieldSelector: 'metadata.name=n' }),
         f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', metadataOnly: true }),
         f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', keepManagedFields: true }),
-        f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: strip }),
-        f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: other }),
+        f.informer<KubeObject>(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: strip }),
+        f.informer<KubeObject>(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: other }),
         f.informer({ apiVersion: 'v1', kind: 'Secret' }, { namespace: 'a', labelSelector: 'x=y' }),
       ];
       assert.equal(new Set([base, ...variants]).size, variants.length + 1, 'all distinct');
       // Transforms count by function identity: the same function shares, a new closure does not.
-      assert.equal(f.informer(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: strip }), variants[5]);
+      assert.equal(
+        f.informer<KubeObject>(ConfigMap, { namespace: 'a', labelSelector: 'x=y', transform: strip }),
+        variants[5],
+      );
       assert.equal(f.informers().length, variants.length + 1);
       assert.ok(
         f.informers().every((i) => !i.hasSynced()),

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { inClusterConfig, KubeClient, KubeconfigError, loadKubeconfig } from '../../src/client/index.js';
@@ -639,6 +640,48 @@ describe('a token file rotated under a running client', () => {
       client.close();
       await server.close();
       cleanup();
+    }
+  });
+});
+
+describe('secrets stay out of what a client shows', () => {
+  it('util.inspect and JSON of a client and its config, and its errors, hold no token, key or password', async () => {
+    const pki = makePki();
+    const kc = kubeconfigFor(
+      {
+        server: 'https://kube-user:ServerPa55@127.0.0.1:1',
+        'certificate-authority-data': b64(pki.ca.certPem),
+        'proxy-url': 'http://proxy-user:ProxyPa55@127.0.0.1:9',
+      },
+      {
+        token: SECRET,
+        'client-certificate-data': b64(pki.admin.certPem),
+        'client-key-data': b64(pki.admin.keyPem),
+      },
+    );
+    const client = KubeClient.fromKubeconfig(kc, { logger: silent, registry: new Registry(), maxRetries: 0 });
+    try {
+      const failure = await client.get(ConfigMap, { namespace: 'default', name: 'a' }).then(
+        () => assert.fail('connected to a closed port'),
+        (err: unknown) => err,
+      );
+      const shown = [
+        inspect(client, { depth: 12, showHidden: true }),
+        inspect(loadKubeconfig(kc), { depth: 12, showHidden: true }),
+        JSON.stringify(loadKubeconfig(kc)),
+        inspect(failure, { depth: 12, showHidden: true }),
+      ];
+      const keyLine = pki.admin.keyPem.split('\n')[1];
+      for (const [i, text] of shown.entries()) {
+        for (const secret of [SECRET, 'ProxyPa55', 'ServerPa55', keyLine, b64(pki.admin.keyPem).slice(0, 40)]) {
+          assert.ok(!text.includes(secret), `view ${i} shows ${secret.slice(0, 12)}...`);
+        }
+      }
+      // What is shown still says where the client goes.
+      assert.match(shown[1], /127\.0\.0\.1:9/);
+      assert.match(shown[0], /127\.0\.0\.1:1/);
+    } finally {
+      client.close();
     }
   });
 });

@@ -275,6 +275,38 @@ describe('CachedClient', () => {
     assert.equal(await client.get(ConfigMap, { namespace: 'ns', name: 'a' }), undefined);
   });
 
+  it('keeps no record of a delete or a removal whose watch event beat the answer', async () => {
+    const { server, client, seed, informers, base } = setup();
+    const configMaps = informers.of(ConfigMap);
+    seed(ConfigMap, cm('gone', {}));
+    // The informer hears the DELETED event before the delete's answer arrives.
+    const remove = server.delete.bind(server);
+    server.delete = async (type, key) => {
+      const answer = await remove(type, key);
+      configMaps.remove(key);
+      return answer;
+    };
+    assert.equal(await client.delete(ConfigMap, { namespace: 'ns', name: 'gone' }), true);
+    assert.equal(base.pendingWrites, 0, 'no record waits for an event that came');
+    assert.equal(await client.get(ConfigMap, { namespace: 'ns', name: 'gone' }), undefined);
+
+    // The last finalizer removed: the server answers the object and deletes it, and the informer
+    // (at a later resourceVersion) has seen it go before the answer is recorded.
+    seed(ConfigMap, { ...cm('held', {}), metadata: { ...cm('held', {}).metadata, finalizers: ['f'] } });
+    const patch = server.patch.bind(server);
+    server.patch = async (target, body, options) => {
+      const answer = await patch(target, body, options);
+      configMaps.remove(target.key);
+      configMaps.lastSyncResourceVersion = String(server.rv + 1);
+      return answer as never;
+    };
+    await client.mutate<KubeObject>(ConfigMap, { namespace: 'ns', name: 'held' }, (d) => {
+      d.metadata.finalizers = [];
+    });
+    assert.equal(base.pendingWrites, 0);
+    assert.equal(await client.get(ConfigMap, { namespace: 'ns', name: 'held' }), undefined, 'not the removed object');
+  });
+
   it('lists by the owner index without the just-written objects of other owners', async () => {
     const { client, informers, seed } = setup();
     informers.of(ConfigMap).addIndex(OWNER_INDEX, byOwnerUid);

@@ -75,6 +75,22 @@ describe('ReadYourWrites', () => {
     assert.equal(ryw.size, 0);
   });
 
+  it('keeps no write whose object the informer already saw deleted (its event beat the answer)', () => {
+    const ryw = new ReadYourWrites(true);
+    // The last finalizer removed at 7: the server answers the object, then deletes it at 8.
+    const removed = { ...at(7, 'ours'), metadata: { ...at(7, 'ours').metadata, uid: 'u1', finalizers: [] } };
+    ryw.recordWrite(type, at(6, 'earlier'), at(5, 'x'));
+    ryw.recordWrite(type, removed, undefined, '8');
+    assert.equal(ryw.size, 0, 'the earlier record of the key went too');
+    assert.equal(ryw.resolve(type, key, undefined), undefined);
+    // An informer not yet at the write still gets the record: the object may yet appear.
+    ryw.recordWrite(type, removed, undefined, '6');
+    assert.deepEqual(ryw.resolve(type, key, undefined), removed);
+    // And one that holds the object is caught up the usual way.
+    ryw.recordWrite(type, at(9, 'ours'), at(9, 'theirs'), '9');
+    assert.equal(ryw.resolve(type, key, at(9, 'theirs'))?.by, 'theirs');
+  });
+
   it('keeps our create when the informer reports the delete of an older object of that name', () => {
     const ryw = new ReadYourWrites(true);
     const old = { ...at(5, 'old'), metadata: { ...at(5, 'old').metadata, uid: 'u1' } };

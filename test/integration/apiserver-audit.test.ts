@@ -123,12 +123,42 @@ describe('apiserver spec audit', () => {
             served: true,
             storage: true,
             selectableFields: [{ jsonPath: '.spec.color' }],
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: { spec: { type: 'object', properties: { color: { type: 'string' } } } },
+              },
+            },
           },
         ],
       },
     });
     const base = '/apis/audit.example.com/v1/namespaces/default/crons';
+    // The real server refuses a selectable field the schema does not declare as a scalar.
+    const undeclared = await api.post<Status>('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'loose.audit.example.com' },
+      spec: {
+        group: 'audit.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'loose', kind: 'Loose' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            selectableFields: [{ jsonPath: '.spec.color' }],
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+    assert.equal(undeclared.status, 422);
+    assert.equal(
+      undeclared.body.message,
+      'CustomResourceDefinition.apiextensions.k8s.io "loose.audit.example.com" is invalid: spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.color": is an invalid path: does not refer to a valid field',
+    );
     await eventually(async () => (await api.get(base)).status === 200, { message: 'the CRD served' });
     const cron = (name: string, color: string) => ({
       apiVersion: 'audit.example.com/v1',

@@ -154,7 +154,7 @@ describe('apiserver CRD lifecycle over HTTP', () => {
       group: 'example.org',
       scope: 'Cluster',
       names: { plural: 'clusterthings', kind: 'ClusterThing' },
-      versions: [{ name: 'v1', served: true, storage: true }],
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
     };
     assert.equal((await api.post(CRDS, c)).status, 201);
     const res = await api.post('/apis/example.org/v1/clusterthings', {
@@ -226,6 +226,18 @@ describe('apiserver scale subresource', () => {
               specReplicasPath: '.spec.size',
               statusReplicasPath: '.status.size',
               labelSelectorPath: '.status.selector',
+            },
+          },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                status: {
+                  type: 'object',
+                  properties: { size: { type: 'integer' }, selector: { type: 'string' } },
+                },
+              },
             },
           },
         },
@@ -312,6 +324,10 @@ describe('apiserver custom resource schemas: pruning, defaulting, fieldValidatio
     assert.equal(ignore.status, 201);
     assert.equal(ignore.headers.get('warning'), null);
     const bad = await api.post<Status>(`${base}?fieldValidation=Loud`, { ...body({}), metadata: { name: 'r' } });
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 422);
+    assert.equal(
+      bad.body.message,
+      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported values: "", "Ignore", "Strict", "Warn"',
+    );
   });
 });

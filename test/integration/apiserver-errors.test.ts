@@ -111,9 +111,14 @@ describe('apiserver error cases: every one a Status, none a crash', () => {
 
   it('an Accept the emulator cannot serve is a 406', async () => {
     const res = await api.request<Status>('GET', CM, undefined, 'application/json', {
-      accept: 'application/vnd.kubernetes.protobuf',
+      accept: 'text/html',
     });
-    assertStatus(res.body, 406, 'NotAcceptable');
+    assertStatus(
+      res.body,
+      406,
+      'NotAcceptable',
+      /^only the following media types are accepted: application\/json, application\/yaml, application\/vnd.kubernetes.protobuf$/,
+    );
   });
 
   it('resourceVersionMatch without resourceVersion is a 422', async () => {

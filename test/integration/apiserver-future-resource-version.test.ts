@@ -128,11 +128,19 @@ describe("the 3 s wait on the emulator's clock", () => {
     storage = new Storage(1000);
     const hub = new WatchHub();
     const faults = new FaultSet(hub, storage, Math.random);
-    const cluster = new Cluster(storage, new ServedTypes(), hub, faults, Math.random, { absentOwnerGraceMs: 1000 });
+    const cluster = new Cluster(
+      storage,
+      new ServedTypes(),
+      hub,
+      faults,
+      Math.random,
+      { absentOwnerGraceMs: 1000 },
+      clock,
+    );
     bootstrapNamespaces(cluster);
     const listening = await listen(
       cluster,
-      { bookmarkIntervalMs: 60_000, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, clock },
+      { bookmarkIntervalMs: 60_000, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, watchList: true },
       '127.0.0.1',
       0,
       new RequestStats(),

@@ -14,7 +14,7 @@ interface Table {
   kind: string;
   apiVersion: string;
   metadata: { resourceVersion: string; continue?: string };
-  columnDefinitions: { name: string; type: string; format: string }[];
+  columnDefinitions: { name: string; type: string; format: string; priority: number }[];
   rows: { cells: unknown[]; object?: KubeObject }[];
 }
 
@@ -69,7 +69,32 @@ describe('apiserver representations: Tables, PartialObjectMetadata, aggregated d
             name: 'v1',
             served: true,
             storage: true,
-            additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }],
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                  status: {
+                    type: 'object',
+                    properties: {
+                      conditions: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: { type: { type: 'string' }, status: { type: 'string' } },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            additionalPrinterColumns: [
+              { name: 'Size', type: 'integer', jsonPath: '.spec.size' },
+              { name: 'Available', type: 'string', jsonPath: '.status.conditions[?(@.type=="Available")].status' },
+              { name: 'Missing', type: 'string', jsonPath: '.spec.nothing', priority: 1 },
+              { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            ],
           },
         ],
       },
@@ -79,13 +104,27 @@ describe('apiserver representations: Tables, PartialObjectMetadata, aggregated d
       kind: 'Box',
       metadata: { name: 'b' },
       spec: { size: 3 },
+      status: {
+        conditions: [
+          { type: 'Progressing', status: 'True' },
+          { type: 'Available', status: 'False' },
+        ],
+      },
     });
     const boxes = await get<Table>('/apis/tables.dev/v1/namespaces/default/boxes', TABLE);
     assert.deepEqual(
-      boxes.body.columnDefinitions.map((c) => c.name),
-      ['Name', 'Size', 'Age'],
+      boxes.body.columnDefinitions.map((c) => [c.name, c.type, c.priority]),
+      [
+        ['Name', 'string', 0],
+        ['Size', 'integer', 0],
+        ['Available', 'string', 0],
+        ['Missing', 'string', 1],
+        ['Age', 'date', 0],
+      ],
+      'the declared columns only: no Age is added beside them',
     );
-    assert.deepEqual(boxes.body.rows[0].cells.slice(0, 2), ['b', 3]);
+    assert.deepEqual(boxes.body.rows[0].cells.slice(0, 4), ['b', 3, 'False', null], 'filters select; missing is null');
+    assert.match(String(boxes.body.rows[0].cells[4]), /^\d+s$/, 'dates print as ages');
   });
 
   it('watches as Tables, column definitions on the first event only', async () => {

@@ -206,6 +206,28 @@ describe('secure emulator: authentication', () => {
     await status401(track(clientOf(kc)));
   });
 
+  it('a client certificate of the right CA but for servers only, or expired, is a 401', async () => {
+    const ca = server.security?.ca;
+    assert.ok(ca);
+    const asUser = (cert: { certPem: string; keyPem: string }) => {
+      const kc = structuredClone(server.kubeconfig);
+      kc.users[0].user = {
+        'client-certificate-data': Buffer.from(cert.certPem).toString('base64'),
+        'client-key-data': Buffer.from(cert.keyPem).toString('base64'),
+      };
+      return track(clientOf(kc));
+    };
+    // x509 verification asks for ExtKeyUsageClientAuth: a serving certificate does not have it.
+    await status401(asUser(ca.issue({ commonName: 'mallory', organizations: ['system:masters'], usage: 'server' })));
+    const expired = issueClientCertificate(ca, 'mallory', ['system:masters'], {
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2021-01-01T00:00:00Z'),
+    });
+    await status401(asUser(expired));
+    const fine = issueClientCertificate(ca, 'mallory', ['ops']);
+    assert.deepEqual(await whoami(asUser(fine)), { username: 'mallory', groups: ['ops', 'system:authenticated'] });
+  });
+
   it('an unknown bearer token is a 401 and the client error says Unauthorized', async () => {
     const client = track(clientOf(server.kubeconfigFor({ token: 'made-up' })));
     await status401(client);

@@ -3,11 +3,13 @@
 // access reviews (SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview,
 // SelfSubjectRulesReview), escalation prevention on roles and bindings, and impersonation.
 import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
+import { decodeKubernetesProtobuf } from '../../src/apiserver/codec/protobuf-codec.js';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { ApiError, ClusterRole, ConfigMap, type KubeClient, type KubeObject, Pod, Secret } from '../../src/index.js';
 import { eventually } from '../support/index.js';
-import { bindingObject, call, clientOf, roleObject, serviceAccount, whoami } from './secure-helpers.js';
+import { bindingObject, call, caOf, clientOf, roleObject, serviceAccount, whoami } from './secure-helpers.js';
 
 interface Review {
   status: { allowed: boolean; reason?: string };
@@ -112,6 +114,72 @@ describe('secure emulator: RBAC', () => {
     );
   });
 
+  it('a user who may only watch gets a watch, never a list, however ?watch is spelled', async () => {
+    await admin.create(
+      roleObject('cm-watcher', [{ verbs: ['watch'], apiGroups: [''], resources: ['configmaps'] }], 'other'),
+    );
+    await admin.create(
+      bindingObject('wanda-watches', { kind: 'Role', name: 'cm-watcher' }, [{ kind: 'User', name: 'wanda' }], 'other'),
+    );
+    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'other', name: 'watched' } });
+    const wanda = track(clientOf(server.kubeconfigFor({ username: 'wanda' })));
+    for (const query of ['watch=true', 'watch=TRUE', 'watch=True', 'watch=', 'watch=yes']) {
+      const res = await wanda.transport.stream({ method: 'GET', path: `/api/v1/namespaces/other/configmaps?${query}` });
+      const first = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          if (text.includes('\n') || (res.statusCode ?? 0) !== 200) resolve(text.split('\n')[0]);
+        });
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      });
+      res.destroy();
+      assert.equal(res.statusCode, 200, `${query}: ${first}`);
+      assert.equal(JSON.parse(first).type, 'ADDED', `?${query} served ${first.slice(0, 80)}`);
+    }
+    const listed = await call(wanda, 'GET', '/api/v1/namespaces/other/configmaps?watch=false');
+    assert.equal(listed.status, 403);
+  });
+
+  it('server-side apply that would create the object needs create, not just patch', async () => {
+    await admin.create(
+      roleObject('cm-patcher', [{ verbs: ['get', 'patch'], apiGroups: [''], resources: ['configmaps'] }], 'other'),
+    );
+    await admin.create(
+      bindingObject('pat-patches', { kind: 'Role', name: 'cm-patcher' }, [{ kind: 'User', name: 'pat' }], 'other'),
+    );
+    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'other', name: 'existing' } });
+    const pat = track(clientOf(server.kubeconfigFor({ username: 'pat' })));
+    const apply = (name: string) =>
+      call<{ message?: string; details?: unknown }>(
+        pat,
+        'PATCH',
+        `/api/v1/namespaces/other/configmaps/${name}?fieldManager=pat`,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' } },
+        'application/apply-patch+yaml',
+      );
+    assert.equal((await apply('existing')).status, 200);
+    const created = await apply('brand-new');
+    assert.equal(created.status, 403, JSON.stringify(created.body));
+    // handlers/rest.go withAuthorization: NewForbidden with RBAC's (empty) reason.
+    assert.equal(created.body.message, 'configmaps "brand-new" is forbidden: ');
+    assert.deepEqual(created.body.details, { name: 'brand-new', kind: 'configmaps' });
+    assert.equal((await call(admin, 'GET', '/api/v1/namespaces/other/configmaps/brand-new')).status, 404);
+  });
+
+  it('a slash escaped in a namespace never reaches another resource', async () => {
+    await admin.create(roleObject('ns-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['namespaces'] }]));
+    await admin.create(
+      bindingObject('nina-reads-ns', { kind: 'ClusterRole', name: 'ns-reader' }, [{ kind: 'User', name: 'nina' }]),
+    );
+    const nina = track(clientOf(server.kubeconfigFor({ username: 'nina' })));
+    assert.equal((await call(nina, 'GET', '/api/v1/namespaces/team')).status, 200);
+    const escaped = await call<{ kind: string }>(nina, 'GET', '/api/v1/namespaces/team%2Fsecrets');
+    assert.notEqual(escaped.body.kind, 'SecretList');
+    assert.ok(escaped.status === 403 || escaped.status === 404, String(escaped.status));
+  });
+
   it('subresources are their own resources: deployments/scale without deployments', async () => {
     await admin.create(
       roleObject(
@@ -155,8 +223,8 @@ describe('secure emulator: RBAC', () => {
   });
 
   it('ClusterRole aggregation fills admin, edit and view, and user-defined aggregated roles', async () => {
-    const view = await admin.get<KubeObject & { rules: unknown[] }>(ClusterRole, { name: 'view' });
-    assert.ok(view.rules.length > 5, 'view is aggregated at start');
+    const view = await admin.get(ClusterRole, { name: 'view' });
+    assert.ok((view.rules ?? []).length > 5, 'view is aggregated at start');
     await admin.create(
       roleObject(
         'widgets-view',
@@ -170,8 +238,8 @@ describe('secure emulator: RBAC', () => {
     for (const name of ['view', 'edit', 'admin']) {
       await eventually(
         async () => {
-          const role = await admin.get<KubeObject & { rules: { resources?: string[] }[] }>(ClusterRole, { name });
-          return role.rules.some((r) => r.resources?.includes('widgets'));
+          const role = await admin.get(ClusterRole, { name });
+          return (role.rules ?? []).some((r) => r.resources?.includes('widgets'));
         },
         { message: `${name} to hold the widgets rule` },
       );
@@ -208,6 +276,19 @@ describe('secure emulator: RBAC', () => {
     const rulesOf = async () =>
       (await admin.get<KubeObject & { rules?: unknown[] }>(ClusterRole, { name: 'team-a-all' })).rules ?? [];
     await eventually(async () => (await rulesOf()).length === 1, { message: 'team-a-all to gather team-a-leases' });
+    // Labels are what aggregation follows: one taken off drops the rules, put back brings them.
+    const relabel = (labels: Record<string, string | null>) =>
+      call(
+        admin,
+        'PATCH',
+        '/apis/rbac.authorization.k8s.io/v1/clusterroles/team-a-leases',
+        { metadata: { labels } },
+        'application/merge-patch+json',
+      );
+    await relabel({ team: null });
+    await eventually(async () => (await rulesOf()).length === 0, { message: 'team-a-all to drop the unlabelled role' });
+    await relabel({ team: 'a' });
+    await eventually(async () => (await rulesOf()).length === 1, { message: 'team-a-all to gather it again' });
     await admin.delete(ClusterRole, { name: 'team-a-leases' });
     await eventually(async () => (await rulesOf()).length === 0, { message: 'team-a-all to drop the deleted role' });
   });
@@ -280,6 +361,20 @@ describe('secure emulator: RBAC', () => {
       (await call(bob, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { spec: { user: 'x' } })).status,
       403,
     );
+  });
+
+  it("SelfSubjectRulesReview of system:masters lists RBAC's rules once (the privileged group adds none)", async () => {
+    const res = await call<{ status: { resourceRules: unknown[]; nonResourceRules: unknown[] } }>(
+      admin,
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'team' } },
+    );
+    assert.equal(res.status, 201);
+    const all = JSON.stringify({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
+    assert.equal(res.body.status.resourceRules.filter((r) => JSON.stringify(r) === all).length, 1);
+    const anyUrl = JSON.stringify({ verbs: ['*'], nonResourceURLs: ['*'] });
+    assert.equal(res.body.status.nonResourceRules.filter((r) => JSON.stringify(r) === anyUrl).length, 1);
   });
 
   describe('escalation prevention', () => {
@@ -383,6 +478,86 @@ describe('secure emulator: RBAC', () => {
       );
     });
 
+    it('updates, patches of every kind and server-side applies are checked as creates are', async () => {
+      await admin.create(
+        roleObject(
+          'rbac-patcher',
+          [{ verbs: ['patch'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] }],
+          'team',
+        ),
+      );
+      await admin.create(
+        bindingObject(
+          'carol-patches',
+          { kind: 'Role', name: 'rbac-patcher' },
+          [{ kind: 'User', name: 'carol' }],
+          'team',
+        ),
+      );
+      const path = '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles';
+      const more = { verbs: ['delete'], apiGroups: [''], resources: ['configmaps'] };
+      const current = await call<KubeObject>(carol, 'GET', `${path}/cm-reader`);
+      const attempts: [string, Promise<{ status: number; body: { message?: string } }>][] = [
+        ['update', call(carol, 'PUT', `${path}/cm-reader`, { ...current.body, rules: [more] })],
+        [
+          'json patch',
+          call(
+            carol,
+            'PATCH',
+            `${path}/cm-reader`,
+            [{ op: 'add', path: '/rules/-', value: more }],
+            'application/json-patch+json',
+          ),
+        ],
+        ['merge patch', call(carol, 'PATCH', `${path}/cm-reader`, { rules: [more] }, 'application/merge-patch+json')],
+        [
+          'strategic merge patch',
+          call(carol, 'PATCH', `${path}/cm-reader`, { rules: [more] }, 'application/strategic-merge-patch+json'),
+        ],
+        [
+          'apply',
+          call(
+            carol,
+            'PATCH',
+            `${path}/cm-reader?fieldManager=carol&force=true`,
+            roleObject('cm-reader', [more], 'team'),
+            'application/apply-patch+yaml',
+          ),
+        ],
+        [
+          'apply that creates',
+          call(
+            carol,
+            'PATCH',
+            `${path}/applied?fieldManager=carol`,
+            roleObject('applied', [more], 'team'),
+            'application/apply-patch+yaml',
+          ),
+        ],
+      ];
+      for (const [what, attempt] of attempts) {
+        const res = await attempt;
+        assert.equal(res.status, 403, `${what}: ${JSON.stringify(res.body)}`);
+        assert.match(
+          res.body.message ?? '',
+          /is forbidden: user "carol" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["configmaps"\], Verbs:\["delete"\]\}$/,
+          what,
+        );
+      }
+      assert.deepEqual((await call<{ rules: unknown }>(admin, 'GET', `${path}/cm-reader`)).body.rules, [
+        { verbs: ['get'], apiGroups: [''], resources: ['configmaps'] },
+      ]);
+      // A change of labels only is no grant: allowed.
+      const labelled = await call(
+        carol,
+        'PATCH',
+        `${path}/cm-reader`,
+        { metadata: { labels: { a: 'b' } } },
+        'application/merge-patch+json',
+      );
+      assert.equal(labelled.status, 200);
+    });
+
     it('the escalate verb lifts the check; system:masters needs neither', async () => {
       await admin.create(
         roleObject(
@@ -467,13 +642,132 @@ describe('secure emulator: RBAC', () => {
       ]);
     });
 
+    it('each part is checked on its own: a user allowed is no licence for groups, a uid or extras', async () => {
+      // bob may impersonate jane (granted above), nothing else.
+      const bobAs = (extra: Record<string, unknown>) =>
+        track(
+          clientOf({
+            ...server.kubeconfigFor({ token: 'bob' }),
+            users: [{ name: 'kloop', user: { token: 'bob', as: 'jane', ...extra } }],
+          }),
+        );
+      const refusal = async (client: KubeClient) => {
+        const res = await call<{ message: string }>(client, 'GET', '/api/v1/namespaces/team/configmaps');
+        assert.equal(res.status, 403);
+        return res.body.message;
+      };
+      assert.equal(
+        await refusal(bobAs({ 'as-groups': ['system:masters'] })),
+        'groups "system:masters" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope',
+      );
+      assert.equal(
+        await refusal(bobAs({ 'as-uid': 'u-1' })),
+        'uids.authentication.k8s.io "u-1" is forbidden: User "bob" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope',
+      );
+      assert.equal(
+        await refusal(bobAs({ 'as-user-extra': { scopes: ['admin'] } })),
+        'userextras.authentication.k8s.io "admin" is forbidden: User "bob" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope',
+      );
+      await admin.create(
+        roleObject('impersonate-everything-of-jane', [
+          { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'], resourceNames: ['qa'] },
+          { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['uids'], resourceNames: ['u-1'] },
+          { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['userextras/scopes'] },
+        ]),
+      );
+      await admin.create(
+        bindingObject('bob-impersonates-more', { kind: 'ClusterRole', name: 'impersonate-everything-of-jane' }, [
+          { kind: 'User', name: 'bob' },
+        ]),
+      );
+      assert.deepEqual(
+        await whoami(bobAs({ 'as-groups': ['qa'], 'as-uid': 'u-1', 'as-user-extra': { scopes: ['admin'] } })),
+        {
+          username: 'jane',
+          uid: 'u-1',
+          groups: ['qa', 'system:authenticated'],
+          extra: { scopes: ['admin'] },
+        },
+      );
+    });
+
     it('groups without a user are a 400', async () => {
       const res = await fetchWithAdmin(server, '/api', { 'Impersonate-Group': 'devs' });
       assert.equal(res.status, 400);
-      assert.match(res.body, /requested \[\{Group devs\}\] without impersonating a user/);
+      assert.match(res.body, /requested \[\{Group {2}devs {4}\}\] without impersonating a user/);
     });
   });
+
+  it('authorizes the path it routes, as sent: a dot segment is a name, never a way to the namespace', async () => {
+    await admin.create(
+      roleObject('dots-cm-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }], 'other'),
+    );
+    await admin.create(
+      bindingObject(
+        'bob-reads-other-cm',
+        { kind: 'Role', name: 'dots-cm-reader' },
+        [{ kind: 'User', name: 'bob' }],
+        'other',
+      ),
+    );
+    // Authorized as get configmaps ".." in other, then refused by name as upstream refuses it.
+    for (const path of ['/api/v1/namespaces/other/configmaps/%2E%2E', '/api/v1/namespaces/other/configmaps/..']) {
+      const dots = await rawWithToken(server, 'bob', path);
+      assert.equal(dots.status, 400, `${path}: ${dots.body.toString()}`);
+      assert.match(dots.body.toString(), /Name parameter invalid: \\"..\\": may not be '..'/);
+    }
+    // The namespace itself stays out of reach.
+    assert.equal((await rawWithToken(server, 'bob', '/api/v1/namespaces/other')).status, 403);
+  });
+
+  it('refusals come in the encoding Accept asks for (a protobuf Status)', async () => {
+    const refused = await rawWithToken(server, 'bob', '/api/v1/namespaces/other/secrets', {
+      accept: 'application/vnd.kubernetes.protobuf, application/json',
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.type, 'application/vnd.kubernetes.protobuf');
+    const status = decodeKubernetesProtobuf(refused.body);
+    assert.equal(status.kind, 'Status');
+    assert.match(
+      String(status.message),
+      /^secrets is forbidden: User "bob" cannot list resource "secrets" in API group "" in the namespace "other"/,
+    );
+  });
 });
+
+/** A raw HTTPS GET with a bearer token; the path is sent exactly as given (no URL normalisation). */
+function rawWithToken(
+  server: ApiServer,
+  token: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string; body: Buffer }> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: hostname,
+        port,
+        path,
+        ca: caOf(server),
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** A raw HTTPS GET with the admin's certificate and extra headers. */
 async function fetchWithAdmin(

@@ -139,7 +139,7 @@ describe('apiserver server-side apply over HTTP', () => {
                         type: 'array',
                         'x-kubernetes-list-type': 'map',
                         'x-kubernetes-list-map-keys': ['port'],
-                        items: { type: 'object', properties: { port: { type: 'integer' } } },
+                        items: { type: 'object', required: ['port'], properties: { port: { type: 'integer' } } },
                       },
                     },
                   },

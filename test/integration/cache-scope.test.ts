@@ -10,6 +10,7 @@ import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { CacheScopeError } from '../../src/cache/index.js';
 import { KubeClient } from '../../src/client/index.js';
 import { CollectionRegistry, fromInformer } from '../../src/collections/index.js';
+import { OWNER_INDEX } from '../../src/controller/index.js';
 import { ConfigMap, type KubeObject, keyOf, keyString, Secret } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
 import { StateDB, startReflector } from '../../src/statedb/index.js';
@@ -143,5 +144,110 @@ test('a scoped cache: reads in scope everywhere, a clear error outside, no clust
     configMaps.dispose();
     await mgr.stop();
     await proxy.close();
+  }
+});
+
+// controller-runtime documents the footgun: with a label-selector scope, an object that stops
+// matching leaves the cache, yet it still exists. A cache miss under such a scope proves nothing,
+// so the cached client's writes must not skip on it (a delete skipped as "absent", a finalizer
+// never removed: the object stuck deleting forever).
+test('a label-scoped cache: an object that stops matching leaves the cache, yet the cached client still deletes it and removes its finalizer', async () => {
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    cache: { byType: [{ type: ConfigMap, labelSelector: 'managed=yes' }] },
+  });
+  const events: string[] = [];
+  const informer = mgr.informer(ConfigMap);
+  informer.subscribe((e) => events.push(`${e.type} ${keyString(keyOf(e.object))}`), { replay: false });
+  const finalizer = 'example.com/keep';
+  const unmanage = (name: string) =>
+    admin.patch({ type: ConfigMap, key: { namespace: 'a', name } }, { metadata: { labels: { managed: null } } });
+  try {
+    await mgr.start();
+    for (const name of ['gone', 'kept']) {
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: 'a', name, labels: { managed: 'yes' }, finalizers: name === 'kept' ? [finalizer] : [] },
+        data: {},
+      });
+    }
+    await eventually(async () => (await mgr.client.list(ConfigMap)).length === 2, { message: 'both cached' });
+
+    await unmanage('gone');
+    await eventually(async () => (await mgr.client.get(ConfigMap, { namespace: 'a', name: 'gone' })) === undefined, {
+      message: 'the object that stopped matching to leave the cache',
+    });
+    assert.ok(events.includes('deleted a/gone'), 'subscribers heard it leave as a delete');
+    assert.equal(await mgr.client.delete(ConfigMap, { namespace: 'a', name: 'gone' }), true, 'the delete was sent');
+    await assert.rejects(admin.get(ConfigMap, { namespace: 'a', name: 'gone' }), /not found/);
+
+    await admin.delete(ConfigMap, { namespace: 'a', name: 'kept' });
+    await unmanage('kept');
+    await eventually(async () => (await mgr.client.get(ConfigMap, { namespace: 'a', name: 'kept' })) === undefined, {
+      message: 'the deleting object that stopped matching to leave the cache',
+    });
+    const outcome = await mgr.client.mutate(ConfigMap, { namespace: 'a', name: 'kept' }, (d) => {
+      d.metadata.finalizers = (d.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    });
+    assert.equal(outcome.sent, true, 'the finalizer removal was sent');
+    await assert.rejects(admin.get(ConfigMap, { namespace: 'a', name: 'kept' }), /not found/);
+    // What is not cached reads as absent, as before: the cache answers reads.
+    assert.equal(await mgr.client.get(ConfigMap, { namespace: 'a', name: 'kept' }), undefined);
+  } finally {
+    await mgr.stop();
+  }
+});
+
+test('owns() under a multi-namespace scope: an owned object in either namespace enqueues its owner, and the owner index lists it', async () => {
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    cache: { defaultNamespaces: ['a', 'b'] },
+  });
+  const owned = new Map<string, string[]>();
+  mgr
+    .controller('owner')
+    .for(ConfigMap, { informer: { labelSelector: 'owner=yes' } })
+    .owns(Secret)
+    .reconcile(async (req, ctx) => {
+      const cm = await ctx.client.get(ConfigMap, req.key);
+      if (!cm?.metadata.uid) return;
+      const children = await ctx.client.list(Secret, {
+        namespace: req.key.namespace,
+        index: { name: OWNER_INDEX, value: cm.metadata.uid },
+      });
+      owned.set(keyString(req.key), children.map((s) => s.metadata.name!).sort());
+    });
+  try {
+    await mgr.start();
+    for (const ns of ['a', 'b', 'c']) {
+      const owner = await admin.create<KubeObject>({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: ns, name: 'parent', labels: { owner: 'yes' } },
+        data: {},
+      });
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          namespace: ns,
+          name: 'child',
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'ConfigMap', name: 'parent', uid: owner.metadata.uid!, controller: true },
+          ],
+        },
+        data: {},
+      });
+    }
+    await eventually(() => owned.get('a/parent')?.length === 1 && owned.get('b/parent')?.length === 1, {
+      message: 'both owners to see their child through the owner index',
+    });
+    assert.deepEqual([...owned.keys()].sort(), ['a/parent', 'b/parent'], 'nothing of namespace c');
+    assert.deepEqual(owned.get('b/parent'), ['child']);
+  } finally {
+    await mgr.stop();
   }
 });

@@ -167,6 +167,10 @@ test('a Secret value in a reconcile error is masked in /debug/kloop and the logs
       ['read the credentials', 'write', 'reconciled'],
       'ctx.log, the write and the outcome line of that reconcile',
     );
+    assert.ok(
+      joined.every((l) => l.key === 'rec/good' && l.controller === 'login'),
+      'each with the same controller and key bindings, the write line too',
+    );
     const outcome = joined.at(-1)!;
     assert.equal(outcome.level, 20, 'a success is a debug line');
     assert.equal(outcome.result, 'success');
@@ -179,6 +183,112 @@ test('a Secret value in a reconcile error is masked in /debug/kloop and the logs
     assert.equal(errorLine.level, 50);
     assert.equal((errorLine.err as { message: string }).message, `cannot log in as admin with password ${REDACTED}`);
     assert.ok((errorLine.err as { stack: string }).stack.includes(REDACTED), 'the stack is masked too');
+  } finally {
+    await mgr.stop();
+  }
+});
+
+// The record keeps text long after it was written; masking it only on output, with the values
+// cached then, showed a rotated or deleted Secret's old value in /debug/kloop.
+test('a Secret value kept in the debug record stays masked after the Secret is rotated and deleted', async () => {
+  const OLD = 'old-api-token-0123456789';
+  const NEW = 'new-api-token-9876543210';
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rot' } });
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { namespace: 'rot', name: 'api' },
+    data: { token: b64(OLD) },
+  });
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    cache: { defaultNamespaces: ['rot'] },
+    debug: {},
+    drainTimeoutMs: 1_000,
+  });
+  const key = { namespace: 'rot', name: 'api' };
+  mgr
+    .controller('rotate')
+    .for(ConfigMap)
+    .reconcile(async (req, ctx) => {
+      const secret = await ctx.client.get<SecretObject>(Secret, key);
+      const token = Buffer.from(secret?.data?.token ?? '', 'base64').toString();
+      // The first try fails quoting the token: its record, and the retry trigger the next try
+      // carries, keep the text.
+      if (req.retries === 0) throw new Error(`the API refused token ${token}`);
+    });
+  try {
+    await mgr.start();
+    await admin.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'rot', name: 'cfg' }, data: {} });
+    await eventually(() => mgr.reconciles({ controller: 'rotate', result: 'success' }).length === 1, {
+      message: 'the retry to succeed',
+    });
+    const debugText = async () => (await fetch(`${mgr.debugUrl}/debug/kloop?controller=rotate`)).text();
+    const before = await debugText();
+    assert.ok(before.includes(`the API refused token ${REDACTED}`) && !before.includes(OLD));
+
+    await admin.patch({ type: Secret, key }, { data: { token: b64(NEW) } }, { type: 'merge' });
+    await eventually(async () => (await mgr.client.get<SecretObject>(Secret, key))?.data?.token === b64(NEW), {
+      message: 'the rotation to reach the cache',
+    });
+    const rotated = await debugText();
+    assert.ok(!rotated.includes(OLD), 'the old value stays masked once the Secret is rotated');
+    assert.ok(rotated.includes(`the API refused token ${REDACTED}`));
+
+    await admin.delete(Secret, key);
+    await eventually(async () => (await mgr.client.get(Secret, key)) === undefined, {
+      message: 'the delete to reach the cache',
+    });
+    assert.ok(!(await debugText()).includes(OLD), 'and once it is deleted');
+    assert.deepEqual(
+      mgr.reconciles({ controller: 'rotate' }).map((r) => [r.error, r.triggers.map((t) => t.error).filter(Boolean)]),
+      [
+        [`the API refused token ${REDACTED}`, []],
+        [undefined, [`the API refused token ${REDACTED}`]],
+      ],
+      'what mgr.reconciles() hands to code is masked as well',
+    );
+  } finally {
+    await mgr.stop();
+  }
+});
+
+// The manager followed a Secret informer only when it next masked something: a Secret rotated
+// between the informer's first list and that moment had its old value never known.
+test('a Secret informer is followed from its first list: a value rotated away before anything was masked stays masked', async () => {
+  const OLD = 'first-listed-value-4242';
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'early' } });
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { namespace: 'early', name: 'api' },
+    data: { token: b64(OLD) },
+  });
+  const lines: string[] = [];
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'error' }, { write: (l: string) => void lines.push(l) }),
+    cache: { defaultNamespaces: ['early'] },
+  });
+  const key = { namespace: 'early', name: 'api' };
+  try {
+    await mgr.start();
+    assert.equal(
+      (await mgr.client.get<SecretObject>(Secret, key))?.data?.token,
+      b64(OLD),
+      'read: the informer listed it',
+    );
+    await admin.patch({ type: Secret, key }, { data: { token: b64('second-value-4242') } }, { type: 'merge' });
+    await eventually(async () => (await mgr.client.get<SecretObject>(Secret, key))?.data?.token !== b64(OLD), {
+      message: 'the rotation to reach the cache',
+    });
+    mgr.addDebugSection('quote', () => ({ message: `the API refused ${OLD}` }));
+    assert.deepEqual(mgr.describe().quote, { message: `the API refused ${REDACTED}` });
+    mgr.logger.error({ detail: `the API refused ${OLD}` }, 'refused');
+    assert.ok(lines.length === 1 && !lines[0]!.includes(OLD), lines[0]);
   } finally {
     await mgr.stop();
   }

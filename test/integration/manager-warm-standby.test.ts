@@ -95,6 +95,24 @@ async function failover(warmStandby: boolean, name: string): Promise<Failover> {
       WriteFencedError,
     );
     assert.equal(b.reconciled.length, 0, 'a follower does not reconcile');
+    // The debug document says what the follower is: not leading, fenced, its standby warm or cold,
+    // and (warm) its informers synced while no controller runs.
+    const standby = b.mgr.describe();
+    assert.deepEqual(standby.leaderElection, {
+      lease: name,
+      leading: false,
+      canWrite: false,
+      leader: `${name}-a`,
+      warmStandby,
+    });
+    assert.deepEqual(
+      standby.controllers.map((c) => c.running),
+      [false],
+    );
+    assert.deepEqual(
+      standby.informers.map((i) => `${i.type} ${i.synced} ${i.size}`),
+      warmStandby ? [`v1/ConfigMap true ${OBJECTS}`] : [],
+    );
 
     const killedAt = performance.now();
     a.proxy.cut();

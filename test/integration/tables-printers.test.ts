@@ -2,7 +2,7 @@
  * Server-side printing of the kinds the built-in controllers write, as kubectl's printers.go
  * prints them: Pods (`Completed`, `CrashLoopBackOff`, `Terminating`, restarts `N (AGE ago)`,
  * the wide columns), ReplicaSets, Jobs, StatefulSets, DaemonSets, Nodes; and ages on the
- * emulator's clock, not the machine's.
+ * emulator's clock, not the machine's (custom resources' `date` printer columns too).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,7 +15,7 @@ const types = new ServedTypes();
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const CREATED = '2026-01-01T00:00:00Z';
 
-function row(group: string, plural: string, obj: Partial<KubeObject>): (string | number)[] {
+function row(group: string, plural: string, obj: Partial<KubeObject>): (string | number | boolean | null)[] {
   const served = types.byResource(group, group === '' ? 'v1' : group === 'batch' ? 'v1' : 'v1', plural);
   assert.ok(served, plural);
   const full = {
@@ -212,6 +212,70 @@ describe('server-side printing of workload kinds (kubectl printers.go)', () => {
       );
       assert.equal(res.status, 200);
       assert.deepEqual(res.body.rows[0].cells, ['aged', 0, '2m5s']);
+    } finally {
+      server.stop();
+    }
+  });
+
+  it("custom resources' date columns are ages on the emulator clock, declared or the default Age", async () => {
+    const clock = new ManualClock(Date.parse('2020-06-01T00:00:00Z'));
+    const { server, api } = await startTestServer({ clock });
+    const version = (name: string, columns?: Record<string, unknown>[]) => ({
+      name,
+      served: true,
+      storage: name === 'v1',
+      schema: {
+        openAPIV3Schema: {
+          type: 'object',
+          properties: { status: { type: 'object', properties: { seen: { type: 'string', format: 'date-time' } } } },
+        },
+      },
+      ...(columns ? { additionalPrinterColumns: columns } : {}),
+    });
+    try {
+      const crd = await api.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'clocks.tables.dev' },
+        spec: {
+          group: 'tables.dev',
+          scope: 'Namespaced',
+          names: { plural: 'clocks', kind: 'Clock' },
+          versions: [
+            version('v1', [
+              { name: 'Seen', type: 'date', jsonPath: '.status.seen' },
+              { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            ]),
+            version('v2'),
+          ],
+        },
+      });
+      assert.equal(crd.status, 201, crd.text);
+      const created = await api.post('/apis/tables.dev/v1/namespaces/default/clocks', {
+        apiVersion: 'tables.dev/v1',
+        kind: 'Clock',
+        metadata: { name: 'c' },
+      });
+      assert.equal(created.status, 201, created.text);
+      // Seen 30 s after the creation the cluster's clock stamped (seconds, as Go's RFC 3339).
+      const born = Date.parse(String(created.body.metadata.creationTimestamp));
+      const seen = new Date(born + 30_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const patched = await api.patch('/apis/tables.dev/v1/namespaces/default/clocks/c', { status: { seen } });
+      assert.equal(patched.status, 200, patched.text);
+      clock.advance(3_725_000);
+      const table = async (v: string) => {
+        const res = await api.request<{ rows: { cells: unknown[] }[] }>(
+          'GET',
+          `/apis/tables.dev/${v}/namespaces/default/clocks/c`,
+          undefined,
+          'application/json',
+          { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+        );
+        assert.equal(res.status, 200, res.text);
+        return res.body.rows[0].cells;
+      };
+      assert.deepEqual(await table('v1'), ['c', '61m', '62m']);
+      assert.deepEqual(await table('v2'), ['c', '62m'], 'a version without columns gets Age');
     } finally {
       server.stop();
     }

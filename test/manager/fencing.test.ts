@@ -65,7 +65,7 @@ function writes(client: ReturnType<CachedClient['scoped']>, key: ObjectKey): Arr
     ['create', () => client.create(ConfigMap, { ...object, metadata: { ...key, name: `${key.name}-new` } })],
     ['patch', () => client.patch(object, changed)],
     ['mutate', () => client.mutate(ConfigMap, key, (d) => void (d.data = { a: '1' }))],
-    ['mutateStatus', () => client.mutateStatus(ConfigMap, key, (d) => void (d.status = { ok: true }))],
+    ['mutateStatus', () => client.mutateStatus<KubeObject>(ConfigMap, key, (d) => void (d.status = { ok: true }))],
     ['apply', () => client.apply(changed, { fieldManager: 'test' })],
     ['ensureFinalizer', () => client.ensureFinalizer(object, 'x/y')],
     ['delete', () => client.delete(ConfigMap, key)],

@@ -45,6 +45,9 @@ function elector(leases: FakeLeases, clock: ManualClock, identity: string) {
     onStartedLeading: () => events.push('started'),
     onStoppedLeading: () => events.push('stopped'),
     onError: () => {},
+    // renewTime on the same virtual time: on real time, renewals two virtual seconds apart can
+    // fall in one real millisecond, look unchanged to a follower, and move its takeover earlier.
+    wallClock: () => new Date(clock.now()),
   });
   return { e, events, stop: new AbortController() };
 }
@@ -156,8 +159,16 @@ test("a candidate with a shorter leaseDuration waits out the holder's leaseDurat
     leaseDuration: 60_000,
     renewDeadline: 40_000,
     onError: () => {},
+    wallClock: () => new Date(clock.now()),
   });
-  const b = new LeaderElector(leases, { name: 'op', namespace: 'default', identity: 'b', clock, onError: () => {} });
+  const b = new LeaderElector(leases, {
+    name: 'op',
+    namespace: 'default',
+    identity: 'b',
+    clock,
+    onError: () => {},
+    wallClock: () => new Date(clock.now()),
+  });
   const stopA = new AbortController();
   const stopB = new AbortController();
   const runA = a.run(stopA.signal);

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/apiserver/auth/certificates.js';
 import { ManualClock } from '../../src/core/index.js';
 import { Manager } from '../../src/manager/index.js';
+import { ExpiringCache, metricsAuthorizer, type ReviewClient } from '../../src/manager/metrics-auth.js';
 import { json, startServer, type TestServer } from '../client/helpers.js';
 
 const nowhere = {
@@ -70,6 +71,9 @@ describe('listeners', () => {
       assert.equal((await fetch(`${mgr.debugUrl}/metrics`)).status, 404);
       assert.equal((await fetch(`${mgr.debugUrl}/healthz`)).status, 404);
       assert.ok(!lines.some((l) => l.level === 40), 'no warning for the defaults');
+      await mgr.stop();
+      await assert.rejects(fetch(`${mgr.httpUrl}/healthz`), 'the health listener is closed on stop');
+      await assert.rejects(fetch(`${mgr.debugUrl}/debug/kloop`), 'and the debug listener');
     } finally {
       await mgr.stop();
     }
@@ -228,5 +232,51 @@ describe('authenticated metrics', () => {
       await mgr.stop();
       await server.close();
     }
+  });
+});
+
+describe('metrics review caching', () => {
+  const request = (token: string) =>
+    ({ headers: { authorization: `Bearer ${token}` }, method: 'GET' }) as unknown as http.IncomingMessage;
+
+  it('a TokenReview answered with an error is not cached (an unknown token without one is)', async () => {
+    const asked: string[] = [];
+    const reviews: ReviewClient = {
+      async reviewToken(token) {
+        asked.push(token);
+        // The API server sets status.error when its authenticators failed rather than said no;
+        // controller-runtime's authenticator takes that for an error and does not cache it.
+        return token === 'flaky' ? { authenticated: false, error: 'token lookup failed' } : { authenticated: false };
+      },
+      async reviewAccess() {
+        return { allowed: true };
+      },
+    };
+    const authorize = metricsAuthorizer(reviews, new ManualClock());
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(await authorize(request('flaky'), '/metrics'), {
+        ok: false,
+        status: 401,
+        message: 'Unauthorized',
+      });
+      assert.equal((await authorize(request('unknown'), '/metrics')).ok, false);
+    }
+    assert.deepEqual(asked, ['flaky', 'unknown', 'flaky'], 'the error asked again, the plain no cached');
+  });
+
+  it('expired reviews are dropped, not kept for ever; the cache is bounded', () => {
+    const clock = new ManualClock();
+    const cache = new ExpiringCache<boolean>(clock, 100);
+    for (let i = 0; i < 50; i++) cache.set(`token-${i}`, true, 60_000);
+    assert.equal(cache.size, 50);
+    clock.advance(60_000);
+    cache.set('fresh', true, 60_000);
+    assert.equal(cache.size, 1, 'rotated tokens (each a new key) do not pile up');
+    assert.equal(cache.get('token-1'), undefined);
+    assert.equal(cache.get('fresh'), true);
+    for (let i = 0; i < 500; i++) cache.set(`flood-${i}`, true, 60_000);
+    assert.equal(cache.size, 100, 'a flood of distinct tokens within a TTL keeps the newest');
+    assert.equal(cache.get('flood-499'), true);
+    assert.equal(cache.get('flood-0'), undefined);
   });
 });

@@ -1,10 +1,10 @@
-// The example of docs/resources.md, run: the definition compiles, types and validates.
+// A Memcached defined as docs/guides/defining-resources.md shows it: the definition types and validates.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import { defineResource, fieldErrorString, invalidStatus, K8s, Type } from '../../src/resources/index.js';
 
-test('the docs/resources.md example defines, types and validates Memcached', () => {
+test('a Memcached definition types, validates and answers with the 422 of the server', () => {
   const Memcached = defineResource({
     group: 'cache.example.com',
     version: 'v1alpha1',

@@ -9,7 +9,15 @@
  * prefix; `DELETE` on a collection is `deletecollection`); a list or watch whose field selector
  * pins `metadata.name` is about that name (so `resourceNames` rules can allow it); the name of a
  * namespace is also its namespace (`GET /api/v1/namespaces/foo` is in namespace `foo`).
+ *
+ * The path is the one the router serves: the raw request path, percent escapes decoded then split
+ * on `/` as Go's `splitPath` splits the decoded `URL.Path`, dot segments never resolved. A
+ * request is authorized for exactly what it reaches.
  */
+
+import { parseFieldSelector } from '../../core/index.js';
+import { queryBool } from '../http/query.js';
+import { decodePath } from '../http/routes.js';
 import type { UserInfo } from '../types.js';
 
 /** A resource request. */
@@ -49,18 +57,17 @@ const METHOD_VERBS: Record<string, string> = {
   DELETE: 'delete',
 };
 
-/** The authorization attributes of `method` on `pathname` with `query` (Go: `NewRequestInfo`). */
-export function requestAttributes(method: string, pathname: string, query: URLSearchParams): RequestAttributes {
-  const nonResource: NonResourceAttributes = { kind: 'path', verb: method.toLowerCase(), path: pathname };
-  let parts: string[];
-  try {
-    parts = pathname
-      .split('/')
-      .filter((p) => p !== '')
-      .map((p) => decodeURIComponent(p));
-  } catch {
-    return nonResource;
-  }
+/**
+ * The authorization attributes of `method` on the raw request path `rawPath` with `query` (Go:
+ * `NewRequestInfo`).
+ */
+export function requestAttributes(method: string, rawPath: string, query: URLSearchParams): RequestAttributes {
+  const decoded = decodePath(rawPath);
+  const nonResource: NonResourceAttributes = { kind: 'path', verb: method.toLowerCase(), path: decoded ?? rawPath };
+  // A bad escape: the router answers 400 to it; as a path it matches no rule but `*`.
+  if (decoded === undefined) return nonResource;
+  const trimmed = decoded.replace(/^\/+|\/+$/g, '');
+  const parts = trimmed === '' ? [] : trimmed.split('/');
   const verbOfMethod = METHOD_VERBS[method];
   if (verbOfMethod === undefined || parts.length === 0) return nonResource;
   let apiGroup = '';
@@ -95,7 +102,7 @@ export function requestAttributes(method: string, pathname: string, query: URLSe
   const subresource = current.length >= 3 ? current[2] : '';
   if (current.length === 0) return nonResource;
   if (name === '' && verb === 'get') {
-    verb = isWatch(query) ? 'watch' : 'list';
+    verb = queryBool(query, 'watch') ? 'watch' : 'list';
     const pinned = nameFromFieldSelector(query.get('fieldSelector'));
     if (pinned !== undefined) name = pinned;
   }
@@ -103,21 +110,21 @@ export function requestAttributes(method: string, pathname: string, query: URLSe
   return { kind: 'resource', verb, apiGroup, apiVersion, resource, subresource, namespace, name };
 }
 
-/** `?watch=` as the API server parses it: present and not `false`/`0`. */
-function isWatch(query: URLSearchParams): boolean {
-  const values = query.getAll('watch');
-  if (values.length === 0) return false;
-  const v = values[0].toLowerCase();
-  return v !== 'false' && v !== '0';
-}
-
-/** The name a field selector requires exactly (`metadata.name=x` or `metadata.name==x`), if valid as a path segment. */
+/**
+ * The name a field selector requires exactly (Go: `RequiresExactMatch("metadata.name")`, the
+ * first such term), read by the parser the list and watch handlers filter with, so the name
+ * authorized is the name served; none when the selector does not parse or the name is no path
+ * segment.
+ */
 function nameFromFieldSelector(selector: string | null): string | undefined {
   if (!selector) return undefined;
   let found: string | undefined;
-  for (const term of selector.split(',')) {
-    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
-    if (m && !term.includes('!=')) found = m[1];
+  try {
+    found = parseFieldSelector(selector).requirements.find(
+      (r) => r.field === 'metadata.name' && r.operator === '=',
+    )?.value;
+  } catch {
+    return undefined;
   }
   if (found === undefined || found === '' || found === '.' || found === '..' || /[/%]/.test(found)) return undefined;
   return found;

@@ -43,9 +43,10 @@ export function impersonationOf(headers: DistinctHeaders): Impersonation | undef
   const extra: Record<string, string[]> = {};
   for (const [header, value] of Object.entries(headers)) {
     if (!header.startsWith(EXTRA_PREFIX) || value === undefined) continue;
-    let key = header.slice(EXTRA_PREFIX.length);
+    // Lower-cased, then unescaped (`unescapeExtraKey(strings.ToLower(...))`).
+    let key = header.slice(EXTRA_PREFIX.length).toLowerCase();
     try {
-      key = decodeURIComponent(key).toLowerCase();
+      key = decodeURIComponent(key);
     } catch {
       // An undecodable key stays as sent, as Go's unescaping leaves it.
     }
@@ -85,10 +86,16 @@ export function impersonationOf(headers: DistinctHeaders): Impersonation | undef
   }
   if (uid !== '') checks.push({ ...base, apiGroup: 'authentication.k8s.io', resource: 'uids', name: uid });
   if (requestedUser === '') {
+    // Go's `%v` of the `[]v1.ObjectReference` asked for: each struct's fields (Kind, Namespace,
+    // Name, UID, APIVersion, ResourceVersion, FieldPath) joined by spaces, empty ones too.
+    const reference = (kind: string, name: string, apiVersion = '', fieldPath = '') =>
+      `{${[kind, '', name, '', apiVersion, '', fieldPath].join(' ')}}`;
     const asked = [
-      ...groupsAsked.map((g) => `{Group ${g}}`),
-      ...Object.entries(extra).flatMap(([k, vs]) => vs.map((v) => `{UserExtra ${k}=${v}}`)),
-      ...(uid === '' ? [] : [`{UID ${uid}}`]),
+      ...groupsAsked.map((g) => reference('Group', g)),
+      ...Object.entries(extra).flatMap(([k, vs]) =>
+        vs.map((v) => reference('UserExtra', v, 'authentication.k8s.io/v1', k)),
+      ),
+      ...(uid === '' ? [] : [reference('UID', uid, 'authentication.k8s.io/v1')]),
     ];
     throw badRequest(`requested [${asked.join(' ')}] without impersonating a user`);
   }

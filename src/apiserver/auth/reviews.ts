@@ -12,7 +12,6 @@ import type { PolicyRule, UserInfo } from '../types.js';
 import type { Attributes, RequestAttributes, ResourceAttributes } from './attributes.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import { aggregate, type RbacAuthorizer } from './rbac.js';
-import { SYSTEM_MASTERS } from './user.js';
 
 /** A review kind served at `POST /apis/{group}/v1/[namespaces/{ns}/]{resource}`. */
 export interface ReviewKind {
@@ -203,7 +202,11 @@ function accessReviewAttributes(kind: ReviewKind, spec: JsonObject, ctx: ReviewC
   return { ...request, user };
 }
 
-/** SelfSubjectRulesReview: the user's rules in `namespace`, split into resource and non-resource rules. */
+/**
+ * SelfSubjectRulesReview: the user's RBAC rules in `namespace`, split into resource and
+ * non-resource rules. The privileged `system:masters` group answers no rules of its own (it is
+ * no rule resolver upstream); its members see what the `cluster-admin` binding grants them.
+ */
 function rulesReview(namespace: string, ctx: ReviewContext): JsonObject {
   const resourceRules: JsonObject[] = [];
   const nonResourceRules: JsonObject[] = [];
@@ -221,10 +224,6 @@ function rulesReview(namespace: string, ctx: ReviewContext): JsonObject {
       nonResourceRules.push({ verbs: [...rule.verbs], nonResourceURLs: [...(rule.nonResourceURLs ?? [])] });
     }
   };
-  if (ctx.user.groups.includes(SYSTEM_MASTERS)) {
-    add({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
-    add({ verbs: ['*'], nonResourceURLs: ['*'] });
-  }
   const { rules, errors } = ctx.authorizer.rulesFor(ctx.user, namespace);
   for (const rule of rules) add(rule);
   const status: JsonObject = { resourceRules, nonResourceRules, incomplete: false };

@@ -4,7 +4,7 @@
  * verb), authorization (RBAC with `system:masters` in front; 403 with the real message), the
  * audit record, and then either the authentication/authorization APIs served here (reviews,
  * TokenRequest) or the rest of the emulator, run as the request's user so that RBAC writes can
- * be checked for escalation.
+ * be checked for escalation, and a server-side apply that creates its object for `create`.
  *
  * It also makes the cluster what a fresh secure cluster is: the bootstrap ClusterRoles and
  * ClusterRoleBindings, and the ClusterRole aggregation controller.
@@ -12,11 +12,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonObject, KubeObject } from '../../core/index.js';
+import { type Encoding, negotiate, statusEncoding } from '../codec/negotiation.js';
 import { parseObjectBody } from '../codec/object-body.js';
-import { decodeKubernetesProtobuf, PROTOBUF_PREFIX, ProtobufDecodeError } from '../codec/protobuf-codec.js';
-import { badRequest, methodNotAllowed, notFound, StatusError, toStatus } from '../errors/status-errors.js';
-import { readBody, sendJsonText, sendStatus } from '../http/io.js';
+import {
+  forbidden,
+  methodNotAllowed,
+  notAcceptable,
+  notFound,
+  StatusError,
+  toStatus,
+} from '../errors/status-errors.js';
+import { mediaType, readBody, sendEncoded, sendStatus } from '../http/io.js';
+import type { RequestTarget } from '../http/routes.js';
 import type { Cluster } from '../registry/cluster.js';
+import type { ServedType } from '../served/served-types.js';
 import type { AuditEntry, AuditFilter, CertificateAndKey, SecureOptions, ServerSecurity, UserInfo } from '../types.js';
 import { startClusterRoleAggregation } from './aggregation.js';
 import { type Attributes, type RequestAttributes, requestAttributes } from './attributes.js';
@@ -38,8 +47,11 @@ export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /** What the HTTP server asks of a request gate. */
 export interface RequestGate {
-  /** Serves `req` itself (a refusal, an auth API) or calls `next` as the request's user. */
-  serve(req: IncomingMessage, res: ServerResponse, url: URL, next: () => Promise<void>): Promise<void>;
+  /**
+   * Serves `req` itself (a refusal, an auth API) or calls `next` as the request's user. `target`
+   * is the raw path and query the server routes.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, target: RequestTarget, next: () => Promise<void>): Promise<void>;
 }
 
 /** Settings of {@link Security} that come from the server rather than from `SecureOptions`. */
@@ -85,7 +97,11 @@ export class Security implements RequestGate {
       // request's async context, deferred from its write) are not the user's to answer for.
       if (options.verb === undefined) return;
       const user = this.requestUser.getStore();
-      if (user) this.escalation.check(served, obj, old, user);
+      if (!user) return;
+      this.escalation.check(served, obj, old, user);
+      // A server-side apply of an object that does not exist creates it: the real server asks
+      // for `create` as well as the request's `patch` (handlers/rest.go `withAuthorization`).
+      if (old === undefined && options.verb === 'patch') this.authorizeCreate(served, obj, user);
     });
   }
 
@@ -122,8 +138,13 @@ export class Security implements RequestGate {
     this.stopAggregation();
   }
 
-  async serve(req: IncomingMessage, res: ServerResponse, url: URL, next: () => Promise<void>): Promise<void> {
-    const requested = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: RequestTarget,
+    next: () => Promise<void>,
+  ): Promise<void> {
+    const requested = requestAttributes(req.method ?? 'GET', target.path, target.query);
     const authn = this.authenticator.authenticate(req);
     if (authn.kind === 'unauthorized') {
       this.recordAudit(res, requested, undefined, undefined, true, '');
@@ -165,6 +186,9 @@ export class Security implements RequestGate {
       if (review || tokenRequest) {
         try {
           if (attrs.verb !== 'create') throw methodNotAllowed();
+          // Answered in the encoding Accept asks for, protobuf included (every kind here has one).
+          const answerIn = negotiate(req.headers.accept, { protobuf: true });
+          if (answerIn?.kind !== 'object') throw notAcceptable();
           if (review) {
             const body = await this.readObject(req, { apiVersion: `${review.group}/v1`, kind: review.kind });
             const answer = serveReview(review, body, {
@@ -173,11 +197,11 @@ export class Security implements RequestGate {
               authorizer: this.authorizer,
               authenticator: this.authenticator,
             });
-            sendJsonText(res, 201, JSON.stringify(answer));
+            sendAnswer(res, answerIn.encoding, answer);
           } else {
             const body = await this.readObject(req, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' });
             const answer = serveTokenRequest(body, attrs.namespace, attrs.name, this.tokens, this.lookup);
-            sendJsonText(res, 201, JSON.stringify(answer));
+            sendAnswer(res, answerIn.encoding, answer);
           }
         } catch (err) {
           return refuse(req, res, err);
@@ -188,18 +212,29 @@ export class Security implements RequestGate {
     await this.requestUser.run(user, next);
   }
 
-  /** Reads a JSON, YAML or protobuf request body as an object. */
-  private async readObject(req: IncomingMessage, defaults: { apiVersion: string; kind: string }): Promise<JsonObject> {
+  /** Refuses a create the user may not make, with the 403 the patch handler's authorization check writes. */
+  private authorizeCreate(served: ServedType, obj: KubeObject, user: UserInfo): void {
+    const { group, version, plural, namespaced } = served.type;
+    const name = String(obj.metadata.name ?? '');
+    const decision = this.authorizer.authorize({
+      kind: 'resource',
+      user,
+      verb: 'create',
+      apiGroup: group,
+      apiVersion: version,
+      resource: plural,
+      subresource: '',
+      namespace: namespaced ? String(obj.metadata.namespace ?? '') : '',
+      name,
+    });
+    if (!decision.allowed) throw forbidden({ group, plural }, name, decision.reason);
+  }
+
+  /** Reads the request body as the endpoint's object, by its Content-Type (JSON, YAML or protobuf). */
+  private async readObject(req: IncomingMessage, endpoint: { apiVersion: string; kind: string }): Promise<JsonObject> {
     const body = await readBody(req, this.settings.maxBodyBytes);
-    if (body.length >= 4 && body.subarray(0, 4).equals(PROTOBUF_PREFIX)) {
-      try {
-        return decodeKubernetesProtobuf(body, { defaults });
-      } catch (err) {
-        if (err instanceof ProtobufDecodeError) throw badRequest(err.message);
-        throw err;
-      }
-    }
-    return parseObjectBody(body) as unknown as JsonObject;
+    const type = mediaType(req.headers['content-type']);
+    return parseObjectBody(body, type, { ...endpoint, custom: false }) as unknown as JsonObject;
   }
 
   private recordAudit(
@@ -246,8 +281,16 @@ export class Security implements RequestGate {
   }
 }
 
-/** Answers a refusal (a StatusError, or anything else as a 500), draining the unread body. */
+/**
+ * Answers a refusal (a StatusError, or anything else as a 500) in the encoding Accept asks for
+ * (`responsewriters.ErrorNegotiated`), draining the unread body.
+ */
 function refuse(req: IncomingMessage, res: ServerResponse, err: unknown): void {
   req.resume();
-  sendStatus(res, err instanceof StatusError ? err.status : toStatus(err));
+  sendStatus(res, err instanceof StatusError ? err.status : toStatus(err), statusEncoding(req.headers.accept));
+}
+
+/** A review's or TokenRequest's answer: 201 Created in `encoding`. */
+function sendAnswer(res: ServerResponse, encoding: Encoding, answer: JsonObject): void {
+  sendEncoded(res, 201, encoding, JSON.stringify(answer), answer);
 }

@@ -7,10 +7,11 @@
  * (`system:serviceaccount:ns:name`), `aud`, `exp`, `iat`, `nbf`, `jti`, and `kubernetes.io`
  * with the namespace, the ServiceAccount's name and uid, and the bound Pod, Secret or Node.
  *
- * A token is good while its signature and issuer check out, it has not expired (one minute of
- * leeway, as go-jose allows), its audiences meet the API audiences, its ServiceAccount still
- * exists with the same uid, and the object it is bound to still exists with the same uid. So
- * deleting the ServiceAccount (or the bound Pod) revokes its tokens at once.
+ * A token is good while its signature and issuer check out, its audiences meet the API
+ * audiences, it has not expired (one minute of leeway, as go-jose allows), its ServiceAccount
+ * still exists with the same uid, and the object it is bound to still exists with the same uid.
+ * So deleting the ServiceAccount (or the bound Pod) revokes its tokens: at once when it goes, or
+ * a minute past its deletion time while it terminates gracefully, as claims.go does.
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import type { KubeObject } from '../../core/index.js';
@@ -76,6 +77,21 @@ interface Claims {
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
+/** What claims.go answers for a token whose bound Pod, Secret or Node is gone or being deleted. */
+const INVALIDATED = 'service account token has been invalidated';
+
+/** A base64url JSON object, or undefined for anything else (a token part an attacker wrote). */
+function jsonObjectOf(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Issues and checks service account tokens with one signing key. */
 export class ServiceAccountTokens {
   private readonly privateKey: KeyObject;
@@ -134,15 +150,9 @@ export class ServiceAccountTokens {
   check(token: string, audiences: readonly string[] = this.apiAudiences): TokenCheck {
     const parts = token.split('.');
     if (parts.length !== 3) return { kind: 'unknown' };
-    let header: { alg?: unknown; kid?: unknown };
-    let claims: Claims;
-    try {
-      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    } catch {
-      return { kind: 'unknown' };
-    }
-    if (claims === null || typeof claims !== 'object' || claims.iss !== this.issuer) return { kind: 'unknown' };
+    const header = jsonObjectOf(parts[0]);
+    const claims = jsonObjectOf(parts[1]) as Partial<Claims> | undefined;
+    if (!header || !claims || claims.iss !== this.issuer) return { kind: 'unknown' };
     const signed = verify(
       'sha256',
       Buffer.from(`${parts[0]}.${parts[1]}`),
@@ -151,13 +161,8 @@ export class ServiceAccountTokens {
     );
     if (header.alg !== 'ES256' || !signed)
       return { kind: 'invalid', error: 'invalid bearer token, square/go-jose: error in cryptographic primitive' };
-    const now = Math.floor(this.now() / 1000);
-    if (typeof claims.exp !== 'number' || now > claims.exp + LEEWAY_SECONDS) {
-      return { kind: 'invalid', error: 'service account token has expired' };
-    }
-    if (typeof claims.nbf === 'number' && now < claims.nbf - LEEWAY_SECONDS) {
-      return { kind: 'invalid', error: 'service account token is not valid yet' };
-    }
+    // Signed by this key: the claims are ours. jwt.go checks the audience, then claims.go the
+    // times (go-jose: nbf, then exp, each with a minute of leeway) and the objects named.
     const tokenAudiences = Array.isArray(claims.aud) ? claims.aud : [];
     const accepted = tokenAudiences.filter((a) => audiences.includes(a));
     if (accepted.length === 0) {
@@ -166,10 +171,24 @@ export class ServiceAccountTokens {
         error: `token audiences ${goQuotedList(tokenAudiences)} is invalid for the target audiences ${goQuotedList(audiences)}`,
       };
     }
+    const nowMs = this.now();
+    const now = Math.floor(nowMs / 1000);
+    if (typeof claims.nbf === 'number' && now < claims.nbf - LEEWAY_SECONDS) {
+      return { kind: 'invalid', error: 'service account token is not valid yet' };
+    }
+    if (typeof claims.exp !== 'number' || now > claims.exp + LEEWAY_SECONDS) {
+      return { kind: 'invalid', error: 'service account token has expired' };
+    }
     const k8s = claims['kubernetes.io'];
     if (!k8s || typeof k8s.namespace !== 'string' || !k8s.serviceaccount) {
       return { kind: 'invalid', error: 'service account token claims are malformed' };
     }
+    // Objects being deleted keep their tokens until a minute past their deletion time: a Pod
+    // terminating gracefully still talks to the API server (claims.go `invalidIfDeletedBefore`).
+    const deleted = (obj: KubeObject) => {
+      const at = obj.metadata.deletionTimestamp;
+      return typeof at === 'string' && Date.parse(at) < nowMs - LEEWAY_SECONDS * 1000;
+    };
     const { namespace } = k8s;
     const { name, uid } = k8s.serviceaccount;
     const sa = this.lookup.serviceAccount(namespace, name);
@@ -180,27 +199,22 @@ export class ServiceAccountTokens {
         error: `service account UID (${String(sa.metadata.uid)}) does not match claim (${uid})`,
       };
     }
-    if (sa.metadata.deletionTimestamp) {
-      return { kind: 'invalid', error: `service account ${namespace}/${name} has been deleted` };
-    }
+    if (deleted(sa)) return { kind: 'invalid', error: `service account ${namespace}/${name} has been deleted` };
     const extra: Record<string, string[]> = { 'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti}`] };
-    for (const kind of ['Pod', 'Secret', 'Node'] as const) {
-      const ref = k8s[kind.toLowerCase() as 'pod' | 'secret' | 'node'];
+    for (const kind of ['Secret', 'Pod', 'Node'] as const) {
+      const key = kind.toLowerCase() as 'pod' | 'secret' | 'node';
+      const ref = k8s[key];
       if (!ref) continue;
       const obj = this.lookup.object(kind, namespace, ref.name);
-      const plural = `${kind.toLowerCase()}s`;
-      if (!obj) return { kind: 'invalid', error: `${plural} ${JSON.stringify(ref.name)} not found` };
+      if (!obj) return { kind: 'invalid', error: INVALIDATED };
       if (obj.metadata.uid !== ref.uid) {
         return {
           kind: 'invalid',
-          error: `${kind} UID (${String(obj.metadata.uid)}) does not match claim (${ref.uid})`,
+          error: `${key} UID (${String(obj.metadata.uid)}) does not match service account ${key} ref claim (${ref.uid})`,
         };
       }
-      if (obj.metadata.deletionTimestamp) {
-        return { kind: 'invalid', error: `${kind} ${ref.name} has been deleted` };
-      }
+      if (deleted(obj)) return { kind: 'invalid', error: INVALIDATED };
       if (kind !== 'Secret') {
-        const key = kind === 'Pod' ? 'pod' : 'node';
         extra[`authentication.kubernetes.io/${key}-name`] = [ref.name];
         extra[`authentication.kubernetes.io/${key}-uid`] = [ref.uid];
       }

@@ -1,61 +1,171 @@
 /**
- * Content negotiation of responses (`Accept`): the object as stored, a `meta.k8s.io` Table
- * (kubectl get), or PartialObjectMetadata (metadata-only informers). Entries are tried in order;
- * the first the emulator can produce wins, and plain JSON is always acceptable as a fallback
- * when the client lists it or a wildcard.
+ * Content negotiation of responses (`Accept`), as kube-apiserver does it
+ * (`endpoints/handlers/negotiation`): the clauses sorted by `q` (then concrete types before
+ * wildcards, goautoneg's order), and for each clause the first of the server's media types it
+ * matches (JSON, YAML, protobuf) whose parameters the endpoint allows. The answer is how to
+ * render objects: as stored, as a `meta.k8s.io` Table (kubectl get) or as PartialObjectMetadata
+ * (metadata-only informers), and in which encoding.
+ *
+ * Endpoint rules (`handlers/rest.go` `AllowsMediaTypeTransform`): a custom resource has no
+ * protobuf form, so a plain protobuf clause is skipped for it (`Accept:
+ * application/vnd.kubernetes.protobuf,application/json` gets JSON); Tables come in JSON or YAML
+ * only; PartialObjectMetadata in any encoding, protobuf included.
  */
+
+/** The media types of resource endpoints, in the server's order (the 406 message lists them). */
+export const RESOURCE_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+/** How a response is written. */
+export type Encoding = 'json' | 'yaml' | 'protobuf';
 
 /** How a response renders objects. */
 export type Representation =
-  | { kind: 'object' }
-  | { kind: 'table'; version: 'v1' | 'v1beta1' }
-  | { kind: 'metadata'; version: 'v1' | 'v1beta1' };
+  | { kind: 'object'; encoding: Encoding }
+  | { kind: 'table'; version: 'v1' | 'v1beta1'; encoding: 'json' | 'yaml' }
+  | { kind: 'metadata'; version: 'v1' | 'v1beta1'; encoding: Encoding };
 
-interface AcceptEntry {
+/** One clause of an Accept header (goautoneg's `Accept`). */
+export interface AcceptClause {
   type: string;
+  subtype: string;
+  q: number;
   params: Record<string, string>;
 }
 
-function parseAccept(header: string): AcceptEntry[] {
-  return header
-    .split(',')
-    .map((part) => {
-      const [type, ...rest] = part.split(';').map((s) => s.trim());
-      const params: Record<string, string> = {};
-      for (const p of rest) {
-        const eq = p.indexOf('=');
-        if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim();
-      }
-      return { type: (type ?? '').toLowerCase(), params };
-    })
-    .filter((e) => e.type !== '');
+/**
+ * Parses an Accept header as goautoneg's `ParseAccept` does, sorted best first: higher `q`, then
+ * a concrete type before `*`, then a concrete subtype before `*`; equal clauses keep their order.
+ */
+export function parseAccept(header: string): AcceptClause[] {
+  const clauses: AcceptClause[] = [];
+  for (const raw of header.split(',')) {
+    const [range = '', ...params] = raw.trim().split(';');
+    const parts = range.split('/');
+    const type = (parts[0] ?? '').trim();
+    let subtype: string;
+    if (parts.length === 1 && type === '*') subtype = '*';
+    else if (parts.length === 2) subtype = (parts[1] ?? '').trim();
+    else continue;
+    const clause: AcceptClause = { type, subtype, q: 1, params: {} };
+    for (const param of params) {
+      const eq = param.indexOf('=');
+      if (eq === -1) continue;
+      const key = param.slice(0, eq).trim();
+      const value = param.slice(eq + 1);
+      if (key === 'q') {
+        const q = Number.parseFloat(value);
+        clause.q = Number.isNaN(q) ? 0 : q;
+      } else clause.params[key] = value.trim();
+    }
+    clauses.push(clause);
+  }
+  const better = (a: AcceptClause, b: AcceptClause) =>
+    a.q > b.q || (a.type !== '*' && b.type === '*') || (a.subtype !== '*' && b.subtype === '*');
+  // Insertion sort with goautoneg's Less: stable, as Go's sort is for these short slices.
+  for (let i = 1; i < clauses.length; i++) {
+    const clause = clauses[i];
+    let j = i - 1;
+    while (j >= 0 && better(clause, clauses[j])) {
+      clauses[j + 1] = clauses[j];
+      j--;
+    }
+    clauses[j + 1] = clause;
+  }
+  return clauses;
+}
+
+const SERIALIZERS: { subtype: string; encoding: Encoding; streams: boolean }[] = [
+  { subtype: 'json', encoding: 'json', streams: true },
+  { subtype: 'yaml', encoding: 'yaml', streams: false },
+  { subtype: 'vnd.kubernetes.protobuf', encoding: 'protobuf', streams: true },
+];
+
+/** What the endpoint can produce (see the module comment). */
+export interface NegotiationOptions {
+  /** The resource's kind has a protobuf form (built-ins yes, custom resources no). */
+  protobuf: boolean;
+  /** A streaming list (`sendInitialEvents=true` with bookmarks): Tables are refused. */
+  watchList?: boolean;
+}
+
+function representationOf(
+  clause: AcceptClause,
+  serializer: (typeof SERIALIZERS)[number],
+  options: NegotiationOptions,
+): Representation | undefined {
+  const { as, g, v, stream, sv } = clause.params;
+  if (stream !== undefined && stream !== '' && (!serializer.streams || stream !== 'watch')) return undefined;
+  if (sv !== undefined && sv !== '' && sv !== 'v1') return undefined;
+  const encoding = serializer.encoding;
+  if (as === undefined && g === undefined && v === undefined) {
+    if (encoding === 'protobuf' && !options.protobuf) return undefined;
+    return { kind: 'object', encoding };
+  }
+  if (g !== 'meta.k8s.io' || (v !== 'v1' && v !== 'v1beta1')) return undefined;
+  if (as === 'Table') {
+    if (encoding === 'protobuf' || options.watchList) return undefined;
+    return { kind: 'table', version: v, encoding };
+  }
+  if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') {
+    return { kind: 'metadata', version: v, encoding };
+  }
+  return undefined;
 }
 
 /**
  * Picks the representation for an Accept header, or undefined when nothing in it can be served
- * (the caller answers 406).
+ * (the caller answers 406 with {@link RESOURCE_MEDIA_TYPES}).
+ *
+ * @example
+ * ```ts
+ * negotiate('application/vnd.kubernetes.protobuf,application/json', { protobuf: true });
+ * // { kind: 'object', encoding: 'protobuf' }
+ * negotiate('application/vnd.kubernetes.protobuf,application/json', { protobuf: false });
+ * // { kind: 'object', encoding: 'json' } (a custom resource)
+ * ```
  */
-export function negotiate(accept: string | undefined): Representation | undefined {
-  if (accept === undefined || accept.trim() === '') return { kind: 'object' };
-  for (const entry of parseAccept(accept)) {
-    const json = entry.type === 'application/json';
-    if (!json && entry.type !== '*/*' && entry.type !== 'application/*') continue;
-    const as = entry.params.as;
-    if (as === undefined) return { kind: 'object' };
-    if (!json || entry.params.g !== 'meta.k8s.io') continue;
-    const version = entry.params.v;
-    if (version !== 'v1' && version !== 'v1beta1') continue;
-    if (as === 'Table') return { kind: 'table', version };
-    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { kind: 'metadata', version };
+export function negotiate(accept: string | undefined, options: NegotiationOptions): Representation | undefined {
+  if (accept === undefined || accept.trim() === '') return { kind: 'object', encoding: 'json' };
+  for (const clause of parseAccept(accept)) {
+    for (const serializer of SERIALIZERS) {
+      const matches =
+        (clause.type === 'application' && (clause.subtype === serializer.subtype || clause.subtype === '*')) ||
+        (clause.type === '*' && clause.subtype === '*');
+      if (!matches) continue;
+      const representation = representationOf(clause, serializer, options);
+      if (representation) return representation;
+    }
   }
   return undefined;
+}
+
+/**
+ * The encoding of an error answer (`responsewriters.ErrorNegotiated`): the first clause of Accept
+ * without a conversion (`as=`) that names a media type the server writes; JSON when none does.
+ * A Status has a protobuf form, so errors of custom resources come in protobuf too.
+ */
+export function statusEncoding(accept: string | undefined): Encoding {
+  if (accept === undefined || accept.trim() === '') return 'json';
+  for (const clause of parseAccept(accept)) {
+    if (clause.params.as !== undefined || clause.params.g !== undefined || clause.params.v !== undefined) continue;
+    for (const serializer of SERIALIZERS) {
+      if (
+        (clause.type === 'application' && (clause.subtype === serializer.subtype || clause.subtype === '*')) ||
+        (clause.type === '*' && clause.subtype === '*')
+      ) {
+        return serializer.encoding;
+      }
+    }
+  }
+  return 'json';
 }
 
 /** The aggregated discovery version an Accept header asks for first, if any (before plain JSON). */
 export function aggregatedDiscoveryVersion(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
   if (accept === undefined) return undefined;
   for (const entry of parseAccept(accept)) {
-    if (entry.type !== 'application/json' && entry.type !== '*/*') continue;
+    const type = `${entry.type}/${entry.subtype}`.toLowerCase();
+    if (type !== 'application/json' && type !== '*/*') continue;
     const { g, v, as } = entry.params;
     if (g === undefined && as === undefined) return undefined;
     if (g === 'apidiscovery.k8s.io' && as === 'APIGroupDiscoveryList' && (v === 'v2' || v === 'v2beta1')) return v;

@@ -1,19 +1,31 @@
 /**
- * Request bodies of create and update as objects: JSON or YAML (`yaml.ts`), or protobuf for the
- * few kinds kubectl 1.32+ sends so (`protobuf.ts`). A body that is not an object with an object
- * `metadata` is a 400, as on the real server.
+ * Request bodies of create and update as objects: JSON or YAML (`yaml.ts`), or protobuf for any
+ * built-in kind (`protobuf.ts`), chosen by the Content-Type as the API server's input
+ * negotiation does. A body that is not an object with an object `metadata` is a 400, as on the
+ * real server.
  */
 import type { KubeObject } from '../../core/index.js';
 import { badRequest } from '../errors/status-errors.js';
-import { decodeProtobufObject, isProtobuf } from './protobuf.js';
+import { decodeProtobufObject, isProtobufMediaType, type ProtobufEndpoint } from './protobuf.js';
 import { parseJsonOrYaml } from './yaml.js';
 
-/** Parses a request body (JSON, YAML, or protobuf for the kinds kubectl sends so) as an object, 400 otherwise. */
-export function parseObjectBody(body: Buffer | string): KubeObject {
+/**
+ * Parses a request body as an object, 400 otherwise. `mediaType` is the Content-Type without
+ * parameters; protobuf bodies decode as the endpoint's kind when their envelope names none.
+ *
+ * @example
+ * ```ts
+ * parseObjectBody(Buffer.from('{"metadata":{"name":"a"}}'), 'application/json', {
+ *   apiVersion: 'v1',
+ *   kind: 'ConfigMap',
+ *   custom: false,
+ * }); // { metadata: { name: 'a' } }
+ * ```
+ */
+export function parseObjectBody(body: Buffer | string, mediaType: string, endpoint: ProtobufEndpoint): KubeObject {
   let parsed: unknown;
-  if (typeof body !== 'string' && isProtobuf(body)) {
-    // Throws a 415 Status for anything it cannot read.
-    parsed = decodeProtobufObject(body);
+  if (typeof body !== 'string' && isProtobufMediaType(mediaType)) {
+    parsed = decodeProtobufObject(body, endpoint);
   } else {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     parsed = parseJsonOrYaml(text, "couldn't get version/kind; json parse error: ");

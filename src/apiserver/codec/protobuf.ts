@@ -1,231 +1,149 @@
 /**
- * A minimal decoder for the Kubernetes protobuf wire format, for the few bodies kubectl 1.32+
- * sends as protobuf: the typed clients behind `kubectl create namespace|configmap|secret`. The
- * envelope is `k8s\0` + `runtime.Unknown{typeMeta, raw}`; `raw` is decoded with the field
- * numbers of `k8s.io/api/core/v1/generated.proto` for the kinds in {@link SCHEMAS}. Anything
- * else is refused (the server answers 415 and the client can retry with JSON).
+ * Protobuf on the HTTP path: request bodies of any built-in kind in (`Content-Type:
+ * application/vnd.kubernetes.protobuf`, what client-go 1.32+ typed clients send: kubectl create,
+ * helm's release Secrets), and objects, lists, Status errors and watch events out when `Accept`
+ * prefers protobuf. The wire format itself is `protobuf-codec.ts` and its schema table; this file
+ * turns its failures into the Statuses kube-apiserver answers.
  *
- * Empty strings, zero numbers and zero timestamps are omitted, as the JSON encoding's
- * `omitempty` would, so the decoded object reads like the JSON kubectl would have sent.
+ * - A body that does not decode is a 400 built as `handlers/rest.go` `transformDecodeError` builds
+ *   it: `Deployment in version "v1" cannot be handled as a Deployment: unexpected EOF`, or, when
+ *   the envelope itself is bad, `the object provided is unrecognized (must be of type Deployment):
+ *   <error> (<first 30 bytes in hex>)`.
+ * - A custom resource has no protobuf form: its protobuf body fails in the CRD handler's
+ *   decoder, whose typer cannot type the empty `Unstructured` it decodes into (derived from
+ *   apiextensions-apiserver `customresource_handler.go` and apimachinery `protobuf.go`).
+ * - `DeleteOptions` decode under any apiVersion (`v1`, the resource's group-version or
+ *   `meta.k8s.io/v1`), for every resource; a bad DELETE body is the raw decoder error, which
+ *   the API server answers as a 500 (`handlers/delete.go` passes it to `scope.err` as is).
  */
-import { failureStatus, StatusError } from '../errors/status-errors.js';
+import { type JsonObject, type KubeObject, makeStatus } from '../../core/index.js';
+import { badRequest, StatusError } from '../errors/status-errors.js';
+import {
+  decodeKubernetesProtobuf,
+  encodeKubernetesProtobuf,
+  encodeWatchFrame,
+  PROTOBUF_MEDIA_TYPE,
+  PROTOBUF_PREFIX,
+  ProtobufDecodeError,
+  ProtobufEncodeError,
+  protobufMessageForKind,
+  readProtobufEnvelope,
+} from './protobuf-codec.js';
 
-/** The four-byte prefix of a Kubernetes protobuf body. */
-export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+export { PROTOBUF_MEDIA_TYPE, PROTOBUF_WATCH_MEDIA_TYPE } from './protobuf-codec.js';
 
-type FieldKind = 'string' | 'int' | 'bool' | 'bytes' | 'time';
+/** True when a Content-Type (parameters ignored) is the Kubernetes protobuf media type. */
+export function isProtobufMediaType(mediaType: string): boolean {
+  return mediaType === PROTOBUF_MEDIA_TYPE;
+}
 
-/** How one field decodes: a scalar, a nested message, a repeated value, or a map. */
-type Field =
-  | { name: string; kind: FieldKind; repeated?: boolean }
-  | { name: string; message: Schema; repeated?: boolean }
-  | { name: string; map: 'string' | 'bytes' };
+/** True when `body` starts with the `k8s\0` prefix of a Kubernetes protobuf body. */
+export function hasProtobufPrefix(body: Buffer): boolean {
+  return body.length >= 4 && body.subarray(0, 4).equals(PROTOBUF_PREFIX);
+}
 
-type Schema = Record<number, Field>;
+/** What a create or update endpoint expects. */
+export interface ProtobufEndpoint {
+  apiVersion: string;
+  kind: string;
+  /** A custom resource (no protobuf form). */
+  custom: boolean;
+}
 
-const OWNER_REFERENCE: Schema = {
-  1: { name: 'kind', kind: 'string' },
-  3: { name: 'name', kind: 'string' },
-  4: { name: 'uid', kind: 'string' },
-  5: { name: 'apiVersion', kind: 'string' },
-  6: { name: 'controller', kind: 'bool' },
-  7: { name: 'blockOwnerDeletion', kind: 'bool' },
-};
+/** `summarizeData(body, 30)` of `handlers/rest.go`: hex of the first 30 bytes. */
+function summary(body: Buffer): string {
+  if (body.length === 0) return '<empty>';
+  if (body.length > 30) return `${body.subarray(0, 30).toString('hex')} ...`;
+  return body.toString('hex');
+}
 
-const OBJECT_META: Schema = {
-  1: { name: 'name', kind: 'string' },
-  2: { name: 'generateName', kind: 'string' },
-  3: { name: 'namespace', kind: 'string' },
-  5: { name: 'uid', kind: 'string' },
-  6: { name: 'resourceVersion', kind: 'string' },
-  7: { name: 'generation', kind: 'int' },
-  8: { name: 'creationTimestamp', kind: 'time' },
-  9: { name: 'deletionTimestamp', kind: 'time' },
-  10: { name: 'deletionGracePeriodSeconds', kind: 'int' },
-  11: { name: 'labels', map: 'string' },
-  12: { name: 'annotations', map: 'string' },
-  13: { name: 'ownerReferences', message: OWNER_REFERENCE, repeated: true },
-  14: { name: 'finalizers', kind: 'string', repeated: true },
-};
+function versionOf(apiVersion: string): string {
+  return apiVersion.slice(apiVersion.indexOf('/') + 1);
+}
 
-const META: Field = { name: 'metadata', message: OBJECT_META };
-
-/** Decodable kinds, by `apiVersion/kind`. */
-const SCHEMAS: Record<string, Schema> = {
-  'v1/Namespace': {
-    1: META,
-    2: { name: 'spec', message: { 1: { name: 'finalizers', kind: 'string', repeated: true } } },
-    3: { name: 'status', message: { 1: { name: 'phase', kind: 'string' } } },
-  },
-  'v1/ConfigMap': {
-    1: META,
-    2: { name: 'data', map: 'string' },
-    3: { name: 'binaryData', map: 'bytes' },
-    4: { name: 'immutable', kind: 'bool' },
-  },
-  'v1/Secret': {
-    1: META,
-    2: { name: 'data', map: 'bytes' },
-    3: { name: 'type', kind: 'string' },
-    4: { name: 'stringData', map: 'string' },
-    5: { name: 'immutable', kind: 'bool' },
-  },
-  'v1/ServiceAccount': {
-    1: META,
-    4: { name: 'automountServiceAccountToken', kind: 'bool' },
-  },
-};
+/** Where the legacy scheme registers the built-in kinds (quoted by "no kind is registered" errors). */
+const LEGACY_SCHEME = 'pkg/api/legacyscheme/scheme.go:30';
 
 /**
- * Thrown for bodies this decoder cannot read: a 415 Status (code `KLOOP_APISERVER_STATUS`), so a
- * client that can fall back to JSON does.
+ * Decodes a protobuf create or update body into the object's JSON form.
+ *
+ * @throws StatusError 400 with the API server's text when the body does not decode.
  */
-export class ProtobufUnsupported extends StatusError {
-  constructor(why: string) {
-    super(
-      failureStatus(
-        'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf: ${why})`,
-      ),
+export function decodeProtobufObject(body: Buffer, endpoint: ProtobufEndpoint): KubeObject {
+  let typeMeta: { apiVersion: string; kind: string };
+  try {
+    typeMeta = readProtobufEnvelope(body).typeMeta;
+  } catch (err) {
+    if (!(err instanceof ProtobufDecodeError)) throw err;
+    throw badRequest(
+      `the object provided is unrecognized (must be of type ${endpoint.kind}): ${err.message} (${summary(body)})`,
     );
   }
-}
-
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  get done(): boolean {
-    return this.pos >= this.buf.length;
-  }
-
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.buf.length) throw new ProtobufUnsupported('truncated varint');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 70n) throw new ProtobufUnsupported('varint too long');
+  // The endpoint fills what the envelope leaves empty (`copyKindDefaults`).
+  const kind = typeMeta.kind === '' ? endpoint.kind : typeMeta.kind;
+  const apiVersion = typeMeta.apiVersion === '' ? endpoint.apiVersion : typeMeta.apiVersion;
+  const cannot = (why: string) =>
+    badRequest(
+      `${kind} in version ${JSON.stringify(versionOf(apiVersion))} cannot be handled as a ${endpoint.kind}: ${why}`,
+    );
+  if (endpoint.custom) throw cannot("Object 'Kind' is missing in 'object has no kind field '");
+  try {
+    return decodeKubernetesProtobuf(body, { defaults: { apiVersion, kind } }) as KubeObject;
+  } catch (err) {
+    if (!(err instanceof ProtobufDecodeError)) throw err;
+    if (err.reason === 'unknownKind') {
+      throw cannot(
+        `no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme ${JSON.stringify(LEGACY_SCHEME)}`,
+      );
     }
+    throw cannot(err.message);
   }
-
-  bytes(): Buffer {
-    const len = Number(this.varint());
-    if (this.pos + len > this.buf.length) throw new ProtobufUnsupported('truncated field');
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.bytes();
-    else if (wire === 5) this.pos += 4;
-    else throw new ProtobufUnsupported(`unsupported wire type ${wire}`);
-  }
-}
-
-function decodeTime(buf: Buffer): string | undefined {
-  const r = new Reader(buf);
-  let seconds = 0n;
-  while (!r.done) {
-    const tag = Number(r.varint());
-    if (tag >>> 3 === 1 && (tag & 7) === 0) seconds = r.varint();
-    else r.skip(tag & 7);
-  }
-  if (seconds === 0n) return undefined;
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}Z`;
-}
-
-function decodeMapEntry(buf: Buffer, valueKind: 'string' | 'bytes'): [string, string] {
-  const r = new Reader(buf);
-  let key = '';
-  let value = '';
-  while (!r.done) {
-    const tag = Number(r.varint());
-    const field = tag >>> 3;
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const b = r.bytes();
-    if (field === 1) key = b.toString('utf8');
-    else if (field === 2) value = valueKind === 'bytes' ? b.toString('base64') : b.toString('utf8');
-  }
-  return [key, value];
-}
-
-function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const r = new Reader(buf);
-  while (!r.done) {
-    const tag = Number(r.varint());
-    const wire = tag & 7;
-    const field = schema[tag >>> 3];
-    if (!field) {
-      r.skip(wire);
-      continue;
-    }
-    let value: unknown;
-    if ('map' in field) {
-      if (wire !== 2) throw new ProtobufUnsupported(`bad wire type for ${field.name}`);
-      const [k, v] = decodeMapEntry(r.bytes(), field.map);
-      const map = (out[field.name] ??= {}) as Record<string, string>;
-      map[k] = v;
-      continue;
-    }
-    if ('message' in field) {
-      if (wire !== 2) throw new ProtobufUnsupported(`bad wire type for ${field.name}`);
-      value = decodeMessage(r.bytes(), field.message);
-    } else if (field.kind === 'string' || field.kind === 'bytes') {
-      if (wire !== 2) throw new ProtobufUnsupported(`bad wire type for ${field.name}`);
-      const b = r.bytes();
-      value = field.kind === 'string' ? b.toString('utf8') : b.toString('base64');
-      if (value === '' && !field.repeated) continue;
-    } else if (field.kind === 'time') {
-      value = decodeTime(r.bytes());
-      if (value === undefined) continue;
-    } else {
-      if (wire !== 0) throw new ProtobufUnsupported(`bad wire type for ${field.name}`);
-      const n = r.varint();
-      value = field.kind === 'bool' ? n !== 0n : Number(BigInt.asIntN(64, n));
-      if (field.kind === 'int' && value === 0) continue;
-    }
-    if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(value);
-    else out[field.name] = value;
-  }
-  return out;
-}
-
-/** True when `body` starts with the Kubernetes protobuf magic. */
-export function isProtobuf(body: Buffer): boolean {
-  return body.length >= 4 && body.subarray(0, 4).equals(PROTOBUF_MAGIC);
 }
 
 /**
- * Decodes a `k8s\0`-prefixed protobuf body into the object's JSON form; throws
- * {@link ProtobufUnsupported} for kinds or encodings it does not know.
+ * Decodes a protobuf `DeleteOptions` body (any resource, any of the apiVersions the meta scheme
+ * registers it under).
+ *
+ * @throws StatusError 500 with the decoder's text (reason empty), as the API server answers an
+ * undecodable DELETE body.
  */
-export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
-  if (!isProtobuf(body)) throw new ProtobufUnsupported('missing the k8s protobuf prefix');
-  const unknown = decodeMessage(body.subarray(4), {
-    1: {
-      name: 'typeMeta',
-      message: { 1: { name: 'apiVersion', kind: 'string' }, 2: { name: 'kind', kind: 'string' } },
-    },
-    2: { name: 'raw', kind: 'bytes' },
-    3: { name: 'contentEncoding', kind: 'string' },
-  });
-  const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-  if (unknown.contentEncoding) throw new ProtobufUnsupported('content encodings are not supported');
-  const schema = SCHEMAS[`${typeMeta.apiVersion}/${typeMeta.kind}`];
-  if (!schema)
-    throw new ProtobufUnsupported(`protobuf bodies of ${typeMeta.apiVersion}/${typeMeta.kind} are not supported`);
-  const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');
-  const obj = decodeMessage(raw, schema);
-  return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, metadata: {}, ...obj };
+export function decodeProtobufDeleteOptions(body: Buffer): JsonObject {
+  try {
+    return decodeKubernetesProtobuf(body, {
+      defaults: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' },
+      message: protobufMessageForKind('meta.k8s.io/v1', 'DeleteOptions'),
+    });
+  } catch (err) {
+    if (!(err instanceof ProtobufDecodeError)) throw err;
+    throw new StatusError(makeStatus(500, '', err.message));
+  }
+}
+
+/**
+ * An object (a built-in kind, a list, a Status, PartialObjectMetadata) as a protobuf body, or
+ * undefined when it has no protobuf form (a custom resource, a Table) or does not fit its
+ * schema: the caller answers in JSON then.
+ */
+export function encodeProtobufObject(object: JsonObject): Buffer | undefined {
+  try {
+    return encodeKubernetesProtobuf(object);
+  } catch (err) {
+    if (err instanceof ProtobufEncodeError) return undefined;
+    throw err;
+  }
+}
+
+/** One frame of a protobuf watch stream, or undefined when the object has no protobuf form. */
+export function encodeProtobufWatchFrame(type: string, object: JsonObject): Buffer | undefined {
+  try {
+    return encodeWatchFrame(type, object);
+  } catch (err) {
+    if (err instanceof ProtobufEncodeError) return undefined;
+    throw err;
+  }
+}
+
+/** True when objects of `apiVersion`/`kind` have a protobuf form (built-in kinds). */
+export function hasProtobufForm(apiVersion: string, kind: string): boolean {
+  return protobufMessageForKind(apiVersion, kind) !== undefined;
 }

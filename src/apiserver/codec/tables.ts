@@ -4,6 +4,7 @@
  * as kubectl's `HumanDuration` spells them (`45s`, `5m2s`, `3h`, `2d5h`).
  */
 import { isPlainObject, type KubeObject, type LabelSelectorSpec, labelSelectorFromSpec } from '../../core/index.js';
+import { type PrinterColumnType, printerColumnCell } from '../../resources/index.js';
 import type { ServedType } from '../served/served-types.js';
 import { humanDuration } from './human-duration.js';
 import { podCells } from './pod-printer.js';
@@ -13,13 +14,13 @@ export { humanDuration } from './human-duration.js';
 /** One `columnDefinitions[]` entry. */
 export interface TableColumn {
   name: string;
-  type: 'string' | 'integer' | 'date' | 'boolean';
+  type: PrinterColumnType;
   format: string;
   description: string;
   priority: number;
 }
 
-type Cell = string | number;
+type Cell = string | number | boolean | null;
 
 interface Printer {
   columns: TableColumn[];
@@ -428,51 +429,41 @@ const DEFAULT: Printer = {
   cells: (o) => [String(o.metadata.name), String(o.metadata.creationTimestamp ?? '')],
 };
 
-/** Reads a simple JSONPath (`.spec.replicas`, `.status.conditions[0].type`). */
-function jsonPath(obj: KubeObject, path: string): unknown {
-  const parts = path
-    .replace(/^\{?\.?/, '')
-    .replace(/\}$/, '')
-    .split('.')
-    .filter((p) => p !== '');
-  let v: unknown = obj;
-  for (const part of parts) {
-    const m = /^([^[]*)(?:\[(\d+)\])?$/.exec(part);
-    if (!m) return undefined;
-    if (m[1] !== '') v = isPlainObject(v) ? v[m[1]] : undefined;
-    if (m[2] !== undefined) v = Array.isArray(v) ? v[Number(m[2])] : undefined;
-  }
-  return v;
-}
+/** The column a CRD version without printer columns gets (apiextensions `serveDefaultColumnsIfEmpty`). */
+const DEFAULT_CUSTOM_COLUMNS: Record<string, unknown>[] = [
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
 
+const COLUMN_TYPES = new Set<string>(['integer', 'number', 'boolean', 'string', 'date']);
+
+/**
+ * The printer of a custom resource version (apiextensions `tableconvertor`): Name, then the
+ * version's `additionalPrinterColumns` (only an Age column when it has none), each cell the first
+ * value its JSONPath finds (filters included), typed as the column says, `null` when missing.
+ */
 function customPrinter(served: ServedType): Printer {
   const raw = served.crdVersion?.additionalPrinterColumns;
-  const extra = Array.isArray(raw) ? raw.filter(isPlainObject) : [];
+  const declared = Array.isArray(raw) ? raw.filter(isPlainObject) : [];
+  const extra = declared.length > 0 ? declared : DEFAULT_CUSTOM_COLUMNS;
+  const specs = extra.map((c) => ({
+    type: (COLUMN_TYPES.has(String(c.type)) ? c.type : 'string') as PrinterColumnType,
+    jsonPath: String(c.jsonPath ?? ''),
+  }));
   const columns = [
     NAME,
-    ...extra.map((c) =>
-      col(
-        String(c.name),
-        c.type === 'integer' || c.type === 'number' ? 'integer' : c.type === 'date' ? 'date' : 'string',
-        String(c.format ?? ''),
-        String(c.description ?? ''),
-      ),
-    ),
+    ...extra.map((c, i) => ({
+      name: String(c.name),
+      type: specs[i].type,
+      format: String(c.format ?? ''),
+      description: String(c.description ?? (c.jsonPath === '.metadata.creationTimestamp' ? AGE.description : '')),
+      priority: typeof c.priority === 'number' ? c.priority : 0,
+    })),
   ];
-  const hasAge = extra.some((c) => c.jsonPath === '.metadata.creationTimestamp');
-  if (!hasAge) columns.push(AGE);
   return {
     columns,
     cells: (o, now) => {
-      const cells: Cell[] = [String(o.metadata.name)];
-      for (const c of extra) {
-        const v = jsonPath(o, String(c.jsonPath ?? ''));
-        if (c.type === 'date' && typeof v === 'string') cells.push(humanDuration(now - Date.parse(v)));
-        else if (v === undefined || v === null) cells.push('');
-        else cells.push(typeof v === 'number' ? v : typeof v === 'string' ? v : JSON.stringify(v));
-      }
-      if (!hasAge) cells.push(age(o, now));
-      return cells;
+      const formatDate = (ts: string) => humanDuration(now - Date.parse(ts));
+      return [String(o.metadata.name), ...specs.map((c) => printerColumnCell(c, o, { formatDate }))];
     },
   };
 }
@@ -500,7 +491,11 @@ export function tableJson(
 ): string {
   const printer = printerOf(served);
   const now = options.now ?? Date.now();
-  const rows = objects.map(({ object, json }) => {
+  const conversion = served.conversion;
+  const rows = objects.map((stored) => {
+    // Cells and the embedded object are the served version's.
+    const object = conversion ? conversion.fromStorage(stored.object) : stored.object;
+    const json = conversion ? JSON.stringify(object) : stored.json;
     const cells = JSON.stringify(printer.cells(object, now));
     if (options.include === 'None') return `{"cells":${cells}}`;
     const obj = options.include === 'Object' ? json : JSON.stringify(partialMetadata(object, options.version));

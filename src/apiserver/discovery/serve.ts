@@ -1,7 +1,7 @@
 /**
  * The endpoints that describe the server rather than its objects: discovery documents (`/api`,
- * `/apis`, groups and group versions, aggregated discovery), `/version`, the OpenAPI documents
- * and the health checks (`/healthz`, `/readyz`, `/livez`).
+ * `/apis`, groups and group versions, aggregated discovery), `/version` and the health checks
+ * (`/healthz`, `/readyz`, `/livez`). The OpenAPI documents are `openapi-serve.ts`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { aggregatedDiscoveryVersion } from '../codec/negotiation.js';
@@ -11,8 +11,12 @@ import type { DiscoveryTarget, FixedTarget } from '../http/routes.js';
 import type { ServedTypes } from '../served/served-types.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './documents.js';
 
-/** Answers the fixed endpoints: version, OpenAPI, health checks. */
-export function serveFixed(name: FixedTarget['name'], method: string, res: ServerResponse): void {
+/** Answers the fixed endpoints: version and health checks (OpenAPI is `openapi-serve.ts`). */
+export function serveFixed(
+  name: Exclude<FixedTarget['name'], 'openapi-v2' | 'openapi-v3'>,
+  method: string,
+  res: ServerResponse,
+): void {
   if (method !== 'GET' && method !== 'HEAD') {
     sendStatus(res, methodNotAllowed().status);
     return;
@@ -20,17 +24,6 @@ export function serveFixed(name: FixedTarget['name'], method: string, res: Serve
   switch (name) {
     case 'version':
       sendJsonText(res, 200, JSON.stringify(versionInfo()));
-      return;
-    case 'openapi-v2':
-      // An empty protobuf document: kubectl's client-side validation accepts it and moves on.
-      res.writeHead(200, {
-        'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
-        'Content-Length': '0',
-      });
-      res.end();
-      return;
-    case 'openapi-v3':
-      sendStatus(res, unknownPath().status);
       return;
     default:
       sendText(res, 200, 'ok');

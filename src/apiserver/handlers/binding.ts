@@ -13,6 +13,7 @@
 import { isPlainObject, makeStatus } from '../../core/index.js';
 import { parseObjectBody } from '../codec/object-body.js';
 import { badRequest, internalError } from '../errors/status-errors.js';
+import { mediaType } from '../http/io.js';
 import { bindPod } from '../registry/binding.js';
 import { type HandlerResult, isDryRun, type ResourceRequest } from './request.js';
 import { checkDryRun } from './write.js';
@@ -20,7 +21,12 @@ import { checkDryRun } from './write.js';
 /** POST /api/v1/namespaces/{ns}/pods/{name}/binding. */
 export async function handleBinding(r: ResourceRequest): Promise<HandlerResult> {
   checkDryRun(r.query);
-  const binding = parseObjectBody(await r.body());
+  // JSON, YAML or protobuf (kube-scheduler's typed client sends protobuf).
+  const binding = parseObjectBody(await r.body(), mediaType(r.req.headers['content-type']), {
+    apiVersion: 'v1',
+    kind: 'Binding',
+    custom: false,
+  });
   const name = r.target.name ?? '';
   if (binding.kind !== undefined && binding.kind !== 'Binding') {
     throw badRequest(`the kind in the data (${String(binding.kind)}) does not match the expected kind (Binding)`);

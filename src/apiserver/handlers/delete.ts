@@ -1,66 +1,178 @@
 /**
  * DELETE of one object and of a collection. Finalizers hold an object (deletionTimestamp set,
  * 200 with the object) until an update removes the last one; the bootstrap namespaces cannot be
- * deleted. `DeleteOptions` come in the body (kubectl sends `{"propagationPolicy":"Background"}`)
- * or the query.
+ * deleted. `DeleteOptions` come in the body (kubectl sends `{"propagationPolicy":"Background"}`,
+ * client-go 1.32+ typed clients a protobuf `DeleteOptions`) or, only when there is no body, in
+ * the query (`handlers/delete.go`).
  */
-import { isPlainObject, type KubeObject } from '../../core/index.js';
-import { badRequest, forbidden, statusError } from '../errors/status-errors.js';
+import { isPlainObject, type JsonObject, type KubeObject, makeStatus } from '../../core/index.js';
+import { RESOURCE_MEDIA_TYPES } from '../codec/negotiation.js';
+import { decodeProtobufDeleteOptions, isProtobufMediaType } from '../codec/protobuf.js';
+import { forbidden, StatusError, unsupportedMediaType } from '../errors/status-errors.js';
+import { mediaType } from '../http/io.js';
+import { goParseInt64, queryOptionalBool } from '../http/query.js';
 import { UNDELETABLE_NAMESPACES } from '../registry/namespaces.js';
 import type { DeletePreconditions, PropagationPolicy } from '../registry/types.js';
 import { isStored } from '../storage/store.js';
 import { parseListOptions } from './list-options.js';
+import {
+  dryRunErrors,
+  invalidField,
+  invalidOptions,
+  notSupportedField,
+  type OptionsFieldError,
+  parseQuery,
+} from './options.js';
 import { listJson } from './read.js';
-import { type HandlerResult, isDryRun, type ResourceRequest } from './request.js';
-import { checkDryRun } from './write.js';
+import type { HandlerResult, ResourceRequest } from './request.js';
 
 const POLICIES = new Set(['Background', 'Foreground', 'Orphan']);
+
+/** `metav1.DeleteOptions`, as decoded. */
+interface DeleteOptionsBody {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  orphanDependents?: boolean;
+  propagationPolicy?: string;
+  dryRun?: string[];
+}
+
+/** A failure of decoding the DELETE body: the raw decoder error, which the server answers as a 500. */
+function undecodable(message: string): StatusError {
+  return new StatusError(makeStatus(500, '', message));
+}
+
+/** Go's `UnmarshalTypeError` text for a JSON value of the wrong type. */
+function wrongType(value: unknown, field: string, goType: string): StatusError {
+  const what =
+    typeof value === 'number'
+      ? `number ${value}`
+      : Array.isArray(value)
+        ? 'array'
+        : value === null
+          ? 'null'
+          : typeof value === 'object'
+            ? 'object'
+            : typeof value;
+  return undecodable(`json: cannot unmarshal ${what} into Go struct field DeleteOptions.${field} of type ${goType}`);
+}
+
+/** The typed fields of a JSON DeleteOptions (other keys are ignored, as the non-strict decoder does). */
+function typedDeleteOptions(body: Record<string, unknown>): DeleteOptionsBody {
+  const out: DeleteOptionsBody = {};
+  const { gracePeriodSeconds: grace, preconditions, orphanDependents, propagationPolicy, dryRun } = body;
+  if (grace !== undefined && grace !== null) {
+    if (typeof grace !== 'number' || !Number.isInteger(grace)) throw wrongType(grace, 'gracePeriodSeconds', 'int64');
+    out.gracePeriodSeconds = grace;
+  }
+  if (preconditions !== undefined && preconditions !== null) {
+    if (!isPlainObject(preconditions)) throw wrongType(preconditions, 'preconditions', 'v1.Preconditions');
+    out.preconditions = {};
+    for (const key of ['uid', 'resourceVersion'] as const) {
+      const v = preconditions[key];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'string') throw wrongType(v, `preconditions.${key}`, key === 'uid' ? 'types.UID' : 'string');
+      out.preconditions[key] = v;
+    }
+  }
+  if (orphanDependents !== undefined && orphanDependents !== null) {
+    if (typeof orphanDependents !== 'boolean') throw wrongType(orphanDependents, 'orphanDependents', 'bool');
+    out.orphanDependents = orphanDependents;
+  }
+  if (propagationPolicy !== undefined && propagationPolicy !== null) {
+    if (typeof propagationPolicy !== 'string') {
+      throw wrongType(propagationPolicy, 'propagationPolicy', 'v1.DeletionPropagation');
+    }
+    out.propagationPolicy = propagationPolicy;
+  }
+  if (dryRun !== undefined && dryRun !== null) {
+    if (!Array.isArray(dryRun)) throw wrongType(dryRun, 'dryRun', '[]string');
+    for (const v of dryRun) if (typeof v !== 'string') throw wrongType(v, 'dryRun', 'string');
+    out.dryRun = dryRun as string[];
+  }
+  return out;
+}
+
+/** The DeleteOptions of a request body (JSON, YAML or protobuf). */
+function decodeBody(r: ResourceRequest, raw: Buffer): DeleteOptionsBody {
+  const type = mediaType(r.req.headers['content-type']);
+  if (isProtobufMediaType(type)) return typedDeleteOptions(decodeProtobufDeleteOptions(raw) as JsonObject);
+  if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== '*/*') {
+    throw unsupportedMediaType(RESOURCE_MEDIA_TYPES);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw undecodable(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) {
+    throw undecodable(
+      `couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`,
+    );
+  }
+  const kind = parsed.kind;
+  if (typeof kind === 'string' && kind !== '' && kind !== 'DeleteOptions') {
+    throw undecodable(
+      `no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(String(parsed.apiVersion ?? ''))} in scheme "pkg/apis/meta/internalversion/scheme/register.go:27"`,
+    );
+  }
+  return typedDeleteOptions(parsed);
+}
+
+/** The DeleteOptions of the query (used only when the request has no body). */
+function queryOptions(query: URLSearchParams): DeleteOptionsBody {
+  const out: DeleteOptionsBody = {};
+  const grace = query.get('gracePeriodSeconds');
+  if (grace !== null) out.gracePeriodSeconds = Number(parseQuery(() => goParseInt64(grace)));
+  const orphan = queryOptionalBool(query, 'orphanDependents');
+  if (orphan !== undefined) out.orphanDependents = orphan;
+  const policy = query.get('propagationPolicy');
+  if (policy !== null) out.propagationPolicy = policy;
+  const dryRun = query.getAll('dryRun');
+  if (dryRun.length > 0) out.dryRun = dryRun;
+  return out;
+}
+
+/** `ValidateDeleteOptions`. */
+function validate(options: DeleteOptionsBody): void {
+  const errors: OptionsFieldError[] = [];
+  const policy = options.propagationPolicy;
+  if (options.orphanDependents !== undefined && policy !== undefined) {
+    errors.push(
+      invalidField(
+        'propagationPolicy',
+        JSON.stringify(policy),
+        'orphanDependents and deletionPropagation cannot be both set',
+      ),
+    );
+  }
+  if (policy !== undefined && !POLICIES.has(policy)) {
+    errors.push(
+      notSupportedField('propagationPolicy', JSON.stringify(policy), ['Foreground', 'Background', 'Orphan', 'nil']),
+    );
+  }
+  errors.push(...dryRunErrors(options.dryRun ?? []));
+  if (errors.length > 0) throw invalidOptions('DeleteOptions', errors);
+}
 
 async function deleteOptions(
   r: ResourceRequest,
 ): Promise<{ preconditions: DeletePreconditions; dryRun: boolean; policy: PropagationPolicy; grace?: number }> {
-  checkDryRun(r.query);
   const raw = await r.body();
-  let body: Record<string, unknown> = {};
-  if (raw.length > 0) {
-    try {
-      const parsed: unknown = JSON.parse(raw.toString('utf8'));
-      if (isPlainObject(parsed)) body = parsed;
-      else throw new Error('not an object');
-    } catch (err) {
-      throw badRequest(`error decoding DeleteOptions: ${(err as Error).message}`);
-    }
-  }
-  const policy = body.propagationPolicy ?? r.query.get('propagationPolicy') ?? undefined;
-  if (policy !== undefined && policy !== null && !POLICIES.has(String(policy))) {
-    throw statusError(
-      'Invalid',
-      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
-      {
-        group: 'meta.k8s.io',
-        kind: 'DeleteOptions',
-        causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value', field: 'propagationPolicy' }],
-      },
-    );
-  }
-  const pre = isPlainObject(body.preconditions) ? body.preconditions : {};
+  const options = raw.length > 0 ? decodeBody(r, raw) : queryOptions(r.query);
+  validate(options);
   const preconditions: DeletePreconditions = {};
-  if (typeof pre.uid === 'string') preconditions.uid = pre.uid;
-  if (typeof pre.resourceVersion === 'string') preconditions.resourceVersion = pre.resourceVersion;
-  const dryRun = isDryRun(r.query) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
-  const chosen = policy === undefined || policy === null ? 'Background' : (String(policy) as PropagationPolicy);
-  const grace = gracePeriodOf(body.gracePeriodSeconds ?? r.query.get('gracePeriodSeconds') ?? undefined);
-  return { preconditions, dryRun, policy: chosen, ...(grace !== undefined ? { grace } : {}) };
-}
-
-/** `gracePeriodSeconds` of DeleteOptions (body number or query string); 400 when not an integer. */
-function gracePeriodOf(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n)) {
-    throw badRequest(`invalid value for gracePeriodSeconds: ${JSON.stringify(value)}: must be an integer`);
+  if (options.preconditions?.uid !== undefined) preconditions.uid = options.preconditions.uid;
+  if (options.preconditions?.resourceVersion !== undefined) {
+    preconditions.resourceVersion = options.preconditions.resourceVersion;
   }
-  return n;
+  // The deprecated orphanDependents says Orphan (true) or the default policy (false).
+  const policy = (options.propagationPolicy ??
+    (options.orphanDependents === true ? 'Orphan' : 'Background')) as PropagationPolicy;
+  const dryRun = (options.dryRun ?? []).length > 0;
+  const grace = options.gracePeriodSeconds;
+  return { preconditions, dryRun, policy, ...(grace !== undefined ? { grace } : {}) };
 }
 
 /** DELETE /.../{plural}/{name}. */

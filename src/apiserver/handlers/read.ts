@@ -3,19 +3,25 @@
  * of each item (never serializing an object again), paginated with continue tokens that keep
  * the first page's revision, and ordered by namespace/name like etcd keys.
  */
-import { systemClock } from '../../core/index.js';
+import { makeStatus } from '../../core/index.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
-import { badRequest, type StatusError, statusError } from '../errors/status-errors.js';
+import { badRequest, StatusError, statusError } from '../errors/status-errors.js';
 import type { ServedType } from '../served/served-types.js';
 import { decodeContinue, encodeContinue } from '../storage/continue-token.js';
 import type { StoredObject } from '../storage/store.js';
-import { type ListOptions, parseListOptions } from './list-options.js';
+import { type ListOptions, parseListOptions, parseResourceVersion, validateListOptions } from './list-options.js';
 import type { HandlerResult, ResourceRequest } from './request.js';
 
 /** GET /.../{plural}/{name}[/status]. */
 export function handleGet(r: ResourceRequest): HandlerResult | Promise<HandlerResult> {
+  // A resourceVersion that does not parse fails in the storage layer, outside any API error:
+  // the server answers 500 with the field error as the message.
+  const asked = parseResourceVersion(
+    r.query.get('resourceVersion') ?? undefined,
+    (text) => new StatusError(makeStatus(500, '', text)),
+  );
   // A get at resourceVersion N is served by the watch cache once it reached N.
-  const waiting = untilRevision(r, r.query.get('resourceVersion') ?? undefined);
+  const waiting = untilRevision(r, asked);
   return waiting ? waiting.then(() => getNow(r)) : getNow(r);
 }
 
@@ -47,13 +53,12 @@ export const DEFAULT_RESOURCE_VERSION_WAIT_MS = 3000;
 
 /**
  * A read at a resourceVersion beyond the current revision, as the watch cache serves it: wait
- * up to `resourceVersionWaitMs` (3 s upstream, `blockTimeout` in apiserver's
- * `storage/cacher/watch_cache.go`) for a write to reach it, then 504. Undefined when there is
- * nothing to wait for ("0", unset, not a number, or already reached).
+ * on the cluster's clock up to `resourceVersionWaitMs` (3 s upstream, `blockTimeout` in
+ * apiserver's `storage/cacher/watch_cache.go`) for a write to reach it, then 504. Undefined
+ * when there is nothing to wait for (`asked` is the parsed resourceVersion, 0 when unset or
+ * "0", or already reached).
  */
-function untilRevision(r: ResourceRequest, resourceVersion: string | undefined): Promise<void> | undefined {
-  if (resourceVersion === undefined || !/^[0-9]+$/.test(resourceVersion)) return undefined;
-  const asked = Number(resourceVersion);
+function untilRevision(r: ResourceRequest, asked: number): Promise<void> | undefined {
   const store = r.cluster.store(r.served);
   if (asked <= store.revision) return undefined;
   // A client that goes away stops the wait (and its timer) at once.
@@ -61,7 +66,7 @@ function untilRevision(r: ResourceRequest, resourceVersion: string | undefined):
   const onClose = (): void => gone.abort();
   r.res.once('close', onClose);
   const waitMs = r.settings.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS;
-  return store.waitForRevision(asked, waitMs, r.settings.clock ?? systemClock, gone.signal).then((reached) => {
+  return store.waitForRevision(asked, waitMs, r.cluster.clock, gone.signal).then((reached) => {
     r.res.off('close', onClose);
     if (!reached) throw tooLargeResourceVersion(asked, store.revision);
   });
@@ -152,14 +157,20 @@ export function listJson(
 /** LIST /.../{plural}. */
 export function handleList(r: ResourceRequest, options?: ListOptions): HandlerResult | Promise<HandlerResult> {
   const opts = options ?? parseListOptions(r.query, r.served);
-  checkResourceVersionMatch(opts);
+  validateListOptions(opts, r.settings.watchList);
   // NotOlderThan (or no match) at N waits for the cache to reach N. Exact reads go to etcd in
   // 1.33 (the cacher delegates them), which does not wait: answered below at once.
   if (opts.continueToken === undefined && opts.resourceVersionMatch !== 'Exact') {
-    const waiting = untilRevision(r, opts.resourceVersion);
+    const asked = parseResourceVersion(opts.resourceVersion, invalidListResourceVersion);
+    const waiting = untilRevision(r, asked);
     if (waiting) return waiting.then(() => listNow(r, opts));
   }
   return listNow(r, opts);
+}
+
+/** A LIST's resourceVersion that does not parse: the 400 the cacher's `ParseResourceVersion` error becomes. */
+function invalidListResourceVersion(text: string): StatusError {
+  return badRequest(`invalid resource version: ${text}`);
 }
 
 function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
@@ -170,11 +181,14 @@ function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
   const prefix = namespace ? `${namespace}/` : '';
   if (opts.continueToken) {
     const token = decodeContinue(opts.continueToken);
+    if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
+      throw badRequest('specifying resource version is not allowed when using continue');
+    }
     revision = token.revision;
     startKey = prefix + token.start;
     if (revision > store.revision) throw badRequest('invalid continue token: resourceVersion is in the future');
   } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '0') {
-    const asked = Number(opts.resourceVersion);
+    const asked = parseResourceVersion(opts.resourceVersion, invalidListResourceVersion);
     if (asked > store.revision) throw tooLargeResourceVersion(asked, store.revision);
     if (opts.resourceVersionMatch === 'Exact') revision = asked;
   }
@@ -215,37 +229,4 @@ function listNow(r: ResourceRequest, opts: ListOptions): HandlerResult {
     return { code: 200, chunks: listChunks(r.served, page.items, meta) };
   }
   return { code: 200, json: listJson(r.served, page.items, meta) };
-}
-
-/** The 422s of `resourceVersionMatch` (apimachinery's `ValidateListOptions`). */
-function checkResourceVersionMatch(opts: ListOptions): void {
-  if (opts.sendInitialEvents !== undefined) {
-    throw badRequestInvalidListOptions('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
-  }
-  const match = opts.resourceVersionMatch;
-  if (match === undefined) return;
-  const invalid = (message: string) => badRequestInvalidListOptions(message);
-  if (match !== 'NotOlderThan' && match !== 'Exact') {
-    throw invalid(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""`);
-  }
-  if (opts.resourceVersion === undefined) {
-    throw invalid(
-      'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
-    );
-  }
-  if (opts.continueToken !== undefined) {
-    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
-  }
-  if (match === 'Exact' && opts.resourceVersion === '0') {
-    throw invalid('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-  }
-}
-
-function badRequestInvalidListOptions(message: string): StatusError {
-  const field = message.split(':')[0];
-  return statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
-    group: 'meta.k8s.io',
-    kind: 'ListOptions',
-    causes: [{ reason: 'FieldValueForbidden', message: message.slice(field.length + 2), field }],
-  });
 }

@@ -4,9 +4,7 @@
  * to send, except watch, which owns its streaming response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../core/index.js';
 import type { Representation } from '../codec/negotiation.js';
-import { badRequest } from '../errors/status-errors.js';
 import type { ResourceTarget } from '../http/routes.js';
 import type { Cluster } from '../registry/cluster.js';
 import type { WriteResult } from '../registry/types.js';
@@ -16,10 +14,13 @@ import type { ServedType } from '../served/served-types.js';
 export interface ServerSettings {
   bookmarkIntervalMs: number;
   maxBodyBytes: number;
-  /** How long a read at a resourceVersion not reached yet waits before its 504 (default 3 s, as upstream). */
+  /** The WatchList feature: watches may stream their initial state (`sendInitialEvents`). */
+  watchList: boolean;
+  /**
+   * How long a read at a resourceVersion not reached yet waits, on the cluster's clock, before
+   * its 504 (default 3 s, as upstream).
+   */
   resourceVersionWaitMs?: number;
-  /** The clock that wait runs on (default the system clock). */
-  clock?: Clock;
 }
 
 /** One request to a resource URL. */
@@ -59,10 +60,11 @@ export function managerOf(query: URLSearchParams, userAgent: string | undefined)
   return prefix === '' ? 'unknown' : prefix.slice(0, 128);
 }
 
-/** `fieldValidation` (default Warn); other values are a 400 on the real server. */
+/**
+ * `fieldValidation` (default Warn). Values are validated with the rest of the write options
+ * (`writeOptions` in `options.ts`, a 422); here an unknown value reads as the default.
+ */
 export function fieldValidationOf(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
   const v = query.get('fieldValidation');
-  if (v === null || v === '') return 'Warn';
-  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw badRequest(`fieldValidation must be one of "Ignore", "Warn" or "Strict", got ${JSON.stringify(v)}`);
+  return v === 'Ignore' || v === 'Strict' ? v : 'Warn';
 }

@@ -20,7 +20,7 @@ import { mediaType } from '../http/io.js';
 import { PATCH_JSON, PATCH_MERGE, type ServedType } from '../served/served-types.js';
 import type { StoredObject } from '../storage/store.js';
 import { type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
-import { checkDryRun } from './write.js';
+import { checkDryRun, fromStorage } from './write.js';
 
 interface ScalePaths {
   spec: string[];
@@ -64,7 +64,8 @@ function write(obj: Record<string, unknown>, p: readonly string[], value: unknow
 /** The Scale of a stored object. */
 export function scaleOf(served: ServedType, stored: StoredObject): KubeObject {
   const paths = scalePaths(served);
-  const obj = stored.object;
+  // The paths are the served version's: read the object in that version's form.
+  const obj = served.conversion ? served.conversion.fromStorage(stored.object) : stored.object;
   const specReplicas = paths ? read(obj, paths.spec) : undefined;
   const statusReplicas = paths ? read(obj, paths.status) : undefined;
   const rawSelector = paths?.selector ? read(obj, paths.selector) : undefined;
@@ -99,15 +100,16 @@ export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | '
       json: JSON.stringify(scaleOf(r.served, r.cluster.getOrThrow(r.served, r.target.namespace, name))),
     };
   }
-  checkDryRun(r.query);
+  checkDryRun(r.query, verb === 'update' ? 'UpdateOptions' : 'PatchOptions');
   // Body first: from reading the object to committing the change there must be no await.
   const raw = await r.body();
   const current = r.cluster.getOrThrow(r.served, r.target.namespace, name);
   const scale = scaleOf(r.served, current);
   let next: unknown;
-  if (verb === 'update') next = parseObjectBody(raw);
+  const type = mediaType(r.req.headers['content-type']);
+  if (verb === 'update')
+    next = parseObjectBody(raw, type, { apiVersion: 'autoscaling/v1', kind: 'Scale', custom: false });
   else {
-    const type = mediaType(r.req.headers['content-type']);
     let patch: unknown;
     try {
       patch = JSON.parse(raw.toString('utf8'));
@@ -130,7 +132,7 @@ export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | '
   }
   const paths = scalePaths(r.served);
   if (!paths) throw badRequest('the resource has no scale subresource');
-  const obj = JSON.parse(current.json) as KubeObject;
+  const obj = structuredClone(fromStorage(r, current.object));
   write(obj, paths.spec, replicas);
   // The Scale's resourceVersion is a precondition, as on the real server.
   const rv = read(next, ['metadata', 'resourceVersion']);

@@ -1,32 +1,128 @@
 /**
- * WATCH: a chunked stream of one-line JSON events. Start: resourceVersion unset or "0" replays
- * the current state as ADDED; N replays history after N (410 as an ERROR event when compacted).
- * The replay and the registration with the hub happen in one tick, so no event can fall in
- * between. Bookmarks (with `allowWatchBookmarks`) come every `bookmarkIntervalMs` and just before
- * `timeoutSeconds` ends the stream cleanly. Streaming lists (`sendInitialEvents=true` with
- * `resourceVersionMatch=NotOlderThan`) send the current state as ADDED in key order, then a
- * BOOKMARK annotated `k8s.io/initial-events-end`, then the changes. A watch from a revision the
- * server has not reached yet is accepted (200) and waits: it hears only events and bookmarks
- * after that revision, and never a 504 (only GET and LIST answer a too-new resourceVersion so).
+ * WATCH: a chunked stream of events, one-line JSON (`application/json`) or length-prefixed
+ * protobuf frames (`application/vnd.kubernetes.protobuf;stream=watch`) when Accept prefers
+ * protobuf. Start: resourceVersion unset or "0" replays the current state as ADDED; N replays
+ * history after N (410 as an ERROR event when compacted). The replay and the registration with
+ * the hub happen in one tick, so no event can fall in between. Bookmarks (with
+ * `allowWatchBookmarks`) come every `bookmarkIntervalMs` and just before `timeoutSeconds` ends
+ * the stream cleanly. Streaming lists (`sendInitialEvents=true` with
+ * `resourceVersionMatch=NotOlderThan`, the WatchList feature) send the current state as ADDED
+ * in key order, then, with bookmarks, a BOOKMARK annotated `k8s.io/initial-events-end`, then the
+ * changes. A watch from a revision the server has not reached yet is accepted (200) and waits:
+ * it hears only events and bookmarks after that revision, and never a 504 (only GET and LIST
+ * answer a too-new resourceVersion so).
+ *
+ * `timeoutSeconds` is honoured as `handlers/get.go` does: any int64, multiplied into a Go
+ * duration with Go's wraparound; 0 or absent means the server's default; a negative duration
+ * ends the stream at once. Every timer (bookmarks, the timeout) runs on the cluster's clock, so a
+ * test with a manual clock moves them; delays longer than Node's timers hold are chained
+ * (`http/long-timer.ts`).
  */
-import type { KubeObject } from '../../core/index.js';
+import type { CancelTimer, JsonObject, KubeObject } from '../../core/index.js';
+import { negotiate, type Representation } from '../codec/negotiation.js';
+import { encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
-import { expired, StatusError, statusError, toStatus } from '../errors/status-errors.js';
+import {
+  expired,
+  notAcceptable,
+  qualifiedResource,
+  StatusError,
+  statusError,
+  toStatus,
+} from '../errors/status-errors.js';
+import { setLongTimer } from '../http/long-timer.js';
+import { secondsToGoDuration } from '../http/query.js';
 import { WatchWriter } from '../http/watch-writer.js';
 import { resourceNames } from '../served/served-types.js';
 import type { StoredEvent, StoredObject } from '../storage/store.js';
 import { eventLine, type Watcher, type WatchSink, withRevision } from '../storage/watch-hub.js';
-import { parseListOptions } from './list-options.js';
+import {
+  defaultListOptions,
+  type ListOptions,
+  parseListOptions,
+  parseResourceVersion,
+  validateListOptions,
+} from './list-options.js';
 import type { ResourceRequest } from './request.js';
 
 /** Default server-side watch timeout when the client gives none (the real default is 30-60 min). */
 const DEFAULT_TIMEOUT_SECONDS = 1800;
 
+/**
+ * How long a watch lasts, in ms: Go's `time.Duration(timeoutSeconds) * time.Second` (int64,
+ * wrapping), the default when that is 0, and 0 (end at once) when it is negative.
+ */
+export function watchTimeoutMs(timeoutSeconds: bigint | undefined): number {
+  const nanos = secondsToGoDuration(timeoutSeconds ?? 0n);
+  if (nanos === 0n) return DEFAULT_TIMEOUT_SECONDS * 1000;
+  if (nanos < 0n) return 0;
+  return Number(nanos / 1_000_000n);
+}
+
+/** Where a watch's bytes go: text for JSON, latin1-held bytes for protobuf frames. */
+interface StreamOut {
+  write(chunk: string): boolean;
+  end(chunk?: string): void;
+  destroy(): void;
+  once(event: 'drain', listener: () => void): unknown;
+  readonly destroyed: boolean;
+}
+
+function streamOut(res: ResourceRequest['res'], encoding: 'utf8' | 'latin1'): StreamOut {
+  return {
+    write: (chunk) => res.write(chunk, encoding),
+    end: (chunk) => (chunk === undefined ? res.end() : res.end(chunk, encoding)),
+    destroy: () => res.destroy(),
+    once: (event, listener) => res.once(event, listener),
+    get destroyed() {
+      return res.destroyed;
+    },
+  };
+}
+
+/** Protobuf frames of an event's object, by event type, shared by every protobuf watcher. */
+const frames = new WeakMap<KubeObject, Map<string, string | null>>();
+
+/** One protobuf frame as a latin1 string (the bytes as chars), or undefined without a protobuf form. */
+function protobufFrame(type: string, object: KubeObject): string | undefined {
+  let byType = frames.get(object);
+  if (!byType) {
+    byType = new Map();
+    frames.set(object, byType);
+  }
+  let frame = byType.get(type);
+  if (frame === undefined) {
+    frame = encodeProtobufWatchFrame(type, object as unknown as JsonObject)?.toString('latin1') ?? null;
+    byType.set(type, frame);
+  }
+  return frame ?? undefined;
+}
+
+/** The 422 of a watch from a resourceVersion that does not parse (`InterpretWatchError`). */
+function invalidWatchResourceVersion(r: ResourceRequest, fieldError: string): StatusError {
+  const { group, plural } = r.served.type;
+  const colon = fieldError.indexOf(': ');
+  return statusError('Invalid', `${qualifiedResource({ group, plural })} "" is invalid: ${fieldError}`, {
+    ...(group !== '' ? { group } : {}),
+    kind: plural,
+    causes: [{ reason: 'FieldValueInvalid', message: fieldError.slice(colon + 2), field: 'resourceVersion' }],
+  });
+}
+
 /** Starts a watch stream on `r.res`. Errors before the stream starts are thrown as Statuses. */
 export function handleWatch(r: ResourceRequest): void {
-  const opts = parseListOptions(r.query, r.served, r.target.watchPrefix === true);
-  checkWatchOptions(opts);
+  const opts: ListOptions = parseListOptions(r.query, r.served, true);
+  defaultListOptions(opts, r.settings.watchList);
+  validateListOptions(opts, r.settings.watchList);
+  const rvNumber = parseResourceVersion(opts.resourceVersion, (text) => invalidWatchResourceVersion(r, text));
   const streaming = opts.sendInitialEvents === true;
+  let rep: Representation = r.representation;
+  if (streaming && opts.allowWatchBookmarks && rep.kind === 'table') {
+    // A streaming list has no Table form (`watchListEndpointRestrictions`): the next choice.
+    const next = negotiate(r.req.headers.accept, { protobuf: !r.served.custom, watchList: true });
+    if (!next) throw notAcceptable();
+    rep = next;
+  }
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let name: string | undefined;
@@ -43,26 +139,51 @@ export function handleWatch(r: ResourceRequest): void {
 
   const res = r.res;
   const hub = r.cluster.hub;
+  const protobuf = rep.encoding === 'protobuf';
   res.writeHead(200, {
-    'Content-Type': 'application/json',
+    'Content-Type': protobuf ? PROTOBUF_WATCH_MEDIA_TYPE : 'application/json',
     'Cache-Control': 'no-cache, private',
     'Transfer-Encoding': 'chunked',
   });
   res.flushHeaders();
+  const out = streamOut(res, protobuf ? 'latin1' : 'utf8');
+  const timeoutMs = watchTimeoutMs(opts.timeoutSeconds);
+  if (timeoutMs === 0) {
+    // A negative duration: the watch's context is over before it starts.
+    out.end();
+    return;
+  }
 
-  // Table and metadata-only watches render each event themselves; plain ones share lines.
-  const rep = r.representation;
+  // Table, metadata-only, converted and protobuf watches render each event themselves; plain
+  // JSON ones share lines.
   const include = includeObjectOf(r.query);
   let render: ((type: string, object: KubeObject, json: string) => string) | undefined;
-  if (rep.kind === 'table') {
+  /** An event of an object the stream cannot encode ends the stream, as the server's encoder does. */
+  let unencodable = false;
+  if (protobuf) {
+    const conversion = r.served.conversion;
+    render = (type, object) => {
+      let wire = object;
+      if (rep.kind === 'metadata') wire = partialMetadata(object, rep.version) as unknown as KubeObject;
+      else if (conversion && object.kind !== 'Status' && type !== 'BOOKMARK') wire = conversion.fromStorage(object);
+      const frame = protobufFrame(type, wire);
+      if (frame === undefined) {
+        unencodable = true;
+        return '';
+      }
+      return frame;
+    };
+  } else if (rep.kind === 'table') {
+    const version = rep.version;
     let first = true;
     render = (type, object, json) => {
+      if (type === 'ERROR' || type === 'BOOKMARK') return eventLine(type, json);
       const table = tableJson(
         r.served,
         [{ object, json }],
         { resourceVersion: String(object.metadata.resourceVersion ?? '') },
         {
-          version: rep.version,
+          version,
           include,
           headers: first,
           now: r.cluster.now(),
@@ -72,13 +193,34 @@ export function handleWatch(r: ResourceRequest): void {
       return eventLine(type, table);
     };
   } else if (rep.kind === 'metadata') {
-    render = (type, object) => eventLine(type, JSON.stringify(partialMetadata(object, rep.version)));
+    const version = rep.version;
+    render = (type, object, json) =>
+      type === 'ERROR' || type === 'BOOKMARK'
+        ? eventLine(type, json)
+        : eventLine(type, JSON.stringify(partialMetadata(object, version)));
   } else if (r.served.conversion) {
     const conversion = r.served.conversion;
-    render = (type, object) => eventLine(type, JSON.stringify(conversion.fromStorage(object)));
+    render = (type, object, json) => {
+      if (type === 'ERROR' || type === 'BOOKMARK') return eventLine(type, json);
+      try {
+        return eventLine(type, JSON.stringify(conversion.fromStorage(object)));
+      } catch (err) {
+        // A converter that fails (custom resources converted in-process) fails the event, not the server.
+        return eventLine('ERROR', JSON.stringify(toStatus(err)));
+      }
+    };
   }
   const line = (type: string, stored: { object: KubeObject; json: string }) =>
     render ? render(type, stored.object, stored.json) : eventLine(type, stored.json);
+  /** A line for a plain object (a Status, a bookmark). */
+  const objectLine = (type: string, object: object) => {
+    const json = JSON.stringify(object);
+    return line(type, { object: object as KubeObject, json });
+  };
+  const endWithError = (status: object) => {
+    const chunk = objectLine('ERROR', status);
+    out.end(unencodable ? undefined : chunk);
+  };
 
   // Initial events: current state, or the history since the given revision.
   const lines: string[] = [];
@@ -88,12 +230,12 @@ export function handleWatch(r: ResourceRequest): void {
     // NotOlderThan without initial events: changes after rv (or after now).
     if (rv !== undefined && rv !== '0') {
       try {
-        for (const e of store.eventsSince(Number(rv))) {
+        for (const e of store.eventsSince(rvNumber)) {
           const replayed = replay(e, namespace, fullFilter);
           if (replayed) lines.push(line(replayed.type, replayed));
         }
       } catch (err) {
-        res.end(eventLine('ERROR', JSON.stringify(toStatus(err))));
+        endWithError(toStatus(err));
         return;
       }
     }
@@ -106,10 +248,10 @@ export function handleWatch(r: ResourceRequest): void {
   } else {
     let events: StoredEvent[];
     try {
-      events = store.eventsSince(Number(rv));
+      events = store.eventsSince(rvNumber);
     } catch (err) {
       const status = err instanceof StatusError ? err.status : toStatus(expired(String(err)));
-      res.end(eventLine('ERROR', JSON.stringify(status)));
+      endWithError(status);
       return;
     }
     for (const e of events) {
@@ -117,20 +259,20 @@ export function handleWatch(r: ResourceRequest): void {
       if (replayed) lines.push(line(replayed.type, replayed));
     }
   }
-  if (streaming) {
+  if (streaming && opts.allowWatchBookmarks) {
     // The end of the initial state: a bookmark at the current revision (KEP-3157 streaming lists).
-    lines.push(eventLine('BOOKMARK', JSON.stringify(initialEventsEnd(r, String(store.revision)))));
+    lines.push(objectLine('BOOKMARK', initialEventsEnd(r, String(store.revision))));
   }
   // Live lines go through a coalescing writer: one chunk per tick, held while the socket drains.
   // A watcher that falls too far behind is ended as the real server ends unresponsive watchers.
-  const writer = new WatchWriter(res, () => hub.close(store, watcher, false));
+  const writer = new WatchWriter(out, () => hub.close(store, watcher, false));
   // Live events that come while a big initial state is still being written wait here, in order.
   let backlog: string[] | undefined;
   let endAfterBacklog = false;
   if (initial.length > PUMP_INITIAL_ITEMS) {
     backlog = [];
     pumpInitial(
-      res,
+      out,
       initial,
       (stored) => line('ADDED', stored),
       lines,
@@ -142,11 +284,20 @@ export function handleWatch(r: ResourceRequest): void {
       },
     );
   } else {
-    writeBatched(res, initial.length > 0 ? [...initial.map((stored) => line('ADDED', stored)), ...lines] : lines);
+    writeBatched(out, initial.length > 0 ? [...initial.map((stored) => line('ADDED', stored)), ...lines] : lines);
+  }
+  if (unencodable) {
+    out.end();
+    return;
   }
 
   const sink: WatchSink = {
     write: (chunk) => {
+      if (unencodable) {
+        // An object without a wire form: the stream ends here (the client watches again).
+        hub.close(store, watcher, false);
+        return;
+      }
       if (backlog) backlog.push(chunk);
       else writer.write(chunk);
     },
@@ -161,7 +312,7 @@ export function handleWatch(r: ResourceRequest): void {
     ...(namespace !== undefined ? { namespace } : {}),
     ...(fullFilter ? { filter: fullFilter } : {}),
     // From a revision not reached yet: the real server sends only events after it.
-    ...(!streaming && rv !== undefined && Number(rv) > store.revision ? { afterRevision: Number(rv) } : {}),
+    ...(!streaming && rv !== undefined && rvNumber > store.revision ? { afterRevision: rvNumber } : {}),
     sink,
     ...(render ? { render } : {}),
     sinceRule: 0,
@@ -170,7 +321,7 @@ export function handleWatch(r: ResourceRequest): void {
   };
   // Timers run on the cluster's clock: a test with a manual clock moves bookmarks and timeouts too.
   const clock = r.cluster.clock;
-  const timers: (() => void)[] = [];
+  const timers: CancelTimer[] = [];
   const bookmark = () => {
     if (watcher.closed || watcher.stalled) return;
     // A watch from a revision not reached yet hears no bookmark below it: the real server's
@@ -181,18 +332,21 @@ export function handleWatch(r: ResourceRequest): void {
       apiVersion: r.served.type.apiVersion,
       metadata: { resourceVersion: String(store.revision) },
     };
-    hub.send(store, watcher, eventLine('BOOKMARK', JSON.stringify(object)));
+    hub.send(store, watcher, objectLine('BOOKMARK', object));
   };
   watcher.onClose = () => {
     for (const cancel of timers) cancel();
   };
   hub.add(store, watcher);
-  const timeoutMs = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   timers.push(
-    clock.setTimer(() => {
-      if (opts.allowWatchBookmarks) bookmark();
-      hub.close(store, watcher, false);
-    }, timeoutMs),
+    setLongTimer(
+      clock,
+      () => {
+        if (opts.allowWatchBookmarks) bookmark();
+        hub.close(store, watcher, false);
+      },
+      timeoutMs,
+    ),
   );
   if (opts.allowWatchBookmarks) {
     const every = r.settings.bookmarkIntervalMs;
@@ -213,32 +367,6 @@ export function handleWatch(r: ResourceRequest): void {
       watcher.onClose?.();
     }
   });
-}
-
-/** The 422s of watch options, streaming lists included (apimachinery's `ValidateListOptions`). */
-function checkWatchOptions(opts: ReturnType<typeof parseListOptions>): void {
-  const fail = (field: string, message: string) =>
-    statusError('Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
-      group: 'meta.k8s.io',
-      kind: 'ListOptions',
-      causes: [{ reason: 'FieldValueForbidden', message, field }],
-    });
-  if (opts.sendInitialEvents !== undefined) {
-    if (opts.resourceVersionMatch !== 'NotOlderThan') {
-      throw fail(
-        'resourceVersionMatch',
-        'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
-      );
-    }
-    if (opts.sendInitialEvents && !opts.allowWatchBookmarks) {
-      throw fail('allowWatchBookmarks', 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true');
-    }
-  } else if (opts.resourceVersionMatch !== undefined) {
-    throw fail(
-      'resourceVersionMatch',
-      'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
-    );
-  }
 }
 
 /** The bookmark that ends the initial events of a streaming list. */
@@ -295,7 +423,7 @@ const PUMP_CHUNK_ITEMS = 1000;
  * @remarks A client that goes away stops the pump; `done` is not called then.
  */
 function pumpInitial(
-  res: ResourceRequest['res'],
+  res: StreamOut,
   items: readonly StoredObject[],
   render: (stored: StoredObject) => string,
   after: readonly string[],
@@ -322,7 +450,7 @@ function pumpInitial(
 }
 
 /** Writes many lines in chunks of about 64 KiB (one initial ADDED per object can be 100k lines). */
-function writeBatched(res: ResourceRequest['res'], lines: string[]): void {
+function writeBatched(res: StreamOut, lines: string[]): void {
   let batch: string[] = [];
   let size = 0;
   for (const line of lines) {

@@ -1,9 +1,16 @@
 /**
- * HTTP plumbing: bounded body reading, JSON and Status responses. Responses always carry
- * `Content-Type: application/json` exactly (kubectl 1.27.0-1.27.1 reject a charset parameter).
+ * HTTP plumbing: bounded body reading, and object and Status responses in the negotiated
+ * encoding. JSON responses carry `Content-Type: application/json` exactly (kubectl
+ * 1.27.0-1.27.1 reject a charset parameter); protobuf ones `application/vnd.kubernetes.protobuf`,
+ * falling back to JSON for an object without a protobuf form (a custom resource, a Table), as
+ * the API server's negotiation does; YAML ones `application/yaml`, keys sorted as Go's YAML
+ * writer sorts them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Status } from '../../core/index.js';
+import { dump } from 'js-yaml';
+import type { JsonObject, Status } from '../../core/index.js';
+import type { Encoding } from '../codec/negotiation.js';
+import { encodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../codec/protobuf.js';
 import { entityTooLarge } from '../errors/status-errors.js';
 
 /** The body limit of the real stack: etcd refuses requests over ~3 MiB. */
@@ -84,15 +91,68 @@ export function sendJsonChunks(res: ServerResponse, code: number, chunks: Iterab
   pump();
 }
 
-/** Sends a Status, with `Retry-After` when it says so. */
-export function sendStatus(res: ServerResponse, status: Status): void {
+/** Sends a Status in the encoding the client prefers, with `Retry-After` when it says so. */
+export function sendStatus(res: ServerResponse, status: Status, encoding: Encoding = 'json'): void {
   const retry = status.details?.retryAfterSeconds;
-  sendJsonText(
+  sendEncoded(
     res,
     status.code,
+    encoding,
     JSON.stringify(status),
+    status as unknown as JsonObject,
     retry !== undefined ? { 'Retry-After': String(retry) } : undefined,
   );
+}
+
+/**
+ * Sends an object in `encoding`: its JSON text as is, or the object (parsed from the text when
+ * not given) as YAML or protobuf. Protobuf falls back to JSON for an object without a protobuf
+ * form.
+ */
+export function sendEncoded(
+  res: ServerResponse,
+  code: number,
+  encoding: Encoding,
+  json: string,
+  object?: JsonObject,
+  headers?: Record<string, string>,
+): void {
+  if (encoding === 'json' || res.headersSent || res.destroyed) {
+    sendJsonText(res, code, json, headers);
+    return;
+  }
+  const value = object ?? (JSON.parse(json) as JsonObject);
+  if (encoding === 'yaml') {
+    sendBytes(
+      res,
+      code,
+      'application/yaml',
+      Buffer.from(dump(value, { sortKeys: true, lineWidth: -1, noArrayIndent: true, quotingType: '"' }), 'utf8'),
+      headers,
+    );
+    return;
+  }
+  const bytes = encodeProtobufObject(value);
+  if (bytes === undefined) sendJsonText(res, code, json, headers);
+  else sendBytes(res, code, PROTOBUF_MEDIA_TYPE, bytes, headers);
+}
+
+/** Sends bytes of a media type. */
+export function sendBytes(
+  res: ServerResponse,
+  code: number,
+  contentType: string,
+  body: Buffer,
+  headers?: Record<string, string>,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': String(body.length),
+    'Cache-Control': 'no-cache, private',
+    ...headers,
+  });
+  res.end(body);
 }
 
 /** Sends a plain text body (health endpoints). */

@@ -19,6 +19,7 @@ import {
 import { parseJsonOrYaml } from '../codec/yaml.js';
 import {
   badRequest,
+  failureStatus,
   invalid,
   notFound,
   StatusError,
@@ -26,6 +27,7 @@ import {
   unprocessable,
   unsupportedMediaType,
 } from '../errors/status-errors.js';
+import { writeOptions } from '../handlers/options.js';
 import {
   fieldValidationOf,
   type HandlerResult,
@@ -33,7 +35,7 @@ import {
   managerOf,
   type ResourceRequest,
 } from '../handlers/request.js';
-import { checkDryRun, fromStorage, toStorage } from '../handlers/write.js';
+import { fromStorage, unknownFieldsOf, withWarnings } from '../handlers/write.js';
 import { mediaType } from '../http/io.js';
 import { listKeysOf } from '../registry/managed-fields.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE, refOf } from '../served/served-types.js';
@@ -65,7 +67,7 @@ function invalidOptions(message: string, field: string): StatusError {
 
 /** PATCH /.../{plural}/{name}[/status]. */
 export async function handlePatch(r: ResourceRequest): Promise<HandlerResult> {
-  checkDryRun(r.query);
+  const options = writeOptions(r.query, 'PatchOptions');
   const type = mediaType(r.req.headers['content-type']);
   if (!r.served.patchTypes.includes(type)) throw unsupportedMediaType(r.served.patchTypes);
   const raw = await r.body();
@@ -95,7 +97,76 @@ export async function handlePatch(r: ResourceRequest): Promise<HandlerResult> {
       throw patchFailed(err);
     }
   }
-  return updateFromPatched(r, current, patched, name, dryRun, managerOf(r.query, r.req.headers['user-agent']));
+  const warnings = strictPatchWarnings(r, type, raw, patched, options.fieldValidation);
+  return withWarnings(
+    updateFromPatched(r, current, patched, name, dryRun, managerOf(r.query, r.req.headers['user-agent'])),
+    warnings,
+  );
+}
+
+/** JSON with object keys sorted, as Go writes a `map[string]interface{}`. */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Go's `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)`): exponent from 1e+06 up. */
+function goFloat(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) {
+    const exp = Math.abs(n) >= 1 ? Math.floor(Math.log10(Math.abs(n))) : 0;
+    if (exp < 6) return String(n);
+  }
+  const text = n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  const [mantissa, exponent] = text.split('e');
+  const e = Number(exponent);
+  if (e >= -4 && e < 6) return String(n);
+  return `${mantissa}e${exponent}`;
+}
+
+/** Go's `%+v` of a decoded JSON value (`map[a:1 b:[x y]]`), as the strategic-merge 422 shows the patch. */
+function goValue(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goValue).join(' ')}]`;
+  if (isPlainObject(value)) {
+    return `map[${Object.keys(value)
+      .sort()
+      .map((k) => `${k}:${goValue(value[k])}`)
+      .join(' ')}]`;
+  }
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : goFloat(value);
+  return String(value);
+}
+
+/**
+ * Unknown fields of a patched built-in object (`handlers/patch.go`): removed from it; with
+ * `Strict` a 422 whose one cause is `patch: Invalid value: "<patched object or patch>": strict
+ * decoding error: unknown field "spec.foo"`; with `Warn` one warning each.
+ */
+function strictPatchWarnings(
+  r: ResourceRequest,
+  type: string,
+  raw: Buffer,
+  patched: unknown,
+  directive: 'Ignore' | 'Warn' | 'Strict',
+): string[] {
+  if (!isPlainObject(patched) || r.served.custom || directive === 'Ignore') return [];
+  // The value shown: the patched object for JSON and merge patches, the patch for strategic ones.
+  const shown = directive === 'Strict' ? (type === PATCH_JSON || type === PATCH_MERGE ? sortedJson(patched) : '') : '';
+  const unknown = unknownFieldsOf(r, patched as KubeObject, directive);
+  if (unknown.length === 0) return [];
+  const texts = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
+  if (directive === 'Warn') return texts;
+  const value = shown !== '' ? shown : goValue(parseJson(raw, 'patch'));
+  const body = `Invalid value: ${JSON.stringify(value)}: strict decoding error: ${texts.join(', ')}`;
+  throw new StatusError(
+    failureStatus('Invalid', ` "" is invalid: patch: ${body}`, {
+      causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
+    }),
+  );
 }
 
 function updateFromPatched(
@@ -116,7 +187,7 @@ function updateFromPatched(
     );
   }
   checkNamespace(obj, r.served, r.target.namespace);
-  return r.cluster.update(r.served, current, toStorage(r, obj), r.target.subresource, {
+  return r.cluster.update(r.served, current, obj, r.target.subresource, {
     dryRun,
     verb: 'patch',
     fieldValidation: fieldValidationOf(r.query),
@@ -187,7 +258,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   }
   const object = JSON.parse(JSON.stringify(result.object)) as KubeObject;
   if (!current)
-    return r.cluster.create(r.served, toStorage(r, object), {
+    return r.cluster.create(r.served, object, {
       dryRun,
       verb: 'patch',
       fieldValidation: fieldValidationOf(r.query),

@@ -9,14 +9,13 @@
  * (`garbage-collector.ts`); they see the cluster through {@link ClusterAccess} and run deferred
  * (`defer`), after the write that caused them has answered.
  */
-import { type Clock, deepEqual, type KubeObject, keyString, systemClock } from '../../core/index.js';
+import { type Clock, deepClone, deepEqual, type KubeObject, keyString, systemClock } from '../../core/index.js';
 import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
-import { alreadyExists, badRequest, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
+import { alreadyExists, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
 import type { FaultSet } from '../faults/fault-set.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
 import { isStored, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { WatchHub } from '../storage/watch-hub.js';
-import { pruneAndDefault } from '../validation/cr-schema.js';
 import { validateName } from '../validation/objects.js';
 import { validateOwnerReferences } from '../validation/owner-references.js';
 import { afterCrdCommit, afterCustomResourceRemoved, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
@@ -38,20 +37,30 @@ import type {
   ClusterSettings,
   DeletePreconditions,
   PropagationPolicy,
+  ResourceConverter,
   WriteOptions,
   WriteResult,
 } from './types.js';
 
-/** Prunes and defaults a custom resource; applies the fieldValidation directive to what was pruned. */
-function validateFields(served: ServedType, obj: KubeObject, options: WriteOptions): string[] | undefined {
-  if (!served.custom) return undefined;
-  const unknown = pruneAndDefault(obj, served);
-  if (unknown.length === 0) return undefined;
-  const texts = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
-  if (options.fieldValidation === 'Strict') {
-    throw badRequest(`strict decoding error: ${texts.join(', ')}`);
-  }
-  return options.fieldValidation === 'Ignore' ? undefined : texts;
+/** The stored form of an object in a served version's form (custom resources: with the storage defaults). */
+function toStorage(served: ServedType, obj: KubeObject): KubeObject {
+  if (!served.conversion) return obj;
+  const schema = served.customSchema;
+  if (!schema) return served.conversion.toStorage(obj);
+  // A private copy: the converted object may share values with the stored one, which is frozen.
+  const stored = deepClone(served.conversion.toStorage(obj));
+  schema.applyStorageDefaults(stored);
+  return stored;
+}
+
+/** A stored object in a served version's form. */
+function fromStorage(served: ServedType, obj: KubeObject): KubeObject {
+  return served.conversion ? served.conversion.fromStorage(obj) : obj;
+}
+
+/** `Warning` texts, or nothing when there are none. */
+function withWarnings(result: WriteResult, warnings: readonly string[]): WriteResult {
+  return warnings.length === 0 ? result : { ...result, warnings: [...(result.warnings ?? []), ...warnings] };
 }
 
 /** The emulated cluster. */
@@ -64,6 +73,8 @@ export class Cluster implements ClusterAccess {
   private readonly timers = new Map<string, () => void>();
   /** The garbage collector (owner references). */
   readonly gc: GarbageCollector;
+  /** In-process conversion between the versions of a CRD, by CRD name (`startApiServer({ resources })`). */
+  readonly converters = new Map<string, ResourceConverter>();
   /**
    * Admission steps run on every create and update before the object is stored: the mutating
    * admission of the built-in controllers (defaults, Service IP allocation, the ServiceAccount
@@ -102,7 +113,11 @@ export class Cluster implements ClusterAccess {
     return undefined;
   }
 
-  /** Creates `obj` (owned by the caller) in `namespace`. */
+  /**
+   * Creates `obj` (owned by the caller, in the served version's form) in its namespace. Custom
+   * resources are pruned, defaulted and validated in that version, then stored in the storage
+   * version.
+   */
   create(served: ServedType, obj: KubeObject, options: WriteOptions = {}): WriteResult {
     const meta = obj.metadata;
     if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName) {
@@ -110,10 +125,12 @@ export class Cluster implements ClusterAccess {
     }
     validateName(obj, served);
     validateOwnerReferences(obj, served);
-    const warnings = validateFields(served, obj, options);
+    const schema = served.customSchema;
+    const warnings = schema ? schema.decode(obj, options.fieldValidation) : [];
     prepareCreate(obj, served, this.random, this.now());
     for (const hook of this.admission) hook(served, obj, undefined, options);
-    if (isCrdType(served)) prepareCrdCreate(obj, served);
+    if (schema) warnings.push(...schema.validateCreate(obj));
+    if (isCrdType(served)) prepareCrdCreate(obj);
     if (options.manager !== undefined) {
       setManagedFields(obj, recordManagedFields(served, undefined, obj, options.manager, undefined));
     }
@@ -122,11 +139,11 @@ export class Cluster implements ClusterAccess {
     const key = keyString({ namespace: ns, name: String(obj.metadata.name) });
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
-    const extra = warnings ? { warnings } : {};
-    if (options.dryRun) return { code: 201, body: obj, ...extra };
-    const event = store.put(key, obj);
+    const stored = toStorage(served, obj);
+    if (options.dryRun) return withWarnings({ code: 201, body: stored }, warnings);
+    const event = store.put(key, stored);
     this.afterCommit(served, event);
-    return { code: 201, body: event.object, ...extra };
+    return withWarnings({ code: 201, body: event.object }, warnings);
   }
 
   /** Gets the stored object or throws 404. */
@@ -139,8 +156,10 @@ export class Cluster implements ClusterAccess {
   }
 
   /**
-   * Updates from a full object (PUT, and PATCH after the patch was applied to a copy of
-   * `current`). Stale resourceVersion: 409; identical result: no write, same resourceVersion.
+   * Updates from a full object in the served version's form (PUT, and PATCH after the patch was
+   * applied to a copy of `current`). Stale resourceVersion: 409; identical result: no write, same
+   * resourceVersion. Custom resources are pruned, defaulted and validated (ratcheted against the
+   * current object) in that version.
    */
   update(
     served: ServedType,
@@ -155,22 +174,24 @@ export class Cluster implements ClusterAccess {
       throw conflict(refOf(served), name);
     }
     checkPrecondition(incoming, current.object, served);
-    const warnings = validateFields(served, incoming, options);
+    const schema = served.customSchema;
+    const warnings = schema ? schema.decode(incoming, options.fieldValidation) : [];
     // A write that sets managedFields itself (e.g. to reset them) keeps what it sent.
     const ownFields =
       incoming.metadata.managedFields !== undefined &&
       !deepEqual(incoming.metadata.managedFields, current.object.metadata.managedFields);
+    const old = fromStorage(served, current.object);
     // Defaulting and mutating admission come before the update strategy, as decoding and
     // admission do upstream: a field the update left out and the defaults put back is no change.
-    for (const hook of this.admission) hook(served, incoming, current.object, options);
-    const next = prepareUpdate(incoming, current.object, served, subresource);
+    for (const hook of this.admission) hook(served, incoming, old, options);
+    const next = prepareUpdate(incoming, old, served, subresource);
     validateOwnerReferences(next, served);
-    if (isCrdType(served)) prepareCrdUpdate(next, current.object, served);
+    if (schema) warnings.push(...schema.validateUpdate(next, old, subresource));
+    if (isCrdType(served)) prepareCrdUpdate(next, current.object);
     if (options.manager !== undefined && !ownFields) {
-      setManagedFields(next, recordManagedFields(served, current.object, next, options.manager, subresource));
+      setManagedFields(next, recordManagedFields(served, old, next, options.manager, subresource));
     }
-    const result = this.commitUpdate(served, current, next, options);
-    return warnings ? { ...result, warnings } : result;
+    return withWarnings(this.commitUpdate(served, current, toStorage(served, next), options), warnings);
   }
 
   /** Stores `next` in place of `current` unless nothing changed; removes it when it finished deleting. */

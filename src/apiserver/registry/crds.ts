@@ -1,18 +1,23 @@
 /**
  * CustomResourceDefinitions (apiextensions-apiserver's `pkg/registry/customresourcedefinition` and
- * its naming, establishing and finalizer controllers): validation of a CRD, its status
- * (NamesAccepted, Established, acceptedNames, storedVersions), registration of its served
- * versions so routes and discovery know them at once, and cleanup on deletion: the
- * `customresourcecleanup.apiextensions.k8s.io` finalizer holds the CRD until its custom
- * resources are gone, then the CRD and its routes disappear.
+ * its naming, establishing and finalizer controllers): admission of a CRD (its validation is
+ * `validation/crd-definitions.ts`), its status (NamesAccepted, Established, acceptedNames,
+ * storedVersions), registration of its served versions so routes and discovery know them at once
+ * (each with its schema's validation, `validation/custom-resources.ts`, and its conversion to and
+ * from the storage version), storage defaults for stored objects when the storage schema changes,
+ * and cleanup on deletion: the `customresourcecleanup.apiextensions.k8s.io` finalizer holds the
+ * CRD until its custom resources are gone, then the CRD and its routes disappear.
  */
-import { isPlainObject, type KubeObject, type ResourceType, type StatusCause } from '../../core/index.js';
-import { invalid } from '../errors/status-errors.js';
+import { isPlainObject, type KubeObject, type ResourceType } from '../../core/index.js';
+import { applyDefaults, type JSONSchemaProps, type ScaleSubresource } from '../../resources/index.js';
+import { internalError } from '../errors/status-errors.js';
 import type { Conversion } from '../served/events-conversion.js';
-import { customServedType, refOf, type ServedType } from '../served/served-types.js';
+import { compareKubeVersions, customServedType, type ServedType } from '../served/served-types.js';
 import type { StoredEvent } from '../storage/store.js';
+import { validateCrd, validateCrdUpdate } from '../validation/crd-definitions.js';
+import { CustomResourceValidation } from '../validation/custom-resources.js';
 import { nowTimestamp } from './strategy.js';
-import type { ClusterAccess } from './types.js';
+import type { ClusterAccess, ResourceConverter } from './types.js';
 
 /** The finalizer the real server puts on every CRD. */
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -32,6 +37,8 @@ interface CrdVersion extends Record<string, unknown> {
   name: string;
   served?: boolean;
   storage?: boolean;
+  deprecated?: boolean;
+  deprecationWarning?: string;
   subresources?: { status?: unknown; scale?: unknown };
   selectableFields?: { jsonPath: string }[];
 }
@@ -64,47 +71,6 @@ function versionsOf(obj: KubeObject): CrdVersion[] {
   return Array.isArray(versions) ? versions.filter(isPlainObject).map((v) => v as CrdVersion) : [];
 }
 
-/** Validates a CRD and fills in its defaults (names.singular, names.listKind). */
-function validateCrd(obj: KubeObject, served: ServedType): void {
-  const s = spec(obj);
-  const names = namesOf(obj);
-  const group = typeof s.group === 'string' ? s.group : '';
-  const causes: StatusCause[] = [];
-  const required = (field: string) =>
-    causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.${field}` });
-  if (group === '') required('group');
-  if (names.plural === '') required('names.plural');
-  if (names.kind === '') required('names.kind');
-  if (s.scope !== 'Namespaced' && s.scope !== 'Cluster') {
-    causes.push({
-      reason: 'FieldValueNotSupported',
-      message: `Unsupported value: ${JSON.stringify(s.scope ?? '')}: supported values: "Cluster", "Namespaced"`,
-      field: 'spec.scope',
-    });
-  }
-  const versions = versionsOf(obj);
-  if (versions.length === 0) required('versions');
-  else if (versions.filter((v) => v.storage === true).length !== 1) {
-    causes.push({
-      reason: 'FieldValueInvalid',
-      message: 'Invalid value: must have exactly one version marked as storage version',
-      field: 'spec.versions',
-    });
-  }
-  const expected = `${names.plural}.${group}`;
-  if (obj.metadata.name !== expected) {
-    causes.push({
-      reason: 'FieldValueInvalid',
-      message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: must be spec.names.plural+"."+spec.group`,
-      field: 'metadata.name',
-    });
-  }
-  if (causes.length > 0) throw invalid(refOf(served), String(obj.metadata.name ?? ''), causes);
-  const rawNames = s.names as Record<string, unknown>;
-  rawNames.singular = names.singular;
-  rawNames.listKind = names.listKind;
-}
-
 function crdStatus(obj: KubeObject, previous?: Record<string, unknown>): Record<string, unknown> {
   const now = nowTimestamp();
   const stored = new Set<string>(Array.isArray(previous?.storedVersions) ? previous.storedVersions.map(String) : []);
@@ -127,16 +93,17 @@ function crdStatus(obj: KubeObject, previous?: Record<string, unknown>): Record<
 }
 
 /** Create-time rules of a CRD: validation, the cleanup finalizer, an Established status. */
-export function prepareCrdCreate(obj: KubeObject, served: ServedType): void {
-  validateCrd(obj, served);
+export function prepareCrdCreate(obj: KubeObject): void {
+  validateCrd(obj);
   const finalizers = obj.metadata.finalizers ?? [];
   if (!finalizers.includes(CRD_CLEANUP_FINALIZER)) obj.metadata.finalizers = [...finalizers, CRD_CLEANUP_FINALIZER];
   obj.status = crdStatus(obj);
 }
 
 /** Update-time rules of a CRD: validation and a status that follows the spec. */
-export function prepareCrdUpdate(next: KubeObject, current: KubeObject, served: ServedType): void {
-  validateCrd(next, served);
+export function prepareCrdUpdate(next: KubeObject, current: KubeObject): void {
+  validateCrd(next);
+  validateCrdUpdate(next, current);
   if (next.metadata.deletionTimestamp === undefined) {
     next.status = crdStatus(next, isPlainObject(current.status) ? current.status : undefined);
     const prevConditions = isPlainObject(current.status) ? current.status.conditions : undefined;
@@ -144,14 +111,17 @@ export function prepareCrdUpdate(next: KubeObject, current: KubeObject, served: 
   }
 }
 
-/** Resource types of a CRD, one per served version. */
-export function typesOfCrd(obj: KubeObject): ServedType[] {
+/** Resource types of a CRD, one per served version; `converter` converts between versions. */
+export function typesOfCrd(obj: KubeObject, converter?: ResourceConverter): ServedType[] {
   const s = spec(obj);
   const group = String(s.group);
   const names = namesOf(obj);
   const out: ServedType[] = [];
-  const storage = versionsOf(obj).find((v) => v.storage === true)?.name;
-  for (const v of versionsOf(obj)) {
+  const versions = versionsOf(obj);
+  const storageVersion = versions.find((v) => v.storage === true);
+  const storage = storageVersion?.name;
+  const storageSchema = schemaOfVersion(storageVersion);
+  for (const v of versions) {
     if (v.served === false) continue;
     const sub = isPlainObject(v.subresources) ? v.subresources : isPlainObject(s.subresources) ? s.subresources : {};
     const subresources: string[] = [];
@@ -176,22 +146,94 @@ export function typesOfCrd(obj: KubeObject): ServedType[] {
       const path = f.jsonPath.replace(/^\./, '').split('.');
       labels[path.join('.')] = path;
     }
-    // Conversion strategy None: versions differ only in apiVersion; objects are stored at the
-    // storage version and relabelled on the way out.
+    // Objects are stored at the storage version; other versions convert on the way in and out.
     const conversion =
       storage !== undefined && storage !== v.name
-        ? apiVersionConversion(`${group}/${storage}`, type.apiVersion)
+        ? versionConversion(type, `${group}/${storage}`, storage, converter)
         : undefined;
-    out.push(customServedType(type, v, labels, conversion));
+    const scale =
+      isPlainObject(sub) && isPlainObject(sub.scale) ? (sub.scale as unknown as ScaleSubresource) : undefined;
+    const customSchema = new CustomResourceValidation({
+      group,
+      version: v.name,
+      kind: names.kind,
+      schema: schemaOfVersion(v),
+      ...(scale !== undefined ? { scale } : {}),
+      storageSchema,
+    });
+    const deprecationWarning = v.deprecated === true ? deprecationWarningOf(obj, v) : undefined;
+    out.push(
+      customServedType(type, v, labels, conversion, {
+        customSchema,
+        ...(deprecationWarning !== undefined ? { deprecationWarning } : {}),
+      }),
+    );
   }
   return out;
 }
 
-/** The `None` conversion strategy: only apiVersion changes between versions. */
-function apiVersionConversion(storageApiVersion: string, servedApiVersion: string): Conversion {
+function schemaOfVersion(v: CrdVersion | undefined): JSONSchemaProps | undefined {
+  const schema = v?.schema;
+  return isPlainObject(schema) && isPlainObject(schema.openAPIV3Schema)
+    ? (schema.openAPIV3Schema as JSONSchemaProps)
+    : undefined;
+}
+
+/**
+ * The `Warning` of a deprecated version: its own `deprecationWarning`, else the server's default
+ * (`example.com/v1alpha1 Foo is deprecated; use example.com/v1 Foo`, naming the highest served,
+ * not deprecated version above it). Source: apiextensions-apiserver customresource_handler.go.
+ */
+function deprecationWarningOf(obj: KubeObject, v: CrdVersion): string {
+  if (typeof v.deprecationWarning === 'string') return v.deprecationWarning;
+  const group = String(spec(obj).group);
+  const kind = namesOf(obj).kind;
+  const message = `${group}/${v.name} ${kind} is deprecated`;
+  const newer = versionsOf(obj)
+    .filter((o) => o.served !== false && o.deprecated !== true && compareKubeVersions(o.name, v.name) < 0)
+    .map((o) => o.name)
+    .sort(compareKubeVersions);
+  return newer.length === 0 ? message : `${message}; use ${group}/${newer[0]} ${kind}`;
+}
+
+/**
+ * Conversion of one served version to and from the storage version: the in-process converter
+ * when there is one, else strategy None (only apiVersion changes). As for a conversion webhook,
+ * a converter may change labels and annotations but no other metadata.
+ */
+function versionConversion(
+  type: ResourceType,
+  storageApiVersion: string,
+  storageVersion: string,
+  converter: ResourceConverter | undefined,
+): Conversion {
+  if (converter === undefined) {
+    return {
+      toStorage: (obj) => ({ ...obj, apiVersion: storageApiVersion }),
+      fromStorage: (obj) => ({ ...obj, apiVersion: type.apiVersion }),
+    };
+  }
+  const convert = (obj: KubeObject, to: string, apiVersion: string): KubeObject => {
+    let out: KubeObject;
+    try {
+      out = converter(obj, to);
+    } catch (err) {
+      throw internalError(
+        `conversion of ${String(obj.apiVersion)}, Kind=${type.kind} to ${apiVersion} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const metadata = { ...obj.metadata };
+    const converted = isPlainObject(out.metadata) ? out.metadata : {};
+    for (const field of ['labels', 'annotations'] as const) {
+      if (converted[field] === undefined) delete metadata[field];
+      else metadata[field] = converted[field] as Record<string, string>;
+    }
+    const { apiVersion: _apiVersion, kind: _kind, metadata: _metadata, ...rest } = out;
+    return { apiVersion, kind: obj.kind, metadata, ...rest };
+  };
   return {
-    toStorage: (obj) => ({ ...obj, apiVersion: storageApiVersion }),
-    fromStorage: (obj) => ({ ...obj, apiVersion: servedApiVersion }),
+    toStorage: (obj) => convert(obj, storageVersion, storageApiVersion),
+    fromStorage: (obj) => convert(obj, type.version, type.apiVersion),
   };
 }
 
@@ -206,10 +248,28 @@ export function afterCrdCommit(cluster: ClusterAccess, event: StoredEvent): void
     return;
   }
   cluster.types.removeResource(group, plural);
-  for (const served of typesOfCrd(obj)) cluster.types.add(served);
+  for (const served of typesOfCrd(obj, cluster.converters.get(String(obj.metadata.name)))) cluster.types.add(served);
+  if (event.prev !== undefined) defaultStoredObjects(cluster, event.prev.object, obj);
   if (obj.metadata.deletionTimestamp !== undefined) {
     const name = String(obj.metadata.name);
     cluster.defer(`crd/${name}`, () => cleanupCrd(cluster, name));
+  }
+}
+
+/**
+ * After a CRD's storage schema changed, stored objects get its defaults: the real server applies
+ * them whenever it reads an object from etcd, so every read shows them from now on (with the
+ * same resourceVersion; nothing is written, no watch event is sent).
+ */
+function defaultStoredObjects(cluster: ClusterAccess, before: KubeObject, after: KubeObject): void {
+  const schema = schemaOfVersion(versionsOf(after).find((v) => v.storage === true));
+  const old = schemaOfVersion(versionsOf(before).find((v) => v.storage === true));
+  if (schema === undefined || JSON.stringify(schema) === JSON.stringify(old)) return;
+  const store = cluster.storage.resource(`${String(spec(after).group)}/${namesOf(after).plural}`);
+  for (const stored of [...store.all()]) {
+    const object = JSON.parse(stored.json) as KubeObject;
+    applyDefaults(object, schema);
+    if (JSON.stringify(object) !== stored.json) store.revise(stored.key, object);
   }
 }
 

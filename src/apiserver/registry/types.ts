@@ -5,7 +5,10 @@
  * that calls them, so the class and its reactions do not import each other.
  */
 import type { Clock, KubeObject } from '../../core/index.js';
-import type { ServedType, ServedTypes } from '../served/served-types.js';
+import type { FieldValidation, ServedType, ServedTypes } from '../served/served-types.js';
+
+export type { FieldValidation };
+
 import type { ResourceStore, Storage, StoredObject } from '../storage/store.js';
 import type { Verb } from '../types.js';
 
@@ -16,9 +19,6 @@ export interface WriteResult {
   /** `Warning` header texts (fieldValidation=Warn). */
   warnings?: string[];
 }
-
-/** `fieldValidation` of a write: what to do about fields the schema does not know. */
-export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 /** Options shared by write operations. */
 export interface WriteOptions {
@@ -44,6 +44,13 @@ export interface DeletePreconditions {
 
 /** `DeleteOptions.propagationPolicy`. */
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+/**
+ * Converts a custom resource to another version of its CRD in-process (what `startApiServer({
+ * resources })` installs for a resource defined with `defineResource`); without one, versions
+ * differ only in apiVersion (strategy None).
+ */
+export type ResourceConverter = (object: KubeObject, toVersion: string) => KubeObject;
 
 /** Settings of the cluster's own reactions. */
 export interface ClusterSettings {
@@ -71,6 +78,8 @@ export interface ClusterAccess {
   readonly storage: Storage;
   readonly types: ServedTypes;
   readonly settings: ClusterSettings;
+  /** In-process conversion between the versions of a CRD, by CRD name. */
+  readonly converters: ReadonlyMap<string, ResourceConverter>;
   /** The clock every timer of the cluster runs on (a `ManualClock` in tests). */
   readonly clock: Clock;
   /** Wall-clock time (epoch milliseconds) as {@link ClusterAccess.clock} tells it. */

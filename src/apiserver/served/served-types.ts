@@ -6,6 +6,25 @@
 import { BUILTIN_RESOURCE_TYPES, type ResourceType } from '../../core/index.js';
 import { type Conversion, EVENTS_V1_CONVERSION } from './events-conversion.js';
 
+/** `fieldValidation` of a write: what to do about fields the schema does not know. */
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/**
+ * The schema rules of a custom resource version on the write path (implemented in
+ * `validation/custom-resources.ts`): each returns `Warning` texts and throws the Status of a
+ * refused write.
+ */
+export interface CustomResourceSchema {
+  /** Prunes undeclared fields and applies defaults in place (the request's decoding). */
+  decode(object: Record<string, unknown>, fieldValidation?: FieldValidation): string[];
+  /** Validates a create (after the strategy prepared it). */
+  validateCreate(object: Record<string, unknown>): string[];
+  /** Validates an update of the main resource or of `/status`, ratcheting against `old`. */
+  validateUpdate(object: Record<string, unknown>, old: Record<string, unknown>, subresource?: string): string[];
+  /** Applies the storage version's defaults to an object in its stored form. */
+  applyStorageDefaults(object: Record<string, unknown>): void;
+}
+
 /** Which changes bump `metadata.generation` (each kind's strategy `PrepareForUpdate`). */
 export type GenerationRule = 'none' | 'spec' | 'spec-and-annotations' | 'all-but-metadata';
 
@@ -29,6 +48,10 @@ export interface ServedType {
   readonly crdVersion?: Readonly<Record<string, unknown>>;
   /** Set when objects are stored in another form (events.k8s.io Events live in the core store). */
   readonly conversion?: Conversion;
+  /** For custom resources, the version's schema: pruning, defaulting and validation of writes. */
+  readonly customSchema?: CustomResourceSchema;
+  /** `Warning` sent with every request to a deprecated custom resource version. */
+  readonly deprecationWarning?: string;
 }
 
 /** The ResourceRef of a served type, for error messages. */
@@ -119,9 +142,12 @@ export function customServedType(
   crdVersion: Readonly<Record<string, unknown>>,
   fieldLabels?: Record<string, readonly string[]>,
   conversion?: Conversion,
+  extra: { customSchema?: CustomResourceSchema; deprecationWarning?: string } = {},
 ): ServedType {
   return {
     ...(conversion ? { conversion } : {}),
+    ...(extra.customSchema ? { customSchema: extra.customSchema } : {}),
+    ...(extra.deprecationWarning !== undefined ? { deprecationWarning: extra.deprecationWarning } : {}),
     type,
     storeId: `${type.group}/${type.plural}`,
     custom: true,

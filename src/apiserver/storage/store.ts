@@ -225,6 +225,19 @@ export class ResourceStore {
     return this.record({ type: prev ? 'MODIFIED' : 'ADDED', rv, key, object: stored, prev });
   }
 
+  /**
+   * Replaces what is stored at `key` without a new revision or event: for a change in what a
+   * read of the object returns, not in the object (a CRD's new storage defaults, which the real
+   * server applies to every object it reads back).
+   */
+  revise(key: string, object: KubeObject): void {
+    const prev = this.objects.get(key);
+    if (!prev) return;
+    object.metadata.resourceVersion = String(prev.rv);
+    const { apiVersion, kind, metadata, ...rest } = object;
+    this.objects.set(key, seal(key, { apiVersion, kind, metadata, ...rest }, prev.rv));
+  }
+
   /** Removes `key` under the next revision; undefined when absent. */
   remove(key: string): StoredEvent | undefined {
     const prev = this.objects.get(key);

@@ -37,16 +37,22 @@ export class CelEvaluationError extends Error {
   override readonly name = 'CelEvaluationError';
 }
 
-let environment: Environment | undefined;
+const environments = new Map<boolean, Environment>();
 
-function env(): Environment {
-  if (environment !== undefined) return environment;
+/**
+ * The environment, with `oldSelf` declared as an optional for rules with `optionalOldSelf` (as
+ * upstream declares it): `oldSelf.value()` of a `dyn` leaves cel-js unable to pick between the
+ * numeric overloads of a comparison, while of an `optional<dyn>` it is a plain `dyn`.
+ */
+function env(optionalOldSelf = false): Environment {
+  const known = environments.get(optionalOldSelf);
+  if (known !== undefined) return known;
   setDurationConstructor(Duration as never);
   const e = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
   registerKubernetesLibraries(e);
   e.registerVariable('self', 'dyn');
-  e.registerVariable('oldSelf', 'dyn');
-  environment = e;
+  e.registerVariable('oldSelf', optionalOldSelf ? 'optional<dyn>' : 'dyn');
+  environments.set(optionalOldSelf, e);
   return e;
 }
 
@@ -199,12 +205,13 @@ function upstreamMessage(err: unknown): string {
 }
 
 /**
- * Compiles a CEL expression in the Kubernetes environment.
+ * Compiles a CEL expression in the Kubernetes environment (`optionalOldSelf`: for a rule whose
+ * `oldSelf` is an optional).
  *
  * @throws CelCompileError when it does not parse or type-check.
  */
-export function compileExpression(source: string): CompiledExpression {
-  const e = env();
+export function compileExpression(source: string, options: { optionalOldSelf?: boolean } = {}): CompiledExpression {
+  const e = env(options.optionalOldSelf === true);
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = e.parse(rewriteRegexCalls(source));

@@ -119,9 +119,10 @@ function compileRules(schema: JSONSchemaProps): CompiledRule[] {
     let message: CompiledExpression | undefined;
     let fieldPath: string | undefined;
     try {
-      program = compileExpression(rule.rule);
+      const options = { optionalOldSelf: rule.optionalOldSelf === true };
+      program = compileExpression(rule.rule, options);
       if (rule.messageExpression !== undefined && rule.messageExpression !== '') {
-        message = compileExpression(rule.messageExpression);
+        message = compileExpression(rule.messageExpression, options);
       }
       if (rule.fieldPath !== undefined && rule.fieldPath !== '') fieldPath = resolveFieldPath(rule.fieldPath, schema);
     } catch (err) {

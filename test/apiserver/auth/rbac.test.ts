@@ -8,7 +8,9 @@ import { impersonationOf } from '../../../src/apiserver/auth/impersonation.js';
 import { RbacAuthorizer, type RbacSource } from '../../../src/apiserver/auth/rbac.js';
 import { forbiddenError } from '../../../src/apiserver/auth/refusals.js';
 import { compactRules, compactString, covers, ruleAllows } from '../../../src/apiserver/auth/rules.js';
+import { parsePath } from '../../../src/apiserver/http/routes.js';
 import type { PolicyRule, UserInfo } from '../../../src/apiserver/index.js';
+import { verbOf } from '../../../src/apiserver/server.js';
 import type { KubeObject } from '../../../src/core/index.js';
 
 const res = (
@@ -48,6 +50,24 @@ describe('request attributes', () => {
       'fieldSelector=metadata.name%3Dsettings&watch=1',
       { kind: 'resource', verb: 'watch', name: 'settings' },
     ],
+    [
+      'GET',
+      '/api/v1/namespaces/default/configmaps',
+      'fieldSelector=metadata.name%3Da,metadata.name%3Db',
+      { kind: 'resource', verb: 'list', name: 'a' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/default/configmaps',
+      'fieldSelector=metadata.name%21%3Da',
+      { kind: 'resource', verb: 'list', name: '' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/default%2Fsecrets',
+      '',
+      { kind: 'resource', verb: 'list', resource: 'secrets', namespace: 'default', name: '' },
+    ],
     ['DELETE', '/api/v1/namespaces/default/pods', '', { kind: 'resource', verb: 'deletecollection' }],
     ['DELETE', '/api/v1/namespaces/default/pods/p', '', { kind: 'resource', verb: 'delete', name: 'p' }],
     ['POST', '/api/v1/namespaces/default/pods', '', { kind: 'resource', verb: 'create', name: '' }],
@@ -81,11 +101,78 @@ describe('request attributes', () => {
     ['GET', '/apis/apps/v1', '', { kind: 'path', path: '/apis/apps/v1' }],
     ['GET', '/version', '', { kind: 'path', path: '/version' }],
     ['POST', '/healthz', '', { kind: 'path', verb: 'post' }],
+    // The raw path, as the router reads it: escapes decoded, then split; dot segments are names.
+    [
+      'GET',
+      '/api/v1/namespaces/team/configmaps/%2E%2E',
+      '',
+      { kind: 'resource', verb: 'get', resource: 'configmaps', namespace: 'team', name: '..' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/team/configmaps/..',
+      '',
+      { kind: 'resource', verb: 'get', resource: 'configmaps', namespace: 'team', name: '..' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/team/configmaps/a%2Fstatus',
+      '',
+      { kind: 'resource', name: 'a', subresource: 'status' },
+    ],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=True', { kind: 'resource', verb: 'watch' }],
+    ['GET', '/api/v1/namespaces/default/pods', 'watch=FaLsE', { kind: 'resource', verb: 'list' }],
+    ['GET', '/api/v1/namespaces/%zz', '', { kind: 'path', path: '/api/v1/namespaces/%zz' }],
+    ['GET', '/openapi/v3/apis/apps/v1', 'hash=AB', { kind: 'path', path: '/openapi/v3/apis/apps/v1' }],
   ];
   for (const [method, p, query, want] of cases) {
     it(`${method} ${p}${query ? `?${query}` : ''}`, () => {
       const got = requestAttributes(method, p, new URLSearchParams(query));
       for (const [k, v] of Object.entries(want)) assert.equal((got as unknown as Record<string, unknown>)[k], v, k);
+    });
+  }
+});
+
+describe('the router and the authorizer read a request alike', () => {
+  // The authorizer decides on its reading of the request; the router serves its own. Where the
+  // two differ, a user allowed one thing gets another (a list for a watch-only user).
+  const cases: [string, string, string][] = [];
+  for (const query of ['watch=true', 'watch=TRUE', 'watch=True', 'watch=', 'watch', 'watch=1', 'watch=yes']) {
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps', query]);
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps/a', query]);
+  }
+  for (const query of ['watch=false', 'watch=FALSE', 'watch=0', '']) {
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps', query]);
+    cases.push(['GET', '/api/v1/namespaces/default/configmaps/a', query]);
+  }
+  cases.push(['GET', '/api/v1/watch/namespaces/default/configmaps/a', '']);
+  cases.push(['GET', '/apis/apps/v1/watch/deployments', 'watch=false']);
+  cases.push(['DELETE', '/api/v1/namespaces/default/configmaps', '']);
+  cases.push(['POST', '/api/v1/namespaces/default/pods/p/binding', '']);
+  cases.push(['PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', '']);
+  cases.push(['PUT', '/api/v1/namespaces/team/status', '']);
+  cases.push(['GET', '/api/v1/namespaces/team', '']);
+  cases.push(['GET', '/apis/example.com/v1/widgets', '']);
+  cases.push(['DELETE', '/apis/example.com/v1/namespaces/a/widgets/w', '']);
+  cases.push(['GET', '//api//v1/namespaces/a//configmaps/', '']);
+  for (const [method, p, query] of cases) {
+    it(`${method} ${p}?${query}`, () => {
+      const target = parsePath(p);
+      assert.equal(target.kind, 'resource');
+      if (target.kind !== 'resource') return;
+      const q = new URLSearchParams(query);
+      const routed = target.subresource === 'binding' ? 'create' : verbOf(method, target, q);
+      const authorized = requestAttributes(method, p, q);
+      assert.equal(authorized.kind, 'resource');
+      if (authorized.kind !== 'resource') return;
+      assert.equal(routed, authorized.verb);
+      // The object too: what is authorized is what is served.
+      assert.deepEqual(
+        [authorized.apiGroup, authorized.resource, authorized.subresource, authorized.name],
+        [target.group, target.plural, target.subresource ?? '', target.name ?? ''],
+      );
+      const namespace = target.plural === 'namespaces' ? (target.name ?? '') : (target.namespace ?? '');
+      assert.equal(authorized.namespace, namespace);
     });
   }
 });
@@ -119,6 +206,12 @@ describe('rule matching', () => {
       { verbs: ['update'], apiGroups: [''], resources: ['pods/status'] },
       res('update', 'pods', { subresource: 'status' }),
       true,
+    ],
+    [
+      'pods/* is no wildcard: it names a subresource "*" only',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods/*'] },
+      res('get', 'pods', { subresource: 'log', name: 'p' }),
+      false,
     ],
     [
       'pods/status is not pods',
@@ -168,7 +261,37 @@ describe('rule matching', () => {
       res('list', 'configmaps', { name: 'a' }),
       true,
     ],
+    [
+      'resourceNames never allow a watch without a pinned name',
+      { verbs: ['watch'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('watch', 'configmaps'),
+      false,
+    ],
+    [
+      'resourceNames never allow a deletecollection',
+      { verbs: ['deletecollection'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+      res('deletecollection', 'configmaps'),
+      false,
+    ],
+    [
+      '* everywhere allows any subresource of any group',
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      res('update', 'deployments', { apiGroup: 'apps', subresource: 'scale', name: 'w' }),
+      true,
+    ],
     ['nonResourceURL exact', { verbs: ['get'], nonResourceURLs: ['/version'] }, path('get', '/version'), true],
+    [
+      'nonResourceURL prefix ending in * without a slash',
+      { verbs: ['get'], nonResourceURLs: ['/healthz*'] },
+      path('get', '/healthz/etcd'),
+      true,
+    ],
+    [
+      'a nonResourceURL without * is exact',
+      { verbs: ['get'], nonResourceURLs: ['/healthz'] },
+      path('get', '/healthz/etcd'),
+      false,
+    ],
     ['nonResourceURL prefix', { verbs: ['get'], nonResourceURLs: ['/apis/*'] }, path('get', '/apis/apps/v1'), true],
     [
       'nonResourceURL prefix needs the slash',
@@ -245,12 +368,36 @@ describe('the RBAC authorizer', () => {
       'team-a',
     ),
     binding('RoleBinding', 'ghost', { kind: 'Role', name: 'missing' }, [{ kind: 'User', name: 'carol' }], 'team-a'),
+    role('ClusterRole', 'secret-reader', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
+    // Every ServiceAccount of team-a, by the group each one is in.
+    binding(
+      'RoleBinding',
+      'team-a-accounts',
+      { kind: 'ClusterRole', name: 'secret-reader' },
+      [{ kind: 'Group', name: 'system:serviceaccounts:team-a' }],
+      'team-a',
+    ),
+    // A ServiceAccount subject of a ClusterRoleBinding must name its namespace: without one it
+    // names nobody.
+    binding('ClusterRoleBinding', 'no-namespace', { kind: 'ClusterRole', name: 'secret-reader' }, [
+      { kind: 'ServiceAccount', name: 'robot' },
+    ]),
+    role('ClusterRole', 'ns-lister', [{ verbs: ['list'], apiGroups: [''], resources: ['namespaces'] }]),
+    binding('ClusterRoleBinding', 'everyone-lists-ns', { kind: 'ClusterRole', name: 'ns-lister' }, [
+      { kind: 'Group', name: 'system:authenticated' },
+    ]),
   ];
   const authz = new RbacAuthorizer(source(objects));
   const bob: UserInfo = { username: 'bob', groups: ['system:authenticated'] };
   const reader: UserInfo = { username: 'dan', groups: ['readers', 'system:authenticated'] };
-  const robot: UserInfo = { username: 'system:serviceaccount:team-a:robot', groups: ['system:serviceaccounts'] };
-  const other: UserInfo = { username: 'system:serviceaccount:team-b:robot', groups: ['system:serviceaccounts'] };
+  const robot: UserInfo = {
+    username: 'system:serviceaccount:team-a:robot',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:team-a', 'system:authenticated'],
+  };
+  const other: UserInfo = {
+    username: 'system:serviceaccount:team-b:robot',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:team-b', 'system:authenticated'],
+  };
   const admin: UserInfo = { username: 'root', groups: ['system:masters'] };
   const carol: UserInfo = { username: 'carol', groups: [] };
   const cases: [string, UserInfo, RequestAttributes, boolean, string][] = [
@@ -284,6 +431,27 @@ describe('the RBAC authorizer', () => {
       false,
       '',
     ],
+    [
+      'a ServiceAccount by its namespace group',
+      robot,
+      res('get', 'secrets', { namespace: 'team-a', name: 's' }),
+      true,
+      'RBAC: allowed by RoleBinding "team-a-accounts/team-a" of ClusterRole "secret-reader" to Group "system:serviceaccounts:team-a"',
+    ],
+    [
+      '... not the accounts of another namespace, nor a subject without its namespace',
+      other,
+      res('get', 'secrets', { namespace: 'team-a', name: 's' }),
+      false,
+      '',
+    ],
+    [
+      'system:authenticated takes in every authenticated user',
+      other,
+      res('list', 'namespaces', { namespace: '' }),
+      true,
+      'RBAC: allowed by ClusterRoleBinding "everyone-lists-ns" of ClusterRole "ns-lister" to Group "system:authenticated"',
+    ],
     ['system:masters may do anything', admin, path('delete', '/anything'), true, ''],
     [
       'a binding to a missing role says so',
@@ -302,10 +470,12 @@ describe('the RBAC authorizer', () => {
   }
 
   it('collects the rules of a user in a namespace, with resolution errors', () => {
+    // Cluster-wide bindings first, then the namespace's.
     assert.deepEqual(authz.rulesFor(bob, 'team-a').rules, [
+      { verbs: ['list'], apiGroups: [''], resources: ['namespaces'] },
       { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] },
     ]);
-    assert.deepEqual(authz.rulesFor(bob, '').rules, []);
+    assert.deepEqual(authz.rulesFor(bob, '').rules, [{ verbs: ['list'], apiGroups: [''], resources: ['namespaces'] }]);
     assert.deepEqual(authz.rulesFor(carol, 'team-a').errors, ['role.rbac.authorization.k8s.io "missing" not found']);
   });
 });
@@ -414,7 +584,12 @@ describe('impersonation headers', () => {
   it('groups without a user are a 400; no headers is no impersonation', () => {
     assert.throws(
       () => impersonationOf({ 'impersonate-group': ['devs'] }),
-      /requested \[\{Group devs\}\] without impersonating a user/,
+      // Go's %v of []v1.ObjectReference: Kind, Namespace, Name, UID, APIVersion, ResourceVersion, FieldPath.
+      /requested \[\{Group {2}devs {4}\}\] without impersonating a user$/,
+    );
+    assert.throws(
+      () => impersonationOf({ 'impersonate-uid': ['u1'], 'impersonate-extra-scopes': ['view'] }),
+      /requested \[\{UserExtra {2}view {2}authentication\.k8s\.io\/v1 {2}scopes\} \{UID {2}u1 {2}authentication\.k8s\.io\/v1 {2}\}\] without impersonating a user$/,
     );
     assert.equal(impersonationOf({}), undefined);
     assert.deepEqual(impersonationOf({ 'impersonate-user': ['system:anonymous'] })?.user.groups, [

@@ -1,24 +1,67 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aggregatedDiscoveryVersion, negotiate } from '../../../src/apiserver/codec/negotiation.js';
+import { aggregatedDiscoveryVersion, negotiate, statusEncoding } from '../../../src/apiserver/codec/negotiation.js';
+
+const BUILTIN = { protobuf: true };
+const CUSTOM = { protobuf: false };
 
 describe('Accept negotiation', () => {
-  it('picks the first representation it can serve', () => {
-    assert.deepEqual(negotiate(undefined), { kind: 'object' });
-    assert.deepEqual(negotiate('application/json, */*;q=0.8'), { kind: 'object' });
+  it('picks the first representation it can serve, in order of q', () => {
+    assert.deepEqual(negotiate(undefined, BUILTIN), { kind: 'object', encoding: 'json' });
+    assert.deepEqual(negotiate('application/json, */*;q=0.8', BUILTIN), { kind: 'object', encoding: 'json' });
     assert.deepEqual(
       negotiate(
         'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+        BUILTIN,
       ),
-      { kind: 'table', version: 'v1' },
+      { kind: 'table', version: 'v1', encoding: 'json' },
     );
-    assert.deepEqual(negotiate('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'), {
+    assert.deepEqual(negotiate('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', BUILTIN), {
       kind: 'metadata',
       version: 'v1',
+      encoding: 'json',
     });
-    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf,application/json'), { kind: 'object' });
-    assert.equal(negotiate('application/vnd.kubernetes.protobuf'), undefined);
-    assert.equal(negotiate('application/json;as=Unknown;g=meta.k8s.io;v=v1'), undefined);
+    assert.equal(negotiate('application/json;as=Unknown;g=meta.k8s.io;v=v1', BUILTIN), undefined);
+    assert.equal(negotiate('text/html', BUILTIN), undefined);
+    // q orders the clauses (goautoneg), concrete before wildcard at equal q.
+    assert.deepEqual(negotiate('application/json;q=0.5,application/yaml', BUILTIN), {
+      kind: 'object',
+      encoding: 'yaml',
+    });
+    assert.deepEqual(negotiate('*/*,application/yaml', BUILTIN), { kind: 'object', encoding: 'yaml' });
+  });
+
+  it('protobuf for built-ins; a custom resource skips protobuf clauses', () => {
+    const protoFirst = 'application/vnd.kubernetes.protobuf,application/json';
+    assert.deepEqual(negotiate(protoFirst, BUILTIN), { kind: 'object', encoding: 'protobuf' });
+    assert.deepEqual(negotiate(protoFirst, CUSTOM), { kind: 'object', encoding: 'json' });
+    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf, */*', CUSTOM), {
+      kind: 'object',
+      encoding: 'json',
+    });
+    assert.equal(negotiate('application/vnd.kubernetes.protobuf', CUSTOM), undefined);
+    // PartialObjectMetadata has a protobuf form for every resource; a Table has none.
+    assert.deepEqual(
+      negotiate('application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', CUSTOM),
+      { kind: 'metadata', version: 'v1', encoding: 'protobuf' },
+    );
+    assert.deepEqual(
+      negotiate('application/vnd.kubernetes.protobuf;as=Table;g=meta.k8s.io;v=v1,application/json', BUILTIN),
+      { kind: 'object', encoding: 'json' },
+    );
+    // A watch stream in protobuf, and no YAML stream.
+    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf;stream=watch', BUILTIN), {
+      kind: 'object',
+      encoding: 'protobuf',
+    });
+    assert.equal(negotiate('application/yaml;stream=watch', BUILTIN), undefined);
+  });
+
+  it('errors are written in the first plain media type the client accepts', () => {
+    assert.equal(statusEncoding('application/vnd.kubernetes.protobuf, application/json'), 'protobuf');
+    assert.equal(statusEncoding('application/json;as=Table;v=v1;g=meta.k8s.io,application/json'), 'json');
+    assert.equal(statusEncoding('text/html'), 'json');
+    assert.equal(statusEncoding(undefined), 'json');
   });
 
   it('recognizes aggregated discovery requests', () => {

@@ -53,11 +53,49 @@ describe('parsePath', () => {
     ['/livez', { kind: 'fixed', name: 'livez' }],
     ['/openapi/v2', { kind: 'fixed', name: 'openapi-v2' }],
     ['/openapi/v3', { kind: 'fixed', name: 'openapi-v3' }],
+    ['/openapi/v3/apis/apps/v1', { kind: 'fixed', name: 'openapi-v3', document: 'apis/apps/v1' }],
+    // Dot segments are names, never resolved: `..` names the object `..`, not the namespace.
+    [
+      '/api/v1/namespaces/victim/configmaps/%2E%2E',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'victim', plural: 'configmaps', name: '..' },
+    ],
+    [
+      '/api/v1/namespaces/victim/configmaps/..',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'victim', plural: 'configmaps', name: '..' },
+    ],
+    ['/api/v1/namespaces/%2e', { kind: 'resource', group: '', version: 'v1', plural: 'namespaces', name: '.' }],
+    [
+      '/api/v1/namespaces/x/pods/../secrets',
+      {
+        kind: 'resource',
+        group: '',
+        version: 'v1',
+        namespace: 'x',
+        plural: 'pods',
+        name: '..',
+        subresource: 'secrets',
+      },
+    ],
+    // An escaped slash separates segments, as in Go's decoded URL.Path.
+    [
+      '/api/v1/namespaces/x/configmaps/a%2Fb',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'x', plural: 'configmaps', name: 'a', subresource: 'b' },
+    ],
+    [
+      '/api/v1/namespaces/x/configmaps/a%25b',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'x', plural: 'configmaps', name: 'a%b' },
+    ],
+    ['/api/v1/namespaces//configmaps', { kind: 'unknown' }],
+    [
+      '/api/v1/namespaces/x/configmaps/',
+      { kind: 'resource', group: '', version: 'v1', namespace: 'x', plural: 'configmaps' },
+    ],
     ['/', { kind: 'unknown' }],
     ['/foo', { kind: 'unknown' }],
     ['/api/v1/a/b/c/d', { kind: 'unknown' }],
     ['/api/v1/namespaces/x/a/b/c/d', { kind: 'unknown' }],
-    ['/api/v1/%E0%A4%A', { kind: 'unknown' }],
+    ['/api/v1/%E0%A4%A', { kind: 'malformed' }],
+    ['/api/v1/namespaces/%zz', { kind: 'malformed' }],
   ];
   for (const [path, expected] of cases) {
     it(path, () => assert.deepEqual(parsePath(path), expected));
