@@ -1,7 +1,8 @@
 /**
  * The dashboard in headless Chromium against `kloop demo --watch`: the page loads without console
  * errors; each view shows the demo's controllers, informers, collections, table and Lease with
- * the figures `/debug/kloop` and `/metrics` give; a change made during the test shows up live in
+ * the figures `/debug/kloop` and `/metrics` give (and, from a sharded manager beside the demo, the
+ * shards it holds); a change made during the test shows up live in
  * the provenance trail; tabs work from the keyboard and controls are labelled; nothing of a
  * Secret's data reaches the page. A screenshot of each view goes to `test-artifacts/dashboard/`.
  */
@@ -9,11 +10,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { buildDashboard, PAGE_WEIGHT_BUDGET } from '../../scripts/build-ui.mjs';
 import { runDemo } from '../../src/cli/demo.js';
 import { ConfigMap, KubeClient } from '../../src/index.js';
-import type { Manager, ManagerDescription } from '../../src/manager/index.js';
+import { Manager, type ManagerDescription } from '../../src/manager/index.js';
 import { fmtSeconds } from '../../ui/src/format.js';
 import { eventually } from '../support/index.js';
 import { launchChromium } from './chromium.js';
@@ -269,6 +271,7 @@ test('informers: sizes of /debug/kloop, events and relists of /metrics', async (
       for (const i of doc.informers) {
         const row = page.locator(`tr[data-type="${i.type}"]`).first();
         assert.equal(await row.locator('[data-col=size]').textContent(), i.size.toLocaleString('en-US'));
+        assert.equal(await row.locator('[data-col=synced]').textContent(), i.synced ? 'yes' : 'no');
         const resource = await row.getAttribute('data-resource');
         assert.ok(resource, `${i.type} has its resource`);
         assert.equal(
@@ -296,9 +299,14 @@ test('informers: sizes of /debug/kloop, events and relists of /metrics', async (
 test('collections, StateDB and leadership: the graph, the table and the Lease of /debug/kloop', async () => {
   const doc = await debugDoc();
   await show('collections');
-  const collections = (doc.collections as { collections: Array<{ name: string }> }).collections;
-  for (const c of collections)
+  const collections = (doc.collections as { collections: Array<{ name: string; size: number; synced: boolean }> })
+    .collections;
+  for (const c of collections) {
     assert.equal(await page.locator(`svg g[data-collection="${c.name}"]`).count(), 1, c.name);
+    const row = `tr[data-collection="${c.name}"]`;
+    assert.equal(await text(`${row} [data-col=size]`), c.size.toLocaleString('en-US'), `${c.name} size`);
+    assert.equal(await text(`${row} [data-col=synced]`), c.synced ? 'yes' : 'no', `${c.name} synced`);
+  }
   assert.ok((await page.locator('svg path[marker-end]').count()) >= 2, 'edges drawn');
   await screenshot('collections');
 
@@ -317,6 +325,57 @@ test('collections, StateDB and leadership: the graph, the table and the Lease of
     String(total(await metrics(), 'kloop_leader', { lease: 'kloop-demo' })),
   );
   await screenshot('leadership');
+});
+
+test('shards: the dashboard of a sharded manager shows the members and the shards /debug/kloop says it holds', async () => {
+  const sharded = new Manager({
+    kubeconfig: kubeconfig!,
+    logger: pino({ level: 'silent' }),
+    sharding: { name: 'dashboard-shards', namespace: 'default', shards: 8, identity: 'replica-a' },
+    debug: {},
+    drainTimeoutMs: 1_000,
+  });
+  sharded
+    .controller('sharded-noop')
+    .for(ConfigMap, { informer: { namespace: 'kloop-demo' } })
+    .reconcile(async () => {});
+  const other = await browser!.context.newPage();
+  try {
+    await sharded.start();
+    // A lone replica takes every shard once its member Lease is seen.
+    const doc = await eventually(
+      async () => {
+        const d = (await (await fetch(`${sharded.debugUrl}/debug/kloop`)).json()) as ManagerDescription;
+        return d.sharding !== undefined && d.sharding.held.length === 8 ? d : undefined;
+      },
+      { message: 'the lone replica to hold its 8 shards', timeout: 15_000, interval: 100 },
+    );
+    await other.goto(`${sharded.dashboardUrl}#leadership`);
+    await other.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    await other.locator('#panel-leadership ul.shards').waitFor();
+    // The page follows the feed: it reaches the held shards within a tick or two.
+    await eventually(
+      async () => {
+        assert.equal(await other.locator('ul.shards li').count(), doc.sharding!.shards);
+        assert.deepEqual(
+          await other.locator('ul.shards li.held').evaluateAll((els) => els.map((e) => Number(e.textContent))),
+          doc.sharding!.held,
+        );
+        assert.equal(
+          (await other.locator('[data-figure=shards]').textContent())?.trim(),
+          `${doc.sharding!.held.length} of ${doc.sharding!.shards} shards held here; members: ${doc.sharding!.members.join(', ')}; keys skipped as not owned: ${doc.sharding!.skippedNotOwned}`,
+        );
+        return true;
+      },
+      { message: 'the leadership view to show the shards of /debug/kloop', timeout: 10_000, interval: 200 },
+    );
+    assert.equal((await other.locator('[data-figure=identity]').textContent())?.trim(), 'replica-a');
+    assert.equal(await other.locator('[aria-label="shard 0, held here"]').count(), 1, 'each shard is described');
+    await other.screenshot({ path: join(ARTIFACTS, 'leadership-shards.png'), fullPage: true });
+  } finally {
+    await other.close();
+    await sharded.stop();
+  }
 });
 
 test('provenance: a change made now appears live, with its trigger, its writes and what they set off', async () => {

@@ -189,8 +189,10 @@ export function CollectionsView() {
               <tr key={c.name} data-collection={c.name}>
                 <td>{c.name}</td>
                 <td>{c.kind}</td>
-                <td class="num">{fmtInt(c.size)}</td>
-                <td>{c.synced ? 'yes' : 'no'}</td>
+                <td class="num" data-col="size">
+                  {fmtInt(c.size)}
+                </td>
+                <td data-col="synced">{c.synced ? 'yes' : 'no'}</td>
                 <td class="num">{c.dirty}</td>
                 <td class="num">{fmtInt(c.stats.transformCalls)}</td>
                 <td class="num">{fmtInt(c.stats.unchanged)}</td>

@@ -86,7 +86,9 @@ export function InformersView() {
                     <code>{i.type}</code>
                   </td>
                   <td>{scope || 'cluster'}</td>
-                  <td class={i.synced ? 'ok' : 'bad'}>{i.synced ? 'yes' : (i.missing ?? 'no')}</td>
+                  <td class={i.synced ? 'ok' : 'bad'} data-col="synced">
+                    {i.synced ? 'yes' : (i.missing ?? 'no')}
+                  </td>
                   <td class="num" data-col="size">
                     {fmtInt(i.size)}
                   </td>

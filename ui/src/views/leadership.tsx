@@ -59,7 +59,7 @@ export function LeadershipView() {
       {sh && (
         <section class="card" aria-labelledby="shards-h">
           <h2 id="shards-h">Shards</h2>
-          <p>
+          <p data-figure="shards">
             {sh.held.length} of {sh.shards} shards held here; members: {sh.members.join(', ') || '-'}; keys skipped as
             not owned: {sh.skippedNotOwned}
           </p>
