@@ -154,7 +154,6 @@ describe('the router and the authorizer read a request alike', () => {
   cases.push(['GET', '/api/v1/namespaces/team', '']);
   cases.push(['GET', '/apis/example.com/v1/widgets', '']);
   cases.push(['DELETE', '/apis/example.com/v1/namespaces/a/widgets/w', '']);
-  cases.push(['GET', '//api//v1/namespaces/a//configmaps/', '']);
   for (const [method, p, query] of cases) {
     it(`${method} ${p}?${query}`, () => {
       const target = parsePath(p);
@@ -596,4 +595,14 @@ describe('impersonation headers', () => {
       'system:unauthenticated',
     ]);
   });
+});
+
+it('an empty segment inside a path is no resource for the router nor for the authorizer', () => {
+  // Go's splitPath trims the slashes at both ends only: `//api//v1/...` keeps empty segments and
+  // shifts every part by one (Go's RequestInfo reads version "" and resource "v1"): the router
+  // serves no ConfigMap list for it, and the authorizer authorizes none.
+  const p = '//api//v1/namespaces/a//configmaps/';
+  assert.notEqual(parsePath(p).kind, 'resource');
+  const attributes = requestAttributes('GET', p, new URLSearchParams());
+  assert.ok(attributes.kind !== 'resource' || attributes.resource !== 'configmaps', JSON.stringify(attributes));
 });
