@@ -7,7 +7,7 @@
  */
 import type { KubeClient } from '../client/index.js';
 import { labelSelector } from '../controller/index.js';
-import { ConfigMap, type KubeObject, Pod } from '../core/index.js';
+import { type CancelTimer, type Clock, ConfigMap, type KubeObject, Pod, systemClock } from '../core/index.js';
 import type { Manager } from '../manager/index.js';
 import { StateDB, startReflector } from '../statedb/index.js';
 
@@ -66,24 +66,44 @@ export function podTable(mgr: Manager): { db: StateDB; stop: () => void } {
   return { db, stop: () => reflector.stop() };
 }
 
+/** Options of {@link startTrickle}. */
+export interface TrickleOptions {
+  /** Default the system clock; tests pass a `ManualClock`. */
+  clock?: Clock;
+  /** Told of a change that failed (the next turn tries the next ConfigMap). */
+  onError?: (err: unknown, name: string) => void;
+}
+
 /**
- * With `--watch`: every `everyMs`, a change a user would make (one ConfigMap's data) so the
- * mirror reconciles, writes and the dashboard's charts move. Returns the stop function.
+ * With `--watch`: every `everyMs`, a change a user would make (one ConfigMap's data, each in turn,
+ * with the next colour) so the mirror reconciles, writes and the dashboard's charts move. Returns
+ * the stop function.
  */
 export function startTrickle(
-  kube: KubeClient,
+  kube: Pick<KubeClient, 'patch'>,
   namespace: string,
   names: readonly string[],
   everyMs: number,
+  options: TrickleOptions = {},
 ): () => void {
+  const clock = options.clock ?? systemClock;
   let turn = 0;
+  let stopped = false;
+  let cancel: CancelTimer = () => {};
   const colors = ['blue', 'green', 'red', 'orange', 'purple'];
-  const timer = setInterval(() => {
+  const next = (): void => {
+    if (stopped) return;
     const name = names[turn % names.length]!;
     const color = colors[turn % colors.length]!;
     turn++;
-    kube.patch({ type: ConfigMap, key: { namespace, name } }, { data: { color } }, { type: 'merge' }).catch(() => {});
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    kube
+      .patch({ type: ConfigMap, key: { namespace, name } }, { data: { color } }, { type: 'merge' })
+      .catch((err: unknown) => options.onError?.(err, name));
+    cancel = clock.setTimer(next, everyMs);
+  };
+  cancel = clock.setTimer(next, everyMs);
+  return () => {
+    stopped = true;
+    cancel();
+  };
 }

@@ -264,7 +264,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       }
       const trickle = options.trickleMs ?? 0;
       if (trickle > 0) {
-        stopTrickle = startTrickle(user, DEMO_NAMESPACES[0], ['settings-0', 'settings-1', 'settings-2'], trickle);
+        stopTrickle = startTrickle(user, DEMO_NAMESPACES[0], ['settings-0', 'settings-1', 'settings-2'], trickle, {
+          onError: (err, name) => out(`could not change ConfigMap ${name}: ${(err as Error).message ?? String(err)}`),
+        });
         out(`changing a mirrored ConfigMap every ${trickle} ms (--trickle 0 stops it)`);
       }
       await (options.until ??
