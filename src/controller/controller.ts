@@ -408,6 +408,12 @@ export class Controller {
     for (const c of item.triggerCounts) {
       this.#metrics.reconcileTriggers.inc({ controller: this.name, source: c.source, event: c.event }, c.count);
     }
+    // Each reconcile counted once, by what queued it: stacked by source, these add up to the
+    // reconciles, where the triggers above count every event folded in.
+    const first = item.triggers[0] ?? item.triggerCounts[0];
+    if (first !== undefined) {
+      this.#metrics.reconcileFirstTriggers.inc({ controller: this.name, source: first.source, event: first.event });
+    }
     const reconcileId = randomUUID();
     const log = this.#log.child({ key: item.id, reconcileID: reconcileId });
     const writes: WriteReport[] = [];

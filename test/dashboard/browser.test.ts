@@ -201,6 +201,14 @@ test('controllers: every controller of /debug/kloop, with the reconciles, errors
             n.toLocaleString('en-US'),
             `${c.name} ${k}`,
           );
+          const [source, event] = [k.slice(0, k.lastIndexOf(' ')), k.slice(k.lastIndexOf(' ') + 1)];
+          assert.equal(
+            await text(`${card} tr[data-trigger="${k}"] [data-col=queued]`),
+            total(m, 'kloop_reconcile_first_trigger_total', { controller: c.name, source, event }).toLocaleString(
+              'en-US',
+            ),
+            `${c.name} ${k} reconciles queued`,
+          );
         }
       }
       return true;

@@ -77,6 +77,8 @@ test('readTotals reads the kloop metrics; samplePoint turns two readings into on
   m.reconcileTotal.inc({ controller: 'a', result: 'success' }, 3);
   m.reconcileDuration.observe({ controller: 'a' }, 0.003);
   m.reconcileTriggers.inc({ controller: 'a', source: 'for:v1/ConfigMap', event: 'updated' }, 5);
+  // Five updates folded into three reconciles.
+  m.reconcileFirstTriggers.inc({ controller: 'a', source: 'for:v1/ConfigMap', event: 'updated' }, 3);
   m.clientWrites.inc({ controller: 'a', resource: 'secrets', kind: 'patch' }, 2);
   m.clientWritesSkipped.inc({ controller: 'a', resource: 'secrets', reason: 'unchanged' }, 7);
   m.clientWriteBytes.inc({ controller: 'a', resource: 'secrets' }, 120);
@@ -85,6 +87,7 @@ test('readTotals reads the kloop metrics; samplePoint turns two readings into on
   const a = first.controllers.a!;
   assert.deepEqual(a.results, { success: 3 });
   assert.deepEqual(a.triggers, { 'for:v1/ConfigMap updated': 5 });
+  assert.deepEqual(a.firstTriggers, { 'for:v1/ConfigMap updated': 3 });
   assert.equal(a.durationCount, 1);
   assert.equal(a.hotLoops, 1);
   assert.equal(a.p50, histogramQuantile(0.5, a.buckets));
@@ -94,6 +97,7 @@ test('readTotals reads the kloop metrics; samplePoint turns two readings into on
 
   m.reconcileTotal.inc({ controller: 'a', result: 'error' });
   m.reconcileTriggers.inc({ controller: 'a', source: 'retry', event: 'retry' });
+  m.reconcileFirstTriggers.inc({ controller: 'a', source: 'retry', event: 'retry' });
   m.clientWrites.inc({ controller: 'a', resource: 'secrets', kind: 'patch' });
   m.clientWriteBytes.inc({ controller: 'a', resource: 'secrets' }, 30);
   m.reconcileDuration.observe({ controller: 'a' }, 2);
@@ -102,6 +106,7 @@ test('readTotals reads the kloop metrics; samplePoint turns two readings into on
   const pa = point.controllers.a!;
   assert.deepEqual(pa.results, { error: 1 }, 'only what happened in the interval');
   assert.deepEqual(pa.triggers, { 'retry retry': 1 });
+  assert.deepEqual(pa.reconciles, { 'retry retry': 1 }, 'reconciles by first trigger in the interval');
   assert.equal(pa.inFlight, 1);
   assert.equal(pa.writes, 1);
   assert.equal(pa.bytes, 30);

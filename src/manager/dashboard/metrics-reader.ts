@@ -23,6 +23,8 @@ export interface ControllerTotals {
   errors: number;
   /** `kloop_reconcile_triggers_total` by `source event`. */
   triggers: Record<string, number>;
+  /** `kloop_reconcile_first_trigger_total` by `source event`: reconciles by what queued them. */
+  firstTriggers: Record<string, number>;
   /**
    * `kloop_reconcile_duration_seconds` buckets: upper bound (seconds, `Infinity` last, which JSON
    * writes as `null`) and cumulative count.
@@ -90,6 +92,7 @@ function emptyController(): ControllerTotals {
     results: {},
     errors: 0,
     triggers: {},
+    firstTriggers: {},
     buckets: [],
     durationCount: 0,
     durationSum: 0,
@@ -114,6 +117,8 @@ export async function readTotals(registry: Registry): Promise<MetricsTotals> {
   for (const v of await values(registry, 'kloop_reconcile_errors_total')) controller(v.labels).errors += v.value;
   for (const v of await values(registry, 'kloop_reconcile_triggers_total'))
     bump(controller(v.labels).triggers, `${v.labels.source} ${v.labels.event}`, v.value);
+  for (const v of await values(registry, 'kloop_reconcile_first_trigger_total'))
+    bump(controller(v.labels).firstTriggers, `${v.labels.source} ${v.labels.event}`, v.value);
   for (const v of await values(registry, 'kloop_reconcile_duration_seconds')) {
     const c = controller(v.labels);
     if (v.metricName?.endsWith('_bucket')) {
@@ -219,6 +224,8 @@ export interface ControllerPoint {
   results: Record<string, number>;
   /** Triggers folded into reconciles in the interval, by `source event`. */
   triggers: Record<string, number>;
+  /** Reconciles started in the interval, by the `source event` of their first trigger. */
+  reconciles: Record<string, number>;
   /** Duration quantiles (seconds) of the interval's reconciles; absent when none finished. */
   p50?: number;
   p99?: number;
@@ -278,6 +285,7 @@ export function samplePoint(
       inFlight: inFlight[name] ?? 0,
       results: delta(c.results, b?.results),
       triggers: delta(c.triggers, b?.triggers),
+      reconciles: delta(c.firstTriggers, b?.firstTriggers),
       writes: 0,
       skipped: 0,
       bytes: 0,
@@ -297,6 +305,7 @@ export function samplePoint(
       inFlight: 0,
       results: {},
       triggers: {},
+      reconciles: {},
       writes: 0,
       skipped: 0,
       bytes: 0,

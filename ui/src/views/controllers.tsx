@@ -1,8 +1,9 @@
 /**
  * Controllers: per controller, its sources and predicates, the queue (depth and keys in flight
- * over time, the keys in flight now with their triggers), what sets it off (triggers per second
- * stacked by source and event, with reconciles per second), how reconciles end (results, errors,
- * duration p50/p99) and the hot loops found.
+ * over time, the keys in flight now with their triggers), what sets it off (reconciles per second
+ * stacked by the source and event of the trigger that queued them; every trigger folded in, per
+ * source and event, in the table), how reconciles end (results, errors, duration p50/p99) and the
+ * hot loops found.
  */
 import { usePage } from '../app.js';
 import { Chart, PALETTE } from '../chart.js';
@@ -13,11 +14,11 @@ export function timesOf(series: readonly DashboardSample[]): number[] {
   return series.map((s) => s.t / 1000);
 }
 
-/** The `source event` keys of a controller's triggers over the series, busiest first. */
+/** The `source event` keys of a controller's reconciles (by first trigger) over the series, busiest first. */
 function triggerKeys(series: readonly DashboardSample[], name: string): string[] {
   const totals = new Map<string, number>();
   for (const s of series) {
-    for (const [k, v] of Object.entries(s.controllers[name]?.triggers ?? {})) totals.set(k, (totals.get(k) ?? 0) + v);
+    for (const [k, v] of Object.entries(s.controllers[name]?.reconciles ?? {})) totals.set(k, (totals.get(k) ?? 0) + v);
   }
   return [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
 }
@@ -122,14 +123,14 @@ function ControllerCard({ controller: c }: { controller: ControllerDebugDescript
           ]}
         />
         <Chart
-          title="Triggers per second by source and event (stacked)"
+          title="Reconciles per second by trigger source and event (stacked)"
           x={x}
           stacked
           format={fmtRate}
           series={keys.map((k, i) => ({
             label: k,
             color: PALETTE[i % PALETTE.length],
-            values: series.map((s) => perSecond(s, s.controllers[c.name]?.triggers[k])),
+            values: series.map((s) => perSecond(s, s.controllers[c.name]?.reconciles[k])),
           }))}
         />
         <Chart
@@ -181,13 +182,16 @@ function ControllerCard({ controller: c }: { controller: ControllerDebugDescript
           </tbody>
         </table>
         <table>
-          <caption>Triggers since start</caption>
+          <caption>Triggers since start: every event folded in, and the reconciles each queued</caption>
           <thead>
             <tr>
               <th scope="col">source</th>
               <th scope="col">event</th>
               <th scope="col" class="num">
                 count
+              </th>
+              <th scope="col" class="num" title="reconciles whose first trigger this was">
+                queued
               </th>
               <th scope="col" class="num">
                 last /s
@@ -207,6 +211,9 @@ function ControllerCard({ controller: c }: { controller: ControllerDebugDescript
                     </td>
                     <td>{k.slice(space + 1)}</td>
                     <td class="num">{fmtInt(n)}</td>
+                    <td class="num" data-col="queued">
+                      {fmtInt(totals?.firstTriggers[k] ?? 0)}
+                    </td>
                     <td class="num">{sample ? fmtRate(perSecond(sample, last?.triggers[k])) : '-'}</td>
                   </tr>
                 );
