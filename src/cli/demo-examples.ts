@@ -19,7 +19,8 @@ export interface MirrorExample {
 
 /** What the demo takes from `examples/website.ts`. */
 export interface WebsiteExample {
-  Website: TypeRef;
+  /** The Website type; its `crd()` is what the demo installs, as an administrator would (Helm, kubectl). */
+  Website: TypeRef & { crd(): KubeObject };
   installWebsiteCrd(mgr: Manager): Promise<void>;
   websiteController(mgr: Manager, options?: { concurrency?: number }): unknown;
 }

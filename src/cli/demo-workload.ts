@@ -10,6 +10,7 @@ import type { ApiServer } from '../apiserver/index.js';
 import type { KubeClient } from '../client/index.js';
 import { ApiError, ConfigMap, Deployment, type KubeObject, Namespace, Pod, Secret, Service } from '../core/index.js';
 import type { DemoExamples, WebsiteLike } from './demo-examples.js';
+import { HEARTBEAT_LABEL } from './demo-extras.js';
 
 /** The emulator's annotation scripting what its simulated kubelet does with a Pod. */
 const OUTCOME = 'kloop.dev/outcome';
@@ -30,6 +31,11 @@ export interface WorkloadContext {
   scale?: number;
   /** The examples' constants (labels, the Website type). */
   examples: DemoExamples;
+  /**
+   * Whether kloop has flagged the heartbeat controller's hot loop; with it, the workload creates
+   * the heartbeat ConfigMap, waits for the flag, then deletes it (which ends the loop).
+   */
+  hotLoopFound?: () => Promise<boolean>;
 }
 
 type Data = KubeObject & { data?: Record<string, string> };
@@ -250,6 +256,20 @@ export async function runWorkload(ctx: WorkloadContext): Promise<void> {
     const cm = await kube.get<Data>(ConfigMap, { namespace: NS, name: `${svc}-endpoints` });
     return cm.data?.ips === ips.join(',') && cm.metadata.labels?.[ENDPOINTS_OF] === svc;
   });
+
+  const found = ctx.hotLoopFound;
+  if (found) {
+    progress('a controller with a bug counts its passes in an annotation: each write sets it off again');
+    await ignoreExists(
+      kube.create({
+        ...ConfigMap,
+        metadata: { namespace: NS, name: 'heartbeat', labels: { [HEARTBEAT_LABEL]: 'true' } },
+      }),
+    );
+    await until(ctx, 'kloop to flag the hot loop', found);
+    await kube.delete(ConfigMap, { namespace: NS, name: 'heartbeat' });
+    progress('  kloop flagged the hot loop (kloop_hot_loops_total, the dashboard); the demo deleted its object');
+  }
 
   progress('deletes: two ConfigMaps (their mirrors are cleaned up) and a Website (GC removes its children)');
   for (const name of configMaps.slice(-2)) await kube.delete(ConfigMap, { namespace: NS, name });

@@ -15,23 +15,29 @@ import type { Registry } from 'prom-client';
 import { type ApiServer, startApiServer } from '../apiserver/index.js';
 import { KubeClient } from '../client/index.js';
 import { CollectionRegistry } from '../collections/index.js';
+import { ApiError, type KubeObject, type TypeRef } from '../core/index.js';
 import { exitOnSignal, Manager } from '../manager/index.js';
 import { loadExamples } from './demo-examples.js';
+import { HEARTBEAT_CONTROLLER, heartbeatController, podTable, startTrickle } from './demo-extras.js';
 import { DEMO_NAMESPACES, runWorkload } from './demo-workload.js';
 import { UsageError } from './usage.js';
 
 /** `kloop demo --help`. */
-export const DEMO_USAGE = `Usage: kloop demo [--watch] [--kubeconfig FILE] [--port N] [--scale N]
+export const DEMO_USAGE = `Usage: kloop demo [--watch] [--trickle MS] [--kubeconfig FILE] [--port N] [--scale N]
 
-Runs the examples' controllers (ConfigMap mirror, Website, endpoints collection) under a
-scripted workload - creates, updates that matter and that do not, a forced watch drop and a
-410, deletes - on an in-process API server emulator, and prints what kloop did.
+Runs the examples' controllers (ConfigMap mirror, Website, endpoints collection) and a
+controller with a hot-loop bug under a scripted workload - creates, updates that matter and
+that do not, a forced watch drop and a 410, deletes - on an in-process API server emulator,
+and prints what kloop did. The dashboard is at /ui on the debug listener.
 
-  --watch            keep running afterwards with the HTTP endpoints up; prints the kubeconfig
+  --watch            keep running afterwards with the HTTP endpoints and the dashboard up;
+                     prints the dashboard's URL and a kubeconfig
+  --trickle MS       with --watch, change a ConfigMap every MS ms so the dashboard moves
+                     (default 3000; 0 turns it off)
   --kubeconfig FILE  run against this cluster instead of the emulator (uses namespaces
                      ${DEMO_NAMESPACES.join(', ')})
   --port N           port of /metrics, /healthz, /readyz (default: a free one); /debug/kloop
-                     is served on another port of 127.0.0.1
+                     and the dashboard (/ui) are served on another port of 127.0.0.1
   --scale N          multiply the number of objects (default 1)`;
 
 /** Options of {@link runDemo}. */
@@ -48,6 +54,10 @@ export interface DemoOptions {
   until?: Promise<void>;
   /** Called with the in-process emulator once it listens (tests compare its counts with the summary). */
   onEmulator?: (server: ApiServer) => void;
+  /** Called with the manager once it runs (tests read its dashboard and debug URLs). */
+  onManager?: (mgr: Manager) => void;
+  /** With `watch`: change a ConfigMap every this many ms (default 0: off; the CLI's default is 3000). */
+  trickleMs?: number;
 }
 
 /** What the summary table shows, also returned for tests. */
@@ -156,6 +166,25 @@ export function formatSummary(s: DemoSummary): string {
   return lines.join('\n');
 }
 
+/** Creates `crd` (unless it exists) and waits until the API server serves `type`. */
+async function installCrd(kube: KubeClient, crd: KubeObject, type: TypeRef): Promise<void> {
+  try {
+    await kube.create(crd);
+  } catch (err) {
+    if (!ApiError.isAlreadyExists(err)) throw err;
+  }
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await kube.list(type, { namespace: 'default', limit: 1 });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 /** Runs the demo; resolves with the summary once done (after `until` with `watch`). */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -178,20 +207,32 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     debug: {},
     collections,
     drainTimeoutMs: 5_000,
+    // One replica still campaigns, as a deployed operator does: the dashboard shows the Lease.
+    leaderElection: { name: 'kloop-demo', namespace: 'default' },
   });
+  let stopTrickle: (() => void) | undefined;
+  let stopTable: (() => void) | undefined;
   try {
     out(server ? `emulator listening on ${server.url}` : `using the cluster of ${options.kubeconfig}`);
-    await examples.website.installWebsiteCrd(mgr);
+    // The CRD comes first, from an administrator (as Helm or kubectl would install it): the
+    // operator campaigns for its Lease and may not write before it leads.
+    await installCrd(user, examples.website.Website.crd(), examples.website.Website);
     examples.mirror.mirrorController(mgr);
     examples.website.websiteController(mgr);
     const { endpoints } = examples.endpoints.endpointsCollection(mgr, collections);
     examples.endpoints.endpointsController(mgr, endpoints);
+    heartbeatController(mgr);
+    stopTable = podTable(mgr).stop;
     await mgr.start();
+    await mgr.elected;
+    options.onManager?.(mgr);
     out(
       `manager started: ${mgr
         .controllers()
         .map((c) => c.name)
-        .join(', ')}; endpoints at ${mgr.httpUrl}/metrics, /readyz; debug at ${mgr.debugUrl}/debug/kloop`,
+        .join(
+          ', ',
+        )}; endpoints at ${mgr.httpUrl}/metrics, /readyz; debug at ${mgr.debugUrl}/debug/kloop; dashboard at ${mgr.dashboardUrl}`,
     );
     await runWorkload({
       kube: user,
@@ -200,6 +241,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       timeoutMs: options.timeoutMs ?? 20_000,
       scale: options.scale,
       examples,
+      hotLoopFound: async () =>
+        ((await mgr.registry.getSingleMetric('kloop_hot_loops_total')?.get())?.values ?? []).some(
+          (v) => v.labels.controller === HEARTBEAT_CONTROLLER && v.value > 0,
+        ),
     });
     const summary = await summarize(mgr);
     out(formatSummary(summary));
@@ -210,10 +255,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         const path = join(kubeconfigDir, 'kubeconfig');
         await server.writeKubeconfig(path);
         out(
-          `\nstill running. Try:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.debugUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`,
+          `\nstill running. Open the dashboard: ${mgr.dashboardUrl}\nTry:\n  kubectl --kubeconfig ${path} get configmaps,secrets -A\n  curl ${mgr.debugUrl}/debug/kloop\n  curl ${mgr.httpUrl}/metrics\nCtrl-C stops.`,
         );
       } else {
-        out(`\nstill running; endpoints at ${mgr.httpUrl}, debug at ${mgr.debugUrl}. Ctrl-C stops.`);
+        out(
+          `\nstill running. Open the dashboard: ${mgr.dashboardUrl}\nendpoints at ${mgr.httpUrl}, debug at ${mgr.debugUrl}. Ctrl-C stops.`,
+        );
+      }
+      const trickle = options.trickleMs ?? 0;
+      if (trickle > 0) {
+        stopTrickle = startTrickle(user, DEMO_NAMESPACES[0], ['settings-0', 'settings-1', 'settings-2'], trickle, {
+          onError: (err, name) => out(`could not change ConfigMap ${name}: ${(err as Error).message ?? String(err)}`),
+        });
+        out(`changing a mirrored ConfigMap every ${trickle} ms (--trickle 0 stops it)`);
       }
       await (options.until ??
         new Promise<void>((resolve) => {
@@ -234,6 +288,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
     return summary;
   } finally {
+    stopTrickle?.();
+    stopTable?.();
     await mgr.stop();
     user.close();
     collections.close();
@@ -242,7 +298,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   }
 }
 
-function parseArgs(args: readonly string[]): DemoOptions {
+/** The CLI's `--trickle` when `--watch` is given without it, ms. */
+export const DEFAULT_TRICKLE_MS = 3000;
+
+/**
+ * Reads `kloop demo`'s arguments; throws a `UsageError` naming the bad one.
+ *
+ * @example
+ * ```ts
+ * parseDemoArgs(['--watch']); // { watch: true, trickleMs: 3000 }
+ * ```
+ */
+export function parseDemoArgs(args: readonly string[]): DemoOptions {
   const options: DemoOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -255,12 +322,16 @@ function parseArgs(args: readonly string[]): DemoOptions {
     else if (arg === '--kubeconfig') options.kubeconfig = value();
     else if (arg === '--port') options.port = Number.parseInt(value(), 10);
     else if (arg === '--scale') options.scale = Number.parseInt(value(), 10);
+    else if (arg === '--trickle') options.trickleMs = Number.parseInt(value(), 10);
     else throw new UsageError(`unknown argument ${arg}`);
   }
   if (options.port !== undefined && !(options.port >= 0 && options.port < 65536))
     throw new UsageError('--port must be 0..65535');
   if (options.scale !== undefined && !(options.scale >= 1 && options.scale <= 100))
     throw new UsageError('--scale must be 1..100');
+  if (options.trickleMs !== undefined && !(options.trickleMs >= 0))
+    throw new UsageError('--trickle must be 0 or more ms');
+  if (options.watch && options.trickleMs === undefined) options.trickleMs = DEFAULT_TRICKLE_MS;
   return options;
 }
 
@@ -273,6 +344,6 @@ function parseArgs(args: readonly string[]): DemoOptions {
  * ```
  */
 export async function demoCommand(args: readonly string[]): Promise<number> {
-  await runDemo(parseArgs(args));
+  await runDemo(parseDemoArgs(args));
   return 0;
 }

@@ -305,7 +305,7 @@ export class CachedClient implements ScopableClient {
       }
       sent = true;
     }
-    if (!sent) await this.#skip(type, 'unchanged');
+    if (!sent) await this.#skip(type, key, options.subresource === 'status' ? 'status' : 'patch', 'unchanged');
     return { object: readonlyView(object ?? current), sent };
   }
 
@@ -350,7 +350,7 @@ export class CachedClient implements ScopableClient {
       const last = remembered?.uid === cached.metadata.uid ? remembered?.byManager.get(managerId) : undefined;
       const owned = ownedPaths(cached, manager, options.subresource) ?? last;
       if (owned !== undefined && coversOwned(paths, owned)) {
-        await this.#skip(type, 'unchanged');
+        await this.#skip(type, key, 'apply', 'unchanged');
         return { object: readonlyView(cached), sent: false };
       }
     }
@@ -380,11 +380,11 @@ export class CachedClient implements ScopableClient {
     if (cached === undefined) {
       // Under a selector scope a miss proves nothing: the object may have stopped matching.
       if (this.#selectors(type) !== undefined) return this.#deleteUncached(type, key);
-      await this.#skip(type, 'absent');
+      await this.#skip(type, key, 'delete', 'absent');
       return false;
     }
     if (cached.metadata.deletionTimestamp) {
-      await this.#skip(type, 'deleting');
+      await this.#skip(type, key, 'delete', 'deleting');
       return true;
     }
     const resource = await this.#resource(type);
@@ -486,7 +486,7 @@ export class CachedClient implements ScopableClient {
       const desired = (fn(draft) ?? draft) as T;
       const { patch, changed } = diffPart(current, desired, part, 'merge');
       if (patch === undefined) {
-        await this.#skip(type, 'unchanged');
+        await this.#skip(type, key, status ? 'status' : 'patch', 'unchanged');
         return { object: readonlyView(current), sent: false };
       }
       this.#validate(desired, { current, status: subresource !== undefined }, options);
@@ -610,9 +610,10 @@ export class CachedClient implements ScopableClient {
   }
 
   /** Counts a write not sent, labelled with the same resource name as sent writes. */
-  async #skip(type: TypeRef, reason: string): Promise<void> {
+  async #skip(type: TypeRef, key: ObjectKey, kind: string, reason: string): Promise<void> {
     const resource = await this.#resource(type);
     this.#shared.metrics.clientWritesSkipped.inc({ controller: this.#attribution.controller, resource, reason });
+    this.#attribution.onSkip?.({ type: `${type.apiVersion}/${type.kind}`, key, kind, reason });
   }
 
   /**

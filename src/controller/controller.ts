@@ -27,7 +27,7 @@ import {
   TerminalError,
   type TypeRef,
 } from '../core/index.js';
-import { HotLoopDetector } from './hot-loop.js';
+import { HotLoopDetector, type HotLoopRecord, MAX_HOT_LOOP_RECORDS } from './hot-loop.js';
 import { type ControllerMetrics, controllerMetrics } from './metrics.js';
 import { type QueueItem, WorkQueue } from './queue.js';
 import { defaultRateLimiter, type RateLimiter } from './rate-limiter.js';
@@ -37,6 +37,7 @@ import {
   type ReconcileRecord,
   type ReconcileRecordFilter,
   ReconcileRing,
+  type RecordedSkip,
   type RecordedWrite,
 } from './record.js';
 import { type SourceSpec, sourceHandler } from './sources.js';
@@ -49,6 +50,7 @@ import type {
   Reconciler,
   Request,
   ScopableClient,
+  SkipReport,
   Trigger,
   WriteReport,
 } from './types.js';
@@ -157,6 +159,7 @@ export class Controller {
   readonly #unsubscribe: Array<() => void> = [];
   readonly #running = new Set<Promise<void>>();
   readonly #records: ReconcileRing;
+  readonly #hotLoopRecords: HotLoopRecord[] = [];
   readonly #wallClock: () => number;
   #workers: Promise<void>[] = [];
   #started = false;
@@ -216,6 +219,15 @@ export class Controller {
    */
   reconciles(filter: Omit<ReconcileRecordFilter, 'controller'> = {}): ReconcileRecord[] {
     return this.#records.list(filter);
+  }
+
+  /**
+   * The hot loops found (the last 20, oldest first): each key whose reconciles kept writing the
+   * same fields and were triggered again by their own writes, with the reconcile that crossed the
+   * threshold. `/debug/kloop` shows them per controller.
+   */
+  hotLoops(): HotLoopRecord[] {
+    return [...this.#hotLoopRecords];
   }
 
   /** @deprecated Use {@link Controller.reconciles}. */
@@ -396,9 +408,16 @@ export class Controller {
     for (const c of item.triggerCounts) {
       this.#metrics.reconcileTriggers.inc({ controller: this.name, source: c.source, event: c.event }, c.count);
     }
+    // Each reconcile counted once, by what queued it: stacked by source, these add up to the
+    // reconciles, where the triggers above count every event folded in.
+    const first = item.triggers[0] ?? item.triggerCounts[0];
+    if (first !== undefined) {
+      this.#metrics.reconcileFirstTriggers.inc({ controller: this.name, source: first.source, event: first.event });
+    }
     const reconcileId = randomUUID();
     const log = this.#log.child({ key: item.id, reconcileID: reconcileId });
     const writes: WriteReport[] = [];
+    const skipped: SkipReport[] = [];
     const abort = new AbortController();
     const onStop = () => abort.abort(this.#stopController.signal.reason);
     this.#stopController.signal.addEventListener('abort', onStop, { once: true });
@@ -408,6 +427,7 @@ export class Controller {
       reconcileId,
       triggers: item.triggers,
       onWrite: (w) => writes.push(w),
+      onSkip: (w) => skipped.push(w),
     });
     const started = this.#clock.now();
     const startedAt = this.#wallClock();
@@ -445,6 +465,7 @@ export class Controller {
       startedAt,
       outcome,
       writes,
+      skipped,
       seconds,
       result,
       error,
@@ -454,6 +475,15 @@ export class Controller {
     const hot = this.#hotLoops.observe(item.id, item.key, item.triggers, writes, item.totalTriggers);
     if (hot) {
       this.#metrics.hotLoops.inc(labels);
+      this.#hotLoopRecords.push({
+        key: item.id,
+        objects: hot.objects,
+        fields: hot.fields,
+        laps: hot.laps,
+        detectedAt: new Date(this.#wallClock()).toISOString(),
+        reconcileID: reconcileId,
+      });
+      if (this.#hotLoopRecords.length > MAX_HOT_LOOP_RECORDS) this.#hotLoopRecords.shift();
       log.warn(
         { objects: hot.objects, fields: hot.fields, laps: hot.laps },
         'hot loop: each reconcile writes the same fields and is triggered again by its own write',
@@ -548,6 +578,7 @@ export class Controller {
     startedAt: number,
     outcome: ReconcileOutcome,
     writes: WriteReport[],
+    skipped: SkipReport[],
     seconds: number,
     result: ReconcileReturn,
     error: unknown,
@@ -566,6 +597,7 @@ export class Controller {
       totalTriggers: item.totalTriggers,
       writes: writes.map(recordedWrite),
     };
+    if (skipped.length > 0) record.skipped = skipped.map(recordedSkip);
     if (outcome === 'requeue_after') record.requeueAfterMs = result!.requeueAfter;
     if (error !== undefined) record.error = this.#message(error);
     this.#records.push(record);
@@ -577,7 +609,12 @@ function recordedWrite(w: WriteReport): RecordedWrite {
   const out: RecordedWrite = { type: w.type, key: keyString(w.key), kind: w.kind, fields: w.fields };
   if (w.changedPaths !== undefined) out.changedPaths = w.changedPaths;
   if (w.resourceVersion !== undefined) out.resourceVersion = w.resourceVersion;
+  out.bytes = w.bytes;
   return out;
+}
+
+function recordedSkip(s: SkipReport): RecordedSkip {
+  return { type: s.type, key: keyString(s.key), kind: s.kind, reason: s.reason };
 }
 
 function concurrencyOf(options: ControllerOptions): number {

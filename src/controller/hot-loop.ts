@@ -17,6 +17,23 @@ export interface HotLoopReport {
   laps: number;
 }
 
+/** A hot loop as the controller keeps it for debug output (`controller.hotLoops()`). */
+export interface HotLoopRecord {
+  /** The key reconciled, `namespace/name` (or `name`). */
+  key: string;
+  /** `apiVersion/kind namespace/name` of each object written. */
+  objects: string[];
+  fields: string[];
+  laps: number;
+  /** Wall time it was found, ISO 8601. */
+  detectedAt: string;
+  /** The reconcile whose pass crossed the threshold (its record joins to it). */
+  reconcileID: string;
+}
+
+/** Hot loops a controller keeps for debug output; the oldest goes first. */
+export const MAX_HOT_LOOP_RECORDS = 20;
+
 interface KeyState {
   signature: string;
   written: Set<string>;

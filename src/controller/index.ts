@@ -39,7 +39,7 @@ export {
   DEFAULT_MAX_PATH_DEPTH,
   TRUNCATED_PATH,
 } from './field-paths.js';
-export { HotLoopDetector, type HotLoopReport } from './hot-loop.js';
+export { HotLoopDetector, type HotLoopRecord, type HotLoopReport, MAX_HOT_LOOP_RECORDS } from './hot-loop.js';
 export { type ControllerMetrics, controllerMetrics } from './metrics.js';
 export {
   and,
@@ -76,6 +76,7 @@ export {
   type ReconcileRecord,
   type ReconcileRecordFilter,
   ReconcileRing,
+  type RecordedSkip,
   type RecordedWrite,
 } from './record.js';
 export { controllerOwner, mapFromAnnotation, mapToRequests } from './sources.js';

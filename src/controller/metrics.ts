@@ -25,6 +25,7 @@ export interface ControllerMetrics {
   reconcileErrors: Counter<'controller'>;
   reconcileDuration: Histogram<'controller'>;
   reconcileTriggers: Counter<'controller' | 'source' | 'event'>;
+  reconcileFirstTriggers: Counter<'controller' | 'source' | 'event'>;
   queueAdds: Counter<'controller'>;
   queueRetries: Counter<'controller'>;
   queueDuration: Histogram<'controller'>;
@@ -76,6 +77,12 @@ export const controllerMetrics: (registry: Registry) => ControllerMetrics = perR
     reconcileTriggers: new Counter({
       name: 'kloop_reconcile_triggers_total',
       help: 'Events folded into reconciles, by source (for:, owns:, watches:, requeue, retry, resync) and event.',
+      labelNames: ['controller', 'source', 'event'],
+      registers,
+    }),
+    reconcileFirstTriggers: new Counter({
+      name: 'kloop_reconcile_first_trigger_total',
+      help: 'Reconciles started, by the source and event of their first trigger (the one that queued the key; later ones were folded in).',
       labelNames: ['controller', 'source', 'event'],
       registers,
     }),

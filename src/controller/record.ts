@@ -35,6 +35,24 @@ export interface RecordedWrite {
   changedPaths?: string[];
   /** The resourceVersion the server answered with. */
   resourceVersion?: string;
+  /**
+   * Request body bytes sent (0 for a delete). The watch event of this write carries
+   * `resourceVersion`: a later trigger with the same object and version is the event this write
+   * caused, which is how a provenance trail follows a write to the reconciles it set off.
+   */
+  bytes?: number;
+}
+
+/** A write a reconcile asked for that the cached client did not send: nothing would change. */
+export interface RecordedSkip {
+  /** `apiVersion/kind` of the object. */
+  type: string;
+  /** `namespace/name` (or `name`). */
+  key: string;
+  /** The verb asked for: patch, status, apply, mutate, delete. */
+  kind: string;
+  /** `unchanged` (the cache already holds it), `absent` (delete of a missing object), `deleting`. */
+  reason: string;
 }
 
 /**
@@ -68,6 +86,8 @@ export interface ReconcileRecord {
   totalTriggers: number;
   /** The writes it sent, in order. */
   writes: RecordedWrite[];
+  /** The writes it asked for that were not sent (nothing would change), in order; absent when none. */
+  skipped?: RecordedSkip[];
 }
 
 /** Which records to return; every field left out matches all. */

@@ -348,6 +348,19 @@ export interface WriteAttribution {
   triggers?: readonly Trigger[];
   /** Told about every write sent (for hot-loop detection and debug output). */
   onWrite?: (write: WriteReport) => void;
+  /** Told about every write not sent because nothing would change (debug output). */
+  onSkip?: (skip: SkipReport) => void;
+}
+
+/** A write the client did not send on behalf of a reconcile. */
+export interface SkipReport {
+  /** `apiVersion/kind`. */
+  type: string;
+  key: ObjectKey;
+  /** The verb asked for: patch, status, apply, mutate, delete. */
+  kind: string;
+  /** `unchanged`, `absent` or `deleting`, as `kloop_client_writes_skipped_total{reason}`. */
+  reason: string;
 }
 
 /** A write the client sent on behalf of a reconcile. */

@@ -6,6 +6,7 @@
 import type { CacheOptions, InformerDescription } from '../cache/index.js';
 import type {
   ControllerDescription,
+  HotLoopRecord,
   ReconcileOutcome,
   ReconcileRecord,
   ReconcileRecordFilter,
@@ -21,6 +22,8 @@ export type ControllerDebugDescription = ControllerDescription & {
   };
   /** The debug record: the last reconciles, oldest first, filtered as asked. */
   reconciles: readonly ReconcileRecord[];
+  /** Hot loops found (the last 20, oldest first), filtered by `key` when asked. */
+  hotLoops: HotLoopRecord[];
 };
 
 /** What `mgr.describe()` returns: the `/debug/kloop` document. */

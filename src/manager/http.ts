@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { DashboardRoutes } from './dashboard/routes.js';
 import type { RequestAuthorizer } from './metrics-auth.js';
 
 /** The endpoint groups a server can serve. */
@@ -34,6 +35,8 @@ export interface EndpointProviders {
   debug: (query: URLSearchParams) => unknown;
   /** Masks secret values in text the server writes on its own (the message of a 500). */
   mask?: (text: string) => string;
+  /** The dashboard (`/ui` and below), served with the debug endpoints. */
+  dashboard?: DashboardRoutes;
 }
 
 export interface HttpEndpointsOptions {
@@ -90,7 +93,18 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const served = (options.serve ?? ['health', 'metrics', 'debug']).flatMap((g) => PATHS[g]);
+  const groups = options.serve ?? ['health', 'metrics', 'debug'];
+  const dashboard = groups.includes('debug') ? providers.dashboard : undefined;
+  const served = groups.flatMap((g) => PATHS[g]);
+  if (dashboard?.matches(url.pathname)) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+      return;
+    }
+    await dashboard.handle(req, res, url);
+    return;
+  }
+  if (dashboard) served.push('/ui');
   if (!served.includes(url.pathname)) {
     send(res, 404, 'text/plain; charset=utf-8', `not found: try ${served.join(', ')}`);
     return;

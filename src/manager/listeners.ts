@@ -4,13 +4,14 @@
  * - health and metrics (`http`): `/healthz`, `/livez`, `/readyz`, `/metrics`, on all interfaces by
  *   default, because kubelet probes the pod's IP and Prometheus scrapes it; `/metrics` optionally
  *   authenticated (TokenReview + SubjectAccessReview, `metricsAuth`) and served over TLS (`tls`);
- * - debug (`debug`): `/debug/kloop`, off unless asked for, and on loopback by default: it names
- *   the objects in the cluster, their triggers and writes, and is no business of the network.
- *   Reach it with `kubectl port-forward`.
+ * - debug (`debug`): `/debug/kloop` and the dashboard (`/ui`), off unless asked for, and on
+ *   loopback by default: they name the objects in the cluster, their triggers and writes, and are
+ *   no business of the network. Reach them with `kubectl port-forward`.
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../client/index.js';
 import type { Clock } from '../core/index.js';
+import type { DashboardOptions } from './dashboard/hub.js';
 import { type EndpointProviders, type HttpEndpoints, startHttpEndpoints } from './http.js';
 import { type MetricsAuthOptions, metricsAuthorizer, reviewClientFor } from './metrics-auth.js';
 
@@ -35,6 +36,11 @@ export interface DebugListenerOptions {
   port?: number;
   /** Default `127.0.0.1`. Anything else exposes cluster object names: a warning is logged. */
   host?: string;
+  /**
+   * The dashboard at `/ui` (live, from the same data as `/debug/kloop` and `/metrics`): on by
+   * default with the debug listener; `false` turns it off, options tune its feed.
+   */
+  dashboard?: boolean | DashboardOptions;
 }
 
 /** The listeners a manager runs. */
@@ -82,7 +88,10 @@ export async function startListeners(
         deps.logger.warn({ host }, 'the debug endpoint listens beyond loopback: it shows cluster object names');
       }
       debug = await startHttpEndpoints(providers, { port: options.debug.port, host, serve: ['debug'] });
-      deps.logger.info({ url: debug.url }, 'debug endpoint listening');
+      deps.logger.info(
+        { url: debug.url, dashboard: providers.dashboard ? `${debug.url}/ui` : undefined },
+        'debug endpoint listening',
+      );
     }
   } catch (err) {
     await close();

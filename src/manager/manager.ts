@@ -36,6 +36,8 @@ import {
   systemClock,
   type TypedRef,
 } from '../core/index.js';
+import { DashboardHub, type ObjectSize } from './dashboard/hub.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { describeScope, filterFromQuery, type ManagerDescription } from './debug-document.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import type { ReadinessReport } from './http.js';
@@ -138,6 +140,8 @@ export class Manager {
   readonly #kube: KubeClient;
   #leaseRuns: Promise<void>[] = [];
   #listeners: Listeners | undefined;
+  #dashboard: DashboardHub | undefined;
+  #objectSizes: { at: number; sizes: ObjectSize[] } | undefined;
   readonly #secrets: SecretValues;
   readonly #mask: (text: string) => string;
   #started = false;
@@ -305,6 +309,12 @@ export class Manager {
     return this.#listeners?.debug?.url;
   }
 
+  /** The dashboard's URL once started with `debug` (and the dashboard not turned off), e.g. `http://127.0.0.1:39124/ui`. */
+  get dashboardUrl(): string | undefined {
+    const debug = this.#listeners?.debug?.url;
+    return debug !== undefined && this.#dashboard !== undefined ? `${debug}/ui` : undefined;
+  }
+
   /**
    * True while this process may write: always without leader election, else while it leads with
    * a fresh renewal (sharding fences per key, in the reconcilers' clients).
@@ -318,6 +328,7 @@ export class Manager {
     if (this.#started) return;
     if (this.#stopping) throw new ManagerError('manager stopped; make a new one');
     this.#started = true;
+    this.#dashboard = this.#makeDashboard();
     // The listeners first: a port already taken fails start() before anything else runs.
     this.#listeners = await startListeners(
       {
@@ -325,6 +336,7 @@ export class Manager {
         readiness: () => this.readiness(),
         debug: (query) => this.describe(filterFromQuery(query)),
         mask: this.#mask,
+        dashboard: this.#dashboard ? dashboardRoutes(this.#dashboard) : undefined,
       },
       { http: this.#options.http, debug: this.#options.debug },
       { kube: this.#kube, clock: this.#clock, logger: this.logger },
@@ -332,6 +344,7 @@ export class Manager {
     this.informers.start();
     for (const informer of this.informers.informers()) this.#secrets.follow(informer);
     try {
+      await this.#dashboard?.start();
       if (this.sharder) this.#leaseRuns.push(this.sharder.run(this.#leases.signal));
       if (this.elector) {
         const warm = this.#warm();
@@ -433,6 +446,7 @@ export class Manager {
               .map((i) => ({ key: i.id, triggers: [...i.triggers], totalTriggers: i.totalTriggers })),
           },
           reconciles: c.reconciles(records),
+          hotLoops: c.hotLoops().filter((h) => records.key === undefined || h.key === records.key),
         })),
       informers: this.informers.describe(),
     };
@@ -474,6 +488,57 @@ export class Manager {
       }
     }
     return redactSecrets(description, { mask: this.#mask });
+  }
+
+  /** The dashboard's feed, with the debug listener unless turned off. */
+  #makeDashboard(): DashboardHub | undefined {
+    const debug = this.#options.debug;
+    if (debug === undefined || debug.dashboard === false) return undefined;
+    return new DashboardHub(
+      {
+        registry: this.registry,
+        state: () => {
+          const { filter: _filter, ...state } = this.describe({ limit: 0 });
+          for (const c of state.controllers) delete (c as { reconciles?: unknown }).reconciles;
+          return state;
+        },
+        records: () => this.#controllers.map((c) => ({ controller: c.name, records: c.reconciles() })),
+        redact: (value) => redactSecrets(value, { mask: this.#mask }),
+        objectSizes: () => this.#cachedObjectSizes(),
+        clock: this.#clock,
+        wallClock: this.#options.wallClock ?? Date.now,
+      },
+      typeof debug.dashboard === 'object' ? debug.dashboard : {},
+    );
+  }
+
+  /**
+   * Mean JSON size of the cached objects of each resource (0 when none is cached), from at most 20
+   * objects per informer, measured again at most every 2 s: the dashboard's whole-object estimate
+   * of a write, and its map from informer types to the resource names of metrics.
+   */
+  #cachedObjectSizes(): ObjectSize[] {
+    const now = this.#clock.now();
+    if (this.#objectSizes !== undefined && now - this.#objectSizes.at < 2_000) return this.#objectSizes.sizes;
+    const totals = new Map<string, { type: string; bytes: number; count: number }>();
+    for (const informer of this.informers.informers()) {
+      const type = `${informer.type.apiVersion}/${informer.type.kind}`;
+      const resource =
+        this.#kube.discovery.registry.byTypeRef(informer.type)?.plural ?? `${informer.type.kind.toLowerCase()}s`;
+      const entry = totals.get(resource) ?? { type, bytes: 0, count: 0 };
+      for (const object of informer.list().slice(0, 20)) {
+        entry.bytes += Buffer.byteLength(JSON.stringify(object));
+        entry.count++;
+      }
+      totals.set(resource, entry);
+    }
+    const sizes = [...totals].map(([resource, e]) => ({
+      type: e.type,
+      resource,
+      bytes: e.count > 0 ? Math.round(e.bytes / e.count) : 0,
+    }));
+    this.#objectSizes = { at: now, sizes };
+    return sizes;
   }
 
   /** Whether a follower keeps warm caches (leader election only; default on). */
@@ -533,6 +598,7 @@ export class Manager {
     // Release only after the drain: in-flight reconciles may still write until here.
     this.#leases.abort();
     await Promise.all(this.#leaseRuns);
+    this.#dashboard?.close();
     await this.#listeners?.close();
     await this.informers.stop();
     this.#kube.close();

@@ -108,6 +108,16 @@ describe('Controller', () => {
       [1, 999],
     );
     assert.equal(await metric(registry, 'kloop_reconcile_triggers_total', { source: 'for:v1/ConfigMap' }), 1000);
+    // Each reconcile once, by the trigger that queued it: the add, then the first of the 999 updates.
+    assert.equal(await metric(registry, 'kloop_reconcile_first_trigger_total', {}), 2);
+    assert.equal(
+      await metric(registry, 'kloop_reconcile_first_trigger_total', { source: 'for:v1/ConfigMap', event: 'added' }),
+      1,
+    );
+    assert.equal(
+      await metric(registry, 'kloop_reconcile_first_trigger_total', { source: 'for:v1/ConfigMap', event: 'updated' }),
+      1,
+    );
     await controller.stop();
   });
 

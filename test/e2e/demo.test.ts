@@ -114,6 +114,10 @@ test('kloop demo --watch: the endpoints answer, /debug/kloop shows triggers and 
     summary.writesSent,
   );
   assert.ok(lines.some((l) => l.includes('kubectl --kubeconfig')));
+  assert.ok(
+    lines.some((l) => /Open the dashboard: http:\/\/127\.0\.0\.1:\d+\/ui\n/.test(l)),
+    'the dashboard URL is printed',
+  );
   assert.ok(debug, 'debug fetched');
   const mirror = debug.controllers.find((c) => c.name === 'configmap-mirror')!;
   assert.deepEqual(
