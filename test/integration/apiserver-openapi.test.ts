@@ -158,6 +158,31 @@ describe('OpenAPI endpoints', () => {
     assert.equal((await index()).paths['apis/openapi.example.com/v1'], undefined);
   });
 
+  it('a client revalidating the index (If-Modified-Since) right after a CRD change gets the new index, not a 304', async () => {
+    // kubectl's --cache-dir HTTP cache revalidates /openapi/v3 with the Last-Modified it was
+    // given; a CRD applied within the same second must not leave it with the old index.
+    const before = await get('/openapi/v3');
+    const lastModified = before.headers.get('last-modified') ?? '';
+    await before.arrayBuffer();
+    const crd = structuredClone(CRD);
+    crd.metadata.name = 'gizmos.revalidate.example.com';
+    crd.spec.group = 'revalidate.example.com';
+    crd.spec.names = { kind: 'Gizmo', listKind: 'GizmoList', plural: 'gizmos', singular: 'gizmo' };
+    const create = await fetch(`${server.url}${CRDS}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(crd),
+    });
+    assert.equal(create.status, 201);
+    const again = await get('/openapi/v3', { 'if-modified-since': lastModified });
+    assert.equal(again.status, 200);
+    assert.ok(((await again.json()) as Index).paths['apis/revalidate.example.com/v1']);
+    // Unchanged since: a 304 is still right.
+    const unchanged = await get('/openapi/v3', { 'if-modified-since': again.headers.get('last-modified') ?? '' });
+    assert.equal(unchanged.status, 304);
+    await fetch(`${server.url}${CRDS}/${crd.metadata.name}`, { method: 'DELETE' });
+  });
+
   it('/openapi/v2: JSON for JSON or a wildcard, protobuf media type for protobuf, 406 otherwise', async () => {
     const json = await get('/openapi/v2', { accept: 'application/json' });
     assert.equal(json.status, 200);
