@@ -423,6 +423,30 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
     assert.match(yaml.body.toString(), /^apiVersion: v1\ndata:\n {2}x: "y"\nkind: ConfigMap\nmetadata:\n/);
   });
 
+  it('a watch negotiated to YAML (no stream form) is a 406 listing the stream media types', async () => {
+    // handlers/watch.go: NegotiateOutputMediaTypeStream picks the same clause as the GET would
+    // and refuses one whose serializer cannot stream, even when a later clause could.
+    const path = '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1';
+    for (const accept of ['application/yaml', 'application/yaml, application/json']) {
+      const answer = await send(server, 'GET', path, undefined, { accept });
+      assert.equal(answer.status, 406, accept);
+      // The Status itself is negotiated as any error is: YAML here.
+      assert.equal(answer.type, 'application/yaml');
+      const text = answer.body.toString();
+      assert.match(text, /^reason: NotAcceptable$/m);
+      assert.match(
+        text,
+        /^message: ["']only the following media types are accepted: application\/json;stream=watch, application\/vnd.kubernetes.protobuf;stream=watch["']$/m,
+      );
+    }
+    // A plain GET of the same collection in YAML is fine.
+    const list = await send(server, 'GET', '/api/v1/namespaces/default/configmaps', undefined, {
+      accept: 'application/yaml',
+    });
+    assert.equal(list.status, 200);
+    assert.equal(list.type, 'application/yaml');
+  });
+
   it('a malformed protobuf body is a 400 with the decoder text; an unknown media type a 415', async () => {
     const truncated = Buffer.concat([
       encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }).subarray(0, 20),

@@ -29,6 +29,7 @@ import {
   StatusError,
   statusError,
   toStatus,
+  WATCH_MEDIA_TYPES,
 } from '../errors/status-errors.js';
 import { setLongTimer } from '../http/long-timer.js';
 import { secondsToGoDuration } from '../http/query.js';
@@ -123,6 +124,9 @@ export function handleWatch(r: ResourceRequest): void {
     if (!next) throw notAcceptable();
     rep = next;
   }
+  // The stream is negotiated as the GET was (`NegotiateOutputMediaTypeStream`): a clause that
+  // picked YAML, which has no stream form, is refused even if a later one would stream.
+  if (rep.encoding === 'yaml') throw notAcceptable(WATCH_MEDIA_TYPES);
   const store = r.cluster.store(r.served);
   const namespace = r.served.type.namespaced ? r.target.namespace : undefined;
   let name: string | undefined;
