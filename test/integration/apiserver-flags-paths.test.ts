@@ -134,6 +134,22 @@ describe('query parameters as the API server parses them', () => {
     assert.equal(wrapped.text, '');
   });
 
+  it("the query is split as Go's url.ParseQuery splits it: a pair with a semicolon or a bad escape is dropped", async () => {
+    // req.URL.Query() ignores ParseQuery's error and keeps the pairs that parsed.
+    for (const q of ['limit=%zz', 'limit=1;x', 'limit=1%2', 'li%mit=1&limit=%G1']) {
+      const r = await raw(server, 'GET', `${CM}?${q}`);
+      assert.equal(r.status, 200, `${q}: ${r.text}`);
+      assert.equal(JSON.parse(r.text).kind, 'ConfigMapList', q);
+    }
+    const notWatch = await raw(server, 'GET', `${CM}?watch=1;x`);
+    assert.equal(JSON.parse(notWatch.text).kind, 'ConfigMapList');
+    // The pairs around a dropped one still count; `+` is a space, `%2B` a plus.
+    const limited = await raw(server, 'GET', `${CM}?a=%zz&limit=abc;&limit=x+y`);
+    assert.equal(status(limited).message, 'strconv.ParseInt: parsing "x y": invalid syntax');
+    const plus = await raw(server, 'GET', `${CM}?limit=%2B1`);
+    assert.equal(JSON.parse(plus.text).kind, 'ConfigMapList');
+  });
+
   it('?timeout= is a Go duration (400 when not); watches ignore it', async () => {
     const cases: [string, string][] = [
       ['x', 'time: invalid duration "x"'],

@@ -14,6 +14,8 @@
  * inside it. This parser does the same.
  */
 
+import { parseGoQuery } from './query.js';
+
 /** A path under `/api/v1` or `/apis/{group}/{version}` that names resources. */
 export interface ResourceTarget {
   kind: 'resource';
@@ -59,7 +61,8 @@ export interface RequestTarget {
 
 /**
  * The path and query of a request, as sent (`req.url` is the raw request target). The server
- * routes this path and the secure mode's gate authorizes the same one.
+ * routes this path and the secure mode's gate authorizes the same one; the query is read as
+ * Go's `url.ParseQuery` reads it ({@link parseGoQuery}).
  *
  * @example
  * ```ts
@@ -79,7 +82,7 @@ export function splitRequestTarget(url: string): RequestTarget {
   const q = target.indexOf('?');
   return q === -1
     ? { path: target, query: new URLSearchParams() }
-    : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+    : { path: target.slice(0, q), query: parseGoQuery(target.slice(q + 1)) };
 }
 
 /**
