@@ -5,7 +5,8 @@
  *
  * The path is read as kube-apiserver reads it (`request/requestinfo.go` `splitPath` over Go's
  * decoded `URL.Path`): percent escapes decoded first (so `%2F` separates segments, as in Go),
- * leading and trailing slashes trimmed, then split on `/`. Dot segments are never resolved: `..`
+ * trailing slashes trimmed (a path that starts with two slashes names nothing), then split on
+ * `/`. Dot segments are never resolved: `..`
  * or `%2E%2E` in the name position is the name `..`, which the server refuses with a 400, never
  * a way to another resource.
  *
@@ -119,6 +120,10 @@ export function decodePath(raw: string): string | undefined {
 export function parsePath(rawPath: string): Target {
   const decoded = decodePath(rawPath);
   if (decoded === undefined) return { kind: 'malformed' };
+  // The server routes by prefix on the decoded path (`/api/v1`, `/apis/...`, `/version`):
+  // `//api/v1/...` (or `/%2Fapi/...`) misses every one of them. Trailing slashes are trimmed
+  // (go-restful's TrimRightSlashEnabled).
+  if (decoded.startsWith('//')) return { kind: 'unknown' };
   const trimmed = decoded.replace(/^\/+|\/+$/g, '');
   const segments = trimmed === '' ? [] : trimmed.split('/');
   const [first, ...rest] = segments;
