@@ -118,6 +118,19 @@ describe('OpenAPI endpoints', () => {
     assert.equal(await none.text(), '');
   });
 
+  it('OpenAPI paths are matched exactly: a trailing slash names no document', async () => {
+    // kube-aggregator's handleGroupVersion compares the rest of the path with the group-version
+    // keys as is; /openapi/v2 is an exact route of the PathRecorderMux.
+    for (const path of ['/openapi/v3/', '/openapi/v3/apis/apps/v1/', '/openapi/v2/']) {
+      const answer = await get(path);
+      assert.equal(answer.status, 404, path);
+      await answer.arrayBuffer();
+    }
+    const exact = await get('/openapi/v3/apis/apps/v1');
+    assert.equal(exact.status, 200);
+    await exact.arrayBuffer();
+  });
+
   it('documents for a CRD appear, follow its changes and go with it', async () => {
     const create = await fetch(`${server.url}${CRDS}`, {
       method: 'POST',

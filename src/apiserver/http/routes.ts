@@ -135,10 +135,13 @@ export function parsePath(rawPath: string): Target {
       // `/healthz/ping`, `/readyz/etcd` and friends answer like the root check.
       return { kind: 'fixed', name: first };
     case 'openapi':
-      if (rest.length === 1 && rest[0] === 'v2') return { kind: 'fixed', name: 'openapi-v2' };
-      if (rest[0] === 'v3') {
-        if (rest.length === 1) return { kind: 'fixed', name: 'openapi-v3' };
-        return { kind: 'fixed', name: 'openapi-v3', document: rest.slice(1).join('/') };
+      // Exact routes, no trimming: `/openapi/v2` and `/openapi/v3` are exact paths of the
+      // server's mux and `/openapi/v3/<rest>` is looked up as written (kube-aggregator
+      // `handleGroupVersion`), so `/openapi/v3/apis/apps/v1/` names no document.
+      if (decoded === '/openapi/v2') return { kind: 'fixed', name: 'openapi-v2' };
+      if (decoded === '/openapi/v3') return { kind: 'fixed', name: 'openapi-v3' };
+      if (decoded.startsWith('/openapi/v3/')) {
+        return { kind: 'fixed', name: 'openapi-v3', document: decoded.slice('/openapi/v3/'.length) };
       }
       return { kind: 'unknown' };
     case 'api':
