@@ -108,6 +108,27 @@ describe('query parameters as the API server parses them', () => {
     assert.equal(JSON.parse(r.text).kind, 'ConfigMap');
   });
 
+  it('the deprecated /watch/ path with a name: a fieldSelector must select that name (handlers/get.go)', async () => {
+    const watchOne = '/api/v1/watch/namespaces/default/configmaps/one';
+    for (const selector of ['metadata.name%3Dtwo', 'metadata.name!%3Done', 'metadata.namespace%3Ddefault']) {
+      const r = await raw(server, 'GET', `${watchOne}?fieldSelector=${selector}&timeoutSeconds=1`);
+      assert.equal(r.status, 400, selector);
+      assert.deepEqual(
+        { reason: status(r).reason, message: status(r).message },
+        { reason: 'BadRequest', message: "fieldSelector metadata.name doesn't match requested name" },
+        selector,
+      );
+    }
+    // The same name (with other terms) is fine.
+    const same = await raw(
+      server,
+      'GET',
+      `${watchOne}?fieldSelector=metadata.namespace%3Ddefault,metadata.name%3Done&timeoutSeconds=1`,
+    );
+    assert.equal(same.status, 200);
+    assert.equal(JSON.parse(same.text.split('\n')[0]).object.metadata.name, 'one');
+  });
+
   it('integers: Go ParseInt texts in 400s; the first of repeated values wins', async () => {
     const cases: [string, string][] = [
       ['limit=abc', 'strconv.ParseInt: parsing "abc": invalid syntax'],

@@ -23,6 +23,7 @@ import { negotiate, type Representation } from '../codec/negotiation.js';
 import { encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
 import {
+  badRequest,
   expired,
   notAcceptable,
   qualifiedResource,
@@ -113,6 +114,12 @@ function invalidWatchResourceVersion(r: ResourceRequest, fieldError: string): St
 /** Starts a watch stream on `r.res`. Errors before the stream starts are thrown as Statuses. */
 export function handleWatch(r: ResourceRequest): void {
   const opts: ListOptions = parseListOptions(r.query, r.served, true);
+  if (r.target.name !== undefined && opts.fieldSelector && !opts.fieldSelector.isEmpty()) {
+    // A named watch (`/watch/.../{name}`) takes only a selector of that name
+    // (`RequiresExactMatch("metadata.name")`: the first `metadata.name=` term).
+    const term = opts.fieldSelector.requirements.find((t) => t.field === 'metadata.name' && t.operator === '=');
+    if (term?.value !== r.target.name) throw badRequest("fieldSelector metadata.name doesn't match requested name");
+  }
   defaultListOptions(opts, r.settings.watchList);
   validateListOptions(opts, r.settings.watchList);
   const rvNumber = parseResourceVersion(opts.resourceVersion, (text) => invalidWatchResourceVersion(r, text));
