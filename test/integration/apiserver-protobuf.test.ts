@@ -447,6 +447,45 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
     assert.equal(list.type, 'application/yaml');
   });
 
+  it('a streaming list in protobuf: the initial-events-end bookmark carries the list blueprint in protobuf', async () => {
+    // response.go watchListTransformer: the empty versioned list is encoded with the negotiated
+    // encoder (client-go decodes it with the stream's decoder), then base64'd into the annotation.
+    const path = '/api/v1/namespaces/default/configmaps';
+    const query = '?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true';
+    const cases: [string, string][] = [
+      [PB_ACCEPT, 'ConfigMapList'],
+      [`${PB};as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json`, 'PartialObjectMetadataList'],
+    ];
+    for (const [accept, listKind] of cases) {
+      const answer = await send(server, 'GET', `${path}${query}&timeoutSeconds=1`, undefined, { accept });
+      assert.equal(answer.type, `${PB};stream=watch`);
+      const bookmark = decodeWatchFrames(answer.body).events.find((e) => e.type === 'BOOKMARK');
+      assert.ok(bookmark, 'the stream has the initial-events-end bookmark');
+      const annotations = (bookmark.object.metadata as JsonObject).annotations as JsonObject;
+      assert.equal(annotations['k8s.io/initial-events-end'], 'true');
+      const blueprint = Buffer.from(String(annotations['kubernetes.io/initial-events-list-blueprint']), 'base64');
+      const list = decodeKubernetesProtobuf(blueprint);
+      assert.equal(list.kind, listKind, accept);
+      assert.deepEqual(list.items, null);
+    }
+    // In JSON it is the JSON of the empty list, as encoding/json writes it.
+    const asJson = await send(server, 'GET', `${path}${query}&timeoutSeconds=1`, undefined, {
+      accept: 'application/json',
+    });
+    const line = asJson.body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: JsonObject })
+      .find((e) => e.type === 'BOOKMARK');
+    assert.ok(line);
+    const annotations = (line.object.metadata as JsonObject).annotations as JsonObject;
+    assert.equal(
+      Buffer.from(String(annotations['kubernetes.io/initial-events-list-blueprint']), 'base64').toString(),
+      '{"kind":"ConfigMapList","apiVersion":"v1","metadata":{},"items":null}\n',
+    );
+  });
+
   it('a malformed protobuf body is a 400 with the decoder text; an unknown media type a 415', async () => {
     const truncated = Buffer.concat([
       encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }).subarray(0, 20),

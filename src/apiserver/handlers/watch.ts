@@ -20,7 +20,7 @@
  */
 import type { CancelTimer, JsonObject, KubeObject } from '../../core/index.js';
 import { negotiate, type Representation } from '../codec/negotiation.js';
-import { encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
+import { encodeProtobufObject, encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
 import {
   badRequest,
@@ -272,7 +272,7 @@ export function handleWatch(r: ResourceRequest): void {
   }
   if (streaming && opts.allowWatchBookmarks) {
     // The end of the initial state: a bookmark at the current revision (KEP-3157 streaming lists).
-    lines.push(objectLine('BOOKMARK', initialEventsEnd(r, String(store.revision))));
+    lines.push(objectLine('BOOKMARK', initialEventsEnd(r, String(store.revision), rep)));
   }
   // Live lines go through a coalescing writer: one chunk per tick, held while the socket drains.
   // A watcher that falls too far behind is ended as the real server ends unresponsive watchers.
@@ -380,14 +380,30 @@ export function handleWatch(r: ResourceRequest): void {
   });
 }
 
+/**
+ * The empty list a streaming list's client builds its result on (`response.go`
+ * `watchListTransformer`), encoded as the stream's objects are: protobuf for a protobuf stream
+ * (client-go decodes it with the stream's decoder), JSON as encoding/json writes the Go list, or
+ * as the unstructured encoder writes a custom resource's list.
+ */
+function listBlueprint(r: ResourceRequest, rep: Representation): Buffer {
+  const { listKind, apiVersion } = r.served.type;
+  const list: JsonObject =
+    rep.kind === 'metadata'
+      ? { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${rep.version}`, metadata: {}, items: null }
+      : r.served.custom
+        ? { apiVersion, items: [], kind: listKind }
+        : { kind: listKind, apiVersion, metadata: {}, items: null };
+  if (rep.encoding === 'protobuf') {
+    const encoded = encodeProtobufObject(list);
+    if (encoded) return encoded;
+  }
+  return Buffer.from(`${JSON.stringify(list)}\n`);
+}
+
 /** The bookmark that ends the initial events of a streaming list. */
-function initialEventsEnd(r: ResourceRequest, resourceVersion: string): Record<string, unknown> {
-  const blueprint = JSON.stringify({
-    kind: r.served.type.listKind,
-    apiVersion: r.served.type.apiVersion,
-    metadata: { resourceVersion: '' },
-    items: null,
-  });
+function initialEventsEnd(r: ResourceRequest, resourceVersion: string, rep: Representation): Record<string, unknown> {
+  const blueprint = listBlueprint(r, rep);
   return {
     kind: r.served.type.kind,
     apiVersion: r.served.type.apiVersion,
@@ -395,7 +411,7 @@ function initialEventsEnd(r: ResourceRequest, resourceVersion: string): Record<s
       resourceVersion,
       annotations: {
         'k8s.io/initial-events-end': 'true',
-        'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64'),
+        'kubernetes.io/initial-events-list-blueprint': blueprint.toString('base64'),
       },
     },
   };
