@@ -101,6 +101,10 @@ describe('OpenAPI endpoints', () => {
     assert.equal(stale.headers.get('location'), `/openapi/v3/api/v1?hash=${etag.slice(1, -1)}`);
     const cached = await get('/openapi/v3/api/v1', { 'if-none-match': etag });
     assert.equal(cached.status, 304);
+    // Go's writeNotModified: no Content-Type, and no Last-Modified beside an Etag.
+    assert.equal(cached.headers.get('etag'), etag);
+    assert.equal(cached.headers.get('last-modified'), null);
+    assert.equal(cached.headers.get('content-type'), null);
   });
 
   it('406 for an Accept without JSON, 404 for a group-version nobody serves', async () => {
