@@ -486,6 +486,27 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
     );
   });
 
+  it('a protobuf DELETE body of another kind is the decoder error (500), and deletes nothing', async () => {
+    // DeleteOptions decode through the meta scheme, which registers no other kind
+    // (runtime.UseOrCreateObject -> Scheme.New), so the body is never read as DeleteOptions.
+    const path = '/api/v1/namespaces/default/configmaps';
+    await send(server, 'POST', path, JSON.stringify({ metadata: { name: 'keep' } }), {
+      'content-type': 'application/json',
+    });
+    const body = encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } });
+    const answer = await send(server, 'DELETE', `${path}/keep`, body, { 'content-type': PB });
+    assert.equal(answer.status, 500);
+    assert.deepEqual(
+      { reason: json(answer).reason, message: json(answer).message },
+      {
+        reason: '',
+        message:
+          'no kind "ConfigMap" is registered for version "v1" in scheme "pkg/apis/meta/internalversion/scheme/register.go:27"',
+      },
+    );
+    assert.equal((await send(server, 'GET', `${path}/keep`)).status, 200);
+  });
+
   it('a malformed protobuf body is a 400 with the decoder text; an unknown media type a 415', async () => {
     const truncated = Buffer.concat([
       encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }).subarray(0, 20),
