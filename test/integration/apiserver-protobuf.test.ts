@@ -519,6 +519,13 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
       String(status.message),
       /^the object provided is unrecognized \(must be of type ConfigMap\): unexpected EOF \(6b387300/,
     );
+    // NegotiateInputSerializer compares the media type with the server's list: a wildcard is
+    // no media type of it.
+    for (const method of ['POST', 'DELETE']) {
+      const path = `/api/v1/namespaces/default/configmaps${method === 'DELETE' ? '/nothing' : ''}`;
+      const wildcard = await send(server, method, path, '{}', { 'content-type': '*/*' });
+      assert.equal(wildcard.status, 415, method);
+    }
     const wrongType = await send(server, 'POST', '/api/v1/namespaces/default/configmaps', '{}', {
       'content-type': 'text/plain',
     });
