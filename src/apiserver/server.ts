@@ -125,8 +125,7 @@ function isReadableBody(contentType: string | undefined): boolean {
     type === '' ||
     type === 'application/json' ||
     type === 'application/yaml' ||
-    type === 'application/vnd.kubernetes.protobuf' ||
-    type === '*/*'
+    type === 'application/vnd.kubernetes.protobuf'
   );
 }
 

@@ -41,11 +41,43 @@ describe('apiserver error cases: every one a Status, none a crash', () => {
     assertStatus(res.body, 415, 'UnsupportedMediaType', /accepted media types include: application\/json-patch\+json/);
   });
 
-  it('a wrong apiVersion or kind is a 400', async () => {
-    const av = await api.post<Status>(CM, { ...configMap('x'), apiVersion: 'apps/v1' });
-    assertStatus(av.body, 400, 'BadRequest', /does not match the expected API version \(v1\)/);
-    const kind = await api.post<Status>(CM, { ...configMap('x'), kind: 'Secret' });
-    assertStatus(kind.body, 400, 'BadRequest', /kind/);
+  it('a wrong apiVersion or kind is a 400 worded as the decoder words it (1.33)', async () => {
+    // handlers/rest.go transformDecodeError over the legacy scheme's decode and conversion.
+    const cases: [Record<string, unknown>, string, string][] = [
+      // A kind the scheme does not know (the classic lower-case `kind: pod`).
+      [
+        { apiVersion: 'v1', kind: 'pod' },
+        '/api/v1/namespaces/default/pods',
+        'pod in version "v1" cannot be handled as a Pod: no kind "pod" is registered for version "v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
+      ],
+      [
+        { apiVersion: 'apps/v1', kind: 'ConfigMap' },
+        CM,
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "apps/v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
+      ],
+      // A known kind of another type: decoded, then no conversion to the endpoint's type.
+      [
+        { apiVersion: 'v1', kind: 'Secret' },
+        CM,
+        'Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion',
+      ],
+      [
+        { apiVersion: 'v1', kind: 'Pod' },
+        '/apis/apps/v1/namespaces/default/deployments',
+        'Pod in version "v1" cannot be handled as a Deployment: converting (v1.Pod) to (apps.Deployment): unknown conversion',
+      ],
+      // The endpoint's kind in another registered version: converted, then refused.
+      [
+        { apiVersion: 'apps/v1beta1', kind: 'Deployment' },
+        '/apis/apps/v1/namespaces/default/deployments',
+        'the API version in the data (apps/v1beta1) does not match the expected API version (apps/v1)',
+      ],
+    ];
+    for (const [typeMeta, path, message] of cases) {
+      const res = await api.post<Status>(path, { ...configMap('x'), ...typeMeta });
+      assertStatus(res.body, 400, 'BadRequest');
+      assert.equal(res.body.message, message);
+    }
   });
 
   it('a missing name is a 422 with a cause', async () => {

@@ -108,6 +108,27 @@ describe('query parameters as the API server parses them', () => {
     assert.equal(JSON.parse(r.text).kind, 'ConfigMap');
   });
 
+  it('the deprecated /watch/ path with a name: a fieldSelector must select that name (handlers/get.go)', async () => {
+    const watchOne = '/api/v1/watch/namespaces/default/configmaps/one';
+    for (const selector of ['metadata.name%3Dtwo', 'metadata.name!%3Done', 'metadata.namespace%3Ddefault']) {
+      const r = await raw(server, 'GET', `${watchOne}?fieldSelector=${selector}&timeoutSeconds=1`);
+      assert.equal(r.status, 400, selector);
+      assert.deepEqual(
+        { reason: status(r).reason, message: status(r).message },
+        { reason: 'BadRequest', message: "fieldSelector metadata.name doesn't match requested name" },
+        selector,
+      );
+    }
+    // The same name (with other terms) is fine.
+    const same = await raw(
+      server,
+      'GET',
+      `${watchOne}?fieldSelector=metadata.namespace%3Ddefault,metadata.name%3Done&timeoutSeconds=1`,
+    );
+    assert.equal(same.status, 200);
+    assert.equal(JSON.parse(same.text.split('\n')[0]).object.metadata.name, 'one');
+  });
+
   it('integers: Go ParseInt texts in 400s; the first of repeated values wins', async () => {
     const cases: [string, string][] = [
       ['limit=abc', 'strconv.ParseInt: parsing "abc": invalid syntax'],
@@ -132,6 +153,22 @@ describe('query parameters as the API server parses them', () => {
     // A timeoutSeconds whose Go duration wraps to a negative one ends at once too.
     const wrapped = await raw(server, 'GET', `${CM}?watch=1&timeoutSeconds=9223372036854775807`);
     assert.equal(wrapped.text, '');
+  });
+
+  it("the query is split as Go's url.ParseQuery splits it: a pair with a semicolon or a bad escape is dropped", async () => {
+    // req.URL.Query() ignores ParseQuery's error and keeps the pairs that parsed.
+    for (const q of ['limit=%zz', 'limit=1;x', 'limit=1%2', 'li%mit=1&limit=%G1']) {
+      const r = await raw(server, 'GET', `${CM}?${q}`);
+      assert.equal(r.status, 200, `${q}: ${r.text}`);
+      assert.equal(JSON.parse(r.text).kind, 'ConfigMapList', q);
+    }
+    const notWatch = await raw(server, 'GET', `${CM}?watch=1;x`);
+    assert.equal(JSON.parse(notWatch.text).kind, 'ConfigMapList');
+    // The pairs around a dropped one still count; `+` is a space, `%2B` a plus.
+    const limited = await raw(server, 'GET', `${CM}?a=%zz&limit=abc;&limit=x+y`);
+    assert.equal(status(limited).message, 'strconv.ParseInt: parsing "x y": invalid syntax');
+    const plus = await raw(server, 'GET', `${CM}?limit=%2B1`);
+    assert.equal(JSON.parse(plus.text).kind, 'ConfigMapList');
   });
 
   it('?timeout= is a Go duration (400 when not); watches ignore it', async () => {
@@ -345,6 +382,18 @@ describe('path segments are never resolved; names that are no path segment answe
     const list = await raw(server, 'GET', '/api/v1/namespaces/%2E%2E/configmaps');
     assert.equal(list.status, 200);
     assert.deepEqual(JSON.parse(list.text).items, []);
+  });
+
+  it('a path that starts with two slashes (or an escaped one) names nothing; trailing slashes are trimmed', async () => {
+    // The director routes on the decoded URL.Path by prefix (`/api/v1`, `/apis/...`): `//api/v1/...`
+    // misses every API root and no handler trims it (requestinfo.go's trimming is for authorization).
+    for (const path of ['//api/v1/namespaces/victim', '/%2Fapi/v1/namespaces/victim', '//version']) {
+      assert.equal((await raw(server, 'GET', path)).status, 404, path);
+    }
+    const deleted = await raw(server, 'DELETE', '//api/v1/namespaces/victim');
+    assert.equal(deleted.status, 404);
+    // go-restful 3.11 (TrimRightSlashEnabled) trims trailing slashes before matching routes.
+    assert.equal(JSON.parse((await raw(server, 'GET', '/api/v1/namespaces/victim//')).text).kind, 'Namespace');
   });
 
   it('a bad percent escape is refused as Go refuses the request line', async () => {

@@ -101,6 +101,10 @@ describe('OpenAPI endpoints', () => {
     assert.equal(stale.headers.get('location'), `/openapi/v3/api/v1?hash=${etag.slice(1, -1)}`);
     const cached = await get('/openapi/v3/api/v1', { 'if-none-match': etag });
     assert.equal(cached.status, 304);
+    // Go's writeNotModified: no Content-Type, and no Last-Modified beside an Etag.
+    assert.equal(cached.headers.get('etag'), etag);
+    assert.equal(cached.headers.get('last-modified'), null);
+    assert.equal(cached.headers.get('content-type'), null);
   });
 
   it('406 for an Accept without JSON, 404 for a group-version nobody serves', async () => {
@@ -116,6 +120,19 @@ describe('OpenAPI endpoints', () => {
     const none = await get('/openapi/v3/apis/nothing.example.com/v1');
     assert.equal(none.status, 404);
     assert.equal(await none.text(), '');
+  });
+
+  it('OpenAPI paths are matched exactly: a trailing slash names no document', async () => {
+    // kube-aggregator's handleGroupVersion compares the rest of the path with the group-version
+    // keys as is; /openapi/v2 is an exact route of the PathRecorderMux.
+    for (const path of ['/openapi/v3/', '/openapi/v3/apis/apps/v1/', '/openapi/v2/']) {
+      const answer = await get(path);
+      assert.equal(answer.status, 404, path);
+      await answer.arrayBuffer();
+    }
+    const exact = await get('/openapi/v3/apis/apps/v1');
+    assert.equal(exact.status, 200);
+    await exact.arrayBuffer();
   });
 
   it('documents for a CRD appear, follow its changes and go with it', async () => {
@@ -156,6 +173,31 @@ describe('OpenAPI endpoints', () => {
     const del = await fetch(`${server.url}${CRDS}/${CRD.metadata.name}`, { method: 'DELETE' });
     assert.equal(del.status, 200);
     assert.equal((await index()).paths['apis/openapi.example.com/v1'], undefined);
+  });
+
+  it('a client revalidating the index (If-Modified-Since) right after a CRD change gets the new index, not a 304', async () => {
+    // kubectl's --cache-dir HTTP cache revalidates /openapi/v3 with the Last-Modified it was
+    // given; a CRD applied within the same second must not leave it with the old index.
+    const before = await get('/openapi/v3');
+    const lastModified = before.headers.get('last-modified') ?? '';
+    await before.arrayBuffer();
+    const crd = structuredClone(CRD);
+    crd.metadata.name = 'gizmos.revalidate.example.com';
+    crd.spec.group = 'revalidate.example.com';
+    crd.spec.names = { kind: 'Gizmo', listKind: 'GizmoList', plural: 'gizmos', singular: 'gizmo' };
+    const create = await fetch(`${server.url}${CRDS}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(crd),
+    });
+    assert.equal(create.status, 201);
+    const again = await get('/openapi/v3', { 'if-modified-since': lastModified });
+    assert.equal(again.status, 200);
+    assert.ok(((await again.json()) as Index).paths['apis/revalidate.example.com/v1']);
+    // Unchanged since: a 304 is still right.
+    const unchanged = await get('/openapi/v3', { 'if-modified-since': again.headers.get('last-modified') ?? '' });
+    assert.equal(unchanged.status, 304);
+    await fetch(`${server.url}${CRDS}/${crd.metadata.name}`, { method: 'DELETE' });
   });
 
   it('/openapi/v2: JSON for JSON or a wildcard, protobuf media type for protobuf, 406 otherwise', async () => {

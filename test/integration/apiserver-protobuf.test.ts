@@ -423,6 +423,90 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
     assert.match(yaml.body.toString(), /^apiVersion: v1\ndata:\n {2}x: "y"\nkind: ConfigMap\nmetadata:\n/);
   });
 
+  it('a watch negotiated to YAML (no stream form) is a 406 listing the stream media types', async () => {
+    // handlers/watch.go: NegotiateOutputMediaTypeStream picks the same clause as the GET would
+    // and refuses one whose serializer cannot stream, even when a later clause could.
+    const path = '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1';
+    for (const accept of ['application/yaml', 'application/yaml, application/json']) {
+      const answer = await send(server, 'GET', path, undefined, { accept });
+      assert.equal(answer.status, 406, accept);
+      // The Status itself is negotiated as any error is: YAML here.
+      assert.equal(answer.type, 'application/yaml');
+      const text = answer.body.toString();
+      assert.match(text, /^reason: NotAcceptable$/m);
+      assert.match(
+        text,
+        /^message: ["']only the following media types are accepted: application\/json;stream=watch, application\/vnd.kubernetes.protobuf;stream=watch["']$/m,
+      );
+    }
+    // A plain GET of the same collection in YAML is fine.
+    const list = await send(server, 'GET', '/api/v1/namespaces/default/configmaps', undefined, {
+      accept: 'application/yaml',
+    });
+    assert.equal(list.status, 200);
+    assert.equal(list.type, 'application/yaml');
+  });
+
+  it('a streaming list in protobuf: the initial-events-end bookmark carries the list blueprint in protobuf', async () => {
+    // response.go watchListTransformer: the empty versioned list is encoded with the negotiated
+    // encoder (client-go decodes it with the stream's decoder), then base64'd into the annotation.
+    const path = '/api/v1/namespaces/default/configmaps';
+    const query = '?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true';
+    const cases: [string, string][] = [
+      [PB_ACCEPT, 'ConfigMapList'],
+      [`${PB};as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json`, 'PartialObjectMetadataList'],
+    ];
+    for (const [accept, listKind] of cases) {
+      const answer = await send(server, 'GET', `${path}${query}&timeoutSeconds=1`, undefined, { accept });
+      assert.equal(answer.type, `${PB};stream=watch`);
+      const bookmark = decodeWatchFrames(answer.body).events.find((e) => e.type === 'BOOKMARK');
+      assert.ok(bookmark, 'the stream has the initial-events-end bookmark');
+      const annotations = (bookmark.object.metadata as JsonObject).annotations as JsonObject;
+      assert.equal(annotations['k8s.io/initial-events-end'], 'true');
+      const blueprint = Buffer.from(String(annotations['kubernetes.io/initial-events-list-blueprint']), 'base64');
+      const list = decodeKubernetesProtobuf(blueprint);
+      assert.equal(list.kind, listKind, accept);
+      assert.deepEqual(list.items, null);
+    }
+    // In JSON it is the JSON of the empty list, as encoding/json writes it.
+    const asJson = await send(server, 'GET', `${path}${query}&timeoutSeconds=1`, undefined, {
+      accept: 'application/json',
+    });
+    const line = asJson.body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: JsonObject })
+      .find((e) => e.type === 'BOOKMARK');
+    assert.ok(line);
+    const annotations = (line.object.metadata as JsonObject).annotations as JsonObject;
+    assert.equal(
+      Buffer.from(String(annotations['kubernetes.io/initial-events-list-blueprint']), 'base64').toString(),
+      '{"kind":"ConfigMapList","apiVersion":"v1","metadata":{},"items":null}\n',
+    );
+  });
+
+  it('a protobuf DELETE body of another kind is the decoder error (500), and deletes nothing', async () => {
+    // DeleteOptions decode through the meta scheme, which registers no other kind
+    // (runtime.UseOrCreateObject -> Scheme.New), so the body is never read as DeleteOptions.
+    const path = '/api/v1/namespaces/default/configmaps';
+    await send(server, 'POST', path, JSON.stringify({ metadata: { name: 'keep' } }), {
+      'content-type': 'application/json',
+    });
+    const body = encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } });
+    const answer = await send(server, 'DELETE', `${path}/keep`, body, { 'content-type': PB });
+    assert.equal(answer.status, 500);
+    assert.deepEqual(
+      { reason: json(answer).reason, message: json(answer).message },
+      {
+        reason: '',
+        message:
+          'no kind "ConfigMap" is registered for version "v1" in scheme "pkg/apis/meta/internalversion/scheme/register.go:27"',
+      },
+    );
+    assert.equal((await send(server, 'GET', `${path}/keep`)).status, 200);
+  });
+
   it('a malformed protobuf body is a 400 with the decoder text; an unknown media type a 415', async () => {
     const truncated = Buffer.concat([
       encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }).subarray(0, 20),
@@ -435,6 +519,13 @@ describe('protobuf over HTTP: writes, subresources, errors, custom resources, re
       String(status.message),
       /^the object provided is unrecognized \(must be of type ConfigMap\): unexpected EOF \(6b387300/,
     );
+    // NegotiateInputSerializer compares the media type with the server's list: a wildcard is
+    // no media type of it.
+    for (const method of ['POST', 'DELETE']) {
+      const path = `/api/v1/namespaces/default/configmaps${method === 'DELETE' ? '/nothing' : ''}`;
+      const wildcard = await send(server, method, path, '{}', { 'content-type': '*/*' });
+      assert.equal(wildcard.status, 415, method);
+    }
     const wrongType = await send(server, 'POST', '/api/v1/namespaces/default/configmaps', '{}', {
       'content-type': 'text/plain',
     });

@@ -33,6 +33,17 @@ export interface AcceptClause {
 }
 
 /**
+ * `strconv.ParseFloat(text, 32)` as goautoneg uses it for q: the value, or 0 when Go refuses the
+ * text (no surrounding spaces, no trailing characters; decimal and `inf`/`nan` forms).
+ */
+function goParseFloat(text: string): number {
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) return Math.fround(Number(text));
+  const special = /^([+-]?)(inf|infinity)$/i.exec(text);
+  if (special) return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  return /^nan$/i.test(text) ? Number.NaN : 0;
+}
+
+/**
  * Parses an Accept header as goautoneg's `ParseAccept` does, sorted best first: higher `q`, then
  * a concrete type before `*`, then a concrete subtype before `*`; equal clauses keep their order.
  */
@@ -48,14 +59,11 @@ export function parseAccept(header: string): AcceptClause[] {
     else continue;
     const clause: AcceptClause = { type, subtype, q: 1, params: {} };
     for (const param of params) {
-      const eq = param.indexOf('=');
-      if (eq === -1) continue;
-      const key = param.slice(0, eq).trim();
-      const value = param.slice(eq + 1);
-      if (key === 'q') {
-        const q = Number.parseFloat(value);
-        clause.q = Number.isNaN(q) ? 0 : q;
-      } else clause.params[key] = value.trim();
+      // goautoneg skips a parameter with no value or a second '='.
+      const [key = '', value = '', extra] = param.split('=');
+      if (value === '' || extra !== undefined) continue;
+      if (key.trim() === 'q') clause.q = goParseFloat(value);
+      else clause.params[key.trim()] = value.trim();
     }
     clauses.push(clause);
   }

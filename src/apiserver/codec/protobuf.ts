@@ -63,6 +63,8 @@ function versionOf(apiVersion: string): string {
 
 /** Where the legacy scheme registers the built-in kinds (quoted by "no kind is registered" errors). */
 const LEGACY_SCHEME = 'pkg/api/legacyscheme/scheme.go:30';
+/** Where the meta scheme DELETE bodies are decoded with is created (`metainternalversionscheme`). */
+const META_SCHEME = 'pkg/apis/meta/internalversion/scheme/register.go:27';
 
 /**
  * Decodes a protobuf create or update body into the object's JSON form.
@@ -109,6 +111,18 @@ export function decodeProtobufObject(body: Buffer, endpoint: ProtobufEndpoint): 
  */
 export function decodeProtobufDeleteOptions(body: Buffer): JsonObject {
   try {
+    // The meta scheme knows DeleteOptions under any version and no other kind
+    // (`runtime.UseOrCreateObject` -> `Scheme.New`): a body naming another is never read as one.
+    const { kind, apiVersion } = readProtobufEnvelope(body).typeMeta;
+    if (kind !== '' && kind !== 'DeleteOptions') {
+      throw new StatusError(
+        makeStatus(
+          500,
+          '',
+          `no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme ${JSON.stringify(META_SCHEME)}`,
+        ),
+      );
+    }
     return decodeKubernetesProtobuf(body, {
       defaults: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' },
       message: protobufMessageForKind('meta.k8s.io/v1', 'DeleteOptions'),

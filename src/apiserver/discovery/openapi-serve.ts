@@ -54,8 +54,9 @@ function serveContent(
     notModified = !Number.isNaN(since) && seconds(lastModified) <= Math.floor(since / 1000);
   }
   if (notModified) {
+    // Go's writeNotModified: no Content-Type, and Last-Modified only when there is no Etag.
     const { 'Content-Type': _type, ...rest } = headers;
-    res.writeHead(304, { ...rest, 'Last-Modified': httpDate(lastModified) });
+    res.writeHead(304, etag === undefined ? { ...rest, 'Last-Modified': httpDate(lastModified) } : rest);
     res.end();
     return;
   }

@@ -139,12 +139,20 @@ export function methodNotAllowed(): StatusError {
   return statusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
-/** 406 NotAcceptable for an Accept header the emulator cannot serve. */
-export function notAcceptable(): StatusError {
-  return statusError(
-    'NotAcceptable',
-    'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
-  );
+/** The media types a watch can stream (`MediaTypesForSerializer`'s stream list). */
+export const WATCH_MEDIA_TYPES: readonly string[] = [
+  'application/json;stream=watch',
+  'application/vnd.kubernetes.protobuf;stream=watch',
+];
+
+/**
+ * 406 NotAcceptable for an Accept header the emulator cannot serve; `accepted` is what the
+ * endpoint lists (its media types, or {@link WATCH_MEDIA_TYPES} for a watch).
+ */
+export function notAcceptable(
+  accepted: readonly string[] = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'],
+): StatusError {
+  return statusError('NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
 }
 
 /** 410 Expired: `too old resource version: N (M)`. */

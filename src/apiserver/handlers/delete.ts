@@ -97,7 +97,7 @@ function typedDeleteOptions(body: Record<string, unknown>): DeleteOptionsBody {
 function decodeBody(r: ResourceRequest, raw: Buffer): DeleteOptionsBody {
   const type = mediaType(r.req.headers['content-type']);
   if (isProtobufMediaType(type)) return typedDeleteOptions(decodeProtobufDeleteOptions(raw) as JsonObject);
-  if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== '*/*') {
+  if (type !== '' && type !== 'application/json' && type !== 'application/yaml') {
     throw unsupportedMediaType(RESOURCE_MEDIA_TYPES);
   }
   let parsed: unknown;

@@ -20,15 +20,17 @@
  */
 import type { CancelTimer, JsonObject, KubeObject, Status } from '../../core/index.js';
 import { negotiate, type Representation } from '../codec/negotiation.js';
-import { encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
+import { encodeProtobufObject, encodeProtobufWatchFrame, PROTOBUF_WATCH_MEDIA_TYPE } from '../codec/protobuf.js';
 import { includeObjectOf, partialMetadata, tableJson } from '../codec/tables.js';
 import {
+  badRequest,
   expired,
   notAcceptable,
   qualifiedResource,
   StatusError,
   statusError,
   toStatus,
+  WATCH_MEDIA_TYPES,
 } from '../errors/status-errors.js';
 import { setLongTimer } from '../http/long-timer.js';
 import { secondsToGoDuration } from '../http/query.js';
@@ -122,6 +124,12 @@ function invalidWatchResourceVersion(r: ResourceRequest, fieldError: string): St
  */
 export function handleWatch(r: ResourceRequest): void | Promise<void> {
   const opts: ListOptions = parseListOptions(r.query, r.served, true);
+  if (r.target.name !== undefined && opts.fieldSelector && !opts.fieldSelector.isEmpty()) {
+    // A named watch (`/watch/.../{name}`) takes only a selector of that name
+    // (`RequiresExactMatch("metadata.name")`: the first `metadata.name=` term).
+    const term = opts.fieldSelector.requirements.find((t) => t.field === 'metadata.name' && t.operator === '=');
+    if (term?.value !== r.target.name) throw badRequest("fieldSelector metadata.name doesn't match requested name");
+  }
   defaultListOptions(opts, r.settings.watchList);
   validateListOptions(opts, r.settings.watchList);
   const rvNumber = revisionNumber(
@@ -135,6 +143,9 @@ export function handleWatch(r: ResourceRequest): void | Promise<void> {
     if (!next) throw notAcceptable();
     rep = next;
   }
+  // The stream is negotiated as the GET was (`NegotiateOutputMediaTypeStream`): a clause that
+  // picked YAML, which has no stream form, is refused even if a later one would stream.
+  if (rep.encoding === 'yaml') throw notAcceptable(WATCH_MEDIA_TYPES);
   const store = r.cluster.store(r.served);
   if (streaming && rvNumber > store.revision) {
     const gone = new AbortController();
@@ -302,7 +313,7 @@ function streamWatch(
   }
   if (streaming && opts.allowWatchBookmarks) {
     // The end of the initial state: a bookmark at the current revision (KEP-3157 streaming lists).
-    lines.push(objectLine('BOOKMARK', initialEventsEnd(r, String(store.revision))));
+    lines.push(objectLine('BOOKMARK', initialEventsEnd(r, String(store.revision), rep)));
   }
   // Live lines go through a coalescing writer: one chunk per tick, held while the socket drains.
   // A watcher that falls too far behind is ended as the real server ends unresponsive watchers.
@@ -410,14 +421,30 @@ function streamWatch(
   });
 }
 
+/**
+ * The empty list a streaming list's client builds its result on (`response.go`
+ * `watchListTransformer`), encoded as the stream's objects are: protobuf for a protobuf stream
+ * (client-go decodes it with the stream's decoder), JSON as encoding/json writes the Go list, or
+ * as the unstructured encoder writes a custom resource's list.
+ */
+function listBlueprint(r: ResourceRequest, rep: Representation): Buffer {
+  const { listKind, apiVersion } = r.served.type;
+  const list: JsonObject =
+    rep.kind === 'metadata'
+      ? { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${rep.version}`, metadata: {}, items: null }
+      : r.served.custom
+        ? { apiVersion, items: [], kind: listKind }
+        : { kind: listKind, apiVersion, metadata: {}, items: null };
+  if (rep.encoding === 'protobuf') {
+    const encoded = encodeProtobufObject(list);
+    if (encoded) return encoded;
+  }
+  return Buffer.from(`${JSON.stringify(list)}\n`);
+}
+
 /** The bookmark that ends the initial events of a streaming list. */
-function initialEventsEnd(r: ResourceRequest, resourceVersion: string): Record<string, unknown> {
-  const blueprint = JSON.stringify({
-    kind: r.served.type.listKind,
-    apiVersion: r.served.type.apiVersion,
-    metadata: { resourceVersion: '' },
-    items: null,
-  });
+function initialEventsEnd(r: ResourceRequest, resourceVersion: string, rep: Representation): Record<string, unknown> {
+  const blueprint = listBlueprint(r, rep);
   return {
     kind: r.served.type.kind,
     apiVersion: r.served.type.apiVersion,
@@ -425,7 +452,7 @@ function initialEventsEnd(r: ResourceRequest, resourceVersion: string): Record<s
       resourceVersion,
       annotations: {
         'k8s.io/initial-events-end': 'true',
-        'kubernetes.io/initial-events-list-blueprint': Buffer.from(blueprint).toString('base64'),
+        'kubernetes.io/initial-events-list-blueprint': blueprint.toString('base64'),
       },
     },
   };

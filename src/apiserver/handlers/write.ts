@@ -11,7 +11,7 @@ import { isProtobufMediaType } from '../codec/protobuf.js';
 import { pruneUnknownFields } from '../codec/unknown-fields.js';
 import { badRequest } from '../errors/status-errors.js';
 import { mediaType } from '../http/io.js';
-import { checkNamespace, checkTypeMeta } from '../validation/objects.js';
+import { checkBodyTypeMeta, checkNamespace } from '../validation/objects.js';
 import { dryRunErrors, type FieldValidationDirective, invalidOptions, writeOptions } from './options.js';
 import { type HandlerResult, managerOf, type ResourceRequest } from './request.js';
 
@@ -80,7 +80,7 @@ export function fromStorage(r: ResourceRequest, obj: KubeObject): KubeObject {
 export async function handleCreate(r: ResourceRequest): Promise<HandlerResult> {
   const options = writeOptions(r.query, 'CreateOptions');
   const { obj, protobuf } = await bodyObject(r);
-  checkTypeMeta(obj, r.served);
+  checkBodyTypeMeta(obj, r.served);
   const warnings = protobuf ? [] : decodeWarnings(r, obj, options.fieldValidation);
   checkNamespace(obj, r.served, r.target.namespace);
   const result = r.cluster.create(r.served, obj, {
@@ -96,7 +96,7 @@ export async function handleCreate(r: ResourceRequest): Promise<HandlerResult> {
 export async function handleUpdate(r: ResourceRequest): Promise<HandlerResult> {
   const options = writeOptions(r.query, 'UpdateOptions');
   const { obj, protobuf } = await bodyObject(r);
-  checkTypeMeta(obj, r.served);
+  checkBodyTypeMeta(obj, r.served);
   const warnings = protobuf ? [] : decodeWarnings(r, obj, options.fieldValidation);
   const name = r.target.name ?? '';
   if (obj.metadata.name !== undefined && obj.metadata.name !== '' && obj.metadata.name !== name) {

@@ -3,7 +3,8 @@
  * conversions (`runtime/conversion.go`), which take the first value of a repeated parameter,
  * read booleans loosely and integers with Go's `strconv.ParseInt`, whose error text is the
  * 400's message. And Go's `time.ParseDuration` for `?timeout=`, whose error text the request
- * deadline filter wraps. Pure functions; the callers decide what a failure becomes.
+ * deadline filter wraps. The query string itself is split as Go's `url.ParseQuery` splits it.
+ * Pure functions; the callers decide what a failure becomes.
  */
 
 const MAX_INT64 = (1n << 63n) - 1n;
@@ -15,6 +16,50 @@ export class GoParseError extends Error {}
 /** Go's `strconv.Quote` for the ASCII texts clients send (escapes like JSON's, close enough). */
 function quote(text: string): string {
   return JSON.stringify(text);
+}
+
+/**
+ * Go's `url.QueryUnescape`: `+` is a space, `%XX` that byte (the bytes read as UTF-8), and a `%`
+ * not followed by two hex digits makes the whole text invalid (undefined).
+ */
+function goQueryUnescape(text: string): string | undefined {
+  const spaced = text.includes('+') ? text.replace(/\+/g, ' ') : text;
+  if (!spaced.includes('%')) return spaced;
+  if (/%(?![0-9a-fA-F]{2})/.test(spaced)) return undefined;
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const m of spaced.matchAll(/%[0-9a-fA-F]{2}/g)) {
+    if (m.index > last) parts.push(Buffer.from(spaced.slice(last, m.index), 'utf8'));
+    parts.push(Buffer.from([Number.parseInt(m[0].slice(1), 16)]));
+    last = m.index + 3;
+  }
+  parts.push(Buffer.from(spaced.slice(last), 'utf8'));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * A raw query string read as `req.URL.Query()` reads it (Go's `url.ParseQuery`, its error
+ * ignored): pairs split on `&`; a pair containing `;` or a bad percent escape is dropped (Go
+ * 1.17+ refuses `;` as a separator); the others kept, in order. `URLSearchParams` would keep
+ * those pairs, so `?limit=1;x` would be a 400 and `?watch=1;x` a watch where the API server
+ * sees neither parameter.
+ *
+ * @example
+ * ```ts
+ * parseGoQuery('watch=1;x&limit=%zz&limit=5').get('limit'); // '5' (and no watch)
+ * ```
+ */
+export function parseGoQuery(rawQuery: string): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '' || pair.includes(';')) continue;
+    const eq = pair.indexOf('=');
+    const key = goQueryUnescape(eq === -1 ? pair : pair.slice(0, eq));
+    const value = goQueryUnescape(eq === -1 ? '' : pair.slice(eq + 1));
+    if (key === undefined || value === undefined) continue;
+    out.append(key, value);
+  }
+  return out;
 }
 
 /**

@@ -5,7 +5,8 @@
  *
  * The path is read as kube-apiserver reads it (`request/requestinfo.go` `splitPath` over Go's
  * decoded `URL.Path`): percent escapes decoded first (so `%2F` separates segments, as in Go),
- * leading and trailing slashes trimmed, then split on `/`. Dot segments are never resolved: `..`
+ * trailing slashes trimmed (a path that starts with two slashes names nothing), then split on
+ * `/`. Dot segments are never resolved: `..`
  * or `%2E%2E` in the name position is the name `..`, which the server refuses with a 400, never
  * a way to another resource.
  *
@@ -13,6 +14,8 @@
  * reads `status` and `finalize` as subresources of the namespace and anything else as a resource
  * inside it. This parser does the same.
  */
+
+import { parseGoQuery } from './query.js';
 
 /** A path under `/api/v1` or `/apis/{group}/{version}` that names resources. */
 export interface ResourceTarget {
@@ -59,7 +62,8 @@ export interface RequestTarget {
 
 /**
  * The path and query of a request, as sent (`req.url` is the raw request target). The server
- * routes this path and the secure mode's gate authorizes the same one.
+ * routes this path and the secure mode's gate authorizes the same one; the query is read as
+ * Go's `url.ParseQuery` reads it ({@link parseGoQuery}).
  *
  * @example
  * ```ts
@@ -79,7 +83,7 @@ export function splitRequestTarget(url: string): RequestTarget {
   const q = target.indexOf('?');
   return q === -1
     ? { path: target, query: new URLSearchParams() }
-    : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+    : { path: target.slice(0, q), query: parseGoQuery(target.slice(q + 1)) };
 }
 
 /**
@@ -116,6 +120,10 @@ export function decodePath(raw: string): string | undefined {
 export function parsePath(rawPath: string): Target {
   const decoded = decodePath(rawPath);
   if (decoded === undefined) return { kind: 'malformed' };
+  // The server routes by prefix on the decoded path (`/api/v1`, `/apis/...`, `/version`):
+  // `//api/v1/...` (or `/%2Fapi/...`) misses every one of them. Trailing slashes are trimmed
+  // (go-restful's TrimRightSlashEnabled).
+  if (decoded.startsWith('//')) return { kind: 'unknown' };
   const trimmed = decoded.replace(/^\/+|\/+$/g, '');
   const segments = trimmed === '' ? [] : trimmed.split('/');
   const [first, ...rest] = segments;
@@ -127,10 +135,13 @@ export function parsePath(rawPath: string): Target {
       // `/healthz/ping`, `/readyz/etcd` and friends answer like the root check.
       return { kind: 'fixed', name: first };
     case 'openapi':
-      if (rest.length === 1 && rest[0] === 'v2') return { kind: 'fixed', name: 'openapi-v2' };
-      if (rest[0] === 'v3') {
-        if (rest.length === 1) return { kind: 'fixed', name: 'openapi-v3' };
-        return { kind: 'fixed', name: 'openapi-v3', document: rest.slice(1).join('/') };
+      // Exact routes, no trimming: `/openapi/v2` and `/openapi/v3` are exact paths of the
+      // server's mux and `/openapi/v3/<rest>` is looked up as written (kube-aggregator
+      // `handleGroupVersion`), so `/openapi/v3/apis/apps/v1/` names no document.
+      if (decoded === '/openapi/v2') return { kind: 'fixed', name: 'openapi-v2' };
+      if (decoded === '/openapi/v3') return { kind: 'fixed', name: 'openapi-v3' };
+      if (decoded.startsWith('/openapi/v3/')) {
+        return { kind: 'fixed', name: 'openapi-v3', document: decoded.slice('/openapi/v3/'.length) };
       }
       return { kind: 'unknown' };
     case 'api':

@@ -154,6 +154,7 @@ describe('the router and the authorizer read a request alike', () => {
   cases.push(['GET', '/api/v1/namespaces/team', '']);
   cases.push(['GET', '/apis/example.com/v1/widgets', '']);
   cases.push(['DELETE', '/apis/example.com/v1/namespaces/a/widgets/w', '']);
+  cases.push(['GET', '/api/v1/namespaces/a/configmaps/', '']);
   for (const [method, p, query] of cases) {
     it(`${method} ${p}?${query}`, () => {
       const target = parsePath(p);
@@ -174,6 +175,16 @@ describe('the router and the authorizer read a request alike', () => {
       assert.equal(authorized.namespace, namespace);
     });
   }
+  it('paths with empty segments or a leading // route to nothing, whatever the authorizer reads', () => {
+    // kube-apiserver's RequestInfo trims and splits such a path (`//api//v1/namespaces/a//configmaps/`
+    // reads as resource "v1", name "namespaces"), but no route matches it: the answer is a 404,
+    // never the configmaps of `a`.
+    for (const p of ['//api//v1/namespaces/a//configmaps/', '//api/v1/namespaces/a/configmaps/x', '/api/v1//pods']) {
+      assert.equal(parsePath(p).kind, 'unknown', p);
+    }
+    const authorized = requestAttributes('GET', '//api//v1/namespaces/a//configmaps/', new URLSearchParams());
+    assert.deepEqual(authorized.kind === 'resource' && [authorized.resource, authorized.name], ['v1', 'namespaces']);
+  });
 });
 
 describe('rule matching', () => {

@@ -31,6 +31,29 @@ describe('Accept negotiation', () => {
     assert.deepEqual(negotiate('*/*,application/yaml', BUILTIN), { kind: 'object', encoding: 'yaml' });
   });
 
+  it("parameters and q read as goautoneg reads them: empty or doubled '=' values dropped, q by ParseFloat", () => {
+    // `as=` (no value) is no parameter at all: a plain object, not a conversion nothing serves.
+    assert.deepEqual(negotiate('application/json;as=', BUILTIN), { kind: 'object', encoding: 'json' });
+    assert.deepEqual(negotiate('application/json;as=Table=x', BUILTIN), { kind: 'object', encoding: 'json' });
+    // A q that strconv.ParseFloat refuses (trailing text, a leading space) is q=0.
+    for (const bad of ['0.9x', ' 0.9']) {
+      assert.deepEqual(
+        negotiate(`application/json;q=${bad},application/vnd.kubernetes.protobuf;q=0.5`, BUILTIN),
+        { kind: 'object', encoding: 'protobuf' },
+        bad,
+      );
+    }
+    // `q=` is dropped like any empty parameter: q stays 1.
+    assert.deepEqual(negotiate('application/vnd.kubernetes.protobuf;q=0.5,application/json;q=', BUILTIN), {
+      kind: 'object',
+      encoding: 'json',
+    });
+    assert.deepEqual(negotiate('application/json;q=.9,application/vnd.kubernetes.protobuf;q=5e-1', BUILTIN), {
+      kind: 'object',
+      encoding: 'json',
+    });
+  });
+
   it('protobuf for built-ins; a custom resource skips protobuf clauses', () => {
     const protoFirst = 'application/vnd.kubernetes.protobuf,application/json';
     assert.deepEqual(negotiate(protoFirst, BUILTIN), { kind: 'object', encoding: 'protobuf' });

@@ -9,6 +9,7 @@ import {
   goParseDuration,
   goParseInt64,
   goParseUint64,
+  parseGoQuery,
   queryBool,
   queryOptionalBool,
   secondsToGoDuration,
@@ -36,6 +37,21 @@ describe('query parameters, as apimachinery converts url.Values', () => {
     assert.equal(queryBool(q, 'f'), true);
     assert.equal(queryBool(q, 'absent'), false);
     assert.equal(queryOptionalBool(q, 'absent'), undefined);
+  });
+
+  it('url.ParseQuery: pairs with a semicolon or a bad escape dropped, + a space, bytes as UTF-8', () => {
+    const pairs = (raw: string) => [...parseGoQuery(raw)];
+    assert.deepEqual(pairs('a=1;b=2&c=3'), [['c', '3']]);
+    assert.deepEqual(pairs('a=%zz&b=%4&c=%41%42&%64=x'), [
+      ['c', 'AB'],
+      ['d', 'x'],
+    ]);
+    assert.deepEqual(pairs('a=x+y%2By&&watch&=v'), [
+      ['a', 'x y+y'],
+      ['watch', ''],
+      ['', 'v'],
+    ]);
+    assert.deepEqual(pairs('n=%C3%A9%FF'), [['n', 'é\uFFFD']]);
   });
 
   it('strconv.ParseInt and ParseUint', () => {

@@ -100,6 +100,19 @@ export class OpenApiService {
     return out;
   }
 
+  /**
+   * When a new build is published: now, but at least a whole second after the last build.
+   * `Last-Modified` has whole seconds and clients revalidate the index with it (kubectl's
+   * `--cache-dir` HTTP cache sends `If-Modified-Since`); a CRD applied in the same second as the
+   * last build would otherwise be answered with a 304 and the old index.
+   */
+  private nextBuildTime(): Date {
+    const now = Date.now();
+    const last = this.snapshot?.builtAt.getTime();
+    if (last === undefined) return new Date(now);
+    return new Date(Math.max(now, (Math.floor(last / 1000) + 1) * 1000));
+  }
+
   private build(crds: readonly (KubeObject & CrdForOpenApi)[]): OpenApiSnapshot {
     const builtins = this.builtinDocuments();
     const documents = new Map<string, PublishedOpenApiDocument>();
@@ -132,7 +145,7 @@ export class OpenApiService {
     return {
       documents,
       index,
-      builtAt: new Date(),
+      builtAt: this.nextBuildTime(),
       v2: () => {
         if (!v2) {
           const published = publishOpenApiDocument('v2', document() as unknown as OpenApiV3Document);
