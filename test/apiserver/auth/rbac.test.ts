@@ -607,13 +607,3 @@ describe('impersonation headers', () => {
     ]);
   });
 });
-
-it('an empty segment inside a path is no resource for the router nor for the authorizer', () => {
-  // Go's splitPath trims the slashes at both ends only: `//api//v1/...` keeps empty segments and
-  // shifts every part by one (Go's RequestInfo reads version "" and resource "v1"): the router
-  // serves no ConfigMap list for it, and the authorizer authorizes none.
-  const p = '//api//v1/namespaces/a//configmaps/';
-  assert.notEqual(parsePath(p).kind, 'resource');
-  const attributes = requestAttributes('GET', p, new URLSearchParams());
-  assert.ok(attributes.kind !== 'resource' || attributes.resource !== 'configmaps', JSON.stringify(attributes));
-});
