@@ -3,7 +3,7 @@
 // Node 20's --test does not expand globs, so the file list is built here.
 // Usage: node scripts/test.mjs [filter-substring ...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function walk(dir, out) {
@@ -22,6 +22,15 @@ const files = [...walk('src', []), ...walk('test', [])]
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
+}
+// Tests of the packed package share one build, pack and install, made here first (cached by
+// content hash): inside a test file it would not fit the per-file timeout.
+if (files.some((f) => readFileSync(f, 'utf8').includes('support/package.js'))) {
+  const pack = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pack.ts'], { stdio: 'inherit' });
+  if (pack.status !== 0) {
+    console.error('building and packing the package failed');
+    process.exit(pack.status ?? 1);
+  }
 }
 const result = spawnSync(
   process.execPath,
