@@ -114,7 +114,9 @@ async function withLock<T>(lock: string, done: () => T | undefined, make: () => 
     } catch {
       // Someone else builds: wait for them, or take over if they died.
       const owner = lockOwner(lock);
-      if (owner !== undefined && !alive(owner)) await rm(lock, { recursive: true, force: true });
+      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+      // A lock whose owner died, or that never got its pid written (the owner died at once).
+      if (owner !== undefined ? !alive(owner) : age > 60_000) await rm(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 500));
       continue;
     }
