@@ -5,6 +5,7 @@
  * module's folder up, as `npx tsx` would find it), else leaves it to Node's type stripping (22.18
  * and later), and says which of the two is missing when neither can load it.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,7 +33,14 @@ function registerProjectTsx(fromDir: string): Promise<boolean> {
     } catch {
       return false;
     }
-    const api = pathToFileURL(join(dirname(packageJson), 'dist', 'esm', 'api', 'index.mjs')).href;
+    // tsx's own exports map names its ESM API module (`tsx/esm/api`, import condition).
+    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+      exports?: Record<string, { import?: { default?: string } | string }>;
+    };
+    const entry = manifest.exports?.['./esm/api']?.import;
+    const file = typeof entry === 'string' ? entry : entry?.default;
+    if (file === undefined) return false;
+    const api = pathToFileURL(join(dirname(packageJson), file)).href;
     const { register } = (await import(api)) as { register: () => unknown };
     register();
     return true;

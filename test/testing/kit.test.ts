@@ -3,7 +3,7 @@
 // secure mode refuse to pass trivially without it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigMap, CustomResourceDefinition, defineResource, Type } from 'kloop';
+import { ConfigMap, CustomResourceDefinition, defineResource, type KubeObject, Type } from 'kloop';
 import {
   assertNoDenials,
   eventually,
@@ -54,7 +54,7 @@ describe('kloop/testing at its edges', () => {
 
   it('waitForCondition ignores a condition written for an older generation, and says what it saw', async () => {
     const key = { namespace: 'default', name: 'stale' };
-    const created = await emulator.client.create({ ...Gadget, metadata: key, spec: { size: 1 } });
+    const created: KubeObject = await emulator.client.create({ ...Gadget, metadata: key, spec: { size: 1 } });
     await emulator.client.patch(
       { type: Gadget, key },
       { status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', observedGeneration: 1 }] } },
