@@ -16,7 +16,7 @@ before(async () => {
 });
 
 function node(args: readonly string[], cwd: string) {
-  return run(process.execPath, args, { cwd, env: cleanEnv(), timeout: 110_000 });
+  return run(process.execPath, args, { cwd, env: cleanEnv(), timeout: 540_000 });
 }
 
 describe('the packed package in a TypeScript consumer', () => {
