@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `kloop` command. It runs the TypeScript sources through tsx (a runtime dependency), so
-// `kloop demo` can load the runnable examples shipped beside them.
-import { register } from 'tsx/esm/api';
+// The `kloop` command: the compiled CLI in dist/ (`npm run build`; shipped in the package).
+// Plain JavaScript at run time: no TypeScript loader is needed to run kloop itself.
+import { main } from '../dist/cli/main.js';
 
-register();
-await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

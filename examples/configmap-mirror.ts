@@ -15,7 +15,6 @@
  * no `--kubeconfig FILE` is given).
  */
 import { pathToFileURL } from 'node:url';
-import { startApiServer } from '../src/apiserver/index.js';
 import {
   ConfigMap,
   KubeClient,
@@ -26,7 +25,8 @@ import {
   type ObjectKey,
   type Reconciler,
   Secret,
-} from '../src/index.js';
+} from 'kloop';
+import { startApiServer } from 'kloop/apiserver';
 
 /** The label that opts a ConfigMap in. */
 export const MIRROR_LABEL = 'mirror';

@@ -13,9 +13,9 @@
  * when no `--kubeconfig FILE` is given).
  */
 import { pathToFileURL } from 'node:url';
-import { startApiServer } from '../src/apiserver/index.js';
-import { asEventSource, type Collection, CollectionRegistry, derive, fromInformer } from '../src/collections/index.js';
-import { ConfigMap, type DeepReadonly, KubeClient, type KubeObject, Manager, Pod, Service } from '../src/index.js';
+import { ConfigMap, type DeepReadonly, KubeClient, type KubeObject, Manager, Pod, Service } from 'kloop';
+import { startApiServer } from 'kloop/apiserver';
+import { asEventSource, type Collection, CollectionRegistry, derive, fromInformer } from 'kloop/collections';
 
 /** Label on each ConfigMap written: the Service it describes. */
 export const ENDPOINTS_OF = 'kloop.dev/endpoints-of';

@@ -7,7 +7,7 @@
  * node --import tsx src/cli/main.ts crd examples/website-resource.ts | kubectl apply -f -
  * ```
  */
-import { defineResource, K8s, Type } from '../src/index.js';
+import { defineResource, K8s, Type } from 'kloop';
 
 /** A status condition, as `metav1.Condition` (what `setCondition` writes). */
 const Condition = Type.Object({

@@ -24,7 +24,6 @@
  * controllers, so the Deployment's Pods really turn Ready, unless `--kubeconfig FILE`).
  */
 import { pathToFileURL } from 'node:url';
-import { startApiServer } from '../src/apiserver/index.js';
 import {
   CustomResourceDefinition,
   type DeepReadonly,
@@ -36,7 +35,8 @@ import {
   Service,
   setCondition,
   TerminalError,
-} from '../src/index.js';
+} from 'kloop';
+import { startApiServer } from 'kloop/apiserver';
 import { Website, type WebsiteObject } from './website-resource.js';
 
 export { Website, type WebsiteObject } from './website-resource.js';

@@ -2,7 +2,7 @@
 /**
  * Type-checks every code block of the docs (see `doc-examples.ts` for which and the
  * conventions): each block becomes a module of a throw-away project in the system's temp folder
- * where `kloop`, `kloop/apiserver`, `kloop/collections` and `kloop/statedb` resolve to this
+ * where `kloop` and its entry points (`kloop/apiserver`, `kloop/testing`, ...) resolve to this
  * repository's sources, compiled with the repository's own compiler options (strict). Errors
  * point at the doc file and line. Run by `npm test`; `KEEP_DOC_EXAMPLES=1` keeps the project.
  *

@@ -5,7 +5,7 @@
  *
  * Conventions:
  * - A block is a module of its own: it imports what it uses from `kloop`, `kloop/apiserver`,
- *   `kloop/collections` or `kloop/statedb` (the package's own entry points, resolved to the
+ *   `kloop/collections`, `kloop/statedb` or `kloop/testing` (the package's own entry points, resolved to the
  *   sources), with top-level await allowed.
  * - A markdown block that is a fragment (a few lines from inside a reconcile, say) gets its
  *   context from a hidden prelude: an HTML comment right above the fence,

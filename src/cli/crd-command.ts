@@ -4,17 +4,16 @@
  * a module built against another copy of kloop counts too), as YAML on stdout (documents
  * separated by `---`) or one file per CRD in DIR. The output applies with `kubectl apply -f`.
  *
- * The module is imported, so it must only define (no side effects when imported). This command
- * itself needs no TypeScript loader: a TypeScript module needs Node with type stripping or a
- * loader such as tsx (`node --import tsx`), which the `kloop` bin of this package registers.
+ * The module is imported, so it must only define (no side effects when imported). A TypeScript
+ * module is loaded by the tsx of the user's project, or by Node's type stripping (`./user-module.ts`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
 import { type CustomResourceDefinitionObject, isResource, type Resource } from '../resources/index.js';
 import { UsageError } from './usage.js';
+import { importUserModule } from './user-module.js';
 
 /** Help text of `kloop crd`. */
 export const CRD_USAGE = `Usage: kloop crd MODULE [--out DIR]
@@ -23,8 +22,9 @@ Prints the CustomResourceDefinition YAML of every resource MODULE exports (resou
 defineResource), separated by ---, ready for kubectl apply -f -.
   --out DIR   write one file per CRD instead (DIR/<plural>.<group>.yaml), and print their paths
 
-MODULE is a path (or file: URL) to a JavaScript module, or a TypeScript one when Node runs with
-type stripping or a loader (node --import tsx). Importing it must have no side effects.`;
+MODULE is a path (or file: URL) to a JavaScript module, or a TypeScript one when the project has
+tsx (npm install --save-dev tsx) or Node strips types (22.18+). Importing it must have no side
+effects.`;
 
 /** Options of `kloop crd`, parsed. */
 export interface CrdCommandOptions {
@@ -70,36 +70,13 @@ export function crdYaml(crd: CustomResourceDefinitionObject): string {
   return yaml.dump(crd, { noRefs: true, lineWidth: -1, quotingType: '"' });
 }
 
-function moduleUrl(module: string): string {
-  if (module.startsWith('file:')) return module;
-  return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
-}
-
-async function importModule(module: string): Promise<Record<string, unknown>> {
-  try {
-    return (await import(moduleUrl(module))) as Record<string, unknown>;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?ts$/.test(module)) {
-      throw new Error(
-        `cannot import ${module}: this Node runs TypeScript only with type stripping (Node 22.18+) or a loader (node --import tsx)`,
-        { cause: err },
-      );
-    }
-    if (code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.includes(moduleUrl(module).replace('file://', ''))) {
-      throw new Error(`cannot import ${module}: no such module`, { cause: err });
-    }
-    throw new Error(`cannot import ${module}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Runs `kloop crd`; resolves with the exit code. */
 export async function crdCommand(
   args: readonly string[],
   io: { out: (text: string) => void } = { out: (t) => process.stdout.write(t) },
 ): Promise<number> {
   const options = parseCrdArgs(args);
-  const resources = exportedResources(await importModule(options.module));
+  const resources = exportedResources(await importUserModule(options.module));
   if (resources.length === 0) {
     throw new Error(`${options.module} exports no resource made by defineResource`);
   }

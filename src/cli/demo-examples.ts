@@ -1,9 +1,10 @@
 /**
- * The examples the demo runs, loaded at run time. They live in `examples/` beside `src/`, outside
- * the compiled package root, so a static import would pull them into the `src` build (and fail
- * it): the demo imports them by URL instead, which works when kloop runs from source (tsx, as
- * `npm start` and `bin/kloop.js` do). The interface below is what the demo uses of them; the demo's
- * test checks that the real modules satisfy it.
+ * The examples the demo runs, loaded at run time. They live in `examples/` beside `src/` and import
+ * the package by its name (`kloop`), so a static import would pull them into the `src` build: the
+ * demo imports them by URL instead. From source (`npm start`, tsx) that is `examples/*.ts`; in the
+ * package, the compiled `dist/examples/*.js` (`npm run build` compiles them against `dist/`). The
+ * interface below is what the demo uses of them; the demo's test checks that the real modules
+ * satisfy it.
  */
 import type { CollectionRegistry } from '../collections/index.js';
 import { KloopError, type KubeObject, type TypeRef } from '../core/index.js';
@@ -45,26 +46,31 @@ export interface WebsiteLike extends KubeObject {
   spec?: { image?: string; replicas?: number; port?: number };
 }
 
-/** Raised when the examples cannot be loaded (an install without `examples/` or without tsx). */
+/** Raised when the examples cannot be loaded (a build without `dist/examples/`). */
 export class DemoExamplesError extends KloopError {
   constructor(cause: unknown) {
     super(
       'KLOOP_DEMO_EXAMPLES',
-      `kloop demo: cannot load the examples (${(cause as Error)?.message ?? String(cause)}); the demo runs from source: \`npm start\`, or \`node --import tsx src/cli/main.ts demo\``,
+      `kloop demo: cannot load the examples (${(cause as Error)?.message ?? String(cause)}); build them with \`npm run build\`, or run the demo from source with \`npm start\``,
       { cause },
     );
   }
 }
 
-/** Imports the examples from `examples/` next to `src/` (or `dist/`). */
+/**
+ * Imports the examples: `examples/*.ts` beside `src/` when this module runs from source,
+ * `dist/examples/*.js` when it runs compiled.
+ */
 export async function loadExamples(): Promise<DemoExamples> {
-  const base = new URL('../../examples/', import.meta.url);
-  const load = async <T>(file: string): Promise<T> => (await import(new URL(file, base).href)) as T;
+  const fromSource = import.meta.url.endsWith('.ts');
+  const base = new URL(fromSource ? '../../examples/' : '../examples/', import.meta.url);
+  const extension = fromSource ? '.ts' : '.js';
+  const load = async <T>(name: string): Promise<T> => (await import(new URL(`${name}${extension}`, base).href)) as T;
   try {
     const [mirror, website, endpoints] = await Promise.all([
-      load<MirrorExample>('configmap-mirror.ts'),
-      load<WebsiteExample>('website.ts'),
-      load<EndpointsExample>('endpoints-collection.ts'),
+      load<MirrorExample>('configmap-mirror'),
+      load<WebsiteExample>('website'),
+      load<EndpointsExample>('endpoints-collection'),
     ]);
     return { mirror, website, endpoints };
   } catch (err) {

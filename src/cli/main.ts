@@ -1,6 +1,6 @@
 /**
  * The `kloop` command. Importing this module has no side effects; it runs only as the entry
- * point (`bin/kloop.js`, `npm start`). Subcommands register in {@link COMMANDS}, so `kloop demo`
+ * point (`npm start`, `node dist/cli/main.js`) or when `bin/kloop.js` calls {@link main}. Subcommands register in {@link COMMANDS}, so `kloop demo`
  * and `kloop inspect` plug in beside `kloop apiserver`.
  */
 import { realpathSync } from 'node:fs';
@@ -65,9 +65,7 @@ function isEntryPoint(): boolean {
   if (!entry) return false;
   try {
     const self = realpathSync(fileURLToPath(import.meta.url));
-    const target = realpathSync(entry);
-    // bin/kloop.js imports dist/cli/main.js: treat that launcher as entry too.
-    return target === self || target.endsWith(`${'bin'}/kloop.js`);
+    return realpathSync(entry) === self;
   } catch {
     return false;
   }

@@ -31,10 +31,17 @@ const LAYERS: Record<string, readonly string[]> = {
   statedb: ['core', 'resources', 'client', 'cache'],
   manager: ['core', 'resources', 'client', 'cache', 'controller', 'collections', 'statedb'],
   apiserver: ['core', 'resources'],
+  testing: ['core', 'resources', 'client', 'cache', 'controller', 'collections', 'statedb', 'manager', 'apiserver'],
 };
 
 /** The package's entry points (package.json `exports`): all that examples may import. */
-const ENTRY_POINTS = new Set(['index.ts', 'apiserver/index.ts', 'collections/index.ts', 'statedb/index.ts']);
+const ENTRY_POINTS = new Set([
+  'index.ts',
+  'apiserver/index.ts',
+  'collections/index.ts',
+  'statedb/index.ts',
+  'testing/index.ts',
+]);
 
 function moduleOf(file: string): string {
   const parts = relative(SRC, file).split(sep);

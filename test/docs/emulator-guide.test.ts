@@ -5,8 +5,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Deployment, ManualClock, Pod } from 'kloop';
+import { ConfigMap, Deployment, defineResource, type Manager, ManualClock, MissingTypeError, Pod, Type } from 'kloop';
 import { type ApiServer, startApiServer } from 'kloop/apiserver';
+import {
+  assertNoDenials,
+  deniedRequests,
+  eventually,
+  podOutcome,
+  recordWrites,
+  startEmulator,
+  startManager,
+  type TestEmulator,
+} from 'kloop/testing';
 
 const GUIDE = 'docs/guides/testing-on-the-emulator.md';
 
@@ -112,5 +122,97 @@ describe("guide: the operator's writes, apart from the cluster's", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('guide: the testing kit', () => {
+  // guide:start kit
+  const Greeting = defineResource({
+    group: 'example.com',
+    version: 'v1',
+    kind: 'Greeting',
+    spec: Type.Object({ message: Type.String() }),
+  });
+
+  // The operator under test: one ConfigMap per Greeting.
+  function greetings(mgr: Manager) {
+    mgr
+      .controller('greeting')
+      .for(Greeting)
+      .owns(ConfigMap)
+      .reconcile(async (req, ctx) => {
+        const greeting = await ctx.client.get(Greeting, req.key);
+        if (!greeting) return;
+        const name = `${req.key.name}-greeting`;
+        const data = { message: greeting.spec.message };
+        await ctx.client.apply({ ...ConfigMap, metadata: { ...req.key, name }, data }, { fieldManager: 'greeting' });
+      });
+  }
+
+  let emulator: TestEmulator;
+  before(async () => {
+    emulator = await startEmulator({ resources: [Greeting], controllers: true, clock: new ManualClock() });
+  });
+  after(() => emulator.stop());
+
+  it('writes one ConfigMap per Greeting, once', async () => {
+    const mgr = await startManager(emulator, greetings);
+    try {
+      const writes = recordWrites(mgr);
+      const hello = { ...Greeting, metadata: { namespace: 'default', name: 'hello' }, spec: { message: 'hi' } };
+      await emulator.client.create(hello);
+      const key = { namespace: 'default', name: 'hello-greeting' };
+      await eventually(() => emulator.client.get(ConfigMap, key).catch(() => undefined), { message: 'the ConfigMap' });
+      await writes.expect({ controller: 'greeting', type: ConfigMap, kind: 'apply', count: 1, maxBytes: 1000 });
+    } finally {
+      await mgr.stop();
+    }
+  });
+  // guide:end
+
+  it('waits for a condition, with the cluster on the manual clock', async () => {
+    await emulator.client.create({
+      ...Deployment,
+      metadata: { namespace: 'default', name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' }, annotations: podOutcome('ready', { readyDelayMs: 5_000 }) },
+          spec: { containers: [{ name: 'c', image: 'nginx' }] },
+        },
+      },
+    });
+    // guide:start condition
+    const web = await emulator.waitForCondition({ ...Deployment, namespace: 'default', name: 'web' }, 'Available');
+    // guide:end
+    assert.equal(web.status?.availableReplicas, 1);
+  });
+
+  it('fails fast on a missing CRD', async () => {
+    // guide:start missing
+    const bare = await startEmulator(); // no Greeting CRD
+    await assert.rejects(startManager(bare, greetings), MissingTypeError); // is its CRD installed?
+    await bare.stop();
+    // guide:end
+  });
+
+  it('names what RBAC refused', async () => {
+    // guide:start rbac
+    const secure = await startEmulator({ secure: true, resources: [Greeting] });
+    const reads = {
+      verbs: ['get', 'list', 'watch'],
+      apiGroups: ['example.com', ''],
+      resources: ['greetings', 'configmaps'],
+    };
+    const kubeconfig = await secure.serviceAccount('ops', 'greeter', { rules: [reads] });
+    const mgr = await startManager(kubeconfig, greetings); // as system:serviceaccount:ops:greeter
+    const hello = { ...Greeting, metadata: { namespace: 'default', name: 'hello' }, spec: { message: 'hi' } };
+    await secure.client.create(hello);
+    const user = 'system:serviceaccount:ops:greeter';
+    await eventually(() => deniedRequests(secure, { user }).length > 0, { message: 'a refusal' });
+    assert.throws(() => assertNoDenials(secure, { user }), /403 .* patch configmaps default\/hello-greeting/);
+    await mgr.stop();
+    await secure.stop();
+    // guide:end
   });
 });

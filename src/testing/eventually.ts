@@ -40,6 +40,10 @@ type ReturnsSomething<T> = 0 extends 1 & T // `any` (a parsed JSON body, say) ma
  *
  * @example
  * ```ts
+ * import { type KubeClient, Secret } from 'kloop';
+ *
+ * declare const client: KubeClient;
+ * const key = { namespace: 'default', name: 'copy' };
  * const secret = await eventually(() => client.get(Secret, key).catch(() => undefined), {
  *   message: 'the controller to write the Secret',
  * });

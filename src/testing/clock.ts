@@ -5,7 +5,7 @@
  * Nothing here waits in real time.
  */
 import { AssertionError } from 'node:assert';
-import type { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../core/index.js';
 
 /**
  * Lets every pending promise continuation run: resolves after the microtask queue is empty and

@@ -2,7 +2,7 @@
 // was awaited and why the last attempt failed; and a check that returns nothing does not compile.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually } from './eventually.js';
+import { eventually } from '../../src/testing/index.js';
 
 test('eventually resolves to the first truthy value the check returns', async () => {
   let calls = 0;
