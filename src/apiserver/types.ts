@@ -88,6 +88,8 @@ export interface ApiServerOptions {
  *
  * @example
  * ```ts
+ * import { startApiServer } from 'kloop/apiserver';
+ *
  * // A test that checks how a slow client is cut off, in milliseconds instead of a minute.
  * const server = await startApiServer({ connections: { requestTimeoutMs: 200, headersTimeoutMs: 100 } });
  * await server.stop();
