@@ -3,8 +3,9 @@
  * clock, creates the bootstrap namespaces, listens (over HTTPS behind the secure mode's gate when
  * asked), and starts the built-in controllers asked for.
  */
-import { systemClock } from '../core/index.js';
+import { type JsonObject, systemClock } from '../core/index.js';
 import { Security } from './auth/security.js';
+import { encodeProtobufObject } from './codec/protobuf.js';
 import { controllerNames, simulationSettings, startControllers } from './controllers/index.js';
 import { FaultSet } from './faults/fault-set.js';
 import { connectionLimits } from './http/connections.js';
@@ -47,8 +48,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const host = options.host ?? '127.0.0.1';
   const random = options.random ?? Math.random;
   const names = controllerNames(options.controllers);
+  // etcd's request limit on every write; built-ins are measured in protobuf, as they are stored.
   const storage = new Storage(options.historyLimit ?? DEFAULT_HISTORY_LIMIT, (object, json) =>
-    checkStoredSize(object, json),
+    checkStoredSize(object, json, (o) => encodeProtobufObject(o as unknown as JsonObject)?.length),
   );
   const hub = new WatchHub();
   const faults = new FaultSet(hub, storage, random);

@@ -149,26 +149,20 @@ export interface JsonPatchOptions {
   /**
    * The most bytes `copy` operations may add in total, each counted as its value's JSON size
    * (`jsonpatch.AccumulatedCopySizeLimit`; the API server's `--json-patch-max-copy-bytes`,
-   * 3 MiB). Past it the patch fails with {@link JsonPatchCopyLimitError}. Default: no limit.
+   * 3 MiB). Past it the patch fails with a {@link PatchError} (`KLOOP_INVALID_PATCH`) whose
+   * `copyLimit` is set and whose text is evanphx/json-patch's: `Unable to complete the copy, the
+   * accumulated size increase of copy is N, exceeding the limit L`. Default: no limit.
    */
   readonly maxCopyBytes?: number;
 }
 
-/**
- * A JSON patch whose `copy` operations would add more than {@link JsonPatchOptions.maxCopyBytes}
- * (code `KLOOP_INVALID_PATCH`), with evanphx/json-patch's text: `Unable to complete the copy, the
- * accumulated size increase of copy is N, exceeding the limit L`.
- */
-export class JsonPatchCopyLimitError extends PatchError {
-  constructor(
-    readonly accumulated: number,
-    readonly limit: number,
-  ) {
-    super(
-      'KLOOP_INVALID_PATCH',
-      `Unable to complete the copy, the accumulated size increase of copy is ${accumulated}, exceeding the limit ${limit}`,
-    );
-  }
+/** evanphx/json-patch's error for copies past the limit, as a {@link PatchError} with `copyLimit`. */
+function copyLimitError(accumulated: number, limit: number): PatchError {
+  return new PatchError(
+    'KLOOP_INVALID_PATCH',
+    `Unable to complete the copy, the accumulated size increase of copy is ${accumulated}, exceeding the limit ${limit}`,
+    { copyLimit: { accumulated, limit } },
+  );
 }
 
 function missing(pointer: string): PatchError {
@@ -195,7 +189,7 @@ function opValue(op: Record<string, unknown>, index: number): unknown {
  *
  * @throws PatchError `KLOOP_INVALID_PATCH` for malformed operations or missing paths,
  * `KLOOP_PATCH_TEST_FAILED` when a `test` operation does not hold, and
- * {@link JsonPatchCopyLimitError} past `options.maxCopyBytes`.
+ * with `copyLimit` set past `options.maxCopyBytes`.
  * @example
  * ```ts
  * applyJsonPatch({ a: 1 }, [{ op: 'add', path: '/b', value: 2 }]); // { a: 1, b: 2 }
@@ -241,7 +235,7 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[], op
         if (copyLimit > 0) {
           // Counted before the copy is made, so a patch of doubling copies stops at the limit.
           copied += jsonSize(got.value);
-          if (copied > copyLimit) throw new JsonPatchCopyLimitError(copied, copyLimit);
+          if (copied > copyLimit) throw copyLimitError(copied, copyLimit);
         }
         // A clone, so a later in-place write through one copy cannot show through the other.
         p.put('add', tokens, path, deepClone(got.value));

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeProtobufObject } from '../../src/apiserver/codec/protobuf.js';
 import { parseYamlLimited } from '../../src/apiserver/codec/yaml.js';
 import { jsonDepthViolation, MAX_NESTING_DEPTH } from '../../src/apiserver/limits/nesting.js';
 import { checkStoredSize, sizeViolations } from '../../src/apiserver/limits/object-size.js';
@@ -12,7 +13,7 @@ import {
   checkYamlAliases,
   ExcessiveAliasingError,
 } from '../../src/apiserver/limits/yaml-aliases.js';
-import { applyJsonPatch, JsonPatchCopyLimitError, type KubeObject } from '../../src/core/index.js';
+import { applyJsonPatch, type JsonObject, type KubeObject, PatchError } from '../../src/core/index.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -70,7 +71,9 @@ describe('the JSON patch copy limit', () => {
     assert.throws(
       () => applyJsonPatch(doc, ops, { maxCopyBytes: 500 }),
       (err: unknown) =>
-        err instanceof JsonPatchCopyLimitError &&
+        err instanceof PatchError &&
+        err.code === 'KLOOP_INVALID_PATCH' &&
+        err.copyLimit?.accumulated === 939 &&
         err.message ===
           'Unable to complete the copy, the accumulated size increase of copy is 939, exceeding the limit 500',
     );
@@ -78,6 +81,9 @@ describe('the JSON patch copy limit', () => {
     assert.equal((applyJsonPatch(doc, ops.slice(0, 4), { maxCopyBytes: 500 }) as { v: unknown[] }).v.length, 5);
   });
 });
+
+const protobufSize = (object: KubeObject): number | undefined =>
+  encodeProtobufObject(object as unknown as JsonObject)?.length;
 
 describe('size rules', () => {
   const cm = (extra: Partial<KubeObject>): KubeObject => ({
@@ -129,10 +135,10 @@ describe('size rules', () => {
       metadata: { name: 's' },
       data: { a: Buffer.alloc(900).toString('base64') },
     };
-    checkStoredSize(secret as KubeObject, JSON.stringify(secret), limit);
+    checkStoredSize(secret as KubeObject, JSON.stringify(secret), protobufSize, limit);
     const blob = { apiVersion: 'example.com/v1', kind: 'Blob', metadata: { name: 'b' }, spec: { a: 'x'.repeat(1000) } };
     assert.throws(
-      () => checkStoredSize(blob as KubeObject, JSON.stringify(blob), limit),
+      () => checkStoredSize(blob as KubeObject, JSON.stringify(blob), protobufSize, limit),
       /etcdserver: request is too large/,
     );
   });

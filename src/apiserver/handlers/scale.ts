@@ -9,11 +9,11 @@
 import {
   applyMergePatch,
   isPlainObject,
-  JsonPatchCopyLimitError,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
   labelSelectorFromSpec,
+  PatchError,
 } from '../../core/index.js';
 import { parseObjectBody } from '../codec/object-body.js';
 import { parseJsonLimited } from '../codec/yaml.js';
@@ -125,7 +125,7 @@ export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | '
         next = applyMergePatch(scale, patch);
       else throw unsupportedMediaType([PATCH_JSON, PATCH_MERGE, 'application/strategic-merge-patch+json']);
     } catch (err) {
-      if (err instanceof JsonPatchCopyLimitError) throw patchNotApplied(err);
+      if (err instanceof PatchError && err.copyLimit !== undefined) throw patchNotApplied(err);
       if (err instanceof KloopError && err.code !== 'KLOOP_APISERVER_STATUS') throw badRequest(err.message);
       throw err;
     }

@@ -34,8 +34,8 @@ export function patchNotApplied(cause?: unknown): StatusError {
 
 /**
  * Applies a JSON patch within the API server's limits: 413 past 10,000 operations, and the
- * accumulated copy size capped at 3 MiB (a {@link JsonPatchCopyLimitError} from the engine, which
- * the caller answers with {@link patchNotApplied}).
+ * accumulated copy size capped at 3 MiB (a `PatchError` with `copyLimit` from the engine, which the
+ * caller answers with {@link patchNotApplied}).
  */
 export function applyJsonPatchWithinLimits<T>(doc: T, ops: readonly JsonPatchOperation[]): T {
   checkJsonPatchOperations(ops);

@@ -16,7 +16,6 @@
  * said `must have at most N bytes`).
  */
 import { isPlainObject, type KubeObject, makeStatus, type StatusCause } from '../../core/index.js';
-import { encodeProtobufObject } from '../codec/protobuf.js';
 import { StatusError } from '../errors/status-errors.js';
 
 /** `TotalAnnotationSizeLimitB`. */
@@ -97,19 +96,24 @@ export function etcdRequestTooLarge(): StatusError {
 
 /**
  * Throws {@link etcdRequestTooLarge} when an object's stored form would exceed etcd's request
- * limit. Custom resources are stored as JSON; built-ins as protobuf, which is measured only when
- * the JSON text is over the limit (protobuf is rarely the larger; etcd's key and framing bytes
- * are not counted).
+ * limit. Custom resources are stored as JSON; built-ins as protobuf, whose size `protobufSize`
+ * gives (undefined for objects without a protobuf form), measured only when the JSON text is over
+ * the limit (protobuf is rarely the larger; etcd's key and framing bytes are not counted).
  */
-export function checkStoredSize(object: KubeObject, json: string, limit = ETCD_MAX_REQUEST_BYTES): void {
+export function checkStoredSize(
+  object: KubeObject,
+  json: string,
+  protobufSize: (object: KubeObject) => number | undefined,
+  limit = ETCD_MAX_REQUEST_BYTES,
+): void {
   // A UTF-16 code unit is at most 3 UTF-8 bytes: most objects need no counting at all.
   if (json.length * 3 <= limit) return;
   if (Buffer.byteLength(json, 'utf8') <= limit) return;
-  let protobuf: Uint8Array | undefined;
+  let size: number | undefined;
   try {
-    protobuf = encodeProtobufObject(object as unknown as Parameters<typeof encodeProtobufObject>[0]);
+    size = protobufSize(object);
   } catch {
-    protobuf = undefined;
+    size = undefined;
   }
-  if (protobuf === undefined || protobuf.length > limit) throw etcdRequestTooLarge();
+  if (size === undefined || size > limit) throw etcdRequestTooLarge();
 }

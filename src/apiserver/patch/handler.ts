@@ -9,7 +9,6 @@ import {
   applyMergePatch,
   applyStrategicMergePatch,
   isPlainObject,
-  JsonPatchCopyLimitError,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
@@ -70,7 +69,7 @@ function parsePatch(buf: Buffer, type: string, directive: 'Ignore' | 'Warn' | 'S
 
 function patchFailed(err: unknown): StatusError {
   if (err instanceof StatusError) return err;
-  if (err instanceof JsonPatchCopyLimitError) return patchNotApplied(err);
+  if (err instanceof PatchError && err.copyLimit !== undefined) return patchNotApplied(err);
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof PatchError && err.code === 'KLOOP_INVALID_PATCH') return badRequest(message);
   // The real server answers a patch that decodes but does not apply with a bare 422.
