@@ -118,10 +118,11 @@ export function parseYamlLimited(body: Buffer | string): unknown {
 export function parseJsonOrYaml(body: Buffer | string, jsonErrorPrefix: string): unknown {
   const text = textOf(body);
   if (looksLikeJson(text)) {
+    const violation = jsonDepthViolation(bytesOf(body));
+    if (violation) throw new BodyLimitError(goJsonDepthMessage(violation));
     try {
-      return parseJsonLimited(body);
+      return JSON.parse(text);
     } catch (jsonError) {
-      if (jsonError instanceof BodyLimitError) throw jsonError;
       // A body that starts like JSON and fails is broken JSON: report the JSON error.
       throw badRequest(`${jsonErrorPrefix}${(jsonError as Error).message}`);
     }
