@@ -90,12 +90,9 @@ const CASES: Case[] = [
     type: JSON_PATCH,
     body: () =>
       JSON.stringify([
-        { op: 'add', path: '/metadata/annotations', value: { a: 'x'.repeat(1000) } },
-        ...Array.from({ length: 21 }, (_, i) => ({
-          op: 'copy',
-          from: '/metadata/annotations',
-          path: `/metadata/labels${i}`,
-        })),
+        { op: 'add', path: '/data/a', value: 'x'.repeat(1000) },
+        // Each copies all of data into itself: 21 of them would be 2 GiB.
+        ...Array.from({ length: 21 }, (_, i) => ({ op: 'copy', from: '/data', path: `/data/d${i}` })),
       ]),
   },
 ];

@@ -81,20 +81,3 @@ export function jsonDepthViolation(bytes: Uint8Array, limit = MAX_NESTING_DEPTH)
 export function goJsonDepthMessage(violation: DepthViolation): string {
   return `invalid character '${violation.char}' exceeded max depth`;
 }
-
-/**
- * True when a decoded value nests deeper than `limit` (objects and arrays count a level each).
- * Iterative, so it is safe on any value; for bodies that were not text (protobuf's embedded
- * JSON is scanned as text instead).
- */
-export function nestsDeeperThan(value: unknown, limit = MAX_NESTING_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > limit) return true;
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
-}
