@@ -58,6 +58,7 @@ export type {
   CertificateUsage,
   ClusterControllers,
   ConflictFaultOptions,
+  ConnectionLimits,
   ControllerName,
   ControllerWriteCount,
   ControllerWriteFilter,

@@ -22,8 +22,8 @@ import {
   badRequest,
   methodNotAllowed,
   notAcceptable,
+  requestTimedOut,
   StatusError,
-  statusError,
   toStatus,
   unknownPath,
   unsupportedMediaType,
@@ -35,6 +35,12 @@ import type { HandlerResult, ResourceRequest, ServerSettings } from './handlers/
 import { handleScale } from './handlers/scale.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleCreate, handleUpdate } from './handlers/write.js';
+import {
+  applyConnectionLimits,
+  connectionLimits,
+  type ResolvedConnectionLimits,
+  serverOptions,
+} from './http/connections.js';
 import { mediaType, readBody, sendEncoded, sendJsonChunks, sendStatus, sendText } from './http/io.js';
 import { checkPathSegments } from './http/path-segments.js';
 import { GoParseError, goParseDuration, queryBool } from './http/query.js';
@@ -66,9 +72,12 @@ export async function listen(
   port: number,
   stats: RequestStats,
   secure?: SecureListener,
+  limits: ResolvedConnectionLimits = connectionLimits(),
 ): Promise<{ server: Server; port: number }> {
   const openapi = new OpenApiService(cluster);
+  let track: (req: IncomingMessage, res: ServerResponse) => void = () => {};
   const handler: RequestListener = (req, res) => {
+    track(req, res);
     const info: RequestInfo = { verb: req.method ?? 'GET', resource: '', group: '', path: 'unknown' };
     const socket = req.socket;
     const writtenAtStart = socket.bytesWritten;
@@ -90,10 +99,11 @@ export async function listen(
       else res.destroy();
     });
   };
+  const options = { keepAlive: true, ...serverOptions(limits) };
   const server: Server = secure
     ? createHttpsServer(
         {
-          keepAlive: true,
+          ...options,
           cert: secure.cert,
           key: secure.key,
           ca: secure.clientCa,
@@ -102,12 +112,12 @@ export async function listen(
         },
         handler,
       )
-    : createServer({ keepAlive: true }, handler);
+    : createServer(options, handler);
   // A client that refuses the certificate ends its handshake: nothing to answer.
   if (secure) server.on('tlsClientError', () => {});
-  // Watches are long-lived: no server-side request or idle timeout may cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // Header, body and idle timeouts and the header size limit, answered as Go's server does.
+  // (Node's request timeout covers receiving the request only: watches are not cut.)
+  track = applyConnectionLimits(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -200,11 +210,6 @@ async function serve(
       await serveResource(cluster, settings, target, query, req, res, info, encoding, deadlineMs);
       return;
   }
-}
-
-/** The 504 of a request past its deadline (`filters/timeout.go`). */
-function requestTimedOut(): StatusError {
-  return statusError('Timeout', 'Timeout: request did not complete within the allotted timeout', {});
 }
 
 /**

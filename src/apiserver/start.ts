@@ -3,13 +3,16 @@
  * clock, creates the bootstrap namespaces, listens (over HTTPS behind the secure mode's gate when
  * asked), and starts the built-in controllers asked for.
  */
-import { systemClock } from '../core/index.js';
+import { type JsonObject, systemClock } from '../core/index.js';
 import { Security } from './auth/security.js';
+import { encodeProtobufObject } from './codec/protobuf.js';
 import { controllerNames, simulationSettings, startControllers } from './controllers/index.js';
 import { FaultSet } from './faults/fault-set.js';
+import { connectionLimits } from './http/connections.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/io.js';
 import { RequestStats } from './http/stats.js';
 import { certificateUser, makeKubeconfig, writeKubeconfigFile } from './kubeconfig.js';
+import { checkStoredSize } from './limits/object-size.js';
 import { Cluster } from './registry/cluster.js';
 import { installResources } from './registry/installed-resources.js';
 import { bootstrapNamespaces } from './registry/namespaces.js';
@@ -45,7 +48,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const host = options.host ?? '127.0.0.1';
   const random = options.random ?? Math.random;
   const names = controllerNames(options.controllers);
-  const storage = new Storage(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+  // etcd's request limit on every write; built-ins are measured in protobuf, as they are stored.
+  const storage = new Storage(options.historyLimit ?? DEFAULT_HISTORY_LIMIT, (object, json) =>
+    checkStoredSize(object, json, (o) => encodeProtobufObject(o as unknown as JsonObject)?.length),
+  );
   const hub = new WatchHub();
   const faults = new FaultSet(hub, storage, random);
   const cluster = new Cluster(
@@ -85,6 +91,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       clientCa: security.tls.clientCa,
       gate: security,
     },
+    connectionLimits(options.connections),
   );
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `${security ? 'https' : 'http'}://${urlHost}:${port}`;

@@ -19,8 +19,16 @@ export interface ApiServerOptions {
   historyLimit?: number;
   /** How often watches with `allowWatchBookmarks=true` get a BOOKMARK (default 60000 ms). */
   bookmarkIntervalMs?: number;
-  /** Largest accepted request body (default 3 MiB, etcd's request limit); larger is a 413. */
+  /**
+   * Largest accepted request body (default 3 MiB, the API server's `--max-request-bytes`);
+   * larger is a 413.
+   */
   maxBodyBytes?: number;
+  /**
+   * Connection limits (header size, header, body and idle timeouts), by default those of
+   * kube-apiserver's HTTP server; tests shorten the timeouts instead of waiting for them.
+   */
+  connections?: ConnectionLimits;
   /**
    * How long a GET or LIST at a resourceVersion the server has not reached waits for a write to
    * reach it before answering 504 `Timeout` (cause `ResourceVersionTooLarge`); default 3000 ms,
@@ -72,6 +80,40 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** What the simulated cluster looks like and how its Pods behave (with `controllers`). */
   simulation?: SimulationOptions;
+}
+
+/**
+ * The HTTP server's connection limits; each defaults to kube-apiserver's. Timeouts run on the
+ * wall clock (they are Node's own socket timers), not on {@link ApiServerOptions.clock}.
+ *
+ * @example
+ * ```ts
+ * import { startApiServer } from 'kloop/apiserver';
+ *
+ * // A test that checks how a slow client is cut off, in milliseconds instead of a minute.
+ * const server = await startApiServer({ connections: { requestTimeoutMs: 200, headersTimeoutMs: 100 } });
+ * await server.stop();
+ * ```
+ */
+export interface ConnectionLimits {
+  /**
+   * Most bytes of request line and headers (default 1 MiB, Go's `MaxHeaderBytes` as the API
+   * server sets it). More is Go's plain-text `431 Request Header Fields Too Large`.
+   */
+  maxHeaderBytes?: number;
+  /**
+   * How long the request headers may take to arrive (default 32000 ms, `ReadHeaderTimeout`);
+   * past it the connection closes without an answer.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * How long the whole request, body included, may take to arrive (default 60000 ms, the API
+   * server's request timeout). A body still arriving then gets a 504 `Timeout` Status and the
+   * connection closes. Responses (watches) are not limited by it.
+   */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open (default 90000 ms, `IdleTimeout`). */
+  idleTimeoutMs?: number;
 }
 
 /**

@@ -205,7 +205,18 @@ export function reasonForStatusCode(code: number): StatusReason | 'Unknown' {
  * (`KLOOP_PATCH_TEST_FAILED`). The API server answers both with an error status (400/422).
  */
 export class PatchError extends KloopError {
-  constructor(code: 'KLOOP_INVALID_PATCH' | 'KLOOP_PATCH_TEST_FAILED', message: string, options?: { cause?: unknown }) {
+  /**
+   * Set when a JSON patch's `copy` operations went past `maxCopyBytes` (evanphx/json-patch's
+   * accumulated copy size): how many bytes they would have added, and the limit.
+   */
+  readonly copyLimit?: { readonly accumulated: number; readonly limit: number };
+
+  constructor(
+    code: 'KLOOP_INVALID_PATCH' | 'KLOOP_PATCH_TEST_FAILED',
+    message: string,
+    options?: { cause?: unknown; copyLimit?: { accumulated: number; limit: number } },
+  ) {
     super(code, message, options);
+    if (options?.copyLimit) this.copyLimit = options.copyLimit;
   }
 }

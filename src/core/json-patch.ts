@@ -144,6 +144,27 @@ class Patcher {
   }
 }
 
+/** Limits on applying a JSON patch, as the API server sets them on evanphx/json-patch. */
+export interface JsonPatchOptions {
+  /**
+   * The most bytes `copy` operations may add in total, each counted as its value's JSON size
+   * (`jsonpatch.AccumulatedCopySizeLimit`; the API server's `--json-patch-max-copy-bytes`,
+   * 3 MiB). Past it the patch fails with a {@link PatchError} (`KLOOP_INVALID_PATCH`) whose
+   * `copyLimit` is set and whose text is evanphx/json-patch's: `Unable to complete the copy, the
+   * accumulated size increase of copy is N, exceeding the limit L`. Default: no limit.
+   */
+  readonly maxCopyBytes?: number;
+}
+
+/** evanphx/json-patch's error for copies past the limit, as a {@link PatchError} with `copyLimit`. */
+function copyLimitError(accumulated: number, limit: number): PatchError {
+  return new PatchError(
+    'KLOOP_INVALID_PATCH',
+    `Unable to complete the copy, the accumulated size increase of copy is ${accumulated}, exceeding the limit ${limit}`,
+    { copyLimit: { accumulated, limit } },
+  );
+}
+
 function missing(pointer: string): PatchError {
   return new PatchError('KLOOP_INVALID_PATCH', `path ${JSON.stringify(pointer)} does not exist in the document`);
 }
@@ -167,15 +188,18 @@ function opValue(op: Record<string, unknown>, index: number): unknown {
  * A failed operation aborts the whole patch (the input is unchanged, nothing partial escapes).
  *
  * @throws PatchError `KLOOP_INVALID_PATCH` for malformed operations or missing paths,
- * `KLOOP_PATCH_TEST_FAILED` when a `test` operation does not hold.
+ * `KLOOP_PATCH_TEST_FAILED` when a `test` operation does not hold, and
+ * with `copyLimit` set past `options.maxCopyBytes`.
  * @example
  * ```ts
  * applyJsonPatch({ a: 1 }, [{ op: 'add', path: '/b', value: 2 }]); // { a: 1, b: 2 }
  * ```
  */
-export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T {
+export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[], options: JsonPatchOptions = {}): T {
   if (!Array.isArray(ops)) throw new PatchError('KLOOP_INVALID_PATCH', 'a JSON patch must be an array of operations');
   const p = new Patcher(doc);
+  const copyLimit = options.maxCopyBytes ?? 0;
+  let copied = 0;
   ops.forEach((raw, i) => {
     if (!isPlainObject(raw)) throw new PatchError('KLOOP_INVALID_PATCH', `operation ${i} is not an object`);
     const op = raw as Record<string, unknown>;
@@ -208,6 +232,11 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
         const from = field(op, 'from', i);
         const got = p.get(parseJsonPointer(from));
         if (!got.found) throw missing(from);
+        if (copyLimit > 0) {
+          // Counted before the copy is made, so a patch of doubling copies stops at the limit.
+          copied += jsonSize(got.value);
+          if (copied > copyLimit) throw copyLimitError(copied, copyLimit);
+        }
         // A clone, so a later in-place write through one copy cannot show through the other.
         p.put('add', tokens, path, deepClone(got.value));
         break;
@@ -228,6 +257,11 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOperation[]): T
     }
   });
   return p.root as T;
+}
+
+/** The bytes of a value's JSON text (`undefined`, which JSON cannot hold, as `null`). */
+function jsonSize(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
 }
 
 /**

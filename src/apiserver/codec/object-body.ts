@@ -7,7 +7,18 @@
 import type { KubeObject } from '../../core/index.js';
 import { badRequest } from '../errors/status-errors.js';
 import { decodeProtobufObject, isProtobufMediaType, type ProtobufEndpoint } from './protobuf.js';
-import { parseJsonOrYaml } from './yaml.js';
+import { BodyLimitError, checkYamlFlowDepth, parseJsonOrYaml, summarizeBody } from './yaml.js';
+
+/**
+ * The 400 of a body a decoder refused for a limit (`handlers/rest.go` `transformDecodeError`: the
+ * kind could not be read, so the text names the endpoint's kind and quotes the body's start).
+ */
+function decodeLimitError(err: BodyLimitError, body: Buffer | string, kind: string): Error {
+  const inner = err.message.startsWith('yaml: ')
+    ? err.message
+    : `couldn't get version/kind; json parse error: ${err.message}`;
+  return badRequest(`the object provided is unrecognized (must be of type ${kind}): ${inner} (${summarizeBody(body)})`);
+}
 
 /**
  * Parses a request body as an object, 400 otherwise. `mediaType` is the Content-Type without
@@ -27,8 +38,14 @@ export function parseObjectBody(body: Buffer | string, mediaType: string, endpoi
   if (typeof body !== 'string' && isProtobufMediaType(mediaType)) {
     parsed = decodeProtobufObject(body, endpoint);
   } else {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    parsed = parseJsonOrYaml(text, "couldn't get version/kind; json parse error: ");
+    try {
+      // A YAML endpoint reads JSON as YAML: go-yaml's limits and texts apply.
+      if (mediaType === 'application/yaml') checkYamlFlowDepth(body);
+      parsed = parseJsonOrYaml(body, "couldn't get version/kind; json parse error: ");
+    } catch (err) {
+      if (err instanceof BodyLimitError) throw decodeLimitError(err, body, endpoint.kind);
+      throw err;
+    }
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw badRequest('the body of the request must be a JSON object');

@@ -13,7 +13,9 @@
  * body), so a malformed or crafted body ends in a {@link ProtobufDecodeError}, never in a crash or
  * a large allocation.
  */
+
 import type { JsonObject, JsonValue } from '../../core/index.js';
+import { goJsonDepthMessage, jsonDepthViolation } from '../limits/nesting.js';
 import { childPath, ProtobufDecodeError } from './protobuf-errors.js';
 import type { ProtobufField, ProtobufMessage, ProtobufScalar } from './protobuf-schema.js';
 import { formatGoDuration, formatRfc3339, GO_ZERO_TIME_SECONDS, secondsInRange } from './protobuf-time.js';
@@ -226,6 +228,9 @@ function spend(state: DecodeState, path: string, count: number): void {
 }
 
 function parseEmbeddedJson(raw: Buffer, path: string, what: string): JsonValue {
+  // Nesting past the limit fails as Go's JSON reader fails it, before anything recursive runs.
+  const deep = jsonDepthViolation(raw);
+  if (deep) return fail(path, goJsonDepthMessage(deep));
   try {
     return JSON.parse(raw.toString('utf8')) as JsonValue;
   } catch {

@@ -165,6 +165,14 @@ export function entityTooLarge(limit: number): StatusError {
   return statusError('RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }
 
+/**
+ * 504 Timeout of a request past its deadline (`filters/timeout.go`; `NewTimeoutError` with no
+ * retry, so `details` is empty).
+ */
+export function requestTimedOut(): StatusError {
+  return statusError('Timeout', 'Timeout: request did not complete within the allotted timeout', {});
+}
+
 /** 415 UnsupportedMediaType listing what the resource accepts. */
 export function unsupportedMediaType(accepted: readonly string[]): StatusError {
   return statusError(

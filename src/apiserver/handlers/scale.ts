@@ -5,18 +5,21 @@
  * PATCH (kubectl scale sends a merge patch) change the replicas of the object, through the
  * ordinary update path (optimistic concurrency, generation, watch events).
  */
+
 import {
-  applyJsonPatch,
   applyMergePatch,
   isPlainObject,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
   labelSelectorFromSpec,
+  PatchError,
 } from '../../core/index.js';
 import { parseObjectBody } from '../codec/object-body.js';
+import { parseJsonLimited } from '../codec/yaml.js';
 import { badRequest, unsupportedMediaType } from '../errors/status-errors.js';
 import { mediaType } from '../http/io.js';
+import { applyJsonPatchWithinLimits, patchNotApplied } from '../limits/json-patch.js';
 import { PATCH_JSON, PATCH_MERGE, type ServedType } from '../served/served-types.js';
 import type { StoredObject } from '../storage/store.js';
 import { type HandlerResult, isDryRun, managerOf, type ResourceRequest } from './request.js';
@@ -112,16 +115,17 @@ export async function handleScale(r: ResourceRequest, verb: 'get' | 'update' | '
   else {
     let patch: unknown;
     try {
-      patch = JSON.parse(raw.toString('utf8'));
+      patch = parseJsonLimited(raw);
     } catch (err) {
       throw badRequest(`error decoding patch: ${(err as Error).message}`);
     }
     try {
-      if (type === PATCH_JSON) next = applyJsonPatch(scale, patch as JsonPatchOperation[]);
+      if (type === PATCH_JSON) next = applyJsonPatchWithinLimits(scale, patch as JsonPatchOperation[]);
       else if (type === PATCH_MERGE || type === 'application/strategic-merge-patch+json')
         next = applyMergePatch(scale, patch);
       else throw unsupportedMediaType([PATCH_JSON, PATCH_MERGE, 'application/strategic-merge-patch+json']);
     } catch (err) {
+      if (err instanceof PatchError && err.copyLimit !== undefined) throw patchNotApplied(err);
       if (err instanceof KloopError && err.code !== 'KLOOP_APISERVER_STATUS') throw badRequest(err.message);
       throw err;
     }

@@ -13,7 +13,7 @@ import type { Encoding } from '../codec/negotiation.js';
 import { encodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../codec/protobuf.js';
 import { entityTooLarge } from '../errors/status-errors.js';
 
-/** The body limit of the real stack: etcd refuses requests over ~3 MiB. */
+/** The API server's `--max-request-bytes` default (3 MiB; twice etcd's, for JSON's overhead). */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 /** Reads the whole body; rejects with a 413 Status past `limit` bytes. */
@@ -45,6 +45,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!failed) {
         failed = true;
         reject(err);
+      }
+    });
+    // A connection closed mid-body (a timed-out trickle) must not leave the reader waiting.
+    req.on('close', () => {
+      if (!failed && !req.complete) {
+        failed = true;
+        reject(new Error('the request body was cut off'));
       }
     });
   });

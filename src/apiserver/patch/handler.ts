@@ -6,7 +6,6 @@
  * same update path as a PUT, so preconditions, no-op detection and lifecycle rules are shared.
  */
 import {
-  applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
   isPlainObject,
@@ -16,7 +15,7 @@ import {
   keyString,
   PatchError,
 } from '../../core/index.js';
-import { parseJsonOrYaml } from '../codec/yaml.js';
+import { BodyLimitError, checkYamlFlowDepth, parseJsonLimited, parseJsonOrYaml } from '../codec/yaml.js';
 import {
   badRequest,
   failureStatus,
@@ -37,6 +36,7 @@ import {
 } from '../handlers/request.js';
 import { fromStorage, unknownFieldsOf, withWarnings } from '../handlers/write.js';
 import { mediaType } from '../http/io.js';
+import { applyJsonPatchWithinLimits, patchNotApplied } from '../limits/json-patch.js';
 import { listKeysOf } from '../registry/managed-fields.js';
 import { PATCH_APPLY_YAML, PATCH_JSON, PATCH_MERGE, refOf } from '../served/served-types.js';
 import { applyConflictStatus, applyServerSide } from '../ssa/index.js';
@@ -44,13 +44,32 @@ import { checkNamespace, checkTypeMeta } from '../validation/objects.js';
 
 function parseJson(buf: Buffer, what: string): unknown {
   try {
-    return JSON.parse(buf.toString('utf8'));
+    return parseJsonLimited(buf);
   } catch (err) {
     throw badRequest(`error decoding ${what}: ${(err as Error).message}`);
   }
 }
 
+/**
+ * The patch body as JSON. Nesting past the limit fails as the API server's readers fail it: the
+ * strict reader of JSON and merge patches (`error decoding patch: invalid character '[' exceeded
+ * max depth`; with `fieldValidation=Ignore`, evanphx's `Invalid JSON Patch` for merge patches and
+ * the bare text for JSON patches), the bare text for strategic merge patches.
+ */
+function parsePatch(buf: Buffer, type: string, directive: 'Ignore' | 'Warn' | 'Strict'): unknown {
+  try {
+    return parseJsonLimited(buf);
+  } catch (err) {
+    if (!(err instanceof BodyLimitError)) throw badRequest(`error decoding patch: ${(err as Error).message}`);
+    if (type !== PATCH_JSON && type !== PATCH_MERGE) throw badRequest(err.message);
+    if (directive !== 'Ignore') throw badRequest(`error decoding patch: ${err.message}`);
+    throw badRequest(type === PATCH_MERGE ? 'Invalid JSON Patch' : err.message);
+  }
+}
+
 function patchFailed(err: unknown): StatusError {
+  if (err instanceof StatusError) return err;
+  if (err instanceof PatchError && err.copyLimit !== undefined) return patchNotApplied(err);
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof PatchError && err.code === 'KLOOP_INVALID_PATCH') return badRequest(message);
   // The real server answers a patch that decodes but does not apply with a bare 422.
@@ -78,15 +97,15 @@ export async function handlePatch(r: ResourceRequest): Promise<HandlerResult> {
   const doc = fromStorage(r, JSON.parse(current.json) as KubeObject);
   let patched: unknown;
   if (type === PATCH_JSON) {
-    const ops = parseJson(raw, 'patch');
+    const ops = parsePatch(raw, type, options.fieldValidation);
     if (!Array.isArray(ops)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
     try {
-      patched = applyJsonPatch(doc, ops as JsonPatchOperation[]);
+      patched = applyJsonPatchWithinLimits(doc, ops as JsonPatchOperation[]);
     } catch (err) {
       throw patchFailed(err);
     }
   } else {
-    const patch = parseJson(raw, 'patch');
+    const patch = parsePatch(raw, type, options.fieldValidation);
     if (!isPlainObject(patch)) throw badRequest('the patch must be a JSON object');
     try {
       patched =
@@ -196,6 +215,22 @@ function updateFromPatched(
 }
 
 /**
+ * The applied configuration: YAML (JSON is YAML), read as `sigs.k8s.io/yaml` reads it, so its
+ * limits fail as `error decoding YAML: error converting YAML to JSON: yaml: ...`.
+ */
+function parseApplied(raw: Buffer): unknown {
+  try {
+    checkYamlFlowDepth(raw);
+    return parseJsonOrYaml(raw, 'error decoding YAML: ');
+  } catch (err) {
+    if (err instanceof BodyLimitError) {
+      throw badRequest(`error decoding YAML: error converting YAML to JSON: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/**
  * Server-side apply through the SSA engine: `fieldManager`
  * required; field ownership in managedFields; a field another manager owns with a different
  * value is a 409 with FieldManagerConflict causes unless `force=true`; fields this manager
@@ -210,7 +245,7 @@ function apply(r: ResourceRequest, raw: Buffer, name: string, dryRun: boolean): 
   if (force !== null && force !== 'true' && force !== 'false') {
     throw badRequest(`invalid value for force: ${JSON.stringify(force)}`);
   }
-  const applied = parseJsonOrYaml(raw.toString('utf8'), 'error decoding YAML: ');
+  const applied = parseApplied(raw);
   if (!isPlainObject(applied)) throw badRequest('error decoding YAML: the applied configuration must be an object');
   const obj = applied as KubeObject;
   if (!isPlainObject(obj.metadata)) obj.metadata = {};

@@ -11,8 +11,9 @@
  */
 import { type Clock, deepClone, deepEqual, type KubeObject, keyString, systemClock } from '../../core/index.js';
 import { checkNamespaceWritable } from '../admission/namespace-lifecycle.js';
-import { alreadyExists, conflict, deletedStatus, notFound } from '../errors/status-errors.js';
+import { alreadyExists, conflict, deletedStatus, invalid, notFound } from '../errors/status-errors.js';
 import type { FaultSet } from '../faults/fault-set.js';
+import { sizeViolations } from '../limits/object-size.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
 import { isStored, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { WatchHub } from '../storage/watch-hub.js';
@@ -129,6 +130,7 @@ export class Cluster implements ClusterAccess {
     const warnings = schema ? schema.decode(obj, options.fieldValidation) : [];
     prepareCreate(obj, served, this.random, this.now());
     for (const hook of this.admission) hook(served, obj, undefined, options);
+    checkSizes(served, obj);
     if (schema) warnings.push(...schema.validateCreate(obj));
     if (isCrdType(served)) prepareCrdCreate(obj);
     if (options.manager !== undefined) {
@@ -185,6 +187,7 @@ export class Cluster implements ClusterAccess {
     // admission do upstream: a field the update left out and the defaults put back is no change.
     for (const hook of this.admission) hook(served, incoming, old, options);
     const next = prepareUpdate(incoming, old, served, subresource);
+    checkSizes(served, next);
     validateOwnerReferences(next, served);
     if (schema) warnings.push(...schema.validateUpdate(next, old, subresource));
     if (isCrdType(served)) prepareCrdUpdate(next, current.object);
@@ -357,6 +360,15 @@ export class Cluster implements ClusterAccess {
     else if (served.custom && event.type === 'DELETED') afterCustomResourceRemoved(this, served);
     afterNamespacedCommit(this, served, event);
   }
+}
+
+/**
+ * 422 when annotations or ConfigMap/Secret data are over their limits (`limits/object-size.ts`),
+ * checked on the object as it would be stored, whichever decoder or patch engine built it.
+ */
+function checkSizes(served: ServedType, obj: KubeObject): void {
+  const causes = sizeViolations(obj);
+  if (causes.length > 0) throw invalid(refOf(served), String(obj.metadata.name ?? ''), causes);
 }
 
 /** `obj` with `finalizer` added (once); unchanged when there is none. */

@@ -87,7 +87,15 @@ export class Storage {
   private readonly stores = new Map<string, ResourceStore>();
   private readonly waiters = new Set<RevisionWaiter>();
 
-  constructor(private readonly historyLimit: number) {}
+  /**
+   * @param historyLimit events kept per resource.
+   * @param admitObject called with every object about to be stored and its JSON text, before it
+   * takes a revision: it may throw to refuse the write (etcd's request size limit).
+   */
+  constructor(
+    private readonly historyLimit: number,
+    readonly admitObject?: (object: KubeObject, json: string) => void,
+  ) {}
 
   /** The latest committed revision. */
   get revision(): number {
@@ -214,11 +222,16 @@ export class ResourceStore {
    * revision and tells the listeners. Returns the event.
    */
   put(key: string, object: KubeObject): StoredEvent {
-    const rv = this.storage.nextRevision();
+    // The revision is taken only once the object is admitted: a refused write leaves no gap.
+    const rv = this.storage.revision + 1;
     object.metadata.resourceVersion = String(rv);
     // apiVersion and kind first, always: list bodies cut them off built-in items by slicing.
     const { apiVersion, kind, metadata, ...rest } = object;
-    const stored = seal(key, { apiVersion, kind, metadata, ...rest }, rv);
+    const ordered = { apiVersion, kind, metadata, ...rest };
+    const json = JSON.stringify(ordered);
+    this.storage.admitObject?.(ordered, json);
+    this.storage.nextRevision();
+    const stored = seal(key, ordered, rv, json);
     const prev = this.objects.get(key);
     this.objects.set(key, stored);
     if (!prev) this.keys.add(key);
@@ -370,8 +383,7 @@ export class ResourceStore {
   }
 }
 
-function seal(key: string, object: KubeObject, rv: number): StoredObject {
-  const json = JSON.stringify(object);
+function seal(key: string, object: KubeObject, rv: number, json = JSON.stringify(object)): StoredObject {
   if (validate) deepFreeze(object);
   return { object, json, rv, key };
 }
