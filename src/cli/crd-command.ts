@@ -70,12 +70,14 @@ export function crdYaml(crd: CustomResourceDefinitionObject): string {
   return yaml.dump(crd, { noRefs: true, lineWidth: -1, quotingType: '"' });
 }
 
-function moduleUrl(module: string): string {
+/** The `file:` URL of a module path (or the URL itself). */
+export function moduleUrl(module: string): string {
   if (module.startsWith('file:')) return module;
   return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
 }
 
-async function importModule(module: string): Promise<Record<string, unknown>> {
+/** Imports a user's module, with errors that say what to do (a TypeScript file without a loader). */
+export async function importModule(module: string): Promise<Record<string, unknown>> {
   try {
     return (await import(moduleUrl(module))) as Record<string, unknown>;
   } catch (err) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { APISERVER_USAGE, runApiserver } from './apiserver-command.js';
 import { CRD_USAGE, crdCommand } from './crd-command.js';
 import { DEMO_USAGE, demoCommand } from './demo.js';
+import { MANIFESTS_USAGE, manifestsCommand } from './manifests/command.js';
 import { USAGE, UsageError } from './usage.js';
 
 /** A subcommand: runs with the arguments after its name and resolves with the exit code. */
@@ -18,6 +19,7 @@ export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   apiserver: { run: (args) => runApiserver(args), usage: APISERVER_USAGE },
   crd: { run: (args) => crdCommand(args), usage: CRD_USAGE },
   demo: { run: (args) => demoCommand(args), usage: DEMO_USAGE },
+  manifests: { run: (args) => manifestsCommand(args), usage: MANIFESTS_USAGE },
 };
 
 /**

@@ -17,4 +17,5 @@ export const USAGE = `Usage: kloop <command> [options]
 Commands:
   apiserver   run the Kubernetes API server emulator (kloop apiserver --help)
   crd         print the CRDs of the resources a module defines (kloop crd --help)
-  demo        run the examples under a scripted workload (kloop demo --help)`;
+  demo        run the examples under a scripted workload (kloop demo --help)
+  manifests   write the kustomize tree that deploys an operator module (kloop manifests --help)`;

@@ -44,6 +44,8 @@ import { leaseClientFor } from './lease-client.js';
 import { type Listeners, startListeners } from './listeners.js';
 import { redactingLogger } from './logging.js';
 import type { ManagerOptions } from './options.js';
+import { type DerivedRbac, deriveRbac } from './rbac.js';
+import { checkPermissions, type RbacCheckResult, RbacMissingError } from './rbac-check.js';
 import { redactSecrets } from './redact.js';
 import { SecretValues } from './secret-values.js';
 import { Sharder, type ShardLeaseClient, shardOf } from './sharding.js';
@@ -146,6 +148,8 @@ export class Manager {
   #resolveDone: (reason: StopReason) => void = () => {};
   #resolveElected: () => void = () => {};
   #skippedNotOwned = 0;
+  /** The RBAC check's state for `/readyz`: undefined until start() asks. */
+  #rbac: { state: 'checking' } | ({ state: 'done' } & RbacCheckResult) | undefined;
   /** Resolves when this process leads and its controllers run (at once without leader election). */
   readonly elected: Promise<void>;
 
@@ -313,6 +317,29 @@ export class Manager {
     return this.elector === undefined || this.elector.canWrite();
   }
 
+  /**
+   * The RBAC rules this manager needs, derived from its declarations (see `deriveRbac`): the
+   * types its controllers and informers read (scoped like the cache: a Role per namespace the
+   * cache holds, else the ClusterRole), the kinds they own and write (with `status` and
+   * `finalizers`), Events, the Leases of leader election or sharding, and the rules declared
+   * with `.rbac(...)` and the `rbac` option. `kloop manifests` writes them as Roles; `start()`
+   * checks them (`rbacCheck`).
+   */
+  rbacRules(): DerivedRbac {
+    const le = this.#options.leaderElection;
+    const sh = this.#options.sharding;
+    const leaseNamespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
+    return deriveRbac({
+      controllers: this.#controllers.map((c) => c.permissions()),
+      informerTypes: this.informers.informers().map((i) => i.type),
+      ...(this.#options.cache !== undefined ? { cache: this.#options.cache } : {}),
+      ...(this.#options.resources !== undefined ? { resources: this.#options.resources } : {}),
+      ...(le ? { leaderElection: { namespace: leaseNamespace(le.namespace) } } : {}),
+      ...(sh ? { sharding: { namespace: leaseNamespace(sh.namespace) } } : {}),
+      ...(this.#options.rbac !== undefined ? { rbac: this.#options.rbac } : {}),
+    });
+  }
+
   /** Starts listeners, informers, the campaign and the controllers (see the class remarks). */
   async start(): Promise<void> {
     if (this.#started) return;
@@ -329,6 +356,12 @@ export class Manager {
       { http: this.#options.http, debug: this.#options.debug },
       { kube: this.#kube, clock: this.#clock, logger: this.logger },
     );
+    try {
+      await this.#checkRbac();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
     this.informers.start();
     for (const informer of this.informers.informers()) this.#secrets.follow(informer);
     try {
@@ -374,6 +407,18 @@ export class Manager {
       const type = `${missing.type.apiVersion}/${missing.type.kind}`;
       if (checks.some((c) => c.name.startsWith(`informer ${type}`))) continue;
       checks.push({ name: `resource ${type}`, ok: false, detail: missing.message });
+    }
+    const rbac = this.#rbac;
+    if (rbac !== undefined) {
+      checks.push(
+        rbac.state === 'checking'
+          ? { name: 'rbac', ok: false, detail: 'checking permissions' }
+          : !rbac.checked
+            ? { name: 'rbac', ok: true, detail: `not checked: ${rbac.skipped}` }
+            : rbac.missing.length > 0
+              ? { name: 'rbac', ok: false, detail: new RbacMissingError(rbac.missing).message }
+              : { name: 'rbac', ok: true, detail: 'every derived permission granted' },
+      );
     }
     if (this.elector) {
       const leading = this.elector.isLeader();
@@ -474,6 +519,25 @@ export class Manager {
       }
     }
     return redactSecrets(description, { mask: this.#mask });
+  }
+
+  /** Asks the server about every derived permission (`rbacCheck`); throws in `'fail'` mode. */
+  async #checkRbac(): Promise<void> {
+    const mode = this.#options.rbacCheck ?? 'fail';
+    if (mode === 'off') return;
+    const { permissions } = this.rbacRules();
+    if (permissions.length === 0) return;
+    this.#rbac = { state: 'checking' };
+    const result = await checkPermissions(this.#kube, permissions);
+    this.#rbac = { state: 'done', ...result };
+    if (!result.checked) {
+      this.logger.info({ reason: result.skipped }, 'RBAC check skipped');
+      return;
+    }
+    if (result.missing.length === 0) return;
+    const error = new RbacMissingError(result.missing);
+    if (mode === 'fail') throw error;
+    this.logger.warn({ missing: result.missing }, error.message);
   }
 
   /** Whether a follower keeps warm caches (leader election only; default on). */
