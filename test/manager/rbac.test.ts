@@ -39,20 +39,36 @@ function offlineManager(options: ConstructorParameters<typeof Manager>[0] = {}):
 describe('deriveRbac', () => {
   it('grants a controller its for kind, status, finalizers, owned kinds and Events cluster-wide', () => {
     const mgr = offlineManager();
-    mgr.controller('memcached').for(Memcached).owns(Deployment).watches(Namespace, () => []).reconcile(async () => {});
+    mgr
+      .controller('memcached')
+      .for(Memcached)
+      .owns(Deployment)
+      .watches(Namespace, () => [])
+      .reconcile(async () => {});
     const rbac = mgr.rbacRules();
     assert.deepEqual(rbac.namespaceRules, []);
     assert.equal(rbac.leaderElection, undefined);
     assert.deepEqual(rbac.clusterRules, [
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
-      { apiGroups: ['cache.example.com'], resources: ['memcacheds'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments'],
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      },
+      {
+        apiGroups: ['cache.example.com'],
+        resources: ['memcacheds'],
+        verbs: ['get', 'list', 'patch', 'update', 'watch'],
+      },
       { apiGroups: ['cache.example.com'], resources: ['memcacheds/finalizers'], verbs: ['update'] },
       { apiGroups: ['cache.example.com'], resources: ['memcacheds/status'], verbs: ['patch', 'update'] },
     ]);
     const statusUpdate = rbac.permissions.find((p) => p.subresource === 'status' && p.verb === 'update');
-    assert.equal(statusUpdate?.reason, 'controller memcached: for cache.example.com/v1alpha1/Memcached (status writes)');
+    assert.equal(
+      statusUpdate?.reason,
+      'controller memcached: for cache.example.com/v1alpha1/Memcached (status writes)',
+    );
   });
 
   it('puts types the cache scopes to namespaces into a Role per namespace, cluster-scoped ones into the ClusterRole', () => {
@@ -60,9 +76,16 @@ describe('deriveRbac', () => {
       cache: { defaultNamespaces: ['team-a', 'team-b'], byType: [{ type: Secret, namespaces: ['team-a'] }] },
       leaderElection: { name: 'op', namespace: 'op-system' },
     });
-    mgr.controller('mirror').for(ConfigMap).owns(Secret).watches(Namespace, () => []).reconcile(async () => {});
+    mgr
+      .controller('mirror')
+      .for(ConfigMap)
+      .owns(Secret)
+      .watches(Namespace, () => [])
+      .reconcile(async () => {});
     const rbac = mgr.rbacRules();
-    assert.deepEqual(rbac.clusterRules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }]);
+    assert.deepEqual(rbac.clusterRules, [
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+    ]);
     assert.deepEqual(
       rbac.namespaceRules.map((r) => r.namespace),
       ['team-a', 'team-b'],
@@ -72,7 +95,11 @@ describe('deriveRbac', () => {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
       { apiGroups: [''], resources: ['configmaps/finalizers'], verbs: ['update'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      },
     ]);
     // team-b: no Secrets (the scope holds them in team-a only).
     assert.ok(!rbac.namespaceRules[1]!.rules.some((r) => r.resources.includes('secrets')));
