@@ -94,26 +94,26 @@ describe('kloop manifests', () => {
     ]);
 
     const [deployment] = docs(files.get('manager/manager.yaml'));
-    const pod = (deployment as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+    const pod = (deployment as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
     assert.equal(pod.serviceAccountName, 'cache-op-controller-manager');
     assert.equal(pod.terminationGracePeriodSeconds, 50, 'the 40 s drain and 10 s to release the Lease and exit');
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    const [container] = pod.containers as Record<string, unknown>[];
-    assert.equal(container?.image, 'cache-op:latest');
+    const container = (pod.containers as Record<string, unknown>[])[0]!;
+    assert.equal(container.image, 'cache-op:latest');
     assert.deepEqual(
-      (container?.env as { name: string }[]).map((e) => e.name),
+      (container.env as { name: string }[]).map((e) => e.name),
       ['POD_NAME', 'POD_NAMESPACE', 'NODE_ENV'],
     );
-    assert.deepEqual(container?.ports, [{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
-    assert.equal((container?.livenessProbe as { httpGet: { path: string } }).httpGet.path, '/healthz');
-    assert.equal((container?.readinessProbe as { httpGet: { path: string } }).httpGet.path, '/readyz');
-    assert.deepEqual(container?.securityContext, {
+    assert.deepEqual(container.ports, [{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
+    assert.equal((container.livenessProbe as { httpGet: { path: string } }).httpGet.path, '/healthz');
+    assert.equal((container.readinessProbe as { httpGet: { path: string } }).httpGet.path, '/readyz');
+    assert.deepEqual(container.securityContext, {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
     });
     const [service] = docs(files.get('manager/metrics_service.yaml'));
-    assert.deepEqual((service as { spec: { ports: unknown } }).spec.ports, [
+    assert.deepEqual((service as unknown as { spec: { ports: unknown } }).spec.ports, [
       { name: 'http-metrics', port: 8081, targetPort: 'http', protocol: 'TCP' },
     ]);
     assert.equal(gracePeriodSeconds(20_000), 30, 'the defaults fit kubelet’s default grace period');

@@ -131,7 +131,7 @@ describe('the RBAC check at start', () => {
 
   it('fails to start naming the rule taken away, and in warn mode reports it in /readyz', async () => {
     const role = roles.find((r) => r.kind === 'Role' && r.metadata.namespace === 'team-a')!;
-    const rules = (role as { rules: { resources: string[] }[] }).rules.filter(
+    const rules = (role as unknown as { rules: { resources: string[] }[] }).rules.filter(
       (r) => !r.resources.includes('notes/status'),
     );
     const current = await admin.get<KubeObject>(
