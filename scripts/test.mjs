@@ -23,9 +23,27 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--conditions=kloop-source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { stdio: 'inherit', env: { ...process.env, KLOOP_VALIDATE: process.env.KLOOP_VALIDATE ?? '1' } },
-);
-process.exit(result.status ?? 1);
+// `*.slow.test.ts` files (the end-to-end flow from `npm pack` to a deployed operator) build and
+// install packages: they run after the others, one at a time, with a longer timeout per file.
+const slow = files.filter((f) => f.endsWith('.slow.test.ts'));
+const fast = files.filter((f) => !slow.includes(f));
+function runFiles(list, concurrency, timeoutMs) {
+  if (list.length === 0) return 0;
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--conditions=kloop-source',
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      `--test-timeout=${timeoutMs}`,
+      ...list,
+    ],
+    { stdio: 'inherit', env: { ...process.env, KLOOP_VALIDATE: process.env.KLOOP_VALIDATE ?? '1' } },
+  );
+  return result.status ?? 1;
+}
+const fastStatus = runFiles(fast, 2, 120_000);
+const slowStatus = runFiles(slow, 1, 900_000);
+process.exit(fastStatus || slowStatus);

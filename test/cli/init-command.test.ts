@@ -1,7 +1,7 @@
 // `kloop init NAME` and `kloop create api KIND`: the project's files, the markers create api
 // extends, and the Dockerfile's shape (no Docker daemon here: its build stays out of the tests).
 // The whole path (npm pack, install, the project's own tests, manifests, a deployment on the
-// secure emulator) is test/e2e/deploy-operator.test.ts.
+// secure emulator) is test/e2e/deploy-operator.slow.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
