@@ -37,6 +37,7 @@ import {
   type TypedRef,
 } from '../core/index.js';
 import { describeScope, filterFromQuery, type ManagerDescription } from './debug-document.js';
+import { ManagerError } from './errors.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import type { ReadinessReport } from './http.js';
 import { LeaderElector } from './leader-election.js';
@@ -57,12 +58,7 @@ import { withSyncTimeout } from './sync-timeout.js';
  */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 
-/** Raised for lifecycle misuse (adding a controller after stop) and conflicting options. */
-export class ManagerError extends KloopError {
-  constructor(message: string) {
-    super('KLOOP_MANAGER', message);
-  }
-}
+export { ManagerError } from './errors.js';
 
 /** Why the manager stopped (`await mgr.done`). */
 export type StopReason = 'stopped' | 'leadership-lost';

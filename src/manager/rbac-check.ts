@@ -11,6 +11,7 @@
  */
 import type { KubeClient } from '../client/index.js';
 import { KloopError } from '../core/index.js';
+import { ManagerError } from './errors.js';
 import { describePermission, type RbacPermission } from './rbac.js';
 
 /**
@@ -101,8 +102,7 @@ export async function checkPermissions(
       return;
     }
     if (res.status < 200 || res.status >= 300) {
-      throw new KloopError(
-        'KLOOP_MANAGER',
+      throw new ManagerError(
         `RBAC check: ${REVIEW_PATH} answered ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`,
       );
     }
