@@ -27,7 +27,6 @@ import {
 import {
   type Clock,
   type DeepReadonly,
-  KloopError,
   type KubeObject,
   keyOf,
   keyString,
@@ -144,6 +143,8 @@ export class Manager {
   #resolveDone: (reason: StopReason) => void = () => {};
   #resolveElected: () => void = () => {};
   #skippedNotOwned = 0;
+  /** The namespaces of the Leases, as resolved at construction (`$POD_NAMESPACE` then). */
+  readonly #leaseNamespaces: { leaderElection?: string; sharding?: string } = {};
   /** The RBAC check's state for `/readyz`: undefined until start() asks. */
   #rbac: { state: 'checking' } | ({ state: 'done' } & RbacCheckResult) | undefined;
   /** Resolves when this process leads and its controllers run (at once without leader election). */
@@ -191,6 +192,8 @@ export class Manager {
     const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
     const le = options.leaderElection;
+    if (le) this.#leaseNamespaces.leaderElection = namespace(le.namespace);
+    if (options.sharding) this.#leaseNamespaces.sharding = namespace(options.sharding.namespace);
     const leader = le ? leaderGauge(this.registry) : undefined;
     leader?.set({ lease: le!.name }, 0);
     this.elector = le
@@ -322,16 +325,14 @@ export class Manager {
    * checks them (`rbacCheck`).
    */
   rbacRules(): DerivedRbac {
-    const le = this.#options.leaderElection;
-    const sh = this.#options.sharding;
-    const leaseNamespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
+    const { leaderElection, sharding } = this.#leaseNamespaces;
     return deriveRbac({
       controllers: this.#controllers.map((c) => c.permissions()),
       informerTypes: this.informers.informers().map((i) => i.type),
       ...(this.#options.cache !== undefined ? { cache: this.#options.cache } : {}),
       ...(this.#options.resources !== undefined ? { resources: this.#options.resources } : {}),
-      ...(le ? { leaderElection: { namespace: leaseNamespace(le.namespace) } } : {}),
-      ...(sh ? { sharding: { namespace: leaseNamespace(sh.namespace) } } : {}),
+      ...(leaderElection !== undefined ? { leaderElection: { namespace: leaderElection } } : {}),
+      ...(sharding !== undefined ? { sharding: { namespace: sharding } } : {}),
       ...(this.#options.rbac !== undefined ? { rbac: this.#options.rbac } : {}),
     });
   }
