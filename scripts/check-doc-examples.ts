@@ -90,6 +90,7 @@ function write(dir: string, index: number, block: DocBlock, exported: readonly s
   const folder = join(dir, block.module === undefined ? block.file.replace(/[^\w]/g, '_') : 'src-examples');
   mkdirSync(folder, { recursive: true });
   const path = join(folder, block.fileName ?? `block-${String(index).padStart(3, '0')}.ts`);
+  mkdirSync(dirname(path), { recursive: true });
   const head = [`// ${block.file}:${block.line}`];
   if (block.module !== undefined) {
     // The documented module's exports are in scope, as where the example is written.

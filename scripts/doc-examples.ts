@@ -39,7 +39,8 @@ export interface DocBlock {
   fileName?: string;
 }
 
-const FILE_LINE = /^\/\/ file: ([\w.-]+\.ts)\s*$/;
+// A name, or a path in folders (`src/api/demo.ts`); no segment starts with a dot.
+const FILE_LINE = /^\/\/ file: ((?:[\w-][\w.-]*\/)*[\w-][\w.-]*\.ts)\s*$/;
 
 const FENCE = /^(\s*)```(\w*)(.*)$/;
 const TS_LANGS = new Set(['ts', 'typescript']);

@@ -54,5 +54,5 @@ function runFiles(list, concurrency, timeoutMs) {
   return result.status ?? 1;
 }
 const fastStatus = runFiles(fast, 2, 120_000);
-const slowStatus = runFiles(slow, 1, 600_000);
+const slowStatus = runFiles(slow, 1, 900_000);
 process.exit(fastStatus || slowStatus);

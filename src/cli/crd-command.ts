@@ -54,7 +54,9 @@ export function parseCrdArgs(args: readonly string[]): CrdCommandOptions {
 export function exportedResources(namespace: Record<string, unknown>): Resource[] {
   const seen = new Set<string>();
   const out: Resource[] = [];
-  for (const value of Object.values(namespace)) {
+  // A module may list them in an array too (`export const resources = [A, B]`).
+  const values = Object.values(namespace).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  for (const value of values) {
     // Every version carries the brand; the resource itself (the storage version) makes the CRD.
     if (!isResource(value) || typeof value.crd !== 'function') continue;
     const id = `${value.plural}.${value.group}`;

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { APISERVER_USAGE, runApiserver } from './apiserver-command.js';
 import { CRD_USAGE, crdCommand } from './crd-command.js';
 import { DEMO_USAGE, demoCommand } from './demo.js';
+import { CREATE_USAGE, createCommand, INIT_USAGE, initCommand } from './init/command.js';
+import { MANIFESTS_USAGE, manifestsCommand } from './manifests/command.js';
 import { USAGE, UsageError } from './usage.js';
 
 /** A subcommand: runs with the arguments after its name and resolves with the exit code. */
@@ -17,7 +19,10 @@ export type Command = (args: readonly string[]) => Promise<number>;
 export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   apiserver: { run: (args) => runApiserver(args), usage: APISERVER_USAGE },
   crd: { run: (args) => crdCommand(args), usage: CRD_USAGE },
+  create: { run: (args) => createCommand(args), usage: CREATE_USAGE },
   demo: { run: (args) => demoCommand(args), usage: DEMO_USAGE },
+  init: { run: (args) => initCommand(args), usage: INIT_USAGE },
+  manifests: { run: (args) => manifestsCommand(args), usage: MANIFESTS_USAGE },
 };
 
 /**

@@ -16,5 +16,8 @@ export const USAGE = `Usage: kloop <command> [options]
 
 Commands:
   apiserver   run the Kubernetes API server emulator (kloop apiserver --help)
+  create api  add a resource and its controller to a project (kloop create --help)
   crd         print the CRDs of the resources a module defines (kloop crd --help)
-  demo        run the examples under a scripted workload (kloop demo --help)`;
+  demo        run the examples under a scripted workload (kloop demo --help)
+  init        create an operator project (kloop init --help)
+  manifests   write the kustomize tree that deploys an operator module (kloop manifests --help)`;

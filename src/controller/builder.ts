@@ -17,7 +17,15 @@ import {
 } from './controller.js';
 import type { SourceSpec } from './sources.js';
 import { sourceLabel } from './triggers.js';
-import type { ControllerDescription, EventSource, Mapper, Predicate, Reconciler, SourceOptions } from './types.js';
+import type {
+  ControllerDescription,
+  EventSource,
+  Mapper,
+  Predicate,
+  RbacRule,
+  Reconciler,
+  SourceOptions,
+} from './types.js';
 
 function isTypeRef(value: TypeRef | EventSource): value is TypeRef {
   return typeof (value as EventSource).subscribe !== 'function' && 'kind' in value && 'apiVersion' in value;
@@ -69,6 +77,7 @@ export class ControllerBuilder {
       kind: 'for',
       label: sourceLabel('for', type),
       type: { apiVersion: type.apiVersion, kind: type.kind },
+      ref: type,
       informer: options.informer as InformerOptions | undefined,
       predicates: (options.predicates ?? []) as readonly Predicate[],
     });
@@ -84,6 +93,7 @@ export class ControllerBuilder {
       kind: 'owns',
       label: sourceLabel('owns', type),
       type: { apiVersion: type.apiVersion, kind: type.kind },
+      ref: type,
       informer: options.informer as InformerOptions | undefined,
       predicates: (options.predicates ?? []) as readonly Predicate[],
     });
@@ -120,6 +130,7 @@ export class ControllerBuilder {
         ...common,
         label: sourceLabel('watches', source),
         type: { apiVersion: source.apiVersion, kind: source.kind },
+        ref: source,
       });
     } else {
       const name = source.name ?? (source.type ? `${source.type.apiVersion}/${source.type.kind}` : 'source');
@@ -150,6 +161,28 @@ export class ControllerBuilder {
   /** Aborts `ctx.signal` and counts a failure when a reconcile runs longer than `ms`. */
   timeout(ms: number): this {
     this.#options.timeoutMs = ms;
+    return this;
+  }
+
+  /**
+   * Permissions the builder cannot see (kubebuilder's `+kubebuilder:rbac` markers): kinds the
+   * reconciler reads or writes without a source, such as a ConfigMap it reads with `mgr.kube` or
+   * Secrets it creates without owning them. They join the rules the manager derives
+   * (`mgr.rbacRules()`), the manifests and the check at start.
+   *
+   * @example
+   * ```ts
+   * import { ConfigMap, Manager } from 'kloop';
+   *
+   * const mgr = new Manager();
+   * mgr.controller('audit')
+   *   .for(ConfigMap)
+   *   .rbac({ apiGroups: [''], resources: ['secrets'], verbs: ['create'], namespaces: ['audit'] })
+   *   .reconcile(async () => {});
+   * ```
+   */
+  rbac(...rules: RbacRule[]): this {
+    this.#options.rbac = [...(this.#options.rbac ?? []), ...rules];
     return this;
   }
 

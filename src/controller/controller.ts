@@ -44,8 +44,10 @@ import { type SourceSpec, sourceHandler } from './sources.js';
 import type {
   CachedClientApi,
   ControllerDescription,
+  ControllerPermissions,
   InformerProvider,
   Predicate,
+  RbacRule,
   ReconcileReturn,
   Reconciler,
   Request,
@@ -94,6 +96,8 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** Reconciles kept in the debug record. Default 100 (`DEFAULT_RECORD_SIZE`); 0 keeps none. */
   recordSize?: number;
+  /** Permissions the sources do not show (see `ControllerBuilder.rbac`). */
+  rbac?: readonly RbacRule[];
 }
 
 /**
@@ -206,6 +210,19 @@ export class Controller {
   /** The `for` type: the kind whose keys this controller reconciles. */
   get forType(): TypeRef {
     return this.#sources.find((s) => s.kind === 'for')!.type!;
+  }
+
+  /**
+   * What this controller reads and writes as its builder declared it: each source typed by a kind
+   * (as given, so a defined resource keeps its plural and scope) and the explicit `rbac` rules.
+   * The manager derives RBAC rules from it.
+   */
+  permissions(): ControllerPermissions {
+    const sources = this.#sources.flatMap((s) => {
+      const type = s.ref ?? s.type;
+      return type === undefined ? [] : [{ kind: s.kind, type }];
+    });
+    return { controller: this.name, sources, rbac: [...(this.#options.rbac ?? [])] };
   }
 
   /** Which predicates guard which source. */

@@ -29,6 +29,11 @@ export interface SourceSpec {
   /** Trigger source label: `for:v1/ConfigMap`. */
   label: string;
   type?: TypeRef;
+  /**
+   * The type as given (a defined resource or resource type carries its plural and scope), for the
+   * RBAC rules the manager derives; `type` keeps only apiVersion and kind.
+   */
+  ref?: TypeRef;
   /** A ready-made event source (watches with a collection or informer). */
   source?: EventSource;
   informer?: InformerOptions;

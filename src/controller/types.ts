@@ -177,6 +177,28 @@ export interface SourceDescription {
 }
 
 /** What `controller.describe()` returns: debug output and docs show it. */
+/**
+ * One RBAC permission as a `PolicyRule` of a Role or ClusterRole: verbs on resources of API groups
+ * (`''` for the core group; a subresource as `deployments/status`), optionally limited to
+ * `resourceNames`. With `namespaces` it is granted by a Role in each; without, by a ClusterRole.
+ */
+export interface RbacRule {
+  apiGroups: readonly string[];
+  resources: readonly string[];
+  verbs: readonly string[];
+  resourceNames?: readonly string[];
+  namespaces?: readonly string[];
+}
+
+/** What a controller reads and writes as its builder declared it (`controller.permissions()`). */
+export interface ControllerPermissions {
+  controller: string;
+  /** Each source with a kind: `for`, `owns` or `watches`, and the type as given. */
+  sources: { kind: 'for' | 'owns' | 'watches'; type: TypeRef }[];
+  /** Rules declared with `.rbac(...)`. */
+  rbac: RbacRule[];
+}
+
 export interface ControllerDescription {
   name: string;
   concurrency: number;

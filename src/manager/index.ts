@@ -46,6 +46,17 @@ export {
   type UserInfo,
 } from './metrics-auth.js';
 export type { ManagerLeaderElectionOptions, ManagerOptions, ManagerShardingOptions } from './options.js';
+export {
+  type DerivedRbac,
+  deriveRbac,
+  describePermission,
+  guessPlural,
+  type PolicyRule,
+  type RbacPermission,
+  type RbacSources,
+  toRules,
+} from './rbac.js';
+export { checkPermissions, type RbacCheckMode, type RbacCheckResult, RbacMissingError } from './rbac-check.js';
 export { REDACTED, type RedactOptions, redactSecrets } from './redact.js';
 export {
   DEFAULT_RETIRED_LIMIT,

@@ -27,7 +27,6 @@ import {
 import {
   type Clock,
   type DeepReadonly,
-  KloopError,
   type KubeObject,
   keyOf,
   keyString,
@@ -39,6 +38,7 @@ import {
 import { DashboardHub, type ObjectSize } from './dashboard/hub.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { describeScope, filterFromQuery, type ManagerDescription } from './debug-document.js';
+import { ManagerError } from './errors.js';
 import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import type { ReadinessReport } from './http.js';
 import { LeaderElector } from './leader-election.js';
@@ -46,6 +46,8 @@ import { leaseClientFor } from './lease-client.js';
 import { type Listeners, startListeners } from './listeners.js';
 import { redactingLogger } from './logging.js';
 import type { ManagerOptions } from './options.js';
+import { type DerivedRbac, deriveRbac } from './rbac.js';
+import { checkPermissions, type RbacCheckResult, RbacMissingError } from './rbac-check.js';
 import { redactSecrets } from './redact.js';
 import { SecretValues } from './secret-values.js';
 import { Sharder, type ShardLeaseClient, shardOf } from './sharding.js';
@@ -57,12 +59,7 @@ import { withSyncTimeout } from './sync-timeout.js';
  */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 
-/** Raised for lifecycle misuse (adding a controller after stop) and conflicting options. */
-export class ManagerError extends KloopError {
-  constructor(message: string) {
-    super('KLOOP_MANAGER', message);
-  }
-}
+export { ManagerError } from './errors.js';
 
 /** Why the manager stopped (`await mgr.done`). */
 export type StopReason = 'stopped' | 'leadership-lost';
@@ -150,6 +147,10 @@ export class Manager {
   #resolveDone: (reason: StopReason) => void = () => {};
   #resolveElected: () => void = () => {};
   #skippedNotOwned = 0;
+  /** The namespaces of the Leases, as resolved at construction (`$POD_NAMESPACE` then). */
+  readonly #leaseNamespaces: { leaderElection?: string; sharding?: string } = {};
+  /** The RBAC check's state for `/readyz`: undefined until start() asks. */
+  #rbac: { state: 'checking' } | ({ state: 'done' } & RbacCheckResult) | undefined;
   /** Resolves when this process leads and its controllers run (at once without leader election). */
   readonly elected: Promise<void>;
 
@@ -195,6 +196,8 @@ export class Manager {
     const leases: ShardLeaseClient = leaseClientFor(this.#kube);
     const namespace = (ns: string | undefined) => ns ?? process.env.POD_NAMESPACE ?? 'default';
     const le = options.leaderElection;
+    if (le) this.#leaseNamespaces.leaderElection = namespace(le.namespace);
+    if (options.sharding) this.#leaseNamespaces.sharding = namespace(options.sharding.namespace);
     const leader = le ? leaderGauge(this.registry) : undefined;
     leader?.set({ lease: le!.name }, 0);
     this.elector = le
@@ -323,6 +326,27 @@ export class Manager {
     return this.elector === undefined || this.elector.canWrite();
   }
 
+  /**
+   * The RBAC rules this manager needs, derived from its declarations (see `deriveRbac`): the
+   * types its controllers and informers read (scoped like the cache: a Role per namespace the
+   * cache holds, else the ClusterRole), the kinds they own and write (with `status` and
+   * `finalizers`), Events, the Leases of leader election or sharding, and the rules declared
+   * with `.rbac(...)` and the `rbac` option. `kloop manifests` writes them as Roles; `start()`
+   * checks them (`rbacCheck`).
+   */
+  rbacRules(): DerivedRbac {
+    const { leaderElection, sharding } = this.#leaseNamespaces;
+    return deriveRbac({
+      controllers: this.#controllers.map((c) => c.permissions()),
+      informerTypes: this.informers.informers().map((i) => i.type),
+      ...(this.#options.cache !== undefined ? { cache: this.#options.cache } : {}),
+      ...(this.#options.resources !== undefined ? { resources: this.#options.resources } : {}),
+      ...(leaderElection !== undefined ? { leaderElection: { namespace: leaderElection } } : {}),
+      ...(sharding !== undefined ? { sharding: { namespace: sharding } } : {}),
+      ...(this.#options.rbac !== undefined ? { rbac: this.#options.rbac } : {}),
+    });
+  }
+
   /** Starts listeners, informers, the campaign and the controllers (see the class remarks). */
   async start(): Promise<void> {
     if (this.#started) return;
@@ -341,6 +365,12 @@ export class Manager {
       { http: this.#options.http, debug: this.#options.debug },
       { kube: this.#kube, clock: this.#clock, logger: this.logger },
     );
+    try {
+      await this.#checkRbac();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
     this.informers.start();
     for (const informer of this.informers.informers()) this.#secrets.follow(informer);
     try {
@@ -387,6 +417,18 @@ export class Manager {
       const type = `${missing.type.apiVersion}/${missing.type.kind}`;
       if (checks.some((c) => c.name.startsWith(`informer ${type}`))) continue;
       checks.push({ name: `resource ${type}`, ok: false, detail: missing.message });
+    }
+    const rbac = this.#rbac;
+    if (rbac !== undefined) {
+      checks.push(
+        rbac.state === 'checking'
+          ? { name: 'rbac', ok: false, detail: 'checking permissions' }
+          : !rbac.checked
+            ? { name: 'rbac', ok: true, detail: `not checked: ${rbac.skipped}` }
+            : rbac.missing.length > 0
+              ? { name: 'rbac', ok: false, detail: new RbacMissingError(rbac.missing).message }
+              : { name: 'rbac', ok: true, detail: 'every derived permission granted' },
+      );
     }
     if (this.elector) {
       const leading = this.elector.isLeader();
@@ -539,6 +581,25 @@ export class Manager {
     }));
     this.#objectSizes = { at: now, sizes };
     return sizes;
+  }
+
+  /** Asks the server about every derived permission (`rbacCheck`); throws in `'fail'` mode. */
+  async #checkRbac(): Promise<void> {
+    const mode = this.#options.rbacCheck ?? 'fail';
+    if (mode === 'off') return;
+    const { permissions } = this.rbacRules();
+    if (permissions.length === 0) return;
+    this.#rbac = { state: 'checking' };
+    const result = await checkPermissions(this.#kube, permissions);
+    this.#rbac = { state: 'done', ...result };
+    if (!result.checked) {
+      this.logger.info({ reason: result.skipped }, 'RBAC check skipped');
+      return;
+    }
+    if (result.missing.length === 0) return;
+    const error = new RbacMissingError(result.missing);
+    if (mode === 'fail') throw error;
+    this.logger.warn({ missing: result.missing }, error.message);
   }
 
   /** Whether a follower keeps warm caches (leader election only; default on). */

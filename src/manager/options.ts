@@ -8,9 +8,11 @@ import type { Registry } from 'prom-client';
 import type { CacheOptions, InformerFactoryOptions } from '../cache/index.js';
 import type { KubeClient, KubeClientOptions, KubeconfigSource } from '../client/index.js';
 import type { CollectionRegistry } from '../collections/index.js';
+import type { RbacRule } from '../controller/index.js';
 import type { Clock } from '../core/index.js';
 import type { Resource } from '../resources/index.js';
 import type { DebugListenerOptions, HealthMetricsListenerOptions } from './listeners.js';
+import type { RbacCheckMode } from './rbac-check.js';
 
 /** `leaderElection` option: one Lease, one leader; the others wait. */
 export interface ManagerLeaderElectionOptions {
@@ -111,6 +113,19 @@ export interface ManagerOptions {
   recordSize?: number;
   /** Wall time of the debug record's `startedAt`, ms since the epoch. Default `Date.now`. */
   wallClock?: () => number;
+  /**
+   * Permissions the manager needs beyond what its controllers and informers show (e.g. writes
+   * through `mgr.client` outside a controller); they join `mgr.rbacRules()` and the check.
+   */
+  rbac?: readonly RbacRule[];
+  /**
+   * Before its informers start, `start()` asks the API server (SelfSubjectAccessReview) for each
+   * permission of `mgr.rbacRules()`. `'fail'` (default) makes `start()` reject with an
+   * `RbacMissingError` naming every missing permission; `'warn'` logs them and reports them in
+   * `/readyz`; `'off'` asks nothing. A server without the review API (the emulator without
+   * `secure`) skips the check.
+   */
+  rbacCheck?: RbacCheckMode;
   /** Collections to show in `/debug/kloop` and count in `/metrics`. */
   collections?: CollectionRegistry;
 }

@@ -61,7 +61,9 @@ export async function startReplicaProxy(server: ApiServer, name: string, log: Se
       state.inFlight++;
       res.on('close', () => state.inFlight--);
     }
-    const isWrite = req.method !== 'GET' && req.method !== 'HEAD';
+    // Review POSTs (the manager's RBAC check at start) ask a question and store nothing.
+    const isReview = (req.url ?? '').startsWith('/apis/authorization.k8s.io/');
+    const isWrite = req.method !== 'GET' && req.method !== 'HEAD' && !isReview;
     const isLease = (req.url ?? '').includes('/leases');
     if (isWrite && isLease && state.failLeaseWrites) {
       req.resume();

@@ -1,0 +1,93 @@
+// `kloop manifests` output applied by kubectl 1.33 (`apply -k`, then `--dry-run=server`) to the
+// secure emulator, for an operator whose rules need a ClusterRole and a Role: the ServiceAccount
+// it makes then passes the manager's RBAC check at start. (The whole path from `npm pack` is
+// deploy-operator.slow.test.ts.)
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
+import { buildManifests, parseManifestsArgs } from '../../src/cli/manifests/command.js';
+import { type KubeClient, Manager } from '../../src/index.js';
+import { managerOptions, setup } from '../fixtures/operator-module.js';
+import { clientOf, requestToken } from '../integration/secure-helpers.js';
+import { runKubectl, sdkKubectl } from '../support/real-clients.js';
+
+const kubectl = sdkKubectl('1.33');
+
+describe('kloop manifests applied with kubectl 1.33', {
+  skip: kubectl === undefined ? 'no kubectl 1.33 here' : false,
+}, () => {
+  let server: ApiServer;
+  let admin: KubeClient;
+  let dir: string;
+  let kubeconfig: string;
+  before(async () => {
+    server = await startApiServer({ secure: true });
+    admin = clientOf(server.kubeconfig);
+    dir = await mkdtemp(join(tmpdir(), 'kloop-manifests-kubectl-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await server.writeKubeconfig(kubeconfig);
+    // The cache's namespace is the user's; the manifests grant in it, they do not make it.
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    const files = await buildManifests(parseManifestsArgs(['test/fixtures/operator-module.ts']));
+    for (const [file, text] of files) {
+      const path = join(dir, 'config', file);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    }
+  });
+  after(async () => {
+    admin.close();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('applies, applies again as a server dry run, and grants what the manager checks at start', async () => {
+    const apply = await runKubectl(kubectl!, ['apply', '-k', join(dir, 'config')], { kubeconfig });
+    assert.equal(apply.code, 0, apply.stderr);
+    for (const line of [
+      'namespace/cache-op-system created',
+      'customresourcedefinition.apiextensions.k8s.io/caches.cache.example.com created',
+      'serviceaccount/cache-op-controller-manager created',
+      'role.rbac.authorization.k8s.io/cache-op-leader-election-role created',
+      'role.rbac.authorization.k8s.io/cache-op-manager-role created',
+      'clusterrole.rbac.authorization.k8s.io/cache-op-manager-role created',
+      'rolebinding.rbac.authorization.k8s.io/cache-op-manager-rolebinding created',
+      'clusterrolebinding.rbac.authorization.k8s.io/cache-op-manager-rolebinding created',
+      'service/cache-op-metrics-service created',
+      'deployment.apps/cache-op-controller-manager created',
+    ]) {
+      assert.ok(apply.stdout.includes(line), `${line} in:\n${apply.stdout}`);
+    }
+    const dry = await runKubectl(kubectl!, ['apply', '-k', join(dir, 'config'), '--dry-run=server'], { kubeconfig });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /clusterrole\.rbac\.authorization\.k8s\.io\/cache-op-manager-role unchanged \(server dry run\)/,
+    );
+
+    const token = await requestToken(admin, 'cache-op-system', 'cache-op-controller-manager');
+    const previous = process.env.POD_NAMESPACE;
+    process.env.POD_NAMESPACE = 'cache-op-system';
+    const mgr = new Manager({ ...managerOptions, http: { port: 0 }, kubeconfig: server.kubeconfigFor({ token }) });
+    if (previous === undefined) delete process.env.POD_NAMESPACE;
+    else process.env.POD_NAMESPACE = previous;
+    setup(mgr);
+    try {
+      await mgr.start();
+      assert.deepEqual(
+        mgr.readiness().checks.find((c) => c.name === 'rbac'),
+        { name: 'rbac', ok: true, detail: 'every derived permission granted' },
+      );
+    } finally {
+      await mgr.stop();
+    }
+    const user = 'system:serviceaccount:cache-op-system:cache-op-controller-manager';
+    assert.deepEqual(
+      server.audit({ user }).filter((e) => e.denied || e.code === 403),
+      [],
+    );
+  });
+});
