@@ -70,6 +70,16 @@ function goJsonMapError(text: string): string | undefined {
     if (trimmed === '') return 'unexpected end of JSON input';
     const first = trimmed[0];
     if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
+    // A literal that goes wrong names the character and what it expected (Go's scanner).
+    for (const literal of ['true', 'false', 'null']) {
+      if (first !== literal[0]) continue;
+      for (let i = 1; i < literal.length; i++) {
+        if (i >= trimmed.length) return 'unexpected end of JSON input';
+        if (trimmed[i] !== literal[i]) {
+          return `invalid character '${trimmed[i]}' in literal ${literal} (expecting '${literal[i]}')`;
+        }
+      }
+    }
     return 'unexpected end of JSON input';
   }
   if (parsed === null || isPlainObject(parsed)) return undefined;

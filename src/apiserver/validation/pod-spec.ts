@@ -26,9 +26,15 @@ function listAt(value: unknown): Obj[] {
 
 let volumeSources: readonly string[] | undefined;
 
-/** The JSON names of `VolumeSource`'s fields (the volume types), read from the protobuf schema table. */
+/**
+ * The JSON names of `VolumeSource`'s fields (the volume types), read from the protobuf schema
+ * table, `emptyDir` first as `validateVolumeSource` looks at it first.
+ */
 function volumeSourceNames(): readonly string[] {
-  volumeSources ??= (protobufMessage('k8s.io.api.core.v1.VolumeSource')?.fields ?? []).map((f) => f.jsonName);
+  if (volumeSources === undefined) {
+    const names = (protobufMessage('k8s.io.api.core.v1.VolumeSource')?.fields ?? []).map((f) => f.jsonName);
+    volumeSources = ['emptyDir', ...names.filter((n) => n !== 'emptyDir')];
+  }
   return volumeSources;
 }
 
