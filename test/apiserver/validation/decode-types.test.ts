@@ -159,6 +159,24 @@ describe('decode errors over HTTP', () => {
     assert.equal(list.body.items.filter((s) => (s as { metadata: { name: string } }).metadata.name === 's').length, 0);
   });
 
+  it('a merge patch whose result does not decode is a 422 on the patch, as handlers/patch.go answers', async () => {
+    const created = await api.post('/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 'p' },
+      data: { a: 'x' },
+    });
+    assert.equal(created.status, 201);
+    const r = await api.patch('/api/v1/namespaces/default/configmaps/p', { data: { a: 1 } });
+    assert.equal(r.status, 422);
+    const body = r.body as unknown as { message: string; details: { causes: { field: string; message: string }[] } };
+    assert.match(
+      body.message,
+      /^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal number into Go struct field ConfigMap\.data of type string$/,
+    );
+    assert.equal(body.details.causes[0].field, 'patch');
+    const after = await api.get<{ data: Record<string, string> }>('/api/v1/namespaces/default/configmaps/p');
+    assert.deepEqual(after.body.data, { a: 'x' });
+  });
+
   it('a type error comes before strict unknown-field errors', async () => {
     const r = await api.post('/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict', {
       metadata: { name: 'd' },
