@@ -18,6 +18,7 @@ import { validatePodSpec } from './pod-spec.js';
 import { validateBinding, validateRole } from './rbac.js';
 import {
   validateAppsUpdate,
+  validateCronJob,
   validateDaemonSet,
   validateDeployment,
   validateJob,
@@ -82,6 +83,9 @@ function validateKind(served: ServedType, obj: KubeObject, old: KubeObject | und
     case 'batch/jobs':
       validateJob(obj, errs);
       if (old !== undefined) validateJobUpdate(obj, old, errs);
+      return;
+    case 'batch/cronjobs':
+      validateCronJob(obj, old === undefined, errs);
       return;
     case 'rbac.authorization.k8s.io/roles':
       validateRole(obj, true, errs);

@@ -4,8 +4,9 @@
  * Deployment, ReplicaSet, StatefulSet and DaemonSet (replicas, a selector that matches the
  * template's labels, the template, restart policy Always, strategies; selectors immutable in
  * apps/v1, StatefulSet spec fields other than replicas, template, update strategy, ordinals, PVC
- * retention and minReadySeconds immutable) and Job (counts, selector, restart policy OnFailure or
- * Never; selector, template, completion mode immutable).
+ * retention and minReadySeconds immutable), Job (counts, selector, restart policy OnFailure or
+ * Never; selector, template, completion mode immutable) and CronJob (schedule, concurrency policy,
+ * the job template).
  *
  * Values upstream prints with `%#v` of a whole Pod template (`spec.template: Invalid value:
  * core.PodTemplateSpec{...}: field is immutable`) are abbreviated to `core.PodTemplateSpec{...}`.
@@ -215,9 +216,12 @@ export function validateDaemonSet(obj: KubeObject, errs: FieldErrors): void {
   }
 }
 
-/** `ValidateJob`: counts, selector and template labels, the template, restart policy. */
-export function validateJob(obj: KubeObject, errs: FieldErrors): void {
-  const spec = objectAt(obj.spec);
+/**
+ * `validateJobSpec` (what a Job and a CronJob's job template share): counts, completion mode, the
+ * Pod template, restart policy OnFailure or Never. `path` is the spec's (`spec`,
+ * `spec.jobTemplate.spec`).
+ */
+function validateJobSpec(spec: Obj, path: string, errs: FieldErrors): void {
   for (const field of [
     'parallelism',
     'completions',
@@ -225,22 +229,29 @@ export function validateJob(obj: KubeObject, errs: FieldErrors): void {
     'backoffLimit',
     'ttlSecondsAfterFinished',
   ]) {
-    nonNegative(spec[field], `spec.${field}`, errs);
+    nonNegative(spec[field], `${path}.${field}`, errs);
   }
   const mode = spec.completionMode;
   if (typeof mode === 'string' && mode !== 'NonIndexed' && mode !== 'Indexed') {
-    errs.notSupported('spec.completionMode', mode, ['NonIndexed', 'Indexed']);
+    errs.notSupported(`${path}.completionMode`, mode, ['NonIndexed', 'Indexed']);
   }
   if (mode === 'Indexed' && (spec.completions === undefined || spec.completions === null)) {
-    errs.required('spec.completions', 'when completion mode is Indexed');
+    errs.required(`${path}.completions`, 'when completion mode is Indexed');
   }
-  validatePodTemplateSpec(spec.template, 'spec.template', errs);
+  validatePodTemplateSpec(spec.template, `${path}.template`, errs);
+  // The Pod template's default restart policy (Always) is refused, so an absent one is too.
   const restart = objectAt(objectAt(spec.template).spec).restartPolicy;
   if (restart === undefined || restart === null || restart === '' || restart === 'Always') {
-    errs.required('spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"');
+    errs.required(`${path}.template.spec.restartPolicy`, 'valid values: "OnFailure", "Never"');
   } else if (restart !== 'OnFailure' && restart !== 'Never') {
-    errs.notSupported('spec.template.spec.restartPolicy', String(restart), ['OnFailure', 'Never']);
+    errs.notSupported(`${path}.template.spec.restartPolicy`, String(restart), ['OnFailure', 'Never']);
   }
+}
+
+/** `ValidateJob`: the spec, then the selector and the template labels it must match. */
+export function validateJob(obj: KubeObject, errs: FieldErrors): void {
+  const spec = objectAt(obj.spec);
+  validateJobSpec(spec, 'spec', errs);
   // Without `manualSelector` the registry generates the selector (`generateSelector`), so only a
   // manual Job must bring one.
   if (spec.selector === undefined || spec.selector === null) {
@@ -256,6 +267,37 @@ export function validateJob(obj: KubeObject, errs: FieldErrors): void {
       '`selector` does not match template `labels`',
     );
   }
+}
+
+/**
+ * `ValidateCronJobCreate` / `validateCronJobSpec`: a name that leaves room for the Job suffix, a
+ * schedule, the concurrency policy, and the job template as a Job's spec. The schedule's syntax is
+ * not checked here.
+ */
+export function validateCronJob(obj: KubeObject, creating: boolean, errs: FieldErrors): void {
+  const spec = objectAt(obj.spec);
+  if (typeof spec.schedule !== 'string' || spec.schedule === '') errs.required('spec.schedule');
+  nonNegative(spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds', errs);
+  const policy = spec.concurrencyPolicy;
+  if (typeof policy === 'string' && policy !== '' && !['Allow', 'Forbid', 'Replace'].includes(policy)) {
+    errs.notSupported('spec.concurrencyPolicy', policy, ['Allow', 'Forbid', 'Replace']);
+  }
+  const jobSpec = objectAt(objectAt(spec.jobTemplate).spec);
+  validateJobSpec(jobSpec, 'spec.jobTemplate.spec', errs);
+  // `ValidateJobTemplateSpec`: the Jobs' selectors are generated.
+  if (jobSpec.selector !== undefined && jobSpec.selector !== null) {
+    errs.invalid(
+      'spec.jobTemplate.spec.selector',
+      goLabelSelector(jobSpec.selector),
+      '`selector` will be auto-generated',
+    );
+  }
+  if (jobSpec.manualSelector === true) {
+    errs.notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']);
+  }
+  // The controller appends an 11-character suffix to name its Jobs (checked on create only).
+  const name = typeof obj.metadata.name === 'string' ? obj.metadata.name : '';
+  if (creating && name.length > 52) errs.invalid('metadata.name', name, 'must be no more than 52 characters');
 }
 
 /** A selector as `Semantic.DeepEqual` compares them: empty lists and maps equal absent ones. */

@@ -276,3 +276,23 @@ describe('Job', () => {
     ]);
   });
 });
+
+describe('CronJob', () => {
+  const cronJob = (name: string, spec: Record<string, unknown>) =>
+    ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name, namespace: 'default' }, spec }) as KubeObject;
+
+  it('a schedule, a known concurrency policy, a job template whose Pods do not restart Always', () => {
+    const spec = { concurrencyPolicy: 'Sometimes', jobTemplate: { spec: { template: template(undefined) } } };
+    assert.deepEqual(createTexts('batch', 'cronjobs', cronJob('x'.repeat(53), spec)), [
+      'spec.schedule: Required value',
+      'spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"',
+      'spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+      `metadata.name: Invalid value: "${'x'.repeat(53)}": must be no more than 52 characters`,
+    ]);
+    const ok = {
+      schedule: '*/5 * * * *',
+      jobTemplate: { spec: { template: template(undefined, { containers: [container], restartPolicy: 'OnFailure' }) } },
+    };
+    assert.deepEqual(createTexts('batch', 'cronjobs', cronJob('nightly', ok)), []);
+  });
+});
