@@ -110,10 +110,21 @@ export function createErrors(served: ServedType, obj: KubeObject): FieldErrors {
   return errs;
 }
 
+/** Kinds whose update validation runs their whole create validation again (`ValidateConfigMapUpdate`, ...). */
+const REVALIDATED_ON_UPDATE = new Set([
+  '/configmaps',
+  '/secrets',
+  '/services',
+  'rbac.authorization.k8s.io/roles',
+  'rbac.authorization.k8s.io/clusterroles',
+  'rbac.authorization.k8s.io/rolebindings',
+  'rbac.authorization.k8s.io/clusterrolebindings',
+]);
+
 /** The field errors of an update of the main resource (`/status` writes keep spec and metadata). */
 export function updateErrors(served: ServedType, obj: KubeObject, old: KubeObject): FieldErrors {
   const errs = new FieldErrors();
-  validateObjectMetaUpdate(obj.metadata, errs);
+  validateObjectMetaUpdate(obj.metadata, errs, REVALIDATED_ON_UPDATE.has(served.storeId));
   validateKind(served, obj, old, errs);
   return errs;
 }

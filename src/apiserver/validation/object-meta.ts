@@ -115,13 +115,18 @@ export function validateObjectMeta(meta: Record<string, unknown>, rules: MetaRul
 /**
  * `ValidateObjectMetaAccessorUpdate`, for what the write path does not already settle (it keeps
  * uid, creationTimestamp and deletion fields, and refuses new finalizers on a deleting object):
- * labels, annotation keys, owner references and finalizers of the new object.
+ * labels, annotation keys and owner references of the new object. Finalizers are checked only by
+ * the kinds whose update runs their whole create validation again (`withFinalizers`).
  */
-export function validateObjectMetaUpdate(meta: Record<string, unknown>, errs: FieldErrors): void {
+export function validateObjectMetaUpdate(
+  meta: Record<string, unknown>,
+  errs: FieldErrors,
+  withFinalizers = false,
+): void {
   validateLabels(meta.labels, 'metadata.labels', errs);
   validateAnnotationKeys(meta.annotations, 'metadata.annotations', errs);
   validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences', errs);
-  validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
+  if (withFinalizers) validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
 }
 
 /**
