@@ -115,6 +115,16 @@ function makeValid(kind: string, sample: JsonObject): void {
   };
   visit(sample, '');
   const spec = sample.spec as JsonObject | undefined;
+  if (kind === 'CronJob') {
+    // A CronJob's job template is a Job spec, valid as one (its selector is generated).
+    (spec as JsonObject).concurrencyPolicy = 'Forbid';
+    const jobSpec = ((spec as JsonObject).jobTemplate as JsonObject).spec as JsonObject;
+    jobSpec.completionMode = 'Indexed';
+    delete jobSpec.selector;
+    delete jobSpec.manualSelector;
+    makeValid('Job', { spec: jobSpec } as JsonObject);
+    return;
+  }
   const podSpec = (spec?.template as JsonObject | undefined)?.spec as JsonObject | undefined;
   switch (kind) {
     case 'Namespace':
