@@ -12,9 +12,9 @@
  * and win. The handlers wrap the text as the real server does: 400 `Deployment in version "v1"
  * cannot be handled as a Deployment: <error>`.
  *
- * Named Go types print by their underlying type here (`string` where Go says `v1.Protocol`, a map
- * where Go says `v1.ResourceList`): the schema table does not carry the Go names of scalar and
- * map types. A number's own text is not kept by `JSON.parse`, so `1.0` for an integer field passes
+ * Named Go types (`v1.Protocol`, `v1.ResourceList`) come from the schema table's Go type names.
+ * Not covered: the element type of a named map (`map[string]v1.X` behind a named type prints as
+ * the value's proto type) and Go's `json:",string"` fields. A number's own text is not kept by `JSON.parse`, so `1.0` for an integer field passes
  * and `1e3` prints as `number 1000`.
  */
 import type { JsonValue } from '../../core/index.js';
@@ -39,12 +39,19 @@ const SCALAR_GO: Record<ProtobufScalar, string> = {
   bytes: '[]uint8',
 };
 
+/** The Go type of one element of a field (the field's own type when it is neither a list nor a map). */
 function goElementType(field: ProtobufField): string {
+  const named = field.goType;
+  if (named !== undefined) {
+    if (named.startsWith('[]')) return named.slice(2);
+    if (field.mapKey === undefined && !field.repeated) return named;
+  }
   return typeof field.type === 'string' ? SCALAR_GO[field.type] : `${goPackage(field.type)}.${field.type.shortName}`;
 }
 
 /** Go's `reflect.Type.String()` of a field's type. */
 function goFieldType(field: ProtobufField): string {
+  if (field.goType !== undefined) return field.goType;
   const element = goElementType(field);
   if (field.mapKey !== undefined) return `map[${SCALAR_GO[field.mapKey]}]${element}`;
   return field.repeated ? `[]${element}` : element;
@@ -194,7 +201,7 @@ function checkElement(
   if (value === null || d.abort !== undefined) return;
   const type = field.type;
   if (typeof type === 'string') {
-    checkScalar(value, type, struct, path, d);
+    checkScalar(value, type, goElementType(field), struct, path, d);
     return;
   }
   if (type.form === 'custom') {
@@ -220,17 +227,24 @@ function checkElement(
   checkMessage(value, type, path, d);
 }
 
-function checkScalar(value: JsonValue, type: ProtobufScalar, struct: string, path: readonly string[], d: Decode): void {
+function checkScalar(
+  value: JsonValue,
+  type: ProtobufScalar,
+  goType: string,
+  struct: string,
+  path: readonly string[],
+  d: Decode,
+): void {
   switch (type) {
     case 'string':
-      if (typeof value !== 'string') d.save(typeError(value, struct, path, 'string'));
+      if (typeof value !== 'string') d.save(typeError(value, struct, path, goType));
       return;
     case 'bool':
-      if (typeof value !== 'boolean') d.save(typeError(value, struct, path, 'bool'));
+      if (typeof value !== 'boolean') d.save(typeError(value, struct, path, goType));
       return;
     case 'bytes': {
       if (typeof value !== 'string') {
-        if (!Array.isArray(value)) d.save(typeError(value, struct, path, '[]uint8'));
+        if (!Array.isArray(value)) d.save(typeError(value, struct, path, goType));
         return;
       }
       const offset = base64CorruptOffset(value);
@@ -239,17 +253,17 @@ function checkScalar(value: JsonValue, type: ProtobufScalar, struct: string, pat
     }
     case 'double':
     case 'float':
-      if (typeof value !== 'number') d.save(typeError(value, struct, path, SCALAR_GO[type]));
+      if (typeof value !== 'number') d.save(typeError(value, struct, path, goType));
       return;
     default: {
       if (typeof value !== 'number') {
-        d.save(typeError(value, struct, path, SCALAR_GO[type]));
+        d.save(typeError(value, struct, path, goType));
         return;
       }
       const [min, max] = INT_RANGES[type] ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
       if (!Number.isInteger(value) || value < min || value > max) {
         d.save(
-          `json: cannot unmarshal number ${value} into Go struct field ${struct}.${path.join('.')} of type ${SCALAR_GO[type]}`,
+          `json: cannot unmarshal number ${value} into Go struct field ${struct}.${path.join('.')} of type ${goType}`,
         );
       }
     }

@@ -60,6 +60,26 @@ describe('Go JSON decoder type errors', () => {
       'json: cannot unmarshal bool into Go struct field ContainerPort.spec.template.spec.containers.ports.name of type string',
     ],
     [
+      'a named Go type prints by its name (v1.Protocol)',
+      { apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80, protocol: 6 }] } },
+      'json: cannot unmarshal number into Go struct field ServicePort.spec.ports.protocol of type v1.Protocol',
+    ],
+    [
+      'a named map type (v1.ResourceList)',
+      { apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'c', resources: { limits: ['1'] } }] } },
+      'json: cannot unmarshal array into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.ResourceList',
+    ],
+    [
+      'an owner reference uid (types.UID)',
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ownerReferences: [{ uid: 7 }] } },
+      'json: cannot unmarshal number into Go struct field OwnerReference.metadata.ownerReferences.uid of type types.UID',
+    ],
+    [
+      'elements of a list of a named type',
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { accessModes: [1] } },
+      'json: cannot unmarshal number into Go struct field PersistentVolumeClaimSpec.spec.accessModes of type v1.PersistentVolumeAccessMode',
+    ],
+    [
       'the first type error wins',
       { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 1 }, immutable: 'yes' },
       'json: cannot unmarshal number into Go struct field ConfigMap.data of type string',
