@@ -142,11 +142,14 @@ export function validateUpdate(served: ServedType, obj: KubeObject, old: KubeObj
 }
 
 /**
- * A Secret's `stringData` merged into `data` (base64) and removed, as the real server's v1
- * conversion does before anything else sees the object.
+ * What decoding a v1 Secret does before anything else sees it: an empty `type` defaulted to
+ * `Opaque` (`SetDefaults_Secret`, on updates too), `stringData` merged into `data` (base64) and
+ * removed (the v1 conversion).
  */
 export function mergeSecretStringData(served: ServedType, obj: KubeObject): void {
-  if (served.storeId !== '/secrets' || !isPlainObject(obj.stringData)) return;
+  if (served.storeId !== '/secrets') return;
+  if (obj.type === undefined || obj.type === null || obj.type === '') obj.type = 'Opaque';
+  if (!isPlainObject(obj.stringData)) return;
   const data: Record<string, unknown> = isPlainObject(obj.data) ? { ...obj.data } : {};
   for (const [key, value] of Object.entries(obj.stringData)) {
     data[key] = Buffer.from(String(value), 'utf8').toString('base64');

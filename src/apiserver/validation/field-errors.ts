@@ -11,7 +11,7 @@ import type { StatusCause } from '../../core/index.js';
 /**
  * A bad value as `ErrorBody` prints it: strings quoted (`%q`), numbers and booleans plain (`%v`),
  * null as `null`. Values Go prints with `%#v` (structs, maps, slices) are passed already rendered
- * as a {@link GoSyntax}.
+ * as a {@link GoSyntax}. A nil value prints as `"null"`, quoted, as `ErrorBody` writes it.
  */
 export type BadValue = string | number | boolean | null | undefined | GoSyntax;
 
@@ -26,7 +26,8 @@ export function goQuote(s: string): string {
 }
 
 function renderValue(value: BadValue): string {
-  if (value === null || value === undefined) return 'null';
+  // `ErrorBody` turns a nil value (or nil pointer) into the string "null", then quotes it.
+  if (value === null || value === undefined) return '"null"';
   if (value instanceof GoSyntax) return value.text;
   if (typeof value === 'string') return goQuote(value);
   return String(value);

@@ -315,7 +315,8 @@ function normalizedSelector(selector: unknown): unknown {
 
 function immutableSelector(spec: Obj, oldSpec: Obj, errs: FieldErrors): void {
   if (!deepEqual(normalizedSelector(spec.selector), normalizedSelector(oldSpec.selector))) {
-    errs.invalid('spec.selector', goLabelSelector(spec.selector), 'field is immutable');
+    const value = isPlainObject(spec.selector) ? goLabelSelector(spec.selector) : null;
+    errs.invalid('spec.selector', value, 'field is immutable');
   }
 }
 
@@ -358,18 +359,14 @@ function schedulingFree(template: unknown): unknown {
 export function validateJobUpdate(obj: KubeObject, old: KubeObject, errs: FieldErrors): void {
   const spec = objectAt(obj.spec);
   const oldSpec = objectAt(old.spec);
-  const elastic =
-    spec.completionMode === 'Indexed' && oldSpec.completionMode === 'Indexed' && spec.completions === spec.parallelism;
-  if (
-    !elastic &&
-    spec.completions !== oldSpec.completions &&
-    (spec.completions ?? null) !== (oldSpec.completions ?? null)
-  ) {
-    errs.invalid(
-      'spec.completions',
-      typeof spec.completions === 'number' ? spec.completions : null,
-      'field is immutable',
-    );
+  // `validateCompletions`: immutable, except that an Indexed Job scales by changing completions
+  // together with parallelism (elastic Indexed Jobs).
+  const completions = typeof spec.completions === 'number' ? spec.completions : null;
+  if (completions !== (typeof oldSpec.completions === 'number' ? oldSpec.completions : null)) {
+    if (spec.completionMode !== 'Indexed') errs.invalid('spec.completions', completions, 'field is immutable');
+    else if (completions !== null && completions !== spec.parallelism) {
+      errs.invalid('spec.completions', completions, 'can only be modified in tandem with spec.parallelism');
+    }
   }
   immutableSelector(spec, oldSpec, errs);
   const neverStarted = oldSpec.suspend === true && objectAt(old.status).startTime === undefined;

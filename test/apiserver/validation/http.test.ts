@@ -133,6 +133,25 @@ describe('validation over HTTP', () => {
     assert.equal(bad.status, 422);
   });
 
+  it('a Secret written without a type is Opaque, on create and on update (SetDefaults_Secret)', async () => {
+    const path = '/api/v1/namespaces/default/secrets';
+    const created = await sim.api.post(path, { metadata: { name: 'untyped' }, data: { a: 'YQ==' } });
+    assert.equal((created.body as unknown as { type: string }).type, 'Opaque');
+    const replaced = await sim.api.put(`${path}/untyped`, { metadata: { name: 'untyped' }, data: { a: 'Yg==' } });
+    assert.equal(replaced.status, 200, replaced.text);
+    assert.equal((replaced.body as unknown as { type: string }).type, 'Opaque');
+    const retyped = await sim.api.put(`${path}/untyped`, {
+      metadata: { name: 'untyped' },
+      type: 'kubernetes.io/basic-auth',
+      data: { username: 'YQ==' },
+    });
+    assert.equal(retyped.status, 422);
+    assert.equal(
+      (retyped.body as unknown as { message: string }).message,
+      'Secret "untyped" is invalid: type: Invalid value: "kubernetes.io/basic-auth": field is immutable',
+    );
+  });
+
   it('stringData of a Secret is stored as data', async () => {
     const res = await sim.api.post('/api/v1/namespaces/default/secrets', {
       metadata: { name: 'creds' },

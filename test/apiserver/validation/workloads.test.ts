@@ -149,6 +149,16 @@ describe('Deployment', () => {
     assert.match(got[3], /^spec\.selector: Invalid value: v1\.LabelSelector\{.*\}: invalid label selector$/);
   });
 
+  it('a removed selector prints as "null", as ErrorBody writes a nil pointer', () => {
+    const old = workload('Deployment', { selector: { matchLabels: { app: 'a' } }, template: template({ app: 'a' }) });
+    const next = workload('Deployment', { template: template({ app: 'a' }) });
+    assert.ok(
+      updateTexts('apps', 'deployments', next, old).includes(
+        'spec.selector: Invalid value: "null": field is immutable',
+      ),
+    );
+  });
+
   it('the selector is immutable in apps/v1', () => {
     const old = workload('Deployment', {
       selector: { matchLabels: { app: 'a' } },
@@ -256,6 +266,20 @@ describe('Job', () => {
       template: template({ a: 'b' }, { containers: [container], restartPolicy: 'Never' }),
     };
     assert.deepEqual(createTexts('batch', 'jobs', workload('Job', spec)), ['spec.selector: Required value']);
+  });
+
+  it('an Indexed Job changes completions only in tandem with parallelism', () => {
+    const indexed = (completions: number, parallelism: number) =>
+      workload('Job', {
+        completions,
+        parallelism,
+        completionMode: 'Indexed',
+        template: template(undefined, { containers: [container], restartPolicy: 'Never' }),
+      });
+    assert.deepEqual(updateTexts('batch', 'jobs', indexed(4, 4), indexed(2, 2)), []);
+    assert.deepEqual(updateTexts('batch', 'jobs', indexed(4, 2), indexed(2, 2)), [
+      'spec.completions: Invalid value: 4: can only be modified in tandem with spec.parallelism',
+    ]);
   });
 
   it('selector, template and completion mode are immutable', () => {
