@@ -240,7 +240,9 @@ describe('protobuf over HTTP, every served built-in kind', () => {
 
   for (const type of kinds) {
     it(`${type.apiVersion} ${type.kind}: created from protobuf, read back in protobuf and JSON, listed and watched`, async () => {
-      const name = `pb-${type.kind.toLowerCase()}${type.group === '' ? '' : `.${type.group}`}`;
+      // StatefulSet names are DNS labels: no group suffix for them.
+      const suffix = type.group === '' || type.kind === 'StatefulSet' ? '' : `.${type.group}`;
+      const name = `pb-${type.kind.toLowerCase()}${suffix}`;
       const sample = sampleOf(type, name);
       const path = collectionPath(type);
       const created = await send(server, 'POST', path, encodeKubernetesProtobuf(sample), {

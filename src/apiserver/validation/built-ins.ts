@@ -33,6 +33,8 @@ function nameRule(served: ServedType): NameRule {
   if (served.type.group === 'rbac.authorization.k8s.io') return nameIsPathSegment;
   switch (served.storeId) {
     case '/namespaces':
+    // StatefulSet names become Pod hostnames (DNS labels since Kubernetes 1.27).
+    case 'apps/statefulsets':
       return nameIsDnsLabel;
     case '/services':
       return nameIsDns1035Label;

@@ -20,6 +20,7 @@ import {
 } from '../../core/index.js';
 import { validateDeploymentStrategy } from './deployment-strategy.js';
 import { type FieldErrors, GoSyntax, goLabelSelector, goStringMap } from './field-errors.js';
+import { isDns1123Label } from './names.js';
 import { validateAnnotationKeys, validateLabelSelector, validateLabels } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
 
@@ -139,6 +140,10 @@ export function validateReplicaSet(obj: KubeObject, errs: FieldErrors): void {
 /** `ValidateStatefulSetSpec` (the Pod template's spec is not validated upstream, only its metadata). */
 export function validateStatefulSet(obj: KubeObject, errs: FieldErrors): void {
   const spec = objectAt(obj.spec);
+  // The service name becomes the Pods' subdomain, a DNS label (checked since 1.33).
+  if (typeof spec.serviceName === 'string' && spec.serviceName !== '') {
+    for (const msg of isDns1123Label(spec.serviceName)) errs.invalid('spec.serviceName', spec.serviceName, msg);
+  }
   const policy = spec.podManagementPolicy;
   if (typeof policy === 'string' && policy !== 'OrderedReady' && policy !== 'Parallel') {
     errs.invalid('spec.podManagementPolicy', policy, "must be 'OrderedReady' or 'Parallel'");

@@ -202,6 +202,19 @@ describe('ReplicaSet, StatefulSet, DaemonSet', () => {
     ]);
   });
 
+  it('StatefulSet: the name and service name are DNS labels', () => {
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db.primary', namespace: 'default' },
+      spec: { serviceName: 'db.svc', selector: { matchLabels: { app: 'a' } }, template: template({ app: 'a' }) },
+    } as KubeObject;
+    assert.deepEqual(createTexts('apps', 'statefulsets', sts), [
+      `metadata.name: Invalid value: "db.primary": ${LABEL}`,
+      `spec.serviceName: Invalid value: "db.svc": ${LABEL}`,
+    ]);
+  });
+
   it('StatefulSet: only some spec fields may change', () => {
     const old = workload('StatefulSet', {
       serviceName: 'a',
