@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/core/index.js';
-import { type Case, createTexts, updateTexts } from './helpers.js';
-import { CONFIG_KEY, LABEL, NAME_PART } from './object-meta.test.js';
+import { type Case, CONFIG_KEY, createTexts, LABEL, NAME_PART, updateTexts } from './helpers.js';
 
 const meta = { name: 'x', namespace: 'default' };
 const b64 = (s: string) => Buffer.from(s).toString('base64');

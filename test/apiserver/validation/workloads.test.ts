@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/core/index.js';
-import { createTexts, updateTexts } from './helpers.js';
-import { LABEL } from './object-meta.test.js';
+import { createTexts, LABEL, updateTexts } from './helpers.js';
 
 const meta = { name: 'x', namespace: 'default' };
 const container = { name: 'c', image: 'nginx' };
