@@ -132,17 +132,19 @@ function parseGoTypes(dir) {
     )
       continue;
     const text = readFileSync(join(dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-    for (const match of text.matchAll(/^type (\w+) struct \{\n([\s\S]*?)^\}/gm)) {
-      structs.set(match[1], parseStructBody(match[2], `${dir}/${file} ${match[1]}`));
-    }
-    for (const match of text.matchAll(/^type (\w+) struct\{\}/gm)) structs.set(match[1], []);
     const imports = new Map();
     for (const match of text.matchAll(/^\s*(\w+\s+)?"([\w./-]+)"$/gm)) {
       imports.set(match[1]?.trim() ?? match[2].split('/').pop(), match[2]);
     }
+    for (const match of text.matchAll(/^type (\w+) struct \{\n([\s\S]*?)^\}/gm)) {
+      const fields = parseStructBody(match[2], `${dir}/${file} ${match[1]}`);
+      for (const f of fields) f.imports = imports;
+      structs.set(match[1], fields);
+    }
+    for (const match of text.matchAll(/^type (\w+) struct\{\}/gm)) structs.set(match[1], []);
     for (const match of text.matchAll(/^type (\w+) ([^\s{][^\n]*)$/gm)) {
       if (match[2].startsWith('struct')) continue;
-      const target = /^(\w+)\.(\w+)$/.exec(match[2].trim());
+      const target = /^(?:= )?(\w+)\.(\w+)$/.exec(match[2].trim());
       // `type MatchCondition v1.MatchCondition`: the same struct, declared in another package.
       if (target && imports.has(target[1]))
         named.set(match[1], { importPath: imports.get(target[1]), name: target[2] });
@@ -238,6 +240,51 @@ function resolveType(type, pkg) {
   return full;
 }
 
+const SCALAR_GO = {
+  string: 'string',
+  bool: 'bool',
+  int32: 'int32',
+  int64: 'int64',
+  uint32: 'uint32',
+  uint64: 'uint64',
+  double: 'float64',
+  float: 'float32',
+  bytes: '[]uint8',
+};
+
+/** The Go package name of a proto package (`k8s.io.api.core.v1` -> `v1`). */
+const goPackageOf = (protoPkg) => protoPkg.slice(protoPkg.lastIndexOf('.') + 1);
+
+/** The Go type the codec derives for a field from the proto alone (see codec/go-json-types.ts). */
+function derivedGoType(field, pkg) {
+  const one = (t) => {
+    const full = resolveType(t, pkg);
+    if (SCALARS.has(full)) return SCALAR_GO[full];
+    const dot = full.lastIndexOf('.');
+    return `${goPackageOf(full.slice(0, dot))}.${full.slice(dot + 1)}`;
+  };
+  if (field.label === 'map') return `map[${one(field.key)}]${one(field.type)}`;
+  return field.label === 'repeated' ? `[]${one(field.type)}` : one(field.type);
+}
+
+/**
+ * Go's `reflect.Type.String()` of a field's type as the source writes it, the outer pointer
+ * dropped (the JSON decoder reports the pointed-to type): `v1.Protocol`, `[]v1.Container`.
+ */
+function reflectGoType(expr, goPkg, imports, named) {
+  return expr
+    .replace(/^\*/, '')
+    .replace(/\bbyte\b/g, 'uint8')
+    .replace(/\binterface\{\}/g, 'interface {}')
+    .replace(/\b([A-Za-z_]\w*)\.([A-Z]\w*)|\b([A-Z]\w*)\b/g, (_m, alias, name, local) => {
+      if (alias) return `${(imports?.get(alias) ?? alias).split('/').pop()}.${name}`;
+      // `type X = otherpkg.X` is an alias: reflect names the aliased type.
+      const target = named.get(local);
+      if (typeof target === 'object') return `${target.importPath.split('/').pop()}.${target.name}`;
+      return `${goPkg}.${local}`;
+    });
+}
+
 const table = []; // [fullName, kindFlags, fields]
 const kinds = []; // [apiVersion, kind, fullName]
 const problems = [];
@@ -297,7 +344,13 @@ for (const { pkg, group, version, messages, go } of packages) {
         field.label === 'map'
           ? `map<${resolveType(field.key, pkg)},${resolveType(field.type, pkg)}>`
           : resolveType(field.type, pkg);
-      fields.push([field.number, jsonName, type, flags]);
+      // The Go type, when it is a named type the proto cannot tell (`Protocol`, `ResourceList`).
+      let goType = '';
+      if (goField && form !== 'wrapper') {
+        const reflected = reflectGoType(goField.goType, goPackageOf(pkg), goField.imports, go.named);
+        if (reflected !== derivedGoType(field, pkg)) goType = reflected;
+      }
+      fields.push([field.number, jsonName, type, flags, goType]);
       fieldCount++;
     }
     if (form === 'kind' && group !== undefined) {
@@ -322,7 +375,7 @@ const ref = (type) => (SCALARS.has(type) ? type : String(indexOf.get(type)));
 const lines = table.map(([full, form, fields]) => {
   const pkg = full.slice(0, full.lastIndexOf('.'));
   const head = `${pkgIndex.get(pkg)} ${full.slice(pkg.length + 1)}${form ? ` ${form}` : ''}`;
-  const body = fields.map(([number, json, type, flags]) => {
+  const body = fields.map(([number, json, type, flags, goType]) => {
     const t = type.startsWith('map<')
       ? `{${type
           .slice(4, -1)
@@ -330,7 +383,7 @@ const lines = table.map(([full, form, fields]) => {
           .map((x) => ref(x))
           .join(',')}}`
       : ref(type);
-    return `${number} ${json} ${t}${flags ? ` ${flags}` : ''}`;
+    return `${number} ${json} ${t}${flags ? ` ${flags}` : ''}${goType ? ` =${goType}` : ''}`;
   });
   return [head, ...body].join('|');
 });
@@ -352,11 +405,13 @@ ${sourceLines.join('\n')}
 // ${table.length} messages, ${fieldCount} fields, ${kinds.length} kinds.
 //
 // Format (read by ../protobuf-schema.ts): one line per message, "|"-separated:
-//   "<package index> <Name>[ <form>]" then one "<number> <jsonName> <type>[ <flags>]" per field.
+//   "<package index> <Name>[ <form>]" then one "<number> <jsonName> <type>[ <flags>][ =<type>]" per field.
 //   form: kind (embeds TypeMeta: a top-level object), wrapper (a Go named slice or map the proto
 //   wraps in a message), custom (JSON written by the codec: Time, Quantity, RawExtension, ...).
 //   type: a proto scalar, the index of a message line, or {key,value} for a map.
 //   flags: r repeated, p Go pointer (omitted when nil), o omitempty, i json inline, h json "-".
+//   =<type>: the Go type (reflect's name, outer pointer dropped) where it is a named type the
+//   proto does not tell, e.g. =v1.Protocol, =v1.ResourceList.
 
 /** Upstream repositories and commits this table was generated from. */
 export const PROTOBUF_SCHEMA_SOURCES: readonly string[] = ${JSON.stringify(

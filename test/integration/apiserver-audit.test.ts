@@ -115,7 +115,13 @@ describe('apiserver spec audit', () => {
     assert.deepEqual(names(notA.body), ['on-b']);
     const SECRETS = '/api/v1/namespaces/default/secrets';
     await api.post(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque' } });
-    await api.post(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls' }, type: 'kubernetes.io/tls' });
+    await api.post(SECRETS, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tls' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': '', 'tls.key': '' },
+    });
     const tls = await api.get<KubeList<KubeObject>>(`${SECRETS}?fieldSelector=type%3Dkubernetes.io%2Ftls`);
     assert.deepEqual(names(tls.body), ['tls']);
     const active = await api.get<KubeList<KubeObject>>('/api/v1/namespaces?fieldSelector=status.phase%3DActive');

@@ -185,7 +185,7 @@ describe('apiserver scale subresource', () => {
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: 'sc' } },
-        template: { metadata: { labels: { app: 'sc' } } },
+        template: { metadata: { labels: { app: 'sc' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
       },
     });
     const scale = await api.get<KubeObject & { spec: { replicas: number }; status: { selector: string } }>(

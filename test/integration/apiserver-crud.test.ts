@@ -152,7 +152,11 @@ describe('apiserver CRUD over HTTP', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'st' },
-      spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
     });
     const status = await api.patch(`${path}/st/status`, { status: { readyReplicas: 1 }, spec: { replicas: 9 } });
     assert.equal(status.status, 200);

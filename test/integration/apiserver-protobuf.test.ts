@@ -83,7 +83,116 @@ function sampleOf(type: ResourceType, name: string): JsonObject {
     annotations: { note: 'protobuf' },
   };
   delete sample.status;
+  makeValid(type.kind, sample);
   return sample;
+}
+
+/**
+ * Turns the filler values of a sample into ones the server's validation accepts, as a real client
+ * would send them: enum fields get a supported value, each volume keeps one source, selectors use
+ * real operators, bindings name a Role. Every field stays set.
+ */
+function makeValid(kind: string, sample: JsonObject): void {
+  const visit = (value: unknown, key: string): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, key);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const object = value as JsonObject;
+    if (key === 'volumes') {
+      const sources = Object.keys(object).filter((k) => k !== 'name');
+      for (const source of sources.slice(1)) delete object[source];
+    }
+    if (key === 'matchExpressions') object.operator = 'In';
+    if (key === 'ports' && typeof object.protocol === 'string') object.protocol = 'TCP';
+    if (key === 'containers' || key === 'initContainers' || key === 'ephemeralContainers') {
+      object.imagePullPolicy = 'IfNotPresent';
+      // Container names are unique across a Pod's lists.
+      if (key !== 'containers') object.name = `${key.slice(0, 4)}-${String(object.name)}`;
+    }
+    for (const [k, v] of Object.entries(object)) visit(v, k);
+  };
+  visit(sample, '');
+  const spec = sample.spec as JsonObject | undefined;
+  if (kind === 'CronJob') {
+    // A CronJob's job template is a Job spec, valid as one (its selector is generated).
+    (spec as JsonObject).concurrencyPolicy = 'Forbid';
+    const jobSpec = ((spec as JsonObject).jobTemplate as JsonObject).spec as JsonObject;
+    jobSpec.completionMode = 'Indexed';
+    delete jobSpec.selector;
+    delete jobSpec.manualSelector;
+    makeValid('Job', { spec: jobSpec } as JsonObject);
+    return;
+  }
+  const podSpec = (spec?.template as JsonObject | undefined)?.spec as JsonObject | undefined;
+  switch (kind) {
+    case 'Namespace':
+      (spec as JsonObject).finalizers = ['kubernetes'];
+      break;
+    case 'ConfigMap':
+      sample.binaryData = { b1: 'YQ==' };
+      break;
+    case 'Service':
+      Object.assign(spec as JsonObject, { type: 'LoadBalancer', sessionAffinity: 'None' });
+      break;
+    case 'Secret':
+      // The real server folds stringData into data; the sample sends data only.
+      delete sample.stringData;
+      break;
+    case 'Pod':
+      (spec as JsonObject).restartPolicy = 'Always';
+      break;
+    case 'Deployment': {
+      const strategy = (spec as JsonObject).strategy as JsonObject;
+      strategy.type = 'RollingUpdate';
+      Object.assign(strategy.rollingUpdate as JsonObject, { maxUnavailable: '25%', maxSurge: 1 });
+      break;
+    }
+    case 'DaemonSet':
+      ((spec as JsonObject).updateStrategy as JsonObject).type = 'RollingUpdate';
+      break;
+    case 'StatefulSet':
+      Object.assign(spec as JsonObject, { podManagementPolicy: 'Parallel' });
+      ((spec as JsonObject).updateStrategy as JsonObject).type = 'RollingUpdate';
+      break;
+    case 'Job':
+      (spec as JsonObject).completionMode = 'Indexed';
+      break;
+    case 'Role':
+    case 'ClusterRole':
+      for (const rule of sample.rules as JsonObject[]) delete rule.nonResourceURLs;
+      break;
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      sample.roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' };
+      for (const subject of sample.subjects as JsonObject[])
+        Object.assign(subject, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io' });
+      break;
+  }
+  for (const pod of [sample.spec, podSpec] as (JsonObject | undefined)[]) {
+    // Mounts name a volume of the Pod.
+    const volume = ((pod?.volumes as JsonObject[] | undefined) ?? [])[0]?.name;
+    for (const field of ['containers', 'initContainers', 'ephemeralContainers']) {
+      for (const c of (pod?.[field] as JsonObject[] | undefined) ?? []) {
+        for (const m of (c.volumeMounts as JsonObject[] | undefined) ?? []) m.name = volume ?? null;
+      }
+    }
+  }
+  const selector = spec?.selector as JsonObject | undefined;
+  const template = spec?.template as JsonObject | undefined;
+  if (selector !== undefined && template !== undefined) {
+    // The template carries the labels its selector asks for.
+    const labels: JsonObject = { ...((selector.matchLabels as JsonObject | undefined) ?? {}) };
+    for (const e of (selector.matchExpressions as JsonObject[] | undefined) ?? []) {
+      labels[String(e.key)] = (e.values as string[])[0];
+    }
+    (template.metadata as JsonObject).labels = labels;
+  }
+  if (podSpec !== undefined) {
+    podSpec.restartPolicy = kind === 'Job' ? 'Never' : 'Always';
+    if (kind !== 'Job') delete podSpec.activeDeadlineSeconds;
+  }
 }
 
 /** An object as Go's JSON writes it after a round through its Go type. */
@@ -131,7 +240,9 @@ describe('protobuf over HTTP, every served built-in kind', () => {
 
   for (const type of kinds) {
     it(`${type.apiVersion} ${type.kind}: created from protobuf, read back in protobuf and JSON, listed and watched`, async () => {
-      const name = `pb-${type.kind.toLowerCase()}${type.group === '' ? '' : `.${type.group}`}`;
+      // StatefulSet names are DNS labels: no group suffix for them.
+      const suffix = type.group === '' || type.kind === 'StatefulSet' ? '' : `.${type.group}`;
+      const name = `pb-${type.kind.toLowerCase()}${suffix}`;
       const sample = sampleOf(type, name);
       const path = collectionPath(type);
       const created = await send(server, 'POST', path, encodeKubernetesProtobuf(sample), {

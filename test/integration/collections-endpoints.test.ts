@@ -49,13 +49,13 @@ test('endpoints ConfigMaps follow pods and services through a collection', async
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { namespace: 'default', name: 'web' },
-      spec: { selector: { app: 'web' } },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
     });
     await admin.create({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { namespace: 'default', name: 'api' },
-      spec: { selector: { app: 'api' } },
+      spec: { selector: { app: 'api' }, ports: [{ port: 80 }] },
     });
     await admin.create(pod('web-0', { app: 'web' }, '10.0.0.1'));
     await admin.create(pod('web-1', { app: 'web' }, '10.0.0.2'));

@@ -298,7 +298,7 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
     assert.equal(res.status, 422);
     assert.equal(
       (res.body as unknown as { message: string }).message,
-      'Job.batch "nopolicy" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      'Job.batch "nopolicy" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
     );
   });
 
@@ -394,7 +394,7 @@ describe('StatefulSet, DaemonSet and Job controllers', () => {
     assert.equal(res.status, 422);
     assert.equal(
       (res.body as unknown as { message: string }).message,
-      'Job.batch "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      'Job.batch "bad" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
     );
   });
 });

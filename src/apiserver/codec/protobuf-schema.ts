@@ -43,6 +43,11 @@ export interface ProtobufField {
   readonly inline: boolean;
   /** Go's `json:"-"`: on the wire, never in JSON. */
   readonly hidden: boolean;
+  /**
+   * The Go type as `reflect` names it (outer pointer dropped), when it is a named type the proto
+   * cannot tell: `v1.Protocol` for a string, `v1.ResourceList` for a map.
+   */
+  readonly goType?: string;
 }
 
 export interface ProtobufMessage {
@@ -93,7 +98,9 @@ function load(): Table {
   lines.forEach((line, index) => {
     const message = messages[index];
     for (const spec of line.split('|').slice(1)) {
-      const [number, jsonName, typeCode, flags = ''] = spec.split(' ');
+      const [number, jsonName, typeCode, ...rest] = spec.split(' ');
+      const flags = rest.find((t) => !t.startsWith('=')) ?? '';
+      const goType = rest.find((t) => t.startsWith('='))?.slice(1);
       let type: FieldType;
       let mapKey: ProtobufScalar | undefined;
       if (typeCode.startsWith('{')) {
@@ -111,6 +118,7 @@ function load(): Table {
         omitEmpty: flags.includes('o'),
         inline: flags.includes('i'),
         hidden: flags.includes('h'),
+        ...(goType === undefined ? {} : { goType }),
       };
       message.fields.push(field);
       message.byNumber.set(field.number, field);

@@ -11,11 +11,9 @@
  * defaulttolerationseconds, priority.
  */
 import { isPlainObject, type KubeObject } from '../../core/index.js';
-import { invalid } from '../errors/status-errors.js';
 import { generateName } from '../registry/strategy.js';
 import type { AdmissionHook } from '../registry/types.js';
 import type { ServedType } from '../served/served-types.js';
-import { validateDeploymentStrategy } from './deployment-validation.js';
 
 type Obj = Record<string, unknown>;
 
@@ -75,7 +73,6 @@ function defaultWorkload(kind: string, obj: KubeObject, old: KubeObject | undefi
       setDefault(spec, 'revisionHistoryLimit', 10);
       setDefault(spec, 'progressDeadlineSeconds', 600);
       defaultTemplate(spec);
-      validateDeploymentStrategy(obj);
       return;
     }
     case 'ReplicaSet':
@@ -160,16 +157,6 @@ function defaultJob(obj: KubeObject, spec: Obj, creating: boolean): void {
   setDefault(spec, 'suspend', false);
   setDefault(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
   const template = objectAt(spec, 'template');
-  const podSpec = isPlainObject(template.spec) ? template.spec : undefined;
-  // The Pod template's own default (`Always`) comes first, so a Job without a restartPolicy is
-  // refused for "Always", as the real server refuses it.
-  const restart = podSpec?.restartPolicy ?? 'Always';
-  if (restart !== 'Never' && restart !== 'OnFailure') {
-    const message = `Unsupported value: ${JSON.stringify(restart)}: supported values: "OnFailure", "Never"`;
-    throw invalid({ group: 'batch', plural: 'jobs', kind: 'Job' }, String(obj.metadata.name), [
-      { reason: 'FieldValueNotSupported', message, field: 'spec.template.spec.restartPolicy' },
-    ]);
-  }
   defaultTemplate(spec);
   if (creating && spec.manualSelector !== true && obj.metadata.uid !== undefined) {
     const labels = jobLabels(obj);

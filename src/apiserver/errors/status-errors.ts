@@ -109,7 +109,8 @@ export function conflict(ref: ResourceRef, name: string, why?: string): StatusEr
 export function invalid(ref: ResourceRef, name: string, causes: StatusCause[]): StatusError {
   const kind = ref.kind ?? ref.plural;
   const qualified = ref.group === '' ? kind : `${kind}.${ref.group}`;
-  const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? '')));
+  // `ErrorList.ToAggregate`: identical texts appear once in the message (the causes keep all).
+  const parts = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? ''))))];
   const text = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   const d: StatusDetails = {};
   if (name !== '') d.name = name;

@@ -6,6 +6,7 @@
  * the lifecycle rules and commits.
  */
 import type { JsonObject, KubeObject } from '../../core/index.js';
+import { goDecodeError } from '../codec/go-json-types.js';
 import { parseObjectBody } from '../codec/object-body.js';
 import { isProtobufMediaType } from '../codec/protobuf.js';
 import { pruneUnknownFields } from '../codec/unknown-fields.js';
@@ -35,6 +36,22 @@ export function unknownFieldsOf(r: ResourceRequest, obj: KubeObject, directive: 
   return directive === 'Ignore' ? [] : unknown;
 }
 
+/** The 400 of a body the decoder refuses (`handlers/rest.go` `transformDecodeError`). */
+function decodeFailure(r: ResourceRequest, error: string): Error {
+  const { kind, version } = r.served.type;
+  return badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: ${error}`);
+}
+
+/**
+ * Type errors of a JSON or YAML body of a built-in kind (a string for an integer, Secret data
+ * that is not base64): the decoder's 400, before anything looks at unknown fields.
+ */
+export function checkDecodable(r: ResourceRequest, obj: KubeObject): void {
+  if (r.served.custom) return;
+  const error = goDecodeError(obj as unknown as JsonObject);
+  if (error !== undefined) throw decodeFailure(r, error);
+}
+
 /**
  * Strict decoding of a create or update body (`handlers/create.go`): with `Strict`, unknown
  * fields are a 400 `Deployment in version "v1" cannot be handled as a Deployment: strict
@@ -44,13 +61,7 @@ function decodeWarnings(r: ResourceRequest, obj: KubeObject, directive: FieldVal
   const unknown = unknownFieldsOf(r, obj, directive);
   if (unknown.length === 0) return [];
   const texts = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
-  if (directive === 'Strict') {
-    const { kind } = r.served.type;
-    const version = r.served.type.version;
-    throw badRequest(
-      `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: strict decoding error: ${texts.join(', ')}`,
-    );
-  }
+  if (directive === 'Strict') throw decodeFailure(r, `strict decoding error: ${texts.join(', ')}`);
   return texts;
 }
 
@@ -81,6 +92,7 @@ export async function handleCreate(r: ResourceRequest): Promise<HandlerResult> {
   const options = writeOptions(r.query, 'CreateOptions');
   const { obj, protobuf } = await bodyObject(r);
   checkBodyTypeMeta(obj, r.served);
+  if (!protobuf) checkDecodable(r, obj);
   const warnings = protobuf ? [] : decodeWarnings(r, obj, options.fieldValidation);
   checkNamespace(obj, r.served, r.target.namespace);
   const result = r.cluster.create(r.served, obj, {
@@ -97,6 +109,7 @@ export async function handleUpdate(r: ResourceRequest): Promise<HandlerResult> {
   const options = writeOptions(r.query, 'UpdateOptions');
   const { obj, protobuf } = await bodyObject(r);
   checkBodyTypeMeta(obj, r.served);
+  if (!protobuf) checkDecodable(r, obj);
   const warnings = protobuf ? [] : decodeWarnings(r, obj, options.fieldValidation);
   const name = r.target.name ?? '';
   if (obj.metadata.name !== undefined && obj.metadata.name !== '' && obj.metadata.name !== name) {

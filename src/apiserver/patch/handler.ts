@@ -9,12 +9,14 @@ import {
   applyMergePatch,
   applyStrategicMergePatch,
   isPlainObject,
+  type JsonObject,
   type JsonPatchOperation,
   KloopError,
   type KubeObject,
   keyString,
   PatchError,
 } from '../../core/index.js';
+import { goDecodeError } from '../codec/go-json-types.js';
 import { BodyLimitError, checkYamlFlowDepth, parseJsonLimited, parseJsonOrYaml } from '../codec/yaml.js';
 import {
   badRequest,
@@ -172,7 +174,19 @@ function strictPatchWarnings(
   patched: unknown,
   directive: 'Ignore' | 'Warn' | 'Strict',
 ): string[] {
-  if (!isPlainObject(patched) || r.served.custom || directive === 'Ignore') return [];
+  if (!isPlainObject(patched) || r.served.custom) return [];
+  // A JSON or merge patch whose result does not decode into the Go type (`replicas: "two"`):
+  // the same 422 with the decoder's error, whatever `fieldValidation` says.
+  const typeError = type === PATCH_JSON || type === PATCH_MERGE ? goDecodeError(patched as JsonObject) : undefined;
+  if (typeError !== undefined) {
+    const body = `Invalid value: ${JSON.stringify(sortedJson(patched))}: ${typeError}`;
+    throw new StatusError(
+      failureStatus('Invalid', ` "" is invalid: patch: ${body}`, {
+        causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
+      }),
+    );
+  }
+  if (directive === 'Ignore') return [];
   // The value shown: the patched object for JSON and merge patches, the patch for strategic ones.
   const shown = directive === 'Strict' ? (type === PATCH_JSON || type === PATCH_MERGE ? sortedJson(patched) : '') : '';
   const unknown = unknownFieldsOf(r, patched as KubeObject, directive);

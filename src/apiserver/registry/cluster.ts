@@ -17,8 +17,7 @@ import { sizeViolations } from '../limits/object-size.js';
 import { refOf, resourceNames, type ServedType, type ServedTypes } from '../served/served-types.js';
 import { isStored, type ResourceStore, type Storage, type StoredEvent, type StoredObject } from '../storage/store.js';
 import type { WatchHub } from '../storage/watch-hub.js';
-import { validateName } from '../validation/objects.js';
-import { validateOwnerReferences } from '../validation/owner-references.js';
+import { mergeSecretStringData, validateCreate, validateUpdate } from '../validation/built-ins.js';
 import { afterCrdCommit, afterCustomResourceRemoved, isCrdType, prepareCrdCreate, prepareCrdUpdate } from './crds.js';
 import { FOREGROUND_FINALIZER, GarbageCollector, ORPHAN_FINALIZER } from './garbage-collector.js';
 import { pendingGrace, podGracePeriod, startGracefulDeletion } from './graceful-deletion.js';
@@ -124,20 +123,20 @@ export class Cluster implements ClusterAccess {
     if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName) {
       meta.name = generateName(meta.generateName, this.random);
     }
-    validateName(obj, served);
-    validateOwnerReferences(obj, served);
+    mergeSecretStringData(served, obj);
     const schema = served.customSchema;
     const warnings = schema ? schema.decode(obj, options.fieldValidation) : [];
     prepareCreate(obj, served, this.random, this.now());
     for (const hook of this.admission) hook(served, obj, undefined, options);
-    checkSizes(served, obj);
+    const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
+    // Namespace lifecycle is admission upstream, so its refusal comes before validation's.
+    if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name ?? ''), ns);
+    validateCreate(served, obj, sizeViolations(obj));
     if (schema) warnings.push(...schema.validateCreate(obj));
     if (isCrdType(served)) prepareCrdCreate(obj);
     if (options.manager !== undefined) {
       setManagedFields(obj, recordManagedFields(served, undefined, obj, options.manager, undefined));
     }
-    const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
-    if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name), ns);
     const key = keyString({ namespace: ns, name: String(obj.metadata.name) });
     const store = this.store(served);
     if (store.get(key)) throw alreadyExists(refOf(served), String(obj.metadata.name));
@@ -185,10 +184,11 @@ export class Cluster implements ClusterAccess {
     const old = fromStorage(served, current.object);
     // Defaulting and mutating admission come before the update strategy, as decoding and
     // admission do upstream: a field the update left out and the defaults put back is no change.
+    mergeSecretStringData(served, incoming);
     for (const hook of this.admission) hook(served, incoming, old, options);
     const next = prepareUpdate(incoming, old, served, subresource);
-    checkSizes(served, next);
-    validateOwnerReferences(next, served);
+    if (subresource === undefined) validateUpdate(served, next, old, sizeViolations(next));
+    else checkSizes(served, next);
     if (schema) warnings.push(...schema.validateUpdate(next, old, subresource));
     if (isCrdType(served)) prepareCrdUpdate(next, current.object);
     if (options.manager !== undefined && !ownFields) {

@@ -1,20 +1,13 @@
 /**
  * Checks on incoming objects before any rule runs: apiVersion and kind fit the endpoint, the
- * namespace fits the URL, the name is valid. Each failure is the Status the real server answers
+ * namespace fits the URL (the object's own rules are `built-ins.ts`'s). Each failure is the Status the real server answers
  * (400 for a body that does not fit the request, 422 for an invalid object). Decoding the body
  * into an object is the codec's (`codec/object-body.ts`).
  */
-import type { KubeObject, StatusCause } from '../../core/index.js';
+import type { KubeObject } from '../../core/index.js';
 import { protobufMessageForKind } from '../codec/protobuf-schema.js';
-import { badRequest, invalid } from '../errors/status-errors.js';
-import { refOf, type ServedType } from '../served/served-types.js';
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const LABEL_MSG =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+import { badRequest } from '../errors/status-errors.js';
+import type { ServedType } from '../served/served-types.js';
 
 /**
  * Fills a missing apiVersion/kind from the endpoint (the real decoder defaults them) and
@@ -97,63 +90,4 @@ export function checkNamespace(obj: KubeObject, served: ServedType, urlNamespace
     throw badRequest('the server could not find the requested resource: a namespaced resource needs a namespace');
   }
   obj.metadata.namespace = urlNamespace;
-}
-
-/** Validates `metadata.name` (present, a DNS subdomain; a DNS label for namespaces). */
-export function validateName(obj: KubeObject, served: ServedType): void {
-  const name = obj.metadata.name;
-  const causes: StatusCause[] = [];
-  if (typeof name !== 'string' || name === '') {
-    causes.push({
-      reason: 'FieldValueRequired',
-      message: 'Required value: name or generateName is required',
-      field: 'metadata.name',
-    });
-  } else if (served.type.group === 'rbac.authorization.k8s.io') {
-    // RBAC names are path segments (`ValidateRBACName`): `system:discovery` is a valid name.
-    const problem = pathSegmentProblem(name);
-    if (problem !== undefined) {
-      causes.push({
-        reason: 'FieldValueInvalid',
-        message: `Invalid value: "${name}": ${problem}`,
-        field: 'metadata.name',
-      });
-    }
-  } else {
-    const label = served.type.plural === 'namespaces';
-    const ok = label
-      ? DNS1123_LABEL.test(name) && name.length <= 63
-      : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
-    if (!ok) {
-      causes.push({
-        reason: 'FieldValueInvalid',
-        message: `Invalid value: "${name}": ${label ? LABEL_MSG : SUBDOMAIN_MSG}`,
-        field: 'metadata.name',
-      });
-    }
-  }
-  const labels = obj.metadata.labels;
-  if (labels !== undefined && labels !== null) {
-    if (typeof labels !== 'object' || Array.isArray(labels)) {
-      causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map', field: 'metadata.labels' });
-    } else {
-      for (const [k, v] of Object.entries(labels)) {
-        if (typeof v !== 'string') {
-          causes.push({
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
-            field: `metadata.labels.${k}`,
-          });
-        }
-      }
-    }
-  }
-  if (causes.length > 0) throw invalid(refOf(served), typeof name === 'string' ? name : '', causes);
-}
-
-/** Why `name` is not a valid path segment (apimachinery `IsValidPathSegmentName`), or undefined. */
-function pathSegmentProblem(name: string): string | undefined {
-  if (name === '.' || name === '..') return `may not be '${name}'`;
-  for (const c of ['/', '%']) if (name.includes(c)) return `may not contain '${c}'`;
-  return undefined;
 }
