@@ -5,7 +5,9 @@
  * server-sent events: one stream per page, a `snapshot` when it connects (history, totals, state,
  * the debug records) and a `tick` per interval with the new point, the totals and state when they
  * changed, and the reconciles recorded since the previous tick. No page polls; the work per tick
- * is the same for one page or ten.
+ * is the same for one page or ten. A page that does not keep up gets no backlog: ticks are dropped
+ * while its socket is full and a fresh snapshot follows when it drains; one that stays full for
+ * `stuckAfterMs` is cut off.
  *
  * Everything sent passes through the manager's redaction (the same as `/debug/kloop`).
  */
@@ -56,6 +58,11 @@ export interface DashboardOptions {
   historySize?: number;
   /** Pages connected at once; more get 503. Default 16. */
   maxClients?: number;
+  /**
+   * A page whose socket has not drained for this long (ms, on the manager's clock) is cut off,
+   * freeing its place; EventSource reconnects and starts again from a snapshot. Default 30000.
+   */
+  stuckAfterMs?: number;
 }
 
 /** A write total with the estimate of whole-object updates for the same writes. */
@@ -98,6 +105,8 @@ interface Client {
   res: ServerResponse;
   /** The socket's buffer is over its mark: ticks are dropped until it drains. */
   blocked: boolean;
+  /** When it became blocked (the hub's clock). */
+  blockedAt: number;
   /** A tick was dropped: the page needs a snapshot once the buffer drains. */
   missed: boolean;
 }
@@ -108,6 +117,7 @@ export class DashboardHub {
   readonly #sources: DashboardSources;
   readonly #historySize: number;
   readonly #maxClients: number;
+  readonly #stuckAfterMs: number;
   readonly #series: DashboardSample[] = [];
   readonly #clients = new Set<Client>();
   readonly #lastRecord = new Map<string, string>();
@@ -126,6 +136,7 @@ export class DashboardHub {
     this.intervalMs = Math.max(50, options.intervalMs ?? 1000);
     this.#historySize = Math.max(1, options.historySize ?? 300);
     this.#maxClients = Math.max(1, options.maxClients ?? 16);
+    this.#stuckAfterMs = Math.max(this.intervalMs, options.stuckAfterMs ?? 30_000);
   }
 
   /** Pages connected now. */
@@ -169,7 +180,16 @@ export class DashboardHub {
     try {
       const tick = await this.#read();
       const payload = `event: tick\ndata: ${JSON.stringify(tick)}\n\n`;
-      for (const client of this.#clients) this.#send(client, payload);
+      const now = this.#sources.clock.now();
+      for (const client of this.#clients) {
+        if (client.blocked && now - client.blockedAt >= this.#stuckAfterMs) {
+          // A page that reads nothing holds its place and its socket's buffer for good otherwise.
+          this.#clients.delete(client);
+          client.res.destroy();
+          continue;
+        }
+        this.#send(client, payload);
+      }
     } finally {
       if (this.#running) this.#cancel = this.#sources.clock.setTimer(() => void this.tick(), this.intervalMs);
     }
@@ -190,7 +210,7 @@ export class DashboardHub {
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
     });
-    const client: Client = { res, blocked: false, missed: false };
+    const client: Client = { res, blocked: false, blockedAt: 0, missed: false };
     this.#clients.add(client);
     res.on('close', () => this.#clients.delete(client));
     res.on('drain', () => {
@@ -230,7 +250,10 @@ export class DashboardHub {
       client.missed = true;
       return;
     }
-    if (!client.res.write(message)) client.blocked = true;
+    if (!client.res.write(message)) {
+      client.blocked = true;
+      client.blockedAt = this.#sources.clock.now();
+    }
   }
 
   async #read(): Promise<DashboardTick> {
