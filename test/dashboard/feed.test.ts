@@ -344,3 +344,27 @@ test('provenance: a write links to the trigger its watch event became, both ways
   );
   assert.equal(p.timeline('v1/ConfigMap ns/cm').length, 3, 'three reconciles of the key');
 });
+
+test('the first point counts nothing from before the hub started (a registry reused by a new manager)', async () => {
+  const clock = new ManualClock();
+  const source = fakeSources(clock, []);
+  const m = controllerMetrics(source.registry);
+  m.reconcileTotal.inc({ controller: 'a', result: 'success' }, 500);
+  m.reconcileFirstTriggers.inc({ controller: 'a', source: 'for:v1/ConfigMap', event: 'updated' }, 500);
+  m.clientWrites.inc({ controller: 'a', resource: 'configmaps', kind: 'patch' }, 200);
+  const hub = new DashboardHub(source, { intervalMs: 1000 });
+  await hub.start();
+  try {
+    const first = hub.series[0]!.controllers.a!;
+    assert.deepEqual(first.results, {}, 'not 500 reconciles in one second');
+    assert.deepEqual(first.reconciles, {});
+    assert.equal(first.writes, 0);
+    assert.deepEqual(hub.snapshot().totals.controllers.a?.results, { success: 500 }, 'totals still since start');
+    m.reconcileTotal.inc({ controller: 'a', result: 'success' }, 3);
+    clock.advance(1000);
+    for (let n = 0; n < 100 && hub.series.length === 1; n++) await flush();
+    assert.deepEqual(hub.series[1]!.controllers.a!.results, { success: 3 });
+  } finally {
+    hub.close();
+  }
+});

@@ -264,7 +264,9 @@ export class DashboardHub {
     const now = this.#sources.clock.now();
     const t = this.#sources.wallClock();
     const intervalMs = this.#previous === undefined ? this.intervalMs : Math.max(1, now - this.#previousAt);
-    const sample = samplePoint(metrics, this.#previous, inFlight, t, intervalMs);
+    // The first point has no reading before it: what the counters hold already (a registry shared
+    // with an earlier manager) did not happen in its interval, so it counts nothing.
+    const sample = samplePoint(metrics, this.#previous ?? metrics, inFlight, t, intervalMs);
     this.#previous = metrics;
     this.#previousAt = now;
     this.#series.push(sample);
