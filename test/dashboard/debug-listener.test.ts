@@ -61,6 +61,22 @@ describe('the debug listener', () => {
     }
   });
 
+  it('a debug section the feed cannot carry is logged: start() still resolves, /debug/kloop and /ui answer', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const mgr = new Manager({ kubeconfig: nowhere, logger, debug: {} });
+    mgr.addDebugSection('odd', () => ({ big: 1n }));
+    try {
+      await mgr.start();
+      assert.ok(lines.some((l) => String(l.msg).startsWith('dashboard: reading the manager failed')));
+      assert.equal((await fetch(`${mgr.debugUrl}/debug/kloop`)).status, 500);
+      assert.equal((await fetch(`${mgr.dashboardUrl}`)).status, 200, 'the page itself');
+      assert.equal((await fetch(`${mgr.dashboardUrl}/snapshot`)).status, 500);
+    } finally {
+      await mgr.stop();
+    }
+  });
+
   it('stop() ends an open dashboard stream at once', async () => {
     const mgr = new Manager({ kubeconfig: nowhere, logger: pino({ level: 'silent' }), debug: {} });
     await mgr.start();

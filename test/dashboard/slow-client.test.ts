@@ -96,3 +96,62 @@ test('a page that stops reading gets no backlog, a snapshot when it drains, and 
     hub.close();
   }
 });
+
+test('a reading that fails is reported and skipped: the interval goes on, the process does not crash', async () => {
+  const clock = new ManualClock();
+  const base = sources(clock);
+  let failing = true;
+  const errors: unknown[] = [];
+  const hub = new DashboardHub(
+    {
+      ...base,
+      // e.g. a debug section holding a BigInt: JSON cannot carry it.
+      state: () => (failing ? ({ ...base.state(), odd: 1n } as unknown as ManagerDescription) : base.state()),
+      onError: (err) => errors.push(err),
+    },
+    { intervalMs: 1000 },
+  );
+  await hub.start();
+  try {
+    assert.equal(hub.series.length, 0, 'the first reading failed');
+    assert.equal(errors.length, 1);
+    await step(hub, clock, 1000);
+    assert.equal(errors.length, 2, 'tried again on the next interval, and reported again');
+    failing = false;
+    await step(hub, clock, 1000);
+    assert.equal(hub.series.length, 1, 'the feed goes on once the reading works');
+  } finally {
+    hub.close();
+  }
+});
+
+test('a snapshot that cannot be made: a page connecting gets no stream, a page draining is cut off, nothing throws', async () => {
+  const clock = new ManualClock();
+  const base = sources(clock);
+  let failing = false;
+  const errors: unknown[] = [];
+  const hub = new DashboardHub(
+    {
+      ...base,
+      records: () => (failing ? [{ controller: 'c', records: [{ odd: 1n } as never] }] : []),
+      onError: (err) => errors.push(err),
+    },
+    { intervalMs: 1000 },
+  );
+  await hub.start();
+  try {
+    const slow = new StuckResponse();
+    hub.connect(slow as unknown as ServerResponse);
+    await step(hub, clock, 1000);
+    failing = true;
+    slow.drain();
+    assert.equal(slow.destroyed, true, 'the page reconnects for a fresh snapshot');
+    assert.ok(errors.length > 0, 'reported');
+    const late = new StuckResponse();
+    assert.throws(() => hub.connect(late as unknown as ServerResponse), /BigInt/);
+    assert.equal(late.statusCode, 0, 'no 200 sent: the route answers 500');
+    assert.equal(hub.clients, 0);
+  } finally {
+    hub.close();
+  }
+});

@@ -48,6 +48,8 @@ export interface DashboardSources {
   clock: Clock;
   /** Wall time of the points, ms since the epoch. */
   wallClock: () => number;
+  /** Told of a reading that failed (it is skipped; the next interval tries again). */
+  onError?: (err: unknown) => void;
 }
 
 /** Tunables of the dashboard feed. */
@@ -190,6 +192,10 @@ export class DashboardHub {
         }
         this.#send(client, payload);
       }
+    } catch (err) {
+      // A reading that fails (a debug section JSON cannot carry, a describe that throws) must not
+      // end the feed, nor reject into the timer: nothing would catch it.
+      this.#sources.onError?.(err);
     } finally {
       if (this.#running) this.#cancel = this.#sources.clock.setTimer(() => void this.tick(), this.intervalMs);
     }
@@ -205,6 +211,8 @@ export class DashboardHub {
       res.end(`too many dashboard pages open (${this.#maxClients})`);
       return;
     }
+    // Made before the headers: a snapshot that cannot be made answers 500, not a broken stream.
+    const snapshot = this.#snapshotMessage();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -217,10 +225,17 @@ export class DashboardHub {
       client.blocked = false;
       if (!client.missed) return;
       client.missed = false;
-      this.#send(client, this.#snapshotMessage());
+      try {
+        this.#send(client, this.#snapshotMessage());
+      } catch (err) {
+        // Thrown here it would be an uncaught exception: the page reconnects instead.
+        this.#sources.onError?.(err);
+        this.#clients.delete(client);
+        res.destroy();
+      }
     });
     // Tells EventSource to reconnect after 2 s if the stream breaks.
-    this.#send(client, `retry: 2000\n${this.#snapshotMessage()}`);
+    this.#send(client, `retry: 2000\n${snapshot}`);
   }
 
   /** The snapshot a page starts from. */
@@ -258,6 +273,8 @@ export class DashboardHub {
 
   async #read(): Promise<DashboardTick> {
     const state = this.#sources.state();
+    // First what can fail, so a failed reading changes nothing.
+    const stateJson = JSON.stringify(state);
     const inFlight: Record<string, number> = {};
     for (const c of state.controllers) inFlight[c.name] = c.queue.inFlight.length;
     const metrics = await readTotals(this.#sources.registry);
@@ -280,7 +297,6 @@ export class DashboardHub {
       this.#totalsJson = totalsJson;
       tick.totals = totals;
     }
-    const stateJson = JSON.stringify(state);
     if (stateJson !== this.#stateJson) {
       this.#state = state;
       this.#stateJson = stateJson;
