@@ -368,3 +368,31 @@ test('the first point counts nothing from before the hub started (a registry reu
     hub.close();
   }
 });
+
+test('a HEAD of the feed is answered at once and holds no place', async () => {
+  const clock = new ManualClock();
+  const hub = new DashboardHub(fakeSources(clock, []), { maxClients: 1 });
+  await hub.start();
+  const http = await startHttpEndpoints(
+    {
+      registry: new Registry(),
+      readiness: () => ({ ready: true, checks: [] }),
+      debug: () => ({}),
+      dashboard: dashboardRoutes(hub),
+    },
+    { serve: ['debug'] },
+  );
+  try {
+    const head = await fetch(`${http.url}/ui/events`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /text\/event-stream/);
+    await flush();
+    assert.equal(hub.clients, 0, 'no stream kept for a HEAD');
+    const page = await fetch(`${http.url}/ui/events`);
+    assert.equal(page.status, 200, 'the one place is free for a page');
+    await page.body?.cancel();
+  } finally {
+    hub.close();
+    await http.close();
+  }
+});
