@@ -554,3 +554,27 @@ test('a controller that fails: its errors match /metrics, the failed reconciles 
     await failing.stop();
   }
 });
+
+test('a page refused for too many pages open connects once a place is free', async () => {
+  const small = new Manager({
+    kubeconfig: kubeconfig!,
+    logger: pino({ level: 'silent' }),
+    debug: { dashboard: { maxClients: 1 } },
+  });
+  const first = await browser!.context.newPage();
+  const second = await browser!.context.newPage();
+  try {
+    await small.start();
+    await first.goto(small.dashboardUrl!);
+    await first.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    await second.goto(small.dashboardUrl!);
+    await second.getByRole('status').filter({ hasText: 'reconnecting' }).waitFor();
+    await first.close();
+    // The refused page tries again by itself (EventSource alone would have given up on the 503).
+    await second.getByRole('status').filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
+  } finally {
+    await first.close();
+    await second.close();
+    await small.stop();
+  }
+});
