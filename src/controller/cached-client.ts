@@ -396,7 +396,7 @@ export class CachedClient implements ScopableClient {
         ...this.#fence(type, key),
       });
       if (!this.#sawGo(type, informer, key, held)) this.#recordDelete(type, key, answer, cached);
-      this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
+      this.#count(type, resource, key, 'delete', { fields: [] }, 0, deletedVersion(answer));
       return true;
     } catch (err) {
       if (ApiError.isNotFound(err)) {
@@ -648,7 +648,7 @@ export class CachedClient implements ScopableClient {
           const cached = peek(informer, key);
           if (cached !== OUTSIDE_SCOPE) this.#recordDelete(type, key, answer, cached);
         }
-        this.#count(type, resource, key, 'delete', { fields: [] }, 0, undefined);
+        this.#count(type, resource, key, 'delete', { fields: [] }, 0, deletedVersion(answer));
       },
     });
   }
@@ -756,6 +756,19 @@ function readonlyView<T>(value: T): DeepReadonly<T> {
 /** Objects as the cache shares them, in a list the caller owns. */
 function readonlyItems<T>(items: T[]): DeepReadonly<T>[] {
   return items as unknown as DeepReadonly<T>[];
+}
+
+/**
+ * The resourceVersion of a delete's answer when the server sent the object (finalizers keep it,
+ * deletionTimestamp set; or a resource that returns what it deleted): the watch event of that
+ * delete carries the same version, which is how the record links the delete to what it set off.
+ * A `Status` answer has none.
+ */
+function deletedVersion(answer: unknown): string | undefined {
+  const object = answer as KubeObject | undefined;
+  if (object === undefined || object === null || typeof object !== 'object' || object.kind === 'Status')
+    return undefined;
+  return object.metadata?.resourceVersion;
 }
 
 /** What `peek` answers for a key outside the cache's scope. */

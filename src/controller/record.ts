@@ -33,7 +33,10 @@ export interface RecordedWrite {
   fields: string[];
   /** The same at a useful depth (`spec.replicas`), bounded; absent for creates and deletes. */
   changedPaths?: string[];
-  /** The resourceVersion the server answered with. */
+  /**
+   * The resourceVersion the server answered with (a delete has one when the server answered with
+   * the object, as it does while finalizers hold it; not when it answered a `Status`).
+   */
   resourceVersion?: string;
   /**
    * Request body bytes sent (0 for a delete). The watch event of this write carries

@@ -50,6 +50,12 @@ export interface HttpEndpointsOptions {
   authorize?: RequestAuthorizer;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Answer only requests whose `Host` is a loopback name (`localhost`, `127.0.0.1`, `[::1]`, any
+   * port); others get 403. A listener on loopback needs it: a web page elsewhere can point its
+   * own DNS name at 127.0.0.1 (DNS rebinding) and then read the answers as same-origin.
+   */
+  loopbackHostsOnly?: boolean;
 }
 
 /** A running endpoints server. */
@@ -80,6 +86,14 @@ function sendCheck(res: ServerResponse, report: ReadinessReport, verbose: boolea
   send(res, report.ready ? 200 : 503, 'text/plain; charset=utf-8', `${lines.join('\n')}\n`);
 }
 
+/** True when a `Host` header names this machine's loopback (or is absent, as in HTTP/1.0). */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined || host === '') return true;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  const lower = name.toLowerCase();
+  return lower === 'localhost' || lower === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(lower);
+}
+
 const PATHS: Record<EndpointGroup, readonly string[]> = {
   health: ['/healthz', '/livez', '/readyz'],
   metrics: ['/metrics'],
@@ -92,6 +106,15 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  if (options.loopbackHostsOnly && !isLoopbackHost(req.headers.host)) {
+    send(
+      res,
+      403,
+      'text/plain; charset=utf-8',
+      'forbidden: this listener is on loopback and answers only requests to localhost, 127.0.0.1 or [::1]',
+    );
+    return;
+  }
   const url = new URL(req.url ?? '/', 'http://localhost');
   const groups = options.serve ?? ['health', 'metrics', 'debug'];
   const dashboard = groups.includes('debug') ? providers.dashboard : undefined;

@@ -84,10 +84,18 @@ export async function startListeners(
     }
     if (options.debug) {
       const host = options.debug.host ?? '127.0.0.1';
-      if (!LOOPBACK.has(host)) {
+      const loopback = LOOPBACK.has(host);
+      if (!loopback) {
         deps.logger.warn({ host }, 'the debug endpoint listens beyond loopback: it shows cluster object names');
       }
-      debug = await startHttpEndpoints(providers, { port: options.debug.port, host, serve: ['debug'] });
+      // On loopback, only requests addressed to loopback: a page elsewhere that rebinds its DNS
+      // name to 127.0.0.1 cannot read the debug document or the dashboard's feed.
+      debug = await startHttpEndpoints(providers, {
+        port: options.debug.port,
+        host,
+        serve: ['debug'],
+        loopbackHostsOnly: loopback,
+      });
       deps.logger.info(
         { url: debug.url, dashboard: providers.dashboard ? `${debug.url}/ui` : undefined },
         'debug endpoint listening',

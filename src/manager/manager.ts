@@ -549,6 +549,7 @@ export class Manager {
         objectSizes: () => this.#cachedObjectSizes(),
         clock: this.#clock,
         wallClock: this.#options.wallClock ?? Date.now,
+        onError: (err) => this.logger.warn({ err }, 'dashboard: reading the manager failed; trying again'),
       },
       typeof debug.dashboard === 'object' ? debug.dashboard : {},
     );

@@ -480,3 +480,101 @@ test('redaction: no mirrored Secret value reaches the page or its feed', async (
     assert.ok(!html.includes(b64), `no base64 ${value} in the page`);
   }
 });
+
+test('no data: a manager without controllers renders every view without errors, even from a malformed address', async () => {
+  const empty = new Manager({ kubeconfig: kubeconfig!, logger: pino({ level: 'silent' }), debug: {} });
+  const other = await browser!.context.newPage();
+  const errors: string[] = [];
+  other.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  other.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await empty.start();
+    // A hand-edited or truncated link: `%E0%A4%A` is no valid percent-encoding.
+    await other.goto(`${empty.dashboardUrl}#provenance/%E0%A4%A`);
+    await other.getByRole('status').filter({ hasText: 'live' }).waitFor({ timeout: 10_000 });
+    for (const view of VIEWS) {
+      await other.click(`#tab-${view}`);
+      await other.locator(`#panel-${view}`).waitFor();
+    }
+    await other.click('#tab-controllers');
+    assert.match((await other.locator('#panel-controllers').textContent()) ?? '', /No controllers/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await other.close();
+    await empty.stop();
+  }
+});
+
+test('a controller that fails: its errors match /metrics, the failed reconciles list the message and link to the trail', async () => {
+  const failing = new Manager({
+    kubeconfig: kubeconfig!,
+    logger: pino({ level: 'silent' }),
+    http: { port: 0, host: '127.0.0.1' },
+    debug: {},
+    drainTimeoutMs: 1_000,
+  });
+  failing
+    .controller('always-fails')
+    .for(ConfigMap, { informer: { namespace: 'kloop-demo' } })
+    .reconcile(async (req) => {
+      throw new Error(`cannot reconcile ${req.key.name}`);
+    });
+  const other = await browser!.context.newPage();
+  try {
+    await failing.start();
+    await other.goto(`${failing.dashboardUrl}#controllers`);
+    await other.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    const card = other.locator('section[data-controller="always-fails"]');
+    await eventually(
+      async () => {
+        const m = parseMetrics(await (await fetch(`${failing.httpUrl}/metrics`)).text());
+        const shown = Number(((await card.locator('[data-figure=errors]').textContent()) ?? '').replaceAll(',', ''));
+        assert.ok(shown > 0, 'errors shown');
+        assert.equal(shown, total(m, 'kloop_reconcile_errors_total', { controller: 'always-fails' }));
+        assert.equal(
+          await card.locator('tr[data-result=error] td.num').textContent(),
+          String(total(m, 'kloop_reconcile_total', { controller: 'always-fails', result: 'error' })),
+        );
+        return true;
+      },
+      { message: 'the card to count the failures', timeout: 10_000, interval: 200 },
+    );
+    const failed = card.locator('table', { hasText: 'Latest failed reconciles' });
+    await failed.waitFor();
+    assert.match((await failed.textContent()) ?? '', /cannot reconcile \S/);
+    await failed.locator('a').first().click();
+    const trail = other.locator('[data-trail]');
+    await trail.waitFor();
+    assert.match((await trail.textContent()) ?? '', /cannot reconcile \S/);
+    assert.match((await trail.locator('dd.result').textContent()) ?? '', /error/);
+  } finally {
+    await other.close();
+    await failing.stop();
+  }
+});
+
+test('a page refused for too many pages open connects once a place is free', async () => {
+  const small = new Manager({
+    kubeconfig: kubeconfig!,
+    logger: pino({ level: 'silent' }),
+    debug: { dashboard: { maxClients: 1 } },
+  });
+  const first = await browser!.context.newPage();
+  const second = await browser!.context.newPage();
+  try {
+    await small.start();
+    await first.goto(small.dashboardUrl!);
+    await first.getByRole('status').filter({ hasText: 'live' }).waitFor();
+    await second.goto(small.dashboardUrl!);
+    await second.getByRole('status').filter({ hasText: 'reconnecting' }).waitFor();
+    await first.close();
+    // The refused page tries again by itself (EventSource alone would have given up on the 503).
+    await second.getByRole('status').filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
+  } finally {
+    await first.close();
+    await second.close();
+    await small.stop();
+  }
+});

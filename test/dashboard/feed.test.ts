@@ -344,3 +344,55 @@ test('provenance: a write links to the trigger its watch event became, both ways
   );
   assert.equal(p.timeline('v1/ConfigMap ns/cm').length, 3, 'three reconciles of the key');
 });
+
+test('the first point counts nothing from before the hub started (a registry reused by a new manager)', async () => {
+  const clock = new ManualClock();
+  const source = fakeSources(clock, []);
+  const m = controllerMetrics(source.registry);
+  m.reconcileTotal.inc({ controller: 'a', result: 'success' }, 500);
+  m.reconcileFirstTriggers.inc({ controller: 'a', source: 'for:v1/ConfigMap', event: 'updated' }, 500);
+  m.clientWrites.inc({ controller: 'a', resource: 'configmaps', kind: 'patch' }, 200);
+  const hub = new DashboardHub(source, { intervalMs: 1000 });
+  await hub.start();
+  try {
+    const first = hub.series[0]!.controllers.a!;
+    assert.deepEqual(first.results, {}, 'not 500 reconciles in one second');
+    assert.deepEqual(first.reconciles, {});
+    assert.equal(first.writes, 0);
+    assert.deepEqual(hub.snapshot().totals.controllers.a?.results, { success: 500 }, 'totals still since start');
+    m.reconcileTotal.inc({ controller: 'a', result: 'success' }, 3);
+    clock.advance(1000);
+    for (let n = 0; n < 100 && hub.series.length === 1; n++) await flush();
+    assert.deepEqual(hub.series[1]!.controllers.a!.results, { success: 3 });
+  } finally {
+    hub.close();
+  }
+});
+
+test('a HEAD of the feed is answered at once and holds no place', async () => {
+  const clock = new ManualClock();
+  const hub = new DashboardHub(fakeSources(clock, []), { maxClients: 1 });
+  await hub.start();
+  const http = await startHttpEndpoints(
+    {
+      registry: new Registry(),
+      readiness: () => ({ ready: true, checks: [] }),
+      debug: () => ({}),
+      dashboard: dashboardRoutes(hub),
+    },
+    { serve: ['debug'] },
+  );
+  try {
+    const head = await fetch(`${http.url}/ui/events`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /text\/event-stream/);
+    await flush();
+    assert.equal(hub.clients, 0, 'no stream kept for a HEAD');
+    const page = await fetch(`${http.url}/ui/events`);
+    assert.equal(page.status, 200, 'the one place is free for a page');
+    await page.body?.cancel();
+  } finally {
+    hub.close();
+    await http.close();
+  }
+});

@@ -97,3 +97,47 @@ test('writes carry bytes and their resourceVersion, skipped writes their reason,
     await mgr.stop();
   }
 });
+
+test('a delete the server answers with the object records its resourceVersion: the event it caused links back', async () => {
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    logger: pino({ level: 'silent' }),
+    cache: { defaultNamespaces: ['rw'] },
+    drainTimeoutMs: 1_000,
+  });
+  mgr
+    .controller('reaper')
+    .for(ConfigMap, { predicates: [{ name: 'doomed', test: (e) => e.object.metadata.name === 'doomed' }] })
+    .reconcile(async (req, ctx) => {
+      const cm = await ctx.client.get(ConfigMap, req.key);
+      // A finalizer holds it: the server answers the delete with the object, deletionTimestamp set.
+      if (cm && !cm.metadata.deletionTimestamp) await ctx.client.delete(ConfigMap, req.key);
+    });
+  await mgr.start();
+  try {
+    await admin.create<KubeObject>({
+      ...ConfigMap,
+      metadata: { namespace: 'rw', name: 'doomed', finalizers: ['x.io/hold'] },
+    });
+    const { write, caused } = await eventually(
+      () => {
+        const records = mgr.reconciles({ controller: 'reaper' });
+        const write = records.flatMap((r) => r.writes).find((w) => w.kind === 'delete');
+        if (write === undefined) return undefined;
+        const caused = records.find((r) =>
+          r.triggers.some((t) => t.object?.name === 'doomed' && t.resourceVersion === write.resourceVersion),
+        );
+        return caused ? { write, caused } : undefined;
+      },
+      { message: 'the delete and the reconcile its event set off' },
+    );
+    assert.ok(write.resourceVersion, 'the version the server answered the delete with');
+    assert.equal(caused.triggers[0]!.event, 'updated', 'its event: deletionTimestamp set');
+  } finally {
+    await mgr.stop();
+    await admin.patch(
+      { type: ConfigMap, key: { namespace: 'rw', name: 'doomed' } },
+      { metadata: { finalizers: null } },
+    );
+  }
+});

@@ -48,8 +48,18 @@ export function usePage(): PageContext {
   return page;
 }
 
+/** The address's fragment, decoded; as typed when it is no valid percent-encoding (a hand-edited link). */
+function fragment(): string {
+  const raw = location.hash.slice(1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function parseHash(): { view: ViewId; selection: string | undefined } {
-  const hash = decodeURIComponent(location.hash.slice(1));
+  const hash = fragment();
   const slash = hash.indexOf('/');
   const id = slash < 0 ? hash : hash.slice(0, slash);
   const view = VIEWS.find((v) => v.id === id)?.id ?? 'controllers';

@@ -2,8 +2,9 @@
  * The page's one connection: an EventSource on `/ui/events`. The first message (`snapshot`) fills
  * the store; each `tick` adds a point, replaces totals and state when sent, and adds the new
  * reconciles (by ID, so a record sent twice counts once). The store keeps a bounded history in
- * the browser and tells subscribers after each message. EventSource reconnects by itself; the
- * server then sends a fresh snapshot.
+ * the browser and tells subscribers after each message. EventSource reconnects by itself after
+ * a broken stream, the feed after a refusal (which EventSource gives up on); the server then sends
+ * a fresh snapshot.
  */
 import type { DashboardSnapshot, DashboardTick, DashboardTotals } from '../../src/manager/dashboard/hub.js';
 import type { DashboardSample } from '../../src/manager/dashboard/metrics-reader.js';
@@ -13,6 +14,9 @@ import type { ManagerDescription, ReconcileRecord } from './types.js';
 const MAX_POINTS = 900;
 /** Reconciles kept in the page: the trail can follow writes to reconciles older than the server's rings. */
 const MAX_RECORDS = 5000;
+
+/** Wait before connecting again after the server refused the stream (its 503 says 5 s). */
+const RETRY_MS = 5000;
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
@@ -43,18 +47,31 @@ export class Feed {
   readonly #listeners = new Set<Listener>();
   readonly #ids = new Set<string>();
   #source: EventSource | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   connect(url = '/ui/events'): void {
+    this.#closed = false;
     const source = new EventSource(url);
     this.#source = source;
     source.addEventListener('snapshot', (e) => this.#snapshot(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('tick', (e) => this.#tick(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('error', () => {
       if (this.state.connection !== 'reconnecting') this.#update({ connection: 'reconnecting' });
+      // EventSource retries a broken stream by itself, but gives up for good on an answer other
+      // than 200 (503: too many pages open; 500): try again later, as the 503's Retry-After asks.
+      if (source.readyState === EventSource.CLOSED && !this.#closed) {
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => {
+          if (!this.#closed) this.connect(url);
+        }, RETRY_MS);
+      }
     });
   }
 
   close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
     this.#source?.close();
   }
 

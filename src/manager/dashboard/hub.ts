@@ -5,7 +5,9 @@
  * server-sent events: one stream per page, a `snapshot` when it connects (history, totals, state,
  * the debug records) and a `tick` per interval with the new point, the totals and state when they
  * changed, and the reconciles recorded since the previous tick. No page polls; the work per tick
- * is the same for one page or ten.
+ * is the same for one page or ten. A page that does not keep up gets no backlog: ticks are dropped
+ * while its socket is full and a fresh snapshot follows when it drains; one that stays full for
+ * `stuckAfterMs` is cut off.
  *
  * Everything sent passes through the manager's redaction (the same as `/debug/kloop`).
  */
@@ -46,6 +48,8 @@ export interface DashboardSources {
   clock: Clock;
   /** Wall time of the points, ms since the epoch. */
   wallClock: () => number;
+  /** Told of a reading that failed (it is skipped; the next interval tries again). */
+  onError?: (err: unknown) => void;
 }
 
 /** Tunables of the dashboard feed. */
@@ -56,6 +60,11 @@ export interface DashboardOptions {
   historySize?: number;
   /** Pages connected at once; more get 503. Default 16. */
   maxClients?: number;
+  /**
+   * A page whose socket has not drained for this long (ms, on the manager's clock) is cut off,
+   * freeing its place; EventSource reconnects and starts again from a snapshot. Default 30000.
+   */
+  stuckAfterMs?: number;
 }
 
 /** A write total with the estimate of whole-object updates for the same writes. */
@@ -98,6 +107,8 @@ interface Client {
   res: ServerResponse;
   /** The socket's buffer is over its mark: ticks are dropped until it drains. */
   blocked: boolean;
+  /** When it became blocked (the hub's clock). */
+  blockedAt: number;
   /** A tick was dropped: the page needs a snapshot once the buffer drains. */
   missed: boolean;
 }
@@ -108,6 +119,7 @@ export class DashboardHub {
   readonly #sources: DashboardSources;
   readonly #historySize: number;
   readonly #maxClients: number;
+  readonly #stuckAfterMs: number;
   readonly #series: DashboardSample[] = [];
   readonly #clients = new Set<Client>();
   readonly #lastRecord = new Map<string, string>();
@@ -126,6 +138,7 @@ export class DashboardHub {
     this.intervalMs = Math.max(50, options.intervalMs ?? 1000);
     this.#historySize = Math.max(1, options.historySize ?? 300);
     this.#maxClients = Math.max(1, options.maxClients ?? 16);
+    this.#stuckAfterMs = Math.max(this.intervalMs, options.stuckAfterMs ?? 30_000);
   }
 
   /** Pages connected now. */
@@ -169,7 +182,20 @@ export class DashboardHub {
     try {
       const tick = await this.#read();
       const payload = `event: tick\ndata: ${JSON.stringify(tick)}\n\n`;
-      for (const client of this.#clients) this.#send(client, payload);
+      const now = this.#sources.clock.now();
+      for (const client of this.#clients) {
+        if (client.blocked && now - client.blockedAt >= this.#stuckAfterMs) {
+          // A page that reads nothing holds its place and its socket's buffer for good otherwise.
+          this.#clients.delete(client);
+          client.res.destroy();
+          continue;
+        }
+        this.#send(client, payload);
+      }
+    } catch (err) {
+      // A reading that fails (a debug section JSON cannot carry, a describe that throws) must not
+      // end the feed, nor reject into the timer: nothing would catch it.
+      this.#sources.onError?.(err);
     } finally {
       if (this.#running) this.#cancel = this.#sources.clock.setTimer(() => void this.tick(), this.intervalMs);
     }
@@ -185,22 +211,31 @@ export class DashboardHub {
       res.end(`too many dashboard pages open (${this.#maxClients})`);
       return;
     }
+    // Made before the headers: a snapshot that cannot be made answers 500, not a broken stream.
+    const snapshot = this.#snapshotMessage();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
     });
-    const client: Client = { res, blocked: false, missed: false };
+    const client: Client = { res, blocked: false, blockedAt: 0, missed: false };
     this.#clients.add(client);
     res.on('close', () => this.#clients.delete(client));
     res.on('drain', () => {
       client.blocked = false;
       if (!client.missed) return;
       client.missed = false;
-      this.#send(client, this.#snapshotMessage());
+      try {
+        this.#send(client, this.#snapshotMessage());
+      } catch (err) {
+        // Thrown here it would be an uncaught exception: the page reconnects instead.
+        this.#sources.onError?.(err);
+        this.#clients.delete(client);
+        res.destroy();
+      }
     });
     // Tells EventSource to reconnect after 2 s if the stream breaks.
-    this.#send(client, `retry: 2000\n${this.#snapshotMessage()}`);
+    this.#send(client, `retry: 2000\n${snapshot}`);
   }
 
   /** The snapshot a page starts from. */
@@ -230,18 +265,25 @@ export class DashboardHub {
       client.missed = true;
       return;
     }
-    if (!client.res.write(message)) client.blocked = true;
+    if (!client.res.write(message)) {
+      client.blocked = true;
+      client.blockedAt = this.#sources.clock.now();
+    }
   }
 
   async #read(): Promise<DashboardTick> {
     const state = this.#sources.state();
+    // First what can fail, so a failed reading changes nothing.
+    const stateJson = JSON.stringify(state);
     const inFlight: Record<string, number> = {};
     for (const c of state.controllers) inFlight[c.name] = c.queue.inFlight.length;
     const metrics = await readTotals(this.#sources.registry);
     const now = this.#sources.clock.now();
     const t = this.#sources.wallClock();
     const intervalMs = this.#previous === undefined ? this.intervalMs : Math.max(1, now - this.#previousAt);
-    const sample = samplePoint(metrics, this.#previous, inFlight, t, intervalMs);
+    // The first point has no reading before it: what the counters hold already (a registry shared
+    // with an earlier manager) did not happen in its interval, so it counts nothing.
+    const sample = samplePoint(metrics, this.#previous ?? metrics, inFlight, t, intervalMs);
     this.#previous = metrics;
     this.#previousAt = now;
     this.#series.push(sample);
@@ -255,7 +297,6 @@ export class DashboardHub {
       this.#totalsJson = totalsJson;
       tick.totals = totals;
     }
-    const stateJson = JSON.stringify(state);
     if (stateJson !== this.#stateJson) {
       this.#state = state;
       this.#stateJson = stateJson;

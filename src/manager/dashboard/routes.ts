@@ -44,6 +44,13 @@ export function dashboardRoutes(hub: DashboardHub, assets = new DashboardAssets(
     async handle(req, res, url) {
       const path = url.pathname === '/ui/' || url.pathname === '/ui/index.html' ? '/ui' : url.pathname;
       if (path === '/ui/events') {
+        if (req.method === 'HEAD') {
+          // No body to stream: a stream opened for a HEAD would never send its headers and would
+          // hold one of the hub's places until the client went away.
+          res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
+          res.end();
+          return;
+        }
         hub.connect(res);
         return;
       }
