@@ -4,8 +4,14 @@
  * is translated here: flag groups (`(?i)`, `(?s:...)`), `\A` `\z`, `\Q...\E`, POSIX classes,
  * Unicode classes (`\pL`, `\p{Greek}`), Go's `\s`, and Go's `.` (anything but `\n`). What RE2
  * refuses (look-around, backreferences) is refused with Go's error text, so a pattern valid here
- * is valid there. RE2's linear-time guarantee is not reproduced: JavaScript backtracks.
+ * is valid there.
+ *
+ * Patterns and the values they match come from requests, so matching runs on re2js (a port of
+ * RE2): JavaScript's engine backtracks, and `^(a+)+$` against a few dozen characters would hold
+ * the event loop for hours where the API server answers at once. The translation above stays as
+ * the syntax check that gives Go's texts.
  */
+import { RE2JS } from 're2js';
 
 /** A pattern RE2 would not compile; the message is Go's (`error parsing regexp: ...`). */
 export class RegexSyntaxError extends Error {
@@ -393,11 +399,38 @@ function foldRange(lo: number, hi: number): string {
   return out;
 }
 
-const cache = new Map<string, RegExp>();
+/** A compiled Go regular expression; matching takes time linear in the input, as RE2's. */
+export interface GoRegex {
+  /** Whether the pattern matches anywhere in `input` (Go's `MatchString`). */
+  test(input: string): boolean;
+  /** The leftmost match, or "" when there is none (Go's `FindString`). */
+  find(input: string): string;
+  /** Successive non-overlapping matches, at most `limit` when it is not negative (Go's `FindAllString`). */
+  findAll(input: string, limit?: number): string[];
+}
+
+class Re2Regex implements GoRegex {
+  constructor(private readonly re: RE2JS) {}
+
+  test(input: string): boolean {
+    return this.re.test(input);
+  }
+
+  find(input: string): string {
+    return String(this.re.re2().find(input) ?? '');
+  }
+
+  findAll(input: string, limit = -1): string[] {
+    // RE2's own findAll: Go's rule that an empty match abutting the previous match is skipped.
+    return ((this.re.re2().findAll(input, limit) as string[] | null) ?? []).map(String);
+  }
+}
+
+const cache = new Map<string, GoRegex>();
 
 /**
- * Compiles a Go (RE2) regular expression to an equivalent JavaScript `RegExp` (flags `u`, and `g`
- * when `global`). Matching is unanchored, as Go's `MatchString`.
+ * Compiles a Go (RE2) regular expression. Matching is unanchored, as Go's `MatchString`, and
+ * linear in the input.
  *
  * @throws RegexSyntaxError with Go's message when RE2 would refuse the pattern.
  * @example
@@ -405,21 +438,22 @@ const cache = new Map<string, RegExp>();
  * compileGoRegex('(?i)^[a-z]+$').test('ABC'); // true
  * ```
  */
-export function compileGoRegex(pattern: string, global = false): RegExp {
-  const key = global ? `g${pattern}` : `-${pattern}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    hit.lastIndex = 0;
-    return hit;
-  }
+export function compileGoRegex(pattern: string): GoRegex {
+  const hit = cache.get(pattern);
+  if (hit !== undefined) return hit;
   const source = new Translator(pattern, { i: false, m: false, s: false }).translate();
-  let compiled: RegExp;
+  let compiled: GoRegex;
   try {
-    compiled = new RegExp(source, global ? 'gu' : 'u');
+    new RegExp(source, 'u');
+    compiled = new Re2Regex(RE2JS.compile(pattern));
   } catch (err) {
-    throw new RegexSyntaxError(`error parsing regexp: ${(err as Error).message}: \`${pattern}\``);
+    if (err instanceof RegexSyntaxError) throw err;
+    const message = (err as Error).message;
+    throw new RegexSyntaxError(
+      message.startsWith('error parsing regexp: ') ? message : `error parsing regexp: ${message}: \`${pattern}\``,
+    );
   }
   if (cache.size > 4096) cache.clear();
-  cache.set(key, compiled);
+  cache.set(pattern, compiled);
   return compiled;
 }

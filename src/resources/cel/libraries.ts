@@ -9,7 +9,7 @@ import { validateLabelKey, validateLabelValue } from '../../core/index.js';
 import { formatChecker } from '../formats.js';
 import { goQuote } from '../go-format.js';
 import { cidrContains, cidrNetwork, formatIP, type IpAddress, parseCIDR, parseIPv4, parseIPv6 } from '../net.js';
-import { compileGoRegex } from '../regex.js';
+import { compileGoRegex, type GoRegex } from '../regex.js';
 import { Quantity } from './quantity.js';
 import { Semver } from './semver.js';
 import { GoUrl } from './url.js';
@@ -284,23 +284,20 @@ export function registerKubernetesLibraries(env: Environment): void {
   });
 
   // regex (Kubernetes `regex` library): find and findAll with RE2 semantics.
-  const regex = (pattern: string, global: boolean): RegExp => {
+  const regex = (pattern: string): GoRegex => {
     try {
-      return compileGoRegex(pattern, global);
+      return compileGoRegex(pattern);
     } catch (err) {
       throw new CelRuntimeError(`Illegal regex: ${(err as Error).message}`);
     }
   };
-  env.registerFunction('string.find(string): string', (s: string, p: string) => regex(p, false).exec(s)?.[0] ?? '');
-  env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) =>
-    [...s.matchAll(regex(p, true))].map((m) => m[0]),
+  env.registerFunction('string.find(string): string', (s: string, p: string) => regex(p).find(s));
+  env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) => regex(p).findAll(s));
+  env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) =>
+    regex(p).findAll(s, n < 0n ? -1 : Number(n)),
   );
-  env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) => {
-    const all = [...s.matchAll(regex(p, true))].map((m) => m[0]);
-    return n < 0n ? all : all.slice(0, Number(n));
-  });
-  env.registerFunction('string.k8sMatches(string): bool', (s: string, p: string) => regex(p, false).test(s));
-  env.registerFunction('k8sMatches(string, string): bool', (s: string, p: string) => regex(p, false).test(s));
+  env.registerFunction('string.k8sMatches(string): bool', (s: string, p: string) => regex(p).test(s));
+  env.registerFunction('k8sMatches(string, string): bool', (s: string, p: string) => regex(p).test(s));
 
   // ext strings v2: what cel-js does not have already.
   env.registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
