@@ -3,6 +3,7 @@
 // too, so one request can neither hang the event loop nor run the process out of memory.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { JSONSchemaProps } from '../../src/resources/index.js';
 import { createErrors, rootWith, widget } from './helpers.js';
 
 // `(a+)+$` against a run of `a`s and a mismatch backtracks exponentially in a backtracking engine;
@@ -32,5 +33,52 @@ describe('regular expressions run in linear time, as RE2', () => {
       createErrors(schema, widget({ s: EVIL_INPUT })),
       rules.map((r) => `spec: Invalid value: "object": failed rule: ${r.rule}`),
     );
+  });
+});
+
+const costLimit = (rule: string): string =>
+  `spec: Invalid value: "object": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${rule}`;
+
+describe('CEL cost grows with the strings a rule builds', () => {
+  const stringSpec = (rule: string): JSONSchemaProps =>
+    rootWith({
+      type: 'object',
+      properties: { s: { type: 'string', maxLength: 16 }, l: { type: 'array', items: { type: 'string' } } },
+      'x-kubernetes-validations': [{ rule }],
+    });
+
+  it('a chain of replace calls that multiplies a string stops at the per-call limit', () => {
+    const rule = `self.s${".replace('a', 'aaaaaaaa')".repeat(12)}.size() > 0`;
+    assert.deepEqual(createErrors(stringSpec(rule), widget({ s: 'aaaaaaaaaa' })), [costLimit(rule)]);
+  });
+  it('a list of ever larger joined strings stops at the per-call limit', () => {
+    const rule = 'self.l.map(x, self.l.join(x)).size() > 0';
+    const l = Array.from({ length: 2000 }, () => 'x'.repeat(1000));
+    assert.deepEqual(createErrors(stringSpec(rule), widget({ s: 'a', l })), [costLimit(rule)]);
+  });
+  it('doubling a string through bindings stops at the per-call limit', () => {
+    let rule = 'v9.size() > 0';
+    for (let i = 9; i > 0; i--) rule = `cel.bind(v${i}, v${i - 1} + v${i - 1}, ${rule})`;
+    rule = `cel.bind(v0, self.l.join(''), ${rule})`;
+    const l = Array.from({ length: 1000 }, () => 'x'.repeat(1000));
+    assert.deepEqual(createErrors(stringSpec(rule), widget({ s: 'a', l })), [costLimit(rule)]);
+  });
+});
+
+describe("ext strings' replace is Go's strings.Replace", () => {
+  const check = (rule: string): string[] =>
+    createErrors(
+      rootWith({ type: 'object', properties: { s: { type: 'string' } }, 'x-kubernetes-validations': [{ rule }] }),
+      widget({ s: 'abc' }),
+    );
+  it('an empty old string inserts before every rune and at the end', () => {
+    assert.deepEqual(check("self.s.replace('', '-') == '-a-b-c-'"), []);
+    assert.deepEqual(check("self.s.replace('', '-', 2) == '-a-bc'"), []);
+    assert.deepEqual(check("'😀x'.replace('', '.') == '.😀.x.'"), []);
+  });
+  it('a count limits the replacements', () => {
+    assert.deepEqual(check("'aaaa'.replace('a', 'b', 2) == 'bbaa'"), []);
+    assert.deepEqual(check("'aaaa'.replace('a', 'b', 0) == 'aaaa'"), []);
+    assert.deepEqual(check("'aaaa'.replace('a', 'b', -1) == 'bbbb'"), []);
   });
 });

@@ -11,8 +11,11 @@
  */
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import { Duration } from '@marcbachmann/cel-js/evaluator';
+import { CelCostLimitError, CostMeter, sizeCost, withMeter } from './cost.js';
 import { CelRuntimeError, registerKubernetesLibraries } from './libraries.js';
 import { setDurationConstructor } from './values.js';
+
+export { CelCostLimitError, CostMeter };
 
 /** Per-expression runtime cost limit (apiserver `celconfig.PerCallLimit`). */
 export const PER_CALL_LIMIT = 1_000_000;
@@ -22,14 +25,6 @@ export const RUNTIME_COST_BUDGET = 10_000_000;
 /** A rule that does not compile; `message` is the compiler's. */
 export class CelCompileError extends Error {
   override readonly name = 'CelCompileError';
-}
-
-/** A rule whose evaluation ran over the per-call cost limit. */
-export class CelCostLimitError extends Error {
-  override readonly name = 'CelCostLimitError';
-  constructor() {
-    super('operation cancelled: actual cost limit exceeded');
-  }
 }
 
 /** A rule that failed while evaluating; `message` is upstream's text where it is known. */
@@ -133,7 +128,19 @@ function isAstNode(x: unknown): x is AstNodeLike {
   return typeof x === 'object' && x !== null && typeof (x as { op?: unknown }).op === 'string' && 'meta' in x;
 }
 
-/** Wraps every node's evaluate so each evaluation spends one unit of the current meter. */
+/** The nodes that build new values (calls and `+`), whose results cost by their size. */
+const BUILDING_OPS = new Set(['call', 'rcall', '+']);
+
+function builtSize(value: unknown): number {
+  if (typeof value === 'string' || Array.isArray(value)) return value.length;
+  if (value instanceof Uint8Array) return value.length;
+  return 0;
+}
+
+/**
+ * Wraps every node's evaluate so each evaluation spends one unit of the current meter, and a call
+ * or `+` that builds a string, bytes or list also its size (see `cost.ts`).
+ */
 function instrument(root: unknown, state: { meter: CostMeter | undefined }): void {
   const seen = new Set<unknown>();
   const visit = (x: unknown): void => {
@@ -154,11 +161,17 @@ function instrument(root: unknown, state: { meter: CostMeter | undefined }): voi
         }
         return meta.evaluate;
       };
+      const builds = BUILDING_OPS.has(node.op);
       const wrapped: EvaluateFn = (ev, ast, ctx) => {
         const meter = state.meter;
-        if (meter !== undefined && ++meter.used > meter.limit) throw new CelCostLimitError();
+        meter?.spend(1);
         inner ??= resolve();
-        return inner.call(node, ev, ast, ctx);
+        const value = inner.call(node, ev, ast, ctx);
+        if (builds && meter !== undefined) {
+          const size = builtSize(value);
+          if (size > 0) meter.spend(sizeCost(size));
+        }
+        return value;
       };
       Object.defineProperty(node, 'evaluate', {
         configurable: true,
@@ -173,12 +186,6 @@ function instrument(root: unknown, state: { meter: CostMeter | undefined }): voi
     if (isAstNode(x)) visit(x.args);
   };
   visit(root);
-}
-
-/** Cost spent by evaluations, checked against a limit. */
-export class CostMeter {
-  used = 0;
-  constructor(readonly limit: number) {}
 }
 
 /** A compiled CEL expression. */
@@ -228,11 +235,15 @@ export function compileExpression(source: string, options: { optionalOldSelf?: b
     evaluate(variables, meter) {
       state.meter = meter;
       try {
-        const value = parsed(variables);
+        const value = withMeter(meter, () => parsed(variables));
         if (value instanceof Promise) throw new CelEvaluationError('asynchronous evaluation is not supported');
         return value;
       } catch (err) {
         if (err instanceof CelCostLimitError) throw err;
+        // A value past the engine's own limits is one the cost limit would have stopped first.
+        if (err instanceof RangeError && /^Invalid (string|array) length/.test(err.message)) {
+          throw new CelCostLimitError();
+        }
         throw new CelEvaluationError(upstreamMessage(err));
       } finally {
         state.meter = undefined;

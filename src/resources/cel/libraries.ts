@@ -10,6 +10,7 @@ import { formatChecker } from '../formats.js';
 import { goQuote } from '../go-format.js';
 import { cidrContains, cidrNetwork, formatIP, type IpAddress, parseCIDR, parseIPv4, parseIPv6 } from '../net.js';
 import { compileGoRegex, type GoRegex } from '../regex.js';
+import { chargeBuiltSize } from './cost.js';
 import { Quantity } from './quantity.js';
 import { Semver } from './semver.js';
 import { GoUrl } from './url.js';
@@ -243,6 +244,37 @@ function stringOf(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Go's `strings.Replace`: at most `n` (all when negative) replacements, an empty `from` matching
+ * before every rune and at the end. The result's size is charged before it is built, so a rule
+ * cannot allocate more than its cost limit pays for.
+ */
+function goReplace(s: string, from: string, to: string, n: number): string {
+  const positions: number[] = [];
+  if (from === '') {
+    let i = 0;
+    for (const rune of s) {
+      if (n >= 0 && positions.length >= n) break;
+      positions.push(i);
+      i += rune.length;
+    }
+    if (n < 0 || positions.length < n) positions.push(s.length);
+  } else {
+    for (let i = s.indexOf(from); i !== -1 && (n < 0 || positions.length < n); i = s.indexOf(from, i + from.length)) {
+      positions.push(i);
+    }
+  }
+  if (positions.length === 0) return s;
+  chargeBuiltSize(s.length + positions.length * (to.length - from.length));
+  let out = '';
+  let last = 0;
+  for (const at of positions) {
+    out += s.slice(last, at) + to;
+    last = at + from.length;
+  }
+  return out + s.slice(last);
+}
+
 /** The element index of a code point offset (CEL strings index by code point). */
 function codePoints(s: string): string[] {
   return [...s];
@@ -306,18 +338,11 @@ export function registerKubernetesLibraries(env: Environment): void {
     return cps[Number(i)] ?? '';
   });
   env.registerFunction('string.replace(string, string): string', (s: string, from: string, to: string) =>
-    s.split(from).join(to),
+    goReplace(s, from, to, -1),
   );
   env.registerFunction(
     'string.replace(string, string, int): string',
-    (s: string, from: string, to: string, n: bigint) => {
-      if (n < 0n) return s.split(from).join(to);
-      const parts = s.split(from);
-      const limit = Number(n);
-      return parts.length <= limit + 1
-        ? parts.join(to)
-        : parts.slice(0, limit + 1).join(to) + from + parts.slice(limit + 1).join(from);
-    },
+    (s: string, from: string, to: string, n: bigint) => goReplace(s, from, to, n < 0n ? -1 : Number(n)),
   );
   env.registerFunction('string.format(list<dyn>): string', (s: string, args: unknown[]) => formatString(s, args));
   env.registerType('StringsNamespace', StringsNamespace);
