@@ -64,7 +64,7 @@ export {
   printJsonPathValue,
 } from './jsonpath.js';
 export { validateListTypes } from './list-type.js';
-export { pruneUnknownFields } from './pruning.js';
+export { OBJECT_META_FIELDS, pruneUnknownFields } from './pruning.js';
 export { compileGoRegex, type GoRegex, RegexSyntaxError } from './regex.js';
 export { checkStructural, type StructuralCheckOptions } from './schema-admission.js';
 export { type EmbeddedObject, K8s, type SchemaOptions } from './schema-helpers.js';
