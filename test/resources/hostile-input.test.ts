@@ -65,6 +65,32 @@ describe('CEL cost grows with the strings a rule builds', () => {
   });
 });
 
+describe('CEL cost grows with the size of the strings and lists a rule reads', () => {
+  // cel-go charges string and list operations (contains, ==, in, ...) by their operands' size, so a
+  // comprehension that scans a large value on every iteration runs out of cost instead of time.
+  const schema = (rule: string): JSONSchemaProps =>
+    rootWith({
+      type: 'object',
+      properties: { s: { type: 'string' }, l: { type: 'array', items: { type: 'integer' } } },
+      'x-kubernetes-validations': [{ rule }],
+    });
+  it('scanning a long string once per item', () => {
+    const rule = "self.l.all(x, !self.s.contains('zzz'))";
+    const l = Array.from({ length: 20_000 }, (_, i) => i);
+    assert.deepEqual(createErrors(schema(rule), widget({ s: 'a'.repeat(500_000), l })), [costLimit(rule)]);
+  });
+  it('membership in a long list once per item', () => {
+    const rule = 'self.l.all(x, x in self.l)';
+    const l = Array.from({ length: 5_000 }, (_, i) => i);
+    assert.deepEqual(createErrors(schema(rule), widget({ s: '', l })), [costLimit(rule)]);
+  });
+  it('ordinary rules on ordinary objects stay far from the limit', () => {
+    const rule = "self.l.all(x, x >= 0) && self.s.startsWith('a') && self.s.size() < 1000";
+    const l = Array.from({ length: 1_000 }, (_, i) => i);
+    assert.deepEqual(createErrors(schema(rule), widget({ s: 'abc', l })), []);
+  });
+});
+
 describe("ext strings' replace is Go's strings.Replace", () => {
   const check = (rule: string): string[] =>
     createErrors(

@@ -1,9 +1,11 @@
 /**
- * The runtime cost of CEL evaluation: one unit per evaluated expression node, plus, as cel-go's
- * cost model, a tenth of a unit per character of each string a call builds (concatenation,
- * `join`, `replace`, `format`, ...). Without the size term a handful of nodes could build a string
- * of gigabytes (`self.s.replace('a', 'aaaaaaaa')` chained a dozen times) and take the process down
- * before the per-call limit was reached.
+ * The runtime cost of CEL evaluation: one unit per evaluated expression node, plus, after cel-go's
+ * cost model, a tenth of a unit per element of each string, bytes or list value a node yields
+ * (whatever reads it next, `contains`, `==`, `in`, `join`, does work in proportion). Without the
+ * size term a handful of nodes could build a string of gigabytes (`self.s.replace('a',
+ * 'aaaaaaaa')` chained a dozen times) and take the process down, or a comprehension could scan a
+ * megabyte string once per item for minutes, before the per-call limit was reached. The figures
+ * are not cel-go's to the unit: a rule near the limit may stop here and not there, or the reverse.
  *
  * The meter of the evaluation in progress is module state: evaluation is synchronous, so one is
  * active at a time, and library functions reach it without threading it through cel-js.

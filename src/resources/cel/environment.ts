@@ -128,18 +128,17 @@ function isAstNode(x: unknown): x is AstNodeLike {
   return typeof x === 'object' && x !== null && typeof (x as { op?: unknown }).op === 'string' && 'meta' in x;
 }
 
-/** The nodes that build new values (calls and `+`), whose results cost by their size. */
-const BUILDING_OPS = new Set(['call', 'rcall', '+']);
-
-function builtSize(value: unknown): number {
+function valueSize(value: unknown): number {
   if (typeof value === 'string' || Array.isArray(value)) return value.length;
   if (value instanceof Uint8Array) return value.length;
   return 0;
 }
 
 /**
- * Wraps every node's evaluate so each evaluation spends one unit of the current meter, and a call
- * or `+` that builds a string, bytes or list also its size (see `cost.ts`).
+ * Wraps every node's evaluate so each evaluation spends one unit of the current meter, and one
+ * that yields a string, bytes or list also its size (see `cost.ts`): whatever then reads it
+ * (`contains`, `==`, `in`, `join`, ...) does work in proportion, as cel-go's cost model charges.
+ * Literals are exempt (their size is the rule's).
  */
 function instrument(root: unknown, state: { meter: CostMeter | undefined }): void {
   const seen = new Set<unknown>();
@@ -161,14 +160,14 @@ function instrument(root: unknown, state: { meter: CostMeter | undefined }): voi
         }
         return meta.evaluate;
       };
-      const builds = BUILDING_OPS.has(node.op);
+      const sized = node.op !== 'value';
       const wrapped: EvaluateFn = (ev, ast, ctx) => {
         const meter = state.meter;
         meter?.spend(1);
         inner ??= resolve();
         const value = inner.call(node, ev, ast, ctx);
-        if (builds && meter !== undefined) {
-          const size = builtSize(value);
+        if (sized && meter !== undefined) {
+          const size = valueSize(value);
           if (size > 0) meter.spend(sizeCost(size));
         }
         return value;
