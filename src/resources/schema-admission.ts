@@ -388,14 +388,20 @@ function rules(
     const bad = new GoLiteral(ruleGoSyntax(rule));
     let usesOldSelf = false;
     try {
-      usesOldSelf = compileExpression(rule.rule, { optionalOldSelf: rule.optionalOldSelf === true }).usesOldSelf;
+      usesOldSelf = compileExpression(rule.rule, {
+        optionalOldSelf: rule.optionalOldSelf === true,
+        expect: 'bool',
+      }).usesOldSelf;
     } catch (err) {
       if (err instanceof CelCompileError) out.cel.push(invalidError(at(i, 'rule'), bad, err.message));
       continue;
     }
     if ((rule.messageExpression ?? '').trim() !== '') {
       try {
-        compileExpression(rule.messageExpression!, { optionalOldSelf: rule.optionalOldSelf === true });
+        compileExpression(rule.messageExpression!, {
+          optionalOldSelf: rule.optionalOldSelf === true,
+          expect: 'string',
+        });
       } catch (err) {
         if (err instanceof CelCompileError)
           out.cel.push(invalidError(at(i, 'messageExpression'), bad, `messageExpression ${err.message}`));

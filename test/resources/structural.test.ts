@@ -311,6 +311,25 @@ describe('CRD schema admission (upstream messages)', () => {
     );
   });
 
+  it('a rule whose result is not a bool, a messageExpression whose result is not a string', () => {
+    const rule = (r: string, messageExpression?: string) =>
+      errors(
+        root({
+          s: {
+            type: 'string',
+            'x-kubernetes-validations': [{ rule: r, ...(messageExpression ? { messageExpression } : {}) }],
+          },
+        }),
+      );
+    assert.deepEqual(rule("self + 'x'"), [
+      `${P}.properties[s].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self + 'x'", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: cel expression must evaluate to a bool`,
+    ]);
+    assert.deepEqual(rule("self == 'x'", 'size(self)'), [
+      `${P}.properties[s].x-kubernetes-validations[0].messageExpression: Invalid value: apiextensions.ValidationRule{Rule:"self == 'x'", Message:"", MessageExpression:"size(self)", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: messageExpression must evaluate to a string`,
+    ]);
+    assert.deepEqual(rule("self == 'x'", "'got ' + self"), []);
+  });
+
   it('structural errors come sorted by message, as upstream sorts them', () => {
     const got = errors(root({ b: { properties: {} }, a: { properties: {} } }));
     assert.deepEqual(got, [

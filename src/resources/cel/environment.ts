@@ -212,11 +212,14 @@ function upstreamMessage(err: unknown): string {
 
 /**
  * Compiles a CEL expression in the Kubernetes environment (`optionalOldSelf`: for a rule whose
- * `oldSelf` is an optional).
+ * `oldSelf` is an optional; `expect`: the result type a rule or a messageExpression must have).
  *
  * @throws CelCompileError when it does not parse or type-check.
  */
-export function compileExpression(source: string, options: { optionalOldSelf?: boolean } = {}): CompiledExpression {
+export function compileExpression(
+  source: string,
+  options: { optionalOldSelf?: boolean; expect?: 'bool' | 'string' } = {},
+): CompiledExpression {
   const e = env(options.optionalOldSelf === true);
   let parsed: ReturnType<Environment['parse']>;
   try {
@@ -226,6 +229,18 @@ export function compileExpression(source: string, options: { optionalOldSelf?: b
   }
   const checked = parsed.check();
   if (!checked.valid) throw new CelCompileError(`compilation failed: ${upstreamMessage(checked.error)}`);
+  // `self` is `dyn` here (upstream types it from the schema), so only a result type known to be
+  // wrong is refused, with upstream's texts.
+  if (
+    options.expect !== undefined &&
+    checked.type !== undefined &&
+    checked.type !== 'dyn' &&
+    checked.type !== options.expect
+  ) {
+    throw new CelCompileError(
+      options.expect === 'bool' ? 'cel expression must evaluate to a bool' : 'must evaluate to a string',
+    );
+  }
   const state: { meter: CostMeter | undefined } = { meter: undefined };
   instrument(parsed.ast, state);
   return {
