@@ -426,6 +426,87 @@ class Re2Regex implements GoRegex {
   }
 }
 
+/**
+ * An estimate of the size of the program RE2 compiles `pattern` to (one instruction per literal or
+ * class, counted repetitions multiplying what they repeat, as Go's own size check counts), or 0 when
+ * the pattern is compiled already. Compiling takes time in proportion, so the CEL functions that
+ * take a pattern from the object charge it as cost. The pattern is assumed valid.
+ */
+export function uncompiledProgramSize(pattern: string): number {
+  if (cache.has(pattern)) return 0;
+  let i = 0;
+  const p = pattern;
+  const alternation = (): number => {
+    let total = sequence();
+    while (p[i] === '|') {
+      i++;
+      total += sequence() + 1;
+    }
+    return total;
+  };
+  const sequence = (): number => {
+    let total = 0;
+    let last = 0;
+    while (i < p.length && p[i] !== '|' && p[i] !== ')') {
+      const c = p[i];
+      if (c === '(') {
+        i++;
+        if (p[i] === '?') {
+          let j = i;
+          while (j < p.length && p[j] !== ':' && p[j] !== ')') j++;
+          i = j + 1;
+          if (p[j] === ')') continue; // a flag group such as (?i)
+        }
+        last = alternation() + 2;
+        if (p[i] === ')') i++;
+        total += last;
+      } else if (c === '[') {
+        i++;
+        if (p[i] === '^') i++;
+        if (p[i] === ']') i++;
+        while (i < p.length && p[i] !== ']') {
+          if (p[i] === '\\') i++;
+          else if (p[i] === '[' && p[i + 1] === ':') i = Math.max(i, p.indexOf(':]', i + 2) + 1);
+          i++;
+        }
+        i++;
+        last = 1;
+        total += 1;
+      } else if (c === '\\' && p[i + 1] === 'Q') {
+        const end = p.indexOf('\\E', i + 2);
+        const stop = end === -1 ? p.length : end;
+        total += stop - (i + 2);
+        last = 1;
+        i = end === -1 ? p.length : end + 2;
+      } else if (c === '\\') {
+        i += (p[i + 1] === 'p' || p[i + 1] === 'P') && p[i + 2] === '{' ? p.indexOf('}', i) + 1 - i : 2;
+        last = 1;
+        total += 1;
+      } else if (c === '*' || c === '+' || c === '?') {
+        i += p[i + 1] === '?' ? 2 : 1;
+        total += 1;
+      } else if (c === '{' && /^\{\d+(,\d*)?\}/.test(p.slice(i, i + 24))) {
+        const m = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i, i + 24))!;
+        const min = Number(m[1]);
+        const max = m[2] === undefined ? min : m[3] === '' ? min + 1 : Number(m[3]);
+        total += last * Math.max(max - 1, 0) + 1;
+        i += m[0].length + (p[i + m[0].length] === '?' ? 1 : 0);
+      } else {
+        i++;
+        last = 1;
+        total += 1;
+      }
+    }
+    return total;
+  };
+  let total = 2;
+  while (i < p.length) {
+    total += alternation();
+    i++; // an unbalanced ')' (refused by the syntax check anyway)
+  }
+  return total;
+}
+
 const cache = new Map<string, GoRegex>();
 
 /**

@@ -91,6 +91,41 @@ describe('CEL cost grows with the size of the strings and lists a rule reads', (
   });
 });
 
+describe('CEL regular expressions cost by their size', () => {
+  // A pattern taken from the object is compiled on every new value. Counted repetitions expand
+  // (`[a-z]{1,1000}` is a thousand steps), so compiling is charged by the program's size; matching
+  // as cel-go charges it, the string's size times the pattern's.
+  it('a large pattern per item stops at the per-call limit instead of compiling for seconds', () => {
+    const rule = 'self.s.matches(self.p)';
+    const schema = rootWith({
+      type: 'object',
+      properties: {
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { s: { type: 'string' }, p: { type: 'string' } },
+            'x-kubernetes-validations': [{ rule }],
+          },
+        },
+      },
+    });
+    const items = Array.from({ length: 10 }, (_, i) => ({ s: 'abc', p: `${'[a-z]{1,1000}'.repeat(25)}${i}` }));
+    assert.deepEqual(createErrors(schema, widget({ items })), [
+      `spec.items[0]: Invalid value: "object": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${rule}`,
+    ]);
+  });
+  it('an ordinary pattern costs little', () => {
+    const rule = "self.s.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && self.s.find('[0-9]+') == '1'";
+    const schema = rootWith({
+      type: 'object',
+      properties: { s: { type: 'string' } },
+      'x-kubernetes-validations': [{ rule }],
+    });
+    assert.deepEqual(createErrors(schema, widget({ s: 'abc-1' })), []);
+  });
+});
+
 describe("ext strings' replace is Go's strings.Replace", () => {
   const check = (rule: string): string[] =>
     createErrors(

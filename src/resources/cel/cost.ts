@@ -56,3 +56,8 @@ export function sizeCost(length: number): number {
 export function chargeBuiltSize(length: number): void {
   active?.spend(sizeCost(length));
 }
+
+/** Charges the active meter `units` (a library call's own cost). */
+export function chargeUnits(units: number): void {
+  active?.spend(units);
+}

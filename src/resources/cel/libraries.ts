@@ -9,8 +9,8 @@ import { validateLabelKey, validateLabelValue } from '../../core/index.js';
 import { formatChecker } from '../formats.js';
 import { goQuote } from '../go-format.js';
 import { cidrContains, cidrNetwork, formatIP, type IpAddress, parseCIDR, parseIPv4, parseIPv6 } from '../net.js';
-import { compileGoRegex, type GoRegex } from '../regex.js';
-import { chargeBuiltSize } from './cost.js';
+import { compileGoRegex, type GoRegex, uncompiledProgramSize } from '../regex.js';
+import { chargeBuiltSize, chargeUnits } from './cost.js';
 import { Quantity } from './quantity.js';
 import { Semver } from './semver.js';
 import { GoUrl } from './url.js';
@@ -275,6 +275,12 @@ function goReplace(s: string, from: string, to: string, n: number): string {
   return out + s.slice(last);
 }
 
+/**
+ * Cost of one step of a newly compiled regular expression: compiling a step takes about as long
+ * as evaluating fifty expression nodes, so a pattern that compiles for long stops at the limits.
+ */
+const REGEX_COMPILE_COST_PER_STEP = 50;
+
 /** The element index of a code point offset (CEL strings index by code point). */
 function codePoints(s: string): string[] {
   return [...s];
@@ -316,20 +322,25 @@ export function registerKubernetesLibraries(env: Environment): void {
   });
 
   // regex (Kubernetes `regex` library): find and findAll with RE2 semantics.
-  const regex = (pattern: string): GoRegex => {
+  // Cost as cel-go charges matching (the string's traversal times a quarter of the pattern's
+  // length), plus the compiling of a pattern not seen before, by its program's size: a pattern from
+  // the object may be new on every call, and a counted repetition compiles to as many steps.
+  const regex = (input: string, pattern: string): GoRegex => {
+    chargeUnits(Math.ceil((1 + input.length) * 0.1) * Math.ceil(pattern.length * 0.25));
+    chargeUnits(uncompiledProgramSize(pattern) * REGEX_COMPILE_COST_PER_STEP);
     try {
       return compileGoRegex(pattern);
     } catch (err) {
       throw new CelRuntimeError(`Illegal regex: ${(err as Error).message}`);
     }
   };
-  env.registerFunction('string.find(string): string', (s: string, p: string) => regex(p).find(s));
-  env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) => regex(p).findAll(s));
+  env.registerFunction('string.find(string): string', (s: string, p: string) => regex(s, p).find(s));
+  env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) => regex(s, p).findAll(s));
   env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) =>
-    regex(p).findAll(s, n < 0n ? -1 : Number(n)),
+    regex(s, p).findAll(s, n < 0n ? -1 : Number(n)),
   );
-  env.registerFunction('string.k8sMatches(string): bool', (s: string, p: string) => regex(p).test(s));
-  env.registerFunction('k8sMatches(string, string): bool', (s: string, p: string) => regex(p).test(s));
+  env.registerFunction('string.k8sMatches(string): bool', (s: string, p: string) => regex(s, p).test(s));
+  env.registerFunction('k8sMatches(string, string): bool', (s: string, p: string) => regex(s, p).test(s));
 
   // ext strings v2: what cel-js does not have already.
   env.registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
