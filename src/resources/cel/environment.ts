@@ -187,11 +187,53 @@ function instrument(root: unknown, state: { meter: CostMeter | undefined }): voi
   visit(root);
 }
 
+/** A chain of field selections on `self`: the names and the offsets of their dots. */
+export interface FieldSelection {
+  readonly names: readonly string[];
+  readonly offsets: readonly number[];
+}
+
+/** The longest `self.a.b...` chains of an AST (inner links of a chain are not listed again). */
+function selfSelections(root: unknown): FieldSelection[] {
+  const out: FieldSelection[] = [];
+  const chain = (node: AstNodeLike): FieldSelection | undefined => {
+    if (node.op === 'id') return node.args === 'self' ? { names: [], offsets: [] } : undefined;
+    if ((node.op !== '.' && node.op !== '.?') || !Array.isArray(node.args)) return undefined;
+    const [inner, name] = node.args as [unknown, unknown];
+    if (!isAstNode(inner) || typeof name !== 'string') return undefined;
+    const head = chain(inner);
+    const pos = (node as unknown as { pos?: number }).pos ?? 0;
+    return head && { names: [...head.names, name], offsets: [...head.offsets, pos] };
+  };
+  const seen = new Set<unknown>();
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (isAstNode(x)) {
+      const c = chain(x);
+      if (c !== undefined && c.names.length > 0) {
+        out.push(c);
+        return;
+      }
+      visit(x.args);
+      return;
+    }
+    if (Array.isArray(x)) for (const item of x) visit(item);
+  };
+  visit(root);
+  return out;
+}
+
 /** A compiled CEL expression. */
 export interface CompiledExpression {
   readonly source: string;
   /** Whether it refers to `oldSelf` (rules only). */
   readonly usesOldSelf: boolean;
+  /**
+   * The field selections rooted at `self` (`self.spec.size` is `['spec', 'size']`), each with the
+   * offset of every `.`, for checking them against the schema as upstream's typed compile does.
+   */
+  readonly selfSelections: readonly FieldSelection[];
   /** Evaluates with `self` (and `oldSelf`); the cost is added to `meter`. */
   evaluate(variables: { self: unknown; oldSelf?: unknown }, meter: CostMeter): unknown;
 }
@@ -241,11 +283,13 @@ export function compileExpression(
       options.expect === 'bool' ? 'cel expression must evaluate to a bool' : 'must evaluate to a string',
     );
   }
+  const selections = selfSelections(parsed.ast);
   const state: { meter: CostMeter | undefined } = { meter: undefined };
   instrument(parsed.ast, state);
   return {
     source,
     usesOldSelf: refersToOldSelf(source),
+    selfSelections: selections,
     evaluate(variables, meter) {
       state.meter = meter;
       try {
