@@ -64,8 +64,8 @@ export {
   printJsonPathValue,
 } from './jsonpath.js';
 export { validateListTypes } from './list-type.js';
-export { pruneUnknownFields } from './pruning.js';
-export { compileGoRegex, RegexSyntaxError } from './regex.js';
+export { OBJECT_META_FIELDS, pruneUnknownFields } from './pruning.js';
+export { compileGoRegex, type GoRegex, RegexSyntaxError } from './regex.js';
 export { checkStructural, type StructuralCheckOptions } from './schema-admission.js';
 export { type EmbeddedObject, K8s, type SchemaOptions } from './schema-helpers.js';
 export { type SchemaValidationOptions, validateAgainstSchema } from './schema-validator.js';

@@ -2,12 +2,33 @@
  * Pruning of fields a schema does not declare (Go: apiextensions `schema/pruning`). Runs on every
  * write of a custom resource, before defaulting and validation. `apiVersion`, `kind` and
  * `metadata` survive at the root and in embedded resources; `x-kubernetes-preserve-unknown-fields`
- * keeps unknown fields (while declared ones below are still pruned).
+ * keeps unknown fields (while declared ones below are still pruned). An embedded resource's
+ * `metadata` is pruned to the fields of `ObjectMeta`, as the server's decoding of it does
+ * (apiextensions `schema/objectmeta` coercion); the root's is the caller's (every kind has it).
  */
 import { additionalOf, itemsOf, propertyOf } from './correlation.js';
 import type { JSONSchemaProps } from './types.js';
 
 const META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
+
+/** The fields of `ObjectMeta`: what the API server keeps of an object's `metadata`. */
+export const OBJECT_META_FIELDS: ReadonlySet<string> = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -42,6 +63,7 @@ class Pruner {
         return;
       }
       const isEmbedded = embedded || s['x-kubernetes-embedded-resource'] === true;
+      if (!embedded && isEmbedded) this.coerceMetadata(x, path);
       for (const key of Object.keys(x)) {
         if (isEmbedded && META_FIELDS.has(key)) continue;
         const prop = propertyOf(s, key);
@@ -59,9 +81,23 @@ class Pruner {
     }
   }
 
+  /** An embedded resource's `metadata` decoded as an `ObjectMeta`: other fields and a zero creationTimestamp go. */
+  private coerceMetadata(x: Record<string, unknown>, path: string): void {
+    const metadata = x.metadata;
+    if (!isObject(metadata)) return;
+    const at = path === '' ? 'metadata' : `${path}.metadata`;
+    for (const key of Object.keys(metadata)) {
+      if (OBJECT_META_FIELDS.has(key)) continue;
+      this.record(at, key);
+      delete metadata[key];
+    }
+    if (metadata.creationTimestamp === null) delete metadata.creationTimestamp;
+  }
+
   private skip(x: unknown, s: JSONSchemaProps, path: string, embedded: boolean): void {
     if (isObject(x)) {
       const isEmbedded = embedded || s['x-kubernetes-embedded-resource'] === true;
+      if (!embedded && isEmbedded) this.coerceMetadata(x, path);
       for (const key of Object.keys(x)) {
         if (isEmbedded && META_FIELDS.has(key)) continue;
         const prop = propertyOf(s, key);

@@ -4,8 +4,14 @@
  * is translated here: flag groups (`(?i)`, `(?s:...)`), `\A` `\z`, `\Q...\E`, POSIX classes,
  * Unicode classes (`\pL`, `\p{Greek}`), Go's `\s`, and Go's `.` (anything but `\n`). What RE2
  * refuses (look-around, backreferences) is refused with Go's error text, so a pattern valid here
- * is valid there. RE2's linear-time guarantee is not reproduced: JavaScript backtracks.
+ * is valid there.
+ *
+ * Patterns and the values they match come from requests, so matching runs on re2js (a port of
+ * RE2): JavaScript's engine backtracks, and `^(a+)+$` against a few dozen characters would hold
+ * the event loop for hours where the API server answers at once. The translation above stays as
+ * the syntax check that gives Go's texts.
  */
+import { RE2JS } from 're2js';
 
 /** A pattern RE2 would not compile; the message is Go's (`error parsing regexp: ...`). */
 export class RegexSyntaxError extends Error {
@@ -393,11 +399,119 @@ function foldRange(lo: number, hi: number): string {
   return out;
 }
 
-const cache = new Map<string, RegExp>();
+/** A compiled Go regular expression; matching takes time linear in the input, as RE2's. */
+export interface GoRegex {
+  /** Whether the pattern matches anywhere in `input` (Go's `MatchString`). */
+  test(input: string): boolean;
+  /** The leftmost match, or "" when there is none (Go's `FindString`). */
+  find(input: string): string;
+  /** Successive non-overlapping matches, at most `limit` when it is not negative (Go's `FindAllString`). */
+  findAll(input: string, limit?: number): string[];
+}
+
+class Re2Regex implements GoRegex {
+  constructor(private readonly re: RE2JS) {}
+
+  test(input: string): boolean {
+    return this.re.test(input);
+  }
+
+  find(input: string): string {
+    return String(this.re.re2().find(input) ?? '');
+  }
+
+  findAll(input: string, limit = -1): string[] {
+    // RE2's own findAll: Go's rule that an empty match abutting the previous match is skipped.
+    return ((this.re.re2().findAll(input, limit) as string[] | null) ?? []).map(String);
+  }
+}
 
 /**
- * Compiles a Go (RE2) regular expression to an equivalent JavaScript `RegExp` (flags `u`, and `g`
- * when `global`). Matching is unanchored, as Go's `MatchString`.
+ * An estimate of the size of the program RE2 compiles `pattern` to (one instruction per literal or
+ * class, counted repetitions multiplying what they repeat, as Go's own size check counts), or 0 when
+ * the pattern is compiled already. Compiling takes time in proportion, so the CEL functions that
+ * take a pattern from the object charge it as cost. The pattern is assumed valid.
+ */
+export function uncompiledProgramSize(pattern: string): number {
+  if (cache.has(pattern)) return 0;
+  let i = 0;
+  const p = pattern;
+  const alternation = (): number => {
+    let total = sequence();
+    while (p[i] === '|') {
+      i++;
+      total += sequence() + 1;
+    }
+    return total;
+  };
+  const sequence = (): number => {
+    let total = 0;
+    let last = 0;
+    while (i < p.length && p[i] !== '|' && p[i] !== ')') {
+      const c = p[i];
+      if (c === '(') {
+        i++;
+        if (p[i] === '?') {
+          let j = i;
+          while (j < p.length && p[j] !== ':' && p[j] !== ')') j++;
+          i = j + 1;
+          if (p[j] === ')') continue; // a flag group such as (?i)
+        }
+        last = alternation() + 2;
+        if (p[i] === ')') i++;
+        total += last;
+      } else if (c === '[') {
+        i++;
+        if (p[i] === '^') i++;
+        if (p[i] === ']') i++;
+        while (i < p.length && p[i] !== ']') {
+          if (p[i] === '\\') i++;
+          else if (p[i] === '[' && p[i + 1] === ':') i = Math.max(i, p.indexOf(':]', i + 2) + 1);
+          i++;
+        }
+        i++;
+        last = 1;
+        total += 1;
+      } else if (c === '\\' && p[i + 1] === 'Q') {
+        const end = p.indexOf('\\E', i + 2);
+        const stop = end === -1 ? p.length : end;
+        total += stop - (i + 2);
+        last = 1;
+        i = end === -1 ? p.length : end + 2;
+      } else if (c === '\\') {
+        i += (p[i + 1] === 'p' || p[i + 1] === 'P') && p[i + 2] === '{' ? p.indexOf('}', i) + 1 - i : 2;
+        last = 1;
+        total += 1;
+      } else if (c === '*' || c === '+' || c === '?') {
+        i += p[i + 1] === '?' ? 2 : 1;
+        total += 1;
+      } else if (c === '{' && /^\{\d+(,\d*)?\}/.test(p.slice(i, i + 24))) {
+        const m = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i, i + 24))!;
+        const min = Number(m[1]);
+        const max = m[2] === undefined ? min : m[3] === '' ? min + 1 : Number(m[3]);
+        total += last * Math.max(max - 1, 0) + 1;
+        i += m[0].length + (p[i + m[0].length] === '?' ? 1 : 0);
+      } else {
+        i++;
+        last = 1;
+        total += 1;
+      }
+    }
+    return total;
+  };
+  let total = 2;
+  while (i < p.length) {
+    total += alternation();
+    i++; // an unbalanced ')' (refused by the syntax check anyway)
+  }
+  return total;
+}
+
+const cache = new Map<string, GoRegex>();
+
+/**
+ * Compiles a Go (RE2) regular expression. Matching is unanchored, as Go's `MatchString`, and
+ * linear in the input.
  *
  * @throws RegexSyntaxError with Go's message when RE2 would refuse the pattern.
  * @example
@@ -405,21 +519,22 @@ const cache = new Map<string, RegExp>();
  * compileGoRegex('(?i)^[a-z]+$').test('ABC'); // true
  * ```
  */
-export function compileGoRegex(pattern: string, global = false): RegExp {
-  const key = global ? `g${pattern}` : `-${pattern}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    hit.lastIndex = 0;
-    return hit;
-  }
+export function compileGoRegex(pattern: string): GoRegex {
+  const hit = cache.get(pattern);
+  if (hit !== undefined) return hit;
   const source = new Translator(pattern, { i: false, m: false, s: false }).translate();
-  let compiled: RegExp;
+  let compiled: GoRegex;
   try {
-    compiled = new RegExp(source, global ? 'gu' : 'u');
+    new RegExp(source, 'u');
+    compiled = new Re2Regex(RE2JS.compile(pattern));
   } catch (err) {
-    throw new RegexSyntaxError(`error parsing regexp: ${(err as Error).message}: \`${pattern}\``);
+    if (err instanceof RegexSyntaxError) throw err;
+    const message = (err as Error).message;
+    throw new RegexSyntaxError(
+      message.startsWith('error parsing regexp: ') ? message : `error parsing regexp: ${message}: \`${pattern}\``,
+    );
   }
   if (cache.size > 4096) cache.clear();
-  cache.set(key, compiled);
+  cache.set(pattern, compiled);
   return compiled;
 }

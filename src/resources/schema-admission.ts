@@ -9,8 +9,9 @@
  * Not reproduced: the static CEL cost estimate (upstream's estimator belongs to cel-go), and
  * cel-go's exact compiler messages (the compile error text here is cel-js's).
  */
-import { CelCompileError, compileExpression } from './cel/environment.js';
+import { CelCompileError, compileExpression, type FieldSelection } from './cel/environment.js';
 import { compileRuleValidator, resolveFieldPath } from './cel/rules.js';
+import { escapePropertyName } from './cel/values.js';
 import { additionalOf, itemsOf, propertyOf } from './correlation.js';
 import {
   childPath,
@@ -344,6 +345,65 @@ function listChecks(schema: JSONSchemaProps, path: string, out: Collected): void
   }
 }
 
+/** Whether a schema path lies inside allOf, anyOf, oneOf or not (whose rules see the parent's fields). */
+function inJunctor(path: string): boolean {
+  return /\.(allOf|anyOf|oneOf)\[|\.not(\.|$)/.test(path);
+}
+
+/** What `self` offers at the root of a resource: its type meta and, of its metadata, name and generateName. */
+const RESOURCE_ROOT_FIELDS: Record<string, JSONSchemaProps> = {
+  apiVersion: { type: 'string' },
+  kind: { type: 'string' },
+  metadata: { type: 'object', properties: { name: { type: 'string' }, generateName: { type: 'string' } } },
+};
+
+/**
+ * The first selection on `self` that names a field the schema does not declare, as the API
+ * server's compile (which types `self` from the schema) refuses it: `undefined field 'x'`. Only
+ * objects with declared properties are checked; maps, preserved and int-or-string values are not.
+ */
+function undeclaredSelection(
+  selections: readonly FieldSelection[],
+  schema: JSONSchemaProps,
+  isRoot: boolean,
+): { name: string; offset: number } | undefined {
+  for (const { names, offsets } of selections) {
+    let current: JSONSchemaProps | undefined = schema;
+    let root = isRoot;
+    for (const [i, name] of names.entries()) {
+      if (current === undefined) break;
+      if (root && Object.hasOwn(RESOURCE_ROOT_FIELDS, name)) {
+        current = RESOURCE_ROOT_FIELDS[name];
+        root = false;
+        continue;
+      }
+      root = false;
+      if (
+        current.type !== 'object' ||
+        current['x-kubernetes-preserve-unknown-fields'] === true ||
+        current['x-kubernetes-int-or-string'] === true ||
+        current.additionalProperties !== undefined ||
+        current.allOf !== undefined ||
+        current.anyOf !== undefined ||
+        current.oneOf !== undefined
+      ) {
+        current =
+          current.type === 'object' && typeof current.additionalProperties === 'object'
+            ? current.additionalProperties
+            : undefined;
+        if (current === undefined) break;
+        continue;
+      }
+      const props: Record<string, JSONSchemaProps> = current.properties ?? {};
+      const key = Object.keys(props).find((k) => escapePropertyName(k) === name);
+      if (key === undefined) return { name, offset: Math.max((offsets[i] ?? 1) - 1, 0) };
+      current = props[key];
+      if (current?.['x-kubernetes-embedded-resource'] === true) root = true;
+    }
+  }
+  return undefined;
+}
+
 function rules(
   schema: JSONSchemaProps,
   path: string,
@@ -388,14 +448,30 @@ function rules(
     const bad = new GoLiteral(ruleGoSyntax(rule));
     let usesOldSelf = false;
     try {
-      usesOldSelf = compileExpression(rule.rule, { optionalOldSelf: rule.optionalOldSelf === true }).usesOldSelf;
+      const compiled = compileExpression(rule.rule, {
+        optionalOldSelf: rule.optionalOldSelf === true,
+        expect: 'bool',
+      });
+      usesOldSelf = compiled.usesOldSelf;
+      const isRoot = path.endsWith('openAPIV3Schema') || schema['x-kubernetes-embedded-resource'] === true;
+      const undeclared = inJunctor(path) ? undefined : undeclaredSelection(compiled.selfSelections, schema, isRoot);
+      if (undeclared !== undefined) {
+        const { name, offset } = undeclared;
+        const line = rule.rule.split('\n')[0] ?? '';
+        throw new CelCompileError(
+          `compilation failed: ERROR: <input>:1:${offset + 1}: undefined field '${name}'\n | ${line}\n | ${'.'.repeat(offset)}^`,
+        );
+      }
     } catch (err) {
       if (err instanceof CelCompileError) out.cel.push(invalidError(at(i, 'rule'), bad, err.message));
       continue;
     }
     if ((rule.messageExpression ?? '').trim() !== '') {
       try {
-        compileExpression(rule.messageExpression!, { optionalOldSelf: rule.optionalOldSelf === true });
+        compileExpression(rule.messageExpression!, {
+          optionalOldSelf: rule.optionalOldSelf === true,
+          expect: 'string',
+        });
       } catch (err) {
         if (err instanceof CelCompileError)
           out.cel.push(invalidError(at(i, 'messageExpression'), bad, `messageExpression ${err.message}`));

@@ -75,6 +75,21 @@ describe('kloop crd output with kubectl 1.33', { skip: kubectl === undefined ? '
     assert.equal(again.stdout.trim(), 'customresourcedefinition.apiextensions.k8s.io/websites.kloop.dev unchanged');
   });
 
+  it("kubectl explain shows the generated schema's fields and descriptions", async () => {
+    const kind = await k(['explain', 'websites']);
+    assert.equal(kind.code, 0, kind.stderr);
+    assert.match(kind.stdout, /KIND:\s+Website/);
+    assert.match(kind.stdout, /A website served by a Deployment of web servers behind a Service\./);
+    assert.match(kind.stdout, /spec\t<Object>/);
+    const spec = await k(['explain', 'websites.spec']);
+    assert.match(spec.stdout, /image\t<string>\n\s+Container image of the web server\./);
+    assert.match(spec.stdout, /replicas\t<integer>\n\s+Web servers\./);
+    const field = await k(['explain', 'ws.status.conditions.status']);
+    assert.equal(field.code, 0, field.stderr);
+    assert.match(field.stdout, /FIELD: status <string>/);
+    assert.match(field.stdout, /ENUM:\s+True\s+False\s+Unknown/);
+  });
+
   it('prints the printer columns, a JSONPath filter included', async () => {
     const site = {
       apiVersion: 'kloop.dev/v1',

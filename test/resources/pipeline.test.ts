@@ -58,6 +58,42 @@ describe('pruning', () => {
   });
 });
 
+describe('pruning the metadata of embedded resources', () => {
+  // apiextensions' objectmeta.Coerce decodes an embedded resource's metadata as an ObjectMeta:
+  // fields ObjectMeta does not have are dropped (and reported as unknown), a zero
+  // creationTimestamp is removed; with preserve-unknown-fields too.
+  const schema = rootWith({
+    type: 'object',
+    properties: {
+      open: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+      closed: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object' } } },
+      items: {
+        type: 'array',
+        items: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    },
+  });
+  it('drops what ObjectMeta does not have and a null creationTimestamp', () => {
+    const meta = () => ({ name: 'p', labels: { a: 'b' }, foo: 'bar', creationTimestamp: null });
+    const obj = widget({
+      open: { apiVersion: 'v1', kind: 'Pod', metadata: meta(), spec: { anything: 1 } },
+      closed: { apiVersion: 'v1', kind: 'Pod', metadata: meta(), spec: {} },
+      items: [{ apiVersion: 'v1', kind: 'Pod', metadata: meta() }],
+    });
+    assert.deepEqual(pruneUnknownFields(obj, schema), [
+      'spec.closed.metadata.foo',
+      'spec.items[0].metadata.foo',
+      'spec.open.metadata.foo',
+    ]);
+    const kept = { name: 'p', labels: { a: 'b' } };
+    assert.deepEqual(obj.spec, {
+      open: { apiVersion: 'v1', kind: 'Pod', metadata: kept, spec: { anything: 1 } },
+      closed: { apiVersion: 'v1', kind: 'Pod', metadata: kept, spec: {} },
+      items: [{ apiVersion: 'v1', kind: 'Pod', metadata: kept }],
+    });
+  });
+});
+
 describe('defaulting', () => {
   it('fills missing fields top-down and replaces nulls in non-nullable fields', () => {
     const schema: JSONSchemaProps = {

@@ -311,6 +311,58 @@ describe('CRD schema admission (upstream messages)', () => {
     );
   });
 
+  it('a rule whose result is not a bool, a messageExpression whose result is not a string', () => {
+    const rule = (r: string, messageExpression?: string) =>
+      errors(
+        root({
+          s: {
+            type: 'string',
+            'x-kubernetes-validations': [{ rule: r, ...(messageExpression ? { messageExpression } : {}) }],
+          },
+        }),
+      );
+    assert.deepEqual(rule("self + 'x'"), [
+      `${P}.properties[s].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self + 'x'", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: cel expression must evaluate to a bool`,
+    ]);
+    assert.deepEqual(rule("self == 'x'", 'size(self)'), [
+      `${P}.properties[s].x-kubernetes-validations[0].messageExpression: Invalid value: apiextensions.ValidationRule{Rule:"self == 'x'", Message:"", MessageExpression:"size(self)", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: messageExpression must evaluate to a string`,
+    ]);
+    assert.deepEqual(rule("self == 'x'", "'got ' + self"), []);
+  });
+
+  it('a rule naming a field the schema does not declare is refused, as the typed compile refuses it', () => {
+    const withRule = (rule: string, extra: Record<string, JSONSchemaProps> = {}) =>
+      errors(
+        root({
+          o: {
+            type: 'object',
+            properties: { size: { type: 'integer' }, 'max-size': { type: 'integer' }, ...extra },
+            'x-kubernetes-validations': [{ rule }],
+          },
+        }),
+      );
+    assert.deepEqual(withRule('self.sise > 1'), [
+      `${P}.properties[o].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.sise > 1", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:5: undefined field 'sise'\n | self.sise > 1\n | ....^`,
+    ]);
+    assert.equal(withRule('!has(self.nope)').length, 1);
+    // Declared fields (escaped names too), maps, preserved and int-or-string values, list items.
+    const extra: Record<string, JSONSchemaProps> = {
+      m: { type: 'object', additionalProperties: { type: 'object', properties: { v: { type: 'string' } } } },
+      free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      n: { 'x-kubernetes-int-or-string': true },
+      l: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } } },
+    };
+    for (const rule of [
+      'self.size <= self.max__dash__size',
+      "!has(self.m.anything) || self.m.anything.v == 'x'",
+      'self.free.whatever.deeper == 1',
+      'self.l.all(x, x.k != "")',
+      '!has(self.n) || self.n == 1',
+    ]) {
+      assert.deepEqual(withRule(rule, extra), [], rule);
+    }
+  });
+
   it('structural errors come sorted by message, as upstream sorts them', () => {
     const got = errors(root({ b: { properties: {} }, a: { properties: {} } }));
     assert.deepEqual(got, [

@@ -23,30 +23,12 @@ import {
   type FieldError,
   invalidStatus,
   type JSONSchemaProps,
+  OBJECT_META_FIELDS,
   type ObjectValidator,
   type ScaleSubresource,
 } from '../../resources/index.js';
 import { badRequest, StatusError } from '../errors/status-errors.js';
 import type { CustomResourceSchema, FieldValidation } from '../served/served-types.js';
-
-/** The `ObjectMeta` fields the API server decodes; anything else in `metadata` is unknown. */
-const OBJECT_META_FIELDS = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
 
 /** What one served version of a CRD validates with: its schema, scale paths and the storage schema. */
 export interface CustomResourceSchemaSource {

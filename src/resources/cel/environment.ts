@@ -11,8 +11,11 @@
  */
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import { Duration } from '@marcbachmann/cel-js/evaluator';
+import { CelCostLimitError, CostMeter, sizeCost, withMeter } from './cost.js';
 import { CelRuntimeError, registerKubernetesLibraries } from './libraries.js';
 import { setDurationConstructor } from './values.js';
+
+export { CelCostLimitError, CostMeter };
 
 /** Per-expression runtime cost limit (apiserver `celconfig.PerCallLimit`). */
 export const PER_CALL_LIMIT = 1_000_000;
@@ -22,14 +25,6 @@ export const RUNTIME_COST_BUDGET = 10_000_000;
 /** A rule that does not compile; `message` is the compiler's. */
 export class CelCompileError extends Error {
   override readonly name = 'CelCompileError';
-}
-
-/** A rule whose evaluation ran over the per-call cost limit. */
-export class CelCostLimitError extends Error {
-  override readonly name = 'CelCostLimitError';
-  constructor() {
-    super('operation cancelled: actual cost limit exceeded');
-  }
 }
 
 /** A rule that failed while evaluating; `message` is upstream's text where it is known. */
@@ -133,7 +128,18 @@ function isAstNode(x: unknown): x is AstNodeLike {
   return typeof x === 'object' && x !== null && typeof (x as { op?: unknown }).op === 'string' && 'meta' in x;
 }
 
-/** Wraps every node's evaluate so each evaluation spends one unit of the current meter. */
+function valueSize(value: unknown): number {
+  if (typeof value === 'string' || Array.isArray(value)) return value.length;
+  if (value instanceof Uint8Array) return value.length;
+  return 0;
+}
+
+/**
+ * Wraps every node's evaluate so each evaluation spends one unit of the current meter, and one
+ * that yields a string, bytes or list also its size (see `cost.ts`): whatever then reads it
+ * (`contains`, `==`, `in`, `join`, ...) does work in proportion, as cel-go's cost model charges.
+ * Literals are exempt (their size is the rule's).
+ */
 function instrument(root: unknown, state: { meter: CostMeter | undefined }): void {
   const seen = new Set<unknown>();
   const visit = (x: unknown): void => {
@@ -154,11 +160,17 @@ function instrument(root: unknown, state: { meter: CostMeter | undefined }): voi
         }
         return meta.evaluate;
       };
+      const sized = node.op !== 'value';
       const wrapped: EvaluateFn = (ev, ast, ctx) => {
         const meter = state.meter;
-        if (meter !== undefined && ++meter.used > meter.limit) throw new CelCostLimitError();
+        meter?.spend(1);
         inner ??= resolve();
-        return inner.call(node, ev, ast, ctx);
+        const value = inner.call(node, ev, ast, ctx);
+        if (sized && meter !== undefined) {
+          const size = valueSize(value);
+          if (size > 0) meter.spend(sizeCost(size));
+        }
+        return value;
       };
       Object.defineProperty(node, 'evaluate', {
         configurable: true,
@@ -175,10 +187,41 @@ function instrument(root: unknown, state: { meter: CostMeter | undefined }): voi
   visit(root);
 }
 
-/** Cost spent by evaluations, checked against a limit. */
-export class CostMeter {
-  used = 0;
-  constructor(readonly limit: number) {}
+/** A chain of field selections on `self`: the names and the offsets of their dots. */
+export interface FieldSelection {
+  readonly names: readonly string[];
+  readonly offsets: readonly number[];
+}
+
+/** The longest `self.a.b...` chains of an AST (inner links of a chain are not listed again). */
+function selfSelections(root: unknown): FieldSelection[] {
+  const out: FieldSelection[] = [];
+  const chain = (node: AstNodeLike): FieldSelection | undefined => {
+    if (node.op === 'id') return node.args === 'self' ? { names: [], offsets: [] } : undefined;
+    if ((node.op !== '.' && node.op !== '.?') || !Array.isArray(node.args)) return undefined;
+    const [inner, name] = node.args as [unknown, unknown];
+    if (!isAstNode(inner) || typeof name !== 'string') return undefined;
+    const head = chain(inner);
+    const pos = (node as unknown as { pos?: number }).pos ?? 0;
+    return head && { names: [...head.names, name], offsets: [...head.offsets, pos] };
+  };
+  const seen = new Set<unknown>();
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (isAstNode(x)) {
+      const c = chain(x);
+      if (c !== undefined && c.names.length > 0) {
+        out.push(c);
+        return;
+      }
+      visit(x.args);
+      return;
+    }
+    if (Array.isArray(x)) for (const item of x) visit(item);
+  };
+  visit(root);
+  return out;
 }
 
 /** A compiled CEL expression. */
@@ -186,6 +229,11 @@ export interface CompiledExpression {
   readonly source: string;
   /** Whether it refers to `oldSelf` (rules only). */
   readonly usesOldSelf: boolean;
+  /**
+   * The field selections rooted at `self` (`self.spec.size` is `['spec', 'size']`), each with the
+   * offset of every `.`, for checking them against the schema as upstream's typed compile does.
+   */
+  readonly selfSelections: readonly FieldSelection[];
   /** Evaluates with `self` (and `oldSelf`); the cost is added to `meter`. */
   evaluate(variables: { self: unknown; oldSelf?: unknown }, meter: CostMeter): unknown;
 }
@@ -206,11 +254,14 @@ function upstreamMessage(err: unknown): string {
 
 /**
  * Compiles a CEL expression in the Kubernetes environment (`optionalOldSelf`: for a rule whose
- * `oldSelf` is an optional).
+ * `oldSelf` is an optional; `expect`: the result type a rule or a messageExpression must have).
  *
  * @throws CelCompileError when it does not parse or type-check.
  */
-export function compileExpression(source: string, options: { optionalOldSelf?: boolean } = {}): CompiledExpression {
+export function compileExpression(
+  source: string,
+  options: { optionalOldSelf?: boolean; expect?: 'bool' | 'string' } = {},
+): CompiledExpression {
   const e = env(options.optionalOldSelf === true);
   let parsed: ReturnType<Environment['parse']>;
   try {
@@ -220,19 +271,37 @@ export function compileExpression(source: string, options: { optionalOldSelf?: b
   }
   const checked = parsed.check();
   if (!checked.valid) throw new CelCompileError(`compilation failed: ${upstreamMessage(checked.error)}`);
+  // `self` is `dyn` here (upstream types it from the schema), so only a result type known to be
+  // wrong is refused, with upstream's texts.
+  if (
+    options.expect !== undefined &&
+    checked.type !== undefined &&
+    checked.type !== 'dyn' &&
+    checked.type !== options.expect
+  ) {
+    throw new CelCompileError(
+      options.expect === 'bool' ? 'cel expression must evaluate to a bool' : 'must evaluate to a string',
+    );
+  }
+  const selections = selfSelections(parsed.ast);
   const state: { meter: CostMeter | undefined } = { meter: undefined };
   instrument(parsed.ast, state);
   return {
     source,
     usesOldSelf: refersToOldSelf(source),
+    selfSelections: selections,
     evaluate(variables, meter) {
       state.meter = meter;
       try {
-        const value = parsed(variables);
+        const value = withMeter(meter, () => parsed(variables));
         if (value instanceof Promise) throw new CelEvaluationError('asynchronous evaluation is not supported');
         return value;
       } catch (err) {
         if (err instanceof CelCostLimitError) throw err;
+        // A value past the engine's own limits is one the cost limit would have stopped first.
+        if (err instanceof RangeError && /^Invalid (string|array) length/.test(err.message)) {
+          throw new CelCostLimitError();
+        }
         throw new CelEvaluationError(upstreamMessage(err));
       } finally {
         state.meter = undefined;

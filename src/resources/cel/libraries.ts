@@ -9,7 +9,8 @@ import { validateLabelKey, validateLabelValue } from '../../core/index.js';
 import { formatChecker } from '../formats.js';
 import { goQuote } from '../go-format.js';
 import { cidrContains, cidrNetwork, formatIP, type IpAddress, parseCIDR, parseIPv4, parseIPv6 } from '../net.js';
-import { compileGoRegex } from '../regex.js';
+import { compileGoRegex, type GoRegex, uncompiledProgramSize } from '../regex.js';
+import { chargeBuiltSize, chargeUnits } from './cost.js';
 import { Quantity } from './quantity.js';
 import { Semver } from './semver.js';
 import { GoUrl } from './url.js';
@@ -243,6 +244,43 @@ function stringOf(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Go's `strings.Replace`: at most `n` (all when negative) replacements, an empty `from` matching
+ * before every rune and at the end. The result's size is charged before it is built, so a rule
+ * cannot allocate more than its cost limit pays for.
+ */
+function goReplace(s: string, from: string, to: string, n: number): string {
+  const positions: number[] = [];
+  if (from === '') {
+    let i = 0;
+    for (const rune of s) {
+      if (n >= 0 && positions.length >= n) break;
+      positions.push(i);
+      i += rune.length;
+    }
+    if (n < 0 || positions.length < n) positions.push(s.length);
+  } else {
+    for (let i = s.indexOf(from); i !== -1 && (n < 0 || positions.length < n); i = s.indexOf(from, i + from.length)) {
+      positions.push(i);
+    }
+  }
+  if (positions.length === 0) return s;
+  chargeBuiltSize(s.length + positions.length * (to.length - from.length));
+  let out = '';
+  let last = 0;
+  for (const at of positions) {
+    out += s.slice(last, at) + to;
+    last = at + from.length;
+  }
+  return out + s.slice(last);
+}
+
+/**
+ * Cost of one step of a newly compiled regular expression: compiling a step takes about as long
+ * as evaluating fifty expression nodes, so a pattern that compiles for long stops at the limits.
+ */
+const REGEX_COMPILE_COST_PER_STEP = 50;
+
 /** The element index of a code point offset (CEL strings index by code point). */
 function codePoints(s: string): string[] {
   return [...s];
@@ -284,23 +322,25 @@ export function registerKubernetesLibraries(env: Environment): void {
   });
 
   // regex (Kubernetes `regex` library): find and findAll with RE2 semantics.
-  const regex = (pattern: string, global: boolean): RegExp => {
+  // Cost as cel-go charges matching (the string's traversal times a quarter of the pattern's
+  // length), plus the compiling of a pattern not seen before, by its program's size: a pattern from
+  // the object may be new on every call, and a counted repetition compiles to as many steps.
+  const regex = (input: string, pattern: string): GoRegex => {
+    chargeUnits(Math.ceil((1 + input.length) * 0.1) * Math.ceil(pattern.length * 0.25));
+    chargeUnits(uncompiledProgramSize(pattern) * REGEX_COMPILE_COST_PER_STEP);
     try {
-      return compileGoRegex(pattern, global);
+      return compileGoRegex(pattern);
     } catch (err) {
       throw new CelRuntimeError(`Illegal regex: ${(err as Error).message}`);
     }
   };
-  env.registerFunction('string.find(string): string', (s: string, p: string) => regex(p, false).exec(s)?.[0] ?? '');
-  env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) =>
-    [...s.matchAll(regex(p, true))].map((m) => m[0]),
+  env.registerFunction('string.find(string): string', (s: string, p: string) => regex(s, p).find(s));
+  env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) => regex(s, p).findAll(s));
+  env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) =>
+    regex(s, p).findAll(s, n < 0n ? -1 : Number(n)),
   );
-  env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) => {
-    const all = [...s.matchAll(regex(p, true))].map((m) => m[0]);
-    return n < 0n ? all : all.slice(0, Number(n));
-  });
-  env.registerFunction('string.k8sMatches(string): bool', (s: string, p: string) => regex(p, false).test(s));
-  env.registerFunction('k8sMatches(string, string): bool', (s: string, p: string) => regex(p, false).test(s));
+  env.registerFunction('string.k8sMatches(string): bool', (s: string, p: string) => regex(s, p).test(s));
+  env.registerFunction('k8sMatches(string, string): bool', (s: string, p: string) => regex(s, p).test(s));
 
   // ext strings v2: what cel-js does not have already.
   env.registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
@@ -309,18 +349,11 @@ export function registerKubernetesLibraries(env: Environment): void {
     return cps[Number(i)] ?? '';
   });
   env.registerFunction('string.replace(string, string): string', (s: string, from: string, to: string) =>
-    s.split(from).join(to),
+    goReplace(s, from, to, -1),
   );
   env.registerFunction(
     'string.replace(string, string, int): string',
-    (s: string, from: string, to: string, n: bigint) => {
-      if (n < 0n) return s.split(from).join(to);
-      const parts = s.split(from);
-      const limit = Number(n);
-      return parts.length <= limit + 1
-        ? parts.join(to)
-        : parts.slice(0, limit + 1).join(to) + from + parts.slice(limit + 1).join(from);
-    },
+    (s: string, from: string, to: string, n: bigint) => goReplace(s, from, to, n < 0n ? -1 : Number(n)),
   );
   env.registerFunction('string.format(list<dyn>): string', (s: string, args: unknown[]) => formatString(s, args));
   env.registerType('StringsNamespace', StringsNamespace);

@@ -120,9 +120,9 @@ function compileRules(schema: JSONSchemaProps): CompiledRule[] {
     let fieldPath: string | undefined;
     try {
       const options = { optionalOldSelf: rule.optionalOldSelf === true };
-      program = compileExpression(rule.rule, options);
+      program = compileExpression(rule.rule, { ...options, expect: 'bool' });
       if (rule.messageExpression !== undefined && rule.messageExpression !== '') {
-        message = compileExpression(rule.messageExpression, options);
+        message = compileExpression(rule.messageExpression, { ...options, expect: 'string' });
       }
       if (rule.fieldPath !== undefined && rule.fieldPath !== '') fieldPath = resolveFieldPath(rule.fieldPath, schema);
     } catch (err) {
