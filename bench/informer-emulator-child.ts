@@ -37,6 +37,17 @@ function progress(text: string): void {
   process.stderr.write(`\r${text}`.padEnd(60));
 }
 
+/** A 40-hex-digit value unique to object `i` (a config checksum, as controllers annotate). */
+function checksum(i: number): string {
+  let h = (i + 1) * 2654435761;
+  let out = '';
+  while (out.length < 40) {
+    h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
+}
+
 /** A ConfigMap of about 1 KB on the wire once the server has added uid, timestamps and RV. */
 function configMap(i: number): KubeObject {
   const name = `cm-${String(i).padStart(6, '0')}`;
@@ -50,6 +61,11 @@ function configMap(i: number): KubeObject {
       name,
       namespace: 'bench',
       labels: { app: 'bench', tier: 'backend', shard: `s${i % 10}` },
+      // Annotations on every object, as real clusters have them: one shared value, one per object.
+      annotations: {
+        'bench.kloop.dev/owner': `team-${i % 20}`,
+        'bench.kloop.dev/checksum': checksum(i),
+      },
       managedFields: [
         {
           manager: 'kubectl-client-side-apply',
