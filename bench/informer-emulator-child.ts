@@ -9,6 +9,8 @@
  * a ConfigMap watch is open, then commits UPDATES updates through the emulator's write path in
  * one go (FEED `history`, the default: after ending the watch, so the peer gets them replayed
  * from the history when it watches again; `live`: into the open watch). Exits when stdin closes.
+ * `POST {control}/stream?rate=R&seconds=S` commits R updates/s for S seconds into the open
+ * watches (see `stream`), for `bench/controller.ts`'s latency.
  * `node --import tsx bench/informer-emulator-child.ts OBJECTS UPDATES [FEED]`.
  */
 import http from 'node:http';
@@ -168,7 +170,49 @@ function feed(states: Array<{ key: string; next: KubeObject }>): void {
   }
 }
 
+/**
+ * Commits `rate` updates/s for `seconds` seconds into the open watches, in 1 ms slices of the
+ * schedule, round-robin over the objects: even updates set `key-0` to `sent-<commit time, epoch
+ * ms>`, odd ones change only an annotation. Answers when the last one is committed.
+ */
+async function stream(rate: number, seconds: number): Promise<number> {
+  const all = [...store.all()].map((s) => s.key);
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  let j = 0;
+  while (j < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    for (; j < due; j++) {
+      const current = store.get(all[j % all.length]);
+      if (!current) continue;
+      const object = current.object as KubeObject & { data: Record<string, string> };
+      const sent = (performance.timeOrigin + performance.now()).toFixed(3);
+      const next =
+        j % 2 === 0
+          ? { ...object, metadata: { ...object.metadata }, data: { ...object.data, 'key-0': `sent-${sent}` } }
+          : {
+              ...object,
+              metadata: {
+                ...object.metadata,
+                annotations: { ...object.metadata.annotations, 'bench.kloop.dev/noise': `${j}` },
+              },
+            };
+      cluster.commitUpdate(configMapType, current, next as KubeObject);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return total;
+}
+
 const control = http.createServer((req, res) => {
+  const asked = new URL(req.url ?? '/', 'http://control');
+  if (asked.pathname === '/stream') {
+    res.on('error', () => {});
+    stream(Number(asked.searchParams.get('rate') ?? 5000), Number(asked.searchParams.get('seconds') ?? 1))
+      .then((n) => res.end(String(n)))
+      .catch((err: unknown) => res.writeHead(500).end(String(err)));
+    return;
+  }
   if (req.url === '/go') {
     res.on('error', () => {});
     const states = nextStates();
