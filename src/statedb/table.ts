@@ -9,6 +9,7 @@ import { deepEqual } from '../core/index.js';
 import { emptyTree, type Tree } from './btree.js';
 import { StateDBError } from './errors.js';
 import { encodeGroup, encodeKey, type IndexKey, validateName } from './keys.js';
+import { LatestPrimary } from './latest.js';
 import type { ChangeIterator, ChangesOptions, Table, TableOptions } from './types.js';
 import { TableWatches } from './watch.js';
 
@@ -67,6 +68,8 @@ export class TableImpl<T> implements Table<T> {
   readonly equals: ((a: T, b: T) => boolean) | undefined;
   readonly watches: TableWatches;
   readonly trackers = new Set<DeleteTracker>();
+  /** The latest committed primary index as a hash map, for point reads (see `LatestPrimary`). */
+  readonly latest = new LatestPrimary<T>();
   /** Set by the first `changes()`: from then on every state keeps the revision index. */
   trackRevisions = false;
   readonly host: TableHost;
