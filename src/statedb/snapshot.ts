@@ -109,7 +109,8 @@ export abstract class ReadView implements ReadTxn {
     const t = this.host.resolve(table);
     const i = t.indexOf(index);
     const tree = this.stateOf(t).trees[i];
-    if (!t.indexes[i].unique) return treePrefixObjects(tree, encodeGroup(key), []);
+    const groups = t.latestGroups[i];
+    if (groups !== undefined) return groups.list(tree, encodeGroup(key));
     const o = i === 0 ? t.latest.get(tree, encodeKey(key)) : treeGet(tree, encodeKey(key))?.o;
     return o === undefined ? [] : [o];
   }

@@ -30,8 +30,8 @@ export interface TxnHost extends SnapshotHost, ChangesHost {
 /** One table's private state inside a write transaction. Shaped like {@link TableState}. */
 export class TxnTable<T> {
   readonly t: TableImpl<T>;
-  /** The primary tree this transaction started from. */
-  readonly basePrimary: Tree<Entry<T>>;
+  /** The trees this transaction started from. */
+  readonly baseTrees: readonly Tree<Entry<T>>[];
   readonly trees: TreeBuilder<Entry<T>>[];
   readonly revs: TreeBuilder<Entry<T>>;
   readonly grave: TreeBuilder<Entry<T>>;
@@ -45,7 +45,7 @@ export class TxnTable<T> {
 
   constructor(t: TableImpl<T>, s: TableState<T>, owner: object) {
     this.t = t;
-    this.basePrimary = s.trees[0];
+    this.baseTrees = s.trees;
     this.trees = s.trees.map((tree) => new TreeBuilder(tree, owner));
     this.revs = new TreeBuilder(s.revs, owner);
     this.grave = new TreeBuilder(s.grave, owner);
