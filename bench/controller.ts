@@ -253,9 +253,16 @@ async function latencyRun(
   streaming = true;
   const res = await fetch(`${server.control}/stream?rate=${ratePerSec}&seconds=${seconds}`, { method: 'POST' });
   if (!res.ok) throw new Error(`stream: HTTP ${res.status} ${await res.text()}`);
-  await res.text();
-  // The last events are still in flight when the stream's answer arrives.
-  await new Promise((r) => setTimeout(r, 500));
+  const total = Number(await res.text());
+  // The last events are still in flight when the stream's answer arrives: wait for every one
+  // (up to 60 s on a saturated machine), and the queue to drain.
+  const deadline = Date.now() + 60_000;
+  while (
+    (result.updates < total || controller.queue.depth > 0 || controller.queue.inFlightCount > 0) &&
+    Date.now() < deadline
+  ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   streaming = false;
   await controller.stop();
   await factory.stop();
