@@ -1,9 +1,11 @@
 /**
  * One measured peer of `bench/informer.ts`, run in its own process (`--expose-gc`):
  * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES CONTROL`, PEER one of
- * `kloop`, `kloop-paged` (streaming lists off), `client-node`, `parse`. Prints one JSON line:
- * time to synced, heap after GC, peak RSS, and watch events/s for UPDATES events (the server
- * process commits them when asked at CONTROL).
+ * `kloop`, `kloop-paged` (streaming lists off), `kloop-metadata` (a metadata-only informer),
+ * `client-node`, `parse`, `parse-metadata` (the `PartialObjectMetadataList` GET and parse). Prints
+ * one JSON line: time to synced, heap after GC (and before the peer started, for heap per object),
+ * peak RSS, and watch events/s for UPDATES events (the server process commits them when asked at
+ * CONTROL; UPDATES 0 skips the watch).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -12,6 +14,8 @@ interface ChildResult {
   objects: number;
   syncMs: number;
   heapMB: number;
+  /** Heap after GC before the peer started (modules loaded): heapMB minus this is the cache. */
+  heapBaseMB: number;
   peakRssMB: number;
   eventsPerSec: number;
 }
@@ -19,6 +23,7 @@ interface ChildResult {
 const [peer, url, updatesText, control] = process.argv.slice(2);
 const updates = Number(updatesText);
 const gc = (globalThis as { gc?: () => void }).gc;
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
 function heapAfterGc(): number {
   for (let i = 0; i < 3; i++) gc?.();
@@ -33,6 +38,13 @@ function peakRssMB(): number {
 async function go(): Promise<void> {
   const res = await fetch(`${control}/go`, { method: 'POST' });
   if (!res.ok) throw new Error(`go: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** Asks for the updates and waits for them (none with UPDATES 0: a sync-only run). */
+async function watched(counter: { done: Promise<number> }): Promise<number> {
+  if (updates === 0) return 0;
+  await go();
+  return counter.done;
 }
 
 /** Counts events until `updates` arrived; resolves with events/s from the first to the last. */
@@ -73,8 +85,12 @@ async function kloop(): Promise<ChildResult> {
     validate: false,
     reflector: peer === 'kloop-paged' ? { streamingList: false } : {},
   });
+  const heapBaseMB = heapAfterGc();
   const start = performance.now();
-  const informer = factory.informer({ apiVersion: 'v1', kind: 'ConfigMap' });
+  const informer = factory.informer(
+    { apiVersion: 'v1', kind: 'ConfigMap' },
+    { metadataOnly: peer === 'kloop-metadata' },
+  );
   const counter = eventCounter();
   informer.subscribe((ev) => {
     if (ev.type === 'updated') counter.hit();
@@ -83,9 +99,8 @@ async function kloop(): Promise<ChildResult> {
   const syncMs = performance.now() - start;
   const objects = informer.size;
   const heapMB = heapAfterGc();
-  await go();
-  const eventsPerSec = await counter.done;
-  const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
+  const eventsPerSec = await watched(counter);
+  const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   await factory.stop();
   client.close();
   return result;
@@ -96,6 +111,7 @@ async function clientNode(): Promise<ChildResult> {
   const kc = new k8s.KubeConfig();
   kc.loadFromString(JSON.stringify(kubeconfig));
   const api = kc.makeApiClient(k8s.CoreV1Api);
+  const heapBaseMB = heapAfterGc();
   const start = performance.now();
   const informer = k8s.makeInformer(kc, '/api/v1/configmaps', () => api.listConfigMapForAllNamespaces());
   const counter = eventCounter();
@@ -108,9 +124,8 @@ async function clientNode(): Promise<ChildResult> {
   const syncMs = performance.now() - start;
   const objects = informer.list().length;
   const heapMB = heapAfterGc();
-  await go();
-  const eventsPerSec = await counter.done;
-  const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
+  const eventsPerSec = await watched(counter);
+  const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   stopping = true;
   await informer.stop().catch(() => {});
   return result;
@@ -118,12 +133,15 @@ async function clientNode(): Promise<ChildResult> {
 
 /** The physical limit: one GET of the whole list and `JSON.parse`; events split and parsed. */
 async function parse(): Promise<ChildResult> {
+  const heapBaseMB = heapAfterGc();
   const start = performance.now();
-  const res = await fetch(`${url}/api/v1/configmaps`, { headers: { Accept: 'application/json' } });
+  const accept = peer === 'parse-metadata' ? METADATA_ACCEPT : 'application/json';
+  const res = await fetch(`${url}/api/v1/configmaps`, { headers: { Accept: accept } });
   const list = JSON.parse(await res.text()) as { items: unknown[]; metadata: { resourceVersion: string } };
   const syncMs = performance.now() - start;
   const objects = list.items.length;
   const heapMB = heapAfterGc();
+  if (updates === 0) return { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec: 0 };
   const ac = new AbortController();
   const counter = eventCounter();
   let resourceVersion = list.metadata.resourceVersion;
@@ -157,7 +175,7 @@ async function parse(): Promise<ChildResult> {
   // The watch is open once the server counts it (the go request waits for that).
   await go();
   const eventsPerSec = await counter.done;
-  const result = { peer, objects, syncMs, heapMB, peakRssMB: peakRssMB(), eventsPerSec };
+  const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   ac.abort();
   await pump;
   return { ...result, objects: list.items.length };
@@ -166,8 +184,10 @@ async function parse(): Promise<ChildResult> {
 const runners: Record<string, () => Promise<ChildResult>> = {
   kloop,
   'kloop-paged': kloop,
+  'kloop-metadata': kloop,
   'client-node': clientNode,
   parse,
+  'parse-metadata': parse,
 };
 const runner = runners[peer];
 if (!runner) {

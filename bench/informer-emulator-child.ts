@@ -9,6 +9,8 @@
  * a ConfigMap watch is open, then commits UPDATES updates through the emulator's write path in
  * one go (FEED `history`, the default: after ending the watch, so the peer gets them replayed
  * from the history when it watches again; `live`: into the open watch). Exits when stdin closes.
+ * `POST {control}/stream?rate=R&seconds=S` commits R updates/s for S seconds into the open
+ * watches (see `stream`), for `bench/controller.ts`'s latency.
  * `node --import tsx bench/informer-emulator-child.ts OBJECTS UPDATES [FEED]`.
  */
 import http from 'node:http';
@@ -37,6 +39,17 @@ function progress(text: string): void {
   process.stderr.write(`\r${text}`.padEnd(60));
 }
 
+/** A 40-hex-digit value unique to object `i` (a config checksum, as controllers annotate). */
+function checksum(i: number): string {
+  let h = (i + 1) * 2654435761;
+  let out = '';
+  while (out.length < 40) {
+    h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
+}
+
 /** A ConfigMap of about 1 KB on the wire once the server has added uid, timestamps and RV. */
 function configMap(i: number): KubeObject {
   const name = `cm-${String(i).padStart(6, '0')}`;
@@ -50,6 +63,11 @@ function configMap(i: number): KubeObject {
       name,
       namespace: 'bench',
       labels: { app: 'bench', tier: 'backend', shard: `s${i % 10}` },
+      // Annotations on every object, as real clusters have them: one shared value, one per object.
+      annotations: {
+        'bench.kloop.dev/owner': `team-${i % 20}`,
+        'bench.kloop.dev/checksum': checksum(i),
+      },
       managedFields: [
         {
           manager: 'kubectl-client-side-apply',
@@ -152,7 +170,49 @@ function feed(states: Array<{ key: string; next: KubeObject }>): void {
   }
 }
 
+/**
+ * Commits `rate` updates/s for `seconds` seconds into the open watches, in 1 ms slices of the
+ * schedule, round-robin over the objects: even updates set `key-0` to `sent-<commit time, epoch
+ * ms>`, odd ones change only an annotation. Answers when the last one is committed.
+ */
+async function stream(rate: number, seconds: number): Promise<number> {
+  const all = [...store.all()].map((s) => s.key);
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  let j = 0;
+  while (j < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    for (; j < due; j++) {
+      const current = store.get(all[j % all.length]);
+      if (!current) continue;
+      const object = current.object as KubeObject & { data: Record<string, string> };
+      const sent = (performance.timeOrigin + performance.now()).toFixed(3);
+      const next =
+        j % 2 === 0
+          ? { ...object, metadata: { ...object.metadata }, data: { ...object.data, 'key-0': `sent-${sent}` } }
+          : {
+              ...object,
+              metadata: {
+                ...object.metadata,
+                annotations: { ...object.metadata.annotations, 'bench.kloop.dev/noise': `${j}` },
+              },
+            };
+      cluster.commitUpdate(configMapType, current, next as KubeObject);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return total;
+}
+
 const control = http.createServer((req, res) => {
+  const asked = new URL(req.url ?? '/', 'http://control');
+  if (asked.pathname === '/stream') {
+    res.on('error', () => {});
+    stream(Number(asked.searchParams.get('rate') ?? 5000), Number(asked.searchParams.get('seconds') ?? 1))
+      .then((n) => res.end(String(n)))
+      .catch((err: unknown) => res.writeHead(500).end(String(err)));
+    return;
+  }
   if (req.url === '/go') {
     res.on('error', () => {});
     const states = nextStates();

@@ -11,6 +11,7 @@
  * - throws anything else, or passes the timeout: retried with backoff (trigger `retry`).
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { byOwnerUid, CacheScopeError, type InformerEvent, type InformerReader } from '../cache/index.js';
@@ -181,6 +182,8 @@ export class Controller {
     if (!sources.some((s) => s.kind === 'for')) {
       throw new ControllerConfigError(`controller ${name}: call .for(type) before .reconcile()`);
     }
+    // Each running reconcile listens for the stop: more than 10 workers are not a leak.
+    setMaxListeners(0, this.#stopController.signal);
     this.name = name;
     this.#sources = sources;
     this.#eventFilters = eventFilters;

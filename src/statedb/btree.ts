@@ -214,6 +214,39 @@ function prefixNode<V>(node: Node<V>, prefix: string, out: V[], seek: boolean): 
   return true;
 }
 
+/**
+ * The `o` field of every value whose key starts with `prefix`, in key order, appended to `out`:
+ * `treePrefix` without the intermediate array of values a query would then map (measured: a
+ * third of a 100-object index query).
+ */
+export function treePrefixObjects<T>(tree: Tree<{ readonly o: T }>, prefix: string, out: T[]): T[] {
+  prefixObjectsNode(tree.root, prefix, out, true);
+  return out;
+}
+
+function prefixObjectsNode<T>(node: Node<{ readonly o: T }>, prefix: string, out: T[], seek: boolean): boolean {
+  if (node.leaf) {
+    const { keys, vals } = node;
+    const n = keys.length;
+    let i = seek ? lowerIndex(keys, prefix) : 0;
+    if (i < n && keys[n - 1].startsWith(prefix)) {
+      for (; i < n; i++) out.push(vals[i].o);
+      return true;
+    }
+    for (; i < n; i++) {
+      if (!keys[i].startsWith(prefix)) return false;
+      out.push(vals[i].o);
+    }
+    return true;
+  }
+  const children = node.children;
+  const start = seek ? childIndex(node.keys, prefix) : 0;
+  for (let i = start; i < children.length; i++) {
+    if (!prefixObjectsNode(children[i], prefix, out, seek && i === start)) return false;
+  }
+  return true;
+}
+
 /** Every entry with key >= `from`, in key order, appended to `out`. */
 export function treeFrom<V>(tree: Tree<V>, from: string, out: V[]): V[] {
   fromNode(tree.root, from, out, true);
@@ -278,39 +311,49 @@ export class TreeBuilder<V> {
     } as N;
   }
 
+  // What the last `insertInto` did, in fields rather than a result object per level: a batch
+  // of 100 inserts into two indexes allocated 800 of them, a quarter of a write's time in GC.
+  private old: V | undefined = undefined;
+  private replaced = false;
+  private sep = '';
+
   /** Sets key to val; returns the previous value. */
   set(key: string, val: V): V | undefined {
     const root = this.own(this.root);
-    const res = this.insertInto(root, key, val);
-    if (res.split) {
-      const left = root;
-      const right = res.split;
+    this.old = undefined;
+    this.replaced = false;
+    const split = this.insertInto(root, key, val);
+    if (split !== undefined) {
       this.root = {
         leaf: false,
         owner: this.owner,
         shared: false,
-        keys: [res.sep],
-        children: [left, right],
-        count: countOf(left) + countOf(right),
+        keys: [this.sep],
+        children: [root, split],
+        count: countOf(root) + countOf(split),
       };
     } else {
       this.root = root;
     }
-    if (res.old === undefined && !res.replaced) this.size++;
-    return res.old;
+    const old = this.old;
+    if (!this.replaced) this.size++;
+    this.old = undefined;
+    return old;
   }
 
-  private insertInto(node: Node<V>, key: string, val: V): InsertResult<V> {
+  /** Inserts below `node` (owned); returns the new right sibling when it split (separator in `sep`). */
+  private insertInto(node: Node<V>, key: string, val: V): Node<V> | undefined {
     if (node.leaf) {
       const i = lowerIndex(node.keys, key);
       if (i < node.keys.length && node.keys[i] === key) {
-        const old = node.vals[i];
+        this.old = node.vals[i];
+        this.replaced = true;
         node.vals[i] = val;
-        return { old, replaced: true, split: undefined, sep: '' };
+        return undefined;
       }
       keysInsert(node, i, key);
       arrInsert(node.vals, i, val);
-      if (node.keys.length <= MAX) return { old: undefined, replaced: false, split: undefined, sep: '' };
+      if (node.keys.length <= MAX) return undefined;
       const half = node.keys.length >> 1;
       const right: Leaf<V> = {
         leaf: true,
@@ -319,20 +362,21 @@ export class TreeBuilder<V> {
         keys: node.keys.splice(half),
         vals: node.vals.splice(half),
       };
-      return { old: undefined, replaced: false, split: right, sep: right.keys[0] };
+      this.sep = right.keys[0];
+      return right;
     }
     const ci = childIndex(node.keys, key);
     const child = this.own(node.children[ci]);
     node.children[ci] = child;
-    const res = this.insertInto(child, key, val);
-    if (!res.replaced) node.count++;
-    if (!res.split) return res;
-    keysInsert(node, ci, res.sep);
-    arrInsert(node.children, ci + 1, res.split);
-    if (node.children.length <= MAX) return { old: res.old, replaced: res.replaced, split: undefined, sep: '' };
+    const split = this.insertInto(child, key, val);
+    if (!this.replaced) node.count++;
+    if (split === undefined) return undefined;
+    keysInsert(node, ci, this.sep);
+    arrInsert(node.children, ci + 1, split);
+    if (node.children.length <= MAX) return undefined;
     const half = node.children.length >> 1;
     const rightChildren = node.children.splice(half);
-    const sep = node.keys[half - 1];
+    this.sep = node.keys[half - 1];
     const rightKeys = node.keys.splice(half - 1).slice(1);
     const right: Inner<V> = {
       leaf: false,
@@ -343,7 +387,7 @@ export class TreeBuilder<V> {
       count: sumCounts(rightChildren),
     };
     node.count -= right.count;
-    return { old: res.old, replaced: res.replaced, split: right, sep };
+    return right;
   }
 
   /** Removes key; returns the removed value or undefined when absent. */
@@ -404,13 +448,6 @@ export class TreeBuilder<V> {
     arrRemove(parent.children, li + 1);
     keysRemove(parent, li);
   }
-}
-
-interface InsertResult<V> {
-  old: V | undefined;
-  replaced: boolean;
-  split: Node<V> | undefined;
-  sep: string;
 }
 
 function countOf<V>(node: Node<V>): number {

@@ -266,6 +266,7 @@ export class StateDB {
 
   private publish(tables: readonly TableState<unknown>[], changed: readonly TxnTable<unknown>[]): void {
     this.rootRef = { revision: this.counter, tables };
+    for (const tt of changed) tt.t.advanceLatest(tt.baseTrees, tables[tt.t.id].trees, tt.log);
     if (this.validate) for (const tt of changed) validateTable(tt.t, tables[tt.t.id]);
     const fire: WatchImpl[] = [];
     for (const tt of changed) collectWatches(tt, fire);
@@ -300,6 +301,8 @@ function collectWatches<T>(tt: TxnTable<T>, out: WatchImpl[]): void {
 /** KLOOP_VALIDATE checks: tree invariants and that every index agrees with the primary. */
 function validateTable<T>(t: TableImpl<T>, s: TableState<T>): void {
   for (const tree of s.trees) validateTree(tree);
+  t.latest.validate(s.trees[0]);
+  for (let i = 1; i < s.trees.length; i++) t.latestGroups[i]?.validate(s.trees[i]);
   validateTree(s.revs);
   validateTree(s.grave);
   validateTree(s.graveRevs);

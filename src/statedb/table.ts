@@ -9,6 +9,7 @@ import { deepEqual } from '../core/index.js';
 import { emptyTree, type Tree } from './btree.js';
 import { StateDBError } from './errors.js';
 import { encodeGroup, encodeKey, type IndexKey, validateName } from './keys.js';
+import { LatestGroups, LatestPrimary } from './latest.js';
 import type { ChangeIterator, ChangesOptions, Table, TableOptions } from './types.js';
 import { TableWatches } from './watch.js';
 
@@ -67,6 +68,10 @@ export class TableImpl<T> implements Table<T> {
   readonly equals: ((a: T, b: T) => boolean) | undefined;
   readonly watches: TableWatches;
   readonly trackers = new Set<DeleteTracker>();
+  /** The latest committed primary index as a hash map, for point reads (see `LatestPrimary`). */
+  readonly latest = new LatestPrimary<T>();
+  /** Per index: kept answers of exact queries on the latest state (non-unique indexes only). */
+  readonly latestGroups: readonly (LatestGroups<T> | undefined)[];
   /** Set by the first `changes()`: from then on every state keeps the revision index. */
   trackRevisions = false;
   readonly host: TableHost;
@@ -100,6 +105,19 @@ export class TableImpl<T> implements Table<T> {
     this.indexByName = new Map(indexes.map((i, n) => [i.name, n]));
     this.equals = options.equals === false ? undefined : (options.equals ?? defaultEquals);
     this.watches = new TableWatches(indexes.length);
+    this.latestGroups = indexes.map((ix, i) =>
+      ix.unique ? undefined : new LatestGroups<T>((o) => this.queryKey(i, o)),
+    );
+  }
+
+  /** Moves the latest-state mirrors from the trees a commit started from to the ones it made. */
+  advanceLatest(
+    from: readonly Tree<Entry<T>>[],
+    to: readonly Tree<Entry<T>>[],
+    log: readonly (Entry<T> | undefined)[],
+  ): void {
+    this.latest.advance(from[0], to[0], log);
+    for (let i = 1; i < to.length; i++) this.latestGroups[i]?.advance(from[i], to[i], log);
   }
 
   /** The empty state a new table starts from. */

@@ -9,7 +9,7 @@
  * (`KLOOP_STATEDB_TXN_ASYNC`), because the tables would stay locked for an unknown time.
  */
 import { deepFreeze } from '../core/index.js';
-import { TreeBuilder, treeScan } from './btree.js';
+import { type Tree, TreeBuilder, treeScan } from './btree.js';
 import { type ChangesHost, dropSeenDeletes } from './changes.js';
 import { StateDBError } from './errors.js';
 import { encodeKey, encodeRevision, type IndexKey } from './keys.js';
@@ -30,6 +30,8 @@ export interface TxnHost extends SnapshotHost, ChangesHost {
 /** One table's private state inside a write transaction. Shaped like {@link TableState}. */
 export class TxnTable<T> {
   readonly t: TableImpl<T>;
+  /** The trees this transaction started from. */
+  readonly baseTrees: readonly Tree<Entry<T>>[];
   readonly trees: TreeBuilder<Entry<T>>[];
   readonly revs: TreeBuilder<Entry<T>>;
   readonly grave: TreeBuilder<Entry<T>>;
@@ -43,6 +45,7 @@ export class TxnTable<T> {
 
   constructor(t: TableImpl<T>, s: TableState<T>, owner: object) {
     this.t = t;
+    this.baseTrees = s.trees;
     this.trees = s.trees.map((tree) => new TreeBuilder(tree, owner));
     this.revs = new TreeBuilder(s.revs, owner);
     this.grave = new TreeBuilder(s.grave, owner);
