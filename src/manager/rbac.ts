@@ -13,6 +13,7 @@
  * - Events (core `events`: `create`, `patch`) where its controllers reconcile;
  * - the Leases of leader election (`get`, `create`, `update`) or sharding (also `list`, `delete`)
  *   in their namespace, in a Role of their own as kubebuilder's `leader-election-role`;
+ * - the TokenReviews and SubjectAccessReviews of authenticated metrics (`http.metricsAuth`);
  * - and the rules declared with `.rbac(...)` on a controller or `rbac` on the manager, for what
  *   the builder cannot see.
  *
@@ -74,6 +75,11 @@ export interface RbacSources {
   sharding?: { namespace: string };
   /** Rules declared on the manager (`options.rbac`). */
   rbac?: readonly RbacRule[];
+  /**
+   * `/metrics` authenticates scrapes with the manager's own connection (`http.metricsAuth`
+   * without `reviews`): it sends TokenReviews and SubjectAccessReviews.
+   */
+  metricsAuth?: boolean;
 }
 
 const READ = ['get', 'list', 'watch'] as const;
@@ -188,6 +194,13 @@ export function deriveRbac(sources: RbacSources): DerivedRbac {
     }
   }
   for (const rule of sources.rbac ?? []) permissions.push(...expand(rule, 'manager: declared rbac'));
+  if (sources.metricsAuth) {
+    const reason = 'authenticated metrics (http.metricsAuth)';
+    permissions.push(
+      { group: 'authentication.k8s.io', resource: 'tokenreviews', verb: 'create', reason },
+      { group: 'authorization.k8s.io', resource: 'subjectaccessreviews', verb: 'create', reason },
+    );
+  }
   const leasePermissions: RbacPermission[] = [];
   const lease = (namespace: string, verbs: readonly string[], reason: string) => {
     for (const verb of verbs)

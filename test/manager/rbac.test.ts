@@ -130,6 +130,28 @@ describe('deriveRbac', () => {
     ]);
   });
 
+  it('grants the TokenReview and SubjectAccessReview that authenticated metrics send', () => {
+    const mgr = offlineManager({ http: { port: 0, metricsAuth: true } });
+    assert.deepEqual(mgr.rbacRules().clusterRules, [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
+    // Reviews sent by a client of the caller's own need nothing of the manager's identity.
+    const own = offlineManager({
+      http: {
+        port: 0,
+        metricsAuth: {
+          reviews: {
+            reviewToken: async () => ({ authenticated: false }),
+            reviewAccess: async () => ({ allowed: false }),
+          },
+        },
+      },
+    });
+    assert.deepEqual(own.rbacRules().clusterRules, []);
+    assert.deepEqual(offlineManager({ http: { port: 0 } }).rbacRules().clusterRules, []);
+  });
+
   it('takes plural and scope from the resource types it is given, and guesses as the API machinery does otherwise', () => {
     const rbac = deriveRbac({
       controllers: [
