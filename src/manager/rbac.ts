@@ -23,6 +23,7 @@
 import type { CacheOptions } from '../cache/index.js';
 import type { ControllerPermissions, RbacRule } from '../controller/index.js';
 import { BUILTIN_RESOURCE_TYPES, parseApiVersion, type TypeRef } from '../core/index.js';
+import { ManagerError } from './errors.js';
 
 /** One verb on one resource (or subresource) of a group, cluster-wide or in one namespace. */
 export interface RbacPermission {
@@ -229,8 +230,24 @@ export function deriveRbac(sources: RbacSources): DerivedRbac {
   return derived;
 }
 
+/**
+ * Verbs whose requests carry no object name, so a rule limited to `resourceNames` never matches
+ * them (RBAC's documented limit), while a review that names the object says allowed.
+ */
+const UNNAMED_VERBS = ['create', 'deletecollection'];
+
 /** A declared rule as single permissions (one per group, resource, verb, name and namespace). */
 function expand(rule: RbacRule, reason: string): RbacPermission[] {
+  if (rule.resourceNames !== undefined && rule.resourceNames.length > 0) {
+    for (const verb of rule.verbs.filter((v) => UNNAMED_VERBS.includes(v))) {
+      const what = `${verb} ${rule.apiGroups.map((g) => g || 'core').join(',')}/${rule.resources.join(',')}`;
+      throw new ManagerError(
+        `${reason.replace(': declared rbac', '')}: rbac: ${what} cannot be limited to resourceNames ` +
+          `(${rule.resourceNames.join(', ')}): a ${verb} request carries no name, so RBAC never matches it; ` +
+          `declare ${verb} in a rule of its own, without resourceNames`,
+      );
+    }
+  }
   const out: RbacPermission[] = [];
   for (const namespace of rule.namespaces ?? [undefined]) {
     for (const group of rule.apiGroups) {

@@ -117,17 +117,31 @@ describe('deriveRbac', () => {
     mgr
       .controller('audit')
       .for(ConfigMap)
-      .rbac({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'], resourceNames: ['audit'] })
+      .rbac({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'update'], resourceNames: ['audit'] })
       .reconcile(async () => {});
     const rbac = mgr.rbacRules();
     assert.ok(rbac.clusterRules.some((r) => r.resources.includes('secrets') && r.verbs.join() === 'get,list,watch'));
     assert.deepEqual(
       rbac.clusterRules.find((r) => r.apiGroups[0] === 'batch'),
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'], resourceNames: ['audit'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'update'], resourceNames: ['audit'] },
     );
     assert.deepEqual(rbac.namespaceRules, [
       { namespace: 'ops', rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }] },
     ]);
+  });
+
+  it('refuses a declared create or deletecollection limited to resource names, which RBAC never matches', () => {
+    // A create request carries no name to match: such a rule passes a SelfSubjectAccessReview
+    // that names the object, then every create is refused.
+    for (const verb of ['create', 'deletecollection']) {
+      const mgr = offlineManager({
+        rbac: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', verb], resourceNames: ['audit'] }],
+      });
+      assert.throws(
+        () => mgr.rbacRules(),
+        new RegExp(`rbac: ${verb} batch/jobs cannot be limited to resourceNames \\(audit\\)`),
+      );
+    }
   });
 
   it('grants the TokenReview and SubjectAccessReview that authenticated metrics send', () => {
