@@ -43,7 +43,7 @@ import { managerFence, WrappingControllerBuilder } from './fencing.js';
 import type { ReadinessReport } from './http.js';
 import { LeaderElector } from './leader-election.js';
 import { leaseClientFor } from './lease-client.js';
-import { type Listeners, startListeners } from './listeners.js';
+import { type HealthMetricsListenerOptions, type Listeners, startListeners } from './listeners.js';
 import { redactingLogger } from './logging.js';
 import type { ManagerOptions } from './options.js';
 import { type DerivedRbac, deriveRbac } from './rbac.js';
@@ -344,6 +344,7 @@ export class Manager {
       ...(leaderElection !== undefined ? { leaderElection: { namespace: leaderElection } } : {}),
       ...(sharding !== undefined ? { sharding: { namespace: sharding } } : {}),
       ...(this.#options.rbac !== undefined ? { rbac: this.#options.rbac } : {}),
+      metricsAuth: metricsAuthByManager(this.#options.http?.metricsAuth),
     });
   }
 
@@ -741,3 +742,8 @@ const leaderGauge = perRegistry(
       registers: [registry],
     }),
 );
+
+/** Whether `/metrics` sends its reviews through the manager's connection (no `reviews` client given). */
+function metricsAuthByManager(metricsAuth: HealthMetricsListenerOptions['metricsAuth']): boolean {
+  return metricsAuth === true || (typeof metricsAuth === 'object' && metricsAuth.reviews === undefined);
+}

@@ -13,6 +13,7 @@
  * - Events (core `events`: `create`, `patch`) where its controllers reconcile;
  * - the Leases of leader election (`get`, `create`, `update`) or sharding (also `list`, `delete`)
  *   in their namespace, in a Role of their own as kubebuilder's `leader-election-role`;
+ * - the TokenReviews and SubjectAccessReviews of authenticated metrics (`http.metricsAuth`);
  * - and the rules declared with `.rbac(...)` on a controller or `rbac` on the manager, for what
  *   the builder cannot see.
  *
@@ -22,6 +23,7 @@
 import type { CacheOptions } from '../cache/index.js';
 import type { ControllerPermissions, RbacRule } from '../controller/index.js';
 import { BUILTIN_RESOURCE_TYPES, parseApiVersion, type TypeRef } from '../core/index.js';
+import { ManagerError } from './errors.js';
 
 /** One verb on one resource (or subresource) of a group, cluster-wide or in one namespace. */
 export interface RbacPermission {
@@ -74,6 +76,11 @@ export interface RbacSources {
   sharding?: { namespace: string };
   /** Rules declared on the manager (`options.rbac`). */
   rbac?: readonly RbacRule[];
+  /**
+   * `/metrics` authenticates scrapes with the manager's own connection (`http.metricsAuth`
+   * without `reviews`): it sends TokenReviews and SubjectAccessReviews.
+   */
+  metricsAuth?: boolean;
 }
 
 const READ = ['get', 'list', 'watch'] as const;
@@ -188,6 +195,13 @@ export function deriveRbac(sources: RbacSources): DerivedRbac {
     }
   }
   for (const rule of sources.rbac ?? []) permissions.push(...expand(rule, 'manager: declared rbac'));
+  if (sources.metricsAuth) {
+    const reason = 'authenticated metrics (http.metricsAuth)';
+    permissions.push(
+      { group: 'authentication.k8s.io', resource: 'tokenreviews', verb: 'create', reason },
+      { group: 'authorization.k8s.io', resource: 'subjectaccessreviews', verb: 'create', reason },
+    );
+  }
   const leasePermissions: RbacPermission[] = [];
   const lease = (namespace: string, verbs: readonly string[], reason: string) => {
     for (const verb of verbs)
@@ -216,8 +230,24 @@ export function deriveRbac(sources: RbacSources): DerivedRbac {
   return derived;
 }
 
+/**
+ * Verbs whose requests carry no object name, so a rule limited to `resourceNames` never matches
+ * them (RBAC's documented limit), while a review that names the object says allowed.
+ */
+const UNNAMED_VERBS = ['create', 'deletecollection'];
+
 /** A declared rule as single permissions (one per group, resource, verb, name and namespace). */
 function expand(rule: RbacRule, reason: string): RbacPermission[] {
+  if (rule.resourceNames !== undefined && rule.resourceNames.length > 0) {
+    for (const verb of rule.verbs.filter((v) => UNNAMED_VERBS.includes(v))) {
+      const what = `${verb} ${rule.apiGroups.map((g) => g || 'core').join(',')}/${rule.resources.join(',')}`;
+      throw new ManagerError(
+        `${reason.replace(': declared rbac', '')}: rbac: ${what} cannot be limited to resourceNames ` +
+          `(${rule.resourceNames.join(', ')}): a ${verb} request carries no name, so RBAC never matches it; ` +
+          `declare ${verb} in a rule of its own, without resourceNames`,
+      );
+    }
+  }
   const out: RbacPermission[] = [];
   for (const namespace of rule.namespaces ?? [undefined]) {
     for (const group of rule.apiGroups) {

@@ -56,6 +56,10 @@ describe('kloop init and create api', () => {
     );
     const test = await readFile(join(project, 'test', 'demo.test.ts'), 'utf8');
     assert.match(test, /from 'kloop'/);
+    assert.match(
+      test,
+      /import \{ recordWrites, startEmulator, startManager, type TestEmulator \} from 'kloop\/testing';/,
+    );
     const main = await readFile(join(project, 'src', 'main.ts'), 'utf8');
     assert.match(main, /exitOnSignal\(\(\) => mgr\.stop\(\)/);
     await assert.rejects(initCommand(['demo-op', '--dir', project], quiet), /already holds a project/);

@@ -100,6 +100,8 @@ describe('kloop manifests', () => {
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     const container = (pod.containers as Record<string, unknown>[])[0]!;
     assert.equal(container.image, 'cache-op:latest');
+    // A `:latest` image defaults to Always: an image loaded into the nodes (kind load) would not run.
+    assert.equal(container.imagePullPolicy, 'IfNotPresent');
     assert.deepEqual(
       (container.env as { name: string }[]).map((e) => e.name),
       ['POD_NAME', 'POD_NAMESPACE', 'NODE_ENV'],

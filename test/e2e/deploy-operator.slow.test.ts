@@ -1,7 +1,8 @@
 /**
  * End to end, as a new user goes from the package to a deployed operator:
  *
- * `npm pack` -> `kloop init demo-op --kloop <tarball>` -> `npm install` (from the npm cache) ->
+ * `npm pack` (the shared, cached build of test/support/package.ts) -> `kloop init demo-op --kloop <tarball>`
+ * with the installed package's bin -> `npm install` (from the npm cache) ->
  * the project's own `npm test` -> `npm run manifests` -> `kubectl apply -k config` (kubectl 1.33)
  * on the secure emulator, and again with `--dry-run=server` -> the operator's compiled process,
  * run here (the emulator runs no containers) with a kubeconfig holding a TokenRequest token of the
@@ -15,18 +16,18 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
 import { ConfigMap, type KubeClient, type KubeObject } from '../../src/index.js';
 import { clientOf, requestToken } from '../integration/secure-helpers.js';
 import { eventually } from '../support/index.js';
+import { installPackedKloop } from '../support/package.js';
 import { runKubectl, sdkKubectl } from '../support/real-clients.js';
 
 const kubectl = sdkKubectl('1.33');
-const REPO = resolve('.');
 const NAME = 'demo-op';
 const NAMESPACE = `${NAME}-system`;
 const SERVICE_ACCOUNT = `${NAME}-controller-manager`;
@@ -101,6 +102,7 @@ describe('from npm pack to a deployed operator', {
   let dir: string;
   let project: string;
   let tarball: string;
+  let kloopBin: string;
   let server: ApiServer;
   let admin: KubeClient;
   let adminKubeconfig: string;
@@ -110,10 +112,11 @@ describe('from npm pack to a deployed operator', {
     async () => {
       dir = await mkdtemp(join(tmpdir(), 'kloop-e2e-deploy-'));
       project = join(dir, NAME);
-      ok(await run('npm', ['pack', '--pack-destination', dir, '--silent'], REPO, 8 * MINUTE), 'npm pack');
-      const packed = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
-      assert.equal(packed.length, 1, `one tarball, got ${packed.join(', ')}`);
-      tarball = join(dir, packed[0]!);
+      // The package as users get it, built and packed once per content (scripts/test.mjs made it
+      // before the tests); its installed bin runs the compiled CLI, as `npx kloop` does.
+      const installed = await installPackedKloop();
+      tarball = installed.packed.tarball;
+      kloopBin = join(installed.project, 'node_modules', 'kloop', 'bin', 'kloop.js');
       server = await startApiServer({ secure: true });
       admin = clientOf(server.kubeconfig);
       adminKubeconfig = join(dir, 'admin.kubeconfig');
@@ -132,10 +135,7 @@ describe('from npm pack to a deployed operator', {
   });
 
   it('kloop init writes the project with the packed tarball as its kloop', { timeout: 2 * MINUTE }, async () => {
-    ok(
-      await run(process.execPath, [join(REPO, 'bin', 'kloop.js'), 'init', NAME, '--kloop', tarball], dir, 2 * MINUTE),
-      'kloop init',
-    );
+    ok(await run(process.execPath, [kloopBin, 'init', NAME, '--kloop', tarball], dir, 2 * MINUTE), 'kloop init');
     const pkg = JSON.parse(await readFile(join(project, 'package.json'), 'utf8'));
     assert.equal(pkg.dependencies.kloop, `file:${tarball}`);
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { type ApiServer, startApiServer } from '../../src/apiserver/index.js';
-import { type KubeClient, Manager } from '../../src/index.js';
+import { type KubeClient, Manager, RbacMissingError } from '../../src/index.js';
 import { bindingObject, clientOf, requestToken, roleObject, serviceAccount } from './secure-helpers.js';
 
 /** What an operator needs to authenticate its metrics (the controller-runtime kubebuilder role). */
@@ -48,12 +48,13 @@ describe('authenticated metrics against the secure emulator', () => {
   });
 
   /** A manager with no controllers, authenticated as `serviceAccount`, its metrics behind auth. */
-  const startManager = async (serviceAccountName: string): Promise<Manager> => {
+  const startManager = async (serviceAccountName: string, rbacCheck?: 'warn'): Promise<Manager> => {
     const token = await requestToken(admin, 'kloop-system', serviceAccountName);
     const mgr = new Manager({
       kubeconfig: server.kubeconfigFor({ token }),
       logger: pino({ level: 'silent' }),
       http: { port: 0, host: '127.0.0.1', metricsAuth: true },
+      ...(rbacCheck ? { rbacCheck } : {}),
     });
     await mgr.start();
     return mgr;
@@ -92,8 +93,18 @@ describe('authenticated metrics against the secure emulator', () => {
     }
   });
 
-  it('an operator whose ServiceAccount may not create reviews answers 500, and the API server saw a 403', async () => {
-    const mgr = await startManager('unreviewed');
+  it('an operator whose ServiceAccount may not create reviews fails its start naming them', async () => {
+    await assert.rejects(
+      startManager('unreviewed'),
+      (err: Error) =>
+        err instanceof RbacMissingError &&
+        /create authentication\.k8s\.io\/tokenreviews cluster-wide/.test(err.message) &&
+        /create authorization\.k8s\.io\/subjectaccessreviews cluster-wide/.test(err.message),
+    );
+  });
+
+  it('started anyway (rbacCheck warn), it answers 500, and the API server saw a 403', async () => {
+    const mgr = await startManager('unreviewed', 'warn');
     try {
       const prometheus = await requestToken(admin, 'monitoring', 'prometheus');
       assert.equal(await scrape(mgr, prometheus), '500 Authentication or authorization failed');

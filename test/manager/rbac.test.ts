@@ -117,17 +117,53 @@ describe('deriveRbac', () => {
     mgr
       .controller('audit')
       .for(ConfigMap)
-      .rbac({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'], resourceNames: ['audit'] })
+      .rbac({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'update'], resourceNames: ['audit'] })
       .reconcile(async () => {});
     const rbac = mgr.rbacRules();
     assert.ok(rbac.clusterRules.some((r) => r.resources.includes('secrets') && r.verbs.join() === 'get,list,watch'));
     assert.deepEqual(
       rbac.clusterRules.find((r) => r.apiGroups[0] === 'batch'),
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'], resourceNames: ['audit'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'update'], resourceNames: ['audit'] },
     );
     assert.deepEqual(rbac.namespaceRules, [
       { namespace: 'ops', rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }] },
     ]);
+  });
+
+  it('refuses a declared create or deletecollection limited to resource names, which RBAC never matches', () => {
+    // A create request carries no name to match: such a rule passes a SelfSubjectAccessReview
+    // that names the object, then every create is refused.
+    for (const verb of ['create', 'deletecollection']) {
+      const mgr = offlineManager({
+        rbac: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', verb], resourceNames: ['audit'] }],
+      });
+      assert.throws(
+        () => mgr.rbacRules(),
+        new RegExp(`rbac: ${verb} batch/jobs cannot be limited to resourceNames \\(audit\\)`),
+      );
+    }
+  });
+
+  it('grants the TokenReview and SubjectAccessReview that authenticated metrics send', () => {
+    const mgr = offlineManager({ http: { port: 0, metricsAuth: true } });
+    assert.deepEqual(mgr.rbacRules().clusterRules, [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
+    // Reviews sent by a client of the caller's own need nothing of the manager's identity.
+    const own = offlineManager({
+      http: {
+        port: 0,
+        metricsAuth: {
+          reviews: {
+            reviewToken: async () => ({ authenticated: false }),
+            reviewAccess: async () => ({ allowed: false }),
+          },
+        },
+      },
+    });
+    assert.deepEqual(own.rbacRules().clusterRules, []);
+    assert.deepEqual(offlineManager({ http: { port: 0 } }).rbacRules().clusterRules, []);
   });
 
   it('takes plural and scope from the resource types it is given, and guesses as the API machinery does otherwise', () => {

@@ -19,8 +19,9 @@ import { filesUnder } from './files.js';
 export const ROOT = resolve('.');
 
 /** What the tarball is made of: a change to any of these packs again. */
-const INPUT_DIRS = ['src', 'examples', 'bin', 'docs'];
+const INPUT_DIRS = ['src', 'examples', 'bin', 'docs', 'ui'];
 const INPUT_FILES = [
+  'scripts/build-ui.mjs',
   'package.json',
   'package-lock.json',
   'tsconfig.json',
@@ -45,14 +46,18 @@ export interface PackedKloop {
   dir: string;
 }
 
-/** The hash of every input of the package (paths and contents), test files left out. */
-export function packageInputHash(): string {
-  const hash = createHash('sha256');
-  const files = [
+/** Every file the build and the tarball are made of (absolute paths, sorted), test files left out. */
+export function packageInputFiles(): string[] {
+  return [
     ...INPUT_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir), (path) => !path.endsWith('.test.ts'))),
     ...INPUT_FILES.map((file) => join(ROOT, file)).filter((file) => existsSync(file)),
   ].sort();
-  for (const file of files) {
+}
+
+/** The hash of every input of the package (paths and contents). */
+export function packageInputHash(): string {
+  const hash = createHash('sha256');
+  for (const file of packageInputFiles()) {
     hash.update(file.slice(ROOT.length));
     hash.update('\0');
     hash.update(readFileSync(file));

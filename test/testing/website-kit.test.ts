@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Deployment, ManualClock, MissingTypeError, Pod, Service } from 'kloop';
+import { Deployment, Manager, ManualClock, MissingTypeError, Pod, RbacMissingError, Service } from 'kloop';
 import {
   assertNoDenials,
   deniedRequests,
@@ -123,9 +123,19 @@ describe('the website operator under RBAC', () => {
   };
   const writeStatus = { verbs: ['get', 'patch', 'update'], apiGroups: ['kloop.dev'], resources: ['websites/status'] };
 
+  it('fails the start naming what the rules lack, before anything is refused', async () => {
+    const kubeconfig = await emulator.serviceAccount('ops', 'checked', { rules: [readEverything, writeStatus] });
+    await assert.rejects(
+      startManager(kubeconfig, (m) => websiteController(m), { resources: [Website] }),
+      (err: Error) => err instanceof RbacMissingError && /patch apps\/deployments cluster-wide/.test(err.message),
+    );
+    assert.deepEqual(deniedRequests(emulator, { user: 'system:serviceaccount:ops:checked' }), []);
+  });
+
   it('names each request RBAC refused', async () => {
     const kubeconfig = await emulator.serviceAccount('ops', 'reader', { rules: [readEverything, writeStatus] });
-    const mgr = await startManager(kubeconfig, (m) => websiteController(m), { resources: [Website] });
+    // Without the check at start, to see what the server refuses as the operator runs.
+    const mgr = await startManager(kubeconfig, (m) => websiteController(m), { resources: [Website], rbacCheck: 'off' });
     try {
       await emulator.client.create({
         ...Website,
@@ -145,14 +155,14 @@ describe('the website operator under RBAC', () => {
     }
   });
 
-  it('passes with the rules the operator needs', async () => {
-    const kubeconfig = await emulator.serviceAccount('ops', 'operator', {
-      rules: [
-        readEverything,
-        writeStatus,
-        { verbs: ['patch', 'create'], apiGroups: ['apps', ''], resources: ['deployments', 'services'] },
-      ],
-    });
+  it('passes with the rules derived from its declarations', async () => {
+    // The rules kloop manifests would write, from a manager that is only declared, never started.
+    const declared = new Manager({ kubeconfig: emulator.kubeconfig, resources: [Website] });
+    websiteController(declared);
+    const { clusterRules, namespaceRules } = declared.rbacRules();
+    await declared.stop();
+    assert.deepEqual(namespaceRules, [], 'an unscoped cache: every rule is cluster-wide');
+    const kubeconfig = await emulator.serviceAccount('ops', 'operator', { rules: clusterRules });
     const mgr = await startManager(kubeconfig, (m) => websiteController(m), { resources: [Website] });
     try {
       await emulator.client.create({

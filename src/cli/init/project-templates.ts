@@ -176,7 +176,7 @@ A Kubernetes operator built with [kloop](https://www.npmjs.com/package/kloop).
 - \`src/controllers/\`: a controller per resource.
 - \`src/operator.ts\`: the resources, the Manager's options and \`setup(mgr)\`.
 - \`src/main.ts\`: the process (leader election, health and metrics on :8081, graceful stop).
-- \`test/\`: the controllers on kloop's in-process API server emulator.
+- \`test/\`: the controllers on kloop's in-process API server emulator, through \`kloop/testing\`.
 
 ## Develop
 

@@ -146,6 +146,9 @@ export function deploymentObject(facts: DeploymentFacts): ManifestObject {
   const container: Record<string, unknown> = {
     name: 'manager',
     image: facts.image,
+    // As kubebuilder's: a `:latest` image would default to Always, and one loaded into the
+    // nodes (kind load docker-image) or built there would never start.
+    imagePullPolicy: 'IfNotPresent',
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
