@@ -19,7 +19,7 @@
  */
 import type { JsonValue } from '../../core/index.js';
 import type { ProtobufField, ProtobufMessage, ProtobufScalar } from './protobuf-schema.js';
-import { protobufMessageForKind } from './protobuf-schema.js';
+import { jsonFields, protobufMessageForKind } from './protobuf-schema.js';
 
 /** Go's package name of a message (`k8s.io.api.core.v1.Container` -> `v1`). */
 function goPackage(message: ProtobufMessage): string {
@@ -302,23 +302,6 @@ function checkField(
     return;
   }
   checkElement(value, field, struct, path, d);
-}
-
-const fieldsCache = new WeakMap<ProtobufMessage, Map<string, ProtobufField>>();
-
-/** JSON names of a message's fields, inline embeddings flattened (their fields belong to the outer struct). */
-function jsonFields(message: ProtobufMessage): Map<string, ProtobufField> {
-  let names = fieldsCache.get(message);
-  if (names) return names;
-  names = new Map();
-  for (const field of message.fields) {
-    if (field.hidden) continue;
-    if (field.inline && typeof field.type !== 'string') {
-      for (const [name, inner] of jsonFields(field.type)) names.set(name, inner);
-    } else names.set(field.jsonName, field);
-  }
-  fieldsCache.set(message, names);
-  return names;
 }
 
 function checkMessage(

@@ -188,3 +188,23 @@ export function protobufKinds(): { apiVersion: string; kind: string; message: Pr
 export function protobufMessages(): readonly ProtobufMessage[] {
   return schema().messages;
 }
+
+const jsonFieldsCache = new WeakMap<ProtobufMessage, Map<string, ProtobufField>>();
+
+/**
+ * The fields a message's JSON object may hold, by JSON name: inline embeddings flattened (their
+ * fields belong to the outer struct, as Go's JSON encoder writes them), hidden fields left out.
+ */
+export function jsonFields(message: ProtobufMessage): ReadonlyMap<string, ProtobufField> {
+  let names = jsonFieldsCache.get(message);
+  if (names) return names;
+  names = new Map();
+  for (const field of message.fields) {
+    if (field.hidden) continue;
+    if (field.inline && typeof field.type !== 'string') {
+      for (const [name, inner] of jsonFields(field.type)) names.set(name, inner);
+    } else names.set(field.jsonName, field);
+  }
+  jsonFieldsCache.set(message, names);
+  return names;
+}

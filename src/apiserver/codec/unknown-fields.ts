@@ -10,24 +10,7 @@
  */
 import type { JsonObject, JsonValue } from '../../core/index.js';
 import type { ProtobufField, ProtobufMessage } from './protobuf-schema.js';
-import { protobufMessageForKind } from './protobuf-schema.js';
-
-/** JSON names a message's JSON object may hold (inline embeddings flattened), by name. */
-const namesCache = new WeakMap<ProtobufMessage, Map<string, ProtobufField>>();
-
-function jsonFields(message: ProtobufMessage): Map<string, ProtobufField> {
-  let names = namesCache.get(message);
-  if (names) return names;
-  names = new Map();
-  for (const field of message.fields) {
-    if (field.hidden) continue;
-    if (field.inline && typeof field.type !== 'string') {
-      for (const [name, inner] of jsonFields(field.type)) names.set(name, inner);
-    } else names.set(field.jsonName, field);
-  }
-  namesCache.set(message, names);
-  return names;
-}
+import { jsonFields, protobufMessageForKind } from './protobuf-schema.js';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
