@@ -26,6 +26,7 @@ import {
   issueServingCertificate,
   startApiServer,
 } from '../../src/apiserver/index.js';
+import { CRONTAB_CRD } from '../support/crontab-crd.js';
 import { type ClientRun, layerClients, runHelm, runKubectl, sdkKubectl, sdkKubectls } from '../support/real-clients.js';
 
 const PB = 'application/vnd.kubernetes.protobuf';
@@ -136,35 +137,6 @@ class Cluster {
   }
 }
 
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'crontabs.stable.example.com' },
-  spec: {
-    group: 'stable.example.com',
-    scope: 'Namespaced',
-    names: { kind: 'CronTab', listKind: 'CronTabList', plural: 'crontabs', singular: 'crontab' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: {
-                type: 'object',
-                properties: { cronSpec: { type: 'string', description: 'When to run, in cron syntax.' } },
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
-
 /** The create flows of the issue: resource, kubectl arguments and what kubectl prints. */
 function createFlows(suffix: string): { args: string[]; printed: string; path: string }[] {
   const n = (s: string) => `${s}-${suffix}`;
@@ -208,7 +180,7 @@ describe('kubectl 1.33 and 1.35 end to end', () => {
     await cluster.start();
     const kubectl = sdkKubectl('1.33');
     assert.ok(kubectl, 'kubectl 1.33 from the Google Cloud SDK');
-    await cluster.kubectl(kubectl, ['apply', '-f', '-'], JSON.stringify(CRD));
+    await cluster.kubectl(kubectl, ['apply', '-f', '-'], JSON.stringify(CRONTAB_CRD));
   });
   after(() => cluster.stop());
 

@@ -9,36 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ApiServer, startApiServer } from '../../../src/apiserver/index.js';
+import { CRONTAB_CRD } from '../../support/crontab-crd.js';
 import { layerClients, runKubectl, sdkKubectl } from '../../support/real-clients.js';
-
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'crontabs.stable.example.com' },
-  spec: {
-    group: 'stable.example.com',
-    scope: 'Namespaced',
-    names: { kind: 'CronTab', listKind: 'CronTabList', plural: 'crontabs', singular: 'crontab' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: {
-                type: 'object',
-                properties: { cronSpec: { type: 'string', description: 'When to run, in cron syntax.' } },
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
 
 function startProxy(upstream: URL, seen: string[]): Promise<Server> {
   const proxy = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -76,7 +48,7 @@ describe('kubectl explain and validation read the served documents', () => {
       `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]\n` +
         'users: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]\ncurrent-context: c\n',
     );
-    await writeFile(join(dir, 'crd.json'), JSON.stringify(CRD));
+    await writeFile(join(dir, 'crd.json'), JSON.stringify(CRONTAB_CRD));
   });
 
   after(async () => {
