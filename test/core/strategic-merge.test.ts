@@ -339,7 +339,7 @@ describe('applyStrategicMergePatch: big lists (a 3 MiB patch must not stall the 
       { spec: { containers: names.map((name) => ({ name, image: 'x' })) } },
       Pod,
     );
-    const containers = (merged.spec as { containers: { name: string; image: string }[] }).containers;
+    const containers = merged.spec.containers;
     assert.equal(containers.length, N);
     assert.deepEqual(containers[0], { name: 'c0', image: 'x' });
     assert.deepEqual(containers[N - 1], { name: `c${N - 1}`, image: 'x' });
@@ -351,7 +351,7 @@ describe('applyStrategicMergePatch: big lists (a 3 MiB patch must not stall the 
     assert.deepEqual((deleted.spec as { containers: unknown[] }).containers, []);
     const order = [...names].reverse().map((name) => ({ name }));
     const reordered = applyStrategicMergePatch(merged, { spec: { '$setElementOrder/containers': order } }, Pod);
-    assert.equal((reordered.spec as { containers: { name: string }[] }).containers[0].name, `c${N - 1}`);
+    assert.equal(reordered.spec.containers[0].name, `c${N - 1}`);
   });
 
   it('adds 100,000 set elements and deletes them from a primitive list', { timeout: 20_000 }, () => {
