@@ -64,6 +64,24 @@ describe('size limits in validation, in upstream order', () => {
     assert.deepEqual(fields(res), [...metaTexts, `data: ${DATA}`, 'data[tls.key]: Required value']);
   });
 
+  it("a Deployment's Pod template: its annotations' size too, on the template's path", async () => {
+    const labels = { app: 'web' };
+    const res = await api.post('/apis/apps/v1/namespaces/default/deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels, annotations: { a: 'x'.repeat(262_144) } },
+          spec: { containers: [{ name: 'c', image: 'i' }] },
+        },
+      },
+    });
+    assert.equal(res.status, 422, res.text.slice(0, 300));
+    assert.deepEqual(fields(res), ['spec.template.annotations: Too long: may not be more than 262144 bytes']);
+  });
+
   it('a merge patch: the annotation size between the label and owner reference errors', async () => {
     const created = await api.post(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' } });
     assert.equal(created.status, 201);
