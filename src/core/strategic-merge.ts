@@ -200,7 +200,10 @@ function mergeMap(
       const field = key.slice(DELETE_FROM.length);
       if (!Array.isArray(v)) throw bad(`${key} must be a list`);
       const current = out[field];
-      if (Array.isArray(current)) out[field] = current.filter((x) => !v.includes(x));
+      if (Array.isArray(current)) {
+        const drop = new Set(v);
+        out[field] = current.filter((x) => !drop.has(x));
+      }
     } else {
       const field = key.slice(SET_ORDER.length);
       if (!Array.isArray(v)) throw bad(`${key} must be a list`);
@@ -214,15 +217,28 @@ function mergeMap(
   return out;
 }
 
-function keyMatches(a: unknown, b: Record<string, unknown>, keys: readonly string[]): boolean {
-  if (!isPlainObject(a)) return false;
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
+/**
+ * The merge key values of an element as one string, for indexing a keyed list (a patch of
+ * thousands of elements must not scan the list for each one). Undefined when the element is not
+ * an object or a key value is missing or not a scalar: such an element matches none by `===`.
+ */
+function mergeKeyOf(el: unknown, keys: readonly string[]): string | undefined {
+  if (!isPlainObject(el)) return undefined;
+  const values: unknown[] = [];
+  for (const k of keys) {
+    const v = el[k];
+    if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    values.push(v);
+  }
+  return JSON.stringify(values);
 }
 
 function isReplaceElement(el: unknown): boolean {
   return isPlainObject(el) && el.$patch === 'replace';
 }
+
+/** Elements removed by `$patch: delete` while merging, dropped at the end. */
+const REMOVED = Symbol('removed');
 
 function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRef): unknown[] {
   const lt = strategicListType(type, path);
@@ -234,11 +250,26 @@ function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRe
     return plain.map((el) => (isPlainObject(el) ? mergeMap(undefined, el, path, type) : el));
   }
   if (lt.type === 'atomic') return patch;
-  const out = Array.isArray(orig) ? orig.slice() : [];
+  const out: unknown[] = Array.isArray(orig) ? orig.slice() : [];
   if (lt.type === 'set') {
-    for (const el of patch) if (!out.includes(el)) out.push(el);
+    const present = new Set(out);
+    for (const el of patch) {
+      if (present.has(el)) continue;
+      present.add(el);
+      out.push(el);
+    }
     return out;
   }
+  // Where each merge key sits in `out`, in list order (the original may repeat a key).
+  const positions = new Map<string, number[]>();
+  out.forEach((o, i) => {
+    const key = mergeKeyOf(o, lt.keys);
+    if (key === undefined) return;
+    const at = positions.get(key);
+    if (at) at.push(i);
+    else positions.set(key, [i]);
+  });
+  let removed = false;
   for (const el of patch) {
     if (!isPlainObject(el))
       throw bad(`${path.join('.')}: list elements must be objects with merge key ${lt.keys.join(',')}`);
@@ -246,19 +277,25 @@ function mergeList(orig: unknown, patch: unknown[], path: string[], type: TypeRe
       if (el[k] === undefined) throw bad(`map: ${JSON.stringify(el)} does not contain declared merge key: ${k}`);
     }
     checkListDirective(el);
-    const at = out.findIndex((o) => keyMatches(o, el, lt.keys));
+    const key = mergeKeyOf(el, lt.keys);
+    const at = key === undefined ? undefined : positions.get(key);
     if (el.$patch === 'delete') {
-      if (at >= 0) {
-        for (let i = out.length - 1; i >= 0; i--) if (keyMatches(out[i], el, lt.keys)) out.splice(i, 1);
+      if (at && key !== undefined) {
+        for (const i of at) out[i] = REMOVED;
+        positions.delete(key);
+        removed = true;
       }
       continue;
     }
-    const merged = mergeMap(at >= 0 ? out[at] : undefined, el, path, type);
+    const merged = mergeMap(at ? out[at[0]] : undefined, el, path, type);
     if (merged === DELETE) continue;
-    if (at >= 0) out[at] = merged;
-    else out.push(merged);
+    if (at) out[at[0]] = merged;
+    else {
+      out.push(merged);
+      if (key !== undefined) positions.set(key, [out.length - 1]);
+    }
   }
-  return out;
+  return removed ? out.filter((o) => o !== REMOVED) : out;
 }
 
 /** The directives a keyed-list element may carry: `delete` and `replace`, as in apimachinery. */
@@ -269,13 +306,29 @@ function checkListDirective(el: unknown): void {
 }
 
 function reorder(list: unknown[], order: unknown[], original: unknown, lt: ListType): unknown[] {
-  const indexIn = (items: readonly unknown[], el: unknown): number =>
-    lt.type === 'map' ? items.findIndex((o) => isPlainObject(o) && keyMatches(el, o, lt.keys)) : items.indexOf(el);
+  // Positions by merge key (keyed lists) or by value, first occurrence, so that reordering a long
+  // list costs a sort, not a scan per comparison.
+  const identity = (el: unknown): unknown => (lt.type === 'map' ? mergeKeyOf(el, lt.keys) : el);
+  const firstPositions = (items: readonly unknown[]): Map<unknown, number> => {
+    const positions = new Map<unknown, number>();
+    items.forEach((el, i) => {
+      const id = identity(el);
+      if (id !== undefined && !positions.has(id)) positions.set(id, i);
+    });
+    return positions;
+  };
+  const inOrder = firstPositions(order);
+  const inBefore = firstPositions(Array.isArray(original) ? original : []);
+  const indexIn = (positions: Map<unknown, number>, el: unknown): number => {
+    const id = identity(el);
+    return id === undefined ? -1 : (positions.get(id) ?? -1);
+  };
   // As Kubernetes' normalizeElementOrder: the listed elements sorted by the order given, the
   // others kept in their relative order, the two interleaved by position in the original list.
-  const listed = list.filter((el) => indexIn(order, el) >= 0).sort((a, b) => indexIn(order, a) - indexIn(order, b));
-  const others = list.filter((el) => indexIn(order, el) < 0);
-  const before = Array.isArray(original) ? original : [];
+  const listed = list
+    .filter((el) => indexIn(inOrder, el) >= 0)
+    .sort((a, b) => indexIn(inOrder, a) - indexIn(inOrder, b));
+  const others = list.filter((el) => indexIn(inOrder, el) < 0);
   const out: unknown[] = [];
   let i = 0;
   let j = 0;
@@ -283,8 +336,8 @@ function reorder(list: unknown[], order: unknown[], original: unknown, lt: ListT
     if (j >= listed.length) out.push(others[i++]);
     else if (i >= others.length) out.push(listed[j++]);
     else {
-      const li = indexIn(before, others[i]);
-      const ri = indexIn(before, listed[j]);
+      const li = indexIn(inBefore, others[i]);
+      const ri = indexIn(inBefore, listed[j]);
       if (li >= 0 && ri >= 0 && li < ri) out.push(others[i++]);
       else out.push(listed[j++]);
     }

@@ -51,7 +51,7 @@ function sumValues(map: unknown, size: (value: unknown) => number): number {
 }
 
 /** Secret data as validation sees it: `data` decoded, `stringData` keys written over it. */
-function secretDataBytes(obj: KubeObject): number {
+export function secretDataBytes(obj: KubeObject): number {
   const data = isPlainObject(obj.data) ? obj.data : {};
   const stringData = isPlainObject(obj.stringData) ? obj.stringData : {};
   let total = 0;
@@ -59,9 +59,23 @@ function secretDataBytes(obj: KubeObject): number {
   return total + sumValues(stringData, utf8Bytes);
 }
 
+/** ConfigMap `data` and `binaryData` (decoded) as `ValidateConfigMap` sums them. */
+export function configMapDataBytes(obj: KubeObject): number {
+  return sumValues(obj.data, utf8Bytes) + sumValues(obj.binaryData, base64Bytes);
+}
+
+/** Whether annotations are over `TotalAnnotationSizeLimitB` (`ValidateAnnotationsSize`: keys and values). */
+export function annotationsTooLarge(annotations: unknown): boolean {
+  if (!isPlainObject(annotations)) return false;
+  let total = 0;
+  for (const [key, value] of Object.entries(annotations)) total += utf8Bytes(key) + utf8Bytes(value);
+  return total > MAX_ANNOTATIONS_BYTES;
+}
+
 /**
  * The size violations of an object bound for storage, as validation causes (empty when it fits):
- * annotations for every kind, data for core ConfigMaps and Secrets.
+ * annotations for every kind, data for core ConfigMaps and Secrets. Subresource writes check
+ * these alone; validation reports the same limits among its causes, in upstream's order.
  *
  * @example
  * ```ts
@@ -71,15 +85,11 @@ function secretDataBytes(obj: KubeObject): number {
  */
 export function sizeViolations(obj: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
-  const annotations = obj.metadata.annotations;
-  if (isPlainObject(annotations)) {
-    let total = 0;
-    for (const [key, value] of Object.entries(annotations)) total += utf8Bytes(key) + utf8Bytes(value);
-    if (total > MAX_ANNOTATIONS_BYTES) causes.push(tooLong('metadata.annotations', MAX_ANNOTATIONS_BYTES));
+  if (annotationsTooLarge(obj.metadata.annotations)) {
+    causes.push(tooLong('metadata.annotations', MAX_ANNOTATIONS_BYTES));
   }
   if (obj.apiVersion === 'v1' && obj.kind === 'ConfigMap') {
-    const total = sumValues(obj.data, utf8Bytes) + sumValues(obj.binaryData, base64Bytes);
-    if (total > MAX_DATA_BYTES) causes.push(tooLong('[]', MAX_DATA_BYTES));
+    if (configMapDataBytes(obj) > MAX_DATA_BYTES) causes.push(tooLong('[]', MAX_DATA_BYTES));
   } else if (obj.apiVersion === 'v1' && obj.kind === 'Secret') {
     if (secretDataBytes(obj) > MAX_DATA_BYTES) causes.push(tooLong('data', MAX_DATA_BYTES));
   }

@@ -131,7 +131,7 @@ export class Cluster implements ClusterAccess {
     const ns = served.type.namespaced ? obj.metadata.namespace : undefined;
     // Namespace lifecycle is admission upstream, so its refusal comes before validation's.
     if (ns !== undefined) checkNamespaceWritable(this.storage, served, String(obj.metadata.name ?? ''), ns);
-    validateCreate(served, obj, sizeViolations(obj));
+    validateCreate(served, obj);
     if (schema) warnings.push(...schema.validateCreate(obj));
     if (isCrdType(served)) prepareCrdCreate(obj);
     if (options.manager !== undefined) {
@@ -187,7 +187,7 @@ export class Cluster implements ClusterAccess {
     mergeSecretStringData(served, incoming);
     for (const hook of this.admission) hook(served, incoming, old, options);
     const next = prepareUpdate(incoming, old, served, subresource);
-    if (subresource === undefined) validateUpdate(served, next, old, sizeViolations(next));
+    if (subresource === undefined) validateUpdate(served, next, old);
     else checkSizes(served, next);
     if (schema) warnings.push(...schema.validateUpdate(next, old, subresource));
     if (isCrdType(served)) prepareCrdUpdate(next, current.object);
@@ -363,8 +363,8 @@ export class Cluster implements ClusterAccess {
 }
 
 /**
- * 422 when annotations or ConfigMap/Secret data are over their limits (`limits/object-size.ts`),
- * checked on the object as it would be stored, whichever decoder or patch engine built it.
+ * 422 when annotations are over their limit (`limits/object-size.ts`) on a subresource write,
+ * which skips the main resource's validation (that one reports sizes among its own causes).
  */
 function checkSizes(served: ServedType, obj: KubeObject): void {
   const causes = sizeViolations(obj);

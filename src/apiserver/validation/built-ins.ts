@@ -7,7 +7,7 @@
  *
  * Custom resources get the metadata rules here; their schema is validated by the CRD validator.
  */
-import { isPlainObject, type KubeObject, type StatusCause } from '../../core/index.js';
+import { isPlainObject, type KubeObject } from '../../core/index.js';
 import { invalid } from '../errors/status-errors.js';
 import { refOf, type ServedType } from '../served/served-types.js';
 import { validateConfigMap, validateLease, validateNamespace, validateSecret, validateService } from './core-kinds.js';
@@ -131,20 +131,18 @@ export function updateErrors(served: ServedType, obj: KubeObject, old: KubeObjec
   return errs;
 }
 
-/** Validates a create, with the size limits' causes (`limits/`) in the same 422 as upstream aggregates them; throws the 422 Invalid the real server answers. */
-export function validateCreate(served: ServedType, obj: KubeObject, sizes: readonly StatusCause[] = []): void {
-  const causes = [...createErrors(served, obj).causes, ...sizes];
+/**
+ * Validates a create; throws the 422 Invalid the real server answers. The size limits
+ * (annotations, ConfigMap and Secret data) are among its causes, where upstream's rules append them.
+ */
+export function validateCreate(served: ServedType, obj: KubeObject): void {
+  const { causes } = createErrors(served, obj);
   if (causes.length > 0) throw invalid(refOf(served), String(obj.metadata.name ?? ''), causes);
 }
 
 /** Validates an update of the main resource; throws the 422 Invalid the real server answers. */
-export function validateUpdate(
-  served: ServedType,
-  obj: KubeObject,
-  old: KubeObject,
-  sizes: readonly StatusCause[] = [],
-): void {
-  const causes = [...updateErrors(served, obj, old).causes, ...sizes];
+export function validateUpdate(served: ServedType, obj: KubeObject, old: KubeObject): void {
+  const { causes } = updateErrors(served, obj, old);
   if (causes.length > 0) throw invalid(refOf(served), String(obj.metadata.name ?? ''), causes);
 }
 

@@ -3,13 +3,14 @@
  * (1.33): ConfigMap and Secret (data keys, Secret types and the keys each needs, `immutable`),
  * Namespace, ServiceAccount (metadata only), Service (ports, type, selector, session affinity,
  * ExternalName) and, from `pkg/apis/coordination/validation`, Lease. The metadata checks every kind
- * shares are `object-meta.ts`'s; sizes are limits of their own.
+ * shares are `object-meta.ts`'s; the data sizes are measured by `limits/object-size.ts`.
  *
  * Fields the real server always defaults before validating (a Service's `type`, a port's
  * `protocol`) are checked when present: without the emulator's defaulting they may be absent, and
  * absent upstream means "the default".
  */
 import { deepEqual, isPlainObject, type KubeObject } from '../../core/index.js';
+import { configMapDataBytes, MAX_DATA_BYTES, secretDataBytes } from '../limits/object-size.js';
 import { type FieldErrors, GoSyntax, goQuote, keyPath } from './field-errors.js';
 import {
   isConfigMapKey,
@@ -33,7 +34,7 @@ function validateDataKeys(data: unknown, path: string, errs: FieldErrors): void 
     for (const msg of isConfigMapKey(key)) errs.invalid(keyPath(path, key), key, msg);
 }
 
-/** `ValidateConfigMap` (keys) and, on update, `ValidateConfigMapUpdate` (`immutable`). */
+/** `ValidateConfigMap` (keys, total size) and, on update, `ValidateConfigMapUpdate` (`immutable`). */
 export function validateConfigMap(obj: KubeObject, old: KubeObject | undefined, errs: FieldErrors): void {
   if (old?.immutable === true) {
     if (obj.immutable !== true) errs.forbidden('immutable', 'field is immutable when `immutable` is set');
@@ -50,6 +51,8 @@ export function validateConfigMap(obj: KubeObject, old: KubeObject | undefined, 
     }
   }
   validateDataKeys(obj.binaryData, 'binaryData', errs);
+  // The whole object is at fault: `field.NewPath("")`, which prints as `[]`.
+  if (configMapDataBytes(obj) > MAX_DATA_BYTES) errs.tooLong('[]', MAX_DATA_BYTES);
 }
 
 /** `reflect.DeepEqual` of two maps as upstream compares `data` (a nil map differs from an empty one). */
@@ -91,7 +94,7 @@ function hasKey(data: Obj, key: string): boolean {
   return Object.hasOwn(data, key);
 }
 
-/** `ValidateSecret` (keys, the keys each type needs) and `ValidateSecretUpdate` (type, `immutable`). */
+/** `ValidateSecret` (keys, total size, the keys each type needs) and `ValidateSecretUpdate` (type, `immutable`). */
 export function validateSecret(obj: KubeObject, old: KubeObject | undefined, errs: FieldErrors): void {
   if (old !== undefined) {
     const type = String(obj.type ?? '');
@@ -103,6 +106,7 @@ export function validateSecret(obj: KubeObject, old: KubeObject | undefined, err
     }
   }
   validateDataKeys(obj.data, 'data', errs);
+  if (secretDataBytes(obj) > MAX_DATA_BYTES) errs.tooLong('data', MAX_DATA_BYTES);
   const data = objectAt(obj.data);
   const decoded = (key: string) => Buffer.from(String(data[key] ?? ''), 'base64').toString('utf8');
   switch (obj.type) {

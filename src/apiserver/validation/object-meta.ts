@@ -3,9 +3,10 @@
  * (`ValidateObjectMetaAccessor`, `ValidateObjectMetaAccessorUpdate`) and
  * `pkg/apis/meta/v1/validation` (`ValidateLabels`, `ValidateLabelSelector`) write it for 1.33:
  * name (or generateName) by the kind's name rule, namespace, labels, annotation keys, owner
- * references and finalizers. The annotations' total size is a limit of its own.
+ * references and finalizers, with the annotations' total size where `ValidateAnnotations` checks it.
  */
 import { isPlainObject } from '../../core/index.js';
+import { annotationsTooLarge, MAX_ANNOTATIONS_BYTES } from '../limits/object-size.js';
 import { type FieldErrors, GoSyntax, goQuote } from './field-errors.js';
 import { isDns1123Label, isQualifiedName, isValidLabelValue, type NameRule } from './names.js';
 
@@ -26,12 +27,17 @@ export function validateLabels(labels: unknown, path: string, errs: FieldErrors)
   }
 }
 
-/** `ValidateAnnotations` (keys only): qualified names, case ignored. */
-export function validateAnnotationKeys(annotations: unknown, path: string, errs: FieldErrors): void {
+/**
+ * `ValidateAnnotations`: keys are qualified names, case ignored; then the total size of keys and
+ * values, at most `TotalAnnotationSizeLimitB` (a limit of `limits/object-size.ts`), reported right
+ * after the keys as upstream appends it.
+ */
+export function validateAnnotations(annotations: unknown, path: string, errs: FieldErrors): void {
   if (!isPlainObject(annotations)) return;
   for (const key of Object.keys(annotations)) {
     for (const msg of isQualifiedName(key.toLowerCase())) errs.invalid(path, key, msg);
   }
+  if (annotationsTooLarge(annotations)) errs.tooLong(path, MAX_ANNOTATIONS_BYTES);
 }
 
 /** Go's `%#v` of a `metav1.OwnerReference` (pointers print as an address, which varies upstream). */
@@ -107,7 +113,7 @@ export function validateObjectMeta(meta: Record<string, unknown>, rules: MetaRul
     errs.invalid('metadata.generation', meta.generation, 'must be greater than or equal to 0');
   }
   validateLabels(meta.labels, 'metadata.labels', errs);
-  validateAnnotationKeys(meta.annotations, 'metadata.annotations', errs);
+  validateAnnotations(meta.annotations, 'metadata.annotations', errs);
   validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences', errs);
   validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
 }
@@ -115,7 +121,7 @@ export function validateObjectMeta(meta: Record<string, unknown>, rules: MetaRul
 /**
  * `ValidateObjectMetaAccessorUpdate`, for what the write path does not already settle (it keeps
  * uid, creationTimestamp and deletion fields, and refuses new finalizers on a deleting object):
- * labels, annotation keys and owner references of the new object. Finalizers are checked only by
+ * labels, annotations and owner references of the new object. Finalizers are checked only by
  * the kinds whose update runs their whole create validation again (`withFinalizers`).
  */
 export function validateObjectMetaUpdate(
@@ -124,7 +130,7 @@ export function validateObjectMetaUpdate(
   withFinalizers = false,
 ): void {
   validateLabels(meta.labels, 'metadata.labels', errs);
-  validateAnnotationKeys(meta.annotations, 'metadata.annotations', errs);
+  validateAnnotations(meta.annotations, 'metadata.annotations', errs);
   validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences', errs);
   if (withFinalizers) validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
 }

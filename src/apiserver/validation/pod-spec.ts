@@ -12,7 +12,7 @@ import { isPlainObject } from '../../core/index.js';
 import { protobufMessage } from '../codec/protobuf-schema.js';
 import type { FieldErrors } from './field-errors.js';
 import { isDns1123Label, isValidPortName, isValidPortNum } from './names.js';
-import { validateAnnotationKeys, validateLabels } from './object-meta.js';
+import { validateAnnotations, validateLabels } from './object-meta.js';
 
 type Obj = Record<string, unknown>;
 
@@ -158,11 +158,11 @@ export function validatePodSpec(spec: Obj, path: string, errs: FieldErrors): voi
   }
 }
 
-/** `ValidatePodTemplateSpec`: the template's labels and annotation keys, then its Pod spec. */
+/** `ValidatePodTemplateSpec`: the template's labels and annotations, then its Pod spec. */
 export function validatePodTemplateSpec(template: unknown, path: string, errs: FieldErrors): void {
   const t = objectAt(template);
   const meta = objectAt(t.metadata);
   validateLabels(meta.labels, `${path}.labels`, errs);
-  validateAnnotationKeys(meta.annotations, `${path}.annotations`, errs);
+  validateAnnotations(meta.annotations, `${path}.annotations`, errs);
   validatePodSpec(objectAt(t.spec), `${path}.spec`, errs);
 }

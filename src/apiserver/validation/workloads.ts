@@ -21,7 +21,7 @@ import {
 import { validateDeploymentStrategy } from './deployment-strategy.js';
 import { type FieldErrors, GoSyntax, goLabelSelector, goStringMap } from './field-errors.js';
 import { isDns1123Label } from './names.js';
-import { validateAnnotationKeys, validateLabelSelector, validateLabels } from './object-meta.js';
+import { validateAnnotations, validateLabelSelector, validateLabels } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
 
 type Obj = Record<string, unknown>;
@@ -173,7 +173,7 @@ export function validateStatefulSet(obj: KubeObject, errs: FieldErrors): void {
     checkTemplateMatches(selector, spec, errs);
     const meta = objectAt(objectAt(spec.template).metadata);
     validateLabels(meta.labels, 'spec.template.labels', errs);
-    validateAnnotationKeys(meta.annotations, 'spec.template.annotations', errs);
+    validateAnnotations(meta.annotations, 'spec.template.annotations', errs);
   }
   const restart = restartPolicyOf(spec);
   if (restart !== 'Always') errs.notSupported('spec.template.spec.restartPolicy', restart, ['Always']);
