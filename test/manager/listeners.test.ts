@@ -154,6 +154,8 @@ describe('authenticated metrics', () => {
       logger: pino({ level: 'silent' }),
       clock,
       http: { port: 0, host: '127.0.0.1', metricsAuth: true },
+      // The fake server counts every review; the start-up RBAC check's own reviews are not this test's.
+      rbacCheck: 'off',
     });
     const scrape = async (token?: string) => {
       const res = await fetch(`${mgr.httpUrl}/metrics`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
