@@ -8,6 +8,7 @@
  * CONTROL; UPDATES 0 skips the watch).
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 
 interface ChildResult {
   peer: string;
@@ -41,25 +42,59 @@ async function go(): Promise<void> {
 }
 
 /** Asks for the updates and waits for them (none with UPDATES 0: a sync-only run). */
-async function watched(counter: { done: Promise<number> }): Promise<number> {
+async function watched(counter: { start(): void; done: Promise<number> }): Promise<number> {
   if (updates === 0) return 0;
   await go();
+  counter.start();
   return counter.done;
 }
 
-/** Counts events until `updates` arrived; resolves with events/s from the first to the last. */
-function eventCounter(): { hit(): void; done: Promise<number> } {
+/** A watch that sees no new event for this long fails with what it saw, instead of hanging. */
+const STALL_MS = 60_000;
+
+/**
+ * Counts events until `updates` arrived; `done` resolves with events/s from the first to the last,
+ * or rejects with the reason once `fail` is called or no event came for `STALL_MS` after `start`
+ * (its timer keeps the process alive, so a lost watch is reported and never ends the process on
+ * an unsettled await, exit code 13).
+ */
+function eventCounter(): { hit(): void; start(): void; fail(err: unknown): void; done: Promise<number> } {
   let n = 0;
   let first = 0;
+  let lastEventAt = 0;
+  let watchdog: NodeJS.Timeout | undefined;
   let resolve!: (v: number) => void;
-  const done = new Promise<number>((r) => {
-    resolve = r;
+  let reject!: (err: Error) => void;
+  const done = new Promise<number>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
+  // Failing before anyone awaits `done` (the watch can fail while the go request is pending) is
+  // reported where `done` is awaited, not as an unhandled rejection.
+  done.catch(() => {});
+  const stop = () => clearInterval(watchdog);
   return {
     hit() {
-      if (n === 0) first = performance.now();
+      lastEventAt = performance.now();
+      if (n === 0) first = lastEventAt;
       n++;
-      if (n === updates) resolve((updates - 1) / ((performance.now() - first) / 1000));
+      if (n === updates) {
+        stop();
+        resolve((updates - 1) / ((lastEventAt - first) / 1000));
+      }
+    },
+    start() {
+      if (n >= updates) return; // all arrived while the go request was answered
+      lastEventAt = performance.now();
+      watchdog = setInterval(() => {
+        if (performance.now() - lastEventAt < STALL_MS) return;
+        stop();
+        reject(new Error(`saw ${n} of ${updates} watch events, none in the last ${STALL_MS / 1000} s`));
+      }, 1000);
+    },
+    fail(err) {
+      stop();
+      reject(new Error(`the watch failed after ${n} of ${updates} events`, { cause: err }));
     },
     done,
   };
@@ -131,6 +166,24 @@ async function clientNode(): Promise<ChildResult> {
   return result;
 }
 
+/** How many failed watch connections in a row the parse peer retries before it gives up. */
+const WATCH_RETRIES = 5;
+
+/** The server refused the watch (an HTTP error or an ERROR event): retrying would not help. */
+class WatchRefused extends Error {}
+
+interface WatchLine {
+  type: string;
+  object: { metadata: { resourceVersion: string } };
+}
+
+/** The message of `err` with its causes (undici's `fetch failed` keeps the reason in `cause`). */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ') || String(err);
+}
+
 /** The physical limit: one GET of the whole list and `JSON.parse`; events split and parsed. */
 async function parse(): Promise<ChildResult> {
   const heapBaseMB = heapAfterGc();
@@ -145,36 +198,51 @@ async function parse(): Promise<ChildResult> {
   const ac = new AbortController();
   const counter = eventCounter();
   let resourceVersion = list.metadata.resourceVersion;
+  /** Reads one watch from `resourceVersion` to its end; a refusal or an ERROR event is final. */
+  const watchOnce = async (): Promise<void> => {
+    const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${resourceVersion}`, {
+      signal: ac.signal,
+    });
+    if (!watch.ok) throw new WatchRefused(`watch: HTTP ${watch.status} ${await watch.text()}`);
+    const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let tail = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const text = tail + decoder.decode(value, { stream: true });
+      let start = 0;
+      let nl = text.indexOf('\n');
+      while (nl !== -1) {
+        const event = JSON.parse(text.slice(start, nl)) as WatchLine;
+        if (event.type === 'ERROR') throw new WatchRefused(`watch: ERROR event ${JSON.stringify(event.object)}`);
+        resourceVersion = event.object.metadata.resourceVersion;
+        counter.hit();
+        start = nl + 1;
+        nl = text.indexOf('\n', start);
+      }
+      tail = text.slice(start);
+    }
+  };
   // Watches again from the last resourceVersion seen when the server ends the stream, as the
-  // informers do (the history feed ends the watch before committing).
+  // informers do (the history feed ends the watch before committing); a connection that fails
+  // is retried after a short backoff, as the informers' reflectors do, and reported on stderr.
   const pump = (async () => {
+    let failures = 0;
     while (!ac.signal.aborted) {
-      const watch = await fetch(`${url}/api/v1/configmaps?watch=true&resourceVersion=${resourceVersion}`, {
-        signal: ac.signal,
-      });
-      const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let tail = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const text = tail + decoder.decode(value, { stream: true });
-        let start = 0;
-        let nl = text.indexOf('\n');
-        while (nl !== -1) {
-          const event = JSON.parse(text.slice(start, nl)) as { object: { metadata: { resourceVersion: string } } };
-          resourceVersion = event.object.metadata.resourceVersion;
-          counter.hit();
-          start = nl + 1;
-          nl = text.indexOf('\n', start);
-        }
-        tail = text.slice(start);
+      try {
+        await watchOnce();
+        failures = 0;
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        if (err instanceof WatchRefused || ++failures > WATCH_RETRIES) throw err;
+        console.error(`${peer}: watch failed (${describeError(err)}); watching again from ${resourceVersion}`);
+        await delay(100 * 2 ** failures);
       }
     }
-  })().catch(() => {});
+  })().catch((err: unknown) => counter.fail(err));
   // The watch is open once the server counts it (the go request waits for that).
-  await go();
-  const eventsPerSec = await counter.done;
+  const eventsPerSec = await watched(counter);
   const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   ac.abort();
   await pump;
@@ -194,6 +262,11 @@ if (!runner) {
   console.error(`unknown peer ${peer}`);
   process.exit(2);
 }
-const result = await runner();
-process.stdout.write(`${JSON.stringify(result)}\n`);
-process.exit(0);
+try {
+  const result = await runner();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+} catch (err) {
+  console.error(`${peer} failed: ${describeError(err)}`);
+  process.exit(1);
+}

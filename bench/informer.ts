@@ -45,6 +45,8 @@ function progress(text: string): void {
 export interface ServerProcess {
   url: string;
   control: string;
+  /** How the server process ended if it did before `stop` (a peer failing then says so). */
+  readonly exited: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -66,7 +68,13 @@ export function startServer(objects: number, updates: number, feed: string): Pro
       { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KLOOP_VALIDATE: '0' } },
     );
     let out = '';
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    let exitedAs: string | undefined;
+    const exited = new Promise<void>((r) =>
+      child.once('exit', (code, signal) => {
+        exitedAs = signal ? `killed by ${signal}` : `exit ${code}`;
+        r();
+      }),
+    );
     const onData = (c: Buffer) => {
       out += c.toString();
       const nl = out.indexOf('\n');
@@ -76,6 +84,9 @@ export function startServer(objects: number, updates: number, feed: string): Pro
       resolve({
         url,
         control,
+        get exited() {
+          return exitedAs;
+        },
         stop: async () => {
           // Closing its stdin tells the server to exit; SIGKILL if it does not within 5 s.
           child.stdin?.end();
@@ -128,10 +139,11 @@ export function runChild(peer: string, server: ServerProcess, updates: number): 
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        if (code !== 0) throw new Error(`exit ${code}`);
+        if (code !== 0) throw new Error(code === 13 ? 'exit 13: a top-level await never settled' : `exit ${code}`);
         resolve(JSON.parse(line) as PeerResult);
       } catch (err) {
-        reject(new Error(`${peer} failed (${(err as Error).message}): ${out.slice(-500)}`));
+        const serverEnded = server.exited ? `; the bench server had ended (${server.exited})` : '';
+        reject(new Error(`${peer} failed (${(err as Error).message}${serverEnded}): ${out.slice(-500)}`));
       }
     });
   });
