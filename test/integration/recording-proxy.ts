@@ -3,8 +3,7 @@
  * and can be cut like a dead process: tests read from it what a manager asked the server for
  * (which lists and watches, in which namespaces) and when.
  */
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startForwardingProxy } from '../support/forwarding-proxy.js';
 
 /** One request seen by the proxy. */
 export interface SeenRequest {
@@ -42,51 +41,16 @@ export function isList(req: SeenRequest, resource: string): boolean {
 }
 
 export async function startRecordingProxy(server: { url: string; kubeconfig: object }): Promise<RecordingProxy> {
-  const target = new URL(server.url);
   const requests: SeenRequest[] = [];
-  const sockets = new Set<Socket>();
-  let cut = false;
-  const proxy = http.createServer((req, res) => {
-    if (cut) {
-      req.socket.destroy();
-      return;
-    }
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '', at: performance.now() });
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        res.flushHeaders();
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    res.on('close', () => upstream.destroy());
-    req.pipe(upstream);
+  const proxy = await startForwardingProxy(server, {
+    intercept(req) {
+      requests.push({ method: req.method ?? 'GET', path: req.url ?? '', at: performance.now() });
+      return false;
+    },
   });
-  proxy.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  const kubeconfig = JSON.parse(JSON.stringify(server.kubeconfig)) as {
-    clusters: Array<{ cluster: { server: string } }>;
-  };
-  for (const c of kubeconfig.clusters) c.cluster.server = url;
   return {
-    kubeconfig,
+    ...proxy,
     requests,
     listsAndWatches: (resource) => requests.filter((r) => isListOrWatch(r, resource)),
-    cut() {
-      cut = true;
-      for (const s of sockets) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        cut = true;
-        for (const s of sockets) s.destroy();
-        proxy.close(() => resolve());
-      }),
   };
 }

@@ -11,10 +11,10 @@
  */
 
 import { AssertionError } from 'node:assert';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { ManualClock } from '../../src/core/index.js';
+import { startForwardingProxy } from '../support/forwarding-proxy.js';
 import { advance, flush } from '../support/index.js';
 
 /** A write that reached the server through a proxy. */
@@ -47,73 +47,52 @@ export interface ReplicaProxy {
 
 /** Starts a proxy for `name`, recording writes into `log`. */
 export async function startReplicaProxy(server: ApiServer, name: string, log: SeenWrite[]): Promise<ReplicaProxy> {
-  const target = new URL(server.url);
-  const sockets = new Set<Socket>();
-  let cut = false;
   const state = { failLeaseWrites: false, inFlight: 0, started: 0 };
-  const proxy = http.createServer((req, res) => {
-    if (cut) {
-      req.socket.destroy();
-      return;
-    }
-    if (!/[?&]watch=(1|true)(&|$)/.test(req.url ?? '')) {
-      state.started++;
-      state.inFlight++;
-      res.on('close', () => state.inFlight--);
-    }
-    // Review POSTs (the manager's RBAC check at start) ask a question and store nothing.
-    const isReview = (req.url ?? '').startsWith('/apis/authorization.k8s.io/');
-    const isWrite = req.method !== 'GET' && req.method !== 'HEAD' && !isReview;
-    const isLease = (req.url ?? '').includes('/leases');
-    if (isWrite && isLease && state.failLeaseWrites) {
-      req.resume();
-      res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          kind: 'Status',
-          apiVersion: 'v1',
-          status: 'Failure',
-          code: 500,
-          reason: 'InternalError',
-          message: 'paused',
-        }),
-      );
-      return;
-    }
-    const sentAt = performance.now();
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        if (isWrite && !isLease)
-          log.push({
-            replica: name,
-            method: req.method ?? '',
-            path: req.url ?? '',
-            sentAt,
-            at: performance.now(),
-            code: up.statusCode ?? 0,
-          });
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    res.on('close', () => upstream.destroy());
-    req.pipe(upstream);
+  const sentAt = new WeakMap<http.IncomingMessage, number>();
+  // Review POSTs (the manager's RBAC check at start) ask a question and store nothing.
+  const isWrite = (req: http.IncomingMessage) =>
+    req.method !== 'GET' && req.method !== 'HEAD' && !(req.url ?? '').startsWith('/apis/authorization.k8s.io/');
+  const isLease = (req: http.IncomingMessage) => (req.url ?? '').includes('/leases');
+  const proxy = await startForwardingProxy(server, {
+    intercept(req, res) {
+      if (!/[?&]watch=(1|true)(&|$)/.test(req.url ?? '')) {
+        state.started++;
+        state.inFlight++;
+        res.on('close', () => state.inFlight--);
+      }
+      if (isWrite(req) && isLease(req) && state.failLeaseWrites) {
+        req.resume();
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            code: 500,
+            reason: 'InternalError',
+            message: 'paused',
+          }),
+        );
+        return true;
+      }
+      sentAt.set(req, performance.now());
+      return false;
+    },
+    answered(req, up) {
+      if (!isWrite(req) || isLease(req)) return;
+      log.push({
+        replica: name,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        sentAt: sentAt.get(req) ?? 0,
+        at: performance.now(),
+        code: up.statusCode ?? 0,
+      });
+    },
   });
-  proxy.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  const kubeconfig = JSON.parse(JSON.stringify(server.kubeconfig)) as {
-    clusters: Array<{ cluster: { server: string } }>;
-  };
-  for (const c of kubeconfig.clusters) c.cluster.server = url;
   return {
     name,
-    kubeconfig,
+    kubeconfig: proxy.kubeconfig,
     get failLeaseWrites() {
       return state.failLeaseWrites;
     },
@@ -126,16 +105,8 @@ export async function startReplicaProxy(server: ApiServer, name: string, log: Se
     get started() {
       return state.started;
     },
-    cut() {
-      cut = true;
-      for (const s of sockets) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        cut = true;
-        for (const s of sockets) s.destroy();
-        proxy.close(() => resolve());
-      }),
+    cut: proxy.cut,
+    close: proxy.close,
   };
 }
 
