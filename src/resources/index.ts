@@ -55,6 +55,7 @@ export {
   invalidStatus,
 } from './field-errors.js';
 export { SchemaConversionError, toCrdSchema } from './from-typebox.js';
+export { goQuote } from './go-format.js';
 export {
   type JsonPath,
   JsonPathError,

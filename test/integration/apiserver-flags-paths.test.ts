@@ -295,6 +295,28 @@ describe('query parameters as the API server parses them', () => {
       'DeleteOptions.meta.k8s.io "" is invalid: [propagationPolicy: Invalid value: "Sometimes": orphanDependents and deletionPropagation cannot be both set, propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil"]',
     );
   });
+
+  it('fieldManager: at most 128 bytes (not characters), every character printable', async () => {
+    const post = (manager: string) =>
+      raw(server, 'POST', `${CM}?fieldManager=${encodeURIComponent(manager)}`, configMap('fm'), {
+        'content-type': 'application/json',
+      });
+    // 64 two-byte characters are 128 bytes: allowed; 65 are 130: too long, though only 65 characters.
+    const fits = await post('é'.repeat(64));
+    assert.equal(fits.status, 201);
+    const long = await post('é'.repeat(65));
+    assert.equal(long.status, 422);
+    assert.equal(
+      status(long).message,
+      'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes',
+    );
+    const bell = await post('ab\u0007é\u00a0');
+    assert.equal(bell.status, 422);
+    assert.equal(
+      status(bell).message,
+      'CreateOptions.meta.k8s.io "" is invalid: [fieldManager: Invalid value: "ab\\aé\\u00a0": invalid character U+0007 (at position 2), fieldManager: Invalid value: "ab\\aé\\u00a0": invalid character U+00A0 (at position 5)]',
+    );
+  });
 });
 
 describe('streaming lists without the WatchList feature (a 1.33 server with default gates)', () => {

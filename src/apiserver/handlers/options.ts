@@ -8,6 +8,7 @@
 import type { StatusCause } from '../../core/index.js';
 import { badRequest, type StatusError, statusError } from '../errors/status-errors.js';
 import { GoParseError } from '../http/query.js';
+import { goQuote } from '../validation/field-errors.js';
 
 /** A field error as apimachinery's `field.Error` renders it (`ErrorBody`). */
 export interface OptionsFieldError {
@@ -82,6 +83,28 @@ export interface WriteOptions {
 /** Longest `fieldManager` (`FieldManagerMaxLength`). */
 const FIELD_MANAGER_MAX = 128;
 
+/** Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+/**
+ * One error per character `unicode.IsPrint` refuses (`ValidateFieldManager`), at its byte offset
+ * as Go's `range` over a string counts it.
+ */
+function unprintableFieldManager(fieldManager: string): OptionsFieldError[] {
+  const errors: OptionsFieldError[] = [];
+  let offset = 0;
+  for (const char of fieldManager) {
+    if (!PRINTABLE.test(char)) {
+      const code = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+      errors.push(
+        invalidField('fieldManager', goQuote(fieldManager), `invalid character U+${code} (at position ${offset})`),
+      );
+    }
+    offset += Buffer.byteLength(char, 'utf8');
+  }
+  return errors;
+}
+
 /**
  * Reads and validates `dryRun`, `fieldValidation` and `fieldManager` of a write
  * (`ValidateCreateOptions` and friends); a 422 listing every error otherwise.
@@ -92,13 +115,14 @@ export function writeOptions(
 ): WriteOptions {
   const errors: OptionsFieldError[] = [];
   const fieldManager = query.get('fieldManager') ?? '';
-  if (fieldManager.length > FIELD_MANAGER_MAX) {
+  if (Buffer.byteLength(fieldManager, 'utf8') > FIELD_MANAGER_MAX) {
     errors.push({
       field: 'fieldManager',
       type: 'TooLong',
       body: `Too long: may not be more than ${FIELD_MANAGER_MAX} bytes`,
     });
   }
+  errors.push(...unprintableFieldManager(fieldManager));
   const dryRun = query.getAll('dryRun');
   errors.push(...dryRunErrors(dryRun));
   const validation = query.get('fieldValidation') ?? '';

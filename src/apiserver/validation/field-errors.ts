@@ -7,6 +7,7 @@
  * non-empty list into the 422 `<Kind>.<group> "<name>" is invalid: ...`.
  */
 import type { StatusCause } from '../../core/index.js';
+import { goQuote } from '../../resources/index.js';
 
 /**
  * A bad value as `ErrorBody` prints it: strings quoted (`%q`), numbers and booleans plain (`%v`),
@@ -20,10 +21,8 @@ export class GoSyntax {
   constructor(readonly text: string) {}
 }
 
-/** Go's `%q` of a string (strconv.Quote; JSON's escapes agree on everything Kubernetes names use). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\u007f/g, '\\x7f');
-}
+/** Go's `%q` of a string (`strconv.Quote`), the one the CRD validation renders with. */
+export { goQuote };
 
 function renderValue(value: BadValue): string {
   // `ErrorBody` turns a nil value (or nil pointer) into the string "null", then quotes it.
