@@ -29,8 +29,7 @@ describe('kloop manifests applied with kubectl 1.33', {
     dir = await mkdtemp(join(tmpdir(), 'kloop-manifests-kubectl-'));
     kubeconfig = join(dir, 'kubeconfig');
     await server.writeKubeconfig(kubeconfig);
-    // The cache's namespace is the user's; the manifests grant in it, they do not make it.
-    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    // A fresh cluster: the namespace the cache is scoped to (team-a) comes with the manifests.
     const files = await buildManifests(parseManifestsArgs(['test/fixtures/operator-module.ts']));
     for (const [file, text] of files) {
       const path = join(dir, 'config', file);
@@ -49,6 +48,7 @@ describe('kloop manifests applied with kubectl 1.33', {
     assert.equal(apply.code, 0, apply.stderr);
     for (const line of [
       'namespace/cache-op-system created',
+      'namespace/team-a created',
       'customresourcedefinition.apiextensions.k8s.io/caches.cache.example.com created',
       'serviceaccount/cache-op-controller-manager created',
       'role.rbac.authorization.k8s.io/cache-op-leader-election-role created',

@@ -10,8 +10,14 @@
  * config/kustomization.yaml       crd, rbac, manager
  * config/crd/                     one CRD per resource
  * config/rbac/                    ServiceAccount, ClusterRole/Roles + bindings, leader-election Role
- * config/manager/                 Namespace, Deployment, metrics Service
+ * config/manager/                 Namespaces, Deployment, metrics Service
  * ```
+ *
+ * Every namespace an object is written into gets its Namespace, so the tree applies to a fresh
+ * cluster: the operator's own, and those its Roles go into (the namespaces its caches are scoped
+ * to, the Lease's); those every cluster has (`default`, `kube-system`, ...) are left out.
+ * `--no-watched-namespaces` leaves out all but the operator's own, for namespaces that belong to
+ * someone else (`kubectl delete -k` would delete a written Namespace with everything in it).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +35,7 @@ import {
   type ManifestObject,
   metricsServiceObject,
   rbacObjects,
+  watchedNamespaceObjects,
 } from './objects.js';
 
 /** Help text of `kloop manifests`. */
@@ -37,7 +44,9 @@ export const MANIFESTS_USAGE = `Usage: kloop manifests MODULE [--out DIR] [--nam
 Writes the manifests that deploy the operator MODULE declares, as a kustomize tree rooted at
 DIR/kustomization.yaml (kubectl apply -k DIR): its CRDs, Namespace, ServiceAccount, the RBAC
 rules its Manager derives from its controllers (with bindings), the leader-election Role, the
-Deployment and the metrics Service.
+Deployment and the metrics Service. The namespaces its caches are scoped to get a Namespace
+too (but default, kube-system, kube-public, kube-node-lease), so the tree applies to a fresh
+cluster.
 
 MODULE exports its resources (defineResource), setup(mgr) (or a default export) declaring the
 controllers, and optionally managerOptions (the options its main passes to new Manager).
@@ -46,7 +55,10 @@ Importing it must have no side effects; nothing connects to a cluster.
   --name NAME        object name prefix (default: the leader-election Lease name, else MODULE's name)
   --namespace NS     namespace the operator runs in (default NAME-system)
   --image IMAGE      container image (default NAME:latest)
-  --replicas N       default 1`;
+  --replicas N       default 1
+  --no-watched-namespaces
+                     write no Namespace for the namespaces the caches are scoped to (they
+                     belong to someone else); they must then exist before kubectl apply`;
 
 /** Options of `kloop manifests`, parsed. */
 export interface ManifestsCommandOptions {
@@ -56,11 +68,13 @@ export interface ManifestsCommandOptions {
   namespace?: string;
   image?: string;
   replicas: number;
+  /** Write a Namespace for each namespace the Roles go into besides the operator's own (default true). */
+  watchedNamespaces: boolean;
 }
 
 /** Parses the arguments after `manifests`; throws {@link UsageError} for bad ones. */
 export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOptions {
-  let parsed: { values: Record<string, string | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
       args: [...args],
@@ -70,6 +84,7 @@ export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOpt
         namespace: { type: 'string' },
         image: { type: 'string' },
         replicas: { type: 'string' },
+        'no-watched-namespaces': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: true,
@@ -80,7 +95,7 @@ export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOpt
   const [module, ...rest] = parsed.positionals;
   if (module === undefined) throw new UsageError(`a MODULE is required\n\n${MANIFESTS_USAGE}`);
   if (rest.length > 0) throw new UsageError(`one MODULE only, got ${parsed.positionals.length}`);
-  const v = parsed.values;
+  const v = parsed.values as Record<string, string | undefined>;
   for (const flag of ['out', 'name', 'namespace', 'image'] as const) {
     if (v[flag] === '') throw new UsageError(`--${flag} needs a value`);
   }
@@ -92,7 +107,12 @@ export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOpt
   }
   const replicas = v.replicas === undefined ? 1 : Number(v.replicas);
   if (!Number.isInteger(replicas) || replicas < 0) throw new UsageError(`--replicas must be a whole number`);
-  const options: ManifestsCommandOptions = { module, out: v.out ?? 'config', replicas };
+  const options: ManifestsCommandOptions = {
+    module,
+    out: v.out ?? 'config',
+    replicas,
+    watchedNamespaces: parsed.values['no-watched-namespaces'] !== true,
+  };
   if (v.name !== undefined) options.name = v.name;
   if (v.namespace !== undefined) options.namespace = v.namespace;
   if (v.image !== undefined) options.image = v.image;
@@ -143,9 +163,33 @@ function kustomization(resources: readonly string[]): string {
   return yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
 }
 
+/** Namespaces that exist in every cluster: never written (and `default` cannot be deleted). */
+const CLUSTER_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/** The namespaces the RBAC objects go into besides the operator's own, sorted. */
+function grantedNamespaces(rbac: DerivedRbac, own: string): string[] {
+  const namespaces = new Set(rbac.namespaceRules.map((r) => r.namespace));
+  if (rbac.leaderElection) namespaces.add(rbac.leaderElection.namespace);
+  return [...namespaces].filter((ns) => ns !== own && !CLUSTER_NAMESPACES.has(ns)).sort();
+}
+
 /** The manifests of one operator, as files relative to the tree's root. */
-export async function buildManifests(options: ManifestsCommandOptions): Promise<Map<string, string>> {
-  const exported = await importUserModule(options.module);
+export async function buildManifests(
+  options: ManifestsCommandOptions,
+  note: (text: string) => void = () => {},
+): Promise<Map<string, string>> {
+  return manifestFiles(await importUserModule(options.module), options, note);
+}
+
+/**
+ * The manifests of an operator module already imported (`exported` is its namespace); `note`
+ * receives what the user must know that the files cannot say.
+ */
+export async function manifestFiles(
+  exported: Record<string, unknown>,
+  options: ManifestsCommandOptions,
+  note: (text: string) => void = () => {},
+): Promise<Map<string, string>> {
   const setup = setupOf(exported, options.module);
   const resources = exportedResources(exported);
   const managerOptions = (exported.managerOptions ?? {}) as ManagerOptions;
@@ -211,7 +255,17 @@ export async function buildManifests(options: ManifestsCommandOptions): Promise<
   files.set('rbac/kustomization.yaml', kustomization(rbacFiles));
   top.push('rbac');
   const managerFiles = ['namespace.yaml', 'manager.yaml'];
-  files.set('manager/namespace.yaml', dump([namespaceObject]));
+  const others = grantedNamespaces(rbac, namespace);
+  if (options.watchedNamespaces) {
+    files.set('manager/namespace.yaml', dump([namespaceObject, ...watchedNamespaceObjects(others)]));
+  } else {
+    files.set('manager/namespace.yaml', dump([namespaceObject]));
+    if (others.length > 0) {
+      note(
+        `not written (--no-watched-namespaces): the namespaces ${others.join(', ')} must exist before kubectl apply`,
+      );
+    }
+  }
   files.set('manager/manager.yaml', dump([deploymentObject(facts)]));
   const service = metricsServiceObject(facts);
   if (service) {
@@ -230,7 +284,7 @@ export async function manifestsCommand(
   io: { out: (text: string) => void } = { out: (t) => process.stdout.write(t) },
 ): Promise<number> {
   const options = parseManifestsArgs(args);
-  const files = await buildManifests(options);
+  const files = await buildManifests(options, (text) => io.out(`note: ${text}\n`));
   for (const [file, text] of files) {
     const path = join(options.out, file);
     await mkdir(join(path, '..'), { recursive: true });

@@ -1,6 +1,6 @@
 /**
  * The Kubernetes objects that deploy an operator, made from its Manager's declarations: the
- * Namespace, ServiceAccount, the derived RBAC with its bindings, the leader-election Role, the
+ * Namespaces, ServiceAccount, the derived RBAC with its bindings, the leader-election Role, the
  * Deployment and the metrics Service. Shaped after kubebuilder's `config/` (names end in
  * `-controller-manager`, `-manager-role`, `-leader-election-role`, `-metrics-service`).
  */
@@ -125,6 +125,15 @@ export function identityObjects(facts: DeploymentFacts): { namespace: ManifestOb
       metadata: { name: objectNames(facts.name).serviceAccount, namespace: facts.namespace, labels: labels(facts) },
     },
   };
+}
+
+/**
+ * The Namespaces the Roles of a scoped cache (or the Lease) go into, as bare as can be: they may
+ * be shared with other teams, so they carry no label of the operator's (kubectl apply leaves
+ * the labels others gave them in place).
+ */
+export function watchedNamespaceObjects(namespaces: readonly string[]): ManifestObject[] {
+  return namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
 }
 
 /**
