@@ -184,6 +184,35 @@ describe('kloop manifests', () => {
     ]);
   });
 
+  it('writes a metrics-reader ClusterRole for Prometheus when /metrics asks for a token', async () => {
+    const plain = await manifestFiles(operatorModule, parseManifestsArgs([MODULE]));
+    assert.equal(plain.has('rbac/metrics_reader_role.yaml'), false, 'open /metrics needs no role to scrape it');
+    for (const metricsAuth of [true, { audiences: ['metrics'] }]) {
+      const files = await manifestFiles(
+        { ...operatorModule, managerOptions: { ...operatorModule.managerOptions, http: { port: 8443, metricsAuth } } },
+        parseManifestsArgs([MODULE]),
+      );
+      assert.deepEqual(docs(files.get('rbac/metrics_reader_role.yaml')), [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: {
+            name: 'cache-op-metrics-reader',
+            labels: { 'app.kubernetes.io/name': 'cache-op', 'app.kubernetes.io/managed-by': 'kloop' },
+          },
+          rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+        },
+      ]);
+      // Bound to no one: the scraper's ServiceAccount is the user's to bind.
+      assert.ok(
+        (yaml.load(files.get('rbac/kustomization.yaml')!) as { resources: string[] }).resources.includes(
+          'metrics_reader_role.yaml',
+        ),
+      );
+      assert.doesNotMatch(files.get('rbac/role_binding.yaml')!, /metrics-reader/);
+    }
+  });
+
   it('writes the files under --out and names a module with nothing to set up', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kloop-manifests-'));
     try {

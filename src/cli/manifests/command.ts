@@ -9,7 +9,8 @@
  * ```
  * config/kustomization.yaml       crd, rbac, manager
  * config/crd/                     one CRD per resource
- * config/rbac/                    ServiceAccount, ClusterRole/Roles + bindings, leader-election Role
+ * config/rbac/                    ServiceAccount, ClusterRole/Roles + bindings, leader-election Role,
+ *                                 metrics-reader ClusterRole (authenticated /metrics)
  * config/manager/                 Namespaces, Deployment, metrics Service
  * ```
  *
@@ -33,6 +34,7 @@ import {
   deploymentObject,
   identityObjects,
   type ManifestObject,
+  metricsReaderRoleObject,
   metricsServiceObject,
   rbacObjects,
   watchedNamespaceObjects,
@@ -44,7 +46,8 @@ export const MANIFESTS_USAGE = `Usage: kloop manifests MODULE [--out DIR] [--nam
 Writes the manifests that deploy the operator MODULE declares, as a kustomize tree rooted at
 DIR/kustomization.yaml (kubectl apply -k DIR): its CRDs, Namespace, ServiceAccount, the RBAC
 rules its Manager derives from its controllers (with bindings), the leader-election Role, the
-Deployment and the metrics Service. The namespaces its caches are scoped to get a Namespace
+Deployment and the metrics Service (with http.metricsAuth, a metrics-reader ClusterRole to bind
+the scraper to). The namespaces its caches are scoped to get a Namespace
 too (but default, kube-system, kube-public, kube-node-lease), so the tree applies to a fresh
 cluster.
 
@@ -219,6 +222,7 @@ export async function manifestFiles(
     drainTimeoutMs: managerOptions.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     replicas: options.replicas,
   };
+  if (managerOptions.http?.metricsAuth) facts.metricsAuth = true;
   const port = managerOptions.http?.port;
   if (port !== undefined && port !== 0) facts.port = port;
   const files = new Map<string, string>();
@@ -251,6 +255,11 @@ export async function manifestFiles(
     files.set('rbac/leader_election_role.yaml', dump(leaderRoles));
     files.set('rbac/leader_election_role_binding.yaml', dump(leaderBindings));
     rbacFiles.push('leader_election_role.yaml', 'leader_election_role_binding.yaml');
+  }
+  const metricsReader = metricsReaderRoleObject(facts);
+  if (metricsReader) {
+    files.set('rbac/metrics_reader_role.yaml', dump([metricsReader]));
+    rbacFiles.push('metrics_reader_role.yaml');
   }
   files.set('rbac/kustomization.yaml', kustomization(rbacFiles));
   top.push('rbac');

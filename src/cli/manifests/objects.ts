@@ -20,6 +20,8 @@ export interface DeploymentFacts {
   drainTimeoutMs: number;
   /** Replicas (1 unless leader election or sharding lets more run). */
   replicas: number;
+  /** `/metrics` asks for a bearer token (`http.metricsAuth`): a metrics-reader ClusterRole is written. */
+  metricsAuth?: boolean;
 }
 
 /** A Kubernetes object as written to YAML. */
@@ -42,6 +44,7 @@ export function objectNames(name: string) {
     managerRole: `${name}-manager-role`,
     leaderElectionRole: `${name}-leader-election-role`,
     metricsService: `${name}-metrics-service`,
+    metricsReaderRole: `${name}-metrics-reader`,
   };
 }
 
@@ -113,6 +116,21 @@ export function rbacObjects(
     });
   }
   return { roles, bindings };
+}
+
+/**
+ * kubebuilder's `metrics-reader`: the ClusterRole a scraper's ServiceAccount is bound to when
+ * `/metrics` asks for a token (the manager's SubjectAccessReview asks whether the token's user
+ * may `get` the non-resource URL `/metrics`). Bound to no one here: the scraper is the user's.
+ */
+export function metricsReaderRoleObject(facts: DeploymentFacts): ManifestObject | undefined {
+  if (!facts.metricsAuth) return undefined;
+  return {
+    apiVersion: RBAC,
+    kind: 'ClusterRole',
+    metadata: { name: objectNames(facts.name).metricsReaderRole, labels: labels(facts) },
+    rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+  };
 }
 
 /** The operator's Namespace and ServiceAccount. */
