@@ -75,6 +75,7 @@ export const KLOOP_ERROR_CODES = [
   // cli
   'KLOOP_CLI_USAGE',
   'KLOOP_DEMO_EXAMPLES',
+  'KLOOP_MANIFESTS_UNDEPLOYABLE',
 ] as const;
 
 /**

@@ -13,7 +13,7 @@ import {
   parseManifestsArgs,
 } from '../../src/cli/manifests/command.js';
 import { gracePeriodSeconds } from '../../src/cli/manifests/objects.js';
-import type { ManagerOptions } from '../../src/index.js';
+import type { KloopError, ManagerOptions } from '../../src/index.js';
 import * as operatorModule from '../fixtures/operator-module.js';
 import { Cache } from '../fixtures/operator-module.js';
 
@@ -211,6 +211,31 @@ describe('kloop manifests', () => {
       );
       assert.doesNotMatch(files.get('rbac/role_binding.yaml')!, /metrics-reader/);
     }
+  });
+
+  it('refuses a health listener on loopback, where kubelet’s probes of the Pod IP cannot reach it', async () => {
+    const listening = (http: ManagerOptions['http']) => ({
+      ...operatorModule,
+      managerOptions: { ...operatorModule.managerOptions, http },
+    });
+    for (const host of ['127.0.0.1', '127.0.0.53', '::1', 'localhost', '::ffff:127.0.0.1']) {
+      await assert.rejects(
+        manifestFiles(listening({ port: 8081, host }), parseManifestsArgs([MODULE])),
+        (err: KloopError) => {
+          assert.equal(err.code, 'KLOOP_MANIFESTS_UNDEPLOYABLE');
+          assert.match(err.message, new RegExp(`http\\.host is "${host.replace(/\./g, '\\.')}"`));
+          assert.match(err.message, /probes/);
+          return true;
+        },
+      );
+    }
+    for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
+      const files = await manifestFiles(listening({ port: 8081, host }), parseManifestsArgs([MODULE]));
+      assert.match(files.get('manager/manager.yaml')!, /livenessProbe/, host);
+    }
+    // No port: no probes and no Service are written, so a loopback listener harms nothing.
+    const none = await manifestFiles(listening({ port: 0, host: '127.0.0.1' }), parseManifestsArgs([MODULE]));
+    assert.doesNotMatch(none.get('manager/manager.yaml')!, /Probe/);
   });
 
   it('writes the files under --out and names a module with nothing to set up', async () => {

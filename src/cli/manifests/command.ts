@@ -21,10 +21,12 @@
  * someone else (`kubectl delete -k` would delete a written Namespace with everything in it).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
 import { KubeClient } from '../../client/index.js';
+import { KloopError } from '../../core/index.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DerivedRbac, Manager, type ManagerOptions } from '../../manager/index.js';
 import { exportedResources } from '../crd-command.js';
 import { UsageError } from '../usage.js';
@@ -166,6 +168,39 @@ function kustomization(resources: readonly string[]): string {
   return yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
 }
 
+/**
+ * The operator module's options cannot be deployed as the manifests would deploy them (code
+ * `KLOOP_MANIFESTS_UNDEPLOYABLE`): the message names the option and the fix.
+ */
+export class ManifestsError extends KloopError {
+  constructor(message: string) {
+    super('KLOOP_MANIFESTS_UNDEPLOYABLE', message);
+  }
+}
+
+/** Whether `host` only listens on the loopback interface (`127.0.0.0/8`, `::1`, `localhost`). */
+function isLoopback(host: string): boolean {
+  const address = host.toLowerCase().replace(/^::ffff:/, '');
+  if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
+  return isIPv4(address) && address.startsWith('127.');
+}
+
+/**
+ * kubelet probes the Pod's IP and Prometheus scrapes it through the Service: a health listener
+ * bound to loopback would fail every probe (the container restarted in a loop, never ready).
+ * Refused rather than written without probes: as in kubebuilder's manifests, a deployed
+ * manager is probed, and the listener's host is one option to change.
+ */
+function checkProbeable(options: ManagerOptions): void {
+  const http = options.http;
+  if (http?.port === undefined || http.port === 0 || http.host === undefined || !isLoopback(http.host)) return;
+  throw new ManifestsError(
+    `http.host is "${http.host}" (loopback) in managerOptions: kubelet probes /healthz and /readyz at the ` +
+      `Pod's IP, so the Deployment's liveness and readiness probes would always fail, and Prometheus could ` +
+      `not scrape /metrics through the Service. Leave http.host unset (0.0.0.0) or set "0.0.0.0" or "::".`,
+  );
+}
+
 /** Namespaces that exist in every cluster: never written (and `default` cannot be deleted). */
 const CLUSTER_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
@@ -196,6 +231,7 @@ export async function manifestFiles(
   const setup = setupOf(exported, options.module);
   const resources = exportedResources(exported);
   const managerOptions = (exported.managerOptions ?? {}) as ManagerOptions;
+  checkProbeable(managerOptions);
   const name = options.name ?? managerOptions.leaderElection?.name ?? dnsName(options.module);
   const namespace = options.namespace ?? `${name}-system`;
   // The Lease namespace defaults to the Pod's; in the manifests that is the operator's namespace.
