@@ -13,10 +13,13 @@ import {
   type KubeObject,
   ManualClock,
   Namespace,
+  Role,
+  RoleBinding,
   ServiceAccount,
 } from '../core/index.js';
 import type { Resource } from '../resources/index.js';
 import { installResources, type ObjectRef, type WaitForConditionOptions, waitForCondition } from './conditions.js';
+import { TestingUsageError } from './errors.js';
 
 /**
  * Options of {@link startEmulator}: those of `startApiServer` (`controllers`, `secure`,
@@ -39,10 +42,26 @@ export interface RbacRule {
   nonResourceURLs?: string[];
 }
 
-/** Options of {@link TestEmulator.serviceAccount}. */
+/** Rules granted in one namespace: a Role there (`mgr.rbacRules().namespaceRules` has this shape). */
+export interface NamespaceRbacRules {
+  namespace: string;
+  rules: readonly RbacRule[];
+}
+
+/**
+ * Options of {@link TestEmulator.serviceAccount}: the RBAC of an operator as `kloop manifests`
+ * writes it, from `mgr.rbacRules()`: `rules` its `clusterRules`, `namespaceRules` its
+ * `namespaceRules` (and its `leaderElection`, which has the same shape).
+ */
 export interface ServiceAccountOptions {
   /** Rules granted cluster-wide (a ClusterRole and ClusterRoleBinding named `<namespace>-<name>`). */
-  rules?: RbacRule[];
+  rules?: readonly RbacRule[];
+  /**
+   * Rules granted in one namespace each: a Role and RoleBinding named `<namespace>-<name>` (of the
+   * ServiceAccount) in each, the namespace created when missing. Entries naming the same
+   * namespace share its Role.
+   */
+  namespaceRules?: readonly NamespaceRbacRules[];
 }
 
 /** A running emulator with the test helpers around it. */
@@ -68,8 +87,31 @@ export interface TestEmulator {
   ): Promise<T>;
   /**
    * Secure mode: the ServiceAccount `namespace/name` (created with its namespace when missing),
-   * optionally granted `rules`, and a kubeconfig with a token for it, as a Pod of the operator
-   * would hold. Denials of its requests show in `server.audit({ denied: true })`.
+   * optionally granted `rules` cluster-wide and `namespaceRules` in their namespaces, and a
+   * kubeconfig with a token for it, as a Pod of the operator would hold. Denials of its requests
+   * show in `server.audit({ denied: true })`. Without the secure mode it rejects with a
+   * `TestingUsageError` (`KLOOP_TESTING_USAGE`).
+   *
+   * @example
+   * ```ts
+   * import { ConfigMap, Manager } from 'kloop';
+   * import { startEmulator, startManager } from 'kloop/testing';
+   *
+   * const emulator = await startEmulator({ secure: true });
+   * const setup = (m: Manager) => {
+   *   m.controller('copier').for(ConfigMap).reconcile(async () => {});
+   * };
+   * const options = { cache: { defaultNamespaces: ['team-a'] } };
+   * // The rules a namespace-scoped operator's manifests grant: Roles in team-a, no ClusterRole.
+   * const declared = new Manager({ kubeconfig: emulator.kubeconfig, ...options });
+   * setup(declared);
+   * const { clusterRules, namespaceRules } = declared.rbacRules();
+   * await declared.stop();
+   * const kubeconfig = await emulator.serviceAccount('ops', 'copier', { rules: clusterRules, namespaceRules });
+   * const mgr = await startManager(kubeconfig, setup, options);
+   * await mgr.stop();
+   * await emulator.stop();
+   * ```
    */
   serviceAccount(namespace: string, name: string, options?: ServiceAccountOptions): Promise<Kubeconfig>;
   /** Stops the client and the emulator. Idempotent. */
@@ -141,18 +183,34 @@ async function serviceAccount(
   options: ServiceAccountOptions,
 ): Promise<Kubeconfig> {
   if (!server.security) {
-    throw new Error('serviceAccount() needs the secure mode: startEmulator({ secure: true })');
+    throw new TestingUsageError('serviceAccount() needs the secure mode: startEmulator({ secure: true })');
   }
   await createIfMissing(client, { ...Namespace, metadata: { name: namespace } });
   await createIfMissing(client, { ...ServiceAccount, metadata: { namespace, name } });
+  const roleName = `${namespace}-${name}`;
+  const subjects = [{ kind: 'ServiceAccount', namespace, name }];
   if (options.rules !== undefined) {
-    const roleName = `${namespace}-${name}`;
-    await createIfMissing(client, { ...ClusterRole, metadata: { name: roleName }, rules: options.rules });
+    await createIfMissing(client, { ...ClusterRole, metadata: { name: roleName }, rules: [...options.rules] });
     await createIfMissing(client, {
       ...ClusterRoleBinding,
       metadata: { name: roleName },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-      subjects: [{ kind: 'ServiceAccount', namespace, name }],
+      subjects,
+    });
+  }
+  // One Role per namespace: a second Role of the same name would be refused (409) and its rules lost.
+  const byNamespace = new Map<string, RbacRule[]>();
+  for (const entry of options.namespaceRules ?? []) {
+    byNamespace.set(entry.namespace, [...(byNamespace.get(entry.namespace) ?? []), ...entry.rules]);
+  }
+  for (const [roleNamespace, rules] of byNamespace) {
+    await createIfMissing(client, { ...Namespace, metadata: { name: roleNamespace } });
+    await createIfMissing(client, { ...Role, metadata: { namespace: roleNamespace, name: roleName }, rules });
+    await createIfMissing(client, {
+      ...RoleBinding,
+      metadata: { namespace: roleNamespace, name: roleName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+      subjects,
     });
   }
   return server.kubeconfigFor({ token: server.security.createToken(namespace, name) });

@@ -12,6 +12,8 @@
  * - {@link waitForCondition}, {@link installResources}; {@link podOutcome} to script a Pod.
  * - {@link recordWrites} (count, kind, bytes of the operator's writes) and
  *   {@link assertNoDenials} / {@link deniedRequests} (RBAC refusals in the secure emulator's audit).
+ * - {@link TestingUsageError} (`KLOOP_TESTING_USAGE`) when a helper is used where it cannot work
+ *   (an RBAC helper without the secure mode).
  *
  * Everything here is built on public surfaces (`startApiServer`, `Manager`, the debug record,
  * metrics, `server.audit()`); nothing is test-only inside the library.
@@ -39,11 +41,13 @@ export {
 } from './conditions.js';
 export {
   type EmulatorOptions,
+  type NamespaceRbacRules,
   type RbacRule,
   type ServiceAccountOptions,
   startEmulator,
   type TestEmulator,
 } from './emulator.js';
+export { TestingUsageError } from './errors.js';
 export { type EventuallyOptions, eventually } from './eventually.js';
 export { startFailingFast, startManager, type TestManagerOptions } from './manager.js';
 export { type PodTimings, podOutcome } from './pods.js';

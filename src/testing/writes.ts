@@ -9,6 +9,7 @@ import type { ApiServer, AuditEntry, AuditFilter } from '../apiserver/index.js';
 import type { RecordedWrite } from '../controller/index.js';
 import type { Manager } from '../manager/index.js';
 import type { TestEmulator } from './emulator.js';
+import { TestingUsageError } from './errors.js';
 
 /** A write as {@link WriteRecorder} lists it: the record's write, with the reconcile it came from. */
 export interface ObservedWrite extends RecordedWrite {
@@ -160,7 +161,8 @@ function describeDenial(e: AuditEntry): string {
  * Fails with an `AssertionError` listing each refused request (user, verb, resource, object,
  * the authorizer's reason) when the secure emulator refused any matching `filter` (a `user`,
  * say `system:serviceaccount:ops:my-operator`). The emulator must run in secure mode: on plain
- * HTTP nothing is ever refused and this passes trivially, so it throws there instead.
+ * HTTP nothing is ever refused and this passes trivially, so it throws a `TestingUsageError`
+ * (`KLOOP_TESTING_USAGE`) there instead.
  *
  * @example
  * ```ts
@@ -172,7 +174,9 @@ function describeDenial(e: AuditEntry): string {
  */
 export function assertNoDenials(cluster: TestEmulator | ApiServer, filter: AuditFilter = {}): void {
   const server = 'server' in cluster ? cluster.server : cluster;
-  if (!server.security) throw new Error('assertNoDenials() needs the secure mode: startEmulator({ secure: true })');
+  if (!server.security) {
+    throw new TestingUsageError('assertNoDenials() needs the secure mode: startEmulator({ secure: true })');
+  }
   const denied = deniedRequests(server, filter);
   if (denied.length === 0) return;
   throw new AssertionError({

@@ -6,8 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { buildManifests, manifestsCommand, parseManifestsArgs } from '../../src/cli/manifests/command.js';
+import {
+  buildManifests,
+  manifestFiles,
+  manifestsCommand,
+  parseManifestsArgs,
+} from '../../src/cli/manifests/command.js';
 import { gracePeriodSeconds } from '../../src/cli/manifests/objects.js';
+import type { KloopError, ManagerOptions } from '../../src/index.js';
+import * as operatorModule from '../fixtures/operator-module.js';
 import { Cache } from '../fixtures/operator-module.js';
 
 const MODULE = 'test/fixtures/operator-module.ts';
@@ -21,13 +28,19 @@ function docs(text: string | undefined): Doc[] {
 
 describe('kloop manifests', () => {
   it('parses its arguments and says what is wrong', () => {
-    assert.deepEqual(parseManifestsArgs(['m.js']), { module: 'm.js', out: 'config', replicas: 1 });
+    assert.deepEqual(parseManifestsArgs(['m.js']), {
+      module: 'm.js',
+      out: 'config',
+      replicas: 1,
+      watchedNamespaces: true,
+    });
     assert.deepEqual(
       parseManifestsArgs(['m.js', '--name', 'op', '--namespace', 'ops', '--image', 'r/op:1', '--out', 'o']),
       {
         module: 'm.js',
         out: 'o',
         replicas: 1,
+        watchedNamespaces: true,
         name: 'op',
         namespace: 'ops',
         image: 'r/op:1',
@@ -36,6 +49,7 @@ describe('kloop manifests', () => {
     assert.throws(() => parseManifestsArgs([]), /a MODULE is required/);
     assert.throws(() => parseManifestsArgs(['m.js', '--name', 'Op_1']), /not a valid DNS label/);
     assert.throws(() => parseManifestsArgs(['m.js', '--replicas', 'two']), /--replicas/);
+    assert.equal(parseManifestsArgs(['m.js', '--no-watched-namespaces']).watchedNamespaces, false);
   });
 
   it('writes a kustomize tree: CRDs, RBAC derived from the controllers, the Deployment and Service', async () => {
@@ -119,6 +133,109 @@ describe('kloop manifests', () => {
       { name: 'http-metrics', port: 8081, targetPort: 'http', protocol: 'TCP' },
     ]);
     assert.equal(gracePeriodSeconds(20_000), 30, 'the defaults fit kubelet’s default grace period');
+  });
+
+  it('writes a Namespace for each namespace it grants in besides its own, unless told not to', async () => {
+    const watching = (namespaces: string[], leaseNamespace?: string) => ({
+      ...operatorModule,
+      managerOptions: {
+        ...operatorModule.managerOptions,
+        cache: { defaultNamespaces: namespaces },
+        leaderElection: { name: 'cache-op', ...(leaseNamespace ? { namespace: leaseNamespace } : {}) },
+      } satisfies ManagerOptions,
+    });
+    const files = await manifestFiles(operatorModule, parseManifestsArgs([MODULE]));
+    // The operator's own first (kubebuilder's config/manager), then the one its Role is in.
+    assert.deepEqual(
+      docs(files.get('manager/namespace.yaml')).map((n) => [n.kind, n.metadata.name]),
+      [
+        ['Namespace', 'cache-op-system'],
+        ['Namespace', 'team-a'],
+      ],
+    );
+    // A namespace the operator does not own carries none of its labels.
+    assert.deepEqual(docs(files.get('manager/namespace.yaml'))[1], {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-a' },
+    });
+    // Namespaces every cluster has are not written; the Lease's namespace is.
+    const scoped = await manifestFiles(
+      watching(['default', 'kube-system', 'team-b', 'cache-op-system'], 'leases'),
+      parseManifestsArgs([MODULE]),
+    );
+    assert.deepEqual(
+      docs(scoped.get('manager/namespace.yaml')).map((n) => n.metadata.name),
+      ['cache-op-system', 'leases', 'team-a', 'team-b'],
+    );
+    // Off: only the operator's own, and the output names those that must exist first.
+    const notes: string[] = [];
+    const without = await manifestFiles(
+      watching(['team-b']),
+      parseManifestsArgs([MODULE, '--no-watched-namespaces']),
+      (note) => notes.push(note),
+    );
+    assert.deepEqual(
+      docs(without.get('manager/namespace.yaml')).map((n) => n.metadata.name),
+      ['cache-op-system'],
+    );
+    assert.deepEqual(notes, [
+      'not written (--no-watched-namespaces): the namespaces team-a, team-b must exist before kubectl apply',
+    ]);
+  });
+
+  it('writes a metrics-reader ClusterRole for Prometheus when /metrics asks for a token', async () => {
+    const plain = await manifestFiles(operatorModule, parseManifestsArgs([MODULE]));
+    assert.equal(plain.has('rbac/metrics_reader_role.yaml'), false, 'open /metrics needs no role to scrape it');
+    for (const metricsAuth of [true, { audiences: ['metrics'] }]) {
+      const files = await manifestFiles(
+        { ...operatorModule, managerOptions: { ...operatorModule.managerOptions, http: { port: 8443, metricsAuth } } },
+        parseManifestsArgs([MODULE]),
+      );
+      assert.deepEqual(docs(files.get('rbac/metrics_reader_role.yaml')), [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: {
+            name: 'cache-op-metrics-reader',
+            labels: { 'app.kubernetes.io/name': 'cache-op', 'app.kubernetes.io/managed-by': 'kloop' },
+          },
+          rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+        },
+      ]);
+      // Bound to no one: the scraper's ServiceAccount is the user's to bind.
+      assert.ok(
+        (yaml.load(files.get('rbac/kustomization.yaml')!) as { resources: string[] }).resources.includes(
+          'metrics_reader_role.yaml',
+        ),
+      );
+      assert.doesNotMatch(files.get('rbac/role_binding.yaml')!, /metrics-reader/);
+    }
+  });
+
+  it('refuses a health listener on loopback, where kubelet’s probes of the Pod IP cannot reach it', async () => {
+    const listening = (http: ManagerOptions['http']) => ({
+      ...operatorModule,
+      managerOptions: { ...operatorModule.managerOptions, http },
+    });
+    for (const host of ['127.0.0.1', '127.0.0.53', '::1', 'localhost', '::ffff:127.0.0.1']) {
+      await assert.rejects(
+        manifestFiles(listening({ port: 8081, host }), parseManifestsArgs([MODULE])),
+        (err: KloopError) => {
+          assert.equal(err.code, 'KLOOP_MANIFESTS_UNDEPLOYABLE');
+          assert.match(err.message, new RegExp(`http\\.host is "${host.replace(/\./g, '\\.')}"`));
+          assert.match(err.message, /probes/);
+          return true;
+        },
+      );
+    }
+    for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
+      const files = await manifestFiles(listening({ port: 8081, host }), parseManifestsArgs([MODULE]));
+      assert.match(files.get('manager/manager.yaml')!, /livenessProbe/, host);
+    }
+    // No port: no probes and no Service are written, so a loopback listener harms nothing.
+    const none = await manifestFiles(listening({ port: 0, host: '127.0.0.1' }), parseManifestsArgs([MODULE]));
+    assert.doesNotMatch(none.get('manager/manager.yaml')!, /Probe/);
   });
 
   it('writes the files under --out and names a module with nothing to set up', async () => {

@@ -13,7 +13,7 @@ import { sourceFiles } from '../support/files.js';
 const NOT_ERROR_CODES = new Set(['KLOOP_VALIDATE']);
 
 /** How many codes there are: a new one is a deliberate change (table, docs, this count). */
-const CODE_COUNT = 60;
+const CODE_COUNT = 62;
 
 /** The source, without the table itself (listing a code there is not using it). */
 const sources = sourceFiles('src')

@@ -109,6 +109,28 @@ describe('the packed package', () => {
     }
   });
 
+  it('names under every export condition, the bin and main only files it ships', () => {
+    // The repository's `kloop-source` condition points into src/, which is not shipped: a consumer
+    // (or bundler) resolving with that condition would find nothing. The packed manifest drops it.
+    const manifest = JSON.parse(readFileSync(join(kloopDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const targets: string[] = [];
+    const collect = (value: unknown, where: string): void => {
+      if (typeof value === 'string') targets.push(`${where} -> ${value}`);
+      else if (value && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) collect(inner, `${where} ${key}`);
+      }
+    };
+    for (const field of ['exports', 'bin', 'main', 'types', 'module', 'imports']) collect(manifest[field], field);
+    assert.ok(targets.length >= 10, targets.join('\n'));
+    const missing = targets.filter((t) => !existsSync(join(kloopDir, t.split(' -> ')[1]!)));
+    assert.deepEqual(missing, [], 'targets the package does not contain');
+    assert.equal(
+      JSON.stringify(manifest.exports).includes('kloop-source'),
+      false,
+      'the source condition is the repository’s',
+    );
+  });
+
   it('resolves its types for Node and bundlers (attw)', async () => {
     const attw = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
     // ESM only: the CommonJS and node10 resolutions are out of scope by design.

@@ -22,6 +22,7 @@ export const ROOT = resolve('.');
 const INPUT_DIRS = ['src', 'examples', 'bin', 'docs', 'ui'];
 const INPUT_FILES = [
   'scripts/build-ui.mjs',
+  'scripts/publish-manifest.mjs',
   'package.json',
   'package-lock.json',
   'tsconfig.json',
@@ -184,9 +185,19 @@ export async function packKloop(): Promise<PackedKloop> {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await run('npm', ['run', 'build'], { cwd: ROOT });
-    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
-      cwd: ROOT,
-    });
+    // Built already: the pack runs no scripts but the manifest's prepack and postpack, which
+    // ship package.json without the repository's `kloop-source` condition.
+    const manifest = (step: 'strip' | 'restore') =>
+      run(process.execPath, [join(ROOT, 'scripts', 'publish-manifest.mjs'), step], { cwd: ROOT });
+    let stdout: string;
+    await manifest('strip');
+    try {
+      ({ stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+        cwd: ROOT,
+      }));
+    } finally {
+      await manifest('restore');
+    }
     const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
     const tarball = join(dir, filename);
     await writeFile(join(dir, 'tarball'), tarball);

@@ -3,7 +3,7 @@
 // secure mode refuse to pass trivially without it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigMap, CustomResourceDefinition, defineResource, type KubeObject, Type } from 'kloop';
+import { ConfigMap, CustomResourceDefinition, defineResource, KloopError, type KubeObject, Type } from 'kloop';
 import {
   assertNoDenials,
   eventually,
@@ -108,8 +108,10 @@ describe('kloop/testing at its edges', () => {
   });
 
   it('refuses RBAC assertions and service accounts without the secure mode', async () => {
-    assert.throws(() => assertNoDenials(emulator), /needs the secure mode/);
-    await assert.rejects(emulator.serviceAccount('ops', 'x'), /needs the secure mode/);
+    const misuse = (pattern: RegExp) => (err: unknown) =>
+      err instanceof KloopError && err.code === 'KLOOP_TESTING_USAGE' && pattern.test(err.message);
+    assert.throws(() => assertNoDenials(emulator), misuse(/assertNoDenials\(\) needs the secure mode/));
+    await assert.rejects(emulator.serviceAccount('ops', 'x'), misuse(/serviceAccount\(\) needs the secure mode/));
   });
 
   it('podOutcome writes the annotations the simulated kubelet reads', () => {

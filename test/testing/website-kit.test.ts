@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Deployment, Manager, ManualClock, MissingTypeError, Pod, RbacMissingError, Service } from 'kloop';
+import {
+  Deployment,
+  Manager,
+  ManualClock,
+  MissingTypeError,
+  Pod,
+  RbacMissingError,
+  Role,
+  RoleBinding,
+  Service,
+} from 'kloop';
 import {
   assertNoDenials,
   deniedRequests,
@@ -150,6 +160,42 @@ describe('the website operator under RBAC', () => {
         () => assertNoDenials(emulator, { user }),
         /403 system:serviceaccount:ops:reader patch deployments\.apps default\/denied/,
       );
+    } finally {
+      await mgr.stop();
+    }
+  });
+
+  it('reproduces a namespace-scoped operator’s Roles, in namespaces made for them', async () => {
+    const scoped = { resources: [Website], cache: { defaultNamespaces: ['shop'] } };
+    const declared = new Manager({ kubeconfig: emulator.kubeconfig, ...scoped });
+    websiteController(declared);
+    const { clusterRules, namespaceRules } = declared.rbacRules();
+    await declared.stop();
+    assert.deepEqual(
+      namespaceRules.map((r) => r.namespace),
+      ['shop'],
+    );
+    // Cluster-wide rules alone leave the Role out: the start names what is missing in `shop`.
+    const unscoped = await emulator.serviceAccount('ops', 'unscoped', { rules: clusterRules });
+    await assert.rejects(
+      startManager(unscoped, (m) => websiteController(m), scoped),
+      (err: Error) =>
+        err instanceof RbacMissingError && /list kloop\.dev\/websites in namespace shop/.test(err.message),
+    );
+    const kubeconfig = await emulator.serviceAccount('ops', 'scoped', { rules: clusterRules, namespaceRules });
+    const role = await emulator.client.get(Role, { namespace: 'shop', name: 'ops-scoped' });
+    assert.deepEqual(role.rules, namespaceRules[0]!.rules);
+    const binding = await emulator.client.get(RoleBinding, { namespace: 'shop', name: 'ops-scoped' });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', namespace: 'ops', name: 'scoped' }]);
+    const mgr = await startManager(kubeconfig, (m) => websiteController(m), scoped);
+    try {
+      await emulator.client.create({
+        ...Website,
+        metadata: { namespace: 'shop', name: 'scoped' },
+        spec: { image: 'nginx:1.27' },
+      });
+      await emulator.waitForCondition({ ...Website, namespace: 'shop', name: 'scoped' }, 'Ready');
+      assertNoDenials(emulator, { user: 'system:serviceaccount:ops:scoped' });
     } finally {
       await mgr.stop();
     }

@@ -9,15 +9,24 @@
  * ```
  * config/kustomization.yaml       crd, rbac, manager
  * config/crd/                     one CRD per resource
- * config/rbac/                    ServiceAccount, ClusterRole/Roles + bindings, leader-election Role
- * config/manager/                 Namespace, Deployment, metrics Service
+ * config/rbac/                    ServiceAccount, ClusterRole/Roles + bindings, leader-election Role,
+ *                                 metrics-reader ClusterRole (authenticated /metrics)
+ * config/manager/                 Namespaces, Deployment, metrics Service
  * ```
+ *
+ * Every namespace an object is written into gets its Namespace, so the tree applies to a fresh
+ * cluster: the operator's own, and those its Roles go into (the namespaces its caches are scoped
+ * to, the Lease's); those every cluster has (`default`, `kube-system`, ...) are left out.
+ * `--no-watched-namespaces` leaves out all but the operator's own, for namespaces that belong to
+ * someone else (`kubectl delete -k` would delete a written Namespace with everything in it).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
 import { KubeClient } from '../../client/index.js';
+import { KloopError } from '../../core/index.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type DerivedRbac, Manager, type ManagerOptions } from '../../manager/index.js';
 import { exportedResources } from '../crd-command.js';
 import { UsageError } from '../usage.js';
@@ -27,8 +36,10 @@ import {
   deploymentObject,
   identityObjects,
   type ManifestObject,
+  metricsReaderRoleObject,
   metricsServiceObject,
   rbacObjects,
+  watchedNamespaceObjects,
 } from './objects.js';
 
 /** Help text of `kloop manifests`. */
@@ -37,7 +48,10 @@ export const MANIFESTS_USAGE = `Usage: kloop manifests MODULE [--out DIR] [--nam
 Writes the manifests that deploy the operator MODULE declares, as a kustomize tree rooted at
 DIR/kustomization.yaml (kubectl apply -k DIR): its CRDs, Namespace, ServiceAccount, the RBAC
 rules its Manager derives from its controllers (with bindings), the leader-election Role, the
-Deployment and the metrics Service.
+Deployment and the metrics Service (with http.metricsAuth, a metrics-reader ClusterRole to bind
+the scraper to). The namespaces its caches are scoped to get a Namespace
+too (but default, kube-system, kube-public, kube-node-lease), so the tree applies to a fresh
+cluster.
 
 MODULE exports its resources (defineResource), setup(mgr) (or a default export) declaring the
 controllers, and optionally managerOptions (the options its main passes to new Manager).
@@ -46,7 +60,10 @@ Importing it must have no side effects; nothing connects to a cluster.
   --name NAME        object name prefix (default: the leader-election Lease name, else MODULE's name)
   --namespace NS     namespace the operator runs in (default NAME-system)
   --image IMAGE      container image (default NAME:latest)
-  --replicas N       default 1`;
+  --replicas N       default 1
+  --no-watched-namespaces
+                     write no Namespace for the namespaces the caches are scoped to (they
+                     belong to someone else); they must then exist before kubectl apply`;
 
 /** Options of `kloop manifests`, parsed. */
 export interface ManifestsCommandOptions {
@@ -56,11 +73,13 @@ export interface ManifestsCommandOptions {
   namespace?: string;
   image?: string;
   replicas: number;
+  /** Write a Namespace for each namespace the Roles go into besides the operator's own (default true). */
+  watchedNamespaces: boolean;
 }
 
 /** Parses the arguments after `manifests`; throws {@link UsageError} for bad ones. */
 export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOptions {
-  let parsed: { values: Record<string, string | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
       args: [...args],
@@ -70,6 +89,7 @@ export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOpt
         namespace: { type: 'string' },
         image: { type: 'string' },
         replicas: { type: 'string' },
+        'no-watched-namespaces': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: true,
@@ -80,7 +100,7 @@ export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOpt
   const [module, ...rest] = parsed.positionals;
   if (module === undefined) throw new UsageError(`a MODULE is required\n\n${MANIFESTS_USAGE}`);
   if (rest.length > 0) throw new UsageError(`one MODULE only, got ${parsed.positionals.length}`);
-  const v = parsed.values;
+  const v = parsed.values as Record<string, string | undefined>;
   for (const flag of ['out', 'name', 'namespace', 'image'] as const) {
     if (v[flag] === '') throw new UsageError(`--${flag} needs a value`);
   }
@@ -92,7 +112,12 @@ export function parseManifestsArgs(args: readonly string[]): ManifestsCommandOpt
   }
   const replicas = v.replicas === undefined ? 1 : Number(v.replicas);
   if (!Number.isInteger(replicas) || replicas < 0) throw new UsageError(`--replicas must be a whole number`);
-  const options: ManifestsCommandOptions = { module, out: v.out ?? 'config', replicas };
+  const options: ManifestsCommandOptions = {
+    module,
+    out: v.out ?? 'config',
+    replicas,
+    watchedNamespaces: parsed.values['no-watched-namespaces'] !== true,
+  };
   if (v.name !== undefined) options.name = v.name;
   if (v.namespace !== undefined) options.namespace = v.namespace;
   if (v.image !== undefined) options.image = v.image;
@@ -143,12 +168,70 @@ function kustomization(resources: readonly string[]): string {
   return yaml.dump({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
 }
 
+/**
+ * The operator module's options cannot be deployed as the manifests would deploy them (code
+ * `KLOOP_MANIFESTS_UNDEPLOYABLE`): the message names the option and the fix.
+ */
+export class ManifestsError extends KloopError {
+  constructor(message: string) {
+    super('KLOOP_MANIFESTS_UNDEPLOYABLE', message);
+  }
+}
+
+/** Whether `host` only listens on the loopback interface (`127.0.0.0/8`, `::1`, `localhost`). */
+function isLoopback(host: string): boolean {
+  const address = host.toLowerCase().replace(/^::ffff:/, '');
+  if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
+  return isIPv4(address) && address.startsWith('127.');
+}
+
+/**
+ * kubelet probes the Pod's IP and Prometheus scrapes it through the Service: a health listener
+ * bound to loopback would fail every probe (the container restarted in a loop, never ready).
+ * Refused rather than written without probes: as in kubebuilder's manifests, a deployed
+ * manager is probed, and the listener's host is one option to change.
+ */
+function checkProbeable(options: ManagerOptions): void {
+  const http = options.http;
+  if (http?.port === undefined || http.port === 0 || http.host === undefined || !isLoopback(http.host)) return;
+  throw new ManifestsError(
+    `http.host is "${http.host}" (loopback) in managerOptions: kubelet probes /healthz and /readyz at the ` +
+      `Pod's IP, so the Deployment's liveness and readiness probes would always fail, and Prometheus could ` +
+      `not scrape /metrics through the Service. Leave http.host unset (0.0.0.0) or set "0.0.0.0" or "::".`,
+  );
+}
+
+/** Namespaces that exist in every cluster: never written (and `default` cannot be deleted). */
+const CLUSTER_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/** The namespaces the RBAC objects go into besides the operator's own, sorted. */
+function grantedNamespaces(rbac: DerivedRbac, own: string): string[] {
+  const namespaces = new Set(rbac.namespaceRules.map((r) => r.namespace));
+  if (rbac.leaderElection) namespaces.add(rbac.leaderElection.namespace);
+  return [...namespaces].filter((ns) => ns !== own && !CLUSTER_NAMESPACES.has(ns)).sort();
+}
+
 /** The manifests of one operator, as files relative to the tree's root. */
-export async function buildManifests(options: ManifestsCommandOptions): Promise<Map<string, string>> {
-  const exported = await importUserModule(options.module);
+export async function buildManifests(
+  options: ManifestsCommandOptions,
+  note: (text: string) => void = () => {},
+): Promise<Map<string, string>> {
+  return manifestFiles(await importUserModule(options.module), options, note);
+}
+
+/**
+ * The manifests of an operator module already imported (`exported` is its namespace); `note`
+ * receives what the user must know that the files cannot say.
+ */
+export async function manifestFiles(
+  exported: Record<string, unknown>,
+  options: ManifestsCommandOptions,
+  note: (text: string) => void = () => {},
+): Promise<Map<string, string>> {
   const setup = setupOf(exported, options.module);
   const resources = exportedResources(exported);
   const managerOptions = (exported.managerOptions ?? {}) as ManagerOptions;
+  checkProbeable(managerOptions);
   const name = options.name ?? managerOptions.leaderElection?.name ?? dnsName(options.module);
   const namespace = options.namespace ?? `${name}-system`;
   // The Lease namespace defaults to the Pod's; in the manifests that is the operator's namespace.
@@ -175,6 +258,7 @@ export async function buildManifests(options: ManifestsCommandOptions): Promise<
     drainTimeoutMs: managerOptions.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     replicas: options.replicas,
   };
+  if (managerOptions.http?.metricsAuth) facts.metricsAuth = true;
   const port = managerOptions.http?.port;
   if (port !== undefined && port !== 0) facts.port = port;
   const files = new Map<string, string>();
@@ -208,10 +292,25 @@ export async function buildManifests(options: ManifestsCommandOptions): Promise<
     files.set('rbac/leader_election_role_binding.yaml', dump(leaderBindings));
     rbacFiles.push('leader_election_role.yaml', 'leader_election_role_binding.yaml');
   }
+  const metricsReader = metricsReaderRoleObject(facts);
+  if (metricsReader) {
+    files.set('rbac/metrics_reader_role.yaml', dump([metricsReader]));
+    rbacFiles.push('metrics_reader_role.yaml');
+  }
   files.set('rbac/kustomization.yaml', kustomization(rbacFiles));
   top.push('rbac');
   const managerFiles = ['namespace.yaml', 'manager.yaml'];
-  files.set('manager/namespace.yaml', dump([namespaceObject]));
+  const others = grantedNamespaces(rbac, namespace);
+  if (options.watchedNamespaces) {
+    files.set('manager/namespace.yaml', dump([namespaceObject, ...watchedNamespaceObjects(others)]));
+  } else {
+    files.set('manager/namespace.yaml', dump([namespaceObject]));
+    if (others.length > 0) {
+      note(
+        `not written (--no-watched-namespaces): the namespaces ${others.join(', ')} must exist before kubectl apply`,
+      );
+    }
+  }
   files.set('manager/manager.yaml', dump([deploymentObject(facts)]));
   const service = metricsServiceObject(facts);
   if (service) {
@@ -230,7 +329,7 @@ export async function manifestsCommand(
   io: { out: (text: string) => void } = { out: (t) => process.stdout.write(t) },
 ): Promise<number> {
   const options = parseManifestsArgs(args);
-  const files = await buildManifests(options);
+  const files = await buildManifests(options, (text) => io.out(`note: ${text}\n`));
   for (const [file, text] of files) {
     const path = join(options.out, file);
     await mkdir(join(path, '..'), { recursive: true });

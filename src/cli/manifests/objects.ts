@@ -1,6 +1,6 @@
 /**
  * The Kubernetes objects that deploy an operator, made from its Manager's declarations: the
- * Namespace, ServiceAccount, the derived RBAC with its bindings, the leader-election Role, the
+ * Namespaces, ServiceAccount, the derived RBAC with its bindings, the leader-election Role, the
  * Deployment and the metrics Service. Shaped after kubebuilder's `config/` (names end in
  * `-controller-manager`, `-manager-role`, `-leader-election-role`, `-metrics-service`).
  */
@@ -20,6 +20,8 @@ export interface DeploymentFacts {
   drainTimeoutMs: number;
   /** Replicas (1 unless leader election or sharding lets more run). */
   replicas: number;
+  /** `/metrics` asks for a bearer token (`http.metricsAuth`): a metrics-reader ClusterRole is written. */
+  metricsAuth?: boolean;
 }
 
 /** A Kubernetes object as written to YAML. */
@@ -42,6 +44,7 @@ export function objectNames(name: string) {
     managerRole: `${name}-manager-role`,
     leaderElectionRole: `${name}-leader-election-role`,
     metricsService: `${name}-metrics-service`,
+    metricsReaderRole: `${name}-metrics-reader`,
   };
 }
 
@@ -115,6 +118,21 @@ export function rbacObjects(
   return { roles, bindings };
 }
 
+/**
+ * kubebuilder's `metrics-reader`: the ClusterRole a scraper's ServiceAccount is bound to when
+ * `/metrics` asks for a token (the manager's SubjectAccessReview asks whether the token's user
+ * may `get` the non-resource URL `/metrics`). Bound to no one here: the scraper is the user's.
+ */
+export function metricsReaderRoleObject(facts: DeploymentFacts): ManifestObject | undefined {
+  if (!facts.metricsAuth) return undefined;
+  return {
+    apiVersion: RBAC,
+    kind: 'ClusterRole',
+    metadata: { name: objectNames(facts.name).metricsReaderRole, labels: labels(facts) },
+    rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+  };
+}
+
 /** The operator's Namespace and ServiceAccount. */
 export function identityObjects(facts: DeploymentFacts): { namespace: ManifestObject; serviceAccount: ManifestObject } {
   return {
@@ -125,6 +143,15 @@ export function identityObjects(facts: DeploymentFacts): { namespace: ManifestOb
       metadata: { name: objectNames(facts.name).serviceAccount, namespace: facts.namespace, labels: labels(facts) },
     },
   };
+}
+
+/**
+ * The Namespaces the Roles of a scoped cache (or the Lease) go into, as bare as can be: they may
+ * be shared with other teams, so they carry no label of the operator's (kubectl apply leaves
+ * the labels others gave them in place).
+ */
+export function watchedNamespaceObjects(namespaces: readonly string[]): ManifestObject[] {
+  return namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
 }
 
 /**
