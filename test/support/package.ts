@@ -170,6 +170,20 @@ function tarballIn(dir: string): string | undefined {
 }
 
 /**
+ * Rewrites `package/package.json` inside `tarball` as `npm pack` would ship it after the
+ * repository's prepack (`scripts/publish-manifest.mjs strip`), using `scratch` to unpack it.
+ */
+async function shipManifest(tarball: string, scratch: string): Promise<void> {
+  await mkdir(scratch, { recursive: true });
+  await run('tar', ['-xzf', tarball, '-C', scratch], { cwd: ROOT });
+  const unpacked = join(scratch, 'package');
+  await run(process.execPath, [join(ROOT, 'scripts', 'publish-manifest.mjs'), 'strip', unpacked], { cwd: ROOT });
+  await rm(join(unpacked, 'package.json.prepack'));
+  await run('tar', ['-czf', tarball, '-C', scratch, 'package'], { cwd: ROOT });
+  await rm(scratch, { recursive: true, force: true });
+}
+
+/**
  * Builds (`npm run build`, which empties `dist/` first) and packs this tree once per content
  * hash; later calls, in this process or another, return the cached tarball.
  */
@@ -185,21 +199,15 @@ export async function packKloop(): Promise<PackedKloop> {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await run('npm', ['run', 'build'], { cwd: ROOT });
-    // Built already: the pack runs no scripts but the manifest's prepack and postpack, which
-    // ship package.json without the repository's `kloop-source` condition.
-    const manifest = (step: 'strip' | 'restore') =>
-      run(process.execPath, [join(ROOT, 'scripts', 'publish-manifest.mjs'), step], { cwd: ROOT });
-    let stdout: string;
-    await manifest('strip');
-    try {
-      ({ stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
-        cwd: ROOT,
-      }));
-    } finally {
-      await manifest('restore');
-    }
+    // Built already: the pack runs no scripts. The shipped package.json (no `kloop-source`
+    // condition) is written into the tarball afterwards, never over the repository's own, which
+    // test files running beside this one resolve `kloop` through.
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+    });
     const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
     const tarball = join(dir, filename);
+    await shipManifest(tarball, join(dir, 'unpacked'));
     await writeFile(join(dir, 'tarball'), tarball);
     await pruneStale(dir);
     return { tarball, hash, dir };
