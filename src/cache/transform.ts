@@ -10,10 +10,12 @@
  *
  * The rebuilt metadata is an object literal of exactly its fields (see `MetadataCopier`): an
  * object built up from `{}` has room for 4 fields in the object and puts the rest in a separate
- * property array, 96 B for the 7 fields of a typical stripped metadata against 80 B.
+ * property array, 96 B for the 7 fields of a typical stripped metadata against 80 B. Objects
+ * with equal labels share one labels object (see `LabelSharer`).
  */
 
 import { deepFreeze, type KubeObject, type ObjectMeta, type TypeRef } from '../core/index.js';
+import { LabelSharer } from './label-sharing.js';
 
 /** How an informer prepares objects for its store. */
 export interface PipelineOptions<T extends KubeObject> {
@@ -33,6 +35,7 @@ export function makePipeline<T extends KubeObject>(options: PipelineOptions<T>):
   const { apiVersion, kind } = options.type;
   const strip = !options.keepManagedFields;
   const copier = new MetadataCopier();
+  const sharer = new LabelSharer();
   const user = options.transform;
   return (wire: T): T => {
     let obj = wire;
@@ -52,6 +55,14 @@ export function makePipeline<T extends KubeObject>(options: PipelineOptions<T>):
     const meta = obj.metadata;
     if (strip && meta && meta.managedFields !== undefined) obj.metadata = copier.withoutManagedFields(meta);
     if (user) obj = user(obj);
+    // After the user's transform, which may change the labels of the object it is given.
+    const stored = obj.metadata;
+    const labels = stored?.labels;
+    if (typeof labels === 'object' && labels !== null) {
+      const shared = sharer.share(labels);
+      // A transform may hand back metadata it froze: then the labels stay its own.
+      if (shared !== labels) Reflect.set(stored, 'labels', shared);
+    }
     if (options.freeze) deepFreeze(obj);
     return obj;
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makePipeline } from '../../src/cache/index.js';
+import { LabelSharer } from '../../src/cache/label-sharing.js';
 import type { KubeObject } from '../../src/core/index.js';
 
 const type = { apiVersion: 'v1', kind: 'ConfigMap' };
@@ -64,5 +65,57 @@ describe('makePipeline', () => {
   it('metadata-only: apiVersion and kind of the informer, metadata stripped, the rest dropped', () => {
     const obj = makePipeline({ type, metadataOnly: true })(wire({ name: 'a', managedFields, labels: { x: 'y' } }));
     assert.deepStrictEqual(obj, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { x: 'y' } } });
+  });
+});
+
+describe('LabelSharer', () => {
+  it('hands out one copy of equal label maps: same keys in the same order and same values', () => {
+    const sharer = new LabelSharer();
+    const first = { app: 'web', tier: 'front' };
+    assert.equal(sharer.share(first), first);
+    assert.equal(sharer.share({ app: 'web', tier: 'front' }), first);
+    const reordered = { tier: 'front', app: 'web' };
+    assert.equal(sharer.share(reordered), reordered);
+    const otherKeys = { app: 'web', role: 'front' };
+    assert.equal(sharer.share(otherKeys), otherKeys);
+    const otherValue = { app: 'web', tier: 'back' };
+    assert.equal(sharer.share(otherValue), otherValue);
+    const longer = { app: 'web', tier: 'front', x: 'y' };
+    assert.equal(sharer.share(longer), longer);
+    const empty = {};
+    assert.equal(sharer.share(empty), empty);
+    assert.equal(sharer.share({}), empty);
+    const notStrings = { n: 1 } as unknown as Record<string, string>;
+    const again = { ...notStrings };
+    sharer.share(notStrings);
+    assert.equal(sharer.share(again), again);
+  });
+
+  it('pauses while label maps do not repeat (a pod-name label), then shares again', () => {
+    const sharer = new LabelSharer();
+    // A window of 1024 unique maps finds no copy: the next 64 windows are not even looked up.
+    for (let i = 0; i < 1024; i++) sharer.share({ name: `pod-${i}` });
+    const a = { app: 'web' };
+    assert.equal(sharer.share(a), a);
+    assert.notEqual(sharer.share({ app: 'web' }), a);
+    for (let i = 0; i < 64 * 1024; i++) sharer.share({ name: `pod-${i}` });
+    const b = { app: 'web' };
+    assert.equal(sharer.share(b), b);
+    assert.equal(sharer.share({ app: 'web' }), b);
+  });
+
+  it('through the pipeline: equal labels share one object; metadata a transform froze keeps its own', () => {
+    const prepare = makePipeline({ type });
+    const a = prepare(wire({ name: 'a', managedFields, labels: { app: 'web' } }));
+    const b = prepare(wire({ name: 'b', labels: { app: 'web' } }));
+    assert.equal(a.metadata.labels, b.metadata.labels);
+    const freezing = makePipeline({
+      type,
+      transform: (o: KubeObject) => ({ ...o, metadata: Object.freeze({ ...o.metadata }) }),
+    });
+    const c = freezing(wire({ name: 'c', labels: { app: 'db' } }));
+    const d = freezing(wire({ name: 'd', labels: { app: 'db' } }));
+    assert.deepStrictEqual(d.metadata.labels, { app: 'db' });
+    assert.notEqual(c.metadata.labels, d.metadata.labels);
   });
 });
