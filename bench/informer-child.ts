@@ -2,7 +2,8 @@
  * One measured peer of `bench/informer.ts`, run in its own process (`--expose-gc`):
  * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES CONTROL`, PEER one of
  * `kloop`, `kloop-paged` (streaming lists off), `kloop-metadata` (a metadata-only informer),
- * `client-node`, `parse`, `parse-metadata` (the `PartialObjectMetadataList` GET and parse). Prints
+ * `client-node`, `parse`, `parse-metadata` (the `PartialObjectMetadataList` GET and parse),
+ * `parse-metadata-paged` (the same in pages of `PAGED_LIMIT`, for lists too big for one string). Prints
  * one JSON line: time to synced, heap after GC (and before the peer started, for heap per object),
  * peak RSS, and watch events/s for UPDATES events (the server process commits them when asked at
  * CONTROL; UPDATES 0 skips the watch).
@@ -184,13 +185,45 @@ function describeError(err: unknown): string {
   return parts.join(': ') || String(err);
 }
 
+interface ListBody {
+  items: unknown[];
+  metadata: { resourceVersion: string; continue?: string };
+}
+
+/**
+ * Items a page of `parse-metadata-paged`. A million PartialObjectMetadata (about 700 B each) are
+ * one body of 700 MB, over V8's longest string (2^29 - 24 characters) on both sides: the server
+ * cannot join it and the client could not hold it to parse. Pages of 10k are a few MB each.
+ */
+const PAGED_LIMIT = 10_000;
+
+/** GETs `/api/v1/configmaps` with `query` and parses the list; anything but 200 fails with its body. */
+async function listPage(query: string, accept: string): Promise<ListBody> {
+  const res = await fetch(`${url}/api/v1/configmaps${query}`, { headers: { Accept: accept } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`list: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as ListBody;
+}
+
+/** The whole list in pages of `PAGED_LIMIT`, parsed page by page into one array of items. */
+async function pagedList(accept: string): Promise<ListBody> {
+  const items: unknown[] = [];
+  let page = await listPage(`?limit=${PAGED_LIMIT}`, accept);
+  const resourceVersion = page.metadata.resourceVersion;
+  for (;;) {
+    for (const item of page.items) items.push(item);
+    const next = page.metadata.continue;
+    if (!next) return { items, metadata: { resourceVersion } };
+    page = await listPage(`?limit=${PAGED_LIMIT}&continue=${encodeURIComponent(next)}`, accept);
+  }
+}
+
 /** The physical limit: one GET of the whole list and `JSON.parse`; events split and parsed. */
 async function parse(): Promise<ChildResult> {
   const heapBaseMB = heapAfterGc();
   const start = performance.now();
-  const accept = peer === 'parse-metadata' ? METADATA_ACCEPT : 'application/json';
-  const res = await fetch(`${url}/api/v1/configmaps`, { headers: { Accept: accept } });
-  const list = JSON.parse(await res.text()) as { items: unknown[]; metadata: { resourceVersion: string } };
+  const accept = peer.startsWith('parse-metadata') ? METADATA_ACCEPT : 'application/json';
+  const list = peer === 'parse-metadata-paged' ? await pagedList(accept) : await listPage('', accept);
   const syncMs = performance.now() - start;
   const objects = list.items.length;
   const heapMB = heapAfterGc();
@@ -256,6 +289,7 @@ const runners: Record<string, () => Promise<ChildResult>> = {
   'client-node': clientNode,
   parse,
   'parse-metadata': parse,
+  'parse-metadata-paged': parse,
 };
 const runner = runners[peer];
 if (!runner) {

@@ -10,14 +10,15 @@ import {
   keyString,
   type LabelSelector,
   type ObjectKey,
+  type ObjectMeta,
   parseLabelSelector,
 } from '../core/index.js';
 import type { IndexFunc, InformerListOptions } from './types.js';
 
 interface Index<T extends KubeObject> {
   fn: IndexFunc<T>;
-  /** value -> keys filed under it */
-  byValue: Map<string, Set<string>>;
+  /** value -> the stored objects filed under it (their keys are derived when asked for) */
+  byValue: Map<string, Set<T>>;
 }
 
 /**
@@ -45,31 +46,46 @@ export const byOwnerUid: IndexFunc = (obj) => {
  *
  * @remarks Objects are stored as given (the informer freezes them in validation mode); a
  * caller must never change one.
+ *
+ * Objects are filed by namespace, then by name, and the key is always the one of the object's
+ * own metadata (`ns/name`, or `name` cluster-scoped): one map entry per object, keyed by the
+ * name string the object already holds. A second map keyed by `ns/name` cost 56 B per object
+ * for the key string alone (a cons string and its `ns/` prefix) plus its entry, about a tenth of
+ * a cached ConfigMap (measured with heap snapshots; see `bench/scale.ts`).
  */
 export class Store<T extends KubeObject = KubeObject> {
-  readonly #items = new Map<string, T>();
+  /** namespace ('' for cluster-scoped objects) -> name -> object */
   readonly #byNamespace = new Map<string, Map<string, T>>();
   readonly #indexes = new Map<string, Index<T>>();
   readonly #selectors = new Map<string, LabelSelector>();
+  #size = 0;
 
   /** Number of objects. */
   get size(): number {
-    return this.#items.size;
+    return this.#size;
   }
 
-  /** The object at `key` (`{namespace, name}` or `ns/name`). */
-  get(key: ObjectKey | string): T | undefined {
-    return this.#items.get(typeof key === 'string' ? key : keyString(key));
+  /** The object at `key` (`{namespace, name}`, an object's metadata, or `ns/name`). */
+  get(key: ObjectKey | Pick<ObjectMeta, 'namespace' | 'name'> | string): T | undefined {
+    if (typeof key !== 'string') return this.#byNamespace.get(key.namespace || '')?.get(key.name ?? '');
+    const slash = key.indexOf('/');
+    // `/name` is no key keyString writes (an empty namespace is written as `name`).
+    if (slash === -1) return this.#byNamespace.get('')?.get(key);
+    if (slash === 0) return undefined;
+    return this.#byNamespace.get(key.slice(0, slash))?.get(key.slice(slash + 1));
   }
 
-  /** Every key. */
-  keys(): IterableIterator<string> {
-    return this.#items.keys();
+  /** Every key, `ns/name` (built as they are read: the store keeps none). */
+  *keys(): IterableIterator<string> {
+    for (const [ns, byName] of this.#byNamespace) {
+      if (ns === '') yield* byName.keys();
+      else for (const name of byName.keys()) yield `${ns}/${name}`;
+    }
   }
 
-  /** Every object. */
-  values(): IterableIterator<T> {
-    return this.#items.values();
+  /** Every object, namespace by namespace. */
+  *values(): IterableIterator<T> {
+    for (const byName of this.#byNamespace.values()) yield* byName.values();
   }
 
   /**
@@ -85,19 +101,11 @@ export class Store<T extends KubeObject = KubeObject> {
     if (options.index) {
       const idx = this.#indexes.get(options.index.name);
       if (!idx) throw new KloopError('KLOOP_UNKNOWN_INDEX', `no index named "${options.index.name}"`);
-      const keys = idx.byValue.get(options.index.value);
-      const out: T[] = [];
-      if (keys) {
-        for (const k of keys) {
-          const obj = this.#items.get(k);
-          if (obj) out.push(obj);
-        }
-      }
-      candidates = out;
+      candidates = idx.byValue.get(options.index.value) ?? [];
     } else if (options.namespace !== undefined) {
       candidates = this.#byNamespace.get(options.namespace)?.values() ?? [];
     } else {
-      candidates = this.#items.values();
+      candidates = this.values();
     }
     const result: T[] = [];
     for (const obj of candidates) {
@@ -113,7 +121,9 @@ export class Store<T extends KubeObject = KubeObject> {
   indexKeys(name: string, value: string): string[] {
     const idx = this.#indexes.get(name);
     if (!idx) throw new KloopError('KLOOP_UNKNOWN_INDEX', `no index named "${name}"`);
-    return [...(idx.byValue.get(value) ?? [])];
+    const out: string[] = [];
+    for (const obj of idx.byValue.get(value) ?? []) out.push(keyString(obj.metadata));
+    return out;
   }
 
   /** Values of index `name` that have at least one object. */
@@ -140,71 +150,74 @@ export class Store<T extends KubeObject = KubeObject> {
     }
     const idx: Index<T> = { fn, byValue: new Map() };
     this.#indexes.set(name, idx);
-    for (const [key, obj] of this.#items) this.#fileIn(idx, key, obj);
+    for (const obj of this.values()) this.#fileIn(idx, obj);
   }
 
   /**
-   * Stores `obj` under its key; returns the object it replaced. `key` may be passed when the
-   * caller already computed it (the informer's event path does, to look the old object up).
+   * Stores `obj` under its key (that of its metadata); returns the object it replaced.
+   *
+   * @param _key - ignored: accepted for callers that computed the key already; the store files
+   *   by the object's own namespace and name and keeps no key string.
    */
-  upsert(obj: T, key: string = keyString(obj.metadata)): T | undefined {
-    const old = this.#items.get(key);
-    this.#items.set(key, obj);
-    const ns = obj.metadata.namespace ?? '';
-    let nsMap = this.#byNamespace.get(ns);
-    if (!nsMap) {
-      nsMap = new Map();
-      this.#byNamespace.set(ns, nsMap);
+  upsert(obj: T, _key?: string): T | undefined {
+    const meta = obj.metadata;
+    const ns = meta.namespace || '';
+    const name = meta.name ?? '';
+    let byName = this.#byNamespace.get(ns);
+    if (!byName) {
+      byName = new Map();
+      this.#byNamespace.set(ns, byName);
     }
-    nsMap.set(key, obj);
+    const old = byName.get(name);
+    byName.set(name, obj);
+    if (old === undefined) this.#size++;
     if (this.#indexes.size > 0) {
       for (const idx of this.#indexes.values()) {
-        if (old) this.#unfile(idx, key, old);
-        this.#fileIn(idx, key, obj);
+        if (old) this.#unfile(idx, old);
+        this.#fileIn(idx, obj);
       }
     }
     return old;
   }
 
-  /** Removes the object at `key`; returns it. */
-  remove(key: string): T | undefined {
-    const old = this.#items.get(key);
+  /** Removes the object at `key` (as `get` takes it); returns it. */
+  remove(key: ObjectKey | Pick<ObjectMeta, 'namespace' | 'name'> | string): T | undefined {
+    const old = this.get(key);
     if (!old) return undefined;
-    this.#items.delete(key);
-    const ns = old.metadata.namespace ?? '';
-    const nsMap = this.#byNamespace.get(ns);
-    if (nsMap) {
-      nsMap.delete(key);
-      if (nsMap.size === 0) this.#byNamespace.delete(ns);
+    const ns = old.metadata.namespace || '';
+    const byName = this.#byNamespace.get(ns);
+    if (byName) {
+      byName.delete(old.metadata.name ?? '');
+      if (byName.size === 0) this.#byNamespace.delete(ns);
     }
-    for (const idx of this.#indexes.values()) this.#unfile(idx, key, old);
+    this.#size--;
+    for (const idx of this.#indexes.values()) this.#unfile(idx, old);
     return old;
   }
 
-  #fileIn(idx: Index<T>, key: string, obj: T): void {
+  #fileIn(idx: Index<T>, obj: T): void {
     const values = idx.fn(obj);
     if (!values) return;
     for (const v of values) {
-      let keys = idx.byValue.get(v);
-      if (!keys) {
-        keys = new Set();
-        idx.byValue.set(v, keys);
+      let objs = idx.byValue.get(v);
+      if (!objs) {
+        objs = new Set();
+        idx.byValue.set(v, objs);
       }
-      keys.add(key);
+      objs.add(obj);
     }
   }
 
-  #unfile(idx: Index<T>, key: string, obj: T): void {
+  #unfile(idx: Index<T>, obj: T): void {
     const values = idx.fn(obj);
     if (!values) return;
     for (const v of values) {
-      const keys = idx.byValue.get(v);
-      if (!keys) continue;
-      keys.delete(key);
-      if (keys.size === 0) idx.byValue.delete(v);
+      const objs = idx.byValue.get(v);
+      if (!objs) continue;
+      objs.delete(obj);
+      if (objs.size === 0) idx.byValue.delete(v);
     }
   }
-
   #selector(text: string): LabelSelector {
     let s = this.#selectors.get(text);
     if (!s) {

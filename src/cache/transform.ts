@@ -7,9 +7,15 @@
  * object); metadata rebuilt without managedFields 890 B. Interning namespaces, label values,
  * apiVersion and kind bought nothing (1313 B with, 1314 B without): V8's `JSON.parse` already
  * internalizes short strings, so kloop does not intern.
+ *
+ * The rebuilt metadata is an object literal of exactly its fields (see `MetadataCopier`): an
+ * object built up from `{}` has room for 4 fields in the object and puts the rest in a separate
+ * property array, 96 B for the 7 fields of a typical stripped metadata against 80 B. Objects
+ * with equal labels share one labels object (see `LabelSharer`).
  */
 
 import { deepFreeze, type KubeObject, type ObjectMeta, type TypeRef } from '../core/index.js';
+import { LabelSharer } from './label-sharing.js';
 
 /** How an informer prepares objects for its store. */
 export interface PipelineOptions<T extends KubeObject> {
@@ -28,6 +34,8 @@ export interface PipelineOptions<T extends KubeObject> {
 export function makePipeline<T extends KubeObject>(options: PipelineOptions<T>): (obj: T) => T {
   const { apiVersion, kind } = options.type;
   const strip = !options.keepManagedFields;
+  const copier = new MetadataCopier();
+  const sharer = new LabelSharer();
   const user = options.transform;
   return (wire: T): T => {
     let obj = wire;
@@ -45,19 +53,93 @@ export function makePipeline<T extends KubeObject>(options: PipelineOptions<T>):
       }
     }
     const meta = obj.metadata;
-    if (strip && meta && meta.managedFields !== undefined) obj.metadata = withoutManagedFields(meta);
+    if (strip && meta && meta.managedFields !== undefined) obj.metadata = copier.withoutManagedFields(meta);
     if (user) obj = user(obj);
+    // After the user's transform, which may change the labels of the object it is given.
+    const stored = obj.metadata;
+    const labels = stored?.labels;
+    if (typeof labels === 'object' && labels !== null) {
+      const shared = sharer.share(labels);
+      // A transform may hand back metadata it froze: then the labels stay its own.
+      if (shared !== labels) Reflect.set(stored, 'labels', shared);
+    }
     if (options.freeze) deepFreeze(obj);
     return obj;
   };
 }
 
+/** Builds a copy of a metadata object with one given layout (its keys, in order). */
+type Copy = (meta: ObjectMeta) => ObjectMeta;
+
+/** Layouts past this many are copied field by field (a server would have to vary wildly). */
+const MAX_LAYOUTS = 64;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
 /**
- * A copy of `meta` without managedFields. Rebuilding keeps the object in V8's fast mode;
- * `delete` would make it a dictionary, a third larger than the field it removed saves.
+ * Copies of metadata without managedFields. Rebuilding keeps the object in V8's fast mode;
+ * `delete` would make it a dictionary, a third larger than the field it removed saves (unless
+ * the field is the last one, which the emulator does not promise).
+ *
+ * Objects of one list share one metadata layout (the server writes the fields in its struct's
+ * order), so the copy is an object literal of that layout's fields, compiled once per layout:
+ * V8 allocates a literal with exactly its fields inside the object (80 B for 7 fields), where
+ * adding them one by one to `{}` leaves 4 inside and 3 in a property array (96 B). It is also
+ * one allocation instead of a chain of map transitions. The layout of each object is checked
+ * against the last one seen, key by key, without allocating.
  */
-function withoutManagedFields(meta: ObjectMeta): ObjectMeta {
+class MetadataCopier {
+  /** The last layout seen (managedFields included) and its copy. */
+  #keys: string[] = [];
+  #copy: Copy = copyFieldByField;
+  readonly #layouts = new Map<string, Copy>();
+
+  withoutManagedFields(meta: ObjectMeta): ObjectMeta {
+    const keys = this.#keys;
+    let i = 0;
+    for (const k in meta) {
+      if (keys[i] !== k) return this.#relayout(meta);
+      i++;
+    }
+    if (i !== keys.length) return this.#relayout(meta);
+    return this.#copy(meta);
+  }
+
+  #relayout(meta: ObjectMeta): ObjectMeta {
+    const keys = Object.keys(meta);
+    const signature = keys.join('\n');
+    let copy = this.#layouts.get(signature);
+    if (copy === undefined) {
+      copy = this.#layouts.size < MAX_LAYOUTS ? compileCopy(keys) : copyFieldByField;
+      this.#layouts.set(signature, copy);
+    }
+    this.#keys = keys;
+    this.#copy = copy;
+    return copy(meta);
+  }
+}
+
+/**
+ * `(m) => ({ name: m.name, ... })` for the layout's fields but managedFields. Only plain
+ * identifiers are compiled (the fields of ObjectMeta are); anything else, `__proto__` above all
+ * (a literal would set the prototype with it), is copied field by field.
+ */
+function compileCopy(keys: readonly string[]): Copy {
+  const kept = keys.filter((k) => k !== 'managedFields');
+  if (!kept.every((k) => IDENTIFIER.test(k) && k !== '__proto__')) return copyFieldByField;
+  return new Function('m', `return { ${kept.map((k) => `${k}: m.${k}`).join(', ')} };`) as Copy;
+}
+
+/**
+ * A copy of `meta` without managedFields, one field at a time. An own `__proto__` (JSON.parse
+ * makes one from a `"__proto__"` key) stays an own field: assigning it would set the prototype.
+ */
+function copyFieldByField(meta: ObjectMeta): ObjectMeta {
   const out: ObjectMeta = {};
-  for (const k in meta) if (k !== 'managedFields') out[k] = meta[k];
+  for (const k in meta) {
+    if (k === 'managedFields') continue;
+    if (k === '__proto__') {
+      Object.defineProperty(out, k, { value: meta[k], enumerable: true, writable: true, configurable: true });
+    } else out[k] = meta[k];
+  }
   return out;
 }

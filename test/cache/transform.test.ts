@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makePipeline } from '../../src/cache/index.js';
+import { LabelSharer } from '../../src/cache/label-sharing.js';
+import type { KubeObject } from '../../src/core/index.js';
+
+const type = { apiVersion: 'v1', kind: 'ConfigMap' };
+const managedFields = [{ manager: 'kubectl', operation: 'Update' }];
+
+/** A wire object as `JSON.parse` makes it (the pipeline may change it in place). */
+function wire(metadata: Record<string, unknown>): KubeObject {
+  return JSON.parse(JSON.stringify({ metadata, data: { a: 'b' } })) as KubeObject;
+}
+
+/** `metadata` without managedFields, its fields in the same order. */
+function stripped(metadata: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'managedFields'));
+}
+
+describe('makePipeline', () => {
+  it('strips managedFields and keeps every other field, in order, whatever the layout of each object', () => {
+    const prepare = makePipeline({ type });
+    const layouts: Array<Record<string, unknown>> = [
+      { name: 'a', namespace: 'ns', uid: 'u1', resourceVersion: '1', managedFields, labels: { x: 'y' } },
+      { name: 'b', namespace: 'ns', uid: 'u2', resourceVersion: '2', managedFields, labels: { x: 'z' } },
+      // another layout, then the first again: each object is copied by its own layout
+      { managedFields, name: 'c', finalizers: ['f'], deletionTimestamp: '2025-01-01T00:00:00Z' },
+      { name: 'd', namespace: 'ns', uid: 'u4', resourceVersion: '4', managedFields, labels: {} },
+      // one field fewer, one field more than the last layout
+      { name: 'e', namespace: 'ns', uid: 'u5', resourceVersion: '5', managedFields },
+      { name: 'f', namespace: 'ns', uid: 'u6', resourceVersion: '6', managedFields, labels: {}, generation: 3 },
+      // a field that holds undefined is kept as a field
+      { name: 'g', managedFields, annotations: undefined },
+    ];
+    for (const metadata of [...layouts, ...layouts]) {
+      const obj = prepare(wire(metadata));
+      const want = stripped(JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
+      assert.deepStrictEqual(obj.metadata, want);
+      assert.deepStrictEqual(Object.keys(obj.metadata), Object.keys(want));
+      assert.equal(Object.getPrototypeOf(obj.metadata), Object.prototype);
+      assert.equal(obj.kind, 'ConfigMap');
+    }
+  });
+
+  it('copies fields that are no identifiers (an own __proto__, a numeric key) as fields, never as a prototype', () => {
+    const prepare = makePipeline({ type });
+    const text = '{"metadata":{"__proto__":{"polluted":true},"1":"one","name":"a","managedFields":[]}}';
+    const obj = prepare(JSON.parse(text) as KubeObject);
+    const meta = obj.metadata as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(meta), Object.prototype);
+    assert.deepStrictEqual(Object.keys(meta), ['1', '__proto__', 'name']);
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(meta, '__proto__')?.value, { polluted: true });
+    assert.equal((meta as { polluted?: unknown }).polluted, undefined);
+    assert.equal(meta.managedFields, undefined);
+  });
+
+  it('keeps managedFields on request and leaves metadata without them as parsed', () => {
+    const kept = makePipeline({ type, keepManagedFields: true })(wire({ name: 'a', managedFields }));
+    assert.deepStrictEqual(kept.metadata.managedFields, managedFields);
+    const plain = wire({ name: 'a', uid: 'u' });
+    const meta = plain.metadata;
+    assert.equal(makePipeline({ type })(plain).metadata, meta);
+  });
+
+  it('metadata-only: apiVersion and kind of the informer, metadata stripped, the rest dropped', () => {
+    const obj = makePipeline({ type, metadataOnly: true })(wire({ name: 'a', managedFields, labels: { x: 'y' } }));
+    assert.deepStrictEqual(obj, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { x: 'y' } } });
+  });
+});
+
+describe('LabelSharer', () => {
+  it('hands out one copy of equal label maps: same keys in the same order and same values', () => {
+    const sharer = new LabelSharer();
+    const first = { app: 'web', tier: 'front' };
+    assert.equal(sharer.share(first), first);
+    assert.equal(sharer.share({ app: 'web', tier: 'front' }), first);
+    const reordered = { tier: 'front', app: 'web' };
+    assert.equal(sharer.share(reordered), reordered);
+    const otherKeys = { app: 'web', role: 'front' };
+    assert.equal(sharer.share(otherKeys), otherKeys);
+    const otherValue = { app: 'web', tier: 'back' };
+    assert.equal(sharer.share(otherValue), otherValue);
+    const longer = { app: 'web', tier: 'front', x: 'y' };
+    assert.equal(sharer.share(longer), longer);
+    const empty = {};
+    assert.equal(sharer.share(empty), empty);
+    assert.equal(sharer.share({}), empty);
+    const notStrings = { n: 1 } as unknown as Record<string, string>;
+    const again = { ...notStrings };
+    sharer.share(notStrings);
+    assert.equal(sharer.share(again), again);
+  });
+
+  it('pauses while label maps do not repeat (a pod-name label), then shares again', () => {
+    const sharer = new LabelSharer();
+    // A window of 1024 unique maps finds no copy: the next 64 windows are not even looked up.
+    for (let i = 0; i < 1024; i++) sharer.share({ name: `pod-${i}` });
+    const a = { app: 'web' };
+    assert.equal(sharer.share(a), a);
+    assert.notEqual(sharer.share({ app: 'web' }), a);
+    for (let i = 0; i < 64 * 1024; i++) sharer.share({ name: `pod-${i}` });
+    const b = { app: 'web' };
+    assert.equal(sharer.share(b), b);
+    assert.equal(sharer.share({ app: 'web' }), b);
+  });
+
+  it('through the pipeline: equal labels share one object; metadata a transform froze keeps its own', () => {
+    const prepare = makePipeline({ type });
+    const a = prepare(wire({ name: 'a', managedFields, labels: { app: 'web' } }));
+    const b = prepare(wire({ name: 'b', labels: { app: 'web' } }));
+    assert.equal(a.metadata.labels, b.metadata.labels);
+    const freezing = makePipeline({
+      type,
+      transform: (o: KubeObject) => ({ ...o, metadata: Object.freeze({ ...o.metadata }) }),
+    });
+    const c = freezing(wire({ name: 'c', labels: { app: 'db' } }));
+    const d = freezing(wire({ name: 'd', labels: { app: 'db' } }));
+    assert.deepStrictEqual(d.metadata.labels, { app: 'db' });
+    assert.notEqual(c.metadata.labels, d.metadata.labels);
+  });
+});
