@@ -126,7 +126,12 @@ class MetadataCopier {
 function compileCopy(keys: readonly string[]): Copy {
   const kept = keys.filter((k) => k !== 'managedFields');
   if (!kept.every((k) => IDENTIFIER.test(k) && k !== '__proto__')) return copyFieldByField;
-  return new Function('m', `return { ${kept.map((k) => `${k}: m.${k}`).join(', ')} };`) as Copy;
+  try {
+    return new Function('m', `return { ${kept.map((k) => `${k}: m.${k}`).join(', ')} };`) as Copy;
+  } catch {
+    // Code generation disallowed (`--disallow-code-generation-from-strings`, a CSP'd runtime).
+    return copyFieldByField;
+  }
 }
 
 /**

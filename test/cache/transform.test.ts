@@ -119,3 +119,22 @@ describe('LabelSharer', () => {
     assert.notEqual(c.metadata.labels, d.metadata.labels);
   });
 });
+
+describe('makePipeline where code generation is disallowed', () => {
+  it('copies metadata field by field instead of failing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = [
+      "import { makePipeline } from './src/cache/index.ts';",
+      "const prepare = makePipeline({ type: { apiVersion: 'v1', kind: 'ConfigMap' } });",
+      "const obj = prepare({ metadata: { name: 'a', namespace: 'ns', managedFields: [{ manager: 'm' }] } });",
+      'console.log(JSON.stringify(obj.metadata));',
+    ].join('\n');
+    const child = spawnSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { name: 'a', namespace: 'ns' });
+  });
+});
