@@ -71,6 +71,9 @@ export class LabelSharer {
       this.#shared = 0;
       return labels;
     }
+    // Frozen even outside validation mode: a mistaken write through one object's labels would
+    // otherwise change the labels of every object sharing them.
+    Object.freeze(labels);
     node.set(node, { labels, keys: Object.keys(labels) });
     return labels;
   }

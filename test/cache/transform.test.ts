@@ -91,6 +91,18 @@ describe('LabelSharer', () => {
     assert.equal(sharer.share(again), again);
   });
 
+  it('freezes a shared map, so a write through one object cannot change the labels of the others', () => {
+    const sharer = new LabelSharer();
+    const first = sharer.share({ app: 'web' });
+    const second = sharer.share({ app: 'web' });
+    assert.equal(second, first);
+    assert.ok(Object.isFrozen(first));
+    assert.throws(() => {
+      (second as Record<string, string>).app = 'db';
+    }, TypeError);
+    assert.equal(first.app, 'web');
+  });
+
   it('pauses while label maps do not repeat (a pod-name label), then shares again', () => {
     const sharer = new LabelSharer();
     // A window of 1024 unique maps finds no copy: the next 64 windows are not even looked up.
