@@ -164,7 +164,8 @@ export class TableImpl<T> implements Table<T> {
   primaryTreeKey(obj: T): string {
     const k = this.primaryFn(obj);
     if (typeof k === 'string') return k;
-    if (k === undefined) throw new StateDBError('KLOOP_STATEDB_INVALID_KEY', `table ${this.name}: primary key is undefined`);
+    if (k === undefined)
+      throw new StateDBError('KLOOP_STATEDB_INVALID_KEY', `table ${this.name}: primary key is undefined`);
     return encodeKey(k);
   }
 

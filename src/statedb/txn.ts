@@ -174,7 +174,7 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     const pk = t.primaryTreeKey(obj);
     // This lookup's path is reused by the primary `set` below: one descent, not two.
     const old = tt.trees[0].get(pk);
-    if (old !== undefined && t.equals !== undefined && t.equals(old.o, obj)) return old.o;
+    if (old !== undefined && t.equals?.(old.o, obj)) return old.o;
     // Compute every key and check unique indexes before touching a tree, so a violation
     // leaves this transaction as it was (the caller may catch and go on). The keys go to
     // arrays kept by the table's transaction state, unless a key function re-entered.
