@@ -94,7 +94,9 @@ function copyInsert<T>(a: readonly T[], i: number, x: T): T[] {
   return out;
 }
 
+/** A copy of `a` without index `i`; a plain copy when `i` is past the end (as `arrRemove`). */
 function copyRemove<T>(a: readonly T[], i: number): T[] {
+  if (i >= a.length) return a.slice();
   const n = a.length - 1;
   const out = new Array<T>(n);
   for (let j = 0; j < i; j++) out[j] = a[j];

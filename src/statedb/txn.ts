@@ -336,6 +336,8 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     // Drop the private trees now: a closed transaction may stay referenced (by its caller or
     // its guard microtask) and must not pin a whole version of the tables.
     this.touched.clear();
+    this.lastTable = undefined;
+    this.lastTxnTable = undefined;
     for (const id of this.locked) if (this.db.locks.get(id) === this) this.db.locks.delete(id);
   }
 }

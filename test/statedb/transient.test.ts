@@ -5,6 +5,8 @@
 // `freeze()` all keep the trees they saw.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import {
   emptyTree,
@@ -268,4 +270,27 @@ test('a key function that writes the same table mid-insert leaves both objects i
   );
   assert.equal(snap.list(t, 'tag', 'x').length, 13);
   assert.deepEqual(snap.get(t, 'outer'), snap.first(t, 'id2', 'u-outer'));
+});
+
+test('a closed transaction kept by its caller does not pin the version it wrote', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const db = new StateDB({ validate: false });
+  const t = db.table<{ id: string; payload: number[] }>('big', { primary: (o) => o.id });
+  let ref: WeakRef<object> | undefined;
+  // The transaction stays referenced; the object it wrote is replaced by a later commit.
+  const txn = db.begin([t]);
+  (() => {
+    const obj = { id: 'a', payload: [1, 2, 3] };
+    ref = new WeakRef(obj);
+    txn.insert(t, obj);
+  })();
+  txn.commit();
+  db.write([t], (w) => w.insert(t, { id: 'a', payload: [] }));
+  // A WeakRef keeps its target alive until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  gc();
+  assert.equal(ref?.deref(), undefined, 'the committed transaction still holds the old version');
+  assert.ok(txn !== undefined);
 });
