@@ -81,17 +81,26 @@ function arrRemove<T>(a: T[], i: number): void {
   a.pop();
 }
 
-/** A copy of `a` with `x` inserted at `i`: one pass instead of slice + splice. */
+/**
+ * A copy of `a` with `x` inserted at `i`, allocated once at its final size (measured twice as
+ * fast as slice + push, whose pushes outgrow the slice and copy again).
+ */
 function copyInsert<T>(a: readonly T[], i: number, x: T): T[] {
-  const out = a.slice(0, i);
-  out.push(x);
-  for (let j = i; j < a.length; j++) out.push(a[j]);
+  const n = a.length;
+  const out = new Array<T>(n + 1);
+  for (let j = 0; j < i; j++) out[j] = a[j];
+  out[i] = x;
+  for (let j = i; j < n; j++) out[j + 1] = a[j];
   return out;
 }
 
+/** A copy of `a` without index `i`; a plain copy when `i` is past the end (as `arrRemove`). */
 function copyRemove<T>(a: readonly T[], i: number): T[] {
-  const out = a.slice(0, i);
-  for (let j = i + 1; j < a.length; j++) out.push(a[j]);
+  if (i >= a.length) return a.slice();
+  const n = a.length - 1;
+  const out = new Array<T>(n);
+  for (let j = 0; j < i; j++) out[j] = a[j];
+  for (let j = i; j < n; j++) out[j] = a[j + 1];
   return out;
 }
 
@@ -266,13 +275,27 @@ function fromNode<V>(node: Node<V>, from: string, out: V[], seek: boolean): void
 
 /**
  * A tree being changed by one write transaction. Mutates nodes it owns, copies the rest.
- * `freeze()` hands back an immutable {@link Tree}; the builder must not be used afterwards.
+ * `freeze()` hands back an immutable {@link Tree} and drops ownership of every node, so the
+ * builder may go on (copying again) without ever changing the frozen tree.
+ *
+ * `get` remembers the path it took; a `set` or `delete` of the same key right after it (no
+ * other change of this tree in between) reuses that path instead of descending again. A write
+ * transaction reads the old object before it writes the new one, so every insert used to walk
+ * the primary tree twice (cilium/statedb's `part.Txn.Insert` returns the old value from its one
+ * descent for the same reason).
  */
 export class TreeBuilder<V> {
   root: Node<V>;
   size: number;
-  private readonly owner: object;
+  private owner: object;
   private readonly base: Tree<V>;
+  /** The nodes and indexes of the last lookup, root first: child index on inner nodes, key index on the leaf. */
+  private readonly pathNodes: Node<V>[] = [];
+  private readonly pathIdx: number[] = [];
+  private depth = 0;
+  /** The key the path leads to; undefined once the tree changed since. */
+  private pathKey: string | undefined = undefined;
+  private pathHit = false;
 
   constructor(tree: Tree<V>, owner: object) {
     this.root = tree.root;
@@ -281,143 +304,194 @@ export class TreeBuilder<V> {
     this.base = tree;
   }
 
+  /** Looks a key up and remembers the way for a following `set` or `delete` of it. */
   get(key: string): V | undefined {
-    return treeGet(this, key);
+    const nodes = this.pathNodes;
+    const idx = this.pathIdx;
+    let node = this.root;
+    let d = 0;
+    while (!node.leaf) {
+      const ci = childIndex(node.keys, key);
+      nodes[d] = node;
+      idx[d] = ci;
+      d++;
+      node = node.children[ci];
+    }
+    nodes[d] = node;
+    const i = lowerIndex(node.keys, key);
+    idx[d] = i;
+    this.depth = d;
+    this.pathKey = key;
+    const hit = i < node.keys.length && node.keys[i] === key;
+    this.pathHit = hit;
+    return hit ? node.vals[i] : undefined;
   }
 
-  /** The tree as changed; the one it started from when nothing changed (no allocation). */
+  /**
+   * The tree as changed; the one it started from when nothing changed (no allocation). From
+   * here on the builder owns no node: a later change copies again, as a new transaction would.
+   */
   freeze(): Tree<V> {
+    this.owner = {};
     if (this.root === this.base.root && this.size === this.base.size) return this.base;
     return { root: this.root, size: this.size };
   }
 
   /**
-   * A copy of the node this transaction may change. Values and children are copied; keys are
-   * shared with the old version until a change needs them (most writes change no key array:
-   * an update replaces a value, a descent replaces one child).
+   * Makes every node on the remembered path (root to leaf) one this transaction owns, linking
+   * each copy into its owned parent. Inner nodes are copied with their children and share their
+   * keys (a descent replaces a child, not a key). The leaf is left to the caller, which knows
+   * whether it replaces a value or inserts a key.
    */
-  private own<N extends Node<V>>(node: N): N {
-    if (node.owner === this.owner) return node;
-    if (node.leaf) {
-      return { leaf: true, owner: this.owner, shared: true, keys: node.keys, vals: node.vals.slice() } as N;
+  private ownPath(): void {
+    const nodes = this.pathNodes;
+    const idx = this.pathIdx;
+    const owner = this.owner;
+    const d = this.depth;
+    let parent: Inner<V> | undefined;
+    for (let l = 0; l < d; l++) {
+      let n = nodes[l] as Inner<V>;
+      if (n.owner !== owner) {
+        n = { leaf: false, owner, shared: true, keys: n.keys, children: n.children.slice(), count: n.count };
+        nodes[l] = n;
+        if (parent === undefined) this.root = n;
+        else parent.children[idx[l - 1]] = n;
+      }
+      parent = n;
     }
-    return {
-      leaf: false,
-      owner: this.owner,
-      shared: true,
-      keys: node.keys,
-      children: node.children.slice(),
-      count: node.count,
-    } as N;
   }
 
-  // What the last `insertInto` did, in fields rather than a result object per level: a batch
-  // of 100 inserts into two indexes allocated 800 of them, a quarter of a write's time in GC.
-  private old: V | undefined = undefined;
-  private replaced = false;
-  private sep = '';
+  /** Links the (owned) leaf at the end of the path into its parent, or makes it the root. */
+  private linkLeaf(leaf: Leaf<V>): void {
+    const d = this.depth;
+    this.pathNodes[d] = leaf;
+    if (d === 0) this.root = leaf;
+    else (this.pathNodes[d - 1] as Inner<V>).children[this.pathIdx[d - 1]] = leaf;
+  }
 
   /** Sets key to val; returns the previous value. */
   set(key: string, val: V): V | undefined {
-    const root = this.own(this.root);
-    this.old = undefined;
-    this.replaced = false;
-    const split = this.insertInto(root, key, val);
-    if (split !== undefined) {
-      this.root = {
-        leaf: false,
-        owner: this.owner,
-        shared: false,
-        keys: [this.sep],
-        children: [root, split],
-        count: countOf(root) + countOf(split),
-      };
-    } else {
-      this.root = root;
-    }
-    const old = this.old;
-    if (!this.replaced) this.size++;
-    this.old = undefined;
-    return old;
-  }
-
-  /** Inserts below `node` (owned); returns the new right sibling when it split (separator in `sep`). */
-  private insertInto(node: Node<V>, key: string, val: V): Node<V> | undefined {
-    if (node.leaf) {
-      const i = lowerIndex(node.keys, key);
-      if (i < node.keys.length && node.keys[i] === key) {
-        this.old = node.vals[i];
-        this.replaced = true;
-        node.vals[i] = val;
-        return undefined;
+    if (this.pathKey !== key) this.get(key);
+    this.pathKey = undefined;
+    this.ownPath();
+    const nodes = this.pathNodes;
+    const d = this.depth;
+    const i = this.pathIdx[d];
+    let leaf = nodes[d] as Leaf<V>;
+    const owned = leaf.owner === this.owner;
+    if (this.pathHit) {
+      const old = leaf.vals[i];
+      if (!owned) {
+        leaf = { leaf: true, owner: this.owner, shared: true, keys: leaf.keys, vals: leaf.vals.slice() };
+        this.linkLeaf(leaf);
       }
-      keysInsert(node, i, key);
-      arrInsert(node.vals, i, val);
-      if (node.keys.length <= MAX) return undefined;
-      const half = node.keys.length >> 1;
-      const right: Leaf<V> = {
+      leaf.vals[i] = val;
+      return old;
+    }
+    if (owned) {
+      keysInsert(leaf, i, key);
+      arrInsert(leaf.vals, i, val);
+    } else {
+      // One exact-size copy of each array with the new entry in place: copying first and
+      // inserting after copies twice (the push outgrows the copy).
+      leaf = {
         leaf: true,
         owner: this.owner,
         shared: false,
-        keys: node.keys.splice(half),
-        vals: node.vals.splice(half),
+        keys: copyInsert(leaf.keys, i, key),
+        vals: copyInsert(leaf.vals, i, val),
       };
-      this.sep = right.keys[0];
-      return right;
+      this.linkLeaf(leaf);
     }
-    const ci = childIndex(node.keys, key);
-    const child = this.own(node.children[ci]);
-    node.children[ci] = child;
-    const split = this.insertInto(child, key, val);
-    if (!this.replaced) node.count++;
-    if (split === undefined) return undefined;
-    keysInsert(node, ci, this.sep);
-    arrInsert(node.children, ci + 1, split);
-    if (node.children.length <= MAX) return undefined;
-    const half = node.children.length >> 1;
-    const rightChildren = node.children.splice(half);
-    this.sep = node.keys[half - 1];
-    const rightKeys = node.keys.splice(half - 1).slice(1);
-    const right: Inner<V> = {
+    this.size++;
+    for (let l = 0; l < d; l++) (nodes[l] as Inner<V>).count++;
+    if (leaf.keys.length > MAX) this.split(leaf);
+    return undefined;
+  }
+
+  /** Splits an over-full leaf at the end of the path, and every ancestor that overflows in turn. */
+  private split(leaf: Leaf<V>): void {
+    const nodes = this.pathNodes;
+    const idx = this.pathIdx;
+    const half = leaf.keys.length >> 1;
+    let right: Node<V> = {
+      leaf: true,
+      owner: this.owner,
+      shared: false,
+      keys: leaf.keys.splice(half),
+      vals: leaf.vals.splice(half),
+    };
+    let sep = right.keys[0];
+    for (let l = this.depth - 1; l >= 0; l--) {
+      const node = nodes[l] as Inner<V>;
+      const ci = idx[l];
+      keysInsert(node, ci, sep);
+      arrInsert(node.children, ci + 1, right);
+      if (node.children.length <= MAX) return;
+      const h = node.children.length >> 1;
+      const rightChildren = node.children.splice(h);
+      sep = node.keys[h - 1];
+      const rightKeys = node.keys.splice(h - 1).slice(1);
+      const inner: Inner<V> = {
+        leaf: false,
+        owner: this.owner,
+        shared: false,
+        keys: rightKeys,
+        children: rightChildren,
+        count: sumCounts(rightChildren),
+      };
+      node.count -= inner.count;
+      right = inner;
+    }
+    const left = this.root;
+    this.root = {
       leaf: false,
       owner: this.owner,
       shared: false,
-      keys: rightKeys,
-      children: rightChildren,
-      count: sumCounts(rightChildren),
+      keys: [sep],
+      children: [left, right],
+      count: countOf(left) + countOf(right),
     };
-    node.count -= right.count;
-    return right;
   }
 
   /** Removes key; returns the removed value or undefined when absent. */
   delete(key: string): V | undefined {
-    if (treeGet(this, key) === undefined) return undefined;
-    const root = this.own(this.root);
-    const old = this.deleteFrom(root, key);
+    if (this.pathKey !== key) this.get(key);
+    if (!this.pathHit) return undefined;
+    this.pathKey = undefined;
+    this.ownPath();
+    const nodes = this.pathNodes;
+    const idx = this.pathIdx;
+    const d = this.depth;
+    const i = idx[d];
+    let leaf = nodes[d] as Leaf<V>;
+    const old = leaf.vals[i];
+    if (leaf.owner === this.owner) {
+      keysRemove(leaf, i);
+      arrRemove(leaf.vals, i);
+    } else {
+      leaf = {
+        leaf: true,
+        owner: this.owner,
+        shared: false,
+        keys: copyRemove(leaf.keys, i),
+        vals: copyRemove(leaf.vals, i),
+      };
+      this.linkLeaf(leaf);
+    }
+    this.size--;
+    // Bottom-up: each parent's count, then a merge of its under-full child with a neighbour.
+    for (let l = d - 1; l >= 0; l--) {
+      const parent = nodes[l] as Inner<V>;
+      parent.count--;
+      const child = nodes[l + 1];
+      const n = child.leaf ? child.keys.length : child.children.length;
+      if (n < MIN) this.rebalance(parent, idx[l]);
+    }
     // Collapse a root left with a single child so the height shrinks with the data.
-    let r: Node<V> = root;
+    let r: Node<V> = this.root;
     while (!r.leaf && r.children.length === 1) r = r.children[0];
     this.root = !r.leaf && r.children.length === 0 ? (EMPTY_LEAF as Leaf<V>) : r;
-    this.size--;
-    return old;
-  }
-
-  private deleteFrom(node: Node<V>, key: string): V | undefined {
-    if (node.leaf) {
-      const i = lowerIndex(node.keys, key);
-      const old = node.vals[i];
-      keysRemove(node, i);
-      arrRemove(node.vals, i);
-      return old;
-    }
-    const ci = childIndex(node.keys, key);
-    const child = this.own(node.children[ci]);
-    node.children[ci] = child;
-    const old = this.deleteFrom(child, key);
-    node.count--;
-    const n = child.leaf ? child.keys.length : child.children.length;
-    if (n < MIN) this.rebalance(node, ci);
     return old;
   }
 
@@ -435,7 +509,7 @@ export class TreeBuilder<V> {
     const b = parent.children[li + 1];
     const width = (x: Node<V>) => (x.leaf ? x.keys.length : x.children.length);
     if (width(a) + width(b) > MAX) return;
-    const left = this.own(a);
+    const left = this.ownNode(a);
     if (left.leaf && b.leaf) {
       ownKeys(left).push(...b.keys);
       left.vals.push(...b.vals);
@@ -447,6 +521,22 @@ export class TreeBuilder<V> {
     parent.children[li] = left;
     arrRemove(parent.children, li + 1);
     keysRemove(parent, li);
+  }
+
+  /** A copy of `node` this transaction may change (itself when it already may). */
+  private ownNode<N extends Node<V>>(node: N): N {
+    if (node.owner === this.owner) return node;
+    if (node.leaf) {
+      return { leaf: true, owner: this.owner, shared: true, keys: node.keys, vals: node.vals.slice() } as N;
+    }
+    return {
+      leaf: false,
+      owner: this.owner,
+      shared: true,
+      keys: node.keys,
+      children: node.children.slice(),
+      count: node.count,
+    } as N;
   }
 }
 

@@ -66,6 +66,7 @@ export class TableImpl<T> implements Table<T> {
   readonly indexNames: readonly string[];
   readonly indexByName: ReadonlyMap<string, number>;
   readonly equals: ((a: T, b: T) => boolean) | undefined;
+  private readonly primaryFn: (obj: T) => IndexKey | undefined;
   readonly watches: TableWatches;
   readonly trackers = new Set<DeleteTracker>();
   /** The latest committed primary index as a hash map, for point reads (see `LatestPrimary`). */
@@ -101,6 +102,7 @@ export class TableImpl<T> implements Table<T> {
     this.id = id;
     this.name = name;
     this.indexes = indexes;
+    this.primaryFn = options.primary;
     this.indexNames = indexes.map((i) => i.name);
     this.indexByName = new Map(indexes.map((i, n) => [i.name, n]));
     this.equals = options.equals === false ? undefined : (options.equals ?? defaultEquals);
@@ -156,6 +158,15 @@ export class TableImpl<T> implements Table<T> {
       return undefined;
     }
     return meta.unique ? encodeKey(k) : encodeGroup(k);
+  }
+
+  /** An object's encoded primary key: its key in the primary index and every entry's `k`. */
+  primaryTreeKey(obj: T): string {
+    const k = this.primaryFn(obj);
+    if (typeof k === 'string') return k;
+    if (k === undefined)
+      throw new StateDBError('KLOOP_STATEDB_INVALID_KEY', `table ${this.name}: primary key is undefined`);
+    return encodeKey(k);
   }
 
   /** The tree key of an object in index `i` (`pk` is its encoded primary key). */

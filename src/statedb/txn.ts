@@ -42,6 +42,9 @@ export class TxnTable<T> {
   /** (old, new) entry pairs in write order, for firing watches after commit. */
   readonly log: Array<Entry<T> | undefined> = [];
   graveyardChanged = false;
+  /** Scratch of `insert`: the new and old tree key of every secondary index, 2i and 2i + 1. */
+  readonly keys: Array<string | undefined>;
+  keysBusy = false;
 
   constructor(t: TableImpl<T>, s: TableState<T>, owner: object) {
     this.t = t;
@@ -52,6 +55,7 @@ export class TxnTable<T> {
     this.graveRevs = new TreeBuilder(s.graveRevs, owner);
     this.revision = s.revision;
     this.revsOn = t.trackRevisions;
+    this.keys = new Array(2 * t.indexes.length);
   }
 
   freeze(): TableState<T> {
@@ -86,6 +90,8 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
   private readonly base: Root;
   private closed = false;
   private poisoned = false;
+  private lastTable: Table<unknown> | undefined = undefined;
+  private lastTxnTable: TxnTable<unknown> | undefined = undefined;
 
   /**
    * @param guard queue the microtask that catches a transaction left open across an await.
@@ -141,6 +147,15 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
   }
 
   private writable<T>(table: Table<T>): TxnTable<T> {
+    // Batches write one table over and over: skip the lookups when it is the last one again.
+    if (table === this.lastTable && !this.closed) return this.lastTxnTable as TxnTable<T>;
+    const tt = this.writableSlow(table);
+    this.lastTable = table;
+    this.lastTxnTable = tt as TxnTable<unknown>;
+    return tt;
+  }
+
+  private writableSlow<T>(table: Table<T>): TxnTable<T> {
     this.check();
     const t = this.db.resolve(table);
     let tt = this.touched.get(t.id) as TxnTable<T> | undefined;
@@ -156,34 +171,41 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
   insert<T>(table: Table<T>, obj: T): T | undefined {
     const tt = this.writable(table);
     const t = tt.t;
-    const pk = t.treeKey(0, obj, '') as string;
+    const pk = t.primaryTreeKey(obj);
+    // This lookup's path is reused by the primary `set` below: one descent, not two.
     const old = tt.trees[0].get(pk);
     if (old !== undefined && t.equals?.(old.o, obj)) return old.o;
     // Compute every key and check unique indexes before touching a tree, so a violation
-    // leaves this transaction as it was (the caller may catch and go on).
+    // leaves this transaction as it was (the caller may catch and go on). The keys go to
+    // arrays kept by the table's transaction state, unless a key function re-entered.
     const n = t.indexes.length;
-    const newKeys: Array<string | undefined> = new Array(n);
-    const oldKeys: Array<string | undefined> = new Array(n);
-    for (let i = 1; i < n; i++) {
-      const nk = t.treeKey(i, obj, pk);
-      newKeys[i] = nk;
-      oldKeys[i] = old === undefined ? undefined : t.treeKey(i, old.o, pk);
-      if (nk !== undefined && t.indexes[i].unique) {
-        const holder = tt.trees[i].get(nk);
-        if (holder !== undefined && holder.k !== pk) {
-          throw new StateDBError(
-            'KLOOP_STATEDB_UNIQUE_VIOLATION',
-            `table ${t.name}: index ${t.indexes[i].name} already holds this key for another object`,
-          );
+    let keys = tt.keys;
+    if (tt.keysBusy) keys = new Array(2 * n);
+    else tt.keysBusy = true;
+    try {
+      for (let i = 1; i < n; i++) {
+        const nk = t.treeKey(i, obj, pk);
+        keys[2 * i] = nk;
+        keys[2 * i + 1] = old === undefined ? undefined : t.treeKey(i, old.o, pk);
+        if (nk !== undefined && t.indexes[i].unique) {
+          const holder = tt.trees[i].get(nk);
+          if (holder !== undefined && holder.k !== pk) {
+            throw new StateDBError(
+              'KLOOP_STATEDB_UNIQUE_VIOLATION',
+              `table ${t.name}: index ${t.indexes[i].name} already holds this key for another object`,
+            );
+          }
         }
       }
+    } finally {
+      if (keys === tt.keys) tt.keysBusy = false;
     }
     const rev = this.db.nextRevision();
     if (this.db.freeze) deepFreeze(obj);
     const entry: Entry<T> = { o: obj, r: rev, k: pk };
     for (let i = 1; i < n; i++) {
-      const ok = oldKeys[i];
-      const nk = newKeys[i];
+      const nk = keys[2 * i];
+      const ok = keys[2 * i + 1];
       if (ok !== undefined && ok !== nk) tt.trees[i].delete(ok);
       if (nk !== undefined) tt.trees[i].set(nk, entry);
     }
@@ -203,12 +225,12 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     if (tt.revsOn) tt.revs.set(encodeRevision(rev), entry);
     tt.revision = rev;
     tt.log.push(old, entry);
-    return old?.o;
+    return old === undefined ? undefined : old.o;
   }
 
   modify<T>(table: Table<T>, obj: T, merge: (old: T, obj: T) => T): T | undefined {
     const tt = this.writable(table);
-    const old = tt.trees[0].get(tt.t.treeKey(0, obj, '') as string);
+    const old = tt.trees[0].get(tt.t.primaryTreeKey(obj));
     return this.insert(table, old === undefined ? obj : merge(old.o, obj));
   }
 
@@ -255,7 +277,7 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
 
   compareAndSwap<T>(table: Table<T>, revision: number, obj: T): CompareResult<T> {
     const tt = this.writable(table);
-    const cur = tt.trees[0].get(tt.t.treeKey(0, obj, '') as string);
+    const cur = tt.trees[0].get(tt.t.primaryTreeKey(obj));
     if (cur === undefined) return { ok: false, reason: 'not-found', current: undefined };
     if (cur.r !== revision)
       return { ok: false, reason: 'revision-mismatch', current: { object: cur.o, revision: cur.r } };
@@ -314,6 +336,8 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     // Drop the private trees now: a closed transaction may stay referenced (by its caller or
     // its guard microtask) and must not pin a whole version of the tables.
     this.touched.clear();
+    this.lastTable = undefined;
+    this.lastTxnTable = undefined;
     for (const id of this.locked) if (this.db.locks.get(id) === this) this.db.locks.delete(id);
   }
 }
