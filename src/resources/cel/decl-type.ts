@@ -190,17 +190,3 @@ export function schemaDeclType(schema: JSONSchemaProps | undefined, isResourceRo
 export function unboundedCardinality(minSerializedSize: number): number {
   return Math.floor(MAX_REQUEST_SIZE_BYTES / (minSerializedSize + 1));
 }
-
-/**
- * The factor a node multiplies its children's cardinality by: `maxItems` of a list,
- * `maxProperties` of a map, undefined (unbounded) when those are missing, 1 for anything else (Go:
- * apiextensions validation `extractMaxElements`).
- */
-export function childCardinalityFactor(schema: JSONSchemaProps): number | undefined {
-  if (schema.type === 'object') {
-    if (schema.additionalProperties === undefined) return 1;
-    return schema.maxProperties !== undefined ? nonNegative(schema.maxProperties) : undefined;
-  }
-  if (schema.type === 'array') return schema.maxItems !== undefined ? nonNegative(schema.maxItems) : undefined;
-  return 1;
-}

@@ -372,8 +372,9 @@ export class CostEstimator {
 
   private call(name: string, targetAst: unknown, argAsts: unknown[]): Estimated {
     if (targetAst === undefined && name === 'has' && isAst(argAsts[0]) && argAsts[0].op === '.') {
+      // Kubernetes keeps has() free (PresenceTestHasCost(false) in its base environment).
       const [operand] = argAsts[0].args as [unknown, string];
-      return { cost: addCost(this.walk(operand).cost, 1), type: BOOL };
+      return { cost: this.walk(operand).cost, type: BOOL };
     }
     let target = targetAst === undefined ? undefined : this.walk(targetAst);
     let args = argAsts.map((a) => this.walk(a));
