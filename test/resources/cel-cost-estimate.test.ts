@@ -4,6 +4,7 @@
 // and once with maxItems/maxProperties/maxLength set.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Environment } from '@marcbachmann/cel-js';
 import { schemaDeclType } from '../../src/resources/cel/decl-type.js';
 import { compileExpression } from '../../src/resources/cel/environment.js';
 import { estimateCost } from '../../src/resources/cel/estimate.js';
@@ -234,6 +235,67 @@ describe('static cost estimate: upstream TestCostEstimation', () => {
       if (unbounded > 0) assert.equal(calc, unbounded, 'without bounds');
       else assert.ok(calc > 10_000_000, `without bounds the cost exceeds the limit (got ${calc})`);
       assert.equal(costOf(gen(max)), bounded, `with bounds of ${max}`);
+    });
+  }
+});
+
+// apiserver pkg/cel/library/cost_test.go (Kubernetes 1.33): literal expressions through the
+// Kubernetes library estimators, with that test's size estimator (strings and bytes of at most 12).
+const TEST_SIZES = (_path: readonly string[] | undefined, type: { kind: string }) =>
+  type.kind === 'string' || type.kind === 'bytes' ? { min: 0, max: 12 } : undefined;
+const STRINGS = "['012345678901', '012345678901', '012345678901', '012345678901', '012345678901']";
+const LIBRARY_CASES: [string, number][] = [
+  ['[1, 2, 3, 4, 5].sum()', 15],
+  ['[1.0, 2.0, 3.0, 4.0, 5.0].sum()', 15],
+  ['[1, 2, 3, 4, 5].isSorted()', 15],
+  ['[false, true, false, true, false].max()', 15],
+  [`${STRINGS}.min()`, 25],
+  [`${STRINGS}.isSorted()`, 25],
+  ['[1, 2, 3, 4, 5].indexOf(3)', 15],
+  [`${STRINGS}.lastIndexOf('x')`, 25],
+  ["'01234567890123456789012345678901234567890123456789'.indexOf('123')", 5],
+  ["url('https:://kubernetes.io/').getScheme()", 4],
+  ["url('https:://kubernetes.io/').getQuery()", 4],
+  ["ip('192.168.0.1')", 2],
+  ["ip('192.168.0.1').family()", 3],
+  ["ip('2001:db8:3333:4444:5555:6666:7777:8888').isLoopback()", 5],
+  ["ip.isCanonical('192.168.0.1')", 3],
+  ["ip.isCanonical('2001:db8:3333:4444:5555:6666:7777:8888')", 8],
+  ["cidr('192.168.0.0/16')", 2],
+  ["'ABCDEFGHIJ abcdefghij'.lowerAscii()", 3],
+  ["'ABCDEFGHIJ abcdefghij'.lowerAscii() == 'abcdefghij ABCDEFGHIJ'.lowerAscii()", 9],
+  ["strings.quote('ABCDEFGHIJ abcdefghij') == strings.quote('ABCDEFGHIJ abcdefghij')", 11],
+  ["'abc 123 def 123'.replace('123', '456')", 3],
+  ["'abc 123 def 123'.replace('', 'x')", 3],
+  ['quantity("12Mi")', 1],
+  ['isQuantity("20M")', 1],
+  ['sets.contains([], [])', 21],
+  ['sets.contains([1], [1, 1])', 23],
+  ['sets.contains([1, 2, 3, 4], [2, 3])', 29],
+];
+
+// Equality of the libraries' opaque values, which this project's CEL environment does not compile
+// yet (`no such overload`): estimated from the parsed AST alone.
+const OPAQUE_EQUALITY_CASES: [string, number][] = [
+  ["url('https:://kubernetes.io/') == url('https:://kubernetes.io/')", 9],
+  ["url('https:://kubernetes.io/') == url('http://x.b')", 5],
+  ["ip('192.168.0.1') == ip('192.168.0.1')", 5],
+  ['quantity("200M") == quantity("200M")', 3],
+  ['quantity("200M") == quantity("0.2G") && quantity("0.2G") == quantity("200M")', 6],
+];
+
+describe('static cost estimate: upstream library cost tests', () => {
+  const root = schemaDeclType({ type: 'object' }, false);
+  assert.ok(root);
+  for (const [expr, expected] of LIBRARY_CASES) {
+    it(expr, () => {
+      assert.equal(estimateCost(compileExpression(expr).ast, root, { sizeHint: TEST_SIZES }), expected);
+    });
+  }
+  for (const [expr, expected] of OPAQUE_EQUALITY_CASES) {
+    it(expr, () => {
+      const ast = new Environment({ enableOptionalTypes: true }).parse(expr).ast;
+      assert.equal(estimateCost(ast, root, { sizeHint: TEST_SIZES }), expected);
     });
   }
 });

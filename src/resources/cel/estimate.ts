@@ -49,6 +49,12 @@ export interface Estimated {
   readonly varSize?: SizeRange;
 }
 
+/**
+ * The size of a value the expression does not fix (Go: the `EstimateSize` of the estimator), from
+ * its field path and type; CRD admission's looks the path up in the schema's DeclTypes.
+ */
+export type SizeHint = (path: readonly string[] | undefined, type: CelType) => SizeRange | undefined;
+
 interface LocalVar {
   readonly path?: readonly string[];
   readonly size?: SizeRange;
@@ -96,10 +102,15 @@ function isStringLike(t: CelType): boolean {
 export class CostEstimator {
   private readonly scopes = new Map<string, LocalVar[]>();
 
+  private readonly sizeHint: SizeHint;
+
   constructor(
     private readonly root: DeclType,
     private readonly oldSelfOptional = false,
-  ) {}
+    sizeHint?: SizeHint,
+  ) {
+    this.sizeHint = sizeHint ?? ((path) => this.pathSize(path));
+  }
 
   /** The worst-case cost of the expression whose cel-js AST is `ast`. */
   estimate(ast: unknown): number {
@@ -122,7 +133,7 @@ export class CostEstimator {
   /** cel-go `computeSize`: a fixed size, else the path's, else 1 for scalars, else the variable's. */
   size(e: Estimated): SizeRange | undefined {
     if (e.size !== undefined) return e.size;
-    const byPath = this.pathSize(e.path);
+    const byPath = this.sizeHint(e.path, e.type);
     if (byPath !== undefined) return byPath;
     if (SCALARS.has(e.type.kind) || (e.type.kind === 'optional' && SCALARS.has(e.type.elem?.kind ?? ''))) {
       return { min: 1, max: 1 };
@@ -137,7 +148,8 @@ export class CostEstimator {
   /** The size of a list's elements, through the `@items` path (library `listElementNode`). */
   elementSize(list: Estimated): SizeRange | undefined {
     if (list.type.kind !== 'list') return undefined;
-    return this.pathSize(list.path === undefined ? undefined : [...list.path, '@items']) ?? UNKNOWN_SIZE;
+    const path = list.path === undefined ? undefined : [...list.path, '@items'];
+    return this.sizeHint(path, list.type.elem ?? DYN) ?? UNKNOWN_SIZE;
   }
 
   private push(name: string, v: LocalVar): void {
@@ -503,6 +515,10 @@ export class CostEstimator {
  * The worst-case cost of a compiled rule or messageExpression on a node of type `decl` (Go:
  * `env.EstimateCost(ast, estimator).Max`).
  */
-export function estimateCost(ast: unknown, decl: DeclType, options: { optionalOldSelf?: boolean } = {}): number {
-  return new CostEstimator(decl, options.optionalOldSelf === true).estimate(ast);
+export function estimateCost(
+  ast: unknown,
+  decl: DeclType,
+  options: { optionalOldSelf?: boolean; sizeHint?: SizeHint } = {},
+): number {
+  return new CostEstimator(decl, options.optionalOldSelf === true, options.sizeHint).estimate(ast);
 }
