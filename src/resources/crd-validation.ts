@@ -4,6 +4,7 @@
  * ({@link checkStructural}), subresources, printer columns, selectable fields and conversion. The
  * emulator answers a CRD with these errors with 422; `defineResource` throws them at definition.
  */
+import { deepEqual } from '../core/index.js';
 import { resolveFieldPath } from './cel/rules.js';
 import {
   childPath,
@@ -127,7 +128,7 @@ function selectableFields(version: CrdVersion, at: string, out: FieldError[]): v
   if (unique.size > 8) out.push(tooManyError(at, unique.size, 8));
 }
 
-function version(v: CrdVersion, i: number, out: FieldError[]): void {
+function version(v: CrdVersion, i: number, out: FieldError[], unchangedSchema: boolean): void {
   const at = indexPath('spec.versions', i);
   if (dns1035(v.name).length > 0) out.push(invalidError(childPath(at, 'name'), v.name, dns1035(v.name).join(',')));
   const schema = v.schema?.openAPIV3Schema;
@@ -138,6 +139,7 @@ function version(v: CrdVersion, i: number, out: FieldError[]): void {
       ...checkStructural(schema, {
         path: childPath(at, 'schema'),
         statusSubresource: v.subresources?.status !== undefined,
+        suppressPerExpressionCost: unchangedSchema,
       }),
     );
   const scale = v.subresources?.scale;
@@ -204,9 +206,19 @@ function version(v: CrdVersion, i: number, out: FieldError[]): void {
   selectableFields(v, childPath(at, 'selectableFields'), out);
 }
 
+/** Whether `old` has a version of this name with a deep-equal schema (`findVersionsWithUnchangedSchemas`). */
+function schemaUnchanged(v: CrdVersion, old: CustomResourceDefinitionObject): boolean {
+  const before = old.spec.versions.find((o) => o.name === v.name);
+  return before !== undefined && deepEqual(before.schema, v.schema);
+}
+
 /**
  * Every error the API server reports for creating this CustomResourceDefinition (the subset of
- * `ValidateCustomResourceDefinition` that concerns a CRD's own content). Empty when valid.
+ * `ValidateCustomResourceDefinition` that concerns a CRD's own content), or for updating `old`
+ * to it: then a version whose schema the update leaves unchanged is spared the per-expression
+ * CEL cost limit (`ValidateCustomResourceDefinitionUpdate`), so raising an estimate (a newer
+ * server, a costlier library) never makes a stored CRD un-updatable; the total limit still
+ * applies. Empty when valid.
  *
  * @example
  * ```ts
@@ -217,7 +229,10 @@ function version(v: CrdVersion, i: number, out: FieldError[]): void {
  * for (const e of errors) console.log(e.field, e.detail);
  * ```
  */
-export function validateCustomResourceDefinition(crd: CustomResourceDefinitionObject): FieldError[] {
+export function validateCustomResourceDefinition(
+  crd: CustomResourceDefinitionObject,
+  old?: CustomResourceDefinitionObject,
+): FieldError[] {
   const out: FieldError[] = [];
   const { spec } = crd;
   const expected = `${spec.names.plural}.${spec.group}`;
@@ -248,7 +263,7 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinitionOb
   }
   names(crd, out);
   spec.versions.forEach((v, i) => {
-    version(v, i, out);
+    version(v, i, out, old !== undefined && schemaUnchanged(v, old));
   });
   const strategy = spec.conversion?.strategy;
   if (strategy !== undefined && strategy !== 'None' && strategy !== 'Webhook') {

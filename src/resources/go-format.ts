@@ -25,6 +25,20 @@ export function goFloat(value: number): string {
   return String(value);
 }
 
+/**
+ * `%.<digits>f` of a non-negative float64: rounded half to even on the exact binary value, as
+ * strconv does (JavaScript's toFixed rounds exact ties up: 2.25 is "2.3" there, "2.2" in Go).
+ */
+export function goFixed(value: number, digits: number): string {
+  const exact = value.toFixed(Math.min(digits + 60, 100));
+  const point = exact.indexOf('.');
+  const kept = exact.slice(0, digits === 0 ? point : point + 1 + digits);
+  const lastDigit = Number(kept.replace('.', '').at(-1));
+  // Only an exact tie rounds differently: down when the kept digit is even.
+  if (/^50*$/.test(exact.slice(point + 1 + digits)) && lastDigit % 2 === 0) return kept;
+  return value.toFixed(digits);
+}
+
 /** `%v` of a number as the API server has it: integral values are int64, others float64. */
 export function goNumber(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 2 ** 63) return BigInt(value).toString();

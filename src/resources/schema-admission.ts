@@ -6,12 +6,17 @@
  * `x-kubernetes-validations` (which must compile). The emulator refuses a CRD with these errors;
  * `defineResource` refuses a definition with them.
  *
- * Not reproduced: the static CEL cost estimate (upstream's estimator belongs to cel-go), and
- * cel-go's exact compiler messages (the compile error text here is cel-js's).
+ * The static CEL cost estimate (see `cel/estimate.ts` for where it may differ from cel-go's)
+ * refuses a rule whose worst-case cost, times how many times it can run in one request (the
+ * bounds of the enclosing lists and maps, see `cel-cost-budget.ts`), is over the per-expression
+ * limit, and a schema whose rules together are over the total limit.
+ *
+ * Not reproduced: cel-go's exact compiler messages (the compile error text here is cel-js's).
  */
 import { CelCompileError, compileExpression, type FieldSelection } from './cel/environment.js';
 import { compileRuleValidator, resolveFieldPath } from './cel/rules.js';
 import { escapePropertyName } from './cel/values.js';
+import { CostBudget, childCardinality } from './cel-cost-budget.js';
 import { additionalOf, itemsOf, propertyOf } from './correlation.js';
 import {
   childPath,
@@ -72,11 +77,14 @@ interface NodeState {
   readonly insideMeta: boolean;
   /** Where `oldSelf` stops being usable (under a non-map list), if anywhere above. */
   readonly uncorrelatable?: string;
+  /** How many times this node's value can occur in one object; undefined when a list or map above is unbounded. */
+  readonly cardinality: number | undefined;
 }
 
 interface Collected {
   schema: FieldError[];
   cel: FieldError[];
+  readonly cost: CostBudget;
 }
 
 function hasNewline(s: string): boolean {
@@ -142,6 +150,7 @@ function perNode(
       ),
     );
   }
+  const child = (sub: NodeState): NodeState => ({ ...sub, cardinality: childCardinality(state.cardinality, schema) });
   if (schema.additionalProperties !== undefined) {
     if (Object.keys(schema.properties ?? {}).length > 0 && schema.additionalProperties !== true) {
       out.schema.push(
@@ -154,10 +163,10 @@ function perNode(
     const sub = state.insideMeta
       ? { ...state, allowDefaults: false, defaultsReason: 'inside additionalProperties applying to object metadata' }
       : state;
-    perNode(additionalOf(schema), childPath(path, 'additionalProperties'), sub, false, celOk, out);
+    perNode(additionalOf(schema), childPath(path, 'additionalProperties'), child(sub), false, celOk, out);
   }
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    let sub = state;
+    let sub = child(state);
     if ((isRoot || schema['x-kubernetes-embedded-resource'] === true) && META_FIELDS.has(name)) {
       sub = { ...sub, insideMeta: true };
       if (isRoot) sub = { ...sub, allowDefaults: false, defaultsReason: `in top-level ${name}` };
@@ -179,7 +188,7 @@ function perNode(
       schema['x-kubernetes-list-type'] !== 'map' && state.uncorrelatable === undefined
         ? { ...state, uncorrelatable: path }
         : state;
-    perNode(items, childPath(path, 'items'), sub, false, celOk, out);
+    perNode(items, childPath(path, 'items'), child(sub), false, celOk, out);
   }
   if (schema['x-kubernetes-preserve-unknown-fields'] === false) {
     out.schema.push(
@@ -444,17 +453,22 @@ function rules(
   }
   // Upstream compiles rules only when this node and those below it have no schema errors.
   if (!celOk || out.schema.length !== start) return;
+  const isResourceRoot = path.endsWith('openAPIV3Schema') || schema['x-kubernetes-embedded-resource'] === true;
+  const costs = out.cost.node(schema, isResourceRoot, state.cardinality);
   for (const [i, rule] of list.entries()) {
     const bad = new GoLiteral(ruleGoSyntax(rule));
     let usesOldSelf = false;
+    let ruleAst: unknown;
     try {
       const compiled = compileExpression(rule.rule, {
         optionalOldSelf: rule.optionalOldSelf === true,
         expect: 'bool',
       });
       usesOldSelf = compiled.usesOldSelf;
-      const isRoot = path.endsWith('openAPIV3Schema') || schema['x-kubernetes-embedded-resource'] === true;
-      const undeclared = inJunctor(path) ? undefined : undeclaredSelection(compiled.selfSelections, schema, isRoot);
+      ruleAst = compiled.ast;
+      const undeclared = inJunctor(path)
+        ? undefined
+        : undeclaredSelection(compiled.selfSelections, schema, isResourceRoot);
       if (undeclared !== undefined) {
         const { name, offset } = undeclared;
         const line = rule.rule.split('\n')[0] ?? '';
@@ -466,12 +480,12 @@ function rules(
       if (err instanceof CelCompileError) out.cel.push(invalidError(at(i, 'rule'), bad, err.message));
       continue;
     }
+    const optionalOldSelf = rule.optionalOldSelf === true;
+    out.cel.push(...costs.rule(ruleAst, optionalOldSelf, at(i, 'rule')));
     if ((rule.messageExpression ?? '').trim() !== '') {
       try {
-        compileExpression(rule.messageExpression!, {
-          optionalOldSelf: rule.optionalOldSelf === true,
-          expect: 'string',
-        });
+        const message = compileExpression(rule.messageExpression!, { optionalOldSelf, expect: 'string' });
+        out.cel.push(...costs.messageExpression(message.ast, optionalOldSelf, at(i, 'messageExpression')));
       } catch (err) {
         if (err instanceof CelCompileError)
           out.cel.push(invalidError(at(i, 'messageExpression'), bad, `messageExpression ${err.message}`));
@@ -530,6 +544,11 @@ export interface StructuralCheckOptions {
   readonly path?: string;
   /** Whether the version enables the status subresource (restricts the root's keywords). */
   readonly statusSubresource?: boolean;
+  /**
+   * Skip the per-expression cost limit (the total still applies): on update, for a version whose
+   * schema the update leaves unchanged, so a CRD the server once accepted stays updatable.
+   */
+  readonly suppressPerExpressionCost?: boolean;
 }
 
 /**
@@ -589,9 +608,21 @@ export function checkStructural(schema: JSONSchemaProps, options: StructuralChec
       structuralOk = defaultErrors.length === 0;
     }
   }
-  const collected: Collected = { schema: [], cel: [] };
-  perNode(schema, root, { allowDefaults: true, defaultsReason: '', insideMeta: false }, true, structuralOk, collected);
+  const collected: Collected = {
+    schema: [],
+    cel: [],
+    cost: new CostBudget(options.suppressPerExpressionCost === true),
+  };
+  perNode(
+    schema,
+    root,
+    { allowDefaults: true, defaultsReason: '', insideMeta: false, cardinality: 1 },
+    true,
+    structuralOk,
+    collected,
+  );
   errors.push(...collected.schema, ...collected.cel);
+  if (structuralOk) errors.push(...collected.cost.totalErrors(root));
   if (errors.length === 0 && conversion !== undefined) errors.push(invalidError(root, '', conversion));
   return errors;
 }

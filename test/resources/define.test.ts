@@ -241,7 +241,7 @@ describe('defineResource: CRD', () => {
           'x-kubernetes-validations': [
             {
               rule: 'self.ports.size() <= 8',
-              messageExpression: "'too many ports: ' + string(self.ports.size())",
+              messageExpression: "'too many ports: %d'.format([self.ports.size()])",
               fieldPath: '.ports',
             },
           ],
@@ -300,7 +300,7 @@ describe('defineResource: CRD', () => {
       'x-kubernetes-validations': [
         {
           rule: 'self.ports.size() <= 8',
-          messageExpression: "'too many ports: ' + string(self.ports.size())",
+          messageExpression: "'too many ports: %d'.format([self.ports.size()])",
           fieldPath: '.ports',
         },
       ],

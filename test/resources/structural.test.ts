@@ -277,7 +277,11 @@ const CASES: [string, JSONSchemaProps, string[]][] = [
   [
     'oldSelf under a plain list',
     root({
-      l: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } },
+      l: {
+        type: 'array',
+        maxItems: 100,
+        items: { type: 'string', maxLength: 64, 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] },
+      },
     }),
     [
       `${P}.properties[l].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within ${P}.properties[l]`,

@@ -102,7 +102,7 @@ export function prepareCrdCreate(obj: KubeObject): void {
 
 /** Update-time rules of a CRD: validation and a status that follows the spec. */
 export function prepareCrdUpdate(next: KubeObject, current: KubeObject): void {
-  validateCrd(next);
+  validateCrd(next, current);
   validateCrdUpdate(next, current);
   if (next.metadata.deletionTimestamp === undefined) {
     next.status = crdStatus(next, isPlainObject(current.status) ? current.status : undefined);

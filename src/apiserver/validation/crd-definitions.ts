@@ -89,14 +89,16 @@ function invalidCrd(obj: KubeObject, errors: readonly FieldError[]): StatusError
 }
 
 /**
- * Validates a CRD as apiextensions.k8s.io/v1 does on create and update, after filling in its
- * defaults (on `obj`). Throws the 422 (or the decoder's 400).
+ * Validates a CRD as apiextensions.k8s.io/v1 does on create and update (`current`: the stored
+ * CRD an update replaces), after filling in its defaults (on `obj`). Throws the 422 (or the
+ * decoder's 400).
  */
-export function validateCrd(obj: KubeObject): void {
+export function validateCrd(obj: KubeObject, current?: KubeObject): void {
   const crd = decodeCrd(obj);
   let errors: FieldError[];
   try {
-    errors = validateCustomResourceDefinition(crd);
+    const old = current === undefined ? undefined : decodeCrd(structuredClone(current));
+    errors = validateCustomResourceDefinition(crd, old);
   } catch (err) {
     // A value of the wrong JSON type deep inside a schema: the Go decoder refuses the body.
     throw badRequest(`${CANNOT_HANDLE}: ${err instanceof Error ? err.message : String(err)}`);

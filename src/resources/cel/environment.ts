@@ -234,6 +234,8 @@ export interface CompiledExpression {
    * offset of every `.`, for checking them against the schema as upstream's typed compile does.
    */
   readonly selfSelections: readonly FieldSelection[];
+  /** The parsed cel-js AST (with `matches` renamed `k8sMatches`), for the static cost estimate. */
+  readonly ast: unknown;
   /** Evaluates with `self` (and `oldSelf`); the cost is added to `meter`. */
   evaluate(variables: { self: unknown; oldSelf?: unknown }, meter: CostMeter): unknown;
 }
@@ -290,6 +292,7 @@ export function compileExpression(
     source,
     usesOldSelf: refersToOldSelf(source),
     selfSelections: selections,
+    ast: parsed.ast,
     evaluate(variables, meter) {
       state.meter = meter;
       try {
