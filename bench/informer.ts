@@ -253,7 +253,7 @@ function printTable(med: Record<string, PeerResult>): void {
   const keep = med['parse-keep'];
   if (k && p && keep) {
     console.log(
-      `watch events/s: parse-keep / parse ${ratio(keep.eventsPerSec, p.eventsPerSec)}, kloop / parse-keep ${ratio(k.eventsPerSec, keep.eventsPerSec)}. parse-keep parses as parse does and keeps each new state (metadata copied without managedFields, in a map by namespace and name), as any cache must: what it loses to parse is the cost of keeping (the garbage collector copies every kept object out of the young generation; parse keeps nothing), the floor under the 0.9x goal; `npm run bench -- watch-path` splits it up without a socket.`,
+      `watch events/s: parse-keep / parse ${ratio(keep.eventsPerSec, p.eventsPerSec)}, kloop / parse-keep ${ratio(k.eventsPerSec, keep.eventsPerSec)}. parse-keep parses as parse does and keeps each new state (metadata copied without managedFields, in a map by namespace and name), as any cache must: what it loses to parse is the cost of keeping (the garbage collector copies every kept object out of the young generation; parse keeps nothing), the floor under the 0.9x goal; "npm run bench -- watch-path" splits it up without a socket.`,
     );
   }
   console.log(`load average ${loadavg()}`);
