@@ -7,6 +7,7 @@
  * one JSON line: time to synced, heap after GC (and before the peer started, for heap per object),
  * peak RSS, and watch events/s for UPDATES events (the server process commits them when asked at
  * CONTROL; UPDATES 0 skips the watch).
+ * PEER `parse-keep` is `parse` that also keeps each watched object's new state (see `keepLatest`).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -175,7 +176,7 @@ class WatchRefused extends Error {}
 
 interface WatchLine {
   type: string;
-  object: { metadata: { resourceVersion: string } };
+  object: { metadata: { resourceVersion: string; namespace?: string; name?: string } };
 }
 
 /** The message of `err` with its causes (undici's `fetch failed` keeps the reason in `cause`). */
@@ -229,6 +230,9 @@ async function parse(): Promise<ChildResult> {
   const heapMB = heapAfterGc();
   if (updates === 0) return { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec: 0 };
   const ac = new AbortController();
+  // `parse-keep`: every new state is kept, as any cache must (see `keepLatest`).
+  const kept = peer === 'parse-keep' ? new Map<string, Map<string, unknown>>() : undefined;
+  if (kept) for (const item of list.items as WatchLine['object'][]) keepLatest(kept, item);
   const counter = eventCounter();
   let resourceVersion = list.metadata.resourceVersion;
   /** Reads one watch from `resourceVersion` to its end; a refusal or an ERROR event is final. */
@@ -250,6 +254,7 @@ async function parse(): Promise<ChildResult> {
         const event = JSON.parse(text.slice(start, nl)) as WatchLine;
         if (event.type === 'ERROR') throw new WatchRefused(`watch: ERROR event ${JSON.stringify(event.object)}`);
         resourceVersion = event.object.metadata.resourceVersion;
+        if (kept) keepLatest(kept, event.object);
         counter.hit();
         start = nl + 1;
         nl = text.indexOf('\n', start);
@@ -282,8 +287,28 @@ async function parse(): Promise<ChildResult> {
   return { ...result, objects: list.items.length };
 }
 
+/**
+ * What any cache does with a watch event beyond parsing it, and nothing more: keep the new state
+ * in place of the old one (by namespace, then name) with managedFields left out, as kloop stores
+ * it. The kept states outlive the young generation, so V8's scavenger copies each of them (the
+ * `parse` peer keeps nothing and never pays that): `parse-keep` is the floor for an informer.
+ */
+function keepLatest(kept: Map<string, Map<string, unknown>>, object: WatchLine['object']): void {
+  const meta = object.metadata as Record<string, unknown>;
+  const slim: Record<string, unknown> = {};
+  for (const k in meta) if (k !== 'managedFields') slim[k] = meta[k];
+  const namespace = (meta.namespace as string | undefined) ?? '';
+  let byName = kept.get(namespace);
+  if (!byName) {
+    byName = new Map();
+    kept.set(namespace, byName);
+  }
+  byName.set(meta.name as string, { ...object, metadata: slim });
+}
+
 const runners: Record<string, () => Promise<ChildResult>> = {
   kloop,
+  'parse-keep': parse,
   'kloop-paged': kloop,
   'kloop-metadata': kloop,
   'client-node': clientNode,
