@@ -282,19 +282,20 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   }
 
   #apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
-    const key = keyString(obj.metadata);
-    const rv = obj.metadata.resourceVersion;
+    // The store files objects by namespace and name: looking up by the metadata builds no key.
+    const meta = obj.metadata;
+    const rv = meta.resourceVersion;
     if (rv) this.#lastRv = rv;
     if (type === 'DELETED') {
-      const old = this.#store.remove(key);
+      const old = this.#store.remove(meta);
       if (old === undefined) return;
       this.#pending.deleted++;
       this.#dispatch({ type: 'deleted', object: obj, oldObject: old, initial: false });
       return;
     }
-    const old = this.#store.get(key);
+    const old = this.#store.get(meta);
     if (old !== undefined && sameVersion(old, obj)) return;
-    this.#store.upsert(obj, key);
+    this.#store.upsert(obj);
     if (old === undefined) {
       this.#pending.added++;
       this.#dispatch({ type: 'added', object: obj, initial: false });
@@ -314,7 +315,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       this.#selector ??= parseSelector(scope.labelSelector);
       if (this.#selector === null || !this.#selector.matches(meta.labels)) return undefined;
     }
-    const stored = this.#store.get(keyString(meta));
+    const stored = this.#store.get(meta);
     if (stored === undefined) return false;
     const { uid, resourceVersion } = stored.metadata;
     // A transform may drop them: then nothing can be told.
