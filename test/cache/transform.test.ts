@@ -150,3 +150,16 @@ describe('makePipeline where code generation is disallowed', () => {
     assert.deepEqual(JSON.parse(child.stdout), { name: 'a', namespace: 'ns' });
   });
 });
+
+describe('metadata layouts and label maps with unusual keys', () => {
+  it('a layout whose keys joined look like another layout is copied by its own fields', () => {
+    // The layouts {a, b} and {"a\nb"} once had one signature (keys joined by a newline): the
+    // second was copied by the first's compiled literal, losing its field and inventing two.
+    const prepare = makePipeline({ type });
+    prepare(wire({ a: '1', b: '2', managedFields }));
+    const odd = prepare(wire({ 'a\nb': 'v', managedFields }));
+    assert.deepStrictEqual(odd.metadata, { 'a\nb': 'v' });
+    const again = prepare(wire({ a: '3', b: '4', managedFields }));
+    assert.deepStrictEqual(again.metadata, { a: '3', b: '4' });
+  });
+});
