@@ -52,7 +52,7 @@ const treeOpArb: fc.Arbitrary<TreeOp> = fc.oneof(
 const k3 = (n: number) => String(n).padStart(3, '0');
 
 test('a builder reusing lookup paths, used on after freeze, agrees with a Map and never changes a frozen tree', () => {
-  for (const size of [4, 5, 32]) {
+  for (const size of [4, 5, 8, 16, 32]) {
     setNodeSize(size);
     try {
       fc.assert(
