@@ -106,7 +106,8 @@ class MetadataCopier {
 
   #relayout(meta: ObjectMeta): ObjectMeta {
     const keys = Object.keys(meta);
-    const signature = keys.join('\n');
+    // Unambiguous: keys joined by any separator could collide (`a\nb` against `a`, `b`).
+    const signature = JSON.stringify(keys);
     let copy = this.#layouts.get(signature);
     if (copy === undefined) {
       copy = this.#layouts.size < MAX_LAYOUTS ? compileCopy(keys) : copyFieldByField;

@@ -243,8 +243,20 @@ export class WriteTxnImpl extends ReadView implements WriteTxn {
     const t = tt.t;
     const old = tt.trees[0].get(pk);
     if (old === undefined) return undefined;
-    for (let i = 1; i < t.indexes.length; i++) {
-      const k = t.treeKey(i, old.o, pk);
+    // Every key before any tree changes, as `insert` does: a key function that throws leaves
+    // the transaction as it was (deleting index by index left the object in the primary index
+    // but gone from the indexes before the throw, where a unique key could then be taken).
+    const n = t.indexes.length;
+    let keys = tt.keys;
+    if (tt.keysBusy) keys = new Array(2 * n);
+    else tt.keysBusy = true;
+    try {
+      for (let i = 1; i < n; i++) keys[2 * i + 1] = t.treeKey(i, old.o, pk);
+    } finally {
+      if (keys === tt.keys) tt.keysBusy = false;
+    }
+    for (let i = 1; i < n; i++) {
+      const k = keys[2 * i + 1];
       if (k !== undefined) tt.trees[i].delete(k);
     }
     tt.trees[0].delete(pk);

@@ -104,3 +104,129 @@ describe('Store', () => {
     );
   });
 });
+
+describe('Store against a Map model, by identity', () => {
+  // Every public method, after every operation: objects are compared by identity (an index set
+  // still holding the replaced object of an equal-looking update shows), cluster-scoped objects
+  // come with no namespace or with '', and objects are removed by key string, by {namespace,
+  // name} and by metadata. One index function files an object twice under one value.
+  type Op =
+    | { kind: 'upsert'; ns: string | undefined; name: string; app: string; owners: string[] }
+    | { kind: 'remove'; ns: string | undefined; name: string; by: 'string' | 'key' | 'meta' }
+    | { kind: 'addIndex' };
+  const nsArb = fc.constantFrom('a', 'b', undefined, '');
+  const nameArb = fc.constantFrom('p', 'q', 'r');
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('upsert' as const),
+        ns: nsArb,
+        name: nameArb,
+        app: fc.constantFrom('web', 'db'),
+        owners: fc.subarray(['u1', 'u2', 'u3']),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('remove' as const),
+        ns: nsArb,
+        name: nameArb,
+        by: fc.constantFrom('string' as const, 'key' as const, 'meta' as const),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ kind: 'addIndex' as const }) },
+  );
+  const keyOf = (ns: string | undefined, name: string) => (ns ? `${ns}/${name}` : name);
+  const byApp = (o: KubeObject) =>
+    o.metadata.labels?.app ? [o.metadata.labels.app, o.metadata.labels.app] : undefined;
+  const sameMembers = <V>(got: Iterable<V>, want: Iterable<V>, what: string) => {
+    const g = [...got];
+    const w = [...want];
+    assert.equal(g.length, w.length, `${what}: ${g.length} items, want ${w.length}`);
+    const ws = new Set(w);
+    for (const x of g) assert.ok(ws.has(x), `${what}: unexpected ${typeof x === 'string' ? x : JSON.stringify(x)}`);
+  };
+
+  it('agrees with the model after every operation (property)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
+        const s = new Store();
+        s.addIndex('byOwnerUid', byOwnerUid);
+        let appIndexed = false;
+        const model = new Map<string, KubeObject>();
+        for (const o of ops) {
+          if (o.kind === 'upsert') {
+            const key = keyOf(o.ns, o.name);
+            const v = obj(o.ns, o.name, { app: o.app }, o.owners);
+            assert.equal(s.upsert(v), model.get(key));
+            model.set(key, v);
+          } else if (o.kind === 'remove') {
+            const key = keyOf(o.ns, o.name);
+            const arg =
+              o.by === 'string'
+                ? key
+                : o.by === 'key'
+                  ? { namespace: o.ns, name: o.name }
+                  : { ...model.get(key)?.metadata, namespace: o.ns, name: o.name };
+            assert.equal(s.remove(arg), model.get(key));
+            model.delete(key);
+          } else if (!appIndexed) {
+            s.addIndex('byApp', byApp);
+            appIndexed = true;
+          }
+          assert.equal(s.size, model.size);
+          sameMembers(s.keys(), model.keys(), 'keys');
+          sameMembers(s.values(), model.values(), 'values');
+          sameMembers(s.list(), model.values(), 'list()');
+          for (const [key, v] of model) {
+            const { namespace, name } = v.metadata;
+            assert.equal(s.get(key), v);
+            assert.equal(s.get({ namespace, name: name as string }), v);
+            assert.equal(s.get(v.metadata), v);
+          }
+          for (const ns of ['a', 'b', '']) {
+            const inNs = [...model.values()].filter((v) => (v.metadata.namespace ?? '') === ns);
+            sameMembers(s.list({ namespace: ns }), inNs, `namespace ${ns}`);
+            for (const app of ['web', 'db']) {
+              sameMembers(
+                s.list({ namespace: ns, labelSelector: `app=${app}` }),
+                inNs.filter((v) => v.metadata.labels?.app === app),
+                `namespace ${ns} app=${app}`,
+              );
+            }
+          }
+          const indexes: Array<[string, (v: KubeObject) => readonly string[] | undefined, string[]]> = [
+            ['byOwnerUid', byOwnerUid, ['u1', 'u2', 'u3']],
+          ];
+          if (appIndexed) indexes.push(['byApp', byApp, ['web', 'db']]);
+          for (const [name, fn, values] of indexes) {
+            const filed = (value: string) => [...model.values()].filter((v) => fn(v)?.includes(value));
+            sameMembers(
+              s.indexValues(name),
+              values.filter((value) => filed(value).length > 0),
+              `${name} values`,
+            );
+            for (const value of values) {
+              sameMembers(s.list({ index: { name, value } }), filed(value), `${name}=${value}`);
+              sameMembers(
+                s.indexKeys(name, value),
+                filed(value).map((v) => keyOf(v.metadata.namespace, v.metadata.name as string)),
+                `${name}=${value} keys`,
+              );
+              for (const ns of ['a', 'b', '']) {
+                sameMembers(
+                  s.list({ index: { name, value }, namespace: ns }),
+                  filed(value).filter((v) => (v.metadata.namespace ?? '') === ns),
+                  `${name}=${value} in ${ns}`,
+                );
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -150,3 +150,49 @@ describe('makePipeline where code generation is disallowed', () => {
     assert.deepEqual(JSON.parse(child.stdout), { name: 'a', namespace: 'ns' });
   });
 });
+
+describe('metadata layouts and label maps with unusual keys', () => {
+  it('a layout whose keys joined look like another layout is copied by its own fields', () => {
+    // The layouts {a, b} and {"a\nb"} once had one signature (keys joined by a newline): the
+    // second was copied by the first's compiled literal, losing its field and inventing two.
+    const prepare = makePipeline({ type });
+    prepare(wire({ a: '1', b: '2', managedFields }));
+    const odd = prepare(wire({ 'a\nb': 'v', managedFields }));
+    assert.deepStrictEqual(odd.metadata, { 'a\nb': 'v' });
+    const again = prepare(wire({ a: '3', b: '4', managedFields }));
+    assert.deepStrictEqual(again.metadata, { a: '3', b: '4' });
+  });
+});
+
+describe('LabelSharer against the maps it is given', () => {
+  it('always hands back a map with the same own keys, in the same order, and values (keys such as __proto__, constructor, integers)', () => {
+    // Integer-like keys enumerate first in ascending order, whatever the JSON order: maps parsed
+    // from different texts can be equal or not in ways the text does not show.
+    const keyPool = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', '1', '2', '10', 'a', 'b'];
+    const valuePool = ['x', 'y', '1', '', '__proto__'];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const sharer = new LabelSharer();
+    const own = (m: object) => Object.keys(m).map((k) => [k, Object.getOwnPropertyDescriptor(m, k)?.value]);
+    // Phases: repeating maps; unique values half the time (the trie fills past its bound while
+    // the hit rate stays high); unique values only (sharing pauses); repeating maps again.
+    for (let i = 0; i < 80_000; i++) {
+      const phase = i < 20_000 ? 0 : i < 40_000 ? 1 : i < 60_000 ? 2 : 0;
+      const n = rand(4);
+      const parts: string[] = [];
+      for (let j = 0; j < n; j++) {
+        const unique = phase === 2 || (phase === 1 && i % 2 === 0);
+        const value = unique && j === n - 1 ? `u${i}` : valuePool[rand(valuePool.length)];
+        parts.push(`${JSON.stringify(keyPool[rand(keyPool.length)])}:${JSON.stringify(value)}`);
+      }
+      const labels = JSON.parse(`{${parts.join(',')}}`) as Record<string, string>;
+      const want = own(labels);
+      const got = sharer.share(labels);
+      assert.deepStrictEqual(own(got), want, `map ${i}: {${parts.join(',')}}`);
+      assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    }
+  });
+});

@@ -52,7 +52,7 @@ const treeOpArb: fc.Arbitrary<TreeOp> = fc.oneof(
 const k3 = (n: number) => String(n).padStart(3, '0');
 
 test('a builder reusing lookup paths, used on after freeze, agrees with a Map and never changes a frozen tree', () => {
-  for (const size of [4, 5, 32]) {
+  for (const size of [4, 5, 8, 16, 32]) {
     setNodeSize(size);
     try {
       fc.assert(
@@ -293,4 +293,48 @@ test('a closed transaction kept by its caller does not pin the version it wrote'
   gc();
   assert.equal(ref?.deref(), undefined, 'the committed transaction still holds the old version');
   assert.ok(txn !== undefined);
+});
+
+test('a key function of a later index that writes the same table mid-insert does not overwrite the keys computed before it', () => {
+  // The re-entering key function belongs to the second index: the outer insert has computed
+  // the first index's keys already, into scratch arrays a nested insert must not reuse.
+  interface Row {
+    id: string;
+    tag: string;
+  }
+  const db = new StateDB({ validate: true });
+  let txnRef: WriteTxn | undefined;
+  const t = db.table<Row>('rows', {
+    primary: (r) => r.id,
+    indexes: {
+      id2: { unique: true, key: (r) => `u-${r.id}` },
+      tag: {
+        unique: false,
+        key: (r) => {
+          if (r.id === 'outer' && txnRef !== undefined) {
+            const txn = txnRef;
+            txnRef = undefined;
+            txn.insert(t, { id: 'inner', tag: 'y' });
+          }
+          return r.tag;
+        },
+      },
+    },
+  });
+  db.write([t], (txn) => {
+    txn.insert(t, { id: 'old', tag: 'x' });
+    txnRef = txn;
+    txn.insert(t, { id: 'outer', tag: 'x' });
+  });
+  const snap = db.read();
+  assert.equal(snap.first(t, 'id2', 'u-inner')?.id, 'inner');
+  assert.equal(snap.first(t, 'id2', 'u-outer')?.id, 'outer');
+  assert.deepEqual(
+    snap.list(t, 'tag', 'x').map((r) => r.id),
+    ['old', 'outer'],
+  );
+  assert.deepEqual(
+    snap.list(t, 'tag', 'y').map((r) => r.id),
+    ['inner'],
+  );
 });

@@ -88,7 +88,7 @@ test('the B+tree stays valid through thousands of keys (splits and merges)', () 
 // every batch split and merge inner nodes several levels deep, which is where a copy-on-write
 // slip (a node or keys array shared with an older version and then changed) would show.
 test('with tiny nodes, deep splits and merges never change an older version', () => {
-  for (const size of [4, 5, 7]) {
+  for (const size of [4, 5, 7, 8, 12]) {
     setNodeSize(size);
     try {
       fc.assert(
@@ -136,6 +136,54 @@ test('with tiny nodes, deep splits and merges never change an older version', ()
           },
         ),
         { numRuns: 60 },
+      );
+    } finally {
+      setNodeSize(32);
+    }
+  }
+});
+
+// Random inserts and deletes in equal measure keep nodes near half full: an inner node rarely
+// falls under its minimum, so merges of inner nodes with a sibling an older version still holds
+// never ran. Draining a big tree in batches makes them (node sizes with a minimum above 1).
+test('draining a tree in batches merges inner nodes with siblings older versions hold, and never changes those versions', () => {
+  for (const size of [8, 12]) {
+    setNodeSize(size);
+    try {
+      fc.assert(
+        fc.property(
+          fc.shuffledSubarray([...Array(400).keys()], { minLength: 300, maxLength: 400 }),
+          fc.integer({ min: 5, max: 40 }),
+          (order, batch) => {
+            const b0 = new TreeBuilder<number>(emptyTree(), {});
+            const model = new Map<string, number>();
+            for (let i = 0; i < 400; i++) {
+              b0.set(String(i).padStart(3, '0'), i);
+              model.set(String(i).padStart(3, '0'), i);
+            }
+            let tree = b0.freeze();
+            const versions: Array<[Tree<number>, string[]]> = [[tree, [...model.keys()].sort()]];
+            let b = new TreeBuilder(tree, {});
+            for (let i = 0; i < order.length; i++) {
+              const k = String(order[i]).padStart(3, '0');
+              assert.equal(b.delete(k), order[i]);
+              model.delete(k);
+              if (i % batch === batch - 1 || i === order.length - 1) {
+                tree = b.freeze();
+                versions.push([tree, [...model.keys()].sort()]);
+                b = new TreeBuilder(tree, {});
+              }
+            }
+            for (const [t, keys] of versions) {
+              validateTree(t);
+              assert.deepEqual(
+                treeFrom(t, '', []),
+                keys.map((k) => Number(k)),
+              );
+            }
+          },
+        ),
+        { numRuns: 40 },
       );
     } finally {
       setNodeSize(32);
