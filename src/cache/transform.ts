@@ -110,8 +110,13 @@ class MetadataCopier {
     const signature = JSON.stringify(keys);
     let copy = this.#layouts.get(signature);
     if (copy === undefined) {
-      copy = this.#layouts.size < MAX_LAYOUTS ? compileCopy(keys) : copyFieldByField;
-      this.#layouts.set(signature, copy);
+      // Past the limit nothing more is remembered: the map stays bounded whatever the server sends.
+      if (this.#layouts.size < MAX_LAYOUTS) {
+        copy = compileCopy(keys);
+        this.#layouts.set(signature, copy);
+      } else {
+        copy = copyFieldByField;
+      }
     }
     this.#keys = keys;
     this.#copy = copy;
