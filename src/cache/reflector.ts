@@ -68,7 +68,11 @@ export interface ServerRevision {
 export interface ReflectorSink<T extends KubeObject = KubeObject> {
   /** Turns a wire object into the stored one (called once per object, as pages arrive). */
   prepare(obj: T): T;
-  /** Replaces the whole store with `items` (prepared), atomically, at `resourceVersion`. */
+  /**
+   * Replaces the whole store with `items` (prepared), atomically, at `resourceVersion`. An
+   * object a server sent twice in a streaming list's initial state (never seen from a real
+   * server) is in `items` twice: the later one is the object's state.
+   */
   replace(items: T[], resourceVersion: string): void;
   /** Applies one watch event; the object is not prepared yet. */
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void;
@@ -454,7 +458,9 @@ export class Reflector<T extends KubeObject = KubeObject> {
     if (attempt.signal.aborted) throw attempt.signal.reason;
     const o = this.#o;
     if (!initial) this.#watching = attempt;
-    let collecting: Map<string, T> | undefined = initial ? new Map() : undefined;
+    let collecting: InitialState<T> | undefined = initial
+      ? new InitialState((obj: T) => this.#sink.prepare(obj))
+      : undefined;
     let events = 0;
     let fired = false;
     let cancelTimer: CancelTimer | undefined;
@@ -503,7 +509,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             if (obj.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
               throw new StreamingUnsupported('bookmark without initial-events-end during a streaming list');
             }
-            const items = [...collecting.values()];
+            const items = collecting.items();
             collecting = undefined;
             this.#sink.replace(items, rv ?? '');
             this.#rv = rv;
@@ -512,9 +518,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.#watching = attempt;
             return;
           }
-          const key = keyString(obj.metadata);
-          if (ev.type === 'DELETED') collecting.delete(key);
-          else collecting.set(key, this.#sink.prepare(obj));
+          collecting.add(ev.type, obj);
           return;
         }
         if (ev.type === 'BOOKMARK') {
@@ -544,6 +548,48 @@ export class Reflector<T extends KubeObject = KubeObject> {
     if (attempt.signal.reason instanceof ServerWentBack) throw attempt.signal.reason;
     if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');
     return events;
+  }
+}
+
+/**
+ * The state a streaming list delivers before its `initial-events-end` bookmark, prepared, in the
+ * order it came.
+ *
+ * @remarks The server sends it as ADDED events of distinct objects, so it is kept as a plain
+ * array: no key string and no map entry per object, which at 100k objects cost a tenth of the
+ * sync. An event that needs keys (a MODIFIED or DELETED, which a server may send before the
+ * bookmark) turns it into a map by key from then on, as client-go's temporary store is; a
+ * repeated ADDED stays in the array twice and the sink keeps the later one.
+ */
+class InitialState<T extends KubeObject> {
+  #items: T[] = [];
+  #byKey: Map<string, T> | undefined;
+  readonly #prepare: (obj: T) => T;
+
+  constructor(prepare: (obj: T) => T) {
+    this.#prepare = prepare;
+  }
+
+  add(type: 'ADDED' | 'MODIFIED' | 'DELETED', wire: T): void {
+    let byKey = this.#byKey;
+    if (byKey === undefined) {
+      if (type === 'ADDED') {
+        this.#items.push(this.#prepare(wire));
+        return;
+      }
+      byKey = new Map();
+      for (const item of this.#items) byKey.set(keyString(item.metadata), item);
+      this.#items = [];
+      this.#byKey = byKey;
+    }
+    const key = keyString(wire.metadata);
+    if (type === 'DELETED') byKey.delete(key);
+    else byKey.set(key, this.#prepare(wire));
+  }
+
+  /** The objects, for `ReflectorSink.replace`. */
+  items(): T[] {
+    return this.#byKey === undefined ? this.#items : [...this.#byKey.values()];
   }
 }
 

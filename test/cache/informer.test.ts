@@ -7,7 +7,7 @@ import { SharedInformer, type SharedInformerOptions } from '../../src/cache/inde
 import { WatchParseError } from '../../src/client/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { KubeObject } from '../../src/core/index.js';
-import { makeStatus } from '../../src/core/index.js';
+import { ApiError, makeStatus } from '../../src/core/index.js';
 import { advance } from '../support/index.js';
 import { cm, FakeListerWatcher, flush, nextDelay, page } from './fakes.js';
 
@@ -243,6 +243,61 @@ describe('SharedInformer over a scripted lister-watcher', () => {
       ],
     );
     assert.equal(lw.listRequests.length, 0);
+  });
+
+  it('a streaming list that repeats, changes or deletes objects before its bookmark syncs the last state of each, announced once', async () => {
+    const lw = new FakeListerWatcher();
+    const clock = new ManualClock();
+    const { informer } = make(lw, clock, { reflector: { streamingList: 'auto' } });
+    const events: InformerEvent[] = [];
+    informer.subscribe((e) => events.push(e));
+    informer.start();
+    const w = await lw.watchNumber(1);
+    w.emit('ADDED', cm('a', '5'));
+    w.emit('ADDED', cm('b', '6'));
+    w.emit('ADDED', cm('a', '7')); // repeated: the later one stands
+    w.emit('ADDED', cm('c', '8'));
+    w.emit('BOOKMARK', { metadata: { resourceVersion: '9', annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    await informer.synced;
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion, e.initial]),
+      [
+        ['added', 'b', '6', true],
+        ['added', 'a', '7', true],
+        ['added', 'c', '8', true],
+      ],
+    );
+    assert.equal(informer.get('default/a')?.metadata.resourceVersion, '7');
+    assert.equal(informer.size, 3);
+
+    // A relist (after an expired watch) whose initial state changes and deletes objects midway.
+    events.length = 0;
+    w.fail(new ApiError(makeStatus(410, 'Expired', 'too old')));
+    const w2 = await lw.watchNumber(2);
+    assert.equal(w2.request.sendInitialEvents, true);
+    w2.emit('ADDED', cm('a', '7'));
+    w2.emit('ADDED', cm('b', '6'));
+    w2.emit('MODIFIED', cm('b', '10'));
+    w2.emit('ADDED', cm('d', '11'));
+    w2.emit('DELETED', cm('d', '12'));
+    w2.emit('ADDED', cm('e', '13'));
+    w2.emit('BOOKMARK', { metadata: { resourceVersion: '14', annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    await flush();
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion]),
+      [
+        ['updated', 'b', '10'],
+        ['added', 'e', '13'],
+        ['deleted', 'c', '8'],
+      ],
+    );
+    assert.deepEqual(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['a', 'b', 'e'],
+    );
   });
 
   it('falls back to a paginated list when the server refuses streaming lists (422)', async () => {
