@@ -287,10 +287,7 @@ function informerId<T extends KubeObject>(type: TypeRef, o: InformerOptions<T>):
 export function clientListerWatcher<T extends KubeObject>(
   client: KubeClient,
   type: TypeRef,
-  options: Pick<
-    InformerOptions<T>,
-    'namespace' | 'labelSelector' | 'fieldSelector' | 'metadataOnly' | 'keepManagedFields'
-  >,
+  options: Pick<InformerOptions<T>, 'namespace' | 'labelSelector' | 'fieldSelector' | 'metadataOnly'>,
   waiter?: TypeWaiter,
 ): ListerWatcher<T> {
   const scope = {
@@ -299,9 +296,6 @@ export function clientListerWatcher<T extends KubeObject>(
     fieldSelector: options.fieldSelector,
     metadataOnly: options.metadataOnly,
   };
-  // The informer strips managedFields from every object unless told to keep them: cut them from
-  // the bytes instead, before they are parsed.
-  const dropManagedFields = !options.keepManagedFields;
   return {
     listPage: async (req) => {
       if (waiter !== undefined && req.continue === undefined) await waiter.waitFor(type, req.signal);
@@ -326,7 +320,6 @@ export function clientListerWatcher<T extends KubeObject>(
           sendInitialEvents: req.sendInitialEvents,
           allowWatchBookmarks: req.allowWatchBookmarks,
           timeoutSeconds: req.timeoutSeconds,
-          dropManagedFields,
           signal: req.signal,
           // The reflector reconnects itself, after checking the server did not go back in time.
           maxRetries: 0,

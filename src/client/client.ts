@@ -26,7 +26,6 @@ import { Discovery } from './discovery.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
 import { defaultLogger } from './logger.js';
-import { watchLineWithoutManagedFields } from './managed-fields-skip.js';
 import { type ClientMetrics, clientMetrics, kloopRegistry } from './metrics.js';
 import { checkPathSegment } from './path-segments.js';
 import { Backoff, isRetryableStatus, retryAfterMs } from './retry.js';
@@ -297,11 +296,7 @@ export class KubeClient {
   ): AsyncGenerator<WatchEvent<T>> {
     const res = await this.#openWatch(type, options);
     const queue: WatchEvent<T>[] = [];
-    const splitter = new LineSplitter(
-      (line) => queue.push(parseWatchLine<T>(line)),
-      this.#maxWatchLineBytes,
-      options.dropManagedFields ? watchLineWithoutManagedFields : undefined,
-    );
+    const splitter = new LineSplitter((line) => queue.push(parseWatchLine<T>(line)), this.#maxWatchLineBytes);
     try {
       for await (const chunk of res) {
         splitter.push(chunk as Buffer);
@@ -338,11 +333,7 @@ export class KubeClient {
         if (options.signal?.aborted) resolve();
         else reject(toStreamError(err));
       };
-      const splitter = new LineSplitter(
-        (line) => onEvent(parseWatchLine<T>(line)),
-        this.#maxWatchLineBytes,
-        options.dropManagedFields ? watchLineWithoutManagedFields : undefined,
-      );
+      const splitter = new LineSplitter((line) => onEvent(parseWatchLine<T>(line)), this.#maxWatchLineBytes);
       res.on('data', (chunk: Buffer) => {
         if (failed) return;
         try {

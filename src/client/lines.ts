@@ -3,13 +3,6 @@
  * run for minutes and carry gigabytes, so only the bytes of the line being read are kept.
  */
 
-/** Decodes the bytes `buf[start, end)` of one line. */
-export type LineDecoder = (buf: Buffer, start: number, end: number) => string;
-
-function utf8(buf: Buffer, start: number, end: number): string {
-  return buf.toString('utf8', start, end);
-}
-
 /**
  * Splits chunks of bytes on `\n` and hands each complete line, decoded as UTF-8, to `onLine`.
  *
@@ -34,20 +27,16 @@ export class LineSplitter {
   #pendingBytes = 0;
   readonly #onLine: (line: string) => void;
   readonly #maxLineBytes: number;
-  readonly #decode: LineDecoder;
 
   /**
    * @param onLine - called with each non-empty line, without its terminator (a trailing `\r` is
    *   dropped too).
    * @param maxLineBytes - a line longer than this throws a `RangeError` instead of growing
    *   without bound (default 64 MiB, well above the API server's 3 MiB object limit).
-   * @param decode - turns a line's bytes into the string handed to `onLine` (default: UTF-8);
-   *   a partial decoder may leave out what the reader would drop.
    */
-  constructor(onLine: (line: string) => void, maxLineBytes = 64 * 1024 * 1024, decode: LineDecoder = utf8) {
+  constructor(onLine: (line: string) => void, maxLineBytes = 64 * 1024 * 1024) {
     this.#onLine = onLine;
     this.#maxLineBytes = maxLineBytes;
-    this.#decode = decode;
   }
 
   /** Feeds one chunk. Calls `onLine` for each line the chunk completes. */
@@ -102,6 +91,6 @@ export class LineSplitter {
     let i = start;
     while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
     if (i === end) return;
-    this.#onLine(this.#decode(buf, start, end));
+    this.#onLine(buf.toString('utf8', start, end));
   }
 }

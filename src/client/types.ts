@@ -120,13 +120,6 @@ export interface WatchOptions extends RequestOptions {
   timeoutSeconds?: number;
   metadataOnly?: boolean;
   /**
-   * Leave out the objects' `metadata.managedFields`: their bytes are cut from each line before it
-   * is parsed, which makes a streaming list of typical objects a third cheaper to read. For
-   * readers that drop managedFields anyway (informers do, unless `keepManagedFields`). A line the
-   * cut is not certain about is parsed whole, managedFields included.
-   */
-  dropManagedFields?: boolean;
-  /**
    * Retries of the watch's establishment after a connection error or a 5xx (default the
    * client's `maxRetries`). Informers pass 0: their reflector reconnects on its own and first
    * checks that the server behind the address did not go back in time (a restart, a restore),
