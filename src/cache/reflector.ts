@@ -28,6 +28,12 @@ export interface ListPageRequest {
   resourceVersion?: string;
   resourceVersionMatch?: 'NotOlderThan';
   signal: AbortSignal;
+  /**
+   * Call with the page's continue token as soon as it is known, before the page is parsed (a
+   * lister-watcher that cannot tell early never calls it): the reflector asks for the next page
+   * meanwhile.
+   */
+  onContinue?: (token: string | undefined) => void;
 }
 
 /** One watch request. */
@@ -430,19 +436,58 @@ export class Reflector<T extends KubeObject = KubeObject> {
     }
   }
 
-  /** Paginated list into a fresh array of prepared objects, then one atomic replace. */
+  /**
+   * Paginated list into a fresh array of prepared objects, then one atomic replace.
+   *
+   * @remarks Pages are asked for one ahead: when a page announces its continue token before it
+   * is parsed (`ListPageRequest.onContinue`), the next page is requested at once, so the server
+   * serves page N+1 while page N is read and parsed instead of both waiting on each other. Never
+   * more than one page ahead, so at most two pages are in memory beside the objects.
+   */
   async #list(signal: AbortSignal): Promise<void> {
     const items: T[] = [];
-    let token: string | undefined;
     let listRv: string | undefined;
-    do {
-      const page = await this.#lw.listPage({ limit: this.#o.pageSize, continue: token, signal });
-      // A page already in hand when stop() aborted must not reach the store or the handlers.
-      if (signal.aborted) throw signal.reason;
-      listRv ??= page.metadata?.resourceVersion;
-      for (const item of page.items) items.push(this.#sink.prepare(item));
-      token = page.metadata?.continue || undefined;
-    } while (token);
+    // Aborted when the list ends, so a page asked for ahead of a failure is not left running.
+    const ahead = new AbortController();
+    const onAbort = (): void => ahead.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let current: PageRequest<T> | undefined;
+    const ask = (token: string | undefined): PageRequest<T> => {
+      const request: PageRequest<T> = { token, page: undefined as unknown as Promise<KubeList<T>> };
+      request.page = this.#lw.listPage({
+        limit: this.#o.pageSize,
+        continue: token,
+        signal: ahead.signal,
+        onContinue: (next) => {
+          if (!next || request.announced !== undefined) return;
+          request.announced = next;
+          // Only the page being waited for starts the next one: one page ahead at most.
+          if (request === current) request.next = ask(next);
+        },
+      });
+      // Awaited in order below; one abandoned by an earlier failure must not be unhandled.
+      request.page.catch(() => {});
+      return request;
+    };
+    try {
+      current = ask(undefined);
+      for (;;) {
+        const page = await current.page;
+        // A page already in hand when stop() aborted must not reach the store or the handlers.
+        if (signal.aborted) throw signal.reason;
+        listRv ??= page.metadata?.resourceVersion;
+        for (const item of page.items) items.push(this.#sink.prepare(item));
+        const token = page.metadata?.continue || undefined;
+        if (!token) break;
+        // The page asked for ahead is used only if it was asked with this very token.
+        const next: PageRequest<T> = current.next?.token === token ? current.next : ask(token);
+        current = next;
+        if (next.announced !== undefined && next.next === undefined) next.next = ask(next.announced);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      ahead.abort();
+    }
     const rv = listRv ?? '';
     this.#sink.replace(items, rv);
     this.#rv = rv;
@@ -549,6 +594,16 @@ export class Reflector<T extends KubeObject = KubeObject> {
     if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');
     return events;
   }
+}
+
+/** A page of a paginated list, asked for (maybe ahead of its turn). */
+interface PageRequest<T extends KubeObject> {
+  readonly token: string | undefined;
+  page: Promise<KubeList<T>>;
+  /** The next page's token, once this page announced it. */
+  announced?: string;
+  /** The next page, once asked for. */
+  next?: PageRequest<T>;
 }
 
 /**
