@@ -5,8 +5,10 @@
  * Starts the emulator in its own process (`bench/informer-emulator-child.ts`), which seeds N
  * ConfigMaps of ~1 KB (with managedFields, as a real cluster returns them). Then runs, each in its
  * own process and alternating between rounds: kloop's informer, client-node 1.4's `makeInformer`,
- * and the physical limit (GET the whole list and `JSON.parse` it). Reports time to synced, heap
- * after GC, peak RSS, and watch events/s for M updates.
+ * the physical limit (GET the whole list and `JSON.parse` it), and the floor (the streaming list
+ * kloop's informer asks for, read and thrown away: the server's serving and the socket). Reports
+ * time to synced, heap after GC, peak RSS, and watch events/s for M updates; then where the sync
+ * time goes: CPU time until synced of each peer (all its threads) and of the server process.
  *
  * Watch events are real updates: once the measured peer is synced and watching, it asks the
  * server process, which commits M updates through the emulator's write path in one go. With
