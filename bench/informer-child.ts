@@ -1,14 +1,18 @@
 /**
  * One measured peer of `bench/informer.ts`, run in its own process (`--expose-gc`):
- * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES CONTROL`, PEER one of
- * `kloop`, `kloop-paged` (streaming lists off), `kloop-metadata` (a metadata-only informer),
+ * `node --expose-gc --import tsx bench/informer-child.ts PEER URL UPDATES CONTROL [SERVER_PID]`, PEER
+ * one of `kloop`, `kloop-paged` (streaming lists off), `kloop-metadata` (a metadata-only informer),
  * `client-node`, `parse`, `parse-metadata` (the `PartialObjectMetadataList` GET and parse),
- * `parse-metadata-paged` (the same in pages of `PAGED_LIMIT`, for lists too big for one string). Prints
- * one JSON line: time to synced, heap after GC (and before the peer started, for heap per object),
- * peak RSS, and watch events/s for UPDATES events (the server process commits them when asked at
- * CONTROL; UPDATES 0 skips the watch).
- * PEER `parse-keep` is `parse` that also keeps each watched object's new state (see `keepLatest`).
+ * `parse-metadata-paged` (the same in pages of `PAGED_LIMIT`, for lists too big for one string),
+ * `parse-keep` (`parse` that also keeps each watched object's new state, see `keepLatest`), `floor`
+ * (kloop's streaming list read and thrown away: no sync is faster over this server). Prints one
+ * JSON line: time to synced, CPU time of this process and of the server (SERVER_PID, Linux) until
+ * then, heap after GC (and before the peer started, for heap per object), peak RSS, and watch
+ * events/s for UPDATES events (the server process commits them when asked at CONTROL; UPDATES 0
+ * skips the watch; `floor` never watches).
  */
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -21,9 +25,13 @@ interface ChildResult {
   heapBaseMB: number;
   peakRssMB: number;
   eventsPerSec: number;
+  /** CPU time of this process (all its threads, the garbage collector's too) from start to synced. */
+  syncCpuMs: number;
+  /** CPU time of the server process meanwhile (Linux: read from /proc; -1 elsewhere). */
+  serverCpuMs: number;
 }
 
-const [peer, url, updatesText, control] = process.argv.slice(2);
+const [peer, url, updatesText, control, serverPid] = process.argv.slice(2);
 const updates = Number(updatesText);
 const gc = (globalThis as { gc?: () => void }).gc;
 const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
@@ -35,6 +43,33 @@ function heapAfterGc(): number {
 
 function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** CPU ms the server process used so far (utime + stime from /proc, in clock ticks of 10 ms), or NaN. */
+function serverCpuNow(): number {
+  try {
+    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Starts the sync's clocks: wall time, this process's CPU and the server's. */
+function stopwatch(): () => { syncMs: number; syncCpuMs: number; serverCpuMs: number } {
+  const server = serverCpuNow();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  return () => {
+    const syncMs = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    const serverCpuMs = serverCpuNow() - server;
+    return {
+      syncMs,
+      syncCpuMs: (used.user + used.system) / 1000,
+      serverCpuMs: Number.isNaN(serverCpuMs) ? -1 : serverCpuMs,
+    };
+  };
 }
 
 /** Asks the server process to commit the updates once this process's watch is open. */
@@ -123,7 +158,7 @@ async function kloop(): Promise<ChildResult> {
     reflector: peer === 'kloop-paged' ? { streamingList: false } : {},
   });
   const heapBaseMB = heapAfterGc();
-  const start = performance.now();
+  const synced = stopwatch();
   const informer = factory.informer(
     { apiVersion: 'v1', kind: 'ConfigMap' },
     { metadataOnly: peer === 'kloop-metadata' },
@@ -133,11 +168,11 @@ async function kloop(): Promise<ChildResult> {
     if (ev.type === 'updated') counter.hit();
   });
   await informer.synced;
-  const syncMs = performance.now() - start;
+  const times = synced();
   const objects = informer.size;
   const heapMB = heapAfterGc();
   const eventsPerSec = await watched(counter);
-  const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
+  const result = { peer, objects, ...times, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   await factory.stop();
   client.close();
   return result;
@@ -149,7 +184,7 @@ async function clientNode(): Promise<ChildResult> {
   kc.loadFromString(JSON.stringify(kubeconfig));
   const api = kc.makeApiClient(k8s.CoreV1Api);
   const heapBaseMB = heapAfterGc();
-  const start = performance.now();
+  const synced = stopwatch();
   const informer = k8s.makeInformer(kc, '/api/v1/configmaps', () => api.listConfigMapForAllNamespaces());
   const counter = eventCounter();
   informer.on('update', () => counter.hit());
@@ -158,11 +193,11 @@ async function clientNode(): Promise<ChildResult> {
     if (!stopping) console.error('client-node informer error', err);
   });
   await informer.start();
-  const syncMs = performance.now() - start;
+  const times = synced();
   const objects = informer.list().length;
   const heapMB = heapAfterGc();
   const eventsPerSec = await watched(counter);
-  const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
+  const result = { peer, objects, ...times, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   stopping = true;
   await informer.stop().catch(() => {});
   return result;
@@ -222,13 +257,13 @@ async function pagedList(accept: string): Promise<ListBody> {
 /** The physical limit: one GET of the whole list and `JSON.parse`; events split and parsed. */
 async function parse(): Promise<ChildResult> {
   const heapBaseMB = heapAfterGc();
-  const start = performance.now();
+  const synced = stopwatch();
   const accept = peer.startsWith('parse-metadata') ? METADATA_ACCEPT : 'application/json';
   const list = peer === 'parse-metadata-paged' ? await pagedList(accept) : await listPage('', accept);
-  const syncMs = performance.now() - start;
+  const times = synced();
   const objects = list.items.length;
   const heapMB = heapAfterGc();
-  if (updates === 0) return { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec: 0 };
+  if (updates === 0) return { peer, objects, ...times, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec: 0 };
   const ac = new AbortController();
   // `parse-keep`: every new state is kept, as any cache must (see `keepLatest`).
   const kept = peer === 'parse-keep' ? new Map<string, Map<string, unknown>>() : undefined;
@@ -281,7 +316,7 @@ async function parse(): Promise<ChildResult> {
   })().catch((err: unknown) => counter.fail(err));
   // The watch is open once the server counts it (the go request waits for that).
   const eventsPerSec = await watched(counter);
-  const result = { peer, objects, syncMs, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
+  const result = { peer, objects, ...times, heapMB, heapBaseMB, peakRssMB: peakRssMB(), eventsPerSec };
   ac.abort();
   await pump;
   return { ...result, objects: list.items.length };
@@ -306,6 +341,54 @@ function keepLatest(kept: Map<string, Map<string, unknown>>, object: WatchLine['
   byName.set(meta.name as string, { ...object, metadata: slim });
 }
 
+/** The streaming list's bookmark that ends the initial state, as the emulator writes its line. */
+const INITIAL_EVENTS_END = Buffer.from('"k8s.io/initial-events-end":"true"');
+
+/**
+ * The floor: the streaming list kloop's informer asks for, read to its initial-events-end
+ * bookmark and thrown away, nothing decoded. Its time is the server's serving and the socket's
+ * carrying of the bytes; no client can sync faster over this server. Counts the lines read.
+ */
+async function floor(): Promise<ChildResult> {
+  const heapBaseMB = heapAfterGc();
+  const synced = stopwatch();
+  const query =
+    'watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=&allowWatchBookmarks=true&timeoutSeconds=600';
+  let lines = 0;
+  await new Promise<void>((resolve, reject) => {
+    const req = request(`${url}/api/v1/configmaps?${query}`, { headers: { Authorization: 'Bearer bench' } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`floor: HTTP ${res.statusCode}`));
+      // The marker may straddle two chunks: the end of the previous one is searched with the next.
+      let tail = Buffer.alloc(0);
+      res.on('data', (chunk: Buffer) => {
+        for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, nl + 1)) lines++;
+        const straddling = Buffer.concat([tail, chunk.subarray(0, INITIAL_EVENTS_END.length - 1)]);
+        if (chunk.includes(INITIAL_EVENTS_END) || straddling.includes(INITIAL_EVENTS_END)) {
+          res.destroy();
+          resolve();
+          return;
+        }
+        tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - INITIAL_EVENTS_END.length + 1)));
+      });
+      res.on('error', reject);
+      res.on('end', () => reject(new Error('floor: the stream ended before its initial-events-end bookmark')));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const times = synced();
+  // The last line read is the bookmark.
+  return {
+    peer,
+    objects: lines - 1,
+    ...times,
+    heapMB: heapAfterGc(),
+    heapBaseMB,
+    peakRssMB: peakRssMB(),
+    eventsPerSec: 0,
+  };
+}
+
 const runners: Record<string, () => Promise<ChildResult>> = {
   kloop,
   'parse-keep': parse,
@@ -315,6 +398,7 @@ const runners: Record<string, () => Promise<ChildResult>> = {
   parse,
   'parse-metadata': parse,
   'parse-metadata-paged': parse,
+  floor,
 };
 const runner = runners[peer];
 if (!runner) {

@@ -5,8 +5,10 @@
  * Starts the emulator in its own process (`bench/informer-emulator-child.ts`), which seeds N
  * ConfigMaps of ~1 KB (with managedFields, as a real cluster returns them). Then runs, each in its
  * own process and alternating between rounds: kloop's informer, client-node 1.4's `makeInformer`,
- * and the physical limit (GET the whole list and `JSON.parse` it). Reports time to synced, heap
- * after GC, peak RSS, and watch events/s for M updates.
+ * the physical limit (GET the whole list and `JSON.parse` it), and the floor (the streaming list
+ * kloop's informer asks for, read and thrown away: the server's serving and the socket). Reports
+ * time to synced, heap after GC, peak RSS, and watch events/s for M updates; then where the sync
+ * time goes: CPU time until synced of each peer (all its threads) and of the server process.
  *
  * Watch events are real updates: once the measured peer is synced and watching, it asks the
  * server process, which commits M updates through the emulator's write path in one go. With
@@ -33,13 +35,18 @@ export interface PeerResult {
   heapBaseMB: number;
   peakRssMB: number;
   eventsPerSec: number;
+  /** CPU time of the peer's process (all threads) from its start to synced. */
+  syncCpuMs: number;
+  /** CPU time of the server process meanwhile (-1 where /proc cannot tell). */
+  serverCpuMs: number;
 }
 
 /**
  * `parse-keep` is `parse` keeping each watched object's new state: the floor for any cache's
  * events/s, printed beside the goal (which is against `parse`) to show where the rest goes.
+ * `floor` reads kloop's streaming list and decodes nothing: the floor for any sync.
  */
-const PEERS = ['kloop', 'client-node', 'parse', 'parse-keep'] as const;
+const PEERS = ['kloop', 'client-node', 'parse', 'parse-keep', 'floor'] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 
 function progress(text: string): void {
@@ -49,6 +56,8 @@ function progress(text: string): void {
 export interface ServerProcess {
   url: string;
   control: string;
+  /** The server's process id: peers read its CPU time during their sync. */
+  pid: number;
   /** How the server process ended if it did before `stop` (a peer failing then says so). */
   readonly exited: string | undefined;
   stop(): Promise<void>;
@@ -88,6 +97,7 @@ export function startServer(objects: number, updates: number, feed: string): Pro
       resolve({
         url,
         control,
+        pid: child.pid ?? -1,
         get exited() {
           return exitedAs;
         },
@@ -131,6 +141,7 @@ export function runChild(peer: string, server: ServerProcess, updates: number): 
         server.url,
         String(updates),
         server.control,
+        String(server.pid),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KLOOP_VALIDATE: '0' } },
     );
@@ -207,6 +218,8 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
         heapBaseMB: median(rs.map((r) => r.heapBaseMB)),
         peakRssMB: median(rs.map((r) => r.peakRssMB)),
         eventsPerSec: median(rs.map((r) => r.eventsPerSec)),
+        syncCpuMs: median(rs.map((r) => r.syncCpuMs)),
+        serverCpuMs: median(rs.map((r) => r.serverCpuMs)),
       };
     }
     printTable(med);
@@ -222,27 +235,34 @@ export async function run(args: string[]): Promise<Record<string, PeerResult>> {
   }
 }
 
-function printTable(med: Record<string, PeerResult>): void {
-  const base = med['client-node'] ?? Object.values(med)[0];
-  const ratio = (v: number, b: number) => `${(v / b).toFixed(2)}x`;
-  const rows = [
-    ['peer', 'synced (s)', 'heap after GC (MB)', 'peak RSS (MB)', 'watch events/s'],
-    ...Object.keys(med).map((p) => {
-      const r = med[p];
-      return [
-        p,
-        `${(r.syncMs / 1000).toFixed(2)} (${ratio(r.syncMs, base.syncMs)})`,
-        `${r.heapMB.toFixed(0)} (${ratio(r.heapMB, base.heapMB)})`,
-        `${r.peakRssMB.toFixed(0)} (${ratio(r.peakRssMB, base.peakRssMB)})`,
-        `${Math.round(r.eventsPerSec)} (${ratio(r.eventsPerSec, base.eventsPerSec)})`,
-      ];
-    }),
-  ];
+/** Prints `rows` (the first is the header) as a Markdown table. */
+function printRows(rows: string[][]): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const [i, r] of rows.entries()) {
     console.log(`| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
     if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   }
+}
+
+function printTable(med: Record<string, PeerResult>): void {
+  const base = med['client-node'] ?? Object.values(med)[0];
+  const ratio = (v: number, b: number) => `${(v / b).toFixed(2)}x`;
+  const seconds = (ms: number) => (ms < 0 ? 'n/a' : (ms / 1000).toFixed(2));
+  // The floor syncs nothing: it has no heap, RSS or events worth comparing.
+  const informers = Object.keys(med).filter((p) => p !== 'floor');
+  printRows([
+    ['peer', 'synced (s)', 'heap after GC (MB)', 'peak RSS (MB)', 'watch events/s'],
+    ...informers.map((p) => {
+      const r = med[p];
+      return [
+        p,
+        `${seconds(r.syncMs)} (${ratio(r.syncMs, base.syncMs)})`,
+        `${r.heapMB.toFixed(0)} (${ratio(r.heapMB, base.heapMB)})`,
+        `${r.peakRssMB.toFixed(0)} (${ratio(r.peakRssMB, base.peakRssMB)})`,
+        `${Math.round(r.eventsPerSec)} (${ratio(r.eventsPerSec, base.eventsPerSec)})`,
+      ];
+    }),
+  ]);
   const k = med.kloop;
   const p = med.parse;
   if (k && p) {
@@ -260,6 +280,24 @@ function printTable(med: Record<string, PeerResult>): void {
   console.log(
     'Ratios are to client-node in the same run. Goals: synced <= 0.35x client-node and <= 0.75x parse, heap <= 0.45x, peak RSS <= 0.5x, watch events/s >= 0.9x parse.',
   );
+  console.log('');
+  console.log(
+    'Where the sync time goes: CPU time until synced of the peer (all its threads, garbage collection included) and of the server process (they run side by side on 2 cores); `floor` reads the streaming list kloop asks for and decodes nothing, so no client syncs faster over this server.',
+  );
+  console.log('');
+  printRows([
+    ['peer', 'synced (s)', 'peer CPU (s)', 'server CPU (s)'],
+    ...Object.keys(med).map((p) => {
+      const r = med[p];
+      return [p, seconds(r.syncMs), seconds(r.syncCpuMs), seconds(r.serverCpuMs)];
+    }),
+  ]);
+  const f = med.floor;
+  if (k && f) {
+    console.log(
+      `kloop synced in ${seconds(k.syncMs)} s: the floor (serving and carrying the bytes) is ${seconds(f.syncMs)} s, kloop's own CPU ${seconds(k.syncCpuMs)} s.`,
+    );
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

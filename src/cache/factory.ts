@@ -306,6 +306,7 @@ export function clientListerWatcher<T extends KubeObject>(
         resourceVersion: req.resourceVersion,
         resourceVersionMatch: req.resourceVersionMatch,
         signal: req.signal,
+        onContinue: req.onContinue,
       });
     },
     watch: async (req, onEvent) => {

@@ -218,20 +218,30 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     await this.#reflector.stop();
   }
 
-  /** Atomic replace: the store changes first, then handlers hear of each difference. */
+  /**
+   * Atomic replace: the store changes first, then handlers hear of each difference.
+   *
+   * @remarks Into an empty store (the first sync, and any relist after the store emptied), the
+   * objects are filed first and their `added` events made one at a time as they are delivered:
+   * holding 100k event objects until the store is full made each of them live long enough to be
+   * copied by the garbage collector.
+   */
   #replace(items: T[], rv: string): void {
     const initial = !this.#synced;
     const store = this.#store;
     const notify = this.#handlers.length > 0;
     const events: InformerEvent<T>[] = [];
+    /** Objects to announce as `added`, in order (into an empty store). */
+    let fresh: readonly T[] = [];
     let added = 0;
     let updated = 0;
     let deleted = 0;
     if (store.size === 0) {
-      for (const obj of items) {
-        if (store.upsert(obj) === undefined) added++;
-        if (notify) events.push({ type: 'added', object: obj, initial });
-      }
+      let repeated = 0;
+      for (const obj of items) if (store.upsert(obj) !== undefined) repeated++;
+      added = store.size;
+      // A key the server sent twice is announced once, with the object that stayed.
+      if (notify) fresh = repeated === 0 ? items : items.filter((obj) => store.get(keyString(obj.metadata)) === obj);
     } else {
       const seen = new Set<string>();
       for (const obj of items) {
@@ -266,15 +276,18 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     // One that unsubscribes from a handler here hears nothing more of it either.
     let handlers = this.#handlers;
     let current = handlers;
-    for (const ev of events) {
+    const deliver = (ev: InformerEvent<T>): boolean => {
       // A handler may stop the informer mid-relist: nothing is delivered after stop().
-      if (this.#stopped) return;
+      if (this.#stopped) return false;
       if (this.#handlers !== current) {
         current = this.#handlers;
         handlers = handlers.filter((h) => current.includes(h));
       }
       for (let i = 0; i < handlers.length; i++) this.#call(handlers[i], ev);
-    }
+      return true;
+    };
+    for (const object of fresh) if (!deliver({ type: 'added', object, initial })) return;
+    for (const ev of events) if (!deliver(ev)) return;
     if (!this.#synced && !this.#stopped) {
       this.#synced = true;
       this.#resolveSynced();

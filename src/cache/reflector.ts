@@ -28,6 +28,12 @@ export interface ListPageRequest {
   resourceVersion?: string;
   resourceVersionMatch?: 'NotOlderThan';
   signal: AbortSignal;
+  /**
+   * Call with the page's continue token as soon as it is known, before the page is parsed (a
+   * lister-watcher that cannot tell early never calls it): the reflector asks for the next page
+   * meanwhile.
+   */
+  onContinue?: (token: string | undefined) => void;
 }
 
 /** One watch request. */
@@ -68,7 +74,11 @@ export interface ServerRevision {
 export interface ReflectorSink<T extends KubeObject = KubeObject> {
   /** Turns a wire object into the stored one (called once per object, as pages arrive). */
   prepare(obj: T): T;
-  /** Replaces the whole store with `items` (prepared), atomically, at `resourceVersion`. */
+  /**
+   * Replaces the whole store with `items` (prepared), atomically, at `resourceVersion`. An
+   * object a server sent twice in a streaming list's initial state (never seen from a real
+   * server) is in `items` twice: the later one is the object's state.
+   */
   replace(items: T[], resourceVersion: string): void;
   /** Applies one watch event; the object is not prepared yet. */
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void;
@@ -426,19 +436,58 @@ export class Reflector<T extends KubeObject = KubeObject> {
     }
   }
 
-  /** Paginated list into a fresh array of prepared objects, then one atomic replace. */
+  /**
+   * Paginated list into a fresh array of prepared objects, then one atomic replace.
+   *
+   * @remarks Pages are asked for one ahead: when a page announces its continue token before it
+   * is parsed (`ListPageRequest.onContinue`), the next page is requested at once, so the server
+   * serves page N+1 while page N is read and parsed instead of both waiting on each other. Never
+   * more than one page ahead, so at most two pages are in memory beside the objects.
+   */
   async #list(signal: AbortSignal): Promise<void> {
     const items: T[] = [];
-    let token: string | undefined;
     let listRv: string | undefined;
-    do {
-      const page = await this.#lw.listPage({ limit: this.#o.pageSize, continue: token, signal });
-      // A page already in hand when stop() aborted must not reach the store or the handlers.
-      if (signal.aborted) throw signal.reason;
-      listRv ??= page.metadata?.resourceVersion;
-      for (const item of page.items) items.push(this.#sink.prepare(item));
-      token = page.metadata?.continue || undefined;
-    } while (token);
+    // Aborted when the list ends, so a page asked for ahead of a failure is not left running.
+    const ahead = new AbortController();
+    const onAbort = (): void => ahead.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let current: PageRequest<T> | undefined;
+    const ask = (token: string | undefined): PageRequest<T> => {
+      const request: PageRequest<T> = { token, page: undefined as unknown as Promise<KubeList<T>> };
+      request.page = this.#lw.listPage({
+        limit: this.#o.pageSize,
+        continue: token,
+        signal: ahead.signal,
+        onContinue: (next) => {
+          if (!next || request.announced !== undefined) return;
+          request.announced = next;
+          // Only the page being waited for starts the next one: one page ahead at most.
+          if (request === current) request.next = ask(next);
+        },
+      });
+      // Awaited in order below; one abandoned by an earlier failure must not be unhandled.
+      request.page.catch(() => {});
+      return request;
+    };
+    try {
+      current = ask(undefined);
+      for (;;) {
+        const page = await current.page;
+        // A page already in hand when stop() aborted must not reach the store or the handlers.
+        if (signal.aborted) throw signal.reason;
+        listRv ??= page.metadata?.resourceVersion;
+        for (const item of page.items) items.push(this.#sink.prepare(item));
+        const token = page.metadata?.continue || undefined;
+        if (!token) break;
+        // The page asked for ahead is used only if it was asked with this very token.
+        const next: PageRequest<T> = current.next?.token === token ? current.next : ask(token);
+        current = next;
+        if (next.announced !== undefined && next.next === undefined) next.next = ask(next.announced);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      ahead.abort();
+    }
     const rv = listRv ?? '';
     this.#sink.replace(items, rv);
     this.#rv = rv;
@@ -454,7 +503,9 @@ export class Reflector<T extends KubeObject = KubeObject> {
     if (attempt.signal.aborted) throw attempt.signal.reason;
     const o = this.#o;
     if (!initial) this.#watching = attempt;
-    let collecting: Map<string, T> | undefined = initial ? new Map() : undefined;
+    let collecting: InitialState<T> | undefined = initial
+      ? new InitialState((obj: T) => this.#sink.prepare(obj))
+      : undefined;
     let events = 0;
     let fired = false;
     let cancelTimer: CancelTimer | undefined;
@@ -503,7 +554,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             if (obj.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
               throw new StreamingUnsupported('bookmark without initial-events-end during a streaming list');
             }
-            const items = [...collecting.values()];
+            const items = collecting.items();
             collecting = undefined;
             this.#sink.replace(items, rv ?? '');
             this.#rv = rv;
@@ -512,9 +563,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
             this.#watching = attempt;
             return;
           }
-          const key = keyString(obj.metadata);
-          if (ev.type === 'DELETED') collecting.delete(key);
-          else collecting.set(key, this.#sink.prepare(obj));
+          collecting.add(ev.type, obj);
           return;
         }
         if (ev.type === 'BOOKMARK') {
@@ -544,6 +593,58 @@ export class Reflector<T extends KubeObject = KubeObject> {
     if (attempt.signal.reason instanceof ServerWentBack) throw attempt.signal.reason;
     if (collecting) throw new StreamingUnsupported('streaming list ended before its initial-events-end bookmark');
     return events;
+  }
+}
+
+/** A page of a paginated list, asked for (maybe ahead of its turn). */
+interface PageRequest<T extends KubeObject> {
+  readonly token: string | undefined;
+  page: Promise<KubeList<T>>;
+  /** The next page's token, once this page announced it. */
+  announced?: string;
+  /** The next page, once asked for. */
+  next?: PageRequest<T>;
+}
+
+/**
+ * The state a streaming list delivers before its `initial-events-end` bookmark, prepared, in the
+ * order it came.
+ *
+ * @remarks The server sends it as ADDED events of distinct objects, so it is kept as a plain
+ * array: no key string and no map entry per object, which at 100k objects cost a tenth of the
+ * sync. An event that needs keys (a MODIFIED or DELETED, which a server may send before the
+ * bookmark) turns it into a map by key from then on, as client-go's temporary store is; a
+ * repeated ADDED stays in the array twice and the sink keeps the later one.
+ */
+class InitialState<T extends KubeObject> {
+  #items: T[] = [];
+  #byKey: Map<string, T> | undefined;
+  readonly #prepare: (obj: T) => T;
+
+  constructor(prepare: (obj: T) => T) {
+    this.#prepare = prepare;
+  }
+
+  add(type: 'ADDED' | 'MODIFIED' | 'DELETED', wire: T): void {
+    let byKey = this.#byKey;
+    if (byKey === undefined) {
+      if (type === 'ADDED') {
+        this.#items.push(this.#prepare(wire));
+        return;
+      }
+      byKey = new Map();
+      for (const item of this.#items) byKey.set(keyString(item.metadata), item);
+      this.#items = [];
+      this.#byKey = byKey;
+    }
+    const key = keyString(wire.metadata);
+    if (type === 'DELETED') byKey.delete(key);
+    else byKey.set(key, this.#prepare(wire));
+  }
+
+  /** The objects, for `ReflectorSink.replace`. */
+  items(): T[] {
+    return this.#byKey === undefined ? this.#items : [...this.#byKey.values()];
   }
 }
 

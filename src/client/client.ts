@@ -25,6 +25,7 @@ import { ResourceValidators, validateWrite, type WriteValidation } from '../reso
 import { Discovery } from './discovery.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from './kubeconfig.js';
 import { LineSplitter } from './lines.js';
+import { listContinueOf } from './list-head.js';
 import { defaultLogger } from './logger.js';
 import { type ClientMetrics, clientMetrics, kloopRegistry } from './metrics.js';
 import { checkPathSegment } from './path-segments.js';
@@ -267,7 +268,13 @@ export class KubeClient {
     }
     const path = this.pathFor(rt, options.namespace, undefined) + qs(query);
     const page = await this.#json<KubeList<T>>(
-      { method: 'GET', path, signal: options.signal, accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined },
+      {
+        method: 'GET',
+        path,
+        signal: options.signal,
+        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+        onBodyChunk: options.onContinue ? continueAnnouncer(options.onContinue) : undefined,
+      },
       { verb: 'list', resource: rt.plural, idempotent: true },
     );
     if (!Array.isArray(page.items)) page.items = [];
@@ -624,6 +631,28 @@ export class KubeClient {
     if (res.status >= 400) throw toApiError(res.status, res.body);
     return JSON.parse(res.body.toString('utf8'));
   }
+}
+
+/** The most of a list body's first bytes searched for its continue token. */
+const MAX_LIST_HEAD_BYTES = 64 * 1024;
+
+/**
+ * A body-chunk hook that calls `onContinue` once, as soon as the list's head holds its continue
+ * token (see `listContinueOf`); never when the items come first or the head is longer than
+ * `MAX_LIST_HEAD_BYTES`.
+ */
+function continueAnnouncer(onContinue: (token: string | undefined) => void): (chunk: Buffer) => void {
+  let head: Buffer | undefined;
+  let decided = false;
+  return (chunk) => {
+    if (decided) return;
+    head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+    const found = listContinueOf(head);
+    if (found.state === 'more' && head.length < MAX_LIST_HEAD_BYTES) return;
+    decided = true;
+    head = undefined;
+    if (found.state === 'found') onContinue(found.continue);
+  };
 }
 
 /** Parses one watch line; anything that is not `{type, object}` is a `WatchParseError`. */

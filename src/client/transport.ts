@@ -67,10 +67,13 @@ export class HttpTransport {
     const res = await this.stream(req);
     const chunks: Buffer[] = [];
     let size = 0;
+    const status = res.statusCode ?? 0;
+    const onChunk = status >= 200 && status < 300 ? req.onBodyChunk : undefined;
     try {
       for await (const chunk of res) {
         chunks.push(chunk as Buffer);
         size += (chunk as Buffer).length;
+        onChunk?.(chunk as Buffer);
       }
     } catch (err) {
       throw new TransportError(`reading ${req.method} ${req.path}: ${(err as Error).message}`, {

@@ -105,6 +105,12 @@ export interface ListOptions extends RequestOptions {
   continue?: string;
   /** Ask for `PartialObjectMetadataList` (metadata only). */
   metadataOnly?: boolean;
+  /**
+   * `listPage` only: called once with the page's `metadata.continue` (undefined on the last page)
+   * as soon as the first bytes of the body hold it, before the items are read and parsed, so the
+   * next page can be asked for meanwhile. Not called when the server writes the items first.
+   */
+  onContinue?: (token: string | undefined) => void;
 }
 
 /** Options of `watch`. */
@@ -177,6 +183,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** ms; 0 = none (watches). */
   timeoutMs?: number;
+  /** Called with each chunk of a 2xx response's body as it arrives (the body is still returned whole). */
+  onBodyChunk?: (chunk: Buffer) => void;
 }
 
 /** A buffered HTTP response. */

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { InformerEvent } from '../../src/cache/index.js';
+import type { InformerEvent, ListPageRequest } from '../../src/cache/index.js';
 import { SharedInformer, type SharedInformerOptions } from '../../src/cache/index.js';
 import { WatchParseError } from '../../src/client/index.js';
 import { ManualClock } from '../../src/core/clock.js';
-import type { KubeObject } from '../../src/core/index.js';
-import { makeStatus } from '../../src/core/index.js';
+import type { KubeList, KubeObject } from '../../src/core/index.js';
+import { ApiError, makeStatus } from '../../src/core/index.js';
 import { advance } from '../support/index.js';
 import { cm, FakeListerWatcher, flush, nextDelay, page } from './fakes.js';
 
@@ -243,6 +243,137 @@ describe('SharedInformer over a scripted lister-watcher', () => {
       ],
     );
     assert.equal(lw.listRequests.length, 0);
+  });
+
+  it('a streaming list that repeats, changes or deletes objects before its bookmark syncs the last state of each, announced once', async () => {
+    const lw = new FakeListerWatcher();
+    const clock = new ManualClock();
+    const { informer } = make(lw, clock, { reflector: { streamingList: 'auto' } });
+    const events: InformerEvent[] = [];
+    informer.subscribe((e) => events.push(e));
+    informer.start();
+    const w = await lw.watchNumber(1);
+    w.emit('ADDED', cm('a', '5'));
+    w.emit('ADDED', cm('b', '6'));
+    w.emit('ADDED', cm('a', '7')); // repeated: the later one stands
+    w.emit('ADDED', cm('c', '8'));
+    w.emit('BOOKMARK', { metadata: { resourceVersion: '9', annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    await informer.synced;
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion, e.initial]),
+      [
+        ['added', 'b', '6', true],
+        ['added', 'a', '7', true],
+        ['added', 'c', '8', true],
+      ],
+    );
+    assert.equal(informer.get('default/a')?.metadata.resourceVersion, '7');
+    assert.equal(informer.size, 3);
+
+    // A relist (after an expired watch) whose initial state changes and deletes objects midway.
+    events.length = 0;
+    w.fail(new ApiError(makeStatus(410, 'Expired', 'too old')));
+    const w2 = await lw.watchNumber(2);
+    assert.equal(w2.request.sendInitialEvents, true);
+    w2.emit('ADDED', cm('a', '7'));
+    w2.emit('ADDED', cm('b', '6'));
+    w2.emit('MODIFIED', cm('b', '10'));
+    w2.emit('ADDED', cm('d', '11'));
+    w2.emit('DELETED', cm('d', '12'));
+    w2.emit('ADDED', cm('e', '13'));
+    w2.emit('BOOKMARK', { metadata: { resourceVersion: '14', annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    await flush();
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion]),
+      [
+        ['updated', 'b', '10'],
+        ['added', 'e', '13'],
+        ['deleted', 'c', '8'],
+      ],
+    );
+    assert.deepEqual(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['a', 'b', 'e'],
+    );
+  });
+
+  it('asks for the next page as soon as a page announces its continue token, one page ahead at most', async () => {
+    /** Pages answered by hand: each request's page resolves (and announces) when the test says. */
+    class HandLister extends FakeListerWatcher {
+      readonly pending: Array<{ req: ListPageRequest; answer(page: KubeList): void; fail(err: Error): void }> = [];
+      override listPage(req: ListPageRequest): Promise<KubeList> {
+        this.listRequests.push(req);
+        return new Promise((answer, fail) => this.pending.push({ req, answer, fail }));
+      }
+    }
+    const lw = new HandLister();
+    const clock = new ManualClock();
+    const { informer } = make(lw, clock);
+    const events: InformerEvent[] = [];
+    informer.subscribe((e) => events.push(e));
+    informer.start();
+    await flush();
+    const tokens = () => lw.listRequests.map((r) => r.continue);
+    assert.deepEqual(tokens(), [undefined]);
+    lw.pending[0].req.onContinue?.('p2'); // page 1's head arrived: page 2 is asked for at once
+    assert.deepEqual(tokens(), [undefined, 'p2']);
+    lw.pending[1].req.onContinue?.('p3'); // page 2's head too, while page 1 is still read: no page 3 yet
+    assert.deepEqual(tokens(), [undefined, 'p2']);
+    lw.pending[0].answer(page([cm('a', '5')], '10', 'p2'));
+    await flush();
+    assert.deepEqual(tokens(), [undefined, 'p2', 'p3'], 'page 3 once page 2 is the one waited for');
+    lw.pending[2].req.onContinue?.(undefined); // the last page
+    lw.pending[2].answer(page([cm('c', '7')], '10'));
+    await flush();
+    assert.equal(informer.hasSynced(), false, 'pages are taken in order');
+    lw.pending[1].answer(page([cm('b', '6')], '10', 'p3'));
+    await informer.synced;
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata.name]),
+      [
+        ['added', 'a'],
+        ['added', 'b'],
+        ['added', 'c'],
+      ],
+    );
+    assert.equal(informer.lastSyncResourceVersion, '10');
+    assert.equal(lw.listRequests.length, 3);
+  });
+
+  it('a page asked for ahead fails the list, and the list ends what it asked for ahead', async () => {
+    class HandLister extends FakeListerWatcher {
+      readonly pending: Array<{ req: ListPageRequest; answer(page: KubeList): void; fail(err: Error): void }> = [];
+      override listPage(req: ListPageRequest): Promise<KubeList> {
+        if (this.lists.length > 0) return super.listPage(req);
+        this.listRequests.push(req);
+        return new Promise((answer, fail) => this.pending.push({ req, answer, fail }));
+      }
+    }
+    const lw = new HandLister();
+    const clock = new ManualClock();
+    const { informer, registry } = make(lw, clock);
+    informer.start();
+    await flush();
+    lw.pending[0].req.onContinue?.('p2');
+    assert.equal(lw.listRequests.length, 2);
+    // The relist that follows is answered from the queue.
+    lw.lists.push(page([cm('a', '5'), cm('b', '6')], '11'));
+    lw.pending[1].fail(new ApiError(makeStatus(410, 'Expired', 'continue token too old')));
+    await flush();
+    assert.equal(informer.hasSynced(), false, 'page 2 failed before page 1 was in');
+    lw.pending[0].answer(page([cm('a', '5')], '10', 'p2'));
+    await informer.synced;
+    assert.equal(await metric(registry, 'kloop_informer_relists_total', { reason: 'expired' }), 1);
+    assert.deepEqual(
+      lw.listRequests.map((r) => r.continue),
+      [undefined, 'p2', undefined],
+    );
+    assert.equal(lw.pending[0].req.signal.aborted, true, 'what the failed list asked for is ended');
+    assert.equal(informer.size, 2);
+    assert.equal(informer.lastSyncResourceVersion, '11');
   });
 
   it('falls back to a paginated list when the server refuses streaming lists (422)', async () => {
