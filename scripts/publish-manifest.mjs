@@ -5,8 +5,9 @@
 // resolving with it would find nothing. npm has no publish-time override of `exports`, so
 // `prepack` writes the shipped manifest over package.json (keeping the original beside it) and
 // `postpack` puts the original back, byte for byte (pinst switches package.json fields the same
-// way). A pack that failed in between leaves the backup: the next `strip` starts from it, and
-// `restore` (or any later pack) puts it back.
+// way). npm runs postpack only after a successful pack, so `prepare` (the build, which runs between
+// the two) restores the original itself when it fails. A pack that failed in between otherwise
+// leaves the backup: the next `strip` starts from it, and `restore` (or any later pack) puts it back.
 // Usage: node scripts/publish-manifest.mjs strip|restore [DIR]   (DIR defaults to the current one)
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

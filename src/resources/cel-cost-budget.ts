@@ -8,7 +8,7 @@
  * `maxProperties` of the lists and maps above it; when one of them is unbounded, the rule's
  * cost is multiplied instead by how many of its node fit in a 3 MiB request.
  */
-import { schemaDeclType, unboundedCardinality } from './cel/decl-type.js';
+import { newDeclTypeCache, schemaDeclType, unboundedCardinality } from './cel/decl-type.js';
 import { estimateCost } from './cel/estimate.js';
 import { type FieldError, type FieldPath, forbiddenError } from './field-errors.js';
 import { goFixed } from './go-format.js';
@@ -59,6 +59,7 @@ interface ExpensiveExpression {
 export class CostBudget {
   private total = 0;
   private readonly mostExpensive: ExpensiveExpression[] = [];
+  private readonly declTypes = newDeclTypeCache();
 
   constructor(private readonly suppressPerExpression: boolean) {}
 
@@ -81,7 +82,7 @@ export class CostBudget {
 
   /** The checks of the rules of a node (`cardinality` undefined: under an unbounded list or map). */
   node(schema: JSONSchemaProps, isResourceRoot: boolean, cardinality: number | undefined): NodeCosts {
-    const decl = schemaDeclType(schema, isResourceRoot);
+    const decl = schemaDeclType(schema, isResourceRoot, this.declTypes);
     const estimate = (ast: unknown, optionalOldSelf: boolean): number =>
       decl === undefined || ast === undefined ? 0 : estimateCost(ast, decl, { optionalOldSelf });
     return {

@@ -87,8 +87,9 @@ export interface TestEmulator {
   ): Promise<T>;
   /**
    * Secure mode: the ServiceAccount `namespace/name` (created with its namespace when missing),
-   * optionally granted `rules` cluster-wide and `namespaceRules` in their namespaces, and a
-   * kubeconfig with a token for it, as a Pod of the operator would hold. Denials of its requests
+   * optionally granted `rules` cluster-wide and `namespaceRules` in their namespaces (granting
+   * the same account again replaces the rules of the roles it writes), and a kubeconfig with a
+   * token for it, as a Pod of the operator would hold. Denials of its requests
    * show in `server.audit({ denied: true })`. Without the secure mode it rejects with a
    * `TestingUsageError` (`KLOOP_TESTING_USAGE`).
    *
@@ -175,6 +176,26 @@ async function createIfMissing(client: KubeClient, object: KubeObject): Promise<
   }
 }
 
+/**
+ * Creates the role `object` (a Role or ClusterRole), or gives the existing one its rules: a
+ * service account granted again has exactly the rules of the last grant, so a test can take one
+ * away and see the manager's start fail.
+ */
+async function grantRole(
+  client: KubeClient,
+  type: typeof Role | typeof ClusterRole,
+  metadata: { name: string; namespace?: string },
+  rules: RbacRule[],
+): Promise<void> {
+  try {
+    await client.create({ ...type, metadata, rules });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.statusCode === 409)) throw err;
+    const current: KubeObject = await client.get<KubeObject>(type, metadata);
+    await client.update({ ...current, rules });
+  }
+}
+
 async function serviceAccount(
   server: ApiServer,
   client: KubeClient,
@@ -190,7 +211,7 @@ async function serviceAccount(
   const roleName = `${namespace}-${name}`;
   const subjects = [{ kind: 'ServiceAccount', namespace, name }];
   if (options.rules !== undefined) {
-    await createIfMissing(client, { ...ClusterRole, metadata: { name: roleName }, rules: [...options.rules] });
+    await grantRole(client, ClusterRole, { name: roleName }, [...options.rules]);
     await createIfMissing(client, {
       ...ClusterRoleBinding,
       metadata: { name: roleName },
@@ -205,7 +226,7 @@ async function serviceAccount(
   }
   for (const [roleNamespace, rules] of byNamespace) {
     await createIfMissing(client, { ...Namespace, metadata: { name: roleNamespace } });
-    await createIfMissing(client, { ...Role, metadata: { namespace: roleNamespace, name: roleName }, rules });
+    await grantRole(client, Role, { namespace: roleNamespace, name: roleName }, rules);
     await createIfMissing(client, {
       ...RoleBinding,
       metadata: { namespace: roleNamespace, name: roleName },

@@ -218,18 +218,30 @@ describe('kloop manifests', () => {
       ...operatorModule,
       managerOptions: { ...operatorModule.managerOptions, http },
     });
-    for (const host of ['127.0.0.1', '127.0.0.53', '::1', 'localhost', '::ffff:127.0.0.1']) {
+    // Every spelling Node's listen() binds to loopback: IPv6 with zeros written out or the mapped
+    // IPv4 in hex, IPv4 shorthand, octal and 32-bit forms, any case, a fully-qualified localhost.
+    const spellings = [
+      '0::1',
+      '0:0::1',
+      '::ffff:7f00:1',
+      '127.1',
+      '0177.0.0.1',
+      '2130706433',
+      'LOCALHOST',
+      'localhost.',
+    ];
+    for (const host of ['127.0.0.1', '127.0.0.53', '::1', 'localhost', '::ffff:127.0.0.1', ...spellings]) {
       await assert.rejects(
         manifestFiles(listening({ port: 8081, host }), parseManifestsArgs([MODULE])),
         (err: KloopError) => {
-          assert.equal(err.code, 'KLOOP_MANIFESTS_UNDEPLOYABLE');
+          assert.equal(err.code, 'KLOOP_MANIFESTS_UNDEPLOYABLE', host);
           assert.match(err.message, new RegExp(`http\\.host is "${host.replace(/\./g, '\\.')}"`));
           assert.match(err.message, /probes/);
           return true;
         },
       );
     }
-    for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', '::ffff:10.0.0.1', 'fe80::1', 'localhost.example.com']) {
       const files = await manifestFiles(listening({ port: 8081, host }), parseManifestsArgs([MODULE]));
       assert.match(files.get('manager/manager.yaml')!, /livenessProbe/, host);
     }

@@ -3,7 +3,7 @@
 // between the two (its backup left behind) is recovered from rather than stripped twice.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -46,5 +46,36 @@ describe('the shipped package.json', () => {
     assert.equal(readFileSync(join(dir, 'package.json'), 'utf8'), original);
     step('restore');
     assert.equal(readFileSync(join(dir, 'package.json'), 'utf8'), original, 'restore without a backup changes nothing');
+  });
+
+  it("npm pack whose build fails leaves the repository's package.json as it was", () => {
+    // npm runs prepack, prepare (the build), then postpack only when the pack succeeds: a failed
+    // build left the stripped manifest in the checkout, and the repository's own runs (which
+    // resolve kloop through kloop-source) failed until the next pack.
+    const project = join(dir, 'failing-build');
+    mkdirSync(join(project, 'scripts'), { recursive: true });
+    copyFileSync(SCRIPT, join(project, SCRIPT));
+    const repository = JSON.parse(original);
+    const manifestText = `${JSON.stringify(
+      {
+        name: 'pack-fails',
+        version: '1.0.0',
+        exports: repository.exports,
+        scripts: {
+          prepare: repository.scripts.prepare,
+          prepack: repository.scripts.prepack,
+          postpack: repository.scripts.postpack,
+          build: 'node -e "process.exit(3)"',
+        },
+      },
+      null,
+      2,
+    )}\n`;
+    writeFileSync(join(project, 'package.json'), manifestText);
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const pack = spawnSync(npm, ['pack', '--dry-run', '--ignore-scripts=false'], { cwd: project, encoding: 'utf8' });
+    assert.notEqual(pack.status, 0, 'the build fails, so the pack does');
+    assert.equal(readFileSync(join(project, 'package.json'), 'utf8'), manifestText);
+    assert.equal(existsSync(join(project, 'package.json.prepack')), false);
   });
 });

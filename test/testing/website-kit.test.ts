@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  ClusterRole,
   Deployment,
   Manager,
   ManualClock,
@@ -221,5 +222,22 @@ describe('the website operator under RBAC', () => {
     } finally {
       await mgr.stop();
     }
+  });
+
+  it('granting a service account again replaces its rules', async () => {
+    // A test that grants the derived rules, then all but one to see start() fail, must not keep
+    // the first grant's rules: the second call used to find the roles present and change nothing.
+    await emulator.serviceAccount('ops', 'regranted', {
+      rules: [readEverything, writeStatus],
+      namespaceRules: [{ namespace: 'shop', rules: [readEverything, writeStatus] }],
+    });
+    await emulator.serviceAccount('ops', 'regranted', {
+      rules: [readEverything],
+      namespaceRules: [{ namespace: 'shop', rules: [writeStatus] }],
+    });
+    const clusterRole = await emulator.client.get(ClusterRole, { name: 'ops-regranted' });
+    assert.deepEqual(clusterRole.rules, [readEverything]);
+    const role = await emulator.client.get(Role, { namespace: 'shop', name: 'ops-regranted' });
+    assert.deepEqual(role.rules, [writeStatus]);
   });
 });

@@ -21,7 +21,7 @@
  * someone else (`kubectl delete -k` would delete a written Namespace with everything in it).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
@@ -178,11 +178,23 @@ export class ManifestsError extends KloopError {
   }
 }
 
-/** Whether `host` only listens on the loopback interface (`127.0.0.0/8`, `::1`, `localhost`). */
+/**
+ * Whether `host` only listens on the loopback interface (`127.0.0.0/8`, `::1`, `localhost`), in
+ * any spelling `listen()` accepts: the WHATWG URL parser canonicalises IPv4 shorthand, octal and
+ * 32-bit forms and IPv6 zero runs as the resolver does, so `127.1`, `0::1` and `::ffff:7f00:1`
+ * are caught as well as `127.0.0.1`, `::1` and `::ffff:127.0.0.1`.
+ */
 function isLoopback(host: string): boolean {
-  const address = host.toLowerCase().replace(/^::ffff:/, '');
-  if (address === 'localhost' || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
-  return isIPv4(address) && address.startsWith('127.');
+  let name: string;
+  try {
+    name = new URL(`http://${isIPv6(host) ? `[${host}]` : host}/`).hostname;
+  } catch {
+    return false;
+  }
+  name = name.replace(/\.$/, '');
+  if (name === 'localhost' || name === '[::1]') return true;
+  if (name.startsWith('[::ffff:')) return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(name);
+  return isIPv4(name) && name.startsWith('127.');
 }
 
 /**

@@ -125,11 +125,42 @@ function withTypeAndObjectMeta(schema: JSONSchemaProps): JSONSchemaProps {
 }
 
 /**
+ * DeclTypes already computed during one admission, per schema node and whether it was taken as a
+ * resource root: each node with rules needs its subtree's type, and recomputing it per node is
+ * quadratic in the schema's depth.
+ */
+export interface DeclTypeCache {
+  readonly plain: WeakMap<JSONSchemaProps, DeclType | undefined>;
+  readonly root: WeakMap<JSONSchemaProps, DeclType | undefined>;
+}
+
+/** An empty cache for one admission (the schema must not change while it is used). */
+export function newDeclTypeCache(): DeclTypeCache {
+  return { plain: new WeakMap(), root: new WeakMap() };
+}
+
+/**
  * The DeclType of a structural schema node, or undefined where upstream has none (no type, an
  * array without items, a map whose values have none): rules there do not compile upstream.
  */
-export function schemaDeclType(schema: JSONSchemaProps | undefined, isResourceRoot: boolean): DeclType | undefined {
+export function schemaDeclType(
+  schema: JSONSchemaProps | undefined,
+  isResourceRoot: boolean,
+  cache: DeclTypeCache = newDeclTypeCache(),
+): DeclType | undefined {
   if (schema === undefined) return undefined;
+  const seen = isResourceRoot ? cache.root : cache.plain;
+  if (seen.has(schema)) return seen.get(schema);
+  const decl = uncachedDeclType(schema, isResourceRoot, cache);
+  seen.set(schema, decl);
+  return decl;
+}
+
+function uncachedDeclType(
+  schema: JSONSchemaProps,
+  isResourceRoot: boolean,
+  cache: DeclTypeCache,
+): DeclType | undefined {
   if (schema['x-kubernetes-int-or-string'] === true) {
     return simple('dyn', 1, UNBOUNDED_STRING);
   }
@@ -137,7 +168,7 @@ export function schemaDeclType(schema: JSONSchemaProps | undefined, isResourceRo
   switch (s.type) {
     case 'array': {
       const items = itemsOf(s);
-      const elem = schemaDeclType(items, items?.['x-kubernetes-embedded-resource'] === true);
+      const elem = schemaDeclType(items, items?.['x-kubernetes-embedded-resource'] === true, cache);
       if (elem === undefined) return undefined;
       const max =
         s.maxItems !== undefined
@@ -148,7 +179,7 @@ export function schemaDeclType(schema: JSONSchemaProps | undefined, isResourceRo
     case 'object': {
       const extra = additionalOf(s);
       if (extra !== undefined) {
-        const elem = schemaDeclType(extra, extra['x-kubernetes-embedded-resource'] === true);
+        const elem = schemaDeclType(extra, extra['x-kubernetes-embedded-resource'] === true, cache);
         if (elem === undefined) return undefined;
         const max =
           s.maxProperties !== undefined
@@ -160,7 +191,7 @@ export function schemaDeclType(schema: JSONSchemaProps | undefined, isResourceRo
       const required = new Set(s.required ?? []);
       let minSerializedSize = 2;
       for (const [name, prop] of Object.entries(s.properties ?? {})) {
-        const fieldType = schemaDeclType(prop, prop['x-kubernetes-embedded-resource'] === true);
+        const fieldType = schemaDeclType(prop, prop['x-kubernetes-embedded-resource'] === true, cache);
         if (fieldType === undefined) continue;
         const escaped = escapePropertyName(name);
         if (escaped !== undefined) fields.set(escaped, fieldType);
