@@ -12,6 +12,7 @@
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import { Duration } from '@marcbachmann/cel-js/evaluator';
 import { CelCostLimitError, CostMeter, sizeCost, withMeter } from './cost.js';
+import { HAS_INVALID_ARGUMENT, registerGeneralHas, renameHasCalls } from './has.js';
 import { CelRuntimeError, registerKubernetesLibraries } from './libraries.js';
 import { setDurationConstructor } from './values.js';
 
@@ -45,6 +46,7 @@ function env(optionalOldSelf = false): Environment {
   setDurationConstructor(Duration as never);
   const e = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
   registerKubernetesLibraries(e);
+  registerGeneralHas(e);
   e.registerVariable('self', 'dyn');
   e.registerVariable('oldSelf', optionalOldSelf ? 'optional<dyn>' : 'dyn');
   environments.set(optionalOldSelf, e);
@@ -234,7 +236,10 @@ export interface CompiledExpression {
    * offset of every `.`, for checking them against the schema as upstream's typed compile does.
    */
   readonly selfSelections: readonly FieldSelection[];
-  /** The parsed cel-js AST (with `matches` renamed `k8sMatches`), for the static cost estimate. */
+  /**
+   * The parsed cel-js AST (with `matches` renamed `k8sMatches`, and `has` renamed `k8sHas` where
+   * cel-js's own refuses the operand), for the static cost estimate.
+   */
   readonly ast: unknown;
   /** Evaluates with `self` (and `oldSelf`); the cost is added to `meter`. */
   evaluate(variables: { self: unknown; oldSelf?: unknown }, meter: CostMeter): unknown;
@@ -271,7 +276,16 @@ export function compileExpression(
   } catch (err) {
     throw new CelCompileError(`compilation failed: ${upstreamMessage(err)}`);
   }
-  const checked = parsed.check();
+  let checked = parsed.check();
+  if (!checked.valid && upstreamMessage(checked.error) === HAS_INVALID_ARGUMENT) {
+    // cel-js's has() takes only `ident.a.b`; cel-go's takes any operand (see has.ts).
+    const general = e.parse(renameHasCalls(rewriteRegexCalls(source), identifiers));
+    const again = general.check();
+    if (again.valid) {
+      parsed = general;
+      checked = again;
+    }
+  }
   if (!checked.valid) throw new CelCompileError(`compilation failed: ${upstreamMessage(checked.error)}`);
   // `self` is `dyn` here (upstream types it from the schema), so only a result type known to be
   // wrong is refused, with upstream's texts.

@@ -383,7 +383,12 @@ export class CostEstimator {
   }
 
   private call(name: string, targetAst: unknown, argAsts: unknown[]): Estimated {
-    if (targetAst === undefined && name === 'has' && isAst(argAsts[0]) && argAsts[0].op === '.') {
+    if (
+      targetAst === undefined &&
+      (name === 'has' || name === 'k8sHas') &&
+      isAst(argAsts[0]) &&
+      argAsts[0].op === '.'
+    ) {
       // Kubernetes keeps has() free (PresenceTestHasCost(false) in its base environment).
       const [operand] = argAsts[0].args as [unknown, string];
       return { cost: this.walk(operand).cost, type: BOOL };
