@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { keepLatest } from './_keep-latest.js';
 
 interface ChildResult {
   peer: string;
@@ -320,25 +321,6 @@ async function parse(): Promise<ChildResult> {
   ac.abort();
   await pump;
   return { ...result, objects: list.items.length };
-}
-
-/**
- * What any cache does with a watch event beyond parsing it, and nothing more: keep the new state
- * in place of the old one (by namespace, then name) with managedFields left out, as kloop stores
- * it. The kept states outlive the young generation, so V8's scavenger copies each of them (the
- * `parse` peer keeps nothing and never pays that): `parse-keep` is the floor for an informer.
- */
-function keepLatest(kept: Map<string, Map<string, unknown>>, object: WatchLine['object']): void {
-  const meta = object.metadata as Record<string, unknown>;
-  const slim: Record<string, unknown> = {};
-  for (const k in meta) if (k !== 'managedFields') slim[k] = meta[k];
-  const namespace = (meta.namespace as string | undefined) ?? '';
-  let byName = kept.get(namespace);
-  if (!byName) {
-    byName = new Map();
-    kept.set(namespace, byName);
-  }
-  byName.set(meta.name as string, { ...object, metadata: slim });
 }
 
 /** The streaming list's bookmark that ends the initial state, as the emulator writes its line. */

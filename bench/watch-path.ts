@@ -23,6 +23,7 @@ import { Registry } from 'prom-client';
 import { SharedInformer } from '../src/cache/index.js';
 import { LineSplitter, parseWatchLine } from '../src/client/index.js';
 import { type KubeObject, systemClock } from '../src/core/index.js';
+import { type Kept, keepLatest } from './_keep-latest.js';
 import { benchArgs } from './_options.js';
 
 setFlagsFromString('--expose-gc');
@@ -86,22 +87,6 @@ function fixture(objects: number, updates: number): Fixture {
   const chunks: Buffer[] = [];
   for (let o = 0; o < all.length; o += 65536) chunks.push(all.subarray(o, Math.min(all.length, o + 65536)));
   return { objects, updates, listText, chunks };
-}
-
-type Kept = Map<string, Map<string, unknown>>;
-
-/** `bench/informer-child.ts`'s keepLatest: the new state, metadata without managedFields. */
-function keepLatest(kept: Kept, object: KubeObject): void {
-  const meta = object.metadata as Record<string, unknown>;
-  const slim: Record<string, unknown> = {};
-  for (const k in meta) if (k !== 'managedFields') slim[k] = meta[k];
-  const namespace = (meta.namespace as string | undefined) ?? '';
-  let byName = kept.get(namespace);
-  if (!byName) {
-    byName = new Map();
-    kept.set(namespace, byName);
-  }
-  byName.set(meta.name as string, { ...object, metadata: slim });
 }
 
 /** The parse peer's loop over `chunks`; keeps states in `kept` when given. */
