@@ -39,7 +39,9 @@ describe('LineSplitter', () => {
           prev = p;
         }
         chunks.push(bytes.subarray(prev));
-        const expected = lines.filter((l) => l.trim() !== '');
+        // Only spaces and tabs make a keep-alive line; other whitespace (U+00A0, U+3000, ...) is
+        // passed on, for the JSON parse to refuse with a clear error.
+        const expected = lines.filter((l) => !/^[ \t]*$/.test(l));
         assert.deepEqual(split(chunks), expected);
       }),
     );
@@ -47,6 +49,10 @@ describe('LineSplitter', () => {
 
   it('drops CR terminators and blank keep-alive lines, flushes an unterminated last line', () => {
     assert.deepEqual(split([Buffer.from('a\r\n\n  \nb')]), ['a', 'b']);
+  });
+
+  it('passes on a line of other whitespace, which is no keep-alive', () => {
+    assert.deepEqual(split([Buffer.from('\u00a0\n\u3000\n')]), ['\u00a0', '\u3000']);
   });
 
   it('does not keep the chunk alive for a short tail', () => {
