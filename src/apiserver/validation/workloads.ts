@@ -93,6 +93,11 @@ function checkTemplateMatches(selector: LabelSelector, spec: Obj, errs: FieldErr
 /** `ValidatePodTemplateSpecForReplicaSet`: selector match, template, restart policy Always, no deadline. */
 function validateReplicaSetTemplate(selector: LabelSelector, spec: Obj, kind: string, errs: FieldErrors): void {
   checkTemplateMatches(selector, spec, errs);
+  validateAlwaysRunningTemplate(spec, kind, errs);
+}
+
+/** The template, restart policy Always and no `activeDeadlineSeconds`: pods that keep running. */
+function validateAlwaysRunningTemplate(spec: Obj, kind: string, errs: FieldErrors): void {
   validatePodTemplateSpec(spec.template, 'spec.template', errs);
   const restart = restartPolicyOf(spec);
   if (restart !== 'Always') errs.notSupported('spec.template.spec.restartPolicy', restart, ['Always']);
@@ -197,17 +202,7 @@ export function validateDaemonSet(obj: KubeObject, errs: FieldErrors): void {
   if (isPlainObject(spec.selector) && isEmptySelector(spec.selector)) {
     errs.invalid('spec.selector', goLabelSelector(spec.selector), 'empty selector is invalid for daemonset');
   }
-  validatePodTemplateSpec(spec.template, 'spec.template', errs);
-  const restart = restartPolicyOf(spec);
-  if (restart !== 'Always') errs.notSupported('spec.template.spec.restartPolicy', restart, ['Always']);
-  const deadline = objectAt(objectAt(spec.template).spec).activeDeadlineSeconds;
-  if (typeof deadline === 'number') {
-    errs.invalid(
-      'spec.template.spec.activeDeadlineSeconds',
-      deadline,
-      'activeDeadlineSeconds in DaemonSet is not Supported',
-    );
-  }
+  validateAlwaysRunningTemplate(spec, 'DaemonSet', errs);
   nonNegative(spec.minReadySeconds, 'spec.minReadySeconds', errs);
   const strategy = objectAt(spec.updateStrategy);
   if (typeof strategy.type === 'string' && strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
