@@ -90,6 +90,15 @@ function checkTemplateMatches(selector: LabelSelector, spec: Obj, errs: FieldErr
   }
 }
 
+/** `spec.selector`, when it parses, must select the template's labels (DaemonSet, Job). */
+function checkSelectsTemplate(spec: Obj, errs: FieldErrors): void {
+  const selector = asSelector(spec.selector);
+  const labels = templateLabels(spec);
+  if (selector !== undefined && !selector.matches(labels ?? {})) {
+    errs.invalid('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`');
+  }
+}
+
 /** `ValidatePodTemplateSpecForReplicaSet`: selector match, template, restart policy Always, no deadline. */
 function validateReplicaSetTemplate(selector: LabelSelector, spec: Obj, kind: string, errs: FieldErrors): void {
   checkTemplateMatches(selector, spec, errs);
@@ -191,14 +200,7 @@ export function validateStatefulSet(obj: KubeObject, errs: FieldErrors): void {
 export function validateDaemonSet(obj: KubeObject, errs: FieldErrors): void {
   const spec = objectAt(obj.spec);
   validateLabelSelector(spec.selector, 'spec.selector', errs);
-  const selector = asSelector(spec.selector);
-  if (selector !== undefined && !selector.matches(templateLabels(spec) ?? {})) {
-    errs.invalid(
-      'spec.template.metadata.labels',
-      goStringMap(templateLabels(spec)),
-      '`selector` does not match template `labels`',
-    );
-  }
+  checkSelectsTemplate(spec, errs);
   if (isPlainObject(spec.selector) && isEmptySelector(spec.selector)) {
     errs.invalid('spec.selector', goLabelSelector(spec.selector), 'empty selector is invalid for daemonset');
   }
@@ -259,14 +261,7 @@ export function validateJob(obj: KubeObject, errs: FieldErrors): void {
     return;
   }
   validateLabelSelector(spec.selector, 'spec.selector', errs);
-  const selector = asSelector(spec.selector);
-  if (selector !== undefined && !selector.matches(templateLabels(spec) ?? {})) {
-    errs.invalid(
-      'spec.template.metadata.labels',
-      goStringMap(templateLabels(spec)),
-      '`selector` does not match template `labels`',
-    );
-  }
+  checkSelectsTemplate(spec, errs);
 }
 
 /**
