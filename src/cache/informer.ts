@@ -241,29 +241,32 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
       for (const obj of items) if (store.upsert(obj) !== undefined) repeated++;
       added = store.size;
       // A key the server sent twice is announced once, with the object that stayed.
-      if (notify) fresh = repeated === 0 ? items : items.filter((obj) => store.get(keyString(obj.metadata)) === obj);
+      if (notify) fresh = repeated === 0 ? items : items.filter((obj) => store.get(obj.metadata) === obj);
     } else {
-      const seen = new Set<string>();
+      // The instances the store holds for the new list: whatever else it holds has vanished.
+      const kept = new Set<T>();
       for (const obj of items) {
-        const key = keyString(obj.metadata);
-        seen.add(key);
-        const old = store.get(key);
+        const old = store.get(obj.metadata);
+        if (old !== undefined && sameVersion(old, obj)) {
+          // Same object at the same resourceVersion: keep the stored instance, so consumers
+          // comparing by reference see no change.
+          kept.add(old);
+          continue;
+        }
+        store.upsert(obj);
+        kept.add(obj);
         if (old === undefined) {
-          store.upsert(obj, key);
           added++;
           if (notify) events.push({ type: 'added', object: obj, initial });
-        } else if (!sameVersion(old, obj)) {
-          store.upsert(obj, key);
+        } else {
           updated++;
           if (notify) events.push({ type: 'updated', object: obj, oldObject: old, initial: false });
         }
-        // Same object at the same resourceVersion: keep the stored instance, so consumers
-        // comparing by reference see no change.
       }
-      const gone: string[] = [];
-      for (const key of store.keys()) if (!seen.has(key)) gone.push(key);
-      for (const key of gone) {
-        const old = store.remove(key) as T;
+      const gone: T[] = [];
+      for (const obj of store.values()) if (!kept.has(obj)) gone.push(obj);
+      for (const old of gone) {
+        store.remove(old.metadata);
         deleted++;
         if (notify) events.push({ type: 'deleted', object: old, oldObject: old, initial: false });
       }

@@ -154,12 +154,10 @@ export class Store<T extends KubeObject = KubeObject> {
   }
 
   /**
-   * Stores `obj` under its key (that of its metadata); returns the object it replaced.
-   *
-   * @param _key - ignored: accepted for callers that computed the key already; the store files
-   *   by the object's own namespace and name and keeps no key string.
+   * Stores `obj` under its key (that of its metadata); returns the object it replaced. The store
+   * files by the object's own namespace and name and keeps no key string.
    */
-  upsert(obj: T, _key?: string): T | undefined {
+  upsert(obj: T): T | undefined {
     const meta = obj.metadata;
     const ns = meta.namespace || '';
     const name = meta.name ?? '';
